@@ -1,0 +1,324 @@
+//! Ordered iteration over a tree, forward and backward, between bounds.
+//!
+//! A cursor is a stack of `(page, index)` from the root to a leaf. It holds `Arc` page
+//! images, so it stays valid while the cache evicts; a read snapshot's pages never change
+//! (copy-on-write), so the cursor sees one consistent tree. Every step that follows a child
+//! pointer is bounded by `TREE_DEPTH_MAX`.
+
+use std::ops::Bound;
+
+use crate::error::{Result, StorageError};
+use crate::ids::PageId;
+use crate::limits::TREE_DEPTH_MAX;
+use crate::page::PageBuf;
+
+use super::node::{Node, ValueRef};
+use super::{PageRead, expect_node, load_value};
+
+/// A position in a tree. `stack.last()` is a leaf when the cursor is on an entry.
+pub(crate) struct Cursor {
+    root: PageId,
+    stack: Vec<(PageBuf, usize)>,
+}
+
+impl Cursor {
+    /// A cursor on the tree at `root`, not yet positioned.
+    pub fn new(root: PageId) -> Cursor {
+        Cursor {
+            root,
+            stack: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, p: &(impl PageRead + ?Sized), id: PageId) -> Result<()> {
+        if self.stack.len() >= TREE_DEPTH_MAX {
+            return Err(StorageError::corrupted(
+                self.root,
+                "tree deeper than the depth limit (a cycle?)",
+            ));
+        }
+        let buf = p.read_page(id)?;
+        expect_node(id, &buf)?;
+        self.stack.push((buf, 0));
+        Ok(())
+    }
+
+    /// Positions on the first entry `>=` (or `>`) the bound; false if there is none.
+    pub fn seek_forward(
+        &mut self,
+        p: &(impl PageRead + ?Sized),
+        start: Bound<&[u8]>,
+    ) -> Result<bool> {
+        self.stack.clear();
+        if self.root.is_none() {
+            return Ok(false);
+        }
+        self.push(p, self.root)?;
+        loop {
+            let Some((buf, idx)) = self.stack.last_mut() else {
+                return Ok(false);
+            };
+            let node = Node::new(buf);
+            if node.is_leaf() {
+                *idx = match start {
+                    Bound::Unbounded => 0,
+                    Bound::Included(k) => node.search(k).unwrap_or_else(|i| i),
+                    Bound::Excluded(k) => node.search(k).map_or_else(|i| i, |i| i + 1),
+                };
+                let at_end = *idx >= node.len();
+                return if at_end {
+                    self.next_leaf(p, true)
+                } else {
+                    Ok(true)
+                };
+            }
+            let i = match start {
+                Bound::Unbounded => 0,
+                Bound::Included(k) | Bound::Excluded(k) => node.child_index(k),
+            };
+            *idx = i;
+            let child = node.child(i);
+            self.push(p, child)?;
+        }
+    }
+
+    /// Positions on the last entry `<=` (or `<`) the bound; false if there is none.
+    pub fn seek_backward(
+        &mut self,
+        p: &(impl PageRead + ?Sized),
+        end: Bound<&[u8]>,
+    ) -> Result<bool> {
+        self.stack.clear();
+        if self.root.is_none() {
+            return Ok(false);
+        }
+        self.push(p, self.root)?;
+        loop {
+            let Some((buf, idx)) = self.stack.last_mut() else {
+                return Ok(false);
+            };
+            let node = Node::new(buf);
+            if node.is_leaf() {
+                // Number of entries that qualify; the cursor sits on the last of them.
+                let count = match end {
+                    Bound::Unbounded => node.len(),
+                    Bound::Included(k) => node.search(k).map_or_else(|i| i, |i| i + 1),
+                    Bound::Excluded(k) => node.search(k).unwrap_or_else(|i| i),
+                };
+                if count == 0 {
+                    *idx = 0;
+                    return self.next_leaf(p, false);
+                }
+                *idx = count - 1;
+                return Ok(true);
+            }
+            let i = match end {
+                Bound::Unbounded => node.len(),
+                Bound::Included(k) => node.child_index(k),
+                Bound::Excluded(k) => node.search(k).unwrap_or_else(|i| i),
+            };
+            *idx = i;
+            let child = node.child(i);
+            self.push(p, child)?;
+        }
+    }
+
+    /// Moves to the next (`forward`) or previous entry; false at the end.
+    pub fn step(&mut self, p: &(impl PageRead + ?Sized), forward: bool) -> Result<bool> {
+        let Some((buf, idx)) = self.stack.last_mut() else {
+            return Ok(false);
+        };
+        let len = Node::new(buf).len();
+        if forward && *idx + 1 < len {
+            *idx += 1;
+            return Ok(true);
+        }
+        if !forward && *idx > 0 && *idx <= len {
+            *idx -= 1;
+            return Ok(true);
+        }
+        self.next_leaf(p, forward)
+    }
+
+    /// Leaves the current leaf and moves to the first (or last) entry of the next non-empty
+    /// leaf in that direction.
+    fn next_leaf(&mut self, p: &(impl PageRead + ?Sized), forward: bool) -> Result<bool> {
+        loop {
+            self.stack.pop();
+            // Climb to a branch with a sibling child in that direction.
+            loop {
+                let Some((buf, idx)) = self.stack.last_mut() else {
+                    return Ok(false);
+                };
+                let len = Node::new(buf).len();
+                if forward && *idx < len {
+                    *idx += 1;
+                    break;
+                }
+                if !forward && *idx > 0 {
+                    *idx -= 1;
+                    break;
+                }
+                self.stack.pop();
+            }
+            // Descend to the edge leaf of that subtree.
+            loop {
+                let Some((buf, idx)) = self.stack.last() else {
+                    return Ok(false);
+                };
+                let node = Node::new(buf);
+                if node.is_leaf() {
+                    break;
+                }
+                let child = node.child(*idx);
+                self.push(p, child)?;
+                if let Some((buf, idx)) = self.stack.last_mut() {
+                    let n = Node::new(buf);
+                    *idx = if forward || n.is_leaf() && n.len() == 0 {
+                        0
+                    } else if n.is_leaf() {
+                        n.len() - 1
+                    } else {
+                        n.len()
+                    };
+                }
+            }
+            if let Some((buf, _)) = self.stack.last()
+                && Node::new(buf).len() > 0
+            {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Key and value reference at the current position.
+    pub fn current(&self) -> Option<(&[u8], ValueRef<'_>)> {
+        let (buf, idx) = self.stack.last()?;
+        let node = Node::new(buf);
+        if *idx >= node.len() || !node.is_leaf() {
+            return None;
+        }
+        Some((node.key(*idx), node.value(*idx)))
+    }
+}
+
+/// An iterator over `(key, value)` pairs between two bounds, in either direction.
+///
+/// A storage error is yielded as an `Err` item, after which the iterator ends: corruption
+/// is never mistaken for the end of the data.
+pub struct Range<'a> {
+    src: &'a dyn PageRead,
+    cursor: Cursor,
+    start: Bound<Vec<u8>>,
+    end: Bound<Vec<u8>>,
+    forward: bool,
+    started: bool,
+    done: bool,
+}
+
+impl std::fmt::Debug for Range<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Range")
+            .field("forward", &self.forward)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+fn owned(b: Bound<&[u8]>) -> Bound<Vec<u8>> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k),
+        Bound::Excluded(k) => Bound::Excluded(k),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+impl<'a> Range<'a> {
+    pub(crate) fn new(
+        src: &'a dyn PageRead,
+        root: PageId,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        forward: bool,
+    ) -> Self {
+        Range {
+            src,
+            cursor: Cursor::new(root),
+            start: owned(start),
+            end: owned(end),
+            forward,
+            started: false,
+            done: false,
+        }
+    }
+
+    fn within(&self, key: &[u8]) -> bool {
+        if self.forward {
+            match &self.end {
+                Bound::Unbounded => true,
+                Bound::Included(e) => key <= e.as_slice(),
+                Bound::Excluded(e) => key < e.as_slice(),
+            }
+        } else {
+            match &self.start {
+                Bound::Unbounded => true,
+                Bound::Included(s) => key >= s.as_slice(),
+                Bound::Excluded(s) => key > s.as_slice(),
+            }
+        }
+    }
+
+    fn advance(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let positioned = if self.started {
+            self.cursor.step(self.src, self.forward)?
+        } else {
+            self.started = true;
+            if self.forward {
+                self.cursor.seek_forward(self.src, as_ref(&self.start))?
+            } else {
+                self.cursor.seek_backward(self.src, as_ref(&self.end))?
+            }
+        };
+        if !positioned {
+            return Ok(None);
+        }
+        let Some((key, value)) = self.cursor.current() else {
+            return Ok(None);
+        };
+        if !self.within(key) {
+            return Ok(None);
+        }
+        Ok(Some((key.to_vec(), load_value(self.src, value)?)))
+    }
+}
+
+impl Iterator for Range<'_> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.advance() {
+            Ok(Some(kv)) => Some(Ok(kv)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Range<'_> {}

@@ -1,0 +1,536 @@
+//! Copy-on-write B+Trees with variable-length keys and values.
+//!
+//! A write never changes a page a committed snapshot can reach: the path from the root to
+//! the changed leaf is copied first ([`PageWriter::cow`]), once per transaction, and later
+//! changes in the same transaction edit the copies in place. Splits and merges are computed
+//! on the cells and applied by rebuilding pages; see `node` for the page layout and its
+//! invariants. Deletes merge underfull siblings, so freed pages go back to the allocator.
+//!
+//! - `node`: page layout and accessors; `overflow`: chains for large values;
+//! - `cursor`: ordered iteration in both directions.
+
+pub(crate) mod cursor;
+pub(crate) mod node;
+pub(crate) mod overflow;
+
+use crate::error::{Result, StorageError};
+use crate::ids::PageId;
+use crate::limits::{KEY_SIZE_MAX, TREE_DEPTH_MAX, VALUE_SIZE_MAX};
+use crate::page::{self, PAGE_HEADER_SIZE, PageBuf, PageType};
+use crate::pager::PageWriter;
+use node::{
+    LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, encode_branch_cell,
+    encode_leaf_cell, leaf_cell_len, max_cell_len,
+};
+
+/// Read access to pages, as one snapshot or one write transaction sees them.
+pub(crate) trait PageRead {
+    /// The page image, verified.
+    fn read_page(&self, id: PageId) -> Result<PageBuf>;
+    /// Page size in bytes.
+    fn page_size(&self) -> usize;
+}
+
+impl PageRead for PageWriter<'_> {
+    fn read_page(&self, id: PageId) -> Result<PageBuf> {
+        self.page(id)
+    }
+    fn page_size(&self) -> usize {
+        self.store.page_size as usize
+    }
+}
+
+/// Checks a key and value against the limits.
+pub(crate) fn check_sizes(key: &[u8], value_len: usize) -> Result<()> {
+    if key.len() > KEY_SIZE_MAX {
+        return Err(StorageError::LimitExceeded {
+            what: "key size in bytes",
+            value: key.len() as u64,
+            limit: KEY_SIZE_MAX as u64,
+        });
+    }
+    if value_len > VALUE_SIZE_MAX {
+        return Err(StorageError::LimitExceeded {
+            what: "value size in bytes",
+            value: value_len as u64,
+            limit: VALUE_SIZE_MAX as u64,
+        });
+    }
+    Ok(())
+}
+
+fn expect_node(id: PageId, buf: &[u8]) -> Result<Node<'_>> {
+    match page::page_type(buf) {
+        Some(PageType::Leaf | PageType::Branch) => Ok(Node::new(buf)),
+        _ => Err(StorageError::corrupted(id, "expected a B+Tree page")),
+    }
+}
+
+fn too_deep(root: PageId) -> StorageError {
+    StorageError::corrupted(
+        root,
+        format!("tree deeper than {TREE_DEPTH_MAX} levels (a cycle?)"),
+    )
+}
+
+/// Descends to the leaf that may hold `key`.
+pub(crate) fn find_leaf(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    key: &[u8],
+) -> Result<(PageId, PageBuf)> {
+    let mut id = root;
+    for _ in 0..TREE_DEPTH_MAX {
+        let buf = p.read_page(id)?;
+        let node = expect_node(id, &buf)?;
+        if node.is_leaf() {
+            return Ok((id, buf));
+        }
+        id = node.child(node.child_index(key));
+    }
+    Err(too_deep(root))
+}
+
+/// Materialises a leaf value.
+pub(crate) fn load_value(p: &(impl PageRead + ?Sized), v: ValueRef<'_>) -> Result<Vec<u8>> {
+    match v {
+        ValueRef::Inline(b) => Ok(b.to_vec()),
+        ValueRef::Overflow { first, len } => overflow::read(p, first, len),
+    }
+}
+
+/// The value stored under `key`.
+pub(crate) fn get(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    if root.is_none() {
+        return Ok(None);
+    }
+    let (_, buf) = find_leaf(p, root, key)?;
+    let node = Node::new(&buf);
+    match node.search(key) {
+        Ok(i) => load_value(p, node.value(i)).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// One level of a copy-on-write descent.
+struct Step {
+    id: PageId,
+    idx: usize,
+    /// `idx` was the last child of the node.
+    last: bool,
+}
+
+/// Copies the path to the leaf for `key` (once per transaction) and returns it.
+fn descend_cow(
+    w: &mut PageWriter<'_>,
+    root: &mut PageId,
+    key: &[u8],
+) -> Result<(Vec<Step>, PageId)> {
+    let mut id = w.cow(*root)?;
+    *root = id;
+    let mut path = Vec::new();
+    for _ in 0..TREE_DEPTH_MAX {
+        let (idx, child, last) = {
+            let buf = w.page(id)?;
+            let node = expect_node(id, &buf)?;
+            if node.is_leaf() {
+                return Ok((path, id));
+            }
+            let idx = node.child_index(key);
+            (idx, node.child(idx), idx == node.len())
+        };
+        let new_child = w.cow(child)?;
+        if new_child != child {
+            NodeMut::new(w.page_mut(id)?).set_child(idx, new_child);
+        }
+        path.push(Step { id, idx, last });
+        id = new_child;
+    }
+    Err(too_deep(*root))
+}
+
+fn leaf_cell_key(cell: &[u8]) -> &[u8] {
+    let len = usize::from(page::get_u16(cell, 0));
+    &cell[LEAF_CELL_HEADER..LEAF_CELL_HEADER + len]
+}
+
+/// The shortest key `s` with `left < s <= right` (suffix truncation of separators).
+fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
+    let common = left.iter().zip(right).take_while(|(a, b)| a == b).count();
+    right[..(common + 1).min(right.len())].to_vec()
+}
+
+/// Where to split `sizes` (bytes per cell, slots included) so both halves fit `usable`.
+fn split_point(sizes: &[usize], usable: usize) -> usize {
+    let total: usize = sizes.iter().sum();
+    let mut acc = 0;
+    for (k, s) in sizes.iter().enumerate() {
+        if k > 0 && (acc + s > usable || acc * 2 >= total) {
+            return k;
+        }
+        acc += s;
+    }
+    sizes.len() - 1
+}
+
+/// Inserts or replaces `key`. Returns true if it replaced an existing value.
+pub(crate) fn insert(
+    w: &mut PageWriter<'_>,
+    root: &mut PageId,
+    key: &[u8],
+    value: &[u8],
+) -> Result<bool> {
+    check_sizes(key, value.len())?;
+    let ps = w.page_size();
+    // A value goes to an overflow chain exactly when its inline cell would exceed the
+    // largest cell a page accepts (node invariant 3).
+    let overflow = leaf_cell_len(key.len(), value.len(), false) > max_cell_len(ps);
+    let vref = if overflow {
+        ValueRef::Overflow {
+            first: overflow::write(w, value)?,
+            len: value.len() as u64,
+        }
+    } else {
+        ValueRef::Inline(value)
+    };
+    let cell_len = leaf_cell_len(key.len(), value.len(), overflow);
+    if root.is_none() {
+        let id = w.new_page(|buf, id| {
+            let mut n = NodeMut::init(buf, id, true);
+            n.insert_with(0, cell_len, |d| encode_leaf_cell(d, key, vref));
+        })?;
+        *root = id;
+        return Ok(false);
+    }
+    let (path, leaf) = descend_cow(w, root, key)?;
+    let (replaced_old, pos, inserted, append) = {
+        let mut node = NodeMut::new(w.page_mut(leaf)?);
+        let n = node.as_node().len();
+        let (pos, old) = match node.as_node().search(key) {
+            Ok(i) => {
+                let old = match node.as_node().value(i) {
+                    ValueRef::Overflow { first, len } => Some(Some((first, len))),
+                    ValueRef::Inline(_) => Some(None),
+                };
+                node.remove(i);
+                (i, old)
+            }
+            Err(i) => (i, None),
+        };
+        let inserted = node.insert_with(pos, cell_len, |d| encode_leaf_cell(d, key, vref));
+        let append = pos == n && path.iter().all(|s| s.last);
+        (old, pos, inserted, append)
+    };
+    if let Some(Some((first, len))) = replaced_old {
+        overflow::free(w, first, len)?;
+    }
+    if !inserted {
+        let mut cell = vec![0u8; cell_len];
+        encode_leaf_cell(&mut cell, key, vref);
+        let (sep, right) = split_leaf(w, leaf, pos, cell, append)?;
+        propagate_split(w, root, path, sep, leaf, right)?;
+    }
+    Ok(replaced_old.is_some())
+}
+
+/// Splits leaf `id` with `cell` added at `pos`; returns the separator and the new right page.
+fn split_leaf(
+    w: &mut PageWriter<'_>,
+    id: PageId,
+    pos: usize,
+    cell: Vec<u8>,
+    append: bool,
+) -> Result<(Vec<u8>, PageId)> {
+    let buf = w.page(id)?;
+    let node = Node::new(&buf);
+    let n = node.len();
+    let mut cells: Vec<Vec<u8>> = (0..n).map(|i| node.cell(i).to_vec()).collect();
+    drop(buf);
+    cells.insert(pos, cell);
+    let usable = w.page_size() - PAGE_HEADER_SIZE;
+    let k = if append {
+        n
+    } else {
+        let sizes: Vec<usize> = cells.iter().map(|c| c.len() + 2).collect();
+        split_point(&sizes, usable)
+    };
+    let sep = separator(leaf_cell_key(&cells[k - 1]), leaf_cell_key(&cells[k]));
+    let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+    let right = w.new_page(|b, rid| NodeMut::init(b, rid, true).rebuild(&refs[k..]))?;
+    NodeMut::new(w.page_mut(id)?).rebuild(&refs[..k]);
+    Ok((sep, right))
+}
+
+/// Carries a split up the path: inserts `(sep -> left)` and points the next child at `right`.
+fn propagate_split(
+    w: &mut PageWriter<'_>,
+    root: &mut PageId,
+    mut path: Vec<Step>,
+    mut sep: Vec<u8>,
+    mut left: PageId,
+    mut right: PageId,
+) -> Result<()> {
+    loop {
+        let Some(step) = path.pop() else {
+            let (l, r) = (left, right);
+            let key = sep.clone();
+            *root = w.new_page(|b, id| {
+                let mut n = NodeMut::init(b, id, false);
+                n.set_child(0, r);
+                n.insert_with(0, branch_cell_len(key.len()), |d| {
+                    encode_branch_cell(d, &key, l);
+                });
+            })?;
+            return Ok(());
+        };
+        let append = step.last && path.iter().all(|s| s.last);
+        let fitted = {
+            let mut node = NodeMut::new(w.page_mut(step.id)?);
+            let ok = node.insert_with(step.idx, branch_cell_len(sep.len()), |d| {
+                encode_branch_cell(d, &sep, left);
+            });
+            if ok {
+                node.set_child(step.idx + 1, right);
+            }
+            ok
+        };
+        if fitted {
+            return Ok(());
+        }
+        let (up, new_right) = split_branch(w, step.id, step.idx, &sep, left, right, append)?;
+        sep = up;
+        left = step.id;
+        right = new_right;
+    }
+}
+
+/// Splits branch `id` after adding `(sep -> left)` at `idx` with child `idx+1` = `right`.
+fn split_branch(
+    w: &mut PageWriter<'_>,
+    id: PageId,
+    idx: usize,
+    sep: &[u8],
+    left: PageId,
+    right: PageId,
+    append: bool,
+) -> Result<(Vec<u8>, PageId)> {
+    let (mut cells, mut right_child) = {
+        let buf = w.page(id)?;
+        let node = Node::new(&buf);
+        let cells: Vec<(Vec<u8>, PageId)> = (0..node.len())
+            .map(|i| (node.key(i).to_vec(), node.child(i)))
+            .collect();
+        (cells, node.child(node.len()))
+    };
+    cells.insert(idx, (sep.to_vec(), left));
+    if idx + 1 < cells.len() {
+        cells[idx + 1].1 = right;
+    } else {
+        right_child = right;
+    }
+    let usable = w.page_size() - PAGE_HEADER_SIZE;
+    let k = if append && cells.len() >= 3 {
+        cells.len() - 2
+    } else {
+        let sizes: Vec<usize> = cells
+            .iter()
+            .map(|(key, _)| branch_cell_len(key.len()) + 2)
+            .collect();
+        split_point(&sizes, usable).clamp(1, cells.len() - 2)
+    };
+    let encode = |list: &[(Vec<u8>, PageId)]| -> Vec<Vec<u8>> {
+        list.iter()
+            .map(|(key, child)| {
+                let mut c = vec![0u8; branch_cell_len(key.len())];
+                encode_branch_cell(&mut c, key, *child);
+                c
+            })
+            .collect()
+    };
+    let left_cells = encode(&cells[..k]);
+    let right_cells = encode(&cells[k + 1..]);
+    let (up, mid_child) = (cells[k].0.clone(), cells[k].1);
+    let rrefs: Vec<&[u8]> = right_cells.iter().map(Vec::as_slice).collect();
+    let new_right = w.new_page(|b, rid| {
+        let mut n = NodeMut::init(b, rid, false);
+        n.rebuild(&rrefs);
+        n.set_child(rrefs.len(), right_child);
+    })?;
+    let lrefs: Vec<&[u8]> = left_cells.iter().map(Vec::as_slice).collect();
+    let mut n = NodeMut::new(w.page_mut(id)?);
+    n.rebuild(&lrefs);
+    n.set_child(lrefs.len(), mid_child);
+    Ok((up, new_right))
+}
+
+/// Removes `key`. Returns true if it was present.
+pub(crate) fn remove(w: &mut PageWriter<'_>, root: &mut PageId, key: &[u8]) -> Result<bool> {
+    if root.is_none() || key.len() > KEY_SIZE_MAX {
+        return Ok(false);
+    }
+    {
+        // Probe first, so removing an absent key copies nothing.
+        let (_, buf) = find_leaf(&*w, *root, key)?;
+        if Node::new(&buf).search(key).is_err() {
+            return Ok(false);
+        }
+    }
+    let (path, leaf) = descend_cow(w, root, key)?;
+    let old = {
+        let mut node = NodeMut::new(w.page_mut(leaf)?);
+        let Ok(i) = node.as_node().search(key) else {
+            return Err(StorageError::corrupted(
+                leaf,
+                "key vanished between probe and delete",
+            ));
+        };
+        let old = node.as_node().value(i);
+        let old = match old {
+            ValueRef::Overflow { first, len } => Some((first, len)),
+            ValueRef::Inline(_) => None,
+        };
+        node.remove(i);
+        old
+    };
+    if let Some((first, len)) = old {
+        overflow::free(w, first, len)?;
+    }
+    rebalance(w, root, path, leaf)?;
+    Ok(true)
+}
+
+/// Merges underfull nodes into a sibling, bottom-up, then collapses a root with one child.
+fn rebalance(
+    w: &mut PageWriter<'_>,
+    root: &mut PageId,
+    mut path: Vec<Step>,
+    mut node_id: PageId,
+) -> Result<()> {
+    let ps = w.page_size();
+    while let Some(step) = path.pop() {
+        let used = Node::new(&w.page(node_id)?).used_bytes();
+        if used >= ps / 4 {
+            break;
+        }
+        let (li, left, right, sep) = {
+            let buf = w.page(step.id)?;
+            let parent = Node::new(&buf);
+            if parent.len() == 0 {
+                node_id = step.id;
+                continue;
+            }
+            let li = if step.idx < parent.len() {
+                step.idx
+            } else {
+                step.idx - 1
+            };
+            (
+                li,
+                parent.child(li),
+                parent.child(li + 1),
+                parent.key(li).to_vec(),
+            )
+        };
+        let (lbuf, rbuf) = (w.page(left)?, w.page(right)?);
+        let (ln, rn) = (expect_node(left, &lbuf)?, expect_node(right, &rbuf)?);
+        if ln.is_leaf() != rn.is_leaf() {
+            return Err(StorageError::corrupted(
+                step.id,
+                "children at different depths",
+            ));
+        }
+        let extra = if ln.is_leaf() {
+            0
+        } else {
+            branch_cell_len(sep.len()) + 2
+        };
+        if ln.used_bytes() + rn.used_bytes() - PAGE_HEADER_SIZE + extra > ps {
+            break;
+        }
+        let right_cells: Vec<Vec<u8>> = (0..rn.len()).map(|i| rn.cell(i).to_vec()).collect();
+        let right_child = rn.child(rn.len());
+        let is_leaf = ln.is_leaf();
+        drop((lbuf, rbuf));
+        let new_left = w.cow(left)?;
+        {
+            let mut lm = NodeMut::new(w.page_mut(new_left)?);
+            if !is_leaf {
+                let n = lm.as_node().len();
+                let old_right = lm.as_node().child(n);
+                lm.insert_with(n, branch_cell_len(sep.len()), |d| {
+                    encode_branch_cell(d, &sep, old_right);
+                });
+                lm.set_child(n + 1, right_child);
+            }
+            for cell in &right_cells {
+                let n = lm.as_node().len();
+                if !lm.insert_raw(n, cell) {
+                    return Err(StorageError::corrupted(new_left, "merge overflowed a page"));
+                }
+            }
+        }
+        w.free(right);
+        {
+            let mut pm = NodeMut::new(w.page_mut(step.id)?);
+            pm.remove(li);
+            pm.set_child(li, new_left);
+        }
+        node_id = step.id;
+    }
+    for _ in 0..TREE_DEPTH_MAX {
+        let (is_leaf, len, only_child) = {
+            let buf = w.page(*root)?;
+            let node = expect_node(*root, &buf)?;
+            (node.is_leaf(), node.len(), node.child(0))
+        };
+        if len > 0 {
+            break;
+        }
+        w.free(*root);
+        if is_leaf {
+            *root = PageId::NONE;
+            break;
+        }
+        *root = only_child;
+    }
+    Ok(())
+}
+
+/// Frees every page of the tree at `root`, overflow chains included.
+pub(crate) fn free_tree(w: &mut PageWriter<'_>, root: PageId) -> Result<()> {
+    if root.is_none() {
+        return Ok(());
+    }
+    let mut stack = vec![(root, 0usize)];
+    while let Some((id, depth)) = stack.pop() {
+        if depth > TREE_DEPTH_MAX {
+            return Err(too_deep(root));
+        }
+        let mut chains = Vec::new();
+        {
+            let buf = w.page(id)?;
+            let node = expect_node(id, &buf)?;
+            for i in 0..node.len() {
+                if node.is_leaf() {
+                    if let ValueRef::Overflow { first, len } = node.value(i) {
+                        chains.push((first, len));
+                    }
+                } else {
+                    stack.push((node.child(i), depth + 1));
+                }
+            }
+            if !node.is_leaf() {
+                stack.push((node.child(node.len()), depth + 1));
+            }
+        }
+        for (first, len) in chains {
+            overflow::free(w, first, len)?;
+        }
+        w.free(id);
+    }
+    Ok(())
+}

@@ -1,0 +1,488 @@
+//! Layout of B+Tree pages (leaf and branch): a slotted page.
+//!
+//! # Format: node page
+//!
+//! | offset | size | field          | valid values                                             |
+//! |-------:|-----:|----------------|----------------------------------------------------------|
+//! | 0      | 32   | page header    | type 3 (leaf) or 4 (branch); bytes 16..32 as below       |
+//! | 16     | 2    | cell count     | `n`, with `32 + 2n <= content start`                      |
+//! | 18     | 2    | reserved       | 0                                                         |
+//! | 20     | 4    | content start  | lowest byte used by cells; `page_size` when empty         |
+//! | 24     | 8    | right child    | branch: child for keys >= the last separator; leaf: 0     |
+//! | 32     | 2n   | slots          | `u16` offset of each cell, in ascending key order         |
+//! | ...    |      | free space     |                                                           |
+//! | cs     |      | cells          | packed toward the end of the page, in any order           |
+//!
+//! Leaf cell: `u16 key_len | u8 flags | u32 value_len | key | value` where flags bit 0 means
+//! the value lives in an overflow chain and the cell holds its `u64` first page instead.
+//! Branch cell: `u16 key_len | u64 child | key`; `child` holds keys `< key` (and `>=` the
+//! previous separator).
+//!
+//! # Invariants
+//! 1. The bytes a cell occupies are given by [`leaf_cell_len`] / [`branch_cell_len`], the
+//!    same functions the encoder writes with. There is no separate estimate to disagree.
+//! 2. A cell is written only after the space for it was found; a page that cannot hold a
+//!    cell is split by the caller. Nothing is ever written past the page's end.
+//! 3. Every cell is at most [`max_cell_len`] bytes, a quarter of the usable space, so any
+//!    page plus one more cell splits into two pages that each fit.
+//! 4. A page read from disk is validated by [`validate`] before any accessor touches it, so
+//!    accessors index within bounds on any input.
+
+use crate::error::{Result, StorageError};
+use crate::ids::PageId;
+use crate::limits::{KEY_SIZE_MAX, PAGE_COUNT_MAX, VALUE_SIZE_MAX};
+use crate::page::{
+    self, PAGE_HEADER_SIZE, PageType, get_u16, get_u32, get_u64, put_u16, put_u32, put_u64,
+};
+
+const OFF_COUNT: usize = 16;
+const OFF_CONTENT: usize = 20;
+const OFF_RIGHT: usize = 24;
+const SLOT: usize = 2;
+/// Bytes of a leaf cell before its key.
+pub const LEAF_CELL_HEADER: usize = 7;
+/// Bytes of a branch cell before its key.
+pub const BRANCH_CELL_HEADER: usize = 10;
+const FLAG_OVERFLOW: u8 = 1;
+
+/// Bytes a leaf cell occupies (without its slot).
+pub fn leaf_cell_len(key_len: usize, value_len: usize, overflow: bool) -> usize {
+    LEAF_CELL_HEADER + key_len + if overflow { 8 } else { value_len }
+}
+
+/// Bytes a branch cell occupies (without its slot).
+pub fn branch_cell_len(key_len: usize) -> usize {
+    BRANCH_CELL_HEADER + key_len
+}
+
+/// Largest cell, slot excluded, a page of this size accepts (invariant 3).
+pub fn max_cell_len(page_size: usize) -> usize {
+    (page_size - PAGE_HEADER_SIZE) / 4 - SLOT
+}
+
+/// How a leaf stores its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    /// The value bytes, in the cell.
+    Inline(&'a [u8]),
+    /// A chain of overflow pages holding `len` bytes.
+    Overflow {
+        /// First page of the chain.
+        first: PageId,
+        /// Total length of the value.
+        len: u64,
+    },
+}
+
+impl ValueRef<'_> {
+    fn is_overflow(&self) -> bool {
+        matches!(self, ValueRef::Overflow { .. })
+    }
+
+    /// Value length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            ValueRef::Inline(v) => v.len() as u64,
+            ValueRef::Overflow { len, .. } => *len,
+        }
+    }
+}
+
+/// Writes a leaf cell into `dst`, which must be exactly `leaf_cell_len(..)` bytes.
+pub fn encode_leaf_cell(dst: &mut [u8], key: &[u8], value: ValueRef<'_>) {
+    debug_assert_eq!(
+        dst.len(),
+        leaf_cell_len(key.len(), value.len() as usize, value.is_overflow())
+    );
+    put_u16(dst, 0, key.len() as u16);
+    put_u32(dst, 3, value.len() as u32);
+    let k_end = LEAF_CELL_HEADER + key.len();
+    dst[LEAF_CELL_HEADER..k_end].copy_from_slice(key);
+    match value {
+        ValueRef::Inline(v) => {
+            dst[2] = 0;
+            dst[k_end..].copy_from_slice(v);
+        }
+        ValueRef::Overflow { first, .. } => {
+            dst[2] = FLAG_OVERFLOW;
+            put_u64(dst, k_end, first.0);
+        }
+    }
+}
+
+/// Writes a branch cell into `dst`, which must be exactly `branch_cell_len(key.len())` bytes.
+pub fn encode_branch_cell(dst: &mut [u8], key: &[u8], child: PageId) {
+    debug_assert_eq!(dst.len(), branch_cell_len(key.len()));
+    put_u16(dst, 0, key.len() as u16);
+    put_u64(dst, 2, child.0);
+    dst[BRANCH_CELL_HEADER..].copy_from_slice(key);
+}
+
+/// Length of the cell starting at `cell` (a slice running to the end of the page).
+/// `None` if the header is cut off. Uses the same length functions as the encoder.
+fn cell_len_at(cell: &[u8], leaf: bool) -> Option<usize> {
+    if leaf {
+        if cell.len() < LEAF_CELL_HEADER {
+            return None;
+        }
+        let key_len = usize::from(get_u16(cell, 0));
+        let overflow = cell[2] & FLAG_OVERFLOW != 0;
+        let value_len = get_u32(cell, 3) as usize;
+        Some(leaf_cell_len(key_len, value_len, overflow))
+    } else {
+        if cell.len() < BRANCH_CELL_HEADER {
+            return None;
+        }
+        Some(branch_cell_len(usize::from(get_u16(cell, 0))))
+    }
+}
+
+/// Read access to a validated node page.
+#[derive(Clone, Copy)]
+pub struct Node<'a> {
+    buf: &'a [u8],
+    leaf: bool,
+}
+
+impl<'a> Node<'a> {
+    /// Views a page known to be a valid node (validated on read, or built in memory).
+    pub fn new(buf: &'a [u8]) -> Node<'a> {
+        Node {
+            buf,
+            leaf: page::page_type(buf) == Some(PageType::Leaf),
+        }
+    }
+
+    /// True for leaves.
+    pub fn is_leaf(&self) -> bool {
+        self.leaf
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        usize::from(get_u16(self.buf, OFF_COUNT))
+    }
+
+    fn content_start(&self) -> usize {
+        get_u32(self.buf, OFF_CONTENT) as usize
+    }
+
+    fn slot(&self, i: usize) -> usize {
+        usize::from(get_u16(self.buf, PAGE_HEADER_SIZE + i * SLOT))
+    }
+
+    /// The raw bytes of cell `i`.
+    pub fn cell(&self, i: usize) -> &'a [u8] {
+        let off = self.slot(i);
+        let len = cell_len_at(&self.buf[off..], self.leaf).unwrap_or(0);
+        &self.buf[off..off + len]
+    }
+
+    /// The key of cell `i`.
+    pub fn key(&self, i: usize) -> &'a [u8] {
+        let off = self.slot(i);
+        let key_len = usize::from(get_u16(self.buf, off));
+        let start = off
+            + if self.leaf {
+                LEAF_CELL_HEADER
+            } else {
+                BRANCH_CELL_HEADER
+            };
+        &self.buf[start..start + key_len]
+    }
+
+    /// The value of leaf cell `i`.
+    pub fn value(&self, i: usize) -> ValueRef<'a> {
+        let off = self.slot(i);
+        let key_len = usize::from(get_u16(self.buf, off));
+        let value_len = get_u32(self.buf, off + 3);
+        let v = off + LEAF_CELL_HEADER + key_len;
+        if self.buf[off + 2] & FLAG_OVERFLOW != 0 {
+            ValueRef::Overflow {
+                first: PageId(get_u64(self.buf, v)),
+                len: u64::from(value_len),
+            }
+        } else {
+            ValueRef::Inline(&self.buf[v..v + value_len as usize])
+        }
+    }
+
+    /// Child `i` of a branch: cell `i`'s child for `i < len`, the right child for `i == len`.
+    pub fn child(&self, i: usize) -> PageId {
+        if i >= self.len() {
+            PageId(get_u64(self.buf, OFF_RIGHT))
+        } else {
+            PageId(get_u64(self.buf, self.slot(i) + 2))
+        }
+    }
+
+    /// Binary search: `Ok(i)` if cell `i` has `key`, else `Err(insertion point)`.
+    pub fn search(&self, key: &[u8]) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.key(mid).cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// Which child of a branch may hold `key`: the number of separators `<= key`.
+    pub fn child_index(&self, key: &[u8]) -> usize {
+        match self.search(key) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Bytes in use: header, slots and cells.
+    pub fn used_bytes(&self) -> usize {
+        PAGE_HEADER_SIZE
+            + (0..self.len())
+                .map(|i| SLOT + self.cell(i).len())
+                .sum::<usize>()
+    }
+}
+
+/// Write access to a node page owned by the open transaction.
+pub struct NodeMut<'a> {
+    buf: &'a mut [u8],
+}
+
+impl<'a> NodeMut<'a> {
+    /// Views an owned, valid node page for writing.
+    pub fn new(buf: &'a mut [u8]) -> NodeMut<'a> {
+        NodeMut { buf }
+    }
+
+    /// Formats `buf` as an empty node.
+    pub fn init(buf: &'a mut [u8], id: PageId, leaf: bool) -> NodeMut<'a> {
+        page::init(
+            buf,
+            id,
+            if leaf {
+                PageType::Leaf
+            } else {
+                PageType::Branch
+            },
+        );
+        let size = buf.len() as u32;
+        put_u32(buf, OFF_CONTENT, size);
+        NodeMut { buf }
+    }
+
+    /// Read view.
+    pub fn as_node(&self) -> Node<'_> {
+        Node::new(self.buf)
+    }
+
+    fn set_len(&mut self, n: usize) {
+        put_u16(self.buf, OFF_COUNT, n as u16);
+    }
+
+    /// Sets child `i` of a branch (the right child for `i == len`).
+    pub fn set_child(&mut self, i: usize, child: PageId) {
+        let n = self.as_node().len();
+        if i >= n {
+            put_u64(self.buf, OFF_RIGHT, child.0);
+        } else {
+            let off = usize::from(get_u16(self.buf, PAGE_HEADER_SIZE + i * SLOT));
+            put_u64(self.buf, off + 2, child.0);
+        }
+    }
+
+    /// Reserves `len` bytes for a new cell at slot `i` and lets `fill` write it.
+    /// Returns false, changing nothing, if the page cannot hold it even after compaction.
+    pub fn insert_with(&mut self, i: usize, len: usize, fill: impl FnOnce(&mut [u8])) -> bool {
+        debug_assert!(
+            len <= max_cell_len(self.buf.len()),
+            "cell of {len} bytes over the limit"
+        );
+        let node = self.as_node();
+        let n = node.len();
+        let slots_end = PAGE_HEADER_SIZE + (n + 1) * SLOT;
+        if node.content_start() < slots_end + len {
+            if node.used_bytes() + SLOT + len > self.buf.len() {
+                return false;
+            }
+            self.compact();
+        }
+        let start = self.as_node().content_start() - len;
+        debug_assert!(start >= slots_end);
+        fill(&mut self.buf[start..start + len]);
+        let slot_at = PAGE_HEADER_SIZE + i * SLOT;
+        self.buf
+            .copy_within(slot_at..PAGE_HEADER_SIZE + n * SLOT, slot_at + SLOT);
+        put_u16(self.buf, slot_at, start as u16);
+        put_u32(self.buf, OFF_CONTENT, start as u32);
+        self.set_len(n + 1);
+        true
+    }
+
+    /// Inserts a raw cell (copied from another node) at slot `i`.
+    pub fn insert_raw(&mut self, i: usize, cell: &[u8]) -> bool {
+        self.insert_with(i, cell.len(), |dst| dst.copy_from_slice(cell))
+    }
+
+    /// Removes cell `i`; its bytes become free space.
+    pub fn remove(&mut self, i: usize) {
+        let node = self.as_node();
+        let n = node.len();
+        let off = node.slot(i);
+        let len = node.cell(i).len();
+        if off == node.content_start() {
+            put_u32(self.buf, OFF_CONTENT, (off + len) as u32);
+        }
+        let slot_at = PAGE_HEADER_SIZE + i * SLOT;
+        self.buf
+            .copy_within(slot_at + SLOT..PAGE_HEADER_SIZE + n * SLOT, slot_at);
+        self.set_len(n - 1);
+    }
+
+    /// Rewrites the cells contiguously at the end of the page.
+    fn compact(&mut self) {
+        let node = self.as_node();
+        let cells: Vec<Vec<u8>> = (0..node.len()).map(|i| node.cell(i).to_vec()).collect();
+        let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        self.rebuild(&refs);
+    }
+
+    /// Replaces all cells with `cells` (which must fit), keeping id, type and right child.
+    pub fn rebuild(&mut self, cells: &[&[u8]]) {
+        let mut end = self.buf.len();
+        for (i, cell) in cells.iter().enumerate() {
+            end -= cell.len();
+            self.buf[end..end + cell.len()].copy_from_slice(cell);
+            put_u16(self.buf, PAGE_HEADER_SIZE + i * SLOT, end as u16);
+        }
+        debug_assert!(
+            PAGE_HEADER_SIZE + cells.len() * SLOT <= end,
+            "rebuilt node overflows"
+        );
+        put_u32(self.buf, OFF_CONTENT, end as u32);
+        self.set_len(cells.len());
+    }
+}
+
+/// Validates a node page read from disk (invariant 4): counts, slots and every cell's
+/// extent lie within the page, and lengths and pointers are within limits.
+pub fn validate(id: PageId, buf: &[u8]) -> Result<()> {
+    let bad = |reason: String| Err(StorageError::corrupted(id, reason));
+    let ty = page::page_type(buf);
+    let leaf = ty == Some(PageType::Leaf);
+    if !leaf && ty != Some(PageType::Branch) {
+        return bad("not a B+Tree node".into());
+    }
+    let n = usize::from(get_u16(buf, OFF_COUNT));
+    let content = get_u32(buf, OFF_CONTENT) as usize;
+    let slots_end = PAGE_HEADER_SIZE + n * SLOT;
+    if slots_end > content || content > buf.len() {
+        return bad(format!(
+            "cell count {n} / content start {content} do not fit the page"
+        ));
+    }
+    let right = get_u64(buf, OFF_RIGHT);
+    if leaf && right != 0 {
+        return bad("leaf has a right child".into());
+    }
+    if !leaf && (right == 0 || right >= PAGE_COUNT_MAX) {
+        return bad(format!("branch has invalid right child {right}"));
+    }
+    for i in 0..n {
+        let off = usize::from(get_u16(buf, PAGE_HEADER_SIZE + i * SLOT));
+        if off < content || off >= buf.len() {
+            return bad(format!("slot {i} points outside the cell area"));
+        }
+        let Some(len) = cell_len_at(&buf[off..], leaf) else {
+            return bad(format!("cell {i} header runs past the page end"));
+        };
+        if off + len > buf.len() || len > max_cell_len(buf.len()) {
+            return bad(format!("cell {i} of {len} bytes runs past the page end"));
+        }
+        let key_len = usize::from(get_u16(buf, off));
+        if key_len > KEY_SIZE_MAX {
+            return bad(format!("cell {i} key of {key_len} bytes is over the limit"));
+        }
+        if leaf {
+            let value_len = get_u32(buf, off + 3) as usize;
+            if value_len > VALUE_SIZE_MAX {
+                return bad(format!(
+                    "cell {i} value of {value_len} bytes is over the limit"
+                ));
+            }
+            if buf[off + 2] & FLAG_OVERFLOW != 0 {
+                let first = get_u64(buf, off + LEAF_CELL_HEADER + key_len);
+                if first == 0 || first >= PAGE_COUNT_MAX {
+                    return bad(format!("cell {i} has invalid overflow page {first}"));
+                }
+            }
+        } else {
+            let child = get_u64(buf, off + 2);
+            if child == 0 || child >= PAGE_COUNT_MAX {
+                return bad(format!("cell {i} has invalid child {child}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf_insert(node: &mut NodeMut<'_>, key: &[u8], value: &[u8]) -> bool {
+        let i = node.as_node().search(key).unwrap_err();
+        let len = leaf_cell_len(key.len(), value.len(), false);
+        node.insert_with(i, len, |dst| {
+            encode_leaf_cell(dst, key, ValueRef::Inline(value));
+        })
+    }
+
+    #[test]
+    fn fill_until_full_then_refuse_without_overflowing() {
+        let mut buf = vec![0u8; 4096];
+        let mut node = NodeMut::init(&mut buf, PageId(5), true);
+        let mut n = 0u32;
+        while leaf_insert(&mut node, &n.to_be_bytes(), &[7u8; 100]) {
+            n += 1;
+        }
+        // 4064 usable / (2 slot + 7 header + 4 key + 100 value) = 35.96: 35 cells.
+        assert_eq!(n, 35);
+        assert!(node.as_node().used_bytes() <= 4096);
+        page::seal(&mut buf);
+        validate(PageId(5), &buf).unwrap();
+    }
+
+    #[test]
+    fn remove_then_insert_reuses_fragmented_space() {
+        let mut buf = vec![0u8; 4096];
+        let mut node = NodeMut::init(&mut buf, PageId(5), true);
+        for n in 0u32..35 {
+            assert!(leaf_insert(&mut node, &n.to_be_bytes(), &[1u8; 100]));
+        }
+        assert!(!leaf_insert(&mut node, &99u32.to_be_bytes(), &[1u8; 100]));
+        node.remove(10);
+        node.remove(20);
+        assert!(leaf_insert(&mut node, &100u32.to_be_bytes(), &[2u8; 100]));
+        let view = node.as_node();
+        assert_eq!(view.len(), 34);
+        assert_eq!(view.value(33), ValueRef::Inline(&[2u8; 100][..]));
+        let keys: Vec<_> = (0..view.len()).map(|i| view.key(i).to_vec()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn validate_rejects_cells_outside_page() {
+        let mut buf = vec![0u8; 4096];
+        let mut node = NodeMut::init(&mut buf, PageId(5), true);
+        leaf_insert(&mut node, b"k", b"v");
+        let off = usize::from(get_u16(&buf, PAGE_HEADER_SIZE));
+        put_u32(&mut buf, off + 3, 60_000);
+        assert!(validate(PageId(5), &buf).is_err());
+    }
+}

@@ -1,0 +1,53 @@
+//! # pagegraph-storage
+//!
+//! The storage engine under pagegraph: one database file of fixed-size pages, a bounded page
+//! cache, copy-on-write B+Trees with overflow pages, a write-ahead log with recovery and
+//! checkpoints, a free-page bitmap, checksums on every page, and an integrity checker.
+//! One writer and any number of snapshot readers run at once.
+//!
+//! ```
+//! use pagegraph_storage::{Database, Options};
+//! # fn main() -> Result<(), pagegraph_storage::StorageError> {
+//! # let dir = tempfile::tempdir().map_err(|e| pagegraph_storage::StorageError::InvalidArgument(e.to_string()))?;
+//! let db = Database::open(dir.path().join("example.pgdb"), Options::default())?;
+//!
+//! let mut tx = db.begin_write()?;
+//! tx.tree("people")?.insert(b"ada", b"lovelace")?;
+//! tx.commit()?;
+//!
+//! let snapshot = db.begin_read()?;
+//! let people = snapshot.tree("people")?.expect("created above");
+//! assert_eq!(people.get(b"ada")?, Some(b"lovelace".to_vec()));
+//! assert!(db.check()?.is_clean());
+//! # Ok(()) }
+//! ```
+//!
+//! Layers, each depending only on those before it: `file` → `page`/`meta` → `wal`, `cache`
+//! → `pager` → `freelist` → `btree` → `txn` → `db`, with `check` reading them all.
+//! See `docs/ARCHITECTURE.md`, `docs/file-format.md` and `docs/recovery.md`.
+
+mod btree;
+mod cache;
+mod catalog;
+mod check;
+mod db;
+mod error;
+pub mod file;
+mod freelist;
+mod ids;
+pub mod limits;
+mod meta;
+mod options;
+mod page;
+mod pager;
+mod txn;
+mod wal;
+
+pub use btree::cursor::Range;
+pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem};
+pub use db::{Database, Stats, wal_path};
+pub use error::{Result, StorageError};
+pub use ids::{PageId, TxId};
+pub use meta::FORMAT_VERSION;
+pub use options::{Durability, Options};
+pub use txn::{ReadTxn, Tree, TreeMut, WriteTxn};

@@ -1,0 +1,88 @@
+//! How a database is opened: durability mode, cache size, page size.
+
+use crate::limits::{CACHE_PAGES_DEFAULT, PAGE_SIZE_DEFAULT, WAL_AUTO_CHECKPOINT_FRAMES_DEFAULT};
+
+/// When a commit is durable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is `fdatasync`ed to the WAL before `commit` returns: it survives a
+    /// power cut.
+    #[default]
+    Full,
+    /// Commits are written to the WAL but synced only at checkpoints: a commit survives a
+    /// process crash, and a power cut loses at most the commits since the last checkpoint.
+    Normal,
+    /// No WAL: pages are written straight to the database file and synced at close. For bulk
+    /// loads. A crash leaves the file marked unclean, and the next open refuses it with
+    /// [`StorageError::UncleanShutdown`](crate::StorageError::UncleanShutdown).
+    Off,
+}
+
+/// Options for [`Database::open`](crate::Database::open).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// Capacity of the shared page cache, in pages (at least 16). A write transaction may
+    /// hold as many dirty pages again before it spills the oldest to the WAL, so the page
+    /// buffers in memory stay under `2 * cache_pages` plus the few in use by callers.
+    pub cache_pages: usize,
+    /// Commit durability; see [`Durability`].
+    pub durability: Durability,
+    /// Page size for a new database (a power of two from 4096 to 65536). An existing
+    /// database keeps the page size it was created with.
+    pub page_size: u32,
+    /// WAL length, in frames, past which a commit checkpoints automatically.
+    pub wal_auto_checkpoint_frames: u64,
+    /// Open a database that was not closed cleanly in `Durability::Off` mode anyway, to
+    /// inspect or check it. Its contents may be inconsistent.
+    pub allow_unclean: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cache_pages: CACHE_PAGES_DEFAULT,
+            durability: Durability::Full,
+            page_size: PAGE_SIZE_DEFAULT,
+            wal_auto_checkpoint_frames: WAL_AUTO_CHECKPOINT_FRAMES_DEFAULT,
+            allow_unclean: false,
+        }
+    }
+}
+
+impl Options {
+    /// Sets [`Options::cache_pages`].
+    #[must_use]
+    pub fn cache_pages(mut self, pages: usize) -> Self {
+        self.cache_pages = pages;
+        self
+    }
+
+    /// Sets [`Options::durability`].
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets [`Options::page_size`].
+    #[must_use]
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Sets [`Options::wal_auto_checkpoint_frames`].
+    #[must_use]
+    pub fn wal_auto_checkpoint_frames(mut self, frames: u64) -> Self {
+        self.wal_auto_checkpoint_frames = frames;
+        self
+    }
+
+    /// Sets [`Options::allow_unclean`].
+    #[must_use]
+    pub fn allow_unclean(mut self, allow: bool) -> Self {
+        self.allow_unclean = allow;
+        self
+    }
+}

@@ -1,0 +1,411 @@
+//! The pager: where a page image comes from and where it goes.
+//!
+//! ```text
+//!  readers ──► cache ──miss──► WAL index ──hit──► WAL frame ──┐
+//!                                  └─miss──► database file ───┴─► verify ─► cache
+//!  writer  ──► dirty set ─► spilled set (WAL or file) ─► committed path above
+//! ```
+//!
+//! Committed pages are shared by all readers through [`Store::read_committed`]. The write
+//! transaction's pages live apart in [`Writer::dirty`] (bounded by `dirty_max`); when it
+//! overflows, the least recently touched are *spilled*: sealed and appended to the WAL as
+//! frames with no commit marker (in `Durability::Off`, written to their own place in the
+//! file), and remembered in [`Writer::spilled`] so they can be read back.
+//!
+//! Why this is safe, by construction (see `docs/recovery.md`):
+//! - Pages change copy-on-write: a page a committed snapshot can reach is never written
+//!   again until no reader can reach it (`freelist` invariant 2). So the latest image of a
+//!   page is the only one any live reader needs, and one shared cache and one WAL index
+//!   serve every snapshot.
+//! - A dirty page leaves memory only by being written where it can be read back, and its
+//!   location is recorded before the in-memory copy is dropped (invariant 3 of recovery.md).
+//!   No structure can point at a page that cannot be read back.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::btree::node;
+use crate::cache::{IdMap, PageCache};
+use crate::error::{Result, StorageError};
+use crate::file::DbFile;
+use crate::freelist::Allocator;
+use crate::ids::{PageId, TxId};
+use crate::meta::Meta;
+use crate::options::Durability;
+use crate::page::{self, PageBuf, PageType};
+use crate::wal::Wal;
+
+/// Where a spilled page of the open transaction is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Location {
+    /// In this WAL frame.
+    Wal(u64),
+    /// At its own place in the database file (`Durability::Off`).
+    File,
+}
+
+/// The committed frames of the WAL, for readers.
+pub(crate) struct WalIndex {
+    /// Latest committed frame of each page in the WAL.
+    pub map: IdMap<u64>,
+    /// The WAL file (`None` in `Durability::Off`).
+    pub file: Option<Arc<dyn DbFile>>,
+}
+
+/// State shared by every transaction, guarded by one mutex.
+pub(crate) struct SharedState {
+    /// The last committed meta: what a new reader sees.
+    pub meta: Meta,
+    /// Live readers by snapshot id, with counts.
+    pub readers: BTreeMap<TxId, usize>,
+    /// Set when a write failed part-way; writers are refused until reopen.
+    pub poisoned: Option<String>,
+}
+
+impl SharedState {
+    /// Snapshot of the oldest live reader.
+    pub fn oldest_reader(&self) -> Option<TxId> {
+        self.readers.keys().next().copied()
+    }
+}
+
+/// Everything about an open database that readers share.
+pub(crate) struct Store {
+    pub page_size: u32,
+    pub db: Arc<dyn DbFile>,
+    pub wal_index: RwLock<WalIndex>,
+    pub cache: PageCache,
+    pub durability: Durability,
+    pub state: Mutex<SharedState>,
+}
+
+/// The kinds of page that get a structural check when read from disk.
+fn validate_loaded(id: PageId, buf: &[u8]) -> Result<()> {
+    match page::verify(id, buf)? {
+        PageType::Leaf | PageType::Branch => node::validate(id, buf),
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    /// A committed page, from the cache or from disk (verified, then cached).
+    pub fn read_committed(&self, id: PageId) -> Result<PageBuf> {
+        if let Some(buf) = self.cache.get(id) {
+            return Ok(buf);
+        }
+        let buf = self.load(id)?;
+        self.cache.insert(id, Arc::clone(&buf));
+        Ok(buf)
+    }
+
+    /// Reads and verifies a committed page without caching it.
+    pub fn load(&self, id: PageId) -> Result<PageBuf> {
+        let mut buf = vec![0u8; self.page_size as usize];
+        {
+            // Held across the read so a checkpoint cannot reset the WAL under us.
+            let index = self.wal_index.read();
+            match (index.map.get(&id), &index.file) {
+                (Some(&frame), Some(file)) => {
+                    Wal::read_page_at(&**file, self.page_size, frame, &mut buf)?;
+                }
+                _ => self.read_from_file(id, &mut buf)?,
+            }
+        }
+        validate_loaded(id, &buf)?;
+        Ok(Arc::from(buf))
+    }
+
+    /// Reads page `id` from its place in the database file.
+    pub fn read_from_file(&self, id: PageId, buf: &mut [u8]) -> Result<()> {
+        let off = id.0 * u64::from(self.page_size);
+        let n = self
+            .db
+            .read_at(buf, off)
+            .map_err(StorageError::io("reading a page"))?;
+        if n < buf.len() {
+            return Err(StorageError::corrupted(
+                id,
+                "page lies beyond the end of the database file",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses writers from now on (after a failed write), keeping the first reason.
+    pub fn poison(&self, err: &StorageError) {
+        let mut st = self.state.lock();
+        if st.poisoned.is_none() {
+            st.poisoned = Some(err.to_string());
+        }
+    }
+}
+
+/// A page of the open write transaction held in memory.
+pub(crate) struct Dirty {
+    pub buf: PageBuf,
+    /// Changed since it was last written out (a reloaded spilled page is not).
+    pub modified: bool,
+    touched: u64,
+}
+
+impl Dirty {
+    /// A dirty page image, `modified` if it must be written at commit.
+    pub fn with(buf: PageBuf, modified: bool) -> Dirty {
+        Dirty {
+            buf,
+            modified,
+            touched: 0,
+        }
+    }
+}
+
+/// The writer's state: one per database, behind the writer lock.
+pub(crate) struct Writer {
+    pub alloc: Allocator,
+    pub wal: Option<Wal>,
+    pub dirty: IdMap<Dirty>,
+    pub spilled: IdMap<Location>,
+    clock: u64,
+    pub dirty_max: usize,
+    /// Sequence number of the newest header written to the file.
+    pub header_seq: u64,
+    /// `Durability::Off`: the header has been marked unclean since the last clean point.
+    pub unclean_marked: bool,
+    pub wal_auto_checkpoint_frames: u64,
+}
+
+impl Writer {
+    pub fn new(
+        alloc: Allocator,
+        wal: Option<Wal>,
+        dirty_max: usize,
+        header_seq: u64,
+        auto: u64,
+    ) -> Self {
+        Writer {
+            alloc,
+            wal,
+            dirty: IdMap::default(),
+            spilled: IdMap::default(),
+            clock: 0,
+            dirty_max,
+            header_seq,
+            unclean_marked: false,
+            wal_auto_checkpoint_frames: auto,
+        }
+    }
+
+    /// Forgets the open transaction's pages (after commit or abort).
+    pub fn clear_txn(&mut self) {
+        self.dirty.clear();
+        self.spilled.clear();
+    }
+}
+
+/// Reads a page as the open write transaction sees it.
+pub(crate) fn writer_page(store: &Store, w: &Writer, id: PageId) -> Result<PageBuf> {
+    if let Some(d) = w.dirty.get(&id) {
+        return Ok(Arc::clone(&d.buf));
+    }
+    match w.spilled.get(&id) {
+        Some(&loc) => read_spilled(store, w, id, loc),
+        None => store.read_committed(id),
+    }
+}
+
+fn read_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<PageBuf> {
+    let mut buf = vec![0u8; store.page_size as usize];
+    match (loc, &w.wal) {
+        (Location::Wal(frame), Some(wal)) => {
+            Wal::read_page_at(&**wal.file(), store.page_size, frame, &mut buf)?;
+        }
+        _ => store.read_from_file(id, &mut buf)?,
+    }
+    validate_loaded(id, &buf)?;
+    Ok(Arc::from(buf))
+}
+
+/// The write transaction's page operations: read, change in place, allocate, copy on
+/// write, free, spill.
+pub(crate) struct PageWriter<'a> {
+    pub store: &'a Store,
+    pub w: &'a mut Writer,
+    pub txn: TxId,
+}
+
+impl PageWriter<'_> {
+    /// The page size in bytes.
+    pub fn page_size(&self) -> usize {
+        self.store.page_size as usize
+    }
+
+    /// Reads a page as this transaction sees it.
+    pub fn page(&self, id: PageId) -> Result<PageBuf> {
+        writer_page(self.store, self.w, id)
+    }
+
+    /// Mutable access to a page this transaction owns.
+    pub fn page_mut(&mut self, id: PageId) -> Result<&mut [u8]> {
+        debug_assert!(
+            self.w.alloc.is_owned(id) || crate::freelist::is_fixed_page(self.store.page_size, id),
+            "writing page {id} that the transaction does not own"
+        );
+        self.w.clock += 1;
+        let clock = self.w.clock;
+        if !self.w.dirty.contains_key(&id) {
+            let buf = match self.w.spilled.get(&id) {
+                Some(&loc) => read_spilled(self.store, self.w, id, loc)?,
+                // Only the in-place bitmap pages have no copy of their own here.
+                None if crate::freelist::is_fixed_page(self.store.page_size, id) => {
+                    self.store.load(id)?
+                }
+                None => {
+                    return Err(StorageError::corrupted(
+                        id,
+                        "page of the open transaction is neither dirty nor spilled",
+                    ));
+                }
+            };
+            self.w.dirty.insert(
+                id,
+                Dirty {
+                    buf,
+                    modified: false,
+                    touched: clock,
+                },
+            );
+        }
+        let Some(d) = self.w.dirty.get_mut(&id) else {
+            return Err(StorageError::corrupted(id, "dirty page vanished"));
+        };
+        d.modified = true;
+        d.touched = clock;
+        Ok(Arc::make_mut(&mut d.buf))
+    }
+
+    /// Allocates a page, formatted by `init`, owned by this transaction.
+    pub fn new_page(&mut self, init: impl FnOnce(&mut [u8], PageId)) -> Result<PageId> {
+        let id = self.w.alloc.allocate()?;
+        let mut buf = vec![0u8; self.page_size()];
+        init(&mut buf, id);
+        self.w.clock += 1;
+        self.w.spilled.remove(&id);
+        self.w.dirty.insert(
+            id,
+            Dirty {
+                buf: Arc::from(buf),
+                modified: true,
+                touched: self.w.clock,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Frees a page: at once if this transaction made it, else once no reader can see it.
+    pub fn free(&mut self, id: PageId) {
+        self.w.dirty.remove(&id);
+        self.w.spilled.remove(&id);
+        self.w.alloc.free(id);
+    }
+
+    /// Makes `id` writable: returns it if owned, else copies it to a new page, frees the
+    /// old one (deferred) and returns the copy. The caller repoints the parent.
+    pub fn cow(&mut self, id: PageId) -> Result<PageId> {
+        if self.w.alloc.is_owned(id) {
+            return Ok(id);
+        }
+        let old = self.page(id)?;
+        let new = self.new_page(|buf, new_id| {
+            buf.copy_from_slice(&old);
+            page::put_u64(buf, 8, new_id.0);
+        })?;
+        self.free(id);
+        Ok(new)
+    }
+
+    /// If the dirty set is over its bound, writes out the least recently touched half.
+    /// Called between tree operations, never in the middle of one.
+    pub fn maybe_spill(&mut self) -> Result<()> {
+        if self.w.dirty.len() <= self.w.dirty_max {
+            return Ok(());
+        }
+        let mut by_age: Vec<(u64, PageId)> = self
+            .w
+            .dirty
+            .iter()
+            .map(|(id, d)| (d.touched, *id))
+            .collect();
+        by_age.sort_unstable();
+        let keep = self.w.dirty_max / 2;
+        let mut victims: Vec<PageId> = by_age[..by_age.len() - keep]
+            .iter()
+            .map(|&(_, id)| id)
+            .collect();
+        victims.sort_unstable();
+        let mut out: Vec<(PageId, PageBuf)> = Vec::with_capacity(victims.len());
+        for id in victims {
+            if let Some(mut d) = self.w.dirty.remove(&id)
+                && d.modified
+            {
+                page::seal(Arc::make_mut(&mut d.buf));
+                out.push((id, d.buf));
+            }
+        }
+        let locations = self.write_out(&out, None)?;
+        for ((id, _), loc) in out.iter().zip(locations) {
+            self.w.spilled.insert(*id, loc);
+        }
+        Ok(())
+    }
+
+    /// Writes sealed pages to the WAL (as frames; the last one a commit frame if `commit`)
+    /// or, with no WAL, to their places in the file. Returns where each went.
+    pub fn write_out(
+        &mut self,
+        pages: &[(PageId, PageBuf)],
+        commit: Option<Meta>,
+    ) -> Result<Vec<Location>> {
+        if pages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let full = self.store.durability == Durability::Full;
+        if let Some(wal) = self.w.wal.as_mut() {
+            let refs: Vec<(PageId, &[u8])> = pages.iter().map(|(id, b)| (*id, &b[..])).collect();
+            let first = wal
+                .append(self.txn, &refs, commit.map(|m| (m, full)))
+                .inspect_err(|e| self.store.poison(e))?;
+            return Ok((0..pages.len() as u64)
+                .map(|k| Location::Wal(first + k))
+                .collect());
+        }
+        write_runs(&*self.store.db, self.store.page_size, pages)
+            .inspect_err(|e| self.store.poison(e))?;
+        Ok(vec![Location::File; pages.len()])
+    }
+}
+
+/// Writes pages to their places in `file`, coalescing runs of consecutive ids.
+pub(crate) fn write_runs(
+    file: &dyn DbFile,
+    page_size: u32,
+    pages: &[(PageId, PageBuf)],
+) -> Result<()> {
+    let ps = page_size as usize;
+    let mut i = 0;
+    while i < pages.len() {
+        let mut j = i + 1;
+        while j < pages.len() && pages[j].0.0 == pages[j - 1].0.0 + 1 && j - i < 256 {
+            j += 1;
+        }
+        let mut run = Vec::with_capacity((j - i) * ps);
+        for (_, b) in &pages[i..j] {
+            run.extend_from_slice(b);
+        }
+        file.write_at(&run, pages[i].0.0 * u64::from(page_size))
+            .map_err(StorageError::io("writing pages to the database file"))?;
+        i = j;
+    }
+    Ok(())
+}

@@ -1,0 +1,666 @@
+//! Transactions: one writer at a time, any number of snapshot readers.
+//!
+//! ```text
+//!            begin_write (waits for the writer lock)
+//!   Idle ───────────────────────────────────────────► Active
+//!    ▲                                                 │ insert / remove / tree ops
+//!    │   commit: catalog ─► bitmap ─► WAL append      │ (an error after a change ─► Failed)
+//!    ├───────── (─► fsync in Full) ─► publish ◄───────┤
+//!    │                                                 │
+//!    └───────── abort / drop: undo allocator ◄────────┘ (Failed can only be dropped)
+//! ```
+//!
+//! A reader captures the committed meta when it begins and registers its snapshot id, so
+//! the allocator keeps every page that snapshot can reach (`freelist` invariant 2).
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use parking_lot::RawMutex;
+use parking_lot::lock_api::ArcMutexGuard;
+
+use crate::btree::cursor::Range;
+use crate::btree::{self, PageRead};
+use crate::catalog::{TreeInfo, check_name};
+use crate::error::{Result, StorageError};
+use crate::freelist::bitmap_page;
+use crate::ids::{PageId, TxId};
+use crate::meta::{Header, Meta};
+use crate::options::Durability;
+use crate::page::{self, PageBuf};
+use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
+
+/// A read-only view of one tree, in a snapshot or in a write transaction.
+pub struct Tree<'a> {
+    src: &'a dyn PageRead,
+    root: PageId,
+    len: u64,
+}
+
+impl std::fmt::Debug for Tree<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("root", &self.root)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+impl<'a> Tree<'a> {
+    /// The value stored under `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        btree::get(self.src, self.root, key)
+    }
+
+    /// True if `key` is present.
+    pub fn contains_key(&self, key: &[u8]) -> Result<bool> {
+        Ok(self.get(key)?.is_some())
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True if the tree has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Entries with `start <= key < end` (per the bounds), in ascending key order.
+    pub fn range(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> Range<'a> {
+        Range::new(self.src, self.root, start, end, true)
+    }
+
+    /// The same entries as [`Tree::range`], in descending key order.
+    pub fn range_rev(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> Range<'a> {
+        Range::new(self.src, self.root, start, end, false)
+    }
+
+    /// All entries in ascending key order.
+    pub fn iter(&self) -> Range<'a> {
+        self.range(Bound::Unbounded, Bound::Unbounded)
+    }
+
+    /// Entries whose key starts with `prefix`, in ascending key order.
+    pub fn prefix(&self, prefix: &[u8]) -> Range<'a> {
+        match prefix_end(prefix) {
+            Some(end) => self.range(Bound::Included(prefix), Bound::Excluded(&end)),
+            None => self.range(Bound::Included(prefix), Bound::Unbounded),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &Tree<'a> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+    type IntoIter = Range<'a>;
+    fn into_iter(self) -> Range<'a> {
+        self.iter()
+    }
+}
+
+/// A consistent, read-only snapshot of the database. Cheap to create; many may be alive at
+/// once, on any threads. It sees exactly the transactions committed before it began.
+pub struct ReadTxn {
+    store: Arc<Store>,
+    meta: Meta,
+}
+
+impl std::fmt::Debug for ReadTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadTxn")
+            .field("snapshot", &self.meta.txn_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PageRead for ReadTxn {
+    fn read_page(&self, id: PageId) -> Result<PageBuf> {
+        self.store.read_committed(id)
+    }
+    fn page_size(&self) -> usize {
+        self.store.page_size as usize
+    }
+}
+
+fn lookup_tree(src: &dyn PageRead, catalog_root: PageId, name: &str) -> Result<Option<TreeInfo>> {
+    match btree::get(src, catalog_root, name.as_bytes())? {
+        Some(v) => TreeInfo::decode(catalog_root, &v).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn list_trees(src: &dyn PageRead, catalog_root: PageId) -> Result<Vec<(String, u64)>> {
+    let tree = Tree {
+        src,
+        root: catalog_root,
+        len: 0,
+    };
+    let mut out = Vec::new();
+    for item in &tree {
+        let (k, v) = item?;
+        let info = TreeInfo::decode(catalog_root, &v)?;
+        let name = String::from_utf8(k)
+            .map_err(|_| StorageError::corrupted(catalog_root, "tree name is not UTF-8"))?;
+        out.push((name, info.len));
+    }
+    Ok(out)
+}
+
+impl ReadTxn {
+    pub(crate) fn new(store: Arc<Store>) -> ReadTxn {
+        let meta = {
+            let mut st = store.state.lock();
+            let meta = st.meta;
+            *st.readers.entry(meta.txn_id).or_default() += 1;
+            meta
+        };
+        ReadTxn { store, meta }
+    }
+
+    /// The id of the last transaction this snapshot sees.
+    pub fn snapshot_id(&self) -> TxId {
+        self.meta.txn_id
+    }
+
+    /// The named tree, or `None` if it does not exist in this snapshot.
+    pub fn tree(&self, name: &str) -> Result<Option<Tree<'_>>> {
+        Ok(
+            lookup_tree(self, self.meta.catalog_root, name)?.map(|info| Tree {
+                src: self,
+                root: info.root,
+                len: info.len,
+            }),
+        )
+    }
+
+    /// Names and entry counts of every tree, in name order.
+    pub fn trees(&self) -> Result<Vec<(String, u64)>> {
+        list_trees(self, self.meta.catalog_root)
+    }
+}
+
+impl Drop for ReadTxn {
+    fn drop(&mut self) {
+        let mut st = self.store.state.lock();
+        if let Some(n) = st.readers.get_mut(&self.meta.txn_id) {
+            *n -= 1;
+            if *n == 0 {
+                st.readers.remove(&self.meta.txn_id);
+            }
+        }
+    }
+}
+
+struct OpenTree {
+    name: String,
+    info: TreeInfo,
+    /// Changed by this transaction: the catalog entry must be rewritten at commit.
+    dirty: bool,
+    /// Exists as this transaction sees it (false: absent, or deleted by this transaction).
+    exists: bool,
+}
+
+/// The one write transaction. Changes are visible to it at once and to others after
+/// [`WriteTxn::commit`]; dropping it without committing rolls everything back.
+pub struct WriteTxn {
+    store: Arc<Store>,
+    w: ArcMutexGuard<RawMutex, Writer>,
+    txn: TxId,
+    catalog_root: PageId,
+    trees: Vec<OpenTree>,
+    failed: bool,
+    done: bool,
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn")
+            .field("txn", &self.txn)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PageRead for WriteTxn {
+    fn read_page(&self, id: PageId) -> Result<PageBuf> {
+        writer_page(&self.store, &self.w, id)
+    }
+    fn page_size(&self) -> usize {
+        self.store.page_size as usize
+    }
+}
+
+/// Write access to one tree inside a [`WriteTxn`].
+pub struct TreeMut<'t> {
+    txn: &'t mut WriteTxn,
+    idx: usize,
+}
+
+impl std::fmt::Debug for TreeMut<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeMut")
+            .field("tree", &self.txn.trees[self.idx].name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WriteTxn {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        mut w: ArcMutexGuard<RawMutex, Writer>,
+    ) -> Result<WriteTxn> {
+        let (meta, oldest) = {
+            let st = store.state.lock();
+            if let Some(reason) = &st.poisoned {
+                return Err(StorageError::Poisoned(reason.clone()));
+            }
+            (st.meta, st.oldest_reader())
+        };
+        w.alloc.release(oldest);
+        if let Some(wal) = w.wal.as_mut() {
+            wal.begin_attempt();
+        }
+        if store.durability == Durability::Off && !w.unclean_marked {
+            // Before the first in-place write: a crash from here on is detectable.
+            w.header_seq += 1;
+            let header = Header {
+                page_size: store.page_size,
+                seq: w.header_seq,
+                meta,
+                unclean: true,
+            };
+            header
+                .write(&*store.db)
+                .and_then(|()| {
+                    store
+                        .db
+                        .sync()
+                        .map_err(StorageError::io("syncing the database file"))
+                })
+                .inspect_err(|e| store.poison(e))?;
+            w.unclean_marked = true;
+        }
+        Ok(WriteTxn {
+            store,
+            w,
+            txn: meta.txn_id.next(),
+            catalog_root: meta.catalog_root,
+            trees: Vec::new(),
+            failed: false,
+            done: false,
+        })
+    }
+
+    /// The id this transaction commits as.
+    pub fn txn_id(&self) -> TxId {
+        self.txn
+    }
+
+    fn usable(&self) -> Result<()> {
+        if self.failed {
+            Err(StorageError::TransactionFailed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn open_index(&mut self, name: &str) -> Result<usize> {
+        if let Some(i) = self.trees.iter().position(|t| t.name == name) {
+            return Ok(i);
+        }
+        check_name(name)?;
+        let info = lookup_tree(&*self, self.catalog_root, name)?;
+        self.trees.push(OpenTree {
+            name: name.to_string(),
+            info: info.unwrap_or(TreeInfo {
+                root: PageId::NONE,
+                len: 0,
+            }),
+            dirty: false,
+            exists: info.is_some(),
+        });
+        Ok(self.trees.len() - 1)
+    }
+
+    /// The named tree for writing, created (empty) if it does not exist.
+    pub fn tree(&mut self, name: &str) -> Result<TreeMut<'_>> {
+        self.usable()?;
+        let idx = self.open_index(name)?;
+        let t = &mut self.trees[idx];
+        if !t.exists {
+            t.exists = true;
+            t.dirty = true;
+        }
+        Ok(TreeMut { txn: self, idx })
+    }
+
+    /// A read view of the named tree as this transaction sees it, or `None`.
+    pub fn read_tree(&self, name: &str) -> Result<Option<Tree<'_>>> {
+        self.usable()?;
+        if let Some(t) = self.trees.iter().find(|t| t.name == name) {
+            return Ok(t.exists.then_some(Tree {
+                src: self,
+                root: t.info.root,
+                len: t.info.len,
+            }));
+        }
+        Ok(
+            lookup_tree(self, self.catalog_root, name)?.map(|info| Tree {
+                src: self,
+                root: info.root,
+                len: info.len,
+            }),
+        )
+    }
+
+    /// Deletes a tree and frees its pages. Returns false if it did not exist.
+    pub fn delete_tree(&mut self, name: &str) -> Result<bool> {
+        self.usable()?;
+        let idx = self.open_index(name)?;
+        if !self.trees[idx].exists {
+            return Ok(false);
+        }
+        let root = self.trees[idx].info.root;
+        let result = {
+            let mut pw = PageWriter {
+                store: &self.store,
+                w: &mut self.w,
+                txn: self.txn,
+            };
+            btree::free_tree(&mut pw, root)
+        };
+        if let Err(e) = result {
+            self.failed = true;
+            return Err(e);
+        }
+        let t = &mut self.trees[idx];
+        t.info = TreeInfo {
+            root: PageId::NONE,
+            len: 0,
+        };
+        t.exists = false;
+        t.dirty = true;
+        Ok(true)
+    }
+
+    /// Names and entry counts of every tree as this transaction sees them.
+    pub fn trees(&self) -> Result<Vec<(String, u64)>> {
+        self.usable()?;
+        let mut all = list_trees(self, self.catalog_root)?;
+        for t in &self.trees {
+            all.retain(|(n, _)| n != &t.name);
+            if t.exists {
+                all.push((t.name.clone(), t.info.len));
+            }
+        }
+        all.sort();
+        Ok(all)
+    }
+
+    /// Makes every change durable (per the durability mode) and visible to new readers.
+    /// On error nothing of the transaction is visible, and the database may refuse further
+    /// writes until reopened (see [`StorageError::Poisoned`]).
+    pub fn commit(mut self) -> Result<TxId> {
+        self.usable()?;
+        let result = self.commit_inner();
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Discards every change.
+    pub fn abort(mut self) {
+        self.rollback();
+    }
+
+    fn rollback(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.w.alloc.abort();
+            self.w.clear_txn();
+        }
+    }
+
+    fn commit_inner(&mut self) -> Result<TxId> {
+        let store = Arc::clone(&self.store);
+        let txn = self.txn;
+        // 1. Record changed tree roots and counts in the catalog.
+        let mut catalog_root = self.catalog_root;
+        {
+            let mut pw = PageWriter {
+                store: &store,
+                w: &mut self.w,
+                txn,
+            };
+            for t in self.trees.iter().filter(|t| t.dirty) {
+                if t.exists {
+                    btree::insert(
+                        &mut pw,
+                        &mut catalog_root,
+                        t.name.as_bytes(),
+                        &t.info.encode(),
+                    )?;
+                } else {
+                    btree::remove(&mut pw, &mut catalog_root, t.name.as_bytes())?;
+                }
+            }
+        }
+        if self.w.dirty.is_empty() && self.w.spilled.is_empty() {
+            // Nothing changed: a read-only write transaction.
+            self.rollback();
+            return Ok(txn.0.checked_sub(1).map_or(TxId(0), TxId));
+        }
+        // 2. Bitmap pages of the regions whose allocation changed.
+        let regions: Vec<u64> = self.w.alloc.dirty_regions().collect();
+        for r in regions {
+            let id = bitmap_page(store.page_size, r);
+            let mut buf = vec![0u8; store.page_size as usize];
+            self.w.alloc.encode_region(r, &mut buf);
+            self.w.dirty.insert(id, Dirty::new(Arc::from(buf)));
+        }
+        // 3. Write: WAL frames ending in a commit frame, or pages then header (Off).
+        let meta = Meta {
+            txn_id: txn,
+            page_count: self.w.alloc.page_count(),
+            catalog_root,
+        };
+        let mut ids: Vec<PageId> = self
+            .w
+            .dirty
+            .iter()
+            .filter(|(_, d)| d.modified)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(d) = self.w.dirty.get_mut(&id) {
+                page::seal(Arc::make_mut(&mut d.buf));
+                debug_assert!(page::verify(id, &d.buf).is_ok());
+                pages.push((id, Arc::clone(&d.buf)));
+            }
+        }
+        if pages.is_empty() {
+            // Every change was spilled already; the commit frame needs a page to ride on.
+            let id = bitmap_page(store.page_size, 0);
+            let mut buf = vec![0u8; store.page_size as usize];
+            self.w.alloc.encode_region(0, &mut buf);
+            page::seal(&mut buf);
+            pages.push((id, Arc::from(buf)));
+        }
+        let mut pw = PageWriter {
+            store: &store,
+            w: &mut self.w,
+            txn,
+        };
+        let locations = if pw.w.wal.is_some() {
+            let locs = pw.write_out(&pages, Some(meta))?;
+            if store.durability == Durability::Full
+                && let Some(wal) = pw.w.wal.as_ref()
+            {
+                wal.sync().inspect_err(|e| store.poison(e))?;
+            }
+            locs
+        } else {
+            let locs = pw.write_out(&pages, None)?;
+            pw.w.header_seq += 1;
+            let header = Header {
+                page_size: store.page_size,
+                seq: pw.w.header_seq,
+                meta,
+                unclean: true,
+            };
+            header.write(&*store.db).inspect_err(|e| store.poison(e))?;
+            locs
+        };
+        Self::publish(&store, &self.w, pages, &locations);
+        store.state.lock().meta = meta;
+        self.w.alloc.commit(txn);
+        self.w.clear_txn();
+        self.done = true;
+        // 5. Checkpoint past the threshold. The commit is already durable; a failure here
+        // refuses later writes until reopen (which recovers from the WAL) but is not this
+        // commit's failure.
+        let frames = self.w.wal.as_ref().map_or(0, crate::wal::Wal::frame_count);
+        if frames >= self.w.wal_auto_checkpoint_frames
+            && let Err(e) = crate::db::checkpoint(&store, &mut self.w)
+        {
+            store.poison(&e);
+        }
+        Ok(txn)
+    }
+}
+
+impl WriteTxn {
+    /// Step 4 of commit: make the written pages findable (WAL index, cache) before the new
+    /// meta is published, so a reader that sees the meta finds every page it points at.
+    fn publish(store: &Store, w: &Writer, pages: Vec<(PageId, PageBuf)>, locations: &[Location]) {
+        {
+            let mut index = store.wal_index.write();
+            for (id, loc) in &w.spilled {
+                if let Location::Wal(f) = loc {
+                    index.map.insert(*id, *f);
+                }
+            }
+            for ((id, _), loc) in pages.iter().zip(locations) {
+                if let Location::Wal(f) = loc {
+                    index.map.insert(*id, *f);
+                }
+            }
+        }
+        for id in w.spilled.keys() {
+            store.cache.remove(*id);
+        }
+        for (id, buf) in pages {
+            store.cache.insert(id, buf);
+        }
+    }
+}
+
+impl Drop for WriteTxn {
+    fn drop(&mut self) {
+        self.rollback();
+    }
+}
+
+impl Dirty {
+    fn new(buf: PageBuf) -> Dirty {
+        Dirty::with(buf, true)
+    }
+}
+
+impl TreeMut<'_> {
+    fn run<T>(
+        &mut self,
+        op: impl FnOnce(&mut PageWriter<'_>, &mut TreeInfo) -> Result<T>,
+    ) -> Result<T> {
+        self.txn.usable()?;
+        let t = &mut *self.txn;
+        let mut pw = PageWriter {
+            store: &t.store,
+            w: &mut t.w,
+            txn: t.txn,
+        };
+        let tree = &mut t.trees[self.idx];
+        let result = pw.maybe_spill().and_then(|()| op(&mut pw, &mut tree.info));
+        match result {
+            Ok(v) => {
+                tree.dirty = true;
+                Ok(v)
+            }
+            Err(e) => {
+                t.failed = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Inserts or replaces a value. Returns true if the key was already present.
+    /// A key or value over the limits is refused and the transaction stays usable.
+    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<bool> {
+        btree::check_sizes(key, value.len())?;
+        self.run(|pw, info| {
+            let replaced = btree::insert(pw, &mut info.root, key, value)?;
+            if !replaced {
+                info.len += 1;
+            }
+            Ok(replaced)
+        })
+    }
+
+    /// Removes a key. Returns true if it was present.
+    pub fn remove(&mut self, key: &[u8]) -> Result<bool> {
+        self.run(|pw, info| {
+            let removed = btree::remove(pw, &mut info.root, key)?;
+            if removed {
+                info.len -= 1;
+            }
+            Ok(removed)
+        })
+    }
+
+    /// The value stored under `key`, as this transaction sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.view().get(key)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> u64 {
+        self.txn.trees[self.idx].info.len
+    }
+
+    /// True if the tree has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A read view of this tree (for ranges), as this transaction sees it.
+    pub fn view(&self) -> Tree<'_> {
+        let info = self.txn.trees[self.idx].info;
+        Tree {
+            src: &*self.txn,
+            root: info.root,
+            len: info.len,
+        }
+    }
+}
+
+impl<'a> Tree<'a> {
+    /// A view of the tree at `root` through any page source (for the checker).
+    pub(crate) fn for_check(src: &'a dyn PageRead, root: PageId) -> Tree<'a> {
+        Tree { src, root, len: 0 }
+    }
+}
