@@ -271,6 +271,9 @@ pub(crate) fn run(store: &Store, w: &Writer) -> CheckReport {
     };
     for p in [PageId(0), PageId(1)] {
         c.mark(p, "the header");
+        if let Err(e) = crate::meta::check_slot(&*store.db, p.0, store.page_size) {
+            c.error(&e);
+        }
     }
     c.tree("(catalog)", meta.catalog_root);
     let catalog = crate::txn::Tree::for_check(&c, meta.catalog_root);

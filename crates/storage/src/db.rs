@@ -81,23 +81,16 @@ fn create_file(db: &dyn crate::file::DbFile, page_size: u32) -> Result<Header> {
     let io = StorageError::io("creating the database file");
     db.write_at(&bitmap, bitmap_page(page_size, 0).0 * u64::from(page_size))
         .map_err(io)?;
-    for seq in [0, 1] {
-        Header {
-            page_size,
-            seq,
-            meta,
-            unclean: false,
-        }
-        .write(db)?;
-    }
-    db.sync()
-        .map_err(StorageError::io("syncing the database file"))?;
-    Ok(Header {
+    let header = Header {
         page_size,
         seq: 1,
         meta,
         unclean: false,
-    })
+    };
+    header.write(db)?;
+    db.sync()
+        .map_err(StorageError::io("syncing the database file"))?;
+    Ok(header)
 }
 
 /// Copies the WAL's committed frames into the database file, syncs, writes the header and
