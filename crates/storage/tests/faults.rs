@@ -23,7 +23,10 @@ use pagegraph_storage::{Database, Durability, Options, StorageError};
 const PATH: &str = "/faults.pgdb";
 
 fn options(durability: Durability) -> Options {
-    Options::default().cache_pages(16).durability(durability).wal_auto_checkpoint_frames(150)
+    Options::default()
+        .cache_pages(16)
+        .durability(durability)
+        .wal_auto_checkpoint_frames(150)
 }
 
 fn open(vfs: Arc<dyn Vfs>, durability: Durability) -> Result<Database, StorageError> {
@@ -32,15 +35,27 @@ fn open(vfs: Arc<dyn Vfs>, durability: Durability) -> Result<Database, StorageEr
 
 fn counter(db: &Database) -> u64 {
     let r = db.begin_read().unwrap();
-    r.tree("counter").unwrap().and_then(|t| t.get(b"n").unwrap()).map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()))
+    r.tree("counter")
+        .unwrap()
+        .and_then(|t| t.get(b"n").unwrap())
+        .map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()))
 }
 
 /// Runs transaction `n` (a function of the rng) against the db and the model.
 /// Returns the first error, leaving the model untouched in that case.
-fn run_txn(db: &Database, rng: &mut fastrand::Rng, n: u64, model: &mut Model) -> Result<(), StorageError> {
+fn run_txn(
+    db: &Database,
+    rng: &mut fastrand::Rng,
+    n: u64,
+    model: &mut Model,
+) -> Result<(), StorageError> {
     let mut working = model.clone();
     let mut tx = db.begin_write()?;
-    let ops = if rng.u8(0..6) == 0 { 800 } else { rng.usize(1..60) };
+    let ops = if rng.u8(0..6) == 0 {
+        800
+    } else {
+        rng.usize(1..60)
+    };
     for _ in 0..ops {
         let name = ["x", "y"][rng.usize(0..2)];
         let key = random_key(rng, 2000);
@@ -54,7 +69,10 @@ fn run_txn(db: &Database, rng: &mut fastrand::Rng, n: u64, model: &mut Model) ->
         }
     }
     tx.tree("counter")?.insert(b"n", &n.to_be_bytes())?;
-    working.entry("counter".into()).or_default().insert(b"n".to_vec(), n.to_be_bytes().to_vec());
+    working
+        .entry("counter".into())
+        .or_default()
+        .insert(b"n".to_vec(), n.to_be_bytes().to_vec());
     tx.commit()?;
     *model = working;
     Ok(())
@@ -75,7 +93,10 @@ fn power_cut_keeps_exactly_the_acknowledged_commits() {
         if rng.bool() {
             let mut tx = db.begin_write().unwrap();
             for i in 0..rng.u32(1..3000) {
-                tx.tree("x").unwrap().insert(&i.to_be_bytes(), &[9u8; 100]).unwrap();
+                tx.tree("x")
+                    .unwrap()
+                    .insert(&i.to_be_bytes(), &[9u8; 100])
+                    .unwrap();
             }
             std::mem::forget(tx);
         }
@@ -84,7 +105,11 @@ fn power_cut_keeps_exactly_the_acknowledged_commits() {
         mem.power_cut(&mut || cut_rng.u64(..));
         let db = open(Arc::new(mem.clone()), Durability::Full).unwrap();
         let ctx = format!("seed {seed}");
-        assert_eq!(counter(&db), commits, "{ctx}: acknowledged commits lost or extra");
+        assert_eq!(
+            counter(&db),
+            commits,
+            "{ctx}: acknowledged commits lost or extra"
+        );
         assert_snapshot_eq(&db.begin_read().unwrap(), &model, &ctx);
         assert_clean(&db, &ctx);
     }
@@ -136,7 +161,15 @@ fn io_failures_leave_a_committed_prefix() {
             match run_txn(&db, &mut rng, n, &mut model) {
                 Ok(()) => acknowledged = n,
                 Err(e) => {
-                    assert!(matches!(e, StorageError::Io { .. } | StorageError::Poisoned(_) | StorageError::TransactionFailed), "seed {seed}: {e}");
+                    assert!(
+                        matches!(
+                            e,
+                            StorageError::Io { .. }
+                                | StorageError::Poisoned(_)
+                                | StorageError::TransactionFailed
+                        ),
+                        "seed {seed}: {e}"
+                    );
                     failed_at = Some(n);
                     break;
                 }
@@ -155,14 +188,19 @@ fn io_failures_leave_a_committed_prefix() {
         }
         let db = open(Arc::new(mem.clone()), Durability::Full).unwrap();
         let n = counter(&db);
-        let ctx = format!("seed {seed}: acknowledged {acknowledged}, failed at {failed_at:?}, found {n}, power cut {power_cut}");
+        let ctx = format!(
+            "seed {seed}: acknowledged {acknowledged}, failed at {failed_at:?}, found {n}, power cut {power_cut}"
+        );
         assert!(n == acknowledged || Some(n) == failed_at, "{ctx}");
         if n == acknowledged {
             assert_snapshot_eq(&db.begin_read().unwrap(), &model, &ctx);
         }
         assert_clean(&db, &ctx);
     }
-    assert!(fired > scale(150, 2000) / 2, "faults fired in only {fired} runs");
+    assert!(
+        fired > scale(150, 2000) / 2,
+        "faults fired in only {fired} runs"
+    );
 }
 
 #[test]
@@ -178,7 +216,12 @@ fn off_mode_crash_is_refused_at_open() {
     assert!(matches!(err, StorageError::UncleanShutdown), "{err}");
     assert!(err.to_string().contains("may be inconsistent"));
     // Inspecting it anyway is possible on request.
-    let db = Database::open_with_vfs(Arc::new(mem.clone()), Path::new(PATH), options(Durability::Off).allow_unclean(true)).unwrap();
+    let db = Database::open_with_vfs(
+        Arc::new(mem.clone()),
+        Path::new(PATH),
+        options(Durability::Off).allow_unclean(true),
+    )
+    .unwrap();
     drop(db);
     // A clean close in Off mode leaves a clean file.
     let mem = MemVfs::new();
