@@ -174,6 +174,9 @@ pub(crate) struct Writer {
     /// `Durability::Off`: the header has been marked unclean since the last clean point.
     pub unclean_marked: bool,
     pub wal_auto_checkpoint_frames: u64,
+    /// The open transaction wrote pages straight to the database file (WAL mode); the file
+    /// must be synced before its commit frame is written (recovery.md invariant 3).
+    pub direct_written: bool,
 }
 
 impl Writer {
@@ -193,12 +196,14 @@ impl Writer {
             dirty_max,
             header_seq,
             unclean_marked: false,
+            direct_written: false,
             wal_auto_checkpoint_frames: auto,
         }
     }
 
     /// Forgets the open transaction's pages (after commit or abort).
     pub fn clear_txn(&mut self) {
+        self.direct_written = false;
         self.dirty.clear();
         self.spilled.clear();
     }
@@ -215,7 +220,12 @@ pub(crate) fn writer_page(store: &Store, w: &Writer, id: PageId) -> Result<PageB
     }
 }
 
+/// Reads a page the open transaction spilled: from the shared cache if its image is still
+/// there (see `maybe_spill`), else from where it was written.
 fn read_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<PageBuf> {
+    if let Some(buf) = store.cache.get(id) {
+        return Ok(buf);
+    }
     let mut buf = vec![0u8; store.page_size as usize];
     match (loc, &w.wal) {
         (Location::Wal(frame), Some(wal)) => {
@@ -306,7 +316,9 @@ impl PageWriter<'_> {
     /// Frees a page: at once if this transaction made it, else once no reader can see it.
     pub fn free(&mut self, id: PageId) {
         self.w.dirty.remove(&id);
-        self.w.spilled.remove(&id);
+        if self.w.spilled.remove(&id).is_some() {
+            self.store.cache.remove(id);
+        }
         self.w.alloc.free(id);
     }
 
@@ -338,7 +350,9 @@ impl PageWriter<'_> {
             .map(|(id, d)| (d.touched, *id))
             .collect();
         by_age.sort_unstable();
-        let keep = self.w.dirty_max / 2;
+        // Spill an eighth at a time: the dirty set stays nearly full, so fewer pages are
+        // reloaded than with larger batches.
+        let keep = self.w.dirty_max - self.w.dirty_max / 8;
         let mut victims: Vec<PageId> = by_age[..by_age.len() - keep]
             .iter()
             .map(|&(_, id)| id)
@@ -353,9 +367,83 @@ impl PageWriter<'_> {
                 out.push((id, d.buf));
             }
         }
-        let locations = self.write_out(&out, None)?;
-        for ((id, _), loc) in out.iter().zip(locations) {
+        // A page spilled before in this transaction gets its frame rewritten in place, so
+        // the WAL grows with the transaction's distinct pages, not with its spills.
+        let spilled_now: Vec<PageId> = out.iter().map(|(id, _)| *id).collect();
+        let mut images: IdMap<PageBuf> = out.iter().map(|(id, b)| (*id, Arc::clone(b))).collect();
+        let (direct, out) = self.split_direct(out);
+        self.write_direct(&direct)?;
+        let mut fresh: Vec<(PageId, PageBuf)> = Vec::with_capacity(out.len());
+        for (id, buf) in out {
+            let own = match (self.w.spilled.get(&id), &self.w.wal) {
+                (Some(&Location::Wal(f)), Some(wal)) if wal.is_own_frame(f) => Some(f),
+                _ => None,
+            };
+            match (own, self.w.wal.as_mut()) {
+                (Some(f), Some(wal)) => wal
+                    .rewrite(self.txn, f, id, &buf)
+                    .inspect_err(|e| self.store.poison(e))?,
+                _ => fresh.push((id, buf)),
+            }
+        }
+        let locations = self.write_out(&fresh, None)?;
+        for ((id, _), loc) in fresh.iter().zip(locations) {
             self.w.spilled.insert(*id, loc);
+        }
+        // Keep the spilled images in the shared cache too, so a reload is usually a memory
+        // hit. Safe by construction: a page this transaction owns is free in every live
+        // snapshot, so no reader can reach its id; the writer consults the cache for an owned
+        // page only through `read_spilled`, after its own maps; and commit replaces or drops
+        // the entry of every page it wrote.
+        for id in &spilled_now {
+            if let Some(buf) = images.remove(id) {
+                self.store.cache.insert(*id, buf);
+            }
+        }
+        Ok(())
+    }
+
+    /// True if page `id` may be written straight to its place in the database file in WAL
+    /// mode: this transaction allocated it (so it is free in every committed state) and no
+    /// frame of the current WAL generation holds it (so neither recovery nor a checkpoint
+    /// will copy an older image over it).
+    fn direct_ok(&self, id: PageId) -> bool {
+        self.w.alloc.is_owned(id)
+            && !matches!(self.w.spilled.get(&id), Some(Location::Wal(_)))
+            && !self.store.wal_index.read().map.contains_key(&id)
+    }
+
+    /// Splits sealed pages into those that may be written straight to the file and the rest.
+    pub fn split_direct(
+        &self,
+        pages: Vec<(PageId, PageBuf)>,
+    ) -> (Vec<(PageId, PageBuf)>, Vec<(PageId, PageBuf)>) {
+        if self.w.wal.is_none() {
+            return (Vec::new(), pages);
+        }
+        pages.into_iter().partition(|(id, _)| self.direct_ok(*id))
+    }
+
+    /// Writes pages straight to their places in the file and records them as spilled there.
+    pub fn write_direct(&mut self, pages: &[(PageId, PageBuf)]) -> Result<()> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        if !self.w.direct_written
+            && self.store.durability == Durability::Normal
+            && let Some(wal) = self.w.wal.as_ref()
+        {
+            // Invariant 3: a page is written in place only if it is free in the *durable*
+            // state. In Normal mode earlier commits may not be durable yet (a page one of them
+            // freed is still reachable in the state a power cut would recover), so make them
+            // durable first. Full mode commits are durable already.
+            wal.sync().inspect_err(|e| self.store.poison(e))?;
+        }
+        write_runs(&*self.store.db, self.store.page_size, pages)
+            .inspect_err(|e| self.store.poison(e))?;
+        self.w.direct_written = true;
+        for (id, _) in pages {
+            self.w.spilled.insert(*id, Location::File);
         }
         Ok(())
     }

@@ -493,27 +493,13 @@ impl WriteTxn {
                 pages.push((id, Arc::clone(&d.buf)));
             }
         }
-        if pages.is_empty() {
-            // Every change was spilled already; the commit frame needs a page to ride on.
-            let id = bitmap_page(store.page_size, 0);
-            let mut buf = vec![0u8; store.page_size as usize];
-            self.w.alloc.encode_region(0, &mut buf);
-            page::seal(&mut buf);
-            pages.push((id, Arc::from(buf)));
-        }
         let mut pw = PageWriter {
             store: &store,
             w: &mut self.w,
             txn,
         };
-        let locations = if pw.w.wal.is_some() {
-            let locs = pw.write_out(&pages, Some(meta))?;
-            if store.durability == Durability::Full
-                && let Some(wal) = pw.w.wal.as_ref()
-            {
-                wal.sync().inspect_err(|e| store.poison(e))?;
-            }
-            locs
+        let (written, locations) = if pw.w.wal.is_some() {
+            write_commit_wal(&mut pw, pages, meta)?
         } else {
             let locs = pw.write_out(&pages, None)?;
             pw.w.header_seq += 1;
@@ -524,9 +510,9 @@ impl WriteTxn {
                 unclean: true,
             };
             header.write(&*store.db).inspect_err(|e| store.poison(e))?;
-            locs
+            (pages, locs)
         };
-        Self::publish(&store, &self.w, pages, &locations);
+        Self::publish(&store, &self.w, written, &locations);
         store.state.lock().meta = meta;
         self.w.alloc.commit(txn);
         self.w.clear_txn();
@@ -561,13 +547,58 @@ impl WriteTxn {
                 }
             }
         }
-        for id in w.spilled.keys() {
-            store.cache.remove(*id);
-        }
+        // Spilled pages keep their cached images: each is the page's latest (now committed)
+        // image, since every spill and every reload-and-change refreshes it.
         for (id, buf) in pages {
             store.cache.insert(id, buf);
         }
     }
+}
+
+/// Commits at or above this many pages write their new pages straight to the database file
+/// (one extra file sync) instead of through the WAL, so a bulk load is written once.
+const DIRECT_COMMIT_PAGES_MIN: usize = 256;
+
+/// Step 3 of commit in WAL mode. New pages of a large (or already spilling) transaction go
+/// straight to the file, which is synced before the commit frame is written (recovery.md
+/// invariant 3); the rest, bitmap pages always among them, go to the WAL ending in the
+/// commit frame. Returns every page written, with where it went.
+fn write_commit_wal(
+    pw: &mut PageWriter<'_>,
+    pages: Vec<(PageId, PageBuf)>,
+    meta: Meta,
+) -> Result<(Vec<(PageId, PageBuf)>, Vec<Location>)> {
+    let store = pw.store;
+    let (direct, mut rest) = if pages.len() >= DIRECT_COMMIT_PAGES_MIN || pw.w.direct_written {
+        pw.split_direct(pages)
+    } else {
+        (Vec::new(), pages)
+    };
+    pw.write_direct(&direct)?;
+    if pw.w.direct_written {
+        store
+            .db
+            .sync()
+            .map_err(StorageError::io("syncing the database file"))
+            .inspect_err(|e| store.poison(e))?;
+    }
+    if rest.is_empty() {
+        // Every change went out already; the commit frame needs a page to ride on.
+        let id = bitmap_page(store.page_size, 0);
+        let mut buf = vec![0u8; store.page_size as usize];
+        pw.w.alloc.encode_region(0, &mut buf);
+        page::seal(&mut buf);
+        rest.push((id, Arc::from(buf)));
+    }
+    let mut locations = pw.write_out(&rest, Some(meta))?;
+    if store.durability == Durability::Full
+        && let Some(wal) = pw.w.wal.as_ref()
+    {
+        wal.sync().inspect_err(|e| store.poison(e))?;
+    }
+    locations.extend(std::iter::repeat_n(Location::File, direct.len()));
+    rest.extend(direct);
+    Ok((rest, locations))
 }
 
 impl Drop for WriteTxn {

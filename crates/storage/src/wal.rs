@@ -196,6 +196,35 @@ impl Wal {
         Ok(first)
     }
 
+    /// Rewrites frame `frame` of the open transaction (one it spilled earlier) with a newer
+    /// image of the same page, instead of appending another frame. Only frames at or after
+    /// the transaction's attempt start may be rewritten: they are not committed, and a torn
+    /// rewrite only breaks the transaction's own uncommitted tail.
+    pub fn rewrite(&mut self, txn: TxId, frame: u64, id: PageId, img: &[u8]) -> Result<()> {
+        debug_assert!(
+            frame >= self.attempt_start && frame < self.frame_count,
+            "rewriting a committed frame"
+        );
+        let mut out = vec![0u8; FRAME_HEADER_SIZE + img.len()];
+        let (h, body) = out.split_at_mut(FRAME_HEADER_SIZE);
+        put_u64(h, 0, id.0);
+        put_u64(h, 8, frame);
+        put_u64(h, 16, self.salt);
+        put_u64(h, 24, txn.0);
+        put_u64(h, 48, self.attempt_start);
+        let crc = frame_crc(h, page::stored_checksum(img));
+        put_u32(h, 60, crc);
+        body.copy_from_slice(img);
+        self.file
+            .write_at(&out, self.frame_offset(frame))
+            .map_err(StorageError::io("writing WAL frames"))
+    }
+
+    /// True if `frame` was written by the open transaction.
+    pub fn is_own_frame(&self, frame: u64) -> bool {
+        frame >= self.attempt_start && frame < self.frame_count
+    }
+
     /// `fdatasync` the log.
     pub fn sync(&self) -> Result<()> {
         self.file
