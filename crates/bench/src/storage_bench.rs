@@ -61,7 +61,10 @@ fn sqlite(path: &Path, sync: &str) -> Result<Connection> {
     c.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA cache_size=-{};
          CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;",
-        CACHE_BYTES / 1024
+        std::env::var("SQ_CACHE_KB")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(CACHE_BYTES / 1024)
     ))?;
     Ok(c)
 }
@@ -250,6 +253,15 @@ fn main() -> Result<()> {
     fastrand::Rng::with_seed(2).shuffle(&mut probes);
     let base = std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
     let (mut pg, mut sq, mut fs) = (Vec::new(), Vec::new(), Vec::new());
+    if std::env::var_os("BENCH_ONLY_SQLITE").is_some() {
+        let dir = tempfile::tempdir_in(&base)?;
+        let r = sqlite_run(dir.path(), &keys, &probes)?;
+        eprintln!(
+            "sqlite a {:?} b {:?} c {:?} d {:?} e {:?}",
+            r.load_one, r.load_batched, r.reads, r.scan, r.durable
+        );
+        return Ok(());
+    }
     if std::env::var_os("BENCH_ONLY_PAGEGRAPH").is_some() {
         let dir = tempfile::tempdir_in(&base)?;
         let t = Instant::now();

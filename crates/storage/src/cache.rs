@@ -153,6 +153,16 @@ impl PageCache {
         self.shard(id).lock().insert(id, buf);
     }
 
+    /// Removes and returns the cached image of `id`, if any.
+    pub fn take(&self, id: PageId) -> Option<PageBuf> {
+        let mut shard = self.shard(id).lock();
+        let i = shard.map.remove(&id)?;
+        let buf = shard.slots[i].buf.take();
+        shard.slots[i].referenced = false;
+        shard.free.push(i);
+        buf
+    }
+
     /// Drops the cached image of `id`, if any.
     pub fn remove(&self, id: PageId) {
         let mut shard = self.shard(id).lock();

@@ -217,6 +217,8 @@ impl Database {
             }
         }
         let store = Arc::new(Store {
+            vfs: Arc::clone(&vfs),
+            path: path.to_path_buf(),
             page_size,
             db,
             wal_index: RwLock::new(WalIndex {

@@ -25,6 +25,9 @@
 //! the writer and the checker (which holds the writer lock) read them.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::hash::BuildHasherDefault;
+
+use crate::cache::IdHasher;
 
 use crate::error::{Result, StorageError};
 use crate::ids::{PageId, TxId};
@@ -68,7 +71,7 @@ pub(crate) struct Allocator {
     /// Lowest page that may be free.
     hint: u64,
     /// Undo state of the open transaction.
-    txn_allocated: HashSet<PageId>,
+    txn_allocated: HashSet<PageId, BuildHasherDefault<IdHasher>>,
     txn_freed: Vec<PageId>,
     txn_start_page_count: u64,
     dirty_regions: BTreeSet<u64>,
@@ -112,7 +115,7 @@ impl Allocator {
             pending: Vec::new(),
             pending_by_txn: VecDeque::new(),
             hint: FIRST_DATA_PAGE,
-            txn_allocated: HashSet::new(),
+            txn_allocated: HashSet::default(),
             txn_freed: Vec::new(),
             txn_start_page_count: page_count,
             dirty_regions: BTreeSet::new(),

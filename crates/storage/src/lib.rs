@@ -40,6 +40,7 @@ mod meta;
 mod options;
 mod page;
 mod pager;
+mod sorter;
 mod txn;
 mod wal;
 

@@ -73,6 +73,8 @@ impl SharedState {
 
 /// Everything about an open database that readers share.
 pub(crate) struct Store {
+    pub vfs: Arc<dyn crate::file::Vfs>,
+    pub path: std::path::PathBuf,
     pub page_size: u32,
     pub db: Arc<dyn DbFile>,
     pub wal_index: RwLock<WalIndex>,
@@ -102,19 +104,20 @@ impl Store {
 
     /// Reads and verifies a committed page without caching it.
     pub fn load(&self, id: PageId) -> Result<PageBuf> {
-        let mut buf = vec![0u8; self.page_size as usize];
+        let mut page = page::zeroed(self.page_size as usize);
+        let buf = page::unique(&mut page);
         {
             // Held across the read so a checkpoint cannot reset the WAL under us.
             let index = self.wal_index.read();
             match (index.map.get(&id), &index.file) {
                 (Some(&frame), Some(file)) => {
-                    Wal::read_page_at(&**file, self.page_size, frame, &mut buf)?;
+                    Wal::read_page_at(&**file, self.page_size, frame, buf)?;
                 }
-                _ => self.read_from_file(id, &mut buf)?,
+                _ => self.read_from_file(id, buf)?,
             }
         }
-        validate_loaded(id, &buf)?;
-        Ok(Arc::from(buf))
+        validate_loaded(id, buf)?;
+        Ok(page)
     }
 
     /// Reads page `id` from its place in the database file.
@@ -226,15 +229,21 @@ fn read_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<
     if let Some(buf) = store.cache.get(id) {
         return Ok(buf);
     }
-    let mut buf = vec![0u8; store.page_size as usize];
+    load_spilled(store, w, id, loc)
+}
+
+/// Reads a spilled page from where it was written, verified.
+fn load_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<PageBuf> {
+    let mut page = page::zeroed(store.page_size as usize);
+    let buf = page::unique(&mut page);
     match (loc, &w.wal) {
         (Location::Wal(frame), Some(wal)) => {
-            Wal::read_page_at(&**wal.file(), store.page_size, frame, &mut buf)?;
+            Wal::read_page_at(&**wal.file(), store.page_size, frame, buf)?;
         }
-        _ => store.read_from_file(id, &mut buf)?,
+        _ => store.read_from_file(id, buf)?,
     }
-    validate_loaded(id, &buf)?;
-    Ok(Arc::from(buf))
+    validate_loaded(id, buf)?;
+    Ok(page)
 }
 
 /// The write transaction's page operations: read, change in place, allocate, copy on
@@ -266,7 +275,12 @@ impl PageWriter<'_> {
         let clock = self.w.clock;
         if !self.w.dirty.contains_key(&id) {
             let buf = match self.w.spilled.get(&id) {
-                Some(&loc) => read_spilled(self.store, self.w, id, loc)?,
+                // Take the cached image rather than share it: it is about to change, and a
+                // unique `Arc` is changed in place instead of copied.
+                Some(&loc) => match self.store.cache.take(id) {
+                    Some(buf) => buf,
+                    None => load_spilled(self.store, self.w, id, loc)?,
+                },
                 // Only the in-place bitmap pages have no copy of their own here.
                 None if crate::freelist::is_fixed_page(self.store.page_size, id) => {
                     self.store.load(id)?
@@ -367,25 +381,10 @@ impl PageWriter<'_> {
                 out.push((id, d.buf));
             }
         }
-        // A page spilled before in this transaction gets its frame rewritten in place, so
-        // the WAL grows with the transaction's distinct pages, not with its spills.
-        let spilled_now: Vec<PageId> = out.iter().map(|(id, _)| *id).collect();
-        let mut images: IdMap<PageBuf> = out.iter().map(|(id, b)| (*id, Arc::clone(b))).collect();
-        let (direct, out) = self.split_direct(out);
+        // Frames are only ever appended, never rewritten: a rewrite lost in a power cut
+        // would leave an older frame that is still valid (recovery.md invariant 2).
+        let (direct, fresh) = self.split_direct(out);
         self.write_direct(&direct)?;
-        let mut fresh: Vec<(PageId, PageBuf)> = Vec::with_capacity(out.len());
-        for (id, buf) in out {
-            let own = match (self.w.spilled.get(&id), &self.w.wal) {
-                (Some(&Location::Wal(f)), Some(wal)) if wal.is_own_frame(f) => Some(f),
-                _ => None,
-            };
-            match (own, self.w.wal.as_mut()) {
-                (Some(f), Some(wal)) => wal
-                    .rewrite(self.txn, f, id, &buf)
-                    .inspect_err(|e| self.store.poison(e))?,
-                _ => fresh.push((id, buf)),
-            }
-        }
         let locations = self.write_out(&fresh, None)?;
         for ((id, _), loc) in fresh.iter().zip(locations) {
             self.w.spilled.insert(*id, loc);
@@ -395,22 +394,19 @@ impl PageWriter<'_> {
         // snapshot, so no reader can reach its id; the writer consults the cache for an owned
         // page only through `read_spilled`, after its own maps; and commit replaces or drops
         // the entry of every page it wrote.
-        for id in &spilled_now {
-            if let Some(buf) = images.remove(id) {
-                self.store.cache.insert(*id, buf);
-            }
+        for (id, buf) in direct.into_iter().chain(fresh) {
+            self.store.cache.insert(id, buf);
         }
         Ok(())
     }
 
     /// True if page `id` may be written straight to its place in the database file in WAL
     /// mode: this transaction allocated it (so it is free in every committed state) and no
-    /// frame of the current WAL generation holds it (so neither recovery nor a checkpoint
-    /// will copy an older image over it).
+    /// frame of the current WAL generation holds it, committed or not (so neither recovery,
+    /// which replays every frame before the last commit, nor a checkpoint will copy an older
+    /// image over it).
     fn direct_ok(&self, id: PageId) -> bool {
-        self.w.alloc.is_owned(id)
-            && !matches!(self.w.spilled.get(&id), Some(Location::Wal(_)))
-            && !self.store.wal_index.read().map.contains_key(&id)
+        self.w.alloc.is_owned(id) && self.w.wal.as_ref().is_some_and(|wal| !wal.has_page(id))
     }
 
     /// Splits sealed pages into those that may be written straight to the file and the rest.

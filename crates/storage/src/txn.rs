@@ -29,6 +29,7 @@ use crate::meta::{Header, Meta};
 use crate::options::Durability;
 use crate::page::{self, PageBuf};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
+use crate::sorter::Sorter;
 
 /// A read-only view of one tree, in a snapshot or in a write transaction.
 pub struct Tree<'a> {
@@ -210,6 +211,8 @@ struct OpenTree {
     dirty: bool,
     /// Exists as this transaction sees it (false: absent, or deleted by this transaction).
     exists: bool,
+    /// `put`s not yet applied to the tree; applied before anything reads the tree.
+    sorter: Option<Sorter>,
 }
 
 /// The one write transaction. Changes are visible to it at once and to others after
@@ -330,8 +333,50 @@ impl WriteTxn {
             }),
             dirty: false,
             exists: info.is_some(),
+            sorter: None,
         });
         Ok(self.trees.len() - 1)
+    }
+
+    /// Applies tree `idx`'s buffered puts, in key order.
+    fn flush_tree(&mut self, idx: usize) -> Result<()> {
+        let Some(mut sorter) = self.trees[idx].sorter.take() else {
+            return Ok(());
+        };
+        if sorter.is_empty() {
+            return Ok(());
+        }
+        let result = (|| {
+            let mut merge = sorter.drain()?;
+            let mut pw = PageWriter {
+                store: &self.store,
+                w: &mut self.w,
+                txn: self.txn,
+            };
+            let info = &mut self.trees[idx].info;
+            let mut n = 0u64;
+            while let Some((key, value)) = merge.next_entry()? {
+                if n % 64 == 0 {
+                    pw.maybe_spill()?;
+                }
+                n += 1;
+                if !btree::insert(&mut pw, &mut info.root, &key, &value)? {
+                    info.len += 1;
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn flush_all(&mut self) -> Result<()> {
+        for idx in 0..self.trees.len() {
+            self.flush_tree(idx)?;
+        }
+        Ok(())
     }
 
     /// The named tree for writing, created (empty) if it does not exist.
@@ -347,8 +392,12 @@ impl WriteTxn {
     }
 
     /// A read view of the named tree as this transaction sees it, or `None`.
-    pub fn read_tree(&self, name: &str) -> Result<Option<Tree<'_>>> {
+    /// Applies the tree's buffered puts first.
+    pub fn read_tree(&mut self, name: &str) -> Result<Option<Tree<'_>>> {
         self.usable()?;
+        if let Some(idx) = self.trees.iter().position(|t| t.name == name) {
+            self.flush_tree(idx)?;
+        }
         if let Some(t) = self.trees.iter().find(|t| t.name == name) {
             return Ok(t.exists.then_some(Tree {
                 src: self,
@@ -371,6 +420,9 @@ impl WriteTxn {
         let idx = self.open_index(name)?;
         if !self.trees[idx].exists {
             return Ok(false);
+        }
+        if let Some(mut sorter) = self.trees[idx].sorter.take() {
+            sorter.discard();
         }
         let root = self.trees[idx].info.root;
         let result = {
@@ -396,8 +448,9 @@ impl WriteTxn {
     }
 
     /// Names and entry counts of every tree as this transaction sees them.
-    pub fn trees(&self) -> Result<Vec<(String, u64)>> {
+    pub fn trees(&mut self) -> Result<Vec<(String, u64)>> {
         self.usable()?;
+        self.flush_all()?;
         let mut all = list_trees(self, self.catalog_root)?;
         for t in &self.trees {
             all.retain(|(n, _)| n != &t.name);
@@ -437,6 +490,8 @@ impl WriteTxn {
     fn commit_inner(&mut self) -> Result<TxId> {
         let store = Arc::clone(&self.store);
         let txn = self.txn;
+        // 0. Apply buffered puts.
+        self.flush_all()?;
         // 1. Record changed tree roots and counts in the catalog.
         let mut catalog_root = self.catalog_root;
         {
@@ -557,7 +612,7 @@ impl WriteTxn {
 
 /// Commits at or above this many pages write their new pages straight to the database file
 /// (one extra file sync) instead of through the WAL, so a bulk load is written once.
-const DIRECT_COMMIT_PAGES_MIN: usize = 256;
+const DIRECT_COMMIT_PAGES_MIN: usize = 4096;
 
 /// Step 3 of commit in WAL mode. New pages of a large (or already spilling) transaction go
 /// straight to the file, which is synced before the commit frame is written (recovery.md
@@ -619,6 +674,7 @@ impl TreeMut<'_> {
         op: impl FnOnce(&mut PageWriter<'_>, &mut TreeInfo) -> Result<T>,
     ) -> Result<T> {
         self.txn.usable()?;
+        self.txn.flush_tree(self.idx)?;
         let t = &mut *self.txn;
         let mut pw = PageWriter {
             store: &t.store,
@@ -652,6 +708,39 @@ impl TreeMut<'_> {
         })
     }
 
+    /// Inserts or replaces a value without saying which: the bulk-load path.
+    ///
+    /// Puts are buffered and sorted (in memory up to half the writer's page budget, then in
+    /// sorted runs in a temporary file beside the database) and applied in key order the
+    /// next time anything reads this tree, or at commit. Random puts thus touch each leaf
+    /// once per batch instead of once per key. A later put of the same key wins; the result
+    /// is exactly that of the same `insert`s in the same order.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        btree::check_sizes(key, value.len())?;
+        self.txn.usable()?;
+        let ps = self.txn.store.page_size as usize;
+        if btree::node::leaf_cell_len(key.len(), value.len(), false) > btree::node::max_cell_len(ps)
+        {
+            // Values that need overflow pages gain nothing from sorting.
+            self.insert(key, value)?;
+            return Ok(());
+        }
+        let t = &mut *self.txn;
+        let budget = t.w.dirty_max * ps / 2;
+        let tree = &mut t.trees[self.idx];
+        tree.dirty = true;
+        let sorter = tree.sorter.get_or_insert_with(|| {
+            let mut temp = t.store.path.as_os_str().to_os_string();
+            temp.push(format!("-sort{}", self.idx));
+            Sorter::new(Arc::clone(&t.store.vfs), temp.into(), budget)
+        });
+        let result = sorter.put(key, value);
+        if result.is_err() {
+            t.failed = true;
+        }
+        result
+    }
+
     /// Removes a key. Returns true if it was present.
     pub fn remove(&mut self, key: &[u8]) -> Result<bool> {
         self.run(|pw, info| {
@@ -664,28 +753,31 @@ impl TreeMut<'_> {
     }
 
     /// The value stored under `key`, as this transaction sees it.
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.view().get(key)
+    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.view()?.get(key)
     }
 
     /// Number of entries.
-    pub fn len(&self) -> u64 {
-        self.txn.trees[self.idx].info.len
+    pub fn len(&mut self) -> Result<u64> {
+        Ok(self.view()?.len())
     }
 
     /// True if the tree has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub fn is_empty(&mut self) -> Result<bool> {
+        Ok(self.len()? == 0)
     }
 
     /// A read view of this tree (for ranges), as this transaction sees it.
-    pub fn view(&self) -> Tree<'_> {
+    /// Applies buffered puts first.
+    pub fn view(&mut self) -> Result<Tree<'_>> {
+        self.txn.usable()?;
+        self.txn.flush_tree(self.idx)?;
         let info = self.txn.trees[self.idx].info;
-        Tree {
+        Ok(Tree {
             src: &*self.txn,
             root: info.root,
             len: info.len,
-        }
+        })
     }
 }
 

@@ -56,6 +56,10 @@ const RECOVERY_BATCH_FRAMES: u64 = 256;
 
 /// The writer's handle on the log: where the next frame goes.
 pub(crate) struct Wal {
+    /// Every page with a frame (committed or not) in this generation. Recovery replays
+    /// every frame before the last commit, so such a page must never be written in place
+    /// in the database file (a replayed older frame would overwrite it).
+    pages: crate::cache::IdMap<()>,
     file: Arc<dyn DbFile>,
     page_size: u32,
     salt: u64,
@@ -101,6 +105,7 @@ impl Wal {
     /// Starts a new, empty generation: truncate, write a header with a fresh salt, sync.
     pub fn create(file: Arc<dyn DbFile>, page_size: u32) -> Result<Wal> {
         let mut wal = Wal {
+            pages: crate::cache::IdMap::default(),
             file,
             page_size,
             salt: 0,
@@ -115,6 +120,7 @@ impl Wal {
     pub fn reset(&mut self) -> Result<()> {
         self.salt = random_salt();
         self.frame_count = 0;
+        self.pages.clear();
         self.attempt_start = 0;
         let mut h = [0u8; WAL_HEADER_SIZE as usize];
         h[..8].copy_from_slice(MAGIC);
@@ -166,6 +172,7 @@ impl Wal {
         let fsize = self.frame_size() as usize;
         let mut out = vec![0u8; fsize * pages.len()];
         for (k, (id, img)) in pages.iter().enumerate() {
+            self.pages.insert(*id, ());
             debug_assert_eq!(img.len(), self.page_size as usize);
             debug_assert!(
                 page::verify(*id, img).is_ok(),
@@ -196,33 +203,9 @@ impl Wal {
         Ok(first)
     }
 
-    /// Rewrites frame `frame` of the open transaction (one it spilled earlier) with a newer
-    /// image of the same page, instead of appending another frame. Only frames at or after
-    /// the transaction's attempt start may be rewritten: they are not committed, and a torn
-    /// rewrite only breaks the transaction's own uncommitted tail.
-    pub fn rewrite(&mut self, txn: TxId, frame: u64, id: PageId, img: &[u8]) -> Result<()> {
-        debug_assert!(
-            frame >= self.attempt_start && frame < self.frame_count,
-            "rewriting a committed frame"
-        );
-        let mut out = vec![0u8; FRAME_HEADER_SIZE + img.len()];
-        let (h, body) = out.split_at_mut(FRAME_HEADER_SIZE);
-        put_u64(h, 0, id.0);
-        put_u64(h, 8, frame);
-        put_u64(h, 16, self.salt);
-        put_u64(h, 24, txn.0);
-        put_u64(h, 48, self.attempt_start);
-        let crc = frame_crc(h, page::stored_checksum(img));
-        put_u32(h, 60, crc);
-        body.copy_from_slice(img);
-        self.file
-            .write_at(&out, self.frame_offset(frame))
-            .map_err(StorageError::io("writing WAL frames"))
-    }
-
-    /// True if `frame` was written by the open transaction.
-    pub fn is_own_frame(&self, frame: u64) -> bool {
-        frame >= self.attempt_start && frame < self.frame_count
+    /// True if page `id` has any frame, committed or not, in this generation.
+    pub fn has_page(&self, id: PageId) -> bool {
+        self.pages.contains_key(&id)
     }
 
     /// `fdatasync` the log.
@@ -286,6 +269,7 @@ impl Wal {
             });
         }
         let mut wal = Wal {
+            pages: crate::cache::IdMap::default(),
             file,
             page_size,
             salt: get_u64(&h, 16),
@@ -327,6 +311,7 @@ impl Wal {
                     break 'outer;
                 }
                 let id = PageId(get_u64(h, 0));
+                self.pages.insert(id, ());
                 pending.push((id, frame));
                 if get_u32(h, 56) & FLAG_COMMIT != 0 {
                     for (id, fr) in pending.drain(..) {

@@ -52,6 +52,7 @@ fn txn_ops(n: u64) -> Vec<(&'static str, Vec<u8>, Option<Vec<u8>>)> {
 fn apply_to_txn(tx: &mut WriteTxn, n: u64) {
     for (tree, key, value) in txn_ops(n) {
         match value {
+            Some(v) if n % 2 == 0 => tx.tree(tree).unwrap().put(&key, &v).unwrap(),
             Some(v) => {
                 tx.tree(tree).unwrap().insert(&key, &v).unwrap();
             }

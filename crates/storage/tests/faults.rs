@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{Model, assert_clean, assert_snapshot_eq, random_key, random_value, scale};
+use common::{Model, assert_clean, assert_snapshot_eq, random_key, random_value, scale, seeds};
 use pagegraph_storage::file::{FaultPlan, FaultVfs, MemVfs, Vfs};
 use pagegraph_storage::{Database, Durability, Options, StorageError};
 
@@ -80,7 +80,7 @@ fn run_txn(
 
 #[test]
 fn power_cut_keeps_exactly_the_acknowledged_commits() {
-    for seed in 0..scale(40, 500) {
+    for seed in seeds(0..scale(40, 500)) {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mem = MemVfs::new();
         let db = open(Arc::new(mem.clone()), Durability::Full).unwrap();
@@ -117,7 +117,7 @@ fn power_cut_keeps_exactly_the_acknowledged_commits() {
 
 #[test]
 fn power_cut_in_normal_mode_keeps_a_committed_prefix() {
-    for seed in 100..100 + scale(30, 300) {
+    for seed in seeds(100..100 + scale(30, 300)) {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mem = MemVfs::new();
         let db = open(Arc::new(mem.clone()), Durability::Normal).unwrap();
@@ -141,7 +141,7 @@ fn power_cut_in_normal_mode_keeps_a_committed_prefix() {
 #[test]
 fn io_failures_leave_a_committed_prefix() {
     let mut fired = 0;
-    for seed in 0..scale(150, 2000) {
+    for seed in seeds(0..scale(150, 2000)) {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mem = MemVfs::new();
         let faulty = FaultVfs::new(mem.clone());
@@ -198,7 +198,7 @@ fn io_failures_leave_a_committed_prefix() {
         assert_clean(&db, &ctx);
     }
     assert!(
-        fired > scale(150, 2000) / 2,
+        std::env::var_os("PAGEGRAPH_SEED").is_some() || fired > scale(150, 2000) / 2,
         "faults fired in only {fired} runs"
     );
 }

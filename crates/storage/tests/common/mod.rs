@@ -18,6 +18,17 @@ pub fn scale(ci: u64, stress: u64) -> u64 {
     }
 }
 
+/// The seeds to run: `range`, or only `PAGEGRAPH_SEED` when it is set (to replay a failure).
+pub fn seeds(range: std::ops::Range<u64>) -> Vec<u64> {
+    match std::env::var("PAGEGRAPH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        Some(seed) => vec![seed],
+        None => range.collect(),
+    }
+}
+
 /// Asserts that a snapshot holds exactly `model` (every tree, every entry, in order).
 pub fn assert_snapshot_eq(r: &ReadTxn, model: &Model, ctx: &str) {
     let names: Vec<String> = r

@@ -1,0 +1,406 @@
+//! An external merge sort for buffered `put`s: bounded memory, sorted output.
+//!
+//! `TreeMut::put` appends to a [`Sorter`] instead of descending the tree. When the buffer
+//! passes its byte budget it is sorted and written as a *run* to a temporary file (through
+//! the `Vfs`, next to the database). Draining merges the runs and the in-memory tail into one
+//! stream in key order in which, for equal keys, the latest `put` wins. Inserting that stream
+//! touches each leaf once instead of once per key, and an empty tree fills by appending.
+//!
+//! Run format (transient, never part of the database): per entry `u32 key_len`,
+//! `u32 value_len`, key, value. Lengths are checked against the limits when read back.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::error::{Result, StorageError};
+use crate::file::{DbFile, Vfs};
+use crate::limits::{KEY_SIZE_MAX, VALUE_SIZE_MAX};
+
+/// Bytes read from a run at a time while merging.
+const RUN_READ_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    offset: usize,
+    key_len: u32,
+    value_len: u32,
+}
+
+struct Run {
+    offset: u64,
+    len: u64,
+}
+
+/// Buffered puts for one tree.
+pub(crate) struct Sorter {
+    arena: Vec<u8>,
+    entries: Vec<Entry>,
+    budget_bytes: usize,
+    runs: Vec<Run>,
+    vfs: Arc<dyn Vfs>,
+    temp_path: PathBuf,
+    temp: Option<Arc<dyn DbFile>>,
+    temp_len: u64,
+}
+
+impl Sorter {
+    pub fn new(vfs: Arc<dyn Vfs>, temp_path: PathBuf, budget_bytes: usize) -> Sorter {
+        Sorter {
+            arena: Vec::new(),
+            entries: Vec::new(),
+            budget_bytes: budget_bytes.max(1 << 16),
+            runs: Vec::new(),
+            vfs,
+            temp_path,
+            temp: None,
+            temp_len: 0,
+        }
+    }
+
+    /// True if nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.runs.is_empty()
+    }
+
+    /// Buffers one entry; writes a run when the buffer is over budget.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        let offset = self.arena.len();
+        self.arena.extend_from_slice(key);
+        self.arena.extend_from_slice(value);
+        self.entries.push(Entry {
+            offset,
+            key_len: key.len() as u32,
+            value_len: value.len() as u32,
+        });
+        if self.arena.len() + self.entries.len() * size_of::<Entry>() > self.budget_bytes {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
+    fn key(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.offset..e.offset + e.key_len as usize]
+    }
+
+    /// Sorts the buffer by key, keeping only the latest entry of each key.
+    fn sorted(&mut self) -> Vec<Entry> {
+        let mut idx: Vec<usize> = (0..self.entries.len()).collect();
+        // Stable: among equal keys, insertion order is kept, so the last one is the latest.
+        idx.sort_by(|&a, &b| self.key(&self.entries[a]).cmp(self.key(&self.entries[b])));
+        let mut out: Vec<Entry> = Vec::with_capacity(idx.len());
+        for i in idx {
+            let e = self.entries[i];
+            match out.last_mut() {
+                Some(last) if self.key(last) == self.key(&e) => *last = e,
+                _ => out.push(e),
+            }
+        }
+        out
+    }
+
+    fn write_run(&mut self) -> Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let sorted = self.sorted();
+        let mut buf = Vec::with_capacity(self.arena.len() + sorted.len() * 8);
+        for e in &sorted {
+            buf.extend_from_slice(&e.key_len.to_le_bytes());
+            buf.extend_from_slice(&e.value_len.to_le_bytes());
+            buf.extend_from_slice(
+                &self.arena[e.offset..e.offset + (e.key_len + e.value_len) as usize],
+            );
+        }
+        if self.temp.is_none() {
+            let file = self
+                .vfs
+                .open(&self.temp_path, false)
+                .map_err(StorageError::io("creating a sort file"))?;
+            file.set_len(0)
+                .map_err(StorageError::io("creating a sort file"))?;
+            self.temp = Some(file);
+        }
+        if let Some(file) = &self.temp {
+            file.write_at(&buf, self.temp_len)
+                .map_err(StorageError::io("writing a sort run"))?;
+        }
+        self.runs.push(Run {
+            offset: self.temp_len,
+            len: buf.len() as u64,
+        });
+        self.temp_len += buf.len() as u64;
+        self.arena.clear();
+        self.entries.clear();
+        Ok(())
+    }
+
+    /// Everything buffered, merged into key order (latest put wins). Consumes the buffer.
+    pub fn drain(&mut self) -> Result<Merge> {
+        let tail_sorted = self.sorted();
+        let tail = Source::Memory {
+            arena: std::mem::take(&mut self.arena),
+            entries: tail_sorted,
+            next: 0,
+        };
+        self.entries.clear();
+        let mut sources = Vec::with_capacity(self.runs.len() + 1);
+        for run in self.runs.drain(..) {
+            if let Some(file) = &self.temp {
+                sources.push(Source::File(RunReader {
+                    file: Arc::clone(file),
+                    pos: run.offset,
+                    end: run.offset + run.len,
+                    buf: Vec::new(),
+                    at: 0,
+                }));
+            }
+        }
+        // The in-memory tail holds the latest puts, so it gets the highest rank.
+        sources.push(tail);
+        Merge::new(
+            sources,
+            self.temp.take(),
+            Arc::clone(&self.vfs),
+            self.temp_path.clone(),
+            &mut self.temp_len,
+        )
+    }
+
+    /// Drops everything buffered and the temporary file.
+    pub fn discard(&mut self) {
+        self.arena.clear();
+        self.entries.clear();
+        self.runs.clear();
+        if self.temp.take().is_some() {
+            let _ = self.vfs.remove(&self.temp_path);
+        }
+        self.temp_len = 0;
+    }
+}
+
+impl Drop for Sorter {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+struct RunReader {
+    file: Arc<dyn DbFile>,
+    pos: u64,
+    end: u64,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl RunReader {
+    /// Ensures `n` bytes are buffered; false at the end of the run.
+    fn fill(&mut self, n: usize) -> Result<bool> {
+        if self.buf.len() - self.at >= n {
+            return Ok(true);
+        }
+        let have = self.buf.len() - self.at;
+        let left = (self.end - self.pos) as usize;
+        if have + left < n {
+            if have == 0 && left == 0 {
+                return Ok(false);
+            }
+            return Err(StorageError::Io {
+                op: "reading a sort run",
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "sort run is truncated",
+                ),
+            });
+        }
+        let want = (n - have).max(RUN_READ_BYTES).min(left);
+        let mut next = Vec::with_capacity(have + want);
+        next.extend_from_slice(&self.buf[self.at..]);
+        next.resize(have + want, 0);
+        crate::file::read_exact_at(&*self.file, &mut next[have..], self.pos)
+            .map_err(StorageError::io("reading a sort run"))?;
+        self.pos += want as u64;
+        self.buf = next;
+        self.at = 0;
+        Ok(true)
+    }
+
+    fn next(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        if !self.fill(8)? {
+            return Ok(None);
+        }
+        let b = &self.buf[self.at..];
+        let key_len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let value_len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        if key_len > KEY_SIZE_MAX || value_len > VALUE_SIZE_MAX {
+            return Err(StorageError::Io {
+                op: "reading a sort run",
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "sort run entry has impossible lengths",
+                ),
+            });
+        }
+        if !self.fill(8 + key_len + value_len)? {
+            return Ok(None);
+        }
+        let start = self.at + 8;
+        let key = self.buf[start..start + key_len].to_vec();
+        let value = self.buf[start + key_len..start + key_len + value_len].to_vec();
+        self.at = start + key_len + value_len;
+        Ok(Some((key, value)))
+    }
+}
+
+enum Source {
+    File(RunReader),
+    Memory {
+        arena: Vec<u8>,
+        entries: Vec<Entry>,
+        next: usize,
+    },
+}
+
+impl Source {
+    fn next(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        match self {
+            Source::File(r) => r.next(),
+            Source::Memory {
+                arena,
+                entries,
+                next,
+            } => {
+                let Some(e) = entries.get(*next) else {
+                    return Ok(None);
+                };
+                *next += 1;
+                let k_end = e.offset + e.key_len as usize;
+                Ok(Some((
+                    arena[e.offset..k_end].to_vec(),
+                    arena[k_end..k_end + e.value_len as usize].to_vec(),
+                )))
+            }
+        }
+    }
+}
+
+/// A heap item: the next entry of source `rank`. Ordered so the heap pops the smallest key
+/// first and, among equal keys, the highest rank (the latest put) first.
+struct Head {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    rank: usize,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Head {}
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key.cmp(&self.key).then(self.rank.cmp(&other.rank))
+    }
+}
+
+/// The merged stream of a drained [`Sorter`]. Removes the temporary file when dropped.
+pub(crate) struct Merge {
+    sources: Vec<Source>,
+    heap: BinaryHeap<Head>,
+    temp: Option<(Arc<dyn Vfs>, PathBuf)>,
+}
+
+impl Merge {
+    fn new(
+        mut sources: Vec<Source>,
+        temp: Option<Arc<dyn DbFile>>,
+        vfs: Arc<dyn Vfs>,
+        path: PathBuf,
+        temp_len: &mut u64,
+    ) -> Result<Merge> {
+        *temp_len = 0;
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (rank, s) in sources.iter_mut().enumerate() {
+            if let Some((key, value)) = s.next()? {
+                heap.push(Head { key, value, rank });
+            }
+        }
+        Ok(Merge {
+            sources,
+            heap,
+            temp: temp.map(|_| (vfs, path)),
+        })
+    }
+
+    /// The next entry in key order, or `None` at the end.
+    pub fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let Some(top) = self.heap.pop() else {
+            return Ok(None);
+        };
+        self.advance(top.rank)?;
+        // Older entries of the same key are superseded.
+        while self.heap.peek().is_some_and(|h| h.key == top.key) {
+            if let Some(old) = self.heap.pop() {
+                self.advance(old.rank)?;
+            }
+        }
+        Ok(Some((top.key, top.value)))
+    }
+
+    fn advance(&mut self, rank: usize) -> Result<()> {
+        if let Some(s) = self.sources.get_mut(rank) {
+            if let Some((key, value)) = s.next()? {
+                self.heap.push(Head { key, value, rank });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Merge {
+    fn drop(&mut self) {
+        self.sources.clear();
+        if let Some((vfs, path)) = self.temp.take() {
+            let _ = vfs.remove(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::MemVfs;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn merges_runs_in_order_with_latest_put_winning() {
+        let vfs: Arc<dyn Vfs> = Arc::new(MemVfs::new());
+        let mut s = Sorter::new(vfs, PathBuf::from("/t-sort"), 1 << 16);
+        let mut model = BTreeMap::new();
+        let mut rng = 12345u64;
+        for i in 0..20_000u32 {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = format!("k{:05}", (rng >> 33) % 3000).into_bytes();
+            let value = i.to_le_bytes().repeat((i % 7) as usize);
+            s.put(&key, &value).unwrap();
+            model.insert(key, value);
+        }
+        assert!(s.runs.len() > 2, "the test should spill several runs");
+        let mut merge = s.drain().unwrap();
+        let mut got = Vec::new();
+        while let Some(kv) = merge.next_entry().unwrap() {
+            got.push(kv);
+        }
+        let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        assert!(got == want);
+    }
+}
