@@ -1,19 +1,23 @@
-//! Storage-engine benchmark: pagegraph-storage against SQLite (rusqlite, bundled) on the
+//! Storage-engine benchmark: `pagegraph-storage` against SQLite (`rusqlite`, bundled), on the
 //! same generated data, in the same run, interleaved A B A B, reporting medians and ratios.
 //!
-//! Workloads (issue: storage engine):
+//! Workloads (the storage-engine issue):
 //! (a) N random 16-byte keys with 100-byte values inserted in one transaction;
 //! (b) the same in N/1000 transactions of 1000;
-//! (c) N random point reads, warm;
-//! (d) a full ordered scan;
-//! (e) durable single-insert commits (`Durability::Full` against `synchronous=FULL`), with the
-//!     raw `fdatasync` latency of a small write on the same disk as the yardstick.
+//! (c) N random point reads after a warm-up pass;
+//! (d) a full ordered scan, reading every key and value without copying them;
+//! (e) durable single-insert commits (`Durability::Full` against `synchronous=FULL`), with
+//!     the raw `fdatasync` latency of a small write on the same disk as the yardstick.
 //!
-//! Both engines get the same page cache in bytes. pagegraph runs with `Durability::Normal`
-//! for (a)-(d), SQLite with WAL and `synchronous=NORMAL`: the same promise (a commit survives
-//! a process crash, fsync at checkpoint).
+//! Memory is equal: SQLite's page cache is `PAGE_MEMORY_BYTES`; pagegraph holds at most
+//! `2 * cache_pages` page buffers (shared cache plus the writer's dirty set), so it gets
+//! `cache_pages = PAGE_MEMORY_BYTES / 2 / 4096`. pagegraph runs (a)-(d) with
+//! `Durability::Normal` and SQLite with WAL and `synchronous=NORMAL`: the same promise (a
+//! commit survives a process crash; fsync at checkpoint). Inserts use `put` and
+//! `INSERT OR REPLACE`: neither reports whether the key existed.
 //!
 //! Usage: `cargo run --release -p pagegraph-bench --bin storage-bench -- [N] [RUNS]`
+//! (defaults 1000000 and 3). `BENCH_DIR` picks the directory for the files.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -21,14 +25,11 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use pagegraph_storage::{Database, Durability, Options};
 use rusqlite::{Connection, params};
 
-/// Page memory each engine may use: SQLite gets all of it as its cache; pagegraph holds at
-/// most `2 * cache_pages` page buffers (shared cache plus the writer's dirty set), so it
-/// gets half of it as `cache_pages`.
-const CACHE_BYTES: usize = 64 << 20;
+const PAGE_MEMORY_BYTES: usize = 64 << 20;
 const VALUE_LEN: usize = 100;
 const DURABLE_COMMITS: usize = 200;
 
@@ -47,12 +48,7 @@ fn value(k: &[u8; 16]) -> [u8; VALUE_LEN] {
 
 fn pg_options(durability: Durability) -> Options {
     Options::default()
-        .cache_pages(
-            std::env::var("PG_CACHE_PAGES")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(CACHE_BYTES / 2 / 4096),
-        )
+        .cache_pages(PAGE_MEMORY_BYTES / 2 / 4096)
         .durability(durability)
 }
 
@@ -61,10 +57,7 @@ fn sqlite(path: &Path, sync: &str) -> Result<Connection> {
     c.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA cache_size=-{};
          CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;",
-        std::env::var("SQ_CACHE_KB")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(CACHE_BYTES / 1024)
+        PAGE_MEMORY_BYTES / 1024
     ))?;
     Ok(c)
 }
@@ -81,34 +74,25 @@ struct Run {
 
 fn pagegraph_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<Run> {
     let mut run = Run::default();
-    let path = dir.join("one.pgdb");
-    let db = Database::open(&path, pg_options(Durability::Normal))?;
+    let db = Database::open(dir.join("one.pgdb"), pg_options(Durability::Normal))?;
     let t = Instant::now();
     let mut tx = db.begin_write()?;
     {
         let mut tree = tx.tree("kv")?;
         for k in keys {
-            tree.insert(k, &value(k))?;
+            tree.put(k, &value(k))?;
         }
     }
-    let before_commit = t.elapsed();
     tx.commit()?;
     run.load_one = t.elapsed();
-    if std::env::var_os("BENCH_ONLY_PAGEGRAPH").is_some() {
-        eprintln!(
-            "(a) inserts {before_commit:?}, commit {:?}",
-            run.load_one - before_commit
-        );
-    }
 
-    let path2 = dir.join("batched.pgdb");
-    let db2 = Database::open(&path2, pg_options(Durability::Normal))?;
+    let db2 = Database::open(dir.join("batched.pgdb"), pg_options(Durability::Normal))?;
     let t = Instant::now();
     for chunk in keys.chunks(1000) {
         let mut tx = db2.begin_write()?;
         let mut tree = tx.tree("kv")?;
         for k in chunk {
-            tree.insert(k, &value(k))?;
+            tree.put(k, &value(k))?;
         }
         tx.commit()?;
     }
@@ -116,11 +100,9 @@ fn pagegraph_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<R
     db2.close()?;
 
     let r = db.begin_read()?;
-    let tree = r
-        .tree("kv")?
-        .ok_or_else(|| anyhow::anyhow!("tree missing"))?;
+    let tree = r.tree("kv")?.context("tree missing")?;
     for k in probes.iter().take(probes.len() / 10) {
-        tree.get(k)?; // warm-up
+        tree.get(k)?;
     }
     let t = Instant::now();
     let mut found = 0usize;
@@ -128,20 +110,20 @@ fn pagegraph_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<R
         found += usize::from(tree.get(k)?.is_some());
     }
     run.reads = t.elapsed();
-    assert_eq!(found, probes.len());
+    anyhow::ensure!(found == probes.len(), "pagegraph lost keys");
     let t = Instant::now();
     let mut count = 0usize;
-    for item in &tree {
+    let mut range = tree.iter();
+    while let Some(item) = range.next_ref() {
         let (k, v) = item?;
-        count += k.len() + v.len() - 115;
+        count += usize::from(k.len() + v.len() == 16 + VALUE_LEN);
     }
     run.scan = t.elapsed();
-    assert_eq!(count, keys.len());
+    anyhow::ensure!(count == keys.len(), "pagegraph scan saw {count} entries");
     drop(r);
     db.close()?;
 
-    let path3 = dir.join("durable.pgdb");
-    let db3 = Database::open(&path3, pg_options(Durability::Full))?;
+    let db3 = Database::open(dir.join("durable.pgdb"), pg_options(Durability::Full))?;
     let t = Instant::now();
     for k in keys.iter().take(DURABLE_COMMITS) {
         let mut tx = db3.begin_write()?;
@@ -154,12 +136,13 @@ fn pagegraph_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<R
 
 fn sqlite_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<Run> {
     let mut run = Run::default();
+    let insert = "INSERT OR REPLACE INTO kv(k, v) VALUES (?1, ?2)";
     let mut c = sqlite(&dir.join("one.sqlite"), "NORMAL")?;
     let t = Instant::now();
     {
         let tx = c.transaction()?;
         {
-            let mut ins = tx.prepare("INSERT OR REPLACE INTO kv(k, v) VALUES (?1, ?2)")?;
+            let mut ins = tx.prepare(insert)?;
             for k in keys {
                 ins.execute(params![&k[..], &value(k)[..]])?;
             }
@@ -173,7 +156,7 @@ fn sqlite_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<Run>
     for chunk in keys.chunks(1000) {
         let tx = c2.transaction()?;
         {
-            let mut ins = tx.prepare_cached("INSERT OR REPLACE INTO kv(k, v) VALUES (?1, ?2)")?;
+            let mut ins = tx.prepare_cached(insert)?;
             for k in chunk {
                 ins.execute(params![&k[..], &value(k)[..]])?;
             }
@@ -182,39 +165,35 @@ fn sqlite_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<Run>
     }
     run.load_batched = t.elapsed();
 
-    {
-        let mut get = c.prepare("SELECT v FROM kv WHERE k = ?1")?;
-        for k in probes.iter().take(probes.len() / 10) {
-            let _: Option<Vec<u8>> = get.query_row(params![&k[..]], |r| r.get(0)).ok();
-        }
-        let t = Instant::now();
-        let mut found = 0usize;
-        for k in probes {
-            let v: Vec<u8> = get.query_row(params![&k[..]], |r| r.get(0))?;
-            found += usize::from(!v.is_empty());
-        }
-        run.reads = t.elapsed();
-        assert_eq!(found, probes.len());
-        let t = Instant::now();
-        let mut scan = c.prepare("SELECT k, v FROM kv ORDER BY k")?;
-        let mut rows = scan.query([])?;
-        let mut count = 0usize;
-        while let Some(row) = rows.next()? {
-            let k: Vec<u8> = row.get(0)?;
-            let v: Vec<u8> = row.get(1)?;
-            count += k.len() + v.len() - 115;
-        }
-        run.scan = t.elapsed();
-        assert_eq!(count, keys.len());
+    let mut get = c.prepare("SELECT v FROM kv WHERE k = ?1")?;
+    for k in probes.iter().take(probes.len() / 10) {
+        get.query_row(params![&k[..]], |r| r.get::<_, Vec<u8>>(0))?;
     }
+    let t = Instant::now();
+    let mut found = 0usize;
+    for k in probes {
+        let v: Vec<u8> = get.query_row(params![&k[..]], |r| r.get(0))?;
+        found += usize::from(!v.is_empty());
+    }
+    run.reads = t.elapsed();
+    anyhow::ensure!(found == probes.len(), "sqlite lost keys");
+    let t = Instant::now();
+    let mut scan = c.prepare("SELECT k, v FROM kv ORDER BY k")?;
+    let mut rows = scan.query([])?;
+    let mut count = 0usize;
+    while let Some(row) = rows.next()? {
+        let k = row.get_ref(0)?.as_blob()?.len();
+        let v = row.get_ref(1)?.as_blob()?.len();
+        count += usize::from(k + v == 16 + VALUE_LEN);
+    }
+    run.scan = t.elapsed();
+    anyhow::ensure!(count == keys.len(), "sqlite scan saw {count} rows");
 
     let c3 = sqlite(&dir.join("durable.sqlite"), "FULL")?;
     let t = Instant::now();
-    {
-        let mut ins = c3.prepare("INSERT OR REPLACE INTO kv(k, v) VALUES (?1, ?2)")?;
-        for k in keys.iter().take(DURABLE_COMMITS) {
-            ins.execute(params![&k[..], &value(k)[..]])?;
-        }
+    let mut ins = c3.prepare(insert)?;
+    for k in keys.iter().take(DURABLE_COMMITS) {
+        ins.execute(params![&k[..], &value(k)[..]])?;
     }
     run.durable = t.elapsed() / DURABLE_COMMITS as u32;
     Ok(run)
@@ -235,14 +214,49 @@ fn raw_fsync(dir: &Path) -> Result<Duration> {
         f.sync_data()?;
         times.push(t.elapsed());
     }
-    times.sort();
-    Ok(times[times.len() / 2])
+    Ok(median(times))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or_default()
 }
+
+/// One row of the table: its label, how to read its time from a run, and whether it is a
+/// throughput (per N items) or a latency.
+struct Row {
+    label: &'static str,
+    time: fn(&Run) -> Duration,
+    throughput: bool,
+}
+
+const ROWS: [Row; 5] = [
+    Row {
+        label: "(a) insert N random keys, 1 txn",
+        time: |r| r.load_one,
+        throughput: true,
+    },
+    Row {
+        label: "(b) insert N random keys, N/1000 txns",
+        time: |r| r.load_batched,
+        throughput: true,
+    },
+    Row {
+        label: "(c) N random point reads",
+        time: |r| r.reads,
+        throughput: true,
+    },
+    Row {
+        label: "(d) full ordered scan",
+        time: |r| r.scan,
+        throughput: true,
+    },
+    Row {
+        label: "(e) durable 1-insert commit (latency)",
+        time: |r| r.durable,
+        throughput: false,
+    },
+];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -253,30 +267,6 @@ fn main() -> Result<()> {
     fastrand::Rng::with_seed(2).shuffle(&mut probes);
     let base = std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
     let (mut pg, mut sq, mut fs) = (Vec::new(), Vec::new(), Vec::new());
-    if std::env::var_os("BENCH_ONLY_SQLITE").is_some() {
-        let dir = tempfile::tempdir_in(&base)?;
-        let r = sqlite_run(dir.path(), &keys, &probes)?;
-        eprintln!(
-            "sqlite a {:?} b {:?} c {:?} d {:?} e {:?}",
-            r.load_one, r.load_batched, r.reads, r.scan, r.durable
-        );
-        return Ok(());
-    }
-    if std::env::var_os("BENCH_ONLY_PAGEGRAPH").is_some() {
-        let dir = tempfile::tempdir_in(&base)?;
-        let t = Instant::now();
-        let r = pagegraph_run(dir.path(), &keys, &probes)?;
-        eprintln!(
-            "a {:?} b {:?} c {:?} d {:?} e {:?} total {:?}",
-            r.load_one,
-            r.load_batched,
-            r.reads,
-            r.scan,
-            r.durable,
-            t.elapsed()
-        );
-        return Ok(());
-    }
     for i in 0..runs {
         eprintln!("run {}/{runs}: pagegraph", i + 1);
         let dir = tempfile::tempdir_in(&base)?;
@@ -287,44 +277,28 @@ fn main() -> Result<()> {
         fs.push(raw_fsync(dir.path())?);
     }
     let fsync = median(fs);
-    let rows: [(&str, fn(&Run) -> Duration, bool); 5] = [
-        ("(a) insert N random keys, 1 txn", |r| r.load_one, true),
-        (
-            "(b) insert N random keys, N/1000 txns",
-            |r| r.load_batched,
-            true,
-        ),
-        ("(c) N random point reads, warm", |r| r.reads, true),
-        ("(d) full ordered scan", |r| r.scan, true),
-        (
-            "(e) durable 1-insert commit (latency)",
-            |r| r.durable,
-            false,
-        ),
-    ];
     println!(
-        "N = {n}, {runs} runs (median), cache {} MiB each, value {VALUE_LEN} B",
-        CACHE_BYTES >> 20
+        "N = {n}, {runs} runs (median), page memory {} MiB each, value {VALUE_LEN} B",
+        PAGE_MEMORY_BYTES >> 20
     );
     println!();
     println!("| workload | pagegraph | SQLite | SQLite / pagegraph |");
     println!("|---|---:|---:|---:|");
-    for (name, get, per_item) in rows {
-        let a = median(pg.iter().map(get).collect());
-        let b = median(sq.iter().map(get).collect());
+    let items = u32::try_from(n).unwrap_or(u32::MAX);
+    for row in &ROWS {
+        let a = median(pg.iter().map(row.time).collect());
+        let b = median(sq.iter().map(row.time).collect());
         let fmt = |d: Duration| {
-            if per_item {
-                format!(
-                    "{:.3} s ({:.0} K/s)",
-                    d.as_secs_f64(),
-                    n as f64 / d.as_secs_f64() / 1e3
-                )
+            if row.throughput {
+                let per_second = f64::from(items) / d.as_secs_f64();
+                format!("{:.3} s ({:.0} K/s)", d.as_secs_f64(), per_second / 1e3)
             } else {
                 format!("{:.0} us", d.as_secs_f64() * 1e6)
             }
         };
         println!(
-            "| {name} | {} | {} | {:.2}x |",
+            "| {} | {} | {} | {:.2}x |",
+            row.label,
             fmt(a),
             fmt(b),
             b.as_secs_f64() / a.as_secs_f64()

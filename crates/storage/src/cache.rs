@@ -36,6 +36,9 @@ impl Hasher for IdHasher {
 /// A `HashMap` keyed by page id with [`IdHasher`].
 pub(crate) type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
 
+/// A `HashSet` of page ids with [`IdHasher`].
+pub(crate) type IdSet = std::collections::HashSet<PageId, BuildHasherDefault<IdHasher>>;
+
 struct Slot {
     id: PageId,
     buf: Option<PageBuf>,
@@ -146,6 +149,11 @@ impl PageCache {
             self.misses.fetch_add(1, Ordering::Relaxed);
         }
         out
+    }
+
+    /// True if `id` is cached (without counting a hit or a miss).
+    pub fn contains(&self, id: PageId) -> bool {
+        self.shard(id).lock().map.contains_key(&id)
     }
 
     /// Caches `buf` as the committed image of `id`, replacing any older image.

@@ -24,10 +24,9 @@
 //! Bitmap pages are the one structure updated in place rather than copied on write; only
 //! the writer and the checker (which holds the writer lock) read them.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::hash::BuildHasherDefault;
+use std::collections::{BTreeSet, VecDeque};
 
-use crate::cache::IdHasher;
+use crate::cache::IdSet;
 
 use crate::error::{Result, StorageError};
 use crate::ids::{PageId, TxId};
@@ -71,7 +70,7 @@ pub(crate) struct Allocator {
     /// Lowest page that may be free.
     hint: u64,
     /// Undo state of the open transaction.
-    txn_allocated: HashSet<PageId, BuildHasherDefault<IdHasher>>,
+    txn_allocated: IdSet,
     txn_freed: Vec<PageId>,
     txn_start_page_count: u64,
     dirty_regions: BTreeSet<u64>,
@@ -115,7 +114,7 @@ impl Allocator {
             pending: Vec::new(),
             pending_by_txn: VecDeque::new(),
             hint: FIRST_DATA_PAGE,
-            txn_allocated: HashSet::default(),
+            txn_allocated: IdSet::default(),
             txn_freed: Vec::new(),
             txn_start_page_count: page_count,
             dirty_regions: BTreeSet::new(),

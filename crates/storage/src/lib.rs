@@ -44,7 +44,7 @@ mod sorter;
 mod txn;
 mod wal;
 
-pub use btree::cursor::Range;
+pub use btree::cursor::{EntryRef, Range};
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem};
 pub use db::{Database, Stats, wal_path};
 pub use error::{Result, StorageError};

@@ -34,7 +34,7 @@ use crate::freelist::Allocator;
 use crate::ids::{PageId, TxId};
 use crate::meta::Meta;
 use crate::options::Durability;
-use crate::page::{self, PageBuf, PageType};
+use crate::page::{self, PageBuf, PageType, Pages};
 use crate::wal::Wal;
 
 /// Where a spilled page of the open transaction is.
@@ -118,6 +118,47 @@ impl Store {
         }
         validate_loaded(id, buf)?;
         Ok(page)
+    }
+
+    /// Reads pages that a reader is about to need, in as few reads as possible: runs of
+    /// consecutive ids become one read. Only for pages reachable in the caller's snapshot
+    /// (so the file or WAL image is the one it will read anyway). Pages that have a WAL frame
+    /// are left to the normal path, and so is anything that fails to verify: errors surface
+    /// when the page is actually read, never here.
+    pub fn prefetch(&self, ids: &[PageId]) {
+        const RUN_PAGES_MAX: usize = 64;
+        let index = self.wal_index.read();
+        let mut want: Vec<PageId> = ids
+            .iter()
+            .copied()
+            .filter(|id| !index.map.contains_key(id) && !self.cache.contains(*id))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        let ps = self.page_size as usize;
+        let mut i = 0;
+        while i < want.len() {
+            let mut j = i + 1;
+            while j < want.len() && want[j].0 == want[j - 1].0 + 1 && j - i < RUN_PAGES_MAX {
+                j += 1;
+            }
+            let mut run = vec![0u8; (j - i) * ps];
+            let first = want[i];
+            if self
+                .db
+                .read_at(&mut run, first.0 * u64::from(self.page_size))
+                .ok()
+                == Some(run.len())
+            {
+                for (k, chunk) in run.chunks_exact(ps).enumerate() {
+                    let id = PageId(first.0 + k as u64);
+                    if validate_loaded(id, chunk).is_ok() {
+                        self.cache.insert(id, Arc::from(chunk));
+                    }
+                }
+            }
+            i = j;
+        }
     }
 
     /// Reads page `id` from its place in the database file.
@@ -410,10 +451,7 @@ impl PageWriter<'_> {
     }
 
     /// Splits sealed pages into those that may be written straight to the file and the rest.
-    pub fn split_direct(
-        &self,
-        pages: Vec<(PageId, PageBuf)>,
-    ) -> (Vec<(PageId, PageBuf)>, Vec<(PageId, PageBuf)>) {
+    pub fn split_direct(&self, pages: Pages) -> (Pages, Pages) {
         if self.w.wal.is_none() {
             return (Vec::new(), pages);
         }

@@ -355,10 +355,10 @@ impl Merge {
     }
 
     fn advance(&mut self, rank: usize) -> Result<()> {
-        if let Some(s) = self.sources.get_mut(rank) {
-            if let Some((key, value)) = s.next()? {
-                self.heap.push(Head { key, value, rank });
-            }
+        if let Some(s) = self.sources.get_mut(rank)
+            && let Some((key, value)) = s.next()?
+        {
+            self.heap.push(Head { key, value, rank });
         }
         Ok(())
     }
@@ -387,8 +387,8 @@ mod tests {
         let mut rng = 12345u64;
         for i in 0..20_000u32 {
             rng = rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let key = format!("k{:05}", (rng >> 33) % 3000).into_bytes();
             let value = i.to_le_bytes().repeat((i % 7) as usize);
             s.put(&key, &value).unwrap();

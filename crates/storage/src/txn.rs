@@ -27,7 +27,7 @@ use crate::freelist::bitmap_page;
 use crate::ids::{PageId, TxId};
 use crate::meta::{Header, Meta};
 use crate::options::Durability;
-use crate::page::{self, PageBuf};
+use crate::page::{self, PageBuf, Pages};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
 use crate::sorter::Sorter;
 
@@ -129,6 +129,9 @@ impl std::fmt::Debug for ReadTxn {
 impl PageRead for ReadTxn {
     fn read_page(&self, id: PageId) -> Result<PageBuf> {
         self.store.read_committed(id)
+    }
+    fn prefetch(&self, ids: &[PageId]) {
+        self.store.prefetch(ids);
     }
     fn page_size(&self) -> usize {
         self.store.page_size as usize
@@ -356,7 +359,7 @@ impl WriteTxn {
             let info = &mut self.trees[idx].info;
             let mut n = 0u64;
             while let Some((key, value)) = merge.next_entry()? {
-                if n % 64 == 0 {
+                if n.is_multiple_of(64) {
                     pw.maybe_spill()?;
                 }
                 n += 1;
@@ -622,7 +625,7 @@ fn write_commit_wal(
     pw: &mut PageWriter<'_>,
     pages: Vec<(PageId, PageBuf)>,
     meta: Meta,
-) -> Result<(Vec<(PageId, PageBuf)>, Vec<Location>)> {
+) -> Result<(Pages, Vec<Location>)> {
     let store = pw.store;
     let (direct, mut rest) = if pages.len() >= DIRECT_COMMIT_PAGES_MIN || pw.w.direct_written {
         pw.split_direct(pages)

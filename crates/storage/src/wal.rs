@@ -53,13 +53,19 @@ const FLAG_COMMIT: u32 = 1;
 const FLAG_FULL: u32 = 2;
 /// Frames read per I/O during recovery.
 const RECOVERY_BATCH_FRAMES: u64 = 256;
+/// The WAL grows in zero-filled steps of this size, and keeps its space across generations,
+/// so a commit overwrites blocks that already exist: its `fdatasync` then has no file-size
+/// change to journal, which is most of the cost of a small durable commit.
+const WAL_GROW_BYTES: u64 = 4 << 20;
+/// A reset shrinks a WAL larger than this (after a very large transaction) back to it.
+const WAL_KEEP_BYTES: u64 = 64 << 20;
 
 /// The writer's handle on the log: where the next frame goes.
 pub(crate) struct Wal {
     /// Every page with a frame (committed or not) in this generation. Recovery replays
     /// every frame before the last commit, so such a page must never be written in place
     /// in the database file (a replayed older frame would overwrite it).
-    pages: crate::cache::IdMap<()>,
+    pages: crate::cache::IdSet,
     file: Arc<dyn DbFile>,
     page_size: u32,
     salt: u64,
@@ -67,6 +73,8 @@ pub(crate) struct Wal {
     frame_count: u64,
     /// First frame of the open write transaction.
     attempt_start: u64,
+    /// Bytes the file holds (frames, zero fill, or frames of older generations).
+    allocated: u64,
 }
 
 /// What recovery found in the log.
@@ -105,12 +113,13 @@ impl Wal {
     /// Starts a new, empty generation: truncate, write a header with a fresh salt, sync.
     pub fn create(file: Arc<dyn DbFile>, page_size: u32) -> Result<Wal> {
         let mut wal = Wal {
-            pages: crate::cache::IdMap::default(),
+            pages: crate::cache::IdSet::default(),
             file,
             page_size,
             salt: 0,
             frame_count: 0,
             attempt_start: 0,
+            allocated: 0,
         };
         wal.reset()?;
         Ok(wal)
@@ -129,11 +138,21 @@ impl Wal {
         put_u64(&mut h, 16, self.salt);
         let crc = crc32c::crc32c(&h[..28]);
         put_u32(&mut h, 28, crc);
-        let io = StorageError::io("resetting the WAL");
-        self.file.set_len(0).map_err(io)?;
+        // The space is kept: frames of the old generation carry the old salt and can never
+        // validate again. The 32-byte header lies in one sector, so it is written whole.
+        let len = self
+            .file
+            .len()
+            .map_err(StorageError::io("resetting the WAL"))?;
+        if len > WAL_KEEP_BYTES {
+            self.file
+                .set_len(WAL_KEEP_BYTES)
+                .map_err(StorageError::io("resetting the WAL"))?;
+        }
         self.file
             .write_at(&h, 0)
             .map_err(StorageError::io("resetting the WAL"))?;
+        self.allocated = len.clamp(WAL_HEADER_SIZE, WAL_KEEP_BYTES);
         self.file
             .sync()
             .map_err(StorageError::io("syncing the WAL"))
@@ -172,7 +191,7 @@ impl Wal {
         let fsize = self.frame_size() as usize;
         let mut out = vec![0u8; fsize * pages.len()];
         for (k, (id, img)) in pages.iter().enumerate() {
-            self.pages.insert(*id, ());
+            self.pages.insert(*id);
             debug_assert_eq!(img.len(), self.page_size as usize);
             debug_assert!(
                 page::verify(*id, img).is_ok(),
@@ -196,16 +215,25 @@ impl Wal {
             put_u32(h, 60, crc);
             body.copy_from_slice(img);
         }
+        let at = self.frame_offset(first);
         self.file
-            .write_at(&out, self.frame_offset(first))
+            .write_at(&out, at)
             .map_err(StorageError::io("writing WAL frames"))?;
+        let end = at + out.len() as u64;
+        if end > self.allocated {
+            let grown = end.next_multiple_of(WAL_GROW_BYTES);
+            self.file
+                .write_at(&vec![0u8; (grown - end) as usize], end)
+                .map_err(StorageError::io("growing the WAL"))?;
+            self.allocated = grown;
+        }
         self.frame_count += pages.len() as u64;
         Ok(first)
     }
 
     /// True if page `id` has any frame, committed or not, in this generation.
     pub fn has_page(&self, id: PageId) -> bool {
-        self.pages.contains_key(&id)
+        self.pages.contains(&id)
     }
 
     /// `fdatasync` the log.
@@ -269,12 +297,13 @@ impl Wal {
             });
         }
         let mut wal = Wal {
-            pages: crate::cache::IdMap::default(),
+            pages: crate::cache::IdSet::default(),
             file,
             page_size,
             salt: get_u64(&h, 16),
             frame_count: 0,
             attempt_start: 0,
+            allocated: len,
         };
         let rec = wal.scan(len)?;
         Ok((wal, rec))
@@ -311,7 +340,7 @@ impl Wal {
                     break 'outer;
                 }
                 let id = PageId(get_u64(h, 0));
-                self.pages.insert(id, ());
+                self.pages.insert(id);
                 pending.push((id, frame));
                 if get_u32(h, 56) & FLAG_COMMIT != 0 {
                     for (id, fr) in pending.drain(..) {
@@ -349,26 +378,36 @@ impl Wal {
     /// After a broken frame `b`, looks for a `Full` commit by a transaction that started
     /// after `b`: its sync made `b` durable, so `b` is damage, not a torn write.
     fn check_break_is_torn_tail(&self, b: u64, total: u64) -> Result<()> {
-        let fsize = self.frame_size() as usize;
-        let mut f = vec![0u8; fsize];
-        for frame in b + 1..total {
-            if read_exact_at(&*self.file, &mut f, self.frame_offset(frame)).is_err() {
+        let fsize = self.frame_size();
+        let mut buf = vec![0u8; (fsize * RECOVERY_BATCH_FRAMES) as usize];
+        let mut frame = b + 1;
+        while frame < total {
+            let batch = (total - frame).min(RECOVERY_BATCH_FRAMES);
+            let bytes = &mut buf[..(batch * fsize) as usize];
+            if read_exact_at(&*self.file, bytes, self.frame_offset(frame)).is_err() {
                 break;
             }
-            let (h, img) = f.split_at(FRAME_HEADER_SIZE);
-            let flags = get_u32(h, 56);
-            if flags & FLAG_COMMIT != 0
-                && flags & FLAG_FULL != 0
-                && get_u64(h, 48) > b
-                && self.frame_header_valid(frame, h, img)
-            {
-                return Err(StorageError::WalCorrupted {
-                    frame: b,
-                    reason: format!(
-                        "frame is damaged but a later durable commit (frame {frame}) depends on it"
-                    ),
-                });
+            for k in 0..batch {
+                let f = &bytes[(k * fsize) as usize..((k + 1) * fsize) as usize];
+                let (h, img) = f.split_at(FRAME_HEADER_SIZE);
+                let flags = get_u32(h, 56);
+                // Cheap tests first: zero fill and older generations fail on the salt.
+                if get_u64(h, 16) == self.salt
+                    && flags & FLAG_COMMIT != 0
+                    && flags & FLAG_FULL != 0
+                    && get_u64(h, 48) > b
+                    && self.frame_header_valid(frame + k, h, img)
+                {
+                    return Err(StorageError::WalCorrupted {
+                        frame: b,
+                        reason: format!(
+                            "frame is damaged but a later durable commit (frame {}) depends on it",
+                            frame + k
+                        ),
+                    });
+                }
             }
+            frame += batch;
         }
         Ok(())
     }

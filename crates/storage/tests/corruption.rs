@@ -6,7 +6,11 @@
 //! transaction), so every byte of the main file belongs to a page in use.
 //! Not covered: damage to the last transaction's WAL frames, which is indistinguishable
 //! from a torn write and is discarded like one (see docs/recovery.md).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::many_single_char_names
+)]
 
 mod common;
 
@@ -31,7 +35,7 @@ fn open(mem: &MemVfs) -> Result<Database, pagegraph_storage::StorageError> {
 }
 
 fn value(i: u32) -> Vec<u8> {
-    let len = if i % 50 == 0 {
+    let len = if i.is_multiple_of(50) {
         5000
     } else {
         40 + (i % 90) as usize
@@ -148,7 +152,16 @@ fn flips_in_the_wal_are_reported_or_harmless() {
                 .unwrap(),
         )
     };
-    let last_txn = txn_of(frames - 1);
+    // The WAL is preallocated: frames past the last written one are zero fill.
+    let page_of = |f: usize| {
+        u64::from_le_bytes(
+            wal_bytes[32 + f * frame..32 + f * frame + 8]
+                .try_into()
+                .unwrap(),
+        )
+    };
+    let last_frame = (0..frames).rev().find(|&f| page_of(f) != 0).unwrap();
+    let last_txn = txn_of(last_frame);
     let mut rng = fastrand::Rng::with_seed(7);
     let (mut refused, mut prefix) = (0, 0);
     for round in 0..scale(300, 5000) {
@@ -159,8 +172,8 @@ fn flips_in_the_wal_are_reported_or_harmless() {
         mem.write_file(Path::new(WAL), wal);
         let hit_frame = at.checked_sub(32).map(|o| o / frame);
         let must_refuse = match hit_frame {
-            None => true,                    // the WAL header, with frames behind it
-            Some(f) => txn_of(f) < last_txn, // a frame under a later durable commit
+            None => true, // the WAL header, with frames behind it
+            Some(f) => f <= last_frame && txn_of(f) < last_txn, // under a later durable commit
         };
         match open(&mem) {
             Err(e) => {
@@ -190,4 +203,46 @@ fn flips_in_the_wal_are_reported_or_harmless() {
         }
     }
     eprintln!("WAL flips refused: {refused}, recovered to a committed prefix: {prefix}");
+}
+
+#[test]
+fn foreign_files_and_unknown_versions_are_refused_clearly() {
+    let mem = MemVfs::new();
+    mem.write_file(
+        Path::new(PATH),
+        b"SQLite format 3\0 and then some more bytes".repeat(200),
+    );
+    let err = open(&mem).unwrap_err();
+    assert!(
+        matches!(err, pagegraph_storage::StorageError::NotADatabase { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not a pagegraph database"),
+        "{err}"
+    );
+
+    // A valid database whose header claims a future format version (header re-sealed so
+    // only the version is wrong).
+    let mem = MemVfs::new();
+    open(&mem).unwrap().close().unwrap();
+    let mut bytes = mem.read_file(Path::new(PATH)).unwrap();
+    for slot in 0..2 {
+        let page = &mut bytes[slot * 4096..(slot + 1) * 4096];
+        page[40..44].copy_from_slice(&2u32.to_le_bytes());
+        let sum = crc32c::crc32c(&page[4..]);
+        page[0..4].copy_from_slice(&sum.to_le_bytes());
+    }
+    mem.write_file(Path::new(PATH), bytes);
+    let err = open(&mem).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            pagegraph_storage::StorageError::UnsupportedVersion {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{err}"
+    );
 }

@@ -11,7 +11,11 @@
 //!
 //! 50 kills in `Full` and 20 in `Normal` mode in CI; many more with `PAGEGRAPH_STRESS=1`.
 //! Not covered: power cuts (see `faults.rs`, which drops unsynced writes).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::many_single_char_names
+)]
 
 mod common;
 
@@ -27,9 +31,12 @@ use pagegraph_storage::{Database, Durability, Options, WriteTxn};
 const COUNTER_TREE: &str = "counter";
 
 /// The changes of transaction `n`, a pure function of `n` and the state before it.
-fn txn_ops(n: u64) -> Vec<(&'static str, Vec<u8>, Option<Vec<u8>>)> {
+/// One change: tree, key, and the new value (`None`: remove).
+type Op = (&'static str, Vec<u8>, Option<Vec<u8>>);
+
+fn txn_ops(n: u64) -> Vec<Op> {
     let mut rng = fastrand::Rng::with_seed(n);
-    let big = n % 9 == 0;
+    let big = n.is_multiple_of(9);
     let count = if big { 1500 } else { rng.usize(1..40) };
     (0..count)
         .map(|_| {
@@ -52,7 +59,7 @@ fn txn_ops(n: u64) -> Vec<(&'static str, Vec<u8>, Option<Vec<u8>>)> {
 fn apply_to_txn(tx: &mut WriteTxn, n: u64) {
     for (tree, key, value) in txn_ops(n) {
         match value {
-            Some(v) if n % 2 == 0 => tx.tree(tree).unwrap().put(&key, &v).unwrap(),
+            Some(v) if n.is_multiple_of(2) => tx.tree(tree).unwrap().put(&key, &v).unwrap(),
             Some(v) => {
                 tx.tree(tree).unwrap().insert(&key, &v).unwrap();
             }

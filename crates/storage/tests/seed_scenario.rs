@@ -15,7 +15,7 @@ use pagegraph_storage::{Database, Durability, Options};
 
 fn node_value(i: u32) -> Vec<u8> {
     // 20 to ~300 bytes, as in scenario C, and a few far larger than a page.
-    let len = if i % 997 == 0 {
+    let len = if i.is_multiple_of(997) {
         9000
     } else {
         20 + (i as usize * 37) % 280

@@ -29,6 +29,8 @@ pub(crate) trait PageRead {
     fn read_page(&self, id: PageId) -> Result<PageBuf>;
     /// Page size in bytes.
     fn page_size(&self) -> usize;
+    /// Hints that these pages, reachable in this view, are about to be read.
+    fn prefetch(&self, _ids: &[PageId]) {}
 }
 
 impl PageRead for PageWriter<'_> {
