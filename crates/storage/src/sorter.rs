@@ -136,6 +136,30 @@ impl Sorter {
         Ok(())
     }
 
+    /// Calls `apply` for everything buffered, in key order (latest put wins), and empties
+    /// the buffer. When nothing was written to a run (the common case) the entries are lent
+    /// straight from the buffer, without a heap or any allocation.
+    pub fn drain_into(&mut self, mut apply: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        if self.runs.is_empty() {
+            let sorted = self.sorted();
+            for e in &sorted {
+                let k_end = e.offset + e.key_len as usize;
+                apply(
+                    &self.arena[e.offset..k_end],
+                    &self.arena[k_end..k_end + e.value_len as usize],
+                )?;
+            }
+            self.arena.clear();
+            self.entries.clear();
+            return Ok(());
+        }
+        let mut merge = self.drain()?;
+        while let Some((key, value)) = merge.next_entry()? {
+            apply(&key, &value)?;
+        }
+        Ok(())
+    }
+
     /// Everything buffered, merged into key order (latest put wins). Consumes the buffer.
     pub fn drain(&mut self) -> Result<Merge> {
         let tail_sorted = self.sorted();

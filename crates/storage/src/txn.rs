@@ -349,26 +349,23 @@ impl WriteTxn {
         if sorter.is_empty() {
             return Ok(());
         }
-        let result = (|| {
-            let mut merge = sorter.drain()?;
-            let mut pw = PageWriter {
-                store: &self.store,
-                w: &mut self.w,
-                txn: self.txn,
-            };
-            let info = &mut self.trees[idx].info;
-            let mut n = 0u64;
-            while let Some((key, value)) = merge.next_entry()? {
-                if n.is_multiple_of(64) {
-                    pw.maybe_spill()?;
-                }
-                n += 1;
-                if !btree::insert(&mut pw, &mut info.root, &key, &value)? {
-                    info.len += 1;
-                }
+        let mut pw = PageWriter {
+            store: &self.store,
+            w: &mut self.w,
+            txn: self.txn,
+        };
+        let info = &mut self.trees[idx].info;
+        let mut n = 0u64;
+        let result = sorter.drain_into(|key, value| {
+            if n.is_multiple_of(64) {
+                pw.maybe_spill()?;
+            }
+            n += 1;
+            if !btree::insert(&mut pw, &mut info.root, key, value)? {
+                info.len += 1;
             }
             Ok(())
-        })();
+        });
         if result.is_err() {
             self.failed = true;
         }
