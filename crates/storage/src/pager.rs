@@ -135,23 +135,29 @@ impl Store {
             .collect();
         want.sort_unstable();
         want.dedup();
+        // Pages a few apart are read in the same run (the gap is read and ignored): one
+        // larger read beats several small ones.
+        const GAP_PAGES_MAX: u64 = 8;
         let ps = self.page_size as usize;
         let mut i = 0;
         while i < want.len() {
+            let first = want[i];
             let mut j = i + 1;
-            while j < want.len() && want[j].0 == want[j - 1].0 + 1 && j - i < RUN_PAGES_MAX {
+            while j < want.len()
+                && want[j].0 - want[j - 1].0 <= GAP_PAGES_MAX
+                && want[j].0 - first.0 < RUN_PAGES_MAX as u64
+            {
                 j += 1;
             }
-            let mut run = vec![0u8; (j - i) * ps];
-            let first = want[i];
-            if self
+            let span = (want[j - 1].0 - first.0 + 1) as usize;
+            let mut run = vec![0u8; span * ps];
+            let read = self
                 .db
-                .read_at(&mut run, first.0 * u64::from(self.page_size))
-                .ok()
-                == Some(run.len())
-            {
-                for (k, chunk) in run.chunks_exact(ps).enumerate() {
-                    let id = PageId(first.0 + k as u64);
+                .read_at(&mut run, first.0 * u64::from(self.page_size));
+            if read.ok() == Some(run.len()) {
+                for &id in &want[i..j] {
+                    let at = (id.0 - first.0) as usize * ps;
+                    let chunk = &run[at..at + ps];
                     if validate_loaded(id, chunk).is_ok() {
                         self.cache.insert(id, Arc::from(chunk));
                     }

@@ -366,25 +366,12 @@ impl<'a> Range<'a> {
     }
 
     fn advance(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let positioned = if self.started {
-            self.cursor.step(self.src, self.forward)?
-        } else {
-            self.started = true;
-            if self.forward {
-                self.cursor.seek_forward(self.src, as_ref(&self.start))?
-            } else {
-                self.cursor.seek_backward(self.src, as_ref(&self.end))?
-            }
-        };
-        if !positioned {
+        if !self.step_in_range()? {
             return Ok(None);
         }
         let Some((key, value)) = self.cursor.current() else {
             return Ok(None);
         };
-        if !self.within(key) {
-            return Ok(None);
-        }
         Ok(Some((key.to_vec(), load_value(self.src, value)?)))
     }
 }
