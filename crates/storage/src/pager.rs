@@ -127,6 +127,9 @@ impl Store {
     /// when the page is actually read, never here.
     pub fn prefetch(&self, ids: &[PageId]) {
         const RUN_PAGES_MAX: usize = 64;
+        // Pages a few apart are read in the same run (the gap is read and ignored): one
+        // larger read beats several small ones.
+        const GAP_PAGES_MAX: u64 = 8;
         let index = self.wal_index.read();
         let mut want: Vec<PageId> = ids
             .iter()
@@ -135,9 +138,6 @@ impl Store {
             .collect();
         want.sort_unstable();
         want.dedup();
-        // Pages a few apart are read in the same run (the gap is read and ignored): one
-        // larger read beats several small ones.
-        const GAP_PAGES_MAX: u64 = 8;
         let ps = self.page_size as usize;
         let mut i = 0;
         while i < want.len() {
