@@ -40,7 +40,7 @@ use crate::wal::Wal;
 /// Where a spilled page of the open transaction is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Location {
-    /// In this WAL frame.
+    /// In the WAL frame at this byte offset.
     Wal(u64),
     /// At its own place in the database file (`Durability::Off`).
     File,
@@ -48,7 +48,7 @@ pub(crate) enum Location {
 
 /// The committed frames of the WAL, for readers.
 pub(crate) struct WalIndex {
-    /// Latest committed frame of each page in the WAL.
+    /// Byte offset of the latest committed frame of each page in the WAL.
     pub map: IdMap<u64>,
     /// The WAL file (`None` in `Durability::Off`).
     pub file: Option<Arc<dyn DbFile>>,
@@ -81,6 +81,17 @@ pub(crate) struct Store {
     pub cache: PageCache,
     pub durability: Durability,
     pub state: Mutex<SharedState>,
+}
+
+/// Seals a page that is about to be written: a node page's free gap is zeroed first.
+pub(crate) fn seal_for_write(buf: &mut [u8]) {
+    if matches!(
+        page::page_type(buf),
+        Some(PageType::Leaf | PageType::Branch)
+    ) {
+        node::zero_free_gap(buf);
+    }
+    page::seal(buf);
 }
 
 /// The kinds of page that get a structural check when read from disk.
@@ -424,7 +435,7 @@ impl PageWriter<'_> {
             if let Some(mut d) = self.w.dirty.remove(&id)
                 && d.modified
             {
-                page::seal(Arc::make_mut(&mut d.buf));
+                seal_for_write(Arc::make_mut(&mut d.buf));
                 out.push((id, d.buf));
             }
         }
@@ -501,12 +512,10 @@ impl PageWriter<'_> {
         let full = self.store.durability == Durability::Full;
         if let Some(wal) = self.w.wal.as_mut() {
             let refs: Vec<(PageId, &[u8])> = pages.iter().map(|(id, b)| (*id, &b[..])).collect();
-            let first = wal
+            let offsets = wal
                 .append(self.txn, &refs, commit.map(|m| (m, full)))
                 .inspect_err(|e| self.store.poison(e))?;
-            return Ok((0..pages.len() as u64)
-                .map(|k| Location::Wal(first + k))
-                .collect());
+            return Ok(offsets.into_iter().map(Location::Wal).collect());
         }
         write_runs(&*self.store.db, self.store.page_size, pages)
             .inspect_err(|e| self.store.poison(e))?;

@@ -543,7 +543,7 @@ impl WriteTxn {
         let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(d) = self.w.dirty.get_mut(&id) {
-                page::seal(Arc::make_mut(&mut d.buf));
+                crate::pager::seal_for_write(Arc::make_mut(&mut d.buf));
                 debug_assert!(page::verify(id, &d.buf).is_ok());
                 pages.push((id, Arc::clone(&d.buf)));
             }

@@ -2,27 +2,34 @@
 //!
 //! # Format
 //!
-//! WAL header (32 bytes): `b"PGWALv01"` magic, `u32` format version, `u32` page size,
+//! WAL header (32 bytes): `b"PGWALv02"` magic, `u32` format version, `u32` page size,
 //! `u64` salt (random, new for every generation of the log), `u32` reserved,
 //! `u32` CRC32C of bytes 0..28.
 //!
-//! Frame `i` starts at `32 + i * (64 + page_size)`: a 64-byte header, then the page image.
+//! Frames follow the header back to back, each at an offset that is a multiple of 8: a
+//! 72-byte header, then the page image *without its hole*, the longest run of zero bytes in
+//! the page (8-byte aligned, never inside the 32-byte page header; node pages have their free
+//! gap zeroed before sealing so that it qualifies). A mostly empty page thus costs a few
+//! hundred bytes, and a small commit touches one or two disk blocks instead of three pages.
 //!
 //! | offset | size | field          | meaning                                                  |
 //! |-------:|-----:|----------------|----------------------------------------------------------|
 //! | 0      | 8    | page id        | where the image belongs in the database file              |
-//! | 8      | 8    | frame number   | `i`; a frame found at another slot is invalid             |
+//! | 8      | 8    | frame number   | `i`, counting from 0 in this generation                   |
 //! | 16     | 8    | salt           | the header's salt; frames of an older generation mismatch |
 //! | 24     | 8    | txn id         | the transaction the frame belongs to                      |
 //! | 32     | 8    | page count     | commit frames: the committed `Meta::page_count`           |
 //! | 40     | 8    | catalog root   | commit frames: the committed `Meta::catalog_root`         |
 //! | 48     | 8    | attempt start  | frame number of the first frame its write transaction wrote |
 //! | 56     | 4    | flags          | bit 0 commit; bit 1 written with `Durability::Full`       |
-//! | 60     | 4    | header CRC     | CRC32C of bytes 0..60 followed by the page's checksum     |
+//! | 60     | 4    | hole start     | byte of the page where the left-out zeros begin (0: none) |
+//! | 64     | 4    | hole length    | zeros left out; a multiple of 8                           |
+//! | 68     | 4    | header CRC     | CRC32C of bytes 0..68 followed by the page's checksum     |
 //!
-//! A frame is valid when its header CRC, salt and frame number match and its page image
-//! passes the page checksum. The commit frame is the last frame of a transaction and
-//! carries the new meta, so a commit is one append (plus one `fdatasync` in `Full` mode).
+//! The frame is `72 + page_size - hole_length` bytes. It is valid when its header CRC, salt
+//! and frame number match, its hole lies inside the page, and the rebuilt page passes its
+//! checksum. The commit frame is the last frame of a transaction and carries the new meta,
+//! so a commit is one append (plus one `fdatasync` in `Full` mode).
 //!
 //! # Recovery
 //! Frames are read in order until the first invalid one. Everything up to the last valid
@@ -31,28 +38,31 @@
 //! by a transaction that began after the broken frame (its attempt start is later). That
 //! commit's `fdatasync` made the broken frame durable, so the break is corruption and
 //! recovery stops with [`StorageError::WalCorrupted`] instead of dropping acknowledged
-//! commits. See `docs/recovery.md`.
+//! commits. The length of a broken frame is unknown, so that search tries every 8-byte
+//! aligned offset after it. See `docs/recovery.md`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
-use crate::file::{DbFile, read_exact_at};
+use crate::file::DbFile;
 use crate::ids::{PageId, TxId};
 use crate::meta::Meta;
-use crate::page::{self, get_u32, get_u64, put_u32, put_u64};
+use crate::page::{self, PAGE_HEADER_SIZE, get_u32, get_u64, put_u32, put_u64};
 
-const MAGIC: &[u8; 8] = b"PGWALv01";
-const VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"PGWALv02";
+const VERSION: u32 = 2;
 /// Size of the WAL file header.
 pub const WAL_HEADER_SIZE: u64 = 32;
 /// Size of a frame header.
-pub const FRAME_HEADER_SIZE: usize = 64;
+pub const FRAME_HEADER_SIZE: usize = 72;
 const FLAG_COMMIT: u32 = 1;
 const FLAG_FULL: u32 = 2;
-/// Frames read per I/O during recovery.
-const RECOVERY_BATCH_FRAMES: u64 = 256;
+/// A run of zeros shorter than this is not worth leaving out.
+const HOLE_MIN_BYTES: usize = 64;
+/// Bytes read at a time during recovery.
+const RECOVERY_WINDOW_BYTES: usize = 1 << 20;
 /// The WAL grows in zero-filled steps of this size, and keeps its space across generations,
 /// so a commit overwrites blocks that already exist: its `fdatasync` then has no file-size
 /// change to journal, which is most of the cost of a small durable commit.
@@ -71,6 +81,8 @@ pub(crate) struct Wal {
     salt: u64,
     /// Frames in this generation, committed or not.
     frame_count: u64,
+    /// Byte offset where the next frame goes.
+    end: u64,
     /// First frame of the open write transaction.
     attempt_start: u64,
     /// Bytes the file holds (frames, zero fill, or frames of older generations).
@@ -79,7 +91,7 @@ pub(crate) struct Wal {
 
 /// What recovery found in the log.
 pub(crate) struct Recovered {
-    /// Latest committed frame of each page.
+    /// Latest committed frame (its byte offset) of each page.
     pub frames: HashMap<PageId, u64>,
     /// Meta of the last commit, if any.
     pub meta: Option<Meta>,
@@ -98,19 +110,59 @@ fn random_salt() -> u64 {
 }
 
 fn frame_crc(header: &[u8], page_checksum: u32) -> u32 {
-    crc32c::crc32c_append(crc32c::crc32c(&header[..60]), &page_checksum.to_le_bytes())
+    crc32c::crc32c_append(crc32c::crc32c(&header[..68]), &page_checksum.to_le_bytes())
+}
+
+/// The longest run of zero bytes after the page header, 8-byte aligned: `(start, len)`,
+/// or `(0, 0)` if no run is worth leaving out.
+fn find_hole(img: &[u8]) -> (usize, usize) {
+    let (mut best, mut run_start, mut run_len) = ((0, 0), PAGE_HEADER_SIZE, 0);
+    let mut at = PAGE_HEADER_SIZE;
+    for word in img[PAGE_HEADER_SIZE..].chunks_exact(8) {
+        if word.iter().all(|&b| b == 0) {
+            if run_len == 0 {
+                run_start = at;
+            }
+            run_len += 8;
+            if run_len > best.1 {
+                best = (run_start, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+        at += 8;
+    }
+    if best.1 < HOLE_MIN_BYTES {
+        (0, 0)
+    } else {
+        best
+    }
+}
+
+/// Checks a frame's hole fields against the page size; returns `(start, len)`.
+fn hole_of(h: &[u8], page_size: usize) -> Option<(usize, usize)> {
+    let (start, len) = (get_u32(h, 60) as usize, get_u32(h, 64) as usize);
+    let ok = len == 0 && start == 0
+        || start >= PAGE_HEADER_SIZE && len % 8 == 0 && start % 8 == 0 && start + len <= page_size;
+    ok.then_some((start, len))
+}
+
+/// Rebuilds a page from a frame body (the bytes after the header): `body` must hold at
+/// least `page_size - hole_len` bytes.
+fn rebuild(body: &[u8], hole: (usize, usize), out: &mut [u8]) -> bool {
+    let (start, len) = hole;
+    let tail = out.len() - start - len;
+    if body.len() < start + tail {
+        return false;
+    }
+    out[..start].copy_from_slice(&body[..start]);
+    out[start..start + len].fill(0);
+    out[start + len..].copy_from_slice(&body[start..start + tail]);
+    true
 }
 
 impl Wal {
-    fn frame_size(&self) -> u64 {
-        FRAME_HEADER_SIZE as u64 + u64::from(self.page_size)
-    }
-
-    fn frame_offset(&self, frame: u64) -> u64 {
-        WAL_HEADER_SIZE + frame * self.frame_size()
-    }
-
-    /// Starts a new, empty generation: truncate, write a header with a fresh salt, sync.
+    /// Starts a new, empty generation: write a header with a fresh salt, sync.
     pub fn create(file: Arc<dyn DbFile>, page_size: u32) -> Result<Wal> {
         let mut wal = Wal {
             pages: crate::cache::IdSet::default(),
@@ -118,6 +170,7 @@ impl Wal {
             page_size,
             salt: 0,
             frame_count: 0,
+            end: WAL_HEADER_SIZE,
             attempt_start: 0,
             allocated: 0,
         };
@@ -129,6 +182,7 @@ impl Wal {
     pub fn reset(&mut self) -> Result<()> {
         self.salt = random_salt();
         self.frame_count = 0;
+        self.end = WAL_HEADER_SIZE;
         self.pages.clear();
         self.attempt_start = 0;
         let mut h = [0u8; WAL_HEADER_SIZE as usize];
@@ -163,9 +217,9 @@ impl Wal {
         self.frame_count
     }
 
-    /// Bytes the log occupies.
+    /// Bytes of frames in the current generation, header included.
     pub fn size_bytes(&self) -> u64 {
-        self.frame_offset(self.frame_count)
+        self.end
     }
 
     /// Marks the start of a write transaction (for the attempt-start field).
@@ -179,47 +233,50 @@ impl Wal {
     }
 
     /// Appends sealed page images as consecutive frames with one write. If `commit` is
-    /// given, the last frame is the commit frame carrying that meta. Returns the frame
-    /// number of the first frame.
+    /// given, the last frame is the commit frame carrying that meta. Returns the byte offset
+    /// of each frame.
     pub fn append(
         &mut self,
         txn: TxId,
         pages: &[(PageId, &[u8])],
         commit: Option<(Meta, bool)>,
-    ) -> Result<u64> {
-        let first = self.frame_count;
-        let fsize = self.frame_size() as usize;
-        let mut out = vec![0u8; fsize * pages.len()];
+    ) -> Result<Vec<u64>> {
+        let mut out = Vec::with_capacity(pages.len() * (FRAME_HEADER_SIZE + 1024));
+        let mut offsets = Vec::with_capacity(pages.len());
         for (k, (id, img)) in pages.iter().enumerate() {
-            self.pages.insert(*id);
             debug_assert_eq!(img.len(), self.page_size as usize);
             debug_assert!(
                 page::verify(*id, img).is_ok(),
                 "appending an unsealed page {id}"
             );
-            let frame = &mut out[k * fsize..(k + 1) * fsize];
-            let (h, body) = frame.split_at_mut(FRAME_HEADER_SIZE);
-            put_u64(h, 0, id.0);
-            put_u64(h, 8, first + k as u64);
-            put_u64(h, 16, self.salt);
-            put_u64(h, 24, txn.0);
-            put_u64(h, 48, self.attempt_start);
+            self.pages.insert(*id);
+            offsets.push(self.end + out.len() as u64);
+            let (hole_start, hole_len) = find_hole(img);
+            let mut h = [0u8; FRAME_HEADER_SIZE];
+            put_u64(&mut h, 0, id.0);
+            put_u64(&mut h, 8, self.frame_count + k as u64);
+            put_u64(&mut h, 16, self.salt);
+            put_u64(&mut h, 24, txn.0);
+            put_u64(&mut h, 48, self.attempt_start);
             if k + 1 == pages.len()
                 && let Some((meta, full)) = commit
             {
-                put_u64(h, 32, meta.page_count);
-                put_u64(h, 40, meta.catalog_root.0);
-                put_u32(h, 56, FLAG_COMMIT | if full { FLAG_FULL } else { 0 });
+                put_u64(&mut h, 32, meta.page_count);
+                put_u64(&mut h, 40, meta.catalog_root.0);
+                put_u32(&mut h, 56, FLAG_COMMIT | if full { FLAG_FULL } else { 0 });
             }
-            let crc = frame_crc(h, page::stored_checksum(img));
-            put_u32(h, 60, crc);
-            body.copy_from_slice(img);
+            put_u32(&mut h, 60, hole_start as u32);
+            put_u32(&mut h, 64, hole_len as u32);
+            let crc = frame_crc(&h, page::stored_checksum(img));
+            put_u32(&mut h, 68, crc);
+            out.extend_from_slice(&h);
+            out.extend_from_slice(&img[..hole_start]);
+            out.extend_from_slice(&img[hole_start + hole_len..]);
         }
-        let at = self.frame_offset(first);
         self.file
-            .write_at(&out, at)
+            .write_at(&out, self.end)
             .map_err(StorageError::io("writing WAL frames"))?;
-        let end = at + out.len() as u64;
+        let end = self.end + out.len() as u64;
         if end > self.allocated {
             let grown = end.next_multiple_of(WAL_GROW_BYTES);
             self.file
@@ -227,8 +284,9 @@ impl Wal {
                 .map_err(StorageError::io("growing the WAL"))?;
             self.allocated = grown;
         }
+        self.end = end;
         self.frame_count += pages.len() as u64;
-        Ok(first)
+        Ok(offsets)
     }
 
     /// True if page `id` has any frame, committed or not, in this generation.
@@ -243,17 +301,32 @@ impl Wal {
             .map_err(StorageError::io("syncing the WAL"))
     }
 
-    /// Reads the page image of `frame` into `buf` (not verified: the caller verifies).
+    /// Reads the page image of the frame at byte `offset` into `buf` (not verified: the
+    /// caller verifies the page checksum).
     pub fn read_page_at(
         file: &dyn DbFile,
         page_size: u32,
-        frame: u64,
+        offset: u64,
         buf: &mut [u8],
     ) -> Result<()> {
-        let off = WAL_HEADER_SIZE
-            + frame * (FRAME_HEADER_SIZE as u64 + u64::from(page_size))
-            + FRAME_HEADER_SIZE as u64;
-        read_exact_at(file, buf, off).map_err(StorageError::io("reading a WAL frame"))
+        let ps = page_size as usize;
+        let mut frame = vec![0u8; FRAME_HEADER_SIZE + ps];
+        let n = file
+            .read_at(&mut frame, offset)
+            .map_err(StorageError::io("reading a WAL frame"))?;
+        let bad = |reason: &str| StorageError::WalCorrupted {
+            frame: offset,
+            reason: reason.to_string(),
+        };
+        if n < FRAME_HEADER_SIZE {
+            return Err(bad("frame header cut short"));
+        }
+        let (h, body) = frame.split_at(FRAME_HEADER_SIZE);
+        let hole = hole_of(h, ps).ok_or_else(|| bad("frame hole lies outside the page"))?;
+        if !rebuild(&body[..n - FRAME_HEADER_SIZE], hole, buf) {
+            return Err(bad("frame cut short"));
+        }
+        Ok(())
     }
 
     /// Opens an existing log and recovers its committed frames; see the module doc.
@@ -271,8 +344,9 @@ impl Wal {
         let header_ok =
             n == h.len() && &h[..8] == MAGIC && get_u32(&h, 28) == crc32c::crc32c(&h[..28]);
         if !header_ok {
-            // A reset writes the header and syncs before any frame, so a bad header with
-            // nothing behind it is a torn reset; with frames behind it, it is damage.
+            // A WAL is created by writing its header and syncing before any frame, and a
+            // reset rewrites only the header (one sector): a bad header with nothing behind
+            // it is a creation cut short; with anything behind it, it is damage.
             if len > WAL_HEADER_SIZE {
                 return Err(StorageError::WalCorrupted {
                     frame: 0,
@@ -302,6 +376,7 @@ impl Wal {
             page_size,
             salt: get_u64(&h, 16),
             frame_count: 0,
+            end: WAL_HEADER_SIZE,
             attempt_start: 0,
             allocated: len,
         };
@@ -309,106 +384,172 @@ impl Wal {
         Ok((wal, rec))
     }
 
-    /// Checks one frame's header; returns its fields if valid.
-    fn frame_header_valid(&self, frame: u64, h: &[u8], img: &[u8]) -> bool {
-        get_u64(h, 8) == frame
-            && get_u64(h, 16) == self.salt
-            && get_u32(h, 60) == frame_crc(h, page::stored_checksum(img))
-            && page::verify(PageId(get_u64(h, 0)), img).is_ok()
+    /// Parses and checks the frame at the start of `bytes` (the window from `offset`):
+    /// `Some((header, page image, frame length))` if it is a valid frame number `frame`.
+    fn parse(&self, bytes: &[u8], frame: u64) -> Option<(Vec<u8>, Vec<u8>, usize)> {
+        let ps = self.page_size as usize;
+        let h = bytes.get(..FRAME_HEADER_SIZE)?;
+        if get_u64(h, 16) != self.salt || get_u64(h, 8) != frame {
+            return None;
+        }
+        let hole = hole_of(h, ps)?;
+        let body_len = ps - hole.1;
+        let body = bytes.get(FRAME_HEADER_SIZE..FRAME_HEADER_SIZE + body_len)?;
+        let mut img = vec![0u8; ps];
+        if !rebuild(body, hole, &mut img) {
+            return None;
+        }
+        let id = PageId(get_u64(h, 0));
+        if get_u32(h, 68) != frame_crc(h, page::stored_checksum(&img))
+            || page::verify(id, &img).is_err()
+        {
+            return None;
+        }
+        Some((h.to_vec(), img, FRAME_HEADER_SIZE + body_len))
     }
 
     fn scan(&mut self, len: u64) -> Result<Recovered> {
-        let fsize = self.frame_size();
-        let total = len.saturating_sub(WAL_HEADER_SIZE) / fsize;
+        let mut window = Window::new(&*self.file, len);
         let mut frames: HashMap<PageId, u64> = HashMap::new();
         let mut pending: Vec<(PageId, u64)> = Vec::new();
         let mut meta = None;
-        let mut committed = 0u64;
-        let mut buf = vec![0u8; (fsize * RECOVERY_BATCH_FRAMES) as usize];
-        let mut frame = 0u64;
-        let mut broken_at = None;
-        'outer: while frame < total {
-            let batch = (total - frame).min(RECOVERY_BATCH_FRAMES);
-            let bytes = &mut buf[..(batch * fsize) as usize];
-            read_exact_at(&*self.file, bytes, self.frame_offset(frame))
-                .map_err(StorageError::io("reading the WAL"))?;
-            for k in 0..batch {
-                let f = &bytes[(k * fsize) as usize..((k + 1) * fsize) as usize];
-                let (h, img) = f.split_at(FRAME_HEADER_SIZE);
-                if !self.frame_header_valid(frame, h, img) {
-                    broken_at = Some(frame);
-                    break 'outer;
+        let (mut committed_frames, mut committed_end) = (0u64, WAL_HEADER_SIZE);
+        let (mut frame, mut at) = (0u64, WAL_HEADER_SIZE);
+        let frame_max = FRAME_HEADER_SIZE + self.page_size as usize;
+        loop {
+            let bytes = window.get(at, frame_max)?;
+            let Some((h, _img, frame_len)) = self.parse(bytes, frame) else {
+                break;
+            };
+            let id = PageId(get_u64(&h, 0));
+            self.pages.insert(id);
+            pending.push((id, at));
+            if get_u32(&h, 56) & FLAG_COMMIT != 0 {
+                for (id, off) in pending.drain(..) {
+                    frames.insert(id, off);
                 }
-                let id = PageId(get_u64(h, 0));
-                self.pages.insert(id);
-                pending.push((id, frame));
-                if get_u32(h, 56) & FLAG_COMMIT != 0 {
-                    for (id, fr) in pending.drain(..) {
-                        frames.insert(id, fr);
-                    }
-                    meta = Some(Meta {
-                        txn_id: TxId(get_u64(h, 24)),
-                        page_count: get_u64(h, 32),
-                        catalog_root: PageId(get_u64(h, 40)),
-                    });
-                    committed = frame + 1;
-                }
-                frame += 1;
+                meta = Some(Meta {
+                    txn_id: TxId(get_u64(&h, 24)),
+                    page_count: get_u64(&h, 32),
+                    catalog_root: PageId(get_u64(&h, 40)),
+                });
+                committed_frames = frame + 1;
+                committed_end = at + frame_len as u64;
             }
+            frame += 1;
+            at += frame_len as u64;
         }
-        if let Some(b) = broken_at {
-            self.check_break_is_torn_tail(b, total)?;
-        }
+        self.check_break_is_torn_tail(&mut window, frame, at, len)?;
         if let Some(m) = &meta
             && (m.page_count < crate::freelist::FIRST_DATA_PAGE || m.catalog_root.0 >= m.page_count)
         {
             return Err(StorageError::WalCorrupted {
-                frame: committed.saturating_sub(1),
+                frame: committed_frames.saturating_sub(1),
                 reason: "commit frame carries impossible counters".into(),
             });
         }
-        self.frame_count = committed;
+        self.frame_count = committed_frames;
+        self.end = committed_end;
         Ok(Recovered {
             frames,
             meta,
-            discarded_frames: total - committed,
+            discarded_frames: frame - committed_frames,
         })
     }
 
-    /// After a broken frame `b`, looks for a `Full` commit by a transaction that started
-    /// after `b`: its sync made `b` durable, so `b` is damage, not a torn write.
-    fn check_break_is_torn_tail(&self, b: u64, total: u64) -> Result<()> {
-        let fsize = self.frame_size();
-        let mut buf = vec![0u8; (fsize * RECOVERY_BATCH_FRAMES) as usize];
-        let mut frame = b + 1;
-        while frame < total {
-            let batch = (total - frame).min(RECOVERY_BATCH_FRAMES);
-            let bytes = &mut buf[..(batch * fsize) as usize];
-            if read_exact_at(&*self.file, bytes, self.frame_offset(frame)).is_err() {
+    /// After the first invalid frame (number `b`, at byte `b_at`), looks for a `Full` commit
+    /// by a transaction that started after it: that commit's sync made frame `b` durable, so
+    /// `b` is damage, not a torn write. A broken frame's length is unknown, so every 8-byte
+    /// aligned offset after it is tried (the salt check rejects almost all at once).
+    fn check_break_is_torn_tail(
+        &self,
+        window: &mut Window<'_>,
+        b: u64,
+        b_at: u64,
+        len: u64,
+    ) -> Result<()> {
+        let frame_max = FRAME_HEADER_SIZE + self.page_size as usize;
+        let mut at = b_at + 8;
+        while at + FRAME_HEADER_SIZE as u64 <= len {
+            let bytes = window.get(at, frame_max)?;
+            let Some(h) = bytes.get(..FRAME_HEADER_SIZE) else {
                 break;
+            };
+            let flags = get_u32(h, 56);
+            if get_u64(h, 16) == self.salt
+                && flags & FLAG_COMMIT != 0
+                && flags & FLAG_FULL != 0
+                && get_u64(h, 48) > b
+                && self.parse(bytes, get_u64(h, 8)).is_some()
+            {
+                return Err(StorageError::WalCorrupted {
+                    frame: b,
+                    reason: format!(
+                        "frame is damaged but a later durable commit (frame {}) depends on it",
+                        get_u64(h, 8)
+                    ),
+                });
             }
-            for k in 0..batch {
-                let f = &bytes[(k * fsize) as usize..((k + 1) * fsize) as usize];
-                let (h, img) = f.split_at(FRAME_HEADER_SIZE);
-                let flags = get_u32(h, 56);
-                // Cheap tests first: zero fill and older generations fail on the salt.
-                if get_u64(h, 16) == self.salt
-                    && flags & FLAG_COMMIT != 0
-                    && flags & FLAG_FULL != 0
-                    && get_u64(h, 48) > b
-                    && self.frame_header_valid(frame + k, h, img)
-                {
-                    return Err(StorageError::WalCorrupted {
-                        frame: b,
-                        reason: format!(
-                            "frame is damaged but a later durable commit (frame {}) depends on it",
-                            frame + k
-                        ),
-                    });
-                }
-            }
-            frame += batch;
+            at += 8;
         }
         Ok(())
+    }
+}
+
+/// A sliding read window over the WAL for the sequential recovery scan.
+struct Window<'a> {
+    file: &'a dyn DbFile,
+    len: u64,
+    start: u64,
+    buf: Vec<u8>,
+}
+
+impl<'a> Window<'a> {
+    fn new(file: &'a dyn DbFile, len: u64) -> Window<'a> {
+        Window {
+            file,
+            len,
+            start: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Up to `want` bytes from `at` (fewer at the end of the file).
+    fn get(&mut self, at: u64, want: usize) -> Result<&[u8]> {
+        let have_end = self.start + self.buf.len() as u64;
+        if at < self.start || at + want as u64 > have_end && have_end < self.len {
+            let size = (RECOVERY_WINDOW_BYTES.max(want) as u64).min(self.len.saturating_sub(at));
+            self.buf.resize(size as usize, 0);
+            let n = self
+                .file
+                .read_at(&mut self.buf, at)
+                .map_err(StorageError::io("reading the WAL"))?;
+            self.buf.truncate(n);
+            self.start = at;
+        }
+        let from = (at - self.start) as usize;
+        let to = (from + want).min(self.buf.len());
+        Ok(self.buf.get(from..to).unwrap_or(&[]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_are_found_and_pages_rebuild_exactly() {
+        let mut img = vec![0u8; 4096];
+        img[..40].fill(7);
+        img[3000..].fill(9);
+        let (start, len) = find_hole(&img);
+        assert_eq!((start, len), (40, 2960));
+        let mut body = img[..start].to_vec();
+        body.extend_from_slice(&img[start + len..]);
+        let mut out = vec![1u8; 4096];
+        assert!(rebuild(&body, (start, len), &mut out));
+        assert_eq!(out, img);
+        let full = vec![3u8; 4096];
+        assert_eq!(find_hole(&full), (0, 0));
     }
 }

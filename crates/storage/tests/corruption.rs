@@ -143,25 +143,20 @@ fn flips_in_the_wal_are_reported_or_harmless() {
     }
     let db_bytes = mem.read_file(Path::new(PATH)).unwrap();
     let wal_bytes = mem.read_file(Path::new(WAL)).unwrap();
-    let frame = 64 + 4096;
-    let frames = (wal_bytes.len() - 32) / frame;
-    let txn_of = |f: usize| {
-        u64::from_le_bytes(
-            wal_bytes[32 + f * frame + 24..32 + f * frame + 32]
-                .try_into()
-                .unwrap(),
-        )
-    };
-    // The WAL is preallocated: frames past the last written one are zero fill.
-    let page_of = |f: usize| {
-        u64::from_le_bytes(
-            wal_bytes[32 + f * frame..32 + f * frame + 8]
-                .try_into()
-                .unwrap(),
-        )
-    };
-    let last_frame = (0..frames).rev().find(|&f| page_of(f) != 0).unwrap();
-    let last_txn = txn_of(last_frame);
+    // Frames per docs/file-format.md: a 72-byte header (page id, frame number, salt, txn id,
+    // ..., hole length at 64), then the page without its hole. The WAL is preallocated:
+    // after the last frame come zeros.
+    let u64_at = |at: usize| u64::from_le_bytes(wal_bytes[at..at + 8].try_into().unwrap());
+    let salt = u64_at(16);
+    let mut frames: Vec<(usize, usize, u64)> = Vec::new(); // (start, length, txn)
+    let mut at = 32;
+    while at + 72 <= wal_bytes.len() && u64_at(at + 16) == salt && u64_at(at) != 0 {
+        let hole = u32::from_le_bytes(wal_bytes[at + 64..at + 68].try_into().unwrap()) as usize;
+        let len = 72 + 4096 - hole;
+        frames.push((at, len, u64_at(at + 24)));
+        at += len;
+    }
+    let last_txn = frames.last().unwrap().2;
     let mut rng = fastrand::Rng::with_seed(7);
     let (mut refused, mut prefix) = (0, 0);
     for round in 0..scale(300, 5000) {
@@ -170,10 +165,15 @@ fn flips_in_the_wal_are_reported_or_harmless() {
         wal[at] ^= 1 << rng.u8(0..8);
         mem.write_file(Path::new(PATH), db_bytes.clone());
         mem.write_file(Path::new(WAL), wal);
-        let hit_frame = at.checked_sub(32).map(|o| o / frame);
-        let must_refuse = match hit_frame {
-            None => true, // the WAL header, with frames behind it
-            Some(f) => f <= last_frame && txn_of(f) < last_txn, // under a later durable commit
+        let hit = frames
+            .iter()
+            .find(|(start, len, _)| (*start..start + len).contains(&at));
+        let must_refuse = if at < 32 {
+            true // the WAL header, with frames behind it
+        } else if let Some((_, _, txn)) = hit {
+            *txn < last_txn // a frame under a later durable commit
+        } else {
+            false // zero fill past the last frame
         };
         match open(&mem) {
             Err(e) => {
@@ -183,7 +183,7 @@ fn flips_in_the_wal_are_reported_or_harmless() {
             Ok(db) => {
                 assert!(
                     !must_refuse,
-                    "round {round}: damage at byte {at} (frame {hit_frame:?}) was not reported"
+                    "round {round}: damage at byte {at} (frame {hit:?}) was not reported"
                 );
                 // Otherwise the last transaction was discarded as a torn tail, or the flip
                 // was harmless: either way a committed prefix, whole and consistent.

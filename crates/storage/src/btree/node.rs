@@ -367,6 +367,18 @@ impl<'a> NodeMut<'a> {
     }
 }
 
+/// Zeroes the free space between the slots and the cells. Done right before a page is
+/// sealed, so the gap is the zero run the WAL leaves out of the frame (and so no stale bytes
+/// of removed cells linger on disk).
+pub fn zero_free_gap(buf: &mut [u8]) {
+    let n = usize::from(get_u16(buf, OFF_COUNT));
+    let start = PAGE_HEADER_SIZE + n * SLOT;
+    let end = (get_u32(buf, OFF_CONTENT) as usize).min(buf.len());
+    if start < end {
+        buf[start..end].fill(0);
+    }
+}
+
 /// Validates a node page read from disk (invariant 4): counts, slots and every cell's
 /// extent lie within the page, and lengths and pointers are within limits.
 pub fn validate(id: PageId, buf: &[u8]) -> Result<()> {
