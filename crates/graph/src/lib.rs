@@ -1,6 +1,44 @@
 //! # pagegraph
 //!
-//! An embedded property-graph database. The graph layer (nodes, edges, indexes) is being
-//! built on the storage engine re-exported here as [`storage`].
+//! An embedded property-graph database: nodes with a kind, a name and JSON data; typed,
+//! directed edges with JSON data; kind, name (exact, prefix, glob) and adjacency indexes;
+//! snapshot reads beside one writer; all on the crash-safe page store `pagegraph-storage`.
+//!
+//! ```
+//! use pagegraph::{Direction, EdgeSpec, Graph, NodeSpec};
+//! use serde_json::json;
+//! # fn main() -> pagegraph::Result<()> {
+//! let graph = Graph::in_memory()?;
+//! let mut tx = graph.begin_write()?;
+//! let ada = tx.insert_node(NodeSpec { kind: "person".into(), name: "ada".into(), data: json!({"born": 1815}) })?;
+//! let note = tx.insert_node(NodeSpec { kind: "paper".into(), name: "note_g".into(), data: json!(null) })?;
+//! let e = tx.insert_edge(EdgeSpec { from: ada, to: note, edge_type: "WROTE".into(), data: json!({}) })?;
+//! tx.commit()?;
+//!
+//! let r = graph.begin_read()?;
+//! assert_eq!(r.node(ada)?.map(|n| n.data), Some(json!({"born": 1815})));
+//! assert_eq!(r.neighbors(ada, Direction::Outgoing, Some("WROTE"))?, vec![(e, note)]);
+//! assert_eq!(r.nodes_by_name_glob("no?e_*")?, vec![note]);
+//! assert!(graph.check()?.is_clean());
+//! # Ok(()) }
+//! ```
+//!
+//! Layers: `record` (encodings and tree layout) → `write`/`read` (transactions) → `graph`.
+//! The storage engine is re-exported as [`storage`].
 
+mod error;
+mod glob;
+mod graph;
+mod ids;
+mod read;
+mod record;
+mod write;
+
+pub use error::{GraphError, Result};
+pub use graph::{Graph, Options};
+pub use ids::{Direction, EdgeId, NodeId};
 pub use pagegraph_storage as storage;
+pub use pagegraph_storage::Durability;
+pub use read::{Edge, Node, ReadTxn};
+pub use record::{DATA_SIZE_MAX, INLINE_DATA_MAX};
+pub use write::{EdgeSpec, NodeSpec, WriteTxn};

@@ -111,6 +111,14 @@ impl<'a> IntoIterator for &Tree<'a> {
     }
 }
 
+/// A tree resolved in one snapshot: its root and entry count. Only meaningful with the
+/// [`ReadTxn`] that produced it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeHandle {
+    root: PageId,
+    len: u64,
+}
+
 /// A consistent, read-only snapshot of the database. Cheap to create; many may be alive at
 /// once, on any threads. It sees exactly the transactions committed before it began.
 pub struct ReadTxn {
@@ -192,6 +200,26 @@ impl ReadTxn {
     /// Names and entry counts of every tree, in name order.
     pub fn trees(&self) -> Result<Vec<(String, u64)>> {
         list_trees(self, self.meta.catalog_root)
+    }
+
+    /// Resolves a tree name once, for repeated use through [`ReadTxn::view`]: saves the
+    /// catalog lookup on every access. `None` if the tree does not exist in this snapshot.
+    pub fn handle(&self, name: &str) -> Result<Option<TreeHandle>> {
+        Ok(
+            lookup_tree(self, self.meta.catalog_root, name)?.map(|info| TreeHandle {
+                root: info.root,
+                len: info.len,
+            }),
+        )
+    }
+
+    /// The tree a handle from [`ReadTxn::handle`] of this same snapshot names.
+    pub fn view(&self, handle: TreeHandle) -> Tree<'_> {
+        Tree {
+            src: self,
+            root: handle.root,
+            len: handle.len,
+        }
     }
 }
 

@@ -1,0 +1,119 @@
+//! `Graph`: opening a database, transactions, check, statistics.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pagegraph_storage::file::MemVfs;
+use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats};
+
+use crate::error::Result;
+use crate::read::ReadTxn;
+use crate::write::WriteTxn;
+
+/// How a graph database is opened. Build it with struct update syntax:
+/// `Options { cache_pages: 16, ..Default::default() }`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Page cache capacity, in pages (at least 16); see the storage engine's `Options`.
+    pub cache_pages: usize,
+    /// When a commit is durable; `Durability::Full` by default.
+    pub durability: Durability,
+    /// Page size for a new database: a power of two from 4096 to 65536.
+    pub page_size: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let s = pagegraph_storage::Options::default();
+        Options {
+            cache_pages: s.cache_pages,
+            durability: s.durability,
+            page_size: s.page_size,
+        }
+    }
+}
+
+impl Options {
+    fn storage(&self) -> pagegraph_storage::Options {
+        pagegraph_storage::Options::default()
+            .cache_pages(self.cache_pages)
+            .durability(self.durability)
+            .page_size(self.page_size)
+    }
+}
+
+/// An open graph database. `Send + Sync`: share it by reference or in an `Arc`.
+#[derive(Debug)]
+pub struct Graph {
+    db: Database,
+}
+
+impl Graph {
+    /// Opens (or creates) the graph at `path`, with the WAL on and `Durability::Full`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Graph> {
+        Self::open_with(path, Options::default())
+    }
+
+    /// Opens (or creates) the graph at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Graph> {
+        Ok(Graph {
+            db: Database::open(path, options.storage())?,
+        })
+    }
+
+    /// A graph held in memory only, gone when dropped.
+    pub fn in_memory() -> Result<Graph> {
+        let options = Options {
+            durability: Durability::Normal,
+            ..Options::default()
+        };
+        Ok(Graph {
+            db: Database::open_with_vfs(
+                Arc::new(MemVfs::new()),
+                Path::new("/in-memory.pgdb"),
+                options.storage(),
+            )?,
+        })
+    }
+
+    /// Starts the write transaction, waiting for the current one to finish.
+    pub fn begin_write(&self) -> Result<WriteTxn> {
+        WriteTxn::new(self.db.begin_write()?)
+    }
+
+    /// Starts a snapshot read transaction.
+    pub fn begin_read(&self) -> Result<ReadTxn> {
+        ReadTxn::new(self.db.begin_read()?)
+    }
+
+    /// The storage integrity check plus the graph's own invariants (every edge's endpoints
+    /// exist and its adjacency entries are present, indexes and counts agree with records).
+    pub fn check(&self) -> Result<CheckReport> {
+        let mut report = self.db.check()?;
+        if report.is_clean() {
+            let r = self.begin_read()?;
+            for message in r.graph_problems()? {
+                report.problems.push(Problem {
+                    page: None,
+                    message,
+                });
+            }
+        }
+        Ok(report)
+    }
+
+    /// Copies the WAL into the database file.
+    pub fn checkpoint(&self) -> Result<()> {
+        Ok(self.db.checkpoint()?)
+    }
+
+    /// Storage statistics: pages, file and WAL sizes, cache hit rate.
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.db.stats()?)
+    }
+
+    /// Checkpoints and closes, reporting any error (dropping does the same silently).
+    pub fn close(self) -> Result<()> {
+        Ok(self.db.close()?)
+    }
+}

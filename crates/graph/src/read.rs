@@ -1,0 +1,387 @@
+//! The graph read transaction: a snapshot and every query on it.
+
+use std::collections::BTreeMap;
+
+use pagegraph_storage::{Tree, TreeHandle};
+use serde_json::Value;
+
+use crate::error::{GraphError, Result};
+use crate::glob;
+use crate::ids::{Direction, EdgeId, NodeId};
+use crate::record::{
+    self, COUNTS, EDGES, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID, decode_adjacency,
+    decode_data, decode_edge, decode_name_key, decode_node,
+};
+
+/// A node as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Its id.
+    pub id: NodeId,
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Its data.
+    pub data: Value,
+}
+
+/// An edge as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    /// Its id.
+    pub id: EdgeId,
+    /// Source node.
+    pub from: NodeId,
+    /// Target node.
+    pub to: NodeId,
+    /// Its type.
+    pub edge_type: String,
+    /// Its data.
+    pub data: Value,
+}
+
+/// The trees of the graph, resolved once per snapshot.
+#[derive(Clone, Copy, Default)]
+struct Handles {
+    nodes: Option<TreeHandle>,
+    node_data: Option<TreeHandle>,
+    edges: Option<TreeHandle>,
+    out: Option<TreeHandle>,
+    inc: Option<TreeHandle>,
+    kind: Option<TreeHandle>,
+    name: Option<TreeHandle>,
+    str: Option<TreeHandle>,
+    str_id: Option<TreeHandle>,
+    counts: Option<TreeHandle>,
+}
+
+/// A consistent snapshot of the graph. Many may be alive at once, on any threads; each sees
+/// exactly the transactions committed before it began.
+pub struct ReadTxn {
+    r: pagegraph_storage::ReadTxn,
+    h: Handles,
+}
+
+impl std::fmt::Debug for ReadTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadTxn")
+            .field("snapshot", &self.r.snapshot_id())
+            .finish_non_exhaustive()
+    }
+}
+
+fn u32_value(what: &'static str, v: &[u8]) -> Result<u32> {
+    <[u8; 4]>::try_from(v)
+        .map(u32::from_be_bytes)
+        .map_err(|_| GraphError::corrupt(what, "", "bad length"))
+}
+
+impl ReadTxn {
+    pub(crate) fn new(r: pagegraph_storage::ReadTxn) -> Result<ReadTxn> {
+        let h = Handles {
+            nodes: r.handle(NODES)?,
+            node_data: r.handle(NODE_DATA)?,
+            edges: r.handle(EDGES)?,
+            out: r.handle(OUT)?,
+            inc: r.handle(IN)?,
+            kind: r.handle(KIND)?,
+            name: r.handle(NAME)?,
+            str: r.handle(STR)?,
+            str_id: r.handle(STR_ID)?,
+            counts: r.handle(COUNTS)?,
+        };
+        Ok(ReadTxn { r, h })
+    }
+
+    fn tree(&self, h: Option<TreeHandle>) -> Option<Tree<'_>> {
+        h.map(|h| self.r.view(h))
+    }
+
+    fn string(&self, id: u32) -> Result<String> {
+        let bytes = self
+            .tree(self.h.str_id)
+            .map(|t| t.get(&id.to_be_bytes()))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| GraphError::corrupt("string", id, "missing from the string table"))?;
+        String::from_utf8(bytes).map_err(|_| GraphError::corrupt("string", id, "not UTF-8"))
+    }
+
+    fn string_id(&self, s: &str) -> Result<Option<u32>> {
+        match self
+            .tree(self.h.str)
+            .map(|t| t.get(s.as_bytes()))
+            .transpose()?
+            .flatten()
+        {
+            Some(v) => u32_value("string id", &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The node with this id, if it exists.
+    pub fn node(&self, id: NodeId) -> Result<Option<Node>> {
+        let Some(nodes) = self.tree(self.h.nodes) else {
+            return Ok(None);
+        };
+        let key = id.0.to_be_bytes();
+        let Some(bytes) = nodes.get(&key)? else {
+            return Ok(None);
+        };
+        let rec = decode_node(id, &bytes)?;
+        let data = if let Some(inline) = rec.data {
+            decode_data("node", id, inline)?
+        } else {
+            let external = self
+                .tree(self.h.node_data)
+                .map(|t| t.get(&key))
+                .transpose()?
+                .flatten()
+                .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
+            decode_data("node", id, &external)?
+        };
+        Ok(Some(Node {
+            id,
+            kind: self.string(rec.kind)?,
+            name: rec.name.to_string(),
+            data,
+        }))
+    }
+
+    /// The edge with this id, if it exists.
+    pub fn edge(&self, id: EdgeId) -> Result<Option<Edge>> {
+        let Some(edges) = self.tree(self.h.edges) else {
+            return Ok(None);
+        };
+        let Some(bytes) = edges.get(&id.0.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let rec = decode_edge(id, &bytes)?;
+        Ok(Some(Edge {
+            id,
+            from: rec.from,
+            to: rec.to,
+            edge_type: self.string(rec.edge_type)?,
+            data: decode_data("edge", id, rec.data)?,
+        }))
+    }
+
+    /// `(edge, other node)` pairs of `id` in a direction, optionally of one edge type, in
+    /// (type, other node, edge) order per direction; outgoing first for `Both`.
+    pub fn neighbors(
+        &self,
+        id: NodeId,
+        dir: Direction,
+        edge_type: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>> {
+        let mut out = Vec::new();
+        self.for_each_neighbor(id, dir, edge_type, |e, n| out.push((e, n)))?;
+        Ok(out)
+    }
+
+    /// Number of edges of `id` in a direction, optionally of one type.
+    pub fn degree(&self, id: NodeId, dir: Direction, edge_type: Option<&str>) -> Result<u64> {
+        let mut n = 0;
+        self.for_each_neighbor(id, dir, edge_type, |_, _| n += 1)?;
+        Ok(n)
+    }
+
+    fn for_each_neighbor(
+        &self,
+        id: NodeId,
+        dir: Direction,
+        edge_type: Option<&str>,
+        mut f: impl FnMut(EdgeId, NodeId),
+    ) -> Result<()> {
+        let mut prefix = id.0.to_be_bytes().to_vec();
+        if let Some(t) = edge_type {
+            let Some(ty) = self.string_id(t)? else {
+                return Ok(());
+            };
+            prefix.extend_from_slice(&ty.to_be_bytes());
+        }
+        let trees = match dir {
+            Direction::Outgoing => [self.h.out, None],
+            Direction::Incoming => [self.h.inc, None],
+            Direction::Both => [self.h.out, self.h.inc],
+        };
+        for t in trees.into_iter().flatten() {
+            let tree = self.r.view(t);
+            let mut range = tree.prefix(&prefix);
+            while let Some(entry) = range.next_ref() {
+                let (k, _) = entry?;
+                let (_, other, edge) = decode_adjacency(k)
+                    .ok_or_else(|| GraphError::corrupt("adjacency entry", id, "short key"))?;
+                f(edge, other);
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> Result<u64> {
+        Ok(self.tree(self.h.nodes).map_or(0, |t| t.len()))
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> Result<u64> {
+        Ok(self.tree(self.h.edges).map_or(0, |t| t.len()))
+    }
+
+    /// Ids of the nodes of a kind, in id order.
+    pub fn nodes_by_kind(&self, kind: &str) -> Result<Vec<NodeId>> {
+        let (Some(t), Some(k)) = (self.tree(self.h.kind), self.string_id(kind)?) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut range = t.prefix(&k.to_be_bytes());
+        while let Some(entry) = range.next_ref() {
+            let (key, _) = entry?;
+            out.push(NodeId(record::be_u64(key, 4).ok_or_else(|| {
+                GraphError::corrupt("kind index entry", kind, "short key")
+            })?));
+        }
+        Ok(out)
+    }
+
+    fn names(&self, prefix: &[u8], mut keep: impl FnMut(&[u8]) -> bool) -> Result<Vec<NodeId>> {
+        let Some(t) = self.tree(self.h.name) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut range = t.prefix(prefix);
+        while let Some(entry) = range.next_ref() {
+            let (key, _) = entry?;
+            let (name, id) = decode_name_key(key)
+                .ok_or_else(|| GraphError::corrupt("name index entry", "", "short key"))?;
+            if keep(name) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ids of the nodes with exactly this name, in id order.
+    pub fn nodes_by_name(&self, name: &str) -> Result<Vec<NodeId>> {
+        self.names(name.as_bytes(), |n| n == name.as_bytes())
+    }
+
+    /// Ids of the nodes whose name starts with `prefix`, in (name, id) order.
+    pub fn nodes_by_name_prefix(&self, prefix: &str) -> Result<Vec<NodeId>> {
+        self.names(prefix.as_bytes(), |_| true)
+    }
+
+    /// Ids of the nodes whose name matches a glob (`*` any run, `?` one character), in
+    /// (name, id) order. Scans only the names that share the pattern's literal prefix.
+    pub fn nodes_by_name_glob(&self, pattern: &str) -> Result<Vec<NodeId>> {
+        let prefix = glob::literal_prefix(pattern);
+        self.names(prefix.as_bytes(), |n| {
+            std::str::from_utf8(n).is_ok_and(|n| glob::matches(pattern, n))
+        })
+    }
+
+    fn counts(&self, tag: u8) -> Result<Vec<(String, u64)>> {
+        let Some(t) = self.tree(self.h.counts) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in t.prefix(&[tag]) {
+            let (k, v) = entry?;
+            let id = u32_value("count key", k.get(1..).unwrap_or_default())?;
+            let n = record::be_u64(&v, 0)
+                .ok_or_else(|| GraphError::corrupt("count", id, "bad value"))?;
+            out.push((self.string(id)?, n));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Every node kind with its number of nodes, by name.
+    pub fn kinds(&self) -> Result<Vec<(String, u64)>> {
+        self.counts(b'k')
+    }
+
+    /// Every edge type with its number of edges, by name.
+    pub fn edge_types(&self) -> Result<Vec<(String, u64)>> {
+        self.counts(b't')
+    }
+
+    /// Every node, in id order. Errors (damage) arrive as `Err` items.
+    pub fn nodes(&self) -> impl Iterator<Item = Result<Node>> + '_ {
+        let ids = self.tree(self.h.nodes).map(|t| t.iter());
+        ids.into_iter().flatten().map(move |entry| {
+            let (k, _) = entry?;
+            let id = NodeId(
+                record::be_u64(&k, 0)
+                    .ok_or_else(|| GraphError::corrupt("node key", "", "short"))?,
+            );
+            self.node(id)?
+                .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))
+        })
+    }
+
+    /// Every edge, in id order. Errors (damage) arrive as `Err` items.
+    pub fn edges(&self) -> impl Iterator<Item = Result<Edge>> + '_ {
+        let ids = self.tree(self.h.edges).map(|t| t.iter());
+        ids.into_iter().flatten().map(move |entry| {
+            let (k, _) = entry?;
+            let id = EdgeId(
+                record::be_u64(&k, 0)
+                    .ok_or_else(|| GraphError::corrupt("edge key", "", "short"))?,
+            );
+            self.edge(id)?
+                .ok_or_else(|| GraphError::corrupt("edge", id, "vanished"))
+        })
+    }
+
+    /// Checks the graph's own invariants; returns the problems found.
+    pub(crate) fn graph_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+        for node in self.nodes() {
+            let node = node?;
+            *kinds.entry(node.kind.clone()).or_default() += 1;
+            if !self.nodes_by_name(&node.name)?.contains(&node.id) {
+                problems.push(format!("node {} is missing from the name index", node.id));
+            }
+        }
+        let mut types: BTreeMap<String, u64> = BTreeMap::new();
+        let mut adjacency = 0u64;
+        for edge in self.edges() {
+            let edge = edge?;
+            *types.entry(edge.edge_type.clone()).or_default() += 1;
+            for end in [edge.from, edge.to] {
+                if self.node(end)?.is_none() {
+                    problems.push(format!("edge {} points at missing node {end}", edge.id));
+                }
+            }
+            if !self
+                .neighbors(edge.from, Direction::Outgoing, Some(&edge.edge_type))?
+                .contains(&(edge.id, edge.to))
+            {
+                problems.push(format!(
+                    "edge {} is missing from the outgoing adjacency",
+                    edge.id
+                ));
+            }
+            adjacency += 1;
+        }
+        let kind_entries: u64 = kinds.values().sum();
+        if self.tree(self.h.kind).map_or(0, |t| t.len()) != kind_entries {
+            problems.push("the kind index and the nodes disagree".into());
+        }
+        for (tree, name) in [(self.h.out, "outgoing"), (self.h.inc, "incoming")] {
+            if self.tree(tree).map_or(0, |t| t.len()) != adjacency {
+                problems.push(format!("the {name} adjacency and the edges disagree"));
+            }
+        }
+        if self.kinds()? != kinds.into_iter().collect::<Vec<_>>() {
+            problems.push("kind counts disagree with the nodes".into());
+        }
+        if self.edge_types()? != types.into_iter().collect::<Vec<_>>() {
+            problems.push("edge type counts disagree with the edges".into());
+        }
+        Ok(problems)
+    }
+}
