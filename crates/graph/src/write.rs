@@ -114,6 +114,17 @@ impl WriteTxn {
         Ok(id)
     }
 
+    /// Writes one entry: a sorted, buffered `put` on the batch paths, an `insert` otherwise.
+    fn write(&mut self, tree: &str, key: &[u8], value: &[u8], bulk: bool) -> Result<()> {
+        let mut t = self.tx.tree(tree)?;
+        if bulk {
+            t.put(key, value)?;
+        } else {
+            t.insert(key, value)?;
+        }
+        Ok(())
+    }
+
     fn count(&mut self, tag: u8, id: u32, delta: i64) {
         *self.count_deltas.entry(count_key(tag, id)).or_default() += delta;
     }
@@ -136,21 +147,12 @@ impl WriteTxn {
         let key = id.0.to_be_bytes();
         let rec = encode_node(kind, &spec.name, &data);
         let name_key = name_key(&spec.name, id);
-        if bulk {
-            self.tx.tree(NODES)?.put(&key, &rec)?;
-            if data.len() > INLINE_DATA_MAX {
-                self.tx.tree(NODE_DATA)?.put(&key, &data)?;
-            }
-            self.tx.tree(KIND)?.put(&kind_key(kind, id), &[])?;
-            self.tx.tree(NAME)?.put(&name_key, &[])?;
-        } else {
-            self.tx.tree(NODES)?.insert(&key, &rec)?;
-            if data.len() > INLINE_DATA_MAX {
-                self.tx.tree(NODE_DATA)?.insert(&key, &data)?;
-            }
-            self.tx.tree(KIND)?.insert(&kind_key(kind, id), &[])?;
-            self.tx.tree(NAME)?.insert(&name_key, &[])?;
+        self.write(NODES, &key, &rec, bulk)?;
+        if data.len() > INLINE_DATA_MAX {
+            self.write(NODE_DATA, &key, &data, bulk)?;
         }
+        self.write(KIND, &kind_key(kind, id), &[], bulk)?;
+        self.write(NAME, &name_key, &[], bulk)?;
         self.count(b'k', kind, 1);
         Ok(id)
     }
@@ -186,15 +188,9 @@ impl WriteTxn {
         let rec = encode_edge(spec.from, spec.to, ty, &data);
         let out = adjacency_key(spec.from, ty, spec.to, id);
         let inc = adjacency_key(spec.to, ty, spec.from, id);
-        if bulk {
-            self.tx.tree(EDGES)?.put(&id.0.to_be_bytes(), &rec)?;
-            self.tx.tree(OUT)?.put(&out, &[])?;
-            self.tx.tree(IN)?.put(&inc, &[])?;
-        } else {
-            self.tx.tree(EDGES)?.insert(&id.0.to_be_bytes(), &rec)?;
-            self.tx.tree(OUT)?.insert(&out, &[])?;
-            self.tx.tree(IN)?.insert(&inc, &[])?;
-        }
+        self.write(EDGES, &id.0.to_be_bytes(), &rec, bulk)?;
+        self.write(OUT, &out, &[], bulk)?;
+        self.write(IN, &inc, &[], bulk)?;
         self.count(b't', ty, 1);
         Ok(id)
     }
