@@ -24,7 +24,6 @@ pub struct Database {
     store: Arc<Store>,
     writer: Arc<Mutex<Writer>>,
     path: PathBuf,
-    vfs: Arc<dyn Vfs>,
     closed: bool,
 }
 
@@ -196,14 +195,13 @@ impl Database {
                 .map_err(StorageError::io("opening the WAL"))?;
             let (mut log, rec) = Wal::recover(file, page_size)?;
             if let Some(m) = rec.meta {
-                let frames: IdMap<u64> = rec.frames.into_iter().collect();
                 header = Header {
                     page_size,
                     seq: header.seq + 1,
                     meta: m,
                     unclean: header.unclean,
                 };
-                copy_frames(&*db, &**log.file(), page_size, &frames, &header)?;
+                copy_frames(&*db, &**log.file(), page_size, &rec.frames, &header)?;
             }
             if log.frame_count() > 0 || rec.discarded_frames > 0 {
                 log.reset()?;
@@ -246,7 +244,6 @@ impl Database {
             store,
             writer: Arc::new(Mutex::new(writer)),
             path: path.to_path_buf(),
-            vfs,
             closed: false,
         })
     }
@@ -341,7 +338,6 @@ impl Database {
                 .map_err(StorageError::io("syncing the database file"))?;
             w.unclean_marked = false;
         }
-        let _ = &self.vfs;
         Ok(())
     }
 

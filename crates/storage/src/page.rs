@@ -37,12 +37,6 @@ pub(crate) fn zeroed(page_size: usize) -> PageBuf {
     std::iter::repeat_n(0u8, page_size).collect()
 }
 
-/// Mutable access to a buffer that has just been created and is not shared yet.
-/// Falls back to a copy if it is shared, so it never fails.
-pub(crate) fn unique(buf: &mut PageBuf) -> &mut [u8] {
-    Arc::make_mut(buf)
-}
-
 /// What a page holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]

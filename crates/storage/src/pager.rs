@@ -116,7 +116,7 @@ impl Store {
     /// Reads and verifies a committed page without caching it.
     pub fn load(&self, id: PageId) -> Result<PageBuf> {
         let mut page = page::zeroed(self.page_size as usize);
-        let buf = page::unique(&mut page);
+        let buf = Arc::make_mut(&mut page);
         {
             // Held across the read so a checkpoint cannot reset the WAL under us.
             let index = self.wal_index.read();
@@ -212,11 +212,11 @@ pub(crate) struct Dirty {
 }
 
 impl Dirty {
-    /// A dirty page image, `modified` if it must be written at commit.
-    pub fn with(buf: PageBuf, modified: bool) -> Dirty {
+    /// A changed page image, to be written at commit.
+    pub fn new(buf: PageBuf) -> Dirty {
         Dirty {
             buf,
-            modified,
+            modified: true,
             touched: 0,
         }
     }
@@ -293,7 +293,7 @@ fn read_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<
 /// Reads a spilled page from where it was written, verified.
 fn load_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<PageBuf> {
     let mut page = page::zeroed(store.page_size as usize);
-    let buf = page::unique(&mut page);
+    let buf = Arc::make_mut(&mut page);
     match (loc, &w.wal) {
         (Location::Wal(frame), Some(wal)) => {
             Wal::read_page_at(&**wal.file(), store.page_size, frame, buf)?;

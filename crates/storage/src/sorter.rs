@@ -183,12 +183,12 @@ impl Sorter {
         }
         // The in-memory tail holds the latest puts, so it gets the highest rank.
         sources.push(tail);
+        self.temp_len = 0;
         Merge::new(
             sources,
             self.temp.take(),
             Arc::clone(&self.vfs),
             self.temp_path.clone(),
-            &mut self.temp_len,
         )
     }
 
@@ -347,9 +347,7 @@ impl Merge {
         temp: Option<Arc<dyn DbFile>>,
         vfs: Arc<dyn Vfs>,
         path: PathBuf,
-        temp_len: &mut u64,
     ) -> Result<Merge> {
-        *temp_len = 0;
         let mut heap = BinaryHeap::with_capacity(sources.len());
         for (rank, s) in sources.iter_mut().enumerate() {
             if let Some((key, value)) = s.next()? {

@@ -690,12 +690,6 @@ impl Drop for WriteTxn {
     }
 }
 
-impl Dirty {
-    fn new(buf: PageBuf) -> Dirty {
-        Dirty::with(buf, true)
-    }
-}
-
 impl TreeMut<'_> {
     fn run<T>(
         &mut self,

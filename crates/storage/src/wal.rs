@@ -41,7 +41,6 @@
 //! commits. The length of a broken frame is unknown, so that search tries every 8-byte
 //! aligned offset after it. See `docs/recovery.md`.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
@@ -92,7 +91,7 @@ pub(crate) struct Wal {
 /// What recovery found in the log.
 pub(crate) struct Recovered {
     /// Latest committed frame (its byte offset) of each page.
-    pub frames: HashMap<PageId, u64>,
+    pub frames: crate::cache::IdMap<u64>,
     /// Meta of the last commit, if any.
     pub meta: Option<Meta>,
     /// Frames after the last commit that were discarded.
@@ -333,7 +332,7 @@ impl Wal {
     pub fn recover(file: Arc<dyn DbFile>, page_size: u32) -> Result<(Wal, Recovered)> {
         let len = file.len().map_err(StorageError::io("reading the WAL"))?;
         let empty = Recovered {
-            frames: HashMap::new(),
+            frames: crate::cache::IdMap::default(),
             meta: None,
             discarded_frames: 0,
         };
@@ -384,9 +383,9 @@ impl Wal {
         Ok((wal, rec))
     }
 
-    /// Parses and checks the frame at the start of `bytes` (the window from `offset`):
-    /// `Some((header, page image, frame length))` if it is a valid frame number `frame`.
-    fn parse(&self, bytes: &[u8], frame: u64) -> Option<(Vec<u8>, Vec<u8>, usize)> {
+    /// Checks the frame at the start of `bytes` (numbered `frame`): header CRC, salt, frame
+    /// number, hole, and the rebuilt page's checksum. Returns its header and length if valid.
+    fn parse(&self, bytes: &[u8], frame: u64) -> Option<([u8; FRAME_HEADER_SIZE], usize)> {
         let ps = self.page_size as usize;
         let h = bytes.get(..FRAME_HEADER_SIZE)?;
         if get_u64(h, 16) != self.salt || get_u64(h, 8) != frame {
@@ -405,12 +404,13 @@ impl Wal {
         {
             return None;
         }
-        Some((h.to_vec(), img, FRAME_HEADER_SIZE + body_len))
+        let header = <[u8; FRAME_HEADER_SIZE]>::try_from(h).ok()?;
+        Some((header, FRAME_HEADER_SIZE + body_len))
     }
 
     fn scan(&mut self, len: u64) -> Result<Recovered> {
         let mut window = Window::new(&*self.file, len);
-        let mut frames: HashMap<PageId, u64> = HashMap::new();
+        let mut frames = crate::cache::IdMap::default();
         let mut pending: Vec<(PageId, u64)> = Vec::new();
         let mut meta = None;
         let (mut committed_frames, mut committed_end) = (0u64, WAL_HEADER_SIZE);
@@ -418,7 +418,7 @@ impl Wal {
         let frame_max = FRAME_HEADER_SIZE + self.page_size as usize;
         loop {
             let bytes = window.get(at, frame_max)?;
-            let Some((h, _img, frame_len)) = self.parse(bytes, frame) else {
+            let Some((h, frame_len)) = self.parse(bytes, frame) else {
                 break;
             };
             let id = PageId(get_u64(&h, 0));

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::scale;
-use pagegraph_storage::file::MemVfs;
+use pagegraph_storage::file::{MemVfs, Vfs};
 use pagegraph_storage::{Database, Durability, Options};
 
 const PATH: &str = "/corrupt.pgdb";
@@ -97,7 +97,7 @@ fn flips_in_the_database_file_are_reported() {
             bytes[at] ^= 1 << rng.u8(0..8);
         }
         mem.write_file(Path::new(PATH), bytes);
-        mem.remove_wal(Path::new(WAL));
+        mem.remove(Path::new(WAL)).unwrap();
         let db = match open(&mem) {
             Err(e) => {
                 assert!(!e.to_string().is_empty());

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::{Model, assert_clean, assert_snapshot_eq, random_key, random_value, scale};
-use pagegraph_storage::file::MemVfs;
+use pagegraph_storage::file::{MemVfs, Vfs};
 use pagegraph_storage::{Database, Durability, Options};
 
 const TREES: [&str; 3] = ["alpha", "beta", "gamma"];
@@ -262,7 +262,7 @@ fn puts_beyond_the_sort_budget_spill_runs_and_match_the_model() {
     assert_snapshot_eq(&db.begin_read().unwrap(), &want, "after sorted puts");
     assert_clean(&db, "after sorted puts");
     assert!(
-        !vfs.exists_file(Path::new("/model.pgdb-sort0")),
+        !vfs.exists(Path::new("/model.pgdb-sort0")),
         "the sort file was left behind"
     );
 }

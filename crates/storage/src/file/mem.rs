@@ -150,16 +150,6 @@ impl MemVfs {
         st.unsynced.clear();
     }
 
-    /// True if a file exists at `path`.
-    pub fn exists_file(&self, path: &Path) -> bool {
-        self.files.lock().contains_key(path)
-    }
-
-    /// Removes a file, as `rm` would (for tests that stage files by hand).
-    pub fn remove_wal(&self, path: &Path) {
-        self.files.lock().remove(path);
-    }
-
     pub(crate) fn unlock(&self, path: &Path) {
         if let Some(f) = self.files.lock().get(path) {
             f.0.lock().locked = false;
