@@ -8,6 +8,7 @@ use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats};
 
 use crate::error::Result;
 use crate::read::ReadTxn;
+use crate::strings::StringCache;
 use crate::write::WriteTxn;
 
 /// How a graph database is opened. Build it with struct update syntax:
@@ -46,6 +47,7 @@ impl Options {
 #[derive(Debug)]
 pub struct Graph {
     db: Database,
+    strings: StringCache,
 }
 
 impl Graph {
@@ -58,6 +60,7 @@ impl Graph {
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Graph> {
         Ok(Graph {
             db: Database::open(path, options.storage())?,
+            strings: StringCache::default(),
         })
     }
 
@@ -73,6 +76,7 @@ impl Graph {
                 Path::new("/in-memory.pgdb"),
                 options.storage(),
             )?,
+            strings: StringCache::default(),
         })
     }
 
@@ -83,7 +87,7 @@ impl Graph {
 
     /// Starts a snapshot read transaction.
     pub fn begin_read(&self) -> Result<ReadTxn> {
-        ReadTxn::new(self.db.begin_read()?)
+        ReadTxn::new(self.db.begin_read()?, self.strings.clone())
     }
 
     /// The storage integrity check plus the graph's own invariants (every edge's endpoints

@@ -32,6 +32,7 @@ mod graph;
 mod ids;
 mod read;
 mod record;
+mod strings;
 mod write;
 
 pub use error::{GraphError, Result};
@@ -39,6 +40,6 @@ pub use graph::{Graph, Options};
 pub use ids::{Direction, EdgeId, NodeId};
 pub use pagegraph_storage as storage;
 pub use pagegraph_storage::Durability;
-pub use read::{Edge, Node, ReadTxn};
+pub use read::{Edge, Node, RawNode, ReadTxn};
 pub use record::{DATA_SIZE_MAX, INLINE_DATA_MAX};
 pub use write::{EdgeSpec, NodeSpec, WriteTxn};

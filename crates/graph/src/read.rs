@@ -9,9 +9,11 @@ use crate::error::{GraphError, Result};
 use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::record::{
-    self, COUNTS, EDGES, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID, decode_adjacency,
-    decode_data, decode_edge, decode_name_key, decode_node,
+    self, COUNTS, EDGES, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_prefix,
+    decode_adjacency, decode_data, decode_edge, decode_id_key, decode_kind_key, decode_name_key,
+    decode_node, edge_key, kind_prefix, node_key,
 };
+use crate::strings::StringCache;
 
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +26,21 @@ pub struct Node {
     pub name: String,
     /// Its data.
     pub data: Value,
+}
+
+/// A node with its data left as JSON text: for callers that deserialize the data into
+/// their own types (`serde_json::from_str::<T>(&node.data)`), skipping the `Value` tree
+/// that [`ReadTxn::node`] builds, which costs more than the lookup itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawNode {
+    /// Its id.
+    pub id: NodeId,
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Its data, as the JSON text it was stored as.
+    pub data: String,
 }
 
 /// An edge as stored.
@@ -61,6 +78,7 @@ struct Handles {
 pub struct ReadTxn {
     r: pagegraph_storage::ReadTxn,
     h: Handles,
+    strings: StringCache,
 }
 
 impl std::fmt::Debug for ReadTxn {
@@ -78,7 +96,7 @@ fn u32_value(what: &'static str, v: &[u8]) -> Result<u32> {
 }
 
 impl ReadTxn {
-    pub(crate) fn new(r: pagegraph_storage::ReadTxn) -> Result<ReadTxn> {
+    pub(crate) fn new(r: pagegraph_storage::ReadTxn, strings: StringCache) -> Result<ReadTxn> {
         let h = Handles {
             nodes: r.handle(NODES)?,
             node_data: r.handle(NODE_DATA)?,
@@ -91,7 +109,7 @@ impl ReadTxn {
             str_id: r.handle(STR_ID)?,
             counts: r.handle(COUNTS)?,
         };
-        Ok(ReadTxn { r, h })
+        Ok(ReadTxn { r, h, strings })
     }
 
     fn tree(&self, h: Option<TreeHandle>) -> Option<Tree<'_>> {
@@ -99,54 +117,102 @@ impl ReadTxn {
     }
 
     fn string(&self, id: u32) -> Result<String> {
-        let bytes = self
+        if let Some(s) = self.strings.name(id) {
+            return Ok(s.to_string());
+        }
+        let s = self
             .tree(self.h.str_id)
             .map(|t| t.get(&id.to_be_bytes()))
             .transpose()?
             .flatten()
             .ok_or_else(|| GraphError::corrupt("string", id, "missing from the string table"))?;
-        String::from_utf8(bytes).map_err(|_| GraphError::corrupt("string", id, "not UTF-8"))
+        let s = String::from_utf8(s).map_err(|_| GraphError::corrupt("string", id, "not UTF-8"))?;
+        self.strings.insert(id, &s);
+        Ok(s)
     }
 
     fn string_id(&self, s: &str) -> Result<Option<u32>> {
+        if let Some(id) = self.strings.id(s) {
+            return Ok(Some(id));
+        }
         match self
             .tree(self.h.str)
             .map(|t| t.get(s.as_bytes()))
             .transpose()?
             .flatten()
         {
-            Some(v) => u32_value("string id", &v).map(Some),
+            Some(v) => {
+                let id = u32_value("string id", &v)?;
+                self.strings.insert(id, s);
+                Ok(Some(id))
+            }
             None => Ok(None),
         }
     }
 
     /// The node with this id, if it exists.
     pub fn node(&self, id: NodeId) -> Result<Option<Node>> {
-        let Some(nodes) = self.tree(self.h.nodes) else {
+        let found = self.node_with(id, |d| decode_data("node", id, d))?;
+        let Some((kind, name, data)) = found else {
             return Ok(None);
-        };
-        let key = id.0.to_be_bytes();
-        let Some(bytes) = nodes.get(&key)? else {
-            return Ok(None);
-        };
-        let rec = decode_node(id, &bytes)?;
-        let data = if let Some(inline) = rec.data {
-            decode_data("node", id, inline)?
-        } else {
-            let external = self
-                .tree(self.h.node_data)
-                .map(|t| t.get(&key))
-                .transpose()?
-                .flatten()
-                .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
-            decode_data("node", id, &external)?
         };
         Ok(Some(Node {
             id,
-            kind: self.string(rec.kind)?,
-            name: rec.name.to_string(),
-            data,
+            kind: self.string(kind)?,
+            name,
+            data: data?,
         }))
+    }
+
+    /// The node with this id with its data as JSON text, if it exists; see [`RawNode`].
+    pub fn node_raw(&self, id: NodeId) -> Result<Option<RawNode>> {
+        let found = self.node_with(id, |d| {
+            std::str::from_utf8(d)
+                .map(str::to_string)
+                .map_err(|_| GraphError::corrupt("node", id, "data is not UTF-8"))
+        })?;
+        let Some((kind, name, data)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(RawNode {
+            id,
+            kind: self.string(kind)?,
+            name,
+            data: data?,
+        }))
+    }
+
+    /// Looks a node up and hands its data bytes to `data`, in place in the leaf (no copy of
+    /// the record); returns the kind id, the name and what `data` returned.
+    fn node_with<T>(
+        &self,
+        id: NodeId,
+        data: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<(u32, String, T)>> {
+        let Some(nodes) = self.tree(self.h.nodes) else {
+            return Ok(None);
+        };
+        let key = node_key(id);
+        let mut data = Some(data);
+        let found = nodes.get_with(&key, |bytes| -> Result<_> {
+            let rec = decode_node(id, bytes)?;
+            let inline = rec.data.and_then(|d| data.take().map(|f| f(d)));
+            Ok((rec.kind, rec.name.to_string(), inline))
+        })?;
+        let Some((kind, name, inline)) = found.transpose()? else {
+            return Ok(None);
+        };
+        let value = match (inline, data) {
+            (Some(v), _) => v,
+            (None, Some(f)) => self
+                .tree(self.h.node_data)
+                .map(|t| t.get_with(&key, f))
+                .transpose()?
+                .flatten()
+                .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?,
+            (None, None) => return Err(GraphError::corrupt("node", id, "data read twice")),
+        };
+        Ok(Some((kind, name, value)))
     }
 
     /// The edge with this id, if it exists.
@@ -154,16 +220,20 @@ impl ReadTxn {
         let Some(edges) = self.tree(self.h.edges) else {
             return Ok(None);
         };
-        let Some(bytes) = edges.get(&id.0.to_be_bytes())? else {
+        let found = edges.get_with(&edge_key(id), |bytes| -> Result<_> {
+            let rec = decode_edge(id, bytes)?;
+            let data = decode_data("edge", id, rec.data)?;
+            Ok((rec.from, rec.to, rec.edge_type, data))
+        })?;
+        let Some((from, to, ty, data)) = found.transpose()? else {
             return Ok(None);
         };
-        let rec = decode_edge(id, &bytes)?;
         Ok(Some(Edge {
             id,
-            from: rec.from,
-            to: rec.to,
-            edge_type: self.string(rec.edge_type)?,
-            data: decode_data("edge", id, rec.data)?,
+            from,
+            to,
+            edge_type: self.string(ty)?,
+            data,
         }))
     }
 
@@ -194,13 +264,14 @@ impl ReadTxn {
         edge_type: Option<&str>,
         mut f: impl FnMut(EdgeId, NodeId),
     ) -> Result<()> {
-        let mut prefix = id.0.to_be_bytes().to_vec();
-        if let Some(t) = edge_type {
-            let Some(ty) = self.string_id(t)? else {
-                return Ok(());
-            };
-            prefix.extend_from_slice(&ty.to_be_bytes());
-        }
+        let ty = match edge_type {
+            Some(t) => match self.string_id(t)? {
+                Some(ty) => Some(ty),
+                None => return Ok(()),
+            },
+            None => None,
+        };
+        let prefix = adjacency_prefix(id, ty);
         let trees = match dir {
             Direction::Outgoing => [self.h.out, None],
             Direction::Incoming => [self.h.inc, None],
@@ -235,12 +306,13 @@ impl ReadTxn {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        let mut range = t.prefix(&k.to_be_bytes());
+        let mut range = t.prefix(&kind_prefix(k));
         while let Some(entry) = range.next_ref() {
             let (key, _) = entry?;
-            out.push(NodeId(record::be_u64(key, 4).ok_or_else(|| {
-                GraphError::corrupt("kind index entry", kind, "short key")
-            })?));
+            out.push(
+                decode_kind_key(key)
+                    .ok_or_else(|| GraphError::corrupt("kind index entry", kind, "bad key"))?,
+            );
         }
         Ok(out)
     }
@@ -313,8 +385,7 @@ impl ReadTxn {
         ids.into_iter().flatten().map(move |entry| {
             let (k, _) = entry?;
             let id = NodeId(
-                record::be_u64(&k, 0)
-                    .ok_or_else(|| GraphError::corrupt("node key", "", "short"))?,
+                decode_id_key(&k).ok_or_else(|| GraphError::corrupt("node key", "", "bad"))?,
             );
             self.node(id)?
                 .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))
@@ -327,8 +398,7 @@ impl ReadTxn {
         ids.into_iter().flatten().map(move |entry| {
             let (k, _) = entry?;
             let id = EdgeId(
-                record::be_u64(&k, 0)
-                    .ok_or_else(|| GraphError::corrupt("edge key", "", "short"))?,
+                decode_id_key(&k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?,
             );
             self.edge(id)?
                 .ok_or_else(|| GraphError::corrupt("edge", id, "vanished"))

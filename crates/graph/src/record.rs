@@ -1,27 +1,32 @@
 //! How nodes, edges and index entries are encoded in the storage engine's B+Trees.
 //!
 //! # Trees and keys
-//! All integers big-endian, so byte order is numeric order.
+//! Ids in keys use an *ordered varint* (`o(x)`): one byte giving the number of significant
+//! bytes (0 to 8), then those bytes big-endian. Byte order of encodings is numeric order and
+//! no encoding is a prefix of another, so composite keys sort field by field and a node's
+//! entries share the prefix `o(node)`. Records use LEB128 varints (`v(x)`), which are
+//! smaller but not ordered. Fixed-width integers are big-endian.
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `g.nodes` | node id (8) | node record |
-//! | `g.node_data` | node id (8) | data JSON, when over 64 bytes |
-//! | `g.edges` | edge id (8) | edge record |
-//! | `g.out` | from (8), type (4), to (8), edge (8) | empty |
-//! | `g.in` | to (8), type (4), from (8), edge (8) | empty |
-//! | `g.kind` | kind (4), node (8) | empty |
-//! | `g.name` | name bytes, 0x00, node (8) | empty |
-//! | `g.str` | string bytes | string id (4) |
-//! | `g.str_id` | string id (4) | string bytes |
-//! | `g.counts` | `k` kind id (4) / `t` type id (4) | count (8) |
-//! | `g.meta` | `next_node`, `next_edge`, `next_str` | u64 (8) |
+//! | `g.nodes` | `o(node)` | node record |
+//! | `g.node_data` | `o(node)` | data JSON, when over 64 bytes |
+//! | `g.edges` | `o(edge)` | edge record |
+//! | `g.out` | `o(from) o(type) o(to) o(edge)` | empty |
+//! | `g.in` | `o(to) o(type) o(from) o(edge)` | empty |
+//! | `g.kind` | `o(kind) o(node)` | empty |
+//! | `g.name` | name bytes, `0x00`, `o(node)`, length byte of `o(node)` | empty |
+//! | `g.str` | string bytes | string id (u32) |
+//! | `g.str_id` | string id (u32) | string bytes |
+//! | `g.counts` | `k` kind id (u32) / `t` type id (u32) | count (u64) |
+//! | `g.meta` | `next_node`, `next_edge`, `next_str` | u64 |
 //!
-//! Node record: `u32 kind id`, `u32 name length`, name, `u8 data place` (0: inline, 1: in
-//! `g.node_data`), then the data JSON if inline. Edge record: `u64 from`, `u64 to`,
-//! `u32 type id`, data JSON. A node's neighbors (optionally of one type) are one contiguous
-//! range of `g.out`/`g.in`. Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`,
-//! never a page of `g.nodes`: edges cannot damage node records.
+//! Node record: `v(kind)`, `v(name length)`, name, `u8 data place` (0: inline, 1: in
+//! `g.node_data`), then the data JSON if inline. Edge record: `v(from)`, `v(to)`, `v(type)`,
+//! data JSON. A node's neighbors (optionally of one type) are one contiguous range of
+//! `g.out`/`g.in`. Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
+//! a page of `g.nodes`: edges cannot damage node records. The name key ends with the length
+//! of its id so it can be decoded from the end whatever bytes the name holds.
 
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
@@ -43,6 +48,116 @@ pub const INLINE_DATA_MAX: usize = 64;
 /// Largest node or edge data, as encoded JSON.
 pub const DATA_SIZE_MAX: usize = 16 << 20;
 
+/// Longest ordered varint.
+const ORDERED_MAX: usize = 9;
+
+/// A key built on the stack: at most four ordered varints. Compares as its bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Key {
+    len: u8,
+    buf: [u8; 4 * ORDERED_MAX],
+}
+
+impl Key {
+    fn new() -> Key {
+        Key {
+            len: 0,
+            buf: [0; 4 * ORDERED_MAX],
+        }
+    }
+
+    fn push(mut self, v: u64) -> Key {
+        let n = 8 - (v.leading_zeros() / 8) as usize;
+        let at = self.len as usize;
+        self.buf[at] = n as u8;
+        self.buf[at + 1..at + 1 + n].copy_from_slice(&v.to_be_bytes()[8 - n..]);
+        self.len += 1 + n as u8;
+        self
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_ref() == other.as_ref()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_ref().cmp(other.as_ref())
+    }
+}
+
+impl AsRef<[u8]> for Key {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_ref()
+    }
+}
+
+/// Reads an ordered varint at `*at`, advancing it.
+fn get_ordered(b: &[u8], at: &mut usize) -> Option<u64> {
+    let n = *b.get(*at)? as usize;
+    if n > 8 {
+        return None;
+    }
+    let bytes = b.get(*at + 1..*at + 1 + n)?;
+    *at += 1 + n;
+    Some(bytes.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(b: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*at)?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Key of a node in `g.nodes` and `g.node_data`.
+pub(crate) fn node_key(id: NodeId) -> Key {
+    Key::new().push(id.0)
+}
+
+/// Key of an edge in `g.edges`.
+pub(crate) fn edge_key(id: EdgeId) -> Key {
+    Key::new().push(id.0)
+}
+
+/// Decodes a `g.nodes` or `g.edges` key.
+pub(crate) fn decode_id_key(k: &[u8]) -> Option<u64> {
+    let mut at = 0;
+    let id = get_ordered(k, &mut at)?;
+    (at == k.len()).then_some(id)
+}
+
 /// A decoded node record.
 pub(crate) struct NodeRecord<'a> {
     pub kind: u32,
@@ -51,10 +166,10 @@ pub(crate) struct NodeRecord<'a> {
     pub data: Option<&'a [u8]>,
 }
 
-pub(crate) fn encode_node(kind: u32, name: &str, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(9 + name.len() + data.len().min(INLINE_DATA_MAX));
-    out.extend_from_slice(&kind.to_be_bytes());
-    out.extend_from_slice(&(name.len() as u32).to_be_bytes());
+/// Appends a node record to `out`.
+pub(crate) fn encode_node(out: &mut Vec<u8>, kind: u32, name: &str, data: &[u8]) {
+    put_varint(out, u64::from(kind));
+    put_varint(out, name.len() as u64);
     out.extend_from_slice(name.as_bytes());
     if data.len() <= INLINE_DATA_MAX {
         out.push(0);
@@ -62,32 +177,24 @@ pub(crate) fn encode_node(kind: u32, name: &str, data: &[u8]) -> Vec<u8> {
     } else {
         out.push(1);
     }
-    out
-}
-
-fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// Reads a big-endian `u64` at `at`.
-pub(crate) fn be_u64(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at + 8)
-        .and_then(|s| s.try_into().ok())
-        .map(u64::from_be_bytes)
 }
 
 pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
     let bad = |r: &str| GraphError::corrupt("node", id, r);
-    let kind = be_u32(b, 0).ok_or_else(|| bad("record too short"))?;
-    let name_len = be_u32(b, 4).ok_or_else(|| bad("record too short"))? as usize;
-    let name = b
-        .get(8..8 + name_len)
+    let mut at = 0;
+    let kind = get_varint(b, &mut at)
+        .and_then(|k| u32::try_from(k).ok())
+        .ok_or_else(|| bad("bad kind"))?;
+    let name_len = get_varint(b, &mut at).ok_or_else(|| bad("bad name length"))? as usize;
+    let name = at
+        .checked_add(name_len)
+        .and_then(|end| b.get(at..end))
         .ok_or_else(|| bad("name runs past the record"))?;
     let name = std::str::from_utf8(name).map_err(|_| bad("name is not UTF-8"))?;
-    let data = match b.get(8 + name_len) {
-        Some(0) => Some(&b[9 + name_len..]),
-        Some(1) => None,
+    at += name_len;
+    let data = match b.get(at) {
+        Some(0) => Some(&b[at + 1..]),
+        Some(1) if b.len() == at + 1 => None,
         _ => return Err(bad("bad data place")),
     };
     Ok(NodeRecord { kind, name, data })
@@ -101,63 +208,103 @@ pub(crate) struct EdgeRecord<'a> {
     pub data: &'a [u8],
 }
 
-pub(crate) fn encode_edge(from: NodeId, to: NodeId, edge_type: u32, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(20 + data.len());
-    out.extend_from_slice(&from.0.to_be_bytes());
-    out.extend_from_slice(&to.0.to_be_bytes());
-    out.extend_from_slice(&edge_type.to_be_bytes());
+/// Appends an edge record to `out`.
+pub(crate) fn encode_edge(out: &mut Vec<u8>, from: NodeId, to: NodeId, ty: u32, data: &[u8]) {
+    put_varint(out, from.0);
+    put_varint(out, to.0);
+    put_varint(out, u64::from(ty));
     out.extend_from_slice(data);
-    out
 }
 
 pub(crate) fn decode_edge(id: EdgeId, b: &[u8]) -> Result<EdgeRecord<'_>> {
-    let bad = || GraphError::corrupt("edge", id, "record too short");
+    let bad = || GraphError::corrupt("edge", id, "bad record header");
+    let mut at = 0;
+    let from = get_varint(b, &mut at).ok_or_else(bad)?;
+    let to = get_varint(b, &mut at).ok_or_else(bad)?;
+    let ty = get_varint(b, &mut at)
+        .and_then(|t| u32::try_from(t).ok())
+        .ok_or_else(bad)?;
     Ok(EdgeRecord {
-        from: NodeId(be_u64(b, 0).ok_or_else(bad)?),
-        to: NodeId(be_u64(b, 8).ok_or_else(bad)?),
-        edge_type: be_u32(b, 16).ok_or_else(bad)?,
-        data: b.get(20..).ok_or_else(bad)?,
+        from: NodeId(from),
+        to: NodeId(to),
+        edge_type: ty,
+        data: &b[at..],
     })
 }
 
+/// Prefix of a node's adjacency entries, optionally of one edge type.
+pub(crate) fn adjacency_prefix(node: NodeId, edge_type: Option<u32>) -> Key {
+    let k = Key::new().push(node.0);
+    match edge_type {
+        Some(t) => k.push(u64::from(t)),
+        None => k,
+    }
+}
+
 /// Adjacency key: `node, type, other, edge`.
-pub(crate) fn adjacency_key(node: NodeId, edge_type: u32, other: NodeId, edge: EdgeId) -> [u8; 28] {
-    let mut k = [0u8; 28];
-    k[..8].copy_from_slice(&node.0.to_be_bytes());
-    k[8..12].copy_from_slice(&edge_type.to_be_bytes());
-    k[12..20].copy_from_slice(&other.0.to_be_bytes());
-    k[20..].copy_from_slice(&edge.0.to_be_bytes());
-    k
+pub(crate) fn adjacency_key(node: NodeId, edge_type: u32, other: NodeId, edge: EdgeId) -> Key {
+    Key::new()
+        .push(node.0)
+        .push(u64::from(edge_type))
+        .push(other.0)
+        .push(edge.0)
 }
 
 /// Decodes an adjacency key into `(type, other, edge)`.
 pub(crate) fn decode_adjacency(k: &[u8]) -> Option<(u32, NodeId, EdgeId)> {
-    Some((
-        be_u32(k, 8)?,
-        NodeId(be_u64(k, 12)?),
-        EdgeId(be_u64(k, 20)?),
-    ))
+    let mut at = 0;
+    get_ordered(k, &mut at)?;
+    let ty = u32::try_from(get_ordered(k, &mut at)?).ok()?;
+    let other = get_ordered(k, &mut at)?;
+    let edge = get_ordered(k, &mut at)?;
+    (at == k.len()).then_some((ty, NodeId(other), EdgeId(edge)))
 }
 
-pub(crate) fn kind_key(kind: u32, node: NodeId) -> [u8; 12] {
-    let mut k = [0u8; 12];
-    k[..4].copy_from_slice(&kind.to_be_bytes());
-    k[4..].copy_from_slice(&node.0.to_be_bytes());
-    k
+/// Prefix of a kind's entries in `g.kind`.
+pub(crate) fn kind_prefix(kind: u32) -> Key {
+    Key::new().push(u64::from(kind))
+}
+
+pub(crate) fn kind_key(kind: u32, node: NodeId) -> Key {
+    Key::new().push(u64::from(kind)).push(node.0)
+}
+
+/// Decodes a `g.kind` key into its node.
+pub(crate) fn decode_kind_key(k: &[u8]) -> Option<NodeId> {
+    let mut at = 0;
+    get_ordered(k, &mut at)?;
+    let node = get_ordered(k, &mut at)?;
+    (at == k.len()).then_some(NodeId(node))
 }
 
 pub(crate) fn name_key(name: &str, node: NodeId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(name.len() + 9);
+    let id = Key::new().push(node.0);
+    let mut k = Vec::with_capacity(name.len() + id.len() + 2);
     k.extend_from_slice(name.as_bytes());
     k.push(0);
-    k.extend_from_slice(&node.0.to_be_bytes());
+    k.extend_from_slice(&id);
+    k.push(id.len() as u8);
     k
 }
 
 /// Splits a name-index key into `(name bytes, node)`.
 pub(crate) fn decode_name_key(k: &[u8]) -> Option<(&[u8], NodeId)> {
-    let split = k.len().checked_sub(9)?;
-    Some((&k[..split], NodeId(be_u64(k, split + 1)?)))
+    let id_len = *k.last()? as usize;
+    let id_at = k.len().checked_sub(1 + id_len)?;
+    let name_end = id_at.checked_sub(1)?;
+    if k[name_end] != 0 || !(2..=ORDERED_MAX).contains(&id_len) {
+        return None;
+    }
+    let mut at = id_at;
+    let node = get_ordered(&k[..k.len() - 1], &mut at)?;
+    (at == k.len() - 1).then_some((&k[..name_end], NodeId(node)))
+}
+
+/// Reads a big-endian `u64` at `at`.
+pub(crate) fn be_u64(b: &[u8], at: usize) -> Option<u64> {
+    b.get(at..at + 8)
+        .and_then(|s| s.try_into().ok())
+        .map(u64::from_be_bytes)
 }
 
 pub(crate) fn count_key(tag: u8, id: u32) -> [u8; 5] {
@@ -168,20 +315,35 @@ pub(crate) fn count_key(tag: u8, id: u32) -> [u8; 5] {
 
 /// Encodes JSON data, checking the size limit.
 pub(crate) fn encode_data(field: &'static str, data: &serde_json::Value) -> Result<Vec<u8>> {
-    let bytes = serde_json::to_vec(data).map_err(|e| GraphError::Invalid {
-        field,
-        reason: e.to_string(),
-    })?;
-    if bytes.len() > DATA_SIZE_MAX {
+    let mut out = Vec::new();
+    append_data(&mut out, field, data)?;
+    Ok(out)
+}
+
+/// Appends encoded JSON data to `out`, checking the size limit; on error `out` is as it was.
+pub(crate) fn append_data(
+    out: &mut Vec<u8>,
+    field: &'static str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    let start = out.len();
+    let result = serde_json::to_writer(&mut *out, data);
+    let len = out.len() - start;
+    if let Err(e) = result {
+        out.truncate(start);
         return Err(GraphError::Invalid {
             field,
-            reason: format!(
-                "{} bytes encoded, over the limit of {DATA_SIZE_MAX}",
-                bytes.len()
-            ),
+            reason: e.to_string(),
         });
     }
-    Ok(bytes)
+    if len > DATA_SIZE_MAX {
+        out.truncate(start);
+        return Err(GraphError::Invalid {
+            field,
+            reason: format!("{len} bytes encoded, over the limit of {DATA_SIZE_MAX}"),
+        });
+    }
+    Ok(())
 }
 
 /// Decodes stored JSON data.
@@ -192,4 +354,62 @@ pub(crate) fn decode_data(
 ) -> Result<serde_json::Value> {
     serde_json::from_slice(bytes)
         .map_err(|e| GraphError::corrupt(what, id, format!("data is not JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_varints_sort_numerically_and_round_trip() {
+        let mut values = vec![0u64, 1, 127, 128, 255, 256, 65535, 65536, 1 << 40, u64::MAX];
+        let mut rng = fastrand::Rng::with_seed(7);
+        values.extend((0..2000).map(|_| rng.u64(..) >> rng.u32(0..64)));
+        let mut keys: Vec<(Key, u64)> = values.iter().map(|&v| (Key::new().push(v), v)).collect();
+        keys.sort();
+        for w in keys.windows(2) {
+            assert!(w[0].1 <= w[1].1, "{} sorted after {}", w[0].1, w[1].1);
+        }
+        for (k, v) in &keys {
+            assert_eq!(decode_id_key(k), Some(*v));
+        }
+    }
+
+    #[test]
+    fn composite_keys_decode_and_sort_field_by_field() {
+        let a = adjacency_key(NodeId(300), 2, NodeId(5), EdgeId(1 << 33));
+        assert_eq!(decode_adjacency(&a), Some((2, NodeId(5), EdgeId(1 << 33))));
+        assert!(a.starts_with(&adjacency_prefix(NodeId(300), Some(2))));
+        assert!(!a.starts_with(&adjacency_prefix(NodeId(30), None)));
+        let b = adjacency_key(NodeId(300), 10, NodeId(1), EdgeId(1));
+        assert!(a < b, "type orders before other node");
+        assert_eq!(decode_kind_key(&kind_key(7, NodeId(99))), Some(NodeId(99)));
+        for name in ["", "a", "ab\0\u{1}\u{2}", "process_data_12"] {
+            for id in [1, 255, 256, 1 << 50] {
+                let k = name_key(name, NodeId(id));
+                assert_eq!(decode_name_key(&k), Some((name.as_bytes(), NodeId(id))));
+            }
+        }
+        assert!(name_key("ab", NodeId(9)) < name_key("ab", NodeId(300)));
+        assert!(name_key("ab", NodeId(1 << 40)) < name_key("abc", NodeId(1)));
+    }
+
+    #[test]
+    fn records_round_trip_and_reject_damage() {
+        let mut rec = Vec::new();
+        encode_node(&mut rec, 3, "n", br#"{"a":1}"#);
+        let n = decode_node(NodeId(1), &rec)
+            .map(|r| (r.kind, r.name, r.data))
+            .ok();
+        assert_eq!(n, Some((3, "n", Some(&br#"{"a":1}"#[..]))));
+        assert!(decode_node(NodeId(1), &rec[..3]).is_err());
+        assert!(decode_node(NodeId(1), &[0xff; 12]).is_err());
+        let mut e = Vec::new();
+        encode_edge(&mut e, NodeId(1 << 20), NodeId(2), 9, b"null");
+        let d = decode_edge(EdgeId(1), &e)
+            .map(|r| (r.from, r.to, r.edge_type, r.data))
+            .ok();
+        assert_eq!(d, Some((NodeId(1 << 20), NodeId(2), 9, &b"null"[..])));
+        assert!(decode_edge(EdgeId(1), &[0x80, 0x80]).is_err());
+    }
 }

@@ -67,7 +67,11 @@ fn compare(g: &Graph, m: &Model, ctx: &str) {
         edges == m.edges.clone().into_iter().collect::<Vec<_>>(),
         "{ctx}: edges differ"
     );
-    for &id in m.nodes.keys() {
+    for (&id, (kind, name, data)) in &m.nodes {
+        let raw = r.node_raw(id).unwrap().unwrap();
+        assert_eq!((&raw.kind, &raw.name), (kind, name), "{ctx}: raw node {id}");
+        let parsed: serde_json::Value = serde_json::from_str(&raw.data).unwrap();
+        assert_eq!(&parsed, data, "{ctx}: raw node {id} data");
         for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
             for ty in [None, Some("CALLS"), Some("NOPE")] {
                 let mut got = r.neighbors(id, dir, ty).unwrap();

@@ -51,4 +51,4 @@ pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};
 pub use meta::FORMAT_VERSION;
 pub use options::{Durability, Options};
-pub use txn::{ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};
+pub use txn::{Batch, ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};

@@ -370,14 +370,16 @@ impl PageWriter<'_> {
     /// Allocates a page, formatted by `init`, owned by this transaction.
     pub fn new_page(&mut self, init: impl FnOnce(&mut [u8], PageId)) -> Result<PageId> {
         let id = self.w.alloc.allocate()?;
-        let mut buf = vec![0u8; self.page_size()];
-        init(&mut buf, id);
+        let mut buf = page::zeroed_buf(self.page_size());
+        if let Some(b) = Arc::get_mut(&mut buf) {
+            init(b, id);
+        }
         self.w.clock += 1;
         self.w.spilled.remove(&id);
         self.w.dirty.insert(
             id,
             Dirty {
-                buf: Arc::from(buf),
+                buf,
                 modified: true,
                 touched: self.w.clock,
             },

@@ -23,9 +23,19 @@ const RUN_READ_BYTES: usize = 256 * 1024;
 
 #[derive(Clone, Copy)]
 struct Entry {
+    /// The key's first 16 bytes, big-endian, zero-padded: comparing these first orders most
+    /// pairs without touching the arena. Equal prefixes fall back to the whole keys.
+    prefix: u128,
     offset: usize,
     key_len: u32,
     value_len: u32,
+}
+
+fn key_prefix(key: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = key.len().min(16);
+    b[..n].copy_from_slice(&key[..n]);
+    u128::from_be_bytes(b)
 }
 
 struct Run {
@@ -70,6 +80,7 @@ impl Sorter {
         self.arena.extend_from_slice(key);
         self.arena.extend_from_slice(value);
         self.entries.push(Entry {
+            prefix: key_prefix(key),
             offset,
             key_len: key.len() as u32,
             value_len: value.len() as u32,
@@ -80,20 +91,24 @@ impl Sorter {
         Ok(())
     }
 
-    fn key(&self, e: &Entry) -> &[u8] {
-        &self.arena[e.offset..e.offset + e.key_len as usize]
-    }
-
-    /// Sorts the buffer by key, keeping only the latest entry of each key.
+    /// Sorts the buffer by key, keeping only the latest entry of each key; takes the
+    /// entries out of the buffer (the arena stays).
     fn sorted(&mut self) -> Vec<Entry> {
-        let mut idx: Vec<usize> = (0..self.entries.len()).collect();
-        // Stable: among equal keys, insertion order is kept, so the last one is the latest.
-        idx.sort_by(|&a, &b| self.key(&self.entries[a]).cmp(self.key(&self.entries[b])));
-        let mut out: Vec<Entry> = Vec::with_capacity(idx.len());
-        for i in idx {
-            let e = self.entries[i];
+        let mut entries = std::mem::take(&mut self.entries);
+        let arena = &self.arena;
+        let key = |e: &Entry| &arena[e.offset..e.offset + e.key_len as usize];
+        let cmp = |a: &Entry, b: &Entry| a.prefix.cmp(&b.prefix).then_with(|| key(a).cmp(key(b)));
+        // Keys that arrive in strictly ascending order (ids, appends) need no sort at all.
+        if entries.windows(2).all(|w| cmp(&w[0], &w[1]).is_lt()) {
+            return entries;
+        }
+        // Among equal keys the arena offset is the insertion order, so the last one after
+        // this sort is the latest put.
+        entries.sort_unstable_by(|a, b| cmp(a, b).then(a.offset.cmp(&b.offset)));
+        let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+        for e in entries {
             match out.last_mut() {
-                Some(last) if self.key(last) == self.key(&e) => *last = e,
+                Some(last) if cmp(last, &e).is_eq() => *last = e,
                 _ => out.push(e),
             }
         }

@@ -64,9 +64,15 @@ impl<'a> Tree<'a> {
         btree::get(self.src, self.root, key)
     }
 
+    /// Calls `f` on the value stored under `key` without copying it (unless it is large
+    /// enough to live in overflow pages, which are read into one buffer first).
+    pub fn get_with<T>(&self, key: &[u8], f: impl FnOnce(&[u8]) -> T) -> Result<Option<T>> {
+        btree::get_with(self.src, self.root, key, f)
+    }
+
     /// True if `key` is present.
     pub fn contains_key(&self, key: &[u8]) -> Result<bool> {
-        Ok(self.get(key)?.is_some())
+        Ok(self.get_with(key, |_| ())?.is_some())
     }
 
     /// Number of entries.
@@ -384,12 +390,13 @@ impl WriteTxn {
         };
         let info = &mut self.trees[idx].info;
         let mut n = 0u64;
+        let mut inserter = btree::Inserter::default();
         let result = sorter.drain_into(|key, value| {
             if n.is_multiple_of(64) {
                 pw.maybe_spill()?;
             }
             n += 1;
-            if !btree::insert(&mut pw, &mut info.root, key, value)? {
+            if !inserter.insert(&mut pw, &mut info.root, key, value)? {
                 info.len += 1;
             }
             Ok(())
@@ -690,6 +697,61 @@ impl Drop for WriteTxn {
     }
 }
 
+/// Inserts into one tree through one remembered path; see [`TreeMut::batch`].
+pub struct Batch<'a> {
+    txn: &'a mut WriteTxn,
+    idx: usize,
+    inserter: btree::Inserter,
+    count: u64,
+}
+
+impl Batch<'_> {
+    /// Inserts or replaces one entry; returns true if the key was present. Errors are as
+    /// for [`TreeMut::insert`]: a key or value over the limits leaves everything usable.
+    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<bool> {
+        btree::check_sizes(key, value.len())?;
+        self.txn.usable()?;
+        let t = &mut *self.txn;
+        let mut pw = PageWriter {
+            store: &t.store,
+            w: &mut t.w,
+            txn: t.txn,
+        };
+        let tree = &mut t.trees[self.idx];
+        let spill = if self.count.is_multiple_of(64) {
+            pw.maybe_spill()
+        } else {
+            Ok(())
+        };
+        self.count += 1;
+        let result = spill.and_then(|()| {
+            self.inserter
+                .insert(&mut pw, &mut tree.info.root, key, value)
+        });
+        match result {
+            Ok(replaced) => {
+                tree.dirty = true;
+                if !replaced {
+                    tree.info.len += 1;
+                }
+                Ok(replaced)
+            }
+            Err(e) => {
+                t.failed = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Batch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("inserted", &self.count)
+            .finish()
+    }
+}
+
 impl TreeMut<'_> {
     fn run<T>(
         &mut self,
@@ -761,6 +823,38 @@ impl TreeMut<'_> {
             t.failed = true;
         }
         result
+    }
+
+    /// Inserts or replaces many entries now, through one remembered path: entries in
+    /// ascending key order go straight to their leaf, without a descent per key and without
+    /// the buffering of [`TreeMut::put`] (which is the better choice for unordered input).
+    /// Any order is correct; the result is that of the same `insert`s in the same order.
+    ///
+    /// Returns how many keys were new. An entry over the limits ends the call with
+    /// `LimitExceeded`; the entries before it stay inserted and the transaction stays usable.
+    pub fn insert_many<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<u64> {
+        let mut batch = self.batch()?;
+        let mut added = 0;
+        for (key, value) in entries {
+            added += u64::from(!batch.insert(key.as_ref(), value.as_ref())?);
+        }
+        Ok(added)
+    }
+
+    /// A run of inserts through one remembered path, as [`TreeMut::insert_many`], for
+    /// callers that encode each entry into a reused buffer. Applies buffered puts first.
+    pub fn batch(&mut self) -> Result<Batch<'_>> {
+        self.txn.usable()?;
+        self.txn.flush_tree(self.idx)?;
+        Ok(Batch {
+            txn: &mut *self.txn,
+            idx: self.idx,
+            inserter: btree::Inserter::default(),
+            count: 0,
+        })
     }
 
     /// Removes a key. Returns true if it was present.

@@ -71,11 +71,26 @@ fn run_seed(seed: u64, ops: u64, durability: Durability) {
                     let old = working.entry(name.to_string()).or_default().insert(k, v);
                     assert_eq!(replaced, old.is_some(), "{ctx}: insert replaced");
                 }
-                30..=54 => {
+                30..=44 => {
                     // Buffered, sorted puts: applied before the next read of the tree.
                     let (k, v) = (random_key(&mut rng, space), random_value(&mut rng));
                     tx.tree(name).unwrap().put(&k, &v).unwrap();
                     working.entry(name.to_string()).or_default().insert(k, v);
+                }
+                45..=54 => {
+                    // A run through one remembered path: sorted (the fast path) or not,
+                    // with repeated keys, sometimes after buffered puts of the same tree.
+                    let mut run: Vec<(Vec<u8>, Vec<u8>)> = (0..rng.usize(1..300))
+                        .map(|_| (random_key(&mut rng, space), random_value(&mut rng)))
+                        .collect();
+                    if rng.bool() {
+                        run.sort();
+                    }
+                    let added = tx.tree(name).unwrap().insert_many(run.clone()).unwrap();
+                    let model = working.entry(name.to_string()).or_default();
+                    let before = model.len();
+                    model.extend(run);
+                    assert_eq!(added as usize, model.len() - before, "{ctx}: insert_many");
                 }
                 55..=79 => {
                     let k = random_key(&mut rng, space);

@@ -107,18 +107,32 @@ pub(crate) fn get(
     root: PageId,
     key: &[u8],
 ) -> Result<Option<Vec<u8>>> {
+    get_with(p, root, key, <[u8]>::to_vec)
+}
+
+/// Calls `f` on the value stored under `key`, in place when it is inline in its leaf.
+pub(crate) fn get_with<T>(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    key: &[u8],
+    f: impl FnOnce(&[u8]) -> T,
+) -> Result<Option<T>> {
     if root.is_none() {
         return Ok(None);
     }
     let (_, buf) = find_leaf(p, root, key)?;
     let node = Node::new(&buf);
     match node.search(key) {
-        Ok(i) => load_value(p, node.value(i)).map(Some),
+        Ok(i) => match node.value(i) {
+            ValueRef::Inline(b) => Ok(Some(f(b))),
+            ValueRef::Overflow { first, len } => Ok(Some(f(&overflow::read(p, first, len)?))),
+        },
         Err(_) => Ok(None),
     }
 }
 
 /// One level of a copy-on-write descent.
+#[derive(Clone, Copy)]
 struct Step {
     id: PageId,
     idx: usize,
@@ -209,10 +223,37 @@ pub(crate) fn insert(
         return Ok(false);
     }
     let (path, leaf) = descend_cow(w, root, key)?;
+    let (replaced, _) = insert_in_leaf(w, root, &path, leaf, key, vref, cell_len)?;
+    Ok(replaced)
+}
+
+/// Puts a cell into `leaf`, reached (already copied) by `path`, splitting up the path when
+/// it does not fit. Returns whether the key was replaced and whether anything split (which
+/// makes `path` stale).
+fn insert_in_leaf(
+    w: &mut PageWriter<'_>,
+    root: &mut PageId,
+    path: &[Step],
+    leaf: PageId,
+    key: &[u8],
+    vref: ValueRef<'_>,
+    cell_len: usize,
+) -> Result<(bool, bool)> {
     let (replaced_old, pos, inserted, append) = {
         let mut node = NodeMut::new(w.page_mut(leaf)?);
+        debug_assert!(
+            node.as_node().is_leaf(),
+            "page {leaf} on an insert path is a leaf"
+        );
         let n = node.as_node().len();
-        let (pos, old) = match node.as_node().search(key) {
+        // Sorted bulk input lands past the last key: one comparison instead of a search.
+        let past_end = n > 0 && node.as_node().key(n - 1) < key;
+        let found = if past_end {
+            Err(n)
+        } else {
+            node.as_node().search(key)
+        };
+        let (pos, old) = match found {
             Ok(i) => {
                 let old = match node.as_node().value(i) {
                     ValueRef::Overflow { first, len } => Some(Some((first, len))),
@@ -234,12 +275,88 @@ pub(crate) fn insert(
         let mut cell = vec![0u8; cell_len];
         encode_leaf_cell(&mut cell, key, vref);
         let (sep, right) = split_leaf(w, leaf, pos, cell, append)?;
-        propagate_split(w, root, path, sep, leaf, right)?;
+        propagate_split(w, root, path.to_vec(), sep, leaf, right)?;
     }
-    Ok(replaced_old.is_some())
+    Ok((replaced_old.is_some(), !inserted))
 }
 
-/// Splits leaf `id` with `cell` added at `pos`; returns the separator and the new right page.
+/// Inserts a stream of entries into one tree, remembering the path to the last leaf it
+/// wrote and that leaf's key range: a key inside the range goes straight to the leaf. Keys
+/// in ascending order (the bulk-load path) thus descend once per leaf instead of once per
+/// key. Any order is correct; the result is exactly that of [`insert`] for each entry.
+///
+/// Valid only while nothing else changes the tree: it lives for one run of inserts.
+/// One side of a leaf's key range; `None` is unbounded.
+type Bound = Option<Vec<u8>>;
+
+#[derive(Default)]
+pub(crate) struct Inserter {
+    /// The copied path to the cached leaf, and the leaf; `None` after a split.
+    at: Option<(Vec<Step>, PageId)>,
+    /// The cached leaf holds exactly the keys with `lower <= key < upper` (`None`: no bound).
+    lower: Bound,
+    upper: Bound,
+}
+
+impl Inserter {
+    fn covers(&self, key: &[u8]) -> bool {
+        self.at.is_some()
+            && self.lower.as_deref().is_none_or(|l| l <= key)
+            && self.upper.as_deref().is_none_or(|u| key < u)
+    }
+
+    /// The key range of the leaf at the end of `path`: the nearest separators left and
+    /// right of the path in its ancestors.
+    fn bounds(w: &PageWriter<'_>, path: &[Step]) -> Result<(Bound, Bound)> {
+        let (mut lower, mut upper) = (None, None);
+        for step in path.iter().rev() {
+            if lower.is_some() && upper.is_some() {
+                break;
+            }
+            let buf = w.page(step.id)?;
+            let node = expect_node(step.id, &buf)?;
+            if upper.is_none() && step.idx < node.len() {
+                upper = Some(node.key(step.idx).to_vec());
+            }
+            if lower.is_none() && step.idx > 0 {
+                lower = Some(node.key(step.idx - 1).to_vec());
+            }
+        }
+        Ok((lower, upper))
+    }
+
+    /// Inserts or replaces one entry; returns true if the key was present.
+    pub fn insert(
+        &mut self,
+        w: &mut PageWriter<'_>,
+        root: &mut PageId,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<bool> {
+        check_sizes(key, value.len())?;
+        let overflow = leaf_cell_len(key.len(), value.len(), false) > max_cell_len(w.page_size());
+        if overflow || root.is_none() {
+            self.at = None;
+            return insert(w, root, key, value);
+        }
+        if !self.covers(key) {
+            let (path, leaf) = descend_cow(w, root, key)?;
+            (self.lower, self.upper) = Self::bounds(w, &path)?;
+            self.at = Some((path, leaf));
+        }
+        let Some((path, leaf)) = &self.at else {
+            return insert(w, root, key, value);
+        };
+        let cell_len = leaf_cell_len(key.len(), value.len(), false);
+        let (replaced, split) =
+            insert_in_leaf(w, root, path, *leaf, key, ValueRef::Inline(value), cell_len)?;
+        if split {
+            self.at = None;
+        }
+        Ok(replaced)
+    }
+}
+
 fn split_leaf(
     w: &mut PageWriter<'_>,
     id: PageId,
@@ -250,6 +367,16 @@ fn split_leaf(
     let buf = w.page(id)?;
     let node = Node::new(&buf);
     let n = node.len();
+    if append && pos == n && n > 0 {
+        // Appending past the rightmost leaf: the new key starts a new page on its own and
+        // the full left page stays as it is (sorted loads fill pages completely).
+        let sep = separator(node.key(n - 1), leaf_cell_key(&cell));
+        drop(buf);
+        let right = w.new_page(|b, rid| {
+            NodeMut::init(b, rid, true).rebuild(&[cell.as_slice()]);
+        })?;
+        return Ok((sep, right));
+    }
     let mut cells: Vec<Vec<u8>> = (0..n).map(|i| node.cell(i).to_vec()).collect();
     drop(buf);
     cells.insert(pos, cell);
