@@ -1,7 +1,11 @@
 //! Large data and input errors: 16 MiB of node and edge data is stored and read back under a
 //! 16-page cache; one byte more is refused with an error naming the field; errors about the
 //! input leave the transaction usable and committed data untouched.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::many_single_char_names
+)]
 
 use pagegraph::{DATA_SIZE_MAX, EdgeId, EdgeSpec, Graph, GraphError, NodeId, NodeSpec, Options};
 use serde_json::{Value, json};
