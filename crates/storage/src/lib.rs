@@ -26,6 +26,7 @@
 //! → `pager` → `freelist` → `btree` → `txn` → `db`, with `check` reading them all.
 //! See `docs/ARCHITECTURE.md`, `docs/file-format.md` and `docs/recovery.md`.
 
+mod batch;
 mod btree;
 mod cache;
 mod catalog;
@@ -44,6 +45,7 @@ mod sorter;
 mod txn;
 mod wal;
 
+pub use batch::Batch;
 pub use btree::cursor::{EntryRef, Range};
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem};
 pub use db::{Database, Stats, wal_path};
@@ -51,4 +53,4 @@ pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};
 pub use meta::FORMAT_VERSION;
 pub use options::{Durability, Options};
-pub use txn::{Batch, ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};
+pub use txn::{ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};

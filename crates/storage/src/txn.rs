@@ -19,6 +19,7 @@ use std::sync::Arc;
 use parking_lot::RawMutex;
 use parking_lot::lock_api::ArcMutexGuard;
 
+use crate::batch::Batch;
 use crate::btree::cursor::Range;
 use crate::btree::{self, PageRead};
 use crate::catalog::{TreeInfo, check_name};
@@ -348,7 +349,32 @@ impl WriteTxn {
         self.txn
     }
 
-    fn usable(&self) -> Result<()> {
+    /// Runs a change of tree `idx` with a page writer: marks the tree changed if it
+    /// succeeds, and the transaction failed if it does not.
+    pub(crate) fn with_tree<T>(
+        &mut self,
+        idx: usize,
+        op: impl FnOnce(&mut PageWriter<'_>, &mut TreeInfo) -> Result<T>,
+    ) -> Result<T> {
+        let mut pw = PageWriter {
+            store: &self.store,
+            w: &mut self.w,
+            txn: self.txn,
+        };
+        let tree = &mut self.trees[idx];
+        match op(&mut pw, &mut tree.info) {
+            Ok(v) => {
+                tree.dirty = true;
+                Ok(v)
+            }
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn usable(&self) -> Result<()> {
         if self.failed {
             Err(StorageError::TransactionFailed)
         } else {
@@ -697,61 +723,6 @@ impl Drop for WriteTxn {
     }
 }
 
-/// Inserts into one tree through one remembered path; see [`TreeMut::batch`].
-pub struct Batch<'a> {
-    txn: &'a mut WriteTxn,
-    idx: usize,
-    inserter: btree::Inserter,
-    count: u64,
-}
-
-impl Batch<'_> {
-    /// Inserts or replaces one entry; returns true if the key was present. Errors are as
-    /// for [`TreeMut::insert`]: a key or value over the limits leaves everything usable.
-    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<bool> {
-        btree::check_sizes(key, value.len())?;
-        self.txn.usable()?;
-        let t = &mut *self.txn;
-        let mut pw = PageWriter {
-            store: &t.store,
-            w: &mut t.w,
-            txn: t.txn,
-        };
-        let tree = &mut t.trees[self.idx];
-        let spill = if self.count.is_multiple_of(64) {
-            pw.maybe_spill()
-        } else {
-            Ok(())
-        };
-        self.count += 1;
-        let result = spill.and_then(|()| {
-            self.inserter
-                .insert(&mut pw, &mut tree.info.root, key, value)
-        });
-        match result {
-            Ok(replaced) => {
-                tree.dirty = true;
-                if !replaced {
-                    tree.info.len += 1;
-                }
-                Ok(replaced)
-            }
-            Err(e) => {
-                t.failed = true;
-                Err(e)
-            }
-        }
-    }
-}
-
-impl std::fmt::Debug for Batch<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Batch")
-            .field("inserted", &self.count)
-            .finish()
-    }
-}
-
 impl TreeMut<'_> {
     fn run<T>(
         &mut self,
@@ -759,24 +730,10 @@ impl TreeMut<'_> {
     ) -> Result<T> {
         self.txn.usable()?;
         self.txn.flush_tree(self.idx)?;
-        let t = &mut *self.txn;
-        let mut pw = PageWriter {
-            store: &t.store,
-            w: &mut t.w,
-            txn: t.txn,
-        };
-        let tree = &mut t.trees[self.idx];
-        let result = pw.maybe_spill().and_then(|()| op(&mut pw, &mut tree.info));
-        match result {
-            Ok(v) => {
-                tree.dirty = true;
-                Ok(v)
-            }
-            Err(e) => {
-                t.failed = true;
-                Err(e)
-            }
-        }
+        self.txn.with_tree(self.idx, |pw, info| {
+            pw.maybe_spill()?;
+            op(pw, info)
+        })
     }
 
     /// Inserts or replaces a value. Returns true if the key was already present.
@@ -849,12 +806,7 @@ impl TreeMut<'_> {
     pub fn batch(&mut self) -> Result<Batch<'_>> {
         self.txn.usable()?;
         self.txn.flush_tree(self.idx)?;
-        Ok(Batch {
-            txn: &mut *self.txn,
-            idx: self.idx,
-            inserter: btree::Inserter::default(),
-            count: 0,
-        })
+        Ok(Batch::new(&mut *self.txn, self.idx))
     }
 
     /// Removes a key. Returns true if it was present.
