@@ -41,5 +41,5 @@ pub use ids::{Direction, EdgeId, NodeId};
 pub use pagegraph_storage as storage;
 pub use pagegraph_storage::Durability;
 pub use read::{Edge, Node, RawNode, ReadTxn};
-pub use record::{DATA_SIZE_MAX, INLINE_DATA_MAX};
+pub use record::{DATA_SIZE_MAX, INLINE_DATA_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
 pub use write::{EdgeSpec, NodeSpec, WriteTxn};

@@ -47,6 +47,10 @@ pub(crate) const META: &str = "g.meta";
 pub const INLINE_DATA_MAX: usize = 64;
 /// Largest node or edge data, as encoded JSON.
 pub const DATA_SIZE_MAX: usize = 16 << 20;
+/// Longest node name, in bytes (names are keys of the name index).
+pub const NAME_SIZE_MAX: usize = 512;
+/// Longest node kind or edge type, in bytes (they are keys of the string table).
+pub const LABEL_SIZE_MAX: usize = 255;
 
 /// Longest ordered varint.
 const ORDERED_MAX: usize = 9;

@@ -8,9 +8,10 @@ use serde_json::Value;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::record::{
-    self, COUNTS, EDGES, IN, INLINE_DATA_MAX, KIND, META, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
-    adjacency_key, adjacency_prefix, count_key, decode_adjacency, decode_edge, decode_node,
-    edge_key, encode_data, encode_edge, encode_node, kind_key, name_key, node_key,
+    self, COUNTS, EDGES, IN, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME, NAME_SIZE_MAX,
+    NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
+    decode_adjacency, decode_edge, decode_node, edge_key, encode_data, encode_edge, encode_node,
+    kind_key, name_key, node_key,
 };
 
 /// A node to insert.
@@ -63,11 +64,22 @@ fn counter(tx: &mut pagegraph_storage::WriteTxn, key: &[u8]) -> Result<u64> {
     Ok(v.as_deref().and_then(|b| record::be_u64(b, 0)).unwrap_or(0))
 }
 
-fn non_empty(field: &'static str, s: &str) -> Result<()> {
+/// A kind or edge type must be non-empty and at most [`LABEL_SIZE_MAX`] bytes.
+fn check_label(field: &'static str, s: &str) -> Result<()> {
     if s.is_empty() {
         return Err(GraphError::Invalid {
             field,
             reason: "must not be empty".into(),
+        });
+    }
+    check_len(field, s, LABEL_SIZE_MAX)
+}
+
+fn check_len(field: &'static str, s: &str, max: usize) -> Result<()> {
+    if s.len() > max {
+        return Err(GraphError::Invalid {
+            field,
+            reason: format!("{} bytes, more than the {max} allowed", s.len()),
         });
     }
     Ok(())
@@ -184,7 +196,8 @@ impl WriteTxn {
         let mut batch = Staged::default();
         let mut names: Vec<String> = Vec::new();
         for spec in specs {
-            non_empty("node kind", &spec.kind)?;
+            check_label("node kind", &spec.kind)?;
+            check_len("node name", &spec.name, NAME_SIZE_MAX)?;
             batch.push(&spec.kind, "node data", &spec.data)?;
             names.push(spec.name);
         }
@@ -252,7 +265,7 @@ impl WriteTxn {
         let mut batch = Staged::default();
         let mut ends: Vec<(NodeId, NodeId)> = Vec::new();
         for spec in specs {
-            non_empty("edge type", &spec.edge_type)?;
+            check_label("edge type", &spec.edge_type)?;
             batch.push(&spec.edge_type, "edge data", &spec.data)?;
             ends.push((spec.from, spec.to));
         }

@@ -7,7 +7,10 @@
     clippy::many_single_char_names
 )]
 
-use pagegraph::{DATA_SIZE_MAX, EdgeId, EdgeSpec, Graph, GraphError, NodeId, NodeSpec, Options};
+use pagegraph::{
+    DATA_SIZE_MAX, Direction, EdgeId, EdgeSpec, Graph, GraphError, LABEL_SIZE_MAX, NAME_SIZE_MAX,
+    NodeId, NodeSpec, Options,
+};
 use serde_json::{Value, json};
 
 /// A JSON string whose encoding is exactly `len` bytes.
@@ -127,4 +130,93 @@ fn sixteen_mib_of_data_round_trips_and_more_is_refused() {
     assert_eq!(r.nodes_by_kind("blob").unwrap(), vec![a, b]);
     let report = g.check().unwrap();
     assert!(report.is_clean(), "{:?}", report.problems);
+}
+
+#[test]
+fn long_names_and_labels_are_refused_and_the_transaction_stays_usable() {
+    let g = Graph::open_with(
+        tempfile::tempdir().unwrap().path().join("g.pgdb"),
+        Options {
+            cache_pages: 16,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let mut tx = g.begin_write().unwrap();
+    let longest = "n".repeat(NAME_SIZE_MAX);
+    let a = tx.insert_node(node(&longest, json!(null))).unwrap();
+    let err = tx
+        .insert_node(node(&"n".repeat(NAME_SIZE_MAX + 1), json!(null)))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GraphError::Invalid {
+                field: "node name",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let label = "k".repeat(LABEL_SIZE_MAX);
+    let b = tx
+        .insert_node(NodeSpec {
+            kind: label.clone(),
+            name: "b".into(),
+            data: json!(null),
+        })
+        .unwrap();
+    let err = tx
+        .insert_node(NodeSpec {
+            kind: "k".repeat(LABEL_SIZE_MAX + 1),
+            name: "c".into(),
+            data: json!(null),
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GraphError::Invalid {
+                field: "node kind",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = tx
+        .insert_edge(EdgeSpec {
+            from: a,
+            to: b,
+            edge_type: "t".repeat(LABEL_SIZE_MAX + 1),
+            data: json!(null),
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GraphError::Invalid {
+                field: "edge type",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    tx.insert_edge(EdgeSpec {
+        from: a,
+        to: b,
+        edge_type: label.clone(),
+        data: json!(null),
+    })
+    .unwrap();
+    tx.commit().unwrap();
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.nodes_by_name(&longest).unwrap(), vec![a]);
+    assert_eq!(r.nodes_by_kind(&label).unwrap(), vec![b]);
+    assert_eq!(
+        r.neighbors(a, Direction::Outgoing, Some(&label))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(g.check().unwrap().is_clean());
 }
