@@ -1,136 +1,521 @@
-//! The `pagegraph` command-line tool. For now it runs a storage-engine demo; the graph
-//! commands (import, export, queries) come with the graph layer.
+//! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
+//! look nodes and edges up, print statistics, check integrity, run the demo.
+//!
+//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error.
 
-use std::time::Instant;
+// Output text is built with `push_str(&format!(..))`, clearer here than `write!` results.
+#![allow(clippy::format_push_string)]
 
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
-use pagegraph::storage::{Database, Durability, Options};
+mod demo;
+mod export;
+mod idmap;
+mod import;
+mod input;
+mod inspect;
+mod output;
+mod progress;
+mod query;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pagegraph::{Direction, Durability, Graph, Options};
+use serde_json::json;
+
+use crate::export::ExportFormat;
+use crate::import::{Format, ImportOptions};
+use crate::output::{emit, human_bytes, peak_rss};
 
 /// pagegraph: an embedded graph database on a crash-safe page store.
+///
+/// The database path comes first after the command. Node arguments are internal ids
+/// unless --by-name is given. Add --json to any command for machine-readable output.
 #[derive(Parser)]
 #[command(
+    name = "pagegraph",
     version,
     about,
-    after_help = "Example:\n  pagegraph demo /tmp/demo.pgdb"
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --dir out\n  pagegraph export g.pgdb --format jsonl --out dump/"
 )]
 struct Cli {
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build a database from the bundled Neo4j movies graph and show what the engine does.
+    /// Create an empty database.
+    #[command(after_help = "Example:\n  pagegraph init g.pgdb --page-size 8192")]
+    Init {
+        /// The database file to create.
+        db: PathBuf,
+        /// Page size in bytes: a power of two from 4096 to 65536.
+        #[arg(long, default_value_t = 4096)]
+        page_size: u32,
+    },
+    /// Import nodes and edges from JSONL, CSV or edge-list files (plain or .gz).
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
+    /// Export the whole graph as JSONL, CSV, GraphML or DOT.
+    #[command(
+        after_help = "Examples:\n  pagegraph export g.pgdb --format jsonl --out dump/   # dump/nodes.jsonl, dump/edges.jsonl\n  pagegraph export g.pgdb --format graphml --out g.graphml\n  pagegraph export g.pgdb --format dot | dot -Tsvg > g.svg"
+    )]
+    Export {
+        /// The database.
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// A directory for jsonl and csv (nodes.* and edges.* go in it), a file otherwise;
+        /// stdout when absent (jsonl: nodes, then edges).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Counts, kinds and edge types, pages by use, file and WAL sizes.
+    #[command(after_help = "Example:\n  pagegraph stats g.pgdb --json")]
+    Stats {
+        /// The database.
+        db: PathBuf,
+    },
+    /// Full integrity check of pages, trees and graph indexes. Exit 0 when clean, 1 with
+    /// the list of problems.
+    #[command(after_help = "Example:\n  pagegraph check g.pgdb && echo clean")]
+    Check {
+        /// The database.
+        db: PathBuf,
+    },
+    /// Get, add or find nodes.
+    #[command(subcommand)]
+    Node(NodeCommand),
+    /// Get or add edges.
+    #[command(subcommand)]
+    Edge(EdgeCommand),
+    /// The neighbors of a node, with the edges that lead to them.
+    #[command(
+        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
+    )]
+    Neighbors {
+        /// The database.
+        db: PathBuf,
+        /// The node: an id, or a name with --by-name.
+        node: String,
+        /// Which edges to follow.
+        #[arg(long, value_enum, default_value_t = Dir::Both)]
+        dir: Dir,
+        /// Only edges of this type.
+        #[arg(long = "type")]
+        edge_type: Option<String>,
+        /// The node argument is a name (an error if several nodes have it).
+        #[arg(long)]
+        by_name: bool,
+    },
+    /// Build a database from the bundled Neo4j movies graph and query it.
+    #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
     Demo {
-        /// Where to create the demo database (default: a temporary directory).
-        db: Option<std::path::PathBuf>,
+        /// Where to create the demo database (default: a new temporary directory).
+        db: Option<PathBuf>,
     },
 }
 
-/// The Neo4j "movies" graph (Apache-2.0), bundled with its README and licence.
-const MOVIES: &str = include_str!("../data/neo4j-movies/movies.cypher");
+const IMPORT_HELP: &str =
+    "Formats (by --format, else by file name: .jsonl/.ndjson, .csv, anything else is an edge list):
+  jsonl     nodes: {\"id\": \"a\", \"kind\": \"Person\", \"name\": \"Ann\", \"data\": {...}}
+            edges: {\"from\": \"a\", \"to\": \"b\", \"type\": \"KNOWS\", \"data\": {...}}
+  csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
+            the other columns go into data, numbers stay numbers
+  edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
+            nodes are created on first sight (kind `node`, named by their id)
 
-/// A relationship of the movies script: from variable, type, to variable.
-type Relationship = (String, String, String);
+Each batch of --batch lines is one transaction: after an interruption the database holds
+exactly the batches committed. Edge endpoints not in this import's nodes are looked up by
+name among the nodes already in the database.
 
-/// `(Var:Label {...})` node declarations and `(A)-[:TYPE {...}]->(B)` relationships of the
-/// Cypher script. Enough for the demo; a full importer comes with the graph layer.
-fn parse_movies(text: &str) -> (Vec<(String, String)>, Vec<Relationship>) {
-    let (mut nodes, mut rels) = (Vec::new(), Vec::new());
-    for line in text.lines() {
-        let line = line.trim().trim_start_matches("CREATE").trim();
-        if let Some(rest) = line.strip_prefix('(')
-            && let Some((var, after)) = rest.split_once(')')
-        {
-            if let Some(r) = after.strip_prefix("-[:") {
-                let ty: String = r
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if let Some((_, to)) = r.rsplit_once("]->(") {
-                    let to = to.trim_end_matches([',', ';']).trim_end_matches(')');
-                    rels.push((var.to_string(), ty, to.to_string()));
-                }
-            } else if let Some((v, label)) = var.split_once(':') {
-                let label = label.split_whitespace().next().unwrap_or_default();
-                nodes.push((v.to_string(), label.to_string()));
-            }
-        }
-    }
-    (nodes, rels)
+Examples:
+  pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
+  pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --skip-bad
+  pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full";
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The database (created if it does not exist).
+    db: PathBuf,
+    /// Nodes file (for edge lists: a vertex list, one id per line).
+    #[arg(long)]
+    nodes: Option<PathBuf>,
+    /// Edges file.
+    #[arg(long)]
+    edges: Option<PathBuf>,
+    /// Input format; by default inferred from each file's name.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Lines per transaction.
+    #[arg(long, default_value_t = 200_000)]
+    batch: usize,
+    /// When a batch is durable: full (fsync per batch), normal (synced at the end; a crash
+    /// keeps the committed batches), off (no WAL: fastest, but a crash ruins the database).
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
+    durability: DurabilityArg,
+    /// Skip bad lines (the first few are reported) instead of stopping at the first.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Kind of the nodes an edge list creates.
+    #[arg(long, default_value = "node")]
+    node_kind: String,
+    /// Type of edges when the input gives none (edge lists, CSV without a type column).
+    #[arg(long, default_value = "edge")]
+    edge_type: String,
+    /// Page cache size in MiB.
+    #[arg(long, default_value_t = 256)]
+    cache_mib: usize,
+    /// External ids kept in memory; more spill to a scratch file next to the database.
+    #[arg(long, default_value_t = 4_000_000)]
+    id_memory: usize,
 }
 
-fn demo(path: Option<std::path::PathBuf>) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("pagegraph-demo-{}", std::process::id()));
-    let path = if let Some(p) = path {
-        p
-    } else {
-        std::fs::create_dir_all(&dir)?;
-        dir.join("demo.pgdb")
-    };
-    let start = Instant::now();
-    let db = Database::open(&path, Options::default().durability(Durability::Full))
-        .with_context(|| format!("opening {}", path.display()))?;
-    let (nodes, rels) = parse_movies(MOVIES);
-    let mut tx = db.begin_write()?;
-    for (var, label) in &nodes {
-        tx.tree("nodes")?.insert(var.as_bytes(), label.as_bytes())?;
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Print one node.
+    #[command(
+        after_help = "Examples:\n  pagegraph node get g.pgdb 1\n  pagegraph node get g.pgdb \"Keanu Reeves\" --by-name --json"
+    )]
+    Get {
+        /// The database.
+        db: PathBuf,
+        /// The node: an id, or a name with --by-name.
+        node: String,
+        /// The node argument is a name.
+        #[arg(long)]
+        by_name: bool,
+    },
+    /// Add a node; prints its id.
+    #[command(
+        after_help = "Example:\n  pagegraph node add g.pgdb --kind Person --name Ann --data '{\"age\": 41}'"
+    )]
+    Add {
+        /// The database (created if it does not exist).
+        db: PathBuf,
+        /// Its kind.
+        #[arg(long)]
+        kind: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its data, as JSON.
+        #[arg(long)]
+        data: Option<String>,
+    },
+    /// Find nodes by kind, exact name, name prefix or name glob (* and ?).
+    #[command(
+        after_help = "Examples:\n  pagegraph node find g.pgdb --kind Movie\n  pagegraph node find g.pgdb --glob 'The Matrix*' --limit 5"
+    )]
+    Find {
+        /// The database.
+        db: PathBuf,
+        #[command(flatten)]
+        by: FindBy,
+        /// Show at most this many.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct FindBy {
+    /// Nodes of this kind.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Nodes with exactly this name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Nodes whose name starts with this.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Nodes whose name matches this glob (* any run, ? one character).
+    #[arg(long)]
+    glob: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum EdgeCommand {
+    /// Print one edge.
+    #[command(after_help = "Example:\n  pagegraph edge get g.pgdb 7")]
+    Get {
+        /// The database.
+        db: PathBuf,
+        /// The edge id.
+        id: u64,
+    },
+    /// Add an edge; prints its id.
+    #[command(
+        after_help = "Examples:\n  pagegraph edge add g.pgdb 1 2 --type KNOWS\n  pagegraph edge add g.pgdb Ann Bob --by-name --type KNOWS --data '{\"since\": 2020}'"
+    )]
+    Add {
+        /// The database.
+        db: PathBuf,
+        /// Source node.
+        from: String,
+        /// Target node.
+        to: String,
+        /// Edge type.
+        #[arg(long = "type")]
+        edge_type: String,
+        /// Its data, as JSON.
+        #[arg(long)]
+        data: Option<String>,
+        /// FROM and TO are names.
+        #[arg(long)]
+        by_name: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Dir {
+    Out,
+    In,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Full,
+    Normal,
+    Off,
+}
+
+/// Opens an existing database (an error naming the path if there is none).
+fn open_existing(db: &Path) -> Result<Graph> {
+    if !db.exists() {
+        bail!(
+            "{}: no such database (create one with `pagegraph init` or `pagegraph import`)",
+            db.display()
+        );
     }
-    for (from, ty, to) in &rels {
-        // Keyed so that a node's out-neighbours, optionally by type, are one prefix scan.
-        let out = format!("{from}\0{ty}\0{to}");
-        let inc = format!("{to}\0{ty}\0{from}");
-        tx.tree("out")?.insert(out.as_bytes(), b"")?;
-        tx.tree("in")?.insert(inc.as_bytes(), b"")?;
+    open(db, Options::default())
+}
+
+fn open(db: &Path, options: Options) -> Result<Graph> {
+    Graph::open_with(db, options).map_err(|e| anyhow::anyhow!("{}: {e}", db.display()))
+}
+
+#[allow(clippy::many_single_char_names)]
+fn run(cli: Cli) -> Result<ExitCode> {
+    let j = cli.json;
+    match cli.command {
+        Command::Init { db, page_size } => {
+            if db.exists() {
+                bail!("{}: already exists", db.display());
+            }
+            let g = open(
+                &db,
+                Options {
+                    page_size,
+                    ..Options::default()
+                },
+            )?;
+            g.close()?;
+            emit(j, &json!({"path": db, "page_size": page_size}), || {
+                format!("created {} (pages of {page_size} bytes)", db.display())
+            })?;
+        }
+        Command::Import(a) => import(&a, j)?,
+        Command::Export { db, format, out } => export(&db, format, out.as_deref(), j)?,
+        Command::Stats { db } => inspect::stats(&open_existing(&db)?, j)?,
+        Command::Check { db } => {
+            if !inspect::check(&open_existing(&db)?, j)? {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Node(NodeCommand::Get { db, node, by_name }) => {
+            query::node_get(&open_existing(&db)?, &node, by_name, j)?;
+        }
+        Command::Node(NodeCommand::Add {
+            db,
+            kind,
+            name,
+            data,
+        }) => {
+            query::node_add(
+                &open(&db, Options::default())?,
+                kind,
+                name,
+                data.as_deref(),
+                j,
+            )?;
+        }
+        Command::Node(NodeCommand::Find { db, by, limit }) => {
+            let find = match (by.kind, by.name, by.prefix, by.glob) {
+                (Some(k), ..) => query::Find::Kind(k),
+                (_, Some(n), ..) => query::Find::Name(n),
+                (_, _, Some(p), _) => query::Find::Prefix(p),
+                (_, _, _, Some(g)) => query::Find::Glob(g),
+                _ => bail!("give one of --kind, --name, --prefix, --glob"),
+            };
+            query::node_find(&open_existing(&db)?, &find, limit, j)?;
+        }
+        Command::Edge(EdgeCommand::Get { db, id }) => query::edge_get(&open_existing(&db)?, id, j)?,
+        Command::Edge(EdgeCommand::Add {
+            db,
+            from,
+            to,
+            edge_type,
+            data,
+            by_name,
+        }) => {
+            query::edge_add(
+                &open_existing(&db)?,
+                &from,
+                &to,
+                edge_type,
+                data.as_deref(),
+                by_name,
+                j,
+            )?;
+        }
+        Command::Neighbors {
+            db,
+            node,
+            dir,
+            edge_type,
+            by_name,
+        } => {
+            let dir = match dir {
+                Dir::Out => Direction::Outgoing,
+                Dir::In => Direction::Incoming,
+                Dir::Both => Direction::Both,
+            };
+            query::neighbors(
+                &open_existing(&db)?,
+                &node,
+                dir,
+                edge_type.as_deref(),
+                by_name,
+                j,
+            )?;
+        }
+        Command::Demo { db } => demo::run(db)?,
     }
-    tx.commit()?;
-    println!(
-        "loaded {} nodes and {} relationships of the Neo4j movies graph into {} in {:.1?}",
-        nodes.len(),
-        rels.len(),
-        path.display(),
-        start.elapsed()
-    );
-    let r = db.begin_read()?;
-    let out = r.tree("out")?.context("out tree missing")?;
-    let inc = r.tree("in")?.context("in tree missing")?;
-    let split = |k: Vec<u8>| -> String {
-        let s = String::from_utf8_lossy(&k).into_owned();
-        s.rsplit('\0').next().unwrap_or_default().to_string()
-    };
-    for (tree, node, what) in [
-        (&out, "Keanu\0ACTED_IN\0", "Keanu acted in"),
-        (&inc, "TheMatrix\0", "The Matrix <-"),
-    ] {
-        let found: Vec<String> = tree
-            .prefix(node.as_bytes())
-            .map(|e| e.map(|(k, _)| split(k)))
-            .collect::<Result<_, _>>()?;
-        println!("{what}: {} ({})", found.join(", "), found.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -> Result<()> {
+    let g = open_existing(db)?;
+    let r = g.begin_read()?;
+    let pb = progress::bar(r.node_count()? + r.edge_count()?, "export", false);
+    let w = export::run(&r, format, out, &pb)?;
+    pb.finish_and_clear();
+    if w.lossy_cells > 0 {
+        eprintln!(
+            "warning: {} CSV cells hold strings that read back as another type (e.g. \"42\"); jsonl keeps them exactly",
+            w.lossy_cells
+        );
     }
-    drop(r);
-    let report = db.check()?;
-    let stats = db.stats()?;
-    println!(
-        "check: {} problems; {} pages of {} bytes, {} in use; WAL {} frames",
-        report.problems.len(),
-        stats.page_count,
-        stats.page_size,
-        report.pages_in_use,
-        stats.wal_frames
-    );
-    db.close()?;
+    // Data went to stdout when no file was written: print nothing more there.
+    if !w.files.is_empty() {
+        let value = json!({"nodes": w.nodes, "edges": w.edges, "files": w.files});
+        emit(json_out, &value, || {
+            let files: Vec<String> = w.files.iter().map(|f| f.display().to_string()).collect();
+            format!(
+                "exported {} nodes and {} edges to {}",
+                w.nodes,
+                w.edges,
+                files.join(", ")
+            )
+        })?;
+    }
     Ok(())
 }
 
-fn main() {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo { db } => demo(db),
+#[allow(clippy::cast_precision_loss)] // rates for people
+#[allow(clippy::many_single_char_names)]
+fn import(a: &ImportArgs, json_out: bool) -> Result<()> {
+    let durability = match a.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Normal => Durability::Normal,
+        DurabilityArg::Off => Durability::Off,
     };
-    if let Err(e) = result {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+    for f in [&a.nodes, &a.edges].into_iter().flatten() {
+        if !f.exists() {
+            bail!("{}: no such file", f.display());
+        }
+    }
+    let options = Options {
+        durability,
+        cache_pages: (a.cache_mib.max(1) << 20) / 4096,
+        ..Options::default()
+    };
+    let g = open(&a.db, options)?;
+    let opts = ImportOptions {
+        format: a.format,
+        batch: a.batch,
+        skip_bad: a.skip_bad,
+        node_kind: a.node_kind.clone(),
+        edge_type: a.edge_type.clone(),
+        id_memory: a.id_memory,
+    };
+    let pb = progress::bar(0, "import", true);
+    let s = import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, pb)?;
+    g.close()?;
+    let secs = s.elapsed.as_secs_f64().max(1e-9);
+    let rss = peak_rss();
+    let value = json!({
+        "nodes": s.nodes,
+        "edges": s.edges,
+        "skipped": s.skipped,
+        "batches": s.batches,
+        "ids_spilled": s.ids_spilled,
+        "seconds": s.elapsed.as_secs_f64(),
+        "edges_per_second": s.edges as f64 / secs,
+        "peak_rss_bytes": rss,
+    });
+    emit(json_out, &value, || {
+        let mut t = format!(
+            "imported {} nodes and {} edges in {:.2} s ({:.0} edges/s) in {} batch(es)",
+            s.nodes,
+            s.edges,
+            secs,
+            s.edges as f64 / secs,
+            s.batches
+        );
+        if s.skipped > 0 {
+            t.push_str(&format!("; skipped {} bad line(s)", s.skipped));
+        }
+        if s.ids_spilled > 0 {
+            t.push_str(&format!("; {} ids spilled to disk", s.ids_spilled));
+        }
+        if let Some(r) = rss {
+            t.push_str(&format!("; peak RSS {}", human_bytes(r)));
+        }
+        t
+    })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<serde_json::Error>().is_some_and(|s| s.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+    })
+}
+
+fn main() -> ExitCode {
+    // Library code does not panic; should anything else, say so in one line, no backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("pagegraph: internal error: {info}");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pagegraph: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }

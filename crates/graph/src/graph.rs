@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pagegraph_storage::file::MemVfs;
-use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats};
+use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats, TreePages};
 
 use crate::error::Result;
 use crate::read::ReadTxn;
@@ -104,6 +104,12 @@ impl Graph {
             }
         }
         Ok(report)
+    }
+
+    /// Pages by use: each tree's branch, leaf and overflow pages. Walks every page of the
+    /// last committed state (as the storage check does), so it costs a full read.
+    pub fn page_usage(&self) -> Result<Vec<TreePages>> {
+        Ok(self.db.check()?.tree_pages)
     }
 
     /// Copies the WAL into the database file.

@@ -54,6 +54,21 @@ pub struct CheckReport {
     pub pages_in_use: u64,
     /// Trees with their entry counts.
     pub trees: Vec<(String, u64)>,
+    /// Pages by use: each tree's branch, leaf and overflow pages (the catalog included).
+    pub tree_pages: Vec<TreePages>,
+}
+
+/// The pages one tree occupies, as counted by the checker.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TreePages {
+    /// The tree's name; `(catalog)` for the catalog of trees.
+    pub name: String,
+    /// Branch (interior) pages.
+    pub branch: u64,
+    /// Leaf pages.
+    pub leaf: u64,
+    /// Overflow pages holding large values.
+    pub overflow: u64,
 }
 
 impl CheckReport {
@@ -128,8 +143,18 @@ impl Checker<'_> {
         true
     }
 
-    /// Checks a tree; returns its entry count.
+    /// Checks a tree; returns its entry count, and records its pages in the report.
     fn tree(&mut self, name: &str, root: PageId) -> u64 {
+        let mut pages = TreePages {
+            name: name.to_string(),
+            ..TreePages::default()
+        };
+        let entries = self.tree_pages(name, root, &mut pages);
+        self.report.tree_pages.push(pages);
+        entries
+    }
+
+    fn tree_pages(&mut self, name: &str, root: PageId, pages: &mut TreePages) -> u64 {
         if root.is_none() {
             return 0;
         }
@@ -177,6 +202,7 @@ impl Checker<'_> {
                 }
             }
             if node.is_leaf() {
+                pages.leaf += 1;
                 if *leaf_depth.get_or_insert(depth) != depth {
                     self.problem(
                         Some(id),
@@ -186,13 +212,14 @@ impl Checker<'_> {
                 entries += node.len() as u64;
                 for i in 0..node.len() {
                     if let ValueRef::Overflow { first, len } = node.value(i) {
-                        self.chain(first, len);
+                        pages.overflow += self.chain(first, len);
                     }
                 }
                 if node.len() == 0 {
                     self.problem(Some(id), "empty leaf in a non-empty tree");
                 }
             } else {
+                pages.branch += 1;
                 for i in 0..=node.len() {
                     let clo = if i == 0 {
                         lo.clone()
@@ -211,18 +238,21 @@ impl Checker<'_> {
         entries
     }
 
-    fn chain(&mut self, first: PageId, len: u64) {
+    /// Checks an overflow chain; returns its length in pages.
+    fn chain(&mut self, first: PageId, len: u64) -> u64 {
         let mut pages = Vec::new();
         let result = overflow::walk(&*self, first, len, |id, _| {
             pages.push(id);
             Ok(())
         });
+        let count = pages.len() as u64;
         for id in pages {
             self.mark(id, "an overflow chain");
         }
         if let Err(e) = result {
             self.error(&e);
         }
+        count
     }
 
     fn bitmaps(&mut self) {

@@ -47,7 +47,7 @@ mod wal;
 
 pub use batch::Batch;
 pub use btree::cursor::{EntryRef, Range};
-pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem};
+pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem, TreePages};
 pub use db::{Database, Stats, wal_path};
 pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};

@@ -1,0 +1,378 @@
+//! `pagegraph demo`: builds a graph from the bundled Neo4j movies dataset (Apache-2.0; see
+//! `data/neo4j-movies/README.md`) and shows what the database does.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
+use serde_json::{Map, Number, Value};
+
+use crate::output::human_bytes;
+
+/// The Neo4j "movies" Cypher script.
+const MOVIES: &str = include_str!("../data/neo4j-movies/movies.cypher");
+
+/// A node of the script: variable, label, properties.
+pub struct CypherNode {
+    /// The script's variable for it.
+    pub var: String,
+    /// Its label (our kind).
+    pub label: String,
+    /// Its property map.
+    pub props: Map<String, Value>,
+}
+
+/// A relationship of the script: from variable, type, to variable, properties.
+pub struct CypherRel {
+    /// Source variable.
+    pub from: String,
+    /// Relationship type.
+    pub rel_type: String,
+    /// Target variable.
+    pub to: String,
+    /// Its property map.
+    pub props: Map<String, Value>,
+}
+
+/// A cursor over a Cypher literal.
+struct Lit<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Lit<'_> {
+    fn skip_ws(&mut self) {
+        while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
+            self.at += 1;
+        }
+    }
+    fn eat(&mut self, c: u8) -> Result<()> {
+        self.skip_ws();
+        if self.s.get(self.at) == Some(&c) {
+            self.at += 1;
+            Ok(())
+        } else {
+            bail!("expected {:?} at byte {}", c as char, self.at)
+        }
+    }
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.s.get(self.at).copied()
+    }
+    fn map(&mut self) -> Result<Map<String, Value>> {
+        self.eat(b'{')?;
+        let mut m = Map::new();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(m);
+        }
+        loop {
+            self.skip_ws();
+            let start = self.at;
+            while self.at < self.s.len()
+                && (self.s[self.at].is_ascii_alphanumeric() || self.s[self.at] == b'_')
+            {
+                self.at += 1;
+            }
+            let key = String::from_utf8_lossy(&self.s[start..self.at]).into_owned();
+            self.eat(b':')?;
+            let v = self.value()?;
+            m.insert(key, v);
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(m);
+                }
+                _ => bail!("expected ',' or '}}' at byte {}", self.at),
+            }
+        }
+    }
+    fn value(&mut self) -> Result<Value> {
+        match self.peek() {
+            Some(q @ (b'\'' | b'"')) => {
+                self.at += 1;
+                let start = self.at;
+                while self.at < self.s.len() && self.s[self.at] != q {
+                    self.at += 1;
+                }
+                let text = String::from_utf8_lossy(&self.s[start..self.at]).into_owned();
+                self.eat(q)?;
+                Ok(Value::String(text))
+            }
+            Some(b'[') => {
+                self.at += 1;
+                let mut items = Vec::new();
+                while self.peek() != Some(b']') {
+                    items.push(self.value()?);
+                    if self.peek() == Some(b',') {
+                        self.at += 1;
+                    }
+                }
+                self.at += 1;
+                Ok(Value::Array(items))
+            }
+            Some(_) => {
+                let start = self.at;
+                while self.at < self.s.len()
+                    && (self.s[self.at].is_ascii_digit() || b"-.".contains(&self.s[self.at]))
+                {
+                    self.at += 1;
+                }
+                let text = std::str::from_utf8(&self.s[start..self.at])?;
+                let n: Number = text.parse().map_err(|_| anyhow!("bad number {text:?}"))?;
+                Ok(Value::Number(n))
+            }
+            None => bail!("unexpected end of a property map"),
+        }
+    }
+}
+
+fn props(text: &str) -> Result<Map<String, Value>> {
+    match text.find('{') {
+        Some(i) => Lit {
+            s: &text.as_bytes()[i..],
+            at: 0,
+        }
+        .map(),
+        None => Ok(Map::new()),
+    }
+}
+
+/// The `CREATE (Var:Label {...})` nodes and `(A)-[:TYPE {...}]->(B)` relationships of the
+/// movies script (the only forms it uses).
+pub fn parse_movies(text: &str) -> Result<(Vec<CypherNode>, Vec<CypherRel>)> {
+    let (mut nodes, mut rels) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches("CREATE").trim();
+        let Some(rest) = line.strip_prefix('(') else {
+            continue;
+        };
+        let ctx = || format!("movies.cypher:{}", i + 1);
+        if let Some((var, after)) = rest.split_once(")-[:") {
+            let (inner, to) = after
+                .split_once("]->(")
+                .with_context(|| format!("{}: bad relationship", ctx()))?;
+            let rel_type: String = inner
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let to = to.trim_end_matches([',', ';']).trim_end_matches(')');
+            rels.push(CypherRel {
+                from: var.to_string(),
+                rel_type,
+                to: to.to_string(),
+                props: props(inner).with_context(ctx)?,
+            });
+        } else if let Some((head, _)) = rest.split_once(' ').or(Some((rest, "")))
+            && let Some((var, label)) = head.trim_end_matches(')').split_once(':')
+        {
+            nodes.push(CypherNode {
+                var: var.to_string(),
+                label: label.to_string(),
+                props: props(rest).with_context(ctx)?,
+            });
+        }
+    }
+    Ok((nodes, rels))
+}
+
+/// Runs the demo in `path` (a fresh temporary directory when `None`).
+pub fn run(path: Option<PathBuf>) -> Result<()> {
+    let path = if let Some(p) = path {
+        if p.exists() {
+            bail!(
+                "{}: already exists; the demo builds a new database (give a new path)",
+                p.display()
+            );
+        }
+        p
+    } else {
+        let tmp = std::env::temp_dir().join(format!("pagegraph-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp)?;
+        tmp.join("movies.pgdb")
+    };
+    let start = Instant::now();
+    let g = Graph::open(&path).with_context(|| format!("{}: cannot create", path.display()))?;
+    let (nodes, rels) = parse_movies(MOVIES)?;
+    let mut tx = g.begin_write()?;
+    let specs = nodes.iter().map(|n| {
+        let name = n
+            .props
+            .get("name")
+            .or_else(|| n.props.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or(&n.var);
+        NodeSpec {
+            kind: n.label.clone(),
+            name: name.to_string(),
+            data: Value::Object(n.props.clone()),
+        }
+    });
+    let ids = tx.insert_nodes(specs.collect::<Vec<_>>())?;
+    let by_var: HashMap<&str, NodeId> = nodes.iter().map(|n| n.var.as_str()).zip(ids).collect();
+    let mut edges = Vec::new();
+    for r in &rels {
+        let end = |v: &str| {
+            by_var
+                .get(v)
+                .copied()
+                .ok_or_else(|| anyhow!("relationship to unknown variable {v}"))
+        };
+        edges.push(EdgeSpec {
+            from: end(&r.from)?,
+            to: end(&r.to)?,
+            edge_type: r.rel_type.clone(),
+            data: if r.props.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(r.props.clone())
+            },
+        });
+    }
+    tx.insert_edges(edges)?;
+    tx.commit()?;
+    println!(
+        "Loaded the Neo4j movies graph ({} nodes, {} relationships) into {} in {:.1?}, one durable commit.\n",
+        nodes.len(),
+        rels.len(),
+        path.display(),
+        start.elapsed()
+    );
+
+    show(&g)?;
+    let report = g.check()?;
+    let stats = g.stats()?;
+    println!(
+        "\ncheck: {}; file {} ({} pages of {} bytes), WAL {}",
+        if report.is_clean() {
+            "clean".to_string()
+        } else {
+            format!("{} problems", report.problems.len())
+        },
+        human_bytes(stats.file_size_bytes),
+        stats.page_count,
+        stats.page_size,
+        human_bytes(stats.wal_size_bytes)
+    );
+    g.close()?;
+    println!(
+        "\nTry: pagegraph stats {0}\n     pagegraph neighbors {0} \"Tom Hanks\" --by-name --type ACTED_IN\n     pagegraph export {0} --format dot",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Queries the demo graph and prints the answers.
+fn show(g: &Graph) -> Result<()> {
+    let r = g.begin_read()?;
+    println!("Kinds:       {}", list(&r.kinds()?));
+    println!("Edge types:  {}\n", list(&r.edge_types()?));
+    let name_of = |id: NodeId| -> String {
+        r.node(id)
+            .ok()
+            .flatten()
+            .map(|n| n.name)
+            .unwrap_or_default()
+    };
+    let one = |name: &str| -> Result<NodeId> {
+        r.nodes_by_name(name)?
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow!("{name} missing"))
+    };
+    let keanu = one("Keanu Reeves")?;
+    let movies: Vec<String> = r
+        .neighbors(keanu, Direction::Outgoing, Some("ACTED_IN"))?
+        .into_iter()
+        .map(|(_, m)| name_of(m))
+        .collect();
+    println!(
+        "neighbors(Keanu Reeves, out, ACTED_IN): {}",
+        movies.join(", ")
+    );
+    let matrix = one("The Matrix")?;
+    let cast: Vec<String> = r
+        .neighbors(matrix, Direction::Incoming, None)?
+        .into_iter()
+        .filter_map(|(e, p)| Some(format!("{} ({})", name_of(p), r.edge(e).ok()??.edge_type)))
+        .collect();
+    println!("neighbors(The Matrix, in): {}", cast.join(", "));
+    let node = r.node(matrix)?.context("The Matrix missing")?;
+    println!(
+        "node {}: {} {:?} {}",
+        node.id, node.kind, node.name, node.data
+    );
+    println!(
+        "nodes_by_kind(Movie): {} nodes",
+        r.nodes_by_kind("Movie")?.len()
+    );
+    let toms: Vec<String> = r
+        .nodes_by_name_prefix("Tom ")?
+        .into_iter()
+        .map(name_of)
+        .collect();
+    println!("nodes_by_name_prefix(\"Tom \"): {}", toms.join(", "));
+    let glob: Vec<String> = r
+        .nodes_by_name_glob("The Matrix*")?
+        .into_iter()
+        .map(name_of)
+        .collect();
+    println!("nodes_by_name_glob(\"The Matrix*\"): {}", glob.join(", "));
+    let reviewers = r.nodes_by_kind("Person")?.into_iter().filter(|&p| {
+        r.degree(p, Direction::Outgoing, Some("REVIEWED"))
+            .unwrap_or(0)
+            > 0
+    });
+    println!(
+        "people who reviewed a movie: {}",
+        reviewers.map(name_of).collect::<Vec<_>>().join(", ")
+    );
+    drop(r);
+
+    Ok(())
+}
+
+fn list(items: &[(String, u64)]) -> String {
+    items
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_bundled_script_parses_to_the_counts_of_its_readme() {
+        let (nodes, rels) = parse_movies(MOVIES).unwrap();
+        assert_eq!(nodes.len(), 171);
+        assert_eq!(nodes.iter().filter(|n| n.label == "Movie").count(), 38);
+        assert_eq!(rels.len(), 253);
+        assert_eq!(
+            rels.iter().filter(|r| r.rel_type == "ACTED_IN").count(),
+            172
+        );
+        assert_eq!(rels.iter().filter(|r| r.rel_type == "REVIEWED").count(), 9);
+        let keanu = nodes.iter().find(|n| n.var == "Keanu").unwrap();
+        assert_eq!(
+            Value::Object(keanu.props.clone()),
+            serde_json::json!({"name": "Keanu Reeves", "born": 1964})
+        );
+        let r = rels
+            .iter()
+            .find(|r| r.from == "Keanu" && r.to == "TheMatrix")
+            .unwrap();
+        assert_eq!(
+            Value::Object(r.props.clone()),
+            serde_json::json!({"roles": ["Neo"]})
+        );
+        let devil = nodes.iter().find(|n| n.var == "TheDevilsAdvocate").unwrap();
+        assert_eq!(devil.props["title"], "The Devil's Advocate");
+    }
+}

@@ -1,0 +1,220 @@
+//! Single lookups and edits: `node get|add|find`, `edge get|add`, `neighbors`.
+
+use anyhow::{Context, Result, anyhow, bail};
+use pagegraph::{Direction, EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, ReadTxn};
+use serde_json::{Value, json};
+
+use crate::output::{emit, node_json, node_line, nodes_json};
+
+/// The node a command-line argument names: an internal id, or with `by_name` a node name
+/// that exactly one node has.
+pub fn resolve(r: &ReadTxn, arg: &str, by_name: bool) -> Result<NodeId> {
+    if by_name {
+        let ids = r.nodes_by_name(arg)?;
+        return match ids.as_slice() {
+            [id] => Ok(*id),
+            [] => bail!("no node is named {arg:?}"),
+            many => {
+                let shown: Vec<String> = many.iter().take(10).map(ToString::to_string).collect();
+                bail!(
+                    "the name {arg:?} is ambiguous: {} nodes have it (ids {}{}); use an id",
+                    many.len(),
+                    shown.join(", "),
+                    if many.len() > 10 { ", ..." } else { "" }
+                )
+            }
+        };
+    }
+    let id: u64 = arg.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+        anyhow!(
+            "{arg:?} is not a node id (a positive integer); add --by-name to look it up by name"
+        )
+    })?;
+    if r.node(NodeId(id))?.is_none() {
+        bail!("node {id} not found");
+    }
+    Ok(NodeId(id))
+}
+
+/// Parses a `--data` argument.
+pub fn parse_data(data: Option<&str>) -> Result<Value> {
+    match data {
+        None => Ok(Value::Null),
+        Some(s) => {
+            serde_json::from_str(s).with_context(|| format!("--data is not valid JSON: {s}"))
+        }
+    }
+}
+
+/// `node get`.
+pub fn node_get(g: &Graph, id: &str, by_name: bool, json_out: bool) -> Result<()> {
+    let r = g.begin_read()?;
+    let id = resolve(&r, id, by_name)?;
+    let n = r.node(id)?.ok_or_else(|| anyhow!("node {id} not found"))?;
+    emit(json_out, &node_json(&n), || {
+        format!(
+            "id:    {}\nkind:  {}\nname:  {}\ndata:  {}\nedges: {} out, {} in",
+            n.id,
+            n.kind,
+            n.name,
+            n.data,
+            r.degree(id, Direction::Outgoing, None).unwrap_or(0),
+            r.degree(id, Direction::Incoming, None).unwrap_or(0)
+        )
+    })
+}
+
+/// `node add`.
+pub fn node_add(
+    g: &Graph,
+    kind: String,
+    name: String,
+    data: Option<&str>,
+    json_out: bool,
+) -> Result<()> {
+    let data = parse_data(data)?;
+    let mut tx = g.begin_write()?;
+    let id = tx.insert_node(NodeSpec { kind, name, data })?;
+    tx.commit()?;
+    emit(json_out, &json!({"id": id.0}), || {
+        format!("added node {id}")
+    })
+}
+
+/// Which index `node find` asks.
+pub enum Find {
+    /// By kind.
+    Kind(String),
+    /// By exact name.
+    Name(String),
+    /// By name prefix.
+    Prefix(String),
+    /// By name glob.
+    Glob(String),
+}
+
+/// `node find`.
+pub fn node_find(g: &Graph, find: &Find, limit: Option<usize>, json_out: bool) -> Result<()> {
+    let r = g.begin_read()?;
+    let mut ids = match find {
+        Find::Kind(k) => r.nodes_by_kind(k)?,
+        Find::Name(n) => r.nodes_by_name(n)?,
+        Find::Prefix(p) => r.nodes_by_name_prefix(p)?,
+        Find::Glob(p) => r.nodes_by_name_glob(p)?,
+    };
+    let total = ids.len();
+    if let Some(l) = limit {
+        ids.truncate(l);
+    }
+    let nodes = nodes_json(&r, &ids)?;
+    emit(json_out, &json!({"total": total, "nodes": nodes}), || {
+        let mut t = String::new();
+        for id in &ids {
+            if let Ok(Some(n)) = r.node(*id) {
+                t.push_str(&node_line(&n));
+                t.push('\n');
+            }
+        }
+        if ids.len() < total {
+            t.push_str(&format!("({} of {total} shown)\n", ids.len()));
+        } else if total == 0 {
+            t.push_str("no nodes found\n");
+        }
+        t
+    })
+}
+
+/// `edge get`.
+pub fn edge_get(g: &Graph, id: u64, json_out: bool) -> Result<()> {
+    let r = g.begin_read()?;
+    let e = r
+        .edge(EdgeId(id))?
+        .ok_or_else(|| anyhow!("edge {id} not found"))?;
+    emit(
+        json_out,
+        &json!({"id": e.id.0, "from": e.from.0, "to": e.to.0, "type": e.edge_type, "data": e.data}),
+        || {
+            format!(
+                "{}\t{} -> {}\t{}\t{}",
+                e.id, e.from, e.to, e.edge_type, e.data
+            )
+        },
+    )
+}
+
+/// `edge add`.
+pub fn edge_add(
+    g: &Graph,
+    from: &str,
+    to: &str,
+    edge_type: String,
+    data: Option<&str>,
+    by_name: bool,
+    json_out: bool,
+) -> Result<()> {
+    let data = parse_data(data)?;
+    let (from, to) = {
+        let r = g.begin_read()?;
+        (resolve(&r, from, by_name)?, resolve(&r, to, by_name)?)
+    };
+    let mut tx = g.begin_write()?;
+    let id = tx.insert_edge(EdgeSpec {
+        from,
+        to,
+        edge_type,
+        data,
+    })?;
+    tx.commit()?;
+    emit(
+        json_out,
+        &json!({"id": id.0, "from": from.0, "to": to.0}),
+        || format!("added edge {id}: {from} -> {to}"),
+    )
+}
+
+/// `neighbors`.
+pub fn neighbors(
+    g: &Graph,
+    id: &str,
+    dir: Direction,
+    edge_type: Option<&str>,
+    by_name: bool,
+    json_out: bool,
+) -> Result<()> {
+    let r = g.begin_read()?;
+    let id = resolve(&r, id, by_name)?;
+    let mut rows = Vec::new();
+    let mut lines = String::new();
+    for (e, n) in r.neighbors(id, dir, edge_type)? {
+        let edge = r
+            .edge(e)?
+            .ok_or_else(|| anyhow!("adjacency names edge {e}, which does not exist"))?;
+        let node = r
+            .node(n)?
+            .ok_or_else(|| anyhow!("edge {e} names node {n}, which does not exist"))?;
+        let out = edge.from == id && (dir != Direction::Incoming);
+        let arrow = if out { "->" } else { "<-" };
+        lines.push_str(&format!(
+            "{e}\t{arrow}\t{}\t{}\t{}\t{}\n",
+            edge.edge_type, n, node.kind, node.name
+        ));
+        rows.push(json!({
+            "edge": e.0,
+            "direction": if out { "out" } else { "in" },
+            "type": edge.edge_type,
+            "node": node_json(&node),
+        }));
+    }
+    let count = rows.len();
+    emit(
+        json_out,
+        &json!({"node": id.0, "count": count, "neighbors": rows}),
+        || {
+            if count == 0 {
+                format!("node {id} has no such neighbors")
+            } else {
+                lines
+            }
+        },
+    )
+}
