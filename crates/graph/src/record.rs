@@ -74,7 +74,11 @@ impl Key {
         let n = 8 - (v.leading_zeros() / 8) as usize;
         let at = self.len as usize;
         self.buf[at] = n as u8;
-        self.buf[at + 1..at + 1 + n].copy_from_slice(&v.to_be_bytes()[8 - n..]);
+        // One fixed 8-byte store of the value's significant bytes, left-aligned (no
+        // variable-length copy); `at + 9 <= 4 * ORDERED_MAX` holds for up to four pushes.
+        // For v = 0 (n = 0) the shift wraps to 0 and writes zeros past the end of the key.
+        let shifted = v.wrapping_shl(8 * (8 - n as u32));
+        self.buf[at + 1..at + 9].copy_from_slice(&shifted.to_be_bytes());
         self.len += 1 + n as u8;
         self
     }
