@@ -330,9 +330,16 @@ impl Importer<'_> {
         if format == Format::Csv {
             return self.edges_csv(input);
         }
+        // The default type is filled in on the parsing thread, which has time to spare.
+        let default_type = self.opts.edge_type.clone();
         let parse = move |line: &str| match format {
             Format::Jsonl => parse_jsonl_edge(line),
-            _ => parse_edgelist(line),
+            _ => parse_edgelist(line).map(|r| {
+                r.map(|mut r| {
+                    r.edge_type = Some(default_type.clone());
+                    r
+                })
+            }),
         };
         let create = format == Format::Edgelist;
         let mut batch = Vec::new();
@@ -444,17 +451,13 @@ impl Importer<'_> {
         }
         let mut new_nodes = Vec::new();
         let mut new_index = FxHashMap::default();
-        let mut ends = Vec::with_capacity(batch.len());
-        let mut rest = Vec::with_capacity(batch.len());
+        let mut resolved = Vec::with_capacity(batch.len());
         let last_line = batch.last().map_or(0, |r| r.line);
         for rec in batch.drain(..) {
             let from = self.resolve(&rec.from, create, &mut new_nodes, &mut new_index)?;
             let to = self.resolve(&rec.to, create, &mut new_nodes, &mut new_index)?;
             match (from, to) {
-                (Ok(a), Ok(b)) => {
-                    ends.push((a, b));
-                    rest.push((rec.edge_type, rec.data));
-                }
+                (Ok(a), Ok(b)) => resolved.push((a, b, rec.edge_type, rec.data)),
                 (Err(reason), _) | (_, Err(reason)) => self.bad(path, rec.line, &reason)?,
             }
         }
@@ -472,10 +475,9 @@ impl Importer<'_> {
             End::New(i) => new_ids[i],
         };
         let default_type = &self.opts.edge_type;
-        let specs: Vec<EdgeSpec> = ends
+        let specs: Vec<EdgeSpec> = resolved
             .into_iter()
-            .zip(rest)
-            .map(|((a, b), (ty, data))| EdgeSpec {
+            .map(|(a, b, ty, data)| EdgeSpec {
                 from: id(a),
                 to: id(b),
                 edge_type: ty.unwrap_or_else(|| default_type.clone()),

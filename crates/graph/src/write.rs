@@ -101,7 +101,12 @@ impl Staged {
     fn push(&mut self, s: &str, field: &'static str, data: &Value) -> Result<()> {
         record::append_data(&mut self.arena, field, data)?;
         self.ends.push(self.arena.len());
-        let i = if let Some(&i) = self.index.get(s) {
+        // Batches usually repeat one kind or type many times in a row: compare with the last
+        // one before hashing.
+        let last = self.string_of.last().copied();
+        let i = if let Some(i) = last.filter(|&i| self.strings[i as usize] == s) {
+            i
+        } else if let Some(&i) = self.index.get(s) {
             i
         } else {
             let next = self.strings.len() as u32;
