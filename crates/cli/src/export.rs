@@ -13,7 +13,7 @@ use indicatif::ProgressBar;
 use pagegraph::{Edge, Node, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::import::cell_value;
+use crate::parse::cell_value;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@ mod import;
 mod input;
 mod inspect;
 mod output;
+mod parse;
 mod progress;
 mod query;
 

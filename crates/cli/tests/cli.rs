@@ -481,6 +481,17 @@ fn bad_lines_stop_the_import_or_are_skipped_and_batches_are_whole() {
     assert_eq!(json_of(&["check", s(&db2)])["clean"], true);
 }
 
+/// The `(u, v)` pairs of an edge list with one space between the ids.
+fn pairs(lines: &str) -> Vec<(String, String)> {
+    lines
+        .lines()
+        .map(|l| {
+            let (x, y) = l.split_once(' ').unwrap();
+            (x.to_string(), y.to_string())
+        })
+        .collect()
+}
+
 /// Reads a file of `from to` lines the importer wrote out as JSONL edges, as external ids.
 fn exported_edges(db: &str, dir: &Path) -> Vec<(String, String)> {
     let out = dir.join(format!("x{}", fastrand::u32(..)));
@@ -608,13 +619,7 @@ fn a_tiny_id_memory_spills_and_gives_the_same_graph() {
         "10",
     ]);
     assert!(out["ids_spilled"].as_u64().unwrap() > 900, "{out}");
-    let expected: Vec<(String, String)> = lines
-        .lines()
-        .map(|l| {
-            let (x, y) = l.split_once(' ').unwrap();
-            (x.to_string(), y.to_string())
-        })
-        .collect();
+    let expected = pairs(&lines);
     assert_eq!(exported_edges(s(&a), dir.path()), expected);
     assert_eq!(exported_edges(s(&b), dir.path()), expected);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -721,13 +726,7 @@ fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
         lines.push_str(&format!("{} {}\n", rng.u32(0..50_000), rng.u32(0..50_000)));
     }
     let e = write(&dir.path().join("e.txt"), &lines);
-    let expected: Vec<(String, String)> = lines
-        .lines()
-        .map(|l| {
-            let (x, y) = l.split_once(' ').unwrap();
-            (x.to_string(), y.to_string())
-        })
-        .collect();
+    let expected = pairs(&lines);
     let rounds = if std::env::var_os("PAGEGRAPH_STRESS").is_some() {
         20
     } else {
