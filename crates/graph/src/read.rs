@@ -118,7 +118,7 @@ impl ReadTxn {
 
     fn string(&self, id: u32) -> Result<String> {
         if let Some(s) = self.strings.name(id) {
-            return Ok(s.to_string());
+            return Ok(s);
         }
         let s = self
             .tree(self.h.str_id)

@@ -6,18 +6,18 @@
 //! commit, through a reader). It holds at most `CACHED_MAX` strings; beyond that lookups go
 //! to the string trees.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
+use rustc_hash::FxHashMap;
 
 /// Most strings the cache holds.
 const CACHED_MAX: usize = 1 << 16;
 
 #[derive(Default)]
 struct Maps {
-    by_id: HashMap<u32, Arc<str>>,
-    by_name: HashMap<Arc<str>, u32>,
+    by_id: FxHashMap<u32, Arc<str>>,
+    by_name: FxHashMap<Arc<str>, u32>,
 }
 
 /// The shared cache; cheap to clone.
@@ -33,9 +33,9 @@ impl std::fmt::Debug for StringCache {
 }
 
 impl StringCache {
-    /// The string with this id, if cached.
-    pub fn name(&self, id: u32) -> Option<Arc<str>> {
-        self.0.read().by_id.get(&id).cloned()
+    /// The string with this id, if cached, as a new `String`.
+    pub fn name(&self, id: u32) -> Option<String> {
+        self.0.read().by_id.get(&id).map(|s| String::from(&**s))
     }
 
     /// The id of this string, if cached.

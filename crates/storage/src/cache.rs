@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -39,62 +38,155 @@ pub(crate) type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
 /// A `HashSet` of page ids with [`IdHasher`].
 pub(crate) type IdSet = std::collections::HashSet<PageId, BuildHasherDefault<IdHasher>>;
 
-struct Slot {
+/// Marks an empty bucket; no page has this id (`PAGE_COUNT_MAX` is far below it).
+const EMPTY: PageId = PageId(u64::MAX);
+
+/// One bucket of a shard's table: the page image lives in the bucket itself, so a hit reads
+/// one cache line of the table and then the page (a map to a slot vector costs two more).
+struct Bucket {
     id: PageId,
     buf: Option<PageBuf>,
     referenced: bool,
 }
 
+impl Bucket {
+    const VACANT: Bucket = Bucket {
+        id: EMPTY,
+        buf: None,
+        referenced: false,
+    };
+}
+
+/// An open-addressing table (linear probing, at most half full, deletion by backward
+/// shift) with CLOCK eviction sweeping over its buckets.
 struct Shard {
-    map: IdMap<usize>,
-    slots: Vec<Slot>,
-    free: Vec<usize>,
-    hand: usize,
+    buckets: Vec<Bucket>,
+    /// `buckets.len() - 1`; the length is a power of two.
+    mask: usize,
+    /// log2 of `buckets.len()`.
+    bits: u32,
+    len: usize,
     capacity: usize,
+    hand: usize,
+    /// Lookups that found their page, and those that did not (counted under the shard's
+    /// lock: no shared counter for every reader thread to contend on).
+    hits: u64,
+    misses: u64,
 }
 
 impl Shard {
+    fn new(capacity: usize) -> Shard {
+        let capacity = capacity.max(1);
+        let size = (capacity * 2).next_power_of_two();
+        Shard {
+            buckets: (0..size).map(|_| Bucket::VACANT).collect(),
+            mask: size - 1,
+            bits: size.trailing_zeros(),
+            len: 0,
+            capacity,
+            hand: 0,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// Where `id`'s probe sequence starts: a second mix of the id, independent of the one
+    /// that picked the shard.
+    fn home(&self, id: PageId) -> usize {
+        if self.bits == 0 {
+            return 0;
+        }
+        let h = (id.0 ^ (id.0 >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        (h >> (64 - self.bits)) as usize
+    }
+
+    fn find(&self, id: PageId) -> Option<usize> {
+        let mut i = self.home(id);
+        // The table is never full, so an empty bucket ends every probe sequence.
+        loop {
+            let b = &self.buckets[i];
+            if b.id == id {
+                return Some(i);
+            }
+            if b.id == EMPTY {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
     fn insert(&mut self, id: PageId, buf: PageBuf) {
-        if let Some(&i) = self.map.get(&id) {
-            self.slots[i].buf = Some(buf);
-            self.slots[i].referenced = true;
+        if let Some(i) = self.find(id) {
+            let b = &mut self.buckets[i];
+            b.buf = Some(buf);
+            b.referenced = true;
             return;
         }
-        let i = if let Some(i) = self.free.pop() {
-            i
-        } else if self.slots.len() < self.capacity {
-            self.slots.push(Slot {
-                id,
-                buf: None,
-                referenced: false,
-            });
-            self.slots.len() - 1
-        } else {
-            self.evict()
-        };
-        self.slots[i] = Slot {
+        if self.len >= self.capacity {
+            self.evict();
+        }
+        let mut i = self.home(id);
+        while self.buckets[i].id != EMPTY {
+            i = (i + 1) & self.mask;
+        }
+        self.buckets[i] = Bucket {
             id,
             buf: Some(buf),
             referenced: false,
         };
-        self.map.insert(id, i);
+        self.len += 1;
     }
 
-    /// CLOCK: sweep, giving referenced entries a second chance; returns the freed slot.
-    fn evict(&mut self) -> usize {
-        loop {
+    /// CLOCK: sweep, giving referenced entries a second chance; removes one entry.
+    fn evict(&mut self) {
+        // Two sweeps clear every reference bit, so this ends while any entry is held.
+        for _ in 0..=2 * self.buckets.len() {
             let i = self.hand;
-            self.hand = (self.hand + 1) % self.slots.len();
-            let slot = &mut self.slots[i];
-            if slot.referenced {
-                slot.referenced = false;
+            self.hand = (self.hand + 1) & self.mask;
+            let b = &mut self.buckets[i];
+            if b.id == EMPTY {
                 continue;
             }
-            if slot.buf.is_some() {
-                self.map.remove(&slot.id);
+            if b.referenced {
+                b.referenced = false;
+                continue;
             }
-            slot.buf = None;
-            return i;
+            self.remove_at(i);
+            return;
+        }
+    }
+
+    /// Empties bucket `i` and shifts later entries of the probe run back into the hole, so
+    /// every entry stays reachable from its home without tombstones.
+    fn remove_at(&mut self, i: usize) -> Option<PageBuf> {
+        let out = std::mem::replace(&mut self.buckets[i], Bucket::VACANT).buf;
+        self.len -= 1;
+        let mut hole = i;
+        let mut j = (i + 1) & self.mask;
+        while self.buckets[j].id != EMPTY {
+            let home = self.home(self.buckets[j].id);
+            // The entry at `j` may move to `hole` if `hole` lies on its probe path, that is
+            // cyclically within `home..=j`.
+            if j.wrapping_sub(home) & self.mask >= j.wrapping_sub(hole) & self.mask {
+                self.buckets.swap(hole, j);
+                hole = j;
+            }
+            j = (j + 1) & self.mask;
+        }
+        out
+    }
+
+    /// Every entry is found from its home: the table's invariant, for tests.
+    #[cfg(test)]
+    fn check(&self) {
+        let held = self.buckets.iter().filter(|b| b.id != EMPTY).count();
+        assert_eq!(held, self.len);
+        assert!(self.len <= self.capacity);
+        for (i, b) in self.buckets.iter().enumerate() {
+            if b.id != EMPTY {
+                assert_eq!(self.find(b.id), Some(i));
+                assert!(b.buf.is_some());
+            }
         }
     }
 }
@@ -102,8 +194,6 @@ impl Shard {
 /// The shared page cache.
 pub(crate) struct PageCache {
     shards: Vec<Mutex<Shard>>,
-    hits: AtomicU64,
-    misses: AtomicU64,
 }
 
 impl PageCache {
@@ -113,18 +203,8 @@ impl PageCache {
         let per_shard = capacity_pages.div_ceil(shard_count).max(1);
         PageCache {
             shards: (0..shard_count)
-                .map(|_| {
-                    Mutex::new(Shard {
-                        map: IdMap::default(),
-                        slots: Vec::with_capacity(per_shard.min(4096)),
-                        free: Vec::new(),
-                        hand: 0,
-                        capacity: per_shard,
-                    })
-                })
+                .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
         }
     }
 
@@ -136,68 +216,57 @@ impl PageCache {
     /// The cached image of `id`, if any.
     pub fn get(&self, id: PageId) -> Option<PageBuf> {
         let mut shard = self.shard(id).lock();
-        let found = shard.map.get(&id).copied();
-        let out = found.and_then(|i| {
-            let slot = &mut shard.slots[i];
-            slot.referenced = true;
-            slot.buf.clone()
-        });
-        drop(shard);
-        if out.is_some() {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.misses.fetch_add(1, Ordering::Relaxed);
-        }
-        out
+        let Some(i) = shard.find(id) else {
+            shard.misses += 1;
+            return None;
+        };
+        shard.hits += 1;
+        let b = &mut shard.buckets[i];
+        b.referenced = true;
+        b.buf.clone()
     }
 
     /// True if `id` is cached (without counting a hit or a miss).
     pub fn contains(&self, id: PageId) -> bool {
-        self.shard(id).lock().map.contains_key(&id)
+        self.shard(id).lock().find(id).is_some()
     }
 
     /// Caches `buf` as the committed image of `id`, replacing any older image.
     pub fn insert(&self, id: PageId, buf: PageBuf) {
+        debug_assert_ne!(id, EMPTY);
         self.shard(id).lock().insert(id, buf);
     }
 
     /// Removes and returns the cached image of `id`, if any.
     pub fn take(&self, id: PageId) -> Option<PageBuf> {
         let mut shard = self.shard(id).lock();
-        let i = shard.map.remove(&id)?;
-        let buf = shard.slots[i].buf.take();
-        shard.slots[i].referenced = false;
-        shard.free.push(i);
-        buf
+        let i = shard.find(id)?;
+        shard.remove_at(i)
     }
 
     /// Drops the cached image of `id`, if any.
     pub fn remove(&self, id: PageId) {
-        let mut shard = self.shard(id).lock();
-        if let Some(i) = shard.map.remove(&id) {
-            shard.slots[i].buf = None;
-            shard.slots[i].referenced = false;
-            shard.free.push(i);
-        }
+        self.take(id);
     }
 
     /// (hits, misses) since the database was opened.
     pub fn hit_miss(&self) -> (u64, u64) {
-        (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        )
+        self.shards.iter().fold((0, 0), |(h, m), s| {
+            let s = s.lock();
+            (h + s.hits, m + s.misses)
+        })
     }
 
     /// Pages held now.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().map.len()).sum()
+        self.shards.iter().map(|s| s.lock().len).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
     use std::sync::Arc;
 
     #[test]
@@ -210,5 +279,60 @@ mod tests {
         assert!(cache.get(PageId(999)).is_some());
         cache.remove(PageId(999));
         assert!(cache.get(PageId(999)).is_none());
+    }
+
+    /// Random inserts, lookups and removals against a map of what was last inserted: a
+    /// lookup finds the latest image or nothing (evicted), never an older image or another
+    /// page's, and the table stays consistent after every step.
+    #[test]
+    fn agrees_with_a_model_under_random_operations() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        for capacity in [1, 2, 7, 64] {
+            let mut shard = Shard::new(capacity);
+            let mut model: HashMap<PageId, PageBuf> = HashMap::new();
+            let mut version = 0u64;
+            for _ in 0..20_000 {
+                let id = PageId(rng.u64(0..(capacity as u64) * 3));
+                match rng.u8(0..4) {
+                    0 | 1 => {
+                        version += 1;
+                        let buf: PageBuf = Arc::from(version.to_le_bytes().to_vec());
+                        shard.insert(id, Arc::clone(&buf));
+                        model.insert(id, buf);
+                    }
+                    2 => {
+                        if let Some(i) = shard.find(id) {
+                            let got = shard.buckets[i].buf.as_ref();
+                            assert!(Arc::ptr_eq(got.expect("held"), &model[&id]));
+                        }
+                    }
+                    _ => {
+                        let removed = shard.find(id).and_then(|i| shard.remove_at(i));
+                        if let Some(buf) = removed {
+                            assert!(Arc::ptr_eq(&buf, &model[&id]));
+                        }
+                        assert_eq!(shard.find(id), None);
+                        model.remove(&id);
+                    }
+                }
+                shard.check();
+            }
+        }
+    }
+
+    #[test]
+    fn recently_used_pages_survive_a_scan() {
+        let mut shard = Shard::new(8);
+        let hot = PageId(1_000);
+        shard.insert(hot, Arc::from(vec![1u8]));
+        for i in 0..100u64 {
+            // Touch the hot page between scanned pages, as a reader of a root page would.
+            if let Some(j) = shard.find(hot) {
+                shard.buckets[j].referenced = true;
+            }
+            shard.insert(PageId(i), Arc::from(vec![0u8]));
+        }
+        assert!(shard.find(hot).is_some());
+        shard.check();
     }
 }

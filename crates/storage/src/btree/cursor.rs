@@ -12,7 +12,7 @@ use crate::ids::PageId;
 use crate::limits::TREE_DEPTH_MAX;
 use crate::page::PageBuf;
 
-use super::node::{Node, ValueRef};
+use super::node::{Fences, Node, ValueRef};
 use super::{PageRead, expect_node, load_value};
 
 /// Sibling leaves prefetched at a time while a cursor moves across leaves.
@@ -57,6 +57,7 @@ impl Cursor {
             return Ok(false);
         }
         self.push(p, self.root)?;
+        let mut fences = Fences::default();
         loop {
             let Some((buf, idx)) = self.stack.last_mut() else {
                 return Ok(false);
@@ -65,8 +66,10 @@ impl Cursor {
             if node.is_leaf() {
                 *idx = match start {
                     Bound::Unbounded => 0,
-                    Bound::Included(k) => node.search(k).unwrap_or_else(|i| i),
-                    Bound::Excluded(k) => node.search(k).map_or_else(|i| i, |i| i + 1),
+                    Bound::Included(k) => node.search_fenced(k, fences).unwrap_or_else(|i| i),
+                    Bound::Excluded(k) => {
+                        node.search_fenced(k, fences).map_or_else(|i| i, |i| i + 1)
+                    }
                 };
                 let at_end = *idx >= node.len();
                 return if at_end {
@@ -77,8 +80,9 @@ impl Cursor {
             }
             let i = match start {
                 Bound::Unbounded => 0,
-                Bound::Included(k) | Bound::Excluded(k) => node.child_index(k),
+                Bound::Included(k) | Bound::Excluded(k) => node.child_index_fenced(k, fences),
             };
+            fences = node.child_fences(i, fences);
             *idx = i;
             let child = node.child(i);
             self.push(p, child)?;

@@ -19,7 +19,7 @@ use crate::limits::{KEY_SIZE_MAX, TREE_DEPTH_MAX, VALUE_SIZE_MAX};
 use crate::page::{self, PAGE_HEADER_SIZE, PageBuf, PageType};
 use crate::pager::PageWriter;
 use node::{
-    LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, encode_branch_cell,
+    Fences, LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, encode_branch_cell,
     encode_leaf_cell, leaf_cell_len, max_cell_len,
 };
 
@@ -81,14 +81,26 @@ pub(crate) fn find_leaf(
     root: PageId,
     key: &[u8],
 ) -> Result<(PageId, PageBuf)> {
+    find_leaf_fenced(p, root, key).map(|(id, buf, _)| (id, buf))
+}
+
+/// [`find_leaf`], also returning what the descent learnt about the leaf's keys.
+pub(crate) fn find_leaf_fenced(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    key: &[u8],
+) -> Result<(PageId, PageBuf, Fences)> {
     let mut id = root;
+    let mut fences = Fences::default();
     for _ in 0..TREE_DEPTH_MAX {
         let buf = p.read_page(id)?;
         let node = expect_node(id, &buf)?;
         if node.is_leaf() {
-            return Ok((id, buf));
+            return Ok((id, buf, fences));
         }
-        id = node.child(node.child_index(key));
+        let i = node.child_index_fenced(key, fences);
+        fences = node.child_fences(i, fences);
+        id = node.child(i);
     }
     Err(too_deep(root))
 }
@@ -120,9 +132,9 @@ pub(crate) fn get_with<T>(
     if root.is_none() {
         return Ok(None);
     }
-    let (_, buf) = find_leaf(p, root, key)?;
+    let (_, buf, fences) = find_leaf_fenced(p, root, key)?;
     let node = Node::new(&buf);
-    match node.search(key) {
+    match node.search_fenced(key, fences) {
         Ok(i) => match node.value(i) {
             ValueRef::Inline(b) => Ok(Some(f(b))),
             ValueRef::Overflow { first, len } => Ok(Some(f(&overflow::read(p, first, len)?))),

@@ -28,6 +28,8 @@
 //! 4. A page read from disk is validated by [`validate`] before any accessor touches it, so
 //!    accessors index within bounds on any input.
 
+use std::cmp::Ordering;
+
 use crate::error::{Result, StorageError};
 use crate::ids::PageId;
 use crate::limits::{KEY_SIZE_MAX, PAGE_COUNT_MAX, VALUE_SIZE_MAX};
@@ -139,10 +141,22 @@ fn cell_len_at(cell: &[u8], leaf: bool) -> Option<usize> {
 
 /// The first 8 bytes of a key as a big-endian number, zero-padded: monotone in key order.
 fn prefix_u64(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = key.len().min(8);
-    b[..n].copy_from_slice(&key[..n]);
-    u64::from_be_bytes(b)
+    if let Some(head) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    key.iter()
+        .enumerate()
+        .fold(0, |v, (i, &b)| v | u64::from(b) << (56 - 8 * i))
+}
+
+/// What a descent knows about a node's keys before reading it: the first-8-byte prefixes
+/// ([`prefix_u64`]) of the separators around it in its parent, when there are any. Every key
+/// in the node has a prefix in `lo..=hi`. Interpolating between these bounds instead of the
+/// node's own first and last keys saves two probes into a page that is likely cold.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fences {
+    lo: Option<u64>,
+    hi: Option<u64>,
 }
 
 /// Read access to a validated node page.
@@ -199,6 +213,43 @@ impl<'a> Node<'a> {
         &self.buf[start..start + key_len]
     }
 
+    /// [`prefix_u64`] of the key of cell `i`, read as one load where the page allows.
+    fn key_prefix(&self, i: usize) -> u64 {
+        let off = self.slot(i);
+        let key_len = usize::from(get_u16(self.buf, off));
+        let start = off
+            + if self.leaf {
+                LEAF_CELL_HEADER
+            } else {
+                BRANCH_CELL_HEADER
+            };
+        match self.buf.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+            // The bytes after a short key belong to the cell or the next one: masked off.
+            Some(head) => match key_len {
+                0 => 0,
+                1..8 => u64::from_be_bytes(*head) & !(u64::MAX >> (8 * key_len)),
+                _ => u64::from_be_bytes(*head),
+            },
+            None => prefix_u64(self.key(i)),
+        }
+    }
+
+    /// The order of cell `i`'s key against `key`, whose prefix is `key_prefix`.
+    fn cmp_at(&self, i: usize, key: &[u8], key_prefix: u64) -> Ordering {
+        match self.key_prefix(i).cmp(&key_prefix) {
+            Ordering::Equal => {
+                let mine = self.key(i);
+                if mine.len() <= 8 || key.len() <= 8 {
+                    // Equal zero-padded prefixes: the shorter key is a prefix of the other.
+                    mine.len().cmp(&key.len())
+                } else {
+                    mine[8..].cmp(&key[8..])
+                }
+            }
+            unequal => unequal,
+        }
+    }
+
     /// The value of leaf cell `i`.
     pub fn value(&self, i: usize) -> ValueRef<'a> {
         let off = self.slot(i);
@@ -225,36 +276,50 @@ impl<'a> Node<'a> {
     }
 
     /// `Ok(i)` if cell `i` has `key`, else `Err(insertion point)`.
+    pub fn search(&self, key: &[u8]) -> Result<usize, usize> {
+        self.search_fenced(key, Fences::default())
+    }
+
+    /// [`Node::search`] with what the descent knows about this node's keys.
     ///
     /// Keys that spread evenly (ids, hashes) are found in a few probes by interpolating on
-    /// their first 8 bytes, then galloping to bracket the key; the bracket is then searched
-    /// in halves. Each probe of a cold page is a cache miss, so fewer probes is what makes a
-    /// warm point read fast. Any key distribution gives the same answer as [`Node::binary_search`].
-    pub fn search(&self, key: &[u8]) -> Result<usize, usize> {
+    /// their first 8 bytes between the fences (or this node's first and last keys where a
+    /// fence is unknown), then galloping to bracket the key; the bracket is then searched in
+    /// halves. Each probe of a cold page is a cache miss, so fewer probes is what makes a
+    /// warm point read fast. Any key distribution and any fences that hold give the same
+    /// answer as [`Node::binary_search`]; fences that do not hold cost probes, never answers.
+    pub fn search_fenced(&self, key: &[u8], fences: Fences) -> Result<usize, usize> {
         let n = self.len();
         if n < 8 {
             return self.binary_search(key, 0, n);
         }
-        let (first, last) = (prefix_u64(self.key(0)), prefix_u64(self.key(n - 1)));
+        let first = fences.lo.unwrap_or_else(|| self.key_prefix(0));
+        // With a known upper fence the last key sits about one step below it.
+        let (last, steps) = match fences.hi {
+            Some(hi) => (hi, n),
+            None => (self.key_prefix(n - 1), n - 1),
+        };
         let target = prefix_u64(key);
-        if first >= last || target <= first || target >= last {
-            return self.binary_search(key, 0, n);
+        if first >= last || target < first || target > last {
+            return self.search_range(key, target, 0, n);
         }
-        let span = u128::from(last - first);
-        let offset = u128::from(target - first) * (n as u128 - 1) / span;
-        let guess = (offset as usize).clamp(1, n - 2);
+        // A guess only needs to be near: scaling the span to 32 bits keeps the product in
+        // a `u64` (steps < 2^16) and avoids a 128-bit division.
+        let shift = (64 - (last - first).leading_zeros()).saturating_sub(32);
+        let (span, at) = ((last - first) >> shift, (target - first) >> shift);
+        let guess = usize::try_from(at * steps as u64 / span).map_or(n - 1, |g| g.min(n - 1));
         let (mut lo, mut hi);
-        match self.key(guess).cmp(key) {
-            std::cmp::Ordering::Equal => return Ok(guess),
-            std::cmp::Ordering::Less => {
+        match self.cmp_at(guess, key, target) {
+            Ordering::Equal => return Ok(guess),
+            Ordering::Less => {
                 // The key is right of `guess`: widen by doubling steps.
                 (lo, hi) = (guess + 1, n);
                 let mut step = 1;
                 while lo + step < n {
-                    match self.key(lo + step - 1).cmp(key) {
-                        std::cmp::Ordering::Equal => return Ok(lo + step - 1),
-                        std::cmp::Ordering::Less => lo += step,
-                        std::cmp::Ordering::Greater => {
+                    match self.cmp_at(lo + step - 1, key, target) {
+                        Ordering::Equal => return Ok(lo + step - 1),
+                        Ordering::Less => lo += step,
+                        Ordering::Greater => {
                             hi = lo + step - 1;
                             break;
                         }
@@ -262,14 +327,14 @@ impl<'a> Node<'a> {
                     step *= 2;
                 }
             }
-            std::cmp::Ordering::Greater => {
+            Ordering::Greater => {
                 (lo, hi) = (0, guess);
                 let mut step = 1;
                 while hi > step {
-                    match self.key(hi - step).cmp(key) {
-                        std::cmp::Ordering::Equal => return Ok(hi - step),
-                        std::cmp::Ordering::Greater => hi -= step,
-                        std::cmp::Ordering::Less => {
+                    match self.cmp_at(hi - step, key, target) {
+                        Ordering::Equal => return Ok(hi - step),
+                        Ordering::Greater => hi -= step,
+                        Ordering::Less => {
                             lo = hi - step + 1;
                             break;
                         }
@@ -278,18 +343,29 @@ impl<'a> Node<'a> {
                 }
             }
         }
-        self.binary_search(key, lo, hi)
+        self.search_range(key, target, lo, hi)
     }
 
     /// Binary search within cells `lo..hi`, which must bracket `key`'s position.
     pub fn binary_search(&self, key: &[u8], lo: usize, hi: usize) -> Result<usize, usize> {
+        self.search_range(key, prefix_u64(key), lo, hi)
+    }
+
+    /// [`Node::binary_search`] for a key whose prefix is known.
+    fn search_range(
+        &self,
+        key: &[u8],
+        key_prefix: u64,
+        lo: usize,
+        hi: usize,
+    ) -> Result<usize, usize> {
         let (mut lo, mut hi) = (lo, hi);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.key(mid).cmp(key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(mid),
+            match self.cmp_at(mid, key, key_prefix) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(mid),
             }
         }
         Err(lo)
@@ -297,9 +373,31 @@ impl<'a> Node<'a> {
 
     /// Which child of a branch may hold `key`: the number of separators `<= key`.
     pub fn child_index(&self, key: &[u8]) -> usize {
-        match self.search(key) {
+        self.child_index_fenced(key, Fences::default())
+    }
+
+    /// [`Node::child_index`] with what the descent knows about this branch's keys.
+    pub fn child_index_fenced(&self, key: &[u8], fences: Fences) -> usize {
+        match self.search_fenced(key, fences) {
             Ok(i) => i + 1,
             Err(i) => i,
+        }
+    }
+
+    /// The fences of child `i` of this branch, given this branch's own.
+    pub fn child_fences(&self, i: usize, fences: Fences) -> Fences {
+        let n = self.len();
+        Fences {
+            lo: if i == 0 {
+                fences.lo
+            } else {
+                Some(self.key_prefix(i - 1))
+            },
+            hi: if i >= n {
+                fences.hi
+            } else {
+                Some(self.key_prefix(i))
+            },
         }
     }
 
@@ -552,7 +650,60 @@ mod tests {
                     _ => (1000 + rng.u64(0..300)).to_be_bytes().to_vec(),
                 };
                 let v = node.as_node();
-                assert_eq!(v.search(&probe), v.binary_search(&probe, 0, n), "{probe:?}");
+                // The model: the sorted keys that went in, searched by `std`.
+                let want = keys[..n].binary_search(&probe);
+                assert_eq!(v.search(&probe), want, "{probe:?}");
+                assert_eq!(v.binary_search(&probe, 0, n), want, "{probe:?}");
+                // Any fences that hold: at or outside the prefixes of the first and last
+                // keys, tight or loose, or unknown on either side.
+                if n > 0 {
+                    let (min, max) = (prefix_u64(&keys[0]), prefix_u64(&keys[n - 1]));
+                    let lo = match rng.u8(0..3) {
+                        0 => None,
+                        1 => Some(min),
+                        _ => Some(rng.u64(..=min)),
+                    };
+                    let hi = match rng.u8(0..3) {
+                        0 => None,
+                        1 => Some(max),
+                        _ => Some(rng.u64(max..)),
+                    };
+                    let fenced = v.search_fenced(&probe, Fences { lo, hi });
+                    assert_eq!(fenced, want, "{probe:?} {lo:?} {hi:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn key_prefixes_and_order_agree_with_bytes() {
+        let mut rng = fastrand::Rng::with_seed(12);
+        // Short keys, zero bytes and non-zero bytes right after a key (its value, the next
+        // cell) are where a prefix read as one load could mislead.
+        let bytes = |rng: &mut fastrand::Rng, max: usize| -> Vec<u8> {
+            (0..rng.usize(0..max)).map(|_| rng.u8(0..3)).collect()
+        };
+        for _ in 0..300 {
+            let mut buf = vec![0u8; 4096];
+            let mut node = NodeMut::init(&mut buf, PageId(5), true);
+            let mut keys: Vec<Vec<u8>> = (0..60).map(|_| bytes(&mut rng, 12)).collect();
+            keys.sort();
+            keys.dedup();
+            for k in &keys {
+                let value: Vec<u8> = (0..rng.usize(0..4)).map(|_| rng.u8(..)).collect();
+                assert!(leaf_insert(&mut node, k, &value));
+            }
+            let v = node.as_node();
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(v.key_prefix(i), prefix_u64(k), "{k:?}");
+                for _ in 0..20 {
+                    let probe = bytes(&mut rng, 12);
+                    let got = v.cmp_at(i, &probe, prefix_u64(&probe));
+                    assert_eq!(got, k.as_slice().cmp(&probe), "{k:?} {probe:?}");
+                    if k < &probe {
+                        assert!(prefix_u64(k) <= prefix_u64(&probe), "{k:?} {probe:?}");
+                    }
+                }
             }
         }
     }
