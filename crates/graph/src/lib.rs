@@ -26,6 +26,7 @@
 //! Layers: `record` (encodings and tree layout) → `write`/`read` (transactions) → `graph`.
 //! The storage engine is re-exported as [`storage`].
 
+pub mod algo;
 mod error;
 mod glob;
 mod graph;

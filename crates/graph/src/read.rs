@@ -10,8 +10,8 @@ use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::record::{
     self, COUNTS, EDGES, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_prefix,
-    decode_adjacency, decode_data, decode_edge, decode_id_key, decode_kind_key, decode_name_key,
-    decode_node, edge_key, kind_prefix, node_key,
+    decode_adjacency, decode_adjacency_full, decode_data, decode_edge, decode_id_key,
+    decode_kind_key, decode_name_key, decode_node, edge_key, kind_prefix, node_key,
 };
 use crate::strings::StringCache;
 
@@ -131,7 +131,7 @@ impl ReadTxn {
         Ok(s)
     }
 
-    fn string_id(&self, s: &str) -> Result<Option<u32>> {
+    pub(crate) fn string_id(&self, s: &str) -> Result<Option<u32>> {
         if let Some(id) = self.strings.id(s) {
             return Ok(Some(id));
         }
@@ -162,6 +162,14 @@ impl ReadTxn {
             name,
             data: data?,
         }))
+    }
+
+    /// Whether a node with this id exists (reads no record).
+    pub fn contains_node(&self, id: NodeId) -> Result<bool> {
+        match self.tree(self.h.nodes) {
+            Some(t) => Ok(t.contains_key(&node_key(id))?),
+            None => Ok(false),
+        }
     }
 
     /// The node with this id with its data as JSON text, if it exists; see [`RawNode`].
@@ -257,7 +265,7 @@ impl ReadTxn {
         Ok(n)
     }
 
-    fn for_each_neighbor(
+    pub(crate) fn for_each_neighbor(
         &self,
         id: NodeId,
         dir: Direction,
@@ -390,6 +398,59 @@ impl ReadTxn {
             self.node(id)?
                 .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))
         })
+    }
+
+    /// Calls `f` with every node id, in increasing order; reads keys only.
+    pub(crate) fn each_node_id(&self, mut f: impl FnMut(NodeId)) -> Result<()> {
+        let Some(tree) = self.tree(self.h.nodes) else {
+            return Ok(());
+        };
+        let mut range = tree.iter();
+        while let Some(entry) = range.next_ref() {
+            let (k, _) = entry?;
+            let id = decode_id_key(k).ok_or_else(|| GraphError::corrupt("node key", "", "bad"))?;
+            f(NodeId(id));
+        }
+        Ok(())
+    }
+
+    /// Calls `f(node, type, other, edge)` for every entry of the outgoing (or incoming)
+    /// adjacency tree, in key order: by node, then type, then other end, then edge.
+    pub(crate) fn each_adjacency(
+        &self,
+        incoming: bool,
+        mut f: impl FnMut(NodeId, u32, NodeId, EdgeId),
+    ) -> Result<()> {
+        let Some(tree) = self.tree(if incoming { self.h.inc } else { self.h.out }) else {
+            return Ok(());
+        };
+        let mut range = tree.iter();
+        while let Some(entry) = range.next_ref() {
+            let (k, _) = entry?;
+            let (node, ty, other, edge) = decode_adjacency_full(k)
+                .ok_or_else(|| GraphError::corrupt("adjacency entry", "", "short key"))?;
+            f(node, ty, other, edge);
+        }
+        Ok(())
+    }
+
+    /// Calls `f(edge, data)` for every edge in id order, with its data as stored JSON text.
+    pub(crate) fn each_edge_data(
+        &self,
+        mut f: impl FnMut(EdgeId, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let Some(tree) = self.tree(self.h.edges) else {
+            return Ok(());
+        };
+        let mut range = tree.iter();
+        while let Some(entry) = range.next_ref() {
+            let (k, v) = entry?;
+            let id =
+                EdgeId(decode_id_key(k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?);
+            let rec = decode_edge(id, &v)?;
+            f(id, rec.data)?;
+        }
+        Ok(())
     }
 
     /// Every edge, in id order. Errors (damage) arrive as `Err` items.

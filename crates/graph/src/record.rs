@@ -260,12 +260,17 @@ pub(crate) fn adjacency_key(node: NodeId, edge_type: u32, other: NodeId, edge: E
 
 /// Decodes an adjacency key into `(type, other, edge)`.
 pub(crate) fn decode_adjacency(k: &[u8]) -> Option<(u32, NodeId, EdgeId)> {
+    decode_adjacency_full(k).map(|(_, ty, other, edge)| (ty, other, edge))
+}
+
+/// Decodes an adjacency key into `(node, type, other, edge)`.
+pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, EdgeId)> {
     let mut at = 0;
-    get_ordered(k, &mut at)?;
+    let node = get_ordered(k, &mut at)?;
     let ty = u32::try_from(get_ordered(k, &mut at)?).ok()?;
     let other = get_ordered(k, &mut at)?;
     let edge = get_ordered(k, &mut at)?;
-    (at == k.len()).then_some((ty, NodeId(other), EdgeId(edge)))
+    (at == k.len()).then_some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
 }
 
 /// Prefix of a kind's entries in `g.kind`.

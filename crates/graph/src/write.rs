@@ -38,6 +38,29 @@ pub struct EdgeSpec {
     pub data: Value,
 }
 
+impl NodeSpec {
+    /// A node of `kind` named `name`, with no data (JSON `null`).
+    pub fn new(kind: impl Into<String>, name: impl Into<String>) -> NodeSpec {
+        NodeSpec {
+            kind: kind.into(),
+            name: name.into(),
+            data: Value::Null,
+        }
+    }
+}
+
+impl EdgeSpec {
+    /// An edge of `edge_type` from `from` to `to`, with no data (JSON `null`).
+    pub fn new(from: NodeId, to: NodeId, edge_type: impl Into<String>) -> EdgeSpec {
+        EdgeSpec {
+            from,
+            to,
+            edge_type: edge_type.into(),
+            data: Value::Null,
+        }
+    }
+}
+
 /// The graph's one write transaction. Dropping it without [`WriteTxn::commit`] rolls back.
 ///
 /// After an error the transaction stays usable when the error was about the input (a missing

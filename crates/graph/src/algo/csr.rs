@@ -1,0 +1,484 @@
+//! `Csr`: a compact, immutable in-memory snapshot of a graph's topology (compressed sparse
+//! rows, both directions), for whole-graph algorithms.
+//!
+//! Nodes are renumbered `0..n` in increasing [`NodeId`] order ("indices"); edges are
+//! numbered `0..m` in the order of the outgoing adjacency tree, by source index, then type,
+//! then target ("positions"). Both numberings are stable for one snapshot.
+//!
+//! Memory, for `n` nodes and `m` edges: 8 bytes per node for the ids and 16 for the two
+//! offset arrays; 20 bytes per edge (target 4, edge id 8, source 4 and position 4 for the
+//! incoming side), plus 8 per edge when weights are loaded. A 10M-edge graph takes about
+//! 200 MB, 280 MB with weights.
+
+use serde_json::Value;
+
+use super::{Adjacency, AlgoError, Progress, ProgressFn, Result};
+use crate::ids::{Direction, EdgeId, NodeId};
+use crate::read::ReadTxn;
+
+/// Entries scanned between two progress reports.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// What a [`Csr`] snapshot holds.
+#[derive(Clone, Debug, Default)]
+pub struct CsrOptions {
+    /// Only edges of this type; all edges when `None`.
+    pub edge_type: Option<String>,
+    /// Load a weight per edge from this numeric field of the edge data (missing: 1).
+    /// A present but non-numeric, negative or infinite value fails the build with
+    /// [`AlgoError::BadWeight`].
+    pub weight_field: Option<String>,
+}
+
+/// A compact snapshot of the graph's topology; see the module docs.
+#[derive(Clone, Debug)]
+pub struct Csr {
+    ids: Vec<NodeId>,
+    /// `Some(first)` when the ids are exactly `first..first + n`: index lookups subtract.
+    dense_from: Option<u64>,
+    out_start: Vec<usize>,
+    out_to: Vec<u32>,
+    out_edge: Vec<EdgeId>,
+    in_start: Vec<usize>,
+    in_from: Vec<u32>,
+    /// For each incoming entry, the position of the same edge on the outgoing side.
+    in_pos: Vec<u32>,
+    weights: Option<Vec<f64>>,
+}
+
+fn too_large(what: &str, n: usize) -> AlgoError {
+    AlgoError::TooLarge(format!("{n} {what} (at most {})", u32::MAX))
+}
+
+fn to_u32(v: usize, what: &str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| too_large(what, v))
+}
+
+impl Csr {
+    /// Builds a snapshot from one read transaction: a scan of the node ids, one of the
+    /// outgoing adjacency tree, and (for weights) one of the edge records, each in key order.
+    /// `progress` hears of every 65,536 entries.
+    pub fn build(txn: &ReadTxn, options: &CsrOptions, progress: ProgressFn<'_>) -> Result<Csr> {
+        let mut ids = Vec::new();
+        txn.each_node_id(|id| {
+            ids.push(id);
+            if (ids.len() as u64).is_multiple_of(PROGRESS_EVERY) {
+                progress(Progress {
+                    stage: "scanning nodes",
+                    done: ids.len() as u64,
+                    total: 0,
+                });
+            }
+        })?;
+        to_u32(ids.len(), "nodes")?;
+        let type_filter = match &options.edge_type {
+            Some(t) => match txn.string_id(t)? {
+                Some(id) => Some(id),
+                // No edge has this type: a graph of nodes only.
+                None => return Csr::assemble(ids, Vec::new(), None),
+            },
+            None => None,
+        };
+        let index = Indexer::new(&ids);
+        let mut edges: Vec<(u32, u32, EdgeId)> = Vec::new();
+        let mut missing = None;
+        let mut scanned = 0u64;
+        txn.each_adjacency(false, |from, ty, to, edge| {
+            scanned += 1;
+            if scanned.is_multiple_of(PROGRESS_EVERY) {
+                progress(Progress {
+                    stage: "scanning edges",
+                    done: scanned,
+                    total: 0,
+                });
+            }
+            if type_filter.is_some_and(|t| t != ty) {
+                return;
+            }
+            match (index.get(&ids, from), index.get(&ids, to)) {
+                (Some(a), Some(b)) => edges.push((a, b, edge)),
+                _ => missing = missing.or(Some(edge)),
+            }
+        })?;
+        if let Some(edge) = missing {
+            return Err(
+                crate::GraphError::corrupt("edge", edge, "an endpoint is not a node").into(),
+            );
+        }
+        let weights = match &options.weight_field {
+            Some(field) => Some(load_weights(txn, &edges, field, progress)?),
+            None => None,
+        };
+        Csr::assemble(ids, edges, weights)
+    }
+
+    /// A snapshot of the given nodes and `(from, to)` edges, for graphs that live in memory
+    /// (tests, examples). Edge ids are the positions in `edges`, from 1; weights are 1.
+    /// Every endpoint must be one of `nodes`.
+    pub fn from_edges(nodes: &[NodeId], edges: &[(NodeId, NodeId)]) -> Result<Csr> {
+        let weighted: Vec<_> = edges.iter().map(|&(a, b)| (a, b, 1.0)).collect();
+        Csr::from_weighted_edges(nodes, &weighted)
+    }
+
+    /// [`Csr::from_edges`] with a weight per edge (non-negative and finite).
+    pub fn from_weighted_edges(nodes: &[NodeId], edges: &[(NodeId, NodeId, f64)]) -> Result<Csr> {
+        let mut ids = nodes.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        to_u32(ids.len(), "nodes")?;
+        let index = Indexer::new(&ids);
+        let mut list = Vec::with_capacity(edges.len());
+        let mut weights = Vec::with_capacity(edges.len());
+        for (i, &(a, b, w)) in edges.iter().enumerate() {
+            let edge = EdgeId(i as u64 + 1);
+            let (Some(x), Some(y)) = (index.get(&ids, a), index.get(&ids, b)) else {
+                let n = if index.get(&ids, a).is_none() { a } else { b };
+                return Err(AlgoError::NodeNotFound(n));
+            };
+            check_weight(edge, "weight", w)?;
+            list.push((x, y, edge));
+            weights.push(w);
+        }
+        // The store's order: by source, then target, then edge.
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by_key(|&i| (list[i].0, list[i].1, list[i].2));
+        let list2 = order.iter().map(|&i| list[i]).collect();
+        let weights2 = order.iter().map(|&i| weights[i]).collect();
+        Csr::assemble(ids, list2, Some(weights2))
+    }
+
+    /// Lays out both directions from edges sorted by source index.
+    fn assemble(
+        ids: Vec<NodeId>,
+        edges: Vec<(u32, u32, EdgeId)>,
+        weights: Option<Vec<f64>>,
+    ) -> Result<Csr> {
+        let n = ids.len();
+        to_u32(edges.len(), "edges")?;
+        debug_assert!(edges.windows(2).all(|w| w[0].0 <= w[1].0));
+        let mut out_start = vec![0usize; n + 1];
+        let mut in_start = vec![0usize; n + 1];
+        for &(a, b, _) in &edges {
+            out_start[a as usize + 1] += 1;
+            in_start[b as usize + 1] += 1;
+        }
+        for i in 0..n {
+            out_start[i + 1] += out_start[i];
+            in_start[i + 1] += in_start[i];
+        }
+        let mut fill = in_start.clone();
+        let mut in_from = vec![0u32; edges.len()];
+        let mut in_pos = vec![0u32; edges.len()];
+        let mut out_to = Vec::with_capacity(edges.len());
+        let mut out_edge = Vec::with_capacity(edges.len());
+        for (pos, &(a, b, e)) in edges.iter().enumerate() {
+            out_to.push(b);
+            out_edge.push(e);
+            let slot = &mut fill[b as usize];
+            in_from[*slot] = a;
+            in_pos[*slot] = pos as u32;
+            *slot += 1;
+        }
+        let dense_from = match (ids.first(), ids.last()) {
+            (Some(first), Some(last)) if last.0 - first.0 == n as u64 - 1 => Some(first.0),
+            _ => None,
+        };
+        Ok(Csr {
+            ids,
+            dense_from,
+            out_start,
+            out_to,
+            out_edge,
+            in_start,
+            in_from,
+            in_pos,
+            weights,
+        })
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.out_to.len()
+    }
+
+    /// The id of the node at `index`.
+    pub fn id(&self, index: u32) -> NodeId {
+        self.ids[index as usize]
+    }
+
+    /// Every node id, by index.
+    pub fn ids(&self) -> &[NodeId] {
+        &self.ids
+    }
+
+    /// The index of node `id`, if it is in the snapshot.
+    pub fn index(&self, id: NodeId) -> Option<u32> {
+        if let Some(first) = self.dense_from {
+            let i = id.0.checked_sub(first)?;
+            return (i < self.ids.len() as u64).then_some(i as u32);
+        }
+        self.ids.binary_search(&id).ok().map(|i| i as u32)
+    }
+
+    /// Targets of the edges from `index`, in position order.
+    pub fn out(&self, index: u32) -> &[u32] {
+        let i = index as usize;
+        &self.out_to[self.out_start[i]..self.out_start[i + 1]]
+    }
+
+    /// Positions of the edges from `index` (`out_positions(i).start + k` is the edge to
+    /// `out(i)[k]`).
+    pub fn out_positions(&self, index: u32) -> std::ops::Range<usize> {
+        let i = index as usize;
+        self.out_start[i]..self.out_start[i + 1]
+    }
+
+    /// Sources of the edges into `index`.
+    pub fn inc(&self, index: u32) -> &[u32] {
+        let i = index as usize;
+        &self.in_from[self.in_start[i]..self.in_start[i + 1]]
+    }
+
+    /// Positions (on the outgoing side) of the edges into `index`, matching [`Csr::inc`].
+    pub fn inc_positions(&self, index: u32) -> &[u32] {
+        let i = index as usize;
+        &self.in_pos[self.in_start[i]..self.in_start[i + 1]]
+    }
+
+    /// The id of the edge at `position`.
+    pub fn edge_id(&self, position: usize) -> EdgeId {
+        self.out_edge[position]
+    }
+
+    /// The weight of the edge at `position`: 1 unless weights were loaded.
+    pub fn weight(&self, position: usize) -> f64 {
+        self.weights.as_ref().map_or(1.0, |w| w[position])
+    }
+
+    /// True if weights were loaded.
+    pub fn has_weights(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    /// Calls `f(other index, position)` for each edge of `index` in `dir`; with `Both`, the
+    /// outgoing edges first, and a self-loop once per side.
+    pub fn each(&self, index: u32, dir: Direction, mut f: impl FnMut(u32, usize)) {
+        if dir != Direction::Incoming {
+            for (k, &t) in self.out(index).iter().enumerate() {
+                f(t, self.out_start[index as usize] + k);
+            }
+        }
+        if dir != Direction::Outgoing {
+            for (&s, &p) in self.inc(index).iter().zip(self.inc_positions(index)) {
+                f(s, p as usize);
+            }
+        }
+    }
+
+    /// Out-degree of `index`.
+    pub fn out_degree(&self, index: u32) -> usize {
+        self.out(index).len()
+    }
+
+    /// In-degree of `index`.
+    pub fn in_degree(&self, index: u32) -> usize {
+        self.inc(index).len()
+    }
+}
+
+impl Adjacency for Csr {
+    fn for_each_edge(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        f: &mut dyn FnMut(EdgeId, NodeId),
+    ) -> Result<()> {
+        if let Some(i) = self.index(node) {
+            self.each(i, dir, |other, pos| {
+                f(self.out_edge[pos], self.ids[other as usize])
+            });
+        }
+        Ok(())
+    }
+
+    fn has_node(&self, node: NodeId) -> Result<bool> {
+        Ok(self.index(node).is_some())
+    }
+}
+
+/// `NodeId` -> index while building: a subtraction for dense ids, else a binary search.
+struct Indexer {
+    dense_from: Option<u64>,
+}
+
+impl Indexer {
+    fn new(ids: &[NodeId]) -> Indexer {
+        let dense_from = match (ids.first(), ids.last()) {
+            (Some(f), Some(l)) if l.0 - f.0 == ids.len() as u64 - 1 => Some(f.0),
+            _ => None,
+        };
+        Indexer { dense_from }
+    }
+
+    fn get(&self, ids: &[NodeId], id: NodeId) -> Option<u32> {
+        match self.dense_from {
+            Some(first) => {
+                let i = id.0.checked_sub(first)?;
+                (i < ids.len() as u64).then_some(i as u32)
+            }
+            None => ids.binary_search(&id).ok().map(|i| i as u32),
+        }
+    }
+}
+
+fn check_weight(edge: EdgeId, field: &str, w: f64) -> Result<()> {
+    if !w.is_finite() || w < 0.0 {
+        return Err(AlgoError::BadWeight {
+            edge,
+            field: field.to_string(),
+            reason: format!("is {w}; weights must be finite and not negative"),
+        });
+    }
+    Ok(())
+}
+
+/// The weight of every edge (by position), from one scan of the edge records in id order
+/// merged with the positions sorted by edge id.
+fn load_weights(
+    txn: &ReadTxn,
+    edges: &[(u32, u32, EdgeId)],
+    field: &str,
+    progress: ProgressFn<'_>,
+) -> Result<Vec<f64>> {
+    let mut by_id: Vec<(EdgeId, u32)> = edges
+        .iter()
+        .enumerate()
+        .map(|(pos, e)| (e.2, pos as u32))
+        .collect();
+    by_id.sort_unstable();
+    let mut weights = vec![1.0; edges.len()];
+    let mut next = by_id.iter().peekable();
+    let mut scanned = 0u64;
+    let total = by_id.len() as u64;
+    let mut bad = None;
+    txn.each_edge_data(|id, data| {
+        let Some(&&(want, pos)) = next.peek() else {
+            return Ok(());
+        };
+        if id != want {
+            // An edge of another type: not in the snapshot.
+            return Ok(());
+        }
+        next.next();
+        scanned += 1;
+        if scanned.is_multiple_of(PROGRESS_EVERY) {
+            progress(Progress {
+                stage: "reading weights",
+                done: scanned,
+                total,
+            });
+        }
+        if bad.is_some() {
+            return Ok(());
+        }
+        match weight_of(id, data, field) {
+            Ok(w) => weights[pos as usize] = w,
+            Err(e) => bad = Some(e),
+        }
+        Ok(())
+    })?;
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(weights),
+    }
+}
+
+/// The weight in one edge's JSON data: the field's number, 1 when the field is absent.
+fn weight_of(edge: EdgeId, data: &[u8], field: &str) -> Result<f64> {
+    let bad = |reason: String| AlgoError::BadWeight {
+        edge,
+        field: field.to_string(),
+        reason,
+    };
+    if data.is_empty() || data == b"null" {
+        return Ok(1.0);
+    }
+    let value: Value = serde_json::from_slice(data)
+        .map_err(|e| bad(format!("cannot be read: the data is not JSON ({e})")))?;
+    match value.get(field) {
+        None => Ok(1.0),
+        Some(Value::Number(n)) => {
+            let w = n
+                .as_f64()
+                .ok_or_else(|| bad(format!("is {n}, not a finite number")))?;
+            check_weight(edge, field, w)?;
+            Ok(w)
+        }
+        Some(other) => Err(bad(format!("is {other}, not a number"))),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, reason = "hand-computed values exact in binary")]
+mod tests {
+    use super::*;
+
+    fn ids(n: u64) -> Vec<NodeId> {
+        (1..=n).map(NodeId).collect()
+    }
+
+    #[test]
+    fn both_directions_agree_with_the_edge_list() {
+        let nodes = ids(5);
+        let list = [(1, 2), (1, 3), (3, 1), (4, 4), (2, 3), (1, 2)];
+        let edges: Vec<_> = list.iter().map(|&(a, b)| (NodeId(a), NodeId(b))).collect();
+        let g = Csr::from_edges(&nodes, &edges).unwrap();
+        assert_eq!((g.node_count(), g.edge_count()), (5, 6));
+        let i = |n: u64| g.index(NodeId(n)).unwrap();
+        assert_eq!(g.out(i(1)), &[i(2), i(2), i(3)]);
+        assert_eq!(g.out(i(4)), &[i(4)]);
+        assert!(g.out(i(5)).is_empty());
+        let mut inc: Vec<u32> = g.inc(i(3)).to_vec();
+        inc.sort_unstable();
+        assert_eq!(inc, vec![i(1), i(2)]);
+        // Every incoming entry points at an outgoing position with the same ends.
+        for v in 0..5u32 {
+            for (&s, &p) in g.inc(v).iter().zip(g.inc_positions(v)) {
+                let r = g.out_positions(s);
+                assert!(r.contains(&(p as usize)));
+                assert_eq!(g.out(s)[p as usize - r.start], v);
+            }
+        }
+        let mut both = Vec::new();
+        g.each(i(4), Direction::Both, |o, _| both.push(o));
+        assert_eq!(both, vec![i(4), i(4)], "a self-loop once per side");
+    }
+
+    #[test]
+    fn sparse_ids_and_unknown_nodes() {
+        let nodes = [NodeId(10), NodeId(3), NodeId(7)];
+        let g = Csr::from_edges(&nodes, &[(NodeId(10), NodeId(3))]).unwrap();
+        assert_eq!(g.ids(), &[NodeId(3), NodeId(7), NodeId(10)]);
+        assert_eq!(g.index(NodeId(7)), Some(1));
+        assert_eq!(g.index(NodeId(8)), None);
+        let err = Csr::from_edges(&nodes, &[(NodeId(3), NodeId(4))]).unwrap_err();
+        assert!(matches!(err, AlgoError::NodeNotFound(NodeId(4))));
+    }
+
+    #[test]
+    fn weights_are_checked() {
+        let nodes = ids(2);
+        let bad = Csr::from_weighted_edges(&nodes, &[(NodeId(1), NodeId(2), -1.0)]);
+        assert!(matches!(bad, Err(AlgoError::BadWeight { .. })));
+        assert!(weight_of(EdgeId(1), br#"{"w": "x"}"#, "w").is_err());
+        assert!(weight_of(EdgeId(1), br#"{"w": -2}"#, "w").is_err());
+        assert_eq!(weight_of(EdgeId(1), br#"{"w": 2.5}"#, "w").unwrap(), 2.5);
+        assert_eq!(weight_of(EdgeId(1), br#"{"v": 2.5}"#, "w").unwrap(), 1.0);
+        assert_eq!(weight_of(EdgeId(1), b"null", "w").unwrap(), 1.0);
+    }
+}

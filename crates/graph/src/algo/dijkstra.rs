@@ -1,0 +1,142 @@
+//! Dijkstra's shortest paths over edge weights, point to point and from one source.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{AlgoError, Csr, Path, Result};
+use crate::ids::{Direction, EdgeId, NodeId};
+
+/// A heap entry: a tentative distance; the heap pops the smallest first.
+#[derive(Clone, Copy, PartialEq)]
+struct Tentative(f64, u32);
+
+impl Eq for Tentative {}
+
+impl Ord for Tentative {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .total_cmp(&self.0)
+            .then_with(|| other.1.cmp(&self.1))
+    }
+}
+
+impl PartialOrd for Tentative {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Distances and parents from one source, stopping early once `stop` is settled.
+struct Run {
+    dist: Vec<f64>,
+    parent: Vec<Option<(u32, usize)>>,
+}
+
+fn run(g: &Csr, source: u32, dir: Direction, stop: Option<u32>) -> Run {
+    let n = g.node_count();
+    let mut dist = vec![f64::INFINITY; n];
+    let mut parent = vec![None; n];
+    let mut done = vec![false; n];
+    let mut heap = BinaryHeap::new();
+    dist[source as usize] = 0.0;
+    heap.push(Tentative(0.0, source));
+    while let Some(Tentative(d, v)) = heap.pop() {
+        if done[v as usize] {
+            continue;
+        }
+        done[v as usize] = true;
+        if stop == Some(v) {
+            break;
+        }
+        g.each(v, dir, |w, pos| {
+            let nd = d + g.weight(pos);
+            if nd < dist[w as usize] {
+                dist[w as usize] = nd;
+                parent[w as usize] = Some((v, pos));
+                heap.push(Tentative(nd, w));
+            }
+        });
+    }
+    Run { dist, parent }
+}
+
+fn index(g: &Csr, id: NodeId) -> Result<u32> {
+    g.index(id).ok_or(AlgoError::NodeNotFound(id))
+}
+
+/// A cheapest path from `from` to `to` following edges in `dir`, where an edge costs its
+/// weight ([`super::CsrOptions::weight_field`]; 1 when the snapshot has no weights); `None`
+/// if `to` cannot be reached. Ties between equally cheap paths are broken by node index.
+pub fn dijkstra(g: &Csr, from: NodeId, to: NodeId, dir: Direction) -> Result<Option<Path>> {
+    let (source, target) = (index(g, from)?, index(g, to)?);
+    let found = run(g, source, dir, Some(target));
+    let cost = found.dist[target as usize];
+    if cost.is_infinite() {
+        return Ok(None);
+    }
+    let parent = |node: NodeId| -> Option<(NodeId, EdgeId)> {
+        let at = g.index(node)?;
+        found.parent[at as usize].map(|(p, pos)| (g.id(p), g.edge_id(pos)))
+    };
+    Ok(Some(Path::from_parents(to, cost, parent)))
+}
+
+/// Single-source shortest paths: the cost of the cheapest path from `from` to every node
+/// it reaches (itself at 0), in index (id) order.
+pub fn sssp(g: &Csr, from: NodeId, dir: Direction) -> Result<Vec<(NodeId, f64)>> {
+    let s = index(g, from)?;
+    let r = run(g, s, dir, None);
+    Ok(r.dist
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_finite())
+        .map(|(i, &d)| (g.id(i as u32), d))
+        .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, reason = "hand-computed values exact in binary")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cheapest_path_by_hand() {
+        // 1 -> 2 (1), 2 -> 3 (1), 1 -> 3 (5), 3 -> 4 (2), 1 -> 4 (10); 5 unreachable.
+        let nodes: Vec<NodeId> = (1..=5).map(NodeId).collect();
+        let e = [
+            (1, 2, 1.0),
+            (2, 3, 1.0),
+            (1, 3, 5.0),
+            (3, 4, 2.0),
+            (1, 4, 10.0),
+        ];
+        let edges: Vec<_> = e
+            .iter()
+            .map(|&(a, b, w)| (NodeId(a), NodeId(b), w))
+            .collect();
+        let g = Csr::from_weighted_edges(&nodes, &edges).unwrap();
+        let p = dijkstra(&g, NodeId(1), NodeId(4), Direction::Outgoing)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.nodes, vec![NodeId(1), NodeId(2), NodeId(3), NodeId(4)]);
+        assert_eq!(p.edges, vec![EdgeId(1), EdgeId(2), EdgeId(4)]);
+        assert_eq!(p.cost, 4.0);
+        assert_eq!(
+            dijkstra(&g, NodeId(1), NodeId(5), Direction::Outgoing).unwrap(),
+            None
+        );
+        let all = sssp(&g, NodeId(1), Direction::Outgoing).unwrap();
+        assert_eq!(
+            all,
+            vec![
+                (NodeId(1), 0.0),
+                (NodeId(2), 1.0),
+                (NodeId(3), 2.0),
+                (NodeId(4), 4.0)
+            ]
+        );
+        let back = sssp(&g, NodeId(4), Direction::Incoming).unwrap();
+        assert_eq!(back[0], (NodeId(1), 4.0));
+    }
+}

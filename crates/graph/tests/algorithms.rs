@@ -1,0 +1,341 @@
+//! The algorithms against independent implementations (petgraph, and a PageRank written
+//! push-style over the raw edge list), on random graphs stored in a real database: so the
+//! snapshot built from the store is checked along the way.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
+use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::json;
+
+/// A random multigraph (self-loops, parallel edges) with `n` nodes and `m` edges, of two
+/// types, each with an integer weight 0..10 in its data.
+struct Random {
+    graph: Graph,
+    ids: Vec<NodeId>,
+    edges: Vec<(usize, usize, &'static str, f64)>,
+}
+
+fn random(seed: u64, n: usize, m: usize) -> Random {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let graph = Graph::in_memory().expect("in-memory graph");
+    let mut tx = graph.begin_write().expect("writer");
+    let ids = tx
+        .insert_nodes((0..n).map(|i| NodeSpec::new("v", format!("v{i}"))))
+        .expect("nodes");
+    let edges: Vec<(usize, usize, &str, f64)> = (0..m)
+        .map(|_| {
+            let ty = if rng.bool() { "A" } else { "B" };
+            (
+                rng.usize(0..n),
+                rng.usize(0..n),
+                ty,
+                f64::from(rng.u8(0..10)),
+            )
+        })
+        .collect();
+    tx.insert_edges(edges.iter().map(|&(a, b, ty, w)| EdgeSpec {
+        from: ids[a],
+        to: ids[b],
+        edge_type: ty.to_string(),
+        data: json!({ "w": w }),
+    }))
+    .expect("edges");
+    tx.commit().expect("commit");
+    Random { graph, ids, edges }
+}
+
+impl Random {
+    /// The same graph in petgraph, optionally one edge type only; node `i` is index `i`.
+    fn petgraph(&self, only: Option<&str>) -> DiGraph<(), f64> {
+        let mut g = DiGraph::new();
+        for _ in &self.ids {
+            g.add_node(());
+        }
+        for &(a, b, ty, w) in &self.edges {
+            if only.is_none_or(|o| o == ty) {
+                g.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
+            }
+        }
+        g
+    }
+
+    fn csr(&self, only: Option<&str>, weights: bool) -> Csr {
+        let r = self.graph.begin_read().expect("reader");
+        let options = CsrOptions {
+            edge_type: only.map(str::to_string),
+            weight_field: weights.then(|| "w".to_string()),
+        };
+        Csr::build(&r, &options, &mut |_| {}).expect("snapshot")
+    }
+
+    fn pos(&self, id: NodeId) -> usize {
+        self.ids.iter().position(|&x| x == id).expect("known id")
+    }
+}
+
+const SHAPES: [(u64, usize, usize); 6] = [
+    (1, 1, 0),
+    (2, 10, 5),
+    (3, 30, 60),
+    (4, 100, 150),
+    (5, 200, 1000),
+    (6, 60, 30),
+];
+
+#[test]
+fn snapshot_matches_the_edge_list() {
+    for (seed, n, m) in SHAPES {
+        let g = random(seed, n, m);
+        for only in [None, Some("A")] {
+            let csr = g.csr(only, false);
+            let pg = g.petgraph(only);
+            assert_eq!(csr.node_count(), n);
+            assert_eq!(csr.edge_count(), pg.edge_count());
+            for (i, &id) in g.ids.iter().enumerate() {
+                let ix = csr.index(id).expect("node in snapshot");
+                let mut ours: Vec<usize> = csr.out(ix).iter().map(|&t| g.pos(csr.id(t))).collect();
+                let mut theirs: Vec<usize> = pg
+                    .neighbors(NodeIndex::new(i))
+                    .map(NodeIndex::index)
+                    .collect();
+                ours.sort_unstable();
+                theirs.sort_unstable();
+                assert_eq!(ours, theirs, "seed {seed} node {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn components_agree_with_petgraph() {
+    for (seed, n, m) in SHAPES {
+        let g = random(seed, n, m);
+        let csr = g.csr(None, false);
+        let pg = g.petgraph(None);
+        // Strongly connected: the same partition as Tarjan's in petgraph.
+        let ours: BTreeSet<BTreeSet<usize>> = algo::scc(&csr)
+            .iter()
+            .map(|c| c.iter().map(|&id| g.pos(id)).collect())
+            .collect();
+        let theirs: BTreeSet<BTreeSet<usize>> = petgraph::algo::tarjan_scc(&pg)
+            .iter()
+            .map(|c| c.iter().map(|ix| ix.index()).collect())
+            .collect();
+        assert_eq!(ours, theirs, "scc, seed {seed}");
+        // Weakly connected: same count as petgraph, and both ends of every edge share a
+        // label that is the smallest id of its component.
+        let labels: HashMap<NodeId, NodeId> = algo::wcc(&csr).into_iter().collect();
+        let count = labels.values().collect::<BTreeSet<_>>().len();
+        assert_eq!(
+            count,
+            petgraph::algo::connected_components(&pg),
+            "seed {seed}"
+        );
+        for &(a, b, _, _) in &g.edges {
+            assert_eq!(labels[&g.ids[a]], labels[&g.ids[b]]);
+        }
+        for (&node, &label) in &labels {
+            assert!(label <= node && labels[&label] == label);
+        }
+    }
+}
+
+#[test]
+fn paths_agree_with_petgraph_dijkstra() {
+    for (seed, n, m) in SHAPES {
+        let g = random(seed, n, m);
+        let weighted = g.csr(None, true);
+        let pg = g.petgraph(None);
+        let r = g.graph.begin_read().expect("reader");
+        let store = StoreView::new(&r, None);
+        for s in (0..n).step_by(7) {
+            let src = g.ids[s];
+            let want: HashMap<usize, f64> =
+                petgraph::algo::dijkstra(&pg, NodeIndex::new(s), None, |e| *e.weight())
+                    .into_iter()
+                    .map(|(ix, d)| (ix.index(), d))
+                    .collect();
+            let got: HashMap<usize, f64> = algo::sssp(&weighted, src, Direction::Outgoing)
+                .expect("sssp")
+                .into_iter()
+                .map(|(id, d)| (g.pos(id), d))
+                .collect();
+            assert_eq!(got, want, "sssp, seed {seed} source {s}");
+            // Hop counts: BFS from the store against petgraph with unit weights.
+            let hops: HashMap<usize, u32> =
+                petgraph::algo::dijkstra(&pg, NodeIndex::new(s), None, |_| 1u32)
+                    .into_iter()
+                    .map(|(ix, d)| (ix.index(), d))
+                    .collect();
+            let visits = algo::bfs(&store, src, Direction::Outgoing, None).expect("bfs");
+            let depths: HashMap<usize, u32> =
+                visits.iter().map(|v| (g.pos(v.node), v.depth)).collect();
+            assert_eq!(depths, hops, "bfs, seed {seed} source {s}");
+            for t in (0..n).step_by(5) {
+                let dst = g.ids[t];
+                let p = algo::dijkstra(&weighted, src, dst, Direction::Outgoing).expect("path");
+                assert_eq!(p.as_ref().map(|p| p.cost), want.get(&t).copied());
+                if let Some(p) = p {
+                    // The path is real: consecutive nodes joined by the named edges, whose
+                    // weights add up to the cost.
+                    let mut cost = 0.0;
+                    for (k, e) in p.edges.iter().enumerate() {
+                        let edge = r.edge(*e).expect("read").expect("edge exists");
+                        assert_eq!((edge.from, edge.to), (p.nodes[k], p.nodes[k + 1]));
+                        cost += edge.data["w"].as_f64().expect("weight");
+                    }
+                    assert_eq!(cost, p.cost);
+                }
+                let hop = algo::shortest_path(&store, src, dst, Direction::Outgoing).expect("bfs");
+                assert_eq!(
+                    hop.map(|p| p.edges.len() as u32),
+                    hops.get(&t).copied(),
+                    "seed {seed} {s} -> {t}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn order_and_cycles_agree_with_petgraph() {
+    for (seed, n, m) in SHAPES {
+        // Forward-only edges make a DAG; the random graph itself usually has cycles.
+        let g = random(seed, n, m);
+        for dag in [false, true] {
+            let mut pg = DiGraph::<(), ()>::new();
+            let mut nodes = Vec::new();
+            for i in 0..n {
+                nodes.push(g.ids[i]);
+                pg.add_node(());
+            }
+            let edges: Vec<(NodeId, NodeId)> = g
+                .edges
+                .iter()
+                .filter(|&&(a, b, _, _)| !dag || a < b)
+                .map(|&(a, b, _, _)| {
+                    pg.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+                    (g.ids[a], g.ids[b])
+                })
+                .collect();
+            let csr = Csr::from_edges(&nodes, &edges).expect("snapshot");
+            let cyclic = petgraph::algo::is_cyclic_directed(&pg);
+            match algo::find_cycle(&csr) {
+                None => assert!(!cyclic, "seed {seed}"),
+                Some(cycle) => {
+                    assert!(cyclic, "seed {seed}");
+                    for k in 0..cycle.len() {
+                        let (a, b) = (cycle[k], cycle[(k + 1) % cycle.len()]);
+                        assert!(edges.contains(&(a, b)), "{a} -> {b} is not an edge");
+                    }
+                }
+            }
+            match algo::toposort(&csr) {
+                Ok(order) => {
+                    assert!(!cyclic);
+                    let at: HashMap<NodeId, usize> =
+                        order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+                    assert_eq!(at.len(), n);
+                    assert!(edges.iter().all(|(a, b)| at[a] < at[b]));
+                }
+                Err(algo::AlgoError::Cycle(c)) => assert!(cyclic && !c.is_empty()),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}
+
+/// PageRank written the other way round: pushing each node's rank along its edges from the
+/// raw edge list, in `BTreeMap`s.
+fn pagerank_by_push(n: usize, edges: &[(usize, usize)], d: f64, iterations: u32) -> Vec<f64> {
+    let mut out_deg: BTreeMap<usize, usize> = BTreeMap::new();
+    for &(a, _) in edges {
+        *out_deg.entry(a).or_default() += 1;
+    }
+    let nf = n as f64;
+    let mut rank = vec![1.0 / nf; n];
+    for _ in 0..iterations {
+        let mut next = vec![0.0; n];
+        for &(a, b) in edges {
+            next[b] += d * rank[a] / out_deg[&a] as f64;
+        }
+        let lost: f64 = (0..n)
+            .filter(|v| !out_deg.contains_key(v))
+            .map(|v| rank[v])
+            .sum();
+        for x in &mut next {
+            *x += (1.0 - d) / nf + d * lost / nf;
+        }
+        rank = next;
+    }
+    rank
+}
+
+#[test]
+fn pagerank_agrees_with_an_independent_implementation() {
+    for (seed, n, m) in SHAPES {
+        let g = random(seed, n, m);
+        let csr = g.csr(None, false);
+        let edges: Vec<(usize, usize)> = g.edges.iter().map(|&(a, b, _, _)| (a, b)).collect();
+        for (d, iterations) in [(0.85, 20), (0.5, 3), (1.0, 10), (0.0, 2)] {
+            let params = PageRank {
+                damping: d,
+                iterations,
+                tolerance: 0.0,
+            };
+            let mut reported = 0;
+            let ours = algo::pagerank(&csr, params, &mut |_| reported += 1).expect("pagerank");
+            assert_eq!(reported, iterations);
+            let want = pagerank_by_push(n, &edges, d, iterations);
+            for (id, r) in ours {
+                let diff = (r - want[g.pos(id)]).abs();
+                assert!(diff < 1e-9, "seed {seed} d {d}: {r} vs {}", want[g.pos(id)]);
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_weights_are_reported_with_the_edge() {
+    let graph = Graph::in_memory().expect("graph");
+    let mut tx = graph.begin_write().expect("writer");
+    let ids = tx
+        .insert_nodes((0..3).map(|i| NodeSpec::new("v", format!("v{i}"))))
+        .expect("nodes");
+    tx.insert_edge(EdgeSpec {
+        data: json!({"w": 2}),
+        ..EdgeSpec::new(ids[0], ids[1], "T")
+    })
+    .expect("edge");
+    let bad = tx
+        .insert_edge(EdgeSpec {
+            data: json!({"w": "heavy"}),
+            ..EdgeSpec::new(ids[1], ids[2], "T")
+        })
+        .expect("edge");
+    tx.commit().expect("commit");
+    let r = graph.begin_read().expect("reader");
+    let options = CsrOptions {
+        edge_type: None,
+        weight_field: Some("w".into()),
+    };
+    match Csr::build(&r, &options, &mut |_| {}) {
+        Err(algo::AlgoError::BadWeight { edge, .. }) => assert_eq!(edge, bad),
+        other => panic!("{other:?}"),
+    }
+    // Without weights, or with a field no edge has, the snapshot builds.
+    let none = CsrOptions {
+        edge_type: None,
+        weight_field: Some("missing".into()),
+    };
+    let csr = Csr::build(&r, &none, &mut |_| {}).expect("snapshot");
+    assert_eq!(csr.weight(0), 1.0);
+    // A start node that does not exist is an error, not an empty answer.
+    let store = StoreView::new(&r, None);
+    assert!(matches!(
+        algo::bfs(&store, NodeId(999), Direction::Outgoing, None),
+        Err(algo::AlgoError::NodeNotFound(NodeId(999)))
+    ));
+}
