@@ -300,7 +300,7 @@ impl Adjacency for Csr {
     ) -> Result<()> {
         if let Some(i) = self.index(node) {
             self.each(i, dir, |other, pos| {
-                f(self.out_edge[pos], self.ids[other as usize])
+                f(self.out_edge[pos], self.ids[other as usize]);
             });
         }
         Ok(())
