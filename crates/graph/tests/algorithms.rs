@@ -2,6 +2,14 @@
 //! push-style over the raw edge list), on random graphs stored in a real database: so the
 //! snapshot built from the store is checked along the way.
 
+#![allow(
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::cast_precision_loss,
+    clippy::panic,
+    reason = "tests: a failed step is a failed test; costs are small integers, exact in f64"
+)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
