@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
+use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
 use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
 use serde_json::{Map, Number, Value};
 
@@ -259,7 +260,7 @@ pub fn run(path: Option<PathBuf>) -> Result<()> {
     );
     g.close()?;
     println!(
-        "\nTry: pagegraph stats {0}\n     pagegraph neighbors {0} \"Tom Hanks\" --by-name --type ACTED_IN\n     pagegraph export {0} --format dot",
+        "\nTry: pagegraph stats {0}\n     pagegraph neighbors {0} \"Tom Hanks\" --by-name --type ACTED_IN\n     pagegraph path {0} \"Kevin Bacon\" \"Meg Ryan\" --by-name --dir both\n     pagegraph algo {0} pagerank --top 10\n     pagegraph export {0} --format dot",
         path.display()
     );
     Ok(())
@@ -330,6 +331,35 @@ fn show(g: &Graph) -> Result<()> {
         "people who reviewed a movie: {}",
         reviewers.map(name_of).collect::<Vec<_>>().join(", ")
     );
+    let one = |name: &str| -> Result<NodeId> {
+        r.nodes_by_name(name)?
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow!("{name} is missing from the dataset"))
+    };
+    let (bacon, hanks) = (one("Kevin Bacon")?, one("Tom Hanks")?);
+    let store = StoreView::new(&r, None);
+    let near = algo::bfs(&store, bacon, Direction::Both, Some(2))?;
+    println!(
+        "bfs(Kevin Bacon, both ways, depth 2): {} nodes reached",
+        near.len().saturating_sub(1)
+    );
+    if let Some(p) = algo::shortest_path(&store, bacon, hanks, Direction::Both)? {
+        let hops: Vec<String> = p.nodes.into_iter().map(name_of).collect();
+        println!(
+            "shortest_path(Kevin Bacon, Tom Hanks): {}",
+            hops.join(" - ")
+        );
+    }
+    let csr = Csr::build(&r, &CsrOptions::default(), &mut |_| {})?;
+    let mut ranks = algo::pagerank(&csr, PageRank::default(), &mut |_| {})?;
+    ranks.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top: Vec<String> = ranks
+        .into_iter()
+        .take(3)
+        .map(|(n, rank)| format!("{} {rank:.4}", name_of(n)))
+        .collect();
+    println!("pagerank, top 3: {}", top.join(", "));
     drop(r);
 
     Ok(())

@@ -6,6 +6,7 @@
 // Output text is built with `push_str(&format!(..))`, clearer here than `write!` results.
 #![allow(clippy::format_push_string)]
 
+mod algo;
 mod demo;
 mod export;
 mod idmap;
@@ -115,6 +116,80 @@ enum Command {
         /// The node argument is a name (an error if several nodes have it).
         #[arg(long)]
         by_name: bool,
+    },
+    /// Breadth-first search from a node: every node reached, with its depth and parent.
+    #[command(
+        after_help = "Examples:\n  pagegraph bfs g.pgdb --start 42 --depth 3\n  pagegraph bfs g.pgdb --start \"Tom Hanks\" --by-name --dir both --type ACTED_IN --json"
+    )]
+    Bfs {
+        /// The database.
+        db: PathBuf,
+        /// The start node: an id, or a name with --by-name.
+        #[arg(long)]
+        start: String,
+        /// Hops at most (no limit when absent).
+        #[arg(long)]
+        depth: Option<u32>,
+        /// Which edges to follow.
+        #[arg(long, value_enum, default_value_t = Dir::Out)]
+        dir: Dir,
+        /// Only edges of this type.
+        #[arg(long = "type")]
+        edge_type: Option<String>,
+        /// Node arguments are names (an error if several nodes have one).
+        #[arg(long)]
+        by_name: bool,
+    },
+    /// A shortest path between two nodes: fewest edges, or cheapest by a numeric field of
+    /// the edge data (--weight; missing fields count 1, negative ones are an error).
+    #[command(
+        after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
+    )]
+    Path {
+        /// The database.
+        db: PathBuf,
+        /// Where the path starts: an id, or a name with --by-name.
+        from: String,
+        /// Where it ends.
+        to: String,
+        /// Edge-data field holding each edge's cost (Dijkstra); fewest edges when absent.
+        #[arg(long)]
+        weight: Option<String>,
+        /// Which edges to follow.
+        #[arg(long, value_enum, default_value_t = Dir::Out)]
+        dir: Dir,
+        /// Only edges of this type.
+        #[arg(long = "type")]
+        edge_type: Option<String>,
+        /// Node arguments are names (an error if several nodes have one).
+        #[arg(long)]
+        by_name: bool,
+    },
+    /// A whole-graph algorithm, on an in-memory snapshot of the database.
+    #[command(
+        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb topo"
+    )]
+    Algo {
+        /// The database.
+        db: PathBuf,
+        /// The algorithm.
+        #[arg(value_enum)]
+        name: algo::AlgoName,
+        /// Only edges of this type.
+        #[arg(long = "type")]
+        edge_type: Option<String>,
+        /// PageRank damping factor.
+        #[arg(long, default_value_t = 0.85)]
+        damping: f64,
+        /// PageRank iterations at most.
+        #[arg(long, default_value_t = 20)]
+        iterations: u32,
+        /// PageRank stops once ranks change by less than this (L1) in one iteration.
+        #[arg(long, default_value_t = 0.0)]
+        tolerance: f64,
+        /// Rows shown at most (0: all); `wcc --json` always lists every node's label.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
     },
     /// Build a database from the bundled Neo4j movies graph and query it.
     #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
@@ -283,11 +358,88 @@ enum Dir {
     Both,
 }
 
+impl From<Dir> for Direction {
+    fn from(d: Dir) -> Direction {
+        match d {
+            Dir::Out => Direction::Outgoing,
+            Dir::In => Direction::Incoming,
+            Dir::Both => Direction::Both,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum DurabilityArg {
     Full,
     Normal,
     Off,
+}
+
+/// `bfs`, `path` and `algo`.
+fn algorithm(cmd: Command, j: bool) -> Result<()> {
+    match cmd {
+        Command::Bfs {
+            db,
+            start,
+            depth,
+            dir,
+            edge_type,
+            by_name,
+        } => {
+            let walk = algo::Walk {
+                dir: dir.into(),
+                edge_type: edge_type.as_deref(),
+                by_name,
+            };
+            algo::bfs(&open_existing(&db)?, &start, depth, &walk, j)?;
+        }
+        Command::Path {
+            db,
+            from,
+            to,
+            weight,
+            dir,
+            edge_type,
+            by_name,
+        } => {
+            let walk = algo::Walk {
+                dir: dir.into(),
+                edge_type: edge_type.as_deref(),
+                by_name,
+            };
+            algo::path(
+                &open_existing(&db)?,
+                (&from, &to),
+                weight.as_deref(),
+                &walk,
+                j,
+            )?;
+        }
+        Command::Algo {
+            db,
+            name,
+            edge_type,
+            damping,
+            iterations,
+            tolerance,
+            top,
+        } => {
+            let pagerank = pagegraph::algo::PageRank {
+                damping,
+                iterations,
+                tolerance,
+            };
+            algo::check_pagerank(&pagerank)?;
+            let options = algo::AlgoOptions {
+                edge_type,
+                pagerank,
+                top,
+            };
+            algo::run(&open_existing(&db)?, name, &options, j)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Opens an existing database (an error naming the path if there is none).
@@ -379,6 +531,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 j,
             )?;
         }
+        cmd @ (Command::Bfs { .. } | Command::Path { .. } | Command::Algo { .. }) => {
+            algorithm(cmd, j)?;
+        }
         Command::Neighbors {
             db,
             node,
@@ -386,11 +541,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             edge_type,
             by_name,
         } => {
-            let dir = match dir {
-                Dir::Out => Direction::Outgoing,
-                Dir::In => Direction::Incoming,
-                Dir::Both => Direction::Both,
-            };
+            let dir = dir.into();
             query::neighbors(
                 &open_existing(&db)?,
                 &node,

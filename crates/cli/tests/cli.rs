@@ -115,6 +115,9 @@ fn every_command_has_help_with_an_example() {
         vec!["edge", "get"],
         vec!["edge", "add"],
         vec!["neighbors"],
+        vec!["bfs"],
+        vec!["path"],
+        vec!["algo"],
         vec!["demo"],
     ] {
         let mut args = cmd.clone();
@@ -349,6 +352,89 @@ fn csv_import_keeps_numbers_and_extra_columns() {
     );
     let nohdr = write(&dir.path().join("nohdr.csv"), "a,b\n1,2\n");
     assert!(fails(&["import", db, "--edges", s(&nohdr)]).contains("no \"from\" column"));
+}
+
+#[test]
+fn traversals_paths_and_algorithms_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    // a -> b -> c (weights 1), a -> c (5), the cycle c -> d -> e -> c, and f -> g apart.
+    let e = write(
+        &dir.path().join("g.e"),
+        "a b 1\nb c 1\na c 5\nc d 2\nd e 1\ne c 1\nf g 1\n",
+    );
+    ok(&["import", s(&db), "--edges", s(&e)]);
+    let db = s(&db);
+    let names = |v: &Value| -> Vec<String> {
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hops = json_of(&["path", db, "a", "d", "--by-name"]);
+    assert_eq!(names(&hops), ["a", "c", "d"]);
+    assert_eq!(hops["cost"], 2.0);
+    let cheap = json_of(&["path", db, "a", "d", "--by-name", "--weight", "weight"]);
+    assert_eq!(names(&cheap), ["a", "b", "c", "d"]);
+    assert_eq!(cheap["cost"], 4.0);
+    assert_eq!(cheap["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(json_of(&["path", db, "d", "a", "--by-name"]), Value::Null);
+    let back = json_of(&["path", db, "d", "a", "--by-name", "--dir", "in"]);
+    assert_eq!(names(&back), ["d", "c", "a"]);
+    assert!(ok(&["path", db, "d", "a", "--by-name"]).contains("no path"));
+
+    let near = json_of(&["bfs", db, "--start", "a", "--by-name", "--depth", "1"]);
+    let got: Vec<(String, u64)> = near
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().into(),
+                v["depth"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("a".into(), 0), ("b".into(), 1), ("c".into(), 1)]);
+    let all = json_of(&["bfs", db, "--start", "a", "--by-name"]);
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    let e_visit = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "e")
+        .unwrap();
+    assert_eq!(e_visit["depth"], 3);
+    assert!(fails(&["bfs", db, "--start", "zz", "--by-name"]).contains("zz"));
+    assert!(fails(&["bfs", db, "--start", "999"]).contains("999"));
+
+    let wcc = json_of(&["algo", db, "wcc"]);
+    assert_eq!(wcc["components"], 2);
+    assert_eq!(wcc["largest"][0]["size"], 5);
+    assert_eq!(wcc["labels"].as_array().unwrap().len(), 7);
+    let scc = json_of(&["algo", db, "scc"]);
+    assert_eq!(scc["components"], 5, "{{c,d,e}} and four single nodes");
+    assert_eq!(scc["largest"][0].as_array().unwrap().len(), 3);
+    assert_eq!(json_of(&["algo", db, "cycle"]).as_array().unwrap().len(), 3);
+    assert!(fails(&["algo", db, "topo"]).contains("cycle"));
+    let ranks = json_of(&["algo", db, "pagerank", "--top", "0"]);
+    let sum: f64 = ranks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rank"].as_f64().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-9, "{sum}");
+    assert_eq!(ranks.as_array().unwrap().len(), 7);
+    assert!(fails(&["algo", db, "pagerank", "--damping", "1.5"]).contains("damping"));
+    // Edge-type filter: every edge here has the default type.
+    assert_eq!(
+        json_of(&["algo", db, "wcc", "--type", "nope"])["components"],
+        7
+    );
+    assert!(ok(&["algo", db, "scc"]).contains("strongly connected components"));
 }
 
 #[test]
@@ -793,6 +879,10 @@ fn demo_builds_and_queries_the_bundled_dataset() {
     let db = dir.path().join("demo.pgdb");
     let out = ok(&["demo", s(&db)]);
     assert!(out.contains("171 nodes, 253 relationships"), "{out}");
+    assert!(
+        out.contains("shortest_path(Kevin Bacon, Tom Hanks): Kevin Bacon - Apollo 13 - Tom Hanks"),
+        "{out}"
+    );
     assert!(
         out.contains("The Matrix Reloaded") && out.contains("check: clean"),
         "{out}"
