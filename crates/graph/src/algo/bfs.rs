@@ -77,13 +77,9 @@ pub fn k_hop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::algo::{AlgoError, Csr};
+    use crate::algo::AlgoError;
 
-    fn graph(n: u64, edges: &[(u64, u64)]) -> Csr {
-        let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
-        let e: Vec<_> = edges.iter().map(|&(a, b)| (NodeId(a), NodeId(b))).collect();
-        Csr::from_edges(&nodes, &e).unwrap()
-    }
+    use crate::algo::test_graph as graph;
 
     #[test]
     fn depths_and_parents_by_hand() {

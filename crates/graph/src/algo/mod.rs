@@ -208,3 +208,14 @@ fn distinct_neighbors(
     })?;
     Ok(out)
 }
+
+/// A snapshot of nodes `1..=n` and the given edges, for the algorithms' unit tests.
+#[cfg(test)]
+pub(crate) fn test_graph(n: u64, edges: &[(u64, u64)]) -> Csr {
+    let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
+    let e: Vec<_> = edges.iter().map(|&(a, b)| (NodeId(a), NodeId(b))).collect();
+    match Csr::from_edges(&nodes, &e) {
+        Ok(g) => g,
+        Err(err) => panic!("test graph: {err}"),
+    }
+}

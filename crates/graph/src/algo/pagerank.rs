@@ -96,11 +96,7 @@ pub fn pagerank(g: &Csr, params: PageRank, progress: ProgressFn<'_>) -> Result<V
 mod tests {
     use super::*;
 
-    fn graph(n: u64, e: &[(u64, u64)]) -> Csr {
-        let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
-        let edges: Vec<_> = e.iter().map(|&(a, b)| (NodeId(a), NodeId(b))).collect();
-        Csr::from_edges(&nodes, &edges).unwrap()
-    }
+    use crate::algo::test_graph as graph;
 
     #[test]
     fn symmetric_cycle_is_uniform_and_a_star_by_hand() {

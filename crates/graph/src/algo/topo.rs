@@ -75,11 +75,7 @@ pub fn find_cycle(g: &Csr) -> Option<Vec<NodeId>> {
 mod tests {
     use super::*;
 
-    fn graph(n: u64, e: &[(u64, u64)]) -> Csr {
-        let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
-        let edges: Vec<_> = e.iter().map(|&(a, b)| (NodeId(a), NodeId(b))).collect();
-        Csr::from_edges(&nodes, &edges).unwrap()
-    }
+    use crate::algo::test_graph as graph;
 
     #[test]
     fn order_and_cycles_by_hand() {

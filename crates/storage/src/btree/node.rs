@@ -200,29 +200,27 @@ impl<'a> Node<'a> {
         &self.buf[off..off + len]
     }
 
-    /// The key of cell `i`.
-    pub fn key(&self, i: usize) -> &'a [u8] {
+    /// Where the key of cell `i` starts in the page, and its length.
+    fn key_span(&self, i: usize) -> (usize, usize) {
         let off = self.slot(i);
         let key_len = usize::from(get_u16(self.buf, off));
-        let start = off
-            + if self.leaf {
-                LEAF_CELL_HEADER
-            } else {
-                BRANCH_CELL_HEADER
-            };
+        let header = if self.leaf {
+            LEAF_CELL_HEADER
+        } else {
+            BRANCH_CELL_HEADER
+        };
+        (off + header, key_len)
+    }
+
+    /// The key of cell `i`.
+    pub fn key(&self, i: usize) -> &'a [u8] {
+        let (start, key_len) = self.key_span(i);
         &self.buf[start..start + key_len]
     }
 
     /// [`prefix_u64`] of the key of cell `i`, read as one load where the page allows.
     fn key_prefix(&self, i: usize) -> u64 {
-        let off = self.slot(i);
-        let key_len = usize::from(get_u16(self.buf, off));
-        let start = off
-            + if self.leaf {
-                LEAF_CELL_HEADER
-            } else {
-                BRANCH_CELL_HEADER
-            };
+        let (start, key_len) = self.key_span(i);
         match self.buf.get(start..).and_then(<[u8]>::first_chunk::<8>) {
             // The bytes after a short key belong to the cell or the next one: masked off.
             Some(head) => match key_len {
