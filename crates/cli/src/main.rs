@@ -429,7 +429,8 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
                 iterations,
                 tolerance,
             };
-            algo::check_pagerank(&pagerank)?;
+            // Checked before the snapshot is built, which may take a while.
+            pagerank.validate()?;
             let options = algo::AlgoOptions {
                 edge_type,
                 pagerank,

@@ -34,8 +34,7 @@ pub struct CsrOptions {
 #[derive(Clone, Debug)]
 pub struct Csr {
     ids: Vec<NodeId>,
-    /// `Some(first)` when the ids are exactly `first..first + n`: index lookups subtract.
-    dense_from: Option<u64>,
+    lookup: Indexer,
     out_start: Vec<usize>,
     out_to: Vec<u32>,
     out_edge: Vec<EdgeId>,
@@ -131,10 +130,8 @@ impl Csr {
         let mut weights = Vec::with_capacity(edges.len());
         for (i, &(a, b, w)) in edges.iter().enumerate() {
             let edge = EdgeId(i as u64 + 1);
-            let (Some(x), Some(y)) = (index.get(&ids, a), index.get(&ids, b)) else {
-                let n = if index.get(&ids, a).is_none() { a } else { b };
-                return Err(AlgoError::NodeNotFound(n));
-            };
+            let x = index.get(&ids, a).ok_or(AlgoError::NodeNotFound(a))?;
+            let y = index.get(&ids, b).ok_or(AlgoError::NodeNotFound(b))?;
             check_weight(edge, "weight", w)?;
             list.push((x, y, edge));
             weights.push(w);
@@ -179,13 +176,9 @@ impl Csr {
             in_pos[*slot] = pos as u32;
             *slot += 1;
         }
-        let dense_from = match (ids.first(), ids.last()) {
-            (Some(first), Some(last)) if last.0 - first.0 == n as u64 - 1 => Some(first.0),
-            _ => None,
-        };
         Ok(Csr {
+            lookup: Indexer::new(&ids),
             ids,
-            dense_from,
             out_start,
             out_to,
             out_edge,
@@ -218,11 +211,7 @@ impl Csr {
 
     /// The index of node `id`, if it is in the snapshot.
     pub fn index(&self, id: NodeId) -> Option<u32> {
-        if let Some(first) = self.dense_from {
-            let i = id.0.checked_sub(first)?;
-            return (i < self.ids.len() as u64).then_some(i as u32);
-        }
-        self.ids.binary_search(&id).ok().map(|i| i as u32)
+        self.lookup.get(&self.ids, id)
     }
 
     /// Targets of the edges from `index`, in position order.
@@ -311,7 +300,9 @@ impl Adjacency for Csr {
     }
 }
 
-/// `NodeId` -> index while building: a subtraction for dense ids, else a binary search.
+/// `NodeId` -> index over sorted ids: a subtraction when the ids are exactly
+/// `first..first + n`, else a binary search.
+#[derive(Clone, Copy, Debug)]
 struct Indexer {
     dense_from: Option<u64>,
 }

@@ -25,6 +25,25 @@ impl Default for PageRank {
     }
 }
 
+impl PageRank {
+    /// Checks the parameters: damping in `0..=1`, tolerance a number of at least 0.
+    pub fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.damping) {
+            return Err(AlgoError::InvalidArgument {
+                name: "damping",
+                reason: format!("{} is not between 0 and 1", self.damping),
+            });
+        }
+        if self.tolerance.is_nan() || self.tolerance < 0.0 {
+            return Err(AlgoError::InvalidArgument {
+                name: "tolerance",
+                reason: format!("{} is not a number of at least 0", self.tolerance),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// PageRank of every node, `(node, rank)` in id order; the ranks sum to 1.
 ///
 /// The definition is LDBC Graphalytics' (and the common one): every rank starts at `1/n`;
@@ -34,18 +53,7 @@ impl Default for PageRank {
 /// Parallel edges count once each, and so do self-loops. `progress` hears of every
 /// iteration.
 pub fn pagerank(g: &Csr, params: PageRank, progress: ProgressFn<'_>) -> Result<Vec<(NodeId, f64)>> {
-    if !(0.0..=1.0).contains(&params.damping) {
-        return Err(AlgoError::InvalidArgument {
-            name: "damping",
-            reason: format!("{} is not between 0 and 1", params.damping),
-        });
-    }
-    if params.tolerance.is_nan() || params.tolerance < 0.0 {
-        return Err(AlgoError::InvalidArgument {
-            name: "tolerance",
-            reason: format!("{} is not a number of at least 0", params.tolerance),
-        });
-    }
+    params.validate()?;
     let n = g.node_count();
     if n == 0 {
         return Ok(Vec::new());
