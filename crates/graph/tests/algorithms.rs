@@ -17,80 +17,9 @@ use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::json;
 
-/// A random multigraph (self-loops, parallel edges) with `n` nodes and `m` edges, of two
-/// types, each with an integer weight 0..10 in its data.
-struct Random {
-    graph: Graph,
-    ids: Vec<NodeId>,
-    edges: Vec<(usize, usize, &'static str, f64)>,
-}
+mod common;
 
-fn random(seed: u64, n: usize, m: usize) -> Random {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let graph = Graph::in_memory().expect("in-memory graph");
-    let mut tx = graph.begin_write().expect("writer");
-    let ids = tx
-        .insert_nodes((0..n).map(|i| NodeSpec::new("v", format!("v{i}"))))
-        .expect("nodes");
-    let edges: Vec<(usize, usize, &str, f64)> = (0..m)
-        .map(|_| {
-            let ty = if rng.bool() { "A" } else { "B" };
-            (
-                rng.usize(0..n),
-                rng.usize(0..n),
-                ty,
-                f64::from(rng.u8(0..10)),
-            )
-        })
-        .collect();
-    tx.insert_edges(edges.iter().map(|&(a, b, ty, w)| EdgeSpec {
-        from: ids[a],
-        to: ids[b],
-        edge_type: ty.to_string(),
-        data: json!({ "w": w }),
-    }))
-    .expect("edges");
-    tx.commit().expect("commit");
-    Random { graph, ids, edges }
-}
-
-impl Random {
-    /// The same graph in petgraph, optionally one edge type only; node `i` is index `i`.
-    fn petgraph(&self, only: Option<&str>) -> DiGraph<(), f64> {
-        let mut g = DiGraph::new();
-        for _ in &self.ids {
-            g.add_node(());
-        }
-        for &(a, b, ty, w) in &self.edges {
-            if only.is_none_or(|o| o == ty) {
-                g.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
-            }
-        }
-        g
-    }
-
-    fn csr(&self, only: Option<&str>, weights: bool) -> Csr {
-        let r = self.graph.begin_read().expect("reader");
-        let options = CsrOptions {
-            edge_type: only.map(str::to_string),
-            weight_field: weights.then(|| "w".to_string()),
-        };
-        Csr::build(&r, &options, &mut |_| {}).expect("snapshot")
-    }
-
-    fn pos(&self, id: NodeId) -> usize {
-        self.ids.iter().position(|&x| x == id).expect("known id")
-    }
-}
-
-const SHAPES: [(u64, usize, usize); 6] = [
-    (1, 1, 0),
-    (2, 10, 5),
-    (3, 30, 60),
-    (4, 100, 150),
-    (5, 200, 1000),
-    (6, 60, 30),
-];
+use common::{SHAPES, random};
 
 #[test]
 fn snapshot_matches_the_edge_list() {

@@ -8,7 +8,7 @@ use crate::ids::{Direction, EdgeId, NodeId};
 
 /// A heap entry: a tentative distance; the heap pops the smallest first.
 #[derive(Clone, Copy, PartialEq)]
-struct Tentative(f64, u32);
+pub(crate) struct Tentative(pub(crate) f64, pub(crate) u32);
 
 impl Eq for Tentative {}
 
@@ -28,12 +28,24 @@ impl PartialOrd for Tentative {
 }
 
 /// Distances and parents from one source, stopping early once `stop` is settled.
-struct Run {
-    dist: Vec<f64>,
-    parent: Vec<Option<(u32, usize)>>,
+pub(crate) struct Run {
+    pub(crate) dist: Vec<f64>,
+    pub(crate) parent: Vec<Option<(u32, usize)>>,
 }
 
-fn run(g: &Csr, source: u32, dir: Direction, stop: Option<u32>) -> Run {
+/// Nodes and edge positions a search may not use (Yen's spur searches).
+pub(crate) struct Bans<'a> {
+    pub(crate) nodes: &'a [bool],
+    pub(crate) positions: &'a rustc_hash::FxHashSet<usize>,
+}
+
+pub(crate) fn run(
+    g: &Csr,
+    source: u32,
+    dir: Direction,
+    stop: Option<u32>,
+    bans: Option<&Bans<'_>>,
+) -> Run {
     let n = g.node_count();
     let mut dist = vec![f64::INFINITY; n];
     let mut parent = vec![None; n];
@@ -50,6 +62,9 @@ fn run(g: &Csr, source: u32, dir: Direction, stop: Option<u32>) -> Run {
             break;
         }
         g.each(v, dir, |w, pos| {
+            if bans.is_some_and(|b| b.nodes[w as usize] || b.positions.contains(&pos)) {
+                return;
+            }
             let nd = d + g.weight(pos);
             if nd < dist[w as usize] {
                 dist[w as usize] = nd;
@@ -61,7 +76,7 @@ fn run(g: &Csr, source: u32, dir: Direction, stop: Option<u32>) -> Run {
     Run { dist, parent }
 }
 
-fn index(g: &Csr, id: NodeId) -> Result<u32> {
+pub(crate) fn index(g: &Csr, id: NodeId) -> Result<u32> {
     g.index(id).ok_or(AlgoError::NodeNotFound(id))
 }
 
@@ -70,7 +85,7 @@ fn index(g: &Csr, id: NodeId) -> Result<u32> {
 /// if `to` cannot be reached. Ties between equally cheap paths are broken by node index.
 pub fn dijkstra(g: &Csr, from: NodeId, to: NodeId, dir: Direction) -> Result<Option<Path>> {
     let (source, target) = (index(g, from)?, index(g, to)?);
-    let found = run(g, source, dir, Some(target));
+    let found = run(g, source, dir, Some(target), None);
     let cost = found.dist[target as usize];
     if cost.is_infinite() {
         return Ok(None);
@@ -86,7 +101,7 @@ pub fn dijkstra(g: &Csr, from: NodeId, to: NodeId, dir: Direction) -> Result<Opt
 /// it reaches (itself at 0), in index (id) order.
 pub fn sssp(g: &Csr, from: NodeId, dir: Direction) -> Result<Vec<(NodeId, f64)>> {
     let s = index(g, from)?;
-    let r = run(g, s, dir, None);
+    let r = run(g, s, dir, None, None);
     Ok(r.dist
         .iter()
         .enumerate()

@@ -43,16 +43,30 @@
     reason = "counts become f64 costs and ranks; exact below 2^53"
 )]
 
+mod astar;
+mod betweenness;
 mod bfs;
+mod closeness;
 mod csr;
+mod degree;
 mod dfs;
 mod dijkstra;
+mod dominators;
+mod kcore;
+mod label_propagation;
+mod louvain;
 mod pagerank;
+mod parallel;
+mod reach;
 mod scc;
 mod shortest_path;
+mod simple;
 mod simple_paths;
 mod topo;
+mod transitive_reduction;
+mod triangles;
 mod wcc;
+mod yen;
 
 use rustc_hash::FxHashSet;
 
@@ -60,16 +74,28 @@ use crate::error::GraphError;
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::read::ReadTxn;
 
+pub use astar::astar;
+pub use betweenness::{Betweenness, betweenness};
 pub use bfs::{Visit, bfs, k_hop};
+pub use closeness::closeness;
 pub use csr::{Csr, CsrOptions};
+pub use degree::degree;
 pub use dfs::dfs;
 pub use dijkstra::{dijkstra, sssp};
+pub use dominators::{Dominators, Loop, dominators, natural_loops, post_dominators};
+pub use kcore::{core_numbers, k_core};
+pub use label_propagation::{LabelPropagation, label_propagation};
+pub use louvain::{Communities, Louvain, louvain};
 pub use pagerank::{PageRank, pagerank};
+pub use reach::{is_reachable, reachable};
 pub use scc::scc;
 pub use shortest_path::{Path, shortest_path};
 pub use simple_paths::simple_paths;
 pub use topo::{find_cycle, toposort};
+pub use transitive_reduction::transitive_reduction;
+pub use triangles::{lcc, triangle_count, triangles};
 pub use wcc::wcc;
+pub use yen::k_shortest_paths;
 
 /// Result alias for the algorithms.
 pub type Result<T, E = AlgoError> = std::result::Result<T, E>;

@@ -11,6 +11,14 @@ use crate::ids::NodeId;
 /// Fails with [`AlgoError::Cycle`], naming one cycle, if there is none (a self-loop is a
 /// cycle).
 pub fn toposort(g: &Csr) -> Result<Vec<NodeId>> {
+    match topo_indices(g) {
+        Some(order) => Ok(order.into_iter().map(|v| g.id(v)).collect()),
+        None => Err(AlgoError::Cycle(find_cycle(g).unwrap_or_default())),
+    }
+}
+
+/// [`toposort`] by index; `None` if the graph has a cycle.
+pub(crate) fn topo_indices(g: &Csr) -> Option<Vec<u32>> {
     let n = g.node_count();
     let mut indegree: Vec<usize> = (0..n as u32).map(|v| g.in_degree(v)).collect();
     let mut ready: VecDeque<u32> = (0..n as u32)
@@ -18,7 +26,7 @@ pub fn toposort(g: &Csr) -> Result<Vec<NodeId>> {
         .collect();
     let mut order = Vec::with_capacity(n);
     while let Some(v) = ready.pop_front() {
-        order.push(g.id(v));
+        order.push(v);
         for &w in g.out(v) {
             indegree[w as usize] -= 1;
             if indegree[w as usize] == 0 {
@@ -26,10 +34,7 @@ pub fn toposort(g: &Csr) -> Result<Vec<NodeId>> {
             }
         }
     }
-    if order.len() == n {
-        return Ok(order);
-    }
-    Err(AlgoError::Cycle(find_cycle(g).unwrap_or_default()))
+    (order.len() == n).then_some(order)
 }
 
 /// One directed cycle, as its nodes in edge order (the last has an edge to the first), or

@@ -1,0 +1,77 @@
+//! Many independent single-source runs (betweenness, closeness) spread over the cores.
+
+use std::num::NonZeroUsize;
+
+use super::{Progress, ProgressFn};
+
+/// Runs `work(state, source)` for every source, on up to as many threads as the machine
+/// has cores, each thread with its own `init()` state; returns the states, in thread
+/// order. Thread `t` of `k` takes sources `t, t + k, t + 2k, ...`, so the split (and any
+/// sum over the states) depends only on the thread count. The calling thread is one of the
+/// workers and reports progress about every 64 of its sources.
+pub(crate) fn for_each_source<S: Send>(
+    sources: &[u32],
+    stage: &'static str,
+    progress: ProgressFn<'_>,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, u32) + Sync,
+) -> Vec<S> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .clamp(1, sources.len().max(1));
+    let total = sources.len() as u64;
+    let run = |t: usize, state: &mut S, report: &mut dyn FnMut(Progress)| {
+        for (k, &s) in sources.iter().enumerate().skip(t).step_by(threads) {
+            work(state, s);
+            if k % 64 == 0 {
+                report(Progress {
+                    stage,
+                    done: k as u64,
+                    total,
+                });
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|t| {
+                let (init, run) = (&init, &run);
+                scope.spawn(move || {
+                    let mut state = init();
+                    run(t, &mut state, &mut |_| {});
+                    state
+                })
+            })
+            .collect();
+        let mut mine = init();
+        run(0, &mut mine, progress);
+        let mut states = vec![mine];
+        for h in helpers {
+            match h.join() {
+                Ok(s) => states.push(s),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        progress(Progress {
+            stage,
+            done: total,
+            total,
+        });
+        states
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_runs_once() {
+        let sources: Vec<u32> = (0..1000).collect();
+        let states = for_each_source(&sources, "t", &mut |_| {}, Vec::new, Vec::push);
+        let mut all: Vec<u32> = states.into_iter().flatten().collect();
+        all.sort_unstable();
+        assert_eq!(all, sources);
+        assert!(for_each_source(&[], "t", &mut |_| {}, || 0, |_, _| {}).len() == 1);
+    }
+}
