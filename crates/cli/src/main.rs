@@ -143,7 +143,7 @@ enum Command {
     /// A shortest path between two nodes: fewest edges, or cheapest by a numeric field of
     /// the edge data (--weight; missing fields count 1, negative ones are an error).
     #[command(
-        after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
+        after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb 1 42 --weight distance --k 5\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
     )]
     Path {
         /// The database.
@@ -155,6 +155,9 @@ enum Command {
         /// Edge-data field holding each edge's cost (Dijkstra); fewest edges when absent.
         #[arg(long)]
         weight: Option<String>,
+        /// The K cheapest loopless paths (Yen's algorithm), cheapest first.
+        #[arg(long)]
+        k: Option<usize>,
         /// Which edges to follow.
         #[arg(long, value_enum, default_value_t = Dir::Out)]
         dir: Dir,
@@ -167,7 +170,7 @@ enum Command {
     },
     /// A whole-graph algorithm, on an in-memory snapshot of the database.
     #[command(
-        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb topo"
+        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb betweenness --samples 500 --seed 7 --dir both\n  pagegraph algo g.pgdb louvain --weight weight\n  pagegraph algo g.pgdb sssp --source main --by-name --weight cost\n  pagegraph algo g.pgdb dominators --source entry --by-name --type FLOWS_TO\n\nEach algorithm reads only the options that apply to it; --dir defaults to what the\nalgorithm's definition uses (out for paths and betweenness, in for closeness, both for\ndegree, cdlp and the undirected lcc)."
     )]
     Algo {
         /// The database.
@@ -175,21 +178,8 @@ enum Command {
         /// The algorithm.
         #[arg(value_enum)]
         name: algo::AlgoName,
-        /// Only edges of this type.
-        #[arg(long = "type")]
-        edge_type: Option<String>,
-        /// PageRank damping factor.
-        #[arg(long, default_value_t = 0.85)]
-        damping: f64,
-        /// PageRank iterations at most.
-        #[arg(long, default_value_t = 20)]
-        iterations: u32,
-        /// PageRank stops once ranks change by less than this (L1) in one iteration.
-        #[arg(long, default_value_t = 0.0)]
-        tolerance: f64,
-        /// Rows shown at most (0: all); `wcc --json` always lists every node's label.
-        #[arg(long, default_value_t = 20)]
-        top: usize,
+        #[command(flatten)]
+        args: algo::AlgoArgs,
     },
     /// Build a database from the bundled Neo4j movies graph and query it.
     #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
@@ -398,6 +388,7 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             from,
             to,
             weight,
+            k,
             dir,
             edge_type,
             by_name,
@@ -411,32 +402,13 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
                 &open_existing(&db)?,
                 (&from, &to),
                 weight.as_deref(),
+                k,
                 &walk,
                 j,
             )?;
         }
-        Command::Algo {
-            db,
-            name,
-            edge_type,
-            damping,
-            iterations,
-            tolerance,
-            top,
-        } => {
-            let pagerank = pagegraph::algo::PageRank {
-                damping,
-                iterations,
-                tolerance,
-            };
-            // Checked before the snapshot is built, which may take a while.
-            pagerank.validate()?;
-            let options = algo::AlgoOptions {
-                edge_type,
-                pagerank,
-                top,
-            };
-            algo::run(&open_existing(&db)?, name, &options, j)?;
+        Command::Algo { db, name, args } => {
+            algo::run(&open_existing(&db)?, name, &args, j)?;
         }
         _ => {}
     }

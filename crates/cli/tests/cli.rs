@@ -438,6 +438,119 @@ fn traversals_paths_and_algorithms_by_hand() {
 }
 
 #[test]
+fn every_algorithm_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    // Ids by first sight: a=1 b=2 c=3 d=4 e=5 f=6 g=7. a -> b -> c (weights 1), a -> c
+    // (5), c -> d (2), the cycle c -> d -> e -> c, and f -> g apart.
+    let e = write(
+        &dir.path().join("g.e"),
+        "a b 1\nb c 1\na c 5\nc d 2\nd e 1\ne c 1\nf g 1\n",
+    );
+    ok(&["import", s(&db), "--edges", s(&e)]);
+    let db = s(&db);
+    let column = |v: &Value, key: &str| -> Vec<(u64, f64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["node"].as_u64().unwrap(), r[key].as_f64().unwrap()))
+            .collect()
+    };
+    // Yen: the two cheapest paths a -> d.
+    let two = json_of(&[
+        "path",
+        db,
+        "a",
+        "d",
+        "--by-name",
+        "--weight",
+        "weight",
+        "--k",
+        "2",
+    ]);
+    let costs: Vec<f64> = two
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["cost"].as_f64().unwrap())
+        .collect();
+    assert_eq!(costs, [4.0, 7.0]);
+    // Degree (both ways): c has 4 edges.
+    let deg = json_of(&["algo", db, "degree", "--top", "1"]);
+    assert_eq!(column(&deg, "degree"), [(3, 4.0)]);
+    // Single-source costs from a, nearest first; f and g are not reached.
+    let sssp = json_of(&[
+        "algo",
+        db,
+        "sssp",
+        "--source",
+        "a",
+        "--by-name",
+        "--weight",
+        "weight",
+    ]);
+    assert_eq!(
+        column(&sssp, "distance"),
+        [(1, 0.0), (2, 1.0), (3, 2.0), (4, 4.0), (5, 5.0)]
+    );
+    assert_eq!(
+        json_of(&["algo", db, "reach", "--source", "4"]),
+        json!([3, 4, 5])
+    );
+    // Undirected: triangles abc and cde; c is on every path between {a, b} and {d, e}.
+    let tri = json_of(&["algo", db, "triangles", "--top", "1"]);
+    assert_eq!(tri["total"], 2);
+    assert_eq!(tri["nodes"][0]["node"], 3);
+    let bc = json_of(&["algo", db, "betweenness", "--dir", "both", "--top", "2"]);
+    assert_eq!(column(&bc, "betweenness"), [(3, 4.0), (1, 0.0)]);
+    // c's neighbors {a, b, d, e} have 2 links of 6 possible.
+    let lcc = json_of(&["algo", db, "lcc", "--top", "0"]);
+    assert!(column(&lcc, "clustering").contains(&(3, 1.0 / 3.0)));
+    let kcore = json_of(&["algo", db, "kcore", "--k", "2"]);
+    assert_eq!(kcore, json!([1, 2, 3, 4, 5]));
+    // a reaches 4 nodes at total distance 1 + 1 + 2 + 3: 4/7 * 4/6.
+    let close = json_of(&["algo", db, "closeness", "--dir", "out", "--top", "1"]);
+    let (node, score) = column(&close, "closeness")[0];
+    assert_eq!(node, 1);
+    assert!((score - 4.0 / 7.0 * 4.0 / 6.0).abs() < 1e-12, "{score}");
+    // Control flow from a: c's idom is a, d's is c, e's is d; the loop c -> d -> e -> c.
+    let dom = json_of(&["algo", db, "dominators", "--source", "a", "--by-name"]);
+    let idoms: Vec<(u64, u64)> = dom["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["node"].as_u64().unwrap(), r["idom"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(idoms, [(2, 1), (3, 1), (4, 3), (5, 4)]);
+    let post = json_of(&["algo", db, "post-dominators", "--source", "d", "--by-name"]);
+    assert_eq!(post["root"]["name"], "d");
+    assert_eq!(post["nodes"].as_array().unwrap().len(), 4);
+    let loops = json_of(&["algo", db, "loops", "--source", "1"]);
+    assert_eq!(
+        loops,
+        json!([{"header": 3, "back_edges": [6], "body": [3, 4, 5]}])
+    );
+    // Communities: f and g are never with the others.
+    let louvain = json_of(&["algo", db, "louvain"]);
+    assert!(louvain["modularity"].as_f64().unwrap() > 0.0);
+    let labels = louvain["labels"].as_array().unwrap();
+    assert_ne!(labels[0][1], labels[5][1]);
+    assert_eq!(
+        json_of(&["algo", db, "cdlp"])["labels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    // Errors: a DAG-only algorithm on a cycle; a missing --source; a misplaced --weight.
+    assert!(fails(&["algo", db, "tred"]).contains("cycle"));
+    assert!(fails(&["algo", db, "sssp"]).contains("--source"));
+    assert!(fails(&["algo", db, "degree", "--weight", "w"]).contains("--weight"));
+    assert!(fails(&["algo", db, "betweenness", "--samples", "0"]).contains("samples"));
+    assert!(ok(&["algo", db, "louvain"]).contains("modularity"));
+}
+
+#[test]
 fn edge_lists_vertex_lists_weights_comments_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.pgdb");

@@ -1,0 +1,333 @@
+//! `bfs`, `path` and `algo`: the graph algorithms from the command line.
+//!
+//! Traversals from a node ([`walk`]) read the store directly; `algo` builds an in-memory
+//! snapshot and runs a whole-graph algorithm on it ([`run`]); [`report`] prints results.
+
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "degrees and triangle counts are shown as numbers; exact below 2^53"
+)]
+
+mod report;
+mod walk;
+
+use anyhow::{Result, bail};
+use clap::ValueEnum;
+use pagegraph::algo::{
+    self, Betweenness, Csr, CsrOptions, LabelPropagation, Louvain, PageRank, Progress, StoreView,
+};
+use pagegraph::{Direction, Graph, NodeId, ReadTxn};
+use serde_json::{Value, json};
+
+use crate::output::emit;
+use crate::progress;
+use crate::query::resolve;
+
+pub use walk::{bfs, path};
+
+/// The whole-graph algorithms `pagegraph algo` runs.
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub enum AlgoName {
+    /// Weakly connected components: each node's component label (its smallest id).
+    Wcc,
+    /// Strongly connected components, largest first.
+    Scc,
+    /// PageRank (LDBC Graphalytics definition), highest first.
+    Pagerank,
+    /// A topological order (fails, naming a cycle, if there is none).
+    Topo,
+    /// One directed cycle, if any.
+    Cycle,
+    /// Degree of each node (--dir; both by default), highest first.
+    Degree,
+    /// Betweenness centrality (Brandes; --samples to estimate, --normalized).
+    Betweenness,
+    /// Closeness centrality (Wasserman-Faust; --dir in by default: distances to a node).
+    Closeness,
+    /// Community labels by label propagation (Graphalytics CDLP; --iterations, --seed).
+    Cdlp,
+    /// Communities by modularity, Louvain method (--resolution, --seed, --weight).
+    Louvain,
+    /// Triangles: the total and the nodes in most.
+    Triangles,
+    /// Local clustering coefficient (Graphalytics LCC; --dir both: undirected, out:
+    /// directed).
+    Lcc,
+    /// Core numbers (k-cores); --k lists the nodes of the k-core.
+    Kcore,
+    /// Single-source shortest paths from --source (--weight for costs), nearest first.
+    Sssp,
+    /// Every node reachable from --source.
+    Reach,
+    /// Transitive reduction of a DAG: the edges to keep.
+    Tred,
+    /// Immediate dominators of the nodes reached from the entry --source.
+    Dominators,
+    /// Immediate post-dominators of the nodes that reach the exit --source.
+    PostDominators,
+    /// Natural loops of the control-flow graph entered at --source.
+    Loops,
+}
+
+/// Options of `pagegraph algo`; each algorithm reads the ones it needs.
+#[derive(clap::Args)]
+pub struct AlgoArgs {
+    /// Only edges of this type.
+    #[arg(long = "type")]
+    pub edge_type: Option<String>,
+    /// Which edges to follow or count (each algorithm has a sensible default).
+    #[arg(long, value_enum)]
+    pub dir: Option<crate::Dir>,
+    /// The start node (sssp, reach), the entry (dominators, loops) or the exit
+    /// (post-dominators): an id, or a name with --by-name.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Node arguments are names (an error if several nodes have one).
+    #[arg(long)]
+    pub by_name: bool,
+    /// Edge-data field holding each edge's weight (sssp, louvain); missing fields count 1.
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// PageRank damping factor.
+    #[arg(long, default_value_t = 0.85)]
+    pub damping: f64,
+    /// Iterations at most (pagerank: 20, cdlp: 10 by default).
+    #[arg(long)]
+    pub iterations: Option<u32>,
+    /// PageRank stops once ranks change by less than this (L1) in one iteration.
+    #[arg(long, default_value_t = 0.0)]
+    pub tolerance: f64,
+    /// Betweenness estimated from this many random sources instead of all.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Seed for betweenness samples, cdlp tie-breaks and louvain's node order.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Betweenness divided by the number of node pairs.
+    #[arg(long)]
+    pub normalized: bool,
+    /// Louvain's resolution (above 1: smaller communities).
+    #[arg(long, default_value_t = 1.0)]
+    pub resolution: f64,
+    /// kcore: list the nodes of the k-core instead of the core numbers.
+    #[arg(long)]
+    pub k: Option<u32>,
+    /// Rows shown at most (0: all); with --json, partitions always list every node's label.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+}
+
+impl AlgoArgs {
+    /// PageRank's parameters.
+    pub fn pagerank(&self) -> PageRank {
+        PageRank {
+            damping: self.damping,
+            iterations: self.iterations.unwrap_or(20),
+            tolerance: self.tolerance,
+        }
+    }
+
+    fn dir_or(&self, default: Direction) -> Direction {
+        self.dir.map_or(default, Into::into)
+    }
+
+    fn top(&self, n: usize) -> usize {
+        if self.top == 0 { n } else { self.top.min(n) }
+    }
+}
+
+/// How a traversal walks: edge direction, type filter, and whether node arguments are
+/// names.
+pub struct Walk<'a> {
+    /// Which edges to follow.
+    pub dir: Direction,
+    /// Only edges of this type.
+    pub edge_type: Option<&'a str>,
+    /// Node arguments are names.
+    pub by_name: bool,
+}
+
+/// A progress bar fed by an algorithm's [`Progress`] reports.
+fn reporter() -> (indicatif::ProgressBar, impl FnMut(Progress)) {
+    let pb = progress::bar(0, "", false);
+    let feed = pb.clone();
+    let f = move |p: Progress| {
+        feed.set_message(p.stage);
+        feed.set_length(p.total.max(p.done));
+        feed.set_position(p.done);
+    };
+    (pb, f)
+}
+
+/// Runs `f` with a progress bar that is cleared when it returns.
+fn with_progress<T>(f: impl FnOnce(&mut dyn FnMut(Progress)) -> T) -> T {
+    let (pb, mut report) = reporter();
+    let out = f(&mut report);
+    pb.finish_and_clear();
+    out
+}
+
+fn snapshot(r: &ReadTxn, options: &CsrOptions) -> Result<Csr> {
+    Ok(with_progress(|p| Csr::build(r, options, p))?)
+}
+
+fn name_of(r: &ReadTxn, id: NodeId) -> Result<String> {
+    Ok(r.node_raw(id)?.map(|n| n.name).unwrap_or_default())
+}
+
+/// Checks the arguments an algorithm needs before any work is done.
+fn validate(name: AlgoName, args: &AlgoArgs) -> Result<()> {
+    use AlgoName as A;
+    if name == A::Pagerank {
+        args.pagerank().validate()?;
+    }
+    let needs_source = matches!(
+        name,
+        A::Sssp | A::Reach | A::Dominators | A::PostDominators | A::Loops
+    );
+    if needs_source && args.source.is_none() {
+        bail!(
+            "{} needs --source (a node id, or a name with --by-name)",
+            name.to_possible_value()
+                .map_or("this algorithm".into(), |v| v.get_name().to_string())
+        );
+    }
+    if args.weight.is_some() && !matches!(name, A::Sssp | A::Louvain) {
+        bail!("--weight applies to sssp and louvain only (path --weight for one path)");
+    }
+    Ok(())
+}
+
+/// `pagegraph algo NAME`: a whole-graph algorithm on a snapshot of the database.
+pub fn run(graph: &Graph, name: AlgoName, args: &AlgoArgs, json_out: bool) -> Result<()> {
+    use AlgoName as A;
+    validate(name, args)?;
+    let r = graph.begin_read()?;
+    let source = match &args.source {
+        Some(s) => Some(resolve(&r, s, args.by_name)?),
+        None => None,
+    };
+    let csr = snapshot(
+        &r,
+        &CsrOptions {
+            edge_type: args.edge_type.clone(),
+            weight_field: args.weight.clone(),
+        },
+    )?;
+    let out = report::Out {
+        r: &r,
+        top: args.top,
+        json: json_out,
+    };
+    if let Some(done) = measure(name, &csr, args, &out) {
+        return done;
+    }
+    let source = || source.ok_or_else(|| anyhow::anyhow!("--source is missing"));
+    match name {
+        A::Wcc => out.partition("weakly connected components", &algo::wcc(&csr), None),
+        A::Scc => report::scc(&csr, |n| args.top(n), json_out),
+        A::Topo => out.nodes("topological order", &algo::toposort(&csr)?),
+        A::Cycle => match algo::find_cycle(&csr) {
+            Some(c) => out.cycle(&c),
+            None => emit(json_out, &Value::Null, || "no cycle".to_string()),
+        },
+        A::Sssp => {
+            let d = algo::sssp(&csr, source()?, args.dir_or(Direction::Outgoing))?;
+            out.scores("distance", d, false)
+        }
+        A::Reach => {
+            let view = StoreView::new(&r, args.edge_type.as_deref());
+            let nodes = algo::reachable(&view, source()?, args.dir_or(Direction::Outgoing))?;
+            out.nodes("reachable", &nodes)
+        }
+        A::Tred => out.tred(&csr, &algo::transitive_reduction(&csr)?),
+        A::Dominators => out.dominators(&algo::dominators(&csr, source()?)?, "dominator"),
+        A::PostDominators => {
+            out.dominators(&algo::post_dominators(&csr, source()?)?, "post-dominator")
+        }
+        A::Loops => out.loops(&algo::natural_loops(&csr, source()?)?),
+        _ => bail!("{name:?} is not a structural algorithm"),
+    }
+}
+
+/// The centrality, cohesion and community algorithms: `None` for the others.
+fn measure(
+    name: AlgoName,
+    csr: &Csr,
+    args: &AlgoArgs,
+    out: &report::Out<'_>,
+) -> Option<Result<()>> {
+    use AlgoName as A;
+    let counts =
+        |rows: Vec<(NodeId, usize)>| rows.into_iter().map(|(v, x)| (v, x as f64)).collect();
+    Some(match name {
+        A::Pagerank => with_progress(|p| algo::pagerank(csr, args.pagerank(), p))
+            .map_err(Into::into)
+            .and_then(|ranks| out.scores("rank", ranks, true)),
+        A::Degree => out.scores(
+            "degree",
+            counts(algo::degree(csr, args.dir_or(Direction::Both))),
+            true,
+        ),
+        A::Betweenness => {
+            let params = Betweenness {
+                dir: args.dir_or(Direction::Outgoing),
+                samples: args.samples,
+                seed: args.seed.unwrap_or(0),
+                normalized: args.normalized,
+            };
+            with_progress(|p| algo::betweenness(csr, &params, p))
+                .map_err(Into::into)
+                .and_then(|b| out.scores("betweenness", b, true))
+        }
+        A::Closeness => {
+            let c = with_progress(|p| algo::closeness(csr, args.dir_or(Direction::Incoming), p));
+            out.scores("closeness", c, true)
+        }
+        A::Cdlp => {
+            let params = LabelPropagation {
+                dir: args.dir_or(Direction::Both),
+                iterations: args.iterations.unwrap_or(10),
+                seed: args.seed,
+            };
+            let labels = with_progress(|p| algo::label_propagation(csr, &params, p));
+            out.partition("communities (label propagation)", &labels, None)
+        }
+        A::Louvain => {
+            let params = Louvain {
+                resolution: args.resolution,
+                seed: args.seed,
+                ..Louvain::default()
+            };
+            with_progress(|p| algo::louvain(csr, &params, p))
+                .map_err(Into::into)
+                .and_then(|c| out.partition("communities (Louvain)", &c.labels, Some(c.modularity)))
+        }
+        A::Triangles => {
+            let t = with_progress(|p| algo::triangles(csr, p));
+            let total = t.iter().map(|x| x.1).sum::<u64>() / 3;
+            let per_node = t.into_iter().map(|(v, x)| (v, x as f64)).collect();
+            out.with_total("triangles", total, per_node)
+        }
+        A::Lcc => {
+            let directed = args.dir_or(Direction::Both) != Direction::Both;
+            let c = with_progress(|p| algo::lcc(csr, directed, p));
+            out.scores("clustering", c, true)
+        }
+        A::Kcore => {
+            if let Some(k) = args.k {
+                out.nodes(&format!("{k}-core"), &algo::k_core(csr, k))
+            } else {
+                let cores = algo::core_numbers(csr);
+                let cores = cores.into_iter().map(|(v, c)| (v, f64::from(c))).collect();
+                out.scores("core", cores, true)
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The JSON for a node with its name.
+fn named(r: &ReadTxn, id: NodeId) -> Result<Value> {
+    Ok(json!({"id": id.0, "name": name_of(r, id)?}))
+}

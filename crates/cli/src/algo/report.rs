@@ -1,0 +1,251 @@
+//! Printing algorithm results: a table of the top rows as text, or JSON with `--json`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use pagegraph::algo::{Csr, Dominators, Loop};
+use pagegraph::{EdgeId, NodeId, ReadTxn};
+use serde_json::{Value, json};
+
+use super::{name_of, named};
+use crate::output::emit;
+
+/// Where and how much to print.
+pub struct Out<'r> {
+    /// For node names.
+    pub r: &'r ReadTxn,
+    /// Rows at most (0: all).
+    pub top: usize,
+    /// JSON instead of text.
+    pub json: bool,
+}
+
+/// A number as JSON: whole numbers (counts, hop distances) as integers.
+fn number_json(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
+/// A number as text: integers without a fraction, others with six decimals (or digits).
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else if (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.6}")
+    } else {
+        format!("{x:.6e}")
+    }
+}
+
+impl Out<'_> {
+    fn shown(&self, n: usize) -> usize {
+        if self.top == 0 { n } else { self.top.min(n) }
+    }
+
+    /// Per-node values, highest (or lowest) first, ties by id; `what` names the value.
+    pub fn scores(&self, what: &str, mut rows: Vec<(NodeId, f64)>, highest: bool) -> Result<()> {
+        rows.sort_by(|a, b| {
+            let by = if highest {
+                b.1.total_cmp(&a.1)
+            } else {
+                a.1.total_cmp(&b.1)
+            };
+            by.then(a.0.cmp(&b.0))
+        });
+        let shown = self.shown(rows.len());
+        let mut values = Vec::with_capacity(shown);
+        let mut text = format!("{what}\tnode\tname\n");
+        for &(n, x) in rows.iter().take(shown) {
+            let name = name_of(self.r, n)?;
+            let _ = writeln!(text, "{}\t{n}\t{name}", number(x));
+            values.push(json!({"node": n.0, "name": name, what: number_json(x)}));
+        }
+        emit(self.json, &Value::Array(values), || text)
+    }
+
+    /// Per-node counts with a graph total (triangles).
+    pub fn with_total(&self, what: &str, total: u64, rows: Vec<(NodeId, f64)>) -> Result<()> {
+        if !self.json {
+            println!("{total} {what}");
+        }
+        let mut rows = rows;
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown = self.shown(rows.len());
+        let mut nodes = Vec::with_capacity(shown);
+        let mut text = format!("{what}\tnode\tname\n");
+        for &(n, x) in rows.iter().take(shown) {
+            let name = name_of(self.r, n)?;
+            let _ = writeln!(text, "{}\t{n}\t{name}", number(x));
+            nodes.push(json!({"node": n.0, "name": name, what: number_json(x)}));
+        }
+        emit(self.json, &json!({"total": total, "nodes": nodes}), || text)
+    }
+
+    /// A labelling into groups (components, communities): the count, the largest groups,
+    /// and with `--json` every node's label.
+    pub fn partition(
+        &self,
+        title: &str,
+        labels: &[(NodeId, NodeId)],
+        modularity: Option<f64>,
+    ) -> Result<()> {
+        let mut sizes: BTreeMap<NodeId, u64> = BTreeMap::new();
+        for (_, l) in labels {
+            *sizes.entry(*l).or_default() += 1;
+        }
+        let mut by_size: Vec<(NodeId, u64)> = sizes.into_iter().collect();
+        by_size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown = self.shown(by_size.len());
+        let key = if title.contains("components") {
+            "components"
+        } else {
+            "communities"
+        };
+        let mut value = json!({
+            key: by_size.len(),
+            "largest": by_size.iter().take(shown)
+                .map(|(l, s)| json!({"label": l.0, "size": s})).collect::<Vec<_>>(),
+        });
+        if let Some(q) = modularity {
+            value["modularity"] = json!(q);
+        }
+        if self.json {
+            value["labels"] = labels.iter().map(|(n, l)| json!([n.0, l.0])).collect();
+        }
+        emit(self.json, &value, || {
+            let mut t = format!("{} {title}\n", by_size.len());
+            if let Some(q) = modularity {
+                let _ = writeln!(t, "modularity {q:.6}");
+            }
+            t.push_str("label\tsize\tname\n");
+            for (l, s) in by_size.iter().take(shown) {
+                let name = name_of(self.r, *l).unwrap_or_default();
+                let _ = writeln!(t, "{l}\t{s}\t{name}");
+            }
+            t
+        })
+    }
+
+    /// A list of nodes in a meaningful order (a topological order, the nodes reached).
+    pub fn nodes(&self, title: &str, nodes: &[NodeId]) -> Result<()> {
+        let shown = self.shown(nodes.len());
+        let ids: Vec<u64> = nodes.iter().take(shown).map(|n| n.0).collect();
+        if self.json {
+            return emit(true, &json!(ids), String::new);
+        }
+        let mut t = format!("{title}: {} nodes\nnode\tname\n", nodes.len());
+        for &n in nodes.iter().take(shown) {
+            let _ = writeln!(t, "{n}\t{}", name_of(self.r, n)?);
+        }
+        emit(false, &Value::Null, || t)
+    }
+
+    /// A cycle, as `a -> b -> ... -> a`.
+    pub fn cycle(&self, nodes: &[NodeId]) -> Result<()> {
+        let ids: Vec<u64> = nodes.iter().map(|n| n.0).collect();
+        emit(self.json, &json!(ids), || {
+            let mut s: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            s.extend(ids.first().map(ToString::to_string));
+            format!("cycle: {}", s.join(" -> "))
+        })
+    }
+
+    /// Each reached node's immediate (post-)dominator.
+    pub fn dominators(&self, d: &Dominators, what: &str) -> Result<()> {
+        let pairs = d.immediate_dominators();
+        let shown = self.shown(pairs.len());
+        let mut rows = Vec::with_capacity(shown);
+        let mut t = format!(
+            "root {} ({}), {} other nodes\nnode\tname\timmediate {what}\n",
+            d.root(),
+            name_of(self.r, d.root())?,
+            pairs.len()
+        );
+        for &(n, i) in pairs.iter().take(shown) {
+            let name = name_of(self.r, n)?;
+            let _ = writeln!(t, "{n}\t{name}\t{i}");
+            rows.push(json!({"node": n.0, "name": name, "idom": i.0}));
+        }
+        let value = json!({"root": named(self.r, d.root())?, "nodes": rows});
+        emit(self.json, &value, || t)
+    }
+
+    /// Natural loops: header, back edges and body.
+    pub fn loops(&self, loops: &[Loop]) -> Result<()> {
+        let shown = self.shown(loops.len());
+        let mut rows = Vec::with_capacity(shown);
+        let mut t = format!(
+            "{} natural loops\nheader\tname\tsize\tback edges\tbody\n",
+            loops.len()
+        );
+        for l in loops.iter().take(shown) {
+            let ids: Vec<String> = l.body.iter().take(20).map(ToString::to_string).collect();
+            let more = if l.body.len() > 20 { " ..." } else { "" };
+            let edges: Vec<String> = l.back_edges.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                t,
+                "{}\t{}\t{}\t{}\t{}{more}",
+                l.header,
+                name_of(self.r, l.header)?,
+                l.body.len(),
+                edges.join(","),
+                ids.join(" ")
+            );
+            rows.push(json!({
+                "header": l.header.0,
+                "back_edges": l.back_edges.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "body": l.body.iter().map(|n| n.0).collect::<Vec<_>>(),
+            }));
+        }
+        emit(self.json, &Value::Array(rows), || t)
+    }
+
+    /// The transitive reduction: the edges kept.
+    pub fn tred(&self, csr: &Csr, kept: &[EdgeId]) -> Result<()> {
+        let removed = csr.edge_count() - kept.len();
+        let shown = self.shown(kept.len());
+        let mut t = format!(
+            "kept {} of {} edges ({removed} implied by others)\nedge\tfrom\tto\n",
+            kept.len(),
+            csr.edge_count()
+        );
+        if !self.json {
+            for &e in kept.iter().take(shown) {
+                if let Some(edge) = self.r.edge(e)? {
+                    let _ = writeln!(t, "{e}\t{}\t{}", edge.from, edge.to);
+                }
+            }
+        }
+        let value =
+            json!({"kept": kept.iter().map(|e| e.0).collect::<Vec<_>>(), "removed": removed});
+        emit(self.json, &value, || t)
+    }
+}
+
+/// Strongly connected components, largest first.
+pub fn scc(csr: &Csr, top: impl Fn(usize) -> usize, json_out: bool) -> Result<()> {
+    let mut comps = pagegraph::algo::scc(csr);
+    comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    let shown = top(comps.len());
+    let value = json!({
+        "components": comps.len(),
+        "largest": comps.iter().take(shown)
+            .map(|c| c.iter().map(|n| n.0).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    });
+    emit(json_out, &value, || {
+        let mut t = format!(
+            "{} strongly connected components\nsize\tnodes\n",
+            comps.len()
+        );
+        for c in comps.iter().take(shown) {
+            let ids: Vec<String> = c.iter().take(20).map(ToString::to_string).collect();
+            let more = if c.len() > 20 { " ..." } else { "" };
+            let _ = writeln!(t, "{}\t{}{more}", c.len(), ids.join(" "));
+        }
+        t
+    })
+}
