@@ -10,7 +10,7 @@
     reason = "tests: a failed step is a failed test; costs are small integers, exact in f64"
 )]
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
 use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
@@ -19,7 +19,7 @@ use serde_json::json;
 
 mod common;
 
-use common::{SHAPES, random};
+use common::{SHAPES, pagerank_by_push, random};
 
 #[test]
 fn snapshot_matches_the_edge_list() {
@@ -182,32 +182,6 @@ fn order_and_cycles_agree_with_petgraph() {
             }
         }
     }
-}
-
-/// PageRank written the other way round: pushing each node's rank along its edges from the
-/// raw edge list, in `BTreeMap`s.
-fn pagerank_by_push(n: usize, edges: &[(usize, usize)], d: f64, iterations: u32) -> Vec<f64> {
-    let mut out_deg: BTreeMap<usize, usize> = BTreeMap::new();
-    for &(a, _) in edges {
-        *out_deg.entry(a).or_default() += 1;
-    }
-    let nf = n as f64;
-    let mut rank = vec![1.0 / nf; n];
-    for _ in 0..iterations {
-        let mut next = vec![0.0; n];
-        for &(a, b) in edges {
-            next[b] += d * rank[a] / out_deg[&a] as f64;
-        }
-        let lost: f64 = (0..n)
-            .filter(|v| !out_deg.contains_key(v))
-            .map(|v| rank[v])
-            .sum();
-        for x in &mut next {
-            *x += (1.0 - d) / nf + d * lost / nf;
-        }
-        rank = next;
-    }
-    rank
 }
 
 #[test]
