@@ -11,68 +11,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pagegraph"))
-}
+mod common;
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Runs a command with `--json`; returns the parsed output.
-fn json_of(args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    serde_json::from_str(&ok(&a)).unwrap()
-}
-
-/// Runs a command that must fail with exit code 1 and one clear line (no panic); returns
-/// stderr.
-fn fails(args: &[&str]) -> String {
-    let out = run(args);
-    let err = text(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?}: {err}{}",
-        text(&out.stdout)
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    assert!(err.starts_with("pagegraph: "), "{err}");
-    err
-}
-
-fn write(path: &Path, content: &str) -> PathBuf {
-    std::fs::write(path, content).unwrap();
-    path.to_path_buf()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{bin, fails, json_of, ok, run, s, text, write};
 
 const NODES_JSONL: &str = r#"{"id": "ann", "kind": "Person", "name": "Ann", "data": {"age": 41, "tags": ["a", "b"]}}
 {"id": "bob", "kind": "Person", "name": "Bob", "data": null}
