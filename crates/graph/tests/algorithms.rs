@@ -110,6 +110,13 @@ fn paths_agree_with_petgraph_dijkstra() {
             let depths: HashMap<usize, u32> =
                 visits.iter().map(|v| (g.pos(v.node), v.depth)).collect();
             assert_eq!(depths, hops, "bfs, seed {seed} source {s}");
+            let on_snapshot =
+                algo::bfs_csr(&weighted, src, Direction::Outgoing, None).expect("bfs");
+            let depths: HashMap<usize, u32> = on_snapshot
+                .iter()
+                .map(|v| (g.pos(v.node), v.depth))
+                .collect();
+            assert_eq!(depths, hops, "bfs on the snapshot, seed {seed} source {s}");
             for t in (0..n).step_by(5) {
                 let dst = g.ids[t];
                 let p = algo::dijkstra(&weighted, src, dst, Direction::Outgoing).expect("path");

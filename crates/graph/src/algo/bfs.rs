@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashSet;
 
-use super::{Adjacency, Result, distinct_neighbors, require};
+use super::{Adjacency, AlgoError, Csr, Result, distinct_neighbors, require};
 use crate::ids::{Direction, EdgeId, NodeId};
 
 /// A node reached by a traversal.
@@ -59,6 +59,46 @@ pub fn bfs(
     Ok(out)
 }
 
+/// Marks the start in [`bfs_csr`]'s work list.
+const NO_PARENT: u32 = u32::MAX;
+
+/// [`bfs`] on a snapshot: the same visits in the same order, with per-node vectors
+/// instead of hash sets, for whole-graph use (Graphalytics' BFS is the depth of every
+/// node).
+pub fn bfs_csr(
+    g: &Csr,
+    start: NodeId,
+    dir: Direction,
+    max_depth: Option<u32>,
+) -> Result<Vec<Visit>> {
+    let s = g.index(start).ok_or(AlgoError::NodeNotFound(start))?;
+    let mut seen = vec![false; g.node_count()];
+    seen[s as usize] = true;
+    // (node, depth, parent or NO_PARENT, position of the edge from the parent)
+    let mut order: Vec<(u32, u32, u32, usize)> = vec![(s, 0, NO_PARENT, 0)];
+    let mut at = 0;
+    while let Some(&(v, depth, _, _)) = order.get(at) {
+        at += 1;
+        if max_depth.is_some_and(|d| depth >= d) {
+            continue;
+        }
+        g.each(v, dir, |w, pos| {
+            if !seen[w as usize] {
+                seen[w as usize] = true;
+                order.push((w, depth + 1, v, pos));
+            }
+        });
+    }
+    Ok(order
+        .into_iter()
+        .map(|(v, depth, parent, pos)| Visit {
+            node: g.id(v),
+            depth,
+            parent: (parent != NO_PARENT).then(|| (g.id(parent), g.edge_id(pos))),
+        })
+        .collect())
+}
+
 /// The nodes within `k` hops of `start` (not counting `start`), with their distance, in
 /// BFS order.
 pub fn k_hop(
@@ -77,7 +117,6 @@ pub fn k_hop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::algo::AlgoError;
 
     use crate::algo::test_graph as graph;
 
@@ -113,6 +152,18 @@ mod tests {
             bfs(&g, NodeId(9), Direction::Outgoing, None),
             Err(AlgoError::NodeNotFound(NodeId(9)))
         ));
+        assert!(bfs_csr(&g, NodeId(9), Direction::Outgoing, None).is_err());
+        // The snapshot BFS gives the very same visits, for every start, direction, limit.
+        for start in 1..=6 {
+            for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
+                for limit in [None, Some(0), Some(1), Some(2)] {
+                    assert_eq!(
+                        bfs_csr(&g, NodeId(start), dir, limit).unwrap(),
+                        bfs(&g, NodeId(start), dir, limit).unwrap()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

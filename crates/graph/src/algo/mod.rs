@@ -76,7 +76,7 @@ use crate::read::ReadTxn;
 
 pub use astar::astar;
 pub use betweenness::{Betweenness, betweenness};
-pub use bfs::{Visit, bfs, k_hop};
+pub use bfs::{Visit, bfs, bfs_csr, k_hop};
 pub use closeness::closeness;
 pub use csr::{Csr, CsrOptions};
 pub use degree::degree;
