@@ -287,12 +287,14 @@ impl ReadTxn {
         };
         for t in trees.into_iter().flatten() {
             let tree = self.r.view(t);
-            let mut range = tree.prefix(&prefix);
-            while let Some(entry) = range.next_ref() {
-                let (k, _) = entry?;
-                let (_, other, edge) = decode_adjacency(k)
-                    .ok_or_else(|| GraphError::corrupt("adjacency entry", id, "short key"))?;
-                f(edge, other);
+            let mut bad = false;
+            tree.prefix(&prefix)
+                .for_each_key(|k| match decode_adjacency(k) {
+                    Some((_, other, edge)) if !bad => f(edge, other),
+                    _ => bad = true,
+                })?;
+            if bad {
+                return Err(GraphError::corrupt("adjacency entry", id, "short key"));
             }
         }
         Ok(())
@@ -405,11 +407,13 @@ impl ReadTxn {
         let Some(tree) = self.tree(self.h.nodes) else {
             return Ok(());
         };
-        let mut range = tree.iter();
-        while let Some(entry) = range.next_ref() {
-            let (k, _) = entry?;
-            let id = decode_id_key(k).ok_or_else(|| GraphError::corrupt("node key", "", "bad"))?;
-            f(NodeId(id));
+        let mut bad = false;
+        tree.iter().for_each_key(|k| match decode_id_key(k) {
+            Some(id) if !bad => f(NodeId(id)),
+            _ => bad = true,
+        })?;
+        if bad {
+            return Err(GraphError::corrupt("node key", "", "bad"));
         }
         Ok(())
     }
@@ -424,12 +428,14 @@ impl ReadTxn {
         let Some(tree) = self.tree(if incoming { self.h.inc } else { self.h.out }) else {
             return Ok(());
         };
-        let mut range = tree.iter();
-        while let Some(entry) = range.next_ref() {
-            let (k, _) = entry?;
-            let (node, ty, other, edge) = decode_adjacency_full(k)
-                .ok_or_else(|| GraphError::corrupt("adjacency entry", "", "short key"))?;
-            f(node, ty, other, edge);
+        let mut bad = false;
+        tree.iter()
+            .for_each_key(|k| match decode_adjacency_full(k) {
+                Some((node, ty, other, edge)) if !bad => f(node, ty, other, edge),
+                _ => bad = true,
+            })?;
+        if bad {
+            return Err(GraphError::corrupt("adjacency entry", "", "short key"));
         }
         Ok(())
     }

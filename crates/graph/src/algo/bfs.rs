@@ -1,10 +1,8 @@
 //! Breadth-first search and the k-hop neighborhood.
 
-use std::collections::VecDeque;
-
 use rustc_hash::FxHashSet;
 
-use super::{Adjacency, AlgoError, Csr, Result, distinct_neighbors, require};
+use super::{Adjacency, AlgoError, Csr, Result, require};
 use crate::ids::{Direction, EdgeId, NodeId};
 
 /// A node reached by a traversal.
@@ -39,22 +37,23 @@ pub fn bfs(
         depth: 0,
         parent: None,
     }];
-    let mut queue = VecDeque::from([0usize]);
-    while let Some(at) = queue.pop_front() {
-        let Visit { node, depth, .. } = out[at];
+    // `out` is the queue: nodes are expanded in the order they were reached.
+    let mut at = 0;
+    while let Some(&Visit { node, depth, .. }) = out.get(at) {
+        at += 1;
         if max_depth.is_some_and(|d| depth >= d) {
             continue;
         }
-        for (edge, next) in distinct_neighbors(g, node, dir)? {
+        g.for_each_edge(node, dir, &mut |edge, next| {
+            // The first edge (in view order) to a node not seen yet is its parent edge.
             if seen.insert(next) {
-                queue.push_back(out.len());
                 out.push(Visit {
                     node: next,
                     depth: depth + 1,
                     parent: Some((node, edge)),
                 });
             }
-        }
+        })?;
     }
     Ok(out)
 }

@@ -71,16 +71,29 @@ impl Csr {
         })?;
         to_u32(ids.len(), "nodes")?;
         let type_filter = match &options.edge_type {
-            Some(t) => match txn.string_id(t)? {
-                Some(id) => Some(id),
-                // No edge has this type: a graph of nodes only.
-                None => return Csr::assemble(ids, Vec::new(), None),
-            },
+            Some(t) => txn.string_id(t)?,
             None => None,
         };
+        if options.edge_type.is_some() && type_filter.is_none() {
+            // No edge has this type: a graph of nodes only.
+            let starts = vec![0; ids.len() + 1];
+            return Csr::assemble(ids, starts, Vec::new(), Vec::new(), None);
+        }
         let index = Indexer::new(&ids);
-        let mut edges: Vec<(u32, u32, EdgeId)> = Vec::new();
+        let n = ids.len();
+        // The adjacency tree is in key order, by source id: the outgoing rows are laid out
+        // as they are read.
+        let expected = if type_filter.is_none() {
+            usize::try_from(txn.edge_count()?).unwrap_or(0)
+        } else {
+            0
+        };
+        let mut out_start = vec![0usize; n + 1];
+        let mut out_to: Vec<u32> = Vec::with_capacity(expected);
+        let mut out_edge: Vec<EdgeId> = Vec::with_capacity(expected);
+        let mut last = 0u32;
         let mut missing = None;
+        let mut unordered = false;
         let mut scanned = 0u64;
         txn.each_adjacency(false, |from, ty, to, edge| {
             scanned += 1;
@@ -88,14 +101,20 @@ impl Csr {
                 progress(Progress {
                     stage: "scanning edges",
                     done: scanned,
-                    total: 0,
+                    total: expected as u64,
                 });
             }
             if type_filter.is_some_and(|t| t != ty) {
                 return;
             }
             match (index.get(&ids, from), index.get(&ids, to)) {
-                (Some(a), Some(b)) => edges.push((a, b, edge)),
+                (Some(a), Some(b)) => {
+                    unordered |= a < last;
+                    last = a;
+                    out_start[a as usize + 1] += 1;
+                    out_to.push(b);
+                    out_edge.push(edge);
+                }
                 _ => missing = missing.or(Some(edge)),
             }
         })?;
@@ -104,11 +123,22 @@ impl Csr {
                 crate::GraphError::corrupt("edge", edge, "an endpoint is not a node").into(),
             );
         }
+        if unordered {
+            return Err(crate::GraphError::corrupt(
+                "adjacency tree",
+                "",
+                "entries out of source order",
+            )
+            .into());
+        }
+        for i in 0..n {
+            out_start[i + 1] += out_start[i];
+        }
         let weights = match &options.weight_field {
-            Some(field) => Some(load_weights(txn, &edges, field, progress)?),
+            Some(field) => Some(load_weights(txn, &out_edge, field, progress)?),
             None => None,
         };
-        Csr::assemble(ids, edges, weights)
+        Csr::assemble(ids, out_start, out_to, out_edge, weights)
     }
 
     /// A snapshot of the given nodes and `(from, to)` edges, for graphs that live in memory
@@ -139,42 +169,48 @@ impl Csr {
         // The store's order: by source, then target, then edge.
         let mut order: Vec<usize> = (0..list.len()).collect();
         order.sort_by_key(|&i| (list[i].0, list[i].1, list[i].2));
-        let list2 = order.iter().map(|&i| list[i]).collect();
-        let weights2 = order.iter().map(|&i| weights[i]).collect();
-        Csr::assemble(ids, list2, Some(weights2))
+        let mut out_start = vec![0usize; ids.len() + 1];
+        for &(a, _, _) in &list {
+            out_start[a as usize + 1] += 1;
+        }
+        for i in 0..ids.len() {
+            out_start[i + 1] += out_start[i];
+        }
+        let out_to = order.iter().map(|&i| list[i].1).collect();
+        let out_edge = order.iter().map(|&i| list[i].2).collect();
+        let weights = order.iter().map(|&i| weights[i]).collect();
+        Csr::assemble(ids, out_start, out_to, out_edge, Some(weights))
     }
 
-    /// Lays out both directions from edges sorted by source index.
+    /// Adds the incoming side to the outgoing rows (a counting sort by target).
     fn assemble(
         ids: Vec<NodeId>,
-        edges: Vec<(u32, u32, EdgeId)>,
+        out_start: Vec<usize>,
+        out_to: Vec<u32>,
+        out_edge: Vec<EdgeId>,
         weights: Option<Vec<f64>>,
     ) -> Result<Csr> {
         let n = ids.len();
-        to_u32(edges.len(), "edges")?;
-        debug_assert!(edges.windows(2).all(|w| w[0].0 <= w[1].0));
-        let mut out_start = vec![0usize; n + 1];
+        let m = out_to.len();
+        to_u32(m, "edges")?;
+        debug_assert!(out_start.len() == n + 1 && out_start[n] == m && out_edge.len() == m);
         let mut in_start = vec![0usize; n + 1];
-        for &(a, b, _) in &edges {
-            out_start[a as usize + 1] += 1;
+        for &b in &out_to {
             in_start[b as usize + 1] += 1;
         }
         for i in 0..n {
-            out_start[i + 1] += out_start[i];
             in_start[i + 1] += in_start[i];
         }
         let mut fill = in_start.clone();
-        let mut in_from = vec![0u32; edges.len()];
-        let mut in_pos = vec![0u32; edges.len()];
-        let mut out_to = Vec::with_capacity(edges.len());
-        let mut out_edge = Vec::with_capacity(edges.len());
-        for (pos, &(a, b, e)) in edges.iter().enumerate() {
-            out_to.push(b);
-            out_edge.push(e);
-            let slot = &mut fill[b as usize];
-            in_from[*slot] = a;
-            in_pos[*slot] = pos as u32;
-            *slot += 1;
+        let mut in_from = vec![0u32; m];
+        let mut in_pos = vec![0u32; m];
+        for a in 0..n {
+            for pos in out_start[a]..out_start[a + 1] {
+                let slot = &mut fill[out_to[pos] as usize];
+                in_from[*slot] = a as u32;
+                in_pos[*slot] = pos as u32;
+                *slot += 1;
+            }
         }
         Ok(Csr {
             lookup: Indexer::new(&ids),
@@ -342,14 +378,14 @@ fn check_weight(edge: EdgeId, field: &str, w: f64) -> Result<()> {
 /// merged with the positions sorted by edge id.
 fn load_weights(
     txn: &ReadTxn,
-    edges: &[(u32, u32, EdgeId)],
+    edges: &[EdgeId],
     field: &str,
     progress: ProgressFn<'_>,
 ) -> Result<Vec<f64>> {
     let mut by_id: Vec<(EdgeId, u32)> = edges
         .iter()
         .enumerate()
-        .map(|(pos, e)| (e.2, pos as u32))
+        .map(|(pos, &e)| (e, pos as u32))
         .collect();
     by_id.sort_unstable();
     let mut weights = vec![1.0; edges.len()];

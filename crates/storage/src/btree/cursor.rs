@@ -233,6 +233,23 @@ impl Cursor {
     }
 }
 
+/// Whether `key` is inside the bound a range moves towards (the end going forward).
+fn within(forward: bool, start: &Bound<Vec<u8>>, end: &Bound<Vec<u8>>, key: &[u8]) -> bool {
+    if forward {
+        match end {
+            Bound::Unbounded => true,
+            Bound::Included(e) => key <= e.as_slice(),
+            Bound::Excluded(e) => key < e.as_slice(),
+        }
+    } else {
+        match start {
+            Bound::Unbounded => true,
+            Bound::Included(s) => key >= s.as_slice(),
+            Bound::Excluded(s) => key > s.as_slice(),
+        }
+    }
+}
+
 /// A key and value lent by [`Range::next_ref`]: the key borrowed from its page, the value
 /// borrowed too unless it lives in an overflow chain.
 pub type EntryRef<'a> = (&'a [u8], std::borrow::Cow<'a, [u8]>);
@@ -296,19 +313,7 @@ impl<'a> Range<'a> {
     }
 
     fn within(&self, key: &[u8]) -> bool {
-        if self.forward {
-            match &self.end {
-                Bound::Unbounded => true,
-                Bound::Included(e) => key <= e.as_slice(),
-                Bound::Excluded(e) => key < e.as_slice(),
-            }
-        } else {
-            match &self.start {
-                Bound::Unbounded => true,
-                Bound::Included(s) => key >= s.as_slice(),
-                Bound::Excluded(s) => key > s.as_slice(),
-            }
-        }
+        within(self.forward, &self.start, &self.end, key)
     }
 
     /// Moves to the next entry in range; false at the end.
@@ -367,6 +372,59 @@ impl<'a> Range<'a> {
                 Some(Err(e))
             }
         }
+    }
+
+    /// Calls `f(key)` for every remaining key in range, without reading values: the fast
+    /// way to scan a tree's keys. Forward ranges run through each leaf's keys in a tight
+    /// loop (the end bound is checked once per leaf when the leaf's last key is inside
+    /// it). A storage error ends the scan and is returned; the range is then done.
+    pub fn for_each_key(&mut self, mut f: impl FnMut(&[u8])) -> Result<()> {
+        while !self.done {
+            match self.step_in_range() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Err(e);
+                }
+            }
+            if !self.forward {
+                if let Some((key, _)) = self.cursor.current() {
+                    f(key);
+                }
+                continue;
+            }
+            let Some((buf, idx)) = self.cursor.stack.last_mut() else {
+                self.done = true;
+                return Ok(());
+            };
+            let node = Node::new(buf);
+            let len = node.len();
+            debug_assert!(
+                node.is_leaf() && *idx < len,
+                "step_in_range leaves us on an entry"
+            );
+            if within(true, &self.start, &self.end, node.key(len - 1)) {
+                for i in *idx..len {
+                    f(node.key(i));
+                }
+            } else {
+                for i in *idx..len {
+                    let key = node.key(i);
+                    if !within(true, &self.start, &self.end, key) {
+                        self.done = true;
+                        return Ok(());
+                    }
+                    f(key);
+                }
+            }
+            // The next step leaves this leaf.
+            *idx = len - 1;
+        }
+        Ok(())
     }
 
     fn advance(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
