@@ -143,7 +143,7 @@ enum Command {
     /// A shortest path between two nodes: fewest edges, or cheapest by a numeric field of
     /// the edge data (--weight; missing fields count 1, negative ones are an error).
     #[command(
-        after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb 1 42 --weight distance --k 5\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
+        after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb 1 42 --weight distance --k 5\n  pagegraph path g.pgdb 1 42 --weight km --astar lon_km,lat_km\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
     )]
     Path {
         /// The database.
@@ -158,6 +158,11 @@ enum Command {
         /// The K cheapest loopless paths (Yen's algorithm), cheapest first.
         #[arg(long)]
         k: Option<usize>,
+        /// A* search guided by the straight-line distance between nodes, from the numeric
+        /// node-data fields X,Y (a node without them counts 0). The path is cheapest when
+        /// no edge costs less than the distance between its ends.
+        #[arg(long, value_name = "X,Y", conflicts_with = "k")]
+        astar: Option<String>,
         /// Which edges to follow.
         #[arg(long, value_enum, default_value_t = Dir::Out)]
         dir: Dir,
@@ -389,6 +394,7 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             to,
             weight,
             k,
+            astar,
             dir,
             edge_type,
             by_name,
@@ -402,7 +408,7 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
                 &open_existing(&db)?,
                 (&from, &to),
                 weight.as_deref(),
-                k,
+                (k, astar.as_deref()),
                 &walk,
                 j,
             )?;

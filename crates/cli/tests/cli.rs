@@ -496,6 +496,61 @@ fn every_algorithm_by_hand() {
 }
 
 #[test]
+fn astar_with_coordinates_from_node_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    // Four towns on a line, and a detour town far off it. Road lengths are at least the
+    // straight-line distance, so the heuristic is admissible.
+    let nodes = write(
+        &dir.path().join("n.jsonl"),
+        r#"{"id": "a", "kind": "Town", "name": "a", "data": {"x": 0, "y": 0}}
+{"id": "b", "kind": "Town", "name": "b", "data": {"x": 1, "y": 0}}
+{"id": "c", "kind": "Town", "name": "c", "data": {"x": 2, "y": 0}}
+{"id": "d", "kind": "Town", "name": "d", "data": {"x": 3, "y": 0}}
+{"id": "e", "kind": "Town", "name": "e", "data": {"x": 1, "y": 5}}
+{"id": "f", "kind": "Town", "name": "f", "data": {}}
+"#,
+    );
+    let edges = write(
+        &dir.path().join("e.jsonl"),
+        r#"{"from": "a", "to": "b", "type": "ROAD", "data": {"km": 1}}
+{"from": "b", "to": "c", "type": "ROAD", "data": {"km": 1.5}}
+{"from": "c", "to": "d", "type": "ROAD", "data": {"km": 1}}
+{"from": "a", "to": "e", "type": "ROAD", "data": {"km": 5.1}}
+{"from": "e", "to": "d", "type": "ROAD", "data": {"km": 5.4}}
+{"from": "b", "to": "f", "type": "ROAD", "data": {"km": 0.1}}
+{"from": "f", "to": "d", "type": "ROAD", "data": {"km": 9}}
+"#,
+    );
+    ok(&["import", s(&db), "--nodes", s(&nodes), "--edges", s(&edges)]);
+    let db = s(&db);
+    let astar = json_of(&[
+        "path",
+        db,
+        "a",
+        "d",
+        "--by-name",
+        "--weight",
+        "km",
+        "--astar",
+        "x,y",
+    ]);
+    let dijkstra = json_of(&["path", db, "a", "d", "--by-name", "--weight", "km"]);
+    assert_eq!(astar["cost"], 3.5);
+    assert_eq!(astar, dijkstra);
+    let names: Vec<&str> = astar["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "d"]);
+    // The target needs coordinates; the fields come as X,Y.
+    assert!(fails(&["path", db, "a", "f", "--by-name", "--astar", "x,y"]).contains("no numeric"));
+    assert!(fails(&["path", db, "a", "d", "--by-name", "--astar", "x"]).contains("X,Y"));
+}
+
+#[test]
 fn edge_lists_vertex_lists_weights_comments_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.pgdb");

@@ -76,6 +76,7 @@ fn check_path(edges: &[(usize, usize, &str, f64)], ids: &[NodeId], p: &algo::Pat
     assert_eq!(cost, p.cost);
 }
 
+/// Extends the path at `at` by every edge to a node not on it, collecting costs at `t`.
 fn go(
     at: usize,
     t: usize,

@@ -48,13 +48,14 @@ pub fn bfs(
     emit(json_out, &Value::Array(rows), || text)
 }
 
-/// `pagegraph path`: a shortest path (fewest edges, or cheapest by a weight field), or
-/// with `k` the `k` cheapest loopless paths (Yen).
+/// `pagegraph path`: a shortest path (fewest edges, or cheapest by a weight field), with
+/// `k` the `k` cheapest loopless paths (Yen), or with `astar` an A* search guided by
+/// straight-line distances from two node-data fields.
 pub fn path(
     graph: &Graph,
     ends: (&str, &str),
     weight: Option<&str>,
-    k: Option<usize>,
+    (k, astar): (Option<usize>, Option<&str>),
     walk: &Walk<'_>,
     json_out: bool,
 ) -> Result<()> {
@@ -65,15 +66,23 @@ pub fn path(
         edge_type: walk.edge_type.map(str::to_string),
         weight_field: weight.map(str::to_string),
     };
-    let paths = match (k, weight) {
-        (Some(k), _) => algo::k_shortest_paths(&snapshot(&r, &options)?, from, to, k, walk.dir)?,
-        (None, None) => {
+    let paths: Vec<algo::Path> = match (astar, k, weight) {
+        (Some(fields), _, _) => {
+            let csr = snapshot(&r, &options)?;
+            astar_path(&r, &csr, (from, to), fields, walk.dir)?
+                .into_iter()
+                .collect()
+        }
+        (None, Some(k), _) => {
+            algo::k_shortest_paths(&snapshot(&r, &options)?, from, to, k, walk.dir)?
+        }
+        (None, None, None) => {
             let view = StoreView::new(&r, walk.edge_type);
             algo::shortest_path(&view, from, to, walk.dir)?
                 .into_iter()
                 .collect()
         }
-        (None, Some(_)) => algo::dijkstra(&snapshot(&r, &options)?, from, to, walk.dir)?
+        (None, None, Some(_)) => algo::dijkstra(&snapshot(&r, &options)?, from, to, walk.dir)?
             .into_iter()
             .collect(),
     };
@@ -113,4 +122,38 @@ pub fn path(
         values.swap_remove(0)
     };
     emit(json_out, &value, || text)
+}
+
+/// A* with the straight-line distance between the `X,Y` data fields of a node and of the
+/// target as the heuristic.
+fn astar_path(
+    r: &pagegraph::ReadTxn,
+    csr: &pagegraph::algo::Csr,
+    (from, to): (pagegraph::NodeId, pagegraph::NodeId),
+    fields: &str,
+    dir: pagegraph::Direction,
+) -> Result<Option<algo::Path>> {
+    let Some((fx, fy)) = fields.split_once(',') else {
+        anyhow::bail!("--astar takes two node-data fields, as X,Y (got {fields:?})");
+    };
+    let coords = |id| -> Result<Option<(f64, f64)>> {
+        Ok(r.node(id)?
+            .and_then(|n| Some((n.data.get(fx)?.as_f64()?, n.data.get(fy)?.as_f64()?))))
+    };
+    let Some(goal) = coords(to)? else {
+        anyhow::bail!("node {to} has no numeric {fx:?} and {fy:?} data fields for --astar");
+    };
+    let mut failure = None;
+    let found = algo::astar(csr, from, to, dir, |id| match coords(id) {
+        Ok(Some((x, y))) => (x - goal.0).hypot(y - goal.1),
+        Ok(None) => 0.0,
+        Err(e) => {
+            failure.get_or_insert(e);
+            0.0
+        }
+    })?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(found),
+    }
 }

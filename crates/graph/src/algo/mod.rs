@@ -12,6 +12,9 @@
 //!   of the adjacency tree, with nodes renumbered `0..n` so every per-node value is a plain
 //!   vector. Its memory is documented on [`Csr`].
 //!
+//! Together they cover LDBC Graphalytics' six kernels with its definitions: [`bfs_csr`]
+//! (depths), [`pagerank`], [`wcc`], [`label_propagation`] (CDLP), [`lcc`] and [`sssp`].
+//!
 //! Every algorithm takes an edge-type filter (through the view or the snapshot it runs on)
 //! and, where it makes sense, a [`Direction`]. Results name nodes and edges by their
 //! [`NodeId`] and [`EdgeId`]. Nothing here recurses: a 10M-node chain is fine.
