@@ -28,6 +28,9 @@
     reason = "counts and rates are only printed, to a few digits"
 )]
 
+mod measure;
+use measure::{median, peak_rss};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -42,21 +45,6 @@ use rusqlite::{Connection, params};
 const SOURCES: usize = 20;
 const CTE_QUERIES: usize = 50;
 const PR_QUADRATIC_NODES: usize = 2_000;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort_unstable();
-    v.get(v.len() / 2).copied().unwrap_or_default()
-}
-
-fn peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .map_or(0, |kb| kb * 1024)
-}
 
 /// Times `f` `runs` times; returns the median and the last result.
 fn time<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {

@@ -28,6 +28,9 @@
     reason = "byte counts and rates are only printed, to a few digits"
 )]
 
+mod measure;
+use measure::median;
+
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -399,11 +402,6 @@ fn sqlite_run(dir: &Path, w: &Workload) -> Result<Run> {
         Ok(ids.len())
     })?;
     Ok(run)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort_unstable();
-    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// How a row's figure is shown.

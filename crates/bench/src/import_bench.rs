@@ -23,6 +23,9 @@
     clippy::many_single_char_names
 )]
 
+mod measure;
+use measure::peak_rss;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -30,16 +33,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-
-fn peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .map_or(0, |kb| kb * 1024)
-}
 
 /// The child side of the SQLite import: prints `edges rss_bytes`.
 fn sqlite_child(file: &Path, db: &Path) -> Result<()> {

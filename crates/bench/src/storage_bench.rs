@@ -19,6 +19,9 @@
 //! Usage: `cargo run --release -p pagegraph-bench --bin storage-bench -- [N] [RUNS]`
 //! (defaults 1000000 and 3). `BENCH_DIR` picks the directory for the files.
 
+mod measure;
+use measure::median;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -232,11 +235,6 @@ fn sqlite_run(dir: &Path, keys: &[[u8; 16]], probes: &[[u8; 16]]) -> Result<Run>
     }
     run.durable = median(times);
     Ok(run)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// One row of the table: its label, how to read its time from a run, and whether it is a

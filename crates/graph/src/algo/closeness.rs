@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use super::Csr;
 use super::ProgressFn;
-use super::parallel::for_each_source;
+use super::parallel::per_node;
 use super::simple::Simple;
 use crate::ids::{Direction, NodeId};
 
@@ -20,41 +20,28 @@ use crate::ids::{Direction, NodeId};
 pub fn closeness(g: &Csr, dir: Direction, progress: ProgressFn<'_>) -> Vec<(NodeId, f64)> {
     let n = g.node_count();
     let adj = Simple::new(g, dir);
-    let sources: Vec<u32> = (0..n as u32).collect();
-    let states = for_each_source(
-        &sources,
+    per_node(
+        g,
         "closeness",
         progress,
         || Sweep {
             dist: vec![u32::MAX; n],
             seen: Vec::new(),
             queue: VecDeque::new(),
-            out: Vec::new(),
         },
         |s, v| s.from(&adj, v),
-    );
-    let mut score = vec![0.0; n];
-    for s in states {
-        for (v, x) in s.out {
-            score[v as usize] = x;
-        }
-    }
-    score
-        .into_iter()
-        .enumerate()
-        .map(|(v, x)| (g.id(v as u32), x))
-        .collect()
+    )
 }
 
 struct Sweep {
     dist: Vec<u32>,
     seen: Vec<u32>,
     queue: VecDeque<u32>,
-    out: Vec<(u32, f64)>,
 }
 
 impl Sweep {
-    fn from(&mut self, adj: &Simple, s: u32) {
+    /// The closeness of `s`.
+    fn from(&mut self, adj: &Simple, s: u32) -> f64 {
         self.dist[s as usize] = 0;
         self.seen.push(s);
         self.queue.push_back(s);
@@ -77,11 +64,11 @@ impl Sweep {
         } else {
             reached / total as f64 * reached / (n - 1) as f64
         };
-        self.out.push((s, score));
         for &v in &self.seen {
             self.dist[v as usize] = u32::MAX;
         }
         self.seen.clear();
+        score
     }
 }
 

@@ -2,7 +2,8 @@
 
 use std::num::NonZeroUsize;
 
-use super::{Progress, ProgressFn};
+use super::{Csr, Progress, ProgressFn};
+use crate::ids::NodeId;
 
 /// Runs `work(state, source)` for every source, on up to as many threads as the machine
 /// has cores, each thread with its own `init()` state; returns the states, in thread
@@ -59,6 +60,37 @@ pub(crate) fn for_each_source<S: Send>(
         });
         states
     })
+}
+
+/// `value(state, v)` for every node `v` of `g`, computed on the cores with one `init()`
+/// state per thread; `(id, value)` in id order.
+pub(crate) fn per_node<S: Send, T: Send + Copy + Default>(
+    g: &Csr,
+    stage: &'static str,
+    progress: ProgressFn<'_>,
+    init: impl Fn() -> S + Sync,
+    value: impl Fn(&mut S, u32) -> T + Sync,
+) -> Vec<(NodeId, T)> {
+    let n = g.node_count();
+    let nodes: Vec<u32> = (0..n as u32).collect();
+    let states = for_each_source(
+        &nodes,
+        stage,
+        progress,
+        || (init(), Vec::new()),
+        |(state, out): &mut (S, Vec<(u32, T)>), v| out.push((v, value(state, v))),
+    );
+    let mut result = vec![T::default(); n];
+    for (_, out) in states {
+        for (v, x) in out {
+            result[v as usize] = x;
+        }
+    }
+    result
+        .into_iter()
+        .enumerate()
+        .map(|(v, x)| (g.id(v as u32), x))
+        .collect()
 }
 
 #[cfg(test)]

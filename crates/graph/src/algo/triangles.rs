@@ -1,6 +1,6 @@
 //! Triangle counts and the local clustering coefficient (LDBC Graphalytics' LCC).
 
-use super::parallel::for_each_source;
+use super::parallel;
 use super::simple::Simple;
 use super::{Csr, ProgressFn};
 use crate::ids::{Direction, NodeId};
@@ -11,7 +11,7 @@ use crate::ids::{Direction, NodeId};
 pub fn triangles(g: &Csr, progress: ProgressFn<'_>) -> Vec<(NodeId, u64)> {
     let undirected = Simple::new(g, Direction::Both);
     // Each triangle at v is seen twice: from each of its two other corners.
-    per_node(
+    count_pairs(
         g,
         &undirected,
         &undirected,
@@ -46,15 +46,15 @@ pub fn lcc(g: &Csr, directed: bool, progress: ProgressFn<'_>) -> Vec<(NodeId, f6
     };
     if directed {
         let out = Simple::new(g, Direction::Outgoing);
-        per_node(g, &both, &out, "clustering", progress, count)
+        count_pairs(g, &both, &out, "clustering", progress, count)
     } else {
-        per_node(g, &both, &both, "clustering", progress, count)
+        count_pairs(g, &both, &both, "clustering", progress, count)
     }
 }
 
 /// For every node `v`: `finish(pairs, d)`, where `pairs` counts `(u, w)` with `u, w` in
 /// `around(v)` and `w` in `from(u)`, and `d = |around(v)|`.
-fn per_node<T: Send + Copy + Default>(
+fn count_pairs<T: Send + Copy + Default>(
     g: &Csr,
     around: &Simple,
     from: &Simple,
@@ -63,13 +63,12 @@ fn per_node<T: Send + Copy + Default>(
     finish: impl Fn(u64, u64) -> T + Sync,
 ) -> Vec<(NodeId, T)> {
     let n = g.node_count();
-    let sources: Vec<u32> = (0..n as u32).collect();
-    let states = for_each_source(
-        &sources,
+    parallel::per_node(
+        g,
         stage,
         progress,
-        || (vec![u32::MAX; n], Vec::new()),
-        |(mark, out): &mut (Vec<u32>, Vec<(u32, T)>), v| {
+        || vec![u32::MAX; n],
+        |mark, v| {
             let nv = around.of(v);
             for &u in nv {
                 mark[u as usize] = v;
@@ -82,20 +81,9 @@ fn per_node<T: Send + Copy + Default>(
                     .filter(|&&w| mark[w as usize] == v)
                     .count() as u64;
             }
-            out.push((v, finish(pairs, nv.len() as u64)));
+            finish(pairs, nv.len() as u64)
         },
-    );
-    let mut result = vec![T::default(); n];
-    for (_, out) in states {
-        for (v, x) in out {
-            result[v as usize] = x;
-        }
-    }
-    result
-        .into_iter()
-        .enumerate()
-        .map(|(v, x)| (g.id(v as u32), x))
-        .collect()
+    )
 }
 
 #[cfg(test)]
