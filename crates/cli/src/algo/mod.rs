@@ -130,10 +130,6 @@ impl AlgoArgs {
     fn dir_or(&self, default: Direction) -> Direction {
         self.dir.map_or(default, Into::into)
     }
-
-    fn top(&self, n: usize) -> usize {
-        if self.top == 0 { n } else { self.top.min(n) }
-    }
 }
 
 /// How a traversal walks: edge direction, type filter, and whether node arguments are
@@ -225,7 +221,7 @@ pub fn run(graph: &Graph, name: AlgoName, args: &AlgoArgs, json_out: bool) -> Re
     let source = || source.ok_or_else(|| anyhow::anyhow!("--source is missing"));
     match name {
         A::Wcc => out.partition("weakly connected components", &algo::wcc(&csr), None),
-        A::Scc => report::scc(&csr, |n| args.top(n), json_out),
+        A::Scc => out.scc(&csr),
         A::Topo => out.nodes("topological order", &algo::toposort(&csr)?),
         A::Cycle => match algo::find_cycle(&csr) {
             Some(c) => out.cycle(&c),

@@ -46,8 +46,14 @@ impl Out<'_> {
         if self.top == 0 { n } else { self.top.min(n) }
     }
 
-    /// Per-node values, highest (or lowest) first, ties by id; `what` names the value.
-    pub fn scores(&self, what: &str, mut rows: Vec<(NodeId, f64)>, highest: bool) -> Result<()> {
+    /// The top per-node values, highest (or lowest) first, ties by id, as JSON rows and a
+    /// text table; `what` names the value.
+    fn ranked(
+        &self,
+        what: &str,
+        mut rows: Vec<(NodeId, f64)>,
+        highest: bool,
+    ) -> Result<(Vec<Value>, String)> {
         rows.sort_by(|a, b| {
             let by = if highest {
                 b.1.total_cmp(&a.1)
@@ -64,25 +70,21 @@ impl Out<'_> {
             let _ = writeln!(text, "{}\t{n}\t{name}", number(x));
             values.push(json!({"node": n.0, "name": name, what: number_json(x)}));
         }
+        Ok((values, text))
+    }
+
+    /// Per-node values, highest (or lowest) first; `what` names the value.
+    pub fn scores(&self, what: &str, rows: Vec<(NodeId, f64)>, highest: bool) -> Result<()> {
+        let (values, text) = self.ranked(what, rows, highest)?;
         emit(self.json, &Value::Array(values), || text)
     }
 
-    /// Per-node counts with a graph total (triangles).
+    /// Per-node counts, highest first, with a graph total (triangles).
     pub fn with_total(&self, what: &str, total: u64, rows: Vec<(NodeId, f64)>) -> Result<()> {
-        if !self.json {
-            println!("{total} {what}");
-        }
-        let mut rows = rows;
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let shown = self.shown(rows.len());
-        let mut nodes = Vec::with_capacity(shown);
-        let mut text = format!("{what}\tnode\tname\n");
-        for &(n, x) in rows.iter().take(shown) {
-            let name = name_of(self.r, n)?;
-            let _ = writeln!(text, "{}\t{n}\t{name}", number(x));
-            nodes.push(json!({"node": n.0, "name": name, what: number_json(x)}));
-        }
-        emit(self.json, &json!({"total": total, "nodes": nodes}), || text)
+        let (nodes, table) = self.ranked(what, rows, true)?;
+        emit(self.json, &json!({"total": total, "nodes": nodes}), || {
+            format!("{total} {what}\n{table}")
+        })
     }
 
     /// A labelling into groups (components, communities): the count, the largest groups,
@@ -224,28 +226,28 @@ impl Out<'_> {
             json!({"kept": kept.iter().map(|e| e.0).collect::<Vec<_>>(), "removed": removed});
         emit(self.json, &value, || t)
     }
-}
 
-/// Strongly connected components, largest first.
-pub fn scc(csr: &Csr, top: impl Fn(usize) -> usize, json_out: bool) -> Result<()> {
-    let mut comps = pagegraph::algo::scc(csr);
-    comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    let shown = top(comps.len());
-    let value = json!({
-        "components": comps.len(),
-        "largest": comps.iter().take(shown)
-            .map(|c| c.iter().map(|n| n.0).collect::<Vec<_>>()).collect::<Vec<_>>(),
-    });
-    emit(json_out, &value, || {
-        let mut t = format!(
-            "{} strongly connected components\nsize\tnodes\n",
-            comps.len()
-        );
-        for c in comps.iter().take(shown) {
-            let ids: Vec<String> = c.iter().take(20).map(ToString::to_string).collect();
-            let more = if c.len() > 20 { " ..." } else { "" };
-            let _ = writeln!(t, "{}\t{}{more}", c.len(), ids.join(" "));
-        }
-        t
-    })
+    /// Strongly connected components, largest first.
+    pub fn scc(&self, csr: &Csr) -> Result<()> {
+        let mut comps = pagegraph::algo::scc(csr);
+        comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let shown = self.shown(comps.len());
+        let value = json!({
+            "components": comps.len(),
+            "largest": comps.iter().take(shown)
+                .map(|c| c.iter().map(|n| n.0).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        });
+        emit(self.json, &value, || {
+            let mut t = format!(
+                "{} strongly connected components\nsize\tnodes\n",
+                comps.len()
+            );
+            for c in comps.iter().take(shown) {
+                let ids: Vec<String> = c.iter().take(20).map(ToString::to_string).collect();
+                let more = if c.len() > 20 { " ..." } else { "" };
+                let _ = writeln!(t, "{}\t{}{more}", c.len(), ids.join(" "));
+            }
+            t
+        })
+    }
 }

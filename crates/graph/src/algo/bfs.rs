@@ -2,7 +2,8 @@
 
 use rustc_hash::FxHashSet;
 
-use super::{Adjacency, AlgoError, Csr, Result, require};
+use super::dijkstra::index;
+use super::{Adjacency, Csr, Result, require};
 use crate::ids::{Direction, EdgeId, NodeId};
 
 /// A node reached by a traversal.
@@ -70,7 +71,7 @@ pub fn bfs_csr(
     dir: Direction,
     max_depth: Option<u32>,
 ) -> Result<Vec<Visit>> {
-    let s = g.index(start).ok_or(AlgoError::NodeNotFound(start))?;
+    let s = index(g, start)?;
     let mut seen = vec![false; g.node_count()];
     seen[s as usize] = true;
     // (node, depth, parent or NO_PARENT, position of the edge from the parent)
@@ -116,6 +117,7 @@ pub fn k_hop(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algo::AlgoError;
 
     use crate::algo::test_graph as graph;
 

@@ -58,8 +58,7 @@ pub fn louvain(g: &Csr, params: &Louvain, progress: ProgressFn<'_>) -> Result<Co
         });
     }
     let n = g.node_count();
-    let base = Level::from_csr(g);
-    let mut level = base.clone();
+    let mut level = Level::from_csr(g);
     // member[v]: the node of the current level that original node v belongs to.
     let mut member: Vec<u32> = (0..n as u32).collect();
     let mut rng = params.seed.map(SplitMix::new);
@@ -96,12 +95,15 @@ pub fn louvain(g: &Csr, params: &Louvain, progress: ProgressFn<'_>) -> Result<Co
     Ok(Communities {
         labels,
         count: level.len(),
-        modularity: base.modularity(&member, params.resolution),
+        // Each final community is one node of the last level, its inside weight a loop.
+        modularity: level.modularity(
+            &(0..level.len() as u32).collect::<Vec<_>>(),
+            params.resolution,
+        ),
     })
 }
 
 /// One level's graph: undirected, weighted, neighbors merged, self-loops apart.
-#[derive(Clone)]
 struct Level {
     /// Neighbors other than the node itself, with the summed weight of the edges between.
     nbrs: Vec<Vec<(u32, f64)>>,
