@@ -288,11 +288,10 @@ impl ReadTxn {
         for t in trees.into_iter().flatten() {
             let tree = self.r.view(t);
             let mut bad = false;
-            tree.prefix(&prefix)
-                .for_each_key(|k| match decode_adjacency(k) {
-                    Some((_, other, edge)) if !bad => f(edge, other),
-                    _ => bad = true,
-                })?;
+            tree.for_each_key_with_prefix(&prefix, |k| match decode_adjacency(k) {
+                Some((_, other, edge)) if !bad => f(edge, other),
+                _ => bad = true,
+            })?;
             if bad {
                 return Err(GraphError::corrupt("adjacency entry", id, "short key"));
             }

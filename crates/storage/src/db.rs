@@ -16,6 +16,7 @@ use crate::meta::{self, Header, Meta, valid_page_size};
 use crate::options::{Durability, Options};
 use crate::page::{self, PageBuf};
 use crate::pager::{SharedState, Store, WalIndex, Writer, write_runs};
+use crate::pins::Pins;
 use crate::txn::{ReadTxn, WriteTxn};
 use crate::wal::Wal;
 
@@ -224,6 +225,7 @@ impl Database {
                 file: wal.as_ref().map(|w| Arc::clone(w.file())),
             }),
             cache: PageCache::new(options.cache_pages),
+            pinned_pages: Pins::slots_for(options.cache_pages),
             durability: options.durability,
             state: Mutex::new(SharedState {
                 meta: header.meta,

@@ -41,6 +41,7 @@ mod meta;
 mod options;
 mod page;
 mod pager;
+mod pins;
 mod sorter;
 mod txn;
 mod wal;

@@ -24,7 +24,9 @@ pub enum Durability {
 pub struct Options {
     /// Capacity of the shared page cache, in pages (at least 16). A write transaction may
     /// hold as many dirty pages again before it spills the oldest to the WAL, so the page
-    /// buffers in memory stay under `2 * cache_pages` plus the few in use by callers.
+    /// buffers in memory stay under `2 * cache_pages` plus the few in use by callers, plus
+    /// the branch pages each live read snapshot pins (at most `cache_pages / 8` and at most
+    /// 512 each).
     pub cache_pages: usize,
     /// Commit durability; see [`Durability`].
     pub durability: Durability,

@@ -79,6 +79,8 @@ pub(crate) struct Store {
     pub db: Arc<dyn DbFile>,
     pub wal_index: RwLock<WalIndex>,
     pub cache: PageCache,
+    /// Branch pages each read snapshot may pin (see `pins`).
+    pub pinned_pages: usize,
     pub durability: Durability,
     pub state: Mutex<SharedState>,
 }

@@ -30,6 +30,7 @@ use crate::meta::{Header, Meta};
 use crate::options::Durability;
 use crate::page::{self, PageBuf, Pages};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
+use crate::pins::Pins;
 use crate::sorter::Sorter;
 
 /// A read-only view of one tree, in a snapshot or in a write transaction.
@@ -101,6 +102,23 @@ impl<'a> Tree<'a> {
         self.range(Bound::Unbounded, Bound::Unbounded)
     }
 
+    /// Calls `f(key)` for every key that starts with `prefix`, in ascending order, without
+    /// reading values. The fast way to scan a short run of keys, such as one node's
+    /// adjacency: one descent, then the leaf's keys in a loop; only a run that goes past
+    /// the end of its leaf continues through a [`Range`]. A storage error ends the scan
+    /// and is returned.
+    pub fn for_each_key_with_prefix(&self, prefix: &[u8], mut f: impl FnMut(&[u8])) -> Result<()> {
+        let Some(last) = btree::for_each_key_in_leaf(self.src, self.root, prefix, &mut f)? else {
+            return Ok(());
+        };
+        // The run reached the end of its leaf: the rest, after the last key seen.
+        let mut rest = match prefix_end(prefix) {
+            Some(end) => self.range(Bound::Excluded(&last), Bound::Excluded(&end)),
+            None => self.range(Bound::Excluded(&last), Bound::Unbounded),
+        };
+        rest.for_each_key(f)
+    }
+
     /// Entries whose key starts with `prefix`, in ascending key order.
     pub fn prefix(&self, prefix: &[u8]) -> Range<'a> {
         match prefix_end(prefix) {
@@ -131,6 +149,7 @@ pub struct TreeHandle {
 pub struct ReadTxn {
     store: Arc<Store>,
     meta: Meta,
+    pins: Pins,
 }
 
 impl std::fmt::Debug for ReadTxn {
@@ -150,6 +169,12 @@ impl PageRead for ReadTxn {
     }
     fn page_size(&self) -> usize {
         self.store.page_size as usize
+    }
+    fn pinned(&self, id: PageId) -> Option<&PageBuf> {
+        self.pins.get(id)
+    }
+    fn pin(&self, id: PageId, buf: &PageBuf) {
+        self.pins.pin(id, buf);
     }
 }
 
@@ -185,7 +210,8 @@ impl ReadTxn {
             *st.readers.entry(meta.txn_id).or_default() += 1;
             meta
         };
-        ReadTxn { store, meta }
+        let pins = Pins::new(store.pinned_pages);
+        ReadTxn { store, meta, pins }
     }
 
     /// The id of the last transaction this snapshot sees.

@@ -170,16 +170,24 @@ fn run_seed(seed: u64, ops: u64, durability: Durability) {
                     assert_eq!(keys, want_keys, "{ctx}: for_each_key {lo:?}..{hi:?}");
                 }
                 _ => {
-                    let p =
+                    // Prefixes from one key's worth to runs over many leaves.
+                    let mut p =
                         format!("k{:04}", rng.u64(0..=((space / 10_000).max(1) * 10))).into_bytes();
+                    p.truncate(rng.usize(1..=p.len()));
+                    let want: Vec<Vec<u8>> = working.get(name).map_or(Vec::new(), |t| {
+                        t.keys().filter(|k| k.starts_with(&p)).cloned().collect()
+                    });
                     let got = tx
                         .read_tree(name)
                         .unwrap()
                         .map_or(0, |t| t.prefix(&p).count());
-                    let want = working
-                        .get(name)
-                        .map_or(0, |t| t.keys().filter(|k| k.starts_with(&p)).count());
-                    assert_eq!(got, want, "{ctx}: prefix");
+                    assert_eq!(got, want.len(), "{ctx}: prefix");
+                    let mut keys: Vec<Vec<u8>> = Vec::new();
+                    if let Some(t) = tx.read_tree(name).unwrap() {
+                        t.for_each_key_with_prefix(&p, |k| keys.push(k.to_vec()))
+                            .unwrap();
+                    }
+                    assert_eq!(keys, want, "{ctx}: for_each_key_with_prefix {p:?}");
                 }
             }
         }
@@ -298,4 +306,66 @@ fn puts_beyond_the_sort_budget_spill_runs_and_match_the_model() {
         !vfs.exists(Path::new("/model.pgdb-sort0")),
         "the sort file was left behind"
     );
+}
+
+/// Every prefix of every key, scanned with `for_each_key_with_prefix` in a snapshot with a
+/// tiny cache, against the model, before and after deleting runs of keys: this puts the
+/// start and the end of runs on every leaf boundary, including runs that start at a leaf's
+/// first key while the descent for the prefix lands in the leaf before (a separator kept
+/// from keys since deleted).
+#[test]
+fn prefix_scans_start_and_end_on_every_leaf_boundary() {
+    let vfs = MemVfs::new();
+    let db = open(&vfs, Durability::Normal);
+    let mut rng = fastrand::Rng::with_seed(77);
+    let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+    for round in 0..4 {
+        let mut tx = db.begin_write().unwrap();
+        {
+            let mut t = tx.tree("alpha").unwrap();
+            if round == 0 {
+                for _ in 0..3000 {
+                    let key = format!("k{:05}", rng.u32(0..40_000)).into_bytes();
+                    let value = vec![7u8; rng.usize(0..40)];
+                    t.put(&key, &value).unwrap();
+                    model.insert(key, value);
+                }
+            } else {
+                // Delete runs of consecutive keys, leaving separators without their keys.
+                let keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+                let mut i = 0;
+                while i < keys.len() {
+                    let run = rng.usize(1..30);
+                    if rng.bool() {
+                        for k in keys.iter().skip(i).take(run) {
+                            assert!(t.remove(k).unwrap());
+                            model.remove(k);
+                        }
+                    }
+                    i += run;
+                }
+            }
+        }
+        tx.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.tree("alpha").unwrap().expect("tree");
+        for key in model.keys() {
+            for len in 0..=key.len() + 1 {
+                let mut p = key[..len.min(key.len())].to_vec();
+                if len > key.len() {
+                    p.push(0); // just past the key: an empty run between two keys
+                }
+                let want: Vec<&Vec<u8>> = model.keys().filter(|k| k.starts_with(&p)).collect();
+                let mut got: Vec<Vec<u8>> = Vec::new();
+                t.for_each_key_with_prefix(&p, |k| got.push(k.to_vec()))
+                    .unwrap();
+                assert!(
+                    got.iter().eq(want.iter().copied()),
+                    "round {round}, prefix {p:?}: {} keys, want {}",
+                    got.len(),
+                    want.len()
+                );
+            }
+        }
+    }
 }

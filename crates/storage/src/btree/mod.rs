@@ -31,6 +31,13 @@ pub(crate) trait PageRead {
     fn page_size(&self) -> usize;
     /// Hints that these pages, reachable in this view, are about to be read.
     fn prefetch(&self, _ids: &[PageId]) {}
+    /// The image of branch page `id` if this view pinned it (see `pins`): read without
+    /// the shared cache. Only views whose pages cannot change pin anything.
+    fn pinned(&self, _id: PageId) -> Option<&PageBuf> {
+        None
+    }
+    /// Offers branch page `id`, just read and validated, for pinning.
+    fn pin(&self, _id: PageId, _buf: &PageBuf) {}
 }
 
 impl PageRead for PageWriter<'_> {
@@ -93,11 +100,21 @@ pub(crate) fn find_leaf_fenced(
     let mut id = root;
     let mut fences = Fences::default();
     for _ in 0..TREE_DEPTH_MAX {
+        if let Some(buf) = p.pinned(id) {
+            // A branch validated when it was pinned.
+            let node = Node::new(buf);
+            debug_assert!(!node.is_leaf());
+            let i = node.child_index_fenced(key, fences);
+            fences = node.child_fences(i, fences);
+            id = node.child(i);
+            continue;
+        }
         let buf = p.read_page(id)?;
         let node = expect_node(id, &buf)?;
         if node.is_leaf() {
             return Ok((id, buf, fences));
         }
+        p.pin(id, &buf);
         let i = node.child_index_fenced(key, fences);
         fences = node.child_fences(i, fences);
         id = node.child(i);
@@ -141,6 +158,40 @@ pub(crate) fn get_with<T>(
         },
         Err(_) => Ok(None),
     }
+}
+
+/// Calls `f` on the keys starting with `prefix` in the leaf where `prefix` would be. Returns
+/// the leaf's last key if every key from the first match to the leaf's end matched (the run
+/// may go on in the next leaf), `None` if the run ended in this leaf.
+pub(crate) fn for_each_key_in_leaf(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    prefix: &[u8],
+    f: &mut impl FnMut(&[u8]),
+) -> Result<Option<Vec<u8>>> {
+    if root.is_none() {
+        return Ok(None);
+    }
+    let (_, buf, fences) = find_leaf_fenced(p, root, prefix)?;
+    let node = Node::new(&buf);
+    let len = node.len();
+    let first = node.search_fenced(prefix, fences).unwrap_or_else(|i| i);
+    if first < len && node.key(len - 1).starts_with(prefix) {
+        // The whole rest of the leaf is in the run: no per-key check.
+        for i in first..len {
+            f(node.key(i));
+        }
+        return Ok(Some(node.key(len - 1).to_vec()));
+    }
+    for i in first..len {
+        let key = node.key(i);
+        if !key.starts_with(prefix) {
+            return Ok(None);
+        }
+        f(key);
+    }
+    // Only reached when `first == len`: the keys `>= prefix`, if any, start in a later leaf.
+    Ok((first == len && len > 0).then(|| node.key(len - 1).to_vec()))
 }
 
 /// One level of a copy-on-write descent.
