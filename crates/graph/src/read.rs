@@ -1,6 +1,7 @@
 //! The graph read transaction: a snapshot and every query on it.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use pagegraph_storage::{Tree, TreeHandle};
 use serde_json::Value;
@@ -417,18 +418,33 @@ impl ReadTxn {
         Ok(())
     }
 
+    /// Keys that cut the outgoing (or incoming) adjacency tree into up to `parts` runs of
+    /// about equal size, for [`ReadTxn::each_adjacency`] on several threads.
+    pub(crate) fn adjacency_splits(&self, incoming: bool, parts: usize) -> Result<Vec<Vec<u8>>> {
+        match self.tree(if incoming { self.h.inc } else { self.h.out }) {
+            Some(tree) => Ok(tree.split_keys(parts)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Calls `f(node, type, other, edge)` for every entry of the outgoing (or incoming)
-    /// adjacency tree, in key order: by node, then type, then other end, then edge.
+    /// adjacency tree with a key from `from` (included) to `until` (excluded), `None`
+    /// meaning the tree's start or end, in key order: by node, then type, then other end,
+    /// then edge.
     pub(crate) fn each_adjacency(
         &self,
         incoming: bool,
+        from: Option<&[u8]>,
+        until: Option<&[u8]>,
         mut f: impl FnMut(NodeId, u32, NodeId, EdgeId),
     ) -> Result<()> {
         let Some(tree) = self.tree(if incoming { self.h.inc } else { self.h.out }) else {
             return Ok(());
         };
+        let lo = from.map_or(Bound::Unbounded, Bound::Included);
+        let hi = until.map_or(Bound::Unbounded, Bound::Excluded);
         let mut bad = false;
-        tree.iter()
+        tree.range(lo, hi)
             .for_each_key(|k| match decode_adjacency_full(k) {
                 Some((node, ty, other, edge)) if !bad => f(node, ty, other, edge),
                 _ => bad = true,

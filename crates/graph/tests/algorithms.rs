@@ -45,6 +45,77 @@ fn snapshot_matches_the_edge_list() {
     }
 }
 
+/// A graph large enough for the build to read the adjacency tree in parallel runs, with a
+/// hub whose row the cuts between runs fall inside: every row, in both directions, with
+/// edge ids and weights, matches the edge list, with and without a type filter.
+#[test]
+fn large_snapshots_read_in_parallel_runs_match_the_edge_list() {
+    let mut rng = fastrand::Rng::with_seed(41);
+    let n = 2_000;
+    let graph = Graph::in_memory().expect("graph");
+    let mut tx = graph.begin_write().expect("writer");
+    let ids = tx
+        .insert_nodes((0..n).map(|i| NodeSpec::new("v", format!("v{i}"))))
+        .expect("nodes");
+    // Node 7 is a hub with most of the edges; the rest are uniform.
+    let list: Vec<(usize, usize, &str, u8)> = (0..120_000)
+        .map(|k| {
+            let from = if k % 3 == 0 { rng.usize(0..n) } else { 7 };
+            let ty = if rng.u8(0..4) == 0 { "A" } else { "B" };
+            (from, rng.usize(0..n), ty, rng.u8(0..10))
+        })
+        .collect();
+    let edge_ids = tx
+        .insert_edges(list.iter().map(|&(a, b, ty, w)| EdgeSpec {
+            from: ids[a],
+            to: ids[b],
+            edge_type: ty.to_string(),
+            data: json!({ "w": w }),
+        }))
+        .expect("edges");
+    tx.commit().expect("commit");
+    let r = graph.begin_read().expect("reader");
+    for only in [None, Some("A")] {
+        let options = CsrOptions {
+            edge_type: only.map(str::to_string),
+            weight_field: Some("w".to_string()),
+        };
+        let csr = Csr::build(&r, &options, &mut |_| {}).expect("snapshot");
+        // (from, to, edge id, weight bits), sorted, from the list and from each side of the CSR.
+        let mut want: Vec<(NodeId, NodeId, u64, u64)> = list
+            .iter()
+            .zip(&edge_ids)
+            .filter(|((_, _, ty, _), _)| only.is_none_or(|o| o == *ty))
+            .map(|(&(a, b, _, w), e)| (ids[a], ids[b], e.0, f64::from(w).to_bits()))
+            .collect();
+        want.sort_unstable();
+        let mut out = Vec::new();
+        let mut inc = Vec::new();
+        for ix in 0..csr.node_count() as u32 {
+            for (pos, &to) in csr.out_positions(ix).zip(csr.out(ix)) {
+                let w = csr.weight(pos).to_bits();
+                out.push((csr.id(ix), csr.id(to), csr.edge_id(pos).0, w));
+            }
+            for (&pos, &from) in csr.inc_positions(ix).iter().zip(csr.inc(ix)) {
+                let pos = pos as usize;
+                let w = csr.weight(pos).to_bits();
+                inc.push((csr.id(from), csr.id(ix), csr.edge_id(pos).0, w));
+            }
+        }
+        out.sort_unstable();
+        inc.sort_unstable();
+        assert_eq!(out.len(), want.len(), "{only:?}");
+        assert!(
+            out == want,
+            "{only:?}: outgoing rows differ from the edge list"
+        );
+        assert!(
+            inc == want,
+            "{only:?}: incoming rows differ from the edge list"
+        );
+    }
+}
+
 #[test]
 fn components_agree_with_petgraph() {
     for (seed, n, m) in SHAPES {

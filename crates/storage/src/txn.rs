@@ -119,6 +119,15 @@ impl<'a> Tree<'a> {
         rest.for_each_key(f)
     }
 
+    /// Up to `parts - 1` ascending keys that cut the tree into about equal runs of entries
+    /// (by leaf pages), for scanning it on several threads: part `t` is the range from key
+    /// `t - 1` (included) to key `t` (excluded), with the first and last parts open-ended.
+    /// Reads only branch pages. Fewer keys come back for small trees; none for a tree that
+    /// fits one leaf.
+    pub fn split_keys(&self, parts: usize) -> Result<Vec<Vec<u8>>> {
+        btree::split_keys(self.src, self.root, parts)
+    }
+
     /// Entries whose key starts with `prefix`, in ascending key order.
     pub fn prefix(&self, prefix: &[u8]) -> Range<'a> {
         match prefix_end(prefix) {

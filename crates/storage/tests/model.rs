@@ -349,6 +349,7 @@ fn prefix_scans_start_and_end_on_every_leaf_boundary() {
         tx.commit().unwrap();
         let r = db.begin_read().unwrap();
         let t = r.tree("alpha").unwrap().expect("tree");
+        assert_splits_cover(&t, &model, &format!("round {round}"));
         for key in model.keys() {
             for len in 0..=key.len() + 1 {
                 let mut p = key[..len.min(key.len())].to_vec();
@@ -367,5 +368,47 @@ fn prefix_scans_start_and_end_on_every_leaf_boundary() {
                 );
             }
         }
+    }
+}
+
+/// `split_keys` cuts the tree into ascending, non-empty parts that together hold every entry
+/// once, none more than three times its fair share in a tree of many leaves.
+fn assert_splits_cover(
+    t: &pagegraph_storage::Tree<'_>,
+    model: &BTreeMap<Vec<u8>, Vec<u8>>,
+    ctx: &str,
+) {
+    for parts in [2, 3, 4, 8] {
+        let keys = t.split_keys(parts).unwrap();
+        assert!(
+            keys.len() < parts,
+            "{ctx}: {} keys for {parts} parts",
+            keys.len()
+        );
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{ctx}: not ascending");
+        if model.len() > 1000 {
+            assert_eq!(keys.len(), parts - 1, "{ctx}: a large tree gets every cut");
+        }
+        let mut bounds: Vec<Bound<&[u8]>> = vec![Bound::Unbounded];
+        bounds.extend(keys.iter().map(|k| Bound::Included(k.as_slice())));
+        let mut ends: Vec<Bound<&[u8]>> =
+            keys.iter().map(|k| Bound::Excluded(k.as_slice())).collect();
+        ends.push(Bound::Unbounded);
+        let mut seen = Vec::new();
+        for (lo, hi) in bounds.into_iter().zip(ends) {
+            let part: Vec<Vec<u8>> = t.range(lo, hi).map(|e| e.unwrap().0).collect();
+            assert!(!part.is_empty(), "{ctx}: an empty part of {parts}");
+            assert!(
+                model.len() <= 1000 || part.len() <= 3 * model.len() / parts,
+                "{ctx}: a part of {} entries out of {} in {parts} parts",
+                part.len(),
+                model.len()
+            );
+            seen.extend(part);
+        }
+        assert!(
+            seen.iter().eq(model.keys()),
+            "{ctx}: the parts are not the tree"
+        );
     }
 }

@@ -194,6 +194,68 @@ pub(crate) fn for_each_key_in_leaf(
     Ok((first == len && len > 0).then(|| node.key(len - 1).to_vec()))
 }
 
+/// Pages of one level a split may read before settling for that level's separators.
+const SPLIT_LEVEL_PAGES: usize = 16;
+
+/// Up to `parts - 1` ascending keys that cut the tree into about equal runs of leaves, for
+/// scanning it in parallel: separators of the highest level with at least
+/// `SPLIT_LEVEL_PAGES * parts` pages (or of the leaves' parents). Reads only branch pages;
+/// empty for a tree of one leaf.
+pub(crate) fn split_keys(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    parts: usize,
+) -> Result<Vec<Vec<u8>>> {
+    if root.is_none() || parts < 2 {
+        return Ok(Vec::new());
+    }
+    // `level` holds the pages of one level in key order; `seps[j]` lies between page j and
+    // page j + 1.
+    let mut level = vec![root];
+    let mut seps: Vec<Vec<u8>> = Vec::new();
+    let mut depth = 0;
+    'levels: while level.len() < SPLIT_LEVEL_PAGES * parts {
+        depth += 1;
+        if depth > TREE_DEPTH_MAX {
+            return Err(too_deep(root));
+        }
+        let mut next = Vec::new();
+        let mut next_seps = Vec::new();
+        for (j, &id) in level.iter().enumerate() {
+            let buf = p.read_page(id)?;
+            let node = expect_node(id, &buf)?;
+            if node.is_leaf() {
+                // The level is the leaves (a balanced tree): cut between them.
+                break 'levels;
+            }
+            if j > 0 {
+                next_seps.push(seps[j - 1].clone());
+            }
+            for c in 0..node.len() {
+                next.push(node.child(c));
+                next_seps.push(node.key(c).to_vec());
+            }
+            next.push(node.child(node.len()));
+        }
+        level = next;
+        seps = next_seps;
+    }
+    let mut keys: Vec<Vec<u8>> = Vec::with_capacity(parts - 1);
+    for t in 1..parts {
+        // Page `t * pages / parts` starts part `t`.
+        let Some(sep) = (t * level.len() / parts)
+            .checked_sub(1)
+            .and_then(|j| seps.get(j))
+        else {
+            continue;
+        };
+        if keys.last().is_none_or(|last| last < sep) {
+            keys.push(sep.clone());
+        }
+    }
+    Ok(keys)
+}
+
 /// One level of a copy-on-write descent.
 #[derive(Clone, Copy)]
 struct Step {
