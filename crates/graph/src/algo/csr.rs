@@ -364,7 +364,7 @@ fn read_rows(
             rows.missing = rows.missing.or(Some(edge));
             return;
         };
-        if rows.to.is_empty() && rows.degrees.is_empty() {
+        if rows.degrees.is_empty() {
             rows.first = a;
         }
         let Some(row) = a.checked_sub(rows.first) else {
