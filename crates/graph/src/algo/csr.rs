@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use super::parallel::on_threads;
 use super::{Adjacency, AlgoError, Progress, ProgressFn, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::read::ReadTxn;
@@ -416,40 +417,18 @@ fn scan_out_rows(
         0
     };
     let total = entries as u64;
-    let runs: Vec<Rows> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..parts)
-            .map(|t| {
-                let range = (bound(t), bound(t + 1));
-                scope.spawn(move || {
-                    read_rows(txn, ids, index, type_filter, range, share, &mut |_| {})
-                })
-            })
-            .collect();
-        let mut report = |done: u64| {
-            progress(Progress {
+    let runs = on_threads(parts, progress, |t, report| {
+        let mut scanned = |done: u64| {
+            report(Progress {
                 stage: "scanning edges",
                 done: done * parts as u64,
                 total,
             });
         };
-        let first = read_rows(
-            txn,
-            ids,
-            index,
-            type_filter,
-            (None, bound(1)),
-            share,
-            &mut report,
-        );
-        let mut runs = vec![first?];
-        for h in helpers {
-            match h.join() {
-                Ok(rows) => runs.push(rows?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok::<_, AlgoError>(runs)
-    })?;
+        let range = (bound(t), bound(t + 1));
+        read_rows(txn, ids, index, type_filter, range, share, &mut scanned)
+    });
+    let runs = runs.into_iter().collect::<Result<Vec<Rows>>>()?;
     let n = ids.len();
     let mut out_start = vec![0usize; n + 1];
     let mut runs = runs.into_iter();

@@ -33,32 +33,40 @@ pub(crate) fn for_each_source<S: Send>(
             }
         }
     };
+    let states = on_threads(threads, progress, |t, report| {
+        let mut state = init();
+        run(t, &mut state, report);
+        state
+    });
+    progress(Progress {
+        stage,
+        done: total,
+        total,
+    });
+    states
+}
+
+/// Runs `work(t, report)` for `t` in `0..threads`, each on its own thread, and returns
+/// the results in `t` order. The calling thread runs `t = 0` and its `report` reaches
+/// `progress`; the other threads report nowhere. A panic in any thread is resumed here.
+pub(crate) fn on_threads<T: Send>(
+    threads: usize,
+    progress: ProgressFn<'_>,
+    work: impl Fn(usize, &mut dyn FnMut(Progress)) -> T + Sync,
+) -> Vec<T> {
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|t| {
-                let (init, run) = (&init, &run);
-                scope.spawn(move || {
-                    let mut state = init();
-                    run(t, &mut state, &mut |_| {});
-                    state
-                })
-            })
+        let work = &work;
+        let helpers: Vec<_> = (1..threads.max(1))
+            .map(|t| scope.spawn(move || work(t, &mut |_| {})))
             .collect();
-        let mut mine = init();
-        run(0, &mut mine, progress);
-        let mut states = vec![mine];
+        let mut results = vec![work(0, progress)];
         for h in helpers {
             match h.join() {
-                Ok(s) => states.push(s),
+                Ok(r) => results.push(r),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        progress(Progress {
-            stage,
-            done: total,
-            total,
-        });
-        states
+        results
     })
 }
 
