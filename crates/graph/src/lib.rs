@@ -33,6 +33,7 @@ mod graph;
 mod ids;
 mod read;
 mod record;
+mod stage;
 mod strings;
 mod write;
 

@@ -13,6 +13,7 @@ use crate::record::{
     decode_adjacency, decode_edge, decode_node, edge_key, encode_data, encode_edge, encode_node,
     kind_key, name_key, node_key,
 };
+use crate::stage::{Later, PARALLEL_ITEMS_MIN, Staged};
 
 /// A node to insert.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,55 +109,6 @@ fn check_len(field: &'static str, s: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// A batch's interned strings and encoded data, checked before anything is written.
-#[derive(Default)]
-struct Staged {
-    /// Encoded data of every item, back to back; `ends[i]` is where item `i`'s ends.
-    arena: Vec<u8>,
-    ends: Vec<usize>,
-    /// Each item's string (kind or type), as an index into `strings`.
-    string_of: Vec<u32>,
-    strings: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Staged {
-    fn push(&mut self, s: &str, field: &'static str, data: &Value) -> Result<()> {
-        record::append_data(&mut self.arena, field, data)?;
-        self.ends.push(self.arena.len());
-        // Batches usually repeat one kind or type many times in a row: compare with the last
-        // one before hashing.
-        let last = self.string_of.last().copied();
-        let i = if let Some(i) = last.filter(|&i| self.strings[i as usize] == s) {
-            i
-        } else if let Some(&i) = self.index.get(s) {
-            i
-        } else {
-            let next = self.strings.len() as u32;
-            self.index.insert(s.to_string(), next);
-            self.strings.push(s.to_string());
-            next
-        };
-        self.string_of.push(i);
-        Ok(())
-    }
-
-    fn data(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.arena[start..self.ends[i]]
-    }
-
-    /// Interns the batch's strings; returns each item's string id.
-    fn intern_strings(&self, tx: &mut WriteTxn) -> Result<Vec<u32>> {
-        let ids = self
-            .strings
-            .iter()
-            .map(|s| tx.intern(s))
-            .collect::<Result<Vec<u32>>>()?;
-        Ok(self.string_of.iter().map(|&i| ids[i as usize]).collect())
-    }
-}
-
 impl WriteTxn {
     pub(crate) fn new(mut tx: pagegraph_storage::WriteTxn) -> Result<WriteTxn> {
         let next_node = counter(&mut tx, b"next_node")?.max(1);
@@ -174,7 +126,7 @@ impl WriteTxn {
     }
 
     /// The id of a string in the string table, adding it if new.
-    fn intern(&mut self, s: &str) -> Result<u32> {
+    pub(crate) fn intern(&mut self, s: &str) -> Result<u32> {
         if let Some(&id) = self.strings.get(s) {
             return Ok(id);
         }
@@ -221,53 +173,69 @@ impl WriteTxn {
         &mut self,
         specs: impl IntoIterator<Item = NodeSpec>,
     ) -> Result<Vec<NodeId>> {
-        let mut batch = Staged::default();
         let mut names: Vec<String> = Vec::new();
-        for spec in specs {
-            check_label("node kind", &spec.kind)?;
-            check_len("node name", &spec.name, NAME_SIZE_MAX)?;
-            batch.push(&spec.kind, "node data", &spec.data)?;
-            names.push(spec.name);
-        }
-        let kinds = batch.intern_strings(self)?;
+        let batch = Staged::stage(
+            specs,
+            "node data",
+            |s: &NodeSpec| &s.data,
+            |spec, labels| {
+                check_label("node kind", &spec.kind)?;
+                check_len("node name", &spec.name, NAME_SIZE_MAX)?;
+                labels.push(&spec.kind);
+                names.push(std::mem::take(&mut spec.name));
+                Ok(())
+            },
+        )?;
+        let kinds = batch.intern_labels(self)?;
         let first = self.next_node;
         let ids: Vec<NodeId> = (first..first + names.len() as u64).map(NodeId).collect();
         self.next_node += names.len() as u64;
-        let mut rec = Vec::new();
-        {
-            // Ids ascend, so the record trees are written in key order as they are.
-            let mut nodes = self.tx.tree(NODES)?;
-            let mut nodes = nodes.batch()?;
-            for (i, (id, name)) in ids.iter().zip(&names).enumerate() {
-                rec.clear();
-                encode_node(&mut rec, kinds[i], name, batch.data(i));
-                nodes.insert(&node_key(*id), &rec)?;
-            }
-        }
-        {
-            let mut data = self.tx.tree(NODE_DATA)?;
-            let mut data = data.batch()?;
-            for (i, id) in ids.iter().enumerate() {
-                if batch.data(i).len() > INLINE_DATA_MAX {
-                    data.insert(&node_key(*id), batch.data(i))?;
+        std::thread::scope(|scope| -> Result<()> {
+            // The index entries are sorted on helpers while the records are written.
+            let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
+            let kind_keys = Later::start(scope, parallel, || {
+                let mut keys: Vec<(u32, NodeId)> =
+                    kinds.iter().copied().zip(ids.iter().copied()).collect();
+                keys.sort_unstable();
+                keys
+            });
+            let name_keys = Later::start(scope, parallel, || {
+                let mut keys: Vec<Vec<u8>> = names
+                    .iter()
+                    .zip(&ids)
+                    .map(|(name, &id)| name_key(name, id))
+                    .collect();
+                keys.sort_unstable();
+                keys
+            });
+            let mut rec = Vec::new();
+            {
+                // Ids ascend, so the record trees are written in key order as they are.
+                let mut nodes = self.tx.tree(NODES)?;
+                let mut nodes = nodes.batch()?;
+                for (i, (id, name)) in ids.iter().zip(&names).enumerate() {
+                    rec.clear();
+                    encode_node(&mut rec, kinds[i], name, batch.data(i));
+                    nodes.insert(&node_key(*id), &rec)?;
                 }
             }
-        }
-        let mut kind_keys: Vec<(u32, NodeId)> =
-            kinds.iter().copied().zip(ids.iter().copied()).collect();
-        kind_keys.sort_unstable();
-        self.tx
-            .tree(KIND)?
-            .insert_many(kind_keys.iter().map(|&(k, id)| (kind_key(k, id), [])))?;
-        let mut name_keys: Vec<Vec<u8>> = names
-            .iter()
-            .zip(&ids)
-            .map(|(name, &id)| name_key(name, id))
-            .collect();
-        name_keys.sort_unstable();
-        self.tx
-            .tree(NAME)?
-            .insert_many(name_keys.iter().map(|k| (k, [])))?;
+            {
+                let mut data = self.tx.tree(NODE_DATA)?;
+                let mut data = data.batch()?;
+                for (i, id) in ids.iter().enumerate() {
+                    if batch.data(i).len() > INLINE_DATA_MAX {
+                        data.insert(&node_key(*id), batch.data(i))?;
+                    }
+                }
+            }
+            self.tx
+                .tree(KIND)?
+                .insert_many(kind_keys.get().iter().map(|&(k, id)| (kind_key(k, id), [])))?;
+            self.tx
+                .tree(NAME)?
+                .insert_many(name_keys.get().iter().map(|k| (k, [])))?;
+            Ok(())
+        })?;
         for kind in kinds {
             self.count(b'k', kind, 1);
         }
@@ -290,56 +258,59 @@ impl WriteTxn {
         &mut self,
         specs: impl IntoIterator<Item = EdgeSpec>,
     ) -> Result<Vec<EdgeId>> {
-        let mut batch = Staged::default();
         let mut ends: Vec<(NodeId, NodeId)> = Vec::new();
-        for spec in specs {
-            check_label("edge type", &spec.edge_type)?;
-            batch.push(&spec.edge_type, "edge data", &spec.data)?;
-            ends.push((spec.from, spec.to));
-        }
+        let batch = Staged::stage(
+            specs,
+            "edge data",
+            |s: &EdgeSpec| &s.data,
+            |spec, labels| {
+                check_label("edge type", &spec.edge_type)?;
+                labels.push(&spec.edge_type);
+                ends.push((spec.from, spec.to));
+                Ok(())
+            },
+        )?;
         self.check_nodes_exist(ends.iter().flat_map(|&(a, b)| [a, b]))?;
-        let types = batch.intern_strings(self)?;
+        let types = batch.intern_labels(self)?;
         let first = self.next_edge;
         let ids: Vec<EdgeId> = (first..first + ends.len() as u64).map(EdgeId).collect();
         self.next_edge += ends.len() as u64;
-        let mut rec = Vec::new();
-        {
-            let mut edges = self.tx.tree(EDGES)?;
-            let mut edges = edges.batch()?;
-            for (i, (id, &(from, to))) in ids.iter().zip(&ends).enumerate() {
-                rec.clear();
-                encode_edge(&mut rec, from, to, types[i], batch.data(i));
-                edges.insert(&edge_key(*id), &rec)?;
+        std::thread::scope(|scope| -> Result<()> {
+            // Both adjacency lists are sorted on helpers while the records are written.
+            let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
+            let (ends, types, ids) = (&ends, &types, &ids);
+            let outgoing =
+                Later::start(scope, parallel, || adjacency_sorted(ends, types, ids, true));
+            let incoming = Later::start(scope, parallel, || {
+                adjacency_sorted(ends, types, ids, false)
+            });
+            let mut rec = Vec::new();
+            {
+                let mut edges = self.tx.tree(EDGES)?;
+                let mut edges = edges.batch()?;
+                for (i, (id, &(from, to))) in ids.iter().zip(ends).enumerate() {
+                    rec.clear();
+                    encode_edge(&mut rec, from, to, types[i], batch.data(i));
+                    edges.insert(&edge_key(*id), &rec)?;
+                }
             }
-        }
-        drop(batch);
-        let mut adjacency: Vec<(NodeId, u32, NodeId, EdgeId)> = Vec::with_capacity(ends.len());
-        for (tree, outgoing) in [(OUT, true), (IN, false)] {
-            adjacency.clear();
-            adjacency.extend(
-                ends.iter()
-                    .zip(&types)
-                    .zip(&ids)
-                    .map(|((&(from, to), &ty), &id)| {
-                        if outgoing {
-                            (from, ty, to, id)
-                        } else {
-                            (to, ty, from, id)
-                        }
-                    }),
-            );
-            // Ordered varints sort as the numbers do, so sorting the tuples sorts the keys.
-            adjacency.sort_unstable();
-            let mut t = self.tx.tree(tree)?;
-            let mut t = t.batch()?;
-            for &(a, ty, b, id) in &adjacency {
-                t.insert(&adjacency_key(a, ty, b, id), &[])?;
-            }
-        }
+            self.insert_adjacency(OUT, &outgoing.get())?;
+            self.insert_adjacency(IN, &incoming.get())
+        })?;
         for ty in types {
             self.count(b't', ty, 1);
         }
         Ok(ids)
+    }
+
+    /// Writes sorted adjacency entries into `tree` in one pass.
+    fn insert_adjacency(&mut self, tree: &str, sorted: &[Adjacency]) -> Result<()> {
+        let mut t = self.tx.tree(tree)?;
+        let mut t = t.batch()?;
+        for &(a, ty, b, id) in sorted {
+            t.insert(&adjacency_key(a, ty, b, id), &[])?;
+        }
+        Ok(())
     }
 
     /// Fails with `NodeNotFound` naming the first of `ids` (in order) that does not exist.
@@ -495,4 +466,31 @@ impl WriteTxn {
     pub fn abort(self) {
         self.tx.abort();
     }
+}
+
+/// An adjacency entry before encoding: (node, edge type, other end, edge).
+type Adjacency = (NodeId, u32, NodeId, EdgeId);
+
+/// A batch's adjacency entries for one direction, in key order.
+fn adjacency_sorted(
+    ends: &[(NodeId, NodeId)],
+    types: &[u32],
+    ids: &[EdgeId],
+    outgoing: bool,
+) -> Vec<Adjacency> {
+    let mut entries: Vec<Adjacency> = ends
+        .iter()
+        .zip(types)
+        .zip(ids)
+        .map(|((&(from, to), &ty), &id)| {
+            if outgoing {
+                (from, ty, to, id)
+            } else {
+                (to, ty, from, id)
+            }
+        })
+        .collect();
+    // Ordered varints sort as the numbers do, so sorting the tuples sorts the keys.
+    entries.sort_unstable();
+    entries
 }

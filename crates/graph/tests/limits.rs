@@ -220,3 +220,111 @@ fn long_names_and_labels_are_refused_and_the_transaction_stays_usable() {
     );
     assert!(g.check().unwrap().is_clean());
 }
+
+/// The field of an `Invalid` error, or a description of any other error.
+fn invalid_field(err: &GraphError) -> String {
+    match err {
+        GraphError::Invalid { field, .. } => (*field).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Large batches are checked while their data is encoded on a helper thread, in chunks of a
+/// few thousand specs: the error is still the first bad spec's, whichever thread finds it and
+/// wherever it falls against the chunks, and nothing of a failed batch is written.
+#[test]
+fn large_batches_report_their_first_bad_spec_and_write_nothing() {
+    const N: usize = 20_000;
+    let g = Graph::in_memory().unwrap();
+    let mut tx = g.begin_write().unwrap();
+    let nodes = |bad_name: Option<usize>, bad_data: Option<usize>| {
+        (0..N).map(move |i| NodeSpec {
+            kind: format!("k{}", i % 3),
+            name: if bad_name == Some(i) {
+                "n".repeat(NAME_SIZE_MAX + 1)
+            } else {
+                format!("n{i}")
+            },
+            data: if bad_data == Some(i) {
+                data_of_len(DATA_SIZE_MAX + 1)
+            } else {
+                json!({ "i": i })
+            },
+        })
+    };
+    // (bad name at, bad data at, the field the error must name)
+    let node_cases = [
+        (Some(9_000), Some(5_000), "node data"),
+        (Some(5_000), Some(9_000), "node name"),
+        // The data error sits in a chunk not yet handed on when the name error stops the
+        // pull: it must still be found first.
+        (Some(4_200), Some(4_100), "node data"),
+        (None, Some(N - 1), "node data"),
+        (None, Some(4_095), "node data"),
+        (Some(4_096), None, "node name"),
+    ];
+    for (bad_name, bad_data, field) in node_cases {
+        let err = tx.insert_nodes(nodes(bad_name, bad_data)).unwrap_err();
+        assert_eq!(invalid_field(&err), field, "{bad_name:?} {bad_data:?}");
+    }
+    let ids = tx.insert_nodes(nodes(None, None)).unwrap();
+    assert_eq!(ids.len(), N);
+    assert_eq!(ids[0], NodeId(1), "the failed batches took no ids");
+
+    let edges = |bad_type: Option<usize>, bad_data: Option<usize>| {
+        let ids = ids.clone();
+        (0..N).map(move |i| EdgeSpec {
+            from: ids[i],
+            to: ids[(i * 7 + 1) % N],
+            edge_type: if bad_type == Some(i) {
+                String::new()
+            } else {
+                format!("T{}", i % 4)
+            },
+            data: if bad_data == Some(i) {
+                data_of_len(DATA_SIZE_MAX + 1)
+            } else {
+                json!(i)
+            },
+        })
+    };
+    let edge_cases = [
+        (Some(9_000), Some(5_000), "edge data"),
+        (Some(5_000), Some(9_000), "edge type"),
+        (Some(12_300), Some(12_290), "edge data"),
+        (None, Some(8_192), "edge data"),
+        (Some(0), Some(1), "edge type"),
+    ];
+    for (bad_type, bad_data, field) in edge_cases {
+        let err = tx.insert_edges(edges(bad_type, bad_data)).unwrap_err();
+        assert_eq!(invalid_field(&err), field, "{bad_type:?} {bad_data:?}");
+    }
+    let edge_ids = tx.insert_edges(edges(None, None)).unwrap();
+    assert_eq!(edge_ids[0], EdgeId(1), "the failed batches took no ids");
+    tx.commit().unwrap();
+
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.node_count().unwrap(), N as u64);
+    assert_eq!(r.edge_count().unwrap(), N as u64);
+    for i in [0, 4_095, 4_096, 12_290, N - 1] {
+        let n = r.node(ids[i]).unwrap().unwrap();
+        assert_eq!((n.name, n.data), (format!("n{i}"), json!({ "i": i })));
+        let e = r.edge(edge_ids[i]).unwrap().unwrap();
+        assert_eq!(
+            (e.from, e.to, e.data),
+            (ids[i], ids[(i * 7 + 1) % N], json!(i))
+        );
+        assert_eq!(e.edge_type, format!("T{}", i % 4));
+    }
+    assert_eq!(
+        r.nodes_by_kind("k1").unwrap().len(),
+        (0..N).filter(|i| i % 3 == 1).count()
+    );
+    assert_eq!(r.nodes_by_name_prefix("n1999").unwrap().len(), 11);
+    let out: usize = ids
+        .iter()
+        .map(|&id| r.degree(id, Direction::Outgoing, None).unwrap())
+        .sum::<u64>() as usize;
+    assert_eq!(out, N);
+    assert!(g.check().unwrap().is_clean());
+}
