@@ -27,6 +27,7 @@
 //! See `docs/ARCHITECTURE.md`, `docs/file-format.md` and `docs/recovery.md`.
 
 mod batch;
+mod behind;
 mod btree;
 mod cache;
 mod catalog;

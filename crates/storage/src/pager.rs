@@ -10,7 +10,10 @@
 //! transaction's pages live apart in [`Writer::dirty`] (bounded by `dirty_max`); when it
 //! overflows, the least recently touched are *spilled*: sealed and appended to the WAL as
 //! frames with no commit marker (in `Durability::Off`, written to their own place in the
-//! file), and remembered in [`Writer::spilled`] so they can be read back.
+//! file), and remembered in [`Writer::spilled`] so they can be read back. Pages that may be
+//! written in place and sit idle are also *written behind* on a helper thread
+//! ([`PageWriter::maybe_write_behind`], `behind.rs`): they stay in the dirty set, unchanged,
+//! and are recorded as spilled to the file, so commit has nothing left to write for them.
 //!
 //! Why this is safe, by construction (see `docs/recovery.md`):
 //! - Pages change copy-on-write: a page a committed snapshot can reach is never written
@@ -26,6 +29,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+use crate::behind::WriteBehind;
 use crate::btree::node;
 use crate::cache::{IdMap, PageCache};
 use crate::error::{Result, StorageError};
@@ -240,6 +244,10 @@ pub(crate) struct Writer {
     /// The open transaction wrote pages straight to the database file (WAL mode); the file
     /// must be synced before its commit frame is written (recovery.md invariant 3).
     pub direct_written: bool,
+    /// Writes pages of the open transaction to the file on a helper thread.
+    pub behind: WriteBehind,
+    /// Pages changed since the last write-behind pass.
+    fresh: usize,
 }
 
 impl Writer {
@@ -261,12 +269,16 @@ impl Writer {
             unclean_marked: false,
             direct_written: false,
             wal_auto_checkpoint_frames: auto,
+            behind: WriteBehind::default(),
+            fresh: 0,
         }
     }
 
     /// Forgets the open transaction's pages (after commit or abort).
     pub fn clear_txn(&mut self) {
+        debug_assert!(!self.behind.pending(), "pages still being written behind");
         self.direct_written = false;
+        self.fresh = 0;
         self.dirty.clear();
         self.spilled.clear();
     }
@@ -296,11 +308,12 @@ fn read_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<
 fn load_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<PageBuf> {
     let mut page = page::zeroed(store.page_size as usize);
     let buf = Arc::make_mut(&mut page);
-    match (loc, &w.wal) {
-        (Location::Wal(frame), Some(wal)) => {
-            Wal::read_page_at(&**wal.file(), store.page_size, frame, buf)?;
-        }
-        _ => store.read_from_file(id, buf)?,
+    if let (Location::Wal(frame), Some(wal)) = (loc, &w.wal) {
+        Wal::read_page_at(&**wal.file(), store.page_size, frame, buf)?;
+    } else {
+        // A page written behind may still be on its way to the file.
+        w.behind.drain().inspect_err(|e| store.poison(e))?;
+        store.read_from_file(id, buf)?;
     }
     validate_loaded(id, buf)?;
     Ok(page)
@@ -364,6 +377,9 @@ impl PageWriter<'_> {
         let Some(d) = self.w.dirty.get_mut(&id) else {
             return Err(StorageError::corrupted(id, "dirty page vanished"));
         };
+        if !d.modified {
+            self.w.fresh += 1;
+        }
         d.modified = true;
         d.touched = clock;
         Ok(Arc::make_mut(&mut d.buf))
@@ -377,6 +393,7 @@ impl PageWriter<'_> {
             init(b, id);
         }
         self.w.clock += 1;
+        self.w.fresh += 1;
         self.w.spilled.remove(&id);
         self.w.dirty.insert(
             id,
@@ -413,12 +430,19 @@ impl PageWriter<'_> {
         Ok(new)
     }
 
-    /// If the dirty set is over its bound, writes out the least recently touched half.
-    /// Called between tree operations, never in the middle of one.
+    /// If the dirty set is over its bound, writes out the least recently touched eighth;
+    /// then hands idle changed pages to the write-behind helper if it is time
+    /// ([`PageWriter::maybe_write_behind`]). Called between tree operations, never in the
+    /// middle of one.
     pub fn maybe_spill(&mut self) -> Result<()> {
-        if self.w.dirty.len() <= self.w.dirty_max {
-            return Ok(());
+        if self.w.dirty.len() > self.w.dirty_max {
+            self.spill()?;
         }
+        self.maybe_write_behind()
+    }
+
+    /// Writes out the least recently touched eighth of the dirty set.
+    fn spill(&mut self) -> Result<()> {
         let mut by_age: Vec<(u64, PageId)> = self
             .w
             .dirty
@@ -436,11 +460,17 @@ impl PageWriter<'_> {
         victims.sort_unstable();
         let mut out: Vec<(PageId, PageBuf)> = Vec::with_capacity(victims.len());
         for id in victims {
-            if let Some(mut d) = self.w.dirty.remove(&id)
-                && d.modified
-            {
-                seal_for_write(Arc::make_mut(&mut d.buf));
-                out.push((id, d.buf));
+            match self.w.dirty.remove(&id) {
+                Some(mut d) if d.modified => {
+                    seal_for_write(Arc::make_mut(&mut d.buf));
+                    out.push((id, d.buf));
+                }
+                // Written behind and unchanged since: it is in the file already (or on its
+                // way there); keep its image in the cache as for the pages spilled below.
+                Some(d) if self.w.spilled.contains_key(&id) => {
+                    self.store.cache.insert(id, d.buf);
+                }
+                _ => {}
             }
         }
         // Frames are only ever appended, never rewritten: a rewrite lost in a power cut
@@ -484,6 +514,23 @@ impl PageWriter<'_> {
         if pages.is_empty() {
             return Ok(());
         }
+        // A page written behind earlier may have changed since: its older image must land
+        // first.
+        self.w
+            .behind
+            .drain()
+            .inspect_err(|e| self.store.poison(e))?;
+        self.before_direct_write()?;
+        write_runs(&*self.store.db, self.store.page_size, pages)
+            .inspect_err(|e| self.store.poison(e))?;
+        for (id, _) in pages {
+            self.w.spilled.insert(*id, Location::File);
+        }
+        Ok(())
+    }
+
+    /// Called before the transaction first writes a page straight to the file.
+    fn before_direct_write(&mut self) -> Result<()> {
         if !self.w.direct_written
             && self.store.durability == Durability::Normal
             && let Some(wal) = self.w.wal.as_ref()
@@ -494,13 +541,50 @@ impl PageWriter<'_> {
             // durable first. Full mode commits are durable already.
             wal.sync().inspect_err(|e| self.store.poison(e))?;
         }
-        write_runs(&*self.store.db, self.store.page_size, pages)
-            .inspect_err(|e| self.store.poison(e))?;
         self.w.direct_written = true;
-        for (id, _) in pages {
-            self.w.spilled.insert(*id, Location::File);
-        }
         Ok(())
+    }
+
+    /// Past [`WRITE_BEHIND_EVERY`] pages changed since the last pass (or half the dirty
+    /// bound, if less), hands every changed page not touched for half that many page
+    /// changes to the write-behind helper, if it may be written in place. Such a page stays
+    /// dirty but unchanged, recorded as spilled to the file: commit has nothing left to write
+    /// for it unless it changes again. A bulk load's finished leaves go this way, written
+    /// while the load goes on; a page still being filled, or a branch on the insert path,
+    /// is touched too often to go.
+    pub fn maybe_write_behind(&mut self) -> Result<()> {
+        let every = WRITE_BEHIND_EVERY.min(self.w.dirty_max / 2).max(1);
+        if self.w.fresh < every || self.w.wal.is_none() {
+            return Ok(());
+        }
+        self.w.fresh = 0;
+        let idle_before = self.w.clock.saturating_sub(every as u64 / 2);
+        let mut ids: Vec<PageId> = self
+            .w
+            .dirty
+            .iter()
+            .filter(|(_, d)| d.modified && d.touched < idle_before)
+            .map(|(id, _)| *id)
+            .filter(|&id| self.direct_ok(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        ids.sort_unstable();
+        self.before_direct_write()?;
+        let mut pages: Pages = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(d) = self.w.dirty.get_mut(&id) {
+                seal_for_write(Arc::make_mut(&mut d.buf));
+                d.modified = false;
+                pages.push((id, Arc::clone(&d.buf)));
+                self.w.spilled.insert(id, Location::File);
+            }
+        }
+        self.w
+            .behind
+            .write(&self.store.db, self.store.page_size, pages)
+            .inspect_err(|e| self.store.poison(e))
     }
 
     /// Writes sealed pages to the WAL (as frames; the last one a commit frame if `commit`)
@@ -526,6 +610,10 @@ impl PageWriter<'_> {
         Ok(vec![Location::File; pages.len()])
     }
 }
+
+/// Changed pages between two write-behind passes, at most (see
+/// [`PageWriter::maybe_write_behind`]).
+const WRITE_BEHIND_EVERY: usize = 8192;
 
 /// Writes pages to their places in `file`, coalescing runs of consecutive ids.
 pub(crate) fn write_runs(

@@ -578,6 +578,9 @@ impl WriteTxn {
     fn rollback(&mut self) {
         if !self.done {
             self.done = true;
+            // Pages written behind are free again once the allocator forgets them: nothing
+            // may still be on its way to them then. A failed write does not matter here.
+            let _ = self.w.behind.drain();
             self.w.alloc.abort();
             self.w.clear_txn();
         }
@@ -628,6 +631,16 @@ impl WriteTxn {
             page_count: self.w.alloc.page_count(),
             catalog_root,
         };
+        // Pages written behind and unchanged since are in the file once the helper is done;
+        // their images go to the cache with the rest.
+        self.w.behind.drain().inspect_err(|e| store.poison(e))?;
+        let behind: Vec<(PageId, PageBuf)> = self
+            .w
+            .dirty
+            .iter()
+            .filter(|(id, d)| !d.modified && self.w.spilled.contains_key(id))
+            .map(|(id, d)| (*id, Arc::clone(&d.buf)))
+            .collect();
         let mut ids: Vec<PageId> = self
             .w
             .dirty
@@ -649,7 +662,7 @@ impl WriteTxn {
             w: &mut self.w,
             txn,
         };
-        let (written, locations) = if pw.w.wal.is_some() {
+        let (mut written, mut locations) = if pw.w.wal.is_some() {
             write_commit_wal(&mut pw, pages, meta)?
         } else {
             let locs = pw.write_out(&pages, None)?;
@@ -663,6 +676,8 @@ impl WriteTxn {
             header.write(&*store.db).inspect_err(|e| store.poison(e))?;
             (pages, locs)
         };
+        locations.extend(std::iter::repeat_n(Location::File, behind.len()));
+        written.extend(behind);
         Self::publish(&store, &self.w, written, &locations);
         store.state.lock().meta = meta;
         self.w.alloc.commit(txn);

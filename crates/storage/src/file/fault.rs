@@ -21,6 +21,9 @@ pub struct FaultPlan {
     pub fail_sync: Option<u64>,
     /// When a write fails, first write this fraction (0..=100 %) of its buffer.
     pub short_write_percent: u8,
+    /// Sleep this many microseconds before each write: writes made on a helper thread then
+    /// land late, which tests that nothing reads or overwrites a page before they do.
+    pub write_delay_micros: u32,
     writes_seen: u64,
     syncs_seen: u64,
     /// Set once a planned fault has fired.
@@ -90,10 +93,17 @@ impl DbFile for FaultFile {
     }
 
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        let (fail, percent) = {
+        let (fail, percent, delay) = {
             let mut plan = self.plan.lock();
-            (plan.on_write(), plan.short_write_percent)
+            (
+                plan.on_write(),
+                plan.short_write_percent,
+                plan.write_delay_micros,
+            )
         };
+        if delay > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(u64::from(delay)));
+        }
         if fail {
             let keep = buf.len() * usize::from(percent.min(100)) / 100;
             if keep > 0 {

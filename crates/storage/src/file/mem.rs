@@ -21,15 +21,38 @@ struct MemState {
     /// Writes (and truncations, as `(len, None)`) since the last sync, in order.
     unsynced: Vec<(u64, Option<Vec<u8>>)>,
     locked: bool,
+    /// Bumped when the process that opened the file is taken to have died (a power cut or
+    /// [`MemVfs::release_locks`]): handles opened before then fail every later call, as a
+    /// dead process's threads make no more writes.
+    epoch: u64,
 }
 
 /// One in-memory file; clones share the same bytes.
 #[derive(Clone, Default)]
 pub(crate) struct MemFile(Arc<Mutex<MemState>>);
 
-impl DbFile for MemFile {
+/// An open handle: the file, and the epoch it was opened in.
+struct MemHandle {
+    file: MemFile,
+    epoch: u64,
+}
+
+impl MemHandle {
+    /// The file's state, or an error if its opener has died since (see `MemState::epoch`).
+    fn state(&self) -> io::Result<parking_lot::MutexGuard<'_, MemState>> {
+        let st = self.file.0.lock();
+        if st.epoch != self.epoch {
+            return Err(io::Error::other(
+                "the process that opened this file is gone (simulated power cut)",
+            ));
+        }
+        Ok(st)
+    }
+}
+
+impl DbFile for MemHandle {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let st = self.0.lock();
+        let st = self.state()?;
         let Ok(start) = usize::try_from(offset) else {
             return Ok(0);
         };
@@ -42,14 +65,14 @@ impl DbFile for MemFile {
     }
 
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        let mut st = self.0.lock();
+        let mut st = self.state()?;
         apply_write(&mut st.current, offset, buf);
         st.unsynced.push((offset, Some(buf.to_vec())));
         Ok(())
     }
 
     fn sync(&self) -> io::Result<()> {
-        let mut guard = self.0.lock();
+        let mut guard = self.state()?;
         let st = &mut *guard;
         st.durable.clone_from(&st.current);
         st.unsynced.clear();
@@ -57,11 +80,11 @@ impl DbFile for MemFile {
     }
 
     fn len(&self) -> io::Result<u64> {
-        Ok(self.0.lock().current.len() as u64)
+        Ok(self.state()?.current.len() as u64)
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
-        let mut st = self.0.lock();
+        let mut st = self.state()?;
         st.current.resize(len as usize, 0);
         st.unsynced.push((len, None));
         Ok(())
@@ -118,13 +141,17 @@ impl MemVfs {
             st.current.clone_from(&bytes);
             st.durable = bytes;
             st.locked = false;
+            st.epoch += 1;
         }
     }
 
     /// Releases every lock, as the death of the owning process would.
+    /// Handles opened before then fail every later call.
     pub fn release_locks(&self) {
         for file in self.files.lock().values() {
-            file.0.lock().locked = false;
+            let mut st = file.0.lock();
+            st.locked = false;
+            st.epoch += 1;
         }
     }
 
@@ -150,23 +177,27 @@ impl MemVfs {
         st.unsynced.clear();
     }
 
-    pub(crate) fn unlock(&self, path: &Path) {
+    /// Releases the lock taken in `epoch` (a handle from before a power cut holds none).
+    fn unlock(&self, path: &Path, epoch: u64) {
         if let Some(f) = self.files.lock().get(path) {
-            f.0.lock().locked = false;
+            let mut st = f.0.lock();
+            if st.epoch == epoch {
+                st.locked = false;
+            }
         }
     }
 }
 
 /// A handle that releases the in-memory lock when the database drops its file.
 struct LockedMemFile {
-    file: MemFile,
+    file: MemHandle,
     vfs: MemVfs,
     path: PathBuf,
 }
 
 impl Drop for LockedMemFile {
     fn drop(&mut self) {
-        self.vfs.unlock(&self.path);
+        self.vfs.unlock(&self.path, self.file.epoch);
     }
 }
 
@@ -196,18 +227,20 @@ impl Vfs for MemVfs {
             .entry(path.to_path_buf())
             .or_default()
             .clone();
-        if !lock {
-            return Ok(Arc::new(file));
-        }
-        {
+        let epoch = {
             let mut st = file.0.lock();
-            if st.locked {
+            if lock && st.locked {
                 return Err(io::Error::new(
                     io::ErrorKind::WouldBlock,
                     "locked by another handle",
                 ));
             }
-            st.locked = true;
+            st.locked |= lock;
+            st.epoch
+        };
+        let file = MemHandle { file, epoch };
+        if !lock {
+            return Ok(Arc::new(file));
         }
         Ok(Arc::new(LockedMemFile {
             file,
