@@ -316,13 +316,14 @@ impl ReadTxn {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        let mut range = t.prefix(&kind_prefix(k));
-        while let Some(entry) = range.next_ref() {
-            let (key, _) = entry?;
-            out.push(
-                decode_kind_key(key)
-                    .ok_or_else(|| GraphError::corrupt("kind index entry", kind, "bad key"))?,
-            );
+        let mut bad = false;
+        t.prefix(&kind_prefix(k))
+            .for_each_key(|key| match decode_kind_key(key) {
+                Some(id) if !bad => out.push(id),
+                _ => bad = true,
+            })?;
+        if bad {
+            return Err(GraphError::corrupt("kind index entry", kind, "bad key"));
         }
         Ok(out)
     }
@@ -332,14 +333,18 @@ impl ReadTxn {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        let mut range = t.prefix(prefix);
-        while let Some(entry) = range.next_ref() {
-            let (key, _) = entry?;
-            let (name, id) = decode_name_key(key)
-                .ok_or_else(|| GraphError::corrupt("name index entry", "", "short key"))?;
-            if keep(name) {
-                out.push(id);
-            }
+        let mut bad = false;
+        t.prefix(prefix)
+            .for_each_key(|key| match decode_name_key(key) {
+                Some((name, id)) if !bad => {
+                    if keep(name) {
+                        out.push(id);
+                    }
+                }
+                _ => bad = true,
+            })?;
+        if bad {
+            return Err(GraphError::corrupt("name index entry", "", "short key"));
         }
         Ok(out)
     }
