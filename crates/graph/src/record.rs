@@ -126,18 +126,22 @@ fn get_ordered(b: &[u8], at: &mut usize) -> Option<u64> {
     if n > 8 {
         return None;
     }
-    let end = *at + 1 + n;
+    let start = *at + 1;
+    let end = start + n;
     if end > b.len() {
         return None;
     }
-    let start = *at + 1;
     *at = end;
     if n == 0 {
         return Some(0);
     }
-    if let Some(word) = end.checked_sub(8).and_then(|s| b.get(s..end)) {
-        let w = u64::from_be_bytes(word.try_into().ok()?);
-        return Some(w & (u64::MAX >> (64 - 8 * n)));
+    // One 8-byte load where the key allows: from the value's start when 8 bytes follow it
+    // (every value but the last ones of a key), else ending at its end.
+    if let Some(word) = b.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+        return Some(u64::from_be_bytes(*word) >> (64 - 8 * n));
+    }
+    if let Some(word) = b[..end].last_chunk::<8>() {
+        return Some(u64::from_be_bytes(*word) & (u64::MAX >> (64 - 8 * n)));
     }
     Some(
         b[start..end]
