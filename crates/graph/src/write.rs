@@ -150,6 +150,14 @@ impl WriteTxn {
         Ok(id)
     }
 
+    /// Counts one item for each of `ids`, a run of equal ids at a time (batches mostly repeat
+    /// one kind or type).
+    fn count_each(&mut self, tag: u8, ids: &[u32]) {
+        for run in ids.chunk_by(|a, b| a == b) {
+            self.count(tag, run[0], i64::try_from(run.len()).unwrap_or(i64::MAX));
+        }
+    }
+
     fn count(&mut self, tag: u8, id: u32, delta: i64) {
         *self.count_deltas.entry(count_key(tag, id)).or_default() += delta;
     }
@@ -236,9 +244,7 @@ impl WriteTxn {
                 .insert_many(name_keys.get().iter().map(|k| (k, [])))?;
             Ok(())
         })?;
-        for kind in kinds {
-            self.count(b'k', kind, 1);
-        }
+        self.count_each(b'k', &kinds);
         Ok(ids)
     }
 
@@ -297,9 +303,7 @@ impl WriteTxn {
             self.insert_adjacency(OUT, &outgoing.get())?;
             self.insert_adjacency(IN, &incoming.get())
         })?;
-        for ty in types {
-            self.count(b't', ty, 1);
-        }
+        self.count_each(b't', &types);
         Ok(ids)
     }
 
