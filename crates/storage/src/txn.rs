@@ -28,7 +28,7 @@ use crate::freelist::bitmap_page;
 use crate::ids::{PageId, TxId};
 use crate::meta::{Header, Meta};
 use crate::options::Durability;
-use crate::page::{self, PageBuf, Pages};
+use crate::page::{self, PageBuf};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
 use crate::pins::Pins;
 use crate::sorter::Sorter;
@@ -631,16 +631,8 @@ impl WriteTxn {
             page_count: self.w.alloc.page_count(),
             catalog_root,
         };
-        // Pages written behind and unchanged since are in the file once the helper is done;
-        // their images go to the cache with the rest.
         self.w.behind.drain().inspect_err(|e| store.poison(e))?;
-        let behind: Vec<(PageId, PageBuf)> = self
-            .w
-            .dirty
-            .iter()
-            .filter(|(id, d)| !d.modified && self.w.spilled.contains_key(id))
-            .map(|(id, d)| (*id, Arc::clone(&d.buf)))
-            .collect();
+        let behind = self.w.written_behind();
         let mut ids: Vec<PageId> = self
             .w
             .dirty
@@ -663,7 +655,7 @@ impl WriteTxn {
             txn,
         };
         let (mut written, mut locations) = if pw.w.wal.is_some() {
-            write_commit_wal(&mut pw, pages, meta)?
+            pw.write_commit_wal(pages, meta)?
         } else {
             let locs = pw.write_out(&pages, None)?;
             pw.w.header_seq += 1;
@@ -719,52 +711,6 @@ impl WriteTxn {
             store.cache.insert(id, buf);
         }
     }
-}
-
-/// Commits at or above this many pages write their new pages straight to the database file
-/// (one extra file sync) instead of through the WAL, so a bulk load is written once.
-const DIRECT_COMMIT_PAGES_MIN: usize = 4096;
-
-/// Step 3 of commit in WAL mode. New pages of a large (or already spilling) transaction go
-/// straight to the file, which is synced before the commit frame is written (recovery.md
-/// invariant 3); the rest, bitmap pages always among them, go to the WAL ending in the
-/// commit frame. Returns every page written, with where it went.
-fn write_commit_wal(
-    pw: &mut PageWriter<'_>,
-    pages: Vec<(PageId, PageBuf)>,
-    meta: Meta,
-) -> Result<(Pages, Vec<Location>)> {
-    let store = pw.store;
-    let (direct, mut rest) = if pages.len() >= DIRECT_COMMIT_PAGES_MIN || pw.w.direct_written {
-        pw.split_direct(pages)
-    } else {
-        (Vec::new(), pages)
-    };
-    pw.write_direct(&direct)?;
-    if pw.w.direct_written {
-        store
-            .db
-            .sync()
-            .map_err(StorageError::io("syncing the database file"))
-            .inspect_err(|e| store.poison(e))?;
-    }
-    if rest.is_empty() {
-        // Every change went out already; the commit frame needs a page to ride on.
-        let id = bitmap_page(store.page_size, 0);
-        let mut buf = vec![0u8; store.page_size as usize];
-        pw.w.alloc.encode_region(0, &mut buf);
-        page::seal(&mut buf);
-        rest.push((id, Arc::from(buf)));
-    }
-    let mut locations = pw.write_out(&rest, Some(meta))?;
-    if store.durability == Durability::Full
-        && let Some(wal) = pw.w.wal.as_ref()
-    {
-        wal.sync().inspect_err(|e| store.poison(e))?;
-    }
-    locations.extend(std::iter::repeat_n(Location::File, direct.len()));
-    rest.extend(direct);
-    Ok((rest, locations))
 }
 
 impl Drop for WriteTxn {
