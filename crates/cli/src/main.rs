@@ -130,15 +130,8 @@ enum Command {
         /// Hops at most (no limit when absent).
         #[arg(long)]
         depth: Option<u32>,
-        /// Which edges to follow.
-        #[arg(long, value_enum, default_value_t = Dir::Out)]
-        dir: Dir,
-        /// Only edges of this type.
-        #[arg(long = "type")]
-        edge_type: Option<String>,
-        /// Node arguments are names (an error if several nodes have one).
-        #[arg(long)]
-        by_name: bool,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
     /// A shortest path between two nodes: fewest edges, or cheapest by a numeric field of
     /// the edge data (--weight; missing fields count 1, negative ones are an error).
@@ -163,15 +156,8 @@ enum Command {
         /// no edge costs less than the distance between its ends.
         #[arg(long, value_name = "X,Y", conflicts_with = "k")]
         astar: Option<String>,
-        /// Which edges to follow.
-        #[arg(long, value_enum, default_value_t = Dir::Out)]
-        dir: Dir,
-        /// Only edges of this type.
-        #[arg(long = "type")]
-        edge_type: Option<String>,
-        /// Node arguments are names (an error if several nodes have one).
-        #[arg(long)]
-        by_name: bool,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
     /// A whole-graph algorithm, on an in-memory snapshot of the database.
     #[command(
@@ -370,6 +356,30 @@ enum DurabilityArg {
     Off,
 }
 
+/// How `bfs` and `path` walk the graph.
+#[derive(clap::Args)]
+struct WalkArgs {
+    /// Which edges to follow.
+    #[arg(long, value_enum, default_value_t = Dir::Out)]
+    dir: Dir,
+    /// Only edges of this type.
+    #[arg(long = "type")]
+    edge_type: Option<String>,
+    /// Node arguments are names (an error if several nodes have one).
+    #[arg(long)]
+    by_name: bool,
+}
+
+impl WalkArgs {
+    fn walk(&self) -> algo::Walk<'_> {
+        algo::Walk {
+            dir: self.dir.into(),
+            edge_type: self.edge_type.as_deref(),
+            by_name: self.by_name,
+        }
+    }
+}
+
 /// `bfs`, `path` and `algo`.
 fn algorithm(cmd: Command, j: bool) -> Result<()> {
     match cmd {
@@ -377,16 +387,9 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             db,
             start,
             depth,
-            dir,
-            edge_type,
-            by_name,
+            walk,
         } => {
-            let walk = algo::Walk {
-                dir: dir.into(),
-                edge_type: edge_type.as_deref(),
-                by_name,
-            };
-            algo::bfs(&open_existing(&db)?, &start, depth, &walk, j)?;
+            algo::bfs(&open_existing(&db)?, &start, depth, &walk.walk(), j)?;
         }
         Command::Path {
             db,
@@ -395,21 +398,14 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             weight,
             k,
             astar,
-            dir,
-            edge_type,
-            by_name,
+            walk,
         } => {
-            let walk = algo::Walk {
-                dir: dir.into(),
-                edge_type: edge_type.as_deref(),
-                by_name,
-            };
             algo::path(
                 &open_existing(&db)?,
                 (&from, &to),
                 weight.as_deref(),
                 (k, astar.as_deref()),
-                &walk,
+                &walk.walk(),
                 j,
             )?;
         }
