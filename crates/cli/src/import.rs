@@ -117,6 +117,67 @@ enum End {
     New(usize),
 }
 
+/// The batch being built from parsed records of type `T`, written by a flush when full.
+trait Pending<T> {
+    /// Takes one good record (its line set).
+    fn push(&mut self, imp: &mut Importer<'_>, path: &Path, rec: T) -> Result<()>;
+    /// Records taken since the last flush, bad endpoints included: the batch size counts
+    /// lines, so batch boundaries do not depend on what the graph holds.
+    fn len(&self) -> usize;
+}
+
+impl Pending<NodeRec> for Vec<NodeRec> {
+    fn push(&mut self, _: &mut Importer<'_>, _: &Path, rec: NodeRec) -> Result<()> {
+        Vec::push(self, rec);
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+/// Edges of the batch being built, their endpoints resolved as each parsed chunk arrives
+/// (so resolving overlaps parsing, and no parsed line is kept past its chunk).
+#[derive(Default)]
+struct EdgeBatch {
+    /// Whether unknown endpoints become new nodes (edge lists) or bad lines.
+    create: bool,
+    edges: Vec<(End, End, Option<String>, Value)>,
+    /// Nodes this batch creates, and which external id each is for.
+    new_nodes: Vec<NodeSpec>,
+    new_index: FxHashMap<ExtId, usize>,
+    taken: usize,
+    last_line: u64,
+}
+
+impl EdgeBatch {
+    fn new(create: bool) -> EdgeBatch {
+        EdgeBatch {
+            create,
+            ..EdgeBatch::default()
+        }
+    }
+}
+
+impl Pending<EdgeRec> for EdgeBatch {
+    fn push(&mut self, imp: &mut Importer<'_>, path: &Path, rec: EdgeRec) -> Result<()> {
+        self.taken += 1;
+        self.last_line = rec.line;
+        let from = imp.resolve(&rec.from, self.create, self)?;
+        let to = imp.resolve(&rec.to, self.create, self)?;
+        match (from, to) {
+            (Ok(a), Ok(b)) => self.edges.push((a, b, rec.edge_type, rec.data)),
+            (Err(reason), _) | (_, Err(reason)) => imp.bad(path, rec.line, &reason)?,
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.taken
+    }
+}
+
 struct Importer<'g> {
     graph: &'g Graph,
     opts: ImportOptions,
@@ -199,14 +260,16 @@ impl Importer<'_> {
                 &["id", "kind"],
                 &["name"],
                 CsvHeader::node,
+                Vec::new(),
                 Self::flush_nodes,
             ),
-            Format::Jsonl => self.lines(input, parse_jsonl_node, Self::flush_nodes),
+            Format::Jsonl => self.lines(input, parse_jsonl_node, Vec::new(), Self::flush_nodes),
             Format::Edgelist => {
                 let kind = self.opts.node_kind.clone();
                 self.lines(
                     input,
                     move |line| parse_vertex(line, &kind),
+                    Vec::new(),
                     Self::flush_nodes,
                 )
             }
@@ -214,21 +277,22 @@ impl Importer<'_> {
     }
 
     /// Takes one parsed record (or a bad line) into `batch`, writing the batch when full.
-    fn take<T>(
+    fn take<T, B>(
         &mut self,
         path: &Path,
-        batch: &mut Vec<T>,
+        batch: &mut B,
         line: u64,
         parsed: Result<T, String>,
-        flush: &mut impl FnMut(&mut Self, &Path, &mut Vec<T>) -> Result<()>,
+        flush: &mut impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<bool>
     where
         T: Numbered,
+        B: Pending<T>,
     {
         match parsed {
             Ok(mut rec) => {
                 rec.set_line(line);
-                batch.push(rec);
+                batch.push(self, path, rec)?;
             }
             Err(reason) => self.bad(path, line, &reason)?,
         }
@@ -240,14 +304,14 @@ impl Importer<'_> {
     }
 
     /// Imports a line-based file, parsed on a second thread.
-    fn lines<T: Numbered + Send>(
+    fn lines<T: Numbered + Send, B: Pending<T>>(
         &mut self,
         input: Input,
         parse: impl Fn(&str) -> Result<Option<T>, String> + Send,
-        mut flush: impl FnMut(&mut Self, &Path, &mut Vec<T>) -> Result<()>,
+        mut batch: B,
+        mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
-        let mut batch = Vec::new();
         parse_in_background(input, parse, |chunk, read| {
             for (line, parsed) in chunk {
                 if self.take(&path, &mut batch, line, parsed, &mut flush)? {
@@ -260,19 +324,20 @@ impl Importer<'_> {
     }
 
     /// Imports a CSV file with a header naming `required` and maybe `optional` columns.
-    fn csv<T: Numbered>(
+    #[allow(clippy::too_many_arguments)] // the file's parts, then the batch and its flush
+    fn csv<T: Numbered, B: Pending<T>>(
         &mut self,
         input: Input,
         required: &[&str],
         optional: &[&str],
         row: fn(&CsvHeader, &csv::StringRecord) -> Result<T, String>,
-        mut flush: impl FnMut(&mut Self, &Path, &mut Vec<T>) -> Result<()>,
+        mut batch: B,
+        mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
         let read = input.read.clone();
         let mut csv = csv_reader(input.into_reader());
         let header = CsvHeader::read(&mut csv, &path, required, optional)?;
-        let mut batch = Vec::new();
         let mut record = csv::StringRecord::new();
         loop {
             let line = csv.position().line() + 1;
@@ -375,11 +440,15 @@ impl Importer<'_> {
                 &["from", "to"],
                 &["type"],
                 CsvHeader::edge,
-                |me, p, b| me.flush_edges(p, b, false),
+                EdgeBatch::new(false),
+                Self::flush_edges,
             ),
-            Format::Jsonl => self.lines(input, parse_jsonl_edge, |me, p, b| {
-                me.flush_edges(p, b, false)
-            }),
+            Format::Jsonl => self.lines(
+                input,
+                parse_jsonl_edge,
+                EdgeBatch::new(false),
+                Self::flush_edges,
+            ),
             Format::Edgelist => {
                 // The default type is filled in on the parsing thread, which has time to spare.
                 let default_type = self.opts.edge_type.clone();
@@ -390,7 +459,7 @@ impl Importer<'_> {
                     }
                     Ok(rec)
                 };
-                self.lines(input, parse, |me, p, b| me.flush_edges(p, b, true))
+                self.lines(input, parse, EdgeBatch::new(true), Self::flush_edges)
             }
         }
     }
@@ -401,13 +470,12 @@ impl Importer<'_> {
         &mut self,
         ext: &ExtId,
         create: bool,
-        new_nodes: &mut Vec<NodeSpec>,
-        new_index: &mut FxHashMap<ExtId, usize>,
+        batch: &mut EdgeBatch,
     ) -> Result<Result<End, String>> {
         if let Some(id) = self.map.get(ext)? {
             return Ok(Ok(End::Known(id)));
         }
-        if let Some(&i) = new_index.get(ext) {
+        if let Some(&i) = batch.new_index.get(ext) {
             return Ok(Ok(End::New(i)));
         }
         if let Some(r) = &self.before {
@@ -438,55 +506,50 @@ impl Importer<'_> {
         if name.len() > NAME_SIZE_MAX {
             return Ok(Err(format!("node id longer than {NAME_SIZE_MAX} bytes")));
         }
-        new_nodes.push(NodeSpec {
+        batch.new_nodes.push(NodeSpec {
             kind: self.opts.node_kind.clone(),
             name,
             data: Value::Null,
         });
-        new_index.insert(ext.clone(), new_nodes.len() - 1);
-        Ok(Ok(End::New(new_nodes.len() - 1)))
+        batch
+            .new_index
+            .insert(ext.clone(), batch.new_nodes.len() - 1);
+        Ok(Ok(End::New(batch.new_nodes.len() - 1)))
     }
 
-    fn flush_edges(&mut self, path: &Path, batch: &mut Vec<EdgeRec>, create: bool) -> Result<()> {
-        if batch.is_empty() {
+    fn flush_edges(&mut self, path: &Path, batch: &mut EdgeBatch) -> Result<()> {
+        if batch.taken == 0 {
             return Ok(());
         }
-        let mut new_nodes = Vec::new();
-        let mut new_index = FxHashMap::default();
-        let mut resolved = Vec::with_capacity(batch.len());
-        let last_line = batch.last().map_or(0, |r| r.line);
-        for rec in batch.drain(..) {
-            let from = self.resolve(&rec.from, create, &mut new_nodes, &mut new_index)?;
-            let to = self.resolve(&rec.to, create, &mut new_nodes, &mut new_index)?;
-            match (from, to) {
-                (Ok(a), Ok(b)) => resolved.push((a, b, rec.edge_type, rec.data)),
-                (Err(reason), _) | (_, Err(reason)) => self.bad(path, rec.line, &reason)?,
-            }
-        }
+        let EdgeBatch {
+            edges,
+            new_nodes,
+            new_index,
+            last_line,
+            ..
+        } = std::mem::replace(batch, EdgeBatch::new(batch.create));
         let mut tx = self.graph.begin_write()?;
         let new_ids = if new_nodes.is_empty() {
             Vec::new()
         } else {
             tx.insert_nodes(new_nodes)?
         };
-        for (ext, &i) in &new_index {
-            self.map.insert(ext.clone(), new_ids[i])?;
+        for (ext, i) in new_index {
+            self.map.insert(ext, new_ids[i])?;
         }
         let id = |e: End| match e {
             End::Known(id) => id,
             End::New(i) => new_ids[i],
         };
         let default_type = &self.opts.edge_type;
-        let specs: Vec<EdgeSpec> = resolved
-            .into_iter()
-            .map(|(a, b, ty, data)| EdgeSpec {
-                from: id(a),
-                to: id(b),
-                edge_type: ty.unwrap_or_else(|| default_type.clone()),
-                data,
-            })
-            .collect();
-        let n = specs.len() as u64;
+        let n = edges.len() as u64;
+        // Specs are made as the batch API pulls them, not gathered first.
+        let specs = edges.into_iter().map(|(a, b, ty, data)| EdgeSpec {
+            from: id(a),
+            to: id(b),
+            edge_type: ty.unwrap_or_else(|| default_type.clone()),
+            data,
+        });
         tx.insert_edges(specs)
             .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
         self.commit(tx)?;

@@ -288,7 +288,8 @@ fn csv_import_keeps_numbers_and_extra_columns() {
 
     let bad = write(
         &dir.path().join("bad.csv"),
-        "from,to,type\np1,p2,KNOWS\np1,p2\n",
+        // Line 2 is good (endpoints by name, as in the graph); line 3 lacks a field.
+        "from,to,type\nAnn,Bob,KNOWS\nAnn,Bob\n",
     );
     let err = fails(&["import", db, "--edges", s(&bad)]);
     assert!(
