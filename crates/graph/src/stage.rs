@@ -29,9 +29,8 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 /// written.
 #[derive(Default)]
 pub(crate) struct Staged {
-    /// Encoded data of every item, back to back; `ends[i]` is where item `i`'s ends.
-    arena: Vec<u8>,
-    ends: Vec<usize>,
+    /// Encoded data of every item.
+    data: Packed,
     labels: Labels,
 }
 
@@ -63,15 +62,44 @@ impl Labels {
     }
 }
 
-/// Encoded data of a run of items.
+/// Byte strings of a run of items (encoded data, records) back to back in one buffer: one
+/// allocation for a whole batch instead of one per item.
 #[derive(Default)]
-struct Encoded {
+pub(crate) struct Packed {
     arena: Vec<u8>,
+    /// `ends[i]` is where item `i` ends in `arena`.
     ends: Vec<usize>,
 }
 
-impl Encoded {
-    fn push(&mut self, field: &'static str, data: &Value) -> Result<()> {
+impl Packed {
+    /// `n` items, item `i` written by `encode(i, buffer)` at the buffer's end.
+    pub(crate) fn encode(n: usize, mut encode: impl FnMut(usize, &mut Vec<u8>)) -> Packed {
+        let mut p = Packed {
+            arena: Vec::new(),
+            ends: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            encode(i, &mut p.arena);
+            p.ends.push(p.arena.len());
+        }
+        p
+    }
+
+    /// Item `i`.
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.arena[start..self.ends[i]]
+    }
+
+    /// The items in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.arena[start..end])
+    }
+
+    fn push_data(&mut self, field: &'static str, data: &Value) -> Result<()> {
         record::append_data(&mut self.arena, field, data)?;
         self.ends.push(self.arena.len());
         Ok(())
@@ -82,11 +110,11 @@ impl Encoded {
         chunks: &Receiver<Vec<S>>,
         field: &'static str,
         data: fn(&S) -> &Value,
-    ) -> Result<Encoded> {
-        let mut enc = Encoded::default();
+    ) -> Result<Packed> {
+        let mut enc = Packed::default();
         for chunk in chunks {
             for spec in chunk {
-                enc.push(field, data(&spec))?;
+                enc.push_data(field, data(&spec))?;
             }
         }
         Ok(enc)
@@ -117,7 +145,7 @@ impl Staged {
                 if chunk.len() == CHUNK {
                     let (sender, _) = helper.get_or_insert_with(|| {
                         let (sender, chunks) = sync_channel::<Vec<S>>(CHUNKS_IN_FLIGHT);
-                        let h = scope.spawn(move || Encoded::encode_all(&chunks, field, data));
+                        let h = scope.spawn(move || Packed::encode_all(&chunks, field, data));
                         (sender, h)
                     });
                     // A send fails only once the helper has stopped at a bad item; its error
@@ -137,27 +165,22 @@ impl Staged {
                 drop(sender);
                 h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
             } else {
-                let mut enc = Encoded::default();
+                let mut enc = Packed::default();
                 chunk
                     .iter()
-                    .try_for_each(|spec| enc.push(field, data(spec)))
+                    .try_for_each(|spec| enc.push_data(field, data(spec)))
                     .map(|()| enc)
             };
             (front_result, encoded)
         });
-        let Encoded { arena, ends } = encoded?;
+        let data = encoded?;
         front_result?;
-        Ok(Staged {
-            arena,
-            ends,
-            labels,
-        })
+        Ok(Staged { data, labels })
     }
 
     /// Item `i`'s encoded data.
     pub(crate) fn data(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.arena[start..self.ends[i]]
+        self.data.get(i)
     }
 
     /// Interns the batch's labels; returns each item's string id.

@@ -13,7 +13,7 @@ use crate::record::{
     decode_adjacency, decode_edge, decode_node, edge_key, encode_data, encode_edge, encode_node,
     kind_key, name_key, node_key,
 };
-use crate::stage::{Later, PARALLEL_ITEMS_MIN, Staged};
+use crate::stage::{Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
 /// A node to insert.
 #[derive(Clone, Debug, PartialEq)]
@@ -216,26 +216,22 @@ impl WriteTxn {
                 keys.sort_unstable();
                 keys
             });
-            let mut rec = Vec::new();
-            {
-                // Ids ascend, so the record trees are written in key order as they are.
-                let mut nodes = self.tx.tree(NODES)?;
-                let mut nodes = nodes.batch()?;
-                for (i, (id, name)) in ids.iter().zip(&names).enumerate() {
-                    rec.clear();
-                    encode_node(&mut rec, kinds[i], name, batch.data(i));
-                    nodes.insert(&node_key(*id), &rec)?;
-                }
-            }
-            {
-                let mut data = self.tx.tree(NODE_DATA)?;
-                let mut data = data.batch()?;
-                for (i, id) in ids.iter().enumerate() {
-                    if batch.data(i).len() > INLINE_DATA_MAX {
-                        data.insert(&node_key(*id), batch.data(i))?;
-                    }
-                }
-            }
+            // Ids ascend, so the record trees are written in key order as they are.
+            let records = Packed::encode(ids.len(), |i, out| {
+                encode_node(out, kinds[i], &names[i], batch.data(i));
+            });
+            self.tx.tree(NODES)?.insert_many(
+                ids.iter()
+                    .zip(records.iter())
+                    .map(|(&id, r)| (node_key(id), r)),
+            )?;
+            drop(records);
+            self.tx.tree(NODE_DATA)?.insert_many(
+                ids.iter()
+                    .enumerate()
+                    .filter(|&(i, _)| batch.data(i).len() > INLINE_DATA_MAX)
+                    .map(|(i, &id)| (node_key(id), batch.data(i))),
+            )?;
             self.tx
                 .tree(KIND)?
                 .insert_many(kind_keys.get().iter().map(|&(k, id)| (kind_key(k, id), [])))?;
@@ -290,16 +286,16 @@ impl WriteTxn {
             let incoming = Later::start(scope, parallel, || {
                 adjacency_sorted(ends, types, ids, false)
             });
-            let mut rec = Vec::new();
-            {
-                let mut edges = self.tx.tree(EDGES)?;
-                let mut edges = edges.batch()?;
-                for (i, (id, &(from, to))) in ids.iter().zip(ends).enumerate() {
-                    rec.clear();
-                    encode_edge(&mut rec, from, to, types[i], batch.data(i));
-                    edges.insert(&edge_key(*id), &rec)?;
-                }
-            }
+            // Ids ascend, so the records are written in key order as they are.
+            let records = Packed::encode(ends.len(), |i, out| {
+                let (from, to) = ends[i];
+                encode_edge(out, from, to, types[i], batch.data(i));
+            });
+            self.tx.tree(EDGES)?.insert_many(
+                ids.iter()
+                    .zip(records.iter())
+                    .map(|(&id, r)| (edge_key(id), r)),
+            )?;
             self.insert_adjacency(OUT, &outgoing.get())?;
             self.insert_adjacency(IN, &incoming.get())
         })?;
@@ -309,11 +305,11 @@ impl WriteTxn {
 
     /// Writes sorted adjacency entries into `tree` in one pass.
     fn insert_adjacency(&mut self, tree: &str, sorted: &[Adjacency]) -> Result<()> {
-        let mut t = self.tx.tree(tree)?;
-        let mut t = t.batch()?;
-        for &(a, ty, b, id) in sorted {
-            t.insert(&adjacency_key(a, ty, b, id), &[])?;
-        }
+        self.tx.tree(tree)?.insert_many(
+            sorted
+                .iter()
+                .map(|&(a, ty, b, id)| (adjacency_key(a, ty, b, id), [])),
+        )?;
         Ok(())
     }
 

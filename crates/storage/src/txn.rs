@@ -789,16 +789,12 @@ impl TreeMut<'_> {
         &mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Result<u64> {
-        let mut batch = self.batch()?;
-        let mut added = 0;
-        for (key, value) in entries {
-            added += u64::from(!batch.insert(key.as_ref(), value.as_ref())?);
-        }
-        Ok(added)
+        self.batch()?.insert_all(entries)
     }
 
     /// A run of inserts through one remembered path, as [`TreeMut::insert_many`], for
-    /// callers that encode each entry into a reused buffer. Applies buffered puts first.
+    /// callers that encode each entry into a reused buffer or insert several runs. Applies
+    /// buffered puts first.
     pub fn batch(&mut self) -> Result<Batch<'_>> {
         self.txn.usable()?;
         self.txn.flush_tree(self.idx)?;

@@ -176,6 +176,57 @@ fn limits_are_errors_and_keep_the_transaction_usable() {
 }
 
 #[test]
+fn a_sorted_run_stops_at_its_first_entry_over_the_limits() {
+    // `insert_many` appends ascending entries to the cached leaf without a lookup per entry;
+    // an entry that needs an overflow chain or breaks the limits leaves that fast path and
+    // gets the same treatment as a single insert.
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(
+        dir.path().join("r.pgdb"),
+        Options::default().cache_pages(16),
+    )
+    .unwrap();
+    let mut tx = db.begin_write().unwrap();
+    let key = |i: u32| i.to_be_bytes().to_vec();
+    let value = |i: u32| {
+        if i == 700 {
+            vec![9u8; 10_000] // an overflow chain in the middle of the run
+        } else if i == 10 || i == 1200 {
+            vec![8u8; 1500] // over the largest cell, though the leaf may have room for it
+        } else {
+            vec![(i % 251) as u8; (i % 40) as usize]
+        }
+    };
+    let mut run: Vec<(Vec<u8>, Vec<u8>)> = (0..2000).map(|i| (key(i), value(i))).collect();
+    run.insert(
+        1500,
+        (
+            vec![1u8; pagegraph_storage::limits::KEY_SIZE_MAX + 1],
+            Vec::new(),
+        ),
+    );
+    assert!(matches!(
+        tx.tree("t").unwrap().insert_many(run),
+        Err(StorageError::LimitExceeded { .. })
+    ));
+    // The entries before the bad one are in, none after; the transaction goes on.
+    let added = tx
+        .tree("t")
+        .unwrap()
+        .insert_many((1000..3000).map(|i| (key(i), value(i))))
+        .unwrap();
+    assert_eq!(added, 1500);
+    tx.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.tree("t").unwrap().unwrap();
+    let got: Vec<(Vec<u8>, Vec<u8>)> = t.iter().map(Result::unwrap).collect();
+    let want: Vec<(Vec<u8>, Vec<u8>)> = (0..3000).map(|i| (key(i), value(i))).collect();
+    assert_eq!(got, want);
+    drop(r);
+    assert!(db.check().unwrap().is_clean());
+}
+
+#[test]
 fn page_sizes_from_4k_to_64k_work_and_persist() {
     for size in [4096u32, 8192, 16384, 32768, 65536] {
         let dir = tempfile::tempdir().unwrap();

@@ -480,6 +480,46 @@ impl Inserter {
         }
         Ok(replaced)
     }
+
+    /// Appends entries to the cached leaf for as long as each one goes right after the
+    /// leaf's last key: its key above that key and below the leaf's upper bound, its value
+    /// inline, its cell within the limits and the page's free space. Looks the leaf up once
+    /// for the whole run, where [`Inserter::insert`] does per entry. Returns how many it
+    /// appended and the first entry it did not take (for [`Inserter::insert`], which splits
+    /// or reports an error as for any entry); `None` once `entries` ran out.
+    pub fn append_run<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        w: &mut PageWriter<'_>,
+        entries: &mut impl Iterator<Item = (K, V)>,
+    ) -> Result<(u64, Option<(K, V)>)> {
+        let Some((_, leaf)) = &self.at else {
+            return Ok((0, entries.next()));
+        };
+        let max_cell = max_cell_len(w.page_size());
+        let mut node = NodeMut::new(w.page_mut(*leaf)?);
+        debug_assert!(node.as_node().is_leaf(), "page {leaf} cached as a leaf");
+        let mut appended = 0;
+        for (k, v) in entries.by_ref() {
+            let (key, value) = (k.as_ref(), v.as_ref());
+            let n = node.as_node().len();
+            let cell_len = leaf_cell_len(key.len(), value.len(), false);
+            let in_order = n > 0
+                && node.as_node().key(n - 1) < key
+                && self.upper.as_deref().is_none_or(|u| key < u);
+            let takes = in_order
+                && key.len() <= KEY_SIZE_MAX
+                && value.len() <= VALUE_SIZE_MAX
+                && cell_len <= max_cell
+                && node.insert_with(n, cell_len, |d| {
+                    encode_leaf_cell(d, key, ValueRef::Inline(value));
+                });
+            if !takes {
+                return Ok((appended, Some((k, v))));
+            }
+            appended += 1;
+        }
+        Ok((appended, None))
+    }
 }
 
 fn split_leaf(
