@@ -182,8 +182,15 @@ struct Importer<'g> {
     graph: &'g Graph,
     opts: ImportOptions,
     map: IdMap,
-    /// The graph as it was before the import, when it had nodes (for name lookups).
-    before: Option<ReadTxn>,
+    /// Whether the graph had nodes before the import (then endpoints not in the id map are
+    /// looked up by name among them).
+    names_before: bool,
+    /// The first node id this import made: the nodes the graph had before are below it.
+    first_new: Option<NodeId>,
+    /// A snapshot for name lookups, taken when one is needed and dropped before each batch
+    /// is written: a snapshot held across commits would keep every page they free from
+    /// reuse, and the file would grow by a copy of each tree a batch touches.
+    snapshot: Option<ReadTxn>,
     summary: Summary,
     pb: ProgressBar,
 }
@@ -204,13 +211,14 @@ pub fn run(
         bail!("--batch must be at least 1");
     }
     let start = Instant::now();
-    let r = graph.begin_read()?;
-    let before = if r.node_count()? > 0 { Some(r) } else { None };
+    let names_before = graph.begin_read()?.node_count()? > 0;
     let mut imp = Importer {
         graph,
         map: IdMap::new(db_path, opts.id_memory),
         opts,
-        before,
+        names_before,
+        first_new: None,
+        snapshot: None,
         summary: Summary::default(),
         pb,
     };
@@ -407,7 +415,7 @@ impl Importer<'_> {
             });
             exts.push(rec.ext);
         }
-        let mut tx = self.graph.begin_write()?;
+        let mut tx = self.begin_write()?;
         let ids = tx.insert_nodes(specs).with_context(|| {
             format!(
                 "{}: batch ending at line {}",
@@ -416,11 +424,25 @@ impl Importer<'_> {
             )
         })?;
         self.commit(tx)?;
+        self.note_new(&ids);
         self.summary.nodes += ids.len() as u64;
         for (ext, id) in exts.into_iter().zip(ids) {
             self.map.insert(ext, id)?;
         }
         Ok(())
+    }
+
+    /// Starts a batch's transaction, with no snapshot of this import held (see `snapshot`).
+    fn begin_write(&mut self) -> Result<WriteTxn> {
+        self.snapshot = None;
+        Ok(self.graph.begin_write()?)
+    }
+
+    /// Notes ids this import made (they ascend): name lookups leave them out.
+    fn note_new(&mut self, ids: &[NodeId]) {
+        if let Some(&first) = ids.first() {
+            self.first_new.get_or_insert(first);
+        }
     }
 
     fn commit(&mut self, tx: WriteTxn) -> Result<()> {
@@ -478,9 +500,20 @@ impl Importer<'_> {
         if let Some(&i) = batch.new_index.get(ext) {
             return Ok(Ok(End::New(i)));
         }
-        if let Some(r) = &self.before {
+        if self.names_before {
             let name = ext.to_string();
-            let found = r.nodes_by_name(&name)?;
+            let r = match self.snapshot.take() {
+                Some(r) => r,
+                None => self.graph.begin_read()?,
+            };
+            // Only the nodes the graph had before the import count.
+            let first_new = self.first_new;
+            let found: Vec<NodeId> = r
+                .nodes_by_name(&name)?
+                .into_iter()
+                .filter(|&id| first_new.is_none_or(|f| id < f))
+                .collect();
+            self.snapshot = Some(r);
             match found.as_slice() {
                 [id] => {
                     let id = *id;
@@ -528,12 +561,13 @@ impl Importer<'_> {
             last_line,
             ..
         } = std::mem::replace(batch, EdgeBatch::new(batch.create));
-        let mut tx = self.graph.begin_write()?;
+        let mut tx = self.begin_write()?;
         let new_ids = if new_nodes.is_empty() {
             Vec::new()
         } else {
             tx.insert_nodes(new_nodes)?
         };
+        self.note_new(&new_ids);
         for (ext, i) in new_index {
             self.map.insert(ext, new_ids[i])?;
         }
