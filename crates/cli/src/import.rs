@@ -164,8 +164,8 @@ impl Pending<EdgeRec> for EdgeBatch {
     fn push(&mut self, imp: &mut Importer<'_>, path: &Path, rec: EdgeRec) -> Result<()> {
         self.taken += 1;
         self.last_line = rec.line;
-        let from = imp.resolve(&rec.from, self.create, self)?;
-        let to = imp.resolve(&rec.to, self.create, self)?;
+        let from = imp.resolve(&rec.from, self)?;
+        let to = imp.resolve(&rec.to, self)?;
         match (from, to) {
             (Ok(a), Ok(b)) => self.edges.push((a, b, rec.edge_type, rec.data)),
             (Err(reason), _) | (_, Err(reason)) => imp.bad(path, rec.line, &reason)?,
@@ -487,13 +487,9 @@ impl Importer<'_> {
     }
 
     /// The node of an endpoint: seen in this import, created earlier in this batch, or
-    /// (by name) in the graph as it was; else created (`create`) or an error message.
-    fn resolve(
-        &mut self,
-        ext: &ExtId,
-        create: bool,
-        batch: &mut EdgeBatch,
-    ) -> Result<Result<End, String>> {
+    /// (by name) in the graph as it was; else created (if the batch creates endpoints) or
+    /// an error message.
+    fn resolve(&mut self, ext: &ExtId, batch: &mut EdgeBatch) -> Result<Result<End, String>> {
         if let Some(id) = self.map.get(ext)? {
             return Ok(Ok(End::Known(id)));
         }
@@ -529,7 +525,7 @@ impl Importer<'_> {
                 }
             }
         }
-        if !create {
+        if !batch.create {
             return Ok(Err(format!(
                 "unknown node {:?} (not in this import's nodes, and no node has that name)",
                 ext.to_string()

@@ -5,19 +5,28 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
 use common::{fails, json_of, ok, s, write};
 use serde_json::{Value, json};
+
+/// The hand-checked graph, imported into `dir`: a -> b -> c (weights 1), a -> c (5),
+/// c -> d (2), the cycle c -> d -> e -> c, and f -> g apart. Ids by first sight: a=1 b=2
+/// c=3 d=4 e=5 f=6 g=7.
+fn hand_graph(dir: &Path) -> PathBuf {
+    let db = dir.join("g.pgdb");
+    let e = write(
+        &dir.join("g.e"),
+        "a b 1\nb c 1\na c 5\nc d 2\nd e 1\ne c 1\nf g 1\n",
+    );
+    ok(&["import", s(&db), "--edges", s(&e)]);
+    db
+}
 
 #[test]
 fn traversals_paths_and_algorithms_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.pgdb");
-    // a -> b -> c (weights 1), a -> c (5), the cycle c -> d -> e -> c, and f -> g apart.
-    let e = write(
-        &dir.path().join("g.e"),
-        "a b 1\nb c 1\na c 5\nc d 2\nd e 1\ne c 1\nf g 1\n",
-    );
-    ok(&["import", s(&db), "--edges", s(&e)]);
+    let db = hand_graph(dir.path());
     let db = s(&db);
     let names = |v: &Value| -> Vec<String> {
         v["nodes"]
@@ -94,14 +103,7 @@ fn traversals_paths_and_algorithms_by_hand() {
 #[test]
 fn every_algorithm_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.pgdb");
-    // Ids by first sight: a=1 b=2 c=3 d=4 e=5 f=6 g=7. a -> b -> c (weights 1), a -> c
-    // (5), c -> d (2), the cycle c -> d -> e -> c, and f -> g apart.
-    let e = write(
-        &dir.path().join("g.e"),
-        "a b 1\nb c 1\na c 5\nc d 2\nd e 1\ne c 1\nf g 1\n",
-    );
-    ok(&["import", s(&db), "--edges", s(&e)]);
+    let db = hand_graph(dir.path());
     let db = s(&db);
     let column = |v: &Value, key: &str| -> Vec<(u64, f64)> {
         v.as_array()
