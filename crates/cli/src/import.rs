@@ -68,7 +68,7 @@ pub struct ImportOptions {
     pub node_kind: String,
     /// Type of edges whose input gives none (edge lists; CSV without a `type` column).
     pub edge_type: String,
-    /// External ids kept in memory before the map spills to disk.
+    /// Bytes of memory for the external-id map before it spills to disk.
     pub id_memory: usize,
 }
 

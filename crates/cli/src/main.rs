@@ -230,9 +230,26 @@ struct ImportArgs {
     /// Page cache size in MiB.
     #[arg(long, default_value_t = 256)]
     cache_mib: usize,
-    /// External ids kept in memory; more spill to a scratch file next to the database.
-    #[arg(long, default_value_t = 4_000_000)]
+    /// Memory for the external-id map (bytes, or with a K, M or G suffix). Dense decimal ids
+    /// take 8 bytes each, others about 32 plus their text; past this, ids spill to a
+    /// scratch file next to the database (slower, unbounded).
+    #[arg(long, default_value = "256M", value_parser = parse_size)]
     id_memory: usize,
+}
+
+/// A byte count: digits with an optional K, M or G suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let (digits, shift) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 30),
+        _ => (s, 0),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 #[derive(Subcommand)]
@@ -643,6 +660,22 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("pagegraph: {e:#}");
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes_and_refuse_the_rest() {
+        assert_eq!(parse_size("300"), Ok(300));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("256m"), Ok(256 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        for bad in ["", "M", "1.5G", "-1", "12T", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
         }
     }
 }

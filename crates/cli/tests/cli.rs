@@ -565,7 +565,7 @@ fn a_tiny_id_memory_spills_and_gives_the_same_graph() {
         "--batch",
         "700",
         "--id-memory",
-        "10",
+        "300",
     ]);
     assert!(out["ids_spilled"].as_u64().unwrap() > 900, "{out}");
     let expected = pairs(&lines);
