@@ -141,7 +141,11 @@ impl IdMap {
         }
         let room = self.budget.saturating_sub(self.used()) / SLOT_BYTES;
         let most = self.dense.len().saturating_add(room);
-        let wanted = (n + 1).max(self.dense.len() * 2).max(DENSE_SLACK);
+        // Growing by a quarter keeps the unused tail small (the array is most of the
+        // budget on big imports); reallocating a large array is a remap, not a copy.
+        let wanted = (n + 1)
+            .max(self.dense.len() + self.dense.len() / 4)
+            .max(DENSE_SLACK);
         let len = wanted.min(most);
         (len > n).then_some(len)
     }

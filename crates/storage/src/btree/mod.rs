@@ -542,18 +542,22 @@ fn split_leaf(
         })?;
         return Ok((sep, right));
     }
-    let mut cells: Vec<Vec<u8>> = (0..n).map(|i| node.cell(i).to_vec()).collect();
+    // One copy of the page (the cells are rewritten in place below), no copy per cell.
+    let old = buf.to_vec();
     drop(buf);
-    cells.insert(pos, cell);
+    let node = Node::new(&old);
+    let mut refs: Vec<&[u8]> = Vec::with_capacity(n + 1);
+    refs.extend((0..pos).map(|i| node.cell(i)));
+    refs.push(&cell);
+    refs.extend((pos..n).map(|i| node.cell(i)));
     let usable = w.page_size() - PAGE_HEADER_SIZE;
     let k = if append {
         n
     } else {
-        let sizes: Vec<usize> = cells.iter().map(|c| c.len() + 2).collect();
+        let sizes: Vec<usize> = refs.iter().map(|c| c.len() + 2).collect();
         split_point(&sizes, usable)
     };
-    let sep = separator(leaf_cell_key(&cells[k - 1]), leaf_cell_key(&cells[k]));
-    let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+    let sep = separator(leaf_cell_key(refs[k - 1]), leaf_cell_key(refs[k]));
     let right = w.new_page(|b, rid| NodeMut::init(b, rid, true).rebuild(&refs[k..]))?;
     NodeMut::new(w.page_mut(id)?).rebuild(&refs[..k]);
     Ok((sep, right))

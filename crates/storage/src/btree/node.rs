@@ -505,9 +505,10 @@ impl<'a> NodeMut<'a> {
 
     /// Rewrites the cells contiguously at the end of the page.
     fn compact(&mut self) {
-        let node = self.as_node();
-        let cells: Vec<Vec<u8>> = (0..node.len()).map(|i| node.cell(i).to_vec()).collect();
-        let refs: Vec<&[u8]> = cells.iter().map(Vec::as_slice).collect();
+        // One copy of the page, no copy per cell.
+        let old = self.buf.to_vec();
+        let node = Node::new(&old);
+        let refs: Vec<&[u8]> = (0..node.len()).map(|i| node.cell(i)).collect();
         self.rebuild(&refs);
     }
 
