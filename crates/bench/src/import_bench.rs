@@ -9,8 +9,8 @@
 //! Each import runs as its own child process, so its wall time includes start-up, opening
 //! and closing (pagegraph checkpoints the WAL into the database file at close), and its
 //! peak RSS (`VmHWM`) is its own. pagegraph: `pagegraph import DB --edges FILE` with its
-//! defaults (batches of 500,000 lines, durability normal, 256 MiB page cache, ids in
-//! memory up to 4M then spilled). SQLite (rusqlite, bundled): WAL, `synchronous=NORMAL`,
+//! defaults (batches of 2,000,000 lines, durability normal, 256 MiB page cache, 256 MiB
+//! for the external-id map). SQLite (rusqlite, bundled): WAL, `synchronous=NORMAL`,
 //! `nodes(id, kind, name, data)` and `edges(id, src, dst, type, data)` as in the graph
 //! benchmark; one transaction; the external-id map in a `HashMap`; indexes on
 //! `edges(src)`, `edges(dst)` and `nodes(name)` built after the rows (SQLite's fastest bulk

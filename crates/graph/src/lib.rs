@@ -27,6 +27,7 @@
 //! The storage engine is re-exported as [`storage`].
 
 pub mod algo;
+mod check;
 mod error;
 mod glob;
 mod graph;

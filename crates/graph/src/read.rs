@@ -1,6 +1,5 @@
 //! The graph read transaction: a snapshot and every query on it.
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use pagegraph_storage::{Tree, TreeHandle};
@@ -61,24 +60,24 @@ pub struct Edge {
 
 /// The trees of the graph, resolved once per snapshot.
 #[derive(Clone, Copy, Default)]
-struct Handles {
-    nodes: Option<TreeHandle>,
-    node_data: Option<TreeHandle>,
-    edges: Option<TreeHandle>,
-    out: Option<TreeHandle>,
-    inc: Option<TreeHandle>,
-    kind: Option<TreeHandle>,
-    name: Option<TreeHandle>,
-    str: Option<TreeHandle>,
-    str_id: Option<TreeHandle>,
-    counts: Option<TreeHandle>,
+pub(crate) struct Handles {
+    pub(crate) nodes: Option<TreeHandle>,
+    pub(crate) node_data: Option<TreeHandle>,
+    pub(crate) edges: Option<TreeHandle>,
+    pub(crate) out: Option<TreeHandle>,
+    pub(crate) inc: Option<TreeHandle>,
+    pub(crate) kind: Option<TreeHandle>,
+    pub(crate) name: Option<TreeHandle>,
+    pub(crate) str: Option<TreeHandle>,
+    pub(crate) str_id: Option<TreeHandle>,
+    pub(crate) counts: Option<TreeHandle>,
 }
 
 /// A consistent snapshot of the graph. Many may be alive at once, on any threads; each sees
 /// exactly the transactions committed before it began.
 pub struct ReadTxn {
     r: pagegraph_storage::ReadTxn,
-    h: Handles,
+    pub(crate) h: Handles,
     strings: StringCache,
 }
 
@@ -113,7 +112,7 @@ impl ReadTxn {
         Ok(ReadTxn { r, h, strings })
     }
 
-    fn tree(&self, h: Option<TreeHandle>) -> Option<Tree<'_>> {
+    pub(crate) fn tree(&self, h: Option<TreeHandle>) -> Option<Tree<'_>> {
         h.map(|h| self.r.view(h))
     }
 
@@ -490,55 +489,5 @@ impl ReadTxn {
             self.edge(id)?
                 .ok_or_else(|| GraphError::corrupt("edge", id, "vanished"))
         })
-    }
-
-    /// Checks the graph's own invariants; returns the problems found.
-    pub(crate) fn graph_problems(&self) -> Result<Vec<String>> {
-        let mut problems = Vec::new();
-        let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
-        for node in self.nodes() {
-            let node = node?;
-            *kinds.entry(node.kind.clone()).or_default() += 1;
-            if !self.nodes_by_name(&node.name)?.contains(&node.id) {
-                problems.push(format!("node {} is missing from the name index", node.id));
-            }
-        }
-        let mut types: BTreeMap<String, u64> = BTreeMap::new();
-        let mut adjacency = 0u64;
-        for edge in self.edges() {
-            let edge = edge?;
-            *types.entry(edge.edge_type.clone()).or_default() += 1;
-            for end in [edge.from, edge.to] {
-                if self.node(end)?.is_none() {
-                    problems.push(format!("edge {} points at missing node {end}", edge.id));
-                }
-            }
-            if !self
-                .neighbors(edge.from, Direction::Outgoing, Some(&edge.edge_type))?
-                .contains(&(edge.id, edge.to))
-            {
-                problems.push(format!(
-                    "edge {} is missing from the outgoing adjacency",
-                    edge.id
-                ));
-            }
-            adjacency += 1;
-        }
-        let kind_entries: u64 = kinds.values().sum();
-        if self.tree(self.h.kind).map_or(0, |t| t.len()) != kind_entries {
-            problems.push("the kind index and the nodes disagree".into());
-        }
-        for (tree, name) in [(self.h.out, "outgoing"), (self.h.inc, "incoming")] {
-            if self.tree(tree).map_or(0, |t| t.len()) != adjacency {
-                problems.push(format!("the {name} adjacency and the edges disagree"));
-            }
-        }
-        if self.kinds()? != kinds.into_iter().collect::<Vec<_>>() {
-            problems.push("kind counts disagree with the nodes".into());
-        }
-        if self.edge_types()? != types.into_iter().collect::<Vec<_>>() {
-            problems.push("edge type counts disagree with the edges".into());
-        }
-        Ok(problems)
     }
 }

@@ -312,6 +312,14 @@ pub(crate) fn decode_kind_key(k: &[u8]) -> Option<NodeId> {
     (at == k.len()).then_some(NodeId(node))
 }
 
+/// Decodes a `g.kind` key into `(kind, node)`.
+pub(crate) fn decode_kind_entry(k: &[u8]) -> Option<(u32, NodeId)> {
+    let mut at = 0;
+    let kind = u32::try_from(get_ordered(k, &mut at)?).ok()?;
+    let node = get_ordered(k, &mut at)?;
+    (at == k.len()).then_some((kind, NodeId(node)))
+}
+
 pub(crate) fn name_key(name: &str, node: NodeId) -> Vec<u8> {
     let id = Key::new().push(node.0);
     let mut k = Vec::with_capacity(name.len() + id.len() + 2);

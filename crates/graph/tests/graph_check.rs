@@ -1,0 +1,132 @@
+//! `Graph::check` finds broken graph invariants: entries missing from, added to or altered in
+//! the adjacency trees and the kind and name indexes, written behind the graph's back
+//! through the storage layer (each tree stays a sound B+Tree, so only the graph half of the
+//! check can see them). An altered entry keeps every count right: only the contents show it.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::path::Path;
+
+use pagegraph::storage::{Database, Options as StorageOptions, WriteTxn};
+use pagegraph::{EdgeSpec, Graph, NodeSpec};
+use serde_json::json;
+
+/// 300 nodes in 3 kinds, 1,000 edges in 2 types (fixed seed).
+fn build(path: &Path) {
+    let g = Graph::open(path).unwrap();
+    let mut tx = g.begin_write().unwrap();
+    let ids = tx
+        .insert_nodes((0..300).map(|i| NodeSpec {
+            kind: format!("k{}", i % 3),
+            name: format!("n{i}"),
+            data: json!({ "i": i }),
+        }))
+        .unwrap();
+    let mut rng = fastrand::Rng::with_seed(9);
+    tx.insert_edges((0..1000).map(|i| EdgeSpec {
+        from: ids[rng.usize(0..300)],
+        to: ids[rng.usize(0..300)],
+        edge_type: format!("T{}", i % 2),
+        data: json!(null),
+    }))
+    .unwrap();
+    tx.commit().unwrap();
+    g.close().unwrap();
+}
+
+/// The `i`-th key of a tree.
+fn key_at(db: &Database, tree: &str, i: usize) -> Vec<u8> {
+    let r = db.begin_read().unwrap();
+    let t = r.tree(tree).unwrap().unwrap();
+    let (k, _) = t.iter().nth(i).unwrap().unwrap();
+    k
+}
+
+/// Builds a graph, damages it with `damage`, and returns what `check` reports.
+fn problems_after(damage: impl FnOnce(&Database, &mut WriteTxn)) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.pgdb");
+    build(&path);
+    let db = Database::open(&path, StorageOptions::default()).unwrap();
+    let mut tx = db.begin_write().unwrap();
+    damage(&db, &mut tx);
+    tx.commit().unwrap();
+    db.close().unwrap();
+    let g = Graph::open(&path).unwrap();
+    let report = g.check().unwrap();
+    report.problems.iter().map(|p| p.message.clone()).collect()
+}
+
+fn has(problems: &[String], text: &str) -> bool {
+    problems.iter().any(|p| p.contains(text))
+}
+
+#[test]
+fn an_undamaged_graph_is_clean() {
+    assert_eq!(problems_after(|_, _| {}), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_adjacency_entry_is_named() {
+    for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
+        let p = problems_after(|db, tx| {
+            let k = key_at(db, tree, 500);
+            tx.tree(tree).unwrap().remove(&k).unwrap();
+        });
+        assert!(
+            has(&p, &format!("the {side} adjacency and the edges disagree")),
+            "{p:?}"
+        );
+        assert!(
+            has(&p, &format!("is missing from the {side} adjacency")),
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn an_altered_adjacency_entry_is_seen_though_every_count_agrees() {
+    for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
+        let p = problems_after(|db, tx| {
+            let k = key_at(db, tree, 123);
+            let mut changed = k.clone();
+            // The last byte is the low byte of the edge id: now another edge's.
+            *changed.last_mut().unwrap() ^= 1;
+            let mut t = tree_of(tx, tree);
+            t.remove(&k).unwrap();
+            t.insert(&changed, &[]).unwrap();
+        });
+        assert!(
+            has(&p, &format!("the {side} adjacency and the edges disagree")),
+            "{p:?}"
+        );
+    }
+}
+
+fn tree_of<'t>(tx: &'t mut WriteTxn, name: &str) -> pagegraph::storage::TreeMut<'t> {
+    tx.tree(name).unwrap()
+}
+
+#[test]
+fn index_entries_missing_or_stray_are_seen() {
+    let p = problems_after(|db, tx| {
+        let k = key_at(db, "g.kind", 7);
+        tx.tree("g.kind").unwrap().remove(&k).unwrap();
+    });
+    assert!(has(&p, "the kind index and the nodes disagree"), "{p:?}");
+    assert!(has(&p, "is missing from the kind index"), "{p:?}");
+
+    let p = problems_after(|db, tx| {
+        let k = key_at(db, "g.name", 7);
+        tx.tree("g.name").unwrap().remove(&k).unwrap();
+    });
+    assert!(has(&p, "the name index and the nodes disagree"), "{p:?}");
+    assert!(has(&p, "is missing from the name index"), "{p:?}");
+
+    // A second entry for an existing node under a name it does not have.
+    let p = problems_after(|db, tx| {
+        let mut k = key_at(db, "g.name", 7);
+        k[0] = b'x';
+        tx.tree("g.name").unwrap().insert(&k, &[]).unwrap();
+    });
+    assert!(has(&p, "the name index and the nodes disagree"), "{p:?}");
+}
