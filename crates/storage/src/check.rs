@@ -7,6 +7,9 @@
 //! each tree's recorded entry count matches its entries.
 
 use std::fmt;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use parking_lot::Mutex;
 
 use crate::btree::PageRead;
 use crate::btree::node::{Node, ValueRef};
@@ -86,6 +89,33 @@ struct Checker<'a> {
     page_count: u64,
     seen: Vec<u64>,
     report: CheckReport,
+    /// Pages the walk will read soon, for the read-ahead threads (large files only).
+    ahead: Option<SyncSender<PageId>>,
+}
+
+/// Databases of at least this many pages are walked with read-ahead threads.
+const READ_AHEAD_PAGES_MIN: u64 = 1 << 14;
+/// Read-ahead threads: a walk reads one page at a time, each a random read once the file
+/// is out of the OS cache (copy-on-write scatters a tree over the file). Several reads in
+/// flight at once get several times the throughput from a disk (measured 3x with 8 on this
+/// project's virtual disk), and the walk then finds its pages in the OS cache.
+const READ_AHEAD_THREADS: usize = 6;
+/// Page ids queued for the read-ahead threads; hints past it are dropped.
+const READ_AHEAD_QUEUE: usize = 4096;
+
+/// Reads the hinted pages from the database file into the OS cache, discarding them: only
+/// a warm-up, so any error is ignored here (the walk's own read reports it).
+fn read_ahead(store: &Store, queue: &Mutex<Receiver<PageId>>) {
+    let mut buf = vec![0u8; store.page_size as usize];
+    loop {
+        let next = queue.lock().recv();
+        match next {
+            Ok(id) => {
+                let _ = store.read_from_file(id, &mut buf);
+            }
+            Err(_) => return,
+        }
+    }
 }
 
 impl PageRead for Checker<'_> {
@@ -220,7 +250,9 @@ impl Checker<'_> {
                 }
             } else {
                 pages.branch += 1;
-                for i in 0..=node.len() {
+                // Pushed last child first, so the walk takes them in order, the order in
+                // which the read-ahead gets them.
+                for i in (0..=node.len()).rev() {
                     let clo = if i == 0 {
                         lo.clone()
                     } else {
@@ -232,6 +264,13 @@ impl Checker<'_> {
                         Some(node.key(i).to_vec())
                     };
                     stack.push((node.child(i), depth + 1, clo, chi));
+                }
+                if let Some(ahead) = &self.ahead {
+                    for i in 0..=node.len() {
+                        if ahead.try_send(node.child(i)).is_err() {
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -288,6 +327,23 @@ impl Checker<'_> {
 
 /// Runs the check on the committed state (the writer lock is held by the caller).
 pub(crate) fn run(store: &Store, w: &Writer) -> CheckReport {
+    let page_count = store.state.lock().meta.page_count;
+    if page_count < READ_AHEAD_PAGES_MIN {
+        return walk(store, w, None);
+    }
+    let (hints, queue) = sync_channel(READ_AHEAD_QUEUE);
+    let queue = Mutex::new(queue);
+    std::thread::scope(|scope| {
+        for _ in 0..READ_AHEAD_THREADS {
+            scope.spawn(|| read_ahead(store, &queue));
+        }
+        // The walk drops the sender when it ends, and so stops the threads.
+        walk(store, w, Some(hints))
+    })
+}
+
+/// The check itself, on this thread.
+fn walk(store: &Store, w: &Writer, ahead: Option<SyncSender<PageId>>) -> CheckReport {
     let meta = store.state.lock().meta;
     debug_assert_eq!(meta.page_count, w.alloc.page_count());
     let mut c = Checker {
@@ -298,6 +354,7 @@ pub(crate) fn run(store: &Store, w: &Writer) -> CheckReport {
             page_count: meta.page_count,
             ..CheckReport::default()
         },
+        ahead,
     };
     for p in [PageId(0), PageId(1)] {
         c.mark(p, "the header");
