@@ -211,7 +211,7 @@ struct ImportArgs {
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Lines per transaction. Memory grows with it (about 150 bytes per edge line); each
+    /// Lines per transaction. Memory grows with it (about 200 bytes per edge line); each
     /// batch rewrites the adjacency pages it touches, so on big graphs fewer, larger
     /// batches import faster.
     #[arg(long, default_value_t = 2_000_000)]
@@ -229,7 +229,8 @@ struct ImportArgs {
     /// Type of edges when the input gives none (edge lists, CSV without a type column).
     #[arg(long, default_value = "edge")]
     edge_type: String,
-    /// Page cache size in MiB.
+    /// Page cache size in MiB (a batch's changed pages may hold as much again before they
+    /// spill to the WAL).
     #[arg(long, default_value_t = 256)]
     cache_mib: usize,
     /// Memory for the external-id map (bytes, or with a K, M or G suffix). Dense decimal ids
