@@ -13,8 +13,8 @@
 //! "Holds exactly these entries" is a comparison of multisets, each summarised by its size
 //! and the sums of two independent 64-bit hashes of its members (an order-independent
 //! fingerprint: a missing, extra or altered entry changes it except with probability about
-//! 2^-128). Endpoints are tested against a bitmap of the node ids (one bit per id up to the
-//! largest). When anything disagrees, the slower precise pass looks records up one by one
+//! 2^-128). Endpoints are tested against the set of node ids (a bitmap up to about twice the
+//! node count, a sorted set beyond). When anything disagrees, the slower precise pass looks records up one by one
 //! to name the nodes and edges at fault.
 
 use std::collections::BTreeMap;
@@ -24,10 +24,6 @@ use crate::error::Result;
 use crate::ids::{Direction, NodeId};
 use crate::read::ReadTxn;
 use crate::record::{decode_kind_entry, decode_name_key, kind_key, name_key};
-
-/// Node ids the endpoint bitmap covers before ids are taken as damage (2^36 bits = 8 GiB
-/// would be absurd; ids are handed out from 1 without gaps).
-const NODE_ID_BITMAP_MAX: u64 = 1 << 34;
 
 /// An order-independent summary of a multiset of tuples.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,23 +58,42 @@ fn name_hash(name: &[u8]) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
 }
 
-/// One bit per node id.
-#[derive(Default)]
-struct IdBitmap(Vec<u64>);
+/// The set of node ids: one bit per id up to `limit` (about the node count, so its memory
+/// follows the graph's size whatever ids a damaged file holds), a sorted set beyond.
+struct IdSet {
+    bits: Vec<u64>,
+    limit: u64,
+    beyond: std::collections::BTreeSet<u64>,
+}
 
-impl IdBitmap {
-    fn insert(&mut self, id: NodeId) {
-        let word = (id.0 / 64) as usize;
-        if word >= self.0.len() {
-            self.0.resize((word + 1).max(self.0.len() * 2), 0);
+impl IdSet {
+    /// A set for a graph of about `nodes` nodes.
+    fn for_nodes(nodes: u64) -> IdSet {
+        IdSet {
+            bits: Vec::new(),
+            limit: nodes.saturating_mul(2).saturating_add(1 << 16),
+            beyond: std::collections::BTreeSet::new(),
         }
-        self.0[word] |= 1 << (id.0 % 64);
+    }
+
+    fn insert(&mut self, id: NodeId) {
+        if id.0 >= self.limit {
+            self.beyond.insert(id.0);
+            return;
+        }
+        let word = (id.0 / 64) as usize;
+        if word >= self.bits.len() {
+            self.bits.resize((word + 1).max(self.bits.len() * 2), 0);
+        }
+        self.bits[word] |= 1 << (id.0 % 64);
     }
 
     fn contains(&self, id: NodeId) -> bool {
-        usize::try_from(id.0 / 64)
-            .ok()
-            .and_then(|w| self.0.get(w))
+        if id.0 >= self.limit {
+            return self.beyond.contains(&id.0);
+        }
+        self.bits
+            .get((id.0 / 64) as usize)
             .is_some_and(|w| w & (1 << (id.0 % 64)) != 0)
     }
 }
@@ -102,15 +117,11 @@ impl ReadTxn {
     /// The invariants proven by sequential scans; an empty list when they hold.
     fn scan_problems(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        let mut ids = IdBitmap::default();
+        let mut ids = IdSet::for_nodes(self.node_count()?);
         let (mut names, mut kinds) = (Multiset::default(), Multiset::default());
         let mut kind_counts: BTreeMap<String, u64> = BTreeMap::new();
         for node in self.nodes() {
             let node = node?;
-            if node.id.0 >= NODE_ID_BITMAP_MAX {
-                problems.push(format!("node {} has an id past any issued", node.id));
-                continue;
-            }
             ids.insert(node.id);
             names.add([name_hash(node.name.as_bytes()), node.id.0, 0, 0]);
             let kind = self.string_id(&node.kind)?.map_or(u64::MAX, u64::from);
@@ -270,15 +281,19 @@ mod tests {
     }
 
     #[test]
-    fn the_bitmap_holds_exactly_what_went_in() {
-        let mut b = IdBitmap::default();
-        for id in [1, 2, 63, 64, 65, 1000, 100_000] {
-            b.insert(NodeId(id));
+    fn the_id_set_holds_exactly_what_went_in() {
+        let ids = [1, 2, 63, 64, 65, 1000, 70_000, 100_000, u64::MAX - 1];
+        let mut set = IdSet::for_nodes(ids.len() as u64);
+        for id in ids {
+            set.insert(NodeId(id));
         }
-        for id in 0..100_010 {
-            let want = [1, 2, 63, 64, 65, 1000, 100_000].contains(&id);
-            assert_eq!(b.contains(NodeId(id)), want, "{id}");
+        for id in (0..100_010).chain([u64::MAX - 2, u64::MAX - 1, u64::MAX]) {
+            assert_eq!(set.contains(NodeId(id)), ids.contains(&id), "{id}");
         }
-        assert!(!b.contains(NodeId(u64::MAX)));
+        assert!(
+            set.bits.len() * 64 <= 2 * (1 << 16),
+            "bits only up to the limit"
+        );
+        assert_eq!(set.beyond.len(), 3, "70,000, 100,000 and the last one");
     }
 }
