@@ -109,12 +109,43 @@ impl Numbered for EdgeRec {
     }
 }
 
-/// An endpoint of an edge in the batch being built.
+/// An endpoint of an edge in the batch being built: a node that exists, or (top bit set)
+/// the i-th node this batch creates. Eight bytes: a batch holds millions.
 #[derive(Clone, Copy)]
-enum End {
-    Known(NodeId),
+struct End(u64);
+
+impl End {
+    const NEW: u64 = 1 << 63;
+
+    /// A node that exists (ids are counted from 1 and never reach 2^63).
+    fn known(id: NodeId) -> End {
+        debug_assert!(id.0 < End::NEW);
+        End(id.0)
+    }
+
     /// The i-th node this batch creates.
-    New(usize),
+    fn new(i: usize) -> End {
+        End(End::NEW | i as u64)
+    }
+
+    /// The node, given the ids the batch's new nodes got.
+    fn node(self, new_ids: &[NodeId]) -> NodeId {
+        if self.0 & End::NEW == 0 {
+            NodeId(self.0)
+        } else {
+            new_ids[(self.0 & !End::NEW) as usize]
+        }
+    }
+}
+
+/// An edge of the batch being built, in 32 bytes (a parsed record takes 88).
+struct PendingEdge {
+    from: End,
+    to: End,
+    /// 0 for the import's default type, else 1 + an index into the batch's types.
+    edge_type: u32,
+    /// Its data, unless null.
+    data: Option<Box<Value>>,
 }
 
 /// The batch being built from parsed records of type `T`, written by a flush when full.
@@ -143,9 +174,13 @@ impl Pending<NodeRec> for Vec<NodeRec> {
 struct EdgeBatch {
     /// Whether unknown endpoints become new nodes (edge lists) or bad lines.
     create: bool,
-    edges: Vec<(End, End, Option<String>, Value)>,
-    /// Nodes this batch creates, and which external id each is for.
-    new_nodes: Vec<NodeSpec>,
+    edges: Vec<PendingEdge>,
+    /// The edge types named in the batch, and where each is in `types`.
+    types: Vec<String>,
+    type_index: FxHashMap<String, u32>,
+    /// Names of the nodes this batch creates (of the import's node kind), and which
+    /// external id each is for.
+    new_names: Vec<String>,
     new_index: FxHashMap<ExtId, usize>,
     taken: usize,
     last_line: u64,
@@ -158,6 +193,20 @@ impl EdgeBatch {
             ..EdgeBatch::default()
         }
     }
+
+    /// The `edge_type` field of a [`PendingEdge`] of this type.
+    fn type_slot(&mut self, edge_type: Option<String>) -> u32 {
+        let Some(t) = edge_type else {
+            return 0;
+        };
+        if let Some(&i) = self.type_index.get(&t) {
+            return i;
+        }
+        self.types.push(t.clone());
+        let i = self.types.len() as u32;
+        self.type_index.insert(t, i);
+        i
+    }
 }
 
 impl Pending<EdgeRec> for EdgeBatch {
@@ -167,7 +216,16 @@ impl Pending<EdgeRec> for EdgeBatch {
         let from = imp.resolve(&rec.from, self)?;
         let to = imp.resolve(&rec.to, self)?;
         match (from, to) {
-            (Ok(a), Ok(b)) => self.edges.push((a, b, rec.edge_type, rec.data)),
+            (Ok(from), Ok(to)) => {
+                let edge_type = self.type_slot(rec.edge_type);
+                let data = (!rec.data.is_null()).then(|| Box::new(rec.data));
+                self.edges.push(PendingEdge {
+                    from,
+                    to,
+                    edge_type,
+                    data,
+                });
+            }
             (Err(reason), _) | (_, Err(reason)) => imp.bad(path, rec.line, &reason)?,
         }
         Ok(())
@@ -491,10 +549,10 @@ impl Importer<'_> {
     /// an error message.
     fn resolve(&mut self, ext: &ExtId, batch: &mut EdgeBatch) -> Result<Result<End, String>> {
         if let Some(id) = self.map.get(ext)? {
-            return Ok(Ok(End::Known(id)));
+            return Ok(Ok(End::known(id)));
         }
         if let Some(&i) = batch.new_index.get(ext) {
-            return Ok(Ok(End::New(i)));
+            return Ok(Ok(End::new(i)));
         }
         if self.names_before {
             let name = ext.to_string();
@@ -514,7 +572,7 @@ impl Importer<'_> {
                 [id] => {
                     let id = *id;
                     self.map.insert(ext.clone(), id)?;
-                    return Ok(Ok(End::Known(id)));
+                    return Ok(Ok(End::known(id)));
                 }
                 [] => {}
                 many => {
@@ -535,15 +593,10 @@ impl Importer<'_> {
         if name.len() > NAME_SIZE_MAX {
             return Ok(Err(format!("node id longer than {NAME_SIZE_MAX} bytes")));
         }
-        batch.new_nodes.push(NodeSpec {
-            kind: self.opts.node_kind.clone(),
-            name,
-            data: Value::Null,
-        });
-        batch
-            .new_index
-            .insert(ext.clone(), batch.new_nodes.len() - 1);
-        Ok(Ok(End::New(batch.new_nodes.len() - 1)))
+        batch.new_names.push(name);
+        let i = batch.new_names.len() - 1;
+        batch.new_index.insert(ext.clone(), i);
+        Ok(Ok(End::new(i)))
     }
 
     fn flush_edges(&mut self, path: &Path, batch: &mut EdgeBatch) -> Result<()> {
@@ -552,33 +605,38 @@ impl Importer<'_> {
         }
         let EdgeBatch {
             edges,
-            new_nodes,
+            types,
+            new_names,
             new_index,
             last_line,
             ..
         } = std::mem::replace(batch, EdgeBatch::new(batch.create));
         let mut tx = self.begin_write()?;
-        let new_ids = if new_nodes.is_empty() {
+        let new_ids = if new_names.is_empty() {
             Vec::new()
         } else {
-            tx.insert_nodes(new_nodes)?
+            let kind = &self.opts.node_kind;
+            tx.insert_nodes(new_names.into_iter().map(|name| NodeSpec {
+                kind: kind.clone(),
+                name,
+                data: Value::Null,
+            }))?
         };
         self.note_new(&new_ids);
         for (ext, i) in new_index {
             self.map.insert(ext, new_ids[i])?;
         }
-        let id = |e: End| match e {
-            End::Known(id) => id,
-            End::New(i) => new_ids[i],
-        };
         let default_type = &self.opts.edge_type;
         let n = edges.len() as u64;
         // Specs are made as the batch API pulls them, not gathered first.
-        let specs = edges.into_iter().map(|(a, b, ty, data)| EdgeSpec {
-            from: id(a),
-            to: id(b),
-            edge_type: ty.unwrap_or_else(|| default_type.clone()),
-            data,
+        let specs = edges.into_iter().map(|e| EdgeSpec {
+            from: e.from.node(&new_ids),
+            to: e.to.node(&new_ids),
+            edge_type: match e.edge_type {
+                0 => default_type.clone(),
+                i => types[i as usize - 1].clone(),
+            },
+            data: e.data.map_or(Value::Null, |d| *d),
         });
         tx.insert_edges(specs)
             .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
