@@ -128,34 +128,12 @@ impl ReadTxn {
             kinds.add([kind, node.id.0, 0, 0]);
             *kind_counts.entry(node.kind).or_default() += 1;
         }
-        let mut indexed = Multiset::default();
-        if let Some(t) = self.tree(self.h.name) {
-            let mut bad = false;
-            t.iter().for_each_key(|k| match decode_name_key(k) {
-                Some((name, id)) => indexed.add([name_hash(name), id.0, 0, 0]),
-                None => bad = true,
-            })?;
-            if bad {
-                problems.push("the name index holds a malformed key".into());
-            }
-        }
-        if indexed != names {
-            problems.push("the name index and the nodes disagree".into());
-        }
-        let mut indexed = Multiset::default();
-        if let Some(t) = self.tree(self.h.kind) {
-            let mut bad = false;
-            t.iter().for_each_key(|k| match decode_kind_entry(k) {
-                Some((kind, id)) => indexed.add([u64::from(kind), id.0, 0, 0]),
-                None => bad = true,
-            })?;
-            if bad {
-                problems.push("the kind index holds a malformed key".into());
-            }
-        }
-        if indexed != kinds {
-            problems.push("the kind index and the nodes disagree".into());
-        }
+        self.compare_index(self.h.name, "name", &names, &mut problems, |k| {
+            decode_name_key(k).map(|(name, id)| [name_hash(name), id.0, 0, 0])
+        })?;
+        self.compare_index(self.h.kind, "kind", &kinds, &mut problems, |k| {
+            decode_kind_entry(k).map(|(kind, id)| [u64::from(kind), id.0, 0, 0])
+        })?;
         let mut edges = Multiset::default();
         let mut type_counts: BTreeMap<String, u64> = BTreeMap::new();
         for edge in self.edges() {
@@ -190,6 +168,33 @@ impl ReadTxn {
             problems.push("edge type counts disagree with the edges".into());
         }
         Ok(problems)
+    }
+
+    /// Compares the keys of an index tree, each decoded to a tuple, with the tuples the
+    /// records say it must hold; a problem for each disagreement or malformed key.
+    fn compare_index(
+        &self,
+        tree: Option<pagegraph_storage::TreeHandle>,
+        what: &str,
+        expected: &Multiset,
+        problems: &mut Vec<String>,
+        decode: impl Fn(&[u8]) -> Option<[u64; 4]>,
+    ) -> Result<()> {
+        let mut indexed = Multiset::default();
+        let mut bad = false;
+        if let Some(t) = self.tree(tree) {
+            t.iter().for_each_key(|k| match decode(k) {
+                Some(tuple) => indexed.add(tuple),
+                None => bad = true,
+            })?;
+        }
+        if bad {
+            problems.push(format!("the {what} index holds a malformed key"));
+        }
+        if indexed != *expected {
+            problems.push(format!("the {what} index and the nodes disagree"));
+        }
+        Ok(())
     }
 
     /// Looks each node and edge up in the indexes and adjacency to name the ones at fault.
