@@ -20,10 +20,10 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
-use crate::error::Result;
+use crate::error::{GraphError, Result};
 use crate::ids::{Direction, NodeId};
 use crate::read::ReadTxn;
-use crate::record::{decode_kind_entry, decode_name_key, kind_key, name_key};
+use crate::record::{decode_data, decode_kind_entry, decode_name_key, kind_key, name_key};
 
 /// An order-independent summary of a multiset of tuples.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,14 +119,18 @@ impl ReadTxn {
         let mut problems = Vec::new();
         let mut ids = IdSet::for_nodes(self.node_count()?);
         let (mut names, mut kinds) = (Multiset::default(), Multiset::default());
-        let mut kind_counts: BTreeMap<String, u64> = BTreeMap::new();
-        for node in self.nodes() {
-            let node = node?;
-            ids.insert(node.id);
-            names.add([name_hash(node.name.as_bytes()), node.id.0, 0, 0]);
-            let kind = self.string_id(&node.kind)?.map_or(u64::MAX, u64::from);
-            kinds.add([kind, node.id.0, 0, 0]);
-            *kind_counts.entry(node.kind).or_default() += 1;
+        // Counted by string id (as the records hold them), named once at the end.
+        let mut kind_counts: BTreeMap<u32, u64> = BTreeMap::new();
+        for id in self.node_ids() {
+            let id = id?;
+            let (kind, name, data) = self
+                .node_with(id, |d| decode_data("node", id, d).map(drop))?
+                .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))?;
+            data?;
+            ids.insert(id);
+            names.add([name_hash(name.as_bytes()), id.0, 0, 0]);
+            kinds.add([u64::from(kind), id.0, 0, 0]);
+            *kind_counts.entry(kind).or_default() += 1;
         }
         self.compare_index(self.h.name, "name", &names, &mut problems, |k| {
             decode_name_key(k).map(|(name, id)| [name_hash(name), id.0, 0, 0])
@@ -135,18 +139,18 @@ impl ReadTxn {
             decode_kind_entry(k).map(|(kind, id)| [u64::from(kind), id.0, 0, 0])
         })?;
         let mut edges = Multiset::default();
-        let mut type_counts: BTreeMap<String, u64> = BTreeMap::new();
-        for edge in self.edges() {
-            let edge = edge?;
-            for end in [edge.from, edge.to] {
+        let mut type_counts: BTreeMap<u32, u64> = BTreeMap::new();
+        self.each_edge_record(|id, rec| {
+            decode_data("edge", id, rec.data)?;
+            for end in [rec.from, rec.to] {
                 if !ids.contains(end) {
-                    problems.push(format!("edge {} points at missing node {end}", edge.id));
+                    problems.push(format!("edge {id} points at missing node {end}"));
                 }
             }
-            let ty = self.string_id(&edge.edge_type)?.map_or(u64::MAX, u64::from);
-            edges.add([edge.from.0, ty, edge.to.0, edge.id.0]);
-            *type_counts.entry(edge.edge_type).or_default() += 1;
-        }
+            edges.add([rec.from.0, u64::from(rec.edge_type), rec.to.0, id.0]);
+            *type_counts.entry(rec.edge_type).or_default() += 1;
+            Ok(())
+        })?;
         for (incoming, name) in [(false, "outgoing"), (true, "incoming")] {
             let mut listed = Multiset::default();
             self.each_adjacency(incoming, None, None, |node, ty, other, edge| {
@@ -161,13 +165,24 @@ impl ReadTxn {
                 problems.push(format!("the {name} adjacency and the edges disagree"));
             }
         }
-        if self.kinds()? != kind_counts.into_iter().collect::<Vec<_>>() {
+        if self.kinds()? != self.named_counts(kind_counts)? {
             problems.push("kind counts disagree with the nodes".into());
         }
-        if self.edge_types()? != type_counts.into_iter().collect::<Vec<_>>() {
+        if self.edge_types()? != self.named_counts(type_counts)? {
             problems.push("edge type counts disagree with the edges".into());
         }
         Ok(problems)
+    }
+
+    /// Counts by string id as `(string, count)` in string order, as [`ReadTxn::kinds`] lists
+    /// them.
+    fn named_counts(&self, counts: BTreeMap<u32, u64>) -> Result<Vec<(String, u64)>> {
+        let mut named = counts
+            .into_iter()
+            .map(|(id, n)| Ok((self.string(id)?, n)))
+            .collect::<Result<Vec<_>>>()?;
+        named.sort_unstable();
+        Ok(named)
     }
 
     /// Compares the keys of an index tree, each decoded to a tuple, with the tuples the

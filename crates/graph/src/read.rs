@@ -9,9 +9,9 @@ use crate::error::{GraphError, Result};
 use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::record::{
-    self, COUNTS, EDGES, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_prefix,
-    decode_adjacency, decode_adjacency_full, decode_data, decode_edge, decode_id_key,
-    decode_kind_key, decode_name_key, decode_node, edge_key, kind_prefix, node_key,
+    self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
+    adjacency_prefix, decode_adjacency, decode_adjacency_full, decode_data, decode_edge,
+    decode_id_key, decode_kind_key, decode_name_key, decode_node, edge_key, kind_prefix, node_key,
 };
 use crate::strings::StringCache;
 
@@ -116,7 +116,7 @@ impl ReadTxn {
         h.map(|h| self.r.view(h))
     }
 
-    fn string(&self, id: u32) -> Result<String> {
+    pub(crate) fn string(&self, id: u32) -> Result<String> {
         if let Some(s) = self.strings.name(id) {
             return Ok(s);
         }
@@ -192,7 +192,7 @@ impl ReadTxn {
 
     /// Looks a node up and hands its data bytes to `data`, in place in the leaf (no copy of
     /// the record); returns the kind id, the name and what `data` returned.
-    fn node_with<T>(
+    pub(crate) fn node_with<T>(
         &self,
         id: NodeId,
         data: impl FnOnce(&[u8]) -> T,
@@ -395,14 +395,21 @@ impl ReadTxn {
 
     /// Every node, in id order. Errors (damage) arrive as `Err` items.
     pub fn nodes(&self) -> impl Iterator<Item = Result<Node>> + '_ {
-        let ids = self.tree(self.h.nodes).map(|t| t.iter());
-        ids.into_iter().flatten().map(move |entry| {
-            let (k, _) = entry?;
-            let id = NodeId(
-                decode_id_key(&k).ok_or_else(|| GraphError::corrupt("node key", "", "bad"))?,
-            );
+        self.node_ids().map(move |id| {
+            let id = id?;
             self.node(id)?
                 .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))
+        })
+    }
+
+    /// Every node id, in order, from the keys alone.
+    pub(crate) fn node_ids(&self) -> impl Iterator<Item = Result<NodeId>> + '_ {
+        let keys = self.tree(self.h.nodes).map(|t| t.iter());
+        keys.into_iter().flatten().map(|entry| {
+            let (k, _) = entry?;
+            decode_id_key(&k)
+                .map(NodeId)
+                .ok_or_else(|| GraphError::corrupt("node key", "", "bad"))
         })
     }
 
@@ -459,10 +466,10 @@ impl ReadTxn {
         Ok(())
     }
 
-    /// Calls `f(edge, data)` for every edge in id order, with its data as stored JSON text.
-    pub(crate) fn each_edge_data(
+    /// Calls `f(edge, record)` for every edge in id order, its data left as stored JSON text.
+    pub(crate) fn each_edge_record(
         &self,
-        mut f: impl FnMut(EdgeId, &[u8]) -> Result<()>,
+        mut f: impl FnMut(EdgeId, &EdgeRecord<'_>) -> Result<()>,
     ) -> Result<()> {
         let Some(tree) = self.tree(self.h.edges) else {
             return Ok(());
@@ -472,8 +479,7 @@ impl ReadTxn {
             let (k, v) = entry?;
             let id =
                 EdgeId(decode_id_key(k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?);
-            let rec = decode_edge(id, &v)?;
-            f(id, rec.data)?;
+            f(id, &decode_edge(id, &v)?)?;
         }
         Ok(())
     }

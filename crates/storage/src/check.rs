@@ -19,6 +19,7 @@ use crate::error::{Result, StorageError};
 use crate::freelist::{bitmap_bit, bitmap_page, check_bitmap_header, is_fixed_page, region_pages};
 use crate::ids::PageId;
 use crate::limits::TREE_DEPTH_MAX;
+use crate::meta::Meta;
 use crate::page::{self, PageBuf, PageType};
 use crate::pager::{Store, Writer};
 
@@ -327,9 +328,10 @@ impl Checker<'_> {
 
 /// Runs the check on the committed state (the writer lock is held by the caller).
 pub(crate) fn run(store: &Store, w: &Writer) -> CheckReport {
-    let page_count = store.state.lock().meta.page_count;
-    if page_count < READ_AHEAD_PAGES_MIN {
-        return walk(store, w, None);
+    let meta = store.state.lock().meta;
+    debug_assert_eq!(meta.page_count, w.alloc.page_count());
+    if meta.page_count < READ_AHEAD_PAGES_MIN {
+        return walk(store, &meta, None);
     }
     let (hints, queue) = sync_channel(READ_AHEAD_QUEUE);
     let queue = Mutex::new(queue);
@@ -338,14 +340,12 @@ pub(crate) fn run(store: &Store, w: &Writer) -> CheckReport {
             scope.spawn(|| read_ahead(store, &queue));
         }
         // The walk drops the sender when it ends, and so stops the threads.
-        walk(store, w, Some(hints))
+        walk(store, &meta, Some(hints))
     })
 }
 
 /// The check itself, on this thread.
-fn walk(store: &Store, w: &Writer, ahead: Option<SyncSender<PageId>>) -> CheckReport {
-    let meta = store.state.lock().meta;
-    debug_assert_eq!(meta.page_count, w.alloc.page_count());
+fn walk(store: &Store, meta: &Meta, ahead: Option<SyncSender<PageId>>) -> CheckReport {
     let mut c = Checker {
         store,
         page_count: meta.page_count,

@@ -530,7 +530,8 @@ fn load_weights(
     let mut scanned = 0u64;
     let total = by_id.len() as u64;
     let mut bad = None;
-    txn.each_edge_data(|id, data| {
+    txn.each_edge_record(|id, rec| {
+        let data = rec.data;
         let Some(&&(want, pos)) = next.peek() else {
             return Ok(());
         };
