@@ -2,7 +2,7 @@
 
 use std::ops::Bound;
 
-use pagegraph_storage::{Tree, TreeHandle};
+use pagegraph_storage::{LeafKeys, Tree, TreeHandle};
 use serde_json::Value;
 
 use crate::error::{GraphError, Result};
@@ -463,6 +463,25 @@ impl ReadTxn {
         if bad {
             return Err(GraphError::corrupt("adjacency entry", "", "short key"));
         }
+        Ok(())
+    }
+
+    /// The raw keys of the outgoing (or incoming) adjacency tree from `from` (included) to
+    /// `until` (excluded), a leaf's run at a time, for scans that decode them in their own
+    /// tight loop (`record::decode_adjacency_full`); see [`ReadTxn::each_adjacency`].
+    pub(crate) fn adjacency_runs(
+        &self,
+        incoming: bool,
+        from: Option<&[u8]>,
+        until: Option<&[u8]>,
+        f: impl FnMut(&LeafKeys<'_>),
+    ) -> Result<()> {
+        let Some(tree) = self.tree(if incoming { self.h.inc } else { self.h.out }) else {
+            return Ok(());
+        };
+        let lo = from.map_or(Bound::Unbounded, Bound::Included);
+        let hi = until.map_or(Bound::Unbounded, Bound::Excluded);
+        tree.range(lo, hi).for_each_run(f)?;
         Ok(())
     }
 

@@ -295,6 +295,25 @@ pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, Ed
     (at == k.len()).then_some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
 }
 
+/// Length of an adjacency key's `(node, type)` prefix, where its `other` field starts.
+/// Keys with equal prefixes have the same node and type.
+#[inline]
+pub(crate) fn adjacency_prefix_len(k: &[u8]) -> Option<usize> {
+    let node_len = usize::from(*k.first()?);
+    let type_len = usize::from(*k.get(1 + node_len)?);
+    Some(2 + node_len + type_len)
+}
+
+/// Decodes the `(other, edge)` fields of an adjacency key whose prefix (see
+/// [`adjacency_prefix_len`]) is `prefix_len` bytes long.
+#[inline]
+pub(crate) fn decode_adjacency_rest(k: &[u8], prefix_len: usize) -> Option<(NodeId, EdgeId)> {
+    let mut at = prefix_len;
+    let other = get_ordered(k, &mut at)?;
+    let edge = get_ordered(k, &mut at)?;
+    (at == k.len()).then_some((NodeId(other), EdgeId(edge)))
+}
+
 /// Prefix of a kind's entries in `g.kind`.
 pub(crate) fn kind_prefix(kind: u32) -> Key {
     Key::new().push(u64::from(kind))

@@ -48,7 +48,7 @@ mod txn;
 mod wal;
 
 pub use batch::Batch;
-pub use btree::cursor::{EntryRef, Range};
+pub use btree::cursor::{EntryRef, LeafKeys, Range};
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem, TreePages};
 pub use db::{Database, Stats, wal_path};
 pub use error::{Result, StorageError};

@@ -9,6 +9,9 @@
 //! equal size read on up to four threads (graphs of 65,536 edges or more). The incoming side
 //! is derived from the outgoing rows by a counting sort the first time something asks for
 //! it, so algorithms that only follow edges forward (BFS, WCC, SCC, ...) never pay for it.
+//! Each thread reads its run a leaf at a time; a key whose first bytes repeat the previous
+//! key's (node, type) prefix, as all but the first of a node's entries of one type do, has
+//! only its target and edge decoded.
 //!
 //! Memory, for `n` nodes and `m` edges: 8 bytes per node for the ids and 8 for the outgoing
 //! offsets; 12 bytes per edge (target 4, edge id 8); once built, the incoming side adds 8
@@ -23,6 +26,7 @@ use super::parallel::on_threads;
 use super::{Adjacency, AlgoError, Progress, ProgressFn, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::read::ReadTxn;
+use crate::record::{adjacency_prefix_len, decode_adjacency_full, decode_adjacency_rest};
 
 /// Entries scanned between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -317,6 +321,9 @@ impl Adjacency for Csr {
 /// Edges from which a build scans the adjacency tree on several threads.
 const PARALLEL_EDGES_MIN: usize = 1 << 16;
 
+/// Marks an `out_start` entry not yet set while the runs are joined.
+const UNSET: usize = usize::MAX;
+
 /// Most threads a build uses.
 const BUILD_THREADS_MAX: usize = 4;
 
@@ -325,8 +332,9 @@ const BUILD_THREADS_MAX: usize = 4;
 struct Rows {
     /// Source index of the run's first entry.
     first: u32,
-    /// Entries per source index, from `first`.
-    degrees: Vec<u32>,
+    /// Where each source index from `first` starts in `to`; a source without entries
+    /// starts where the next one does.
+    starts: Vec<usize>,
     to: Vec<u32>,
     edge: Vec<EdgeId>,
     /// An edge with an endpoint that is not a node.
@@ -336,8 +344,11 @@ struct Rows {
 }
 
 /// Reads the outgoing adjacency entries with keys in `from..until` into rows. The tree is
-/// in key order, by source id, so the rows are laid out as they are read. `scanned` hears
-/// the number of entries read so far, every `PROGRESS_EVERY`.
+/// in key order, by source id, so the rows are laid out as they are read: an entry with
+/// the previous entry's source is one push of its target and edge (the hot path), a new
+/// source opens a row. Keys are decoded a leaf's run at a time, with the rows moved into
+/// locals for the run. `scanned` hears the number of entries read so far, about every
+/// `PROGRESS_EVERY`.
 fn read_rows(
     txn: &ReadTxn,
     ids: &[NodeId],
@@ -353,36 +364,97 @@ fn read_rows(
         ..Rows::default()
     };
     let mut count = 0u64;
-    txn.each_adjacency(false, from, until, |source, ty, target, edge| {
-        count += 1;
-        if count.is_multiple_of(PROGRESS_EVERY) {
+    let mut report_at = PROGRESS_EVERY;
+    // The source of the open row, and its index; none before the first entry.
+    let mut source_now: Option<NodeId> = None;
+    let mut row_now = 0u32;
+    let mut bad_key = false;
+    let mut stop = false;
+    // The (node, type) prefix of the last key decoded in full: its first 8 bytes, its
+    // length, the shift that leaves only the prefix's bytes of an 8-byte head (64: no
+    // hot path), and whether its type is filtered out.
+    let (mut prefix, mut prefix_len, mut prefix_shift, mut skip_type) =
+        (0u64, 0usize, 64u32, false);
+    txn.adjacency_runs(false, from, until, |run| {
+        if stop {
+            return;
+        }
+        let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
+        for key in run.iter() {
+            // The hot path: the key's first 8 bytes hold its (node, type) prefix, equal to
+            // the previous key's, so only the target and the edge are decoded.
+            let head = key.first_chunk::<8>().map_or(0, |h| u64::from_be_bytes(*h));
+            if prefix_shift < 64 && key.len() >= 8 && (head ^ prefix) >> prefix_shift == 0 {
+                if skip_type {
+                    continue;
+                }
+                let Some((target, edge)) = decode_adjacency_rest(key, prefix_len) else {
+                    bad_key = true;
+                    stop = true;
+                    break;
+                };
+                let Some(b) = index.get(ids, target) else {
+                    rows.missing = Some(edge);
+                    stop = true;
+                    break;
+                };
+                to.push(b);
+                edges.push(edge);
+                continue;
+            }
+            let (Some((source, ty, target, edge)), Some(len)) =
+                (decode_adjacency_full(key), adjacency_prefix_len(key))
+            else {
+                bad_key = true;
+                stop = true;
+                break;
+            };
+            // Later keys can take the hot path if this prefix fits in 8 bytes.
+            (prefix, prefix_len) = (head, len);
+            prefix_shift = if key.len() >= 8 && len <= 8 {
+                64 - 8 * len as u32
+            } else {
+                64
+            };
+            skip_type = type_filter.is_some_and(|t| t != ty);
+            if skip_type {
+                continue;
+            }
+            if source_now != Some(source) {
+                let Some(a) = index.get(ids, source) else {
+                    rows.missing = Some(edge);
+                    stop = true;
+                    break;
+                };
+                if source_now.is_none() {
+                    rows.first = a;
+                } else if a <= row_now {
+                    rows.unordered = true;
+                    stop = true;
+                    break;
+                }
+                rows.starts.resize((a - rows.first) as usize + 1, to.len());
+                source_now = Some(source);
+                row_now = a;
+            }
+            let Some(b) = index.get(ids, target) else {
+                rows.missing = Some(edge);
+                stop = true;
+                break;
+            };
+            to.push(b);
+            edges.push(edge);
+        }
+        (rows.to, rows.edge) = (to, edges);
+        count += run.len() as u64;
+        if count >= report_at {
             scanned(count);
+            report_at = count + PROGRESS_EVERY;
         }
-        if type_filter.is_some_and(|t| t != ty) {
-            return;
-        }
-        let (Some(a), Some(b)) = (index.get(ids, source), index.get(ids, target)) else {
-            rows.missing = rows.missing.or(Some(edge));
-            return;
-        };
-        if rows.degrees.is_empty() {
-            rows.first = a;
-        }
-        let Some(row) = a.checked_sub(rows.first) else {
-            rows.unordered = true;
-            return;
-        };
-        let row = row as usize;
-        if row >= rows.degrees.len() {
-            rows.degrees.resize(row + 1, 0);
-        } else if row + 1 < rows.degrees.len() {
-            // A source before the current row's.
-            rows.unordered = true;
-        }
-        rows.degrees[row] += 1;
-        rows.to.push(b);
-        rows.edge.push(edge);
     })?;
+    if bad_key {
+        return Err(crate::GraphError::corrupt("adjacency entry", "", "short key").into());
+    }
     Ok(rows)
 }
 
@@ -410,11 +482,12 @@ fn scan_out_rows(
             .and_then(|t| splits.get(t))
             .map(Vec::as_slice)
     };
-    // Room for a run's rows: its share of the entries (with some slack) when all are kept.
-    let share = if type_filter.is_none() {
-        entries.div_ceil(parts) + entries / 16
-    } else {
-        0
+    // Room for a run's rows: its share of the entries (with some slack) when all are
+    // kept; all of them for the first run when it is the only one.
+    let share = match (type_filter, parts) {
+        (Some(_), _) => 0,
+        (None, 1) => entries,
+        (None, _) => entries.div_ceil(parts) + entries / 16,
     };
     let total = entries as u64;
     let runs = on_threads(parts, progress, |t, report| {
@@ -430,22 +503,21 @@ fn scan_out_rows(
     });
     let runs = runs.into_iter().collect::<Result<Vec<Rows>>>()?;
     let n = ids.len();
-    let mut out_start = vec![0usize; n + 1];
+    let mut out_start = vec![UNSET; n + 1];
     let mut runs = runs.into_iter();
     let Some(mut base) = runs.next() else {
-        return Ok((out_start, Vec::new(), Vec::new()));
+        return Ok((vec![0; n + 1], Vec::new(), Vec::new()));
     };
+    // The last source index with a row so far.
     let mut last: Option<usize> = None;
-    let mut add = |rows: &Rows| -> Result<()> {
+    let mut add = |rows: &Rows, offset: usize| -> Result<()> {
         if let Some(edge) = rows.missing {
             return Err(
                 crate::GraphError::corrupt("edge", edge, "an endpoint is not a node").into(),
             );
         }
         let first = rows.first as usize;
-        let out_of_order =
-            rows.unordered || (!rows.degrees.is_empty() && last.is_some_and(|l| first < l));
-        if out_of_order {
+        if rows.unordered || (!rows.starts.is_empty() && last.is_some_and(|l| first < l)) {
             return Err(crate::GraphError::corrupt(
                 "adjacency tree",
                 "",
@@ -453,22 +525,30 @@ fn scan_out_rows(
             )
             .into());
         }
-        for (i, &d) in rows.degrees.iter().enumerate() {
-            out_start[first + i + 1] += d as usize;
+        for (i, &s) in rows.starts.iter().enumerate() {
+            // A row cut between two runs starts where the earlier run put it.
+            let slot = &mut out_start[first + i];
+            if *slot == UNSET {
+                *slot = offset + s;
+            }
         }
-        if !rows.degrees.is_empty() {
-            last = Some(first + rows.degrees.len() - 1);
+        if !rows.starts.is_empty() {
+            last = Some(first + rows.starts.len() - 1);
         }
         Ok(())
     };
-    add(&base)?;
+    add(&base, 0)?;
     for rows in runs {
-        add(&rows)?;
+        add(&rows, base.to.len())?;
         base.to.extend_from_slice(&rows.to);
         base.edge.extend_from_slice(&rows.edge);
     }
-    for i in 0..n {
-        out_start[i + 1] += out_start[i];
+    // Sources without a row (no entries) start where the next row does.
+    out_start[n] = base.to.len();
+    for i in (0..n).rev() {
+        if out_start[i] == UNSET {
+            out_start[i] = out_start[i + 1];
+        }
     }
     Ok((out_start, base.to, base.edge))
 }

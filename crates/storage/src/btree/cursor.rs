@@ -299,6 +299,35 @@ fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
+/// Consecutive keys of one leaf page, all inside the range that produced them, in the
+/// range's order (see [`Range::for_each_run`]).
+pub struct LeafKeys<'a> {
+    node: Node<'a>,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> LeafKeys<'a> {
+    /// Keys in the run (at least one).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Always false: a run holds at least one key.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The run's keys, in order.
+    #[inline]
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        let node = self.node;
+        (self.start..self.end).map(move |i| node.key(i))
+    }
+}
+
 impl<'a> Range<'a> {
     pub(crate) fn new(
         src: &'a dyn PageRead,
@@ -385,6 +414,15 @@ impl<'a> Range<'a> {
     /// loop (the end bound is checked once per leaf when the leaf's last key is inside
     /// it). A storage error ends the scan and is returned; the range is then done.
     pub fn for_each_key(&mut self, mut f: impl FnMut(&[u8])) -> Result<()> {
+        self.for_each_run(|run| run.iter().for_each(&mut f))
+    }
+
+    /// Calls `f(run)` with the remaining keys in range, a leaf's worth at a time: each
+    /// run holds consecutive keys of one leaf, all in range, in the range's order. For
+    /// loops whose state is cheaper kept in locals across a run than across calls of a
+    /// closure per key. Backward ranges give runs of one key. A storage error ends the
+    /// scan and is returned; the range is then done.
+    pub fn for_each_run(&mut self, mut f: impl FnMut(&LeafKeys<'_>)) -> Result<()> {
         while !self.done {
             match self.step_in_range() {
                 Ok(true) => {}
@@ -397,12 +435,6 @@ impl<'a> Range<'a> {
                     return Err(e);
                 }
             }
-            if !self.forward {
-                if let Some((key, _)) = self.cursor.current() {
-                    f(key);
-                }
-                continue;
-            }
             let Some((buf, idx)) = self.cursor.stack.last_mut() else {
                 self.done = true;
                 return Ok(());
@@ -413,20 +445,27 @@ impl<'a> Range<'a> {
                 node.is_leaf() && *idx < len,
                 "step_in_range leaves us on an entry"
             );
-            if within(true, &self.start, &self.end, node.key(len - 1)) {
-                for i in *idx..len {
-                    f(node.key(i));
-                }
-            } else {
-                for i in *idx..len {
-                    let key = node.key(i);
-                    if !within(true, &self.start, &self.end, key) {
-                        self.done = true;
-                        return Ok(());
-                    }
-                    f(key);
-                }
+            if !self.forward {
+                f(&LeafKeys {
+                    node,
+                    start: *idx,
+                    end: *idx + 1,
+                });
+                continue;
             }
+            let start = *idx;
+            let end = if within(true, &self.start, &self.end, node.key(len - 1)) {
+                len
+            } else {
+                // The range ends in this leaf: its keys up to the first one past the end.
+                let mut end = start + 1;
+                while end < len && within(true, &self.start, &self.end, node.key(end)) {
+                    end += 1;
+                }
+                self.done = true;
+                end
+            };
+            f(&LeafKeys { node, start, end });
             // The next step leaves this leaf.
             *idx = len - 1;
         }

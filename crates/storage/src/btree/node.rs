@@ -189,6 +189,7 @@ impl<'a> Node<'a> {
         get_u32(self.buf, OFF_CONTENT) as usize
     }
 
+    #[inline]
     fn slot(&self, i: usize) -> usize {
         usize::from(get_u16(self.buf, PAGE_HEADER_SIZE + i * SLOT))
     }
@@ -201,6 +202,7 @@ impl<'a> Node<'a> {
     }
 
     /// Where the key of cell `i` starts in the page, and its length.
+    #[inline]
     fn key_span(&self, i: usize) -> (usize, usize) {
         let off = self.slot(i);
         let key_len = usize::from(get_u16(self.buf, off));
@@ -213,6 +215,7 @@ impl<'a> Node<'a> {
     }
 
     /// The key of cell `i`.
+    #[inline]
     pub fn key(&self, i: usize) -> &'a [u8] {
         let (start, key_len) = self.key_span(i);
         &self.buf[start..start + key_len]
