@@ -383,12 +383,15 @@ fn read_rows(
         for key in run.iter() {
             // The hot path: the key's first 8 bytes hold its (node, type) prefix, equal to
             // the previous key's, so only the target and the edge are decoded.
-            let head = key.first_chunk::<8>().map_or(0, |h| u64::from_be_bytes(*h));
-            if prefix_shift < 64 && key.len() >= 8 && (head ^ prefix) >> prefix_shift == 0 {
+            let head = key.first_chunk::<8>().map(|h| u64::from_be_bytes(*h));
+            if let Some(head) =
+                head.filter(|h| prefix_shift < 64 && (h ^ prefix) >> prefix_shift == 0)
+            {
                 if skip_type {
                     continue;
                 }
-                let Some((target, edge)) = decode_adjacency_rest(key, prefix_len) else {
+                let Some((target, edge)) = decode_adjacency_rest(key, Some(head), prefix_len)
+                else {
                     bad_key = true;
                     stop = true;
                     break;
@@ -410,7 +413,7 @@ fn read_rows(
                 break;
             };
             // Later keys can take the hot path if this prefix fits in 8 bytes.
-            (prefix, prefix_len) = (head, len);
+            (prefix, prefix_len) = (head.unwrap_or(0), len);
             prefix_shift = if key.len() >= 8 && len <= 8 {
                 64 - 8 * len as u32
             } else {
@@ -482,12 +485,13 @@ fn scan_out_rows(
             .and_then(|t| splits.get(t))
             .map(Vec::as_slice)
     };
-    // Room for a run's rows: its share of the entries (with some slack) when all are
-    // kept; all of them for the first run when it is the only one.
-    let share = match (type_filter, parts) {
+    // Room for a run's rows when all entries are kept: its share (with some slack), and
+    // all of them for the first run, which the others are appended to.
+    let share = entries.div_ceil(parts) + entries / 16;
+    let capacity = |t: usize| match (type_filter, t) {
         (Some(_), _) => 0,
-        (None, 1) => entries,
-        (None, _) => entries.div_ceil(parts) + entries / 16,
+        (None, 0) => entries,
+        (None, _) => share,
     };
     let total = entries as u64;
     let runs = on_threads(parts, progress, |t, report| {
@@ -499,7 +503,15 @@ fn scan_out_rows(
             });
         };
         let range = (bound(t), bound(t + 1));
-        read_rows(txn, ids, index, type_filter, range, share, &mut scanned)
+        read_rows(
+            txn,
+            ids,
+            index,
+            type_filter,
+            range,
+            capacity(t),
+            &mut scanned,
+        )
     });
     let runs = runs.into_iter().collect::<Result<Vec<Rows>>>()?;
     let n = ids.len();
