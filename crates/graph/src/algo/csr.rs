@@ -343,6 +343,21 @@ struct Rows {
     unordered: bool,
 }
 
+impl Rows {
+    /// Opens the row of source index `a` at position `at` of `to`, after the row of
+    /// `row_now` if `had_row`; false (and `unordered` set) if `a` does not come after it.
+    fn open_row(&mut self, had_row: bool, row_now: u32, a: u32, at: usize) -> bool {
+        if !had_row {
+            self.first = a;
+        } else if a <= row_now {
+            self.unordered = true;
+            return false;
+        }
+        self.starts.resize((a - self.first) as usize + 1, at);
+        true
+    }
+}
+
 /// Reads the outgoing adjacency entries with keys in `from..until` into rows. The tree is
 /// in key order, by source id, so the rows are laid out as they are read: an entry with
 /// the previous entry's source is one push of its target and edge (the hot path), a new
@@ -365,20 +380,22 @@ fn read_rows(
     };
     let mut count = 0u64;
     let mut report_at = PROGRESS_EVERY;
-    // The source of the open row, and its index; none before the first entry.
-    let mut source_now: Option<NodeId> = None;
-    let mut row_now = 0u32;
     let mut bad_key = false;
     let mut stop = false;
-    // The (node, type) prefix of the last key decoded in full: its first 8 bytes, its
-    // length, the shift that leaves only the prefix's bytes of an 8-byte head (64: no
-    // hot path), and whether its type is filtered out.
-    let (mut prefix, mut prefix_len, mut prefix_shift, mut skip_type) =
-        (0u64, 0usize, 64u32, false);
+    // Carried from run to run: the (node, type) prefix of the last key decoded in full
+    // (its first 8 bytes, its length, the shift that leaves only the prefix's bytes of an
+    // 8-byte head, 64 meaning no hot path, and whether its type is filtered out), then the
+    // source of the open row and its index (none before the first entry).
+    let mut carried = (0u64, 0usize, 64u32, false, None::<NodeId>, 0u32);
     txn.adjacency_runs(false, from, until, |run| {
         if stop {
             return;
         }
+        // The run's loop works on locals (registers), not on the closure's captures.
+        let (mut prefix, mut prefix_len, mut prefix_shift, mut skip_type) =
+            (carried.0, carried.1, carried.2, carried.3);
+        let (mut source_now, mut row_now) = (carried.4, carried.5);
+        let (index, ids, type_filter) = (index, ids, type_filter);
         let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
         for key in run.iter() {
             // The hot path: the key's first 8 bytes hold its (node, type) prefix, equal to
@@ -429,14 +446,10 @@ fn read_rows(
                     stop = true;
                     break;
                 };
-                if source_now.is_none() {
-                    rows.first = a;
-                } else if a <= row_now {
-                    rows.unordered = true;
+                if !rows.open_row(source_now.is_some(), row_now, a, to.len()) {
                     stop = true;
                     break;
                 }
-                rows.starts.resize((a - rows.first) as usize + 1, to.len());
                 source_now = Some(source);
                 row_now = a;
             }
@@ -449,6 +462,14 @@ fn read_rows(
             edges.push(edge);
         }
         (rows.to, rows.edge) = (to, edges);
+        carried = (
+            prefix,
+            prefix_len,
+            prefix_shift,
+            skip_type,
+            source_now,
+            row_now,
+        );
         count += run.len() as u64;
         if count >= report_at {
             scanned(count);
