@@ -10,8 +10,9 @@ use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::record::{
     self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
-    adjacency_prefix, decode_adjacency, decode_adjacency_full, decode_data, decode_edge,
-    decode_id_key, decode_kind_key, decode_name_key, decode_node, edge_key, kind_prefix, node_key,
+    adjacency_prefix, adjacency_prefix_len, decode_adjacency_full, decode_adjacency_rest,
+    decode_data, decode_edge, decode_id_key, decode_kind_key, decode_name_key, decode_node,
+    edge_key, kind_prefix, node_key,
 };
 use crate::strings::StringCache;
 
@@ -288,9 +289,14 @@ impl ReadTxn {
         for t in trees.into_iter().flatten() {
             let tree = self.r.view(t);
             let mut bad = false;
-            tree.for_each_key_with_prefix(&prefix, |k| match decode_adjacency(k) {
-                Some((_, other, edge)) if !bad => f(edge, other),
-                _ => bad = true,
+            // Every key starts with `prefix` (the node's field, and the type's if given): only
+            // the target and the edge are decoded, past the key's (node, type) prefix.
+            tree.for_each_key_with_prefix(&prefix, |k| {
+                let head = k.first_chunk::<8>().map(|h| u64::from_be_bytes(*h));
+                match adjacency_prefix_len(k).and_then(|p| decode_adjacency_rest(k, head, p)) {
+                    Some((other, edge)) if !bad => f(edge, other),
+                    _ => bad = true,
+                }
             })?;
             if bad {
                 return Err(GraphError::corrupt("adjacency entry", id, "short key"));

@@ -295,13 +295,15 @@ pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, Ed
     (at == k.len()).then_some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
 }
 
-/// Length of an adjacency key's `(node, type)` prefix, where its `other` field starts.
-/// Keys with equal prefixes have the same node and type.
+/// Length of an adjacency key's `(node, type)` prefix, where its `other` field starts;
+/// `None` if a field's length byte is out of range. Keys with equal prefixes have the same
+/// node and type.
 #[inline]
 pub(crate) fn adjacency_prefix_len(k: &[u8]) -> Option<usize> {
     let node_len = usize::from(*k.first()?);
     let type_len = usize::from(*k.get(1 + node_len)?);
-    Some(2 + node_len + type_len)
+    // A type id is a `u32`: at most 4 bytes.
+    (node_len <= 8 && type_len <= 4).then_some(2 + node_len + type_len)
 }
 
 /// Decodes the `(other, edge)` fields of an adjacency key whose prefix (see
