@@ -328,3 +328,27 @@ fn bad_weights_are_reported_with_the_edge() {
         Err(algo::AlgoError::NodeNotFound(NodeId(999)))
     ));
 }
+
+/// A 10M-node cycle (one chain closed at the end): the deepest search any of these can
+/// meet. Nothing recurses, so WCC, SCC, topological order and cycle finding all finish and agree
+/// with the hand-computed answer. Heavy (about 1 GB, tens of seconds): run with
+/// `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "heavy: 10M nodes"]
+fn a_ten_million_node_chain_does_not_recurse() {
+    let n = 10_000_000u64;
+    let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
+    let mut edges: Vec<(NodeId, NodeId)> = (1..n).map(|i| (NodeId(i), NodeId(i + 1))).collect();
+    let chain = Csr::from_edges(&nodes, &edges).expect("chain");
+    assert!(algo::wcc(&chain).iter().all(|&(_, l)| l == NodeId(1)));
+    assert_eq!(algo::scc(&chain).len(), n as usize);
+    let order = algo::toposort(&chain).expect("a chain is acyclic");
+    assert!(order.iter().zip(1..).all(|(v, i)| v.0 == i));
+    edges.push((NodeId(n), NodeId(1)));
+    let cycle = Csr::from_edges(&nodes, &edges).expect("cycle");
+    let comps = algo::scc(&cycle);
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0].len(), n as usize);
+    assert!(algo::toposort(&cycle).is_err());
+    assert_eq!(algo::find_cycle(&cycle).map(|c| c.len()), Some(n as usize));
+}
