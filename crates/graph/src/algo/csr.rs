@@ -358,6 +358,24 @@ impl Rows {
     }
 }
 
+/// Appends an entry to `target` through `edge` to a run's rows; false if the target is not
+/// a node. The body of the build's hot loop, so marked for inlining.
+#[inline]
+fn push_entry(
+    index: Indexer,
+    ids: &[NodeId],
+    (to, edges): (&mut Vec<u32>, &mut Vec<EdgeId>),
+    target: NodeId,
+    edge: EdgeId,
+) -> bool {
+    let Some(b) = index.get(ids, target) else {
+        return false;
+    };
+    to.push(b);
+    edges.push(edge);
+    true
+}
+
 /// Reads the outgoing adjacency entries with keys in `from..until` into rows. The tree is
 /// in key order, by source id, so the rows are laid out as they are read: an entry with
 /// the previous entry's source is one push of its target and edge (the hot path), a new
@@ -413,13 +431,11 @@ fn read_rows(
                     stop = true;
                     break;
                 };
-                let Some(b) = index.get(ids, target) else {
+                if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
                     rows.missing = Some(edge);
                     stop = true;
                     break;
-                };
-                to.push(b);
-                edges.push(edge);
+                }
                 continue;
             }
             let (Some((source, ty, target, edge)), Some(len)) =
@@ -453,13 +469,11 @@ fn read_rows(
                 source_now = Some(source);
                 row_now = a;
             }
-            let Some(b) = index.get(ids, target) else {
+            if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
                 rows.missing = Some(edge);
                 stop = true;
                 break;
-            };
-            to.push(b);
-            edges.push(edge);
+            }
         }
         (rows.to, rows.edge) = (to, edges);
         carried = (
