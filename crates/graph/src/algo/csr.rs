@@ -358,6 +358,35 @@ impl Rows {
     }
 }
 
+/// What the build's scan carries from one leaf's run to the next.
+#[derive(Clone, Copy)]
+struct Carried {
+    /// First 8 bytes of the last key decoded in full, its (node, type) prefix's length,
+    /// and the shift that leaves only that prefix's bytes of an 8-byte head (64: keys
+    /// cannot take the hot path).
+    prefix: u64,
+    prefix_len: usize,
+    prefix_shift: u32,
+    /// That key's type is filtered out.
+    skip_type: bool,
+    /// The source of the open row and its index; none before the first entry.
+    source_now: Option<NodeId>,
+    row_now: u32,
+}
+
+impl Default for Carried {
+    fn default() -> Carried {
+        Carried {
+            prefix: 0,
+            prefix_len: 0,
+            prefix_shift: 64,
+            skip_type: false,
+            source_now: None,
+            row_now: 0,
+        }
+    }
+}
+
 /// Appends an entry to `target` through `edge` to a run's rows; false if the target is not
 /// a node. The body of the build's hot loop, so marked for inlining.
 #[inline]
@@ -400,19 +429,20 @@ fn read_rows(
     let mut report_at = PROGRESS_EVERY;
     let mut bad_key = false;
     let mut stop = false;
-    // Carried from run to run: the (node, type) prefix of the last key decoded in full
-    // (its first 8 bytes, its length, the shift that leaves only the prefix's bytes of an
-    // 8-byte head, 64 meaning no hot path, and whether its type is filtered out), then the
-    // source of the open row and its index (none before the first entry).
-    let mut carried = (0u64, 0usize, 64u32, false, None::<NodeId>, 0u32);
+    let mut carried = Carried::default();
     txn.adjacency_runs(false, from, until, |run| {
         if stop {
             return;
         }
         // The run's loop works on locals (registers), not on the closure's captures.
-        let (mut prefix, mut prefix_len, mut prefix_shift, mut skip_type) =
-            (carried.0, carried.1, carried.2, carried.3);
-        let (mut source_now, mut row_now) = (carried.4, carried.5);
+        let Carried {
+            mut prefix,
+            mut prefix_len,
+            mut prefix_shift,
+            mut skip_type,
+            mut source_now,
+            mut row_now,
+        } = carried;
         let (index, ids, type_filter) = (index, ids, type_filter);
         let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
         for key in run.iter() {
@@ -476,14 +506,14 @@ fn read_rows(
             }
         }
         (rows.to, rows.edge) = (to, edges);
-        carried = (
+        carried = Carried {
             prefix,
             prefix_len,
             prefix_shift,
             skip_type,
             source_now,
             row_now,
-        );
+        };
         count += run.len() as u64;
         if count >= report_at {
             scanned(count);
