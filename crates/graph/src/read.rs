@@ -455,17 +455,15 @@ impl ReadTxn {
         until: Option<&[u8]>,
         mut f: impl FnMut(NodeId, u32, NodeId, EdgeId),
     ) -> Result<()> {
-        let Some(tree) = self.tree(if incoming { self.h.inc } else { self.h.out }) else {
-            return Ok(());
-        };
-        let lo = from.map_or(Bound::Unbounded, Bound::Included);
-        let hi = until.map_or(Bound::Unbounded, Bound::Excluded);
         let mut bad = false;
-        tree.range(lo, hi)
-            .for_each_key(|k| match decode_adjacency_full(k) {
-                Some((node, ty, other, edge)) if !bad => f(node, ty, other, edge),
-                _ => bad = true,
-            })?;
+        self.adjacency_runs(incoming, from, until, |run| {
+            for k in run.iter() {
+                match decode_adjacency_full(k) {
+                    Some((node, ty, other, edge)) if !bad => f(node, ty, other, edge),
+                    _ => bad = true,
+                }
+            }
+        })?;
         if bad {
             return Err(GraphError::corrupt("adjacency entry", "", "short key"));
         }
