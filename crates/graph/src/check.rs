@@ -124,7 +124,7 @@ impl ReadTxn {
         for id in self.node_ids() {
             let id = id?;
             let (kind, name, data) = self
-                .node_with(id, |d| decode_data("node", id, d).map(drop))?
+                .node_with(id, |d| decode_data("node", id, d.as_bytes()).map(drop))?
                 .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))?;
             data?;
             ids.insert(id);

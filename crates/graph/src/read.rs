@@ -153,7 +153,7 @@ impl ReadTxn {
 
     /// The node with this id, if it exists.
     pub fn node(&self, id: NodeId) -> Result<Option<Node>> {
-        let found = self.node_with(id, |d| decode_data("node", id, d))?;
+        let found = self.node_with(id, |d| decode_data("node", id, d.as_bytes()))?;
         let Some((kind, name, data)) = found else {
             return Ok(None);
         };
@@ -175,11 +175,7 @@ impl ReadTxn {
 
     /// The node with this id with its data as JSON text, if it exists; see [`RawNode`].
     pub fn node_raw(&self, id: NodeId) -> Result<Option<RawNode>> {
-        let found = self.node_with(id, |d| {
-            std::str::from_utf8(d)
-                .map(str::to_string)
-                .map_err(|_| GraphError::corrupt("node", id, "data is not UTF-8"))
-        })?;
+        let found = self.node_with(id, |d| Ok(d.to_string()))?;
         let Some((kind, name, data)) = found else {
             return Ok(None);
         };
@@ -191,13 +187,13 @@ impl ReadTxn {
         }))
     }
 
-    /// Looks a node up and hands its data bytes to `data`, in place in the leaf (no copy of
-    /// the record); returns the kind id, the name and what `data` returned.
+    /// Looks a node up and hands its data, checked to be UTF-8, to `data`, in place in the
+    /// leaf (no copy of the record); returns the kind id, the name and what `data` returned.
     pub(crate) fn node_with<T>(
         &self,
         id: NodeId,
-        data: impl FnOnce(&[u8]) -> T,
-    ) -> Result<Option<(u32, String, T)>> {
+        data: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Option<(u32, String, Result<T>)>> {
         let Some(nodes) = self.tree(self.h.nodes) else {
             return Ok(None);
         };
@@ -215,7 +211,12 @@ impl ReadTxn {
             (Some(v), _) => v,
             (None, Some(f)) => self
                 .tree(self.h.node_data)
-                .map(|t| t.get_with(&key, f))
+                .map(|t| {
+                    t.get_with(&key, |d| match std::str::from_utf8(d) {
+                        Ok(text) => f(text),
+                        Err(_) => Err(GraphError::corrupt("node", id, "data is not UTF-8")),
+                    })
+                })
                 .transpose()?
                 .flatten()
                 .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?,

@@ -193,7 +193,7 @@ pub(crate) struct NodeRecord<'a> {
     pub kind: u32,
     pub name: &'a str,
     /// `Some(json)` when inline, `None` when in `g.node_data`.
-    pub data: Option<&'a [u8]>,
+    pub data: Option<&'a str>,
 }
 
 /// Appends a node record to `out`.
@@ -216,16 +216,22 @@ pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
         .and_then(|k| u32::try_from(k).ok())
         .ok_or_else(|| bad("bad kind"))?;
     let name_len = get_varint(b, &mut at).ok_or_else(|| bad("bad name length"))? as usize;
-    let name = at
-        .checked_add(name_len)
-        .and_then(|end| b.get(at..end))
-        .ok_or_else(|| bad("name runs past the record"))?;
-    let name = std::str::from_utf8(name).map_err(|_| bad("name is not UTF-8"))?;
-    at += name_len;
-    let data = match b.get(at) {
-        Some(0) => Some(&b[at + 1..]),
-        Some(1) if b.len() == at + 1 => None,
-        _ => return Err(bad("bad data place")),
+    let rest = b.get(at..).unwrap_or_default();
+    let (name, data) = match rest.get(name_len) {
+        // Inline data: the name, a 0 byte and the data make one UTF-8 run, checked at once
+        // (the 0 byte is a character of its own, so the name ends on a character boundary).
+        Some(0) => {
+            let text = std::str::from_utf8(rest).map_err(|_| bad("name or data is not UTF-8"))?;
+            let name = text.get(..name_len).ok_or_else(|| bad("bad name length"))?;
+            (name, text.get(name_len + 1..))
+        }
+        Some(1) if rest.len() == name_len + 1 => {
+            let name =
+                std::str::from_utf8(&rest[..name_len]).map_err(|_| bad("name is not UTF-8"))?;
+            (name, None)
+        }
+        Some(_) => return Err(bad("bad data place")),
+        None => return Err(bad("name runs past the record")),
     };
     Ok(NodeRecord { kind, name, data })
 }
@@ -545,9 +551,22 @@ mod tests {
         let n = decode_node(NodeId(1), &rec)
             .map(|r| (r.kind, r.name, r.data))
             .ok();
-        assert_eq!(n, Some((3, "n", Some(&br#"{"a":1}"#[..]))));
+        assert_eq!(n, Some((3, "n", Some(r#"{"a":1}"#))));
         assert!(decode_node(NodeId(1), &rec[..3]).is_err());
         assert!(decode_node(NodeId(1), &[0xff; 12]).is_err());
+        // Bytes that are not UTF-8 in the name or in the data, and a name that ends inside
+        // a character.
+        let mut bad_name = Vec::new();
+        encode_node(&mut bad_name, 3, "né", b"1");
+        let mut cut = bad_name.clone();
+        cut[1] = 2; // the name's length now ends inside "é"; the place byte reads 0xa9
+        assert!(decode_node(NodeId(1), &cut).is_err());
+        *bad_name.last_mut().unwrap() = 0xff;
+        assert!(decode_node(NodeId(1), &bad_name).is_err());
+        let mut big = Vec::new();
+        encode_node(&mut big, 3, "n", &[b'1'; 100]);
+        let r = decode_node(NodeId(1), &big).map(|r| (r.name, r.data)).ok();
+        assert_eq!(r, Some(("n", None)));
         let mut e = Vec::new();
         encode_edge(&mut e, NodeId(1 << 20), NodeId(2), 9, b"null");
         let d = decode_edge(EdgeId(1), &e)

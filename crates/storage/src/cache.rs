@@ -4,11 +4,20 @@
 //! entry is evicted a moment later (the `Arc` is the pin). Only committed images enter this
 //! cache; a write transaction keeps its own dirty pages apart (see `pager`), so eviction here
 //! never loses data: an evicted page can always be read back from the WAL or the file.
+//!
+//! Beside a branch image the cache may keep its routing table (`btree::route`), built once
+//! and shared by every snapshot that descends through the page. A table is stored with the
+//! image it was built from and handed out only to a caller holding that same image, and it
+//! leaves the cache with its page.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::sync::Arc;
+
 use parking_lot::Mutex;
+
+use crate::btree::route::Route;
 
 use crate::ids::PageId;
 use crate::page::PageBuf;
@@ -72,6 +81,8 @@ struct Shard {
     /// lock: no shared counter for every reader thread to contend on).
     hits: u64,
     misses: u64,
+    /// Routing tables of cached branch images, each with the image it was built from.
+    routes: IdMap<(PageBuf, Arc<Route>)>,
 }
 
 impl Shard {
@@ -87,6 +98,7 @@ impl Shard {
             hand: 0,
             hits: 0,
             misses: 0,
+            routes: IdMap::default(),
         }
     }
 
@@ -117,6 +129,7 @@ impl Shard {
 
     fn insert(&mut self, id: PageId, buf: PageBuf) {
         if let Some(i) = self.find(id) {
+            self.routes.remove(&id);
             let b = &mut self.buckets[i];
             b.buf = Some(buf);
             b.referenced = true;
@@ -159,7 +172,11 @@ impl Shard {
     /// Empties bucket `i` and shifts later entries of the probe run back into the hole, so
     /// every entry stays reachable from its home without tombstones.
     fn remove_at(&mut self, i: usize) -> Option<PageBuf> {
-        let out = std::mem::replace(&mut self.buckets[i], Bucket::VACANT).buf;
+        let old = std::mem::replace(&mut self.buckets[i], Bucket::VACANT);
+        if !self.routes.is_empty() {
+            self.routes.remove(&old.id);
+        }
+        let out = old.buf;
         self.len -= 1;
         let mut hole = i;
         let mut j = (i + 1) & self.mask;
@@ -187,6 +204,13 @@ impl Shard {
                 assert_eq!(self.find(b.id), Some(i));
                 assert!(b.buf.is_some());
             }
+        }
+        // A table is kept only beside the image it was built from.
+        for (id, (image, _)) in &self.routes {
+            let i = self
+                .find(*id)
+                .expect("a route for a page the cache does not hold");
+            assert!(Arc::ptr_eq(self.buckets[i].buf.as_ref().unwrap(), image));
         }
     }
 }
@@ -227,6 +251,29 @@ impl PageCache {
     }
 
     /// True if `id` is cached (without counting a hit or a miss).
+    /// The routing table kept for branch `id`, if it was built from this very image.
+    pub fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
+        let shard = self.shard(id).lock();
+        match shard.routes.get(&id) {
+            Some((image, route)) if Arc::ptr_eq(image, buf) => Some(Arc::clone(route)),
+            _ => None,
+        }
+    }
+
+    /// Keeps `route`, built from `buf`, while the cache holds that image for `id`.
+    pub fn keep_route(&self, id: PageId, buf: &PageBuf, route: &Arc<Route>) {
+        let mut shard = self.shard(id).lock();
+        let holds = shard
+            .find(id)
+            .and_then(|i| shard.buckets[i].buf.as_ref())
+            .is_some_and(|held| Arc::ptr_eq(held, buf));
+        if holds {
+            shard
+                .routes
+                .insert(id, (PageBuf::clone(buf), Arc::clone(route)));
+        }
+    }
+
     pub fn contains(&self, id: PageId) -> bool {
         self.shard(id).lock().find(id).is_some()
     }
@@ -268,6 +315,65 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
     use std::sync::Arc;
+
+    /// A routing table of an empty branch; tests tell tables apart by identity.
+    fn route() -> Arc<Route> {
+        use crate::btree::node::{Node, NodeMut};
+        let mut buf = vec![0u8; 4096];
+        NodeMut::init(&mut buf, PageId(1), false);
+        Arc::new(Route::build(Node::new(&buf)))
+    }
+
+    #[test]
+    fn a_route_is_handed_out_only_with_the_image_it_was_built_from() {
+        let mut rng = fastrand::Rng::with_seed(8);
+        let cache = PageCache::new(8);
+        // What each id's current image is, and the table kept for that image, if any.
+        let mut images: HashMap<PageId, PageBuf> = HashMap::new();
+        let mut kept: HashMap<PageId, (PageBuf, Arc<Route>)> = HashMap::new();
+        for step in 0..20_000u64 {
+            let id = PageId(rng.u64(0..24));
+            match rng.u8(0..4) {
+                0 => {
+                    let buf: PageBuf = Arc::from(step.to_le_bytes().to_vec());
+                    cache.insert(id, Arc::clone(&buf));
+                    images.insert(id, buf);
+                }
+                1 => {
+                    if let Some(buf) = images.get(&id) {
+                        let r = route();
+                        cache.keep_route(id, buf, &r);
+                        if cache.contains(id) {
+                            kept.insert(id, (Arc::clone(buf), r));
+                        }
+                    }
+                }
+                2 => {
+                    cache.remove(id);
+                }
+                _ => {
+                    // An image the cache never saw gets nothing, whatever the id.
+                    let stranger: PageBuf = Arc::from(vec![1u8]);
+                    assert!(cache.route(id, &stranger).is_none());
+                }
+            }
+            if let Some(buf) = images.get(&id) {
+                let got = cache.route(id, buf);
+                let want = kept
+                    .get(&id)
+                    .filter(|(image, _)| Arc::ptr_eq(image, buf) && cache.contains(id));
+                match (got, want) {
+                    (Some(g), Some((_, w))) => assert!(Arc::ptr_eq(&g, w)),
+                    // Evicted with its page: gone, which the cache may do at any time.
+                    (None, _) => {}
+                    (Some(_), None) => panic!("a table for {id:?} outlived its image"),
+                }
+            }
+            for shard in &cache.shards {
+                shard.lock().check();
+            }
+        }
+    }
 
     #[test]
     fn never_holds_more_than_capacity() {

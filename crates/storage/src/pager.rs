@@ -31,6 +31,8 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::behind::WriteBehind;
 use crate::btree::node;
+use crate::btree::node::Node;
+use crate::btree::route::Route;
 use crate::cache::{IdMap, PageCache};
 use crate::error::{Result, StorageError};
 use crate::file::DbFile;
@@ -117,6 +119,17 @@ impl Store {
         let buf = self.load(id)?;
         self.cache.insert(id, Arc::clone(&buf));
         Ok(buf)
+    }
+
+    /// The routing table of committed branch `id`, whose validated image is `buf`: the one
+    /// the cache keeps beside that image, or a new one, kept there for the next reader.
+    pub fn route(&self, id: PageId, buf: &PageBuf) -> Arc<Route> {
+        if let Some(route) = self.cache.route(id, buf) {
+            return route;
+        }
+        let route = Arc::new(Route::build(Node::new(buf)));
+        self.cache.keep_route(id, buf, &route);
+        route
     }
 
     /// Reads and verifies a committed page without caching it.

@@ -20,13 +20,26 @@
 use std::sync::OnceLock;
 
 use crate::ids::PageId;
+use std::sync::Arc;
+
+use crate::btree::route::Route;
 use crate::page::PageBuf;
 
 /// Most branch pages one snapshot keeps.
 pub(crate) const PINNED_PAGES_MAX: usize = 512;
 
-/// One slot: empty, or a page id with its image, set once.
-type Slot = OnceLock<(PageId, PageBuf)>;
+/// A pinned branch: its id, its image and the image's routing table.
+pub(crate) struct Pinned {
+    /// The page id.
+    pub id: PageId,
+    /// The image, validated when it was read.
+    pub buf: PageBuf,
+    /// Its routing table.
+    pub route: Arc<Route>,
+}
+
+/// One slot: empty, or a pinned branch, set once.
+type Slot = OnceLock<Pinned>;
 
 /// The pinned branch pages of one snapshot.
 pub(crate) struct Pins {
@@ -60,18 +73,19 @@ impl Pins {
         usize::try_from(h >> (64 - bits)).unwrap_or(0)
     }
 
-    /// The pinned image of `id`, if this snapshot pinned it.
-    pub fn get(&self, id: PageId) -> Option<&PageBuf> {
+    /// Branch `id`, if this snapshot pinned it.
+    pub fn get(&self, id: PageId) -> Option<&Pinned> {
         let bits = self.bits?;
         let table = self.table.get()?;
-        match table.get(Self::slot(bits, id))?.get() {
-            Some((held, buf)) if *held == id => Some(buf),
-            _ => None,
-        }
+        table
+            .get(Self::slot(bits, id))?
+            .get()
+            .filter(|pinned| pinned.id == id)
     }
 
-    /// Keeps `buf` as the image of branch page `id`, if its slot is free.
-    pub fn pin(&self, id: PageId, buf: &PageBuf) {
+    /// Keeps `buf`, the image of branch page `id`, with its routing table, if its slot is
+    /// free.
+    pub fn pin(&self, id: PageId, buf: &PageBuf, route: &Arc<Route>) {
         let Some(bits) = self.bits else {
             return;
         };
@@ -80,7 +94,13 @@ impl Pins {
             .get_or_init(|| (0..1usize << bits).map(|_| Slot::new()).collect());
         if let Some(slot) = table.get(Self::slot(bits, id)) {
             // A slot taken by another page (or by this one, from another thread) stays as it is.
-            let _ = slot.set((id, PageBuf::clone(buf)));
+            if slot.get().is_none() {
+                let _ = slot.set(Pinned {
+                    id,
+                    buf: PageBuf::clone(buf),
+                    route: Arc::clone(route),
+                });
+            }
         }
     }
 }
@@ -88,7 +108,14 @@ impl Pins {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use crate::btree::node::{Node, NodeMut};
+
+    /// The routing table of an empty branch (the tests only check which image comes back).
+    fn route() -> Arc<Route> {
+        let mut buf = vec![0u8; 4096];
+        NodeMut::init(&mut buf, PageId(1), false);
+        Arc::new(Route::build(Node::new(&buf)))
+    }
 
     #[test]
     fn finds_what_it_pinned_and_nothing_else() {
@@ -97,8 +124,11 @@ mod tests {
         let mut held = Vec::new();
         for i in 0..100u64 {
             let buf: PageBuf = Arc::from(i.to_le_bytes().to_vec());
-            pins.pin(PageId(i), &buf);
-            if pins.get(PageId(i)).is_some_and(|b| Arc::ptr_eq(b, &buf)) {
+            pins.pin(PageId(i), &buf, &route());
+            if pins
+                .get(PageId(i))
+                .is_some_and(|p| Arc::ptr_eq(&p.buf, &buf))
+            {
                 held.push(i);
             }
         }
@@ -106,9 +136,9 @@ mod tests {
         assert!(!held.is_empty() && held.len() <= 8, "{held:?}");
         for i in 0..100u64 {
             match pins.get(PageId(i)) {
-                Some(b) => {
+                Some(p) => {
                     assert!(held.contains(&i));
-                    assert_eq!(**b, i.to_le_bytes());
+                    assert_eq!(*p.buf, i.to_le_bytes());
                 }
                 None => assert!(!held.contains(&i)),
             }
@@ -118,7 +148,7 @@ mod tests {
     #[test]
     fn a_zero_slot_table_pins_nothing() {
         let pins = Pins::new(Pins::slots_for(7));
-        pins.pin(PageId(1), &Arc::from(vec![1u8]));
+        pins.pin(PageId(1), &Arc::from(vec![1u8]), &route());
         assert!(pins.get(PageId(1)).is_none());
         assert_eq!(Pins::slots_for(16), 2);
         assert_eq!(Pins::slots_for(1 << 20), PINNED_PAGES_MAX);

@@ -21,6 +21,7 @@ use parking_lot::lock_api::ArcMutexGuard;
 
 use crate::batch::Batch;
 use crate::btree::cursor::Range;
+use crate::btree::route::Route;
 use crate::btree::{self, PageRead};
 use crate::catalog::{TreeInfo, check_name};
 use crate::error::{Result, StorageError};
@@ -30,7 +31,7 @@ use crate::meta::{Header, Meta};
 use crate::options::Durability;
 use crate::page::{self, PageBuf};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
-use crate::pins::Pins;
+use crate::pins::{Pinned, Pins};
 use crate::sorter::Sorter;
 
 /// A read-only view of one tree, in a snapshot or in a write transaction.
@@ -179,11 +180,13 @@ impl PageRead for ReadTxn {
     fn page_size(&self) -> usize {
         self.store.page_size as usize
     }
-    fn pinned(&self, id: PageId) -> Option<&PageBuf> {
+    fn pinned(&self, id: PageId) -> Option<&Pinned> {
         self.pins.get(id)
     }
-    fn pin(&self, id: PageId, buf: &PageBuf) {
-        self.pins.pin(id, buf);
+    fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
+        let route = self.store.route(id, buf);
+        self.pins.pin(id, buf, &route);
+        Some(route)
     }
 }
 

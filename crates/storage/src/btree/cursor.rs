@@ -40,13 +40,14 @@ impl Cursor {
                 "tree deeper than the depth limit (a cycle?)",
             ));
         }
-        if let Some(buf) = p.pinned(id) {
-            self.stack.push((PageBuf::clone(buf), 0));
+        if let Some(pinned) = p.pinned(id) {
+            self.stack.push((PageBuf::clone(&pinned.buf), 0));
             return Ok(());
         }
         let buf = p.read_page(id)?;
         if !expect_node(id, &buf)?.is_leaf() {
-            p.pin(id, &buf);
+            // Pins the branch where the view pins.
+            p.route(id, &buf);
         }
         self.stack.push((buf, 0));
         Ok(())

@@ -7,21 +7,26 @@
 //! invariants. Deletes merge underfull siblings, so freed pages go back to the allocator.
 //!
 //! - `node`: page layout and accessors; `overflow`: chains for large values;
-//! - `cursor`: ordered iteration in both directions.
+//! - `cursor`: ordered iteration in both directions; `route`: in-memory routing tables of
+//!   committed branch pages, for descents.
 
 pub(crate) mod cursor;
 pub(crate) mod node;
 pub(crate) mod overflow;
+pub(crate) mod route;
 
 use crate::error::{Result, StorageError};
 use crate::ids::PageId;
 use crate::limits::{KEY_SIZE_MAX, TREE_DEPTH_MAX, VALUE_SIZE_MAX};
 use crate::page::{self, PAGE_HEADER_SIZE, PageBuf, PageType};
 use crate::pager::PageWriter;
+use crate::pins::Pinned;
 use node::{
     Fences, LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, encode_branch_cell,
     encode_leaf_cell, leaf_cell_len, max_cell_len,
 };
+use route::Route;
+use std::sync::Arc;
 
 /// Read access to pages, as one snapshot or one write transaction sees them.
 pub(crate) trait PageRead {
@@ -31,13 +36,16 @@ pub(crate) trait PageRead {
     fn page_size(&self) -> usize;
     /// Hints that these pages, reachable in this view, are about to be read.
     fn prefetch(&self, _ids: &[PageId]) {}
-    /// The image of branch page `id` if this view pinned it (see `pins`): read without
-    /// the shared cache. Only views whose pages cannot change pin anything.
-    fn pinned(&self, _id: PageId) -> Option<&PageBuf> {
+    /// Branch page `id` if this view pinned it (see `pins`): its image and routing table,
+    /// read without the shared cache. Only views whose pages cannot change pin anything.
+    fn pinned(&self, _id: PageId) -> Option<&Pinned> {
         None
     }
-    /// Offers branch page `id`, just read and validated, for pinning.
-    fn pin(&self, _id: PageId, _buf: &PageBuf) {}
+    /// The routing table of branch page `id`, just read and validated as `buf`, where this
+    /// view keeps them (views whose pages cannot change); such a view also pins the page.
+    fn route(&self, _id: PageId, _buf: &PageBuf) -> Option<Arc<Route>> {
+        None
+    }
 }
 
 impl PageRead for PageWriter<'_> {
@@ -100,13 +108,9 @@ pub(crate) fn find_leaf_fenced(
     let mut id = root;
     let mut fences = Fences::default();
     for _ in 0..TREE_DEPTH_MAX {
-        if let Some(buf) = p.pinned(id) {
+        if let Some(pinned) = p.pinned(id) {
             // A branch validated when it was pinned.
-            let node = Node::new(buf);
-            debug_assert!(!node.is_leaf());
-            let i = node.child_index_fenced(key, fences);
-            fences = node.child_fences(i, fences);
-            id = node.child(i);
+            (id, fences) = pinned.route.child_for(Node::new(&pinned.buf), key, fences);
             continue;
         }
         let buf = p.read_page(id)?;
@@ -114,10 +118,13 @@ pub(crate) fn find_leaf_fenced(
         if node.is_leaf() {
             return Ok((id, buf, fences));
         }
-        p.pin(id, &buf);
-        let i = node.child_index_fenced(key, fences);
-        fences = node.child_fences(i, fences);
-        id = node.child(i);
+        if let Some(route) = p.route(id, &buf) {
+            (id, fences) = route.child_for(node, key, fences);
+        } else {
+            let i = node.child_index_fenced(key, fences);
+            fences = node.child_fences(i, fences);
+            id = node.child(i);
+        }
     }
     Err(too_deep(root))
 }

@@ -140,7 +140,7 @@ fn cell_len_at(cell: &[u8], leaf: bool) -> Option<usize> {
 }
 
 /// The first 8 bytes of a key as a big-endian number, zero-padded: monotone in key order.
-fn prefix_u64(key: &[u8]) -> u64 {
+pub(super) fn prefix_u64(key: &[u8]) -> u64 {
     if let Some(head) = key.first_chunk::<8>() {
         return u64::from_be_bytes(*head);
     }
@@ -157,6 +157,23 @@ fn prefix_u64(key: &[u8]) -> u64 {
 pub struct Fences {
     lo: Option<u64>,
     hi: Option<u64>,
+}
+
+impl Fences {
+    /// Fences from the prefixes of the separators below and above a node, where known.
+    pub fn new(lo: Option<u64>, hi: Option<u64>) -> Fences {
+        Fences { lo, hi }
+    }
+
+    /// The lower fence, if known.
+    pub fn lo(self) -> Option<u64> {
+        self.lo
+    }
+
+    /// The upper fence, if known.
+    pub fn hi(self) -> Option<u64> {
+        self.hi
+    }
 }
 
 /// Read access to a validated node page.
@@ -222,7 +239,7 @@ impl<'a> Node<'a> {
     }
 
     /// [`prefix_u64`] of the key of cell `i`, read as one load where the page allows.
-    fn key_prefix(&self, i: usize) -> u64 {
+    pub(super) fn key_prefix(&self, i: usize) -> u64 {
         let (start, key_len) = self.key_span(i);
         match self.buf.get(start..).and_then(<[u8]>::first_chunk::<8>) {
             // The bytes after a short key belong to the cell or the next one: masked off.
