@@ -17,7 +17,12 @@
 //! `serde_json::Value` and the kind and name into `String`s; neighbor queries collect
 //! `(edge id, node id)` pairs; index queries collect node ids. "Warm" means after a pass over
 //! the same probes, with both engines given `PAGE_MEMORY_BYTES` of page cache, enough to hold
-//! either database.
+//! either database: no read touches the disk, but a random probe over the whole graph still
+//! misses the CPU caches on most pages it reads. "Hot" rows probe a working set that the CPU
+//! caches can hold: the `HOT_WINDOW` consecutive node ids from the middle of the graph (as an
+//! application working on recent or related nodes does). The run also times a dependent
+//! random load over `CHASE_BYTES` of memory, the floor under any random probe on this
+//! machine, to read the warm rows against.
 //!
 //! Usage: `cargo run --release -p pagegraph-bench --bin graph-bench -- [N] [RUNS]`
 //! (defaults 1000000 and 3). `BENCH_DIR` picks the directory for the files;
@@ -64,6 +69,10 @@ const PREFIXES: [&str; 16] = [
 const PROBES: usize = 1_000_000;
 const NEIGHBOR_PROBES: usize = 200_000;
 const INDEX_REPEATS: usize = 20;
+/// Consecutive node ids the hot rows probe.
+const HOT_WINDOW: u64 = 10_000;
+/// Memory the latency baseline chases pointers through.
+const CHASE_BYTES: usize = 512 << 20;
 
 /// The generated graph, shared by both engines.
 struct Workload {
@@ -75,6 +84,10 @@ struct Workload {
     neighbor_probes: Vec<u64>,
     /// Random nodes with exactly 10 outgoing edges.
     degree10: Vec<u64>,
+    /// Random node ids in the hot window.
+    hot_probes: Vec<u64>,
+    /// Random nodes with exactly 10 outgoing edges in the hot window.
+    hot_degree10: Vec<u64>,
     /// Expected result sizes, for checking both engines.
     kind_count: usize,
     prefix_count: usize,
@@ -146,7 +159,22 @@ impl Workload {
         let degree10 = (0..NEIGHBOR_PROBES)
             .map(|_| tens[rng.usize(..tens.len())])
             .collect();
+        let window = (nodes / 2).max(1)..(nodes / 2 + HOT_WINDOW).min(nodes + 1);
+        let hot_tens: Vec<u64> = tens
+            .iter()
+            .copied()
+            .filter(|i| window.contains(i))
+            .collect();
+        let hot_degree10 = if hot_tens.is_empty() {
+            Vec::new()
+        } else {
+            (0..NEIGHBOR_PROBES)
+                .map(|_| hot_tens[rng.usize(..hot_tens.len())])
+                .collect()
+        };
         Workload {
+            hot_probes: (0..PROBES).map(|_| rng.u64(window.clone())).collect(),
+            hot_degree10,
             nodes,
             probes: (0..PROBES).map(|_| rng.u64(1..=nodes)).collect(),
             neighbor_probes: (0..NEIGHBOR_PROBES).map(|_| rng.u64(1..=nodes)).collect(),
@@ -172,6 +200,9 @@ struct Run {
     neighbors_both: Duration,
     neighbors_typed: Duration,
     neighbors_degree10: Duration,
+    hot_node_read: Duration,
+    hot_node_read_raw: Duration,
+    hot_degree10: Duration,
     by_kind: Duration,
     by_prefix: Duration,
     reopen: Duration,
@@ -180,6 +211,9 @@ struct Run {
 
 /// Time per item of `f` over `items`, after a warm-up pass over the same items.
 fn per_item<T>(items: &[T], mut f: impl FnMut(&T) -> Result<usize>) -> Result<Duration> {
+    if items.is_empty() {
+        return Ok(Duration::ZERO);
+    }
     let mut sink = 0usize;
     for x in items {
         sink = sink.wrapping_add(f(x)?);
@@ -229,14 +263,22 @@ fn pagegraph_run(dir: &Path, w: &Workload) -> Result<Run> {
     run.reopen = t.elapsed();
     run.file_bytes = dir_size(dir)?;
 
-    run.node_read = per_item(&w.probes, |&id| {
-        let n = r.node(NodeId(id))?.context("node missing")?;
-        Ok(n.name.len())
-    })?;
-    run.node_read_raw = per_item(&w.probes, |&id| {
-        let n = r.node_raw(NodeId(id))?.context("node missing")?;
-        Ok(n.data.len())
-    })?;
+    let read = |probes: &[u64]| {
+        per_item(probes, |&id| {
+            let n = r.node(NodeId(id))?.context("node missing")?;
+            Ok(n.name.len())
+        })
+    };
+    let read_raw = |probes: &[u64]| {
+        per_item(probes, |&id| {
+            let n = r.node_raw(NodeId(id))?.context("node missing")?;
+            Ok(n.data.len())
+        })
+    };
+    run.node_read = read(&w.probes)?;
+    run.node_read_raw = read_raw(&w.probes)?;
+    run.hot_node_read = read(&w.hot_probes)?;
+    run.hot_node_read_raw = read_raw(&w.hot_probes)?;
     let neighbors = |ids: &[u64], dir: Direction, ty: Option<&str>| {
         per_item(ids, |&id| Ok(r.neighbors(NodeId(id), dir, ty)?.len()))
     };
@@ -244,6 +286,7 @@ fn pagegraph_run(dir: &Path, w: &Workload) -> Result<Run> {
     run.neighbors_both = neighbors(&w.neighbor_probes, Direction::Both, None)?;
     run.neighbors_typed = neighbors(&w.neighbor_probes, Direction::Outgoing, Some("T3"))?;
     run.neighbors_degree10 = neighbors(&w.degree10, Direction::Outgoing, None)?;
+    run.hot_degree10 = neighbors(&w.hot_degree10, Direction::Outgoing, None)?;
     ensure!(
         r.neighbors(NodeId(w.degree10[0]), Direction::Outgoing, None)?
             .len()
@@ -337,19 +380,27 @@ fn sqlite_run(dir: &Path, w: &Workload) -> Result<Run> {
     run.reopen = t.elapsed();
     run.file_bytes = dir_size(dir)?;
 
-    run.node_read = per_item(&w.probes, |&id| {
-        let (kind, name, data): (String, String, String) =
-            get.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let data: Value = serde_json::from_str(&data)?;
-        std::hint::black_box((&kind, &data));
-        Ok(name.len())
-    })?;
-    run.node_read_raw = per_item(&w.probes, |&id| {
-        let (kind, name, data): (String, String, String) =
-            get.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        std::hint::black_box((&kind, &name));
-        Ok(data.len())
-    })?;
+    let mut read = |probes: &[u64]| {
+        per_item(probes, |&id| {
+            let (kind, name, data): (String, String, String) =
+                get.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let data: Value = serde_json::from_str(&data)?;
+            std::hint::black_box((&kind, &data));
+            Ok(name.len())
+        })
+    };
+    run.node_read = read(&w.probes)?;
+    run.hot_node_read = read(&w.hot_probes)?;
+    let mut read_raw = |probes: &[u64]| {
+        per_item(probes, |&id| {
+            let (kind, name, data): (String, String, String) =
+                get.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            std::hint::black_box((&kind, &name));
+            Ok(data.len())
+        })
+    };
+    run.node_read_raw = read_raw(&w.probes)?;
+    run.hot_node_read_raw = read_raw(&w.hot_probes)?;
     let neighbors = |ids: &[u64], sql: &str, ty: Option<&str>| -> Result<Duration> {
         let mut q = c.prepare(sql)?;
         per_item(ids, |&id| {
@@ -377,6 +428,7 @@ fn sqlite_run(dir: &Path, w: &Workload) -> Result<Run> {
         Some("T3"),
     )?;
     run.neighbors_degree10 = neighbors(&w.degree10, out, None)?;
+    run.hot_degree10 = neighbors(&w.hot_degree10, out, None)?;
     let repeats = [(); INDEX_REPEATS];
     let mut by_kind = c.prepare("SELECT id FROM nodes WHERE kind = ?1 ORDER BY id")?;
     run.by_kind = per_item(&repeats, |()| {
@@ -421,7 +473,7 @@ struct Row {
     time: fn(&Run) -> Duration,
 }
 
-const ROWS: [Row; 11] = [
+const ROWS: [Row; 14] = [
     Row {
         label: "load nodes (batch, 1 txn)",
         unit: Unit::Load(|w| w.nodes),
@@ -463,6 +515,21 @@ const ROWS: [Row; 11] = [
         time: |r| r.neighbors_degree10,
     },
     Row {
+        label: "hot node read (10K-id window), serde_json::Value",
+        unit: Unit::PerQuery,
+        time: |r| r.hot_node_read,
+    },
+    Row {
+        label: "hot node read (10K-id window), JSON text",
+        unit: Unit::PerQuery,
+        time: |r| r.hot_node_read_raw,
+    },
+    Row {
+        label: "hot neighbors out of a degree-10 node (same window)",
+        unit: Unit::PerQuery,
+        time: |r| r.hot_degree10,
+    },
+    Row {
         label: "nodes_by_kind (N/20 ids)",
         unit: Unit::PerQuery,
         time: |r| r.by_kind,
@@ -487,6 +554,33 @@ fn show(unit: Unit, w: &Workload, d: Duration) -> String {
         Unit::PerQuery if s < 1e-3 => format!("{:.2} us", s * 1e6),
         Unit::PerQuery | Unit::Once => format!("{:.2} ms", s * 1e3),
     }
+}
+
+/// Time of one dependent load from a random cache line of a `bytes`-long buffer: a chase
+/// through a random cycle over every eighth line (so the footprint, and the TLB reach it
+/// needs, is the whole buffer), median of three passes.
+fn memory_latency(bytes: usize) -> Duration {
+    const WORDS_PER_LINE: usize = 8;
+    const STEPS: usize = 2_000_000;
+    let words = bytes / 8;
+    let mut next = vec![0u64; words];
+    let mut order: Vec<usize> = (0..words).step_by(WORDS_PER_LINE * 8).collect();
+    fastrand::Rng::with_seed(7).shuffle(&mut order);
+    for (i, &at) in order.iter().enumerate() {
+        next[at] = order[(i + 1) % order.len()] as u64;
+    }
+    let passes = (0..3)
+        .map(|_| {
+            let mut at = order[0];
+            let t = Instant::now();
+            for _ in 0..STEPS {
+                at = usize::try_from(next[at]).unwrap_or(0);
+            }
+            std::hint::black_box(at);
+            t.elapsed() / u32::try_from(STEPS).unwrap_or(u32::MAX)
+        })
+        .collect();
+    median(passes)
 }
 
 fn main() -> Result<()> {
@@ -514,11 +608,17 @@ fn main() -> Result<()> {
             }
         }
     }
+    let chase = memory_latency(CHASE_BYTES);
     println!(
         "{} nodes, {} edges; {runs} runs (median); page cache {} MiB each",
         w.nodes,
         w.edges.len(),
         PAGE_MEMORY_BYTES >> 20
+    );
+    println!(
+        "memory floor: a dependent random load over {} MiB takes {} on this machine",
+        CHASE_BYTES >> 20,
+        show(Unit::PerQuery, &w, chase)
     );
     println!();
     println!("| workload | pagegraph | SQLite | SQLite / pagegraph |");

@@ -183,7 +183,8 @@ pub(crate) fn for_each_key_in_leaf(
     let node = Node::new(&buf);
     let len = node.len();
     let first = node.search_fenced(prefix, fences).unwrap_or_else(|i| i);
-    if first < len && node.key(len - 1).starts_with(prefix) {
+    let run = PrefixTest::new(prefix);
+    if first < len && run.matches(node.key(len - 1)) {
         // The whole rest of the leaf is in the run: no per-key check.
         for i in first..len {
             f(node.key(i));
@@ -192,13 +193,40 @@ pub(crate) fn for_each_key_in_leaf(
     }
     for i in first..len {
         let key = node.key(i);
-        if !key.starts_with(prefix) {
+        if !run.matches(key) {
             return Ok(None);
         }
         f(key);
     }
     // Only reached when `first == len`: the keys `>= prefix`, if any, start in a later leaf.
     Ok((first == len && len > 0).then(|| node.key(len - 1).to_vec()))
+}
+
+/// Whether a key starts with a prefix: for a prefix of at most 8 bytes and a key of at least
+/// 8, one masked compare of the key's first 8 bytes instead of a byte comparison.
+struct PrefixTest<'p> {
+    prefix: &'p [u8],
+    /// `(mask, value)` when the prefix has at most 8 bytes.
+    word: Option<(u64, u64)>,
+}
+
+impl<'p> PrefixTest<'p> {
+    fn new(prefix: &'p [u8]) -> PrefixTest<'p> {
+        let word = (prefix.len() <= 8).then(|| {
+            let mask = u64::MAX
+                .checked_shl(64 - 8 * prefix.len() as u32)
+                .unwrap_or(0);
+            (mask, node::prefix_u64(prefix))
+        });
+        PrefixTest { prefix, word }
+    }
+
+    fn matches(&self, key: &[u8]) -> bool {
+        match (self.word, key.first_chunk::<8>()) {
+            (Some((mask, value)), Some(head)) => u64::from_be_bytes(*head) & mask == value,
+            _ => key.starts_with(self.prefix),
+        }
+    }
 }
 
 /// Pages of one level a split may read before settling for that level's separators.
@@ -838,4 +866,32 @@ pub(crate) fn free_tree(w: &mut PageWriter<'_>, root: PageId) -> Result<()> {
         w.free(id);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_test_agrees_with_starts_with() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        // Few distinct bytes, zeros among them, lengths on both sides of 8.
+        let bytes = |rng: &mut fastrand::Rng, max: usize| -> Vec<u8> {
+            (0..rng.usize(0..=max)).map(|_| rng.u8(0..3)).collect()
+        };
+        for _ in 0..20_000 {
+            let prefix = bytes(&mut rng, 10);
+            let mut key = if rng.bool() {
+                prefix.clone()
+            } else {
+                bytes(&mut rng, 12)
+            };
+            key.extend(bytes(&mut rng, 6));
+            assert_eq!(
+                PrefixTest::new(&prefix).matches(&key),
+                key.starts_with(&prefix),
+                "{prefix:?} {key:?}"
+            );
+        }
+    }
 }
