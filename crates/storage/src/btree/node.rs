@@ -149,6 +149,10 @@ pub(super) fn prefix_u64(key: &[u8]) -> u64 {
         .fold(0, |v, (i, &b)| v | u64::from(b) << (56 - 8 * i))
 }
 
+/// Cells a search walks from its interpolated guess before galloping: the spread of a
+/// guess in a leaf of adjacency keys (a node's edges vary in number).
+const NEAR: usize = 12;
+
 /// What a descent knows about a node's keys before reading it: the first-8-byte prefixes
 /// ([`prefix_u64`]) of the separators around it in its parent, when there are any. Every key
 /// in the node has a prefix in `lo..=hi`. Interpolating between these bounds instead of the
@@ -302,9 +306,12 @@ impl<'a> Node<'a> {
     ///
     /// Keys that spread evenly (ids, hashes) are found in a few probes by interpolating on
     /// their first 8 bytes between the fences (or this node's first and last keys where a
-    /// fence is unknown), then galloping to bracket the key; the bracket is then searched in
-    /// halves. Each probe of a cold page is a cache miss, so fewer probes is what makes a
-    /// warm point read fast. Any key distribution and any fences that hold give the same
+    /// fence is unknown). From the guess the search walks up to [`NEAR`] cells toward the
+    /// key, then gallops to bracket it and searches the bracket in halves. Each probe of a
+    /// cold page is a cache miss, so fewer probes is what makes a warm point read fast; the
+    /// walk's probes do not wait on each other (each cell's address is in the slot array,
+    /// whatever the previous comparison said), so the processor overlaps their misses, where
+    /// a bisection pays one miss after another. Any key distribution and any fences that hold give the same
     /// answer as [`Node::binary_search`]; fences that do not hold cost probes, never answers.
     pub fn search_fenced(&self, key: &[u8], fences: Fences) -> Result<usize, usize> {
         let n = self.len();
@@ -330,8 +337,18 @@ impl<'a> Node<'a> {
         match self.cmp_at(guess, key, target) {
             Ordering::Equal => return Ok(guess),
             Ordering::Less => {
-                // The key is right of `guess`: widen by doubling steps.
-                (lo, hi) = (guess + 1, n);
+                // The key is right of `guess`: walk the next few cells, then widen by
+                // doubling steps.
+                let near = (guess + 1 + NEAR).min(n);
+                let mut i = guess + 1;
+                while i < near {
+                    match self.cmp_at(i, key, target) {
+                        Ordering::Less => i += 1,
+                        Ordering::Equal => return Ok(i),
+                        Ordering::Greater => return Err(i),
+                    }
+                }
+                (lo, hi) = (i, n);
                 let mut step = 1;
                 while lo + step < n {
                     match self.cmp_at(lo + step - 1, key, target) {
@@ -346,7 +363,16 @@ impl<'a> Node<'a> {
                 }
             }
             Ordering::Greater => {
-                (lo, hi) = (0, guess);
+                let near = guess.saturating_sub(NEAR);
+                let mut i = guess;
+                while i > near {
+                    match self.cmp_at(i - 1, key, target) {
+                        Ordering::Greater => i -= 1,
+                        Ordering::Equal => return Ok(i - 1),
+                        Ordering::Less => return Err(i),
+                    }
+                }
+                (lo, hi) = (0, i);
                 let mut step = 1;
                 while hi > step {
                     match self.cmp_at(hi - step, key, target) {
