@@ -5,7 +5,9 @@
 //! A snapshot's pages never change while it is alive: writes copy pages, and a page freed
 //! by a later transaction is reused only after every snapshot that could reach it has
 //! ended. So a page image read once by a snapshot is valid for the rest of its life, and
-//! keeping it needs no invalidation.
+//! keeping it needs no invalidation. Each pinned image comes with its routing table
+//! (`btree::route`), the one the shared cache keeps for that image, so a pinned level is
+//! routed without touching the page.
 //!
 //! The table is direct-mapped and filled once per slot: the first branch whose id maps to a
 //! slot keeps it. Descents read the root first, so the slots go to the upper levels, which
@@ -13,16 +15,14 @@
 //! shared cache as before. The table is allocated on the first pin, so a snapshot used for
 //! a single lookup pays nothing for it.
 //!
-//! Memory: at most `slots` page images per live snapshot, on top of the shared cache;
-//! [`Pins::slots_for`] keeps that to an eighth of the cache, and at most
-//! [`PINNED_PAGES_MAX`].
+//! Memory: at most `slots` page images (and their routing tables) per live snapshot, on top
+//! of the shared cache; [`Pins::slots_for`] keeps that to an eighth of the cache, and at
+//! most [`PINNED_PAGES_MAX`].
 
-use std::sync::OnceLock;
-
-use crate::ids::PageId;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::btree::route::Route;
+use crate::ids::PageId;
 use crate::page::PageBuf;
 
 /// Most branch pages one snapshot keeps.
@@ -108,13 +108,9 @@ impl Pins {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::btree::node::{Node, NodeMut};
 
-    /// The routing table of an empty branch (the tests only check which image comes back).
     fn route() -> Arc<Route> {
-        let mut buf = vec![0u8; 4096];
-        NodeMut::init(&mut buf, PageId(1), false);
-        Arc::new(Route::build(Node::new(&buf)))
+        Arc::new(Route::empty())
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub(crate) mod node;
 pub(crate) mod overflow;
 pub(crate) mod route;
 
+use std::sync::Arc;
+
 use crate::error::{Result, StorageError};
 use crate::ids::PageId;
 use crate::limits::{KEY_SIZE_MAX, TREE_DEPTH_MAX, VALUE_SIZE_MAX};
@@ -26,7 +28,6 @@ use node::{
     encode_leaf_cell, leaf_cell_len, max_cell_len,
 };
 use route::Route;
-use std::sync::Arc;
 
 /// Read access to pages, as one snapshot or one write transaction sees them.
 pub(crate) trait PageRead {
