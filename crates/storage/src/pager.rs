@@ -123,13 +123,14 @@ impl Store {
 
     /// The routing table of committed branch `id`, whose validated image is `buf`: the one
     /// the cache keeps beside that image, or a new one, kept there for the next reader.
-    pub fn route(&self, id: PageId, buf: &PageBuf) -> Arc<Route> {
+    /// `None` for a branch whose separators are out of order (see `Route::build`).
+    pub fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
         if let Some(route) = self.cache.route(id, buf) {
-            return route;
+            return Some(route);
         }
-        let route = Arc::new(Route::build(Node::new(buf)));
+        let route = Arc::new(Route::build(Node::new(buf))?);
         self.cache.keep_route(id, buf, &route);
-        route
+        Some(route)
     }
 
     /// Reads and verifies a committed page without caching it.

@@ -184,7 +184,7 @@ impl PageRead for ReadTxn {
         self.pins.get(id)
     }
     fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
-        let route = self.store.route(id, buf);
+        let route = self.store.route(id, buf)?;
         self.pins.pin(id, buf, &route);
         Some(route)
     }

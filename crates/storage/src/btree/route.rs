@@ -12,7 +12,8 @@
 //! 1. A table is built from one page image and is used only with that image: committed
 //!    images never change (writes copy pages), and the cache drops a page's table whenever
 //!    it drops or replaces the image.
-//! 2. `prefixes` is non-decreasing and `prefixes[i]` is the prefix of separator `i`
+//! 2. A table exists only for a branch whose separators are strictly ascending (checked when
+//!    it is built), so `prefixes` is non-decreasing; `prefixes[i]` is the prefix of separator `i`
 //!    ([`super::node::prefix_u64`]); `children` has one more entry than `prefixes`, the
 //!    right child last. Routing gives the same child as [`Node::child_index_fenced`].
 
@@ -27,16 +28,20 @@ pub struct Route {
 }
 
 impl Route {
-    /// The table of `node`, a validated branch.
-    pub fn build(node: Node<'_>) -> Route {
+    /// The table of `node`, a validated branch, or `None` if its separators are not in
+    /// strictly ascending order (a damaged page: descents then search the page itself, and
+    /// the checker reports it). With the order checked here, routing through the table and
+    /// searching the page agree on every key.
+    pub fn build(node: Node<'_>) -> Option<Route> {
         debug_assert!(!node.is_leaf());
         let n = node.len();
-        let prefixes: Box<[u64]> = (0..n).map(|i| node.key_prefix(i)).collect();
-        debug_assert!(prefixes.is_sorted(), "separators out of order");
-        Route {
-            prefixes,
-            children: (0..=n).map(|i| node.child(i)).collect(),
+        if (1..n).any(|i| node.key(i - 1) >= node.key(i)) {
+            return None;
         }
+        Some(Route {
+            prefixes: (0..n).map(|i| node.key_prefix(i)).collect(),
+            children: (0..=n).map(|i| node.child(i)).collect(),
+        })
     }
 
     /// The child of the branch `node` (the image this table was built from) that may hold
@@ -109,6 +114,16 @@ mod tests {
     }
 
     #[test]
+    fn a_branch_with_separators_out_of_order_gets_no_table() {
+        let buf = branch(&[vec![5], vec![3], vec![9]]);
+        assert!(Route::build(Node::new(&buf)).is_none());
+        let buf = branch(&[vec![5], vec![5]]);
+        assert!(Route::build(Node::new(&buf)).is_none());
+        let buf = branch(&[vec![3], vec![5, 0], vec![9]]);
+        assert!(Route::build(Node::new(&buf)).is_some());
+    }
+
+    #[test]
     fn routes_every_key_as_the_page_search_does() {
         let mut rng = fastrand::Rng::with_seed(21);
         for round in 0..300 {
@@ -125,7 +140,7 @@ mod tests {
             let buf = branch(&keys);
             let node = Node::new(&buf);
             let keys = &keys[..node.len()];
-            let route = Route::build(node);
+            let route = Route::build(node).expect("sorted separators");
             for _ in 0..200 {
                 let probe: Vec<u8> = match rng.u8(0..3) {
                     0 => keys[rng.usize(..keys.len())].clone(),
