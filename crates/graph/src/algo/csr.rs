@@ -745,6 +745,22 @@ fn weight_of(edge: EdgeId, data: &[u8], field: &str) -> Result<f64> {
     }
 }
 
+/// A random graph for tests: nodes `1..=n` and `m` edges between random nodes (self-loops
+/// and parallel edges included), as the edge list and its snapshot.
+#[cfg(test)]
+pub(crate) fn random_graph(
+    rng: &mut fastrand::Rng,
+    n: u64,
+    m: usize,
+) -> (Vec<(NodeId, NodeId)>, Csr) {
+    let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
+    let edges: Vec<_> = (0..m)
+        .map(|_| (NodeId(rng.u64(1..=n)), NodeId(rng.u64(1..=n))))
+        .collect();
+    let g = Csr::from_edges(&nodes, &edges).expect("ids from 1 to n");
+    (edges, g)
+}
+
 #[cfg(test)]
 #[allow(clippy::float_cmp, reason = "hand-computed values exact in binary")]
 mod tests {

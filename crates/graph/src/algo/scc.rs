@@ -125,6 +125,7 @@ impl Marks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algo::csr::random_graph;
 
     #[test]
     fn components_by_hand() {
@@ -160,11 +161,7 @@ mod tests {
         for _ in 0..150 {
             let n = rng.u64(1..40);
             let m = rng.usize(0..(n as usize) * 3);
-            let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
-            let edges: Vec<_> = (0..m)
-                .map(|_| (NodeId(rng.u64(1..=n)), NodeId(rng.u64(1..=n))))
-                .collect();
-            let g = Csr::from_edges(&nodes, &edges).unwrap();
+            let (edges, g) = random_graph(&mut rng, n, m);
             let comps = scc(&g);
             let mut at = vec![usize::MAX; n as usize + 1];
             for (c, members) in comps.iter().enumerate() {

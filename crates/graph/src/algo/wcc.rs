@@ -57,6 +57,7 @@ fn unite(parent: &mut [u32], mut x: u32, mut y: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algo::csr::random_graph;
 
     #[test]
     fn components_by_hand() {
@@ -76,11 +77,7 @@ mod tests {
         for _ in 0..200 {
             let n = rng.u64(1..60);
             let m = rng.usize(0..(n as usize) * 2);
-            let nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
-            let edges: Vec<_> = (0..m)
-                .map(|_| (NodeId(rng.u64(1..=n)), NodeId(rng.u64(1..=n))))
-                .collect();
-            let g = Csr::from_edges(&nodes, &edges).unwrap();
+            let (edges, g) = random_graph(&mut rng, n, m);
             let mut adj = vec![Vec::new(); n as usize + 1];
             for &(a, b) in &edges {
                 adj[a.0 as usize].push(b.0);
