@@ -108,18 +108,32 @@ pub(crate) fn find_leaf_fenced(
 ) -> Result<(PageId, PageBuf, Fences)> {
     let mut id = root;
     let mut fences = Fences::default();
+    // The table the descent came through, if any: pinned (borrowed) or from the cache.
+    let mut via_pinned: Option<&Route> = None;
+    let mut via_cached: Option<Arc<Route>> = None;
     for _ in 0..TREE_DEPTH_MAX {
-        if let Some(pinned) = p.pinned(id) {
+        let via = via_pinned.or(via_cached.as_deref());
+        // Pins hold branches only: no use looking there for a page known to be a leaf.
+        if !via.is_some_and(Route::leads_to_leaves)
+            && let Some(pinned) = p.pinned(id)
+        {
             // A branch validated when it was pinned.
             (id, fences) = pinned.route.child_for(Node::new(&pinned.buf), key, fences);
+            via_pinned = Some(&pinned.route);
+            via_cached = None;
             continue;
         }
         let buf = p.read_page(id)?;
         let node = expect_node(id, &buf)?;
         if node.is_leaf() {
+            if let Some(route) = via {
+                route.found_leaf_below();
+            }
             return Ok((id, buf, fences));
         }
-        if let Some(route) = p.route(id, &buf) {
+        via_pinned = None;
+        via_cached = p.route(id, &buf);
+        if let Some(route) = &via_cached {
             (id, fences) = route.child_for(node, key, fences);
         } else {
             let i = node.child_index_fenced(key, fences);

@@ -1,31 +1,63 @@
-//! A branch page's routing table: the first 8 bytes of every separator and every child id,
-//! in two flat arrays, built once from a committed branch image and kept beside it in
-//! memory (in the shared cache and in a snapshot's pins). Nothing here is on disk.
+//! A branch page's routing table: the first 8 bytes of every separator, each beside the
+//! child to its left, in one flat array, built once from a committed branch image and kept
+//! beside it in memory (in the shared cache and in a snapshot's pins). Nothing here is on
+//! disk.
 //!
 //! A descent through a branch asks which child may hold a key. On the page that is a search
 //! in which every probe follows a slot to its cell and decodes the key's length; here it is
-//! a binary search over contiguous `u64`s, and the child id and the child's fences come from
-//! the same arrays. Only separators whose 8-byte prefix equals the key's are compared in
+//! a search over contiguous `u64`s, and the child id and the child's fences come from the
+//! same cache line. Only separators whose 8-byte prefix equals the key's are compared in
 //! full, on the page.
+//!
+//! Where the separators are spread evenly (node and edge ids, adjacency keys), the search
+//! starts where a straight line through the first and the last prefix puts the key and
+//! walks from there: one or two cache lines instead of a binary search's seven or eight,
+//! each waiting for the one before. A table is given the line only if every one of its own
+//! separators lies within [`WALK`] slots of it; others are searched by bisection.
 //!
 //! # Invariants
 //! 1. A table is built from one page image and is used only with that image: committed
 //!    images never change (writes copy pages), and the cache drops a page's table whenever
 //!    it drops or replaces the image.
 //! 2. A table exists only for a branch whose separators are strictly ascending (checked when
-//!    it is built), so `prefixes` is non-decreasing; `prefixes[i]` is the prefix of separator `i`
-//!    ([`super::node::prefix_u64`]); `children` has one more entry than `prefixes`, the
-//!    right child last. Routing gives the same child as [`Node::child_index_fenced`].
+//!    it is built), so the prefixes are non-decreasing; `seps[i]` holds the prefix of
+//!    separator `i` ([`super::node::prefix_u64`]) and child `i`; `right` is the child
+//!    after the last separator. Routing gives the same child as
+//!    [`Node::child_index_fenced`].
+//! 3. The line only picks where a search starts; the answer is the same with or without it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::node::{Fences, Node, prefix_u64};
 use crate::ids::PageId;
 
+/// A separator's prefix and the child to its left.
+#[derive(Debug, Clone, Copy)]
+struct Sep {
+    prefix: u64,
+    child: PageId,
+}
+
 /// The routing table of one branch image.
 #[derive(Debug)]
 pub struct Route {
-    prefixes: Box<[u64]>,
-    children: Box<[PageId]>,
+    seps: Box<[Sep]>,
+    right: PageId,
+    /// Set once a descent through this table found a leaf below it: later descents then
+    /// skip the snapshot's pins (which hold only branches) for the next page. A hint only:
+    /// in a well-formed tree all children of a branch are on one level, and a descent that
+    /// finds a branch there after all routes it as usual.
+    leaf_children: AtomicBool,
+    /// Slots per unit of prefix on the line through the first and the last separator; 0
+    /// when the table is searched by bisection.
+    scale: f64,
 }
+
+/// Below this many separators a bisection is as quick as a guess and a walk.
+const INTERPOLATE_MIN: usize = 16;
+
+/// Most slots a search walks from its guess (four separators share a cache line).
+const WALK: usize = 8;
 
 impl Route {
     /// The table of `node`, a validated branch, or `None` if its separators are not in
@@ -38,10 +70,103 @@ impl Route {
         if (1..n).any(|i| node.key(i - 1) >= node.key(i)) {
             return None;
         }
-        Some(Route {
-            prefixes: (0..n).map(|i| node.key_prefix(i)).collect(),
-            children: (0..=n).map(|i| node.child(i)).collect(),
-        })
+        let mut route = Route {
+            seps: (0..n)
+                .map(|i| Sep {
+                    prefix: node.key_prefix(i),
+                    child: node.child(i),
+                })
+                .collect(),
+            right: node.child(n),
+            leaf_children: AtomicBool::new(false),
+            scale: 0.0,
+        };
+        route.scale = route.fit();
+        Some(route)
+    }
+
+    /// The slope of the line through the first and the last prefix if every separator lies
+    /// less than [`WALK`] slots from where the line puts it, else 0 (bisect).
+    ///
+    /// The guess rises with the key, so a key between two separators is guessed between
+    /// their guesses: at most [`WALK`] slots from its answer, where the walk reaches it.
+    fn fit(&mut self) -> f64 {
+        let n = self.seps.len();
+        let (Some(first), Some(last)) = (self.seps.first(), self.seps.last()) else {
+            return 0.0;
+        };
+        if n < INTERPOLATE_MIN || last.prefix == first.prefix {
+            return 0.0;
+        }
+        // Precision does not matter: a guess only picks where the search starts.
+        #[allow(clippy::cast_precision_loss)]
+        let slope = (n - 1) as f64 / (last.prefix - first.prefix) as f64;
+        self.scale = slope;
+        let fits = self
+            .seps
+            .iter()
+            .enumerate()
+            .all(|(i, s)| self.guess(s.prefix).is_some_and(|g| g.abs_diff(i) < WALK));
+        if fits { slope } else { 0.0 }
+    }
+
+    /// Where the line puts `target`, clamped to the table; `None` for bisection.
+    fn guess(&self, target: u64) -> Option<usize> {
+        if self.scale == 0.0 {
+            return None;
+        }
+        let first = self.seps.first()?.prefix;
+        // The cast saturates and `min` clamps: a float's rounding cannot index out of bounds.
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let at = (target.saturating_sub(first) as f64 * self.scale) as usize;
+        Some(at.min(self.seps.len() - 1))
+    }
+
+    /// Whether a descent found a leaf below this branch (see `leaf_children`).
+    pub fn leads_to_leaves(&self) -> bool {
+        self.leaf_children.load(Ordering::Relaxed)
+    }
+
+    /// Records that a descent found a leaf below this branch.
+    pub fn found_leaf_below(&self) {
+        if !self.leads_to_leaves() {
+            self.leaf_children.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// How many separators have a prefix below `target` (what `partition_point` says).
+    fn lower_bound(&self, target: u64) -> usize {
+        let p = &self.seps[..];
+        let below = |s: &Sep| s.prefix < target;
+        let Some(mut i) = self.guess(target) else {
+            return p.partition_point(below);
+        };
+        if below(&p[i]) {
+            // The answer is after `i`: walk right to the first prefix >= target.
+            let end = (i + WALK).min(p.len());
+            i += 1;
+            while i < end && below(&p[i]) {
+                i += 1;
+            }
+            if i == end {
+                // Past the walk (only a rounding surprise gets here): search the rest.
+                return end + p[end..].partition_point(below);
+            }
+        } else {
+            // The answer is `i` or before: walk left while the prefix before is >= target.
+            let start = i.saturating_sub(WALK);
+            while i > start && !below(&p[i - 1]) {
+                i -= 1;
+            }
+            if i == start {
+                return p[..start].partition_point(below);
+            }
+        }
+        i
     }
 
     /// The child of the branch `node` (the image this table was built from) that may hold
@@ -50,11 +175,12 @@ impl Route {
         let target = prefix_u64(key);
         // Separators with a smaller prefix are below the key, those with a larger one
         // above it; only equal prefixes need the whole key.
-        let below = self.prefixes.partition_point(|&p| p < target);
+        let below = self.lower_bound(target);
+        debug_assert_eq!(below, self.seps.partition_point(|s| s.prefix < target));
         // Ties are rare and few (distinct keys rarely share 8 bytes): counted one by one.
-        let ties = self.prefixes[below..]
+        let ties = self.seps[below..]
             .iter()
-            .take_while(|&&p| p == target)
+            .take_while(|s| s.prefix == target)
             .count();
         let i = if ties == 0 {
             below
@@ -65,20 +191,15 @@ impl Route {
             }
         };
         debug_assert_eq!(i, node.child_index(key));
-        let n = self.prefixes.len();
-        let child_fences = Fences::new(
-            if i == 0 {
-                fences.lo()
-            } else {
-                Some(self.prefixes[i - 1])
-            },
-            if i >= n {
-                fences.hi()
-            } else {
-                Some(self.prefixes[i])
-            },
-        );
-        (self.children[i.min(n)], child_fences)
+        let lo = match i.checked_sub(1).and_then(|j| self.seps.get(j)) {
+            Some(s) => Some(s.prefix),
+            None => fences.lo(),
+        };
+        let (child, hi) = match self.seps.get(i) {
+            Some(s) => (s.child, Some(s.prefix)),
+            None => (self.right, fences.hi()),
+        };
+        (child, Fences::new(lo, hi))
     }
 }
 
@@ -88,9 +209,34 @@ impl Route {
     /// identity.
     pub(crate) fn empty() -> Route {
         Route {
-            prefixes: Box::new([]),
-            children: Box::new([PageId(1)]),
+            seps: Box::new([]),
+            right: PageId(1),
+            leaf_children: AtomicBool::new(false),
+            scale: 0.0,
         }
+    }
+
+    /// Whether searches start from the line's guess.
+    fn guided(&self) -> bool {
+        self.scale > 0.0
+    }
+
+    /// A table over these prefixes (non-decreasing), children numbered from 100.
+    fn from_prefixes(prefixes: &[u64]) -> Route {
+        let mut route = Route {
+            seps: (100..)
+                .zip(prefixes)
+                .map(|(c, &prefix)| Sep {
+                    prefix,
+                    child: PageId(c),
+                })
+                .collect(),
+            right: PageId(99),
+            leaf_children: AtomicBool::new(false),
+            scale: 0.0,
+        };
+        route.scale = route.fit();
+        route
     }
 }
 
@@ -121,6 +267,106 @@ mod tests {
         assert!(Route::build(Node::new(&buf)).is_none());
         let buf = branch(&[vec![3], vec![5, 0], vec![9]]);
         assert!(Route::build(Node::new(&buf)).is_some());
+    }
+
+    #[test]
+    fn a_guided_search_finds_what_bisection_finds() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let (mut guided, mut bisected) = (0, 0);
+        for round in 0..2000 {
+            let n = rng.usize(0..300);
+            let bits = rng.u32(1..40);
+            let step = rng.u64(1..1 << bits);
+            let mut p: Vec<u64> = match round % 4 {
+                // Evenly spread, as node ids are.
+                0 => (0..n as u64).map(|i| 1000 + i * step).collect(),
+                // Evenly spread with a little jitter.
+                1 => (0..n as u64)
+                    .map(|i| 1000 + i * step + rng.u64(0..step))
+                    .collect(),
+                // Skewed: gaps that grow, and runs of equal prefixes.
+                2 => (0..n as u32)
+                    .map(|i| u64::from(i / 3).pow(3) + rng.u64(0..2))
+                    .collect(),
+                // Anything, including the ends of the range.
+                _ => (0..n).map(|_| rng.u64(..)).collect(),
+            };
+            p.sort_unstable();
+            let route = Route::from_prefixes(&p);
+            if route.guided() {
+                guided += 1;
+            } else {
+                bisected += 1;
+            }
+            let mut targets = vec![0, u64::MAX, rng.u64(..)];
+            for _ in 0..50 {
+                if let Some(&x) = p.get(rng.usize(0..n.max(1))) {
+                    targets.extend([x, x.saturating_sub(1), x.saturating_add(1)]);
+                }
+                if let (Some(&a), Some(&b)) = (p.first(), p.last()) {
+                    targets.push(rng.u64(a..=b));
+                }
+            }
+            for t in targets {
+                let want = p.partition_point(|&x| x < t);
+                assert_eq!(route.lower_bound(t), want, "round {round}, target {t}");
+            }
+        }
+        // Both searches were exercised.
+        assert!(
+            guided > 300 && bisected > 300,
+            "{guided} guided, {bisected} bisected"
+        );
+    }
+
+    #[test]
+    fn any_guide_gives_the_same_answer() {
+        // The guide only picks where the walk starts: a wrong one (as rounding might give)
+        // must fall back to searching the rest, never answer wrongly.
+        let mut rng = fastrand::Rng::with_seed(6);
+        for round in 0..500 {
+            let n = rng.usize(1..200);
+            let mut p: Vec<u64> = (0..n).map(|_| rng.u64(..1 << 20)).collect();
+            p.sort_unstable();
+            let mut route = Route::from_prefixes(&p);
+            route.scale = match round % 3 {
+                0 => rng.f64() * 1e-3,
+                1 => rng.f64() * 10.0,
+                _ => f64::MAX,
+            };
+            for _ in 0..100 {
+                let t = rng.u64(..1 << 21);
+                let want = p.partition_point(|&x| x < t);
+                assert_eq!(
+                    route.lower_bound(t),
+                    want,
+                    "scale {}, target {t}",
+                    route.scale
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn evenly_spread_separators_get_a_guide_and_skewed_ones_do_not() {
+        let even: Vec<u64> = (0..200).map(|i| 7 + i * 1000).collect();
+        assert!(Route::from_prefixes(&even).guided());
+        // One far outlier throws every guess off by more than a walk.
+        let mut skewed = even.clone();
+        skewed.push(u64::MAX / 2);
+        assert!(!Route::from_prefixes(&skewed).guided());
+        // Too few to bother, or all equal.
+        assert!(!Route::from_prefixes(&even[..8]).guided());
+        assert!(!Route::from_prefixes(&[5; 40]).guided());
+    }
+
+    #[test]
+    fn the_leaf_hint_is_set_once_and_stays() {
+        let route = Route::empty();
+        assert!(!route.leads_to_leaves());
+        route.found_leaf_below();
+        route.found_leaf_below();
+        assert!(route.leads_to_leaves());
     }
 
     #[test]
