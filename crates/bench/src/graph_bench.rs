@@ -22,7 +22,9 @@
 //! caches can hold: the `HOT_WINDOW` consecutive node ids from the middle of the graph (as an
 //! application working on recent or related nodes does). The run also times a dependent
 //! random load over `CHASE_BYTES` of memory, the floor under any random probe on this
-//! machine, to read the warm rows against.
+//! machine, and the three dependent loads of a leaf read (header, slot, cell) in random pages
+//! out of `LEAF_BYTES`, the floor under a random lookup in a slotted-page tree, to read the
+//! warm rows against.
 //!
 //! Usage: `cargo run --release -p pagegraph-bench --bin graph-bench -- [N] [RUNS]`
 //! (defaults 1000000 and 3). `BENCH_DIR` picks the directory for the files;
@@ -73,6 +75,9 @@ const INDEX_REPEATS: usize = 20;
 const HOT_WINDOW: u64 = 10_000;
 /// Memory the latency baseline chases pointers through.
 const CHASE_BYTES: usize = 512 << 20;
+/// Memory the leaf baseline reads pages from: about the node tree's leaves at 1M nodes
+/// (14,400 pages of 4 KiB, 56 MiB), more than the CPU caches hold.
+const LEAF_BYTES: usize = 64 << 20;
 
 /// The generated graph, shared by both engines.
 struct Workload {
@@ -583,6 +588,50 @@ fn memory_latency(bytes: usize) -> Duration {
     median(passes)
 }
 
+/// Time of one leaf read's three dependent loads, with no engine code around them: in a
+/// random 4 KiB page out of `bytes`, the header (which says which slot), the slot (which
+/// says where the cell is) and the cell (which names the next page). That is the shape of a
+/// lookup in any slotted-page B+Tree once it knows the page, so a random read over a tree
+/// larger than the CPU caches cannot take less. Median of three passes.
+fn leaf_latency(bytes: usize) -> Duration {
+    const PAGE: usize = 4096;
+    const STEPS: usize = 1_000_000;
+    let pages = bytes / PAGE;
+    let mut mem = vec![0u8; pages * PAGE];
+    let mut rng = fastrand::Rng::with_seed(8);
+    let mut order: Vec<usize> = (0..pages).collect();
+    rng.shuffle(&mut order);
+    for (i, &p) in order.iter().enumerate() {
+        let page = &mut mem[p * PAGE..(p + 1) * PAGE];
+        // A slot among 64 (slots at 32.., two bytes each), a cell at an 8-byte boundary
+        // past them.
+        let slot = rng.usize(0..64);
+        let cell = rng.usize(512 / 8..PAGE / 8) * 8;
+        page[0..2].copy_from_slice(&(slot as u16).to_le_bytes());
+        page[32 + 2 * slot..34 + 2 * slot].copy_from_slice(&(cell as u16).to_le_bytes());
+        let next = order[(i + 1) % order.len()] as u64;
+        page[cell..cell + 8].copy_from_slice(&next.to_le_bytes());
+    }
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([mem[at], mem[at + 1]]));
+    let passes = (0..3)
+        .map(|_| {
+            let mut p = order[0];
+            let t = Instant::now();
+            for _ in 0..STEPS {
+                let base = p * PAGE;
+                let slot = u16_at(base);
+                let cell = u16_at(base + 32 + 2 * slot);
+                let mut next = [0u8; 8];
+                next.copy_from_slice(&mem[base + cell..base + cell + 8]);
+                p = usize::try_from(u64::from_le_bytes(next)).unwrap_or(0);
+            }
+            std::hint::black_box(p);
+            t.elapsed() / u32::try_from(STEPS).unwrap_or(u32::MAX)
+        })
+        .collect();
+    median(passes)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let n: u64 = args.get(1).map_or(Ok(1_000_000), |s| s.parse())?;
@@ -609,6 +658,7 @@ fn main() -> Result<()> {
         }
     }
     let chase = memory_latency(CHASE_BYTES);
+    let leaf = leaf_latency(LEAF_BYTES);
     println!(
         "{} nodes, {} edges; {runs} runs (median); page cache {} MiB each",
         w.nodes,
@@ -619,6 +669,12 @@ fn main() -> Result<()> {
         "memory floor: a dependent random load over {} MiB takes {} on this machine",
         CHASE_BYTES >> 20,
         show(Unit::PerQuery, &w, chase)
+    );
+    println!(
+        "leaf floor: header, slot and cell of a random 4 KiB page out of {} MiB (three \
+         dependent loads, no engine code) take {}",
+        LEAF_BYTES >> 20,
+        show(Unit::PerQuery, &w, leaf)
     );
     println!();
     println!("| workload | pagegraph | SQLite | SQLite / pagegraph |");
