@@ -310,7 +310,54 @@ pub(crate) fn split_keys(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::Path;
+
     use super::*;
+    use crate::file::MemVfs;
+    use crate::{Database, Options};
+
+    /// The leaf hint a routing table keeps only says where descents need not look; set
+    /// wrongly (on a table whose children are branches), it must change no answer.
+    #[test]
+    fn a_wrong_leaf_hint_changes_no_answer() {
+        let db = Database::open_with_vfs(
+            Arc::new(MemVfs::new()),
+            Path::new("hint.db"),
+            Options {
+                cache_pages: 1024,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        // Long keys: few per page, so the tree has three levels.
+        let key = |i: u32| format!("{i:08}-{}", "k".repeat(40)).into_bytes();
+        let mut w = db.begin_write().unwrap();
+        {
+            let mut t = w.tree("t").unwrap();
+            for i in (0..30_000u32).step_by(2) {
+                t.insert(&key(i), &i.to_le_bytes()).unwrap();
+            }
+        }
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.tree("t").unwrap().unwrap();
+        let root = r.read_page(t.root()).unwrap();
+        let below = Node::new(&root).child(0);
+        assert!(
+            !Node::new(&r.read_page(below).unwrap()).is_leaf(),
+            "the root's children are branches"
+        );
+        let route = r.route(t.root(), &root).expect("a table for the root");
+        route.found_leaf_below();
+        for i in 0..30_000u32 {
+            let want = (i % 2 == 0).then(|| i.to_le_bytes().to_vec());
+            assert_eq!(t.get(&key(i)).unwrap(), want, "key {i}");
+        }
+        // And the descents went through the hinted table: it is still the one for the root.
+        assert!(r.route(t.root(), &root).unwrap().leads_to_leaves());
+    }
 
     #[test]
     fn prefix_test_agrees_with_starts_with() {
