@@ -574,15 +574,21 @@ fn memory_latency(bytes: usize) -> Duration {
     for (i, &at) in order.iter().enumerate() {
         next[at] = order[(i + 1) % order.len()] as u64;
     }
+    chase(order[0], STEPS, |at| usize::try_from(next[at]).unwrap_or(0))
+}
+
+/// Time per step of `steps` steps of `next` from `start`, each step taking the one before's
+/// result (so no two overlap): median of three passes.
+fn chase(start: usize, steps: usize, next: impl Fn(usize) -> usize) -> Duration {
     let passes = (0..3)
         .map(|_| {
-            let mut at = order[0];
+            let mut at = start;
             let t = Instant::now();
-            for _ in 0..STEPS {
-                at = usize::try_from(next[at]).unwrap_or(0);
+            for _ in 0..steps {
+                at = next(at);
             }
             std::hint::black_box(at);
-            t.elapsed() / u32::try_from(STEPS).unwrap_or(u32::MAX)
+            t.elapsed() / u32::try_from(steps).unwrap_or(u32::MAX)
         })
         .collect();
     median(passes)
@@ -613,23 +619,14 @@ fn leaf_latency(bytes: usize) -> Duration {
         page[cell..cell + 8].copy_from_slice(&next.to_le_bytes());
     }
     let u16_at = |at: usize| usize::from(u16::from_le_bytes([mem[at], mem[at + 1]]));
-    let passes = (0..3)
-        .map(|_| {
-            let mut p = order[0];
-            let t = Instant::now();
-            for _ in 0..STEPS {
-                let base = p * PAGE;
-                let slot = u16_at(base);
-                let cell = u16_at(base + 32 + 2 * slot);
-                let mut next = [0u8; 8];
-                next.copy_from_slice(&mem[base + cell..base + cell + 8]);
-                p = usize::try_from(u64::from_le_bytes(next)).unwrap_or(0);
-            }
-            std::hint::black_box(p);
-            t.elapsed() / u32::try_from(STEPS).unwrap_or(u32::MAX)
-        })
-        .collect();
-    median(passes)
+    chase(order[0], STEPS, |p| {
+        let base = p * PAGE;
+        let slot = u16_at(base);
+        let cell = u16_at(base + 32 + 2 * slot);
+        let mut next = [0u8; 8];
+        next.copy_from_slice(&mem[base + cell..base + cell + 8]);
+        usize::try_from(u64::from_le_bytes(next)).unwrap_or(0)
+    })
 }
 
 fn main() -> Result<()> {

@@ -311,8 +311,9 @@ impl<'a> Node<'a> {
     /// cold page is a cache miss, so fewer probes is what makes a warm point read fast; the
     /// walk's probes do not wait on each other (each cell's address is in the slot array,
     /// whatever the previous comparison said), so the processor overlaps their misses, where
-    /// a bisection pays one miss after another. Any key distribution and any fences that hold give the same
-    /// answer as [`Node::binary_search`]; fences that do not hold cost probes, never answers.
+    /// a bisection pays one miss after another. Any key distribution and any fences that
+    /// hold give the same answer as [`Node::binary_search`]; fences that do not hold cost
+    /// probes, never answers.
     pub fn search_fenced(&self, key: &[u8], fences: Fences) -> Result<usize, usize> {
         let n = self.len();
         if n < 8 {

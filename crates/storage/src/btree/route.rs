@@ -81,22 +81,24 @@ impl Route {
             leaf_children: AtomicBool::new(false),
             scale: 0.0,
         };
-        route.scale = route.fit();
+        route.fit();
         Some(route)
     }
 
-    /// The slope of the line through the first and the last prefix if every separator lies
-    /// less than [`WALK`] slots from where the line puts it, else 0 (bisect).
+    /// Gives the table the line through its first and last prefix (sets `scale`) if every
+    /// separator lies less than [`WALK`] slots from where the line puts it; leaves it to
+    /// bisection (`scale` 0) otherwise.
     ///
     /// The guess rises with the key, so a key between two separators is guessed between
     /// their guesses: at most [`WALK`] slots from its answer, where the walk reaches it.
-    fn fit(&mut self) -> f64 {
+    fn fit(&mut self) {
+        self.scale = 0.0;
         let n = self.seps.len();
         let (Some(first), Some(last)) = (self.seps.first(), self.seps.last()) else {
-            return 0.0;
+            return;
         };
         if n < INTERPOLATE_MIN || last.prefix == first.prefix {
-            return 0.0;
+            return;
         }
         // Precision does not matter: a guess only picks where the search starts.
         #[allow(clippy::cast_precision_loss)]
@@ -107,7 +109,9 @@ impl Route {
             .iter()
             .enumerate()
             .all(|(i, s)| self.guess(s.prefix).is_some_and(|g| g.abs_diff(i) < WALK));
-        if fits { slope } else { 0.0 }
+        if !fits {
+            self.scale = 0.0;
+        }
     }
 
     /// Where the line puts `target`, clamped to the table; `None` for bisection.
@@ -235,7 +239,7 @@ impl Route {
             leaf_children: AtomicBool::new(false),
             scale: 0.0,
         };
-        route.scale = route.fit();
+        route.fit();
         route
     }
 }
