@@ -47,6 +47,9 @@ pub(crate) type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
 /// A `HashSet` of page ids with [`IdHasher`].
 pub(crate) type IdSet = std::collections::HashSet<PageId, BuildHasherDefault<IdHasher>>;
 
+/// Buckets a shard's table starts with (it doubles as pages arrive).
+const SHARD_BUCKETS_INITIAL: usize = 1024;
+
 /// Marks an empty bucket; no page has this id (`PAGE_COUNT_MAX` is far below it).
 const EMPTY: PageId = PageId(u64::MAX);
 
@@ -86,9 +89,15 @@ struct Shard {
 }
 
 impl Shard {
+    /// A shard that may hold `capacity` pages. Its table starts small and doubles as it
+    /// fills (never past twice the capacity), so a large cache costs memory only as pages
+    /// arrive: the capacity is a bound, not an allocation.
     fn new(capacity: usize) -> Shard {
         let capacity = capacity.max(1);
-        let size = (capacity * 2).next_power_of_two();
+        let size = capacity
+            .saturating_mul(2)
+            .min(SHARD_BUCKETS_INITIAL)
+            .next_power_of_two();
         Shard {
             buckets: (0..size).map(|_| Bucket::VACANT).collect(),
             mask: size - 1,
@@ -138,6 +147,9 @@ impl Shard {
         if self.len >= self.capacity {
             self.evict();
         }
+        if (self.len + 1) * 2 > self.buckets.len() {
+            self.grow();
+        }
         let mut i = self.home(id);
         while self.buckets[i].id != EMPTY {
             i = (i + 1) & self.mask;
@@ -148,6 +160,28 @@ impl Shard {
             referenced: false,
         };
         self.len += 1;
+    }
+
+    /// Doubles the table, keeping it at most half full. Only reached while `len` is below the
+    /// capacity, so the table never outgrows twice the capacity (rounded up).
+    fn grow(&mut self) {
+        let size = self.buckets.len() * 2;
+        let old = std::mem::replace(
+            &mut self.buckets,
+            (0..size).map(|_| Bucket::VACANT).collect(),
+        );
+        self.mask = size - 1;
+        self.bits = size.trailing_zeros();
+        self.hand = 0;
+        for b in old {
+            if b.id != EMPTY {
+                let mut i = self.home(b.id);
+                while self.buckets[i].id != EMPTY {
+                    i = (i + 1) & self.mask;
+                }
+                self.buckets[i] = b;
+            }
+        }
     }
 
     /// CLOCK: sweep, giving referenced entries a second chance; removes one entry.

@@ -1,5 +1,6 @@
 //! `Database`: open (with recovery), transactions, checkpoint, statistics, close.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -8,17 +9,17 @@ use parking_lot::{Mutex, RwLock};
 use crate::cache::{IdMap, PageCache};
 use crate::check::{self, CheckReport};
 use crate::error::{Result, StorageError};
-use crate::file::{StdVfs, Vfs};
-use crate::freelist::{Allocator, FIRST_DATA_PAGE, bitmap_page};
+use crate::file::{Create, Lock, OpenMode, StdVfs, Vfs};
+use crate::freelist::{Allocator, FIRST_DATA_PAGE, bitmap_page, region_pages};
 use crate::ids::{PageId, TxId};
-use crate::limits::CACHE_PAGES_MIN;
+use crate::limits::{CACHE_PAGES_MAX, CACHE_PAGES_MIN};
 use crate::meta::{self, Header, Meta, valid_page_size};
 use crate::options::{Durability, Options};
 use crate::page::{self, PageBuf};
 use crate::pager::{SharedState, Store, WalIndex, Writer, write_runs};
 use crate::pins::Pins;
 use crate::txn::{ReadTxn, WriteTxn};
-use crate::wal::Wal;
+use crate::wal::{Recovered, Wal};
 
 /// An open database. `Send + Sync`: share it between threads by reference or in an `Arc`.
 pub struct Database {
@@ -69,7 +70,15 @@ pub fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn create_file(db: &dyn crate::file::DbFile, page_size: u32) -> Result<Header> {
+/// The database path a WAL path belongs to (`<db>-wal` without its suffix).
+fn db_path_of_wal(wal: &Path) -> Option<PathBuf> {
+    let bytes = wal.as_os_str().as_encoded_bytes();
+    let db = bytes.strip_suffix(b"-wal")?;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(db)))
+}
+
+/// Writes the first pages of a new database (region 0's bitmap, then the header) and syncs.
+fn create_file(db: &dyn crate::file::DbFile, page_size: u32, db_id: u64) -> Result<()> {
     let meta = Meta {
         txn_id: TxId(0),
         page_count: FIRST_DATA_PAGE,
@@ -86,11 +95,175 @@ fn create_file(db: &dyn crate::file::DbFile, page_size: u32) -> Result<Header> {
         seq: 1,
         meta,
         unclean: false,
+        db_id,
+        wal: None,
+        version: meta::FORMAT_VERSION,
     };
     header.write(db)?;
     db.sync()
-        .map_err(StorageError::io("syncing the database file"))?;
-    Ok(header)
+        .map_err(StorageError::io("syncing the database file"))
+}
+
+/// A fresh database id: random and never 0 (0 marks a format-1 file, which had none).
+fn new_db_id() -> u64 {
+    crate::file::random_u64().max(1)
+}
+
+/// Creates a new database at `path` so that it appears complete or not at all: it is built
+/// under a scratch name, synced, given its name (never replacing a file that appeared
+/// meanwhile) and the directory synced. Returns the new file, locked, or `None` if another
+/// creator won the name (then open what it made).
+fn create_database(
+    vfs: &dyn Vfs,
+    path: &Path,
+    page_size: u32,
+) -> Result<Option<Arc<dyn crate::file::DbFile>>> {
+    let open_err = |op| move |error| StorageError::Open {
+        path: path.to_path_buf(),
+        op,
+        error,
+    };
+    let prefix = scratch_path_prefix(path);
+    // Scratch files of creations that were cut short: a live creator holds its lock.
+    for stale in vfs.list_prefix(&prefix).unwrap_or_default() {
+        if let Ok(f) = vfs.open(
+            &stale,
+            OpenMode {
+                write: true,
+                create: Create::No,
+                lock: Lock::Exclusive,
+            },
+        ) {
+            let _ = vfs.remove(&stale);
+            drop(f);
+        }
+    }
+    let tmp = crate::file::scratch_path(path, CREATING_TAG);
+    let file = vfs
+        .open(
+            &tmp,
+            OpenMode {
+                write: true,
+                create: Create::New,
+                lock: Lock::Exclusive,
+            },
+        )
+        .map_err(open_err("creating the database file"))?;
+    let made = create_file(&*file, page_size, new_db_id())
+        .and_then(|()| match vfs.rename_new(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(open_err("naming the new database file")(e)),
+        });
+    match made {
+        Ok(true) => {
+            vfs.sync_dir(path)
+                .map_err(open_err("syncing the database's directory"))?;
+            Ok(Some(file))
+        }
+        Ok(false) => {
+            let _ = vfs.remove(&tmp);
+            Ok(None)
+        }
+        Err(e) => {
+            let _ = vfs.remove(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// The name under which a database is built before it gets its own: `<db>.creating-`.
+const CREATING_TAG: &str = ".creating-";
+
+fn scratch_path_prefix(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(CREATING_TAG);
+    PathBuf::from(s)
+}
+
+/// Opens the database file itself: read-only with a shared lock, or read-write with an
+/// exclusive one, creating it (atomically) if asked and missing.
+fn open_db_file(
+    vfs: &dyn Vfs,
+    path: &Path,
+    options: &Options,
+) -> Result<Arc<dyn crate::file::DbFile>> {
+    let mode = OpenMode {
+        write: !options.read_only,
+        create: Create::No,
+        lock: if options.read_only {
+            Lock::Shared
+        } else {
+            Lock::Exclusive
+        },
+    };
+    for _ in 0..3 {
+        match vfs.open(path, mode) {
+            Ok(f) => return Ok(f),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                return Err(StorageError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if options.read_only || !options.create {
+                    return Err(StorageError::NoDatabase {
+                        path: path.to_path_buf(),
+                    });
+                }
+                if let Some(f) = create_database(vfs, path, options.page_size)? {
+                    return Ok(f);
+                }
+            }
+            Err(error) => {
+                return Err(StorageError::Open {
+                    path: path.to_path_buf(),
+                    op: "opening the database file",
+                    error,
+                });
+            }
+        }
+    }
+    Err(StorageError::NoDatabase {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Checks what recovery found against what the files can hold, before anything is copied:
+/// every frame's page lies below the committed page count, and every region of that count
+/// has its bitmap page in the file or the WAL (so a crafted count cannot make the engine
+/// allocate, seek or write far beyond the files; `freelist` reads those bitmap pages next).
+fn check_recovered(rec: &Recovered, file_len: u64, page_size: u32) -> Result<()> {
+    let Some(meta) = &rec.meta else {
+        return Ok(());
+    };
+    let bad = |reason: String| StorageError::WalCorrupted { frame: 0, reason };
+    if meta.page_count > crate::limits::PAGE_COUNT_MAX {
+        return Err(bad(format!(
+            "the last commit claims {} pages, over the limit of {}",
+            meta.page_count,
+            crate::limits::PAGE_COUNT_MAX
+        )));
+    }
+    if let Some(id) = rec.frames.keys().find(|id| id.0 >= meta.page_count) {
+        return Err(bad(format!(
+            "a frame holds page {id}, beyond the committed page count {}",
+            meta.page_count
+        )));
+    }
+    let file_pages = file_len / u64::from(page_size);
+    let regions = meta.page_count.div_ceil(region_pages(page_size));
+    for r in 0..regions {
+        let id = bitmap_page(page_size, r);
+        if id.0 >= file_pages && !rec.frames.contains_key(&id) {
+            return Err(bad(format!(
+                "the last commit claims {} pages, but the bitmap page of region {r} (page {id}) \
+                 is in neither the file nor the WAL",
+                meta.page_count
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Copies the WAL's committed frames into the database file, syncs, writes the header and
@@ -124,6 +297,7 @@ fn copy_frames(
 /// Checkpoint: copy the WAL into the file, then start a new WAL generation.
 /// Runs with the writer lock held, so no frame is appended meanwhile.
 pub(crate) fn checkpoint(store: &Store, w: &mut Writer) -> Result<()> {
+    let wal_live = w.wal_marked;
     let Some(wal) = w.wal.as_mut() else {
         return Ok(());
     };
@@ -132,18 +306,39 @@ pub(crate) fn checkpoint(store: &Store, w: &mut Writer) -> Result<()> {
     }
     let frames = store.wal_index.read().map.clone();
     let meta = store.state.lock().meta;
-    let header = Header {
-        page_size: store.page_size,
-        seq: w.header_seq + 1,
-        meta,
-        unclean: false,
-    };
+    let header = store.header(w.header_seq + 1, meta, false, wal_live);
     copy_frames(&*store.db, &**wal.file(), store.page_size, &frames, &header)?;
     w.header_seq += 1;
     let mut index = store.wal_index.write();
-    wal.reset()?;
+    wal.reset(meta.txn_id)?;
     index.map.clear();
     Ok(())
+}
+
+/// The clean end of a WAL session: checkpoint, then a header that names no live WAL, then
+/// the WAL removed (recovery.md, "Closing"). A crash at any step leaves a state the next
+/// open recovers: the WAL is removed only once the header no longer needs it.
+fn close_wal(store: &Store, w: &mut Writer) -> Result<()> {
+    checkpoint(store, w)?;
+    if w.wal_marked {
+        w.header_seq += 1;
+        let meta = store.state.lock().meta;
+        let db = &*store.db;
+        store.header(w.header_seq, meta, false, false).write(db)?;
+        db.sync()
+            .map_err(StorageError::io("syncing the database file"))?;
+        w.wal_marked = false;
+    }
+    store.wal_index.write().file = None;
+    w.wal = None;
+    store
+        .vfs
+        .remove(&store.wal_path)
+        .map_err(StorageError::io("removing the WAL"))?;
+    store
+        .vfs
+        .sync_dir(&store.wal_path)
+        .map_err(StorageError::io("syncing the database's directory"))
 }
 
 impl Database {
@@ -155,9 +350,9 @@ impl Database {
 
     /// Like [`Database::open`], through a given file system (tests use `MemVfs`/`FaultVfs`).
     pub fn open_with_vfs(vfs: Arc<dyn Vfs>, path: &Path, options: Options) -> Result<Database> {
-        if options.cache_pages < CACHE_PAGES_MIN {
+        if !(CACHE_PAGES_MIN..=CACHE_PAGES_MAX).contains(&options.cache_pages) {
             return Err(StorageError::InvalidArgument(format!(
-                "cache_pages must be at least {CACHE_PAGES_MIN}, got {}",
+                "cache_pages must be from {CACHE_PAGES_MIN} to {CACHE_PAGES_MAX}, got {}",
                 options.cache_pages
             )));
         }
@@ -167,62 +362,56 @@ impl Database {
                 options.page_size
             )));
         }
-        let db = vfs.open(path, true).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::WouldBlock {
-                StorageError::Locked {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                StorageError::io("opening the database file")(e)
-            }
+        // One file, one name: whatever link the path goes through, the WAL is the one
+        // beside the real file (recovery.md, "Which WAL").
+        let path = vfs.canonical(path).map_err(|error| StorageError::Open {
+            path: path.to_path_buf(),
+            op: "resolving the database path",
+            error,
         })?;
+        let path = path.as_path();
+        let writable = !options.read_only;
+        let db = open_db_file(&*vfs, path, &options)?;
         let len = db
             .len()
             .map_err(StorageError::io("reading the database file"))?;
-        let mut header = if len == 0 {
-            create_file(&*db, options.page_size)?
-        } else {
-            meta::read_header(&*db, path)?
-        };
+        if len == 0 {
+            return Err(StorageError::NotADatabase {
+                path: path.to_path_buf(),
+                reason: "empty file".into(),
+            });
+        }
+        let mut header = meta::read_header(&*db, path)?;
         if header.unclean && !options.allow_unclean {
             return Err(StorageError::UncleanShutdown);
         }
-        let page_size = header.page_size;
-        let wal_path = wal_path(path);
-        let mut wal = None;
-        if options.durability != Durability::Off || vfs.exists(&wal_path) {
-            let file = vfs
-                .open(&wal_path, false)
-                .map_err(StorageError::io("opening the WAL"))?;
-            let (mut log, rec) = Wal::recover(file, page_size)?;
-            if let Some(m) = rec.meta {
-                header = Header {
-                    page_size,
-                    seq: header.seq + 1,
-                    meta: m,
-                    unclean: header.unclean,
-                };
-                copy_frames(&*db, &**log.file(), page_size, &rec.frames, &header)?;
-            }
-            if log.frame_count() > 0 || rec.discarded_frames > 0 {
-                log.reset()?;
-            }
-            if options.durability == Durability::Off {
-                drop(log);
-                vfs.remove(&wal_path)
-                    .map_err(StorageError::io("removing the WAL"))?;
-            } else {
-                wal = Some(log);
-            }
+        if writable && header.db_id == 0 {
+            // A format-1 file: it gets its identity now, written below (the upgrade).
+            header.db_id = new_db_id();
         }
+        let page_size = header.page_size;
+        let derived = wal_path(path);
+        let (wal, wal_frames) = Self::recover(&*vfs, &db, path, &mut header, &options)?;
+        if writable && header.version < meta::FORMAT_VERSION {
+            header.seq += 1;
+            header.version = meta::FORMAT_VERSION;
+            header.wal = None;
+            header.write(&*db)?;
+            db.sync()
+                .map_err(StorageError::io("syncing the database file"))?;
+        }
+        let wal_file = wal_frames.as_ref().map(|(f, _)| Arc::clone(f));
         let store = Arc::new(Store {
             vfs: Arc::clone(&vfs),
             path: path.to_path_buf(),
+            wal_path: derived,
+            db_id: header.db_id,
+            read_only: !writable,
             page_size,
             db,
             wal_index: RwLock::new(WalIndex {
-                map: IdMap::default(),
-                file: wal.as_ref().map(|w| Arc::clone(w.file())),
+                map: wal_frames.map(|(_, m)| m).unwrap_or_default(),
+                file: wal.as_ref().map(|w| Arc::clone(w.file())).or(wal_file),
             }),
             cache: PageCache::new(options.cache_pages),
             pinned_pages: Pins::slots_for(options.cache_pages),
@@ -242,12 +431,146 @@ impl Database {
             options.wal_auto_checkpoint_frames.max(1),
         );
         writer.unclean_marked = header.unclean;
+        // A header still naming a WAL (its own, after recovery) is cleared at close.
+        writer.wal_marked = header.wal.is_some() && writable;
         Ok(Database {
             store,
             writer: Arc::new(Mutex::new(writer)),
             path: path.to_path_buf(),
             closed: false,
         })
+    }
+
+    /// Finds the WAL that holds this database's last commits and recovers it: the one the
+    /// header names if it still exists under that name (the database was reached by
+    /// another name), else the one beside the database. Read-write: replays it into the
+    /// file and returns the WAL this session writes (a new one if none). Read-only: returns
+    /// the recovered frames to be read from the WAL in place, writing nothing.
+    #[allow(clippy::type_complexity)]
+    fn recover(
+        vfs: &dyn Vfs,
+        db: &Arc<dyn crate::file::DbFile>,
+        path: &Path,
+        header: &mut Header,
+        options: &Options,
+    ) -> Result<(Option<Wal>, Option<(Arc<dyn crate::file::DbFile>, IdMap<u64>)>)> {
+        let writable = !options.read_only;
+        let page_size = header.page_size;
+        let derived = wal_path(path);
+        // The header's WAL is used only if it is the WAL of another name of this very
+        // file (a hard link): a copy of the database must never replay, or remove, the
+        // WAL of the original it was copied from.
+        let recorded = header
+            .wal
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty() && *p != derived)
+            .filter(|p| {
+                let this = vfs.file_id(path);
+                this.is_some() && db_path_of_wal(p).is_some_and(|d| vfs.file_id(&d) == this)
+            });
+        let found = match recorded {
+            Some(r) if vfs.exists(&r) => Some(r),
+            _ => vfs.exists(&derived).then(|| derived.clone()),
+        };
+        let open_err = |wal: &Path, op| {
+            let wal = wal.to_path_buf();
+            move |error| StorageError::Open {
+                path: wal,
+                op,
+                error,
+            }
+        };
+        let Some(found) = found else {
+            if header.wal.is_some() && !options.allow_unclean {
+                return Err(StorageError::WalMissing {
+                    path: path.to_path_buf(),
+                    wal: header.wal.clone().filter(|p| !p.as_os_str().is_empty()).unwrap_or(derived),
+                });
+            }
+            return Ok((Self::new_wal(vfs, path, header, options)?, None));
+        };
+        let mode = if writable {
+            OpenMode {
+                write: true,
+                create: Create::No,
+                lock: Lock::None,
+            }
+        } else {
+            OpenMode::READ_ONLY
+        };
+        let file = vfs
+            .open(&found, mode)
+            .map_err(open_err(&found, "opening the WAL"))?;
+        let (mut log, rec) = Wal::recover(
+            file,
+            page_size,
+            header.db_id,
+            header.meta.txn_id,
+            writable,
+        )?;
+        rec.check_binding(header.db_id, header.meta.txn_id)
+            .map_err(|reason| StorageError::ForeignWal {
+                wal: found.clone(),
+                reason,
+            })?;
+        let file_len = db
+            .len()
+            .map_err(StorageError::io("reading the database file"))?;
+        check_recovered(&rec, file_len, page_size)?;
+        if !writable {
+            if let Some(m) = rec.meta {
+                header.meta = m;
+            }
+            return Ok((None, Some((Arc::clone(log.file()), rec.frames))));
+        }
+        if let Some(m) = rec.meta {
+            header.seq += 1;
+            header.meta = m;
+            header.version = meta::FORMAT_VERSION;
+            copy_frames(&**db, &**log.file(), page_size, &rec.frames, header)?;
+        }
+        if found != derived || options.durability == Durability::Off {
+            // Its commits are in the file now; this session writes its own WAL (or none).
+            drop(log);
+            vfs.remove(&found)
+                .map_err(open_err(&found, "removing the replayed WAL"))?;
+            vfs.sync_dir(&found)
+                .map_err(open_err(&found, "syncing the WAL's directory"))?;
+            return Ok((Self::new_wal(vfs, path, header, options)?, None));
+        }
+        if log.frame_count() > 0 || rec.discarded_frames > 0 || rec.db_id != Some(header.db_id) {
+            log.reset(header.meta.txn_id)?;
+        }
+        Ok((Some(log), None))
+    }
+
+    /// The WAL a read-write session in a WAL mode writes, created beside the database (and
+    /// its directory synced); `None` read-only or with `Durability::Off`.
+    fn new_wal(
+        vfs: &dyn Vfs,
+        path: &Path,
+        header: &Header,
+        options: &Options,
+    ) -> Result<Option<Wal>> {
+        if options.read_only || options.durability == Durability::Off {
+            return Ok(None);
+        }
+        let wal = wal_path(path);
+        let err = |op| {
+            let wal = wal.clone();
+            move |error| StorageError::Open {
+                path: wal,
+                op,
+                error,
+            }
+        };
+        let file = vfs
+            .open(&wal, OpenMode::READ_WRITE)
+            .map_err(err("creating the WAL"))?;
+        let log = Wal::create(file, header.page_size, header.db_id, header.meta.txn_id)?;
+        vfs.sync_dir(&wal)
+            .map_err(err("syncing the WAL's directory"))?;
+        Ok(Some(log))
     }
 
     /// The database file's path.
@@ -278,6 +601,9 @@ impl Database {
 
     /// Copies the WAL into the database file and empties it. Waits for the writer.
     pub fn checkpoint(&self) -> Result<()> {
+        if self.store.read_only {
+            return Ok(());
+        }
         let mut w = self.writer.lock();
         checkpoint(&self.store, &mut w).inspect_err(|e| self.store.poison(e))
     }
@@ -321,21 +647,18 @@ impl Database {
             // Leave the WAL for recovery at the next open.
             return Ok(());
         }
+        if self.store.read_only {
+            return Ok(());
+        }
         if w.wal.is_some() {
-            checkpoint(&self.store, &mut w)?;
+            close_wal(&self.store, &mut w)?;
         } else if w.unclean_marked {
             let db = &*self.store.db;
             db.sync()
                 .map_err(StorageError::io("syncing the database file"))?;
             w.header_seq += 1;
             let meta = self.store.state.lock().meta;
-            Header {
-                page_size: self.store.page_size,
-                seq: w.header_seq,
-                meta,
-                unclean: false,
-            }
-            .write(db)?;
+            self.store.header(w.header_seq, meta, false, false).write(db)?;
             db.sync()
                 .map_err(StorageError::io("syncing the database file"))?;
             w.unclean_marked = false;

@@ -58,8 +58,9 @@ pub enum StorageError {
     },
     /// The database was being written with `Durability::Off` and was not closed cleanly.
     #[error(
-        "the database was written with durability=off and not closed cleanly; it may be \
-         inconsistent. Rebuild it, or open with `Options::allow_unclean` to inspect it"
+        "the database was written with durability=off and not closed cleanly, so it may be \
+         inconsistent; rebuild it, or open it read-only with `Options::allow_unclean` \
+         (CLI: --allow-unclean) to inspect and export what it holds"
     )]
     UncleanShutdown,
     /// Another process has the database open.
@@ -67,6 +68,58 @@ pub enum StorageError {
     Locked {
         /// The file.
         path: PathBuf,
+    },
+    /// No database exists at the path, and the open was not one that creates.
+    #[error("{path}: no such database")]
+    NoDatabase {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file of the database could not be opened, created or resolved.
+    #[error("{path}: {op}: {error}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What the engine was doing, e.g. "opening the WAL".
+        op: &'static str,
+        /// The underlying error (in the message, so not also a `source`).
+        error: io::Error,
+    },
+    /// The WAL beside the database belongs to another database, or to an older state of
+    /// this one; replaying it would replace committed data, so it is refused.
+    #[error("{wal}: refusing to replay this WAL: {reason}; move it away to open the database")]
+    ForeignWal {
+        /// The WAL file.
+        wal: PathBuf,
+        /// Why it does not belong.
+        reason: String,
+    },
+    /// The header says a WAL holds commits not yet copied into the file, and it is gone.
+    #[error(
+        "{path}: the database was not closed cleanly and its WAL {wal} is missing, so the \
+         commits since its last checkpoint are not in the file; put the WAL back, or open \
+         read-only with `Options::allow_unclean` (CLI: --allow-unclean) to read what the \
+         file holds"
+    )]
+    WalMissing {
+        /// The database.
+        path: PathBuf,
+        /// Where its WAL was.
+        wal: PathBuf,
+    },
+    /// The database was opened read-only and a write was asked for.
+    #[error("the database was opened read-only")]
+    ReadOnly,
+    /// Writing or syncing a commit failed after its commit record may have reached the
+    /// disk: the commit may or may not have been made. Reopening runs recovery, which keeps
+    /// it if it is complete on disk.
+    #[error(
+        "the commit may or may not have been made ({cause}); reopen the database to see: \
+         recovery keeps it if it reached the disk"
+    )]
+    CommitOutcomeUnknown {
+        /// The error that interrupted the commit (in the message, so not also a `source`).
+        cause: Box<StorageError>,
     },
     /// A write transaction is already active and the caller asked not to wait.
     #[error("another write transaction is active")]
@@ -102,6 +155,14 @@ impl StorageError {
         }
     }
 
+    /// Wraps an error of a commit's last step: its outcome is unknown.
+    pub(crate) fn outcome_unknown(source: StorageError) -> Self {
+        match source {
+            e @ StorageError::CommitOutcomeUnknown { .. } => e,
+            e => StorageError::CommitOutcomeUnknown { cause: Box::new(e) },
+        }
+    }
+
     /// Wraps an I/O error with what the engine was doing.
     pub(crate) fn io(op: &'static str) -> impl FnOnce(io::Error) -> Self {
         move |source| StorageError::Io { op, source }
@@ -114,6 +175,7 @@ impl StorageError {
             StorageError::Corrupted { .. }
                 | StorageError::WalCorrupted { .. }
                 | StorageError::NotADatabase { .. }
+                | StorageError::ForeignWal { .. }
         )
     }
 }

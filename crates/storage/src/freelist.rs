@@ -105,12 +105,15 @@ impl Allocator {
         a
     }
 
+    /// An allocator with no page marked. `used` grows as bits are set, so its memory follows
+    /// the bitmap pages actually read, never a page count read from disk (which may be
+    /// crafted: see `load`).
     fn blank(page_size: u32, page_count: u64) -> Self {
         Allocator {
             page_size,
             region_pages: region_pages(page_size),
             page_count,
-            used: vec![0; page_count.div_ceil(64) as usize],
+            used: Vec::new(),
             pending: Vec::new(),
             pending_by_txn: VecDeque::new(),
             hint: FIRST_DATA_PAGE,
@@ -122,6 +125,9 @@ impl Allocator {
     }
 
     /// Loads the allocator from bitmap pages, read through `read` (which verifies checksums).
+    /// Each region's bitmap page is read and checked before its bits take memory, so a
+    /// page count larger than the file holds fails at the first missing bitmap page
+    /// instead of allocating for it.
     pub fn load(
         page_size: u32,
         page_count: u64,

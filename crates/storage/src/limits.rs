@@ -22,6 +22,9 @@ pub const TREE_NAME_SIZE_MAX: usize = 255;
 pub const TREE_DEPTH_MAX: usize = 32;
 /// Smallest page cache the engine accepts, in pages.
 pub const CACHE_PAGES_MIN: usize = 16;
+/// Largest page cache the engine accepts, in pages (2^34 pages of 4 KiB is 64 TiB). The
+/// cache is a bound, not an allocation: it grows with the pages it holds.
+pub const CACHE_PAGES_MAX: usize = 1 << 34;
 /// Default page cache capacity, in pages (32 MiB of 4 KiB pages).
 pub const CACHE_PAGES_DEFAULT: usize = 8192;
 /// Largest database the engine addresses, in pages (2^40 pages of 4 KiB is 4 PiB).

@@ -19,13 +19,28 @@
 //! | 56     | 8    | txn id         | last transaction whose pages the file holds          |
 //! | 64     | 8    | page count     | pages in use by the database, including free ones    |
 //! | 72     | 8    | catalog root   | root page of the catalog tree, 0 if no tree exists   |
-//! | 80     | 4    | flags          | bit 0: unclean (being written with durability=off)   |
-//! | 84     | ...  | reserved       | 0                                                    |
+//! | 80     | 4    | flags          | bit 0: unclean (being written with durability=off); bit 1: a WAL is live |
+//! | 84     | 4    | reserved       | 0                                                    |
+//! | 88     | 8    | database id    | random, set at creation, never 0 (format 2); the WAL carries it |
+//! | 96     | 4    | WAL path length| bytes of the WAL path that follows, at most [`WAL_PATH_MAX`]; 0 unless bit 1 |
+//! | 100    | ...  | WAL path       | the absolute path of the live WAL (bit 1), else nothing |
+//! | ...    | ...  | reserved       | 0                                                    |
+//!
+//! Format 1 had no database id and no WAL fields (their bytes were 0). A format-1 file is
+//! read as it is, and the first read-write open upgrades it in place: after recovery it
+//! gets an id and a format-2 header (see `db.rs`). Read-only opens leave it as it is.
+//!
+//! Bit 1 and the WAL path are written before the first commit of a read-write session and
+//! cleared by a clean close, which also removes the WAL. A database reached later by
+//! another name (a hard link, or after a rename) thus still finds the WAL that holds its
+//! last commits, and a database whose live WAL has vanished is refused instead of silently
+//! losing them.
 //!
 //! The checksum covers the whole page, so the header is read in two steps: the first 4096
 //! bytes (the smallest page) give the page size, then the full page is read and verified.
 
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StorageError};
 use crate::file::DbFile;
@@ -33,8 +48,13 @@ use crate::ids::{PageId, TxId};
 use crate::limits::{PAGE_SIZE_MAX, PAGE_SIZE_MIN};
 use crate::page::{self, PageType, get_u32, get_u64, put_u32, put_u64};
 
-/// The format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (and the newest it reads).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this build reads (and upgrades on the first read-write open).
+pub const FORMAT_VERSION_MIN: u32 = 1;
+/// Longest WAL path the header records, in bytes; a longer one is not recorded (the WAL is
+/// then found by the database's own name only).
+pub const WAL_PATH_MAX: usize = 3072;
 const MAGIC: &[u8; 8] = b"PAGEGRPH";
 const OFF_MAGIC: usize = 32;
 const OFF_VERSION: usize = 40;
@@ -44,7 +64,11 @@ const OFF_TXN: usize = 56;
 const OFF_PAGE_COUNT: usize = 64;
 const OFF_CATALOG: usize = 72;
 const OFF_FLAGS: usize = 80;
+const OFF_DB_ID: usize = 88;
+const OFF_WAL_LEN: usize = 96;
+const OFF_WAL_PATH: usize = 100;
 const FLAG_UNCLEAN: u32 = 1;
+const FLAG_WAL_LIVE: u32 = 2;
 
 /// The root of everything: what a committed state consists of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,12 +82,18 @@ pub struct Meta {
 }
 
 /// A meta page as read from or written to the file.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Header {
     pub page_size: u32,
     pub seq: u64,
     pub meta: Meta,
     pub unclean: bool,
+    /// The database's random identity (0 in a format-1 file).
+    pub db_id: u64,
+    /// The live WAL's path while a read-write session has one (bit 1 of the flags).
+    pub wal: Option<PathBuf>,
+    /// The format version the header was read with (written headers are always the newest).
+    pub version: u32,
 }
 
 impl Header {
@@ -78,11 +108,19 @@ impl Header {
         put_u64(&mut buf, OFF_TXN, self.meta.txn_id.0);
         put_u64(&mut buf, OFF_PAGE_COUNT, self.meta.page_count);
         put_u64(&mut buf, OFF_CATALOG, self.meta.catalog_root.0);
-        put_u32(
-            &mut buf,
-            OFF_FLAGS,
-            if self.unclean { FLAG_UNCLEAN } else { 0 },
-        );
+        let wal = self
+            .wal
+            .as_ref()
+            .map(|p| p.as_os_str().as_bytes())
+            .filter(|b| b.len() <= WAL_PATH_MAX);
+        let flags = if self.unclean { FLAG_UNCLEAN } else { 0 }
+            | if self.wal.is_some() { FLAG_WAL_LIVE } else { 0 };
+        put_u32(&mut buf, OFF_FLAGS, flags);
+        put_u64(&mut buf, OFF_DB_ID, self.db_id);
+        if let Some(bytes) = wal {
+            put_u32(&mut buf, OFF_WAL_LEN, bytes.len() as u32);
+            buf[OFF_WAL_PATH..OFF_WAL_PATH + bytes.len()].copy_from_slice(bytes);
+        }
         page::seal(&mut buf);
         buf
     }
@@ -146,7 +184,7 @@ fn decode(path: &Path, slot: u64, buf: &[u8]) -> Result<Header> {
         return Err(not_db("bad magic bytes"));
     }
     let version = get_u32(buf, OFF_VERSION);
-    if version != FORMAT_VERSION {
+    if !(FORMAT_VERSION_MIN..=FORMAT_VERSION).contains(&version) {
         return Err(StorageError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -177,11 +215,28 @@ fn decode(path: &Path, slot: u64, buf: &[u8]) -> Result<Header> {
             "header counters out of range",
         ));
     }
+    let flags = get_u32(buf, OFF_FLAGS);
+    let db_id = get_u64(buf, OFF_DB_ID);
+    let wal_len = get_u32(buf, OFF_WAL_LEN) as usize;
+    if wal_len > WAL_PATH_MAX || (version >= 2 && db_id == 0) {
+        return Err(StorageError::corrupted(
+            PageId(slot),
+            "header identity fields out of range",
+        ));
+    }
+    let wal = (flags & FLAG_WAL_LIVE != 0).then(|| {
+        PathBuf::from(std::ffi::OsStr::from_bytes(
+            &buf[OFF_WAL_PATH..OFF_WAL_PATH + wal_len],
+        ))
+    });
     Ok(Header {
         page_size,
         seq: get_u64(buf, OFF_SEQ),
         meta,
-        unclean: get_u32(buf, OFF_FLAGS) & FLAG_UNCLEAN != 0,
+        unclean: flags & FLAG_UNCLEAN != 0,
+        db_id,
+        wal,
+        version,
     })
 }
 

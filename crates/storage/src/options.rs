@@ -35,9 +35,18 @@ pub struct Options {
     pub page_size: u32,
     /// WAL length, in frames, past which a commit checkpoints automatically.
     pub wal_auto_checkpoint_frames: u64,
-    /// Open a database that was not closed cleanly in `Durability::Off` mode anyway, to
-    /// inspect or check it. Its contents may be inconsistent.
+    /// Open a database that was not closed cleanly in `Durability::Off` mode anyway, or
+    /// whose live WAL is missing, to inspect or check it (use it with `read_only`). Its
+    /// contents may be inconsistent.
     pub allow_unclean: bool,
+    /// Open read-only: nothing is ever written or created, not even the WAL; a WAL left
+    /// by a crash is replayed in memory. Takes a shared lock, so any number of read-only
+    /// handles (in any process) may open the database while no writer has it. Needs no
+    /// write permission on the file or its directory.
+    pub read_only: bool,
+    /// Create the database if no file exists at the path (read-write opens only). When
+    /// false, a missing database is [`StorageError::NoDatabase`](crate::StorageError::NoDatabase).
+    pub create: bool,
 }
 
 impl Default for Options {
@@ -48,6 +57,8 @@ impl Default for Options {
             page_size: PAGE_SIZE_DEFAULT,
             wal_auto_checkpoint_frames: WAL_AUTO_CHECKPOINT_FRAMES_DEFAULT,
             allow_unclean: false,
+            read_only: false,
+            create: true,
         }
     }
 }
@@ -78,6 +89,20 @@ impl Options {
     #[must_use]
     pub fn wal_auto_checkpoint_frames(mut self, frames: u64) -> Self {
         self.wal_auto_checkpoint_frames = frames;
+        self
+    }
+
+    /// Sets [`Options::read_only`].
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets [`Options::create`].
+    #[must_use]
+    pub fn create(mut self, create: bool) -> Self {
+        self.create = create;
         self
     }
 

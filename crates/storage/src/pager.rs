@@ -38,7 +38,7 @@ use crate::error::{Result, StorageError};
 use crate::file::DbFile;
 use crate::freelist::{Allocator, bitmap_page};
 use crate::ids::{PageId, TxId};
-use crate::meta::Meta;
+use crate::meta::{Header, Meta};
 use crate::options::Durability;
 use crate::page::{self, PageBuf, PageType, Pages};
 use crate::wal::Wal;
@@ -80,7 +80,14 @@ impl SharedState {
 /// Everything about an open database that readers share.
 pub(crate) struct Store {
     pub vfs: Arc<dyn crate::file::Vfs>,
+    /// The database file's resolved path (no symbolic link in it).
     pub path: std::path::PathBuf,
+    /// The WAL this session writes: the resolved path plus `-wal`.
+    pub wal_path: std::path::PathBuf,
+    /// The database's identity, written in its header and in its WAL's.
+    pub db_id: u64,
+    /// Opened read-only: no writer, no checkpoint, nothing written.
+    pub read_only: bool,
     pub page_size: u32,
     pub db: Arc<dyn DbFile>,
     pub wal_index: RwLock<WalIndex>,
@@ -111,6 +118,20 @@ fn validate_loaded(id: PageId, buf: &[u8]) -> Result<()> {
 }
 
 impl Store {
+    /// A header of this database with sequence number `seq` for the committed `meta`;
+    /// `wal_live` records this session's WAL in it (see `meta`).
+    pub fn header(&self, seq: u64, meta: Meta, unclean: bool, wal_live: bool) -> Header {
+        Header {
+            page_size: self.page_size,
+            seq,
+            meta,
+            unclean,
+            db_id: self.db_id,
+            wal: wal_live.then(|| self.wal_path.clone()),
+            version: crate::meta::FORMAT_VERSION,
+        }
+    }
+
     /// A committed page, from the cache or from disk (verified, then cached).
     pub fn read_committed(&self, id: PageId) -> Result<PageBuf> {
         if let Some(buf) = self.cache.get(id) {
@@ -254,6 +275,9 @@ pub(crate) struct Writer {
     pub header_seq: u64,
     /// `Durability::Off`: the header has been marked unclean since the last clean point.
     pub unclean_marked: bool,
+    /// WAL modes: the header records this session's WAL as live (set before the first
+    /// commit, cleared by a clean close).
+    pub wal_marked: bool,
     pub wal_auto_checkpoint_frames: u64,
     /// The open transaction wrote pages straight to the database file (WAL mode); the file
     /// must be synced before its commit frame is written (recovery.md invariant 3).
@@ -281,6 +305,7 @@ impl Writer {
             dirty_max,
             header_seq,
             unclean_marked: false,
+            wal_marked: false,
             direct_written: false,
             wal_auto_checkpoint_frames: auto,
             behind: WriteBehind::default(),
@@ -639,11 +664,17 @@ impl PageWriter<'_> {
             page::seal(&mut buf);
             rest.push((id, Arc::from(buf)));
         }
-        let mut locations = self.write_out(&rest, Some(meta))?;
+        // From the commit frame's write on, a failure leaves the outcome unknown: the frame
+        // may have reached the disk whole, and recovery would then keep the commit.
+        let mut locations = self
+            .write_out(&rest, Some(meta))
+            .map_err(StorageError::outcome_unknown)?;
         if store.durability == Durability::Full
             && let Some(wal) = self.w.wal.as_ref()
         {
-            wal.sync().inspect_err(|e| store.poison(e))?;
+            wal.sync()
+                .inspect_err(|e| store.poison(e))
+                .map_err(StorageError::outcome_unknown)?;
         }
         locations.extend(std::iter::repeat_n(Location::File, direct.len()));
         rest.extend(direct);

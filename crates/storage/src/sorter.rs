@@ -131,9 +131,14 @@ impl Sorter {
         if self.temp.is_none() {
             let file = self
                 .vfs
-                .open(&self.temp_path, false)
-                .map_err(StorageError::io("creating a sort file"))?;
-            file.set_len(0)
+                .open(
+                    &self.temp_path,
+                    crate::file::OpenMode {
+                        write: true,
+                        create: crate::file::Create::New,
+                        lock: crate::file::Lock::None,
+                    },
+                )
                 .map_err(StorageError::io("creating a sort file"))?;
             self.temp = Some(file);
         }

@@ -27,7 +27,7 @@ use crate::catalog::{TreeInfo, check_name};
 use crate::error::{Result, StorageError};
 use crate::freelist::bitmap_page;
 use crate::ids::{PageId, TxId};
-use crate::meta::{Header, Meta};
+use crate::meta::Meta;
 use crate::options::Durability;
 use crate::page::{self, PageBuf};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
@@ -340,6 +340,9 @@ impl WriteTxn {
         store: Arc<Store>,
         mut w: ArcMutexGuard<RawMutex, Writer>,
     ) -> Result<WriteTxn> {
+        if store.read_only {
+            return Err(StorageError::ReadOnly);
+        }
         let (meta, oldest) = {
             let st = store.state.lock();
             if let Some(reason) = &st.poisoned {
@@ -351,15 +354,13 @@ impl WriteTxn {
         if let Some(wal) = w.wal.as_mut() {
             wal.begin_attempt();
         }
-        if store.durability == Durability::Off && !w.unclean_marked {
-            // Before the first in-place write: a crash from here on is detectable.
+        let mark_unclean = store.durability == Durability::Off && !w.unclean_marked;
+        let mark_wal = w.wal.is_some() && !w.wal_marked;
+        if mark_unclean || mark_wal {
+            // Before the first change: from here on a crash is detectable (unclean), and the
+            // header names the WAL that will hold the commits (found by any later name).
             w.header_seq += 1;
-            let header = Header {
-                page_size: store.page_size,
-                seq: w.header_seq,
-                meta,
-                unclean: true,
-            };
+            let header = store.header(w.header_seq, meta, mark_unclean, mark_wal);
             header
                 .write(&*store.db)
                 .and_then(|()| {
@@ -369,7 +370,8 @@ impl WriteTxn {
                         .map_err(StorageError::io("syncing the database file"))
                 })
                 .inspect_err(|e| store.poison(e))?;
-            w.unclean_marked = true;
+            w.unclean_marked |= mark_unclean;
+            w.wal_marked |= mark_wal;
         }
         Ok(WriteTxn {
             store,
@@ -662,13 +664,11 @@ impl WriteTxn {
         } else {
             let locs = pw.write_out(&pages, None)?;
             pw.w.header_seq += 1;
-            let header = Header {
-                page_size: store.page_size,
-                seq: pw.w.header_seq,
-                meta,
-                unclean: true,
-            };
-            header.write(&*store.db).inspect_err(|e| store.poison(e))?;
+            let header = store.header(pw.w.header_seq, meta, true, false);
+            header
+                .write(&*store.db)
+                .inspect_err(|e| store.poison(e))
+                .map_err(StorageError::outcome_unknown)?;
             (pages, locs)
         };
         locations.extend(std::iter::repeat_n(Location::File, behind.len()));
@@ -770,9 +770,9 @@ impl TreeMut<'_> {
         let tree = &mut t.trees[self.idx];
         tree.dirty = true;
         let sorter = tree.sorter.get_or_insert_with(|| {
-            let mut temp = t.store.path.as_os_str().to_os_string();
-            temp.push(format!("-sort{}", self.idx));
-            Sorter::new(Arc::clone(&t.store.vfs), temp.into(), budget)
+            // An unpredictable name, created exclusively (see `Sorter`).
+            let temp = crate::file::scratch_path(&t.store.path, "-sort-");
+            Sorter::new(Arc::clone(&t.store.vfs), temp, budget)
         });
         let result = sorter.put(key, value);
         if result.is_err() {

@@ -2,9 +2,28 @@
 //!
 //! # Format
 //!
-//! WAL header (32 bytes): `b"PGWALv02"` magic, `u32` format version, `u32` page size,
-//! `u64` salt (random, new for every generation of the log), `u32` reserved,
-//! `u32` CRC32C of bytes 0..28.
+//! WAL header (48 bytes, version 3):
+//!
+//! | offset | size | field       | meaning                                                   |
+//! |-------:|-----:|-------------|-----------------------------------------------------------|
+//! | 0      | 8    | magic       | `b"PGWALv03"`                                              |
+//! | 8      | 4    | version     | 3                                                          |
+//! | 12     | 4    | page size   | the database's                                             |
+//! | 16     | 8    | salt        | random, new for every generation of the log                |
+//! | 24     | 8    | database id | the id in the database header: a WAL replays only into its own database |
+//! | 32     | 8    | base txn    | the database header's txn id when this generation began    |
+//! | 40     | 4    | reserved    | 0                                                          |
+//! | 44     | 4    | header CRC  | CRC32C of bytes 0..44                                      |
+//!
+//! Version 2 (format-1 databases) had a 32-byte header without the database id and base
+//! (`b"PGWALv02"`, version, page size, salt, reserved, CRC of bytes 0..28); it is read for
+//! recovery only, and the next generation is written as version 3.
+//!
+//! A WAL is *bound* to its database: recovery refuses (never replays) a WAL whose database
+//! id differs from the header's, or whose commits cannot follow the header's state: the
+//! header's txn id must lie between the generation's base and its last commit (equal to the
+//! base before a checkpoint finished; equal to the last commit after one that finished
+//! before the log was reset). See `docs/recovery.md`, "Recovery at open".
 //!
 //! Frames follow the header back to back, each at an offset that is a multiple of 8: a
 //! 72-byte header, then the page image *without its hole*, the longest run of zero bytes in
@@ -41,7 +60,6 @@
 //! commits. The length of a broken frame is unknown, so that search tries every 8-byte
 //! aligned offset after it. See `docs/recovery.md`.
 
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
@@ -50,10 +68,13 @@ use crate::ids::{PageId, TxId};
 use crate::meta::Meta;
 use crate::page::{self, PAGE_HEADER_SIZE, get_u32, get_u64, put_u32, put_u64};
 
-const MAGIC: &[u8; 8] = b"PGWALv02";
-const VERSION: u32 = 2;
+const MAGIC: &[u8; 8] = b"PGWALv03";
+const VERSION: u32 = 3;
 /// Size of the WAL file header.
-pub const WAL_HEADER_SIZE: u64 = 32;
+pub const WAL_HEADER_SIZE: u64 = 48;
+const MAGIC_V2: &[u8; 8] = b"PGWALv02";
+const VERSION_V2: u32 = 2;
+const WAL_HEADER_SIZE_V2: u64 = 32;
 /// Size of a frame header.
 pub const FRAME_HEADER_SIZE: usize = 72;
 const FLAG_COMMIT: u32 = 1;
@@ -78,6 +99,10 @@ pub(crate) struct Wal {
     file: Arc<dyn DbFile>,
     page_size: u32,
     salt: u64,
+    /// The database this log belongs to.
+    db_id: u64,
+    /// Where this generation's first frame goes (the header's size).
+    frames_start: u64,
     /// Frames in this generation, committed or not.
     frame_count: u64,
     /// Byte offset where the next frame goes.
@@ -96,17 +121,46 @@ pub(crate) struct Recovered {
     pub meta: Option<Meta>,
     /// Frames after the last commit that were discarded.
     pub discarded_frames: u64,
+    /// The database id the header names (`None` for a version-2 log, which had none).
+    pub db_id: Option<u64>,
+    /// The database's txn id when this generation began (`None` for a version-2 log).
+    pub base: Option<TxId>,
+    /// The txn id of the first frame, if any (the base of a version-2 log is one less).
+    pub first_txn: Option<TxId>,
 }
 
-fn random_salt() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+impl Recovered {
+    /// Checks that this log may be replayed into a database whose header says `db_id` and
+    /// `header_txn`: the same database, and a state the log's commits continue.
+    pub fn check_binding(&self, db_id: u64, header_txn: TxId) -> std::result::Result<(), String> {
+        if let Some(id) = self.db_id
+            && db_id != 0
+            && id != db_id
+        {
+            return Err(format!(
+                "it belongs to another database (id {id:016x}; this database is {db_id:016x})"
+            ));
+        }
+        let Some(meta) = &self.meta else {
+            // No commit: nothing would be replayed.
+            return Ok(());
+        };
+        let base = self
+            .base
+            .or_else(|| self.first_txn.map(|t| TxId(t.0.saturating_sub(1))))
+            .unwrap_or(TxId(0));
+        if header_txn < base || header_txn > meta.txn_id {
+            return Err(format!(
+                "it is stale: its commits run from txn {} to {}, but the database is at txn {}",
+                base.0 + 1,
+                meta.txn_id.0,
+                header_txn.0
+            ));
+        }
+        Ok(())
+    }
 }
+
 
 fn frame_crc(header: &[u8], page_checksum: u32) -> u32 {
     crc32c::crc32c_append(crc32c::crc32c(&header[..68]), &page_checksum.to_le_bytes())
@@ -161,26 +215,36 @@ fn rebuild(body: &[u8], hole: (usize, usize), out: &mut [u8]) -> bool {
 }
 
 impl Wal {
-    /// Starts a new, empty generation: write a header with a fresh salt, sync.
-    pub fn create(file: Arc<dyn DbFile>, page_size: u32) -> Result<Wal> {
-        let mut wal = Wal {
+    /// A log over `file` with no generation yet (nothing written).
+    fn blank(file: Arc<dyn DbFile>, page_size: u32, db_id: u64) -> Wal {
+        Wal {
             pages: crate::cache::IdSet::default(),
             file,
             page_size,
             salt: 0,
+            db_id,
+            frames_start: WAL_HEADER_SIZE,
             frame_count: 0,
             end: WAL_HEADER_SIZE,
             attempt_start: 0,
             allocated: 0,
-        };
-        wal.reset()?;
+        }
+    }
+
+    /// Starts a new, empty generation of database `db_id`'s log, whose file is at txn
+    /// `base`: write a header with a fresh salt, sync.
+    pub fn create(file: Arc<dyn DbFile>, page_size: u32, db_id: u64, base: TxId) -> Result<Wal> {
+        let mut wal = Self::blank(file, page_size, db_id);
+        wal.reset(base)?;
         Ok(wal)
     }
 
-    /// Empties the log (after a checkpoint) and starts a new generation.
-    pub fn reset(&mut self) -> Result<()> {
-        self.salt = random_salt();
+    /// Empties the log (after a checkpoint that left the database file at txn `base`) and
+    /// starts a new generation.
+    pub fn reset(&mut self, base: TxId) -> Result<()> {
+        self.salt = crate::file::random_u64();
         self.frame_count = 0;
+        self.frames_start = WAL_HEADER_SIZE;
         self.end = WAL_HEADER_SIZE;
         self.pages.clear();
         self.attempt_start = 0;
@@ -189,10 +253,12 @@ impl Wal {
         put_u32(&mut h, 8, VERSION);
         put_u32(&mut h, 12, self.page_size);
         put_u64(&mut h, 16, self.salt);
-        let crc = crc32c::crc32c(&h[..28]);
-        put_u32(&mut h, 28, crc);
+        put_u64(&mut h, 24, self.db_id);
+        put_u64(&mut h, 32, base.0);
+        let crc = crc32c::crc32c(&h[..44]);
+        put_u32(&mut h, 44, crc);
         // The space is kept: frames of the old generation carry the old salt and can never
-        // validate again. The 32-byte header lies in one sector, so it is written whole.
+        // validate again. The 48-byte header lies in one sector, so it is written whole.
         let len = self
             .file
             .len()
@@ -328,21 +394,35 @@ impl Wal {
         Ok(())
     }
 
-    /// Opens an existing log and recovers its committed frames; see the module doc.
-    pub fn recover(file: Arc<dyn DbFile>, page_size: u32) -> Result<(Wal, Recovered)> {
+    /// Opens an existing log and recovers its committed frames; see the module doc. A log
+    /// whose creation was cut short is started afresh (for database `db_id` at txn `base`),
+    /// unless `writable` is false: then it is taken as empty and nothing is written.
+    pub fn recover(
+        file: Arc<dyn DbFile>,
+        page_size: u32,
+        db_id: u64,
+        base: TxId,
+        writable: bool,
+    ) -> Result<(Wal, Recovered)> {
         let len = file.len().map_err(StorageError::io("reading the WAL"))?;
         let empty = Recovered {
             frames: crate::cache::IdMap::default(),
             meta: None,
             discarded_frames: 0,
+            db_id: None,
+            base: None,
+            first_txn: None,
         };
         let mut h = [0u8; WAL_HEADER_SIZE as usize];
         let n = file
             .read_at(&mut h, 0)
             .map_err(StorageError::io("reading the WAL"))?;
-        let header_ok =
-            n == h.len() && &h[..8] == MAGIC && get_u32(&h, 28) == crc32c::crc32c(&h[..28]);
-        if !header_ok {
+        let v3_ok =
+            n == h.len() && &h[..8] == MAGIC && get_u32(&h, 44) == crc32c::crc32c(&h[..44]);
+        let v2_ok = n >= WAL_HEADER_SIZE_V2 as usize
+            && &h[..8] == MAGIC_V2
+            && get_u32(&h, 28) == crc32c::crc32c(&h[..28]);
+        if !v3_ok && !v2_ok {
             // A WAL is created by writing its header and syncing before any frame, and a
             // reset rewrites only the header (one sector): a bad header with nothing behind
             // it is a creation cut short; with anything behind it, it is damage.
@@ -352,9 +432,17 @@ impl Wal {
                     reason: "the WAL header is damaged but frames follow it".into(),
                 });
             }
-            return Ok((Wal::create(file, page_size)?, empty));
+            if !writable {
+                return Ok((Self::blank(file, page_size, db_id), empty));
+            }
+            return Ok((Wal::create(file, page_size, db_id, base)?, empty));
         }
-        if get_u32(&h, 8) != VERSION {
+        let (version, frames_start) = if v3_ok {
+            (VERSION, WAL_HEADER_SIZE)
+        } else {
+            (VERSION_V2, WAL_HEADER_SIZE_V2)
+        };
+        if get_u32(&h, 8) != version {
             return Err(StorageError::UnsupportedVersion {
                 found: get_u32(&h, 8),
                 supported: VERSION,
@@ -374,12 +462,18 @@ impl Wal {
             file,
             page_size,
             salt: get_u64(&h, 16),
+            db_id,
+            frames_start,
             frame_count: 0,
-            end: WAL_HEADER_SIZE,
+            end: frames_start,
             attempt_start: 0,
             allocated: len,
         };
-        let rec = wal.scan(len)?;
+        let mut rec = wal.scan(len)?;
+        if v3_ok {
+            rec.db_id = Some(get_u64(&h, 24));
+            rec.base = Some(TxId(get_u64(&h, 32)));
+        }
         Ok((wal, rec))
     }
 
@@ -413,8 +507,9 @@ impl Wal {
         let mut frames = crate::cache::IdMap::default();
         let mut pending: Vec<(PageId, u64)> = Vec::new();
         let mut meta = None;
-        let (mut committed_frames, mut committed_end) = (0u64, WAL_HEADER_SIZE);
-        let (mut frame, mut at) = (0u64, WAL_HEADER_SIZE);
+        let (mut committed_frames, mut committed_end) = (0u64, self.frames_start);
+        let (mut frame, mut at) = (0u64, self.frames_start);
+        let mut first_txn = None;
         let frame_max = FRAME_HEADER_SIZE + self.page_size as usize;
         loop {
             let bytes = window.get(at, frame_max)?;
@@ -422,6 +517,7 @@ impl Wal {
                 break;
             };
             let id = PageId(get_u64(&h, 0));
+            first_txn.get_or_insert(TxId(get_u64(&h, 24)));
             self.pages.insert(id);
             pending.push((id, at));
             if get_u32(&h, 56) & FLAG_COMMIT != 0 {
@@ -454,6 +550,9 @@ impl Wal {
             frames,
             meta,
             discarded_frames: frame - committed_frames,
+            db_id: None,
+            base: None,
+            first_txn,
         })
     }
 

@@ -143,13 +143,13 @@ fn flips_in_the_wal_are_reported_or_harmless() {
     }
     let db_bytes = mem.read_file(Path::new(PATH)).unwrap();
     let wal_bytes = mem.read_file(Path::new(WAL)).unwrap();
-    // Frames per docs/file-format.md: a 72-byte header (page id, frame number, salt, txn id,
+    // Frames per docs/file-format.md: after the 48-byte WAL header, a 72-byte header (page id, frame number, salt, txn id,
     // ..., hole length at 64), then the page without its hole. The WAL is preallocated:
     // after the last frame come zeros.
     let u64_at = |at: usize| u64::from_le_bytes(wal_bytes[at..at + 8].try_into().unwrap());
     let salt = u64_at(16);
     let mut frames: Vec<(usize, usize, u64)> = Vec::new(); // (start, length, txn)
-    let mut at = 32;
+    let mut at = 48;
     while at + 72 <= wal_bytes.len() && u64_at(at + 16) == salt && u64_at(at) != 0 {
         let hole = u32::from_le_bytes(wal_bytes[at + 64..at + 68].try_into().unwrap()) as usize;
         let len = 72 + 4096 - hole;
@@ -168,7 +168,7 @@ fn flips_in_the_wal_are_reported_or_harmless() {
         let hit = frames
             .iter()
             .find(|(start, len, _)| (*start..start + len).contains(&at));
-        let must_refuse = if at < 32 {
+        let must_refuse = if at < 48 {
             true // the WAL header, with frames behind it
         } else if let Some((_, _, txn)) = hit {
             *txn < last_txn // a frame under a later durable commit
@@ -229,7 +229,7 @@ fn foreign_files_and_unknown_versions_are_refused_clearly() {
     let mut bytes = mem.read_file(Path::new(PATH)).unwrap();
     for slot in 0..2 {
         let page = &mut bytes[slot * 4096..(slot + 1) * 4096];
-        page[40..44].copy_from_slice(&2u32.to_le_bytes());
+        page[40..44].copy_from_slice(&3u32.to_le_bytes());
         let sum = crc32c::crc32c(&page[4..]);
         page[0..4].copy_from_slice(&sum.to_le_bytes());
     }
@@ -239,8 +239,8 @@ fn foreign_files_and_unknown_versions_are_refused_clearly() {
         matches!(
             err,
             pagegraph_storage::StorageError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ),
         "{err}"

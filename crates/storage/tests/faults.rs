@@ -157,6 +157,7 @@ fn io_failures_leave_a_committed_prefix() {
         let mut model: Model = BTreeMap::new();
         let mut acknowledged = 0;
         let mut failed_at = None;
+        let mut outcome_unknown = false;
         for n in 1..=30 {
             match run_txn(&db, &mut rng, n, &mut model) {
                 Ok(()) => acknowledged = n,
@@ -167,9 +168,11 @@ fn io_failures_leave_a_committed_prefix() {
                             StorageError::Io { .. }
                                 | StorageError::Poisoned(_)
                                 | StorageError::TransactionFailed
+                                | StorageError::CommitOutcomeUnknown { .. }
                         ),
                         "seed {seed}: {e}"
                     );
+                    outcome_unknown = matches!(e, StorageError::CommitOutcomeUnknown { .. });
                     failed_at = Some(n);
                     break;
                 }
@@ -192,6 +195,11 @@ fn io_failures_leave_a_committed_prefix() {
             "seed {seed}: acknowledged {acknowledged}, failed at {failed_at:?}, found {n}, power cut {power_cut}"
         );
         assert!(n == acknowledged || Some(n) == failed_at, "{ctx}");
+        // A failed commit that turns out to be present was reported as possibly made.
+        assert!(
+            Some(n) != failed_at || outcome_unknown,
+            "{ctx}: a commit reported as failed was made"
+        );
         if n == acknowledged {
             assert_snapshot_eq(&db.begin_read().unwrap(), &model, &ctx);
         }

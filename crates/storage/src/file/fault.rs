@@ -5,12 +5,12 @@
 //! write), which is what a full disk or a dying device looks like to the engine.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{DbFile, MemVfs, Vfs};
+use super::{DbFile, MemVfs, OpenMode, Vfs};
 
 /// Which operation fails next. Counts start at 1; `None` never fails.
 #[derive(Debug, Default, Clone)]
@@ -131,9 +131,9 @@ impl DbFile for FaultFile {
 }
 
 impl Vfs for FaultVfs {
-    fn open(&self, path: &Path, lock: bool) -> io::Result<Arc<dyn DbFile>> {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Arc<dyn DbFile>> {
         Ok(Arc::new(FaultFile {
-            inner: self.inner.open(path, lock)?,
+            inner: self.inner.open(path, mode)?,
             plan: Arc::clone(&self.plan),
         }))
     }
@@ -144,5 +144,29 @@ impl Vfs for FaultVfs {
 
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.inner.remove(path)
+    }
+
+    fn rename_new(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.inner.rename_new(from, to)
+    }
+
+    /// Counts as a sync of the plan: a directory sync can fail as a file sync can.
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        if self.plan.lock().on_sync() {
+            return Err(injected("directory sync"));
+        }
+        self.inner.sync_dir(path)
+    }
+
+    fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
+        self.inner.canonical(path)
+    }
+
+    fn list_prefix(&self, prefix: &Path) -> io::Result<Vec<PathBuf>> {
+        self.inner.list_prefix(prefix)
+    }
+
+    fn file_id(&self, path: &Path) -> Option<(u64, u64)> {
+        self.inner.file_id(path)
     }
 }

@@ -4,6 +4,9 @@
 //! made since the last `sync`. [`MemVfs::power_cut`] rebuilds every file from its last synced
 //! image plus a random subset of the logged writes, some kept whole, some dropped and some
 //! torn at a 512-byte sector boundary, which is what a disk without a battery may do.
+//! Names are modelled the same way: a file created, renamed or removed is so durably only
+//! once its directory is synced ([`Vfs::sync_dir`]); a power cut before that restores the
+//! directory as it was last synced.
 
 use std::collections::HashMap;
 use std::io;
@@ -12,7 +15,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{DbFile, Vfs};
+use super::{Create, DbFile, Lock, OpenMode, Vfs};
 
 #[derive(Default)]
 struct MemState {
@@ -20,7 +23,10 @@ struct MemState {
     durable: Vec<u8>,
     /// Writes (and truncations, as `(len, None)`) since the last sync, in order.
     unsynced: Vec<(u64, Option<Vec<u8>>)>,
+    /// Exclusive lock held.
     locked: bool,
+    /// Shared locks held.
+    shared: usize,
     /// Bumped when the process that opened the file is taken to have died (a power cut or
     /// [`MemVfs::release_locks`]): handles opened before then fail every later call, as a
     /// dead process's threads make no more writes.
@@ -104,7 +110,31 @@ fn apply_write(bytes: &mut Vec<u8>, offset: u64, data: &[u8]) {
 /// database after dropping it, or after a simulated power cut.
 #[derive(Clone, Default)]
 pub struct MemVfs {
-    files: Arc<Mutex<HashMap<PathBuf, MemFile>>>,
+    files: Arc<Mutex<Names>>,
+}
+
+/// The directory entries: as they are now, and as the last directory sync left them.
+#[derive(Default)]
+struct Names {
+    live: HashMap<PathBuf, MemFile>,
+    durable: HashMap<PathBuf, MemFile>,
+}
+
+impl std::ops::Deref for Names {
+    type Target = HashMap<PathBuf, MemFile>;
+    fn deref(&self) -> &Self::Target {
+        &self.live
+    }
+}
+
+impl std::ops::DerefMut for Names {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.live
+    }
+}
+
+fn dir_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new(""))
 }
 
 impl MemVfs {
@@ -117,7 +147,10 @@ impl MemVfs {
     /// (driven by `rand`, a source of random `u64`s, so tests stay reproducible by seed).
     /// Locks are released, as they would be when the process dies.
     pub fn power_cut(&self, rand: &mut dyn FnMut() -> u64) {
-        for file in self.files.lock().values() {
+        let mut guard = self.files.lock();
+        let names = &mut *guard;
+        names.live.clone_from(&names.durable);
+        for file in names.live.values() {
             let mut st = file.0.lock();
             let mut bytes = st.durable.clone();
             for (offset, data) in std::mem::take(&mut st.unsynced) {
@@ -141,6 +174,7 @@ impl MemVfs {
             st.current.clone_from(&bytes);
             st.durable = bytes;
             st.locked = false;
+            st.shared = 0;
             st.epoch += 1;
         }
     }
@@ -151,6 +185,7 @@ impl MemVfs {
         for file in self.files.lock().values() {
             let mut st = file.0.lock();
             st.locked = false;
+            st.shared = 0;
             st.epoch += 1;
         }
     }
@@ -165,12 +200,12 @@ impl MemVfs {
 
     /// Replaces a file's bytes, as if synced (for corruption tests).
     pub fn write_file(&self, path: &Path, bytes: Vec<u8>) {
-        let file = self
-            .files
-            .lock()
-            .entry(path.to_path_buf())
-            .or_default()
-            .clone();
+        let file = {
+            let mut names = self.files.lock();
+            let file = names.live.entry(path.to_path_buf()).or_default().clone();
+            names.durable.insert(path.to_path_buf(), file.clone());
+            file
+        };
         let mut st = file.0.lock();
         st.current.clone_from(&bytes);
         st.durable = bytes;
@@ -178,11 +213,13 @@ impl MemVfs {
     }
 
     /// Releases the lock taken in `epoch` (a handle from before a power cut holds none).
-    fn unlock(&self, path: &Path, epoch: u64) {
-        if let Some(f) = self.files.lock().get(path) {
-            let mut st = f.0.lock();
-            if st.epoch == epoch {
-                st.locked = false;
+    fn unlock(file: &MemFile, lock: Lock, epoch: u64) {
+        let mut st = file.0.lock();
+        if st.epoch == epoch {
+            match lock {
+                Lock::Exclusive => st.locked = false,
+                Lock::Shared => st.shared = st.shared.saturating_sub(1),
+                Lock::None => {}
             }
         }
     }
@@ -191,13 +228,12 @@ impl MemVfs {
 /// A handle that releases the in-memory lock when the database drops its file.
 struct LockedMemFile {
     file: MemHandle,
-    vfs: MemVfs,
-    path: PathBuf,
+    lock: Lock,
 }
 
 impl Drop for LockedMemFile {
     fn drop(&mut self) {
-        self.vfs.unlock(&self.path, self.file.epoch);
+        MemVfs::unlock(&self.file.file, self.lock, self.file.epoch);
     }
 }
 
@@ -220,33 +256,54 @@ impl DbFile for LockedMemFile {
 }
 
 impl Vfs for MemVfs {
-    fn open(&self, path: &Path, lock: bool) -> io::Result<Arc<dyn DbFile>> {
-        let file = self
-            .files
-            .lock()
-            .entry(path.to_path_buf())
-            .or_default()
-            .clone();
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Arc<dyn DbFile>> {
+        let file = {
+            let mut names = self.files.lock();
+            match (names.live.get(path), mode.create) {
+                (Some(_), Create::New) => {
+                    return Err(io::Error::new(io::ErrorKind::AlreadyExists, "file exists"));
+                }
+                (Some(f), _) => f.clone(),
+                (None, Create::No) => {
+                    return Err(io::Error::new(io::ErrorKind::NotFound, "no such file"));
+                }
+                (None, _) => names.live.entry(path.to_path_buf()).or_default().clone(),
+            }
+        };
         let epoch = {
             let mut st = file.0.lock();
-            if lock && st.locked {
+            let busy = match mode.lock {
+                Lock::None => false,
+                Lock::Shared => st.locked,
+                Lock::Exclusive => st.locked || st.shared > 0,
+            };
+            if busy {
                 return Err(io::Error::new(
                     io::ErrorKind::WouldBlock,
                     "locked by another handle",
                 ));
             }
-            st.locked |= lock;
+            match mode.lock {
+                Lock::None => {}
+                Lock::Shared => st.shared += 1,
+                Lock::Exclusive => st.locked = true,
+            }
             st.epoch
         };
-        let file = MemHandle { file, epoch };
-        if !lock {
-            return Ok(Arc::new(file));
-        }
-        Ok(Arc::new(LockedMemFile {
-            file,
-            vfs: self.clone(),
-            path: path.to_path_buf(),
-        }))
+        let handle = MemHandle { file, epoch };
+        let handle: Arc<dyn DbFile> = if mode.lock == Lock::None {
+            Arc::new(handle)
+        } else {
+            Arc::new(LockedMemFile {
+                file: handle,
+                lock: mode.lock,
+            })
+        };
+        Ok(if mode.write {
+            handle
+        } else {
+            Arc::new(ReadOnlyFile(handle))
+        })
     }
 
     fn exists(&self, path: &Path) -> bool {
@@ -256,5 +313,88 @@ impl Vfs for MemVfs {
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.files.lock().remove(path);
         Ok(())
+    }
+
+    fn rename_new(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut names = self.files.lock();
+        if names.contains_key(to) {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "file exists"));
+        }
+        let file = names
+            .remove(from)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
+        names.insert(to.to_path_buf(), file);
+        Ok(())
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        let dir = dir_of(path).to_path_buf();
+        let mut names = self.files.lock();
+        names.durable.retain(|p, _| dir_of(p) != dir);
+        let entries: Vec<(PathBuf, MemFile)> = names
+            .live
+            .iter()
+            .filter(|(p, _)| dir_of(p) == dir)
+            .map(|(p, f)| (p.clone(), f.clone()))
+            .collect();
+        names.durable.extend(entries);
+        Ok(())
+    }
+
+    fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
+
+    fn list_prefix(&self, prefix: &Path) -> io::Result<Vec<PathBuf>> {
+        let Some(start) = prefix.file_name().map(std::ffi::OsStr::as_encoded_bytes) else {
+            return Ok(Vec::new());
+        };
+        let dir = dir_of(prefix);
+        Ok(self
+            .files
+            .lock()
+            .keys()
+            .filter(|p| {
+                dir_of(p) == dir
+                    && p.file_name()
+                        .is_some_and(|n| n.as_encoded_bytes().starts_with(start))
+            })
+            .cloned()
+            .collect())
+    }
+
+    fn file_id(&self, path: &Path) -> Option<(u64, u64)> {
+        self.files
+            .lock()
+            .get(path)
+            .map(|f| (0, Arc::as_ptr(&f.0) as usize as u64))
+    }
+}
+
+/// A handle opened without write access: every write fails, as on a read-only descriptor.
+struct ReadOnlyFile(Arc<dyn DbFile>);
+
+fn not_writable() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "the file was opened read-only",
+    )
+}
+
+impl DbFile for ReadOnlyFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.0.read_at(buf, offset)
+    }
+    fn write_at(&self, _buf: &[u8], _offset: u64) -> io::Result<()> {
+        Err(not_writable())
+    }
+    fn sync(&self) -> io::Result<()> {
+        Ok(())
+    }
+    fn len(&self) -> io::Result<u64> {
+        self.0.len()
+    }
+    fn set_len(&self, _len: u64) -> io::Result<()> {
+        Err(not_writable())
     }
 }
