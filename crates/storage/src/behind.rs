@@ -136,7 +136,9 @@ mod tests {
     #[test]
     fn jobs_land_in_order_and_drain_waits_for_them() {
         let vfs = MemVfs::new();
-        let file = vfs.open(Path::new("/f"), crate::file::OpenMode::READ_WRITE).unwrap();
+        let file = vfs
+            .open(Path::new("/f"), crate::file::OpenMode::READ_WRITE)
+            .unwrap();
         let mut behind = WriteBehind::default();
         assert!(!behind.pending());
         for round in 0..50u8 {
@@ -155,7 +157,9 @@ mod tests {
     fn a_failed_write_is_reported_once_by_drain() {
         let mem = MemVfs::new();
         let faulty = FaultVfs::new(mem);
-        let file = faulty.open(Path::new("/f"), crate::file::OpenMode::READ_WRITE).unwrap();
+        let file = faulty
+            .open(Path::new("/f"), crate::file::OpenMode::READ_WRITE)
+            .unwrap();
         let mut plan = FaultPlan::default();
         plan.fail_write = Some(2);
         faulty.set_plan(plan);

@@ -118,10 +118,12 @@ fn create_database(
     path: &Path,
     page_size: u32,
 ) -> Result<Option<Arc<dyn crate::file::DbFile>>> {
-    let open_err = |op| move |error| StorageError::Open {
-        path: path.to_path_buf(),
-        op,
-        error,
+    let open_err = |op| {
+        move |error| StorageError::Open {
+            path: path.to_path_buf(),
+            op,
+            error,
+        }
     };
     let prefix = scratch_path_prefix(path);
     // Scratch files of creations that were cut short: a live creator holds its lock.
@@ -149,12 +151,13 @@ fn create_database(
             },
         )
         .map_err(open_err("creating the database file"))?;
-    let made = create_file(&*file, page_size, new_db_id())
-        .and_then(|()| match vfs.rename_new(&tmp, path) {
+    let made = create_file(&*file, page_size, new_db_id()).and_then(|()| {
+        match vfs.rename_new(&tmp, path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(open_err("naming the new database file")(e)),
-        });
+        }
+    });
     match made {
         Ok(true) => {
             vfs.sync_dir(path)
@@ -453,7 +456,10 @@ impl Database {
         path: &Path,
         header: &mut Header,
         options: &Options,
-    ) -> Result<(Option<Wal>, Option<(Arc<dyn crate::file::DbFile>, IdMap<u64>)>)> {
+    ) -> Result<(
+        Option<Wal>,
+        Option<(Arc<dyn crate::file::DbFile>, IdMap<u64>)>,
+    )> {
         let writable = !options.read_only;
         let page_size = header.page_size;
         let derived = wal_path(path);
@@ -484,7 +490,11 @@ impl Database {
             if header.wal.is_some() && !options.allow_unclean {
                 return Err(StorageError::WalMissing {
                     path: path.to_path_buf(),
-                    wal: header.wal.clone().filter(|p| !p.as_os_str().is_empty()).unwrap_or(derived),
+                    wal: header
+                        .wal
+                        .clone()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(derived),
                 });
             }
             return Ok((Self::new_wal(vfs, path, header, options)?, None));
@@ -501,13 +511,8 @@ impl Database {
         let file = vfs
             .open(&found, mode)
             .map_err(open_err(&found, "opening the WAL"))?;
-        let (mut log, rec) = Wal::recover(
-            file,
-            page_size,
-            header.db_id,
-            header.meta.txn_id,
-            writable,
-        )?;
+        let (mut log, rec) =
+            Wal::recover(file, page_size, header.db_id, header.meta.txn_id, writable)?;
         rec.check_binding(header.db_id, header.meta.txn_id)
             .map_err(|reason| StorageError::ForeignWal {
                 wal: found.clone(),
@@ -658,7 +663,9 @@ impl Database {
                 .map_err(StorageError::io("syncing the database file"))?;
             w.header_seq += 1;
             let meta = self.store.state.lock().meta;
-            self.store.header(w.header_seq, meta, false, false).write(db)?;
+            self.store
+                .header(w.header_seq, meta, false, false)
+                .write(db)?;
             db.sync()
                 .map_err(StorageError::io("syncing the database file"))?;
             w.unclean_marked = false;
@@ -676,5 +683,70 @@ impl Database {
 impl Drop for Database {
     fn drop(&mut self) {
         let _ = self.close_inner();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::file::MemVfs;
+    use crate::page::PageType;
+
+    /// A closed database at `/w.pgdb` and its id, then a WAL beside it holding one commit
+    /// frame for page `page` that claims `page_count` pages: every checksum valid.
+    fn with_crafted_frame(page: u64, page_count: u64) -> (MemVfs, Result<Database>) {
+        let mem = MemVfs::new();
+        let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+        let path = Path::new("/w.pgdb");
+        let db = Database::open_with_vfs(Arc::clone(&vfs), path, Options::default()).unwrap();
+        let (db_id, txn) = (db.store.db_id, db.store.state.lock().meta.txn_id);
+        db.close().unwrap();
+        let file = vfs.open(&wal_path(path), OpenMode::READ_WRITE).unwrap();
+        let mut wal = Wal::create(file, 4096, db_id, txn).unwrap();
+        let mut img = vec![0u8; 4096];
+        page::init(&mut img, PageId(page), PageType::Overflow);
+        page::seal(&mut img);
+        let meta = Meta {
+            txn_id: txn.next(),
+            page_count,
+            catalog_root: PageId::NONE,
+        };
+        wal.append(txn.next(), &[(PageId(page), &img[..])], Some((meta, true)))
+            .unwrap();
+        wal.sync().unwrap();
+        drop(wal);
+        let opened = Database::open_with_vfs(vfs, path, Options::default());
+        (mem, opened)
+    }
+
+    #[test]
+    fn a_crafted_wal_frame_far_beyond_the_file_is_refused_before_any_write() {
+        // Page 10^9 (a 3.7 TiB sparse file once), and 2^52 + 5 (which wrapped onto page 5
+        // when multiplied by the page size).
+        for (page, count) in [
+            (1_000_000_000, 1_000_000_001),
+            ((1 << 52) + 5, (1 << 52) + 6),
+            (1_000_000_000, 10),
+        ] {
+            let (mem, opened) = with_crafted_frame(page, count);
+            let err = opened.unwrap_err();
+            assert!(
+                matches!(err, StorageError::WalCorrupted { .. }),
+                "page {page}: {err}"
+            );
+            let len = mem.read_file(Path::new("/w.pgdb")).unwrap().len();
+            assert!(len <= 4096 * 8, "page {page}: the file grew to {len} bytes");
+        }
+    }
+
+    #[test]
+    fn a_wal_frame_inside_the_first_region_is_replayed() {
+        // The control: the same crafting with a plausible page is accepted, so the test
+        // above fails for the bound it targets and not for the crafting.
+        let (_mem, opened) = with_crafted_frame(20, 21);
+        let db = opened.unwrap();
+        assert_eq!(db.store.state.lock().meta.page_count, 21);
     }
 }

@@ -161,7 +161,6 @@ impl Recovered {
     }
 }
 
-
 fn frame_crc(header: &[u8], page_checksum: u32) -> u32 {
     crc32c::crc32c_append(crc32c::crc32c(&header[..68]), &page_checksum.to_le_bytes())
 }
@@ -417,8 +416,7 @@ impl Wal {
         let n = file
             .read_at(&mut h, 0)
             .map_err(StorageError::io("reading the WAL"))?;
-        let v3_ok =
-            n == h.len() && &h[..8] == MAGIC && get_u32(&h, 44) == crc32c::crc32c(&h[..44]);
+        let v3_ok = n == h.len() && &h[..8] == MAGIC && get_u32(&h, 44) == crc32c::crc32c(&h[..44]);
         let v2_ok = n >= WAL_HEADER_SIZE_V2 as usize
             && &h[..8] == MAGIC_V2
             && get_u32(&h, 28) == crc32c::crc32c(&h[..28]);
