@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use pagegraph_storage::file::{FaultPlan, FaultVfs, MemVfs, Vfs};
-use pagegraph_storage::{Database, Durability, Options, StorageError, wal_path};
+use pagegraph_storage::{Database, Options, StorageError, wal_path};
 
 fn get(db: &Database, key: &str) -> Option<Vec<u8>> {
     let r = db.begin_read().unwrap();
