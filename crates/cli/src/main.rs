@@ -1,7 +1,8 @@
 //! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
 //! look nodes and edges up, print statistics, check integrity, run the demo.
 //!
-//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error.
+//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 4 an
+//! import committed every batch but its closing checkpoint failed (the WAL holds them).
 
 // Output text is built with `push_str(&format!(..))`, clearer here than `write!` results.
 #![allow(clippy::format_push_string)]
@@ -46,6 +47,11 @@ struct Cli {
     /// Print results as JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// Open a database that was not closed cleanly after `--durability off`, or whose WAL
+    /// is missing, read-only anyway, to inspect or export what its file holds (it may be
+    /// inconsistent). Read-only commands only.
+    #[arg(long, global = true)]
+    allow_unclean: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -437,24 +443,51 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
     Ok(())
 }
 
-/// Opens an existing database (an error naming the path if there is none).
+/// Set from `--allow-unclean` before any command runs.
+static ALLOW_UNCLEAN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Opens an existing database read-only, for the commands that only read: nothing is
+/// written or created (not even a WAL), no write permission is needed, and any number of
+/// such commands may read one database at once while no writer has it.
 fn open_existing(db: &Path) -> Result<Graph> {
-    if !db.exists() {
-        bail!(
-            "{}: no such database (create one with `pagegraph init` or `pagegraph import`)",
-            db.display()
-        );
-    }
-    open(db, Options::default())
+    open(
+        db,
+        Options {
+            read_only: true,
+            create: false,
+            allow_unclean: ALLOW_UNCLEAN.load(std::sync::atomic::Ordering::Relaxed),
+            ..Options::default()
+        },
+    )
+}
+
+/// Opens an existing database for writing (an error naming the path if there is none).
+fn open_existing_for_write(db: &Path) -> Result<Graph> {
+    open(
+        db,
+        Options {
+            create: false,
+            ..Options::default()
+        },
+    )
 }
 
 fn open(db: &Path, options: Options) -> Result<Graph> {
-    Graph::open_with(db, options).map_err(|e| anyhow::anyhow!("{}: {e}", db.display()))
+    use pagegraph::storage::StorageError;
+    Graph::open_with(db, options).map_err(|e| match &e {
+        pagegraph::GraphError::Storage(StorageError::NoDatabase { .. }) => {
+            anyhow::anyhow!("{e} (create one with `pagegraph init` or `pagegraph import`)")
+        }
+        // The message names the file already; say it once.
+        pagegraph::GraphError::Storage(s) if s.names_a_file() => anyhow::Error::new(e),
+        _ => anyhow::anyhow!("{}: {e}", db.display()),
+    })
 }
 
 #[allow(clippy::many_single_char_names)]
 fn run(cli: Cli) -> Result<ExitCode> {
     let j = cli.json;
+    ALLOW_UNCLEAN.store(cli.allow_unclean, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Init { db, page_size } => {
             if db.exists() {
@@ -472,7 +505,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format!("created {} (pages of {page_size} bytes)", db.display())
             })?;
         }
-        Command::Import(a) => import(&a, j)?,
+        Command::Import(a) => return import(&a, j),
         Command::Export { db, format, out } => export(&db, format, out.as_deref(), j)?,
         Command::Stats { db } => inspect::stats(&open_existing(&db)?, j)?,
         Command::Check { db } => {
@@ -517,7 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             by_name,
         }) => {
             query::edge_add(
-                &open_existing(&db)?,
+                &open_existing_for_write(&db)?,
                 &from,
                 &to,
                 edge_type,
@@ -581,7 +614,7 @@ fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -
 
 #[allow(clippy::cast_precision_loss)] // rates for people
 #[allow(clippy::many_single_char_names)]
-fn import(a: &ImportArgs, json_out: bool) -> Result<()> {
+fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let durability = match a.durability {
         DurabilityArg::Full => Durability::Full,
         DurabilityArg::Normal => Durability::Normal,
@@ -608,7 +641,11 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<()> {
     };
     let pb = progress::bar(0, "import", true);
     let s = import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, pb)?;
-    g.close()?;
+    // Every batch is committed by now: a failure of the closing checkpoint loses none of
+    // them (the WAL holds them and the next open replays it), so the summary is printed
+    // and the failure is a warning with its own exit status, so a script does not rerun
+    // the import and duplicate it.
+    let closed = g.close();
     let secs = s.elapsed.as_secs_f64().max(1e-9);
     let rss = peak_rss();
     let value = json!({
@@ -640,8 +677,24 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<()> {
             t.push_str(&format!("; peak RSS {}", human_bytes(r)));
         }
         t
-    })
+    })?;
+    match closed {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!(
+                "pagegraph: warning: every batch was committed, but the closing checkpoint \
+                 failed ({e}); the WAL holds the batches and the next open of {} replays \
+                 it (exit status {EXIT_NOT_CHECKPOINTED}: do not rerun the import)",
+                a.db.display()
+            );
+            Ok(ExitCode::from(EXIT_NOT_CHECKPOINTED))
+        }
+    }
 }
+
+/// Exit status of an import whose batches were all committed but whose closing checkpoint
+/// failed (e.g. a full disk): the data is safe in the WAL.
+const EXIT_NOT_CHECKPOINTED: u8 = 4;
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -21,6 +21,15 @@ pub struct Options {
     pub durability: Durability,
     /// Page size for a new database: a power of two from 4096 to 65536.
     pub page_size: u32,
+    /// Open read-only: nothing is written or created, a crash's WAL is replayed in memory,
+    /// and any number of read-only handles (in any process) may share the database while
+    /// no writer has it. Write transactions fail with `StorageError::ReadOnly`.
+    pub read_only: bool,
+    /// Open a database anyway that was not closed cleanly with `Durability::Off`, or whose
+    /// live WAL is missing, to inspect and export what it holds (use with `read_only`).
+    pub allow_unclean: bool,
+    /// Create the database if the path holds no file (read-write opens; true by default).
+    pub create: bool,
 }
 
 impl Default for Options {
@@ -30,6 +39,9 @@ impl Default for Options {
             cache_pages: s.cache_pages,
             durability: s.durability,
             page_size: s.page_size,
+            read_only: s.read_only,
+            allow_unclean: s.allow_unclean,
+            create: s.create,
         }
     }
 }
@@ -40,6 +52,9 @@ impl Options {
             .cache_pages(self.cache_pages)
             .durability(self.durability)
             .page_size(self.page_size)
+            .read_only(self.read_only)
+            .allow_unclean(self.allow_unclean)
+            .create(self.create)
     }
 }
 

@@ -8,6 +8,10 @@
 //! `{"w": i}`), checkpointed; then, only in the WAL, a node `in-wal-1` with a `KNOWS` edge
 //! to `n0`, and a node `in-wal-2`.
 //!
+//! `v2/`: format version 2 (WAL version 3), the same content. Its header names a live WAL
+//! at `/moved-away/graph.pgdb-wal` (as if the database and its WAL had been moved since a
+//! crash), so the WAL beside it is the one found.
+//!
 //! A format change must keep these tests passing (by upgrading the file) or make them
 //! assert a clear refusal; it never misreads them.
 
@@ -72,14 +76,56 @@ fn assert_v1_content(g: &Graph) {
 }
 
 #[test]
-fn v1_fixture_opens_with_its_wal_replayed() {
-    let (_dir, path) = fixture("v1");
-    let g = Graph::open(&path).expect("open v1 fixture");
-    assert_v1_content(&g);
-    assert!(g.check().expect("check").is_clean());
-    g.close().expect("close");
-    // Reopened after the upgrade and checkpoint, the content is the same.
-    let g = Graph::open(&path).expect("reopen");
-    assert_v1_content(&g);
-    assert!(g.check().expect("check").is_clean());
+fn every_fixture_opens_with_its_wal_replayed() {
+    for name in ["v1", "v2"] {
+        let (_dir, path) = fixture(name);
+        let g = Graph::open(&path).expect("open fixture");
+        assert_v1_content(&g);
+        assert!(g.check().expect("check").is_clean(), "{name}");
+        g.close().expect("close");
+        // Reopened after the upgrade and checkpoint, the content is the same.
+        let g = Graph::open(&path).expect("reopen");
+        assert_v1_content(&g);
+        assert!(g.check().expect("check").is_clean(), "{name}");
+    }
+}
+
+#[test]
+fn fixtures_read_only_are_read_in_place_and_left_as_they_are() {
+    for name in ["v1", "v2"] {
+        let (dir, path) = fixture(name);
+        let files = |d: &Path| {
+            ["graph.pgdb", "graph.pgdb-wal"].map(|f| std::fs::read(d.join(f)).expect("read"))
+        };
+        let before = files(dir.path());
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("open v1 fixture read-only");
+        assert_v1_content(&g);
+        assert!(g.check().expect("check").is_clean());
+        drop(g);
+        assert_eq!(
+            files(dir.path()),
+            before,
+            "a read-only open changed the files"
+        );
+    }
+}
+
+#[test]
+fn v1_fixture_is_upgraded_to_the_current_format_by_a_read_write_open() {
+    let (dir, path) = fixture("v1");
+    Graph::open(&path).expect("open").close().expect("close");
+    let bytes = std::fs::read(&path).expect("read");
+    // Header slot 0: format version at byte 40, database id at 88 (docs/file-format.md).
+    let version = u32::from_le_bytes(bytes[40..44].try_into().expect("4 bytes"));
+    let id = u64::from_le_bytes(bytes[88..96].try_into().expect("8 bytes"));
+    assert_eq!(version, pagegraph::storage::FORMAT_VERSION);
+    assert_ne!(id, 0, "the upgrade gave the database an id");
+    assert!(!dir.path().join("graph.pgdb-wal").exists());
 }

@@ -352,7 +352,29 @@ impl Database {
     }
 
     /// Like [`Database::open`], through a given file system (tests use `MemVfs`/`FaultVfs`).
+    /// Errors name the database by the path given, even where it was reached by a link.
     pub fn open_with_vfs(vfs: Arc<dyn Vfs>, path: &Path, options: Options) -> Result<Database> {
+        let given = path;
+        Self::open_resolved(vfs, path, options).map_err(|e| match e {
+            StorageError::NoDatabase { .. } => StorageError::NoDatabase {
+                path: given.to_path_buf(),
+            },
+            StorageError::Locked { .. } => StorageError::Locked {
+                path: given.to_path_buf(),
+            },
+            StorageError::NotADatabase { reason, .. } => StorageError::NotADatabase {
+                path: given.to_path_buf(),
+                reason,
+            },
+            StorageError::WalMissing { wal, .. } => StorageError::WalMissing {
+                path: given.to_path_buf(),
+                wal,
+            },
+            e => e,
+        })
+    }
+
+    fn open_resolved(vfs: Arc<dyn Vfs>, path: &Path, options: Options) -> Result<Database> {
         if !(CACHE_PAGES_MIN..=CACHE_PAGES_MAX).contains(&options.cache_pages) {
             return Err(StorageError::InvalidArgument(format!(
                 "cache_pages must be from {CACHE_PAGES_MIN} to {CACHE_PAGES_MAX}, got {}",

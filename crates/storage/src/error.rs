@@ -168,6 +168,20 @@ impl StorageError {
         move |source| StorageError::Io { op, source }
     }
 
+    /// True if the message begins with the path of the file at fault, so a caller need
+    /// not add it again.
+    pub fn names_a_file(&self) -> bool {
+        matches!(
+            self,
+            StorageError::NotADatabase { .. }
+                | StorageError::Locked { .. }
+                | StorageError::NoDatabase { .. }
+                | StorageError::Open { .. }
+                | StorageError::ForeignWal { .. }
+                | StorageError::WalMissing { .. }
+        )
+    }
+
     /// True if this error means the bytes on disk are damaged.
     pub fn is_corruption(&self) -> bool {
         matches!(

@@ -1,0 +1,166 @@
+//! How commands open a database: the commands that only read open it read-only (nothing
+//! written or created, not even a WAL), an empty or missing file is never turned into a
+//! database by them, and a database left unclean by a crash with `--durability off` can be
+//! inspected and exported with `--allow-unclean`.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fails, ok, run, text};
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn small_db(dir: &Path) -> String {
+    let db = dir.join("g.pgdb");
+    let db = db.to_str().unwrap().to_string();
+    ok(&["node", "add", &db, "--kind", "Person", "--name", "Ann"]);
+    ok(&["node", "add", &db, "--kind", "Person", "--name", "Bob"]);
+    ok(&[
+        "edge",
+        "add",
+        &db,
+        "Ann",
+        "Bob",
+        "--by-name",
+        "--type",
+        "KNOWS",
+    ]);
+    db
+}
+
+#[test]
+fn read_only_commands_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_db(dir.path());
+    let before = snapshot(dir.path());
+    assert_eq!(
+        before.len(),
+        1,
+        "a clean close leaves only the database: {before:?}"
+    );
+    let out = dir.path().join("out.graphml");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["stats", &db],
+        vec!["check", &db],
+        vec!["node", "get", &db, "1"],
+        vec!["node", "find", &db, "--kind", "Person"],
+        vec!["edge", "get", &db, "1"],
+        vec!["neighbors", &db, "Ann", "--by-name"],
+        vec!["bfs", &db, "--start", "1"],
+        vec!["path", &db, "1", "2"],
+        vec!["algo", &db, "pagerank"],
+        vec!["export", &db, "--format", "jsonl"],
+    ] {
+        ok(&args);
+        assert_eq!(snapshot(dir.path()), before, "{args:?} wrote");
+    }
+    ok(&["export", &db, "--format", "graphml", "--out", out]);
+    let after: Vec<_> = snapshot(dir.path())
+        .into_iter()
+        .filter(|(n, _)| n != "out.graphml")
+        .collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn read_only_commands_never_create_or_take_over_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.to_str().unwrap();
+    for cmd in ["check", "stats"] {
+        let err = fails(&[cmd, empty]);
+        assert!(
+            err.contains("not a pagegraph database: empty file"),
+            "{err}"
+        );
+        assert_eq!(std::fs::metadata(empty).unwrap().len(), 0);
+    }
+    // A writing command refuses it too: it is not a database, and it is not ours to replace.
+    let err = fails(&["node", "add", empty, "--kind", "K", "--name", "x"]);
+    assert!(err.contains("empty file"), "{err}");
+    assert_eq!(std::fs::metadata(empty).unwrap().len(), 0);
+    let missing = dir.path().join("missing.pgdb");
+    let missing = missing.to_str().unwrap();
+    let err = fails(&["stats", missing]);
+    assert!(err.contains("no such database"), "{err}");
+    assert_eq!(
+        err.matches("missing.pgdb").count(),
+        1,
+        "the path once: {err}"
+    );
+    assert!(!Path::new(missing).exists());
+    let listing = snapshot(dir.path());
+    assert_eq!(listing.len(), 1, "{listing:?}");
+}
+
+/// Sets the header's unclean flag (what a crash during `--durability off` leaves), keeping
+/// both header slots valid.
+fn mark_unclean(db: &str) {
+    let mut bytes = std::fs::read(db).unwrap();
+    for slot in 0..2 {
+        let page = &mut bytes[slot * 4096..(slot + 1) * 4096];
+        page[80] |= 1;
+        let sum = crc32c(&page[4..]);
+        page[0..4].copy_from_slice(&sum.to_le_bytes());
+    }
+    std::fs::write(db, bytes).unwrap();
+}
+
+/// CRC32C (Castagnoli), bitwise: the page checksum of docs/file-format.md.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn an_unclean_database_can_be_inspected_with_allow_unclean() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_db(dir.path());
+    mark_unclean(&db);
+    let before = snapshot(dir.path());
+    let err = fails(&["stats", &db]);
+    assert!(err.contains("--allow-unclean"), "the error says how: {err}");
+    let stats = ok(&["stats", &db, "--allow-unclean"]);
+    assert!(stats.contains("nodes       2"), "{stats}");
+    let dump = ok(&["export", &db, "--format", "jsonl", "--allow-unclean"]);
+    assert!(dump.contains("\"Ann\"") && dump.contains("KNOWS"), "{dump}");
+    assert_eq!(snapshot(dir.path()), before, "inspecting wrote");
+    // It is for inspection only: writing commands still refuse the file.
+    let out = run(&[
+        "node",
+        "add",
+        &db,
+        "--kind",
+        "K",
+        "--name",
+        "x",
+        "--allow-unclean",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+}
