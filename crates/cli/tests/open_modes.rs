@@ -3,6 +3,8 @@
 //! database by them, and a database left unclean by a crash with `--durability off` can be
 //! inspected and exported with `--allow-unclean`.
 
+#![allow(clippy::unwrap_used, reason = "a failed step is a failed test")]
+
 mod common;
 
 use std::path::Path;

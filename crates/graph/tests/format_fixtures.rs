@@ -15,6 +15,8 @@
 //! A format change must keep these tests passing (by upgrading the file) or make them
 //! assert a clear refusal; it never misreads them.
 
+#![allow(clippy::expect_used, reason = "a failed step is a failed test")]
+
 use std::path::Path;
 
 use pagegraph::{Direction, Graph};
