@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::export::ExportFormat;
 use crate::import::{Format, ImportOptions};
-use crate::output::{emit, human_bytes, peak_rss};
+use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rss};
 
 /// pagegraph: an embedded graph database on a crash-safe page store.
 ///
@@ -130,6 +130,9 @@ enum Command {
         /// Hops at most (no limit when absent).
         #[arg(long)]
         depth: Option<u32>,
+        /// Also list the nodes not reached, at depth "infinity".
+        #[arg(long)]
+        all: bool,
         #[command(flatten)]
         walk: WalkArgs,
     },
@@ -185,7 +188,9 @@ const IMPORT_HELP: &str =
   jsonl     nodes: {\"id\": \"a\", \"kind\": \"Person\", \"name\": \"Ann\", \"data\": {...}}
             edges: {\"from\": \"a\", \"to\": \"b\", \"type\": \"KNOWS\", \"data\": {...}}
   csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
-            the other columns go into data, numbers stay numbers
+            the other columns go into data, numbers stay numbers; a column
+            data:json instead holds the whole data as JSON (what export writes
+            when fields cannot be columns)
   edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
             nodes are created on first sight (kind `node`, named by their id)
 
@@ -407,9 +412,10 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             db,
             start,
             depth,
+            all,
             walk,
         } => {
-            algo::bfs(&open_existing(&db)?, &start, depth, &walk.walk(), j)?;
+            algo::bfs(&open_existing(&db)?, &start, (depth, all), &walk.walk(), j)?;
         }
         Command::Path {
             db,
@@ -449,7 +455,8 @@ fn open_existing(db: &Path) -> Result<Graph> {
 }
 
 fn open(db: &Path, options: Options) -> Result<Graph> {
-    Graph::open_with(db, options).map_err(|e| anyhow::anyhow!("{}: {e}", db.display()))
+    // main names the database before an error that does not.
+    Ok(Graph::open_with(db, options)?)
 }
 
 #[allow(clippy::many_single_char_names)]
@@ -546,7 +553,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 j,
             )?;
         }
-        Command::Demo { db } => demo::run(db)?,
+        Command::Demo { db } => demo::run(db, j)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -555,14 +562,8 @@ fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -
     let g = open_existing(db)?;
     let r = g.begin_read()?;
     let pb = progress::bar(r.node_count()? + r.edge_count()?, "export", false);
-    let w = export::run(&r, format, out, &pb)?;
+    let w = export::run(&r, db, format, out, &pb)?;
     pb.finish_and_clear();
-    if w.lossy_cells > 0 {
-        eprintln!(
-            "warning: {} CSV cells hold strings that read back as another type (e.g. \"42\"); jsonl keeps them exactly",
-            w.lossy_cells
-        );
-    }
     // Data went to stdout when no file was written: print nothing more there.
     if !w.files.is_empty() {
         let value = json!({"nodes": w.nodes, "edges": w.edges, "files": w.files});
@@ -651,18 +652,100 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// True if the error came from the database file (its pages, its WAL, its lock).
+fn is_storage(e: &anyhow::Error) -> bool {
+    use pagegraph::GraphError;
+    use pagegraph::algo::AlgoError;
+    let graph = |g: &GraphError| matches!(g, GraphError::Storage(_));
+    e.chain().any(|c| {
+        c.is::<pagegraph::storage::StorageError>()
+            || c.downcast_ref::<GraphError>().is_some_and(graph)
+            || c.downcast_ref::<AlgoError>()
+                .is_some_and(|a| matches!(a, AlgoError::Graph(g) if graph(g)))
+    })
+}
+
+/// Longest message printed whole; longer ones (a huge argument echoed) keep their ends.
+const MESSAGE_MAX: usize = 600;
+
+/// The error as one line, each fact once: the causes that the message does not already
+/// include, the database path before a storage error that does not name it, no line
+/// breaks, and the middle of an overlong message elided.
+fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if c.is_empty() || msg.contains(&c) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&c);
+    }
+    if let Some(db) = db {
+        let path = db.display().to_string();
+        if is_storage(e) && !msg.contains(&path) {
+            msg = format!("{path}: {msg}");
+        }
+    }
+    let msg: String = msg
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let chars = msg.chars().count();
+    if chars <= MESSAGE_MAX {
+        return msg;
+    }
+    let keep = MESSAGE_MAX / 2;
+    let head: String = msg.chars().take(keep).collect();
+    let tail: String = msg.chars().skip(chars - keep).collect();
+    format!("{head}[... {} characters ...]{tail}", chars - 2 * keep)
+}
+
+impl Command {
+    /// The database a command works on.
+    fn db(&self) -> Option<&Path> {
+        match self {
+            Command::Init { db, .. }
+            | Command::Export { db, .. }
+            | Command::Stats { db }
+            | Command::Check { db }
+            | Command::Node(
+                NodeCommand::Get { db, .. }
+                | NodeCommand::Add { db, .. }
+                | NodeCommand::Find { db, .. },
+            )
+            | Command::Edge(EdgeCommand::Get { db, .. } | EdgeCommand::Add { db, .. })
+            | Command::Neighbors { db, .. }
+            | Command::Bfs { db, .. }
+            | Command::Path { db, .. }
+            | Command::Algo { db, .. } => Some(db),
+            Command::Import(a) => Some(&a.db),
+            Command::Demo { db } => db.as_deref(),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // Library code does not panic; should anything else, say so in one line, no backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("pagegraph: internal error: {info}");
+        let what = info.to_string().replace('\n', " ");
+        eprintln!("pagegraph: internal error: {what}");
     }));
     let cli = Cli::parse();
+    let db = cli.command.db().map(Path::to_path_buf);
     match run(cli) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pagegraph: {e:#}");
-            ExitCode::from(1)
+            let code = if e.is::<NothingFound>() {
+                EXIT_NOTHING_FOUND
+            } else {
+                1
+            };
+            eprintln!("pagegraph: {}", one_line(&e, db.as_deref()));
+            ExitCode::from(code)
         }
     }
 }

@@ -19,7 +19,7 @@ use pagegraph::algo::{
 use pagegraph::{Direction, Graph, NodeId, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::output::emit;
+use crate::output::nothing_found;
 use crate::progress;
 use crate::query::resolve;
 
@@ -112,9 +112,10 @@ pub struct AlgoArgs {
     /// kcore: list the nodes of the k-core instead of the core numbers.
     #[arg(long)]
     pub k: Option<u32>,
-    /// Rows shown at most (0: all); with --json, partitions always list every node's label.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
+    /// Rows shown at most (0: all). Text shows 20 by default; --json lists every row
+    /// unless --top is given (partitions always list every node's label).
+    #[arg(long)]
+    pub top: Option<usize>,
 }
 
 impl AlgoArgs {
@@ -225,7 +226,7 @@ pub fn run(graph: &Graph, name: AlgoName, args: &AlgoArgs, json_out: bool) -> Re
         A::Topo => out.nodes("topological order", &algo::toposort(&csr)?),
         A::Cycle => match algo::find_cycle(&csr) {
             Some(c) => out.cycle(&c),
-            None => emit(json_out, &Value::Null, || "no cycle".to_string()),
+            None => nothing_found(json_out, &json!([]), "no cycle".to_string()),
         },
         A::Sssp => {
             let d = algo::sssp(&csr, source()?, args.dir_or(Direction::Outgoing))?;
@@ -325,5 +326,5 @@ fn measure(
 
 /// The JSON for a node with its name.
 fn named(r: &ReadTxn, id: NodeId) -> Result<Value> {
-    Ok(json!({"id": id.0, "name": name_of(r, id)?}))
+    Ok(json!({"node": id.0, "name": name_of(r, id)?}))
 }
