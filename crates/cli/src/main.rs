@@ -164,7 +164,7 @@ enum Command {
     },
     /// A whole-graph algorithm, on an in-memory snapshot of the database.
     #[command(
-        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb betweenness --samples 500 --seed 7 --dir both\n  pagegraph algo g.pgdb louvain --weight weight\n  pagegraph algo g.pgdb sssp --source main --by-name --weight cost\n  pagegraph algo g.pgdb dominators --source entry --by-name --type FLOWS_TO\n\nEach algorithm reads only the options that apply to it; --dir defaults to what the\nalgorithm's definition uses (out for paths and betweenness, in for closeness, both for\ndegree, cdlp and the undirected lcc)."
+        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb betweenness --samples 500 --seed 7 --dir both\n  pagegraph algo g.pgdb louvain --weight weight\n  pagegraph algo g.pgdb sssp --source main --by-name --weight cost\n  pagegraph algo g.pgdb dominators --source entry --by-name --type FLOWS_TO\n\nAn option that does not apply to the algorithm is refused, with the reason.\n\nDirections (--dir):\n  directed, --dir refused:   scc, topo, cycle, tred, dominators, post-dominators, loops\n  undirected, --dir refused: wcc, triangles, kcore, louvain (every edge counts both ways)\n  --dir out|in|both:         pagerank (out; both = undirected PageRank, as NetworkX on an\n                             undirected graph), degree (both), betweenness (out),\n                             closeness (in), cdlp (both), sssp (out), reach (out)\n  --dir out|both:            lcc (both = undirected, the default; out = directed)\n\nWith --json every row is listed unless --top is given; text shows 20 by default.\nsssp --all also lists the nodes not reached, at distance \"infinity\"."
     )]
     Algo {
         /// The database.
@@ -357,7 +357,7 @@ enum EdgeCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Dir {
     Out,
     In,

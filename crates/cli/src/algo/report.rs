@@ -8,6 +8,7 @@ use pagegraph::algo::{Csr, Dominators, Loop};
 use pagegraph::{EdgeId, NodeId, ReadTxn};
 use serde_json::{Value, json};
 
+use super::walk::INFINITY;
 use super::{name_of, named};
 use crate::output::emit;
 
@@ -89,6 +90,28 @@ impl Out<'_> {
     /// Per-node values, highest (or lowest) first; `what` names the value.
     pub fn scores(&self, what: &str, rows: Vec<(NodeId, f64)>, highest: bool) -> Result<()> {
         let (values, text) = self.ranked(what, rows, highest)?;
+        emit(self.json, &Value::Array(values), || text)
+    }
+
+    /// Distances from a source, nearest first; with `all` (the snapshot) then every node
+    /// not reached, at distance "infinity".
+    pub fn distances(&self, rows: Vec<(NodeId, f64)>, all: Option<&Csr>) -> Result<()> {
+        let reached: std::collections::HashSet<NodeId> = rows.iter().map(|r| r.0).collect();
+        let unreached: Vec<NodeId> = all.map_or_else(Vec::new, |csr| {
+            csr.ids()
+                .iter()
+                .copied()
+                .filter(|n| !reached.contains(n))
+                .collect()
+        });
+        let shown = self.shown(rows.len() + unreached.len());
+        let (mut values, mut text) = self.ranked("distance", rows, false)?;
+        values.truncate(shown);
+        for &n in unreached.iter().take(shown.saturating_sub(values.len())) {
+            let name = name_of(self.r, n)?;
+            let _ = writeln!(text, "{INFINITY}\t{n}\t{name}");
+            values.push(json!({"node": n.0, "name": name, "distance": INFINITY}));
+        }
         emit(self.json, &Value::Array(values), || text)
     }
 
