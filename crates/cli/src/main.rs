@@ -1,7 +1,8 @@
 //! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
 //! look nodes and edges up, print statistics, check integrity, run the demo.
 //!
-//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error.
+//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 3 a
+//! search that found nothing.
 
 // Output text is built with `push_str(&format!(..))`, clearer here than `write!` results.
 #![allow(clippy::format_push_string)]
@@ -34,13 +35,14 @@ use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rs
 /// pagegraph: an embedded graph database on a crash-safe page store.
 ///
 /// The database path comes first after the command. Node arguments are internal ids
-/// unless --by-name is given. Add --json to any command for machine-readable output.
+/// unless --by-name is given (imported nodes are named by their ids in the input file).
+/// Add --json to any command for machine-readable output.
 #[derive(Parser)]
 #[command(
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --dir out\n  pagegraph export g.pgdb --format jsonl --out dump/"
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name is given; an import names\neach node by its id in the input file, so use --by-name with the file's ids.\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle: the reason on stderr, and with\n--json the empty result on stdout).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -100,7 +102,7 @@ enum Command {
     Edge(EdgeCommand),
     /// The neighbors of a node, with the edges that lead to them.
     #[command(
-        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
+        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42                # internal id 42\n  pagegraph neighbors g.pgdb 30 --by-name      # the node imported as 30\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
     )]
     Neighbors {
         /// The database.
@@ -119,7 +121,7 @@ enum Command {
     },
     /// Breadth-first search from a node: every node reached, with its depth and parent.
     #[command(
-        after_help = "Examples:\n  pagegraph bfs g.pgdb --start 42 --depth 3\n  pagegraph bfs g.pgdb --start \"Tom Hanks\" --by-name --dir both --type ACTED_IN --json"
+        after_help = "Examples:\n  pagegraph bfs g.pgdb --start 42 --depth 3\n  pagegraph bfs g.pgdb --start 30 --by-name --all --json   # unreached nodes at \"infinity\"\n  pagegraph bfs g.pgdb --start \"Tom Hanks\" --by-name --dir both --type ACTED_IN --json"
     )]
     Bfs {
         /// The database.

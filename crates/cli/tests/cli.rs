@@ -846,9 +846,10 @@ fn no_output_path_is_the_database_its_wal_or_a_link_to_them() {
     assert_eq!(json_of(&["check", s(&db)])["clean"], true);
     // Once closed the WAL may be absent: its name is still refused.
     let _ = std::fs::remove_file(&wal);
-    fails(&["export", s(&db), "--format", "dot", "--out", s(&wal)]);
-    assert!(!wal.exists(), "the refused export created the WAL path");
+    let err = fails(&["export", s(&db), "--format", "dot", "--out", s(&wal)]);
+    assert!(err.contains("refusing to write"), "{err}");
     assert_eq!(jsonl_dump(&db), before);
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
 }
 
 /// Every stored value kind that CSV columns would not keep: fields named like the fixed
@@ -1043,4 +1044,32 @@ fn demo_prints_json_and_the_sizes_of_the_closed_file() {
         out.contains(&format!("({pages} pages of 4096 bytes)")),
         "{out}"
     );
+}
+
+#[test]
+fn the_documented_examples_name_imported_nodes_by_their_file_ids() {
+    let help = ok(&["--help"]);
+    assert!(help.contains("neighbors g.pgdb 30 --by-name"), "{help}");
+    assert!(help.contains("3 nothing found"), "{help}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    // File id 30 becomes internal id 1; file id 25 internal id 3.
+    let e = write(&dir.path().join("e.txt"), "30 99\n25 30\n");
+    ok(&["import", s(&db), "--edges", s(&e)]);
+    let nb = json_of(&["neighbors", s(&db), "30", "--by-name", "--dir", "out"]);
+    assert_eq!(nb["neighbors"][0]["node"]["name"], "99");
+    // Results that list nodes carry their names.
+    let wcc = json_of(&["algo", s(&db), "wcc"]);
+    let names: Vec<&str> = wcc["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["30", "99", "25"]);
+    let scc = json_of(&["algo", s(&db), "scc"]);
+    assert_eq!(scc["largest"][0][0]["name"], "30");
+    let cdlp = json_of(&["algo", s(&db), "cdlp"]);
+    assert_eq!(cdlp["labels"][2]["name"], "25");
+    assert!(ok(&["algo", s(&db), "scc"]).contains("1 (30)"));
 }
