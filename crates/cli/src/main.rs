@@ -754,7 +754,29 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{one_line, parse_size};
+    use std::path::Path;
+
+    #[test]
+    fn an_error_chain_prints_each_fact_once_with_the_database_path() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = pagegraph::storage::StorageError::Io {
+            op: "writing WAL frames",
+            source: full,
+        };
+        let e = anyhow::Error::from(pagegraph::GraphError::from(e));
+        let line = one_line(&e, Some(Path::new("g.pgdb")));
+        assert_eq!(line.matches("os error 28").count(), 1, "{line}");
+        assert!(
+            line.starts_with("g.pgdb: I/O error while writing WAL frames"),
+            "{line}"
+        );
+        let locked = pagegraph::storage::StorageError::Locked {
+            path: "g.pgdb".into(),
+        };
+        let line = one_line(&anyhow::Error::from(locked), Some(Path::new("g.pgdb")));
+        assert_eq!(line, "g.pgdb: the database is in use by another process");
+    }
 
     #[test]
     fn sizes_take_binary_suffixes_and_refuse_the_rest() {
