@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
 use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Number, Value, json};
 
-use crate::output::human_bytes;
+use crate::output::{emit, human_bytes, node_json};
 
 /// The Neo4j "movies" Cypher script.
 const MOVIES: &str = include_str!("../data/neo4j-movies/movies.cypher");
@@ -180,8 +180,9 @@ pub fn parse_movies(text: &str) -> Result<(Vec<CypherNode>, Vec<CypherRel>)> {
     Ok((nodes, rels))
 }
 
-/// Runs the demo in `path` (a fresh temporary directory when `None`).
-pub fn run(path: Option<PathBuf>) -> Result<()> {
+/// Runs the demo in `path` (a fresh temporary directory when `None`); prints its answers
+/// as text, or as one JSON object with `json_out`.
+pub fn run(path: Option<PathBuf>, json_out: bool) -> Result<()> {
     let path = if let Some(p) = path {
         if p.exists() {
             bail!(
@@ -235,42 +236,85 @@ pub fn run(path: Option<PathBuf>) -> Result<()> {
     }
     tx.insert_edges(edges)?;
     tx.commit()?;
-    println!(
-        "Loaded the Neo4j movies graph ({} nodes, {} relationships) into {} in {:.1?}, one durable commit.\n",
-        nodes.len(),
-        rels.len(),
-        path.display(),
-        start.elapsed()
+    let mut report = Report::default();
+    report.line(
+        "loaded",
+        json!({"nodes": nodes.len(), "relationships": rels.len(), "path": path,
+            "seconds": start.elapsed().as_secs_f64()}),
+        format!(
+            "Loaded the Neo4j movies graph ({} nodes, {} relationships) into {} in {:.1?}, one durable commit.\n",
+            nodes.len(),
+            rels.len(),
+            path.display(),
+            start.elapsed()
+        ),
     );
-
-    show(&g)?;
-    let report = g.check()?;
-    let stats = g.stats()?;
-    println!(
-        "\ncheck: {}; file {} ({} pages of {} bytes), WAL {}",
-        if report.is_clean() {
-            "clean".to_string()
-        } else {
-            format!("{} problems", report.problems.len())
-        },
-        human_bytes(stats.file_size_bytes),
-        stats.page_count,
-        stats.page_size,
-        human_bytes(stats.wal_size_bytes)
-    );
+    show(&g, &mut report)?;
+    let check = g.check()?;
+    let pages = g.stats()?;
     g.close()?;
-    println!(
+    // The sizes once closed: the close checkpoints the WAL into the file.
+    let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    let wal_bytes = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    report.line(
+        "check",
+        json!({"clean": check.is_clean(), "problems": check.problems.len(),
+            "file_bytes": file_bytes, "wal_bytes": wal_bytes, "page_size": pages.page_size}),
+        format!(
+            "\ncheck: {}; closed, the file is {} ({} pages of {} bytes), the WAL {}",
+            if check.is_clean() {
+                "clean".to_string()
+            } else {
+                format!("{} problems", check.problems.len())
+            },
+            human_bytes(file_bytes),
+            file_bytes / u64::from(pages.page_size.max(1)),
+            pages.page_size,
+            human_bytes(wal_bytes)
+        ),
+    );
+    report.text.push_str(&format!(
         "\nTry: pagegraph stats {0}\n     pagegraph neighbors {0} \"Tom Hanks\" --by-name --type ACTED_IN\n     pagegraph path {0} \"Kevin Bacon\" \"Meg Ryan\" --by-name --dir both\n     pagegraph algo {0} pagerank --top 10\n     pagegraph export {0} --format dot",
         path.display()
-    );
-    Ok(())
+    ));
+    emit(json_out, &Value::Object(report.json), || report.text)
 }
 
-/// Queries the demo graph and prints the answers.
-fn show(g: &Graph) -> Result<()> {
+/// The demo's answers, as text lines and as one JSON object.
+#[derive(Default)]
+struct Report {
+    text: String,
+    json: Map<String, Value>,
+}
+
+impl Report {
+    fn line(&mut self, key: &str, value: Value, text: String) {
+        self.json.insert(key.to_string(), value);
+        self.text.push_str(&text);
+        self.text.push('\n');
+    }
+}
+
+/// Queries the demo graph and adds the answers to `out`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one query after another, in the order shown"
+)]
+fn show(g: &Graph, out: &mut Report) -> Result<()> {
     let r = g.begin_read()?;
-    println!("Kinds:       {}", list(&r.kinds()?));
-    println!("Edge types:  {}\n", list(&r.edge_types()?));
+    let (kinds, types) = (r.kinds()?, r.edge_types()?);
+    out.line(
+        "kinds",
+        json!(kinds_json(&kinds)),
+        format!("Kinds:       {}", list(&kinds)),
+    );
+    out.line(
+        "edge_types",
+        json!(kinds_json(&types)),
+        format!("Edge types:  {}\n", list(&types)),
+    );
     let name_of = |id: NodeId| -> String {
         r.node(id)
             .ok()
@@ -282,7 +326,7 @@ fn show(g: &Graph) -> Result<()> {
         r.nodes_by_name(name)?
             .first()
             .copied()
-            .ok_or_else(|| anyhow!("{name} missing"))
+            .ok_or_else(|| anyhow!("{name} is missing from the dataset"))
     };
     let keanu = one("Keanu Reeves")?;
     let movies: Vec<String> = r
@@ -290,79 +334,120 @@ fn show(g: &Graph) -> Result<()> {
         .into_iter()
         .map(|(_, m)| name_of(m))
         .collect();
-    println!(
-        "neighbors(Keanu Reeves, out, ACTED_IN): {}",
-        movies.join(", ")
+    out.line(
+        "keanu_reeves_acted_in",
+        json!(movies),
+        format!(
+            "neighbors(Keanu Reeves, out, ACTED_IN): {}",
+            movies.join(", ")
+        ),
     );
     let matrix = one("The Matrix")?;
-    let cast: Vec<String> = r
+    let cast: Vec<(String, String)> = r
         .neighbors(matrix, Direction::Incoming, None)?
         .into_iter()
-        .filter_map(|(e, p)| Some(format!("{} ({})", name_of(p), r.edge(e).ok()??.edge_type)))
+        .filter_map(|(e, p)| Some((name_of(p), r.edge(e).ok()??.edge_type)))
         .collect();
-    println!("neighbors(The Matrix, in): {}", cast.join(", "));
-    let node = r.node(matrix)?.context("The Matrix missing")?;
-    println!(
-        "node {}: {} {:?} {}",
-        node.id, node.kind, node.name, node.data
+    let cast_text: Vec<String> = cast.iter().map(|(p, t)| format!("{p} ({t})")).collect();
+    out.line(
+        "the_matrix_in",
+        cast.iter()
+            .map(|(p, t)| json!({"name": p, "type": t}))
+            .collect(),
+        format!("neighbors(The Matrix, in): {}", cast_text.join(", ")),
     );
-    println!(
-        "nodes_by_kind(Movie): {} nodes",
-        r.nodes_by_kind("Movie")?.len()
+    let node = r.node(matrix)?.context("The Matrix missing")?;
+    out.line(
+        "the_matrix",
+        node_json(&node),
+        format!(
+            "node {}: {} {:?} {}",
+            node.id, node.kind, node.name, node.data
+        ),
+    );
+    let movie_count = r.nodes_by_kind("Movie")?.len();
+    out.line(
+        "movies",
+        json!(movie_count),
+        format!("nodes_by_kind(Movie): {movie_count} nodes"),
     );
     let toms: Vec<String> = r
         .nodes_by_name_prefix("Tom ")?
         .into_iter()
         .map(name_of)
         .collect();
-    println!("nodes_by_name_prefix(\"Tom \"): {}", toms.join(", "));
+    out.line(
+        "names_starting_tom",
+        json!(toms),
+        format!("nodes_by_name_prefix(\"Tom \"): {}", toms.join(", ")),
+    );
     let glob: Vec<String> = r
         .nodes_by_name_glob("The Matrix*")?
         .into_iter()
         .map(name_of)
         .collect();
-    println!("nodes_by_name_glob(\"The Matrix*\"): {}", glob.join(", "));
-    let reviewers = r.nodes_by_kind("Person")?.into_iter().filter(|&p| {
-        r.degree(p, Direction::Outgoing, Some("REVIEWED"))
-            .unwrap_or(0)
-            > 0
-    });
-    println!(
-        "people who reviewed a movie: {}",
-        reviewers.map(name_of).collect::<Vec<_>>().join(", ")
+    out.line(
+        "names_matching_the_matrix",
+        json!(glob),
+        format!("nodes_by_name_glob(\"The Matrix*\"): {}", glob.join(", ")),
     );
-    let one = |name: &str| -> Result<NodeId> {
-        r.nodes_by_name(name)?
-            .first()
-            .copied()
-            .ok_or_else(|| anyhow!("{name} is missing from the dataset"))
-    };
+    let reviewers: Vec<String> = r
+        .nodes_by_kind("Person")?
+        .into_iter()
+        .filter(|&p| {
+            r.degree(p, Direction::Outgoing, Some("REVIEWED"))
+                .unwrap_or(0)
+                > 0
+        })
+        .map(name_of)
+        .collect();
+    out.line(
+        "reviewers",
+        json!(reviewers),
+        format!("people who reviewed a movie: {}", reviewers.join(", ")),
+    );
     let (bacon, hanks) = (one("Kevin Bacon")?, one("Tom Hanks")?);
     let store = StoreView::new(&r, None);
-    let near = algo::bfs(&store, bacon, Direction::Both, Some(2))?;
-    println!(
-        "bfs(Kevin Bacon, both ways, depth 2): {} nodes reached",
-        near.len().saturating_sub(1)
+    let near = algo::bfs(&store, bacon, Direction::Both, Some(2))?
+        .len()
+        .saturating_sub(1);
+    out.line(
+        "kevin_bacon_within_2",
+        json!(near),
+        format!("bfs(Kevin Bacon, both ways, depth 2): {near} nodes reached"),
     );
     if let Some(p) = algo::shortest_path(&store, bacon, hanks, Direction::Both)? {
         let hops: Vec<String> = p.nodes.into_iter().map(name_of).collect();
-        println!(
-            "shortest_path(Kevin Bacon, Tom Hanks): {}",
-            hops.join(" - ")
+        out.line(
+            "kevin_bacon_to_tom_hanks",
+            json!(hops),
+            format!(
+                "shortest_path(Kevin Bacon, Tom Hanks): {}",
+                hops.join(" - ")
+            ),
         );
     }
     let csr = Csr::build(&r, &CsrOptions::default(), &mut |_| {})?;
     let mut ranks = algo::pagerank(&csr, PageRank::default(), &mut |_| {})?;
     ranks.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let top: Vec<String> = ranks
+    let top: Vec<(String, f64)> = ranks
         .into_iter()
         .take(3)
-        .map(|(n, rank)| format!("{} {rank:.4}", name_of(n)))
+        .map(|(n, x)| (name_of(n), x))
         .collect();
-    println!("pagerank, top 3: {}", top.join(", "));
-    drop(r);
-
+    let top_text: Vec<String> = top.iter().map(|(n, x)| format!("{n} {x:.4}")).collect();
+    out.line(
+        "pagerank_top3",
+        top.iter()
+            .map(|(n, x)| json!({"name": n, "rank": x}))
+            .collect(),
+        format!("pagerank, top 3: {}", top_text.join(", ")),
+    );
     Ok(())
+}
+
+fn kinds_json(items: &[(String, u64)]) -> Map<String, Value> {
+    items.iter().map(|(k, n)| (k.clone(), json!(n))).collect()
 }
 
 fn list(items: &[(String, u64)]) -> String {

@@ -1,10 +1,16 @@
 //! `pagegraph export`: the whole graph as JSONL or CSV (files `import` reads back), GraphML
 //! or Graphviz DOT. Node ids are written as the external ids, so exporting a graph without
 //! deleted nodes and importing it into an empty database gives the same ids.
+//!
+//! Every file is written under a temporary name in its directory and renamed into place
+//! once complete, so a failed export leaves no partial file; no output may be the
+//! database, its WAL, or either under another name.
 
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -13,7 +19,7 @@ use indicatif::ProgressBar;
 use pagegraph::{Edge, Node, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::parse::cell_value;
+use crate::parse::{DATA_JSON_COLUMN, cell_value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -37,19 +43,129 @@ pub struct Written {
     pub edges: u64,
     /// Files written (empty for stdout).
     pub files: Vec<PathBuf>,
-    /// CSV cells whose string reads back as another type (a number, say).
-    pub lossy_cells: u64,
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>> {
-    let f = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-    Ok(BufWriter::with_capacity(1 << 16, f))
+/// An output file being written under a temporary name beside its final path; removed
+/// when dropped unless [`Pending::finish`] renamed it into place.
+struct Pending {
+    temp: PathBuf,
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
 }
 
-/// Exports the snapshot `r` in `format` to `out` (a directory for JSONL and CSV, a file
-/// otherwise) or to stdout.
+impl Pending {
+    fn create(path: &Path) -> Result<Pending> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| anyhow::anyhow!("{}: not a file name", path.display()))?;
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".{}.partial", std::process::id()));
+        let temp = path.with_file_name(temp_name);
+        let f = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .with_context(|| format!("{}: cannot create", path.display()))?;
+        Ok(Pending {
+            temp,
+            path: path.to_path_buf(),
+            out: Some(BufWriter::with_capacity(1 << 16, f)),
+        })
+    }
+
+    fn writer(&mut self) -> Result<&mut BufWriter<File>> {
+        self.out
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("{}: already closed", self.path.display()))
+    }
+
+    /// Flushes and syncs the file (the rename comes later, with [`Pending::finish`]).
+    fn close(&mut self) -> Result<()> {
+        let fail = || format!("{}: write failed", self.path.display());
+        if let Some(out) = self.out.take() {
+            let f = out
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)
+                .with_context(fail)?;
+            f.sync_all().with_context(fail)?;
+        }
+        Ok(())
+    }
+
+    /// Renames the complete file into place.
+    fn finish(mut self) -> Result<PathBuf> {
+        self.close()?;
+        std::fs::rename(&self.temp, &self.path)
+            .with_context(|| format!("{}: cannot rename into place", self.path.display()))?;
+        Ok(std::mem::take(&mut self.path))
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            self.out = None;
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// `path` with `-wal` appended: the database's write-ahead log.
+fn wal_of(db: &Path) -> PathBuf {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// `path` made absolute with its directory resolved (the file itself need not exist).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    // A symlink whose target does not exist yet: where it points.
+    if let Ok(target) = std::fs::read_link(path) {
+        let base = path.parent().unwrap_or(Path::new("."));
+        return resolved(&base.join(target));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.canonicalize().ok()?,
+        _ => std::env::current_dir().ok()?,
+    };
+    Some(parent.join(path.file_name()?))
+}
+
+/// Fails if writing `out` would write the database `db` or its WAL: the same name, or the
+/// same file under another name (a symlink or hard link: same device and inode).
+pub fn refuse_database(db: &Path, out: &Path) -> Result<()> {
+    let out_meta = std::fs::metadata(out).ok();
+    let out_name = resolved(out);
+    for (what, p) in [
+        ("the database", db.to_path_buf()),
+        ("the database's WAL", wal_of(db)),
+    ] {
+        let same_file = match (&out_meta, std::fs::metadata(&p)) {
+            (Some(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        let same_name = out_name.is_some() && out_name == resolved(&p);
+        if same_file || same_name {
+            bail!(
+                "{}: refusing to write there: it is {what} ({}); choose another output path",
+                out.display(),
+                p.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Exports the snapshot `r` of the database `db` in `format` to `out` (a directory for
+/// JSONL and CSV, a file otherwise) or to stdout. Nothing is written if an output path is
+/// the database or its WAL; a failed export leaves no output file behind.
 pub fn run(
     r: &ReadTxn,
+    db: &Path,
     format: ExportFormat,
     out: Option<&Path>,
     pb: &ProgressBar,
@@ -57,8 +173,6 @@ pub fn run(
     let mut w = Written::default();
     match (format, out) {
         (ExportFormat::Jsonl | ExportFormat::Csv, Some(dir)) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
             let ext = if format == ExportFormat::Jsonl {
                 "jsonl"
             } else {
@@ -68,19 +182,30 @@ pub fn run(
                 dir.join(format!("nodes.{ext}")),
                 dir.join(format!("edges.{ext}")),
             );
-            let (mut nf, mut ef) = (create(&np)?, create(&ep)?);
+            refuse_database(db, dir)?;
+            refuse_database(db, &np)?;
+            refuse_database(db, &ep)?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+            let (mut nf, mut ef) = (Pending::create(&np)?, Pending::create(&ep)?);
             if format == ExportFormat::Jsonl {
-                jsonl_nodes(r, &mut nf, &mut w, pb)?;
-                jsonl_edges(r, &mut ef, &mut w, pb)?;
+                jsonl_nodes(r, nf.writer()?, &mut w, pb)?;
+                jsonl_edges(r, ef.writer()?, &mut w, pb)?;
             } else {
-                csv_nodes(r, &mut nf, &mut w, pb)?;
-                csv_edges(r, &mut ef, &mut w, pb)?;
+                csv_nodes(r, nf.writer()?, &mut w, pb)?;
+                csv_edges(r, ef.writer()?, &mut w, pb)?;
             }
-            nf.flush()
-                .with_context(|| format!("{}: write failed", np.display()))?;
-            ef.flush()
-                .with_context(|| format!("{}: write failed", ep.display()))?;
-            w.files = vec![np, ep];
+            nf.close()?;
+            ef.close()?;
+            let nodes_file = nf.finish()?;
+            match ef.finish() {
+                Ok(edges_file) => w.files = vec![nodes_file, edges_file],
+                Err(e) => {
+                    // Not one file without the other.
+                    let _ = std::fs::remove_file(&nodes_file);
+                    return Err(e);
+                }
+            }
         }
         (ExportFormat::Csv, None) => {
             bail!("CSV export writes two files (nodes.csv, edges.csv): give --out DIR")
@@ -92,11 +217,10 @@ pub fn run(
             s.flush()?;
         }
         (f, Some(path)) => {
-            let mut file = create(path)?;
-            single_file(r, f, &mut file, &mut w, pb)?;
-            file.flush()
-                .with_context(|| format!("{}: write failed", path.display()))?;
-            w.files = vec![path.to_path_buf()];
+            refuse_database(db, path)?;
+            let mut file = Pending::create(path)?;
+            single_file(r, f, file.writer()?, &mut w, pb)?;
+            w.files = vec![file.finish()?];
         }
         (f, None) => {
             let mut s = BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -145,102 +269,129 @@ fn jsonl_edges(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &Progress
     Ok(())
 }
 
-/// The union of the data keys of all items; fails on data that is not an object (or null)
-/// or a key that collides with a fixed column.
-fn csv_columns<T>(
+/// How a CSV file holds the data of its rows.
+enum CsvData {
+    /// One column per data field (the union of the fields), each cell a value that
+    /// `import` reads back exactly.
+    Columns(Vec<String>),
+    /// The whole data of each row as JSON text, in the [`DATA_JSON_COLUMN`] column: used
+    /// when columns would not read back as the same data (a field named like a fixed
+    /// column, a string that reads as a number, data that is not an object, ...).
+    Json,
+}
+
+/// True if the CSV cell written for `v` reads back as `v`.
+fn cell_round_trips(v: &Value) -> bool {
+    let text = match v {
+        Value::Null => return false,
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    cell_value(&text).as_ref() == Some(v)
+}
+
+/// Chooses how the data of `items` goes into CSV: as columns when they read back as the
+/// same data, else as JSON.
+fn csv_data<T>(
     items: impl Iterator<Item = pagegraph::Result<T>>,
-    data: impl Fn(&T) -> (&Value, String),
+    data: impl Fn(&T) -> &Value,
     fixed: &[&str],
-) -> Result<Vec<String>> {
+) -> Result<CsvData> {
     let mut keys = BTreeSet::new();
+    let (mut nulls, mut objects) = (false, false);
     for item in items {
         let item = item?;
-        let (d, what) = data(&item);
-        match d {
-            Value::Null => {}
+        match data(&item) {
+            Value::Null => nulls = true,
             Value::Object(m) => {
-                for k in m.keys() {
-                    if fixed.contains(&k.as_str()) {
-                        bail!(
-                            "{what} has a data field {k:?}, which is also a CSV column name; export as jsonl instead"
-                        );
+                objects = true;
+                for (k, v) in m {
+                    let column_ok = !k.is_empty()
+                        && k.trim() == k
+                        && !fixed.contains(&k.as_str())
+                        && k != DATA_JSON_COLUMN;
+                    if !column_ok || !cell_round_trips(v) {
+                        return Ok(CsvData::Json);
                     }
                     keys.insert(k.clone());
                 }
             }
-            _ => bail!(
-                "{what} has data that is not a JSON object, which CSV cannot hold; export as jsonl instead"
-            ),
+            _ => return Ok(CsvData::Json),
         }
     }
-    Ok(keys.into_iter().collect())
+    // With no columns import gives null data; with some, an object for every row.
+    if (keys.is_empty() && objects) || (!keys.is_empty() && nulls) {
+        return Ok(CsvData::Json);
+    }
+    Ok(CsvData::Columns(keys.into_iter().collect()))
 }
 
-fn csv_cell(v: Option<&Value>, w: &mut Written) -> String {
+fn csv_cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => {
-            if cell_value(s)
-                .as_ref()
-                .is_some_and(|back| back != &Value::String(s.clone()))
-                || s.is_empty()
-            {
-                w.lossy_cells += 1;
-            }
-            s.clone()
-        }
+        Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
 }
 
-fn csv_nodes(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBar) -> Result<()> {
-    let fixed = ["id", "kind", "name"];
-    let keys = csv_columns(
-        r.nodes(),
-        |n: &Node| (&n.data, format!("node {}", n.id)),
-        &fixed,
-    )?;
+/// Writes the header, then one row per item: the fixed cells, then the data.
+fn csv_rows<T>(
+    out: &mut impl Write,
+    fixed: &[&str],
+    layout: &CsvData,
+    items: impl Iterator<Item = pagegraph::Result<T>>,
+    row: fn(&T) -> (Vec<String>, &Value),
+    mut done: impl FnMut(),
+) -> Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(fixed.iter().copied().chain(keys.iter().map(String::as_str)))?;
-    for n in r.nodes() {
-        let n = n?;
-        let mut row = vec![n.id.0.to_string(), n.kind.clone(), n.name.clone()];
-        for k in &keys {
-            row.push(csv_cell(n.data.get(k), w));
+    let mut header: Vec<&str> = fixed.to_vec();
+    match layout {
+        CsvData::Columns(keys) => header.extend(keys.iter().map(String::as_str)),
+        CsvData::Json => header.push(DATA_JSON_COLUMN),
+    }
+    csv.write_record(&header)?;
+    for item in items {
+        let item = item?;
+        let (mut cells, data) = row(&item);
+        match layout {
+            CsvData::Columns(keys) => cells.extend(keys.iter().map(|k| csv_cell(data.get(k)))),
+            CsvData::Json => cells.push(data.to_string()),
         }
-        csv.write_record(&row)?;
-        w.nodes += 1;
-        pb.inc(1);
+        csv.write_record(&cells)?;
+        done();
     }
     csv.flush()?;
     Ok(())
 }
 
+fn csv_nodes(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBar) -> Result<()> {
+    fn row(n: &Node) -> (Vec<String>, &Value) {
+        let cells = vec![n.id.0.to_string(), n.kind.clone(), n.name.clone()];
+        (cells, &n.data)
+    }
+    let fixed = ["id", "kind", "name"];
+    let layout = csv_data(r.nodes(), |n: &Node| &n.data, &fixed)?;
+    csv_rows(out, &fixed, &layout, r.nodes(), row, || {
+        w.nodes += 1;
+        pb.inc(1);
+    })
+}
+
 fn csv_edges(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBar) -> Result<()> {
-    let fixed = ["from", "to", "type"];
-    let keys = csv_columns(
-        r.edges(),
-        |e: &Edge| (&e.data, format!("edge {}", e.id)),
-        &fixed,
-    )?;
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(fixed.iter().copied().chain(keys.iter().map(String::as_str)))?;
-    for e in r.edges() {
-        let e = e?;
-        let mut row = vec![
+    fn row(e: &Edge) -> (Vec<String>, &Value) {
+        let cells = vec![
             e.from.0.to_string(),
             e.to.0.to_string(),
             e.edge_type.clone(),
         ];
-        for k in &keys {
-            row.push(csv_cell(e.data.get(k), w));
-        }
-        csv.write_record(&row)?;
+        (cells, &e.data)
+    }
+    let fixed = ["from", "to", "type"];
+    let layout = csv_data(r.edges(), |e: &Edge| &e.data, &fixed)?;
+    csv_rows(out, &fixed, &layout, r.edges(), row, || {
         w.edges += 1;
         pb.inc(1);
-    }
-    csv.flush()?;
-    Ok(())
+    })
 }
 
 /// Text escaped for XML 1.0; characters XML cannot hold at all become U+FFFD.

@@ -1,8 +1,9 @@
 //! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
 //! look nodes and edges up, print statistics, check integrity, run the demo.
 //!
-//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 4 an
-//! import committed every batch but its closing checkpoint failed (the WAL holds them).
+//! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 3 a
+//! search that found nothing; 4 an import committed every batch but its closing checkpoint
+//! failed (the WAL holds them: do not rerun it).
 
 // Output text is built with `push_str(&format!(..))`, clearer here than `write!` results.
 #![allow(clippy::format_push_string)]
@@ -30,18 +31,19 @@ use serde_json::json;
 
 use crate::export::ExportFormat;
 use crate::import::{Format, ImportOptions};
-use crate::output::{emit, human_bytes, peak_rss};
+use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rss};
 
 /// pagegraph: an embedded graph database on a crash-safe page store.
 ///
 /// The database path comes first after the command. Node arguments are internal ids
-/// unless --by-name is given. Add --json to any command for machine-readable output.
+/// unless --by-name is given (imported nodes are named by their ids in the input file).
+/// Add --json to any command for machine-readable output.
 #[derive(Parser)]
 #[command(
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --dir out\n  pagegraph export g.pgdb --format jsonl --out dump/"
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name is given; an import names\neach node by its id in the input file, so use --by-name with the file's ids.\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle: the reason on stderr, and with\n--json the empty result on stdout).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -106,7 +108,7 @@ enum Command {
     Edge(EdgeCommand),
     /// The neighbors of a node, with the edges that lead to them.
     #[command(
-        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
+        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42                # internal id 42\n  pagegraph neighbors g.pgdb 30 --by-name      # the node imported as 30\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
     )]
     Neighbors {
         /// The database.
@@ -125,7 +127,7 @@ enum Command {
     },
     /// Breadth-first search from a node: every node reached, with its depth and parent.
     #[command(
-        after_help = "Examples:\n  pagegraph bfs g.pgdb --start 42 --depth 3\n  pagegraph bfs g.pgdb --start \"Tom Hanks\" --by-name --dir both --type ACTED_IN --json"
+        after_help = "Examples:\n  pagegraph bfs g.pgdb --start 42 --depth 3\n  pagegraph bfs g.pgdb --start 30 --by-name --all --json   # unreached nodes at \"infinity\"\n  pagegraph bfs g.pgdb --start \"Tom Hanks\" --by-name --dir both --type ACTED_IN --json"
     )]
     Bfs {
         /// The database.
@@ -136,6 +138,9 @@ enum Command {
         /// Hops at most (no limit when absent).
         #[arg(long)]
         depth: Option<u32>,
+        /// Also list the nodes not reached, at depth "infinity".
+        #[arg(long)]
+        all: bool,
         #[command(flatten)]
         walk: WalkArgs,
     },
@@ -167,7 +172,7 @@ enum Command {
     },
     /// A whole-graph algorithm, on an in-memory snapshot of the database.
     #[command(
-        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb betweenness --samples 500 --seed 7 --dir both\n  pagegraph algo g.pgdb louvain --weight weight\n  pagegraph algo g.pgdb sssp --source main --by-name --weight cost\n  pagegraph algo g.pgdb dominators --source entry --by-name --type FLOWS_TO\n\nEach algorithm reads only the options that apply to it; --dir defaults to what the\nalgorithm's definition uses (out for paths and betweenness, in for closeness, both for\ndegree, cdlp and the undirected lcc)."
+        after_help = "Examples:\n  pagegraph algo g.pgdb wcc\n  pagegraph algo g.pgdb pagerank --iterations 50 --tolerance 1e-9 --top 20\n  pagegraph algo g.pgdb scc --type CALLS --json\n  pagegraph algo g.pgdb betweenness --samples 500 --seed 7 --dir both\n  pagegraph algo g.pgdb louvain --weight weight\n  pagegraph algo g.pgdb sssp --source main --by-name --weight cost\n  pagegraph algo g.pgdb dominators --source entry --by-name --type FLOWS_TO\n\nAn option that does not apply to the algorithm is refused, with the reason.\n\nDirections (--dir):\n  directed, --dir refused:   scc, topo, cycle, tred, dominators, post-dominators, loops\n  undirected, --dir refused: wcc, triangles, kcore, louvain (every edge counts both ways)\n  --dir out|in|both:         pagerank (out; both = undirected PageRank, as NetworkX on an\n                             undirected graph), degree (both), betweenness (out),\n                             closeness (in), cdlp (both), sssp (out), reach (out)\n  --dir out|both:            lcc (both = undirected, the default; out = directed)\n\nWith --json every row is listed unless --top is given; text shows 20 by default.\nsssp --all also lists the nodes not reached, at distance \"infinity\"."
     )]
     Algo {
         /// The database.
@@ -191,7 +196,9 @@ const IMPORT_HELP: &str =
   jsonl     nodes: {\"id\": \"a\", \"kind\": \"Person\", \"name\": \"Ann\", \"data\": {...}}
             edges: {\"from\": \"a\", \"to\": \"b\", \"type\": \"KNOWS\", \"data\": {...}}
   csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
-            the other columns go into data, numbers stay numbers
+            the other columns go into data, numbers stay numbers; a column
+            data:json instead holds the whole data as JSON (what export writes
+            when fields cannot be columns)
   edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
             nodes are created on first sight (kind `node`, named by their id)
 
@@ -358,7 +365,7 @@ enum EdgeCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Dir {
     Out,
     In,
@@ -413,9 +420,10 @@ fn algorithm(cmd: Command, j: bool) -> Result<()> {
             db,
             start,
             depth,
+            all,
             walk,
         } => {
-            algo::bfs(&open_existing(&db)?, &start, depth, &walk.walk(), j)?;
+            algo::bfs(&open_existing(&db)?, &start, (depth, all), &walk.walk(), j)?;
         }
         Command::Path {
             db,
@@ -474,13 +482,12 @@ fn open_existing_for_write(db: &Path) -> Result<Graph> {
 
 fn open(db: &Path, options: Options) -> Result<Graph> {
     use pagegraph::storage::StorageError;
+    // main names the database before an error that does not.
     Graph::open_with(db, options).map_err(|e| match &e {
         pagegraph::GraphError::Storage(StorageError::NoDatabase { .. }) => {
             anyhow::anyhow!("{e} (create one with `pagegraph init` or `pagegraph import`)")
         }
-        // The message names the file already; say it once.
-        pagegraph::GraphError::Storage(s) if s.names_a_file() => anyhow::Error::new(e),
-        _ => anyhow::anyhow!("{}: {e}", db.display()),
+        _ => anyhow::Error::new(e),
     })
 }
 
@@ -579,7 +586,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 j,
             )?;
         }
-        Command::Demo { db } => demo::run(db)?,
+        Command::Demo { db } => demo::run(db, j)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -588,14 +595,8 @@ fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -
     let g = open_existing(db)?;
     let r = g.begin_read()?;
     let pb = progress::bar(r.node_count()? + r.edge_count()?, "export", false);
-    let w = export::run(&r, format, out, &pb)?;
+    let w = export::run(&r, db, format, out, &pb)?;
     pb.finish_and_clear();
-    if w.lossy_cells > 0 {
-        eprintln!(
-            "warning: {} CSV cells hold strings that read back as another type (e.g. \"42\"); jsonl keeps them exactly",
-            w.lossy_cells
-        );
-    }
     // Data went to stdout when no file was written: print nothing more there.
     if !w.files.is_empty() {
         let value = json!({"nodes": w.nodes, "edges": w.edges, "files": w.files});
@@ -704,25 +705,129 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// True if the error came from the database file (its pages, its WAL, its lock).
+fn is_storage(e: &anyhow::Error) -> bool {
+    use pagegraph::GraphError;
+    use pagegraph::algo::AlgoError;
+    let graph = |g: &GraphError| matches!(g, GraphError::Storage(_));
+    e.chain().any(|c| {
+        c.is::<pagegraph::storage::StorageError>()
+            || c.downcast_ref::<GraphError>().is_some_and(graph)
+            || c.downcast_ref::<AlgoError>()
+                .is_some_and(|a| matches!(a, AlgoError::Graph(g) if graph(g)))
+    })
+}
+
+/// Longest message printed whole; longer ones (a huge argument echoed) keep their ends.
+const MESSAGE_MAX: usize = 600;
+
+/// The error as one line, each fact once: the causes that the message does not already
+/// include, the database path before a storage error that does not name it, no line
+/// breaks, and the middle of an overlong message elided.
+fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if c.is_empty() || msg.contains(&c) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&c);
+    }
+    if let Some(db) = db {
+        let path = db.display().to_string();
+        if is_storage(e) && !msg.contains(&path) {
+            msg = format!("{path}: {msg}");
+        }
+    }
+    let msg: String = msg
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let chars = msg.chars().count();
+    if chars <= MESSAGE_MAX {
+        return msg;
+    }
+    let keep = MESSAGE_MAX / 2;
+    let head: String = msg.chars().take(keep).collect();
+    let tail: String = msg.chars().skip(chars - keep).collect();
+    format!("{head}[... {} characters ...]{tail}", chars - 2 * keep)
+}
+
+impl Command {
+    /// The database a command works on.
+    fn db(&self) -> Option<&Path> {
+        match self {
+            Command::Init { db, .. }
+            | Command::Export { db, .. }
+            | Command::Stats { db }
+            | Command::Check { db }
+            | Command::Node(
+                NodeCommand::Get { db, .. }
+                | NodeCommand::Add { db, .. }
+                | NodeCommand::Find { db, .. },
+            )
+            | Command::Edge(EdgeCommand::Get { db, .. } | EdgeCommand::Add { db, .. })
+            | Command::Neighbors { db, .. }
+            | Command::Bfs { db, .. }
+            | Command::Path { db, .. }
+            | Command::Algo { db, .. } => Some(db),
+            Command::Import(a) => Some(&a.db),
+            Command::Demo { db } => db.as_deref(),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // Library code does not panic; should anything else, say so in one line, no backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("pagegraph: internal error: {info}");
+        let what = info.to_string().replace('\n', " ");
+        eprintln!("pagegraph: internal error: {what}");
     }));
     let cli = Cli::parse();
+    let db = cli.command.db().map(Path::to_path_buf);
     match run(cli) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pagegraph: {e:#}");
-            ExitCode::from(1)
+            let code = if e.is::<NothingFound>() {
+                EXIT_NOTHING_FOUND
+            } else {
+                1
+            };
+            eprintln!("pagegraph: {}", one_line(&e, db.as_deref()));
+            ExitCode::from(code)
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{one_line, parse_size};
+    use std::path::Path;
+
+    #[test]
+    fn an_error_chain_prints_each_fact_once_with_the_database_path() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = pagegraph::storage::StorageError::Io {
+            op: "writing WAL frames",
+            source: full,
+        };
+        let e = anyhow::Error::from(pagegraph::GraphError::from(e));
+        let line = one_line(&e, Some(Path::new("g.pgdb")));
+        assert_eq!(line.matches("os error 28").count(), 1, "{line}");
+        assert!(
+            line.starts_with("g.pgdb: I/O error while writing WAL frames"),
+            "{line}"
+        );
+        let locked = pagegraph::storage::StorageError::Locked {
+            path: "g.pgdb".into(),
+        };
+        let line = one_line(&anyhow::Error::from(locked), Some(Path::new("g.pgdb")));
+        assert_eq!(line, "g.pgdb: the database is in use by another process");
+    }
 
     #[test]
     fn sizes_take_binary_suffixes_and_refuse_the_rest() {

@@ -22,6 +22,31 @@ pub fn emit(json_out: bool, value: &Value, text: impl FnOnce() -> String) -> Res
     Ok(())
 }
 
+/// The exit status of a search that ran and found nothing (no node, no path, no cycle).
+pub const EXIT_NOTHING_FOUND: u8 = 3;
+
+/// A search that ran and found nothing: `main` prints it on stderr and exits with
+/// [`EXIT_NOTHING_FOUND`].
+#[derive(Debug)]
+pub struct NothingFound(pub String);
+
+impl std::fmt::Display for NothingFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NothingFound {}
+
+/// Ends a search that found nothing: with `--json` the (empty) result still goes to stdout,
+/// in the command's usual shape; then the [`NothingFound`] error saying `what`.
+pub fn nothing_found(json_out: bool, value: &Value, what: String) -> Result<()> {
+    if json_out {
+        emit(true, value, String::new)?;
+    }
+    Err(NothingFound(what).into())
+}
+
 /// A node as JSON.
 pub fn node_json(n: &Node) -> Value {
     json!({ "id": n.id.0, "kind": n.kind, "name": n.name, "data": n.data })

@@ -247,7 +247,14 @@ pub struct CsvHeader {
     optional: Vec<Option<usize>>,
     /// The other columns, which go into `data`.
     data: Vec<(usize, String)>,
+    /// The `data:json` column, which holds the whole data as JSON (then the only data
+    /// column).
+    data_json: Option<usize>,
 }
+
+/// The CSV column holding each row's whole data as JSON text (what `export` writes when
+/// data fields cannot be columns).
+pub const DATA_JSON_COLUMN: &str = "data:json";
 
 impl CsvHeader {
     /// Reads the header row; fails naming a missing required column.
@@ -278,22 +285,43 @@ impl CsvHeader {
             }
         }
         let opt: Vec<Option<usize>> = optional.iter().map(|c| find(c)).collect();
-        let data = names
+        let mut data: Vec<(usize, String)> = names
             .iter()
             .enumerate()
             .filter(|(_, n)| !required.contains(n) && !optional.contains(n))
             .map(|(i, n)| (i, (*n).to_string()))
             .collect();
+        let data_json = data
+            .iter()
+            .find(|(_, n)| n == DATA_JSON_COLUMN)
+            .map(|&(i, _)| i);
+        if data_json.is_some() {
+            if data.len() > 1 {
+                bail!(
+                    "{}:1: a {DATA_JSON_COLUMN:?} column holds the whole data, so it cannot go with other data columns",
+                    path.display()
+                );
+            }
+            data.clear();
+        }
         Ok(CsvHeader {
             required: req,
             optional: opt,
             data,
+            data_json,
         })
     }
 
-    fn data(&self, r: &csv::StringRecord) -> Value {
+    fn data(&self, r: &csv::StringRecord) -> Result<Value, String> {
+        if let Some(i) = self.data_json {
+            return match r.get(i) {
+                None | Some("") => Ok(Value::Null),
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|e| format!("column {DATA_JSON_COLUMN:?} is not valid JSON: {e}")),
+            };
+        }
         if self.data.is_empty() {
-            return Value::Null;
+            return Ok(Value::Null);
         }
         let mut m = Map::new();
         for (i, name) in &self.data {
@@ -301,7 +329,7 @@ impl CsvHeader {
                 m.insert(name.clone(), v);
             }
         }
-        Value::Object(m)
+        Ok(Value::Object(m))
     }
 
     fn field<'r>(r: &'r csv::StringRecord, i: usize, name: &str) -> Result<&'r str, String> {
@@ -331,7 +359,7 @@ impl CsvHeader {
             ext: ExtId::parse(id),
             kind: kind.to_string(),
             name,
-            data: self.data(r),
+            data: self.data(r)?,
         })
     }
 
@@ -356,7 +384,7 @@ impl CsvHeader {
             from: ExtId::parse(from),
             to: ExtId::parse(to),
             edge_type,
-            data: self.data(r),
+            data: self.data(r)?,
         })
     }
 }

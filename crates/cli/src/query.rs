@@ -4,7 +4,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use pagegraph::{Direction, EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::output::{emit, node_json, node_line, nodes_json};
+use crate::output::{emit, node_json, node_line, nodes_json, nothing_found};
 
 /// The node a command-line argument names: an internal id, or with `by_name` a node name
 /// that exactly one node has.
@@ -107,7 +107,11 @@ pub fn node_find(g: &Graph, find: &Find, limit: Option<usize>, json_out: bool) -
         ids.truncate(l);
     }
     let nodes = nodes_json(&r, &ids)?;
-    emit(json_out, &json!({"total": total, "nodes": nodes}), || {
+    let value = json!({"total": total, "nodes": nodes});
+    if total == 0 {
+        return nothing_found(json_out, &value, "no nodes found".into());
+    }
+    emit(json_out, &value, || {
         let mut t = String::new();
         for id in &ids {
             if let Ok(Some(n)) = r.node(*id) {
@@ -117,8 +121,6 @@ pub fn node_find(g: &Graph, find: &Find, limit: Option<usize>, json_out: bool) -
         }
         if ids.len() < total {
             t.push_str(&format!("({} of {total} shown)\n", ids.len()));
-        } else if total == 0 {
-            t.push_str("no nodes found\n");
         }
         t
     })
@@ -206,15 +208,9 @@ pub fn neighbors(
         }));
     }
     let count = rows.len();
-    emit(
-        json_out,
-        &json!({"node": id.0, "count": count, "neighbors": rows}),
-        || {
-            if count == 0 {
-                format!("node {id} has no such neighbors")
-            } else {
-                lines
-            }
-        },
-    )
+    let value = json!({"node": id.0, "count": count, "neighbors": rows});
+    if count == 0 {
+        return nothing_found(json_out, &value, format!("node {id} has no such neighbors"));
+    }
+    emit(json_out, &value, || lines)
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{bin, fails, json_of, ok, run, s, text, write};
+use common::{bin, fails, json_of, nothing_found, ok, run, s, text, write};
 
 const NODES_JSONL: &str = r#"{"id": "ann", "kind": "Person", "name": "Ann", "data": {"age": 41, "tags": ["a", "b"]}}
 {"id": "bob", "kind": "Person", "name": "Bob", "data": null}
@@ -170,7 +170,9 @@ fn init_then_single_edits_and_lookups() {
         json_of(&["node", "find", db, "--glob", "*", "--limit", "2"])["total"],
         3
     );
-    assert!(ok(&["node", "find", db, "--kind", "Nope"]).contains("no nodes found"));
+    // Nothing found is exit status 3, with the empty result in the usual shape.
+    let none = nothing_found(&["node", "find", db, "--kind", "Nope"]);
+    assert_eq!(none, json!({"total": 0, "nodes": []}));
     assert_eq!(
         run(&["node", "find", db, "--kind", "A", "--name", "B"])
             .status
@@ -184,7 +186,10 @@ fn init_then_single_edits_and_lookups() {
     let nb = json_of(&["neighbors", db, "1", "--dir", "out", "--type", "KNOWS"]);
     assert_eq!(nb["neighbors"][0]["node"]["name"], "Bob");
     assert_eq!(nb["neighbors"][0]["direction"], "out");
-    assert_eq!(json_of(&["neighbors", db, "1", "--dir", "in"])["count"], 0);
+    assert_eq!(
+        nothing_found(&["neighbors", db, "1", "--dir", "in"])["count"],
+        0
+    );
     assert_eq!(
         json_of(&["neighbors", db, "2", "--type", "SELF"])["count"],
         2
@@ -318,7 +323,10 @@ fn edge_lists_vertex_lists_weights_comments_and_gzip() {
     let db = s(&db);
     let n99 = json_of(&["node", "get", db, "99", "--by-name"]);
     assert_eq!(n99["kind"], "node");
-    assert_eq!(json_of(&["neighbors", db, "99", "--by-name"])["count"], 0);
+    assert_eq!(
+        nothing_found(&["neighbors", db, "99", "--by-name"])["count"],
+        0
+    );
     assert_eq!(
         json_of(&["edge", "get", db, "2"])["data"],
         json!({"weight": 0.25})
@@ -784,4 +792,284 @@ fn many_batches_reuse_the_pages_earlier_batches_freed() {
         assert!(free < pages - free, "{free} free of {pages} pages");
         ok(&["check", s(&db)]);
     }
+}
+
+/// The graph's nodes and edges as exported JSONL, for comparing two databases.
+fn jsonl_dump(db: &Path) -> (String, String) {
+    let out = ok(&["export", s(db), "--format", "jsonl"]);
+    let (nodes, edges): (Vec<&str>, Vec<&str>) = out
+        .lines()
+        .partition(|l| l.starts_with("{\"data\"") && l.contains("\"kind\""));
+    (nodes.join("\n"), edges.join("\n"))
+}
+
+#[test]
+fn no_output_path_is_the_database_its_wal_or_a_link_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let wal = dir.path().join("g.pgdb-wal");
+    let before = jsonl_dump(&db);
+    let sym_db = dir.path().join("sym.graphml");
+    std::os::unix::fs::symlink(&db, &sym_db).unwrap();
+    let hard_db = dir.path().join("hard.dot");
+    std::fs::hard_link(&db, &hard_db).unwrap();
+    // A symlink to the WAL path, which need not exist yet.
+    let sym_wal = dir.path().join("wal-link");
+    std::os::unix::fs::symlink("g.pgdb-wal", &sym_wal).unwrap();
+    // An out dir whose nodes file is the database.
+    let trap = dir.path().join("trap");
+    std::fs::create_dir(&trap).unwrap();
+    std::os::unix::fs::symlink(&db, trap.join("nodes.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&db, trap.join("edges.csv")).unwrap();
+    // The database by another spelling of its path.
+    let dotted = dir.path().join(".").join("g.pgdb");
+    let cases: Vec<(&str, PathBuf)> = vec![
+        ("graphml", db.clone()),
+        ("dot", db.clone()),
+        ("graphml", wal.clone()),
+        ("dot", dotted),
+        ("graphml", sym_db),
+        ("dot", hard_db),
+        ("graphml", sym_wal),
+        ("jsonl", trap.clone()),
+        ("csv", trap.clone()),
+    ];
+    for (format, out) in &cases {
+        let err = fails(&["export", s(&db), "--format", format, "--out", s(out)]);
+        assert!(err.contains("refusing to write"), "{format} {out:?}: {err}");
+        assert_eq!(
+            jsonl_dump(&db),
+            before,
+            "{format} {out:?} changed the database"
+        );
+    }
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+    // Once closed the WAL may be absent: its name is still refused.
+    let _ = std::fs::remove_file(&wal);
+    let err = fails(&["export", s(&db), "--format", "dot", "--out", s(&wal)]);
+    assert!(err.contains("refusing to write"), "{err}");
+    assert_eq!(jsonl_dump(&db), before);
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+}
+
+/// Every stored value kind that CSV columns would not keep: fields named like the fixed
+/// columns, strings that read as numbers or booleans or JSON, empty strings, nulls, data
+/// that is null for one row and an object for another, data that is not an object.
+const AWKWARD_NODES: &str = r#"{"id": 1, "kind": "Person", "name": "Ann", "data": {"name": "Ann A.", "id": 9, "kind": "x"}}
+{"id": 2, "kind": "Person", "name": "", "data": {"zip": "007", "n": "42", "t": "true", "j": "[1]", "e": "", "z": null}}
+{"id": 3, "kind": "Thing", "name": " spaced ", "data": null}
+{"id": 4, "kind": "Thing", "name": "line\nbreak, \"quoted\"", "data": [1, {"a": 2}]}
+{"id": 5, "kind": "Thing", "name": "empty", "data": {}}
+{"id": 6, "kind": "Thing", "name": "scalar", "data": "just text"}
+{"id": 7, "kind": "Thing", "name": "big", "data": {"f": 1.5, "neg": -3, "nested": {"x": [true, null]}, " pad": 1}}
+"#;
+
+const AWKWARD_EDGES: &str = r#"{"from": 1, "to": 2, "type": "T", "data": {"from": "x", "type": "y", "to": 3}}
+{"from": 2, "to": 3, "type": "T"}
+{"from": 3, "to": 3, "type": "SELF", "data": {}}
+{"from": 4, "to": 5, "type": "T", "data": 12}
+"#;
+
+#[test]
+fn csv_export_round_trips_any_imported_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = write(&dir.path().join("n.jsonl"), AWKWARD_NODES);
+    let e = write(&dir.path().join("e.jsonl"), AWKWARD_EDGES);
+    let movies = dir.path().join("movies.pgdb");
+    ok(&["demo", s(&movies)]);
+    let awkward = dir.path().join("awkward.pgdb");
+    ok(&["import", s(&awkward), "--nodes", s(&n), "--edges", s(&e)]);
+    let plain = jsonl_graph(dir.path());
+    for (i, db) in [movies, awkward, plain].iter().enumerate() {
+        let out = dir.path().join(format!("csv{i}"));
+        ok(&["export", s(db), "--format", "csv", "--out", s(&out)]);
+        let back = dir.path().join(format!("back{i}.pgdb"));
+        let (nodes, edges) = (out.join("nodes.csv"), out.join("edges.csv"));
+        ok(&[
+            "import",
+            s(&back),
+            "--nodes",
+            s(&nodes),
+            "--edges",
+            s(&edges),
+        ]);
+        assert_eq!(jsonl_dump(&back), jsonl_dump(db), "{}", db.display());
+    }
+    // Data that columns keep exactly stays in columns, one per field.
+    let columns = dir.path().join("columns.pgdb");
+    let n = write(
+        &dir.path().join("c.jsonl"),
+        "{\"id\": 1, \"kind\": \"K\", \"name\": \"a\", \"data\": {\"age\": 4, \"city\": \"Oslo\"}}\n\
+         {\"id\": 2, \"kind\": \"K\", \"name\": \"b\", \"data\": {\"tags\": [1]}}\n",
+    );
+    ok(&["import", s(&columns), "--nodes", s(&n)]);
+    let out = dir.path().join("csv-columns");
+    ok(&["export", s(&columns), "--format", "csv", "--out", s(&out)]);
+    let nodes = std::fs::read_to_string(out.join("nodes.csv")).unwrap();
+    assert_eq!(
+        nodes,
+        "id,kind,name,age,city,tags\n1,K,a,4,Oslo,\n2,K,b,,,[1]\n"
+    );
+}
+
+#[test]
+fn a_failed_export_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    for format in ["csv", "jsonl"] {
+        // edges.* is a directory: writing it fails after nodes.* was written.
+        let out = dir.path().join(format!("out-{format}"));
+        std::fs::create_dir_all(out.join(format!("edges.{format}"))).unwrap();
+        fails(&["export", s(&db), "--format", format, "--out", s(&out)]);
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, vec![format!("edges.{format}")], "{format}");
+    }
+    let file_dir = dir.path().join("g.graphml");
+    std::fs::create_dir(&file_dir).unwrap();
+    fails(&[
+        "export",
+        s(&db),
+        "--format",
+        "graphml",
+        "--out",
+        s(&file_dir),
+    ]);
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("partial")
+            })
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let db = s(&db);
+    let demo_db = dir.path().join("demo.pgdb");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["demo"],
+        vec!["demo", s(&demo_db), "--json"],
+        vec!["stats", db],
+        vec!["check", db],
+        vec!["node", "get", db, "1"],
+        vec!["node", "find", db, "--kind", "Person"],
+        vec!["edge", "get", db, "1"],
+        vec!["neighbors", db, "1"],
+        vec!["bfs", db, "--start", "1", "--json"],
+        vec!["path", db, "1", "2"],
+        vec!["algo", db, "pagerank"],
+        vec!["algo", db, "wcc", "--json"],
+        vec!["export", db, "--format", "dot"],
+        vec!["export", db, "--format", "jsonl"],
+        vec!["--help"],
+        vec!["algo", "--help"],
+    ];
+    for args in commands {
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn error_messages_are_one_line_with_each_fact_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    // A 100 KB argument is not echoed whole.
+    let long = "x".repeat(100_000);
+    let err = fails(&["node", "get", s(&db), &long, "--by-name"]);
+    assert!(
+        err.len() < 2000 && err.lines().count() == 1,
+        "{}",
+        err.len()
+    );
+    assert!(err.contains("no node is named"), "{err}");
+    // A damaged page: the message names the database file, once.
+    let mut bytes = std::fs::read(&db).unwrap();
+    for page in bytes.chunks_mut(4096).skip(2) {
+        for b in &mut page[100..200] {
+            *b ^= 0x5a;
+        }
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    for args in [vec!["stats", s(&db)], vec!["node", "get", s(&db), "1"]] {
+        let err = fails(&args);
+        assert_eq!(err.matches(s(&db)).count(), 1, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Not a database: the path once.
+    let junk = write(
+        &dir.path().join("junk.pgdb"),
+        "this is not a database at all",
+    );
+    let err = fails(&["stats", s(&junk)]);
+    assert_eq!(err.matches("junk.pgdb").count(), 1, "{err}");
+}
+
+#[test]
+fn demo_prints_json_and_the_sizes_of_the_closed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.pgdb");
+    let v = json_of(&["demo", s(&db)]);
+    assert_eq!(v["loaded"]["nodes"], 171);
+    assert_eq!(v["check"]["clean"], true);
+    let size = std::fs::metadata(&db).unwrap().len();
+    assert_eq!(v["check"]["file_bytes"], size);
+    let text_db = dir.path().join("demo2.pgdb");
+    let out = ok(&["demo", s(&text_db)]);
+    let size = std::fs::metadata(&text_db).unwrap().len();
+    let pages = size / 4096;
+    assert!(
+        out.contains(&format!("({pages} pages of 4096 bytes)")),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_documented_examples_name_imported_nodes_by_their_file_ids() {
+    let help = ok(&["--help"]);
+    assert!(help.contains("neighbors g.pgdb 30 --by-name"), "{help}");
+    assert!(help.contains("3 nothing found"), "{help}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    // File id 30 becomes internal id 1; file id 25 internal id 3.
+    let e = write(&dir.path().join("e.txt"), "30 99\n25 30\n");
+    ok(&["import", s(&db), "--edges", s(&e)]);
+    let nb = json_of(&["neighbors", s(&db), "30", "--by-name", "--dir", "out"]);
+    assert_eq!(nb["neighbors"][0]["node"]["name"], "99");
+    // Results that list nodes carry their names.
+    let wcc = json_of(&["algo", s(&db), "wcc"]);
+    let names: Vec<&str> = wcc["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["30", "99", "25"]);
+    let scc = json_of(&["algo", s(&db), "scc"]);
+    assert_eq!(scc["largest"][0][0]["name"], "30");
+    let cdlp = json_of(&["algo", s(&db), "cdlp"]);
+    assert_eq!(cdlp["labels"][2]["name"], "25");
+    assert!(ok(&["algo", s(&db), "scc"]).contains("1 (30)"));
 }

@@ -273,6 +273,7 @@ fn pagerank_agrees_with_an_independent_implementation() {
                 damping: d,
                 iterations,
                 tolerance: 0.0,
+                ..PageRank::default()
             };
             let mut reported = 0;
             let ours = algo::pagerank(&csr, params, &mut |_| reported += 1).expect("pagerank");
@@ -281,6 +282,35 @@ fn pagerank_agrees_with_an_independent_implementation() {
             for (id, r) in ours {
                 let diff = (r - want[g.pos(id)]).abs();
                 assert!(diff < 1e-9, "seed {seed} d {d}: {r} vs {}", want[g.pos(id)]);
+            }
+        }
+    }
+}
+
+#[test]
+fn pagerank_both_ways_is_pagerank_of_the_symmetric_graph_and_in_of_the_reversed() {
+    for (seed, n, m) in SHAPES {
+        let g = random(seed, n, m);
+        let csr = g.csr(None, false);
+        let edges: Vec<(usize, usize)> = g.edges.iter().map(|&(a, b, _, _)| (a, b)).collect();
+        let reversed: Vec<(usize, usize)> = edges.iter().map(|&(a, b)| (b, a)).collect();
+        // Undirected: each edge is an arc each way (a self-loop, two arcs to itself).
+        let both: Vec<(usize, usize)> = edges.iter().chain(&reversed).copied().collect();
+        for (dir, arcs) in [(Direction::Both, &both), (Direction::Incoming, &reversed)] {
+            let params = PageRank {
+                dir,
+                iterations: 30,
+                ..PageRank::default()
+            };
+            let ours = algo::pagerank(&csr, params, &mut |_| {}).expect("pagerank");
+            let want = pagerank_by_push(n, arcs, 0.85, 30);
+            for (id, r) in ours {
+                let diff = (r - want[g.pos(id)]).abs();
+                assert!(
+                    diff < 1e-9,
+                    "seed {seed} {dir:?}: {r} vs {}",
+                    want[g.pos(id)]
+                );
             }
         }
     }

@@ -389,10 +389,20 @@ impl Database {
         }
         // One file, one name: whatever link the path goes through, the WAL is the one
         // beside the real file (recovery.md, "Which WAL").
-        let path = vfs.canonical(path).map_err(|error| StorageError::Open {
-            path: path.to_path_buf(),
-            op: "resolving the database path",
-            error,
+        let path = vfs.canonical(path).map_err(|error| {
+            if error.kind() == std::io::ErrorKind::NotFound
+                && (options.read_only || !options.create)
+            {
+                StorageError::NoDatabase {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                StorageError::Open {
+                    path: path.to_path_buf(),
+                    op: "resolving the database path",
+                    error,
+                }
+            }
         })?;
         let path = path.as_path();
         let writable = !options.read_only;

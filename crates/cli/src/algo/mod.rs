@@ -19,7 +19,7 @@ use pagegraph::algo::{
 use pagegraph::{Direction, Graph, NodeId, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::output::emit;
+use crate::output::nothing_found;
 use crate::progress;
 use crate::query::resolve;
 
@@ -28,11 +28,12 @@ pub use walk::{bfs, path};
 /// The whole-graph algorithms `pagegraph algo` runs.
 #[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
 pub enum AlgoName {
-    /// Weakly connected components: each node's component label (its smallest id).
+    /// Weakly connected components (undirected by definition): each node's component label
+    /// (its smallest id).
     Wcc,
-    /// Strongly connected components, largest first.
+    /// Strongly connected components (directed), largest first.
     Scc,
-    /// PageRank (LDBC Graphalytics definition), highest first.
+    /// PageRank (LDBC Graphalytics definition), highest first; --dir both: undirected.
     Pagerank,
     /// A topological order (fails, naming a cycle, if there is none).
     Topo,
@@ -46,14 +47,15 @@ pub enum AlgoName {
     Closeness,
     /// Community labels by label propagation (Graphalytics CDLP; --iterations, --seed).
     Cdlp,
-    /// Communities by modularity, Louvain method (--resolution, --seed, --weight).
+    /// Communities by modularity, Louvain method, on the undirected graph (--resolution,
+    /// --seed, --weight).
     Louvain,
-    /// Triangles: the total and the nodes in most.
+    /// Triangles of the undirected graph: the total and the nodes in most.
     Triangles,
     /// Local clustering coefficient (Graphalytics LCC; --dir both: undirected, out:
     /// directed).
     Lcc,
-    /// Core numbers (k-cores); --k lists the nodes of the k-core.
+    /// Core numbers (k-cores) of the undirected graph; --k lists the nodes of the k-core.
     Kcore,
     /// Single-source shortest paths from --source (--weight for costs), nearest first.
     Sssp,
@@ -88,15 +90,16 @@ pub struct AlgoArgs {
     /// Edge-data field holding each edge's weight (sssp, louvain); missing fields count 1.
     #[arg(long)]
     pub weight: Option<String>,
-    /// PageRank damping factor.
-    #[arg(long, default_value_t = 0.85)]
-    pub damping: f64,
+    /// PageRank damping factor (0.85 by default).
+    #[arg(long)]
+    pub damping: Option<f64>,
     /// Iterations at most (pagerank: 20, cdlp: 10 by default).
     #[arg(long)]
     pub iterations: Option<u32>,
-    /// PageRank stops once ranks change by less than this (L1) in one iteration.
-    #[arg(long, default_value_t = 0.0)]
-    pub tolerance: f64,
+    /// PageRank stops once ranks change by less than this (L1) in one iteration (0, the
+    /// default: run every iteration).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
     /// Betweenness estimated from this many random sources instead of all.
     #[arg(long)]
     pub samples: Option<usize>,
@@ -106,24 +109,29 @@ pub struct AlgoArgs {
     /// Betweenness divided by the number of node pairs.
     #[arg(long)]
     pub normalized: bool,
-    /// Louvain's resolution (above 1: smaller communities).
-    #[arg(long, default_value_t = 1.0)]
-    pub resolution: f64,
+    /// Louvain's resolution (above 1: smaller communities; 1 by default).
+    #[arg(long)]
+    pub resolution: Option<f64>,
     /// kcore: list the nodes of the k-core instead of the core numbers.
     #[arg(long)]
     pub k: Option<u32>,
-    /// Rows shown at most (0: all); with --json, partitions always list every node's label.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
+    /// sssp: also list the nodes not reached, at distance "infinity".
+    #[arg(long)]
+    pub all: bool,
+    /// Rows shown at most (0: all). Text shows 20 by default; --json lists every row
+    /// unless --top is given (partitions always list every node's label).
+    #[arg(long)]
+    pub top: Option<usize>,
 }
 
 impl AlgoArgs {
     /// PageRank's parameters.
     pub fn pagerank(&self) -> PageRank {
         PageRank {
-            damping: self.damping,
+            damping: self.damping.unwrap_or(0.85),
             iterations: self.iterations.unwrap_or(20),
-            tolerance: self.tolerance,
+            tolerance: self.tolerance.unwrap_or(0.0),
+            dir: self.dir_or(Direction::Outgoing),
         }
     }
 
@@ -171,9 +179,112 @@ fn name_of(r: &ReadTxn, id: NodeId) -> Result<String> {
     Ok(r.node_raw(id)?.map(|n| n.name).unwrap_or_default())
 }
 
-/// Checks the arguments an algorithm needs before any work is done.
+/// The algorithms that take each option (`--type` and `--top` apply to all).
+const OPTION_USERS: [(&str, &[AlgoName]); 11] = {
+    use AlgoName as A;
+    [
+        (
+            "--source",
+            &[
+                A::Sssp,
+                A::Reach,
+                A::Dominators,
+                A::PostDominators,
+                A::Loops,
+            ],
+        ),
+        ("--weight", &[A::Sssp, A::Louvain]),
+        ("--damping", &[A::Pagerank]),
+        ("--tolerance", &[A::Pagerank]),
+        ("--iterations", &[A::Pagerank, A::Cdlp]),
+        ("--samples", &[A::Betweenness]),
+        ("--normalized", &[A::Betweenness]),
+        ("--seed", &[A::Betweenness, A::Cdlp, A::Louvain]),
+        ("--resolution", &[A::Louvain]),
+        ("--k", &[A::Kcore]),
+        ("--all", &[A::Sssp]),
+    ]
+};
+
+/// The `--dir` values an algorithm takes, and why it takes no others.
+fn dirs(name: AlgoName) -> (&'static [crate::Dir], &'static str) {
+    use crate::Dir as D;
+    use AlgoName as A;
+    match name {
+        A::Wcc => (
+            &[],
+            "weakly connected components ignore edge direction by definition",
+        ),
+        A::Scc | A::Topo | A::Cycle | A::Tred => (&[], "it is defined on the directed edges"),
+        A::Dominators | A::PostDominators | A::Loops => (
+            &[],
+            "it is defined on the directed edges (post-dominators walk them backwards)",
+        ),
+        A::Triangles | A::Kcore | A::Louvain => (
+            &[],
+            "it is defined on the undirected graph (every edge counts both ways)",
+        ),
+        A::Lcc => (
+            &[D::Out, D::Both],
+            "out is the directed coefficient, both the undirected one; in would count as out",
+        ),
+        A::Pagerank | A::Degree | A::Betweenness | A::Closeness | A::Cdlp | A::Sssp | A::Reach => {
+            (&[D::Out, D::In, D::Both], "")
+        }
+    }
+}
+
+fn algo_name(name: AlgoName) -> String {
+    name.to_possible_value()
+        .map_or_else(|| format!("{name:?}"), |v| v.get_name().to_string())
+}
+
+/// Checks the arguments an algorithm needs before any work is done, and refuses every
+/// option the algorithm would not use, saying why.
 fn validate(name: AlgoName, args: &AlgoArgs) -> Result<()> {
     use AlgoName as A;
+    let given = [
+        ("--source", args.source.is_some()),
+        ("--weight", args.weight.is_some()),
+        ("--damping", args.damping.is_some()),
+        ("--tolerance", args.tolerance.is_some()),
+        ("--iterations", args.iterations.is_some()),
+        ("--samples", args.samples.is_some()),
+        ("--normalized", args.normalized),
+        ("--seed", args.seed.is_some()),
+        ("--resolution", args.resolution.is_some()),
+        ("--k", args.k.is_some()),
+        ("--all", args.all),
+    ];
+    let algo = algo_name(name);
+    for ((option, is_given), (_, users)) in given.iter().zip(&OPTION_USERS) {
+        if *is_given && !users.contains(&name) {
+            let takers: Vec<String> = users.iter().map(|&u| algo_name(u)).collect();
+            bail!(
+                "{option} does not apply to {algo} (it is an option of {})",
+                takers.join(", ")
+            );
+        }
+    }
+    if let Some(dir) = args.dir {
+        let (allowed, why) = dirs(name);
+        if !allowed.contains(&dir) {
+            let dir = dir.to_possible_value().map(|v| v.get_name().to_string());
+            if allowed.is_empty() {
+                bail!("--dir does not apply to {algo}: {why}");
+            }
+            bail!(
+                "{algo} does not take --dir {}: {why}",
+                dir.unwrap_or_default()
+            );
+        }
+    }
+    if args.seed.is_some() && name == A::Betweenness && args.samples.is_none() {
+        bail!("--seed picks betweenness's --samples; without --samples every node is a source");
+    }
+    if args.by_name && args.source.is_none() {
+        bail!("--by-name names the --source node; {algo} was given no --source");
+    }
     if name == A::Pagerank {
         args.pagerank().validate()?;
     }
@@ -182,14 +293,7 @@ fn validate(name: AlgoName, args: &AlgoArgs) -> Result<()> {
         A::Sssp | A::Reach | A::Dominators | A::PostDominators | A::Loops
     );
     if needs_source && args.source.is_none() {
-        bail!(
-            "{} needs --source (a node id, or a name with --by-name)",
-            name.to_possible_value()
-                .map_or("this algorithm".into(), |v| v.get_name().to_string())
-        );
-    }
-    if args.weight.is_some() && !matches!(name, A::Sssp | A::Louvain) {
-        bail!("--weight applies to sssp and louvain only (path --weight for one path)");
+        bail!("{algo} needs --source (a node id, or a name with --by-name)");
     }
     Ok(())
 }
@@ -225,11 +329,11 @@ pub fn run(graph: &Graph, name: AlgoName, args: &AlgoArgs, json_out: bool) -> Re
         A::Topo => out.nodes("topological order", &algo::toposort(&csr)?),
         A::Cycle => match algo::find_cycle(&csr) {
             Some(c) => out.cycle(&c),
-            None => emit(json_out, &Value::Null, || "no cycle".to_string()),
+            None => nothing_found(json_out, &json!([]), "no cycle".to_string()),
         },
         A::Sssp => {
             let d = algo::sssp(&csr, source()?, args.dir_or(Direction::Outgoing))?;
-            out.scores("distance", d, false)
+            out.distances(d, args.all.then_some(&csr))
         }
         A::Reach => {
             let view = StoreView::new(&r, args.edge_type.as_deref());
@@ -291,7 +395,7 @@ fn measure(
         }
         A::Louvain => {
             let params = Louvain {
-                resolution: args.resolution,
+                resolution: args.resolution.unwrap_or(1.0),
                 seed: args.seed,
                 ..Louvain::default()
             };
@@ -325,5 +429,5 @@ fn measure(
 
 /// The JSON for a node with its name.
 fn named(r: &ReadTxn, id: NodeId) -> Result<Value> {
-    Ok(json!({"id": id.0, "name": name_of(r, id)?}))
+    Ok(json!({"node": id.0, "name": name_of(r, id)?}))
 }

@@ -8,6 +8,7 @@ use pagegraph::algo::{Csr, Dominators, Loop};
 use pagegraph::{EdgeId, NodeId, ReadTxn};
 use serde_json::{Value, json};
 
+use super::walk::INFINITY;
 use super::{name_of, named};
 use crate::output::emit;
 
@@ -15,11 +16,14 @@ use crate::output::emit;
 pub struct Out<'r> {
     /// For node names.
     pub r: &'r ReadTxn,
-    /// Rows at most (0: all).
-    pub top: usize,
+    /// Rows at most (0: all); `None`: 20 in text, all in JSON.
+    pub top: Option<usize>,
     /// JSON instead of text.
     pub json: bool,
 }
+
+/// Rows a text table shows when `--top` is not given.
+pub const TEXT_ROWS: usize = 20;
 
 /// A number as JSON: whole numbers (counts, hop distances) as integers.
 fn number_json(x: f64) -> Value {
@@ -43,7 +47,17 @@ fn number(x: f64) -> String {
 
 impl Out<'_> {
     fn shown(&self, n: usize) -> usize {
-        if self.top == 0 { n } else { self.top.min(n) }
+        match self.top {
+            Some(0) => n,
+            Some(top) => top.min(n),
+            None if self.json => n,
+            None => TEXT_ROWS.min(n),
+        }
+    }
+
+    /// A node as JSON: its id and name.
+    fn node(&self, id: NodeId) -> Result<Value> {
+        named(self.r, id)
     }
 
     /// The top per-node values, highest (or lowest) first, ties by id, as JSON rows and a
@@ -76,6 +90,28 @@ impl Out<'_> {
     /// Per-node values, highest (or lowest) first; `what` names the value.
     pub fn scores(&self, what: &str, rows: Vec<(NodeId, f64)>, highest: bool) -> Result<()> {
         let (values, text) = self.ranked(what, rows, highest)?;
+        emit(self.json, &Value::Array(values), || text)
+    }
+
+    /// Distances from a source, nearest first; with `all` (the snapshot) then every node
+    /// not reached, at distance "infinity".
+    pub fn distances(&self, rows: Vec<(NodeId, f64)>, all: Option<&Csr>) -> Result<()> {
+        let reached: std::collections::HashSet<NodeId> = rows.iter().map(|r| r.0).collect();
+        let unreached: Vec<NodeId> = all.map_or_else(Vec::new, |csr| {
+            csr.ids()
+                .iter()
+                .copied()
+                .filter(|n| !reached.contains(n))
+                .collect()
+        });
+        let shown = self.shown(rows.len() + unreached.len());
+        let (mut values, mut text) = self.ranked("distance", rows, false)?;
+        values.truncate(shown);
+        for &n in unreached.iter().take(shown.saturating_sub(values.len())) {
+            let name = name_of(self.r, n)?;
+            let _ = writeln!(text, "{INFINITY}\t{n}\t{name}");
+            values.push(json!({"node": n.0, "name": name, "distance": INFINITY}));
+        }
         emit(self.json, &Value::Array(values), || text)
     }
 
@@ -116,7 +152,11 @@ impl Out<'_> {
             value["modularity"] = json!(q);
         }
         if self.json {
-            value["labels"] = labels.iter().map(|(n, l)| json!([n.0, l.0])).collect();
+            let mut rows = Vec::with_capacity(labels.len());
+            for &(n, l) in labels {
+                rows.push(json!({"node": n.0, "name": name_of(self.r, n)?, "label": l.0}));
+            }
+            value["labels"] = Value::Array(rows);
         }
         emit(self.json, &value, || {
             let mut t = format!("{} {title}\n", by_size.len());
@@ -135,9 +175,10 @@ impl Out<'_> {
     /// A list of nodes in a meaningful order (a topological order, the nodes reached).
     pub fn nodes(&self, title: &str, nodes: &[NodeId]) -> Result<()> {
         let shown = self.shown(nodes.len());
-        let ids: Vec<u64> = nodes.iter().take(shown).map(|n| n.0).collect();
         if self.json {
-            return emit(true, &json!(ids), String::new);
+            let rows: Result<Vec<Value>> =
+                nodes.iter().take(shown).map(|&n| self.node(n)).collect();
+            return emit(true, &Value::Array(rows?), String::new);
         }
         let mut t = format!("{title}: {} nodes\nnode\tname\n", nodes.len());
         for &n in nodes.iter().take(shown) {
@@ -146,13 +187,18 @@ impl Out<'_> {
         emit(false, &Value::Null, || t)
     }
 
-    /// A cycle, as `a -> b -> ... -> a`.
+    /// A cycle, as `a -> b -> ... -> a`, each node with its name.
     pub fn cycle(&self, nodes: &[NodeId]) -> Result<()> {
-        let ids: Vec<u64> = nodes.iter().map(|n| n.0).collect();
-        emit(self.json, &json!(ids), || {
-            let mut s: Vec<String> = ids.iter().map(ToString::to_string).collect();
-            s.extend(ids.first().map(ToString::to_string));
-            format!("cycle: {}", s.join(" -> "))
+        let mut rows = Vec::with_capacity(nodes.len());
+        let mut names = Vec::with_capacity(nodes.len() + 1);
+        for &n in nodes {
+            let name = name_of(self.r, n)?;
+            names.push(format!("{n} ({name})"));
+            rows.push(json!({"node": n.0, "name": name}));
+        }
+        names.extend(names.first().cloned());
+        emit(self.json, &Value::Array(rows), || {
+            format!("cycle: {}", names.join(" -> "))
         })
     }
 
@@ -232,22 +278,27 @@ impl Out<'_> {
         let mut comps = pagegraph::algo::scc(csr);
         comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let shown = self.shown(comps.len());
-        let value = json!({
-            "components": comps.len(),
-            "largest": comps.iter().take(shown)
-                .map(|c| c.iter().map(|n| n.0).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        });
-        emit(self.json, &value, || {
-            let mut t = format!(
-                "{} strongly connected components\nsize\tnodes\n",
-                comps.len()
-            );
+        if self.json {
+            let mut largest = Vec::with_capacity(shown);
             for c in comps.iter().take(shown) {
-                let ids: Vec<String> = c.iter().take(20).map(ToString::to_string).collect();
-                let more = if c.len() > 20 { " ..." } else { "" };
-                let _ = writeln!(t, "{}\t{}{more}", c.len(), ids.join(" "));
+                let rows: Result<Vec<Value>> = c.iter().map(|&n| self.node(n)).collect();
+                largest.push(Value::Array(rows?));
             }
-            t
-        })
+            let value = json!({"components": comps.len(), "largest": largest});
+            return emit(true, &value, String::new);
+        }
+        let mut t = format!(
+            "{} strongly connected components\nsize\tnodes\n",
+            comps.len()
+        );
+        for c in comps.iter().take(shown) {
+            let mut shown_nodes = Vec::with_capacity(20);
+            for &n in c.iter().take(20) {
+                shown_nodes.push(format!("{n} ({})", name_of(self.r, n)?));
+            }
+            let more = if c.len() > 20 { ", ..." } else { "" };
+            let _ = writeln!(t, "{}\t{}{more}", c.len(), shown_nodes.join(", "));
+        }
+        emit(false, &Value::Null, || t)
     }
 }

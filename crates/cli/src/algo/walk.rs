@@ -8,20 +8,23 @@ use pagegraph::algo::{self, CsrOptions, StoreView};
 use serde_json::{Value, json};
 
 use super::{Walk, name_of, snapshot};
-use crate::output::emit;
+use crate::output::{emit, nothing_found};
 use crate::query::resolve;
 
-/// `pagegraph bfs`: every node reached from the start, with depth and parent.
+/// `pagegraph bfs`: every node reached from the start, with depth and parent; with `all`
+/// then every node not reached, at depth infinity (as LDBC Graphalytics prints them).
 pub fn bfs(
     graph: &Graph,
     start: &str,
-    depth: Option<u32>,
+    (depth, all): (Option<u32>, bool),
     walk: &Walk<'_>,
     json_out: bool,
 ) -> Result<()> {
     let r = graph.begin_read()?;
     let start = resolve(&r, start, walk.by_name)?;
     let visits = algo::bfs(&StoreView::new(&r, walk.edge_type), start, walk.dir, depth)?;
+    let reached: std::collections::HashSet<pagegraph::NodeId> =
+        visits.iter().map(|v| v.node).collect();
     let mut rows = Vec::with_capacity(visits.len());
     let mut text = String::from("depth\tnode\tname\tparent\tedge\n");
     for v in &visits {
@@ -45,8 +48,26 @@ pub fn bfs(
             );
         }
     }
+    if all {
+        for n in r.nodes() {
+            let n = n?;
+            if reached.contains(&n.id) {
+                continue;
+            }
+            if json_out {
+                rows.push(json!({"node": n.id.0, "name": n.name, "depth": INFINITY,
+                    "parent": Value::Null, "edge": Value::Null}));
+            } else {
+                let _ = writeln!(text, "{INFINITY}\t{}\t{}\t-\t-", n.id, n.name);
+            }
+        }
+    }
     emit(json_out, &Value::Array(rows), || text)
 }
+
+/// The depth or distance of a node not reached, in text and JSON (LDBC Graphalytics'
+/// word for it).
+pub const INFINITY: &str = "infinity";
 
 /// `pagegraph path`: a shortest path (fewest edges, or cheapest by a weight field), with
 /// `k` the `k` cheapest loopless paths (Yen), or with `astar` an A* search guided by
@@ -87,9 +108,11 @@ pub fn path(
             .collect(),
     };
     if paths.is_empty() {
-        return emit(json_out, &Value::Null, || {
-            format!("no path from {from} to {to}")
-        });
+        return nothing_found(
+            json_out,
+            &json!({"paths": []}),
+            format!("no path from {from} to {to}"),
+        );
     }
     let mut values = Vec::with_capacity(paths.len());
     let mut text = String::new();
@@ -115,13 +138,8 @@ pub fn path(
             };
         }
     }
-    // One path (no --k) prints as an object, as before; --k prints a list.
-    let value = if k.is_some() {
-        Value::Array(values)
-    } else {
-        values.swap_remove(0)
-    };
-    emit(json_out, &value, || text)
+    // One shape with or without --k: the paths found, cheapest first.
+    emit(json_out, &json!({"paths": values}), || text)
 }
 
 /// A* with the straight-line distance between the `X,Y` data fields of a node and of the

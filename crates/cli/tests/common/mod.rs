@@ -74,3 +74,26 @@ pub fn write(path: &Path, content: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// Runs a search that must find nothing: exit status 3, the reason on stderr; returns the
+/// `--json` output (the command's usual shape, empty).
+pub fn nothing_found(args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let out = run(&a);
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{a:?}: {err}{}",
+        text(&out.stdout)
+    );
+    assert!(
+        err.starts_with("pagegraph: ") && err.lines().count() == 1,
+        "{err}"
+    );
+    let plain = run(args);
+    assert_eq!(plain.status.code(), Some(3), "{args:?}");
+    assert!(plain.stdout.is_empty(), "{args:?}: {}", text(&plain.stdout));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -1,7 +1,7 @@
 //! PageRank, as LDBC Graphalytics defines it.
 
 use super::{AlgoError, Csr, Progress, ProgressFn, Result};
-use crate::ids::NodeId;
+use crate::ids::{Direction, NodeId};
 
 /// PageRank's parameters.
 #[derive(Clone, Copy, Debug)]
@@ -13,6 +13,11 @@ pub struct PageRank {
     /// Stop early once the ranks change by less than this in total (L1 norm) over one
     /// iteration; 0 (run every iteration) by default.
     pub tolerance: f64,
+    /// Which way rank flows along an edge: `Outgoing` (the default) from its source to
+    /// its target; `Incoming` from its target to its source (the reversed graph); `Both`
+    /// both ways, each edge an undirected link (PageRank of the undirected graph, as
+    /// NetworkX computes it on a `Graph`).
+    pub dir: Direction,
 }
 
 impl Default for PageRank {
@@ -21,6 +26,7 @@ impl Default for PageRank {
             damping: 0.85,
             iterations: 20,
             tolerance: 0.0,
+            dir: Direction::Outgoing,
         }
     }
 }
@@ -50,8 +56,10 @@ impl PageRank {
 /// each iteration sets
 /// `PR(v) = (1 - d)/n + d * sum(PR(u)/outdeg(u) for each edge u -> v) + d/n * sum(PR(w) for dangling w)`,
 /// where a dangling node has no outgoing edges and so spreads its rank over every node.
-/// Parallel edges count once each, and so do self-loops. `progress` hears of every
-/// iteration.
+/// Parallel edges count once each, and so do self-loops. With `params.dir` `Both` every
+/// edge is followed both ways (`outdeg` becomes the undirected degree, and a self-loop
+/// counts once on each side); with `Incoming` the edges are reversed. `progress` hears of
+/// every iteration.
 pub fn pagerank(g: &Csr, params: PageRank, progress: ProgressFn<'_>) -> Result<Vec<(NodeId, f64)>> {
     params.validate()?;
     let n = g.node_count();
@@ -64,10 +72,21 @@ pub fn pagerank(g: &Csr, params: PageRank, progress: ProgressFn<'_>) -> Result<V
     let mut next = vec![0.0; n];
     // Each node's share per out-edge, recomputed every iteration.
     let mut share = vec![0.0; n];
+    // Rank flows along `dir`: a node gathers from its neighbors the other way.
+    let gather = match params.dir {
+        Direction::Outgoing => Direction::Incoming,
+        Direction::Incoming => Direction::Outgoing,
+        Direction::Both => Direction::Both,
+    };
+    let degree = |v: u32| match params.dir {
+        Direction::Outgoing => g.out_degree(v),
+        Direction::Incoming => g.in_degree(v),
+        Direction::Both => g.out_degree(v) + g.in_degree(v),
+    };
     for it in 0..params.iterations {
         let mut dangling = 0.0;
         for v in 0..n {
-            let deg = g.out_degree(v as u32);
+            let deg = degree(v as u32);
             if deg == 0 {
                 dangling += rank[v];
                 share[v] = 0.0;
@@ -78,7 +97,13 @@ pub fn pagerank(g: &Csr, params: PageRank, progress: ProgressFn<'_>) -> Result<V
         let base = (1.0 - d) / nf + d * dangling / nf;
         let mut change = 0.0;
         for v in 0..n {
-            let incoming: f64 = g.inc(v as u32).iter().map(|&u| share[u as usize]).sum();
+            let incoming: f64 = if gather == Direction::Incoming {
+                g.inc(v as u32).iter().map(|&u| share[u as usize]).sum()
+            } else {
+                let mut sum = 0.0;
+                g.each(v as u32, gather, |u, _| sum += share[u as usize]);
+                sum
+            };
             next[v] = base + d * incoming;
             change += (next[v] - rank[v]).abs();
         }
@@ -119,6 +144,7 @@ mod tests {
             damping: 0.5,
             iterations: 1,
             tolerance: 0.0,
+            ..PageRank::default()
         };
         let r = pagerank(&star, params, &mut |_| {}).unwrap();
         assert!((r[0].1 - 5.0 / 9.0).abs() < 1e-12);
