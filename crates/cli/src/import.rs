@@ -7,7 +7,6 @@
 //! (exactly one must match); edge lists create missing endpoints as new nodes instead.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -18,10 +17,10 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::idmap::{ExtId, IdMap};
-use crate::input::Input;
+use crate::input::{self, Input};
 use crate::parse::{
-    CsvHeader, EdgeRec, NodeRec, csv_reader, parse_edgelist, parse_jsonl_edge, parse_jsonl_node,
-    parse_vertex,
+    CsvHeader, EdgeRec, NodeRec, csv_reader, csv_stop, parse_edgelist, parse_jsonl_edge,
+    parse_jsonl_node, parse_vertex,
 };
 
 /// Input file formats.
@@ -310,16 +309,15 @@ impl Importer<'_> {
         Ok(())
     }
 
-    fn start_file(&self, input: &Input, what: &str) {
-        self.pb.set_length(input.size);
-        self.pb.set_position(0);
+    /// Opens an input file, its progress shown on the bar as `what`.
+    fn open(&self, path: &Path, what: &str) -> Result<Input> {
         self.pb.set_message(what.to_string());
+        Input::open(path, &self.pb)
     }
 
     fn nodes_file(&mut self, path: &Path) -> Result<()> {
         let format = self.format(path);
-        let input = Input::open(path)?;
-        self.start_file(&input, "nodes");
+        let input = self.open(path, "nodes")?;
         match format {
             Format::Csv => self.csv(
                 input,
@@ -350,7 +348,7 @@ impl Importer<'_> {
         line: u64,
         parsed: Result<T, String>,
         flush: &mut impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
-    ) -> Result<bool>
+    ) -> Result<()>
     where
         T: Numbered,
         B: Pending<T>,
@@ -363,10 +361,9 @@ impl Importer<'_> {
             Err(reason) => self.bad(path, line, &reason)?,
         }
         if batch.len() < self.opts.batch {
-            return Ok(false);
+            return Ok(());
         }
-        flush(self, path, batch)?;
-        Ok(true)
+        flush(self, path, batch)
     }
 
     /// Imports a line-based file, parsed on a second thread.
@@ -378,11 +375,9 @@ impl Importer<'_> {
         mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
-        parse_in_background(input, parse, |chunk, read| {
+        parse_in_background(input, parse, |chunk| {
             for (line, parsed) in chunk {
-                if self.take(&path, &mut batch, line, parsed, &mut flush)? {
-                    self.pb.set_position(read);
-                }
+                self.take(&path, &mut batch, line, parsed, &mut flush)?;
             }
             Ok(())
         })?;
@@ -401,25 +396,18 @@ impl Importer<'_> {
         mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
-        let read = input.read.clone();
         let mut csv = csv_reader(input.into_reader());
         let header = CsvHeader::read(&mut csv, &path, required, optional)?;
         let mut record = csv::StringRecord::new();
         loop {
             let line = csv.position().line() + 1;
-            let flushed = match csv.read_record(&mut record) {
+            match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
                     let at = record.position().map_or(line, csv::Position::line);
-                    self.take(&path, &mut batch, at, row(&header, &record), &mut flush)?
+                    self.take(&path, &mut batch, at, row(&header, &record), &mut flush)?;
                 }
-                Err(e) => {
-                    self.csv_error(&path, line, &e)?;
-                    false
-                }
-            };
-            if flushed {
-                self.pb.set_position(read.load(Ordering::Relaxed));
+                Err(e) => self.csv_error(&path, line, &e)?,
             }
         }
         flush(self, &path, &mut batch)
@@ -427,6 +415,9 @@ impl Importer<'_> {
 
     fn csv_error(&mut self, path: &Path, line: u64, e: &csv::Error) -> Result<()> {
         let at = e.position().map_or(line, csv::Position::line);
+        if let Some(stop) = csv_stop(e) {
+            bail!("{}:{}: {}", path.display(), stop.line, stop.what);
+        }
         match e.kind() {
             csv::ErrorKind::Io(_) => bail!("{}:{at}: read failed: {e}", path.display()),
             csv::ErrorKind::UnequalLengths {
@@ -512,8 +503,7 @@ impl Importer<'_> {
 
     fn edges_file(&mut self, path: &Path) -> Result<()> {
         let format = self.format(path);
-        let input = Input::open(path)?;
-        self.start_file(&input, "edges");
+        let input = self.open(path, "edges")?;
         match format {
             Format::Csv => self.csv(
                 input,
@@ -655,28 +645,31 @@ const PARSE_CHUNK: usize = 16 * 1024;
 type ParsedLine<T> = (u64, Result<T, String>);
 
 /// Reads and parses `input` on a second thread while `consume` (on this one) writes what
-/// was parsed, chunk by chunk, with the input bytes read so far. Stops at the first read
-/// error or at the first error `consume` returns.
+/// was parsed, chunk by chunk. A line that is not UTF-8 is a bad line like any other.
+/// Stops at the first read error (after the lines before it are consumed) or at the first
+/// error `consume` returns.
 fn parse_in_background<T: Send>(
     mut input: Input,
     parse: impl Fn(&str) -> Result<Option<T>, String> + Send,
-    mut consume: impl FnMut(Vec<ParsedLine<T>>, u64) -> Result<()>,
+    mut consume: impl FnMut(Vec<ParsedLine<T>>) -> Result<()>,
 ) -> Result<()> {
-    let read = input.read.clone();
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ParsedLine<T>>>>(4);
         s.spawn(move || {
-            let mut line = String::new();
+            let mut line = Vec::new();
             let mut chunk = Vec::with_capacity(PARSE_CHUNK);
             loop {
                 match input.next_line(&mut line) {
-                    Ok(true) => match parse(&line) {
+                    Ok(true) => match input::text(&line).and_then(&parse) {
                         Ok(None) => {}
                         Ok(Some(rec)) => chunk.push((input.line(), Ok(rec))),
                         Err(reason) => chunk.push((input.line(), Err(reason))),
                     },
                     Ok(false) => break,
                     Err(e) => {
+                        if !chunk.is_empty() && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                            return;
+                        }
                         let _ = tx.send(Err(e));
                         return;
                     }
@@ -697,7 +690,7 @@ fn parse_in_background<T: Send>(
             }
         });
         for msg in rx {
-            consume(msg?, read.load(Ordering::Relaxed))?;
+            consume(msg?)?;
         }
         Ok(())
     })

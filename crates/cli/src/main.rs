@@ -248,11 +248,12 @@ fn parse_size(s: &str) -> Result<usize, String> {
         Some((i, 'G' | 'g')) => (&s[..i], 30),
         _ => (s, 0),
     };
-    let n: usize = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)"))?;
+    let n: usize = digits.parse().map_err(|_| {
+        let s = input::clip(s);
+        format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)")
+    })?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("{s:?} is too large"))
+        .ok_or_else(|| format!("{:?} is too large", input::clip(s)))
 }
 
 #[derive(Subcommand)]
@@ -283,8 +284,8 @@ enum NodeCommand {
         /// Its name.
         #[arg(long)]
         name: String,
-        /// Its data, as JSON.
-        #[arg(long)]
+        /// Its data: JSON, @FILE for the JSON in a file, or - for the JSON on stdin.
+        #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
     },
     /// Find nodes by kind, exact name, name prefix or name glob (* and ?).
@@ -343,8 +344,8 @@ enum EdgeCommand {
         /// Edge type.
         #[arg(long = "type")]
         edge_type: String,
-        /// Its data, as JSON.
-        #[arg(long)]
+        /// Its data: JSON, @FILE for the JSON in a file, or - for the JSON on stdin.
+        #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
         /// FROM and TO are names.
         #[arg(long)]
