@@ -268,6 +268,9 @@ pub fn run(
         bail!("--batch must be at least 1");
     }
     let start = Instant::now();
+    // Scratch files of imports of this database that were killed (this process holds the
+    // database, so no other import of it runs; their files are unlocked).
+    crate::idmap::remove_stale_scratch(db_path);
     let names_before = graph.begin_read()?.node_count()? > 0;
     let mut imp = Importer {
         graph,

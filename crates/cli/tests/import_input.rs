@@ -6,7 +6,8 @@
     clippy::unwrap_used,
     clippy::too_many_lines,
     clippy::many_single_char_names,
-    clippy::case_sensitive_file_extension_comparisons
+    clippy::case_sensitive_file_extension_comparisons,
+    clippy::format_push_string
 )]
 
 use std::io::Write;
@@ -542,4 +543,82 @@ fn data_comes_from_a_file_or_stdin_and_errors_do_not_echo_it() {
     ]);
     assert!(err.contains("/nonexistent/x.json: cannot open"), "{err}");
     assert_eq!(counts(&db), (2, 2));
+}
+
+/// The id-spill scratch files next to `db`.
+fn scratch_files(db: &Path) -> Vec<PathBuf> {
+    let prefix = format!("{}.import-ids-", db.file_name().unwrap().to_str().unwrap());
+    let mut found: Vec<PathBuf> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&prefix)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn the_next_import_removes_the_scratch_file_a_killed_import_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lines = String::new();
+    for i in 0..300_000 {
+        lines.push_str(&format!("v{i} v{}\n", i + 1));
+    }
+    let e = put(d, "e.txt", lines.as_bytes());
+    let db = d.join("g.pgdb");
+    let mut child = bin()
+        .args(["import", s(&db), "--edges", s(&e), "--id-memory", "1K"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while scratch_files(&db).is_empty() && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    let left = scratch_files(&db);
+    assert_eq!(left.len(), 1, "the killed import spilled: {left:?}");
+    // Not the old predictable name.
+    assert!(
+        !left[0]
+            .to_str()
+            .unwrap()
+            .ends_with(&format!("-{}", child.id()))
+    );
+
+    let small = put(d, "small.txt", b"a b\n");
+    ok(&["import", s(&db), "--edges", s(&small)]);
+    assert_eq!(scratch_files(&db), Vec::<PathBuf>::new());
+    // An import that spills and ends (well or not) leaves none either.
+    ok(&[
+        "import",
+        s(&d.join("h.pgdb")),
+        "--edges",
+        s(&small),
+        "--id-memory",
+        "0",
+    ]);
+    assert_eq!(scratch_files(&d.join("h.pgdb")), Vec::<PathBuf>::new());
+    let bad = put(d, "bad.txt", b"c d\ne\n");
+    let err = fails(&[
+        "import",
+        s(&db),
+        "--edges",
+        s(&bad),
+        "--id-memory",
+        "0",
+        "--batch",
+        "1",
+    ]);
+    assert!(err.contains("bad.txt:2:"), "{err}");
+    assert_eq!(scratch_files(&db), Vec::<PathBuf>::new());
 }
