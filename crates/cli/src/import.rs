@@ -2,9 +2,11 @@
 //! graph, in batches of `--batch` lines, each committed whole or not at all.
 //!
 //! External ids in the files map to the `NodeId`s the import hands out through an
-//! [`IdMap`] (bounded memory, spills to disk). An edge endpoint that is not in this import's
-//! node file is looked up by name among the nodes the database held before the import
-//! (exactly one must match); edge lists create missing endpoints as new nodes instead.
+//! [`IdMap`] (bounded memory, spills to disk). An edge endpoint names the node of this
+//! import's node file with that id, or the node the database held before the import with
+//! that name: exactly one node must match (an id that is also the name of an older node,
+//! or the name of several, is an error, never a guess). Edge lists create endpoints that
+//! match no node as new nodes instead.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::idmap::{ExtId, IdMap};
-use crate::input::{self, Input};
+use crate::input::{self, Input, clip};
 use crate::parse::{
     CsvHeader, EdgeRec, NodeRec, csv_reader, csv_stop, parse_edgelist, parse_jsonl_edge,
     parse_jsonl_node, parse_vertex,
@@ -90,6 +92,10 @@ pub struct Summary {
 
 /// Skipped lines reported one by one on stderr before the rest are only counted.
 const SKIPPED_SHOWN: u64 = 10;
+
+/// Set in the id map's value for an id of this import's nodes that is also the name of a
+/// node the database held before: as an endpoint, it names two nodes.
+const SHADOWS_OLDER: u64 = 1 << 63;
 
 /// A record that learns the line it came from.
 trait Numbered {
@@ -446,7 +452,7 @@ impl Importer<'_> {
             if self.map.get(&rec.ext)?.is_some() {
                 let reason = format!(
                     "duplicate node id {:?} (an earlier line has it)",
-                    rec.ext.to_string()
+                    clip(&rec.ext.to_string())
                 );
                 self.bad(path, rec.line, &reason)?;
                 continue;
@@ -454,7 +460,7 @@ impl Importer<'_> {
             if let Some(first) = in_batch.get(&rec.ext) {
                 let reason = format!(
                     "duplicate node id {:?} (first on line {first})",
-                    rec.ext.to_string()
+                    clip(&rec.ext.to_string())
                 );
                 self.bad(path, rec.line, &reason)?;
                 continue;
@@ -467,6 +473,13 @@ impl Importer<'_> {
             });
             exts.push(rec.ext);
         }
+        // Which ids also name nodes the database held before the import.
+        let mut shadows = Vec::new();
+        if self.names_before {
+            for ext in &exts {
+                shadows.push(!self.older_named(&ext.to_string())?.is_empty());
+            }
+        }
         let mut tx = self.begin_write()?;
         let ids = tx.insert_nodes(specs).with_context(|| {
             format!(
@@ -478,10 +491,62 @@ impl Importer<'_> {
         self.commit(tx)?;
         self.note_new(&ids);
         self.summary.nodes += ids.len() as u64;
-        for (ext, id) in exts.into_iter().zip(ids) {
-            self.map.insert(ext, id)?;
+        for (i, (ext, id)) in exts.into_iter().zip(ids).enumerate() {
+            let tag = if shadows.get(i) == Some(&true) {
+                SHADOWS_OLDER
+            } else {
+                0
+            };
+            self.map.insert(ext, NodeId(id.0 | tag))?;
         }
         Ok(())
+    }
+
+    /// The snapshot for name lookups (see `snapshot`).
+    fn reader(&mut self) -> Result<&ReadTxn> {
+        if self.snapshot.is_none() {
+            self.snapshot = Some(self.graph.begin_read()?);
+        }
+        self.snapshot
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no snapshot"))
+    }
+
+    /// The nodes the database held before the import with this name.
+    fn older_named(&mut self, name: &str) -> Result<Vec<NodeId>> {
+        let first_new = self.first_new;
+        Ok(self
+            .reader()?
+            .nodes_by_name(name)?
+            .into_iter()
+            .filter(|&id| first_new.is_none_or(|f| id < f))
+            .collect())
+    }
+
+    /// Why an endpoint is ambiguous: this import's node with that id (if any) and the
+    /// older nodes with that name, by kind.
+    fn ambiguous(&mut self, ext: &ExtId, mine: Option<NodeId>) -> Result<String> {
+        let name = ext.to_string();
+        let mut nodes = self.older_named(&name)?;
+        nodes.extend(mine);
+        let r = self.reader()?;
+        let mut kinds = Vec::new();
+        for &id in &nodes {
+            if let Some(n) = r.node(id)? {
+                kinds.push(n.kind);
+            }
+        }
+        kinds.sort();
+        kinds.dedup();
+        let shown: Vec<String> = kinds.iter().take(10).map(|k| clip(k)).collect();
+        Ok(format!(
+            "id {:?} names {} nodes ({} {}{})",
+            clip(&name),
+            nodes.len(),
+            if kinds.len() == 1 { "kind" } else { "kinds" },
+            shown.join(", "),
+            if kinds.len() > 10 { ", ..." } else { "" }
+        ))
     }
 
     /// Starts a batch's transaction, with no snapshot of this import held (see `snapshot`).
@@ -542,44 +607,31 @@ impl Importer<'_> {
     /// an error message.
     fn resolve(&mut self, ext: &ExtId, batch: &mut EdgeBatch) -> Result<Result<End, String>> {
         if let Some(id) = self.map.get(ext)? {
+            if id.0 & SHADOWS_OLDER != 0 {
+                let mine = NodeId(id.0 & !SHADOWS_OLDER);
+                return Ok(Err(self.ambiguous(ext, Some(mine))?));
+            }
             return Ok(Ok(End::known(id)));
         }
         if let Some(&i) = batch.new_index.get(ext) {
             return Ok(Ok(End::new(i)));
         }
         if self.names_before {
-            let name = ext.to_string();
-            let r = match self.snapshot.take() {
-                Some(r) => r,
-                None => self.graph.begin_read()?,
-            };
             // Only the nodes the graph had before the import count.
-            let first_new = self.first_new;
-            let found: Vec<NodeId> = r
-                .nodes_by_name(&name)?
-                .into_iter()
-                .filter(|&id| first_new.is_none_or(|f| id < f))
-                .collect();
-            self.snapshot = Some(r);
-            match found.as_slice() {
+            match self.older_named(&ext.to_string())?.as_slice() {
                 [id] => {
                     let id = *id;
                     self.map.insert(ext.clone(), id)?;
                     return Ok(Ok(End::known(id)));
                 }
                 [] => {}
-                many => {
-                    return Ok(Err(format!(
-                        "node {name:?} is ambiguous: {} nodes have that name",
-                        many.len()
-                    )));
-                }
+                _ => return Ok(Err(self.ambiguous(ext, None)?)),
             }
         }
         if !batch.create {
             return Ok(Err(format!(
                 "unknown node {:?} (not in this import's nodes, and no node has that name)",
-                ext.to_string()
+                clip(&ext.to_string())
             )));
         }
         let name = ext.to_string();

@@ -622,3 +622,101 @@ fn the_next_import_removes_the_scratch_file_a_killed_import_left() {
     assert!(err.contains("bad.txt:2:"), "{err}");
     assert_eq!(scratch_files(&db), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn an_id_that_names_several_nodes_is_an_error_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let forums = put(
+        d,
+        "forums.jsonl",
+        b"{\"id\": 1, \"kind\": \"Forum\"}\n{\"id\": 2, \"kind\": \"Forum\"}\n{\"id\": \"p\", \"kind\": \"Person\"}\n",
+    );
+    let posts = put(
+        d,
+        "posts.jsonl",
+        b"{\"id\": 1, \"kind\": \"Post\"}\n{\"id\": 3, \"kind\": \"Post\"}\n",
+    );
+    let likes = put(
+        d,
+        "likes.jsonl",
+        b"{\"from\": \"p\", \"to\": 3, \"type\": \"LIKES\"}\n{\"from\": \"p\", \"to\": 1, \"type\": \"LIKES\"}\n",
+    );
+    let want = "likes.jsonl:2: id \"1\" names 2 nodes (kinds Forum, Post)";
+
+    // Posts and likes in one import over a database holding forums: post 1 is also the
+    // name of forum 1.
+    let db = d.join("a.pgdb");
+    ok(&["import", s(&db), "--nodes", s(&forums)]);
+    let err = fails(&[
+        "import",
+        s(&db),
+        "--nodes",
+        s(&posts),
+        "--edges",
+        s(&likes),
+        "--batch",
+        "1",
+    ]);
+    assert!(err.contains(want), "{err}");
+    // Posts in one import, likes in the next: "1" names a Forum and a Post.
+    let db = d.join("b.pgdb");
+    ok(&["import", s(&db), "--nodes", s(&forums)]);
+    ok(&["import", s(&db), "--nodes", s(&posts)]);
+    let err = fails(&["import", s(&db), "--edges", s(&likes), "--batch", "1"]);
+    assert!(err.contains(want), "{err}");
+    // The unambiguous line before it went in, and with --skip-bad only the ambiguous one
+    // is left out.
+    assert_eq!(counts(&db), (5, 1));
+    let out = json_of(&["import", s(&db), "--edges", s(&likes), "--skip-bad"]);
+    assert_eq!(
+        (out["edges"].as_u64(), out["skipped"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let post3 = named(&db, "3")[0]["id"].as_u64().unwrap();
+    let v = json_of(&["neighbors", s(&db), "p", "--by-name", "--dir", "out"]);
+    assert_eq!(v["count"], 2);
+    for n in v["neighbors"].as_array().unwrap() {
+        assert_eq!(n["node"]["id"].as_u64(), Some(post3), "{v}");
+    }
+
+    // CSV edges.
+    let likes_csv = put(d, "likes.csv", b"from,to,type\np,3,LIKES\np,1,LIKES\n");
+    let err = fails(&["import", s(&db), "--edges", s(&likes_csv)]);
+    assert!(
+        err.contains("likes.csv:3: id \"1\" names 2 nodes (kinds Forum, Post)"),
+        "{err}"
+    );
+    // An edge list, which creates the endpoints that name no node: "1" names two.
+    let el = put(d, "likes.txt", b"p 9\np 1\n");
+    let err = fails(&["import", s(&db), "--edges", s(&el)]);
+    assert!(
+        err.contains("likes.txt:2: id \"1\" names 2 nodes (kinds Forum, Post)"),
+        "{err}"
+    );
+    // A vertex list whose id is the name of an older node, then edges to it.
+    let db = d.join("c.pgdb");
+    ok(&["import", s(&db), "--nodes", s(&forums)]);
+    let vl = put(d, "v.txt", b"1\n5\n");
+    let el = put(d, "e.txt", b"5 1\n");
+    let err = fails(&["import", s(&db), "--nodes", s(&vl), "--edges", s(&el)]);
+    assert!(
+        err.contains("e.txt:1: id \"1\" names 2 nodes (kinds Forum, node)"),
+        "{err}"
+    );
+    // Two older nodes of one kind.
+    let db = d.join("d.pgdb");
+    ok(&["import", s(&db), "--nodes", s(&forums)]);
+    ok(&["node", "add", s(&db), "--kind", "Forum", "--name", "2"]);
+    let e = put(
+        d,
+        "two.jsonl",
+        b"{\"from\": \"p\", \"to\": 2, \"type\": \"T\"}\n",
+    );
+    let err = fails(&["import", s(&db), "--edges", s(&e)]);
+    assert!(
+        err.contains("two.jsonl:1: id \"2\" names 2 nodes (kind Forum)"),
+        "{err}"
+    );
+    assert_eq!(counts(&db), (4, 0));
+}
