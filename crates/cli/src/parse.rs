@@ -503,7 +503,7 @@ impl CsvHeader {
                 None => bail!(
                     "{}:1: the header has no {c:?} column (found: {})",
                     path.display(),
-                    names.join(",")
+                    clip(&names.join(","))
                 ),
             }
         }
