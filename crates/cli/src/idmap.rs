@@ -7,13 +7,207 @@
 //! ids live in hash maps (counted at [`MAP_ENTRY_BYTES`] each, plus the text). Once the
 //! budget is spent, further ids go to a B+Tree in a scratch database next to the target
 //! (durability off, a 16 MiB page cache), deleted when the import ends.
+//!
+//! The scratch file is `<db>.import-ids-<random>`, created exclusively (never through a
+//! file or symlink already at that path), readable by its owner only, and locked while in
+//! use. An import that is killed leaves it behind; the next import of the database removes
+//! the scratch files of that database that no live process holds locked
+//! ([`remove_stale_scratch`]).
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use pagegraph::NodeId;
+use pagegraph::storage::file::{Create, DbFile, OpenMode, Vfs};
 use pagegraph::storage::{Database, Durability, Options, WriteTxn};
 use rustc_hash::FxHashMap;
+
+/// What the names of a database's scratch files add to its path.
+const SCRATCH_INFIX: &str = ".import-ids-";
+
+/// The name of a scratch file for `db_path` not used before: random, so that no one can
+/// place a file or link at it in advance.
+fn scratch_path(db_path: &Path, attempt: u32) -> PathBuf {
+    let mut h = std::hash::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u32(attempt);
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    let mut s = db_path.as_os_str().to_os_string();
+    s.push(format!("{SCRATCH_INFIX}{:016x}", h.finish()));
+    PathBuf::from(s)
+}
+
+/// Creates a new scratch file next to `db_path` (exclusively, mode 0600) and locks it.
+fn create_scratch(db_path: &Path) -> Result<(PathBuf, File)> {
+    let mut attempt = 0;
+    loop {
+        let path = scratch_path(db_path, attempt);
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(file) => {
+                // A file this process just created: nobody else holds its lock.
+                if let Err(e) = file.try_lock() {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(anyhow::anyhow!(
+                        "{}: cannot lock the id spill file: {e}",
+                        path.display()
+                    ));
+                }
+                return Ok((path, file));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("{}: cannot create the id spill file", path.display())
+                });
+            }
+        }
+    }
+}
+
+/// Removes the scratch files of the database at `db_path` whose import is gone: those no
+/// process holds locked (and anything else at such a name that is not a regular file,
+/// which is removed without being followed). Returns how many it removed; files it cannot
+/// look at are left alone.
+pub fn remove_stale_scratch(db_path: &Path) -> usize {
+    let Some(name) = db_path.file_name() else {
+        return 0;
+    };
+    let mut prefix = name.to_os_string();
+    prefix.push(SCRATCH_INFIX);
+    let prefix = prefix.as_encoded_bytes();
+    let dir = match db_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().as_encoded_bytes().starts_with(prefix) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let stale = if meta.is_file() {
+            // Locked means its import is running. The lock is released with the file.
+            File::open(&path).is_ok_and(|f| match f.try_lock() {
+                Ok(()) => true,
+                Err(TryLockError::WouldBlock | TryLockError::Error(_)) => false,
+            })
+        } else {
+            !meta.is_dir()
+        };
+        if stale && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The scratch file, opened and locked by [`create_scratch`], handed to the storage
+/// engine: it is the only file the spill database opens (durability off: no WAL).
+struct ScratchVfs {
+    file: Mutex<Option<File>>,
+}
+
+struct ScratchFile(File);
+
+impl DbFile for ScratchFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            match self.0.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.0.write_all_at(buf, offset)
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        Ok(()) // scratch data: nothing needs to survive a crash
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+}
+
+/// The engine opens its database through this: the path is first reported missing, so the
+/// engine creates the database, and the creation's one new file is the scratch file
+/// (whatever scratch name the engine asks for; its "rename" into place is a no-op, since the
+/// file already has its final name).
+impl Vfs for ScratchVfs {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Arc<dyn DbFile>> {
+        if mode.create == Create::No {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the id spill database is created, never reopened",
+            ));
+        }
+        match self.file.lock().ok().and_then(|mut f| f.take()) {
+            Some(f) => Ok(Arc::new(ScratchFile(f))),
+            None => Err(io::Error::other(format!(
+                "{}: the id spill database opens only its own file, once",
+                path.display()
+            ))),
+        }
+    }
+
+    fn exists(&self, _path: &Path) -> bool {
+        false
+    }
+
+    fn remove(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn rename_new(&self, _from: &Path, _to: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sync_dir(&self, _path: &Path) -> io::Result<()> {
+        Ok(()) // scratch data: nothing needs to survive a crash
+    }
+
+    fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
+
+    fn list_prefix(&self, _prefix: &Path) -> io::Result<Vec<PathBuf>> {
+        Ok(Vec::new())
+    }
+
+    fn file_id(&self, _path: &Path) -> Option<(u64, u64)> {
+        None
+    }
+}
 
 /// An external id: a canonical decimal number, or any other text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -64,10 +258,10 @@ struct Spill {
 
 impl Drop for Spill {
     fn drop(&mut self) {
+        // Removed while still locked, so that no cleanup by another import races this one.
+        let _ = std::fs::remove_file(&self.path);
         drop(self.tx.take());
         drop(self.db.take());
-        let _ = std::fs::remove_file(&self.path);
-        let _ = std::fs::remove_file(pagegraph::storage::wal_path(&self.path));
     }
 }
 
@@ -97,15 +291,14 @@ pub struct IdMap {
     texts: FxHashMap<Box<str>, NodeId>,
     text_bytes: usize,
     budget: usize,
-    spill_path: PathBuf,
+    /// The database the import writes to: the spill file goes next to it.
+    db_path: PathBuf,
     spill: Option<Spill>,
 }
 
 impl IdMap {
     /// A map using about `budget` bytes of memory; ids past it spill next to `db_path`.
     pub fn new(db_path: &Path, budget: usize) -> IdMap {
-        let mut s = db_path.as_os_str().to_os_string();
-        s.push(format!(".import-ids-{}", std::process::id()));
         IdMap {
             dense: Vec::new(),
             dense_held: 0,
@@ -113,7 +306,7 @@ impl IdMap {
             texts: FxHashMap::default(),
             text_bytes: 0,
             budget,
-            spill_path: PathBuf::from(s),
+            db_path: db_path.to_path_buf(),
             spill: None,
         }
     }
@@ -223,26 +416,28 @@ impl IdMap {
             }
         }
         if self.spill.is_none() {
-            let _ = std::fs::remove_file(&self.spill_path);
-            let db = Database::open(
-                &self.spill_path,
+            let (path, file) = create_scratch(&self.db_path)?;
+            // From here on the file is removed when `spill` drops, on every way out.
+            let mut spill = Spill {
+                path: path.clone(),
+                tx: None,
+                db: None,
+                entries: 0,
+            };
+            let vfs = Arc::new(ScratchVfs {
+                file: Mutex::new(Some(file)),
+            });
+            let db = Database::open_with_vfs(
+                vfs,
+                &path,
                 Options::default()
                     .durability(Durability::Off)
                     .cache_pages(4096),
             )
-            .with_context(|| {
-                format!(
-                    "{}: cannot create the id spill file",
-                    self.spill_path.display()
-                )
-            })?;
-            let tx = db.begin_write()?;
-            self.spill = Some(Spill {
-                path: self.spill_path.clone(),
-                tx: Some(tx),
-                db: Some(db),
-                entries: 0,
-            });
+            .with_context(|| format!("{}: cannot create the id spill file", path.display()))?;
+            spill.tx = Some(db.begin_write()?);
+            spill.db = Some(db);
+            self.spill = Some(spill);
         }
         if let Some(s) = self.spill.as_mut()
             && let Some(tx) = s.tx.as_mut()
@@ -368,9 +563,94 @@ mod tests {
         }
         assert_eq!(small.get(&ExtId::Num(1)).unwrap(), None);
         assert_eq!(small.get(&ExtId::Text("t1".into())).unwrap(), None);
-        let spill = small.spill_path.clone();
+        let spill = small.spill.as_ref().unwrap().path.clone();
         assert!(spill.exists());
         drop(small);
         assert!(!spill.exists(), "the spill file is removed");
+    }
+
+    /// A map that has spilled one id.
+    fn spilled(db: &Path) -> IdMap {
+        let mut map = IdMap::new(db, 0);
+        map.insert(ExtId::Text("x".into()), NodeId(1)).unwrap();
+        assert_eq!(map.spilled(), 1);
+        map
+    }
+
+    #[test]
+    fn scratch_files_have_unpredictable_names_and_are_locked_while_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.pgdb");
+        // A link planted at the name the import used to take (`<db>.import-ids-<pid>`),
+        // and one at every name a guess could try, are never followed.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let planted = dir
+            .path()
+            .join(format!("g.pgdb.import-ids-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let (a, b) = (spilled(&db), spilled(&db));
+        let (pa, pb) = (
+            a.spill.as_ref().unwrap().path.clone(),
+            b.spill.as_ref().unwrap().path.clone(),
+        );
+        assert_ne!(pa, pb);
+        for p in [&pa, &pb] {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            let suffix = name.strip_prefix("g.pgdb.import-ids-").unwrap();
+            assert_eq!(suffix.len(), 16, "{name}");
+            assert!(suffix.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+            assert_ne!(suffix, std::process::id().to_string());
+            let meta = std::fs::symlink_metadata(p).unwrap();
+            assert!(meta.is_file());
+            assert_eq!(
+                std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+                0o600
+            );
+            // Another open file description cannot take the lock while the map lives.
+            let other = File::open(p).unwrap();
+            assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        }
+        // Cleanup leaves the scratch files in use, removes the planted link (not what it
+        // points at).
+        assert_eq!(remove_stale_scratch(&db), 1);
+        assert!(pa.exists() && pb.exists());
+        assert!(std::fs::symlink_metadata(&planted).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        drop(a);
+        drop(b);
+        assert!(!pa.exists() && !pb.exists());
+        // No WAL or other file was made next to the database.
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["victim"]);
+    }
+
+    #[test]
+    fn stale_scratch_files_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.pgdb");
+        let stale = dir.path().join("g.pgdb.import-ids-1234");
+        std::fs::write(&stale, "left by a killed import").unwrap();
+        let held = dir.path().join("g.pgdb.import-ids-abcd");
+        std::fs::write(&held, "").unwrap();
+        let holder = File::open(&held).unwrap();
+        holder.try_lock().unwrap();
+        // Another database's scratch file, and a file that only looks alike.
+        let other = dir.path().join("h.pgdb.import-ids-1234");
+        std::fs::write(&other, "").unwrap();
+        let alike = dir.path().join("g.pgdb.import-idsX");
+        std::fs::write(&alike, "").unwrap();
+        assert_eq!(remove_stale_scratch(&db), 1);
+        assert!(!stale.exists());
+        assert!(held.exists() && other.exists() && alike.exists());
+        drop(holder);
+        assert_eq!(remove_stale_scratch(&db), 1);
+        assert!(!held.exists());
+        // A relative database path looks in the current directory, and finds nothing here.
+        assert_eq!(remove_stale_scratch(Path::new("no-such-db.pgdb")), 0);
     }
 }

@@ -2,12 +2,13 @@
 //! graph, in batches of `--batch` lines, each committed whole or not at all.
 //!
 //! External ids in the files map to the `NodeId`s the import hands out through an
-//! [`IdMap`] (bounded memory, spills to disk). An edge endpoint that is not in this import's
-//! node file is looked up by name among the nodes the database held before the import
-//! (exactly one must match); edge lists create missing endpoints as new nodes instead.
+//! [`IdMap`] (bounded memory, spills to disk). An edge endpoint names the node of this
+//! import's node file with that id, or the node the database held before the import with
+//! that name: exactly one node must match (an id that is also the name of an older node,
+//! or the name of several, is an error, never a guess). Edge lists create endpoints that
+//! match no node as new nodes instead.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -18,10 +19,10 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::idmap::{ExtId, IdMap};
-use crate::input::Input;
+use crate::input::{self, Input, clip};
 use crate::parse::{
-    CsvHeader, EdgeRec, NodeRec, csv_reader, parse_edgelist, parse_jsonl_edge, parse_jsonl_node,
-    parse_vertex,
+    CsvHeader, EdgeRec, NodeRec, csv_reader, csv_stop, parse_edgelist, parse_jsonl_edge,
+    parse_jsonl_node, parse_vertex,
 };
 
 /// Input file formats.
@@ -91,6 +92,10 @@ pub struct Summary {
 
 /// Skipped lines reported one by one on stderr before the rest are only counted.
 const SKIPPED_SHOWN: u64 = 10;
+
+/// Set in the id map's value for an id of this import's nodes that is also the name of a
+/// node the database held before: as an endpoint, it names two nodes.
+const SHADOWS_OLDER: u64 = 1 << 63;
 
 /// A record that learns the line it came from.
 trait Numbered {
@@ -269,6 +274,9 @@ pub fn run(
         bail!("--batch must be at least 1");
     }
     let start = Instant::now();
+    // Scratch files of imports of this database that were killed (this process holds the
+    // database, so no other import of it runs; their files are unlocked).
+    crate::idmap::remove_stale_scratch(db_path);
     let names_before = graph.begin_read()?.node_count()? > 0;
     let mut imp = Importer {
         graph,
@@ -310,16 +318,15 @@ impl Importer<'_> {
         Ok(())
     }
 
-    fn start_file(&self, input: &Input, what: &str) {
-        self.pb.set_length(input.size);
-        self.pb.set_position(0);
+    /// Opens an input file, its progress shown on the bar as `what`.
+    fn open(&self, path: &Path, what: &str) -> Result<Input> {
         self.pb.set_message(what.to_string());
+        Input::open(path, &self.pb)
     }
 
     fn nodes_file(&mut self, path: &Path) -> Result<()> {
         let format = self.format(path);
-        let input = Input::open(path)?;
-        self.start_file(&input, "nodes");
+        let input = self.open(path, "nodes")?;
         match format {
             Format::Csv => self.csv(
                 input,
@@ -350,7 +357,7 @@ impl Importer<'_> {
         line: u64,
         parsed: Result<T, String>,
         flush: &mut impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
-    ) -> Result<bool>
+    ) -> Result<()>
     where
         T: Numbered,
         B: Pending<T>,
@@ -363,10 +370,9 @@ impl Importer<'_> {
             Err(reason) => self.bad(path, line, &reason)?,
         }
         if batch.len() < self.opts.batch {
-            return Ok(false);
+            return Ok(());
         }
-        flush(self, path, batch)?;
-        Ok(true)
+        flush(self, path, batch)
     }
 
     /// Imports a line-based file, parsed on a second thread.
@@ -378,11 +384,9 @@ impl Importer<'_> {
         mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
-        parse_in_background(input, parse, |chunk, read| {
+        parse_in_background(input, parse, |chunk| {
             for (line, parsed) in chunk {
-                if self.take(&path, &mut batch, line, parsed, &mut flush)? {
-                    self.pb.set_position(read);
-                }
+                self.take(&path, &mut batch, line, parsed, &mut flush)?;
             }
             Ok(())
         })?;
@@ -401,25 +405,18 @@ impl Importer<'_> {
         mut flush: impl FnMut(&mut Self, &Path, &mut B) -> Result<()>,
     ) -> Result<()> {
         let path = input.path.clone();
-        let read = input.read.clone();
         let mut csv = csv_reader(input.into_reader());
         let header = CsvHeader::read(&mut csv, &path, required, optional)?;
         let mut record = csv::StringRecord::new();
         loop {
             let line = csv.position().line() + 1;
-            let flushed = match csv.read_record(&mut record) {
+            match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
                     let at = record.position().map_or(line, csv::Position::line);
-                    self.take(&path, &mut batch, at, row(&header, &record), &mut flush)?
+                    self.take(&path, &mut batch, at, row(&header, &record), &mut flush)?;
                 }
-                Err(e) => {
-                    self.csv_error(&path, line, &e)?;
-                    false
-                }
-            };
-            if flushed {
-                self.pb.set_position(read.load(Ordering::Relaxed));
+                Err(e) => self.csv_error(&path, line, &e)?,
             }
         }
         flush(self, &path, &mut batch)
@@ -427,6 +424,9 @@ impl Importer<'_> {
 
     fn csv_error(&mut self, path: &Path, line: u64, e: &csv::Error) -> Result<()> {
         let at = e.position().map_or(line, csv::Position::line);
+        if let Some(stop) = csv_stop(e) {
+            bail!("{}:{}: {}", path.display(), stop.line, stop.what);
+        }
         match e.kind() {
             csv::ErrorKind::Io(_) => bail!("{}:{at}: read failed: {e}", path.display()),
             csv::ErrorKind::UnequalLengths {
@@ -452,7 +452,7 @@ impl Importer<'_> {
             if self.map.get(&rec.ext)?.is_some() {
                 let reason = format!(
                     "duplicate node id {:?} (an earlier line has it)",
-                    rec.ext.to_string()
+                    clip(&rec.ext.to_string())
                 );
                 self.bad(path, rec.line, &reason)?;
                 continue;
@@ -460,7 +460,7 @@ impl Importer<'_> {
             if let Some(first) = in_batch.get(&rec.ext) {
                 let reason = format!(
                     "duplicate node id {:?} (first on line {first})",
-                    rec.ext.to_string()
+                    clip(&rec.ext.to_string())
                 );
                 self.bad(path, rec.line, &reason)?;
                 continue;
@@ -473,6 +473,13 @@ impl Importer<'_> {
             });
             exts.push(rec.ext);
         }
+        // Which ids also name nodes the database held before the import.
+        let mut shadows = Vec::new();
+        if self.names_before {
+            for ext in &exts {
+                shadows.push(!self.older_named(&ext.to_string())?.is_empty());
+            }
+        }
         let mut tx = self.begin_write()?;
         let ids = tx.insert_nodes(specs).with_context(|| {
             format!(
@@ -484,10 +491,62 @@ impl Importer<'_> {
         self.commit(tx)?;
         self.note_new(&ids);
         self.summary.nodes += ids.len() as u64;
-        for (ext, id) in exts.into_iter().zip(ids) {
-            self.map.insert(ext, id)?;
+        for (i, (ext, id)) in exts.into_iter().zip(ids).enumerate() {
+            let tag = if shadows.get(i) == Some(&true) {
+                SHADOWS_OLDER
+            } else {
+                0
+            };
+            self.map.insert(ext, NodeId(id.0 | tag))?;
         }
         Ok(())
+    }
+
+    /// The snapshot for name lookups (see `snapshot`).
+    fn reader(&mut self) -> Result<&ReadTxn> {
+        if self.snapshot.is_none() {
+            self.snapshot = Some(self.graph.begin_read()?);
+        }
+        self.snapshot
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no snapshot"))
+    }
+
+    /// The nodes the database held before the import with this name.
+    fn older_named(&mut self, name: &str) -> Result<Vec<NodeId>> {
+        let first_new = self.first_new;
+        Ok(self
+            .reader()?
+            .nodes_by_name(name)?
+            .into_iter()
+            .filter(|&id| first_new.is_none_or(|f| id < f))
+            .collect())
+    }
+
+    /// Why an endpoint is ambiguous: this import's node with that id (if any) and the
+    /// older nodes with that name, by kind.
+    fn ambiguous(&mut self, ext: &ExtId, mine: Option<NodeId>) -> Result<String> {
+        let name = ext.to_string();
+        let mut nodes = self.older_named(&name)?;
+        nodes.extend(mine);
+        let r = self.reader()?;
+        let mut kinds = Vec::new();
+        for &id in &nodes {
+            if let Some(n) = r.node(id)? {
+                kinds.push(n.kind);
+            }
+        }
+        kinds.sort();
+        kinds.dedup();
+        let shown: Vec<String> = kinds.iter().take(10).map(|k| clip(k)).collect();
+        Ok(format!(
+            "id {:?} names {} nodes ({} {}{})",
+            clip(&name),
+            nodes.len(),
+            if kinds.len() == 1 { "kind" } else { "kinds" },
+            shown.join(", "),
+            if kinds.len() > 10 { ", ..." } else { "" }
+        ))
     }
 
     /// Starts a batch's transaction, with no snapshot of this import held (see `snapshot`).
@@ -512,8 +571,7 @@ impl Importer<'_> {
 
     fn edges_file(&mut self, path: &Path) -> Result<()> {
         let format = self.format(path);
-        let input = Input::open(path)?;
-        self.start_file(&input, "edges");
+        let input = self.open(path, "edges")?;
         match format {
             Format::Csv => self.csv(
                 input,
@@ -549,44 +607,31 @@ impl Importer<'_> {
     /// an error message.
     fn resolve(&mut self, ext: &ExtId, batch: &mut EdgeBatch) -> Result<Result<End, String>> {
         if let Some(id) = self.map.get(ext)? {
+            if id.0 & SHADOWS_OLDER != 0 {
+                let mine = NodeId(id.0 & !SHADOWS_OLDER);
+                return Ok(Err(self.ambiguous(ext, Some(mine))?));
+            }
             return Ok(Ok(End::known(id)));
         }
         if let Some(&i) = batch.new_index.get(ext) {
             return Ok(Ok(End::new(i)));
         }
         if self.names_before {
-            let name = ext.to_string();
-            let r = match self.snapshot.take() {
-                Some(r) => r,
-                None => self.graph.begin_read()?,
-            };
             // Only the nodes the graph had before the import count.
-            let first_new = self.first_new;
-            let found: Vec<NodeId> = r
-                .nodes_by_name(&name)?
-                .into_iter()
-                .filter(|&id| first_new.is_none_or(|f| id < f))
-                .collect();
-            self.snapshot = Some(r);
-            match found.as_slice() {
+            match self.older_named(&ext.to_string())?.as_slice() {
                 [id] => {
                     let id = *id;
                     self.map.insert(ext.clone(), id)?;
                     return Ok(Ok(End::known(id)));
                 }
                 [] => {}
-                many => {
-                    return Ok(Err(format!(
-                        "node {name:?} is ambiguous: {} nodes have that name",
-                        many.len()
-                    )));
-                }
+                _ => return Ok(Err(self.ambiguous(ext, None)?)),
             }
         }
         if !batch.create {
             return Ok(Err(format!(
                 "unknown node {:?} (not in this import's nodes, and no node has that name)",
-                ext.to_string()
+                clip(&ext.to_string())
             )));
         }
         let name = ext.to_string();
@@ -655,28 +700,31 @@ const PARSE_CHUNK: usize = 16 * 1024;
 type ParsedLine<T> = (u64, Result<T, String>);
 
 /// Reads and parses `input` on a second thread while `consume` (on this one) writes what
-/// was parsed, chunk by chunk, with the input bytes read so far. Stops at the first read
-/// error or at the first error `consume` returns.
+/// was parsed, chunk by chunk. A line that is not UTF-8 is a bad line like any other.
+/// Stops at the first read error (after the lines before it are consumed) or at the first
+/// error `consume` returns.
 fn parse_in_background<T: Send>(
     mut input: Input,
     parse: impl Fn(&str) -> Result<Option<T>, String> + Send,
-    mut consume: impl FnMut(Vec<ParsedLine<T>>, u64) -> Result<()>,
+    mut consume: impl FnMut(Vec<ParsedLine<T>>) -> Result<()>,
 ) -> Result<()> {
-    let read = input.read.clone();
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ParsedLine<T>>>>(4);
         s.spawn(move || {
-            let mut line = String::new();
+            let mut line = Vec::new();
             let mut chunk = Vec::with_capacity(PARSE_CHUNK);
             loop {
                 match input.next_line(&mut line) {
-                    Ok(true) => match parse(&line) {
+                    Ok(true) => match input::text(&line).and_then(&parse) {
                         Ok(None) => {}
                         Ok(Some(rec)) => chunk.push((input.line(), Ok(rec))),
                         Err(reason) => chunk.push((input.line(), Err(reason))),
                     },
                     Ok(false) => break,
                     Err(e) => {
+                        if !chunk.is_empty() && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                            return;
+                        }
                         let _ = tx.send(Err(e));
                         return;
                     }
@@ -697,7 +745,7 @@ fn parse_in_background<T: Send>(
             }
         });
         for msg in rx {
-            consume(msg?, read.load(Ordering::Relaxed))?;
+            consume(msg?)?;
         }
         Ok(())
     })

@@ -196,15 +196,23 @@ const IMPORT_HELP: &str =
   jsonl     nodes: {\"id\": \"a\", \"kind\": \"Person\", \"name\": \"Ann\", \"data\": {...}}
             edges: {\"from\": \"a\", \"to\": \"b\", \"type\": \"KNOWS\", \"data\": {...}}
   csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
-            the other columns go into data, numbers stay numbers; a column
-            data:json instead holds the whole data as JSON (what export writes
+            the other columns go into data: a cell is a number when it is written as
+            the number prints (12, 2.5; not 1e5, 007 or 1.50, which stay text); a
+            column data:json instead holds the whole data as JSON (what export writes
             when fields cannot be columns)
   edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
             nodes are created on first sight (kind `node`, named by their id)
 
+Files are UTF-8 (a leading byte-order mark is ignored). A line, or CSV record, may be at
+most 32 MiB long: a longer one stops the import. A number id keeps its exact text; a
+number in data that a float would round is a bad line. A line that is not UTF-8 is a bad
+line, and an unterminated CSV quote stops the import naming the line it opened on.
+
 Each batch of --batch lines is one transaction: after an interruption the database holds
-exactly the batches committed. Edge endpoints not in this import's nodes are looked up by
-name among the nodes already in the database.
+exactly the batches committed. An edge endpoint is the node of this import's nodes with
+that id, or else the node already in the database with that name; an id that names more
+than one node (an id of this import that is also an older node's name, or the name of
+several) is an error, never a guess.
 
 Examples:
   pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
@@ -261,11 +269,12 @@ fn parse_size(s: &str) -> Result<usize, String> {
         Some((i, 'G' | 'g')) => (&s[..i], 30),
         _ => (s, 0),
     };
-    let n: usize = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)"))?;
+    let n: usize = digits.parse().map_err(|_| {
+        let s = input::clip(s);
+        format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)")
+    })?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("{s:?} is too large"))
+        .ok_or_else(|| format!("{:?} is too large", input::clip(s)))
 }
 
 #[derive(Subcommand)]
@@ -296,8 +305,8 @@ enum NodeCommand {
         /// Its name.
         #[arg(long)]
         name: String,
-        /// Its data, as JSON.
-        #[arg(long)]
+        /// Its data: JSON, @FILE for the JSON in a file, or - for the JSON on stdin.
+        #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
     },
     /// Find nodes by kind, exact name, name prefix or name glob (* and ?).
@@ -356,8 +365,8 @@ enum EdgeCommand {
         /// Edge type.
         #[arg(long = "type")]
         edge_type: String,
-        /// Its data, as JSON.
-        #[arg(long)]
+        /// Its data: JSON, @FILE for the JSON in a file, or - for the JSON on stdin.
+        #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
         /// FROM and TO are names.
         #[arg(long)]

@@ -2,13 +2,16 @@
 //! edge lists, CSV with a header. Each parser returns a record, `None` for a blank or comment
 //! line, or why the line is bad (the caller adds the file and line number).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use pagegraph::{DATA_SIZE_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::idmap::ExtId;
+use crate::input::{LINE_MAX, clip};
 
 /// A node read from an input line.
 #[derive(Debug)]
@@ -40,35 +43,42 @@ pub struct EdgeRec {
     pub data: Value,
 }
 
-/// An external id from a JSON value: a string or an integer.
-fn ext_from_json(field: &str, v: Option<Value>) -> Result<ExtId, String> {
-    match v {
-        Some(Value::String(s)) if !s.is_empty() => Ok(ExtId::parse(&s)),
-        Some(Value::Number(n)) => Ok(ExtId::parse(&n.to_string())),
-        None => Err(format!("missing field {field:?}")),
-        Some(_) => Err(format!(
+/// A JSONL line's fields, each as its JSON text.
+type Fields<'a> = BTreeMap<String, &'a RawValue>;
+
+/// An external id from a JSON field: a non-empty string, or a number kept as written (two
+/// numbers are the same id only if they are written the same).
+fn ext_from_json(field: &str, v: Option<&RawValue>) -> Result<ExtId, String> {
+    let Some(raw) = v else {
+        return Err(format!("missing field {field:?}"));
+    };
+    let t = raw.get();
+    if t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return Ok(ExtId::parse(t));
+    }
+    match serde_json::from_str::<String>(t) {
+        Ok(s) if !s.is_empty() => Ok(ExtId::parse(&s)),
+        _ => Err(format!(
             "field {field:?} must be a non-empty string or a number"
         )),
     }
 }
 
-fn string_field(
-    m: &mut Map<String, Value>,
-    field: &str,
-    max: usize,
-) -> Result<Option<String>, String> {
-    match m.remove(field) {
-        None => Ok(None),
-        Some(Value::String(s)) if s.len() > max => Err(format!(
+fn string_field(m: &mut Fields<'_>, field: &str, max: usize) -> Result<Option<String>, String> {
+    let Some(raw) = m.remove(field) else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<String>(raw.get()) {
+        Ok(s) if s.len() > max => Err(format!(
             "field {field:?} is {} bytes, more than the {max} allowed",
             s.len()
         )),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(format!("field {field:?} must be a string")),
+        Ok(s) => Ok(Some(s)),
+        Err(_) => Err(format!("field {field:?} must be a string")),
     }
 }
 
-fn label_field(m: &mut Map<String, Value>, field: &str) -> Result<String, String> {
+fn label_field(m: &mut Fields<'_>, field: &str) -> Result<String, String> {
     match string_field(m, field, LABEL_SIZE_MAX)? {
         Some(s) if !s.is_empty() => Ok(s),
         Some(_) => Err(format!("field {field:?} must not be empty")),
@@ -76,20 +86,109 @@ fn label_field(m: &mut Map<String, Value>, field: &str) -> Result<String, String
     }
 }
 
-fn json_object(line: &str) -> Result<Option<Map<String, Value>>, String> {
+fn json_object(line: &str) -> Result<Option<Fields<'_>>, String> {
     let t = line.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    match serde_json::from_str::<Value>(t) {
-        Ok(Value::Object(m)) => Ok(Some(m)),
-        Ok(_) => Err("expected a JSON object".into()),
-        Err(e) => Err(format!("invalid JSON: {e}")),
+    match serde_json::from_str::<Fields<'_>>(t) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) => match serde_json::from_str::<&RawValue>(t) {
+            Ok(_) => Err("expected a JSON object".into()),
+            Err(_) => Err(format!("invalid JSON: {e}")),
+        },
     }
 }
 
-fn data_field(m: &mut Map<String, Value>, line_len: usize) -> Result<Value, String> {
-    let data = m.remove("data").unwrap_or(Value::Null);
+/// The sign, significant digits and exponent of a decimal number's text (`-1.50e2` is
+/// `(true, "15", 1)`); zero is `(false, "", 0)`. `None` for an exponent out of range.
+fn decimal(text: &str) -> Option<(bool, String, i64)> {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i64>().ok()?),
+        None => (t, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    let mut exp = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
+    let digits = digits.trim_start_matches('0');
+    let trimmed = digits.trim_end_matches('0');
+    exp = exp.checked_add(i64::try_from(digits.len() - trimmed.len()).ok()?)?;
+    if trimmed.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    Some((neg, trimmed.to_string(), exp))
+}
+
+/// Whether the JSON number `text` is read exactly: as an integer, or as a float that
+/// prints back as the same number (so `0.1` and `1e5` are, and a 30-digit integer, which
+/// a float would round, is not).
+fn exact_number(text: &str) -> bool {
+    let Ok(n) = serde_json::from_str::<serde_json::Number>(text) else {
+        return false;
+    };
+    if n.is_u64() || n.is_i64() {
+        return true;
+    }
+    n.as_f64()
+        .is_some_and(|f| decimal(text).is_some() && decimal(text) == decimal(&format!("{f:e}")))
+}
+
+/// Checks that every number in valid JSON text is read exactly (see [`exact_number`]).
+fn check_numbers(json: &str) -> Result<(), String> {
+    let b = json.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() {
+                    match b[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let n = &json[start..i];
+                if !exact_number(n) {
+                    return Err(format!(
+                        "the number {} cannot be stored exactly (a float would round it); write it as a string",
+                        clip(n)
+                    ));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Parses JSON text whose numbers must all be kept exactly: an error (never a silently
+/// rounded value) for one that a float would round.
+pub fn exact_json(text: &str) -> Result<Value, String> {
+    let v = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    check_numbers(text)?;
+    Ok(v)
+}
+
+fn data_field(m: &mut Fields<'_>, line_len: usize) -> Result<Value, String> {
+    let Some(raw) = m.remove("data") else {
+        return Ok(Value::Null);
+    };
+    let data = exact_json(raw.get()).map_err(|e| format!("field \"data\": {e}"))?;
     // Compact JSON is never longer than the text it was parsed from.
     if line_len > DATA_SIZE_MAX {
         let len = serde_json::to_vec(&data).map_or(usize::MAX, |v| v.len());
@@ -102,9 +201,9 @@ fn data_field(m: &mut Map<String, Value>, line_len: usize) -> Result<Value, Stri
     Ok(data)
 }
 
-fn no_other_fields(m: &Map<String, Value>, expected: &str) -> Result<(), String> {
+fn no_other_fields(m: &Fields<'_>, expected: &str) -> Result<(), String> {
     match m.keys().next() {
-        Some(k) => Err(format!("unknown field {k:?} (expected {expected})")),
+        Some(k) => Err(format!("unknown field {:?} (expected {expected})", clip(k))),
         None => Ok(()),
     }
 }
@@ -189,7 +288,13 @@ pub fn parse_edgelist(line: &str) -> Result<Option<EdgeRec>, String> {
         (Some(w), None) => {
             let n: serde_json::Number = w
                 .parse()
-                .map_err(|_| format!("weight {w:?} is not a number"))?;
+                .map_err(|_| format!("weight {:?} is not a number", clip(w)))?;
+            if !exact_number(w) {
+                return Err(format!(
+                    "weight {} cannot be stored exactly (a float would round it)",
+                    clip(w)
+                ));
+            }
             let mut m = Map::new();
             m.insert("weight".into(), Value::Number(n));
             Value::Object(m)
@@ -207,24 +312,145 @@ pub fn parse_edgelist(line: &str) -> Result<Option<EdgeRec>, String> {
     }))
 }
 
-/// A CSV reader whose first record is the header (read with [`CsvHeader::read`]).
-pub fn csv_reader(
-    reader: Box<dyn std::io::BufRead + Send>,
-) -> csv::Reader<Box<dyn std::io::BufRead + Send>> {
+/// The reader under a CSV parser.
+pub type CsvSource = CsvGuard<Box<dyn std::io::BufRead + Send>>;
+
+/// A CSV reader whose first record is the header (read with [`CsvHeader::read`]), its
+/// input watched by a [`CsvGuard`].
+pub fn csv_reader(reader: Box<dyn std::io::BufRead + Send>) -> csv::Reader<CsvSource> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
-        .from_reader(reader)
+        .from_reader(CsvGuard::new(reader))
 }
 
-/// A CSV cell as a JSON value: numbers stay numbers, `true`/`false` are booleans, cells
-/// holding a JSON object or array are that value, anything else is a string; an empty
-/// cell is no value.
+/// Where the bytes under a [`CsvGuard`] stand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    FieldStart,
+    /// In a field that did not start with a quote.
+    Unquoted,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote in a quoted field: its end, or the first of two.
+    QuoteInQuoted,
+}
+
+/// Why a [`CsvGuard`] stopped the input, and on which line.
+#[derive(Debug)]
+pub struct CsvStop {
+    /// The line (1-based) at fault.
+    pub line: u64,
+    /// What is wrong there.
+    pub what: String,
+}
+
+impl std::fmt::Display for CsvStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.what)
+    }
+}
+
+impl std::error::Error for CsvStop {}
+
+/// Follows the quoting of the bytes a CSV parser reads (as the `csv` crate's defaults
+/// parse them) and fails the read, with a [`CsvStop`], on a record longer than
+/// [`LINE_MAX`] (so the parser's memory stays bounded) and at the end of a file that ends
+/// inside a quoted field (which the parser would silently close, having swallowed the rest
+/// of the file into that field).
+pub struct CsvGuard<R> {
+    inner: R,
+    state: Quoting,
+    /// The line being read (1-based).
+    line: u64,
+    /// Where the record being read started, and its bytes so far.
+    record_line: u64,
+    record_len: usize,
+    /// Where the open quoted field started.
+    quote_line: u64,
+}
+
+impl<R> CsvGuard<R> {
+    fn new(inner: R) -> CsvGuard<R> {
+        CsvGuard {
+            inner,
+            state: Quoting::FieldStart,
+            line: 1,
+            record_line: 1,
+            record_len: 0,
+            quote_line: 0,
+        }
+    }
+
+    fn stop(line: u64, what: String) -> std::io::Error {
+        std::io::Error::other(CsvStop { line, what })
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CsvGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.state == Quoting::Quoted {
+            return Err(Self::stop(
+                self.quote_line,
+                "a quoted field starts here and is never closed".into(),
+            ));
+        }
+        for &b in &buf[..n] {
+            self.record_len += 1;
+            self.state = match (self.state, b) {
+                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+                // Inside quotes, and the second of two quotes (one quote in the field).
+                (Quoting::Quoted, _) | (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+                (Quoting::FieldStart, b'"') => {
+                    self.quote_line = self.line;
+                    Quoting::Quoted
+                }
+                (_, b',') => Quoting::FieldStart,
+                (_, b'\n' | b'\r') => {
+                    self.record_len = 0;
+                    self.record_line = self.line + u64::from(b == b'\n');
+                    Quoting::FieldStart
+                }
+                _ => Quoting::Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+        if self.record_len > LINE_MAX {
+            return Err(Self::stop(
+                self.record_line,
+                format!(
+                    "record longer than {} MiB (the longest record an import reads)",
+                    LINE_MAX >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The [`CsvStop`] inside a CSV error, if a [`CsvGuard`] stopped the input.
+pub fn csv_stop(e: &csv::Error) -> Option<&CsvStop> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<CsvStop>()),
+        _ => None,
+    }
+}
+
+/// A CSV cell as a JSON value: a number written as the number prints (`12`, `2.5`) is
+/// that number, `true`/`false` are booleans, cells holding a JSON object or array (whose
+/// numbers are all kept exactly) are that value, anything else is a string (`1e5`, `007`,
+/// `1.50`, a 23-digit number); an empty cell is no value. No cell's value changes.
 pub fn cell_value(s: &str) -> Option<Value> {
     if s.is_empty() {
         return None;
     }
-    if let Ok(n) = s.parse::<serde_json::Number>() {
+    if let Ok(n) = s.parse::<serde_json::Number>()
+        && n.to_string() == s
+    {
         return Some(Value::Number(n));
     }
     match s {
@@ -233,7 +459,7 @@ pub fn cell_value(s: &str) -> Option<Value> {
         _ => {}
     }
     if (s.starts_with('{') || s.starts_with('['))
-        && let Ok(v) = serde_json::from_str(s)
+        && let Ok(v) = exact_json(s)
     {
         return Some(v);
     }
@@ -259,16 +485,20 @@ pub const DATA_JSON_COLUMN: &str = "data:json";
 impl CsvHeader {
     /// Reads the header row; fails naming a missing required column.
     pub fn read(
-        csv: &mut csv::Reader<Box<dyn std::io::BufRead + Send>>,
+        csv: &mut csv::Reader<CsvSource>,
         path: &Path,
         required: &[&str],
         optional: &[&str],
     ) -> Result<CsvHeader> {
         let mut header = csv::StringRecord::new();
-        if !csv
-            .read_record(&mut header)
-            .with_context(|| format!("{}:1: cannot read the header row", path.display()))?
-        {
+        let found = match csv.read_record(&mut header) {
+            Ok(found) => found,
+            Err(e) => match csv_stop(&e) {
+                Some(stop) => bail!("{}:{}: {}", path.display(), stop.line, stop.what),
+                None => bail!("{}:1: cannot read the header row: {e}", path.display()),
+            },
+        };
+        if !found {
             bail!("{}: empty file (a header row is needed)", path.display());
         }
         let names: Vec<&str> = header.iter().map(str::trim).collect();
@@ -280,7 +510,7 @@ impl CsvHeader {
                 None => bail!(
                     "{}:1: the header has no {c:?} column (found: {})",
                     path.display(),
-                    names.join(",")
+                    clip(&names.join(","))
                 ),
             }
         }
@@ -486,11 +716,114 @@ mod tests {
     fn csv_cells() {
         assert_eq!(cell_value(""), None);
         assert_eq!(cell_value("12"), Some(json!(12)));
-        assert_eq!(cell_value("-1.5e3"), Some(json!(-1500.0)));
+        assert_eq!(cell_value("2.5"), Some(json!(2.5)));
+        assert_eq!(cell_value("-7"), Some(json!(-7)));
         assert_eq!(cell_value("007"), Some(json!("007")));
         assert_eq!(cell_value("true"), Some(json!(true)));
         assert_eq!(cell_value("[1,2]"), Some(json!([1, 2])));
         assert_eq!(cell_value("{oops"), Some(json!("{oops")));
         assert_eq!(cell_value("hello, world"), Some(json!("hello, world")));
+    }
+
+    #[test]
+    fn no_csv_cell_changes_its_value() {
+        // Text that a number would print differently stays text.
+        for s in [
+            "1e5",
+            "-1.5e3",
+            "1.50",
+            "12345678901234567890123",
+            "123456789012345678901234567890",
+            "1E400",
+            "-0",
+            "0.0000000000000000000000000000001234567890123456789",
+        ] {
+            assert_eq!(cell_value(s), Some(json!(s)), "{s}");
+        }
+        // Up to u64::MAX an integer is exact.
+        assert_eq!(
+            cell_value("18446744073709551615"),
+            Some(json!(18_446_744_073_709_551_615_u64))
+        );
+        // JSON in a cell is taken only when its numbers are exact.
+        assert_eq!(cell_value("[1e5, 2]"), Some(json!([100_000.0, 2])));
+        assert_eq!(
+            cell_value("[123456789012345678901234567890]"),
+            Some(json!("[123456789012345678901234567890]"))
+        );
+    }
+
+    #[test]
+    fn numbers_are_kept_exactly_or_refused() {
+        for ok in [
+            "0",
+            "-0",
+            "1",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "0.1",
+            "2.5e-3",
+            "1e5",
+            "1E+5",
+            "100000000000000000000",
+            "3.6e6",
+            "-1.5",
+            "1.7976931348623157e308",
+            "5e-324",
+        ] {
+            assert!(exact_number(ok), "{ok}");
+        }
+        for bad in [
+            "123456789012345678901234567890",
+            "18446744073709551617",
+            "-9223372036854775809",
+            "0.30000000000000000000000001",
+            "1e-400",
+            "9007199254740993.0",
+        ] {
+            assert!(!exact_number(bad), "{bad}");
+        }
+        // 2^53 + 1 is a u64, exact as an integer (as a float above, it rounds).
+        assert!(exact_number("9007199254740993"));
+        assert_eq!(
+            exact_json(r#"{"a": [1, {"b": "123456789012345678901234567890"}], "c": -2.5}"#),
+            Ok(json!({"a": [1, {"b": "123456789012345678901234567890"}], "c": -2.5}))
+        );
+        let err = exact_json(r#"{"a\"1": 123456789012345678901234567890}"#).unwrap_err();
+        assert!(
+            err.contains("123456789012345678901234567890 cannot be stored exactly"),
+            "{err}"
+        );
+        assert_eq!(decimal("-1.50e2"), Some((true, "15".to_string(), 1)));
+        assert_eq!(decimal("0.000"), Some((false, String::new(), 0)));
+    }
+
+    #[test]
+    fn jsonl_ids_keep_their_exact_text_and_data_numbers_their_value() {
+        let a = parse_jsonl_node(r#"{"id": 123456789012345678901234567890, "kind": "K"}"#)
+            .unwrap()
+            .unwrap();
+        let b = parse_jsonl_node(r#"{"id": 123456789012345678901234567891, "kind": "K"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.ext, ExtId::Text("123456789012345678901234567890".into()));
+        assert_ne!(a.ext, b.ext);
+        let e = parse_jsonl_edge(r#"{"from": 1e2, "to": -0.50, "type": "T"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (e.from, e.to),
+            (ExtId::Text("1e2".into()), ExtId::Text("-0.50".into()))
+        );
+        let err = parse_jsonl_node(
+            r#"{"id": 1, "kind": "K", "data": {"big": 123456789012345678901234567890}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("field \"data\": the number 123456789012345678901234567890"),
+            "{err}"
+        );
+        let err = parse_edgelist("1 2 123456789012345678901234567890").unwrap_err();
+        assert!(err.contains("cannot be stored exactly"), "{err}");
     }
 }

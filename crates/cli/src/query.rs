@@ -1,10 +1,14 @@
 //! Single lookups and edits: `node get|add|find`, `edge get|add`, `neighbors`.
 
+use std::io::Read;
+
 use anyhow::{Context, Result, anyhow, bail};
 use pagegraph::{Direction, EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, ReadTxn};
 use serde_json::{Value, json};
 
+use crate::input::{LINE_MAX, clip};
 use crate::output::{emit, node_json, node_line, nodes_json, nothing_found};
+use crate::parse::exact_json;
 
 /// The node a command-line argument names: an internal id, or with `by_name` a node name
 /// that exactly one node has.
@@ -13,11 +17,12 @@ pub fn resolve(r: &ReadTxn, arg: &str, by_name: bool) -> Result<NodeId> {
         let ids = r.nodes_by_name(arg)?;
         return match ids.as_slice() {
             [id] => Ok(*id),
-            [] => bail!("no node is named {arg:?}"),
+            [] => bail!("no node is named {:?}", clip(arg)),
             many => {
                 let shown: Vec<String> = many.iter().take(10).map(ToString::to_string).collect();
                 bail!(
-                    "the name {arg:?} is ambiguous: {} nodes have it (ids {}{}); use an id",
+                    "the name {:?} is ambiguous: {} nodes have it (ids {}{}); use an id",
+                    clip(arg),
                     many.len(),
                     shown.join(", "),
                     if many.len() > 10 { ", ..." } else { "" }
@@ -27,7 +32,8 @@ pub fn resolve(r: &ReadTxn, arg: &str, by_name: bool) -> Result<NodeId> {
     }
     let id: u64 = arg.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
         anyhow!(
-            "{arg:?} is not a node id (a positive integer); add --by-name to look it up by name"
+            "{:?} is not a node id (a positive integer); add --by-name to look it up by name",
+            clip(arg)
         )
     })?;
     if r.node(NodeId(id))?.is_none() {
@@ -36,14 +42,42 @@ pub fn resolve(r: &ReadTxn, arg: &str, by_name: bool) -> Result<NodeId> {
     Ok(NodeId(id))
 }
 
-/// Parses a `--data` argument.
-pub fn parse_data(data: Option<&str>) -> Result<Value> {
-    match data {
-        None => Ok(Value::Null),
-        Some(s) => {
-            serde_json::from_str(s).with_context(|| format!("--data is not valid JSON: {s}"))
-        }
+/// Reads at most [`LINE_MAX`] bytes of text from `r` (`what` names it in errors).
+fn read_text(r: impl Read, what: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    r.take(LINE_MAX as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("--data: cannot read {what}"))?;
+    if bytes.len() > LINE_MAX {
+        bail!("--data: {what} is longer than {} MiB", LINE_MAX >> 20);
     }
+    String::from_utf8(bytes).map_err(|_| anyhow!("--data: {what} is not valid UTF-8 text"))
+}
+
+/// Parses a `--data` argument: JSON, `@FILE` for the JSON in a file, or `-` for the JSON
+/// on stdin (an argument is limited by the OS to about 128 KiB, data to 16 MiB). Every
+/// number must be kept exactly (see [`exact_json`]); errors echo at most a clipped part of
+/// the argument.
+pub fn parse_data(data: Option<&str>) -> Result<Value> {
+    let Some(arg) = data else {
+        return Ok(Value::Null);
+    };
+    let (text, from) = if arg == "-" {
+        (
+            read_text(std::io::stdin().lock(), "stdin")?,
+            "stdin".to_string(),
+        )
+    } else if let Some(path) = arg.strip_prefix('@') {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("--data: {}: cannot open", clip(path)))?;
+        (read_text(file, &clip(path))?, format!("@{}", clip(path)))
+    } else {
+        (arg.to_string(), format!("{:?}", clip(arg)))
+    };
+    exact_json(&text).map_err(|e| match e.strip_prefix("invalid JSON: ") {
+        Some(why) => anyhow!("--data {from} is not valid JSON: {why}"),
+        None => anyhow!("--data {from}: {e}"),
+    })
 }
 
 /// `node get`.
