@@ -253,17 +253,14 @@ pub fn run(path: Option<PathBuf>, json_out: bool) -> Result<()> {
     let check = g.check()?;
     let pages = g.stats()?;
     g.close()?;
-    // The sizes once closed: the close checkpoints the WAL into the file.
+    // The sizes once closed: the close checkpoints the WAL into the file and removes it.
     let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-    let mut wal = path.clone().into_os_string();
-    wal.push("-wal");
-    let wal_bytes = std::fs::metadata(&wal).map_or(0, |m| m.len());
     report.line(
         "check",
         json!({"clean": check.is_clean(), "problems": check.problems.len(),
-            "file_bytes": file_bytes, "wal_bytes": wal_bytes, "page_size": pages.page_size}),
+            "file_bytes": file_bytes, "page_size": pages.page_size}),
         format!(
-            "\ncheck: {}; closed, the file is {} ({} pages of {} bytes), the WAL {}",
+            "\ncheck: {}; closed, the file is {} ({} pages of {} bytes; no WAL is left beside it)",
             if check.is_clean() {
                 "clean".to_string()
             } else {
@@ -272,7 +269,6 @@ pub fn run(path: Option<PathBuf>, json_out: bool) -> Result<()> {
             human_bytes(file_bytes),
             file_bytes / u64::from(pages.page_size.max(1)),
             pages.page_size,
-            human_bytes(wal_bytes)
         ),
     );
     report.text.push_str(&format!(

@@ -235,8 +235,8 @@ struct ImportArgs {
     /// Lines per transaction. Memory grows with it (about 200 bytes per edge line); each
     /// batch rewrites the adjacency pages it touches, so on big graphs fewer, larger
     /// batches import faster.
-    #[arg(long, default_value_t = 2_000_000)]
-    batch: usize,
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    batch: u64,
     /// When a batch is durable: full (fsync per batch), normal (synced at the end; a crash
     /// keeps the committed batches), off (no WAL: fastest, but a crash ruins the database).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
@@ -250,16 +250,20 @@ struct ImportArgs {
     /// Type of edges when the input gives none (edge lists, CSV without a type column).
     #[arg(long, default_value = "edge")]
     edge_type: String,
-    /// Page cache size in MiB (a batch's changed pages may hold as much again before they
-    /// spill to the WAL).
-    #[arg(long, default_value_t = 256)]
-    cache_mib: usize,
+    /// Page cache size in MiB, from 1 to 67108864 (a batch's changed pages may hold as much
+    /// again before they spill to the WAL). A bound, not an allocation: memory grows with
+    /// the pages actually cached.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=CACHE_MIB_MAX))]
+    cache_mib: u64,
     /// Memory for the external-id map (bytes, or with a K, M or G suffix). Dense decimal ids
     /// take 8 bytes each, others about 32 plus their text; past this, ids spill to a
     /// scratch file next to the database (slower, unbounded).
     #[arg(long, default_value = "256M", value_parser = parse_size)]
     id_memory: usize,
 }
+
+/// Largest `--cache-mib`: 2^34 pages of 4 KiB, the engine's cache limit.
+const CACHE_MIB_MAX: u64 = 1 << 26;
 
 /// A byte count: digits with an optional K, M or G suffix (powers of 1024).
 fn parse_size(s: &str) -> Result<usize, String> {
@@ -637,13 +641,13 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     }
     let options = Options {
         durability,
-        cache_pages: (a.cache_mib.max(1) << 20) / 4096,
+        cache_pages: usize::try_from((a.cache_mib << 20) / 4096).unwrap_or(usize::MAX),
         ..Options::default()
     };
     let g = open(&a.db, options)?;
     let opts = ImportOptions {
         format: a.format,
-        batch: a.batch,
+        batch: usize::try_from(a.batch).unwrap_or(usize::MAX),
         skip_bad: a.skip_bad,
         node_kind: a.node_kind.clone(),
         edge_type: a.edge_type.clone(),

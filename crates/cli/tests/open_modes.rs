@@ -166,3 +166,44 @@ fn an_unclean_database_can_be_inspected_with_allow_unclean() {
     ]);
     assert!(!out.status.success(), "{}", text(&out.stdout));
 }
+
+#[test]
+fn absurd_options_are_refused_and_a_huge_cache_is_only_a_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("e.txt");
+    std::fs::write(&edges, "1 2\n").unwrap();
+    let edges = edges.to_str().unwrap();
+    let db = dir.path().join("g.pgdb");
+    let db = db.to_str().unwrap();
+    for (flag, value) in [
+        ("--cache-mib", "100000000"),
+        ("--cache-mib", "0"),
+        ("--batch", "0"),
+    ] {
+        let out = run(&["import", db, "--edges", edges, flag, value]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(flag) && err.lines().count() <= 4, "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        assert!(!Path::new(db).exists());
+    }
+    // 200,000 MiB of cache for two edges: the cache grows with its pages, so this is quick
+    // and small (it took 4 GiB when the cache was allocated up front).
+    let out = ok(&[
+        "import",
+        db,
+        "--edges",
+        edges,
+        "--cache-mib",
+        "200000",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["edges"], 1);
+    if let Some(rss) = v["peak_rss_bytes"].as_u64() {
+        assert!(rss < 512 << 20, "peak RSS {rss} bytes");
+    }
+}
