@@ -79,6 +79,19 @@ impl Graph {
         })
     }
 
+    /// Opens (or creates) the graph at `path` through a given file system: an in-memory
+    /// one (`storage::file::MemVfs`) for tests and fuzzing, or a fault-injecting one.
+    pub fn open_with_vfs(
+        vfs: Arc<dyn pagegraph_storage::file::Vfs>,
+        path: impl AsRef<Path>,
+        options: Options,
+    ) -> Result<Graph> {
+        Ok(Graph {
+            db: Database::open_with_vfs(vfs, path.as_ref(), options.storage())?,
+            strings: StringCache::default(),
+        })
+    }
+
     /// A graph held in memory only, gone when dropped.
     pub fn in_memory() -> Result<Graph> {
         let options = Options {
