@@ -21,7 +21,8 @@ use parking_lot::lock_api::ArcMutexGuard;
 
 use crate::batch::Batch;
 use crate::btree::cursor::Range;
-use crate::btree::route::Route;
+use crate::btree::pins::{Pinned, Pins};
+use crate::btree::route::{self, Route};
 use crate::btree::{self, PageRead};
 use crate::catalog::{TreeInfo, check_name};
 use crate::error::{Result, StorageError};
@@ -31,7 +32,6 @@ use crate::meta::Meta;
 use crate::options::Durability;
 use crate::page::{self, PageBuf};
 use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
-use crate::pins::{Pinned, Pins};
 use crate::sorter::Sorter;
 
 /// A read-only view of one tree, in a snapshot or in a write transaction.
@@ -184,7 +184,7 @@ impl PageRead for ReadTxn {
         self.pins.get(id)
     }
     fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
-        let route = self.store.route(id, buf)?;
+        let route = route::shared(&self.store, id, buf)?;
         self.pins.pin(id, buf, &route);
         Some(route)
     }
@@ -649,7 +649,7 @@ impl WriteTxn {
         let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(d) = self.w.dirty.get_mut(&id) {
-                crate::pager::seal_for_write(Arc::make_mut(&mut d.buf));
+                store.seal_for_write(Arc::make_mut(&mut d.buf));
                 debug_assert!(page::verify(id, &d.buf).is_ok());
                 pages.push((id, Arc::clone(&d.buf)));
             }
@@ -683,7 +683,7 @@ impl WriteTxn {
         // commit's failure.
         let frames = self.w.wal.as_ref().map_or(0, crate::wal::Wal::frame_count);
         if frames >= self.w.wal_auto_checkpoint_frames
-            && let Err(e) = crate::db::checkpoint(&store, &mut self.w)
+            && let Err(e) = crate::checkpoint::run(&store, &mut self.w)
         {
             store.poison(&e);
         }
