@@ -33,7 +33,7 @@ use crate::behind::WriteBehind;
 use crate::cache::PageCache;
 use crate::error::{Result, StorageError};
 use crate::file::DbFile;
-use crate::freelist::{Allocator, bitmap_page};
+use crate::freelist::Allocator;
 use crate::ids::{IdMap, PageId, TxId};
 use crate::meta::{Header, Meta};
 use crate::options::Durability;
@@ -113,10 +113,16 @@ pub(crate) struct Store {
 
 impl Store {
     /// Seals a page that is about to be written, readied by its kind first (a node page's
-    /// free gap is zeroed).
+    /// free gap is zeroed). Only a page that would pass the checks of a read leaves memory
+    /// (recovery.md invariant 1): checked here in debug builds.
     pub fn seal_for_write(&self, buf: &mut [u8]) {
         (self.kinds.before_seal)(buf);
         page::seal(buf);
+        debug_assert!(
+            self.validate_loaded(page::page_id(buf), buf).is_ok(),
+            "sealing an invalid page {:?}",
+            page::page_id(buf)
+        );
     }
 
     /// Verifies a page just read from disk, then checks its structure by its kind.
@@ -631,51 +637,6 @@ impl PageWriter<'_> {
             .inspect_err(|e| self.store.poison(e))
     }
 
-    /// Step 3 of commit in WAL mode. New pages of a large (or already spilling) transaction go
-    /// straight to the file, which is synced before the commit frame is written (recovery.md
-    /// invariant 3); the rest, bitmap pages always among them, go to the WAL ending in the
-    /// commit frame. Returns every page written, with where it went.
-    pub fn write_commit_wal(&mut self, pages: Pages, meta: Meta) -> Result<(Pages, Vec<Location>)> {
-        let store = self.store;
-        let (direct, mut rest) = if pages.len() >= DIRECT_COMMIT_PAGES_MIN || self.w.direct_written
-        {
-            self.split_direct(pages)
-        } else {
-            (Vec::new(), pages)
-        };
-        self.write_direct(&direct)?;
-        if self.w.direct_written {
-            store
-                .db
-                .sync()
-                .map_err(StorageError::io("syncing the database file"))
-                .inspect_err(|e| store.poison(e))?;
-        }
-        if rest.is_empty() {
-            // Every change went out already; the commit frame needs a page to ride on.
-            let id = bitmap_page(store.page_size, 0);
-            let mut buf = vec![0u8; store.page_size as usize];
-            self.w.alloc.encode_region(0, &mut buf);
-            page::seal(&mut buf);
-            rest.push((id, Arc::from(buf)));
-        }
-        // From the commit frame's write on, a failure leaves the outcome unknown: the frame
-        // may have reached the disk whole, and recovery would then keep the commit.
-        let mut locations = self
-            .write_out(&rest, Some(meta))
-            .map_err(StorageError::outcome_unknown)?;
-        if store.durability == Durability::Full
-            && let Some(wal) = self.w.wal.as_ref()
-        {
-            wal.sync()
-                .inspect_err(|e| store.poison(e))
-                .map_err(StorageError::outcome_unknown)?;
-        }
-        locations.extend(std::iter::repeat_n(Location::File, direct.len()));
-        rest.extend(direct);
-        Ok((rest, locations))
-    }
-
     /// Writes sealed pages to the WAL (as frames; the last one a commit frame if `commit`)
     /// or, with no WAL, to their places in the file. Returns where each went.
     pub fn write_out(
@@ -699,10 +660,6 @@ impl PageWriter<'_> {
         Ok(vec![Location::File; pages.len()])
     }
 }
-
-/// Commits at or above this many pages write their new pages straight to the database file
-/// (one extra file sync) instead of through the WAL, so a bulk load is written once.
-const DIRECT_COMMIT_PAGES_MIN: usize = 4096;
 
 /// Changed pages between two write-behind passes, at most (see
 /// [`PageWriter::maybe_write_behind`]).

@@ -1,6 +1,21 @@
-//! Recovery at open: finding the WAL that holds the database's last commits, checking that
-//! it belongs to the database and that what it claims fits the files, and replaying it
-//! (`docs/recovery.md`, "Recovery at open" and "Which files are the database").
+//! Recovery at open (`docs/recovery.md`, "Recovery at open" and "Which files are the
+//! database"), as steps; each function names the step of recovery.md it performs and the
+//! invariant it relies on.
+//!
+//! ```text
+//!   recover
+//!     find_wal (step 2) ──none──► no_wal: header names a live WAL? WalMissing : new_wal
+//!        │ found
+//!     scan (steps 3–5: Wal::recover) ─► check_binding (step 2) ─► check_bounds (step 6)
+//!        │                                                            │ read-only
+//!        │                                                            └─► read_in_place
+//!     replay (step 7, recovery.md invariant 5)
+//!        └─► session_wal: the WAL kept (reset), or removed and a new_wal
+//! ```
+//!
+//! Step 1 (reading the header) is `meta::read_header`, done by the open before it calls
+//! [`recover`]. Nothing is written before the WAL is known to belong to the database and to
+//! fit the files; a read-only open writes nothing at all.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -22,25 +37,43 @@ fn db_path_of_wal(wal: &Path) -> Option<PathBuf> {
     Some(PathBuf::from(std::ffi::OsStr::from_bytes(db)))
 }
 
+/// What recovery hands the open: the WAL this session writes (read-write in a WAL mode),
+/// or, read-only, the recovered WAL's file and committed frames, to be read in place.
+pub(crate) type Recovery = (Option<Wal>, Option<(Arc<dyn DbFile>, IdMap<u64>)>);
+
 /// Finds the WAL that holds this database's last commits and recovers it: the one the
 /// header names if it still exists under that name (the database was reached by
 /// another name), else the one beside the database. Read-write: replays it into the
 /// file and returns the WAL this session writes (a new one if none). Read-only: returns
-/// the recovered frames to be read from the WAL in place, writing nothing.
-#[allow(clippy::type_complexity)]
+/// the recovered frames to be read from the WAL in place, writing nothing. `header` is
+/// left as the recovered state's header.
 pub(crate) fn recover(
     vfs: &dyn Vfs,
     db: &Arc<dyn DbFile>,
     path: &Path,
     header: &mut Header,
     options: &Options,
-) -> Result<(Option<Wal>, Option<(Arc<dyn DbFile>, IdMap<u64>)>)> {
+) -> Result<Recovery> {
     let writable = !options.read_only;
-    let page_size = header.page_size;
     let derived = wal_path(path);
-    // The header's WAL is used only if it is the WAL of another name of this very
-    // file (a hard link): a copy of the database must never replay, or remove, the
-    // WAL of the original it was copied from.
+    let Some(found) = find_wal(vfs, path, header, &derived) else {
+        return no_wal(vfs, path, header, options, derived);
+    };
+    let (log, rec) = scan(vfs, &found, header, writable)?;
+    check_binding(&rec, header, &found)?;
+    check_bounds(&rec, &**db, header.page_size)?;
+    if !writable {
+        return Ok(read_in_place(header, &log, rec));
+    }
+    replay(&**db, &log, &rec, header)?;
+    session_wal(vfs, path, (found, derived), log, &rec, header, options)
+}
+
+/// Step 2, which WAL: the one the header names, if that is the WAL of another name of this
+/// very file (a hard link) and it exists; else the one beside the database, if it exists.
+/// A copy of the database must never replay, or remove, the WAL of the original it was
+/// copied from ("Which files are the database").
+fn find_wal(vfs: &dyn Vfs, path: &Path, header: &Header, derived: &Path) -> Option<PathBuf> {
     let recorded = header
         .wal
         .clone()
@@ -49,31 +82,39 @@ pub(crate) fn recover(
             let this = vfs.file_id(path);
             this.is_some() && db_path_of_wal(p).is_some_and(|d| vfs.file_id(&d) == this)
         });
-    let found = match recorded {
+    match recorded {
         Some(r) if vfs.exists(&r) => Some(r),
-        _ => vfs.exists(&derived).then(|| derived.clone()),
-    };
-    let open_err = |wal: &Path, op| {
-        let wal = wal.to_path_buf();
-        move |error| StorageError::Open {
-            path: wal,
-            op,
-            error,
-        }
-    };
-    let Some(found) = found else {
-        if header.wal.is_some() && !options.allow_unclean {
-            return Err(StorageError::WalMissing {
-                path: path.to_path_buf(),
-                wal: header
-                    .wal
-                    .clone()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(derived),
-            });
-        }
-        return Ok((new_wal(vfs, path, header, options)?, None));
-    };
+        _ => vfs.exists(derived).then(|| derived.to_path_buf()),
+    }
+}
+
+/// No WAL exists: if the header names a live one, the commits since the last checkpoint
+/// are missing (`WalMissing`, unless the caller inspects an unclean file); else the
+/// session starts its own WAL.
+fn no_wal(
+    vfs: &dyn Vfs,
+    path: &Path,
+    header: &Header,
+    options: &Options,
+    derived: PathBuf,
+) -> Result<Recovery> {
+    if header.wal.is_some() && !options.allow_unclean {
+        return Err(StorageError::WalMissing {
+            path: path.to_path_buf(),
+            wal: header
+                .wal
+                .clone()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(derived),
+        });
+    }
+    Ok((new_wal(vfs, path, header, options)?, None))
+}
+
+/// Steps 3 to 5: opens the WAL (for writing only in a read-write open) and scans its
+/// frames (`Wal::recover`: header, frames up to the first invalid one, torn tail or
+/// damage; recovery.md invariant 2 makes the first invalid frame the end).
+fn scan(vfs: &dyn Vfs, found: &Path, header: &Header, writable: bool) -> Result<(Wal, Recovered)> {
     let mode = if writable {
         OpenMode {
             write: true,
@@ -84,32 +125,75 @@ pub(crate) fn recover(
         OpenMode::READ_ONLY
     };
     let file = vfs
-        .open(&found, mode)
-        .map_err(open_err(&found, "opening the WAL"))?;
-    let (mut log, rec) = Wal::recover(file, page_size, header.db_id, header.meta.txn_id, writable)?;
+        .open(found, mode)
+        .map_err(open_err(found, "opening the WAL"))?;
+    Wal::recover(
+        file,
+        header.page_size,
+        header.db_id,
+        header.meta.txn_id,
+        writable,
+    )
+}
+
+/// Step 2, the binding: the WAL carries this database's id and a base the header's txn id
+/// matches; anything else is `ForeignWal`, and nothing is replayed or written.
+fn check_binding(rec: &Recovered, header: &Header, found: &Path) -> Result<()> {
     rec.check_binding(header.db_id, header.meta.txn_id)
         .map_err(|reason| StorageError::ForeignWal {
-            wal: found.clone(),
+            wal: found.to_path_buf(),
             reason,
-        })?;
+        })
+}
+
+/// Step 6, bounds: checks what the scan found against what the files can hold, before
+/// anything is copied: every frame's page lies below the committed page count, and every
+/// region of that count has its bitmap page in the file or the WAL (so a crafted count
+/// cannot make the engine allocate, seek or write far beyond the files; `freelist` reads
+/// those bitmap pages next).
+fn check_bounds(rec: &Recovered, db: &dyn DbFile, page_size: u32) -> Result<()> {
     let file_len = db
         .len()
         .map_err(StorageError::io("reading the database file"))?;
-    check_recovered(&rec, file_len, page_size)?;
-    if !writable {
-        if let Some(m) = rec.meta {
-            header.meta = m;
-        }
-        return Ok((None, Some((Arc::clone(log.file()), rec.frames))));
-    }
+    check_recovered(rec, file_len, page_size)
+}
+
+/// A read-only open: nothing is written; the recovered meta becomes the session's, and its
+/// pages are read from the WAL's frames in place.
+fn read_in_place(header: &mut Header, log: &Wal, rec: Recovered) -> Recovery {
     if let Some(m) = rec.meta {
-        header.seq += 1;
         header.meta = m;
-        header.version = meta::FORMAT_VERSION;
-        copy_frames(&**db, &**log.file(), page_size, &rec.frames, header)?;
     }
+    (None, Some((Arc::clone(log.file()), rec.frames)))
+}
+
+/// Step 7: copies the recovered commits into the file and writes the header naming them
+/// (the checkpoint order of recovery.md invariant 5: replaying again after a crash here
+/// is idempotent). Nothing to do if the WAL holds no commit.
+fn replay(db: &dyn DbFile, log: &Wal, rec: &Recovered, header: &mut Header) -> Result<()> {
+    let Some(m) = rec.meta else {
+        return Ok(());
+    };
+    header.seq += 1;
+    header.meta = m;
+    header.version = meta::FORMAT_VERSION;
+    copy_frames(db, &**log.file(), header.page_size, &rec.frames, header)
+}
+
+/// The WAL this session writes, once the recovered commits are in the file: a WAL found
+/// under another name (or any WAL with `Durability::Off`) is removed and the session
+/// starts its own; the WAL beside the database is kept, and reset to a new generation if
+/// it held anything (recovery.md invariant 5).
+fn session_wal(
+    vfs: &dyn Vfs,
+    path: &Path,
+    (found, derived): (PathBuf, PathBuf),
+    mut log: Wal,
+    rec: &Recovered,
+    header: &Header,
+    options: &Options,
+) -> Result<Recovery> {
     if found != derived || options.durability == Durability::Off {
-        // Its commits are in the file now; this session writes its own WAL (or none).
         drop(log);
         vfs.remove(&found)
             .map_err(open_err(&found, "removing the replayed WAL"))?;
@@ -121,6 +205,16 @@ pub(crate) fn recover(
         log.reset(header.meta.txn_id)?;
     }
     Ok((Some(log), None))
+}
+
+/// The error of a failed operation `op` on the WAL at `wal`.
+fn open_err(wal: &Path, op: &'static str) -> impl FnOnce(std::io::Error) -> StorageError {
+    let wal = wal.to_path_buf();
+    move |error| StorageError::Open {
+        path: wal,
+        op,
+        error,
+    }
 }
 
 /// The WAL a read-write session in a WAL mode writes, created beside the database (and
@@ -147,10 +241,7 @@ fn new_wal(vfs: &dyn Vfs, path: &Path, header: &Header, options: &Options) -> Re
     Ok(Some(log))
 }
 
-/// Checks what recovery found against what the files can hold, before anything is copied:
-/// every frame's page lies below the committed page count, and every region of that count
-/// has its bitmap page in the file or the WAL (so a crafted count cannot make the engine
-/// allocate, seek or write far beyond the files; `freelist` reads those bitmap pages next).
+/// The bounds of step 6 (see [`check_bounds`]) against a file of `file_len` bytes.
 fn check_recovered(rec: &Recovered, file_len: u64, page_size: u32) -> Result<()> {
     let Some(meta) = &rec.meta else {
         return Ok(());
