@@ -62,7 +62,7 @@ impl WriteBehind {
                         let result = if skip {
                             Ok(())
                         } else {
-                            crate::pager::write_runs(&*file, page_size, &pages)
+                            crate::page::write_runs(&*file, page_size, &pages)
                         };
                         drop(pages);
                         let (state, done) = &*progress;

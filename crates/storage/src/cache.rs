@@ -5,47 +5,22 @@
 //! cache; a write transaction keeps its own dirty pages apart (see `pager`), so eviction here
 //! never loses data: an evicted page can always be read back from the WAL or the file.
 //!
-//! Beside a branch image the cache may keep its routing table (`btree::route`), built once
-//! and shared by every snapshot that descends through the page. A table is stored with the
-//! image it was built from and handed out only to a caller holding that same image, and it
-//! leaves the cache with its page.
+//! Beside an image the cache may keep a *side value* derived from it, built once and shared
+//! by every snapshot that reads the page: the B+Tree keeps a branch's routing table there
+//! (`btree::route`). The cache does not know the side value's type (it sits below the
+//! B+Tree layer); it stores it as `Any` and hands it back only to a caller holding the very
+//! image it was built from, and the value leaves the cache with its page.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use std::any::Any;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::btree::route::Route;
-
-use crate::ids::PageId;
+use crate::ids::{IdMap, PageId};
 use crate::page::PageBuf;
 
-/// A hasher for page ids: one multiply (Fibonacci hashing). Page ids are not attacker-chosen
-/// keys of an open service, so a DoS-resistant hash buys nothing here.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// A `HashMap` keyed by page id with [`IdHasher`].
-pub(crate) type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
-
-/// A `HashSet` of page ids with [`IdHasher`].
-pub(crate) type IdSet = std::collections::HashSet<PageId, BuildHasherDefault<IdHasher>>;
+/// A value derived from a cached page image, of a type only its owner layer knows.
+type Side = Arc<dyn Any + Send + Sync>;
 
 /// Buckets a shard's table starts with (it doubles as pages arrive).
 const SHARD_BUCKETS_INITIAL: usize = 1024;
@@ -84,8 +59,9 @@ struct Shard {
     /// lock: no shared counter for every reader thread to contend on).
     hits: u64,
     misses: u64,
-    /// Routing tables of cached branch images, each with the image it was built from.
-    routes: IdMap<(PageBuf, Arc<Route>)>,
+    /// Side values of cached images (routing tables of branches), each with the image it
+    /// was built from.
+    sides: IdMap<(PageBuf, Side)>,
 }
 
 impl Shard {
@@ -107,7 +83,7 @@ impl Shard {
             hand: 0,
             hits: 0,
             misses: 0,
-            routes: IdMap::default(),
+            sides: IdMap::default(),
         }
     }
 
@@ -138,7 +114,7 @@ impl Shard {
 
     fn insert(&mut self, id: PageId, buf: PageBuf) {
         if let Some(i) = self.find(id) {
-            self.routes.remove(&id);
+            self.sides.remove(&id);
             let b = &mut self.buckets[i];
             b.buf = Some(buf);
             b.referenced = true;
@@ -207,8 +183,8 @@ impl Shard {
     /// every entry stays reachable from its home without tombstones.
     fn remove_at(&mut self, i: usize) -> Option<PageBuf> {
         let old = std::mem::replace(&mut self.buckets[i], Bucket::VACANT);
-        if !self.routes.is_empty() {
-            self.routes.remove(&old.id);
+        if !self.sides.is_empty() {
+            self.sides.remove(&old.id);
         }
         let out = old.buf;
         self.len -= 1;
@@ -240,10 +216,10 @@ impl Shard {
             }
         }
         // A table is kept only beside the image it was built from.
-        for (id, (image, _)) in &self.routes {
+        for (id, (image, _)) in &self.sides {
             let i = self
                 .find(*id)
-                .expect("a route for a page the cache does not hold");
+                .expect("a side value for a page the cache does not hold");
             assert!(Arc::ptr_eq(self.buckets[i].buf.as_ref().unwrap(), image));
         }
     }
@@ -285,17 +261,17 @@ impl PageCache {
     }
 
     /// True if `id` is cached (without counting a hit or a miss).
-    /// The routing table kept for branch `id`, if it was built from this very image.
-    pub fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
+    /// The side value of type `T` kept for page `id`, if it was built from this very image.
+    pub fn side<T: Any + Send + Sync>(&self, id: PageId, buf: &PageBuf) -> Option<Arc<T>> {
         let shard = self.shard(id).lock();
-        match shard.routes.get(&id) {
-            Some((image, route)) if Arc::ptr_eq(image, buf) => Some(Arc::clone(route)),
+        match shard.sides.get(&id) {
+            Some((image, side)) if Arc::ptr_eq(image, buf) => Arc::clone(side).downcast().ok(),
             _ => None,
         }
     }
 
-    /// Keeps `route`, built from `buf`, while the cache holds that image for `id`.
-    pub fn keep_route(&self, id: PageId, buf: &PageBuf, route: &Arc<Route>) {
+    /// Keeps `side`, built from `buf`, while the cache holds that image for `id`.
+    pub fn keep_side<T: Any + Send + Sync>(&self, id: PageId, buf: &PageBuf, side: &Arc<T>) {
         let mut shard = self.shard(id).lock();
         let holds = shard
             .find(id)
@@ -303,8 +279,8 @@ impl PageCache {
             .is_some_and(|held| Arc::ptr_eq(held, buf));
         if holds {
             shard
-                .routes
-                .insert(id, (PageBuf::clone(buf), Arc::clone(route)));
+                .sides
+                .insert(id, (PageBuf::clone(buf), Arc::clone(side) as Side));
         }
     }
 
@@ -350,8 +326,11 @@ mod tests {
     use std::collections::HashMap;
     use std::sync::Arc;
 
+    /// A side value; tests compare them by pointer.
+    struct Route;
+
     fn route() -> Arc<Route> {
-        Arc::new(Route::empty())
+        Arc::new(Route)
     }
 
     #[test]
@@ -372,7 +351,7 @@ mod tests {
                 1 => {
                     if let Some(buf) = images.get(&id) {
                         let r = route();
-                        cache.keep_route(id, buf, &r);
+                        cache.keep_side(id, buf, &r);
                         if cache.contains(id) {
                             kept.insert(id, (Arc::clone(buf), r));
                         }
@@ -384,11 +363,11 @@ mod tests {
                 _ => {
                     // An image the cache never saw gets nothing, whatever the id.
                     let stranger: PageBuf = Arc::from(vec![1u8]);
-                    assert!(cache.route(id, &stranger).is_none());
+                    assert!(cache.side::<Route>(id, &stranger).is_none());
                 }
             }
             if let Some(buf) = images.get(&id) {
-                let got = cache.route(id, buf);
+                let got = cache.side::<Route>(id, buf);
                 let want = kept
                     .get(&id)
                     .filter(|(image, _)| Arc::ptr_eq(image, buf) && cache.contains(id));

@@ -1,25 +1,26 @@
 //! `Database`: open (with recovery), transactions, checkpoint, statistics, close.
 
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::cache::{IdMap, PageCache};
+use crate::btree::{self, pins::Pins};
+use crate::cache::PageCache;
 use crate::check::{self, CheckReport};
+use crate::checkpoint;
 use crate::error::{Result, StorageError};
 use crate::file::{Create, Lock, OpenMode, StdVfs, Vfs};
-use crate::freelist::{Allocator, FIRST_DATA_PAGE, bitmap_page, region_pages};
+use crate::freelist::{Allocator, bitmap_page};
 use crate::ids::{PageId, TxId};
 use crate::limits::{CACHE_PAGES_MAX, CACHE_PAGES_MIN};
-use crate::meta::{self, Header, Meta, valid_page_size};
-use crate::options::{Durability, Options};
-use crate::page::{self, PageBuf};
-use crate::pager::{SharedState, Store, WalIndex, Writer, write_runs};
-use crate::pins::Pins;
+use crate::meta::{self, FIRST_DATA_PAGE, Header, Meta, valid_page_size};
+use crate::options::Options;
+use crate::page;
+use crate::pager::{SharedState, Store, WalIndex, Writer};
+use crate::recovery;
 use crate::txn::{ReadTxn, WriteTxn};
-use crate::wal::{Recovered, Wal};
+use crate::wal::{Wal, wal_path};
 
 /// An open database. `Send + Sync`: share it between threads by reference or in an `Arc`.
 pub struct Database {
@@ -61,20 +62,6 @@ pub struct Stats {
     pub cache_pages: usize,
     /// The last committed transaction.
     pub last_txn: TxId,
-}
-
-/// The WAL's path for a database path: `<db>-wal`.
-pub fn wal_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_os_string();
-    s.push("-wal");
-    PathBuf::from(s)
-}
-
-/// The database path a WAL path belongs to (`<db>-wal` without its suffix).
-fn db_path_of_wal(wal: &Path) -> Option<PathBuf> {
-    let bytes = wal.as_os_str().as_encoded_bytes();
-    let db = bytes.strip_suffix(b"-wal")?;
-    Some(PathBuf::from(std::ffi::OsStr::from_bytes(db)))
 }
 
 /// Writes the first pages of a new database (region 0's bitmap, then the header) and syncs.
@@ -232,97 +219,11 @@ fn open_db_file(
     })
 }
 
-/// Checks what recovery found against what the files can hold, before anything is copied:
-/// every frame's page lies below the committed page count, and every region of that count
-/// has its bitmap page in the file or the WAL (so a crafted count cannot make the engine
-/// allocate, seek or write far beyond the files; `freelist` reads those bitmap pages next).
-fn check_recovered(rec: &Recovered, file_len: u64, page_size: u32) -> Result<()> {
-    let Some(meta) = &rec.meta else {
-        return Ok(());
-    };
-    let bad = |reason: String| StorageError::WalCorrupted { frame: 0, reason };
-    if meta.page_count > crate::limits::PAGE_COUNT_MAX {
-        return Err(bad(format!(
-            "the last commit claims {} pages, over the limit of {}",
-            meta.page_count,
-            crate::limits::PAGE_COUNT_MAX
-        )));
-    }
-    if let Some(id) = rec.frames.keys().find(|id| id.0 >= meta.page_count) {
-        return Err(bad(format!(
-            "a frame holds page {id}, beyond the committed page count {}",
-            meta.page_count
-        )));
-    }
-    let file_pages = file_len / u64::from(page_size);
-    let regions = meta.page_count.div_ceil(region_pages(page_size));
-    for r in 0..regions {
-        let id = bitmap_page(page_size, r);
-        if id.0 >= file_pages && !rec.frames.contains_key(&id) {
-            return Err(bad(format!(
-                "the last commit claims {} pages, but the bitmap page of region {r} (page {id}) \
-                 is in neither the file nor the WAL",
-                meta.page_count
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Copies the WAL's committed frames into the database file, syncs, writes the header and
-/// syncs again (recovery.md invariants 4 and 5). Leaves the WAL as it is.
-fn copy_frames(
-    db: &dyn crate::file::DbFile,
-    wal_file: &dyn crate::file::DbFile,
-    page_size: u32,
-    frames: &IdMap<u64>,
-    header: &Header,
-) -> Result<()> {
-    let mut entries: Vec<(PageId, u64)> = frames.iter().map(|(p, f)| (*p, *f)).collect();
-    entries.sort_unstable();
-    for chunk in entries.chunks(256) {
-        let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(chunk.len());
-        for &(id, frame) in chunk {
-            let mut buf = vec![0u8; page_size as usize];
-            Wal::read_page_at(wal_file, page_size, frame, &mut buf)?;
-            page::verify(id, &buf)?;
-            pages.push((id, Arc::from(buf)));
-        }
-        write_runs(db, page_size, &pages)?;
-    }
-    db.sync()
-        .map_err(StorageError::io("syncing the database file"))?;
-    header.write(db)?;
-    db.sync()
-        .map_err(StorageError::io("syncing the database file"))
-}
-
-/// Checkpoint: copy the WAL into the file, then start a new WAL generation.
-/// Runs with the writer lock held, so no frame is appended meanwhile.
-pub(crate) fn checkpoint(store: &Store, w: &mut Writer) -> Result<()> {
-    let wal_live = w.wal_marked;
-    let Some(wal) = w.wal.as_mut() else {
-        return Ok(());
-    };
-    if wal.frame_count() == 0 {
-        return Ok(());
-    }
-    let frames = store.wal_index.read().map.clone();
-    let meta = store.state.lock().meta;
-    let header = store.header(w.header_seq + 1, meta, false, wal_live);
-    copy_frames(&*store.db, &**wal.file(), store.page_size, &frames, &header)?;
-    w.header_seq += 1;
-    let mut index = store.wal_index.write();
-    wal.reset(meta.txn_id)?;
-    index.map.clear();
-    Ok(())
-}
-
 /// The clean end of a WAL session: checkpoint, then a header that names no live WAL, then
 /// the WAL removed (recovery.md, "Closing"). A crash at any step leaves a state the next
 /// open recovers: the WAL is removed only once the header no longer needs it.
 fn close_wal(store: &Store, w: &mut Writer) -> Result<()> {
-    checkpoint(store, w)?;
+    checkpoint::run(store, w)?;
     if w.wal_marked {
         w.header_seq += 1;
         let meta = store.state.lock().meta;
@@ -426,7 +327,7 @@ impl Database {
         }
         let page_size = header.page_size;
         let derived = wal_path(path);
-        let (wal, wal_frames) = Self::recover(&*vfs, &db, path, &mut header, &options)?;
+        let (wal, wal_frames) = recovery::recover(&*vfs, &db, path, &mut header, &options)?;
         if writable && header.version < meta::FORMAT_VERSION {
             header.seq += 1;
             header.version = meta::FORMAT_VERSION;
@@ -456,6 +357,7 @@ impl Database {
                 readers: std::collections::BTreeMap::new(),
                 poisoned: None,
             }),
+            kinds: btree::PAGE_KINDS,
         });
         let alloc = Allocator::load(page_size, header.meta.page_count, |id| store.load(id))?;
         let mut writer = Writer::new(
@@ -474,140 +376,6 @@ impl Database {
             path: path.to_path_buf(),
             closed: false,
         })
-    }
-
-    /// Finds the WAL that holds this database's last commits and recovers it: the one the
-    /// header names if it still exists under that name (the database was reached by
-    /// another name), else the one beside the database. Read-write: replays it into the
-    /// file and returns the WAL this session writes (a new one if none). Read-only: returns
-    /// the recovered frames to be read from the WAL in place, writing nothing.
-    #[allow(clippy::type_complexity)]
-    fn recover(
-        vfs: &dyn Vfs,
-        db: &Arc<dyn crate::file::DbFile>,
-        path: &Path,
-        header: &mut Header,
-        options: &Options,
-    ) -> Result<(
-        Option<Wal>,
-        Option<(Arc<dyn crate::file::DbFile>, IdMap<u64>)>,
-    )> {
-        let writable = !options.read_only;
-        let page_size = header.page_size;
-        let derived = wal_path(path);
-        // The header's WAL is used only if it is the WAL of another name of this very
-        // file (a hard link): a copy of the database must never replay, or remove, the
-        // WAL of the original it was copied from.
-        let recorded = header
-            .wal
-            .clone()
-            .filter(|p| !p.as_os_str().is_empty() && *p != derived)
-            .filter(|p| {
-                let this = vfs.file_id(path);
-                this.is_some() && db_path_of_wal(p).is_some_and(|d| vfs.file_id(&d) == this)
-            });
-        let found = match recorded {
-            Some(r) if vfs.exists(&r) => Some(r),
-            _ => vfs.exists(&derived).then(|| derived.clone()),
-        };
-        let open_err = |wal: &Path, op| {
-            let wal = wal.to_path_buf();
-            move |error| StorageError::Open {
-                path: wal,
-                op,
-                error,
-            }
-        };
-        let Some(found) = found else {
-            if header.wal.is_some() && !options.allow_unclean {
-                return Err(StorageError::WalMissing {
-                    path: path.to_path_buf(),
-                    wal: header
-                        .wal
-                        .clone()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .unwrap_or(derived),
-                });
-            }
-            return Ok((Self::new_wal(vfs, path, header, options)?, None));
-        };
-        let mode = if writable {
-            OpenMode {
-                write: true,
-                create: Create::No,
-                lock: Lock::None,
-            }
-        } else {
-            OpenMode::READ_ONLY
-        };
-        let file = vfs
-            .open(&found, mode)
-            .map_err(open_err(&found, "opening the WAL"))?;
-        let (mut log, rec) =
-            Wal::recover(file, page_size, header.db_id, header.meta.txn_id, writable)?;
-        rec.check_binding(header.db_id, header.meta.txn_id)
-            .map_err(|reason| StorageError::ForeignWal {
-                wal: found.clone(),
-                reason,
-            })?;
-        let file_len = db
-            .len()
-            .map_err(StorageError::io("reading the database file"))?;
-        check_recovered(&rec, file_len, page_size)?;
-        if !writable {
-            if let Some(m) = rec.meta {
-                header.meta = m;
-            }
-            return Ok((None, Some((Arc::clone(log.file()), rec.frames))));
-        }
-        if let Some(m) = rec.meta {
-            header.seq += 1;
-            header.meta = m;
-            header.version = meta::FORMAT_VERSION;
-            copy_frames(&**db, &**log.file(), page_size, &rec.frames, header)?;
-        }
-        if found != derived || options.durability == Durability::Off {
-            // Its commits are in the file now; this session writes its own WAL (or none).
-            drop(log);
-            vfs.remove(&found)
-                .map_err(open_err(&found, "removing the replayed WAL"))?;
-            vfs.sync_dir(&found)
-                .map_err(open_err(&found, "syncing the WAL's directory"))?;
-            return Ok((Self::new_wal(vfs, path, header, options)?, None));
-        }
-        if log.frame_count() > 0 || rec.discarded_frames > 0 || rec.db_id != Some(header.db_id) {
-            log.reset(header.meta.txn_id)?;
-        }
-        Ok((Some(log), None))
-    }
-
-    /// The WAL a read-write session in a WAL mode writes, created beside the database (and
-    /// its directory synced); `None` read-only or with `Durability::Off`.
-    fn new_wal(
-        vfs: &dyn Vfs,
-        path: &Path,
-        header: &Header,
-        options: &Options,
-    ) -> Result<Option<Wal>> {
-        if options.read_only || options.durability == Durability::Off {
-            return Ok(None);
-        }
-        let wal = wal_path(path);
-        let err = |op| {
-            let wal = wal.clone();
-            move |error| StorageError::Open {
-                path: wal,
-                op,
-                error,
-            }
-        };
-        let file = vfs
-            .open(&wal, OpenMode::READ_WRITE)
-            .map_err(err("creating the WAL"))?;
-        let log = Wal::create(file, header.page_size, header.db_id, header.meta.txn_id)?;
-        vfs.sync_dir(&wal)
-            .map_err(err("syncing the WAL's directory"))?;
-        Ok(Some(log))
     }
 
     /// The database file's path.
@@ -642,7 +410,7 @@ impl Database {
             return Ok(());
         }
         let mut w = self.writer.lock();
-        checkpoint(&self.store, &mut w).inspect_err(|e| self.store.poison(e))
+        checkpoint::run(&self.store, &mut w).inspect_err(|e| self.store.poison(e))
     }
 
     /// Walks every page and reports each problem found; see [`CheckReport`].

@@ -26,15 +26,12 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::cache::IdSet;
-
 use crate::error::{Result, StorageError};
-use crate::ids::{PageId, TxId};
+use crate::ids::{IdSet, PageId, TxId};
 use crate::limits::PAGE_COUNT_MAX;
+use crate::meta::FIRST_DATA_PAGE;
 use crate::page::{self, PAGE_HEADER_SIZE, PageType, get_u64, put_u64};
 
-/// The first page that is neither a meta page nor region 0's bitmap page.
-pub const FIRST_DATA_PAGE: u64 = 3;
 const OFF_REGION: usize = 16;
 
 /// Pages described by one bitmap page.

@@ -1,6 +1,9 @@
-//! Typed identifiers used by the storage engine. Never bare `u64`s.
+//! Typed identifiers used by the storage engine (never bare `u64`s), and the hash maps and
+//! sets keyed by page id that every layer uses.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The number of a page in the database file: page `n` starts at byte `n * page_size`.
 ///
@@ -49,3 +52,28 @@ impl fmt::Display for TxId {
         write!(f, "{}", self.0)
     }
 }
+
+/// A hasher for page ids: one multiply (Fibonacci hashing). Page ids are not attacker-chosen
+/// keys of an open service, so a DoS-resistant hash buys nothing here.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A `HashMap` keyed by page id with [`IdHasher`].
+pub(crate) type IdMap<V> = HashMap<PageId, V, BuildHasherDefault<IdHasher>>;
+
+/// A `HashSet` of page ids with [`IdHasher`].
+pub(crate) type IdSet = HashSet<PageId, BuildHasherDefault<IdHasher>>;

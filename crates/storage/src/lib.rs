@@ -22,8 +22,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers, each depending only on those before it: `file` → `page`/`meta` → `wal`, `cache`
-//! → `pager` → `freelist` → `btree` → `txn` → `db`, with `check` reading them all.
+//! Layers, lowest first; a module refers only to modules of its own layer and earlier ones
+//! (`tests/layering.rs` checks it): `ids`, `error` → `file` → `page` → `limits`, `options`
+//! → `meta` → `wal`, `freelist`, `cache`, `behind`, `sorter` → `pager` → `btree`, `catalog`
+//! → `checkpoint` → `recovery` → `txn`, `batch` → `check` → `db`. The pager learns about the
+//! B+Tree's page kinds through hooks (`pager::PageKinds`) rather than naming them, and the
+//! cache keeps the B+Tree's routing tables as opaque side values.
 //! See `docs/ARCHITECTURE.md`, `docs/file-format.md` and `docs/recovery.md`.
 
 mod batch;
@@ -32,6 +36,7 @@ mod btree;
 mod cache;
 mod catalog;
 mod check;
+mod checkpoint;
 mod db;
 mod error;
 pub mod file;
@@ -42,7 +47,7 @@ mod meta;
 mod options;
 mod page;
 mod pager;
-mod pins;
+mod recovery;
 mod sorter;
 mod txn;
 mod wal;
@@ -50,9 +55,10 @@ mod wal;
 pub use batch::Batch;
 pub use btree::cursor::{EntryRef, LeafKeys, Range};
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem, TreePages};
-pub use db::{Database, Stats, wal_path};
+pub use db::{Database, Stats};
 pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};
 pub use meta::FORMAT_VERSION;
 pub use options::{Durability, Options};
 pub use txn::{ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};
+pub use wal::wal_path;

@@ -55,6 +55,9 @@ pub const FORMAT_VERSION_MIN: u32 = 1;
 /// Longest WAL path the header records, in bytes; a longer one is not recorded (the WAL is
 /// then found by the database's own name only).
 pub const WAL_PATH_MAX: usize = 3072;
+/// The first page that is neither a header slot (pages 0 and 1) nor region 0's bitmap page
+/// (page 2): a file-layout fact, so every layer from here up takes it from here.
+pub const FIRST_DATA_PAGE: u64 = 3;
 const MAGIC: &[u8; 8] = b"PAGEGRPH";
 const OFF_MAGIC: usize = 32;
 const OFF_VERSION: usize = 40;
@@ -206,7 +209,7 @@ fn decode(path: &Path, slot: u64, buf: &[u8]) -> Result<Header> {
         page_count: get_u64(buf, OFF_PAGE_COUNT),
         catalog_root: PageId(get_u64(buf, OFF_CATALOG)),
     };
-    if meta.page_count < crate::freelist::FIRST_DATA_PAGE
+    if meta.page_count < FIRST_DATA_PAGE
         || meta.page_count > crate::limits::PAGE_COUNT_MAX
         || meta.catalog_root.0 >= meta.page_count
     {

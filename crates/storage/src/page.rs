@@ -169,6 +169,30 @@ pub(crate) fn verify(id: PageId, buf: &[u8]) -> Result<PageType> {
         .ok_or_else(|| StorageError::corrupted(id, format!("unknown page type {}", buf[OFF_TYPE])))
 }
 
+/// Writes pages to their places in `file`, coalescing runs of consecutive ids.
+pub(crate) fn write_runs(
+    file: &dyn crate::file::DbFile,
+    page_size: u32,
+    pages: &[(PageId, PageBuf)],
+) -> Result<()> {
+    let ps = page_size as usize;
+    let mut i = 0;
+    while i < pages.len() {
+        let mut j = i + 1;
+        while j < pages.len() && pages[j].0.0 == pages[j - 1].0.0 + 1 && j - i < 256 {
+            j += 1;
+        }
+        let mut run = Vec::with_capacity((j - i) * ps);
+        for (_, b) in &pages[i..j] {
+            run.extend_from_slice(b);
+        }
+        file.write_at(&run, pages[i].0.0 * u64::from(page_size))
+            .map_err(StorageError::io("writing pages to the database file"))?;
+        i = j;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,18 +30,29 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::behind::WriteBehind;
-use crate::btree::node;
-use crate::btree::node::Node;
-use crate::btree::route::Route;
-use crate::cache::{IdMap, PageCache};
+use crate::cache::PageCache;
 use crate::error::{Result, StorageError};
 use crate::file::DbFile;
-use crate::freelist::{Allocator, bitmap_page};
-use crate::ids::{PageId, TxId};
+use crate::freelist::Allocator;
+use crate::ids::{IdMap, PageId, TxId};
 use crate::meta::{Header, Meta};
 use crate::options::Durability;
-use crate::page::{self, PageBuf, PageType, Pages};
+use crate::page::{self, PageBuf, PageType, Pages, write_runs};
 use crate::wal::Wal;
+
+/// What the layer that owns the structured page kinds (the B+Tree's leaves and branches)
+/// adds to sealing and loading a page. The pager sits below that layer, so it is handed
+/// these as plain functions when the database is opened (`btree::PAGE_KINDS`) and never
+/// names a B+Tree type itself.
+#[derive(Clone, Copy)]
+pub(crate) struct PageKinds {
+    /// Readies a page image for sealing: a node page's free gap is zeroed, so no stale
+    /// bytes reach the disk and equal contents give equal images.
+    pub before_seal: fn(&mut [u8]),
+    /// The structural check of a page whose checksum verified, given its type: a page that
+    /// passes can be walked without bounds surprises (recovery.md invariant 1).
+    pub validate: fn(PageId, PageType, &[u8]) -> Result<()>,
+}
 
 /// Where a spilled page of the open transaction is.
 #[derive(Clone, Copy, Debug)]
@@ -92,32 +103,34 @@ pub(crate) struct Store {
     pub db: Arc<dyn DbFile>,
     pub wal_index: RwLock<WalIndex>,
     pub cache: PageCache,
-    /// Branch pages each read snapshot may pin (see `pins`).
+    /// Branch pages each read snapshot may pin (see `btree::pins`).
     pub pinned_pages: usize,
     pub durability: Durability,
     pub state: Mutex<SharedState>,
-}
-
-/// Seals a page that is about to be written: a node page's free gap is zeroed first.
-pub(crate) fn seal_for_write(buf: &mut [u8]) {
-    if matches!(
-        page::page_type(buf),
-        Some(PageType::Leaf | PageType::Branch)
-    ) {
-        node::zero_free_gap(buf);
-    }
-    page::seal(buf);
-}
-
-/// The kinds of page that get a structural check when read from disk.
-fn validate_loaded(id: PageId, buf: &[u8]) -> Result<()> {
-    match page::verify(id, buf)? {
-        PageType::Leaf | PageType::Branch => node::validate(id, buf),
-        _ => Ok(()),
-    }
+    /// The page-kind hooks of the layer above (see [`PageKinds`]).
+    pub kinds: PageKinds,
 }
 
 impl Store {
+    /// Seals a page that is about to be written, readied by its kind first (a node page's
+    /// free gap is zeroed). Only a page that would pass the checks of a read leaves memory
+    /// (recovery.md invariant 1): checked here in debug builds.
+    pub fn seal_for_write(&self, buf: &mut [u8]) {
+        (self.kinds.before_seal)(buf);
+        page::seal(buf);
+        debug_assert!(
+            self.validate_loaded(page::page_id(buf), buf).is_ok(),
+            "sealing an invalid page {:?}",
+            page::page_id(buf)
+        );
+    }
+
+    /// Verifies a page just read from disk, then checks its structure by its kind.
+    fn validate_loaded(&self, id: PageId, buf: &[u8]) -> Result<()> {
+        let ty = page::verify(id, buf)?;
+        (self.kinds.validate)(id, ty, buf)
+    }
+
     /// A header of this database with sequence number `seq` for the committed `meta`;
     /// `wal_live` records this session's WAL in it (see `meta`).
     pub fn header(&self, seq: u64, meta: Meta, unclean: bool, wal_live: bool) -> Header {
@@ -142,18 +155,6 @@ impl Store {
         Ok(buf)
     }
 
-    /// The routing table of committed branch `id`, whose validated image is `buf`: the one
-    /// the cache keeps beside that image, or a new one, kept there for the next reader.
-    /// `None` for a branch whose separators are out of order (see `Route::build`).
-    pub fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
-        if let Some(route) = self.cache.route(id, buf) {
-            return Some(route);
-        }
-        let route = Arc::new(Route::build(Node::new(buf))?);
-        self.cache.keep_route(id, buf, &route);
-        Some(route)
-    }
-
     /// Reads and verifies a committed page without caching it.
     pub fn load(&self, id: PageId) -> Result<PageBuf> {
         let mut page = page::zeroed(self.page_size as usize);
@@ -168,7 +169,7 @@ impl Store {
                 _ => self.read_from_file(id, buf)?,
             }
         }
-        validate_loaded(id, buf)?;
+        self.validate_loaded(id, buf)?;
         Ok(page)
     }
 
@@ -210,7 +211,7 @@ impl Store {
                 for &id in &want[i..j] {
                     let at = (id.0 - first.0) as usize * ps;
                     let chunk = &run[at..at + ps];
-                    if validate_loaded(id, chunk).is_ok() {
+                    if self.validate_loaded(id, chunk).is_ok() {
                         self.cache.insert(id, Arc::from(chunk));
                     }
                 }
@@ -364,7 +365,7 @@ fn load_spilled(store: &Store, w: &Writer, id: PageId, loc: Location) -> Result<
         w.behind.drain().inspect_err(|e| store.poison(e))?;
         store.read_from_file(id, buf)?;
     }
-    validate_loaded(id, buf)?;
+    store.validate_loaded(id, buf)?;
     Ok(page)
 }
 
@@ -511,7 +512,7 @@ impl PageWriter<'_> {
         for id in victims {
             match self.w.dirty.remove(&id) {
                 Some(mut d) if d.modified => {
-                    seal_for_write(Arc::make_mut(&mut d.buf));
+                    self.store.seal_for_write(Arc::make_mut(&mut d.buf));
                     out.push((id, d.buf));
                 }
                 // Written behind and unchanged since: it is in the file already (or on its
@@ -624,7 +625,7 @@ impl PageWriter<'_> {
         let mut pages: Pages = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(d) = self.w.dirty.get_mut(&id) {
-                seal_for_write(Arc::make_mut(&mut d.buf));
+                self.store.seal_for_write(Arc::make_mut(&mut d.buf));
                 d.modified = false;
                 pages.push((id, Arc::clone(&d.buf)));
                 self.w.spilled.insert(id, Location::File);
@@ -634,51 +635,6 @@ impl PageWriter<'_> {
             .behind
             .write(&self.store.db, self.store.page_size, pages)
             .inspect_err(|e| self.store.poison(e))
-    }
-
-    /// Step 3 of commit in WAL mode. New pages of a large (or already spilling) transaction go
-    /// straight to the file, which is synced before the commit frame is written (recovery.md
-    /// invariant 3); the rest, bitmap pages always among them, go to the WAL ending in the
-    /// commit frame. Returns every page written, with where it went.
-    pub fn write_commit_wal(&mut self, pages: Pages, meta: Meta) -> Result<(Pages, Vec<Location>)> {
-        let store = self.store;
-        let (direct, mut rest) = if pages.len() >= DIRECT_COMMIT_PAGES_MIN || self.w.direct_written
-        {
-            self.split_direct(pages)
-        } else {
-            (Vec::new(), pages)
-        };
-        self.write_direct(&direct)?;
-        if self.w.direct_written {
-            store
-                .db
-                .sync()
-                .map_err(StorageError::io("syncing the database file"))
-                .inspect_err(|e| store.poison(e))?;
-        }
-        if rest.is_empty() {
-            // Every change went out already; the commit frame needs a page to ride on.
-            let id = bitmap_page(store.page_size, 0);
-            let mut buf = vec![0u8; store.page_size as usize];
-            self.w.alloc.encode_region(0, &mut buf);
-            page::seal(&mut buf);
-            rest.push((id, Arc::from(buf)));
-        }
-        // From the commit frame's write on, a failure leaves the outcome unknown: the frame
-        // may have reached the disk whole, and recovery would then keep the commit.
-        let mut locations = self
-            .write_out(&rest, Some(meta))
-            .map_err(StorageError::outcome_unknown)?;
-        if store.durability == Durability::Full
-            && let Some(wal) = self.w.wal.as_ref()
-        {
-            wal.sync()
-                .inspect_err(|e| store.poison(e))
-                .map_err(StorageError::outcome_unknown)?;
-        }
-        locations.extend(std::iter::repeat_n(Location::File, direct.len()));
-        rest.extend(direct);
-        Ok((rest, locations))
     }
 
     /// Writes sealed pages to the WAL (as frames; the last one a commit frame if `commit`)
@@ -705,34 +661,6 @@ impl PageWriter<'_> {
     }
 }
 
-/// Commits at or above this many pages write their new pages straight to the database file
-/// (one extra file sync) instead of through the WAL, so a bulk load is written once.
-const DIRECT_COMMIT_PAGES_MIN: usize = 4096;
-
 /// Changed pages between two write-behind passes, at most (see
 /// [`PageWriter::maybe_write_behind`]).
 const WRITE_BEHIND_EVERY: usize = 8192;
-
-/// Writes pages to their places in `file`, coalescing runs of consecutive ids.
-pub(crate) fn write_runs(
-    file: &dyn DbFile,
-    page_size: u32,
-    pages: &[(PageId, PageBuf)],
-) -> Result<()> {
-    let ps = page_size as usize;
-    let mut i = 0;
-    while i < pages.len() {
-        let mut j = i + 1;
-        while j < pages.len() && pages[j].0.0 == pages[j - 1].0.0 + 1 && j - i < 256 {
-            j += 1;
-        }
-        let mut run = Vec::with_capacity((j - i) * ps);
-        for (_, b) in &pages[i..j] {
-            run.extend_from_slice(b);
-        }
-        file.write_at(&run, pages[i].0.0 * u64::from(page_size))
-            .map_err(StorageError::io("writing pages to the database file"))?;
-        i = j;
-    }
-    Ok(())
-}

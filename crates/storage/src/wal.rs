@@ -60,6 +60,7 @@
 //! commits. The length of a broken frame is unknown, so that search tries every 8-byte
 //! aligned offset after it. See `docs/recovery.md`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
@@ -90,12 +91,19 @@ const WAL_GROW_BYTES: u64 = 4 << 20;
 /// A reset shrinks a WAL larger than this (after a very large transaction) back to it.
 const WAL_KEEP_BYTES: u64 = 64 << 20;
 
+/// The WAL's path for a database path: `<db>-wal`.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
 /// The writer's handle on the log: where the next frame goes.
 pub(crate) struct Wal {
     /// Every page with a frame (committed or not) in this generation. Recovery replays
     /// every frame before the last commit, so such a page must never be written in place
     /// in the database file (a replayed older frame would overwrite it).
-    pages: crate::cache::IdSet,
+    pages: crate::ids::IdSet,
     file: Arc<dyn DbFile>,
     page_size: u32,
     salt: u64,
@@ -116,7 +124,7 @@ pub(crate) struct Wal {
 /// What recovery found in the log.
 pub(crate) struct Recovered {
     /// Latest committed frame (its byte offset) of each page.
-    pub frames: crate::cache::IdMap<u64>,
+    pub frames: crate::ids::IdMap<u64>,
     /// Meta of the last commit, if any.
     pub meta: Option<Meta>,
     /// Frames after the last commit that were discarded.
@@ -217,7 +225,7 @@ impl Wal {
     /// A log over `file` with no generation yet (nothing written).
     fn blank(file: Arc<dyn DbFile>, page_size: u32, db_id: u64) -> Wal {
         Wal {
-            pages: crate::cache::IdSet::default(),
+            pages: crate::ids::IdSet::default(),
             file,
             page_size,
             salt: 0,
@@ -405,7 +413,7 @@ impl Wal {
     ) -> Result<(Wal, Recovered)> {
         let len = file.len().map_err(StorageError::io("reading the WAL"))?;
         let empty = Recovered {
-            frames: crate::cache::IdMap::default(),
+            frames: crate::ids::IdMap::default(),
             meta: None,
             discarded_frames: 0,
             db_id: None,
@@ -456,7 +464,7 @@ impl Wal {
             });
         }
         let mut wal = Wal {
-            pages: crate::cache::IdSet::default(),
+            pages: crate::ids::IdSet::default(),
             file,
             page_size,
             salt: get_u64(&h, 16),
@@ -502,7 +510,7 @@ impl Wal {
 
     fn scan(&mut self, len: u64) -> Result<Recovered> {
         let mut window = Window::new(&*self.file, len);
-        let mut frames = crate::cache::IdMap::default();
+        let mut frames = crate::ids::IdMap::default();
         let mut pending: Vec<(PageId, u64)> = Vec::new();
         let mut meta = None;
         let (mut committed_frames, mut committed_end) = (0u64, self.frames_start);
@@ -535,7 +543,7 @@ impl Wal {
         }
         self.check_break_is_torn_tail(&mut window, frame, at, len)?;
         if let Some(m) = &meta
-            && (m.page_count < crate::freelist::FIRST_DATA_PAGE || m.catalog_root.0 >= m.page_count)
+            && (m.page_count < crate::meta::FIRST_DATA_PAGE || m.catalog_root.0 >= m.page_count)
         {
             return Err(StorageError::WalCorrupted {
                 frame: committed_frames.saturating_sub(1),

@@ -8,13 +8,14 @@
 //!
 //! - `node`: page layout and accessors; `overflow`: chains for large values;
 //! - `cursor`: ordered iteration in both directions; `route`: in-memory routing tables of
-//!   committed branch pages, for descents;
+//!   committed branch pages, for descents; `pins`: the branch pages a snapshot keeps;
 //! - this file: reads (descents, point lookups, short prefix runs, split keys); `write`:
 //!   inserts, deletes, splits, merges and freeing a tree.
 
 pub(crate) mod cursor;
 pub(crate) mod node;
 pub(crate) mod overflow;
+pub(crate) mod pins;
 pub(crate) mod route;
 mod write;
 
@@ -26,10 +27,37 @@ use crate::error::{Result, StorageError};
 use crate::ids::PageId;
 use crate::limits::{KEY_SIZE_MAX, TREE_DEPTH_MAX, VALUE_SIZE_MAX};
 use crate::page::{self, PageBuf, PageType};
-use crate::pager::PageWriter;
-use crate::pins::Pinned;
+use crate::pager::{PageKinds, PageWriter};
 use node::{Fences, Node, ValueRef};
+use pins::Pinned;
 use route::Route;
+
+/// The pager's hooks for the page kinds this layer owns: leaves and branches are readied
+/// for sealing and structurally validated after every read (recovery.md invariant 1). The
+/// database hands these to the pager when it opens, so the pager never names a node type.
+pub(crate) const PAGE_KINDS: PageKinds = PageKinds {
+    before_seal,
+    validate,
+};
+
+/// Zeroes a node page's free gap before it is sealed; other kinds are left as they are.
+fn before_seal(buf: &mut [u8]) {
+    if matches!(
+        page::page_type(buf),
+        Some(PageType::Leaf | PageType::Branch)
+    ) {
+        node::zero_free_gap(buf);
+    }
+}
+
+/// The structural check of a verified page of type `ty`: nodes are validated, other kinds
+/// need none beyond their checksum.
+fn validate(id: PageId, ty: PageType, buf: &[u8]) -> Result<()> {
+    match ty {
+        PageType::Leaf | PageType::Branch => node::validate(id, buf),
+        _ => Ok(()),
+    }
+}
 
 /// Read access to pages, as one snapshot or one write transaction sees them.
 pub(crate) trait PageRead {

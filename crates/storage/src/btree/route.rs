@@ -26,10 +26,25 @@
 //!    [`Node::child_index_fenced`].
 //! 3. The line only picks where a search starts; the answer is the same with or without it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::node::{Fences, Node, prefix_u64};
 use crate::ids::PageId;
+use crate::page::PageBuf;
+use crate::pager::Store;
+
+/// The routing table of committed branch `id`, whose validated image is `buf`: the one
+/// the shared cache keeps beside that image, or a new one, kept there for the next reader.
+/// `None` for a branch whose separators are out of order (see `Route::build`).
+pub(crate) fn shared(store: &Store, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
+    if let Some(route) = store.cache.side::<Route>(id, buf) {
+        return Some(route);
+    }
+    let route = Arc::new(Route::build(Node::new(buf))?);
+    store.cache.keep_side(id, buf, &route);
+    Some(route)
+}
 
 /// A separator's prefix and the child to its left.
 #[derive(Debug, Clone, Copy)]

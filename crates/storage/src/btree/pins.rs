@@ -21,7 +21,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::btree::route::Route;
+use super::route::Route;
 use crate::ids::PageId;
 use crate::page::PageBuf;
 

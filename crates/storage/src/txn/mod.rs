@@ -2,16 +2,18 @@
 //!
 //! ```text
 //!            begin_write (waits for the writer lock)
-//!   Idle ───────────────────────────────────────────► Active
+//!   Idle ───────────────────────────────────────────► Open
 //!    ▲                                                 │ insert / remove / tree ops
-//!    │   commit: catalog ─► bitmap ─► WAL append      │ (an error after a change ─► Failed)
-//!    ├───────── (─► fsync in Full) ─► publish ◄───────┤
+//!    │                                                 │ (an error after a change ─► Failed)
+//!    ├──── commit: Flushed ─► Written ─► Published ◄──┤ (the steps: `commit`)
 //!    │                                                 │
 //!    └───────── abort / drop: undo allocator ◄────────┘ (Failed can only be dropped)
 //! ```
 //!
 //! A reader captures the committed meta when it begins and registers its snapshot id, so
 //! the allocator keeps every page that snapshot can reach (`freelist` invariant 2).
+
+mod commit;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -21,18 +23,19 @@ use parking_lot::lock_api::ArcMutexGuard;
 
 use crate::batch::Batch;
 use crate::btree::cursor::Range;
-use crate::btree::route::Route;
+use crate::btree::pins::{Pinned, Pins};
+use crate::btree::route::{self, Route};
 use crate::btree::{self, PageRead};
 use crate::catalog::{TreeInfo, check_name};
 use crate::error::{Result, StorageError};
-use crate::freelist::bitmap_page;
 use crate::ids::{PageId, TxId};
 use crate::meta::Meta;
 use crate::options::Durability;
-use crate::page::{self, PageBuf};
-use crate::pager::{Dirty, Location, PageWriter, Store, Writer, writer_page};
-use crate::pins::{Pinned, Pins};
+use crate::page::PageBuf;
+use crate::pager::{PageWriter, Store, Writer, writer_page};
 use crate::sorter::Sorter;
+
+use commit::TxState;
 
 /// A read-only view of one tree, in a snapshot or in a write transaction.
 pub struct Tree<'a> {
@@ -184,7 +187,7 @@ impl PageRead for ReadTxn {
         self.pins.get(id)
     }
     fn route(&self, id: PageId, buf: &PageBuf) -> Option<Arc<Route>> {
-        let route = self.store.route(id, buf)?;
+        let route = route::shared(&self.store, id, buf)?;
         self.pins.pin(id, buf, &route);
         Some(route)
     }
@@ -299,15 +302,15 @@ pub struct WriteTxn {
     txn: TxId,
     catalog_root: PageId,
     trees: Vec<OpenTree>,
-    failed: bool,
-    done: bool,
+    /// Where the transaction is (see `commit` for the states and their transitions).
+    state: TxState,
 }
 
 impl std::fmt::Debug for WriteTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteTxn")
             .field("txn", &self.txn)
-            .field("failed", &self.failed)
+            .field("state", &self.state)
             .finish_non_exhaustive()
     }
 }
@@ -379,8 +382,7 @@ impl WriteTxn {
             txn: meta.txn_id.next(),
             catalog_root: meta.catalog_root,
             trees: Vec::new(),
-            failed: false,
-            done: false,
+            state: TxState::Open,
         })
     }
 
@@ -408,14 +410,15 @@ impl WriteTxn {
                 Ok(v)
             }
             Err(e) => {
-                self.failed = true;
+                self.state = TxState::Failed;
                 Err(e)
             }
         }
     }
 
+    /// Refuses further use of a transaction that failed.
     pub(crate) fn usable(&self) -> Result<()> {
-        if self.failed {
+        if self.state == TxState::Failed {
             Err(StorageError::TransactionFailed)
         } else {
             Ok(())
@@ -468,7 +471,7 @@ impl WriteTxn {
             Ok(())
         });
         if result.is_err() {
-            self.failed = true;
+            self.state = TxState::Failed;
         }
         result
     }
@@ -535,7 +538,7 @@ impl WriteTxn {
             btree::free_tree(&mut pw, root)
         };
         if let Err(e) = result {
-            self.failed = true;
+            self.state = TxState::Failed;
             return Err(e);
         }
         let t = &mut self.trees[idx];
@@ -568,9 +571,9 @@ impl WriteTxn {
     /// writes until reopened (see [`StorageError::Poisoned`]).
     pub fn commit(mut self) -> Result<TxId> {
         self.usable()?;
-        let result = self.commit_inner();
+        let result = commit::run(&mut self);
         if result.is_err() {
-            self.failed = true;
+            self.state = TxState::Failed;
         }
         result
     }
@@ -580,138 +583,15 @@ impl WriteTxn {
         self.rollback();
     }
 
+    /// Any state but Done → Done: forgets everything the transaction changed.
     fn rollback(&mut self) {
-        if !self.done {
-            self.done = true;
+        if self.state != TxState::Done {
+            self.state = TxState::Done;
             // Pages written behind are free again once the allocator forgets them: nothing
             // may still be on its way to them then. A failed write does not matter here.
             let _ = self.w.behind.drain();
             self.w.alloc.abort();
             self.w.clear_txn();
-        }
-    }
-
-    fn commit_inner(&mut self) -> Result<TxId> {
-        let store = Arc::clone(&self.store);
-        let txn = self.txn;
-        // 0. Apply buffered puts.
-        self.flush_all()?;
-        // 1. Record changed tree roots and counts in the catalog.
-        let mut catalog_root = self.catalog_root;
-        {
-            let mut pw = PageWriter {
-                store: &store,
-                w: &mut self.w,
-                txn,
-            };
-            for t in self.trees.iter().filter(|t| t.dirty) {
-                if t.exists {
-                    btree::insert(
-                        &mut pw,
-                        &mut catalog_root,
-                        t.name.as_bytes(),
-                        &t.info.encode(),
-                    )?;
-                } else {
-                    btree::remove(&mut pw, &mut catalog_root, t.name.as_bytes())?;
-                }
-            }
-        }
-        if self.w.dirty.is_empty() && self.w.spilled.is_empty() {
-            // Nothing changed: a read-only write transaction.
-            self.rollback();
-            return Ok(txn.0.checked_sub(1).map_or(TxId(0), TxId));
-        }
-        // 2. Bitmap pages of the regions whose allocation changed.
-        let regions: Vec<u64> = self.w.alloc.dirty_regions().collect();
-        for r in regions {
-            let id = bitmap_page(store.page_size, r);
-            let mut buf = vec![0u8; store.page_size as usize];
-            self.w.alloc.encode_region(r, &mut buf);
-            self.w.dirty.insert(id, Dirty::new(Arc::from(buf)));
-        }
-        // 3. Write: WAL frames ending in a commit frame, or pages then header (Off).
-        let meta = Meta {
-            txn_id: txn,
-            page_count: self.w.alloc.page_count(),
-            catalog_root,
-        };
-        self.w.behind.drain().inspect_err(|e| store.poison(e))?;
-        let behind = self.w.written_behind();
-        let mut ids: Vec<PageId> = self
-            .w
-            .dirty
-            .iter()
-            .filter(|(_, d)| d.modified)
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort_unstable();
-        let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(d) = self.w.dirty.get_mut(&id) {
-                crate::pager::seal_for_write(Arc::make_mut(&mut d.buf));
-                debug_assert!(page::verify(id, &d.buf).is_ok());
-                pages.push((id, Arc::clone(&d.buf)));
-            }
-        }
-        let mut pw = PageWriter {
-            store: &store,
-            w: &mut self.w,
-            txn,
-        };
-        let (mut written, mut locations) = if pw.w.wal.is_some() {
-            pw.write_commit_wal(pages, meta)?
-        } else {
-            let locs = pw.write_out(&pages, None)?;
-            pw.w.header_seq += 1;
-            let header = store.header(pw.w.header_seq, meta, true, false);
-            header
-                .write(&*store.db)
-                .inspect_err(|e| store.poison(e))
-                .map_err(StorageError::outcome_unknown)?;
-            (pages, locs)
-        };
-        locations.extend(std::iter::repeat_n(Location::File, behind.len()));
-        written.extend(behind);
-        Self::publish(&store, &self.w, written, &locations);
-        store.state.lock().meta = meta;
-        self.w.alloc.commit(txn);
-        self.w.clear_txn();
-        self.done = true;
-        // 5. Checkpoint past the threshold. The commit is already durable; a failure here
-        // refuses later writes until reopen (which recovers from the WAL) but is not this
-        // commit's failure.
-        let frames = self.w.wal.as_ref().map_or(0, crate::wal::Wal::frame_count);
-        if frames >= self.w.wal_auto_checkpoint_frames
-            && let Err(e) = crate::db::checkpoint(&store, &mut self.w)
-        {
-            store.poison(&e);
-        }
-        Ok(txn)
-    }
-}
-
-impl WriteTxn {
-    /// Step 4 of commit: make the written pages findable (WAL index, cache) before the new
-    /// meta is published, so a reader that sees the meta finds every page it points at.
-    fn publish(store: &Store, w: &Writer, pages: Vec<(PageId, PageBuf)>, locations: &[Location]) {
-        {
-            let mut index = store.wal_index.write();
-            for (id, loc) in &w.spilled {
-                if let Location::Wal(f) = loc {
-                    index.map.insert(*id, *f);
-                }
-            }
-            for ((id, _), loc) in pages.iter().zip(locations) {
-                if let Location::Wal(f) = loc {
-                    index.map.insert(*id, *f);
-                }
-            }
-        }
-        // Spilled pages keep their cached images: each is the page's latest (now committed)
-        // image, since every spill and every reload-and-change refreshes it.
-        for (id, buf) in pages {
-            store.cache.insert(id, buf);
         }
     }
 }
@@ -776,7 +656,7 @@ impl TreeMut<'_> {
         });
         let result = sorter.put(key, value);
         if result.is_err() {
-            t.failed = true;
+            t.state = TxState::Failed;
         }
         result
     }
