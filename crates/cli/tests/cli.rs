@@ -1041,9 +1041,12 @@ fn demo_prints_json_and_the_sizes_of_the_closed_file() {
     let size = std::fs::metadata(&text_db).unwrap().len();
     let pages = size / 4096;
     assert!(
-        out.contains(&format!("({pages} pages of 4096 bytes)")),
+        out.contains(&format!("({pages} pages of 4096 bytes; no WAL")),
         "{out}"
     );
+    let mut wal = text_db.clone().into_os_string();
+    wal.push("-wal");
+    assert!(!std::path::Path::new(&wal).exists(), "a WAL was left");
 }
 
 #[test]
