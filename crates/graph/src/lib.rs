@@ -24,7 +24,8 @@
 //! ```
 //!
 //! Layers: `record` (encodings and tree layout) → `write`/`read` (transactions) → `graph`.
-//! The storage engine is re-exported as [`storage`].
+//! The storage engine is re-exported as [`storage`]. Typed property values, their openCypher
+//! comparison and their index key encoding are in [`value`].
 
 pub mod algo;
 mod check;

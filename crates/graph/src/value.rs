@@ -114,16 +114,23 @@ impl PropertyValue {
         if let Some(i) = n.as_i64() {
             return Ok(Self::Int(i));
         }
-        // A `u64` above `i64::MAX`, or (with serde_json's `arbitrary_precision`) any integer
-        // literal beyond 64 bits: its text has neither a fraction nor an exponent.
-        let text = n.to_string();
-        if n.is_u64() || !text.contains(['.', 'e', 'E']) {
-            return Err(ValueError::IntegerOutOfRange(text));
+        if n.is_u64() {
+            return Err(ValueError::IntegerOutOfRange(n.to_string()));
         }
-        match n.as_f64() {
-            Some(f) if f.is_finite() => Ok(Self::Float(f)),
-            f => Err(ValueError::NotFinite(f.unwrap_or(f64::INFINITY))),
+        let f = match n.as_f64() {
+            Some(f) if f.is_finite() => f,
+            f => return Err(ValueError::NotFinite(f.unwrap_or(f64::INFINITY))),
+        };
+        // With serde_json's `arbitrary_precision`, an integer literal beyond 64 bits reaches
+        // here too: its text has neither a fraction nor an exponent. Only a float of at least
+        // 2^63 in magnitude can be one, so only those pay for the text.
+        if f.abs() >= 9_223_372_036_854_775_808.0 {
+            let text = n.to_string();
+            if !text.contains(['.', 'e', 'E']) {
+                return Err(ValueError::IntegerOutOfRange(text));
+            }
         }
+        Ok(Self::Float(f))
     }
 
     /// Converts the value to JSON (see the module doc's table); refuses NaN and infinities.
