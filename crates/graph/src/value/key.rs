@@ -3,8 +3,7 @@
 //! # Format
 //! A key is one type tag byte, ordered as openCypher orders the type groups (strings <
 //! booleans < numbers < null), followed by the value's bytes. Multi-byte integers are
-//! big-endian, unlike the project's little-endian record fields, because keys are compared
-//! with `memcmp`.
+//! big-endian, as in the graph's other keys, so that `memcmp` orders them.
 //!
 //! | tag | value | bytes after the tag |
 //! |---|---|---|
@@ -27,7 +26,7 @@
 //! - `m`: `F` in 7-bit groups from its most significant bit, each group `g` written as the
 //!   byte `g << 1 | more`, where `more` is 1 when a nonzero bit of `F` follows; so at most 9
 //!   bytes, only the last has `more` = 0, and only `F` = 0 ends with a zero group (`00`);
-//!   small integers take one byte (`1` is `43 04 33 00 00`);
+//!   small integers need one fraction byte (`1` is `43 04 33 00 00`);
 //! - for a negative number, every byte of `e` and `m` is inverted (`!`), so larger
 //!   magnitudes sort first;
 //! - `t`: the numeric type, `00` for an integer, `01` for a float (infinities and NaN are
@@ -39,7 +38,9 @@
 //! and the two keys share every byte but `t`. So the keys of one numeric value are one
 //! contiguous range, integers and floats mix in one number range (`x >= 2.5` is one range),
 //! and wherever [`compare`](super::compare) orders two values their keys are ordered the same
-//! way. Within strings the order is Unicode code point order; a string sorts before its
+//! way. The type byte is there because a key must decode to the value as stored; a lookup
+//! for `= 1` still finds both types in one range ([`range_eq`]), and a unique constraint
+//! that treats `1` and `1.0` as the same value checks that range. Within strings the order is Unicode code point order; a string sorts before its
 //! extensions (the terminator `00 00` is below any content byte pair).
 //!
 //! No key is a prefix of another key, so keys concatenate into composite keys (several
