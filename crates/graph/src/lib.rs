@@ -24,7 +24,8 @@
 //! ```
 //!
 //! Layers: `record` (encodings and tree layout) → `write`/`read` (transactions) → `graph`.
-//! The storage engine is re-exported as [`storage`].
+//! The storage engine is re-exported as [`storage`]. Typed property values, their openCypher
+//! comparison and their index key encoding are in [`value`].
 
 pub mod algo;
 mod check;
@@ -36,6 +37,7 @@ mod read;
 mod record;
 mod stage;
 mod strings;
+pub mod value;
 mod write;
 
 pub use error::{GraphError, Result};
@@ -45,4 +47,5 @@ pub use pagegraph_storage as storage;
 pub use pagegraph_storage::Durability;
 pub use read::{Edge, Node, RawNode, ReadTxn};
 pub use record::{DATA_SIZE_MAX, INLINE_DATA_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
+pub use value::PropertyValue;
 pub use write::{EdgeSpec, NodeSpec, WriteTxn};
