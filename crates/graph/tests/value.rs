@@ -598,7 +598,7 @@ fn decoding_bad_bytes_fails_cleanly() {
 }
 
 /// Every float written as JSON text reads back as the same bits: the property values the
-/// importer and `--data` parse from text keep their exact value (serde_json's default fast
+/// importer and `--data` parse from text keep their exact value (`serde_json`'s default fast
 /// path can be one unit in the last place off; the workspace turns on `float_roundtrip`).
 #[test]
 fn floats_in_json_text_parse_to_exactly_the_value_written() {
