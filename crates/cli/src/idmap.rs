@@ -17,13 +17,13 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::hash::{BuildHasher, Hasher};
 use std::io;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use pagegraph::NodeId;
-use pagegraph::storage::file::{Create, DbFile, OpenMode, Vfs};
+use pagegraph::storage::file::{Create, DbFile, OpenMode, StdVfs, Vfs};
 use pagegraph::storage::{Database, Durability, Options, WriteTxn};
 use rustc_hash::FxHashMap;
 
@@ -126,39 +126,6 @@ struct ScratchVfs {
     file: Mutex<Option<File>>,
 }
 
-struct ScratchFile(File);
-
-impl DbFile for ScratchFile {
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let mut done = 0;
-        while done < buf.len() {
-            match self.0.read_at(&mut buf[done..], offset + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(done)
-    }
-
-    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        self.0.write_all_at(buf, offset)
-    }
-
-    fn sync(&self) -> io::Result<()> {
-        Ok(()) // scratch data: nothing needs to survive a crash
-    }
-
-    fn len(&self) -> io::Result<u64> {
-        Ok(self.0.metadata()?.len())
-    }
-
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.0.set_len(len)
-    }
-}
-
 /// The engine opens its database through this: the path is first reported missing, so the
 /// engine creates the database, and the creation's one new file is the scratch file
 /// (whatever scratch name the engine asks for; its "rename" into place is a no-op, since the
@@ -172,7 +139,7 @@ impl Vfs for ScratchVfs {
             ));
         }
         match self.file.lock().ok().and_then(|mut f| f.take()) {
-            Some(f) => Ok(Arc::new(ScratchFile(f))),
+            Some(f) => Ok(StdVfs::wrap(f)),
             None => Err(io::Error::other(format!(
                 "{}: the id spill database opens only its own file, once",
                 path.display()

@@ -14,6 +14,15 @@ pub struct StdVfs;
 
 struct StdFile(File);
 
+impl StdVfs {
+    /// A file opened by the caller, as the engine's [`DbFile`]: for a file that must be
+    /// created in a way of the caller's own (such as a scratch file made exclusively with
+    /// owner-only permissions) and then handed to the engine.
+    pub fn wrap(file: File) -> Arc<dyn DbFile> {
+        Arc::new(StdFile(file))
+    }
+}
+
 impl DbFile for StdFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let mut done = 0;
