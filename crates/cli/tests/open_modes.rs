@@ -207,3 +207,71 @@ fn absurd_options_are_refused_and_a_huge_cache_is_only_a_bound() {
         assert!(rss < 512 << 20, "peak RSS {rss} bytes");
     }
 }
+
+/// An import whose batches all committed but whose closing checkpoint fails (here the file
+/// size limit, `ulimit -f`, stops the database file from growing: a full disk looks the same
+/// to the engine) prints its summary, warns, and exits 4; the batches are in the WAL, a
+/// read-only command sees them, and the next writer replays them.
+#[test]
+fn a_failed_closing_checkpoint_keeps_the_batches_and_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.txt");
+    let more = dir.path().join("more.txt");
+    let mut rng = fastrand::Rng::with_seed(4);
+    let lines = |n: usize, lo: u32, rng: &mut fastrand::Rng| -> String {
+        (0..n)
+            .map(|_| {
+                format!(
+                    "{} {}\n",
+                    rng.u32(lo..lo + 20_000),
+                    rng.u32(lo..lo + 20_000)
+                )
+            })
+            .collect()
+    };
+    std::fs::write(&first, lines(60_000, 0, &mut rng)).unwrap();
+    std::fs::write(&more, lines(3_000, 100_000, &mut rng)).unwrap();
+    let db = dir.path().join("g.pgdb");
+    let (db, first, more) = (
+        db.to_str().unwrap(),
+        first.to_str().unwrap(),
+        more.to_str().unwrap(),
+    );
+    ok(&["import", db, "--edges", first]);
+    // Room for the WAL (4 MiB) but not for one more page of the database file.
+    let blocks = std::fs::metadata(db).unwrap().len() / 512 + 4;
+    assert!(
+        blocks * 512 > 4 << 20,
+        "the first import is too small for this test"
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" import \"$1\" --edges \"$2\""
+        ))
+        .args([env!("CARGO_BIN_EXE_pagegraph"), db, more])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        text(&out.stdout).contains("3000 edges"),
+        "the summary is printed"
+    );
+    assert!(
+        err.contains("closing checkpoint failed") && err.contains("do not rerun"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let stats = ok(&["stats", db, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(v["edges"], 63_000, "a reader sees the batches in the WAL");
+    ok(&["node", "add", db, "--kind", "K", "--name", "after"]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&["stats", db, "--json"])).unwrap();
+    assert_eq!(v["edges"], 63_000);
+    ok(&["check", db]);
+    assert!(
+        !Path::new(&format!("{db}-wal")).exists(),
+        "the writer checkpointed and closed"
+    );
+}
