@@ -219,15 +219,15 @@ fn a_failed_closing_checkpoint_keeps_the_batches_and_exits_4() {
     let more = dir.path().join("more.txt");
     let mut rng = fastrand::Rng::with_seed(4);
     let lines = |n: usize, lo: u32, rng: &mut fastrand::Rng| -> String {
-        (0..n)
-            .map(|_| {
-                format!(
-                    "{} {}\n",
-                    rng.u32(lo..lo + 20_000),
-                    rng.u32(lo..lo + 20_000)
-                )
-            })
-            .collect()
+        let mut text = String::new();
+        for _ in 0..n {
+            let (a, b) = (rng.u32(lo..lo + 20_000), rng.u32(lo..lo + 20_000));
+            text.push_str(&a.to_string());
+            text.push(' ');
+            text.push_str(&b.to_string());
+            text.push('\n');
+        }
+        text
     };
     std::fs::write(&first, lines(60_000, 0, &mut rng)).unwrap();
     std::fs::write(&more, lines(3_000, 100_000, &mut rng)).unwrap();
