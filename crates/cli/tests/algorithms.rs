@@ -202,13 +202,19 @@ fn every_algorithm_by_hand() {
         .map(|r| (r["node"].as_u64().unwrap(), r["idom"].as_u64().unwrap()))
         .collect();
     assert_eq!(idoms, [(2, 1), (3, 1), (4, 3), (5, 4)]);
+    assert_eq!(
+        dom["nodes"][2]["idom_name"], "c",
+        "each idom carries its name"
+    );
     let post = json_of(&["algo", db, "post-dominators", "--source", "d", "--by-name"]);
     assert_eq!(post["root"]["name"], "d");
     assert_eq!(post["nodes"].as_array().unwrap().len(), 4);
     let loops = json_of(&["algo", db, "loops", "--source", "1"]);
     assert_eq!(
         loops,
-        json!([{"header": 3, "back_edges": [6], "body": [3, 4, 5]}])
+        json!([{"header": 3, "header_name": "c", "back_edges": [6], "body": [
+            {"node": 3, "name": "c"}, {"node": 4, "name": "d"}, {"node": 5, "name": "e"}
+        ]}])
     );
     // Communities: f and g are never with the others.
     let louvain = json_of(&["algo", db, "louvain"]);

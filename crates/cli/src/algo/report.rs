@@ -215,8 +215,9 @@ impl Out<'_> {
         );
         for &(n, i) in pairs.iter().take(shown) {
             let name = name_of(self.r, n)?;
-            let _ = writeln!(t, "{n}\t{name}\t{i}");
-            rows.push(json!({"node": n.0, "name": name, "idom": i.0}));
+            let idom_name = name_of(self.r, i)?;
+            let _ = writeln!(t, "{n}\t{name}\t{i} ({idom_name})");
+            rows.push(json!({"node": n.0, "name": name, "idom": i.0, "idom_name": idom_name}));
         }
         let value = json!({"root": named(self.r, d.root())?, "nodes": rows});
         emit(self.json, &value, || t)
@@ -243,10 +244,12 @@ impl Out<'_> {
                 edges.join(","),
                 ids.join(" ")
             );
+            let body: Result<Vec<Value>> = l.body.iter().map(|&n| self.node(n)).collect();
             rows.push(json!({
                 "header": l.header.0,
+                "header_name": name_of(self.r, l.header)?,
                 "back_edges": l.back_edges.iter().map(|e| e.0).collect::<Vec<_>>(),
-                "body": l.body.iter().map(|n| n.0).collect::<Vec<_>>(),
+                "body": body?,
             }));
         }
         emit(self.json, &Value::Array(rows), || t)
