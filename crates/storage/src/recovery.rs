@@ -139,7 +139,9 @@ fn scan(vfs: &dyn Vfs, found: &Path, header: &Header, writable: bool) -> Result<
 /// Step 2, the binding: the WAL carries this database's id and a base the header's txn id
 /// matches; anything else is `ForeignWal`, and nothing is replayed or written.
 fn check_binding(rec: &Recovered, header: &Header, found: &Path) -> Result<()> {
-    rec.check_binding(header.db_id, header.meta.txn_id)
+    // A format-1 file has no id on disk; a read-write open has drawn one, not yet written.
+    let db_id = if header.version < 2 { 0 } else { header.db_id };
+    rec.check_binding(db_id, header.meta.txn_id)
         .map_err(|reason| StorageError::ForeignWal {
             wal: found.to_path_buf(),
             reason,

@@ -139,15 +139,25 @@ pub(crate) struct Recovered {
 
 impl Recovered {
     /// Checks that this log may be replayed into a database whose header says `db_id` and
-    /// `header_txn`: the same database, and a state the log's commits continue.
+    /// `header_txn`: the same database, and a state the log's commits continue. `db_id` is 0
+    /// for a format-1 file, which has no id: an id-bound log beside it is then accepted only
+    /// without commits (the first read-write open creates or resets the log with the id it
+    /// is about to write, so a crash before the upgraded header is written leaves exactly
+    /// that; a commit always follows the upgraded header).
     pub fn check_binding(&self, db_id: u64, header_txn: TxId) -> std::result::Result<(), String> {
-        if let Some(id) = self.db_id
-            && db_id != 0
-            && id != db_id
-        {
-            return Err(format!(
-                "it belongs to another database (id {id:016x}; this database is {db_id:016x})"
-            ));
+        match self.db_id {
+            Some(id) if db_id == 0 && self.meta.is_some() => {
+                return Err(format!(
+                    "it belongs to database {id:016x} and holds commits, but this database is \
+                     of format 1, which has no id"
+                ));
+            }
+            Some(id) if db_id != 0 && id != db_id => {
+                return Err(format!(
+                    "it belongs to another database (id {id:016x}; this database is {db_id:016x})"
+                ));
+            }
+            _ => {}
         }
         let Some(meta) = &self.meta else {
             // No commit: nothing would be replayed.
