@@ -167,7 +167,14 @@ impl Recovered {
             .base
             .or_else(|| self.first_txn.map(|t| TxId(t.0.saturating_sub(1))))
             .unwrap_or(TxId(0));
-        if header_txn < base || header_txn > meta.txn_id {
+        if header_txn < base {
+            return Err(format!(
+                "the database file is older than it: its commits continue the file from txn {}, \
+                 but the file is at txn {} (an older copy of the file put back beside it?)",
+                base.0, header_txn.0
+            ));
+        }
+        if header_txn > meta.txn_id {
             return Err(format!(
                 "it is stale: its commits run from txn {} to {}, but the database is at txn {}",
                 base.0 + 1,

@@ -245,6 +245,30 @@ fn a_stale_copy_of_its_own_wal_is_refused() {
 }
 
 #[test]
+fn a_wal_newer_than_the_file_is_refused_saying_the_file_is_the_old_one() {
+    let mem = MemVfs::new();
+    let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+    let p = Path::new("/o.pgdb");
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
+    put(&db, "k", "old");
+    db.close().unwrap();
+    let old_file = mem.read_file(p).unwrap();
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
+    put(&db, "k", "new");
+    db.checkpoint().unwrap();
+    put(&db, "k2", "in the WAL");
+    std::mem::forget(db); // crash: k2 only in the WAL, whose generation began after "new"
+    mem.release_locks();
+    mem.write_file(p, old_file.clone()); // an older copy of the file put back
+    let err = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap_err();
+    assert!(matches!(err, StorageError::ForeignWal { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("older"), "{msg}");
+    assert!(!msg.contains("stale"), "the WAL is the newer one: {msg}");
+    assert_eq!(mem.read_file(p).unwrap(), old_file, "the file was written");
+}
+
+#[test]
 fn creation_is_all_or_nothing_under_faults_and_power_cuts() {
     let p = Path::new("/new.pgdb");
     for n in 1..12 {
