@@ -344,14 +344,19 @@ fn creation_leaves_no_scratch_file_and_clears_those_of_killed_creators() {
         Path::new("/g.pgdb.creating-0123456789abcdef"),
         vec![1, 2, 3],
     );
+    // A file of the user's that only starts like a scratch name is not one.
+    let notes = Path::new("/g.pgdb.creating-notes.txt");
+    mem.write_file(notes, b"mine".to_vec());
     Database::open_with_vfs(Arc::clone(&vfs), Path::new("/g.pgdb"), Options::default())
         .unwrap()
         .close()
         .unwrap();
-    assert!(
-        vfs.list_prefix(Path::new("/g.pgdb.")).unwrap().is_empty(),
-        "scratch files left"
+    assert_eq!(
+        vfs.list_prefix(Path::new("/g.pgdb.")).unwrap(),
+        [notes.to_path_buf()],
+        "scratch files left, or another file removed"
     );
+    assert_eq!(mem.read_file(notes).unwrap(), b"mine");
 }
 
 #[test]
