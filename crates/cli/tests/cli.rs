@@ -852,6 +852,39 @@ fn no_output_path_is_the_database_its_wal_or_a_link_to_them() {
     assert_eq!(json_of(&["check", s(&db)])["clean"], true);
 }
 
+#[test]
+fn the_wal_of_a_database_reached_by_a_symlink_is_not_an_output_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let link = dir.path().join("link.pgdb");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    // The engine's WAL is beside the real file, not beside the link (absent once closed).
+    let wal = dir.path().join("g.pgdb-wal");
+    let _ = std::fs::remove_file(&wal);
+    let before = jsonl_dump(&db);
+    let err = fails(&["export", s(&link), "--format", "graphml", "--out", s(&wal)]);
+    assert!(err.contains("refusing to write"), "{err}");
+    assert!(!wal.exists(), "an export wrote the database's WAL");
+    assert_eq!(jsonl_dump(&db), before);
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+}
+
+#[test]
+fn an_output_path_in_a_cycle_of_symlinks_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let (a, b) = (dir.path().join("a.graphml"), dir.path().join("b.graphml"));
+    std::os::unix::fs::symlink("b.graphml", &a).unwrap();
+    std::os::unix::fs::symlink("a.graphml", &b).unwrap();
+    let out = run(&["export", s(&db), "--format", "graphml", "--out", s(&a)]);
+    assert!(
+        out.status.code().is_some(),
+        "killed by a signal: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+}
+
 /// Every stored value kind that CSV columns would not keep: fields named like the fixed
 /// columns, strings that read as numbers or booleans or JSON, empty strings, nulls, data
 /// that is null for one row and an object for another, data that is not an object.
