@@ -504,10 +504,23 @@ fn open(db: &Path, options: Options) -> Result<Graph> {
     })
 }
 
+/// `--allow-unclean` opens read-only: a command that writes refuses it rather than ignore it.
+fn refuse_allow_unclean_for_writes(cli: &Cli) -> Result<()> {
+    if cli.allow_unclean && cli.command.writes() {
+        bail!(
+            "--allow-unclean does not apply to a command that writes: it opens a database \
+             read-only, for the commands that only read (stats, check, export, lookups, \
+             bfs, path, algo)"
+        );
+    }
+    Ok(())
+}
+
 #[allow(clippy::many_single_char_names)]
 fn run(cli: Cli) -> Result<ExitCode> {
     let j = cli.json;
     ALLOW_UNCLEAN.store(cli.allow_unclean, std::sync::atomic::Ordering::Relaxed);
+    refuse_allow_unclean_for_writes(&cli)?;
     match cli.command {
         Command::Init { db, page_size } => {
             if db.exists() {
@@ -770,6 +783,18 @@ fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
 }
 
 impl Command {
+    /// True for the commands that write (or create) a database.
+    fn writes(&self) -> bool {
+        matches!(
+            self,
+            Command::Init { .. }
+                | Command::Import(_)
+                | Command::Node(NodeCommand::Add { .. })
+                | Command::Edge(EdgeCommand::Add { .. })
+                | Command::Demo { .. }
+        )
+    }
+
     /// The database a command works on.
     fn db(&self) -> Option<&Path> {
         match self {
