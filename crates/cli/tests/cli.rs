@@ -47,6 +47,20 @@ fn jsonl_graph(dir: &Path) -> PathBuf {
 }
 
 #[test]
+fn the_help_documents_every_exit_status() {
+    let help = ok(&["--help"]).replace('\n', " ");
+    for status in [
+        "0 success",
+        "1 an error",
+        "2 a usage error",
+        "3 nothing found",
+        "4 an import committed every batch",
+    ] {
+        assert!(help.contains(status), "--help lacks {status:?}:\n{help}");
+    }
+}
+
+#[test]
 fn every_command_has_help_with_an_example() {
     for cmd in [
         vec!["init"],
