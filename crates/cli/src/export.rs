@@ -118,15 +118,23 @@ fn wal_of(db: &Path) -> PathBuf {
     PathBuf::from(wal)
 }
 
+/// Dangling symbolic links followed by [`resolved`] before it gives up (a cycle of links
+/// never resolves; Linux itself stops at 40).
+const LINKS_FOLLOWED_MAX: usize = 40;
+
 /// `path` made absolute with its directory resolved (the file itself need not exist).
 fn resolved(path: &Path) -> Option<PathBuf> {
+    resolved_within(path, LINKS_FOLLOWED_MAX)
+}
+
+fn resolved_within(path: &Path, links: usize) -> Option<PathBuf> {
     if let Ok(p) = path.canonicalize() {
         return Some(p);
     }
     // A symlink whose target does not exist yet: where it points.
     if let Ok(target) = std::fs::read_link(path) {
         let base = path.parent().unwrap_or(Path::new("."));
-        return resolved(&base.join(target));
+        return resolved_within(&base.join(target), links.checked_sub(1)?);
     }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.canonicalize().ok()?,
@@ -136,13 +144,17 @@ fn resolved(path: &Path) -> Option<PathBuf> {
 }
 
 /// Fails if writing `out` would write the database `db` or its WAL: the same name, or the
-/// same file under another name (a symlink or hard link: same device and inode).
+/// same file under another name (a symlink or hard link: same device and inode). The WAL
+/// is the one beside the file `db` resolves to (the engine's), and the one beside `db` as
+/// given.
 pub fn refuse_database(db: &Path, out: &Path) -> Result<()> {
     let out_meta = std::fs::metadata(out).ok();
     let out_name = resolved(out);
+    let real_db = resolved(db).unwrap_or_else(|| db.to_path_buf());
     for (what, p) in [
         ("the database", db.to_path_buf()),
         ("the database's WAL", wal_of(db)),
+        ("the database's WAL", wal_of(&real_db)),
     ] {
         let same_file = match (&out_meta, std::fs::metadata(&p)) {
             (Some(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),

@@ -43,7 +43,7 @@ use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rs
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name is given; an import names\neach node by its id in the input file, so use --by-name with the file's ids.\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle: the reason on stderr, and with\n--json the empty result on stdout).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name is given; an import names\neach node by its id in the input file, so use --by-name with the file's ids.\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle: the reason on stderr, and with\n--json the empty result on stdout); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -504,10 +504,23 @@ fn open(db: &Path, options: Options) -> Result<Graph> {
     })
 }
 
+/// `--allow-unclean` opens read-only: a command that writes refuses it rather than ignore it.
+fn refuse_allow_unclean_for_writes(cli: &Cli) -> Result<()> {
+    if cli.allow_unclean && cli.command.writes() {
+        bail!(
+            "--allow-unclean does not apply to a command that writes: it opens a database \
+             read-only, for the commands that only read (stats, check, export, lookups, \
+             bfs, path, algo)"
+        );
+    }
+    Ok(())
+}
+
 #[allow(clippy::many_single_char_names)]
 fn run(cli: Cli) -> Result<ExitCode> {
     let j = cli.json;
     ALLOW_UNCLEAN.store(cli.allow_unclean, std::sync::atomic::Ordering::Relaxed);
+    refuse_allow_unclean_for_writes(&cli)?;
     match cli.command {
         Command::Init { db, page_size } => {
             if db.exists() {
@@ -770,6 +783,18 @@ fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
 }
 
 impl Command {
+    /// True for the commands that write (or create) a database.
+    fn writes(&self) -> bool {
+        matches!(
+            self,
+            Command::Init { .. }
+                | Command::Import(_)
+                | Command::Node(NodeCommand::Add { .. })
+                | Command::Edge(EdgeCommand::Add { .. })
+                | Command::Demo { .. }
+        )
+    }
+
     /// The database a command works on.
     fn db(&self) -> Option<&Path> {
         match self {

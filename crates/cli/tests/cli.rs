@@ -47,6 +47,20 @@ fn jsonl_graph(dir: &Path) -> PathBuf {
 }
 
 #[test]
+fn the_help_documents_every_exit_status() {
+    let help = ok(&["--help"]).replace('\n', " ");
+    for status in [
+        "0 success",
+        "1 an error",
+        "2 a usage error",
+        "3 nothing found",
+        "4 an import committed every batch",
+    ] {
+        assert!(help.contains(status), "--help lacks {status:?}:\n{help}");
+    }
+}
+
+#[test]
 fn every_command_has_help_with_an_example() {
     for cmd in [
         vec!["init"],
@@ -849,6 +863,39 @@ fn no_output_path_is_the_database_its_wal_or_a_link_to_them() {
     let err = fails(&["export", s(&db), "--format", "dot", "--out", s(&wal)]);
     assert!(err.contains("refusing to write"), "{err}");
     assert_eq!(jsonl_dump(&db), before);
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+}
+
+#[test]
+fn the_wal_of_a_database_reached_by_a_symlink_is_not_an_output_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let link = dir.path().join("link.pgdb");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    // The engine's WAL is beside the real file, not beside the link (absent once closed).
+    let wal = dir.path().join("g.pgdb-wal");
+    let _ = std::fs::remove_file(&wal);
+    let before = jsonl_dump(&db);
+    let err = fails(&["export", s(&link), "--format", "graphml", "--out", s(&wal)]);
+    assert!(err.contains("refusing to write"), "{err}");
+    assert!(!wal.exists(), "an export wrote the database's WAL");
+    assert_eq!(jsonl_dump(&db), before);
+    assert_eq!(json_of(&["check", s(&db)])["clean"], true);
+}
+
+#[test]
+fn an_output_path_in_a_cycle_of_symlinks_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let (a, b) = (dir.path().join("a.graphml"), dir.path().join("b.graphml"));
+    std::os::unix::fs::symlink("b.graphml", &a).unwrap();
+    std::os::unix::fs::symlink("a.graphml", &b).unwrap();
+    let out = run(&["export", s(&db), "--format", "graphml", "--out", s(&a)]);
+    assert!(
+        out.status.code().is_some(),
+        "killed by a signal: {}",
+        text(&out.stderr)
+    );
     assert_eq!(json_of(&["check", s(&db)])["clean"], true);
 }
 

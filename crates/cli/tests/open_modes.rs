@@ -168,6 +168,31 @@ fn an_unclean_database_can_be_inspected_with_allow_unclean() {
 }
 
 #[test]
+fn allow_unclean_is_refused_by_the_commands_that_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_db(dir.path());
+    let before = snapshot(dir.path());
+    let nodes = dir.path().join("n.jsonl");
+    std::fs::write(&nodes, "{\"id\": 9, \"kind\": \"K\"}\n").unwrap();
+    let nodes = nodes.to_str().unwrap();
+    for args in [
+        vec!["node", "add", &db, "--kind", "K", "--name", "x"],
+        vec!["edge", "add", &db, "Bob", "Ann", "--by-name", "--type", "T"],
+        vec!["import", &db, "--nodes", nodes],
+    ] {
+        let mut args = args;
+        args.push("--allow-unclean");
+        let err = fails(&args);
+        assert!(
+            err.contains("--allow-unclean does not apply"),
+            "{args:?}: {err}"
+        );
+    }
+    std::fs::remove_file(nodes).unwrap();
+    assert_eq!(snapshot(dir.path()), before, "a refused command wrote");
+}
+
+#[test]
 fn absurd_options_are_refused_and_a_huge_cache_is_only_a_bound() {
     let dir = tempfile::tempdir().unwrap();
     let edges = dir.path().join("e.txt");

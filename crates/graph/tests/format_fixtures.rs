@@ -131,3 +131,70 @@ fn v1_fixture_is_upgraded_to_the_current_format_by_a_read_write_open() {
     assert_ne!(id, 0, "the upgrade gave the database an id");
     assert!(!dir.path().join("graph.pgdb-wal").exists());
 }
+
+/// A format-1 database whose first read-write open (the upgrade) is cut short at any write
+/// or sync, with or without a power cut after it, opens read-write afterwards with its
+/// content. The upgrade starts (or resets) the WAL with the id it is about to give the file
+/// before the upgraded header is written; cut short between the two, that WAL must not be
+/// refused as another database's on every later read-write open.
+#[test]
+fn a_format_1_upgrade_cut_short_anywhere_reopens() {
+    use std::sync::Arc;
+
+    use pagegraph::storage::file::{FaultPlan, FaultVfs, MemVfs};
+
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1");
+    let db_bytes = std::fs::read(src.join("graph.pgdb")).expect("fixture");
+    let wal_bytes = std::fs::read(src.join("graph.pgdb-wal")).expect("fixture");
+    let path = Path::new("/graph.pgdb");
+    let wal = Path::new("/graph.pgdb-wal");
+    // The checkpointed file alone, and beside an emptied WAL of its release (the 32-byte
+    // version-2 header, no frames): both hold the 20 checkpointed nodes.
+    for with_wal in [false, true] {
+        for fail_sync in [false, true] {
+            for n in 1..40 {
+                let mem = MemVfs::new();
+                mem.write_file(path, db_bytes.clone());
+                if with_wal {
+                    mem.write_file(wal, wal_bytes[..32].to_vec());
+                }
+                let faulty = FaultVfs::new(mem.clone());
+                let mut plan = FaultPlan::default();
+                if fail_sync {
+                    plan.fail_sync = Some(n);
+                } else {
+                    plan.fail_write = Some(n);
+                }
+                faulty.set_plan(plan);
+                drop(Graph::open_with_vfs(
+                    Arc::new(faulty.clone()),
+                    path,
+                    pagegraph::Options::default(),
+                ));
+                if !faulty.fired() {
+                    break;
+                }
+                let ctx = format!(
+                    "WAL {with_wal}, fail {} #{n}",
+                    if fail_sync { "sync" } else { "write" }
+                );
+                let mut seed = n;
+                mem.power_cut(&mut || {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    seed >> 11
+                });
+                let g = Graph::open_with_vfs(
+                    Arc::new(mem.clone()),
+                    path,
+                    pagegraph::Options::default(),
+                )
+                .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                let r = g.begin_read().expect("read");
+                assert_eq!(r.node_count().expect("count"), 20, "{ctx}");
+                drop(r);
+                assert!(g.check().expect("check").is_clean(), "{ctx}");
+                g.close().expect("close");
+            }
+        }
+    }
+}

@@ -113,8 +113,16 @@ fn create_database(
         }
     };
     let prefix = scratch_path_prefix(path);
-    // Scratch files of creations that were cut short: a live creator holds its lock.
-    for stale in vfs.list_prefix(&prefix).unwrap_or_default() {
+    // Scratch files of creations that were cut short: a live creator holds its lock. Only
+    // names of the scratch form: another file that merely starts like one is not ours.
+    let ours = |p: &PathBuf| {
+        p.as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(prefix.as_os_str().as_encoded_bytes())
+            .is_some_and(|rest| rest.len() == 16 && rest.iter().all(u8::is_ascii_hexdigit))
+    };
+    let listed = vfs.list_prefix(&prefix).unwrap_or_default();
+    for stale in listed.into_iter().filter(ours) {
         if let Ok(f) = vfs.open(
             &stale,
             OpenMode {

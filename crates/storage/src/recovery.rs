@@ -66,7 +66,16 @@ pub(crate) fn recover(
         return Ok(read_in_place(header, &log, rec));
     }
     replay(&**db, &log, &rec, header)?;
-    session_wal(vfs, path, (found, derived), log, &rec, header, options)
+    session_wal(
+        vfs,
+        &**db,
+        path,
+        (found, derived),
+        log,
+        &rec,
+        header,
+        options,
+    )
 }
 
 /// Step 2, which WAL: the one the header names, if that is the WAL of another name of this
@@ -139,7 +148,9 @@ fn scan(vfs: &dyn Vfs, found: &Path, header: &Header, writable: bool) -> Result<
 /// Step 2, the binding: the WAL carries this database's id and a base the header's txn id
 /// matches; anything else is `ForeignWal`, and nothing is replayed or written.
 fn check_binding(rec: &Recovered, header: &Header, found: &Path) -> Result<()> {
-    rec.check_binding(header.db_id, header.meta.txn_id)
+    // A format-1 file has no id on disk; a read-write open has drawn one, not yet written.
+    let db_id = if header.version < 2 { 0 } else { header.db_id };
+    rec.check_binding(db_id, header.meta.txn_id)
         .map_err(|reason| StorageError::ForeignWal {
             wal: found.to_path_buf(),
             reason,
@@ -184,25 +195,44 @@ fn replay(db: &dyn DbFile, log: &Wal, rec: &Recovered, header: &mut Header) -> R
 /// under another name (or any WAL with `Durability::Off`) is removed and the session
 /// starts its own; the WAL beside the database is kept, and reset to a new generation if
 /// it held anything (recovery.md invariant 5).
+///
+/// The header then names no WAL but the one this session keeps, in the order of a clean
+/// close (recovery.md, "Closing"): the WAL emptied, the header no longer naming it, the WAL
+/// removed. A crash at any step leaves a header naming a WAL that exists, or naming none
+/// beside an empty one. A header left naming the replayed WAL would name a file that is
+/// gone while this session's commits go to another one: every later open by a name whose
+/// WAL that is not would refuse the database as `WalMissing`, or, with `allow_unclean`,
+/// show it without those commits.
+#[allow(clippy::too_many_arguments)]
 fn session_wal(
     vfs: &dyn Vfs,
+    db: &dyn DbFile,
     path: &Path,
     (found, derived): (PathBuf, PathBuf),
     mut log: Wal,
     rec: &Recovered,
-    header: &Header,
+    header: &mut Header,
     options: &Options,
 ) -> Result<Recovery> {
-    if found != derived || options.durability == Durability::Off {
+    let removed = found != derived || options.durability == Durability::Off;
+    if log.frame_count() > 0 || rec.discarded_frames > 0 || rec.db_id != Some(header.db_id) {
+        log.reset(header.meta.txn_id)?;
+    }
+    if header.wal.is_some() && (removed || header.wal.as_deref() != Some(derived.as_path())) {
+        header.wal = None;
+        header.seq += 1;
+        header.version = meta::FORMAT_VERSION;
+        header.write(db)?;
+        db.sync()
+            .map_err(StorageError::io("syncing the database file"))?;
+    }
+    if removed {
         drop(log);
         vfs.remove(&found)
             .map_err(open_err(&found, "removing the replayed WAL"))?;
         vfs.sync_dir(&found)
             .map_err(open_err(&found, "syncing the WAL's directory"))?;
         return Ok((new_wal(vfs, path, header, options)?, None));
-    }
-    if log.frame_count() > 0 || rec.discarded_frames > 0 || rec.db_id != Some(header.db_id) {
-        log.reset(header.meta.txn_id)?;
     }
     Ok((Some(log), None))
 }

@@ -139,15 +139,25 @@ pub(crate) struct Recovered {
 
 impl Recovered {
     /// Checks that this log may be replayed into a database whose header says `db_id` and
-    /// `header_txn`: the same database, and a state the log's commits continue.
+    /// `header_txn`: the same database, and a state the log's commits continue. `db_id` is 0
+    /// for a format-1 file, which has no id: an id-bound log beside it is then accepted only
+    /// without commits (the first read-write open creates or resets the log with the id it
+    /// is about to write, so a crash before the upgraded header is written leaves exactly
+    /// that; a commit always follows the upgraded header).
     pub fn check_binding(&self, db_id: u64, header_txn: TxId) -> std::result::Result<(), String> {
-        if let Some(id) = self.db_id
-            && db_id != 0
-            && id != db_id
-        {
-            return Err(format!(
-                "it belongs to another database (id {id:016x}; this database is {db_id:016x})"
-            ));
+        match self.db_id {
+            Some(id) if db_id == 0 && self.meta.is_some() => {
+                return Err(format!(
+                    "it belongs to database {id:016x} and holds commits, but this database is \
+                     of format 1, which has no id"
+                ));
+            }
+            Some(id) if db_id != 0 && id != db_id => {
+                return Err(format!(
+                    "it belongs to another database (id {id:016x}; this database is {db_id:016x})"
+                ));
+            }
+            _ => {}
         }
         let Some(meta) = &self.meta else {
             // No commit: nothing would be replayed.
@@ -157,7 +167,14 @@ impl Recovered {
             .base
             .or_else(|| self.first_txn.map(|t| TxId(t.0.saturating_sub(1))))
             .unwrap_or(TxId(0));
-        if header_txn < base || header_txn > meta.txn_id {
+        if header_txn < base {
+            return Err(format!(
+                "the database file is older than it: its commits continue the file from txn {}, \
+                 but the file is at txn {} (an older copy of the file put back beside it?)",
+                base.0, header_txn.0
+            ));
+        }
+        if header_txn > meta.txn_id {
             return Err(format!(
                 "it is stale: its commits run from txn {} to {}, but the database is at txn {}",
                 base.0 + 1,

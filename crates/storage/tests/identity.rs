@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use pagegraph_storage::file::{FaultPlan, FaultVfs, MemVfs, Vfs};
-use pagegraph_storage::{Database, Options, StorageError, wal_path};
+use pagegraph_storage::{Database, Durability, Options, StorageError, wal_path};
 
 fn get(db: &Database, key: &str) -> Option<Vec<u8>> {
     let r = db.begin_read().unwrap();
@@ -120,6 +120,61 @@ fn a_hard_link_finds_the_wal_the_header_names() {
 }
 
 #[test]
+fn a_crash_after_recovering_through_a_hard_link_loses_nothing_under_either_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.pgdb");
+    let hard = dir.path().join("hard.pgdb");
+    Database::open(&real, Options::default())
+        .unwrap()
+        .close()
+        .unwrap();
+    std::fs::hard_link(&real, &hard).unwrap();
+    crash_after_commit(&real, "first");
+    // Through the other name: the first commit is recovered from the real name's WAL, a
+    // second one goes to the hard link's WAL, and the process dies before any checkpoint.
+    // The header must then name the WAL that holds the second commit, not the replayed
+    // one, which is gone.
+    crash_after_commit(&hard, "second");
+    assert!(!wal_path(&real).exists(), "the replayed WAL was removed");
+    for name in [&real, &hard] {
+        let db = Database::open(name, Options::default().read_only(true))
+            .unwrap_or_else(|e| panic!("read-only through {}: {e}", name.display()));
+        for key in ["first", "second"] {
+            assert!(get(&db, key).is_some(), "{key} through {}", name.display());
+        }
+    }
+    let db = Database::open(&real, Options::default()).unwrap();
+    for key in ["first", "second"] {
+        assert!(get(&db, key).is_some(), "{key} lost");
+    }
+    assert!(db.check().unwrap().is_clean());
+}
+
+#[test]
+fn a_durability_off_open_that_replayed_the_wal_leaves_no_header_naming_it() {
+    let mem = MemVfs::new();
+    let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+    let p = Path::new("/off.pgdb");
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
+    put(&db, "k", "in the WAL");
+    std::mem::forget(db); // crash: the commit only in the WAL, which the header names
+    mem.release_locks();
+    let off = Options::default().durability(Durability::Off);
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, off).unwrap();
+    assert_eq!(get(&db, "k").as_deref(), Some(&b"in the WAL"[..]));
+    assert!(
+        !vfs.exists(&wal_path(p)),
+        "a durability-off session keeps no WAL"
+    );
+    std::mem::forget(db); // killed before its first write: the file is not unclean
+    mem.release_locks();
+    let db = Database::open_with_vfs(vfs, p, Options::default())
+        .unwrap_or_else(|e| panic!("the replayed commit is in the file: {e}"));
+    assert_eq!(get(&db, "k").as_deref(), Some(&b"in the WAL"[..]));
+    assert!(db.check().unwrap().is_clean());
+}
+
+#[test]
 fn a_copy_never_replays_or_removes_its_originals_wal() {
     let dir = tempfile::tempdir().unwrap();
     let real = dir.path().join("real.pgdb");
@@ -187,6 +242,30 @@ fn a_stale_copy_of_its_own_wal_is_refused() {
     let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
     assert_eq!(get(&db, "k").as_deref(), Some(&b"new"[..]));
     assert_eq!(get(&db, "k2").as_deref(), Some(&b"newer"[..]));
+}
+
+#[test]
+fn a_wal_newer_than_the_file_is_refused_saying_the_file_is_the_old_one() {
+    let mem = MemVfs::new();
+    let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+    let p = Path::new("/o.pgdb");
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
+    put(&db, "k", "old");
+    db.close().unwrap();
+    let old_file = mem.read_file(p).unwrap();
+    let db = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap();
+    put(&db, "k", "new");
+    db.checkpoint().unwrap();
+    put(&db, "k2", "in the WAL");
+    std::mem::forget(db); // crash: k2 only in the WAL, whose generation began after "new"
+    mem.release_locks();
+    mem.write_file(p, old_file.clone()); // an older copy of the file put back
+    let err = Database::open_with_vfs(Arc::clone(&vfs), p, Options::default()).unwrap_err();
+    assert!(matches!(err, StorageError::ForeignWal { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("older"), "{msg}");
+    assert!(!msg.contains("stale"), "the WAL is the newer one: {msg}");
+    assert_eq!(mem.read_file(p).unwrap(), old_file, "the file was written");
 }
 
 #[test]
@@ -265,14 +344,19 @@ fn creation_leaves_no_scratch_file_and_clears_those_of_killed_creators() {
         Path::new("/g.pgdb.creating-0123456789abcdef"),
         vec![1, 2, 3],
     );
+    // A file of the user's that only starts like a scratch name is not one.
+    let notes = Path::new("/g.pgdb.creating-notes.txt");
+    mem.write_file(notes, b"mine".to_vec());
     Database::open_with_vfs(Arc::clone(&vfs), Path::new("/g.pgdb"), Options::default())
         .unwrap()
         .close()
         .unwrap();
-    assert!(
-        vfs.list_prefix(Path::new("/g.pgdb.")).unwrap().is_empty(),
-        "scratch files left"
+    assert_eq!(
+        vfs.list_prefix(Path::new("/g.pgdb.")).unwrap(),
+        [notes.to_path_buf()],
+        "scratch files left, or another file removed"
     );
+    assert_eq!(mem.read_file(notes).unwrap(), b"mine");
 }
 
 #[test]
