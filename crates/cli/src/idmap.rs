@@ -97,7 +97,14 @@ pub fn remove_stale_scratch(db_path: &Path) -> usize {
     };
     let mut removed = 0;
     for entry in entries.flatten() {
-        if !entry.file_name().as_encoded_bytes().starts_with(prefix) {
+        // Only names of the exact form this module makes (16 hex digits after the infix):
+        // a user's `g.pgdb.import-ids-notes.txt` is not ours to remove.
+        let file_name = entry.file_name();
+        let ours = file_name
+            .as_encoded_bytes()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() == 16 && rest.iter().all(u8::is_ascii_hexdigit));
+        if !ours {
             continue;
         }
         let path = entry.path();
@@ -578,12 +585,19 @@ mod tests {
             let other = File::open(p).unwrap();
             assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
         }
-        // Cleanup leaves the scratch files in use, removes the planted link (not what it
-        // points at).
-        assert_eq!(remove_stale_scratch(&db), 1);
+        // Cleanup leaves the scratch files in use, and the planted link (not a name this
+        // module makes) alone, never following it.
+        assert_eq!(remove_stale_scratch(&db), 0);
         assert!(pa.exists() && pb.exists());
-        assert!(std::fs::symlink_metadata(&planted).is_err());
+        assert!(std::fs::symlink_metadata(&planted).is_ok());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        // A link planted at a name of the scratch form is removed, not followed.
+        let planted_hex = dir.path().join("g.pgdb.import-ids-00000000deadbeef");
+        std::os::unix::fs::symlink(&victim, &planted_hex).unwrap();
+        assert_eq!(remove_stale_scratch(&db), 1);
+        assert!(std::fs::symlink_metadata(&planted_hex).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        std::fs::remove_file(&planted).unwrap();
         drop(a);
         drop(b);
         assert!(!pa.exists() && !pb.exists());
@@ -600,20 +614,22 @@ mod tests {
     fn stale_scratch_files_are_removed_and_others_kept() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("g.pgdb");
-        let stale = dir.path().join("g.pgdb.import-ids-1234");
+        let stale = dir.path().join("g.pgdb.import-ids-00000000000004d2");
         std::fs::write(&stale, "left by a killed import").unwrap();
-        let held = dir.path().join("g.pgdb.import-ids-abcd");
+        let held = dir.path().join("g.pgdb.import-ids-000000000000abcd");
         std::fs::write(&held, "").unwrap();
         let holder = File::open(&held).unwrap();
         holder.try_lock().unwrap();
         // Another database's scratch file, and a file that only looks alike.
-        let other = dir.path().join("h.pgdb.import-ids-1234");
+        let other = dir.path().join("h.pgdb.import-ids-00000000000004d2");
         std::fs::write(&other, "").unwrap();
         let alike = dir.path().join("g.pgdb.import-idsX");
         std::fs::write(&alike, "").unwrap();
+        let users = dir.path().join("g.pgdb.import-ids-notes.txt");
+        std::fs::write(&users, "a user's file").unwrap();
         assert_eq!(remove_stale_scratch(&db), 1);
         assert!(!stale.exists());
-        assert!(held.exists() && other.exists() && alike.exists());
+        assert!(held.exists() && other.exists() && alike.exists() && users.exists());
         drop(holder);
         assert_eq!(remove_stale_scratch(&db), 1);
         assert!(!held.exists());

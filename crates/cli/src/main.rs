@@ -707,11 +707,19 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     })?;
     match closed {
         Ok(()) => Ok(ExitCode::SUCCESS),
+        // Without a WAL nothing holds the batches but the file, which stays marked unclean:
+        // that is a failed import, not a warning.
+        Err(e) if durability == Durability::Off => Err(anyhow::anyhow!(
+            "every batch was written, but closing the database failed ({e}); it was \
+             written with --durability off, so it stays marked unclean: rebuild it (or \
+             inspect it with --allow-unclean)"
+        )),
         Err(e) => {
             eprintln!(
-                "pagegraph: warning: every batch was committed, but the closing checkpoint \
-                 failed ({e}); the WAL holds the batches and the next open of {} replays \
-                 it (exit status {EXIT_NOT_CHECKPOINTED}: do not rerun the import)",
+                "pagegraph: warning: every batch was committed, but closing the database \
+                 failed ({e}); the batches are safe on disk (in the WAL or already in the \
+                 file) and the next open of {} finishes the checkpoint (exit status \
+                 {EXIT_NOT_CHECKPOINTED}: do not rerun the import)",
                 a.db.display()
             );
             Ok(ExitCode::from(EXIT_NOT_CHECKPOINTED))

@@ -284,7 +284,7 @@ fn a_failed_closing_checkpoint_keeps_the_batches_and_exits_4() {
         "the summary is printed"
     );
     assert!(
-        err.contains("closing checkpoint failed") && err.contains("do not rerun"),
+        err.contains("closing the database failed") && err.contains("do not rerun"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
