@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -167,6 +168,25 @@ pub fn refuse_database(db: &Path, out: &Path) -> Result<()> {
                 out.display(),
                 p.display()
             );
+        }
+    }
+    // The WAL of any other name of the database file (a hard link): `<x>-wal` where `<x>`
+    // is the database under another name. The engine may be using that WAL (its header
+    // names it after a crash through that name).
+    if let (Some(name), Ok(db_meta)) = (out.file_name(), std::fs::metadata(db)) {
+        let bytes = name.as_encoded_bytes();
+        if let Some(stem) = bytes.strip_suffix(b"-wal") {
+            let sibling = out.with_file_name(std::ffi::OsStr::from_bytes(stem));
+            if std::fs::metadata(&sibling)
+                .is_ok_and(|m| m.dev() == db_meta.dev() && m.ino() == db_meta.ino())
+            {
+                bail!(
+                    "{}: refusing to write there: it is the WAL of {}, another name of the \
+                     database; choose another output path",
+                    out.display(),
+                    sibling.display()
+                );
+            }
         }
     }
     Ok(())

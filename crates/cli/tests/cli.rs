@@ -884,6 +884,23 @@ fn the_wal_of_a_database_reached_by_a_symlink_is_not_an_output_path() {
 }
 
 #[test]
+fn the_wal_of_another_hard_link_name_is_not_an_output_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = jsonl_graph(dir.path());
+    let other = dir.path().join("other.pgdb");
+    std::fs::hard_link(&db, &other).unwrap();
+    // After a crash through `other`, its WAL holds commits and the header names it.
+    let wal = dir.path().join("other.pgdb-wal");
+    let before = jsonl_dump(&db);
+    for format in ["graphml", "dot"] {
+        let err = fails(&["export", s(&db), "--format", format, "--out", s(&wal)]);
+        assert!(err.contains("another name of the database"), "{err}");
+        assert!(!wal.exists(), "an export wrote another name's WAL");
+    }
+    assert_eq!(jsonl_dump(&db), before);
+}
+
+#[test]
 fn an_output_path_in_a_cycle_of_symlinks_is_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let db = jsonl_graph(dir.path());
