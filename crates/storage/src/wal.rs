@@ -84,10 +84,14 @@ const FLAG_FULL: u32 = 2;
 const HOLE_MIN_BYTES: usize = 64;
 /// Bytes read at a time during recovery.
 const RECOVERY_WINDOW_BYTES: usize = 1 << 20;
-/// The WAL grows in zero-filled steps of this size, and keeps its space across generations,
-/// so a commit overwrites blocks that already exist: its `fdatasync` then has no file-size
-/// change to journal, which is most of the cost of a small durable commit.
+/// The WAL grows in zero-filled steps, and keeps its space across generations, so a commit
+/// overwrites blocks that already exist: its `fdatasync` then has no file-size change to
+/// journal, which is most of the cost of a small durable commit. A step is the space it
+/// has already (doubling), from [`WAL_GROW_MIN_BYTES`] up to this: a session that commits
+/// once (a WAL is removed at close) zero-fills 64 KiB, not 4 MiB.
 const WAL_GROW_BYTES: u64 = 4 << 20;
+/// The first growth step of a new WAL.
+const WAL_GROW_MIN_BYTES: u64 = 64 << 10;
 /// A reset shrinks a WAL larger than this (after a very large transaction) back to it.
 const WAL_KEEP_BYTES: u64 = 64 << 20;
 
@@ -367,7 +371,11 @@ impl Wal {
             .map_err(StorageError::io("writing WAL frames"))?;
         let end = self.end + out.len() as u64;
         if end > self.allocated {
-            let grown = end.next_multiple_of(WAL_GROW_BYTES);
+            let step = self
+                .allocated
+                .clamp(WAL_GROW_MIN_BYTES, WAL_GROW_BYTES)
+                .next_power_of_two();
+            let grown = end.next_multiple_of(step);
             self.file
                 .write_at(&vec![0u8; (grown - end) as usize], end)
                 .map_err(StorageError::io("growing the WAL"))?;
