@@ -30,6 +30,22 @@ use pagegraph_storage::{Database, Durability, Options, WriteTxn};
 
 const COUNTER_TREE: &str = "counter";
 
+/// Opens the database a killed child left. The other kill test of this binary runs on
+/// another thread and spawns children too: a child forked while this thread's database was
+/// open holds a copy of its descriptor, and so its lock, until it execs. A moment later
+/// the lock is free; so `Locked` is retried briefly, anything else fails the test.
+fn open_after_kill(path: &Path, options: Options) -> Database {
+    for _ in 0..100 {
+        match Database::open(path, options.clone()) {
+            Err(pagegraph_storage::StorageError::Locked { .. }) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{}: still locked after 2 s", path.display());
+}
+
 /// The changes of transaction `n`, a pure function of `n` and the state before it.
 /// One change: tree, key, and the new value (`None`: remove).
 type Op = (&'static str, Vec<u8>, Option<Vec<u8>>);
@@ -199,7 +215,7 @@ fn run_kills(kills: u64, durability: Durability, seed: u64) {
                 reported = reported.max(n.parse().unwrap());
             }
         }
-        let db = Database::open(&path, options(durability)).unwrap();
+        let db = open_after_kill(&path, options(durability));
         let n = counter(&db);
         let ctx = format!(
             "kill {kill} ({durability:?}): reported {reported}, in flight {in_flight}, found {n}"
