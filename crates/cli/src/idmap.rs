@@ -15,7 +15,6 @@
 //! ([`remove_stale_scratch`]).
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -30,25 +29,12 @@ use rustc_hash::FxHashMap;
 /// What the names of a database's scratch files add to its path.
 const SCRATCH_INFIX: &str = ".import-ids-";
 
-/// The name of a scratch file for `db_path` not used before: random, so that no one can
-/// place a file or link at it in advance.
-fn scratch_path(db_path: &Path, attempt: u32) -> PathBuf {
-    let mut h = std::hash::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u32(attempt);
-    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(t.as_nanos());
-    }
-    let mut s = db_path.as_os_str().to_os_string();
-    s.push(format!("{SCRATCH_INFIX}{:016x}", h.finish()));
-    PathBuf::from(s)
-}
-
 /// Creates a new scratch file next to `db_path` (exclusively, mode 0600) and locks it.
 fn create_scratch(db_path: &Path) -> Result<(PathBuf, File)> {
     let mut attempt = 0;
     loop {
-        let path = scratch_path(db_path, attempt);
+        // Random, so that no one can place a file or link at it in advance.
+        let path = pagegraph::storage::file::scratch_path(db_path, SCRATCH_INFIX);
         match OpenOptions::new()
             .read(true)
             .write(true)

@@ -56,7 +56,5 @@ pub(crate) fn copy_frames(
     }
     db.sync()
         .map_err(StorageError::io("syncing the database file"))?;
-    header.write(db)?;
-    db.sync()
-        .map_err(StorageError::io("syncing the database file"))
+    header.write_durable(db)
 }

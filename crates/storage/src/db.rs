@@ -86,9 +86,7 @@ fn create_file(db: &dyn crate::file::DbFile, page_size: u32, db_id: u64) -> Resu
         wal: None,
         version: meta::FORMAT_VERSION,
     };
-    header.write(db)?;
-    db.sync()
-        .map_err(StorageError::io("syncing the database file"))
+    header.write_durable(db)
 }
 
 /// A fresh database id: random and never 0 (0 marks a format-1 file, which had none).
@@ -236,9 +234,9 @@ fn close_wal(store: &Store, w: &mut Writer) -> Result<()> {
         w.header_seq += 1;
         let meta = store.state.lock().meta;
         let db = &*store.db;
-        store.header(w.header_seq, meta, false, false).write(db)?;
-        db.sync()
-            .map_err(StorageError::io("syncing the database file"))?;
+        store
+            .header(w.header_seq, meta, false, false)
+            .write_durable(db)?;
         w.wal_marked = false;
     }
     store.wal_index.write().file = None;
@@ -340,9 +338,7 @@ impl Database {
             header.seq += 1;
             header.version = meta::FORMAT_VERSION;
             header.wal = None;
-            header.write(&*db)?;
-            db.sync()
-                .map_err(StorageError::io("syncing the database file"))?;
+            header.write_durable(&*db)?;
         }
         let wal_file = wal_frames.as_ref().map(|(f, _)| Arc::clone(f));
         let store = Arc::new(Store {
@@ -473,9 +469,7 @@ impl Database {
             let meta = self.store.state.lock().meta;
             self.store
                 .header(w.header_seq, meta, false, false)
-                .write(db)?;
-            db.sync()
-                .map_err(StorageError::io("syncing the database file"))?;
+                .write_durable(db)?;
             w.unclean_marked = false;
         }
         Ok(())

@@ -137,6 +137,13 @@ impl Header {
         file.write_at(&self.encode(1), u64::from(self.page_size))
             .map_err(io())
     }
+
+    /// [`Header::write`], then a sync: the header is durable when this returns.
+    pub fn write_durable(&self, file: &dyn DbFile) -> Result<()> {
+        self.write(file)?;
+        file.sync()
+            .map_err(StorageError::io("syncing the database file"))
+    }
 }
 
 /// True for the page sizes a database may use.

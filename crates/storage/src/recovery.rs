@@ -222,9 +222,7 @@ fn session_wal(
         header.wal = None;
         header.seq += 1;
         header.version = meta::FORMAT_VERSION;
-        header.write(db)?;
-        db.sync()
-            .map_err(StorageError::io("syncing the database file"))?;
+        header.write_durable(db)?;
     }
     if removed {
         drop(log);

@@ -97,3 +97,41 @@ pub fn nothing_found(args: &[&str]) -> Value {
     assert!(plain.stdout.is_empty(), "{args:?}: {}", text(&plain.stdout));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Nodes of the shared test graph, as JSONL.
+pub const NODES_JSONL: &str = r#"{"id": "ann", "kind": "Person", "name": "Ann", "data": {"age": 41, "tags": ["a", "b"]}}
+{"id": "bob", "kind": "Person", "name": "Bob", "data": null}
+
+{"id": 7, "kind": "City", "name": "Berlin \"Mitte\"", "data": {"pop": 3.6e6, "note": "<&>"}}
+{"id": "cat", "kind": "Animal", "name": "Ann", "data": {"lives": 9}}
+"#;
+
+/// Edges of the shared test graph, as JSONL.
+pub const EDGES_JSONL: &str = r#"{"from": "ann", "to": "bob", "type": "KNOWS", "data": {"since": 2020}}
+{"from": "bob", "to": "ann", "type": "KNOWS"}
+{"from": "ann", "to": 7, "type": "LIVES_IN", "data": {}}
+{"from": "7", "to": "7", "type": "NEAR"}
+"#;
+
+/// A graph imported from the JSONL above.
+pub fn jsonl_graph(dir: &Path) -> PathBuf {
+    let db = dir.join("g.pgdb");
+    let n = write(&dir.join("n.jsonl"), NODES_JSONL);
+    let e = write(&dir.join("e.jsonl"), EDGES_JSONL);
+    let v = json_of(&["import", s(&db), "--nodes", s(&n), "--edges", s(&e)]);
+    assert_eq!(
+        (v["nodes"].as_u64(), v["edges"].as_u64()),
+        (Some(4), Some(4)),
+        "{v}"
+    );
+    db
+}
+
+/// The graph's nodes and edges as exported JSONL, for comparing two databases.
+pub fn jsonl_dump(db: &Path) -> (String, String) {
+    let out = ok(&["export", s(db), "--format", "jsonl"]);
+    let (nodes, edges): (Vec<&str>, Vec<&str>) = out
+        .lines()
+        .partition(|l| l.starts_with("{\"data\"") && l.contains("\"kind\""));
+    (nodes.join("\n"), edges.join("\n"))
+}

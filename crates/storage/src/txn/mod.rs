@@ -365,13 +365,7 @@ impl WriteTxn {
             w.header_seq += 1;
             let header = store.header(w.header_seq, meta, mark_unclean, mark_wal);
             header
-                .write(&*store.db)
-                .and_then(|()| {
-                    store
-                        .db
-                        .sync()
-                        .map_err(StorageError::io("syncing the database file"))
-                })
+                .write_durable(&*store.db)
                 .inspect_err(|e| store.poison(e))?;
             w.unclean_marked |= mark_unclean;
             w.wal_marked |= mark_wal;
