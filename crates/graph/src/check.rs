@@ -6,7 +6,10 @@
 //! 2. Every edge's endpoints are nodes.
 //! 3. Every edge is in the outgoing adjacency under its source and in the incoming adjacency
 //!    under its target, and those trees hold nothing else.
-//! 4. The kind and edge-type counts match the nodes and edges.
+//! 4. The kind (label) and edge-type counts match the nodes and edges.
+//! 5. Every index in the catalog is ready, has its entry tree, and that tree holds exactly
+//!    the entries the records give (`IndexDef::keys_of`); a unique index holds no two equal
+//!    values; no entry tree is left without a catalog entry.
 //!
 //! A consistent graph is proven in one sequential scan of each tree, so checking a graph of
 //! 100M edges reads each page about once instead of looking every edge up three times.
@@ -22,8 +25,14 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use crate::error::{GraphError, Result};
 use crate::ids::{Direction, NodeId};
+use crate::index::{IndexDef, IndexState, decode_entry, find_duplicate};
+use crate::lookup::Source;
+use crate::props;
 use crate::read::ReadTxn;
-use crate::record::{decode_data, decode_kind_entry, decode_name_key, kind_key, name_key};
+use crate::record::{
+    decode_data, decode_id_key, decode_kind_entry, decode_name_key, decode_node, kind_key,
+    name_key, node_key,
+};
 
 /// An order-independent summary of a multiset of tuples.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +60,11 @@ impl Multiset {
         self.sum_a = self.sum_a.wrapping_add(a);
         self.sum_b = self.sum_b.wrapping_add(b);
     }
+}
+
+/// The fingerprint tuple of an index entry.
+fn entry_tuple(def: &IndexDef, values: &[u8], id: u64) -> [u64; 4] {
+    [u64::from(def.id), name_hash(values), id, 1]
 }
 
 /// A fixed (unkeyed) hash of a name, the same in every process.
@@ -121,16 +135,49 @@ impl ReadTxn {
         let (mut names, mut kinds) = (Multiset::default(), Multiset::default());
         // Counted by string id (as the records hold them), named once at the end.
         let mut kind_counts: BTreeMap<u32, u64> = BTreeMap::new();
-        for id in self.node_ids() {
-            let id = id?;
-            let (kind, name, data) = self
-                .node_with(id, |d| decode_data("node", id, d.as_bytes()).map(drop))?
-                .ok_or_else(|| GraphError::corrupt("node", id, "vanished"))?;
-            data?;
-            ids.insert(id);
-            names.add([name_hash(name.as_bytes()), id.0, 0, 0]);
-            kinds.add([u64::from(kind), id.0, 0, 0]);
-            *kind_counts.entry(kind).or_default() += 1;
+        let catalog: Vec<IndexDef> = self.catalog()?.to_vec();
+        let mut expected: Vec<Multiset> = vec![Multiset::default(); catalog.len()];
+        let node_data = self.tree(self.h.node_data);
+        if let Some(nodes) = self.tree(self.h.nodes) {
+            let mut range = nodes.iter();
+            while let Some(entry) = range.next_ref() {
+                let (k, v) = entry?;
+                let id = NodeId(
+                    decode_id_key(k).ok_or_else(|| GraphError::corrupt("node key", "", "bad"))?,
+                );
+                let rec = decode_node(id, &v)?;
+                let data = if let Some(d) = rec.data {
+                    decode_data("node", id, d.as_bytes())?
+                } else {
+                    let bytes = node_data
+                        .as_ref()
+                        .map(|t| t.get(&node_key(id)))
+                        .transpose()?
+                        .flatten()
+                        .ok_or_else(|| {
+                            GraphError::corrupt("node", id, "data missing from g.node_data")
+                        })?;
+                    decode_data("node", id, &bytes)?
+                };
+                let labels = rec.labels();
+                ids.insert(id);
+                names.add([name_hash(rec.name.as_bytes()), id.0, 0, 0]);
+                for &l in &labels {
+                    kinds.add([u64::from(l), id.0, 0, 0]);
+                    *kind_counts.entry(l).or_default() += 1;
+                }
+                for (i, def) in catalog.iter().enumerate() {
+                    if !def.edges && labels.contains(&def.target) {
+                        let keys =
+                            def.keys_of(|p| props::property("node data", rec.name, &data, p));
+                        match keys {
+                            Ok(Some(values)) => expected[i].add(entry_tuple(def, &values, id.0)),
+                            Ok(None) => {}
+                            Err(e) => problems.push(format!("node {id}: {e}")),
+                        }
+                    }
+                }
+            }
         }
         self.compare_index(self.h.name, "name", &names, &mut problems, |k| {
             decode_name_key(k).map(|(name, id)| [name_hash(name), id.0, 0, 0])
@@ -141,7 +188,16 @@ impl ReadTxn {
         let mut edges = Multiset::default();
         let mut type_counts: BTreeMap<u32, u64> = BTreeMap::new();
         self.each_edge_record(|id, rec| {
-            decode_data("edge", id, rec.data)?;
+            let data = decode_data("edge", id, rec.data)?;
+            for (i, def) in catalog.iter().enumerate() {
+                if def.edges && def.target == rec.edge_type {
+                    match def.keys_of(|p| props::property("edge data", "", &data, p)) {
+                        Ok(Some(values)) => expected[i].add(entry_tuple(def, &values, id.0)),
+                        Ok(None) => {}
+                        Err(e) => problems.push(format!("edge {id}: {e}")),
+                    }
+                }
+            }
             for end in [rec.from, rec.to] {
                 if !ids.contains(end) {
                     problems.push(format!("edge {id} points at missing node {end}"));
@@ -171,7 +227,57 @@ impl ReadTxn {
         if self.edge_types()? != self.named_counts(type_counts)? {
             problems.push("edge type counts disagree with the edges".into());
         }
+        self.index_problems(&catalog, &expected, &mut problems)?;
         Ok(problems)
+    }
+
+    /// Compares each index's entries with what the records gave (`expected`, by catalog
+    /// position); unique indexes are searched for equal values; entry trees without a
+    /// catalog entry are reported.
+    fn index_problems(
+        &self,
+        catalog: &[IndexDef],
+        expected: &[Multiset],
+        problems: &mut Vec<String>,
+    ) -> Result<()> {
+        for (def, want) in catalog.iter().zip(expected) {
+            if def.state != IndexState::Ready {
+                problems.push(format!("index {} is not ready", def.name));
+            }
+            let Some(tree) = self.view(&def.tree())? else {
+                problems.push(format!("index {} has no entry tree", def.name));
+                continue;
+            };
+            let mut found = Multiset::default();
+            let mut bad = false;
+            tree.iter().for_each_key(|k| match decode_entry(k) {
+                Some((values, id)) => found.add(entry_tuple(def, values, id)),
+                None => bad = true,
+            })?;
+            if bad {
+                problems.push(format!("index {} holds a malformed key", def.name));
+            }
+            if found != *want {
+                problems.push(format!("index {} and the records disagree", def.name));
+            }
+            if def.unique && !bad {
+                match find_duplicate(&tree, def.properties.len()) {
+                    Ok(Some((_, a, b))) => problems.push(format!(
+                        "unique index {} holds equal values for {a} and {b}",
+                        def.name
+                    )),
+                    Ok(None) => {}
+                    Err(e) => problems.push(format!("index {}: {e}", def.name)),
+                }
+            }
+        }
+        let listed: Vec<String> = catalog.iter().map(IndexDef::tree).collect();
+        for (name, _) in self.trees_named("g.ix.")? {
+            if !listed.contains(&name) {
+                problems.push(format!("tree {name} belongs to no index in the catalog"));
+            }
+        }
+        Ok(())
     }
 
     /// Counts by string id as `(string, count)` in string order, as [`ReadTxn::kinds`] lists

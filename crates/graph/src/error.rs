@@ -28,6 +28,41 @@ pub enum GraphError {
         /// Why.
         reason: String,
     },
+    /// A write would give two elements equal values under a unique constraint. Nothing
+    /// of the write was applied; the transaction stays usable.
+    #[error(
+        "unique constraint {index} on {target}({}) violated: {value} is already held by {} {existing}",
+        properties.join(", "),
+        if matches!(target, crate::index::IndexTarget::EdgeType(_)) { "edge" } else { "node" }
+    )]
+    ConstraintViolation {
+        /// The constraint's index.
+        index: String,
+        /// Its label or edge type.
+        target: crate::index::IndexTarget,
+        /// Its properties.
+        properties: Vec<String>,
+        /// The values, as written in the error.
+        value: String,
+        /// The id of the node (or edge) that holds them.
+        existing: u64,
+    },
+    /// No index has this name.
+    #[error("no index named {0}")]
+    IndexNotFound(String),
+    /// An index with this name, or on the same target and properties, exists.
+    #[error("index {0} already exists")]
+    IndexExists(String),
+    /// The database was written by a newer version of pagegraph.
+    #[error(
+        "graph format {found} is newer than this version of pagegraph reads (up to {supported}); upgrade pagegraph"
+    )]
+    UnsupportedFormat {
+        /// The database's graph format.
+        found: u64,
+        /// The newest this build reads.
+        supported: u64,
+    },
     /// A stored record does not decode: the database is damaged.
     #[error("stored {what} {id} is damaged: {reason}")]
     Corrupt {

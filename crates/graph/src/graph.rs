@@ -6,8 +6,9 @@ use std::sync::Arc;
 use pagegraph_storage::file::MemVfs;
 use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats, TreePages};
 
-use crate::error::Result;
+use crate::error::{GraphError, Result};
 use crate::read::ReadTxn;
+use crate::record::GRAPH_FORMAT;
 use crate::strings::StringCache;
 use crate::write::WriteTxn;
 
@@ -73,10 +74,34 @@ impl Graph {
 
     /// Opens (or creates) the graph at `path` with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Graph> {
-        Ok(Graph {
+        Graph {
             db: Database::open(path, options.storage())?,
             strings: StringCache::default(),
-        })
+        }
+        .with_format(&options)
+    }
+
+    /// Checks the graph format: a newer one is refused (`UnsupportedFormat`); an older one
+    /// is upgraded in place by a read-write open (format 1 to 2 writes only the version:
+    /// every format 1 record reads the same in format 2), and read as it is by a read-only
+    /// one.
+    fn with_format(self, options: &Options) -> Result<Graph> {
+        let found = {
+            let r = self.begin_read()?;
+            r.graph_format()?
+        };
+        if found > GRAPH_FORMAT {
+            return Err(GraphError::UnsupportedFormat {
+                found,
+                supported: GRAPH_FORMAT,
+            });
+        }
+        if found < GRAPH_FORMAT && !options.read_only {
+            let mut w = self.begin_write()?;
+            w.set_graph_format()?;
+            w.commit()?;
+        }
+        Ok(self)
     }
 
     /// Opens (or creates) the graph at `path` through a given file system: an in-memory
@@ -86,10 +111,11 @@ impl Graph {
         path: impl AsRef<Path>,
         options: Options,
     ) -> Result<Graph> {
-        Ok(Graph {
+        Graph {
             db: Database::open_with_vfs(vfs, path.as_ref(), options.storage())?,
             strings: StringCache::default(),
-        })
+        }
+        .with_format(&options)
     }
 
     /// A graph held in memory only, gone when dropped.
@@ -98,14 +124,15 @@ impl Graph {
             durability: Durability::Normal,
             ..Options::default()
         };
-        Ok(Graph {
+        Graph {
             db: Database::open_with_vfs(
                 Arc::new(MemVfs::new()),
                 Path::new("/in-memory.pgdb"),
                 options.storage(),
             )?,
             strings: StringCache::default(),
-        })
+        }
+        .with_format(&options)
     }
 
     /// Starts the write transaction, waiting for the current one to finish.

@@ -8,6 +8,10 @@ use serde_json::Value;
 use crate::error::{GraphError, Result};
 use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
+use crate::index::{Condition, IndexDef, IndexInfo};
+use crate::lookup::{self, EdgeIds, NodeIds, Source};
+use crate::props;
+use crate::record::INDEXES;
 use crate::record::{
     self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
     adjacency_prefix, adjacency_prefix_len, decode_adjacency_full, decode_adjacency_rest,
@@ -15,6 +19,7 @@ use crate::record::{
     edge_key, kind_prefix, node_key,
 };
 use crate::strings::StringCache;
+use crate::write::{EdgeProps, NodeProps};
 
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +85,30 @@ pub struct ReadTxn {
     r: pagegraph_storage::ReadTxn,
     pub(crate) h: Handles,
     strings: StringCache,
+    /// The index catalog, read on first use.
+    catalog: std::sync::OnceLock<Vec<IndexDef>>,
+}
+
+impl Source for ReadTxn {
+    fn view(&self, name: &str) -> Result<Option<Tree<'_>>> {
+        Ok(self.r.tree(name)?)
+    }
+
+    fn catalog(&self) -> Result<&[IndexDef]> {
+        if let Some(c) = self.catalog.get() {
+            return Ok(c);
+        }
+        let loaded = lookup::load_catalog(self.r.tree(INDEXES)?)?;
+        Ok(self.catalog.get_or_init(|| loaded))
+    }
+
+    fn string_id(&self, s: &str) -> Result<Option<u32>> {
+        ReadTxn::string_id(self, s)
+    }
+
+    fn string(&self, id: u32) -> Result<String> {
+        ReadTxn::string(self, id)
+    }
 }
 
 impl std::fmt::Debug for ReadTxn {
@@ -110,7 +139,12 @@ impl ReadTxn {
             str_id: r.handle(STR_ID)?,
             counts: r.handle(COUNTS)?,
         };
-        Ok(ReadTxn { r, h, strings })
+        Ok(ReadTxn {
+            r,
+            h,
+            strings,
+            catalog: std::sync::OnceLock::new(),
+        })
     }
 
     pub(crate) fn tree(&self, h: Option<TreeHandle>) -> Option<Tree<'_>> {
@@ -118,6 +152,9 @@ impl ReadTxn {
     }
 
     pub(crate) fn string(&self, id: u32) -> Result<String> {
+        if id == 0 {
+            return Ok(String::new());
+        }
         if let Some(s) = self.strings.name(id) {
             return Ok(s);
         }
@@ -133,6 +170,9 @@ impl ReadTxn {
     }
 
     pub(crate) fn string_id(&self, s: &str) -> Result<Option<u32>> {
+        if s.is_empty() {
+            return Ok(Some(0));
+        }
         if let Some(id) = self.strings.id(s) {
             return Ok(Some(id));
         }
@@ -306,6 +346,109 @@ impl ReadTxn {
             }
         }
         Ok(())
+    }
+
+    /// The node with this id in the labels/properties view (see the crate docs for how
+    /// kind, name and data map to labels and properties).
+    pub fn node_props(&self, id: NodeId) -> Result<Option<NodeProps>> {
+        Ok(
+            lookup::node_view(self, id)?.map(|(labels, properties)| NodeProps {
+                id,
+                labels,
+                properties,
+            }),
+        )
+    }
+
+    /// The edge with this id in the labels/properties view.
+    pub fn edge_props(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
+        let Some(e) = lookup::edge_state(self, id)? else {
+            return Ok(None);
+        };
+        Ok(Some(EdgeProps {
+            id,
+            from: e.from,
+            to: e.to,
+            edge_type: self.string(e.edge_type)?,
+            properties: props::to_properties("edge data", "", &e.data)?,
+        }))
+    }
+
+    /// Ids of the nodes with a label, in id order (the same as [`ReadTxn::nodes_by_kind`]:
+    /// a node's kind is its first label), streamed.
+    pub fn nodes_with_label(&self, label: &str) -> Result<NodeIds<'_>> {
+        match self.string_id(label)?.filter(|&l| l != 0) {
+            Some(l) => lookup::label_ids(self, l),
+            None => Ok(lookup::empty()),
+        }
+    }
+
+    /// Nodes of `label` whose `property` satisfies `cond` (openCypher semantics: a missing
+    /// property or a comparison across types is not a match), streamed. Served by a ready
+    /// index on exactly (`label`, `property`) when there is one: ids then come in index
+    /// order, by value (`ORDER BY` order) then id; otherwise every node of the label is
+    /// read, and ids come in id order.
+    pub fn nodes_where(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<NodeIds<'_>> {
+        lookup::nodes_where(self, label, property, cond)
+    }
+
+    /// Edges of `edge_type` whose `property` satisfies `cond`, streamed: by a ready index
+    /// in index order, else by reading every edge in id order.
+    pub fn edges_where(
+        &self,
+        edge_type: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<EdgeIds<'_>> {
+        lookup::edges_where(self, edge_type, property, cond)
+    }
+
+    /// Nodes with every label of `labels` whose properties equal all of `key`, in id
+    /// order: what [`crate::WriteTxn::merge_node`] matches. Uses an index on the key's
+    /// properties (or one of them) when there is one.
+    pub fn nodes_matching(&self, labels: &[&str], key: &props::Properties) -> Result<Vec<NodeId>> {
+        let mut ids = Vec::with_capacity(labels.len());
+        for l in labels {
+            match self.string_id(l)?.filter(|&l| l != 0) {
+                Some(id) => ids.push(id),
+                None => return Ok(Vec::new()),
+            }
+        }
+        lookup::nodes_matching(self, &ids, key)
+    }
+
+    /// The graph format of this snapshot's database: 1 before labels and indexes
+    /// existed (no `format` key), else the stored version.
+    pub fn graph_format(&self) -> Result<u64> {
+        let v = self
+            .r
+            .tree(record::META)?
+            .map(|t| t.get(b"format"))
+            .transpose()?
+            .flatten();
+        match v {
+            None => Ok(1),
+            Some(b) => record::be_u64(&b, 0)
+                .filter(|_| b.len() == 8)
+                .ok_or_else(|| GraphError::corrupt("graph format", "", "bad value")),
+        }
+    }
+
+    /// Names and sizes of the storage trees whose names start with `prefix`.
+    pub(crate) fn trees_named(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
+        let mut all = self.r.trees()?;
+        all.retain(|(n, _)| n.starts_with(prefix));
+        Ok(all)
+    }
+
+    /// Every index, by name.
+    pub fn indexes(&self) -> Result<Vec<IndexInfo>> {
+        lookup::index_infos(self)
     }
 
     /// Number of nodes.

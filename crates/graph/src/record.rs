@@ -19,10 +19,16 @@
 //! | `g.str` | string bytes | string id (u32) |
 //! | `g.str_id` | string id (u32) | string bytes |
 //! | `g.counts` | `k` kind id (u32) / `t` type id (u32) | count (u64) |
-//! | `g.meta` | `next_node`, `next_edge`, `next_str` | u64 |
+//! | `g.meta` | `format`, `next_node`, `next_edge`, `next_str`, `next_index` | u64 |
 //!
-//! Node record: `v(kind)`, `v(name length)`, name, `u8 data place` (0: inline, 1: in
-//! `g.node_data`), then the data JSON if inline. Edge record: `v(from)`, `v(to)`, `v(type)`,
+//! | `g.idx` | index id (u32) | index definition (see `index.rs`) |
+//! | `g.ix.<id>` | an index's entries (see `index.rs`) | empty |
+//!
+//! Node record: `v(kind)`, `v(name length)`, name, `u8 flags` (bit 0: data in
+//! `g.node_data`, else inline; bit 1: more labels follow), then, with bit 1, `v(count)` and
+//! `v(label)` for each further label, then the data JSON if inline. The kind is the node's
+//! first label, string id 0 meaning no label (ids start at 1). Graph format 1 wrote only
+//! flags 0 and 1, which read the same in format 2. Edge record: `v(from)`, `v(to)`, `v(type)`,
 //! data JSON. A node's neighbors (optionally of one type) are one contiguous range of
 //! `g.out`/`g.in`. Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
 //! a page of `g.nodes`: edges cannot damage node records. The name key ends with the length
@@ -42,6 +48,16 @@ pub(crate) const STR: &str = "g.str";
 pub(crate) const STR_ID: &str = "g.str_id";
 pub(crate) const COUNTS: &str = "g.counts";
 pub(crate) const META: &str = "g.meta";
+pub(crate) const INDEXES: &str = "g.idx";
+
+/// The graph format this code writes: 2 added more labels per node, the index catalog
+/// and property indexes. A database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 2;
+
+/// Flag of a node record: the data is in `g.node_data`.
+const DATA_OUTSIDE: u8 = 1;
+/// Flag of a node record: more labels follow the flags.
+const MORE_LABELS: u8 = 2;
 
 /// Node data of at most this many encoded bytes is kept in the node record.
 pub const INLINE_DATA_MAX: usize = 64;
@@ -121,7 +137,7 @@ impl std::ops::Deref for Key {
 /// big-endian bytes. Decoded with one 8-byte load ending at the value's last byte when the
 /// key is long enough (hot in every adjacency scan), byte by byte otherwise.
 #[inline]
-fn get_ordered(b: &[u8], at: &mut usize) -> Option<u64> {
+pub(crate) fn get_ordered(b: &[u8], at: &mut usize) -> Option<u64> {
     let n = *b.get(*at)? as usize;
     if n > 8 {
         return None;
@@ -150,7 +166,7 @@ fn get_ordered(b: &[u8], at: &mut usize) -> Option<u64> {
     )
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -158,7 +174,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn get_varint(b: &[u8], at: &mut usize) -> Option<u64> {
+pub(crate) fn get_varint(b: &[u8], at: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *b.get(*at)?;
@@ -176,6 +192,11 @@ pub(crate) fn node_key(id: NodeId) -> Key {
     Key::new().push(id.0)
 }
 
+/// An id as an ordered varint.
+pub(crate) fn ordered_key(id: u64) -> Key {
+    Key::new().push(id)
+}
+
 /// Key of an edge in `g.edges`.
 pub(crate) fn edge_key(id: EdgeId) -> Key {
     Key::new().push(id.0)
@@ -191,21 +212,55 @@ pub(crate) fn decode_id_key(k: &[u8]) -> Option<u64> {
 /// A decoded node record.
 pub(crate) struct NodeRecord<'a> {
     pub kind: u32,
+    /// The labels after the first (the kind), encoded; see [`NodeRecord::more_labels`].
+    more: &'a [u8],
     pub name: &'a str,
     /// `Some(json)` when inline, `None` when in `g.node_data`.
     pub data: Option<&'a str>,
 }
 
-/// Appends a node record to `out`.
-pub(crate) fn encode_node(out: &mut Vec<u8>, kind: u32, name: &str, data: &[u8]) {
-    put_varint(out, u64::from(kind));
+impl NodeRecord<'_> {
+    /// The node's labels after the first, as string ids.
+    pub(crate) fn more_labels(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(v) = get_varint(self.more, &mut at) {
+            out.push(v as u32);
+        }
+        out
+    }
+
+    /// Every label of the node, as string ids: none when the kind is 0.
+    pub(crate) fn labels(&self) -> Vec<u32> {
+        if self.kind == 0 {
+            return Vec::new();
+        }
+        let mut all = vec![self.kind];
+        all.extend(self.more_labels());
+        all
+    }
+}
+
+/// Appends a node record to `out`: `labels[0]` is the kind (none: kind 0).
+pub(crate) fn encode_node(out: &mut Vec<u8>, labels: &[u32], name: &str, data: &[u8]) {
+    put_varint(out, u64::from(labels.first().copied().unwrap_or(0)));
     put_varint(out, name.len() as u64);
     out.extend_from_slice(name.as_bytes());
-    if data.len() <= INLINE_DATA_MAX {
-        out.push(0);
+    let outside = data.len() > INLINE_DATA_MAX;
+    let more = labels.get(1..).unwrap_or_default();
+    let mut flags = if outside { DATA_OUTSIDE } else { 0 };
+    if !more.is_empty() {
+        flags |= MORE_LABELS;
+    }
+    out.push(flags);
+    if !more.is_empty() {
+        put_varint(out, more.len() as u64);
+        for &l in more {
+            put_varint(out, u64::from(l));
+        }
+    }
+    if !outside {
         out.extend_from_slice(data);
-    } else {
-        out.push(1);
     }
 }
 
@@ -217,23 +272,57 @@ pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
         .ok_or_else(|| bad("bad kind"))?;
     let name_len = get_varint(b, &mut at).ok_or_else(|| bad("bad name length"))? as usize;
     let rest = b.get(at..).unwrap_or_default();
-    let (name, data) = match rest.get(name_len) {
+    let (name, more, data) = match rest.get(name_len) {
         // Inline data: the name, a 0 byte and the data make one UTF-8 run, checked at once
         // (the 0 byte is a character of its own, so the name ends on a character boundary).
         Some(0) => {
             let text = std::str::from_utf8(rest).map_err(|_| bad("name or data is not UTF-8"))?;
             let name = text.get(..name_len).ok_or_else(|| bad("bad name length"))?;
-            (name, text.get(name_len + 1..))
+            (name, &[][..], text.get(name_len + 1..))
         }
-        Some(1) if rest.len() == name_len + 1 => {
+        Some(&flags) if flags & !(DATA_OUTSIDE | MORE_LABELS) == 0 => {
             let name =
                 std::str::from_utf8(&rest[..name_len]).map_err(|_| bad("name is not UTF-8"))?;
-            (name, None)
+            let mut at = name_len + 1;
+            let mut more: &[u8] = &[];
+            if flags & MORE_LABELS != 0 {
+                if kind == 0 {
+                    return Err(bad("more labels without a first"));
+                }
+                let start_count = at;
+                let n = get_varint(rest, &mut at).ok_or_else(|| bad("bad label count"))?;
+                let start = at;
+                for _ in 0..n {
+                    get_varint(rest, &mut at)
+                        .and_then(|l| u32::try_from(l).ok())
+                        .filter(|&l| l != 0)
+                        .ok_or_else(|| bad("bad label"))?;
+                }
+                if n == 0 || at == start_count {
+                    return Err(bad("bad label count"));
+                }
+                more = &rest[start..at];
+            }
+            let tail = &rest[at..];
+            let data = if flags & DATA_OUTSIDE != 0 {
+                if !tail.is_empty() {
+                    return Err(bad("bytes after an outside record"));
+                }
+                None
+            } else {
+                Some(std::str::from_utf8(tail).map_err(|_| bad("data is not UTF-8"))?)
+            };
+            (name, more, data)
         }
         Some(_) => return Err(bad("bad data place")),
         None => return Err(bad("name runs past the record")),
     };
-    Ok(NodeRecord { kind, name, data })
+    Ok(NodeRecord {
+        kind,
+        more,
+        name,
+        data,
+    })
 }
 
 /// A decoded edge record.
@@ -547,7 +636,7 @@ mod tests {
     #[test]
     fn records_round_trip_and_reject_damage() {
         let mut rec = Vec::new();
-        encode_node(&mut rec, 3, "n", br#"{"a":1}"#);
+        encode_node(&mut rec, &[3], "n", br#"{"a":1}"#);
         let n = decode_node(NodeId(1), &rec)
             .map(|r| (r.kind, r.name, r.data))
             .ok();
@@ -557,16 +646,35 @@ mod tests {
         // Bytes that are not UTF-8 in the name or in the data, and a name that ends inside
         // a character.
         let mut bad_name = Vec::new();
-        encode_node(&mut bad_name, 3, "né", b"1");
+        encode_node(&mut bad_name, &[3], "né", b"1");
         let mut cut = bad_name.clone();
         cut[1] = 2; // the name's length now ends inside "é"; the place byte reads 0xa9
         assert!(decode_node(NodeId(1), &cut).is_err());
         *bad_name.last_mut().unwrap() = 0xff;
         assert!(decode_node(NodeId(1), &bad_name).is_err());
         let mut big = Vec::new();
-        encode_node(&mut big, 3, "n", &[b'1'; 100]);
+        encode_node(&mut big, &[3], "n", &[b'1'; 100]);
         let r = decode_node(NodeId(1), &big).map(|r| (r.name, r.data)).ok();
         assert_eq!(r, Some(("n", None)));
+        // More labels, inline and outside data.
+        for data in [&b"{}"[..], &[b'1'; 100][..]] {
+            let mut multi = Vec::new();
+            encode_node(&mut multi, &[3, 9, 300], "m", data);
+            let r = decode_node(NodeId(1), &multi).unwrap();
+            assert_eq!((r.labels(), r.name), (vec![3, 9, 300], "m"));
+            assert_eq!(r.data.is_some(), data.len() <= INLINE_DATA_MAX);
+            for cut in 0..multi.len().min(12) {
+                if cut != multi.len() {
+                    let _ = decode_node(NodeId(1), &multi[..cut]);
+                }
+            }
+        }
+        let mut none = Vec::new();
+        encode_node(&mut none, &[], "", b"null");
+        assert_eq!(
+            decode_node(NodeId(1), &none).unwrap().labels(),
+            Vec::<u32>::new()
+        );
         let mut e = Vec::new();
         encode_edge(&mut e, NodeId(1 << 20), NodeId(2), 9, b"null");
         let d = decode_edge(EdgeId(1), &e)

@@ -512,6 +512,39 @@ impl WriteTxn {
         )
     }
 
+    /// Applies every tree's buffered puts, so that [`WriteTxn::view_tree`] sees them.
+    pub fn apply_puts(&mut self) -> Result<()> {
+        self.usable()?;
+        self.flush_all()
+    }
+
+    /// A read view of the named tree as this transaction sees it, or `None`, through a
+    /// shared borrow: several views may be open at once (an index and the records it
+    /// points to). A tree with buffered puts is refused with `InvalidArgument`, since the
+    /// view would miss them: call [`WriteTxn::apply_puts`] first.
+    pub fn view_tree(&self, name: &str) -> Result<Option<Tree<'_>>> {
+        self.usable()?;
+        if let Some(t) = self.trees.iter().find(|t| t.name == name) {
+            if t.sorter.as_ref().is_some_and(|s| !s.is_empty()) {
+                return Err(StorageError::InvalidArgument(format!(
+                    "tree {name} has buffered puts: apply them before viewing it"
+                )));
+            }
+            return Ok(t.exists.then_some(Tree {
+                src: self,
+                root: t.info.root,
+                len: t.info.len,
+            }));
+        }
+        Ok(
+            lookup_tree(self, self.catalog_root, name)?.map(|info| Tree {
+                src: self,
+                root: info.root,
+                len: info.len,
+            }),
+        )
+    }
+
     /// Deletes a tree and frees its pages. Returns false if it did not exist.
     pub fn delete_tree(&mut self, name: &str) -> Result<bool> {
         self.usable()?;

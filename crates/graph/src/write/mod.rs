@@ -1,4 +1,14 @@
-//! The graph write transaction: inserts, updates and deletes of nodes and edges.
+//! The graph write transaction: inserts, updates and deletes of nodes and edges, with every
+//! index kept exact in the same transaction.
+//!
+//! `mod.rs` holds the record paths (batches, updates, deletes); `model.rs` the
+//! labels/properties API (labels, properties, merge, delete by key); `indexes.rs` index
+//! creation, drop and the upkeep of index entries on every write.
+
+mod indexes;
+mod model;
+
+pub use model::{EdgeProps, Merged, NodeProps};
 
 use std::collections::HashMap;
 
@@ -7,11 +17,13 @@ use serde_json::Value;
 
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
+use crate::index::IndexDef;
+use crate::lookup::{self, NodeState, Source};
 use crate::record::{
-    self, COUNTS, EDGES, IN, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME, NAME_SIZE_MAX,
-    NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
-    decode_adjacency, decode_edge, decode_node, edge_key, encode_data, encode_edge, encode_node,
-    kind_key, name_key, node_key,
+    self, COUNTS, EDGES, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME,
+    NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
+    decode_adjacency, edge_key, encode_data, encode_edge, encode_node, kind_key, name_key,
+    node_key,
 };
 use crate::stage::{Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
@@ -71,8 +83,30 @@ pub struct WriteTxn {
     next_node: u64,
     next_edge: u64,
     next_str: u32,
+    next_index: u32,
     strings: HashMap<String, u32>,
     count_deltas: HashMap<[u8; 5], i64>,
+    /// The index catalog as this transaction sees it.
+    catalog: Vec<IndexDef>,
+}
+
+impl Source for WriteTxn {
+    fn view(&self, name: &str) -> Result<Option<pagegraph_storage::Tree<'_>>> {
+        Ok(self.tx.view_tree(name)?)
+    }
+
+    fn catalog(&self) -> Result<&[IndexDef]> {
+        Ok(&self.catalog)
+    }
+}
+
+/// A node to insert, in either view: the first label (the kind; empty for none), the
+/// others, the name and the data.
+pub(crate) struct NewNode {
+    pub kind: String,
+    pub more: Vec<String>,
+    pub name: String,
+    pub data: Value,
 }
 
 impl std::fmt::Debug for WriteTxn {
@@ -115,18 +149,27 @@ impl WriteTxn {
         let next_edge = counter(&mut tx, b"next_edge")?.max(1);
         let next_str = u32::try_from(counter(&mut tx, b"next_str")?.max(1))
             .map_err(|_| GraphError::corrupt("counter", "next_str", "out of range"))?;
+        let next_index = u32::try_from(counter(&mut tx, b"next_index")?.max(1))
+            .map_err(|_| GraphError::corrupt("counter", "next_index", "out of range"))?;
+        let catalog = lookup::load_catalog(tx.view_tree(INDEXES)?)?;
         Ok(WriteTxn {
             tx,
             next_node,
             next_edge,
             next_str,
+            next_index,
             strings: HashMap::new(),
             count_deltas: HashMap::new(),
+            catalog,
         })
     }
 
     /// The id of a string in the string table, adding it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Result<u32> {
+        // The empty string is "no label": id 0, never in the table.
+        if s.is_empty() {
+            return Ok(0);
+        }
         if let Some(&id) = self.strings.get(s) {
             return Ok(id);
         }
@@ -159,7 +202,9 @@ impl WriteTxn {
     }
 
     fn count(&mut self, tag: u8, id: u32, delta: i64) {
-        *self.count_deltas.entry(count_key(tag, id)).or_default() += delta;
+        if id != 0 {
+            *self.count_deltas.entry(count_key(tag, id)).or_default() += delta;
+        }
     }
 
     fn node_exists(&mut self, id: NodeId) -> Result<bool> {
@@ -181,29 +226,78 @@ impl WriteTxn {
         &mut self,
         specs: impl IntoIterator<Item = NodeSpec>,
     ) -> Result<Vec<NodeId>> {
+        self.insert_new_nodes(
+            specs.into_iter().map(|s| NewNode {
+                kind: s.kind,
+                more: Vec::new(),
+                name: s.name,
+                data: s.data,
+            }),
+            true,
+        )
+    }
+
+    /// Inserts nodes of either view; `kind_required` refuses nodes without a label (the
+    /// `NodeSpec` API's rule).
+    pub(crate) fn insert_new_nodes(
+        &mut self,
+        specs: impl IntoIterator<Item = NewNode>,
+        kind_required: bool,
+    ) -> Result<Vec<NodeId>> {
         let mut names: Vec<String> = Vec::new();
+        // The nodes with more than one label: (position, the labels after the first).
+        let mut mores: Vec<(usize, Vec<String>)> = Vec::new();
         let batch = Staged::stage(
             specs,
             "node data",
-            |s: &NodeSpec| &s.data,
+            |s: &NewNode| &s.data,
             |spec, labels| {
-                check_label("node kind", &spec.kind)?;
-                check_len("node name", &spec.name, NAME_SIZE_MAX)?;
+                if let Some(more) = check_new_node(spec, kind_required)? {
+                    mores.push((names.len(), more));
+                }
                 labels.push(&spec.kind);
                 names.push(std::mem::take(&mut spec.name));
                 Ok(())
             },
         )?;
         let kinds = batch.intern_labels(self)?;
+        let mut more_ids: Vec<(usize, Vec<u32>)> = Vec::with_capacity(mores.len());
+        for (i, more) in &mores {
+            let ids = more.iter().map(|l| self.intern(l)).collect::<Result<_>>()?;
+            more_ids.push((*i, ids));
+        }
         let first = self.next_node;
         let ids: Vec<NodeId> = (first..first + names.len() as u64).map(NodeId).collect();
+        // Every label of node `i`: its kind, then the others.
+        let mut full = HashMap::new();
+        for (i, more) in &more_ids {
+            let mut all = vec![kinds[*i]];
+            all.extend_from_slice(more);
+            full.insert(*i, all);
+        }
+        let labels = BatchLabels {
+            kinds: &kinds,
+            full,
+        };
+        let labels_of = |i: usize| labels.of(i);
+        // Index entries, each checked against its unique constraint before anything is
+        // written, so that a violation leaves the transaction as it was.
+        let entries = self.batch_node_entries(&ids, &names, &batch, &labels)?;
+        self.check_batch_unique(&entries)?;
         self.next_node += names.len() as u64;
         std::thread::scope(|scope| -> Result<()> {
             // The index entries are sorted on helpers while the records are written.
             let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
             let kind_keys = Later::start(scope, parallel, || {
-                let mut keys: Vec<(u32, NodeId)> =
-                    kinds.iter().copied().zip(ids.iter().copied()).collect();
+                let mut keys: Vec<(u32, NodeId)> = kinds
+                    .iter()
+                    .copied()
+                    .zip(ids.iter().copied())
+                    .filter(|&(k, _)| k != 0)
+                    .collect();
+                for (i, more) in &more_ids {
+                    keys.extend(more.iter().map(|&l| (l, ids[*i])));
+                }
                 keys.sort_unstable();
                 keys
             });
@@ -218,7 +312,7 @@ impl WriteTxn {
             });
             // Ids ascend, so the record trees are written in key order as they are.
             let records = Packed::encode(ids.len(), |i, out| {
-                encode_node(out, kinds[i], &names[i], batch.data(i));
+                encode_node(out, labels_of(i), &names[i], batch.data(i));
             });
             self.tx.tree(NODES)?.insert_many(
                 ids.iter()
@@ -240,7 +334,13 @@ impl WriteTxn {
                 .insert_many(name_keys.get().iter().map(|k| (k, [])))?;
             Ok(())
         })?;
+        self.insert_entries(entries)?;
         self.count_each(b'k', &kinds);
+        for (_, more) in &more_ids {
+            for &l in more {
+                self.count(b'k', l, 1);
+            }
+        }
         Ok(ids)
     }
 
@@ -276,6 +376,8 @@ impl WriteTxn {
         let types = batch.intern_labels(self)?;
         let first = self.next_edge;
         let ids: Vec<EdgeId> = (first..first + ends.len() as u64).map(EdgeId).collect();
+        let entries = self.batch_edge_entries(&ids, &types, &batch)?;
+        self.check_batch_unique(&entries)?;
         self.next_edge += ends.len() as u64;
         std::thread::scope(|scope| -> Result<()> {
             // Both adjacency lists are sorted on helpers while the records are written.
@@ -299,6 +401,7 @@ impl WriteTxn {
             self.insert_adjacency(OUT, &outgoing.get())?;
             self.insert_adjacency(IN, &incoming.get())
         })?;
+        self.insert_entries(entries)?;
         self.count_each(b't', &types);
         Ok(ids)
     }
@@ -346,48 +449,98 @@ impl WriteTxn {
 
     /// Replaces a node's data (`NodeNotFound` if it does not exist).
     pub fn update_node(&mut self, id: NodeId, data: Value) -> Result<()> {
-        let key = node_key(id);
-        let Some(old) = self.tx.tree(NODES)?.get(&key)? else {
+        self.rewrite_node(id, |n| {
+            n.data = data;
+            Ok(())
+        })
+    }
+
+    /// Changes a node with `change` and writes it back: the record, the name and label
+    /// indexes, the counts and every property index. Everything is checked (sizes, unique
+    /// constraints) before anything is written.
+    pub(crate) fn rewrite_node(
+        &mut self,
+        id: NodeId,
+        change: impl FnOnce(&mut NodeState) -> Result<()>,
+    ) -> Result<()> {
+        let Some(old) = lookup::node_state(self, id)? else {
             return Err(GraphError::NodeNotFound(id));
         };
-        let data = encode_data("node data", &data)?;
-        let (kind, name) = {
-            let rec = decode_node(id, &old)?;
-            (rec.kind, rec.name.to_string())
-        };
+        let mut new = old.clone();
+        change(&mut new)?;
+        check_len("node name", &new.name, NAME_SIZE_MAX)?;
+        let data = encode_data("node data", &new.data)?;
+        let old_entries = self.node_entries(&old)?;
+        let new_entries = self.node_entries(&new)?;
+        let (removed, added) = indexes::diff(old_entries, new_entries);
+        self.check_unique(&added, id.0)?;
+        let key = node_key(id);
         let mut rec = Vec::new();
-        encode_node(&mut rec, kind, &name, &data);
+        encode_node(&mut rec, &new.labels, &new.name, &data);
         self.tx.tree(NODES)?.insert(&key, &rec)?;
         if data.len() > INLINE_DATA_MAX {
             self.tx.tree(NODE_DATA)?.insert(&key, &data)?;
         } else {
             self.tx.tree(NODE_DATA)?.remove(&key)?;
         }
-        Ok(())
+        if new.name != old.name {
+            self.tx.tree(NAME)?.remove(&name_key(&old.name, id))?;
+            self.tx.tree(NAME)?.insert(&name_key(&new.name, id), &[])?;
+        }
+        for &l in &old.labels {
+            if !new.labels.contains(&l) {
+                self.tx.tree(KIND)?.remove(&kind_key(l, id))?;
+                self.count(b'k', l, -1);
+            }
+        }
+        for &l in &new.labels {
+            if !old.labels.contains(&l) {
+                self.tx.tree(KIND)?.insert(&kind_key(l, id), &[])?;
+                self.count(b'k', l, 1);
+            }
+        }
+        self.apply_entries(id.0, &removed, &added)
+    }
+
+    /// Changes an edge's data with `change` and writes it back, keeping its indexes exact.
+    pub(crate) fn rewrite_edge(
+        &mut self,
+        id: EdgeId,
+        change: impl FnOnce(&mut Value) -> Result<()>,
+    ) -> Result<()> {
+        let Some(old) = lookup::edge_state(self, id)? else {
+            return Err(GraphError::EdgeNotFound(id));
+        };
+        let mut new_data = old.data.clone();
+        change(&mut new_data)?;
+        let data = encode_data("edge data", &new_data)?;
+        let old_entries = self.edge_entries(old.edge_type, &old.data)?;
+        let new_entries = self.edge_entries(old.edge_type, &new_data)?;
+        let (removed, added) = indexes::diff(old_entries, new_entries);
+        self.check_unique(&added, id.0)?;
+        let mut rec = Vec::new();
+        encode_edge(&mut rec, old.from, old.to, old.edge_type, &data);
+        self.tx.tree(EDGES)?.insert(&edge_key(id), &rec)?;
+        self.apply_entries(id.0, &removed, &added)
     }
 
     /// Replaces an edge's data (`EdgeNotFound` if it does not exist).
     pub fn update_edge(&mut self, id: EdgeId, data: Value) -> Result<()> {
-        let key = edge_key(id);
-        let Some(old) = self.tx.tree(EDGES)?.get(&key)? else {
-            return Err(GraphError::EdgeNotFound(id));
-        };
-        let data = encode_data("edge data", &data)?;
-        let rec = decode_edge(id, &old)?;
-        let mut new = Vec::new();
-        encode_edge(&mut new, rec.from, rec.to, rec.edge_type, &data);
-        self.tx.tree(EDGES)?.insert(&key, &new)?;
-        Ok(())
+        self.rewrite_edge(id, |d| {
+            *d = data;
+            Ok(())
+        })
     }
 
     /// Deletes an edge (`EdgeNotFound` if it does not exist).
     pub fn delete_edge(&mut self, id: EdgeId) -> Result<()> {
         let key = edge_key(id);
-        let Some(old) = self.tx.tree(EDGES)?.get(&key)? else {
+        let Some(old) = lookup::edge_state(self, id)? else {
             return Err(GraphError::EdgeNotFound(id));
         };
-        let rec = decode_edge(id, &old)?;
-        let (from, to, ty) = (rec.from, rec.to, rec.edge_type);
+        let (from, to, ty) = (old.from, old.to, old.edge_type);
+        let entries = self.edge_entries(ty, &old.data)?;
+        self.apply_entries(id.0, &entries, &[])?;
         self.tx
             .tree(OUT)?
             .remove(&adjacency_key(from, ty, to, id))?;
@@ -400,12 +553,8 @@ impl WriteTxn {
     /// Deletes a node and every edge from or to it (`NodeNotFound` if it does not exist).
     pub fn delete_node(&mut self, id: NodeId) -> Result<()> {
         let key = node_key(id);
-        let Some(old) = self.tx.tree(NODES)?.get(&key)? else {
+        let Some(old) = lookup::node_state(self, id)? else {
             return Err(GraphError::NodeNotFound(id));
-        };
-        let (kind, name) = {
-            let rec = decode_node(id, &old)?;
-            (rec.kind, rec.name.to_string())
         };
         let mut edges = Vec::new();
         for tree in [OUT, IN] {
@@ -424,11 +573,23 @@ impl WriteTxn {
         for e in edges {
             self.delete_edge(e)?;
         }
-        self.tx.tree(KIND)?.remove(&kind_key(kind, id))?;
-        self.tx.tree(NAME)?.remove(&name_key(&name, id))?;
+        let entries = self.node_entries(&old)?;
+        self.apply_entries(id.0, &entries, &[])?;
+        for &l in &old.labels {
+            self.tx.tree(KIND)?.remove(&kind_key(l, id))?;
+            self.count(b'k', l, -1);
+        }
+        self.tx.tree(NAME)?.remove(&name_key(&old.name, id))?;
         self.tx.tree(NODE_DATA)?.remove(&key)?;
         self.tx.tree(NODES)?.remove(&key)?;
-        self.count(b'k', kind, -1);
+        Ok(())
+    }
+
+    /// Records that the database is in this code's graph format.
+    pub(crate) fn set_graph_format(&mut self) -> Result<()> {
+        self.tx
+            .tree(META)?
+            .insert(b"format", &record::GRAPH_FORMAT.to_be_bytes())?;
         Ok(())
     }
 
@@ -438,6 +599,7 @@ impl WriteTxn {
             (&b"next_node"[..], self.next_node),
             (b"next_edge", self.next_edge),
             (b"next_str", u64::from(self.next_str)),
+            (b"next_index", u64::from(self.next_index)),
         ] {
             self.tx.tree(META)?.insert(name, &value.to_be_bytes())?;
         }
@@ -465,6 +627,54 @@ impl WriteTxn {
     /// Discards every change (the same as dropping the transaction).
     pub fn abort(self) {
         self.tx.abort();
+    }
+}
+
+/// Checks a new node's labels and name; takes and returns its labels after the first,
+/// without repeats, when it has any.
+fn check_new_node(spec: &mut NewNode, kind_required: bool) -> Result<Option<Vec<String>>> {
+    if kind_required || !spec.kind.is_empty() {
+        check_label("node kind", &spec.kind)?;
+    }
+    check_len("node name", &spec.name, NAME_SIZE_MAX)?;
+    if spec.more.is_empty() {
+        return Ok(None);
+    }
+    if spec.kind.is_empty() {
+        return Err(GraphError::Invalid {
+            field: "node labels",
+            reason: "more labels without a first".into(),
+        });
+    }
+    let mut more = std::mem::take(&mut spec.more);
+    for l in &more {
+        check_label("node label", l)?;
+    }
+    let mut seen = vec![spec.kind.clone()];
+    more.retain(|l| {
+        let new = !seen.contains(l);
+        if new {
+            seen.push(l.clone());
+        }
+        new
+    });
+    Ok((!more.is_empty()).then_some(more))
+}
+
+/// The labels of a batch's nodes: each one's kind, and all labels of those with more.
+pub(crate) struct BatchLabels<'a> {
+    kinds: &'a [u32],
+    full: HashMap<usize, Vec<u32>>,
+}
+
+impl BatchLabels<'_> {
+    /// Node `i`'s labels (none for kind 0).
+    pub(crate) fn of(&self, i: usize) -> &[u32] {
+        match self.full.get(&i) {
+            Some(all) => all,
+            None if self.kinds[i] == 0 => &[],
+            None => std::slice::from_ref(&self.kinds[i]),
+        }
     }
 }
 

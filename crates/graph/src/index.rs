@@ -1,0 +1,665 @@
+//! Property indexes: the catalog, the entries, lookups, and the seam for other index kinds.
+//!
+//! # Catalog
+//! `g.idx` maps an index id (`u32`, big-endian; ids are never reused, the next one is
+//! `next_index` in `g.meta`) to its definition: `u8 version` (1), `u8 kind` (1: property),
+//! `u8 target` (0: nodes of a label, 1: edges of a type), `u8 flags` (bit 0: unique),
+//! `u8 state` (0: building, 1: ready), `v(label or type string id)`, `v(name length)`,
+//! name, `v(property count)`, then each property as `v(length)` and its bytes.
+//!
+//! # Entries
+//! A property index's entries are the keys of the tree `g.ix.<id>`, with empty values:
+//! the key of each indexed property's value in the index's property order
+//! (`value::encode_key`; keys are prefix-free, so they concatenate), then the element's id
+//! as an ordered varint, then the length of that varint (one byte), so the id decodes from
+//! the end. An element (a node with the label, an edge of the type) has an entry when every
+//! indexed property is present with a scalar value (lists and maps have no key and are not
+//! indexed). Entries sort by values in `ORDER BY` order, then by id.
+//!
+//! # State
+//! An index is created, built over the existing data (keys buffered and sorted in bounded
+//! memory by the storage engine's `put`) and marked ready in one transaction: it commits
+//! ready or not at all, so a crash leaves it absent or exact. The `building` state is part
+//! of the format for builds that will span transactions; this version never commits it,
+//! and a catalog holding one is reported by `check` and never used for lookups.
+//!
+//! # Kinds
+//! [`IndexKind`] is the seam: the write path asks each index on an element's label or type
+//! for the keys that element contributes (`IndexDef::keys_of`), and the catalog, `drop`,
+//! `check` and the entry trees are the same for every kind. A vector or full-text index is
+//! one more variant with its own `keys_of` and lookups.
+
+use std::collections::VecDeque;
+use std::ops::Bound;
+
+use pagegraph_storage::{Range, Tree};
+
+use crate::error::{GraphError, Result};
+use crate::record::{get_ordered, get_varint, ordered_key, put_varint};
+use crate::value::key::{KeyRange, equal_keys, prefix_range, range_cmp, range_eq};
+use crate::value::{Inequality, PropertyValue, decode_key, encode_key, equals, inequality};
+
+/// What an index is on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum IndexTarget {
+    /// The nodes with this label.
+    Label(String),
+    /// The edges of this type.
+    EdgeType(String),
+}
+
+impl std::fmt::Display for IndexTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexTarget::Label(l) => write!(f, ":{l}"),
+            IndexTarget::EdgeType(t) => write!(f, "[:{t}]"),
+        }
+    }
+}
+
+/// The kind of an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IndexKind {
+    /// A B+Tree over the values of one or more properties: equality, ranges, prefixes,
+    /// `IN` lists, and unique constraints.
+    Property,
+}
+
+/// Whether an index can serve lookups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IndexState {
+    /// Being built; not used for lookups (see the module doc).
+    Building,
+    /// Exact and used for lookups.
+    Ready,
+}
+
+/// An index to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Its name, unique among indexes; `None` names it after its target and properties
+    /// (`Person_firstName`, `KNOWS_since`, `Person_first_last`).
+    pub name: Option<String>,
+    /// The label or edge type it covers.
+    pub target: IndexTarget,
+    /// The indexed properties, in key order (one or more, distinct).
+    pub properties: Vec<String>,
+    /// A unique constraint: no two elements with equal values (openCypher equality: `1`
+    /// equals `1.0`) in every indexed property.
+    pub unique: bool,
+}
+
+impl IndexSpec {
+    /// A (non-unique) index on the nodes of `label` by `property`.
+    pub fn on_label(label: impl Into<String>, property: impl Into<String>) -> IndexSpec {
+        IndexSpec {
+            name: None,
+            target: IndexTarget::Label(label.into()),
+            properties: vec![property.into()],
+            unique: false,
+        }
+    }
+
+    /// A (non-unique) index on the edges of `edge_type` by `property`.
+    pub fn on_edge_type(edge_type: impl Into<String>, property: impl Into<String>) -> IndexSpec {
+        IndexSpec {
+            name: None,
+            target: IndexTarget::EdgeType(edge_type.into()),
+            properties: vec![property.into()],
+            unique: false,
+        }
+    }
+
+    /// The same index, as a unique constraint.
+    #[must_use]
+    pub fn unique(mut self) -> IndexSpec {
+        self.unique = true;
+        self
+    }
+}
+
+/// An index as the catalog lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexInfo {
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: IndexKind,
+    /// What it covers.
+    pub target: IndexTarget,
+    /// The indexed properties, in key order.
+    pub properties: Vec<String>,
+    /// Whether it is a unique constraint.
+    pub unique: bool,
+    /// Whether it serves lookups.
+    pub state: IndexState,
+    /// Number of entries.
+    pub entries: u64,
+}
+
+/// A condition on one property, for lookups ([`crate::ReadTxn::nodes_where`]) and
+/// deletes by key. Evaluated as openCypher evaluates `n.prop <op> value`: a missing
+/// property, a comparison across types or with null is not true.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// `= value` (`1` equals `1.0`).
+    Eq(PropertyValue),
+    /// `< value`, `<= value`, `> value` or `>= value`.
+    Cmp(Inequality, PropertyValue),
+    /// Both bounds (each inclusive, exclusive or absent): `lower < x <= upper` and so on.
+    Between(Bound<PropertyValue>, Bound<PropertyValue>),
+    /// A string that starts with this prefix.
+    StartsWith(String),
+    /// Equal to one of the values.
+    In(Vec<PropertyValue>),
+}
+
+fn bound_cmp(b: &Bound<PropertyValue>, lower: bool) -> Option<(Inequality, &PropertyValue)> {
+    match (b, lower) {
+        (Bound::Included(v), true) => Some((Inequality::Ge, v)),
+        (Bound::Excluded(v), true) => Some((Inequality::Gt, v)),
+        (Bound::Included(v), false) => Some((Inequality::Le, v)),
+        (Bound::Excluded(v), false) => Some((Inequality::Lt, v)),
+        (Bound::Unbounded, _) => None,
+    }
+}
+
+impl Condition {
+    /// Whether a property value (`None`: absent) satisfies the condition.
+    pub fn holds(&self, value: Option<&PropertyValue>) -> bool {
+        let Some(v) = value else {
+            return false;
+        };
+        match self {
+            Condition::Eq(x) => equals(v, x) == Some(true),
+            Condition::Cmp(op, x) => inequality(*op, v, x) == Some(true),
+            Condition::Between(lo, hi) => {
+                [bound_cmp(lo, true), bound_cmp(hi, false)]
+                .into_iter()
+                .flatten()
+                .all(|(op, x)| inequality(op, v, x) == Some(true))
+                // With no bound at all, any comparable value: as `x >= -inf OR ...` would.
+                && (!matches!((lo, hi), (Bound::Unbounded, Bound::Unbounded))
+                    || v.is_indexable() && !matches!(v, PropertyValue::Null))
+            }
+            Condition::StartsWith(p) => {
+                matches!(v, PropertyValue::String(s) if s.starts_with(p.as_str()))
+            }
+            Condition::In(xs) => xs.iter().any(|x| equals(v, x) == Some(true)),
+        }
+    }
+
+    /// The key ranges of an index on this property that hold exactly the values for which
+    /// the condition holds, sorted and disjoint; `None` when an index cannot answer (a
+    /// list or map to compare with, which has no key).
+    pub(crate) fn ranges(&self) -> Option<Vec<KeyRange>> {
+        let scalar = |v: &PropertyValue| v.is_indexable();
+        let nonempty = |r: KeyRange| if r.is_empty() { vec![] } else { vec![r] };
+        Some(match self {
+            Condition::Eq(x) => {
+                if !scalar(x) {
+                    return None;
+                }
+                nonempty(range_eq(x))
+            }
+            Condition::Cmp(op, x) => {
+                if !scalar(x) {
+                    return None;
+                }
+                nonempty(range_cmp(*op, x))
+            }
+            Condition::Between(lo, hi) => {
+                let parts: Vec<KeyRange> = [bound_cmp(lo, true), bound_cmp(hi, false)]
+                    .into_iter()
+                    .flatten()
+                    .map(|(op, x)| scalar(x).then(|| range_cmp(op, x)))
+                    .collect::<Option<_>>()?;
+                let mut r = KeyRange {
+                    lower: Vec::new(),
+                    upper: None,
+                };
+                if parts.is_empty() {
+                    // Every scalar but null: the keys below null's tag.
+                    r.upper = Some(vec![NULL_TAG]);
+                }
+                for p in parts {
+                    if p.lower > r.lower {
+                        r.lower = p.lower;
+                    }
+                    r.upper = match (r.upper, p.upper) {
+                        (None, u) | (u, None) => u,
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                    };
+                }
+                nonempty(r)
+            }
+            Condition::StartsWith(p) => nonempty(prefix_range(p)),
+            Condition::In(xs) => {
+                if !xs.iter().all(scalar) {
+                    return None;
+                }
+                crate::value::key::range_in(xs)
+            }
+        })
+    }
+}
+
+/// The key tag of null (the last type group), below which every other scalar's key sorts.
+const NULL_TAG: u8 = 0x50;
+
+/// An index as stored in the catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IndexDef {
+    pub id: u32,
+    pub name: String,
+    pub kind: IndexKind,
+    /// On edges of a type, else on nodes of a label.
+    pub edges: bool,
+    /// The label's or type's string id.
+    pub target: u32,
+    pub properties: Vec<String>,
+    pub unique: bool,
+    pub state: IndexState,
+}
+
+impl IndexDef {
+    /// The tree holding the entries.
+    pub(crate) fn tree(&self) -> String {
+        entries_tree(self.id)
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![
+            1,
+            match self.kind {
+                IndexKind::Property => 1,
+            },
+            u8::from(self.edges),
+            u8::from(self.unique),
+            match self.state {
+                IndexState::Building => 0,
+                IndexState::Ready => 1,
+            },
+        ];
+        put_varint(&mut out, u64::from(self.target));
+        put_varint(&mut out, self.name.len() as u64);
+        out.extend_from_slice(self.name.as_bytes());
+        put_varint(&mut out, self.properties.len() as u64);
+        for p in &self.properties {
+            put_varint(&mut out, p.len() as u64);
+            out.extend_from_slice(p.as_bytes());
+        }
+        out
+    }
+
+    pub(crate) fn decode(key: &[u8], b: &[u8]) -> Result<IndexDef> {
+        let id = <[u8; 4]>::try_from(key)
+            .map(u32::from_be_bytes)
+            .map_err(|_| GraphError::corrupt("index catalog key", format!("{key:?}"), "bad"))?;
+        let bad = |r: &str| GraphError::corrupt("index definition", id, r);
+        let [version, kind, edges, flags, state, ..] = *b else {
+            return Err(bad("short"));
+        };
+        if version != 1 {
+            return Err(bad("unknown version"));
+        }
+        let kind = match kind {
+            1 => IndexKind::Property,
+            _ => return Err(bad("unknown kind")),
+        };
+        let edges = match edges {
+            0 => false,
+            1 => true,
+            _ => return Err(bad("unknown target")),
+        };
+        if flags > 1 {
+            return Err(bad("unknown flags"));
+        }
+        let state = match state {
+            0 => IndexState::Building,
+            1 => IndexState::Ready,
+            _ => return Err(bad("unknown state")),
+        };
+        let mut at = 5;
+        let target = get_varint(b, &mut at)
+            .and_then(|t| u32::try_from(t).ok())
+            .ok_or_else(|| bad("bad target"))?;
+        let text = |at: &mut usize| -> Result<String> {
+            let n = get_varint(b, at).ok_or_else(|| bad("bad length"))? as usize;
+            let s = at
+                .checked_add(n)
+                .and_then(|end| b.get(*at..end))
+                .ok_or_else(|| bad("runs past the end"))?;
+            *at += n;
+            String::from_utf8(s.to_vec()).map_err(|_| bad("not UTF-8"))
+        };
+        let name = text(&mut at)?;
+        let count = get_varint(b, &mut at).ok_or_else(|| bad("bad property count"))?;
+        if count == 0 || count > PROPERTIES_MAX as u64 {
+            return Err(bad("bad property count"));
+        }
+        let properties = (0..count)
+            .map(|_| text(&mut at))
+            .collect::<Result<Vec<_>>>()?;
+        if at != b.len() {
+            return Err(bad("bytes after the end"));
+        }
+        Ok(IndexDef {
+            id,
+            name,
+            kind,
+            edges,
+            target,
+            properties,
+            unique: flags & 1 != 0,
+            state,
+        })
+    }
+
+    /// The key of an element's values in this index (without its id), or `None` when the
+    /// element has no entry. `get` reads one property of the element.
+    pub(crate) fn keys_of(
+        &self,
+        mut get: impl FnMut(&str) -> Result<Option<PropertyValue>>,
+    ) -> Result<Option<Vec<u8>>> {
+        match self.kind {
+            IndexKind::Property => {
+                let mut key = Vec::new();
+                for p in &self.properties {
+                    match get(p)? {
+                        Some(v) if encode_key(&v, &mut key) => {}
+                        _ => return Ok(None),
+                    }
+                }
+                Ok(Some(key))
+            }
+        }
+    }
+
+    /// The error for a write that would give `existing`'s values to another element.
+    pub(crate) fn violation(&self, target: &str, values: &[u8], existing: u64) -> GraphError {
+        let shown = decode_values(values, self.properties.len()).map_or_else(
+            |_| format!("{values:?}"),
+            |vs| {
+                vs.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        GraphError::ConstraintViolation {
+            index: self.name.clone(),
+            target: if self.edges {
+                IndexTarget::EdgeType(target.to_string())
+            } else {
+                IndexTarget::Label(target.to_string())
+            },
+            properties: self.properties.clone(),
+            value: shown,
+            existing,
+        }
+    }
+}
+
+/// Most properties in one index.
+pub const PROPERTIES_MAX: usize = 16;
+
+/// The tree of index `id`'s entries.
+pub(crate) fn entries_tree(id: u32) -> String {
+    format!("g.ix.{id}")
+}
+
+/// An entry: the values' key, then the id and its length.
+pub(crate) fn entry_key(values: &[u8], id: u64) -> Vec<u8> {
+    let idk = ordered_key(id);
+    let mut k = Vec::with_capacity(values.len() + idk.len() + 1);
+    k.extend_from_slice(values);
+    k.extend_from_slice(&idk);
+    k.push(idk.len() as u8);
+    k
+}
+
+/// Splits an entry into its values' key and its id.
+pub(crate) fn decode_entry(k: &[u8]) -> Option<(&[u8], u64)> {
+    let n = usize::from(*k.last()?);
+    let at = k.len().checked_sub(1 + n)?;
+    if !(1..=9).contains(&n) {
+        return None;
+    }
+    let mut pos = at;
+    let id = get_ordered(&k[..k.len() - 1], &mut pos)?;
+    (pos == k.len() - 1).then_some((&k[..at], id))
+}
+
+/// Decodes `n` concatenated value keys.
+pub(crate) fn decode_values(mut b: &[u8], n: usize) -> Result<Vec<PropertyValue>> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (v, rest) =
+            decode_key(b).map_err(|e| GraphError::corrupt("index entry", "", e.to_string()))?;
+        out.push(v);
+        b = rest;
+    }
+    if !b.is_empty() {
+        return Err(GraphError::corrupt(
+            "index entry",
+            "",
+            "bytes after the values",
+        ));
+    }
+    Ok(out)
+}
+
+/// The ranges of entries whose values equal (openCypher equality) the values of `values`:
+/// each combination of the keys of equal numbers (`1` and `1.0`).
+pub(crate) fn equal_ranges(values: &[u8], n: usize) -> Result<Vec<KeyRange>> {
+    let decoded = decode_values(values, n)?;
+    let mut combos: Vec<Vec<u8>> = vec![Vec::new()];
+    for v in &decoded {
+        let keys = equal_keys(v);
+        let keys = if keys.is_empty() {
+            // Null and NaN equal nothing, but a stored NaN is still one value for a unique
+            // constraint: its own key.
+            let mut k = Vec::new();
+            encode_key(v, &mut k);
+            vec![k]
+        } else {
+            keys
+        };
+        combos = combos
+            .iter()
+            .flat_map(|c| keys.iter().map(move |k| [c.as_slice(), k].concat()))
+            .collect();
+    }
+    Ok(combos.into_iter().map(KeyRange::prefixed).collect())
+}
+
+/// The first entry in `ranges` of `tree` whose id is not `me`.
+pub(crate) fn first_other(tree: &Tree<'_>, ranges: &[KeyRange], me: u64) -> Result<Option<u64>> {
+    for r in ranges {
+        let mut it = range_of(tree, r);
+        while let Some(entry) = it.next_ref() {
+            let (k, _) = entry?;
+            let (_, id) = decode_entry(k).ok_or_else(bad_entry)?;
+            if id != me {
+                return Ok(Some(id));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Two entries of `tree` (an index on `n` properties) with equal values (openCypher
+/// equality), if any: `(values, the later id, the earlier id)`. Equal keys are neighbours
+/// in the tree; equal numbers of the two types (`1`, `1.0`) are looked up.
+pub(crate) fn find_duplicate(tree: &Tree<'_>, n: usize) -> Result<Option<(Vec<u8>, u64, u64)>> {
+    let mut prev: Option<(Vec<u8>, u64)> = None;
+    let mut range = tree.iter();
+    while let Some(entry) = range.next_ref() {
+        let (k, _) = entry?;
+        let (values, id) = decode_entry(k).ok_or_else(bad_entry)?;
+        if let Some((pv, pid)) = &prev
+            && pv.as_slice() == values
+        {
+            return Ok(Some((values.to_vec(), id, *pid)));
+        }
+        let decoded = decode_values(values, n)?;
+        if decoded.iter().any(|v| equal_keys(v).len() > 1)
+            && let Some(other) = first_other(tree, &equal_ranges(values, n)?, id)?
+        {
+            return Ok(Some((values.to_vec(), id.max(other), id.min(other))));
+        }
+        prev = Some((values.to_vec(), id));
+    }
+    Ok(None)
+}
+
+fn bad_entry() -> GraphError {
+    GraphError::corrupt("index entry", "", "malformed key")
+}
+
+fn range_of<'a>(tree: &Tree<'a>, r: &KeyRange) -> Range<'a> {
+    let hi = r.upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+    tree.range(Bound::Included(r.lower.as_slice()), hi)
+}
+
+/// The ids in some key ranges of an index, streamed in key order: by value (in `ORDER BY`
+/// order), then by id. Damage arrives as an `Err` item, after which the iterator ends.
+pub struct IndexHits<'a> {
+    tree: Option<Tree<'a>>,
+    ranges: VecDeque<KeyRange>,
+    current: Option<Range<'a>>,
+    done: bool,
+}
+
+impl<'a> IndexHits<'a> {
+    pub(crate) fn new(tree: Option<Tree<'a>>, ranges: Vec<KeyRange>) -> Self {
+        IndexHits {
+            tree,
+            ranges: ranges.into(),
+            current: None,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for IndexHits<'_> {
+    type Item = Result<u64>;
+
+    fn next(&mut self) -> Option<Result<u64>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            if let Some(r) = self.current.as_mut() {
+                match r.next_ref() {
+                    Some(Ok((k, _))) => {
+                        return Some(if let Some((_, id)) = decode_entry(k) {
+                            Ok(id)
+                        } else {
+                            self.done = true;
+                            Err(bad_entry())
+                        });
+                    }
+                    Some(Err(e)) => {
+                        self.done = true;
+                        return Some(Err(e.into()));
+                    }
+                    None => self.current = None,
+                }
+            }
+            let tree = self.tree.as_ref()?;
+            let next = self.ranges.pop_front()?;
+            self.current = Some(range_of(tree, &next));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_and_entries_round_trip_and_reject_damage() {
+        let def = IndexDef {
+            id: 7,
+            name: "Person_first_last".into(),
+            kind: IndexKind::Property,
+            edges: false,
+            target: 3,
+            properties: vec!["first".into(), "last".into()],
+            unique: true,
+            state: IndexState::Ready,
+        };
+        let b = def.encode();
+        assert_eq!(IndexDef::decode(&7u32.to_be_bytes(), &b).unwrap(), def);
+        for cut in 0..b.len() {
+            assert!(IndexDef::decode(&7u32.to_be_bytes(), &b[..cut]).is_err());
+        }
+        let mut extra = b.clone();
+        extra.push(0);
+        assert!(IndexDef::decode(&7u32.to_be_bytes(), &extra).is_err());
+        for id in [0u64, 1, 255, 256, u64::MAX] {
+            let k = entry_key(b"vals", id);
+            assert_eq!(decode_entry(&k), Some((&b"vals"[..], id)));
+        }
+        assert_eq!(decode_entry(&[]), None);
+        assert_eq!(decode_entry(&[0]), None);
+        assert_eq!(decode_entry(&[9, 1]), None);
+    }
+
+    #[test]
+    fn conditions_and_their_ranges_agree() {
+        use PropertyValue as V;
+        let values = [
+            V::Int(-3),
+            V::Int(1),
+            V::Float(1.0),
+            V::Float(1.5),
+            V::Int(2),
+            V::String(String::new()),
+            V::String("ab".into()),
+            V::String("abc".into()),
+            V::String("b".into()),
+            V::Bool(false),
+            V::Bool(true),
+            V::Float(f64::NAN),
+            V::Float(f64::INFINITY),
+        ];
+        let conds = [
+            Condition::Eq(V::Int(1)),
+            Condition::Eq(V::Float(1.0)),
+            Condition::Eq(V::String("ab".into())),
+            Condition::Cmp(Inequality::Lt, V::Int(2)),
+            Condition::Cmp(Inequality::Ge, V::Float(1.0)),
+            Condition::Cmp(Inequality::Gt, V::String("ab".into())),
+            Condition::Between(Bound::Included(V::Int(1)), Bound::Excluded(V::Int(2))),
+            Condition::Between(Bound::Excluded(V::Int(1)), Bound::Unbounded),
+            Condition::Between(
+                Bound::Included(V::Int(1)),
+                Bound::Included(V::String("z".into())),
+            ),
+            Condition::Between(Bound::Unbounded, Bound::Unbounded),
+            Condition::StartsWith("ab".into()),
+            Condition::StartsWith(String::new()),
+            Condition::In(vec![
+                V::Int(2),
+                V::String("b".into()),
+                V::Float(1.0),
+                V::Null,
+            ]),
+        ];
+        for c in &conds {
+            let ranges = c.ranges().unwrap();
+            for v in &values {
+                let mut k = Vec::new();
+                assert!(encode_key(v, &mut k));
+                let k = entry_key(&k, 5);
+                let by_index = ranges.iter().any(|r| r.contains(&k));
+                assert_eq!(by_index, c.holds(Some(v)), "{c:?} on {v:?}");
+            }
+        }
+        assert_eq!(Condition::Eq(V::List(vec![])).ranges(), None);
+    }
+}

@@ -1,0 +1,469 @@
+//! Reads shared by snapshots and the write transaction (which sees its own writes):
+//! records in the labels/properties view, the index catalog, and property lookups.
+
+use pagegraph_storage::Tree;
+use serde_json::Value;
+
+use crate::error::{GraphError, Result};
+use crate::ids::{EdgeId, NodeId};
+use crate::index::{Condition, IndexDef, IndexHits, IndexInfo, IndexKind, IndexState, IndexTarget};
+use crate::props::{self, Properties};
+use crate::record::{
+    EDGES, KIND, NODE_DATA, NODES, STR, STR_ID, decode_data, decode_edge, decode_id_key,
+    decode_kind_key, decode_node, edge_key, kind_prefix, node_key,
+};
+use crate::value::PropertyValue;
+
+/// Where reads come from: a snapshot, or the write transaction as it stands.
+pub(crate) trait Source {
+    /// A view of a graph tree, `None` if it does not exist.
+    fn view(&self, name: &str) -> Result<Option<Tree<'_>>>;
+    /// The index catalog.
+    fn catalog(&self) -> Result<&[IndexDef]>;
+
+    /// The id of an interned string, if it is interned.
+    fn string_id(&self, s: &str) -> Result<Option<u32>> {
+        if s.is_empty() {
+            return Ok(Some(0));
+        }
+        let Some(t) = self.view(STR)? else {
+            return Ok(None);
+        };
+        t.get(s.as_bytes())?
+            .map(|v| {
+                <[u8; 4]>::try_from(v.as_slice())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| GraphError::corrupt("string id", s, "bad length"))
+            })
+            .transpose()
+    }
+
+    /// The string with this id (0: the empty string).
+    fn string(&self, id: u32) -> Result<String> {
+        if id == 0 {
+            return Ok(String::new());
+        }
+        let s = self
+            .view(STR_ID)?
+            .map(|t| t.get(&id.to_be_bytes()))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| GraphError::corrupt("string", id, "missing from the string table"))?;
+        String::from_utf8(s).map_err(|_| GraphError::corrupt("string", id, "not UTF-8"))
+    }
+}
+
+/// Loads the index catalog from `g.idx`.
+pub(crate) fn load_catalog(tree: Option<Tree<'_>>) -> Result<Vec<IndexDef>> {
+    let mut out = Vec::new();
+    if let Some(t) = tree {
+        for entry in &t {
+            let (k, v) = entry?;
+            out.push(IndexDef::decode(&k, &v)?);
+        }
+    }
+    Ok(out)
+}
+
+/// A node in the labels/properties view, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NodeState {
+    /// String ids; the first is the kind.
+    pub labels: Vec<u32>,
+    pub name: String,
+    pub data: Value,
+}
+
+impl NodeState {
+    /// One property (see `props`).
+    pub(crate) fn property(&self, key: &str) -> Result<Option<PropertyValue>> {
+        props::property("node data", &self.name, &self.data, key)
+    }
+}
+
+/// An edge's type and data, as stored.
+pub(crate) struct EdgeState {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub edge_type: u32,
+    pub data: Value,
+}
+
+impl EdgeState {
+    pub(crate) fn property(&self, key: &str) -> Result<Option<PropertyValue>> {
+        props::property("edge data", "", &self.data, key)
+    }
+}
+
+/// The node `id` with its labels and decoded data.
+pub(crate) fn node_state(src: &dyn Source, id: NodeId) -> Result<Option<NodeState>> {
+    let Some(nodes) = src.view(NODES)? else {
+        return Ok(None);
+    };
+    let key = node_key(id);
+    let found = nodes.get_with(&key, |bytes| -> Result<_> {
+        let rec = decode_node(id, bytes)?;
+        let data = rec
+            .data
+            .map(|d| decode_data("node", id, d.as_bytes()))
+            .transpose()?;
+        Ok((rec.labels(), rec.name.to_string(), data))
+    })?;
+    let Some((labels, name, data)) = found.transpose()? else {
+        return Ok(None);
+    };
+    let data = if let Some(d) = data {
+        d
+    } else {
+        let bytes = src
+            .view(NODE_DATA)?
+            .map(|t| t.get(&key))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
+        decode_data("node", id, &bytes)?
+    };
+    Ok(Some(NodeState { labels, name, data }))
+}
+
+/// The edge `id`, decoded.
+pub(crate) fn edge_state(src: &dyn Source, id: EdgeId) -> Result<Option<EdgeState>> {
+    let Some(edges) = src.view(EDGES)? else {
+        return Ok(None);
+    };
+    let found = edges.get_with(&edge_key(id), |bytes| -> Result<_> {
+        let rec = decode_edge(id, bytes)?;
+        Ok(EdgeState {
+            from: rec.from,
+            to: rec.to,
+            edge_type: rec.edge_type,
+            data: decode_data("edge", id, rec.data)?,
+        })
+    })?;
+    found.transpose()
+}
+
+/// A node's labels (as names) and properties.
+pub(crate) fn node_view(src: &dyn Source, id: NodeId) -> Result<Option<(Vec<String>, Properties)>> {
+    let Some(n) = node_state(src, id)? else {
+        return Ok(None);
+    };
+    let labels = n
+        .labels
+        .iter()
+        .map(|&l| src.string(l))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some((
+        labels,
+        props::to_properties("node data", &n.name, &n.data)?,
+    )))
+}
+
+/// The catalog as listed to users.
+pub(crate) fn index_infos(src: &dyn Source) -> Result<Vec<IndexInfo>> {
+    let mut out = Vec::new();
+    for def in src.catalog()? {
+        out.push(info_of(src, def)?);
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+pub(crate) fn info_of(src: &dyn Source, def: &IndexDef) -> Result<IndexInfo> {
+    let target = src.string(def.target)?;
+    Ok(IndexInfo {
+        name: def.name.clone(),
+        kind: def.kind,
+        target: if def.edges {
+            IndexTarget::EdgeType(target)
+        } else {
+            IndexTarget::Label(target)
+        },
+        properties: def.properties.clone(),
+        unique: def.unique,
+        state: def.state,
+        entries: src.view(&def.tree())?.map_or(0, |t| t.len()),
+    })
+}
+
+/// The ready property index on exactly these properties of this target, if any.
+pub(crate) fn index_on<'s>(
+    src: &'s dyn Source,
+    edges: bool,
+    target: u32,
+    properties: &[&str],
+) -> Result<Option<&'s IndexDef>> {
+    Ok(src.catalog()?.iter().find(|d| {
+        d.kind == IndexKind::Property
+            && d.state == IndexState::Ready
+            && d.edges == edges
+            && d.target == target
+            && d.properties.len() == properties.len()
+            && d.properties.iter().zip(properties).all(|(a, b)| a == b)
+    }))
+}
+
+/// Ids streamed from a lookup; damage arrives as an `Err` item, after which it ends.
+pub struct Ids<'a, T> {
+    inner: Box<dyn Iterator<Item = Result<T>> + 'a>,
+}
+
+impl<T> Iterator for Ids<'_, T> {
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        self.inner.next()
+    }
+}
+
+impl<T> std::fmt::Debug for Ids<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ids").finish_non_exhaustive()
+    }
+}
+
+/// Node ids from a lookup: see [`crate::ReadTxn::nodes_where`].
+pub type NodeIds<'a> = Ids<'a, NodeId>;
+/// Edge ids from a lookup: see [`crate::ReadTxn::edges_where`].
+pub type EdgeIds<'a> = Ids<'a, EdgeId>;
+
+pub(crate) fn empty<'a, T: 'a>() -> Ids<'a, T> {
+    Ids {
+        inner: Box::new(std::iter::empty()),
+    }
+}
+
+/// The ids of the nodes of a label, in id order, from the label index.
+pub(crate) fn label_ids(src: &dyn Source, label: u32) -> Result<Ids<'_, NodeId>> {
+    let Some(t) = src.view(KIND)? else {
+        return Ok(empty());
+    };
+    let mut range = t.prefix(&kind_prefix(label));
+    let mut done = false;
+    Ok(Ids {
+        inner: Box::new(std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            match range.next_ref()? {
+                Ok((k, _)) => Some(decode_kind_key(k).ok_or_else(|| {
+                    done = true;
+                    GraphError::corrupt("label index entry", label, "bad key")
+                })),
+                Err(e) => {
+                    done = true;
+                    Some(Err(e.into()))
+                }
+            }
+        })),
+    })
+}
+
+/// Nodes of `label` whose `property` satisfies `cond`: through a ready single-property
+/// index when there is one (ids by value, then id), else by reading every node of the label
+/// (ids in id order).
+pub(crate) fn nodes_where<'s>(
+    src: &'s dyn Source,
+    label: &str,
+    property: &str,
+    cond: &Condition,
+) -> Result<NodeIds<'s>> {
+    let Some(label) = src.string_id(label)?.filter(|&l| l != 0) else {
+        return Ok(empty());
+    };
+    if let Some(def) = index_on(src, false, label, &[property])?
+        && let Some(ranges) = cond.ranges()
+    {
+        let hits = IndexHits::new(src.view(&def.tree())?, ranges);
+        return Ok(Ids {
+            inner: Box::new(hits.map(|r| r.map(NodeId))),
+        });
+    }
+    let ids = label_ids(src, label)?;
+    let property = property.to_string();
+    let cond = cond.clone();
+    Ok(Ids {
+        inner: Box::new(ids.filter_map(move |id| {
+            let id = match id {
+                Ok(id) => id,
+                Err(e) => return Some(Err(e)),
+            };
+            match node_state(src, id) {
+                Ok(Some(n)) => match n.property(&property) {
+                    Ok(v) => cond.holds(v.as_ref()).then_some(Ok(id)),
+                    Err(e) => Some(Err(e)),
+                },
+                Ok(None) => Some(Err(GraphError::corrupt(
+                    "label index entry",
+                    id,
+                    "names a missing node",
+                ))),
+                Err(e) => Some(Err(e)),
+            }
+        })),
+    })
+}
+
+/// Edges of `edge_type` whose `property` satisfies `cond`: through a ready index when
+/// there is one (by value, then id), else by reading every edge (id order).
+pub(crate) fn edges_where<'s>(
+    src: &'s dyn Source,
+    edge_type: &str,
+    property: &str,
+    cond: &Condition,
+) -> Result<EdgeIds<'s>> {
+    let Some(ty) = src.string_id(edge_type)?.filter(|&t| t != 0) else {
+        return Ok(empty());
+    };
+    if let Some(def) = index_on(src, true, ty, &[property])?
+        && let Some(ranges) = cond.ranges()
+    {
+        let hits = IndexHits::new(src.view(&def.tree())?, ranges);
+        return Ok(Ids {
+            inner: Box::new(hits.map(|r| r.map(EdgeId))),
+        });
+    }
+    let Some(t) = src.view(EDGES)? else {
+        return Ok(empty());
+    };
+    let mut range = t.iter();
+    let property = property.to_string();
+    let cond = cond.clone();
+    let mut done = false;
+    Ok(Ids {
+        inner: Box::new(std::iter::from_fn(move || {
+            while !done {
+                let item = (|| -> Result<Option<EdgeId>> {
+                    let Some(entry) = range.next_ref() else {
+                        done = true;
+                        return Ok(None);
+                    };
+                    let (k, v) = entry?;
+                    let id = EdgeId(
+                        decode_id_key(k)
+                            .ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?,
+                    );
+                    let rec = decode_edge(id, &v)?;
+                    if rec.edge_type != ty {
+                        return Ok(None);
+                    }
+                    let data = decode_data("edge", id, rec.data)?;
+                    let value = props::property("edge data", "", &data, &property)?;
+                    Ok(cond.holds(value.as_ref()).then_some(id))
+                })();
+                match item {
+                    Ok(Some(id)) => return Some(Ok(id)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        done = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            None
+        })),
+    })
+}
+
+/// The nodes that have every label of `labels` and whose properties equal every one of
+/// `key` (openCypher equality), in id order. Uses an index of the first label on exactly
+/// the key's properties (any order of them) when there is one, else a single-property index
+/// on one of them, else reads every node of the first label.
+pub(crate) fn nodes_matching(
+    src: &dyn Source,
+    labels: &[u32],
+    key: &Properties,
+) -> Result<Vec<NodeId>> {
+    let Some(&first) = labels.first() else {
+        return Err(GraphError::Invalid {
+            field: "labels",
+            reason: "a match by key needs at least one label".into(),
+        });
+    };
+    let names: Vec<&str> = key.keys().map(String::as_str).collect();
+    let candidates: Vec<NodeId> = if let Some(def) = composite_for(src, first, &names)? {
+        // The index's property order, each property's equal keys.
+        let values: Vec<PropertyValue> = def
+            .properties
+            .iter()
+            .map(|p| key.get(p).cloned().unwrap_or(PropertyValue::Null))
+            .collect();
+        let mut enc = Vec::new();
+        let all_scalar = values.iter().all(|v| crate::value::encode_key(v, &mut enc));
+        if all_scalar {
+            let ranges = crate::index::equal_ranges(&enc, values.len())?;
+            IndexHits::new(src.view(&def.tree())?, ranges)
+                .map(|r| r.map(NodeId))
+                .collect::<Result<_>>()?
+        } else {
+            label_ids(src, first)?.collect::<Result<_>>()?
+        }
+    } else if let Some((def, v)) = single_index(src, first, key)? {
+        let ranges = Condition::Eq(v.clone()).ranges().unwrap_or_default();
+        IndexHits::new(src.view(&def.tree())?, ranges)
+            .map(|r| r.map(NodeId))
+            .collect::<Result<_>>()?
+    } else {
+        label_ids(src, first)?.collect::<Result<_>>()?
+    };
+    let mut out = Vec::new();
+    for id in candidates {
+        let Some(n) = node_state(src, id)? else {
+            continue;
+        };
+        if !labels.iter().all(|l| n.labels.contains(l)) {
+            continue;
+        }
+        let mut all = true;
+        for (p, v) in key {
+            if n.property(p)?
+                .as_ref()
+                .is_none_or(|x| crate::value::equals(x, v) != Some(true))
+            {
+                all = false;
+                break;
+            }
+        }
+        if all {
+            out.push(id);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// A ready index of `label` on exactly the properties `names` (in any order).
+fn composite_for<'s>(
+    src: &'s dyn Source,
+    label: u32,
+    names: &[&str],
+) -> Result<Option<&'s IndexDef>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    Ok(src.catalog()?.iter().find(|d| {
+        d.kind == IndexKind::Property
+            && d.state == IndexState::Ready
+            && !d.edges
+            && d.target == label
+            && d.properties.len() == names.len()
+            && names.iter().all(|n| d.properties.iter().any(|p| p == n))
+    }))
+}
+
+/// A ready single-property index of `label` on one of the key's properties with a scalar
+/// value, and that value.
+fn single_index<'s, 'k>(
+    src: &'s dyn Source,
+    label: u32,
+    key: &'k Properties,
+) -> Result<Option<(&'s IndexDef, &'k PropertyValue)>> {
+    for (p, v) in key {
+        if v.is_indexable()
+            && let Some(def) = index_on(src, false, label, &[p.as_str()])?
+        {
+            return Ok(Some((def, v)));
+        }
+    }
+    Ok(None)
+}

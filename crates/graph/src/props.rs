@@ -1,0 +1,195 @@
+//! The two views of a node or an edge, and the one mapping between them.
+//!
+//! The graph API began with nodes of a *kind*, a *name* and JSON *data*; openCypher sees
+//! *labels* and *properties*. Both views read and write the same records:
+//!
+//! | record | labels/properties view |
+//! |---|---|
+//! | kind | the first label (`""` when the node has no label) |
+//! | more labels | the other labels, in the order they were added |
+//! | name (non-empty) | the string property `name` |
+//! | data, a JSON object | one property per field whose value is not `null` |
+//! | data, `null` | no more properties |
+//! | data, any other JSON value | the one property `data` |
+//!
+//! Writing properties: a `name` property that is a non-empty string becomes the record's
+//! name (so the name index serves it); every other property, and `name` when it is not a
+//! non-empty string, is a field of the data object; no property gives `null` data. Null
+//! properties are not stored (openCypher: setting a property to null removes it).
+//!
+//! Each view loses nothing through its own round trip: a node written as `NodeSpec` reads
+//! back as the same `NodeSpec` (the record holds kind, name and data as given), and
+//! properties written read back as the same properties. Two corners belong to one view
+//! only, by construction: data that is not an object (`NodeSpec { data: json!(42), .. }`)
+//! is the property `data` = 42, which written back through properties becomes the object
+//! `{"data": 42}`; and a `NodeSpec` whose data object has a `name` field beside a non-empty
+//! name shows the record's name as the property (the data field stays in the data).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{GraphError, Result};
+use crate::value::PropertyValue;
+
+/// Properties of a node or an edge: names to values, sorted by name.
+pub type Properties = BTreeMap<String, PropertyValue>;
+
+/// The property a node's name is seen as.
+pub const NAME_PROPERTY: &str = "name";
+
+/// The property that data which is not a JSON object is seen as.
+pub const DATA_PROPERTY: &str = "data";
+
+/// The properties of a record with this name (empty for edges) and data.
+pub(crate) fn to_properties(field: &'static str, name: &str, data: &Value) -> Result<Properties> {
+    let mut out = Properties::new();
+    let convert = |v: &Value| {
+        PropertyValue::from_json(v).map_err(|e| GraphError::Invalid {
+            field,
+            reason: e.to_string(),
+        })
+    };
+    match data {
+        Value::Null => {}
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                if !v.is_null() {
+                    out.insert(k.clone(), convert(v)?);
+                }
+            }
+        }
+        other => {
+            out.insert(DATA_PROPERTY.to_string(), convert(other)?);
+        }
+    }
+    if !name.is_empty() {
+        out.insert(
+            NAME_PROPERTY.to_string(),
+            PropertyValue::String(name.to_string()),
+        );
+    }
+    Ok(out)
+}
+
+/// One property of a record, without converting the others; `None` when absent or null.
+pub(crate) fn property(
+    field: &'static str,
+    name: &str,
+    data: &Value,
+    key: &str,
+) -> Result<Option<PropertyValue>> {
+    if key == NAME_PROPERTY && !name.is_empty() {
+        return Ok(Some(PropertyValue::String(name.to_string())));
+    }
+    let v = match data {
+        Value::Object(fields) => fields.get(key),
+        Value::Null => None,
+        other => (key == DATA_PROPERTY).then_some(other),
+    };
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => PropertyValue::from_json(v)
+            .map(Some)
+            .map_err(|e| GraphError::Invalid {
+                field,
+                reason: e.to_string(),
+            }),
+    }
+}
+
+/// The name and data that store `props` (see the module doc). `with_name` is false for
+/// edges, which have no name: every property goes to the data.
+pub(crate) fn from_properties(
+    field: &'static str,
+    mut props: Properties,
+    with_name: bool,
+) -> Result<(String, Value)> {
+    let takes_name = with_name
+        && matches!(props.get(NAME_PROPERTY), Some(PropertyValue::String(s)) if !s.is_empty());
+    let name = match props.remove(NAME_PROPERTY) {
+        Some(PropertyValue::String(s)) if takes_name => s,
+        Some(other) => {
+            props.insert(NAME_PROPERTY.to_string(), other);
+            String::new()
+        }
+        None => String::new(),
+    };
+    props.retain(|_, v| !matches!(v, PropertyValue::Null));
+    if props.is_empty() {
+        return Ok((name, Value::Null));
+    }
+    let mut fields = serde_json::Map::new();
+    for (k, v) in props {
+        let json = v.to_json().map_err(|e| GraphError::Invalid {
+            field,
+            reason: format!("property {k}: {e}"),
+        })?;
+        fields.insert(k, json);
+    }
+    Ok((name, Value::Object(fields)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn props(pairs: &[(&str, PropertyValue)]) -> Properties {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn properties_round_trip_through_records() {
+        let cases = [
+            props(&[]),
+            props(&[("name", "ada".into())]),
+            props(&[("name", "".into())]),
+            props(&[("name", 7i64.into())]),
+            props(&[("data", 42i64.into()), ("x", 1.0f64.into())]),
+            props(&[
+                ("name", "n".into()),
+                ("l", PropertyValue::List(vec![1i64.into(), "a".into()])),
+                ("f", 1.0f64.into()),
+                ("i", i64::MAX.into()),
+            ]),
+        ];
+        for p in cases {
+            let (name, data) = from_properties("node properties", p.clone(), true).unwrap();
+            assert_eq!(to_properties("node data", &name, &data).unwrap(), p);
+            for (k, v) in &p {
+                assert_eq!(
+                    property("node data", &name, &data, k).unwrap().as_ref(),
+                    Some(v)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn node_spec_data_is_seen_as_documented() {
+        let p = to_properties("node data", "a", &json!({"x": null, "y": [1]})).unwrap();
+        assert_eq!(
+            p,
+            props(&[
+                ("name", "a".into()),
+                ("y", PropertyValue::List(vec![1i64.into()]))
+            ])
+        );
+        let p = to_properties("node data", "", &json!(42)).unwrap();
+        assert_eq!(p, props(&[("data", 42i64.into())]));
+        assert_eq!(
+            property("d", "", &json!(42), "data").unwrap(),
+            Some(42i64.into())
+        );
+        assert!(to_properties("node data", "", &json!({"big": u64::MAX})).is_err());
+        let nan = props(&[("x", f64::NAN.into())]);
+        assert!(from_properties("node properties", nan, true).is_err());
+        let (name, data) =
+            from_properties("edge properties", props(&[("name", "x".into())]), false).unwrap();
+        assert_eq!((name.as_str(), data), ("", json!({"name": "x"})));
+    }
+}

@@ -1,0 +1,425 @@
+//! Index creation and drop, and the upkeep of index entries on every write.
+//!
+//! Each write computes the entries an element had and has (`IndexDef::keys_of` for every
+//! index on its labels or type), checks the added ones against unique constraints, and only
+//! then writes anything; so a violation leaves the transaction as it was.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use serde_json::Value;
+
+use super::{BatchLabels, WriteTxn, check_label, check_len};
+use crate::error::{GraphError, Result};
+use crate::ids::{EdgeId, NodeId};
+use crate::index::{
+    IndexDef, IndexInfo, IndexKind, IndexSpec, IndexState, IndexTarget, PROPERTIES_MAX,
+    decode_values, entry_key, equal_ranges, find_duplicate, first_other,
+};
+use crate::lookup::{self, NodeState, Source};
+use crate::props;
+use crate::record::{
+    EDGES, INDEXES, KIND, LABEL_SIZE_MAX, decode_data, decode_edge, decode_id_key, decode_kind_key,
+    edge_key, kind_key, kind_prefix,
+};
+use crate::stage::Staged;
+use crate::value::encode_key;
+use crate::value::key::equal_keys;
+
+/// Index entries of one element: (position in the catalog, key of its values).
+pub(crate) type Entries = Vec<(usize, Vec<u8>)>;
+
+/// Index entries of a batch: (position in the catalog, key of the values, element id).
+pub(crate) type BatchEntries = Vec<(usize, Vec<u8>, u64)>;
+
+/// Elements read per chunk while an index is built over existing data: bounds the memory
+/// of the scan (the sorted entries themselves are bounded by the storage engine's `put`).
+const BUILD_CHUNK: usize = 65_536;
+
+/// The entries in `old` and not in `new`, and those in `new` and not in `old`.
+pub(crate) fn diff(old: Entries, new: Entries) -> (Entries, Entries) {
+    let removed = old.iter().filter(|e| !new.contains(e)).cloned().collect();
+    let added = new.into_iter().filter(|e| !old.contains(e)).collect();
+    (removed, added)
+}
+
+/// A key under which two values are equal exactly when openCypher says so: each number as
+/// the first of its equal keys (`1` and `1.0` alike).
+fn canonical(values: &[u8], n: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for v in decode_values(values, n)? {
+        match equal_keys(&v).into_iter().next() {
+            Some(k) => out.extend_from_slice(&k),
+            None => {
+                encode_key(&v, &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl WriteTxn {
+    /// The name of a string id, for errors and listings.
+    fn name_of(&self, id: u32) -> Result<String> {
+        Source::string(self, id)
+    }
+
+    /// The entries of a node in the indexes on its labels.
+    pub(crate) fn node_entries(&self, n: &NodeState) -> Result<Entries> {
+        let mut out = Vec::new();
+        for (i, def) in self.catalog.iter().enumerate() {
+            if !def.edges
+                && n.labels.contains(&def.target)
+                && let Some(k) = def.keys_of(|p| n.property(p))?
+            {
+                out.push((i, k));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The entries of an edge of type `ty` with `data` in the indexes on its type.
+    pub(crate) fn edge_entries(&self, ty: u32, data: &Value) -> Result<Entries> {
+        let mut out = Vec::new();
+        for (i, def) in self.catalog.iter().enumerate() {
+            if def.edges
+                && def.target == ty
+                && let Some(k) = def.keys_of(|p| props::property("edge data", "", data, p))?
+            {
+                out.push((i, k));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fails with `ConstraintViolation` if an entry of `added` would give an element other
+    /// than `me` the values another element holds under a unique constraint.
+    pub(crate) fn check_unique(&self, added: &[(usize, Vec<u8>)], me: u64) -> Result<()> {
+        for (d, values) in added {
+            let def = &self.catalog[*d];
+            if !def.unique {
+                continue;
+            }
+            let Some(tree) = self.view(&def.tree())? else {
+                continue;
+            };
+            let ranges = equal_ranges(values, def.properties.len())?;
+            if let Some(other) = first_other(&tree, &ranges, me)? {
+                return Err(def.violation(&self.name_of(def.target)?, values, other));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes and adds an element's entries.
+    pub(crate) fn apply_entries(
+        &mut self,
+        id: u64,
+        removed: &[(usize, Vec<u8>)],
+        added: &[(usize, Vec<u8>)],
+    ) -> Result<()> {
+        for (d, values) in removed {
+            let tree = self.catalog[*d].tree();
+            self.tx.tree(&tree)?.remove(&entry_key(values, id))?;
+        }
+        for (d, values) in added {
+            let tree = self.catalog[*d].tree();
+            self.tx.tree(&tree)?.insert(&entry_key(values, id), &[])?;
+        }
+        Ok(())
+    }
+
+    /// The index entries of a batch of new nodes; `labels_of(i)` gives node `i`'s labels.
+    pub(crate) fn batch_node_entries(
+        &self,
+        ids: &[NodeId],
+        names: &[String],
+        batch: &Staged,
+        labels: &BatchLabels<'_>,
+    ) -> Result<BatchEntries> {
+        let mut out = Vec::new();
+        if !self.catalog.iter().any(|d| !d.edges) {
+            return Ok(out);
+        }
+        for (i, &id) in ids.iter().enumerate() {
+            let labels = labels.of(i);
+            let defs: Vec<usize> = (0..self.catalog.len())
+                .filter(|&d| !self.catalog[d].edges && labels.contains(&self.catalog[d].target))
+                .collect();
+            if defs.is_empty() {
+                continue;
+            }
+            let data = decode_data("node", id, batch.data(i))?;
+            for d in defs {
+                let def = &self.catalog[d];
+                if let Some(k) =
+                    def.keys_of(|p| props::property("node data", &names[i], &data, p))?
+                {
+                    out.push((d, k, id.0));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The index entries of a batch of new edges.
+    pub(crate) fn batch_edge_entries(
+        &self,
+        ids: &[EdgeId],
+        types: &[u32],
+        batch: &Staged,
+    ) -> Result<BatchEntries> {
+        let mut out = Vec::new();
+        if !self.catalog.iter().any(|d| d.edges) {
+            return Ok(out);
+        }
+        for (i, &id) in ids.iter().enumerate() {
+            if !self.catalog.iter().any(|d| d.edges && d.target == types[i]) {
+                continue;
+            }
+            let data = decode_data("edge", id, batch.data(i))?;
+            for (d, k) in self.edge_entries(types[i], &data)? {
+                out.push((d, k, id.0));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks a batch's entries against unique constraints: against the indexes as they
+    /// are, and against each other.
+    pub(crate) fn check_batch_unique(&self, entries: &BatchEntries) -> Result<()> {
+        let mut seen: HashMap<(usize, Vec<u8>), u64> = HashMap::new();
+        for (d, values, id) in entries {
+            let def = &self.catalog[*d];
+            if !def.unique {
+                continue;
+            }
+            let n = def.properties.len();
+            if let Some(&earlier) = seen.get(&(*d, canonical(values, n)?)) {
+                return Err(def.violation(&self.name_of(def.target)?, values, earlier));
+            }
+            seen.insert((*d, canonical(values, n)?), *id);
+            self.check_unique(&[(*d, values.clone())], *id)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a batch's entries, each index's sorted and in one pass.
+    pub(crate) fn insert_entries(&mut self, mut entries: BatchEntries) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        entries.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        for run in entries.chunk_by(|a, b| a.0 == b.0) {
+            let tree = self.catalog[run[0].0].tree();
+            self.tx
+                .tree(&tree)?
+                .insert_many(run.iter().map(|(_, v, id)| (entry_key(v, *id), [])))?;
+        }
+        Ok(())
+    }
+
+    /// Creates an index and builds it over the existing data, in this transaction: lookups
+    /// in this transaction use it at once, and other transactions once it commits. For a
+    /// unique constraint, existing duplicates fail the creation with `ConstraintViolation`
+    /// and leave the transaction as it was.
+    ///
+    /// The build reads the label's nodes (or every edge, for an edge type) in chunks and
+    /// sorts the entries in bounded memory (spilling to a temporary file beside the
+    /// database), then writes the tree in key order.
+    pub fn create_index(&mut self, spec: IndexSpec) -> Result<IndexInfo> {
+        let (edges, target_name) = match &spec.target {
+            IndexTarget::Label(l) => (false, l.as_str()),
+            IndexTarget::EdgeType(t) => (true, t.as_str()),
+        };
+        check_label(if edges { "edge type" } else { "node label" }, target_name)?;
+        if spec.properties.is_empty() || spec.properties.len() > PROPERTIES_MAX {
+            return Err(GraphError::Invalid {
+                field: "index properties",
+                reason: format!("between 1 and {PROPERTIES_MAX} are needed"),
+            });
+        }
+        for (i, p) in spec.properties.iter().enumerate() {
+            check_label("index property", p)?;
+            if spec.properties[..i].contains(p) {
+                return Err(GraphError::Invalid {
+                    field: "index properties",
+                    reason: format!("{p} is listed twice"),
+                });
+            }
+        }
+        let name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{target_name}_{}", spec.properties.join("_")));
+        check_label("index name", &name)?;
+        check_len("index name", &name, LABEL_SIZE_MAX)?;
+        if self.catalog.iter().any(|d| d.name == name) {
+            return Err(GraphError::IndexExists(name));
+        }
+        let target = self.intern(target_name)?;
+        if let Some(same) = self.catalog.iter().find(|d| {
+            d.kind == IndexKind::Property
+                && d.edges == edges
+                && d.target == target
+                && d.properties == spec.properties
+        }) {
+            return Err(GraphError::IndexExists(same.name.clone()));
+        }
+        let def = IndexDef {
+            id: self.next_index,
+            name,
+            kind: IndexKind::Property,
+            edges,
+            target,
+            properties: spec.properties,
+            unique: spec.unique,
+            state: IndexState::Ready,
+        };
+        let tree = def.tree();
+        // A tree under the new id can only be left by damage; start from nothing.
+        self.tx.delete_tree(&tree)?;
+        if let Err(e) = self.build(&def) {
+            self.tx.delete_tree(&tree)?;
+            return Err(e);
+        }
+        self.next_index = self
+            .next_index
+            .checked_add(1)
+            .ok_or_else(|| GraphError::Invalid {
+                field: "index catalog",
+                reason: "no index id left".into(),
+            })?;
+        self.tx
+            .tree(INDEXES)?
+            .insert(&def.id.to_be_bytes(), &def.encode())?;
+        // An empty index still has its tree, so that `check` can tell it from a lost one.
+        self.tx.tree(&tree)?;
+        self.catalog.push(def);
+        let def = self.catalog.last().ok_or_else(|| {
+            GraphError::corrupt("index catalog", "", "lost the index just created")
+        })?;
+        lookup::info_of(self, def)
+    }
+
+    /// Fills `def`'s tree from the records; checks its unique constraint.
+    fn build(&mut self, def: &IndexDef) -> Result<()> {
+        let tree = def.tree();
+        let mut after = 0u64;
+        loop {
+            let chunk = if def.edges {
+                self.edge_chunk(def, after)?
+            } else {
+                self.node_chunk(def, after)?
+            };
+            let Some((last, entries)) = chunk else {
+                break;
+            };
+            after = last;
+            let mut t = self.tx.tree(&tree)?;
+            for (values, id) in entries {
+                t.put(&entry_key(&values, id), &[])?;
+            }
+        }
+        self.tx.apply_puts()?;
+        if def.unique {
+            self.check_built_unique(def)?;
+        }
+        Ok(())
+    }
+
+    /// The entries of up to `BUILD_CHUNK` nodes of `def`'s label with ids above `after`,
+    /// and the last id read; `None` when there are no more.
+    #[allow(clippy::type_complexity)]
+    fn node_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, Vec<(Vec<u8>, u64)>)>> {
+        let Some(labels) = self.view(KIND)? else {
+            return Ok(None);
+        };
+        let start = kind_key(def.target, NodeId(after.saturating_add(1)));
+        let end = kind_prefix(def.target.saturating_add(1));
+        let mut ids = Vec::new();
+        let mut range = labels.range(Bound::Included(&start[..]), Bound::Excluded(&end[..]));
+        while ids.len() < BUILD_CHUNK {
+            let Some(entry) = range.next_ref() else {
+                break;
+            };
+            let (k, _) = entry?;
+            let id = decode_kind_key(k)
+                .ok_or_else(|| GraphError::corrupt("label index entry", def.target, "bad key"))?;
+            ids.push(id);
+        }
+        let Some(&last) = ids.last() else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let n = lookup::node_state(self, id)?.ok_or_else(|| {
+                GraphError::corrupt("label index entry", id, "names a missing node")
+            })?;
+            if let Some(k) = def.keys_of(|p| n.property(p))? {
+                out.push((k, id.0));
+            }
+        }
+        Ok(Some((last.0, out)))
+    }
+
+    /// As `node_chunk`, over every edge (edges have no type index), keeping `def`'s type.
+    #[allow(clippy::type_complexity)]
+    fn edge_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, Vec<(Vec<u8>, u64)>)>> {
+        let Some(edges) = self.view(EDGES)? else {
+            return Ok(None);
+        };
+        let start = edge_key(EdgeId(after.saturating_add(1)));
+        let mut range = edges.range(Bound::Included(&start[..]), Bound::Unbounded);
+        let mut out = Vec::new();
+        let mut last = None;
+        let mut read = 0;
+        while read < BUILD_CHUNK {
+            let Some(entry) = range.next_ref() else {
+                break;
+            };
+            let (k, v) = entry?;
+            let id =
+                EdgeId(decode_id_key(k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?);
+            read += 1;
+            last = Some(id.0);
+            let rec = decode_edge(id, &v)?;
+            if rec.edge_type != def.target {
+                continue;
+            }
+            let data = decode_data("edge", id, rec.data)?;
+            if let Some(k) = def.keys_of(|p| props::property("edge data", "", &data, p))? {
+                out.push((k, id.0));
+            }
+        }
+        Ok(last.map(|l| (l, out)))
+    }
+
+    /// Proves a freshly built unique index holds no two equal values.
+    fn check_built_unique(&self, def: &IndexDef) -> Result<()> {
+        let Some(tree) = self.view(&def.tree())? else {
+            return Ok(());
+        };
+        if let Some((values, _, existing)) = find_duplicate(&tree, def.properties.len())? {
+            return Err(def.violation(&self.name_of(def.target)?, &values, existing));
+        }
+        Ok(())
+    }
+
+    /// Drops the index named `name` (`IndexNotFound` if there is none) and frees its pages.
+    pub fn drop_index(&mut self, name: &str) -> Result<()> {
+        let Some(pos) = self.catalog.iter().position(|d| d.name == name) else {
+            return Err(GraphError::IndexNotFound(name.to_string()));
+        };
+        let def = self.catalog[pos].clone();
+        self.tx.delete_tree(&def.tree())?;
+        self.tx.tree(INDEXES)?.remove(&def.id.to_be_bytes())?;
+        self.catalog.remove(pos);
+        Ok(())
+    }
+
+    /// Every index, by name, as this transaction sees the catalog.
+    pub fn indexes(&self) -> Result<Vec<IndexInfo>> {
+        lookup::index_infos(self)
+    }
+}
