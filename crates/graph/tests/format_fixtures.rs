@@ -198,3 +198,53 @@ fn a_format_1_upgrade_cut_short_anywhere_reopens() {
         }
     }
 }
+
+#[test]
+fn a_graph_format_1_fixture_is_upgraded_to_format_2_and_takes_indexes() {
+    use pagegraph::{Condition, IndexSpec, PropertyValue};
+    let (_dir, path) = fixture("v1");
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        assert_eq!(
+            g.begin_read()
+                .expect("read")
+                .graph_format()
+                .expect("format"),
+            1
+        );
+    }
+    let g = Graph::open(&path).expect("open");
+    assert_eq!(
+        g.begin_read()
+            .expect("read")
+            .graph_format()
+            .expect("format"),
+        pagegraph::GRAPH_FORMAT
+    );
+    let mut tx = g.begin_write().expect("write");
+    tx.create_index(IndexSpec::on_label("Person", "i").unique())
+        .expect("index over format-1 records");
+    tx.commit().expect("commit");
+    let r = g.begin_read().expect("read");
+    let hits: Vec<_> = r
+        .nodes_where("Person", "i", &Condition::Eq(PropertyValue::Int(4)))
+        .expect("lookup")
+        .map(|x| x.expect("hit"))
+        .collect();
+    assert_eq!(hits.len(), 1);
+    let n = r.node_props(hits[0]).expect("node").expect("exists");
+    assert_eq!(
+        n.properties.get("name"),
+        Some(&PropertyValue::String("n4".into()))
+    );
+    drop(r);
+    assert_v1_content(&g);
+    assert!(g.check().expect("check").is_clean());
+}

@@ -9,6 +9,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::too_many_lines,
+    clippy::many_single_char_names,
+    clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation,
     reason = "a model test reads best as one loop against one model"
 )]
 
