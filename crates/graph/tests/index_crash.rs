@@ -46,7 +46,7 @@ fn step(n: u64, m: &mut Model, mut tx: Option<&mut WriteTxn>) {
                 .unwrap();
             tx.create_index(IndexSpec::on_label("Item", "group"))
                 .unwrap();
-        } else if n % 3 == 0 {
+        } else if n.is_multiple_of(3) {
             tx.drop_index("Item_group").unwrap();
             tx.create_index(IndexSpec::on_label("Item", "group"))
                 .unwrap();
@@ -93,11 +93,12 @@ fn step(n: u64, m: &mut Model, mut tx: Option<&mut WriteTxn>) {
     for _ in 0..rng.usize(0..5) {
         let k = keys[rng.usize(..keys.len())].clone();
         // Node 1 (`t1_0`) holds the transaction counter.
-        if k != "t1_0" && m.remove(&k).is_some() {
-            if let Some(tx) = tx.as_deref_mut() {
-                let cond = Condition::Eq(V::String(k));
-                assert_eq!(tx.delete_nodes_where("Item", "key", &cond).unwrap(), 1);
-            }
+        if k != "t1_0"
+            && m.remove(&k).is_some()
+            && let Some(tx) = tx.as_deref_mut()
+        {
+            let cond = Condition::Eq(V::String(k));
+            assert_eq!(tx.delete_nodes_where("Item", "key", &cond).unwrap(), 1);
         }
     }
     if let Some(tx) = tx {
