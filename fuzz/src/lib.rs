@@ -107,8 +107,40 @@ pub fn exercise_graph(g: &Graph) {
         let _ = r.nodes_by_kind(&node.kind);
     }
     for edge in r.edges().take(10_000) {
-        if edge.is_err() {
-            break;
+        let Ok(edge) = edge else { break };
+        let _ = r.edge_props(edge.id);
+    }
+    // Labels, properties, the index catalog and index lookups of every kind.
+    let _ = r.indexes();
+    for id in 1..60 {
+        let _ = r.node_props(pagegraph::NodeId(id));
+    }
+    use pagegraph::value::Inequality;
+    use pagegraph::{Condition, PropertyValue as V};
+    let conditions = [
+        Condition::Eq(V::Int(3)),
+        Condition::Cmp(Inequality::Ge, V::Int(0)),
+        Condition::StartsWith("x".into()),
+        Condition::In(vec![V::Int(1), V::String("xx".into())]),
+    ];
+    for (label, prop) in [("Person", "i"), ("City", "s"), ("Tag", "i"), ("Post", "i")] {
+        for c in &conditions {
+            if let Ok(hits) = r.nodes_where(label, prop, c) {
+                for hit in hits.take(1000) {
+                    if hit.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    for c in &conditions {
+        if let Ok(hits) = r.edges_where("NEXT", "w", c) {
+            for hit in hits.take(1000) {
+                if hit.is_err() {
+                    break;
+                }
+            }
         }
     }
 }
@@ -138,13 +170,26 @@ pub fn base_graph_image() -> Vec<u8> {
                     ids.push(id);
                 }
             }
-            for w in ids.windows(2) {
+            for (i, w) in ids.windows(2).enumerate() {
                 let _ = tx.insert_edge(EdgeSpec {
                     from: w[0],
                     to: w[1],
                     edge_type: "NEXT".into(),
-                    data: serde_json::json!({"w": 1.5}),
+                    data: serde_json::json!({"w": i as f64 * 1.5}),
                 });
+            }
+            // More labels, and indexes of each kind of target: the catalog, index entries
+            // and multi-label records are in the image for the patches to reach.
+            for &id in ids.iter().step_by(5) {
+                let _ = tx.add_label(id, "Tag");
+            }
+            for spec in [
+                pagegraph::IndexSpec::on_label("Person", "i").unique(),
+                pagegraph::IndexSpec::on_label("City", "s"),
+                pagegraph::IndexSpec::on_label("Tag", "i"),
+                pagegraph::IndexSpec::on_edge_type("NEXT", "w"),
+            ] {
+                let _ = tx.create_index(spec);
             }
             let _ = tx.commit();
         }

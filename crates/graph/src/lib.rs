@@ -1,8 +1,29 @@
 //! # pagegraph
 //!
-//! An embedded property-graph database: nodes with a kind, a name and JSON data; typed,
-//! directed edges with JSON data; kind, name (exact, prefix, glob) and adjacency indexes;
+//! An embedded property-graph database: nodes with labels and typed properties (or, in the
+//! first API, a kind, a name and JSON data: the same records, see [`props`] for
+//! the mapping); typed, directed edges with properties; label, name (exact, prefix, glob),
+//! adjacency and property indexes with unique constraints; merge (get or create) by key;
 //! snapshot reads beside one writer; all on the crash-safe page store `pagegraph-storage`.
+//!
+//! ```
+//! use pagegraph::{Condition, Graph, IndexSpec, Properties, PropertyValue};
+//! # fn main() -> pagegraph::Result<()> {
+//! let graph = Graph::in_memory()?;
+//! let mut tx = graph.begin_write()?;
+//! tx.create_index(IndexSpec::on_label("File", "path").unique())?;
+//! let key: Properties = [("path".to_string(), PropertyValue::from("src/main.rs"))].into();
+//! let file = tx.merge_node(&["File"], key.clone(), Properties::new(), Properties::new())?;
+//! assert!(file.created);
+//! assert!(!tx.merge_node(&["File"], key, Properties::new(), Properties::new())?.created);
+//! tx.commit()?;
+//! let r = graph.begin_read()?;
+//! let hits: Vec<_> = r
+//!     .nodes_where("File", "path", &Condition::StartsWith("src/".into()))?
+//!     .collect::<pagegraph::Result<_>>()?;
+//! assert_eq!(hits, vec![file.id]);
+//! # Ok(()) }
+//! ```
 //!
 //! ```
 //! use pagegraph::{Direction, EdgeSpec, Graph, NodeSpec};
@@ -35,7 +56,7 @@ mod graph;
 mod ids;
 pub mod index;
 mod lookup;
-mod props;
+pub mod props;
 mod read;
 mod record;
 mod stage;
