@@ -1,0 +1,86 @@
+//! Errors of the query layer.
+
+use std::fmt;
+
+/// A position in the query text: byte offset, and the 1-based line and column (in
+/// characters) a reader counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Position {
+    /// Byte offset from the start of the text.
+    pub offset: usize,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+impl Position {
+    /// The position of byte `offset` in `text` (clamped to the text's end, and moved back to
+    /// a character boundary).
+    pub fn of(text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        Position {
+            offset,
+            line,
+            column,
+        }
+    }
+}
+
+/// A query that does not parse: what was expected, where, and the line of the query with a
+/// caret under the fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What is wrong, e.g. "expected `)`, found `,`".
+    pub message: String,
+    /// Where.
+    pub position: Position,
+    /// The line of the query holding the fault.
+    pub line_text: String,
+}
+
+impl SyntaxError {
+    pub(crate) fn new(text: &str, offset: usize, message: impl Into<String>) -> SyntaxError {
+        let position = Position::of(text, offset);
+        let line_start = text[..position.offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[position.offset..]
+            .find('\n')
+            .map_or(text.len(), |i| position.offset + i);
+        SyntaxError {
+            message: message.into(),
+            position,
+            line_text: text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
+        }
+    }
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Position { line, column, .. } = self.position;
+        writeln!(
+            f,
+            "syntax error at line {line}, column {column}: {}",
+            self.message
+        )?;
+        writeln!(f, "  {}", self.line_text)?;
+        // The caret under the character at fault; tabs kept so that it lines up.
+        let pad: String = self
+            .line_text
+            .chars()
+            .take(column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        write!(f, "  {pad}^")
+    }
+}
+
+impl std::error::Error for SyntaxError {}
