@@ -10,7 +10,12 @@
 //! fails if any query that parsed before stops parsing: `tests/tck_parse_expected_failures.txt`
 //! lists the scenarios that do not pass yet, one per line, and a scenario not on the list
 //! must pass.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "a test"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
