@@ -284,6 +284,94 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Calls `f` with each direct sub-expression (not those inside patterns or subqueries).
+    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Property(t, _)
+            | ExprKind::Unary(_, t)
+            | ExprKind::IsNull(t, _)
+            | ExprKind::HasLabels(t, _) => f(t),
+            ExprKind::List(items) => items.iter().for_each(f),
+            ExprKind::Map(entries) => entries.iter().for_each(|(_, v)| f(v)),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Slice(a, b, c) => {
+                f(a);
+                if let Some(b) = b {
+                    f(b);
+                }
+                if let Some(c) = c {
+                    f(c);
+                }
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(f),
+            ExprKind::Case {
+                subject,
+                whens,
+                otherwise,
+            } => {
+                if let Some(s) = subject {
+                    f(s);
+                }
+                for (w, t) in whens {
+                    f(w);
+                    f(t);
+                }
+                if let Some(o) = otherwise {
+                    f(o);
+                }
+            }
+            ExprKind::ListComprehension {
+                list, filter, map, ..
+            } => {
+                f(list);
+                if let Some(x) = filter {
+                    f(x);
+                }
+                if let Some(x) = map {
+                    f(x);
+                }
+            }
+            ExprKind::Quantified { list, filter, .. } => {
+                f(list);
+                if let Some(x) = filter {
+                    f(x);
+                }
+            }
+            ExprKind::Reduce {
+                init, list, expr, ..
+            } => {
+                f(init);
+                f(list);
+                f(expr);
+            }
+            ExprKind::MapProjection(t, items) => {
+                f(t);
+                for i in items {
+                    if let MapProjectionItem::Literal(_, v) = i {
+                        f(v);
+                    }
+                }
+            }
+            ExprKind::PatternComprehension { filter, map, .. } => {
+                if let Some(x) = filter {
+                    f(x);
+                }
+                f(map);
+            }
+            ExprKind::Literal(_)
+            | ExprKind::Param(_)
+            | ExprKind::Var(_)
+            | ExprKind::CountStar
+            | ExprKind::Pattern(_)
+            | ExprKind::ExistsSubquery(_) => {}
+        }
+    }
+}
+
 /// A literal value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {

@@ -84,3 +84,43 @@ impl fmt::Display for SyntaxError {
 }
 
 impl std::error::Error for SyntaxError {}
+
+/// Why a query failed. The variants follow the openCypher error classes (the TCK's
+/// `SyntaxError`, `TypeError`, `ArgumentError`, ...), each with what was wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The text does not parse.
+    #[error("{0}")]
+    Syntax(#[from] SyntaxError),
+    /// The query parses but is not valid (an undefined variable, an aggregate where none
+    /// may be, ...): found before anything runs. `code` is the openCypher detail code.
+    #[error("{message}")]
+    Semantic {
+        /// The openCypher detail code, e.g. `UndefinedVariable`.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value of the wrong type at run time (`1 + true`, `n.x` on a list).
+    #[error("type error: {0}")]
+    Type(String),
+    /// A function argument out of its domain (`range(1, 2, 0)`, `substring('a', -1)`).
+    #[error("invalid argument: {0}")]
+    Argument(String),
+    /// Integer overflow or division by zero.
+    #[error("arithmetic error: {0}")]
+    Arithmetic(String),
+    /// A parameter the query uses was not given.
+    #[error("missing parameter ${0}")]
+    MissingParameter(String),
+    /// A part of Cypher that this version does not run yet.
+    #[error("not supported yet: {0}")]
+    Unsupported(String),
+    /// The graph failed (storage, corruption, a constraint).
+    #[error(transparent)]
+    Graph(#[from] pagegraph::GraphError),
+}
+
+/// Result alias of the query layer.
+pub type Result<T, E = QueryError> = std::result::Result<T, E>;

@@ -1,8 +1,21 @@
 //! # pagegraph-query
 //!
-//! The Cypher query language for pagegraph. This first part is the parser: openCypher 9
-//! text to a syntax tree ([`ast`]), with errors that give the line, the column and a caret
-//! under the fault ([`SyntaxError`]), and never a panic on any input.
+//! The Cypher query language for pagegraph: the parser (openCypher 9 text to a syntax tree,
+//! [`ast`], with errors that give the line, the column and a caret under the fault,
+//! [`SyntaxError`], and never a panic on any input), values with openCypher comparison
+//! ([`value`]), expression evaluation and the scalar and aggregate functions ([`eval`]), and
+//! a first executor ([`run`]) for the clauses that need no pattern matching: `UNWIND`,
+//! `WITH`, `RETURN` (with `DISTINCT`, `ORDER BY`, `SKIP`, `LIMIT`, aggregation) and `UNION`.
+//! `MATCH` and the write clauses are refused with [`QueryError::Unsupported`] until the
+//! planner lands.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use pagegraph_query::{Value, eval::NoGraph, run};
+//! let r = run("UNWIND [3, 1, 2, 1] AS x RETURN x, count(*) AS n ORDER BY x", &BTreeMap::new(), &NoGraph).unwrap();
+//! assert_eq!(r.columns, ["x", "n"]);
+//! assert_eq!(r.rows[0], vec![Value::Int(1), Value::Int(2)]);
+//! ```
 //!
 //! ```
 //! use pagegraph_query::{ast::Statement, parse};
@@ -16,10 +29,18 @@
 //! //                   ^
 //! ```
 
+mod aggregate;
 pub mod ast;
 mod error;
+pub mod eval;
+mod exec;
+mod functions;
 pub mod lexer;
 mod parser;
+mod semantic;
+pub mod value;
 
-pub use error::{Position, SyntaxError};
+pub use error::{Position, QueryError, Result, SyntaxError};
+pub use exec::{QueryResult, run};
 pub use parser::{DEPTH_MAX, parse, parse_script};
+pub use value::Value;

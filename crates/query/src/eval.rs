@@ -1,0 +1,717 @@
+//! Expression evaluation with openCypher semantics: three-valued logic, `null` propagation,
+//! exact integer arithmetic with overflow errors, comparisons across numeric types, and the
+//! list, map, string and graph-element operators.
+
+#![allow(
+    clippy::many_single_char_names,
+    clippy::cast_sign_loss,
+    reason = "operands read best as a, b, x, y; indexes are checked non-negative first"
+)]
+
+use std::collections::{BTreeMap, HashMap};
+
+use pagegraph::value::Inequality;
+use pagegraph::{EdgeId, EdgeProps, NodeId, NodeProps};
+
+use crate::ast::{BinaryOp, Expr, ExprKind, Literal, MapProjectionItem, Quantifier, Span, UnaryOp};
+use crate::error::{QueryError, Result};
+use crate::functions;
+use crate::value::{Value, equals, inequality};
+
+/// Reads of graph elements that expressions need (properties, labels, endpoints).
+pub trait GraphRead {
+    /// A node's labels and properties.
+    fn node(&self, id: NodeId) -> Result<Option<NodeProps>>;
+    /// A relationship's endpoints, type and properties.
+    fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>>;
+}
+
+/// No graph: every element is missing (for queries that touch none).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoGraph;
+
+impl GraphRead for NoGraph {
+    fn node(&self, _: NodeId) -> Result<Option<NodeProps>> {
+        Ok(None)
+    }
+    fn rel(&self, _: EdgeId) -> Result<Option<EdgeProps>> {
+        Ok(None)
+    }
+}
+
+impl GraphRead for pagegraph::ReadTxn {
+    fn node(&self, id: NodeId) -> Result<Option<NodeProps>> {
+        Ok(self.node_props(id)?)
+    }
+    fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
+        Ok(self.edge_props(id)?)
+    }
+}
+
+impl GraphRead for pagegraph::WriteTxn {
+    fn node(&self, id: NodeId) -> Result<Option<NodeProps>> {
+        Ok(self.node_props(id)?)
+    }
+    fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
+        Ok(self.edge_props(id)?)
+    }
+}
+
+/// The variables of one row, innermost last (comprehension variables are pushed and
+/// popped around their use).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    /// Names and values.
+    pub vars: Vec<(String, Value)>,
+}
+
+impl Row {
+    /// The value of a variable, the innermost binding first.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Binds or rebinds a variable.
+    pub fn set(&mut self, name: &str, value: Value) {
+        match self.vars.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.vars.push((name.to_string(), value)),
+        }
+    }
+}
+
+/// What evaluation needs besides the row.
+pub struct Ctx<'a> {
+    /// Query parameters.
+    pub params: &'a BTreeMap<String, Value>,
+    /// The graph.
+    pub graph: &'a dyn GraphRead,
+    /// Results of aggregate calls, by the call's span, while a group is projected.
+    pub aggregates: Option<&'a HashMap<(usize, usize), Value>>,
+}
+
+/// The aggregating functions.
+pub const AGGREGATES: [&str; 10] = [
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "collect",
+    "stdev",
+    "stdevp",
+    "percentilecont",
+    "percentiledisc",
+];
+
+/// Whether a call is an aggregate.
+pub fn is_aggregate(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, .. } => {
+            name.len() == 1 && AGGREGATES.contains(&name[0].to_ascii_lowercase().as_str())
+        }
+        _ => false,
+    }
+}
+
+fn type_error(what: &str, v: &Value) -> QueryError {
+    QueryError::Type(format!("{what}, got {} {}", article(v), v.type_name()))
+}
+
+fn article(v: &Value) -> &'static str {
+    match v.type_name().as_bytes().first() {
+        Some(b'I' | b'N') if !matches!(v, Value::Node(_) | Value::Null) => "an",
+        _ => "a",
+    }
+}
+
+fn truth(v: &Value, op: &str) -> Result<Option<bool>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        other => Err(type_error(&format!("`{op}` needs booleans"), other)),
+    }
+}
+
+fn from_truth(t: Option<bool>) -> Value {
+    t.map_or(Value::Null, Value::Bool)
+}
+
+/// Evaluates an expression in a row.
+pub fn eval(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || eval_inner(e, row, ctx))
+}
+
+#[allow(clippy::too_many_lines, reason = "one arm per kind of expression")]
+fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
+    Ok(match &e.kind {
+        ExprKind::Literal(l) => match l {
+            Literal::Null => Value::Null,
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::Int(i) => Value::Int(*i),
+            Literal::Float(f) => Value::Float(*f),
+            Literal::String(s) => Value::String(s.clone()),
+        },
+        ExprKind::Param(p) => ctx
+            .params
+            .get(p)
+            .cloned()
+            .ok_or_else(|| QueryError::MissingParameter(p.clone()))?,
+        ExprKind::Var(v) => row.get(v).cloned().ok_or_else(|| QueryError::Semantic {
+            code: "UndefinedVariable",
+            message: format!("variable `{v}` is not defined"),
+        })?,
+        ExprKind::Property(target, key) => {
+            let t = eval(target, row, ctx)?;
+            property(&t, key, ctx)?
+        }
+        ExprKind::List(items) => Value::List(
+            items
+                .iter()
+                .map(|i| eval(i, row, ctx))
+                .collect::<Result<_>>()?,
+        ),
+        ExprKind::Map(entries) => {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                m.insert(k.clone(), eval(v, row, ctx)?);
+            }
+            Value::Map(m)
+        }
+        ExprKind::Index(target, index) => {
+            let t = eval(target, row, ctx)?;
+            let i = eval(index, row, ctx)?;
+            index_value(&t, &i, ctx)?
+        }
+        ExprKind::Slice(target, from, to) => {
+            let t = eval(target, row, ctx)?;
+            let from = from.as_ref().map(|f| eval(f, row, ctx)).transpose()?;
+            let to = to.as_ref().map(|t| eval(t, row, ctx)).transpose()?;
+            slice(&t, from, to)?
+        }
+        ExprKind::Unary(op, inner) => {
+            let v = eval(inner, row, ctx)?;
+            match op {
+                UnaryOp::Not => from_truth(truth(&v, "NOT")?.map(|b| !b)),
+                UnaryOp::Plus => match v {
+                    Value::Null | Value::Int(_) | Value::Float(_) => v,
+                    other => return Err(type_error("unary `+` needs a number", &other)),
+                },
+                UnaryOp::Neg => match v {
+                    Value::Null => Value::Null,
+                    Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| {
+                        QueryError::Arithmetic(format!("-({i}) overflows 64 bits"))
+                    })?),
+                    Value::Float(f) => Value::Float(-f),
+                    other => return Err(type_error("unary `-` needs a number", &other)),
+                },
+            }
+        }
+        ExprKind::Binary(op, a, b) => binary(*op, a, b, row, ctx)?,
+        ExprKind::IsNull(inner, not) => {
+            let v = eval(inner, row, ctx)?;
+            Value::Bool(v.is_null() != *not)
+        }
+        ExprKind::HasLabels(target, labels) => match eval(target, row, ctx)? {
+            Value::Null => Value::Null,
+            Value::Node(id) => {
+                let n = ctx.graph.node(id)?;
+                let have = n.map(|n| n.labels).unwrap_or_default();
+                Value::Bool(labels.iter().all(|l| have.contains(l)))
+            }
+            other => return Err(type_error("a label check needs a node", &other)),
+        },
+        ExprKind::Call {
+            name,
+            distinct: _,
+            args,
+        } => {
+            if is_aggregate(e) {
+                return aggregate_result(e.span, ctx);
+            }
+            let values = args
+                .iter()
+                .map(|a| eval(a, row, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            functions::call(name, values, ctx)?
+        }
+        ExprKind::CountStar => return aggregate_result(e.span, ctx),
+        ExprKind::Case {
+            subject,
+            whens,
+            otherwise,
+        } => {
+            let subject = subject.as_ref().map(|s| eval(s, row, ctx)).transpose()?;
+            for (w, then) in whens {
+                let wv = eval(w, row, ctx)?;
+                let hit = match &subject {
+                    Some(s) => equals(s, &wv) == Some(true),
+                    None => matches!(wv, Value::Bool(true)),
+                };
+                if hit {
+                    return eval(then, row, ctx);
+                }
+            }
+            match otherwise {
+                Some(o) => eval(o, row, ctx)?,
+                None => Value::Null,
+            }
+        }
+        ExprKind::ListComprehension {
+            var,
+            list,
+            filter,
+            map,
+        } => {
+            let items = match eval(list, row, ctx)? {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                other => return Err(type_error("a list comprehension needs a list", &other)),
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                row.vars.push((var.clone(), item));
+                let r = (|| -> Result<Option<Value>> {
+                    if let Some(f) = filter
+                        && !matches!(eval(f, row, ctx)?, Value::Bool(true))
+                    {
+                        return Ok(None);
+                    }
+                    match map {
+                        Some(m) => Ok(Some(eval(m, row, ctx)?)),
+                        None => Ok(row.vars.last().map(|(_, v)| v.clone())),
+                    }
+                })();
+                row.vars.pop();
+                if let Some(v) = r? {
+                    out.push(v);
+                }
+            }
+            Value::List(out)
+        }
+        ExprKind::Quantified {
+            quantifier,
+            var,
+            list,
+            filter,
+        } => {
+            let items = match eval(list, row, ctx)? {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                other => return Err(type_error("a quantifier needs a list", &other)),
+            };
+            let (mut yes, mut unknown) = (0usize, 0usize);
+            let n = items.len();
+            for item in items {
+                row.vars.push((var.clone(), item));
+                let r = match filter {
+                    Some(f) => eval(f, row, ctx),
+                    None => Ok(Value::Bool(true)),
+                };
+                row.vars.pop();
+                match r? {
+                    Value::Bool(true) => yes += 1,
+                    Value::Bool(false) => {}
+                    Value::Null => unknown += 1,
+                    other => {
+                        return Err(type_error(
+                            "a quantifier's predicate must be boolean",
+                            &other,
+                        ));
+                    }
+                }
+            }
+            let no = n - yes - unknown;
+            from_truth(match quantifier {
+                Quantifier::All => {
+                    if no > 0 {
+                        Some(false)
+                    } else if unknown > 0 {
+                        None
+                    } else {
+                        Some(true)
+                    }
+                }
+                Quantifier::Any => {
+                    if yes > 0 {
+                        Some(true)
+                    } else if unknown > 0 {
+                        None
+                    } else {
+                        Some(false)
+                    }
+                }
+                Quantifier::None => {
+                    if yes > 0 {
+                        Some(false)
+                    } else if unknown > 0 {
+                        None
+                    } else {
+                        Some(true)
+                    }
+                }
+                Quantifier::Single => {
+                    if yes > 1 {
+                        Some(false)
+                    } else if unknown > 0 {
+                        None
+                    } else {
+                        Some(yes == 1)
+                    }
+                }
+            })
+        }
+        ExprKind::Reduce {
+            acc,
+            init,
+            var,
+            list,
+            expr,
+        } => {
+            let mut value = eval(init, row, ctx)?;
+            let items = match eval(list, row, ctx)? {
+                Value::Null => return Ok(Value::Null),
+                Value::List(items) => items,
+                other => return Err(type_error("reduce needs a list", &other)),
+            };
+            for item in items {
+                row.vars.push((acc.clone(), value));
+                row.vars.push((var.clone(), item));
+                let r = eval(expr, row, ctx);
+                row.vars.pop();
+                row.vars.pop();
+                value = r?;
+            }
+            value
+        }
+        ExprKind::MapProjection(target, items) => {
+            let base = eval(target, row, ctx)?;
+            let props: BTreeMap<String, Value> = match &base {
+                Value::Null => return Ok(Value::Null),
+                Value::Map(m) => m.clone(),
+                Value::Node(_) | Value::Rel(_) => match properties_of(&base, ctx)? {
+                    Value::Map(m) => m,
+                    _ => BTreeMap::new(),
+                },
+                other => {
+                    return Err(type_error(
+                        "a map projection needs a map, node or relationship",
+                        other,
+                    ));
+                }
+            };
+            let mut out = BTreeMap::new();
+            for item in items {
+                match item {
+                    MapProjectionItem::All => out.extend(props.clone()),
+                    MapProjectionItem::Property(k) => {
+                        out.insert(k.clone(), props.get(k).cloned().unwrap_or(Value::Null));
+                    }
+                    MapProjectionItem::Literal(k, v) => {
+                        out.insert(k.clone(), eval(v, row, ctx)?);
+                    }
+                    MapProjectionItem::Variable(k) => {
+                        let v = row.get(k).cloned().ok_or_else(|| QueryError::Semantic {
+                            code: "UndefinedVariable",
+                            message: format!("variable `{k}` is not defined"),
+                        })?;
+                        out.insert(k.clone(), v);
+                    }
+                }
+            }
+            Value::Map(out)
+        }
+        ExprKind::Pattern(_)
+        | ExprKind::PatternComprehension { .. }
+        | ExprKind::ExistsSubquery(_) => {
+            return Err(QueryError::Unsupported(
+                "patterns inside expressions".into(),
+            ));
+        }
+    })
+}
+
+fn aggregate_result(span: Span, ctx: &Ctx<'_>) -> Result<Value> {
+    ctx.aggregates
+        .and_then(|a| a.get(&(span.start, span.end)))
+        .cloned()
+        .ok_or_else(|| QueryError::Semantic {
+            code: "InvalidAggregation",
+            message: "an aggregate function is used where no aggregation is possible".into(),
+        })
+}
+
+/// `v.key`.
+pub fn property(v: &Value, key: &str, ctx: &Ctx<'_>) -> Result<Value> {
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
+        Value::Node(id) => ctx
+            .graph
+            .node(*id)?
+            .and_then(|n| n.properties.get(key).cloned())
+            .map_or(Value::Null, Value::from),
+        Value::Rel(id) => ctx
+            .graph
+            .rel(*id)?
+            .and_then(|r| r.properties.get(key).cloned())
+            .map_or(Value::Null, Value::from),
+        other => {
+            return Err(type_error(
+                &format!("`.{key}` needs a map, node or relationship"),
+                other,
+            ));
+        }
+    })
+}
+
+/// The properties of a node, relationship or map, as a map.
+pub fn properties_of(v: &Value, ctx: &Ctx<'_>) -> Result<Value> {
+    let props = match v {
+        Value::Null => return Ok(Value::Null),
+        Value::Map(m) => return Ok(Value::Map(m.clone())),
+        Value::Node(id) => ctx.graph.node(*id)?.map(|n| n.properties),
+        Value::Rel(id) => ctx.graph.rel(*id)?.map(|r| r.properties),
+        other => {
+            return Err(type_error(
+                "properties() needs a node, relationship or map",
+                other,
+            ));
+        }
+    };
+    Ok(Value::Map(
+        props
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Value::from(v)))
+            .collect(),
+    ))
+}
+
+fn list_position(len: usize, i: i64) -> Option<usize> {
+    let len = i64::try_from(len).ok()?;
+    let at = if i < 0 { len + i } else { i };
+    (0..len).contains(&at).then_some(at as usize)
+}
+
+fn index_value(t: &Value, i: &Value, ctx: &Ctx<'_>) -> Result<Value> {
+    Ok(match (t, i) {
+        (Value::Null, _) | (_, Value::Null) => Value::Null,
+        (Value::List(items), Value::Int(i)) => {
+            list_position(items.len(), *i).map_or(Value::Null, |at| items[at].clone())
+        }
+        (Value::List(_), other) => {
+            return Err(type_error("a list index must be an integer", other));
+        }
+        (Value::Map(_) | Value::Node(_) | Value::Rel(_), Value::String(k)) => property(t, k, ctx)?,
+        (Value::Map(_) | Value::Node(_) | Value::Rel(_), other) => {
+            return Err(type_error("a map key must be a string", other));
+        }
+        (other, _) => return Err(type_error("indexing needs a list or a map", other)),
+    })
+}
+
+fn slice(t: &Value, from: Option<Value>, to: Option<Value>) -> Result<Value> {
+    let items = match t {
+        Value::Null => return Ok(Value::Null),
+        Value::List(items) => items,
+        other => return Err(type_error("slicing needs a list", other)),
+    };
+    let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let bound = |b: Option<Value>, default: i64| -> Result<Option<i64>> {
+        match b {
+            None => Ok(Some(default)),
+            Some(Value::Null) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(if i < 0 { (len + i).max(0) } else { i.min(len) })),
+            Some(other) => Err(type_error("a slice bound must be an integer", &other)),
+        }
+    };
+    let (Some(a), Some(b)) = (bound(from, 0)?, bound(to, len)?) else {
+        return Ok(Value::Null);
+    };
+    if a >= b {
+        return Ok(Value::List(Vec::new()));
+    }
+    Ok(Value::List(items[a as usize..b as usize].to_vec()))
+}
+
+#[allow(clippy::too_many_lines, reason = "one arm per operator")]
+fn binary(op: BinaryOp, a: &Expr, b: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
+    // Three-valued logic, evaluating both sides (errors on either side surface).
+    match op {
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => {
+            let name = match op {
+                BinaryOp::And => "AND",
+                BinaryOp::Or => "OR",
+                _ => "XOR",
+            };
+            let x = truth(&eval(a, row, ctx)?, name)?;
+            let y = truth(&eval(b, row, ctx)?, name)?;
+            return Ok(from_truth(match op {
+                BinaryOp::And => match (x, y) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                },
+                BinaryOp::Or => match (x, y) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                },
+                _ => match (x, y) {
+                    (Some(p), Some(q)) => Some(p != q),
+                    _ => None,
+                },
+            }));
+        }
+        _ => {}
+    }
+    let x = eval(a, row, ctx)?;
+    let y = eval(b, row, ctx)?;
+    Ok(match op {
+        BinaryOp::Eq => from_truth(equals(&x, &y)),
+        BinaryOp::Ne => from_truth(equals(&x, &y).map(|t| !t)),
+        BinaryOp::Lt => from_truth(inequality(Inequality::Lt, &x, &y)),
+        BinaryOp::Le => from_truth(inequality(Inequality::Le, &x, &y)),
+        BinaryOp::Gt => from_truth(inequality(Inequality::Gt, &x, &y)),
+        BinaryOp::Ge => from_truth(inequality(Inequality::Ge, &x, &y)),
+        BinaryOp::In => match (&x, &y) {
+            (_, Value::Null) => Value::Null,
+            (_, Value::List(items)) => {
+                let mut unknown = false;
+                for item in items {
+                    match equals(&x, item) {
+                        Some(true) => return Ok(Value::Bool(true)),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            (_, other) => return Err(type_error("`IN` needs a list on its right", other)),
+        },
+        BinaryOp::StartsWith | BinaryOp::EndsWith | BinaryOp::Contains => match (&x, &y) {
+            (Value::String(s), Value::String(t)) => Value::Bool(match op {
+                BinaryOp::StartsWith => s.starts_with(t.as_str()),
+                BinaryOp::EndsWith => s.ends_with(t.as_str()),
+                _ => s.contains(t.as_str()),
+            }),
+            _ => Value::Null,
+        },
+        BinaryOp::Regex => match (&x, &y) {
+            (Value::String(s), Value::String(pattern)) => {
+                let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                    QueryError::Argument(format!("invalid regular expression: {e}"))
+                })?;
+                Value::Bool(re.is_match(s))
+            }
+            _ => Value::Null,
+        },
+        BinaryOp::Add => add(x, y)?,
+        BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod | BinaryOp::Pow => {
+            arithmetic(op, &x, &y)?
+        }
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Value::Null,
+    })
+}
+
+fn add(x: Value, y: Value) -> Result<Value> {
+    Ok(match (x, y) {
+        (Value::Null, _) | (_, Value::Null) => Value::Null,
+        (Value::List(mut a), Value::List(b)) => {
+            a.extend(b);
+            Value::List(a)
+        }
+        (Value::List(mut a), v) => {
+            a.push(v);
+            Value::List(a)
+        }
+        (v, Value::List(b)) => {
+            let mut out = Vec::with_capacity(b.len() + 1);
+            out.push(v);
+            out.extend(b);
+            Value::List(out)
+        }
+        (Value::String(a), Value::String(b)) => Value::String(a + &b),
+        (Value::String(a), v @ (Value::Int(_) | Value::Float(_))) => {
+            Value::String(a + &functions::to_string_value(&v))
+        }
+        (v @ (Value::Int(_) | Value::Float(_)), Value::String(b)) => {
+            Value::String(functions::to_string_value(&v) + &b)
+        }
+        (x, y) => arithmetic(BinaryOp::Add, &x, &y)?,
+    })
+}
+
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "openCypher mixes integers and floats as floats"
+)]
+fn arithmetic(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
+    let sym = match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Mod => "%",
+        _ => "^",
+    };
+    Ok(match (x, y) {
+        (Value::Null, _) | (_, Value::Null) => Value::Null,
+        (Value::Int(a), Value::Int(b)) => {
+            let overflow = || QueryError::Arithmetic(format!("{a} {sym} {b} overflows 64 bits"));
+            match op {
+                BinaryOp::Add => Value::Int(a.checked_add(*b).ok_or_else(overflow)?),
+                BinaryOp::Sub => Value::Int(a.checked_sub(*b).ok_or_else(overflow)?),
+                BinaryOp::Mul => Value::Int(a.checked_mul(*b).ok_or_else(overflow)?),
+                BinaryOp::Div => {
+                    if *b == 0 {
+                        return Err(QueryError::Arithmetic("division by zero".into()));
+                    }
+                    Value::Int(a.checked_div(*b).ok_or_else(overflow)?)
+                }
+                BinaryOp::Mod => {
+                    if *b == 0 {
+                        return Err(QueryError::Arithmetic("modulo by zero".into()));
+                    }
+                    Value::Int(a.checked_rem(*b).ok_or_else(overflow)?)
+                }
+                _ => Value::Float((*a as f64).powf(*b as f64)),
+            }
+        }
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            let f = |v: &Value| match v {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => f64::NAN,
+            };
+            let (a, b) = (f(x), f(y));
+            Value::Float(match op {
+                BinaryOp::Add => a + b,
+                BinaryOp::Sub => a - b,
+                BinaryOp::Mul => a * b,
+                BinaryOp::Div => a / b,
+                BinaryOp::Mod => a % b,
+                _ => a.powf(b),
+            })
+        }
+        (a, b) => {
+            return Err(QueryError::Type(format!(
+                "cannot apply `{sym}` to {} {} and {} {}",
+                article(a),
+                a.type_name(),
+                article(b),
+                b.type_name()
+            )));
+        }
+    })
+}
