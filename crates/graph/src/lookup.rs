@@ -258,6 +258,32 @@ pub(crate) fn label_ids(src: &dyn Source, label: u32) -> Result<Ids<'_, NodeId>>
     })
 }
 
+/// Every node id in id order, from the keys of `g.nodes`.
+pub(crate) fn all_node_ids(src: &dyn Source) -> Result<Ids<'_, NodeId>> {
+    let Some(t) = src.view(NODES)? else {
+        return Ok(empty());
+    };
+    let mut range = t.iter();
+    let mut done = false;
+    Ok(Ids {
+        inner: Box::new(std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            match range.next_ref()? {
+                Ok((k, _)) => Some(decode_id_key(k).map(NodeId).ok_or_else(|| {
+                    done = true;
+                    GraphError::corrupt("node key", "", "bad")
+                })),
+                Err(e) => {
+                    done = true;
+                    Some(Err(e.into()))
+                }
+            }
+        })),
+    })
+}
+
 /// Nodes of `label` whose `property` satisfies `cond`: through a ready single-property
 /// index when there is one (ids by value, then id), else by reading every node of the label
 /// (ids in id order).

@@ -554,8 +554,9 @@ impl ReadTxn {
         })
     }
 
-    /// Every node id, in order, from the keys alone.
-    pub(crate) fn node_ids(&self) -> impl Iterator<Item = Result<NodeId>> + '_ {
+    /// Every node id, in order, from the keys alone (no record is read). Damage arrives as
+    /// an `Err` item.
+    pub fn node_ids(&self) -> impl Iterator<Item = Result<NodeId>> + '_ {
         let keys = self.tree(self.h.nodes).map(|t| t.iter());
         keys.into_iter().flatten().map(|entry| {
             let (k, _) = entry?;

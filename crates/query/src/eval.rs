@@ -11,19 +11,30 @@
 use std::collections::{BTreeMap, HashMap};
 
 use pagegraph::value::Inequality;
-use pagegraph::{EdgeId, EdgeProps, NodeId, NodeProps};
+use pagegraph::{Direction, EdgeId, EdgeProps, NodeId, NodeProps};
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Literal, MapProjectionItem, Quantifier, Span, UnaryOp};
 use crate::error::{QueryError, Result};
 use crate::functions;
 use crate::value::{Value, equals, inequality};
 
-/// Reads of graph elements that expressions need (properties, labels, endpoints).
+/// Reads of the graph that queries need: elements, label scans, adjacency.
 pub trait GraphRead {
     /// A node's labels and properties.
     fn node(&self, id: NodeId) -> Result<Option<NodeProps>>;
     /// A relationship's endpoints, type and properties.
     fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>>;
+    /// Every node, in id order.
+    fn node_ids(&self) -> Result<Vec<NodeId>>;
+    /// The nodes with a label, in id order.
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>>;
+    /// `(relationship, other node)` pairs of a node in a direction, optionally of a type.
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        ty: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>>;
 }
 
 /// No graph: every element is missing (for queries that touch none).
@@ -37,6 +48,15 @@ impl GraphRead for NoGraph {
     fn rel(&self, _: EdgeId) -> Result<Option<EdgeProps>> {
         Ok(None)
     }
+    fn node_ids(&self) -> Result<Vec<NodeId>> {
+        Ok(Vec::new())
+    }
+    fn label_ids(&self, _: &str) -> Result<Vec<NodeId>> {
+        Ok(Vec::new())
+    }
+    fn expand(&self, _: NodeId, _: Direction, _: Option<&str>) -> Result<Vec<(EdgeId, NodeId)>> {
+        Ok(Vec::new())
+    }
 }
 
 impl GraphRead for pagegraph::ReadTxn {
@@ -46,6 +66,22 @@ impl GraphRead for pagegraph::ReadTxn {
     fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
         Ok(self.edge_props(id)?)
     }
+    fn node_ids(&self) -> Result<Vec<NodeId>> {
+        Ok(pagegraph::ReadTxn::node_ids(self).collect::<pagegraph::Result<_>>()?)
+    }
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        Ok(self
+            .nodes_with_label(label)?
+            .collect::<pagegraph::Result<_>>()?)
+    }
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        ty: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>> {
+        Ok(self.neighbors(node, dir, ty)?)
+    }
 }
 
 impl GraphRead for pagegraph::WriteTxn {
@@ -54,6 +90,22 @@ impl GraphRead for pagegraph::WriteTxn {
     }
     fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
         Ok(self.edge_props(id)?)
+    }
+    fn node_ids(&self) -> Result<Vec<NodeId>> {
+        Ok(pagegraph::WriteTxn::node_ids(self)?.collect::<pagegraph::Result<_>>()?)
+    }
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        Ok(self
+            .nodes_with_label(label)?
+            .collect::<pagegraph::Result<_>>()?)
+    }
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        ty: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>> {
+        Ok(self.neighbors(node, dir, ty)?)
     }
 }
 
@@ -233,6 +285,14 @@ fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
         } => {
             if is_aggregate(e) {
                 return aggregate_result(e.span, ctx);
+            }
+            // exists((a)-->(b)): whether the pattern has a match.
+            if let [arg] = args.as_slice()
+                && let ExprKind::Pattern(el) = &arg.kind
+                && name.len() == 1
+                && name[0].eq_ignore_ascii_case("exists")
+            {
+                return Ok(Value::Bool(crate::matcher::pattern_exists(el, row, ctx)?));
             }
             let values = args
                 .iter()
@@ -426,12 +486,61 @@ fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
             }
             Value::Map(out)
         }
-        ExprKind::Pattern(_)
-        | ExprKind::PatternComprehension { .. }
-        | ExprKind::ExistsSubquery(_) => {
-            return Err(QueryError::Unsupported(
-                "patterns inside expressions".into(),
-            ));
+        ExprKind::Pattern(el) => Value::Bool(crate::matcher::pattern_exists(el, row, ctx)?),
+        ExprKind::PatternComprehension {
+            var,
+            pattern,
+            filter,
+            map,
+        } => {
+            let part = crate::ast::PatternPart {
+                var: var.clone(),
+                shortest: None,
+                element: (**pattern).clone(),
+            };
+            let mut out = Vec::new();
+            for mut r in crate::matcher::match_parts(std::slice::from_ref(&part), row, ctx)? {
+                if let Some(f) = filter
+                    && !matches!(eval(f, &mut r, ctx)?, Value::Bool(true))
+                {
+                    continue;
+                }
+                out.push(eval(map, &mut r, ctx)?);
+            }
+            Value::List(out)
+        }
+        ExprKind::ExistsSubquery(q) => {
+            // The simple form: one MATCH (with its WHERE).
+            match (q.unions.is_empty(), q.first.clauses.as_slice()) {
+                (
+                    true,
+                    [
+                        crate::ast::Clause::Match {
+                            optional: false,
+                            pattern,
+                            filter,
+                        },
+                    ],
+                ) => {
+                    let mut found = false;
+                    for mut r in crate::matcher::match_parts(pattern, row, ctx)? {
+                        let keep = match filter {
+                            Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
+                            None => true,
+                        };
+                        if keep {
+                            found = true;
+                            break;
+                        }
+                    }
+                    Value::Bool(found)
+                }
+                _ => {
+                    return Err(QueryError::Unsupported(
+                        "EXISTS { } with more than one MATCH".into(),
+                    ));
+                }
+            }
         }
     })
 }

@@ -1,10 +1,9 @@
-//! Running a parsed query: clause after clause over rows of variables.
-//!
-//! This first executor runs the clauses that need no pattern matching (`UNWIND`, `WITH`,
-//! `RETURN` with `DISTINCT`, `ORDER BY`, `SKIP`, `LIMIT` and aggregation, and `UNION`),
-//! each clause materializing its rows; `MATCH` and the write clauses come with the planner,
-//! which streams. A clause it does not run yet is refused with `Unsupported`, never
-//! skipped.
+//! Running a parsed query: clause after clause over rows of variables, each clause
+//! materializing its rows (the streaming planner replaces this). `MATCH` and `OPTIONAL
+//! MATCH` bind patterns (`matcher.rs`); `CREATE`, `MERGE`, `SET`, `REMOVE` and `DELETE`
+//! write through [`GraphWrite`]; `UNWIND`, `WITH`, `RETURN` (with `DISTINCT`, `ORDER BY`,
+//! `SKIP`, `LIMIT` and aggregation) and `UNION` project. A clause it does not run yet
+//! (`CALL`) is refused with `Unsupported`, never skipped.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -13,21 +12,176 @@ use crate::ast::{Clause, Expr, ExprKind, Projection, Query, SingleQuery, Stateme
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, GraphRead, Row, eval, is_aggregate};
 use crate::value::{GroupKey, Value, order};
+use pagegraph::{EdgeId, NodeId, Properties};
 
-/// A query's result: column names and rows of values.
-#[derive(Clone, Debug, PartialEq)]
+/// A query's result: column names, rows of values, and what it changed.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct QueryResult {
     /// The columns, in order.
     pub columns: Vec<String>,
     /// The rows, each with one value per column.
     pub rows: Vec<Vec<Value>>,
+    /// What the query wrote.
+    pub stats: QueryStats,
 }
 
-/// Parses and runs `text` with `params` against `graph` (reads only).
+/// Counts of what a query wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct QueryStats {
+    /// Nodes created.
+    pub nodes_created: u64,
+    /// Nodes deleted.
+    pub nodes_deleted: u64,
+    /// Relationships created.
+    pub rels_created: u64,
+    /// Relationships deleted.
+    pub rels_deleted: u64,
+    /// Labels added to nodes.
+    pub labels_added: u64,
+    /// Labels removed from nodes.
+    pub labels_removed: u64,
+    /// Properties set.
+    pub props_set: u64,
+    /// Properties removed.
+    pub props_removed: u64,
+}
+
+/// Writes the query clauses make. A write transaction implements it; a snapshot refuses
+/// every write.
+pub trait GraphWrite: GraphRead {
+    /// Creates a node.
+    fn create_node(&mut self, labels: &[&str], props: Properties) -> Result<NodeId>;
+    /// Creates a relationship.
+    fn create_rel(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        ty: &str,
+        props: Properties,
+    ) -> Result<EdgeId>;
+    /// Replaces a node's properties.
+    fn set_node_props(&mut self, id: NodeId, props: Properties) -> Result<()>;
+    /// Replaces a relationship's properties.
+    fn set_rel_props(&mut self, id: EdgeId, props: Properties) -> Result<()>;
+    /// Adds a label; false if the node had it.
+    fn add_label(&mut self, id: NodeId, label: &str) -> Result<bool>;
+    /// Removes a label; false if the node did not have it.
+    fn remove_label(&mut self, id: NodeId, label: &str) -> Result<bool>;
+    /// Deletes a node and its relationships.
+    fn delete_node(&mut self, id: NodeId) -> Result<()>;
+    /// Deletes a relationship.
+    fn delete_rel(&mut self, id: EdgeId) -> Result<()>;
+}
+
+impl GraphWrite for pagegraph::WriteTxn {
+    fn create_node(&mut self, labels: &[&str], props: Properties) -> Result<NodeId> {
+        Ok(pagegraph::WriteTxn::create_node(self, labels, props)?)
+    }
+    fn create_rel(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        ty: &str,
+        props: Properties,
+    ) -> Result<EdgeId> {
+        Ok(self.create_edge(from, to, ty, props)?)
+    }
+    fn set_node_props(&mut self, id: NodeId, props: Properties) -> Result<()> {
+        Ok(self.set_node_properties(id, props)?)
+    }
+    fn set_rel_props(&mut self, id: EdgeId, props: Properties) -> Result<()> {
+        Ok(self.set_edge_properties(id, props)?)
+    }
+    fn add_label(&mut self, id: NodeId, label: &str) -> Result<bool> {
+        Ok(pagegraph::WriteTxn::add_label(self, id, label)?)
+    }
+    fn remove_label(&mut self, id: NodeId, label: &str) -> Result<bool> {
+        Ok(pagegraph::WriteTxn::remove_label(self, id, label)?)
+    }
+    fn delete_node(&mut self, id: NodeId) -> Result<()> {
+        Ok(pagegraph::WriteTxn::delete_node(self, id)?)
+    }
+    fn delete_rel(&mut self, id: EdgeId) -> Result<()> {
+        Ok(self.delete_edge(id)?)
+    }
+}
+
+/// A read-only graph as a [`GraphWrite`] that refuses every write.
+struct ReadOnly<'a>(&'a dyn GraphRead);
+
+fn read_only<T>() -> Result<T> {
+    Err(QueryError::Unsupported(
+        "writing in a read transaction: run the query in a write transaction".into(),
+    ))
+}
+
+impl GraphRead for ReadOnly<'_> {
+    fn node(&self, id: NodeId) -> Result<Option<pagegraph::NodeProps>> {
+        self.0.node(id)
+    }
+    fn rel(&self, id: EdgeId) -> Result<Option<pagegraph::EdgeProps>> {
+        self.0.rel(id)
+    }
+    fn node_ids(&self) -> Result<Vec<NodeId>> {
+        self.0.node_ids()
+    }
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        self.0.label_ids(label)
+    }
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: pagegraph::Direction,
+        ty: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>> {
+        self.0.expand(node, dir, ty)
+    }
+}
+
+impl GraphWrite for ReadOnly<'_> {
+    fn create_node(&mut self, _: &[&str], _: Properties) -> Result<NodeId> {
+        read_only()
+    }
+    fn create_rel(&mut self, _: NodeId, _: NodeId, _: &str, _: Properties) -> Result<EdgeId> {
+        read_only()
+    }
+    fn set_node_props(&mut self, _: NodeId, _: Properties) -> Result<()> {
+        read_only()
+    }
+    fn set_rel_props(&mut self, _: EdgeId, _: Properties) -> Result<()> {
+        read_only()
+    }
+    fn add_label(&mut self, _: NodeId, _: &str) -> Result<bool> {
+        read_only()
+    }
+    fn remove_label(&mut self, _: NodeId, _: &str) -> Result<bool> {
+        read_only()
+    }
+    fn delete_node(&mut self, _: NodeId) -> Result<()> {
+        read_only()
+    }
+    fn delete_rel(&mut self, _: EdgeId) -> Result<()> {
+        read_only()
+    }
+}
+
+/// Parses and runs a reading query on `graph` (a snapshot, or [`crate::eval::NoGraph`]). A
+/// query that writes fails with `Unsupported`; use [`run_write`].
 pub fn run(
     text: &str,
     params: &BTreeMap<String, Value>,
     graph: &dyn GraphRead,
+) -> Result<QueryResult> {
+    run_write(text, params, &mut ReadOnly(graph))
+}
+
+/// Parses and runs a query, reads and writes, on a write transaction (or any
+/// [`GraphWrite`]). The caller commits; after an error, drop the transaction to discard a
+/// partial write.
+pub fn run_write(
+    text: &str,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
     let statement = crate::parse(text)?;
     crate::semantic::check(&statement)?;
@@ -36,19 +190,61 @@ pub fn run(
             "schema commands, EXPLAIN and PROFILE".into(),
         ));
     };
-    let ctx = Ctx {
-        params,
-        graph,
-        aggregates: None,
-    };
-    run_query(&q, &ctx)
+    run_query(&q, params, graph)
 }
 
-fn run_query(q: &Query, ctx: &Ctx<'_>) -> Result<QueryResult> {
-    let mut result = run_single(&q.first, ctx)?;
+/// Runs a statement on `graph`: a query that writes in a write transaction of its own,
+/// committed when it succeeds (dropped, changing nothing, when it fails); a reading query
+/// on a snapshot.
+pub fn execute(
+    graph: &pagegraph::Graph,
+    text: &str,
+    params: &BTreeMap<String, Value>,
+) -> Result<QueryResult> {
+    let statement = crate::parse(text)?;
+    crate::semantic::check(&statement)?;
+    let Statement::Query(q) = statement else {
+        return Err(QueryError::Unsupported(
+            "schema commands, EXPLAIN and PROFILE".into(),
+        ));
+    };
+    if writes(&q) {
+        let mut tx = graph.begin_write()?;
+        let r = run_query(&q, params, &mut tx)?;
+        tx.commit()?;
+        Ok(r)
+    } else {
+        let snapshot = graph.begin_read()?;
+        run_query(&q, params, &mut ReadOnly(&snapshot))
+    }
+}
+
+/// Whether a query has a write clause.
+pub fn writes(q: &Query) -> bool {
+    std::iter::once(&q.first)
+        .chain(q.unions.iter().map(|(_, s)| s))
+        .flat_map(|s| &s.clauses)
+        .any(|c| {
+            matches!(
+                c,
+                Clause::Create(_)
+                    | Clause::Merge { .. }
+                    | Clause::Set(_)
+                    | Clause::Remove(_)
+                    | Clause::Delete { .. }
+            )
+        })
+}
+
+fn run_query(
+    q: &Query,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
+) -> Result<QueryResult> {
+    let mut result = run_single(&q.first, params, graph)?;
     let mut distinct = false;
     for (all, part) in &q.unions {
-        let next = run_single(part, ctx)?;
+        let next = run_single(part, params, graph)?;
         if next.columns != result.columns {
             return Err(QueryError::Semantic {
                 code: "DifferentColumnsInUnion",
@@ -59,6 +255,7 @@ fn run_query(q: &Query, ctx: &Ctx<'_>) -> Result<QueryResult> {
             });
         }
         result.rows.extend(next.rows);
+        add_stats(&mut result.stats, next.stats);
         distinct |= !all;
     }
     if distinct {
@@ -70,11 +267,76 @@ fn run_query(q: &Query, ctx: &Ctx<'_>) -> Result<QueryResult> {
     Ok(result)
 }
 
-fn run_single(q: &SingleQuery, ctx: &Ctx<'_>) -> Result<QueryResult> {
+fn add_stats(a: &mut QueryStats, b: QueryStats) {
+    a.nodes_created += b.nodes_created;
+    a.nodes_deleted += b.nodes_deleted;
+    a.rels_created += b.rels_created;
+    a.rels_deleted += b.rels_deleted;
+    a.labels_added += b.labels_added;
+    a.labels_removed += b.labels_removed;
+    a.props_set += b.props_set;
+    a.props_removed += b.props_removed;
+}
+
+#[allow(clippy::too_many_lines, reason = "one arm per clause")]
+fn run_single(
+    q: &SingleQuery,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
+) -> Result<QueryResult> {
     let mut rows = vec![Row::default()];
     let mut scope: Vec<String> = Vec::new();
+    let mut stats = QueryStats::default();
     for clause in &q.clauses {
+        if let Some(new_rows) =
+            crate::write::clause(clause, &rows, &mut scope, params, graph, &mut stats)?
+        {
+            rows = new_rows;
+            continue;
+        }
+        let reader: &dyn GraphRead = &*graph;
+        let ctx = &Ctx {
+            params,
+            graph: reader,
+            aggregates: None,
+        };
         match clause {
+            Clause::Match {
+                optional,
+                pattern,
+                filter,
+            } => {
+                let new_vars = crate::write::pattern_vars(pattern);
+                let mut out = Vec::new();
+                for row in &rows {
+                    let mut found = false;
+                    for mut r in crate::matcher::match_parts(pattern, row, ctx)? {
+                        let keep = match filter {
+                            Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
+                            None => true,
+                        };
+                        if keep {
+                            found = true;
+                            out.push(r);
+                        }
+                    }
+                    if *optional && !found {
+                        let mut r = row.clone();
+                        for v in &new_vars {
+                            if r.get(v).is_none() {
+                                r.set(v, Value::Null);
+                            }
+                        }
+                        out.push(r);
+                    }
+                }
+                rows = out;
+                for v in new_vars {
+                    if !scope.contains(&v) {
+                        scope.push(v);
+                    }
+                }
+            }
             Clause::Unwind { expr, alias } => {
                 let mut out = Vec::new();
                 for mut row in rows {
@@ -99,7 +361,7 @@ fn run_single(q: &SingleQuery, ctx: &Ctx<'_>) -> Result<QueryResult> {
                 }
             }
             Clause::With { projection, filter } => {
-                let (columns, projected) = project(rows, &scope, projection, ctx)?;
+                let (columns, projected) = project(rows, &scope, projection, true, ctx)?;
                 rows = projected;
                 scope = columns;
                 if let Some(f) = filter {
@@ -113,7 +375,7 @@ fn run_single(q: &SingleQuery, ctx: &Ctx<'_>) -> Result<QueryResult> {
                 }
             }
             Clause::Return(projection) => {
-                let (columns, projected) = project(rows, &scope, projection, ctx)?;
+                let (columns, projected) = project(rows, &scope, projection, false, ctx)?;
                 let rows = projected
                     .into_iter()
                     .map(|r| {
@@ -123,22 +385,27 @@ fn run_single(q: &SingleQuery, ctx: &Ctx<'_>) -> Result<QueryResult> {
                             .collect()
                     })
                     .collect();
-                return Ok(QueryResult { columns, rows });
+                return Ok(QueryResult {
+                    columns,
+                    rows,
+                    stats,
+                });
             }
-            Clause::Match { .. } => return Err(QueryError::Unsupported("MATCH".into())),
-            Clause::Create(_) => return Err(QueryError::Unsupported("CREATE".into())),
-            Clause::Merge { .. } => return Err(QueryError::Unsupported("MERGE".into())),
-            Clause::Set(_) => return Err(QueryError::Unsupported("SET".into())),
-            Clause::Remove(_) => return Err(QueryError::Unsupported("REMOVE".into())),
-            Clause::Delete { .. } => return Err(QueryError::Unsupported("DELETE".into())),
             Clause::Call { .. } => return Err(QueryError::Unsupported("CALL".into())),
             Clause::Subquery(_) => return Err(QueryError::Unsupported("CALL { }".into())),
+            // Writes were run above.
+            Clause::Create(_)
+            | Clause::Merge { .. }
+            | Clause::Set(_)
+            | Clause::Remove(_)
+            | Clause::Delete { .. } => {}
         }
     }
     // A query without RETURN returns no columns.
     Ok(QueryResult {
         columns: Vec::new(),
         rows: Vec::new(),
+        stats,
     })
 }
 
@@ -181,12 +448,13 @@ fn project(
     rows: Vec<Row>,
     scope: &[String],
     p: &Projection,
+    is_with: bool,
     ctx: &Ctx<'_>,
 ) -> Result<(Vec<String>, Vec<Row>)> {
     // The columns: `*` (the variables in scope, by name), then the items.
     let mut items: Vec<(String, Option<&Expr>)> = Vec::new();
     if p.star {
-        if scope.is_empty() {
+        if scope.is_empty() && !is_with {
             return Err(QueryError::Semantic {
                 code: "NoVariablesInScope",
                 message: "`*` with no variables in scope".into(),
@@ -209,6 +477,12 @@ fn project(
     let mut aggs: Vec<&Expr> = Vec::new();
     for (_, e) in &items {
         if let Some(e) = e {
+            aggregates_in(e, &mut aggs);
+        }
+    }
+    // An aggregating projection also computes the aggregates its ORDER BY uses.
+    if !aggs.is_empty() {
+        for (e, _) in &p.order {
             aggregates_in(e, &mut aggs);
         }
     }
@@ -321,25 +595,30 @@ fn project(
                 };
                 new.vars.push((name.clone(), v));
             }
-            // ORDER BY after aggregation sees the projected names and the aggregates; its
-            // keys take the place of the input row.
-            out.push((new, first));
+            // ORDER BY after aggregation sees the group's first input row (grouping keys),
+            // the projected names and the aggregates; its keys take the place of the row.
+            let mut keys_v = Vec::new();
             if !p.order.is_empty() {
-                let last = out.len() - 1;
-                let (projected, _) = &out[last];
-                let mut scope_row = projected.clone();
-                let mut keys_v = Vec::new();
-                for (e, _) in &p.order {
-                    keys_v.push(eval(e, &mut scope_row, &actx)?);
+                let mut scope_row = first.clone();
+                for (n, v) in &new.vars {
+                    scope_row.set(n, v.clone());
                 }
-                out[last].1 = Row {
-                    vars: keys_v
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (format!("\u{0}order{i}"), v))
-                        .collect(),
-                };
+                for (e, _) in &p.order {
+                    let projected = items
+                        .iter()
+                        .position(|(_, it)| it.is_some_and(|it| it == e));
+                    keys_v.push(match projected {
+                        Some(i) => new.vars[i].1.clone(),
+                        None => eval(e, &mut scope_row, &actx)?,
+                    });
+                }
             }
+            out.push((
+                new,
+                Row {
+                    vars: keys_v.into_iter().map(|v| (String::new(), v)).collect(),
+                },
+            ));
         }
         if p.distinct {
             let mut seen = HashSet::new();

@@ -95,6 +95,82 @@ fn string_arg<'v>(name: &str, v: &'v Value) -> Result<Option<&'v str>> {
     }
 }
 
+/// The scalar functions, by lower-case name.
+const KNOWN: [&str; 66] = [
+    "coalesce",
+    "id",
+    "elementid",
+    "labels",
+    "type",
+    "properties",
+    "keys",
+    "startnode",
+    "endnode",
+    "nodes",
+    "relationships",
+    "length",
+    "size",
+    "head",
+    "last",
+    "tail",
+    "reverse",
+    "range",
+    "tointeger",
+    "tofloat",
+    "tostring",
+    "toboolean",
+    "tolower",
+    "toupper",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "substring",
+    "left",
+    "right",
+    "replace",
+    "split",
+    "abs",
+    "sign",
+    "ceil",
+    "floor",
+    "round",
+    "sqrt",
+    "exp",
+    "log",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "cot",
+    "asin",
+    "acos",
+    "atan",
+    "degrees",
+    "radians",
+    "haversin",
+    "atan2",
+    "pi",
+    "e",
+    "rand",
+    "exists",
+    "isempty",
+    "timestamp",
+    "date",
+    "time",
+    "localtime",
+    "datetime",
+    "localdatetime",
+    "duration",
+    "tointegerornull",
+    "tofloatornull",
+];
+
+/// Whether a (lower-case) name is a scalar function, known at compile time. The temporal
+/// ones are known by name (so queries using them parse and are checked) but not run yet.
+pub fn known(name: &str) -> bool {
+    KNOWN.contains(&name)
+}
+
 /// Calls the scalar function `name` (dotted parts) on evaluated arguments.
 #[allow(clippy::too_many_lines, reason = "one arm per function")]
 #[allow(

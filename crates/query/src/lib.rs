@@ -36,11 +36,13 @@ pub mod eval;
 mod exec;
 mod functions;
 pub mod lexer;
+mod matcher;
 mod parser;
 mod semantic;
 pub mod value;
+mod write;
 
 pub use error::{Position, QueryError, Result, SyntaxError};
-pub use exec::{QueryResult, run};
+pub use exec::{GraphWrite, QueryResult, QueryStats, execute, run, run_write};
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

@@ -396,6 +396,26 @@ impl WriteTxn {
         lookup::edges_where(self, edge_type, property, cond)
     }
 
+    /// Ids of the nodes with a label, in id order, as this transaction sees them.
+    pub fn nodes_with_label(&self, label: &str) -> Result<NodeIds<'_>> {
+        match Source::string_id(self, label)?.filter(|&l| l != 0) {
+            Some(l) => lookup::label_ids(self, l),
+            None => Ok(lookup::empty()),
+        }
+    }
+
+    /// Every node id, in id order, as this transaction sees them.
+    pub fn node_ids(&self) -> Result<NodeIds<'_>> {
+        lookup::all_node_ids(self)
+    }
+
+    /// Number of nodes and of edges, as this transaction sees them.
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        let nodes = self.view(crate::record::NODES)?.map_or(0, |t| t.len());
+        let edges = self.view(crate::record::EDGES)?.map_or(0, |t| t.len());
+        Ok((nodes, edges))
+    }
+
     /// The node with this id in the labels/properties view, as this transaction sees it.
     pub fn node_props(&self, id: NodeId) -> Result<Option<NodeProps>> {
         Ok(

@@ -3,6 +3,8 @@
 //! a `Scenario Outline` is one scenario, with its placeholders filled in; a `Background`'s
 //! steps come before each scenario's own.
 
+pub mod values;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
