@@ -292,6 +292,104 @@ impl PartialEq for Expr {
 }
 
 impl Expr {
+    /// A copy with each direct sub-expression replaced by `f` of it (patterns and
+    /// subqueries are copied as they are).
+    #[must_use]
+    #[allow(
+        clippy::many_single_char_names,
+        reason = "one-letter parts of each variant"
+    )]
+    pub fn map_children(&self, f: &mut dyn FnMut(&Expr) -> Expr) -> Expr {
+        let b = |e: &Expr, f: &mut dyn FnMut(&Expr) -> Expr| Box::new(f(e));
+        let kind = match &self.kind {
+            ExprKind::Property(t, k) => ExprKind::Property(b(t, f), k.clone()),
+            ExprKind::Unary(op, t) => ExprKind::Unary(*op, b(t, f)),
+            ExprKind::IsNull(t, not) => ExprKind::IsNull(b(t, f), *not),
+            ExprKind::HasLabels(t, l) => ExprKind::HasLabels(b(t, f), l.clone()),
+            ExprKind::List(items) => ExprKind::List(items.iter().map(|i| f(i)).collect()),
+            ExprKind::Map(entries) => {
+                ExprKind::Map(entries.iter().map(|(k, v)| (k.clone(), f(v))).collect())
+            }
+            ExprKind::Index(a, c) => ExprKind::Index(b(a, f), b(c, f)),
+            ExprKind::Binary(op, a, c) => ExprKind::Binary(*op, b(a, f), b(c, f)),
+            ExprKind::Slice(a, x, y) => ExprKind::Slice(
+                b(a, f),
+                x.as_ref().map(|x| b(x, f)),
+                y.as_ref().map(|y| b(y, f)),
+            ),
+            ExprKind::Call {
+                name,
+                distinct,
+                args,
+            } => ExprKind::Call {
+                name: name.clone(),
+                distinct: *distinct,
+                args: args.iter().map(|a| f(a)).collect(),
+            },
+            ExprKind::Case {
+                subject,
+                whens,
+                otherwise,
+            } => ExprKind::Case {
+                subject: subject.as_ref().map(|s| b(s, f)),
+                whens: whens.iter().map(|(w, t)| (f(w), f(t))).collect(),
+                otherwise: otherwise.as_ref().map(|o| b(o, f)),
+            },
+            ExprKind::ListComprehension {
+                var,
+                list,
+                filter,
+                map,
+            } => ExprKind::ListComprehension {
+                var: var.clone(),
+                list: b(list, f),
+                filter: filter.as_ref().map(|x| b(x, f)),
+                map: map.as_ref().map(|x| b(x, f)),
+            },
+            ExprKind::Quantified {
+                quantifier,
+                var,
+                list,
+                filter,
+            } => ExprKind::Quantified {
+                quantifier: *quantifier,
+                var: var.clone(),
+                list: b(list, f),
+                filter: filter.as_ref().map(|x| b(x, f)),
+            },
+            ExprKind::Reduce {
+                acc,
+                init,
+                var,
+                list,
+                expr,
+            } => ExprKind::Reduce {
+                acc: acc.clone(),
+                init: b(init, f),
+                var: var.clone(),
+                list: b(list, f),
+                expr: b(expr, f),
+            },
+            ExprKind::MapProjection(t, items) => ExprKind::MapProjection(
+                b(t, f),
+                items
+                    .iter()
+                    .map(|i| match i {
+                        MapProjectionItem::Literal(k, v) => {
+                            MapProjectionItem::Literal(k.clone(), f(v))
+                        }
+                        other => other.clone(),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Expr {
+            kind,
+            span: self.span,
+        }
+    }
+
     /// Calls `f` with each direct sub-expression (not those inside patterns or subqueries).
     pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         match &self.kind {

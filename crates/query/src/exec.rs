@@ -183,7 +183,10 @@ pub fn run_write(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
-    let statement = crate::parse(text)?;
+    let mut statement = crate::parse(text)?;
+    if let Statement::Query(q) = &mut statement {
+        crate::semantic::normalize(q);
+    }
     crate::semantic::check(&statement)?;
     let Statement::Query(q) = statement else {
         return Err(QueryError::Unsupported(
@@ -201,7 +204,10 @@ pub fn execute(
     text: &str,
     params: &BTreeMap<String, Value>,
 ) -> Result<QueryResult> {
-    let statement = crate::parse(text)?;
+    let mut statement = crate::parse(text)?;
+    if let Statement::Query(q) = &mut statement {
+        crate::semantic::normalize(q);
+    }
     crate::semantic::check(&statement)?;
     let Statement::Query(q) = statement else {
         return Err(QueryError::Unsupported(
@@ -422,13 +428,14 @@ fn aggregates_in<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 fn count_of(e: &Expr, what: &str, ctx: &Ctx<'_>) -> Result<usize> {
     match eval(e, &mut Row::default(), ctx)? {
         Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-        Value::Int(i) => Err(QueryError::Argument(format!(
-            "{what} must not be negative, got {i}"
-        ))),
-        other => Err(QueryError::Argument(format!(
-            "{what} must be an integer, got a {}",
-            other.type_name()
-        ))),
+        Value::Int(i) => Err(QueryError::Semantic {
+            code: "NegativeIntegerArgument",
+            message: format!("{what} must not be negative, got {i}"),
+        }),
+        other => Err(QueryError::Semantic {
+            code: "InvalidArgumentType",
+            message: format!("{what} must be an integer, got a {}", other.type_name()),
+        }),
     }
 }
 

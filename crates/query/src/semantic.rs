@@ -7,6 +7,47 @@ use crate::ast::{
 };
 use crate::error::{QueryError, Result};
 
+/// Rewrites the `WHERE` of a `WITH` and the `ORDER BY` of a projection so that a
+/// sub-expression equal to a projected, aliased item reads the alias: `WITH DISTINCT a.name
+/// AS name ORDER BY a.name` sorts by `name`, as openCypher allows.
+pub fn normalize(q: &mut Query) {
+    let singles = std::iter::once(&mut q.first).chain(q.unions.iter_mut().map(|(_, s)| s));
+    for single in singles {
+        for clause in &mut single.clauses {
+            let (projection, filter) = match clause {
+                Clause::With { projection, filter } => (projection, filter.as_mut()),
+                Clause::Return(projection) => (projection, None),
+                _ => continue,
+            };
+            let items: Vec<(Expr, String)> = projection
+                .items
+                .iter()
+                .filter(|i| !matches!(i.expr.kind, ExprKind::Var(_)))
+                .filter_map(|i| i.alias.clone().map(|a| (i.expr.clone(), a)))
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            for (e, _) in &mut projection.order {
+                *e = to_aliases(e, &items);
+            }
+            if let Some(f) = filter {
+                *f = to_aliases(f, &items);
+            }
+        }
+    }
+}
+
+fn to_aliases(e: &Expr, items: &[(Expr, String)]) -> Expr {
+    if let Some((_, alias)) = items.iter().find(|(x, _)| x == e) {
+        return Expr {
+            kind: ExprKind::Var(alias.clone()),
+            span: e.span,
+        };
+    }
+    e.map_children(&mut |c| to_aliases(c, items))
+}
+
 /// Checks a statement.
 pub fn check(s: &Statement) -> Result<()> {
     match s {

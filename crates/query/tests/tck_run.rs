@@ -75,6 +75,45 @@ fn expected_effects(s: &Scenario) -> Option<[u64; 8]> {
     Some(out)
 }
 
+/// A graph's state, as sets of printable facts, for side effects by difference.
+struct State {
+    nodes: BTreeSet<String>,
+    rels: BTreeSet<String>,
+    labels: BTreeSet<String>,
+    props: BTreeSet<String>,
+}
+
+impl State {
+    fn of(g: &dyn GraphRead) -> State {
+        let mut st = State {
+            nodes: BTreeSet::new(),
+            rels: BTreeSet::new(),
+            labels: BTreeSet::new(),
+            props: BTreeSet::new(),
+        };
+        for n in g.node_ids().unwrap_or_default() {
+            st.nodes.insert(format!("n{}", n.0));
+            let Ok(Some(node)) = g.node(n) else { continue };
+            st.labels.extend(node.labels);
+            for (k, v) in node.properties {
+                st.props.insert(format!("n{} {k} {v:?}", n.0));
+            }
+            for (e, _) in g
+                .expand(n, pagegraph::Direction::Outgoing, None)
+                .unwrap_or_default()
+            {
+                st.rels.insert(format!("r{}", e.0));
+                if let Ok(Some(r)) = g.rel(e) {
+                    for (k, v) in r.properties {
+                        st.props.insert(format!("r{} {k} {v:?}", e.0));
+                    }
+                }
+            }
+        }
+        st
+    }
+}
+
 fn run_scenario(s: &Scenario) -> Outcome {
     if s.step("there exists a procedure").is_some() || s.step("executing control query").is_some() {
         return Outcome::NotYet;
@@ -111,16 +150,8 @@ fn run_scenario(s: &Scenario) -> Outcome {
             params.insert(name.clone(), v);
         }
     }
-    let label_set = |g: &dyn GraphRead| -> std::collections::BTreeSet<String> {
-        g.node_ids()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|n| g.node(n).ok().flatten())
-            .flat_map(|n| n.labels)
-            .collect()
-    };
-    let labels_before = match graph.begin_read() {
-        Ok(r) => label_set(&r),
+    let before = match graph.begin_read() {
+        Ok(r) => State::of(&r),
         Err(_) => return Outcome::Fail("no snapshot".into()),
     };
     let Ok(mut tx) = graph.begin_write() else {
@@ -152,18 +183,18 @@ fn run_scenario(s: &Scenario) -> Outcome {
         Err(e) => return Outcome::Fail(format!("error: {e}")),
     };
     if let Some(want) = expected_effects(s) {
-        let st = r.stats;
-        // Labels count as the graph's set of labels changes (openCypher's side effects).
-        let labels_after = label_set(&tx);
+        // Side effects are the difference between the graph before and after.
+        let after = State::of(&tx);
+        let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).count() as u64;
         let got = [
-            st.nodes_created,
-            st.nodes_deleted,
-            st.rels_created,
-            st.rels_deleted,
-            labels_after.difference(&labels_before).count() as u64,
-            labels_before.difference(&labels_after).count() as u64,
-            st.props_set,
-            st.props_removed,
+            diff(&after.nodes, &before.nodes),
+            diff(&before.nodes, &after.nodes),
+            diff(&after.rels, &before.rels),
+            diff(&before.rels, &after.rels),
+            diff(&after.labels, &before.labels),
+            diff(&before.labels, &after.labels),
+            diff(&after.props, &before.props),
+            diff(&before.props, &after.props),
         ];
         if got != want {
             return Outcome::Fail(format!("side effects {got:?}, expected {want:?}"));
