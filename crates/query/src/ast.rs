@@ -306,7 +306,7 @@ impl Expr {
             ExprKind::Unary(op, t) => ExprKind::Unary(*op, b(t, f)),
             ExprKind::IsNull(t, not) => ExprKind::IsNull(b(t, f), *not),
             ExprKind::HasLabels(t, l) => ExprKind::HasLabels(b(t, f), l.clone()),
-            ExprKind::List(items) => ExprKind::List(items.iter().map(|i| f(i)).collect()),
+            ExprKind::List(items) => ExprKind::List(items.iter().map(&mut *f).collect()),
             ExprKind::Map(entries) => {
                 ExprKind::Map(entries.iter().map(|(k, v)| (k.clone(), f(v))).collect())
             }
@@ -324,7 +324,7 @@ impl Expr {
             } => ExprKind::Call {
                 name: name.clone(),
                 distinct: *distinct,
-                args: args.iter().map(|a| f(a)).collect(),
+                args: args.iter().map(&mut *f).collect(),
             },
             ExprKind::Case {
                 subject,
