@@ -35,6 +35,10 @@ pub trait GraphRead {
         dir: Direction,
         ty: Option<&str>,
     ) -> Result<Vec<(EdgeId, NodeId)>>;
+    /// The index catalog (empty where there is none).
+    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+        Ok(Vec::new())
+    }
 }
 
 /// No graph: every element is missing (for queries that touch none).
@@ -82,6 +86,9 @@ impl GraphRead for pagegraph::ReadTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+        Ok(Self::indexes(self)?)
+    }
 }
 
 impl GraphRead for pagegraph::WriteTxn {
@@ -106,6 +113,9 @@ impl GraphRead for pagegraph::WriteTxn {
         ty: Option<&str>,
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
+    }
+    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+        Ok(Self::indexes(self)?)
     }
 }
 

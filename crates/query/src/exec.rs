@@ -71,6 +71,10 @@ pub trait GraphWrite: GraphRead {
     fn delete_node(&mut self, id: NodeId) -> Result<()>;
     /// Deletes a relationship.
     fn delete_rel(&mut self, id: EdgeId) -> Result<()>;
+    /// Creates an index (built over the existing data).
+    fn create_index(&mut self, spec: pagegraph::IndexSpec) -> Result<()>;
+    /// Drops an index; false if there was none of that name.
+    fn drop_index(&mut self, name: &str) -> Result<bool>;
 }
 
 impl GraphWrite for pagegraph::WriteTxn {
@@ -104,6 +108,17 @@ impl GraphWrite for pagegraph::WriteTxn {
     fn delete_rel(&mut self, id: EdgeId) -> Result<()> {
         Ok(self.delete_edge(id)?)
     }
+    fn create_index(&mut self, spec: pagegraph::IndexSpec) -> Result<()> {
+        pagegraph::WriteTxn::create_index(self, spec)?;
+        Ok(())
+    }
+    fn drop_index(&mut self, name: &str) -> Result<bool> {
+        match pagegraph::WriteTxn::drop_index(self, name) {
+            Ok(()) => Ok(true),
+            Err(pagegraph::GraphError::IndexNotFound(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// A read-only graph as a [`GraphWrite`] that refuses every write.
@@ -136,6 +151,9 @@ impl GraphRead for ReadOnly<'_> {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         self.0.expand(node, dir, ty)
     }
+    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+        self.0.indexes()
+    }
 }
 
 impl GraphWrite for ReadOnly<'_> {
@@ -163,6 +181,12 @@ impl GraphWrite for ReadOnly<'_> {
     fn delete_rel(&mut self, _: EdgeId) -> Result<()> {
         read_only()
     }
+    fn create_index(&mut self, _: pagegraph::IndexSpec) -> Result<()> {
+        read_only()
+    }
+    fn drop_index(&mut self, _: &str) -> Result<bool> {
+        read_only()
+    }
 }
 
 /// Parses and runs a reading query on `graph` (a snapshot, or [`crate::eval::NoGraph`]). A
@@ -188,10 +212,9 @@ pub fn run_write(
         crate::semantic::normalize(q);
     }
     crate::semantic::check(&statement)?;
-    let Statement::Query(q) = statement else {
-        return Err(QueryError::Unsupported(
-            "schema commands, EXPLAIN and PROFILE".into(),
-        ));
+    let q = match statement {
+        Statement::Query(q) => q,
+        other => return schema(&other, graph),
     };
     run_query(&q, params, graph)
 }
@@ -209,10 +232,14 @@ pub fn execute(
         crate::semantic::normalize(q);
     }
     crate::semantic::check(&statement)?;
-    let Statement::Query(q) = statement else {
-        return Err(QueryError::Unsupported(
-            "schema commands, EXPLAIN and PROFILE".into(),
-        ));
+    let q = match statement {
+        Statement::Query(q) => q,
+        other => {
+            let mut tx = graph.begin_write()?;
+            let r = schema(&other, &mut tx)?;
+            tx.commit()?;
+            return Ok(r);
+        }
     };
     if writes(&q) {
         let mut tx = graph.begin_write()?;
@@ -222,6 +249,50 @@ pub fn execute(
     } else {
         let snapshot = graph.begin_read()?;
         run_query(&q, params, &mut ReadOnly(&snapshot))
+    }
+}
+
+/// Runs a schema command: `CREATE INDEX`, `CREATE CONSTRAINT ... IS UNIQUE`, `DROP
+/// INDEX` / `DROP CONSTRAINT`. `EXPLAIN` and `PROFILE` wait for the planner.
+fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
+    match s {
+        Statement::CreateIndex {
+            name,
+            relationship,
+            target,
+            properties,
+            unique,
+            if_not_exists,
+        } => {
+            let spec = pagegraph::IndexSpec {
+                name: name.clone(),
+                target: if *relationship {
+                    pagegraph::IndexTarget::EdgeType(target.clone())
+                } else {
+                    pagegraph::IndexTarget::Label(target.clone())
+                },
+                properties: properties.clone(),
+                unique: *unique,
+            };
+            match graph.create_index(spec) {
+                Err(QueryError::Graph(pagegraph::GraphError::IndexExists(_))) if *if_not_exists => {
+                }
+                other => other?,
+            }
+            Ok(QueryResult::default())
+        }
+        Statement::DropIndex { name, if_exists } => {
+            if !graph.drop_index(name)? && !if_exists {
+                return Err(QueryError::Graph(pagegraph::GraphError::IndexNotFound(
+                    name.clone(),
+                )));
+            }
+            Ok(QueryResult::default())
+        }
+        Statement::Explain(_) | Statement::Profile(_) => {
+            Err(QueryError::Unsupported("EXPLAIN and PROFILE".into()))
+        }
+        Statement::Query(q) => run_query(q, &BTreeMap::new(), graph),
     }
 }
 
@@ -397,7 +468,85 @@ fn run_single(
                     stats,
                 });
             }
-            Clause::Call { .. } => return Err(QueryError::Unsupported("CALL".into())),
+            Clause::Call {
+                name,
+                args,
+                yields,
+                filter,
+                ..
+            } => {
+                let mut out = Vec::new();
+                for row in &rows {
+                    let mut r = row.clone();
+                    let arg_values = match args {
+                        Some(a) => a
+                            .iter()
+                            .map(|x| eval(x, &mut r, ctx))
+                            .collect::<Result<Vec<_>>>()?,
+                        None => Vec::new(),
+                    };
+                    let output = crate::procedures::call(name, &arg_values, reader)?;
+                    // YIELD picks and renames columns; without it (or with `*`), all.
+                    let picks: Vec<(usize, String)> = match yields {
+                        Some(items) if !items.is_empty() => items
+                            .iter()
+                            .map(|(field, alias)| {
+                                output
+                                    .columns
+                                    .iter()
+                                    .position(|c| c == field)
+                                    .map(|i| (i, alias.clone().unwrap_or_else(|| field.clone())))
+                                    .ok_or_else(|| QueryError::Semantic {
+                                        code: "UndefinedVariable",
+                                        message: format!("the procedure yields no `{field}`"),
+                                    })
+                            })
+                            .collect::<Result<_>>()?,
+                        _ => output
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| (i, (*c).to_string()))
+                            .collect(),
+                    };
+                    for values in output.rows {
+                        let mut nr = r.clone();
+                        for (i, n) in &picks {
+                            nr.set(n, values.get(*i).cloned().unwrap_or(Value::Null));
+                        }
+                        if let Some(f) = filter
+                            && !matches!(eval(f, &mut nr, ctx)?, Value::Bool(true))
+                        {
+                            continue;
+                        }
+                        out.push(nr);
+                    }
+                    for (_, n) in &picks {
+                        if !scope.contains(n) {
+                            scope.push(n.clone());
+                        }
+                    }
+                }
+                rows = out;
+                // A query that is only the call returns its columns.
+                if q.clauses.len() == 1 {
+                    let columns: Vec<String> = scope.clone();
+                    let rows = rows
+                        .iter()
+                        .map(|r| {
+                            columns
+                                .iter()
+                                .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                                .collect()
+                        })
+                        .collect();
+                    return Ok(QueryResult {
+                        columns,
+                        rows,
+                        stats,
+                    });
+                }
+            }
             Clause::Subquery(_) => return Err(QueryError::Unsupported("CALL { }".into())),
             // Writes were run above.
             Clause::Create(_)

@@ -38,6 +38,7 @@ mod functions;
 pub mod lexer;
 mod matcher;
 mod parser;
+mod procedures;
 mod semantic;
 pub mod value;
 mod write;

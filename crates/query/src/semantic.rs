@@ -433,8 +433,26 @@ fn clause_scope(clause: &Clause, scope: &mut Scope) -> Result<()> {
             for a in args.iter().flatten() {
                 expr_scope(a, scope)?;
             }
-            for (field, alias) in yields.iter().flatten() {
-                bind(scope, alias.as_ref().unwrap_or(field), Kind::Any);
+            match yields {
+                Some(items) if !items.is_empty() => {
+                    for (field, alias) in items {
+                        bind(scope, alias.as_ref().unwrap_or(field), Kind::Any);
+                    }
+                }
+                // No YIELD (or `*`): every column of the procedure.
+                _ => {
+                    if let Clause::Call { name, .. } = clause {
+                        let full = name.join(".").to_ascii_lowercase();
+                        if let Some((_, cols)) = crate::procedures::PROCEDURES
+                            .iter()
+                            .find(|(n, _)| *n == full)
+                        {
+                            for c in *cols {
+                                bind(scope, c, Kind::Any);
+                            }
+                        }
+                    }
+                }
             }
             if let Some(f) = filter {
                 expr_scope(f, scope)?;

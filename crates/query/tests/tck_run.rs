@@ -34,6 +34,10 @@ fn error_class(e: &QueryError) -> &'static str {
             code: "DeleteConnectedNode",
             ..
         } => "ConstraintVerificationFailed",
+        QueryError::Semantic {
+            code: "ProcedureNotFound",
+            ..
+        } => "ProcedureError",
         QueryError::Syntax(_) | QueryError::Semantic { .. } => "SyntaxError",
         QueryError::Type(_) => "TypeError",
         QueryError::Argument(_) => "ArgumentError",
