@@ -383,7 +383,7 @@ impl IndexDef {
             |_| format!("{values:?}"),
             |vs| {
                 vs.iter()
-                    .map(|v| format!("{v:?}"))
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             },

@@ -19,6 +19,7 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::IndexDef;
 use crate::lookup::{self, NodeState, Source};
+use crate::props::{self, Properties};
 use crate::record::{
     self, COUNTS, EDGES, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME,
     NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
@@ -60,6 +61,14 @@ impl NodeSpec {
             data: Value::Null,
         }
     }
+
+    /// The node's properties in the labels/properties view: the name (when not empty) as
+    /// `name`, then each non-null field of object data, or data that is not an object as
+    /// the one property `data`. `Invalid` for data a property cannot hold (an integer
+    /// outside `i64`).
+    pub fn properties(&self) -> Result<Properties> {
+        props::to_properties("node data", &self.name, &self.data)
+    }
 }
 
 impl EdgeSpec {
@@ -71,6 +80,12 @@ impl EdgeSpec {
             edge_type: edge_type.into(),
             data: Value::Null,
         }
+    }
+
+    /// The edge's properties in the labels/properties view: its data as
+    /// [`NodeSpec::properties`] maps it (an edge has no name).
+    pub fn properties(&self) -> Result<Properties> {
+        props::to_properties("edge data", "", &self.data)
     }
 }
 
