@@ -232,9 +232,10 @@ fn jsonl_import_stats_and_check() {
         text.contains("pages by use") && text.contains("Person"),
         "{text}"
     );
+    // The node keeps its id from the file (a decimal id as a number).
     assert_eq!(
         json_of(&["node", "get", db, "3"])["data"],
-        json!({"pop": 3.6e6, "note": "<&>"})
+        json!({"pop": 3.6e6, "note": "<&>", "id": 7})
     );
     let nb = json_of(&["neighbors", db, "3", "--dir", "in"]);
     assert_eq!(
@@ -264,11 +265,11 @@ fn csv_import_keeps_numbers_and_extra_columns() {
     let db = s(&db);
     assert_eq!(
         json_of(&["node", "get", db, "1"])["data"],
-        json!({"age": 41, "city": "Berlin, DE"})
+        json!({"age": 41, "city": "Berlin, DE", "id": "p1"})
     );
     assert_eq!(
         json_of(&["node", "get", db, "2"])["data"],
-        json!({"city": "Paris"})
+        json!({"city": "Paris", "id": "p2"})
     );
     assert_eq!(
         json_of(&["edge", "get", db, "1"])["data"],
