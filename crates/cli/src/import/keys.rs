@@ -48,11 +48,36 @@ pub fn check_property(p: &str) -> Result<()> {
     Ok(())
 }
 
-/// A node's data with its key property, and the key: the data's own value of `prop` when
-/// it has one (a string, number or boolean), else the external id's, added to the data
-/// (null data becomes `{prop: id}`, data that is not an object `{"data": ..., prop: id}`).
-/// `Err` is why the line is bad.
-pub fn with_key(data: Value, prop: &str, ext: &ExtId) -> Result<(Value, PropertyValue), String> {
+/// The key a node's data holds itself, as the value of `prop` (a string, number or
+/// boolean), if any; without one, the node's key is its external id's ([`ext_value`]),
+/// added to its data as it is written ([`add_key`]). `Err` is why the line is bad.
+pub fn own_key(data: &Value, prop: &str) -> Result<Option<PropertyValue>, String> {
+    let own = match data {
+        Value::Object(m) => m.get(prop).filter(|v| !v.is_null()),
+        _ => None,
+    };
+    let Some(v) = own else {
+        return Ok(None);
+    };
+    match PropertyValue::from_json(v) {
+        Ok(
+            key @ (PropertyValue::String(_)
+            | PropertyValue::Int(_)
+            | PropertyValue::Float(_)
+            | PropertyValue::Bool(_)),
+        ) => Ok(Some(key)),
+        _ => Err(format!(
+            "data field {:?} is the node's key (--id-property): it must be a string, a \
+             number within 64 bits or a boolean",
+            clip(prop)
+        )),
+    }
+}
+
+/// `data` with the key property `prop` set to `key` (an id's value: an integer or a
+/// string): null data becomes `{prop: key}`, data that is not an object
+/// `{"data": ..., prop: key}`.
+pub fn add_key(data: Value, prop: &str, key: &PropertyValue) -> Value {
     let mut fields = match data {
         Value::Object(m) => m,
         Value::Null => serde_json::Map::new(),
@@ -62,28 +87,13 @@ pub fn with_key(data: Value, prop: &str, ext: &ExtId) -> Result<(Value, Property
             m
         }
     };
-    if let Some(v) = fields.get(prop).filter(|v| !v.is_null()) {
-        return match PropertyValue::from_json(v) {
-            Ok(
-                key @ (PropertyValue::String(_)
-                | PropertyValue::Int(_)
-                | PropertyValue::Float(_)
-                | PropertyValue::Bool(_)),
-            ) => Ok((Value::Object(fields), key)),
-            _ => Err(format!(
-                "data field {:?} is the node's key (--id-property): it must be a string, a \
-                 number within 64 bits or a boolean",
-                clip(prop)
-            )),
-        };
-    }
-    let key = ext_value(ext);
-    let json = match &key {
+    let json = match key {
         PropertyValue::Int(i) => Value::from(*i),
-        _ => Value::String(ext.to_string()),
+        PropertyValue::String(s) => Value::String(s.clone()),
+        other => other.to_json().unwrap_or(Value::Null),
     };
     fields.insert(prop.to_string(), json);
-    Ok((Value::Object(fields), key))
+    Value::Object(fields)
 }
 
 /// Makes sure `label` has the unique index on `prop` that keeps imported ids unique,
@@ -187,31 +197,33 @@ mod tests {
     #[test]
     fn ids_become_keys_in_the_data() {
         let n = ExtId::parse("7");
+        let key = |data: Value, ext: &ExtId| match own_key(&data, "id").unwrap() {
+            Some(k) => (data, k),
+            None => (add_key(data, "id", &ext_value(ext)), ext_value(ext)),
+        };
         assert_eq!(
-            with_key(json!(null), "id", &n).unwrap(),
+            key(json!(null), &n),
             (json!({"id": 7}), PropertyValue::Int(7))
         );
         assert_eq!(
-            with_key(json!({"a": 1}), "id", &ExtId::parse("007")).unwrap(),
+            key(json!({"a": 1}), &ExtId::parse("007")),
             (
                 json!({"a": 1, "id": "007"}),
                 PropertyValue::String("007".into())
             )
         );
-        assert_eq!(
-            with_key(json!([1]), "id", &n).unwrap().0,
-            json!({"data": [1], "id": 7})
-        );
+        assert_eq!(key(json!([1]), &n).0, json!({"data": [1], "id": 7}));
+        assert_eq!(key(json!({"id": null}), &n).0, json!({"id": 7}));
         assert_eq!(
             ext_value(&ExtId::parse("18446744073709551615")),
             PropertyValue::String("18446744073709551615".into())
         );
         // The data's own value is kept as the key.
         assert_eq!(
-            with_key(json!({"id": "ann"}), "id", &n).unwrap(),
+            key(json!({"id": "ann"}), &n),
             (json!({"id": "ann"}), PropertyValue::String("ann".into()))
         );
-        assert!(with_key(json!({"id": [1]}), "id", &n).is_err());
+        assert!(own_key(&json!({"id": [1]}), "id").is_err());
         assert!(check_property("name").is_err());
         assert!(check_property("").is_err());
         assert!(check_property("ext_id").is_ok());

@@ -20,7 +20,7 @@ mod keys;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use indicatif::ProgressBar;
 use pagegraph::{
@@ -178,12 +178,38 @@ struct PendingEdge {
     data: Option<Box<Value>>,
 }
 
-/// A node of the batch being written: its line, external id, record and key.
+/// A node of the batch being written: its line, external id and record. Its key is its
+/// id's, added to the record's data as the node is written (so that a batch does not hold
+/// a map per node), unless the data holds its own (`own_key`).
 struct NodeRow {
     line: u64,
     ext: ExtId,
     spec: NodeSpec,
-    key: PropertyValue,
+    own_key: Option<Box<PropertyValue>>,
+}
+
+impl NodeRow {
+    /// The node's key.
+    fn key(&self) -> PropertyValue {
+        match &self.own_key {
+            Some(k) => (**k).clone(),
+            None => keys::ext_value(&self.ext),
+        }
+    }
+
+    /// Takes the record to write, its key in its data (the row keeps an empty record).
+    fn spec_with_key(&mut self, prop: &str) -> NodeSpec {
+        let key = self.own_key.is_none().then(|| self.key());
+        let mut spec = NodeSpec {
+            kind: std::mem::take(&mut self.spec.kind),
+            name: std::mem::take(&mut self.spec.name),
+            data: self.spec.data.take(),
+        };
+        if let Some(k) = key {
+            spec.data = keys::add_key(spec.data, prop, &k);
+        }
+        spec
+    }
 }
 
 /// The batch being built from parsed records of type `T`, written by a flush when full.
@@ -492,7 +518,7 @@ impl Importer<'_> {
             return Ok(());
         }
         let last_line = batch.last().map_or(0, |r| r.line);
-        let rows = self.node_rows(path, batch)?;
+        let mut rows = self.node_rows(path, batch)?;
         // The nodes the database held before the import with each id as their name (an
         // endpoint naming the id would name them too).
         let mut older = Vec::new();
@@ -503,27 +529,35 @@ impl Importer<'_> {
         }
         let mut tx = self.begin_write()?;
         let existing = self.existing_nodes(path, &mut tx, &rows)?;
-        let context = || format!("{}: batch ending at line {last_line}", path.display());
-        let mut specs = Vec::with_capacity(rows.len());
-        let mut made = Vec::with_capacity(rows.len());
-        let mut updated = Vec::new();
-        for (i, row) in rows.into_iter().enumerate() {
-            match existing.get(&i) {
-                // A bad line, skipped.
-                Some(None) => {}
-                Some(&Some(id)) => {
-                    let line = row.line;
-                    tx.merge_node_properties(id, row.spec.properties()?)
-                        .with_context(|| format!("{}:{line}", path.display()))?;
-                    updated.push((i, row.ext, id));
-                }
-                None => {
-                    specs.push(row.spec);
-                    made.push((i, row.ext));
-                }
-            }
+        let prop = self.opts.id_property.clone();
+        let mut found: Vec<(usize, NodeId)> = existing
+            .iter()
+            .filter_map(|(&i, found)| found.map(|id| (i, id)))
+            .collect();
+        found.sort_unstable();
+        let mut updated = Vec::with_capacity(found.len());
+        for (i, id) in found {
+            let row = &mut rows[i];
+            let line = row.line;
+            let props = row.spec_with_key(&prop).properties()?;
+            tx.merge_node_properties(id, props)
+                .with_context(|| format!("{}:{line}", path.display()))?;
+            updated.push((i, std::mem::replace(&mut row.ext, ExtId::Num(0)), id));
         }
-        let ids = tx.insert_nodes(specs).with_context(context)?;
+        // Records are made as the batch API pulls them, not gathered first.
+        let mut made = Vec::with_capacity(rows.len());
+        let specs = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| existing.is_empty() || !existing.contains_key(i))
+            .map(|(i, mut r)| {
+                let spec = r.spec_with_key(&prop);
+                made.push((i, r.ext));
+                spec
+            });
+        let ids = tx
+            .insert_nodes(specs)
+            .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
         self.commit(tx)?;
         self.note_new(&ids);
         self.summary.nodes += ids.len() as u64;
@@ -561,8 +595,8 @@ impl Importer<'_> {
                 self.bad(path, rec.line, &reason)?;
                 continue;
             }
-            let (data, key) = match keys::with_key(rec.data, &prop, &rec.ext) {
-                Ok(k) => k,
+            let own_key = match keys::own_key(&rec.data, &prop) {
+                Ok(k) => k.map(Box::new),
                 Err(reason) => {
                     self.bad(path, rec.line, &reason)?;
                     continue;
@@ -574,9 +608,9 @@ impl Importer<'_> {
                 spec: NodeSpec {
                     kind: rec.kind,
                     name: rec.name.unwrap_or_else(|| rec.ext.to_string()),
-                    data,
+                    data: rec.data,
                 },
-                key,
+                own_key,
                 ext: rec.ext,
             });
         }
@@ -599,7 +633,8 @@ impl Importer<'_> {
             if !self.key_index(tx, &row.spec.kind)? {
                 continue;
             }
-            let Some(id) = keys::node_with_key(tx, &row.spec.kind, &prop, &row.key)? else {
+            let key = row.key();
+            let Some(id) = keys::node_with_key(tx, &row.spec.kind, &prop, &key)? else {
                 continue;
             };
             if self.opts.upsert {
@@ -608,7 +643,7 @@ impl Importer<'_> {
                 let reason = format!(
                     "node id {} of kind {:?} is already in the database (node {id}, property \
                      {prop:?}); --upsert updates such nodes instead",
-                    clip(&row.key.to_string()),
+                    clip(&key.to_string()),
                     clip(&row.spec.kind)
                 );
                 self.bad(path, row.line, &reason)?;
@@ -800,19 +835,11 @@ impl Importer<'_> {
             let kind = self.opts.node_kind.clone();
             self.key_index(&mut tx, &kind)?;
             let prop = &self.opts.id_property;
-            let specs = new_exts
-                .iter()
-                .map(|ext| {
-                    let (data, _) =
-                        keys::with_key(Value::Null, prop, ext).map_err(|e| anyhow!(e))?;
-                    Ok(NodeSpec {
-                        kind: kind.clone(),
-                        name: ext.to_string(),
-                        data,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            tx.insert_nodes(specs)?
+            tx.insert_nodes(new_exts.into_iter().map(|ext| NodeSpec {
+                kind: kind.clone(),
+                name: ext.to_string(),
+                data: keys::add_key(Value::Null, prop, &keys::ext_value(&ext)),
+            }))?
         };
         self.note_new(&new_ids);
         for (ext, i) in new_index {

@@ -262,13 +262,22 @@ impl WriteTxn {
         let mut names: Vec<String> = Vec::new();
         // The nodes with more than one label: (position, the labels after the first).
         let mut mores: Vec<(usize, Vec<String>)> = Vec::new();
+        // Index entries, made while each node's data is still parsed: (position, place of
+        // the index in the catalog, key of the values).
+        let mut staged_entries: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+        let mut index_entries = indexes::NodeEntries::new(self);
         let batch = Staged::stage(
             specs,
             "node data",
             |s: &NewNode| &s.data,
             |spec, labels| {
-                if let Some(more) = check_new_node(spec, kind_required)? {
-                    mores.push((names.len(), more));
+                let more = check_new_node(spec, kind_required)?;
+                let at = names.len();
+                index_entries.of(spec, more.as_deref(), |d, key| {
+                    staged_entries.push((at, d, key));
+                })?;
+                if let Some(more) = more {
+                    mores.push((at, more));
                 }
                 labels.push(&spec.kind);
                 names.push(std::mem::take(&mut spec.name));
@@ -297,7 +306,10 @@ impl WriteTxn {
         let labels_of = |i: usize| labels.of(i);
         // Index entries, each checked against its unique constraint before anything is
         // written, so that a violation leaves the transaction as it was.
-        let entries = self.batch_node_entries(&ids, &names, &batch, &labels)?;
+        let entries: indexes::BatchEntries = staged_entries
+            .into_iter()
+            .map(|(at, d, key)| (d, key, ids[at].0))
+            .collect();
         self.check_batch_unique(&entries)?;
         self.next_node += names.len() as u64;
         std::thread::scope(|scope| -> Result<()> {
