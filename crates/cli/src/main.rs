@@ -354,7 +354,12 @@ enum NodeCommand {
         /// Keep the nodes of the --label whose property satisfies a condition: PROP=VALUE,
         /// PROP<VALUE, PROP<=VALUE, PROP>VALUE, PROP>=VALUE, PROP^=PREFIX (a string that
         /// starts with PREFIX) or PROP IN [V, ...]. Repeatable: every condition must hold.
-        #[arg(long = "where", value_name = "CONDITION", requires = "kind")]
+        #[arg(
+            long = "where",
+            value_name = "CONDITION",
+            requires = "kind",
+            conflicts_with_all = ["name", "prefix", "glob"]
+        )]
         wheres: Vec<String>,
         /// Show at most this many (all are counted).
         #[arg(long)]
