@@ -136,12 +136,11 @@ fn parse_in(t: &str) -> Result<Option<Where>> {
     {
         return Ok(None);
     }
-    let items = match parse_value(list) {
-        Ok(PropertyValue::List(items)) => items,
-        _ => bail!(
+    let Ok(PropertyValue::List(items)) = parse_value(list) else {
+        bail!(
             "--where {:?}: IN takes a JSON list, such as [1, 2] or [\"a\", \"b\"]",
             clip(t)
-        ),
+        );
     };
     Ok(Some(Where {
         property: property.to_string(),

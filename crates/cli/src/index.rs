@@ -46,7 +46,7 @@ pub struct CreateArgs {
     /// A unique constraint: no two nodes (edges) with equal values.
     #[arg(long)]
     pub unique: bool,
-    /// Its name (default: the label or type and the properties, as Person_email).
+    /// Its name (default: the label or type and the properties, as `Person_email`).
     #[arg(long)]
     pub name: Option<String>,
 }

@@ -206,8 +206,10 @@ const IMPORT_HELP: &str =
   csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
             the other columns go into data: a cell is a number when it is written as
             the number prints (12, 2.5; not 1e5, 007 or 1.50, which stay text); a
-            column data:json instead holds the whole data as JSON (what export writes
-            when fields cannot be columns)
+            column data:NAME holds the field NAME (what export writes for a field
+            named like a fixed column, such as the id an import keeps); a column
+            data:json instead holds the whole data as JSON (what export writes when
+            fields cannot be columns)
   edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
             nodes are created on first sight (kind `node`, named by their id)
 
@@ -628,57 +630,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Node(NodeCommand::Get { db, node, naming }) => {
-            query::node_get(&open_existing(&db)?, &node, naming.naming(), j)?;
-        }
-        Command::Node(NodeCommand::Add {
-            db,
-            kind,
-            name,
-            data,
-        }) => {
-            query::node_add(
-                &open(&db, Options::default())?,
-                kind,
-                name,
-                data.as_deref(),
-                j,
-            )?;
-        }
-        Command::Node(NodeCommand::Find {
-            db,
-            by,
-            wheres,
-            limit,
-        }) => {
-            let find = match (by.kind, by.name, by.prefix, by.glob) {
-                (Some(k), ..) => query::Find::Kind(k),
-                (_, Some(n), ..) => query::Find::Name(n),
-                (_, _, Some(p), _) => query::Find::Prefix(p),
-                (_, _, _, Some(g)) => query::Find::Glob(g),
-                _ => bail!("give one of --kind (--label), --name, --prefix, --glob"),
-            };
-            let wheres = wheres
-                .iter()
-                .map(|w| filter::parse_where(w))
-                .collect::<Result<Vec<_>>>()?;
-            query::node_find(&open_existing(&db)?, &find, &wheres, limit, j)?;
-        }
-        Command::Node(NodeCommand::Set(a)) => {
-            edit::node_set(&open_existing_for_write(&a.db)?, &a, j)?;
-        }
-        Command::Node(NodeCommand::Delete {
-            db,
-            node,
-            naming,
-            detach,
-        }) => {
-            edit::node_delete(&open_existing_for_write(&db)?, &node, naming, detach, j)?;
-        }
-        Command::Edge(EdgeCommand::Get { db, id }) => query::edge_get(&open_existing(&db)?, id, j)?,
-        Command::Edge(EdgeCommand::Delete { db, id }) => {
-            edit::edge_delete(&open_existing_for_write(&db)?, id, j)?;
-        }
+        Command::Node(cmd) => node_command(cmd, j)?,
+        Command::Edge(cmd) => edge_command(cmd, j)?,
         Command::Index(cmd) => match &cmd {
             IndexCommand::Create(a) => index::create(&open_existing_for_write(&a.db)?, a, j)?,
             IndexCommand::Drop { db, name } => {
@@ -686,24 +639,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             IndexCommand::List { db } => index::list(&open_existing(db)?, j)?,
         },
-        Command::Edge(EdgeCommand::Add {
-            db,
-            from,
-            to,
-            edge_type,
-            data,
-            naming,
-        }) => {
-            query::edge_add(
-                &open_existing_for_write(&db)?,
-                &from,
-                &to,
-                edge_type,
-                data.as_deref(),
-                naming.naming(),
-                j,
-            )?;
-        }
         cmd @ (Command::Bfs { .. } | Command::Path { .. } | Command::Algo { .. }) => {
             algorithm(cmd, j)?;
         }
@@ -727,6 +662,89 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { db } => demo::run(db, j)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `node get|add|find|set|delete`.
+fn node_command(cmd: NodeCommand, j: bool) -> Result<()> {
+    match cmd {
+        NodeCommand::Get { db, node, naming } => {
+            query::node_get(&open_existing(&db)?, &node, naming.naming(), j)?;
+        }
+        NodeCommand::Add {
+            db,
+            kind,
+            name,
+            data,
+        } => {
+            query::node_add(
+                &open(&db, Options::default())?,
+                kind,
+                name,
+                data.as_deref(),
+                j,
+            )?;
+        }
+        NodeCommand::Find {
+            db,
+            by,
+            wheres,
+            limit,
+        } => {
+            let find = match (by.kind, by.name, by.prefix, by.glob) {
+                (Some(k), ..) => query::Find::Kind(k),
+                (_, Some(n), ..) => query::Find::Name(n),
+                (_, _, Some(p), _) => query::Find::Prefix(p),
+                (_, _, _, Some(g)) => query::Find::Glob(g),
+                _ => bail!("give one of --kind (--label), --name, --prefix, --glob"),
+            };
+            let wheres = wheres
+                .iter()
+                .map(|w| filter::parse_where(w))
+                .collect::<Result<Vec<_>>>()?;
+            query::node_find(&open_existing(&db)?, &find, &wheres, limit, j)?;
+        }
+        NodeCommand::Set(a) => {
+            edit::node_set(&open_existing_for_write(&a.db)?, &a, j)?;
+        }
+        NodeCommand::Delete {
+            db,
+            node,
+            naming,
+            detach,
+        } => {
+            edit::node_delete(&open_existing_for_write(&db)?, &node, naming, detach, j)?;
+        }
+    }
+    Ok(())
+}
+
+/// `edge get|add|delete`.
+fn edge_command(cmd: EdgeCommand, j: bool) -> Result<()> {
+    match cmd {
+        EdgeCommand::Get { db, id } => query::edge_get(&open_existing(&db)?, id, j)?,
+        EdgeCommand::Delete { db, id } => {
+            edit::edge_delete(&open_existing_for_write(&db)?, id, j)?;
+        }
+        EdgeCommand::Add {
+            db,
+            from,
+            to,
+            edge_type,
+            data,
+            naming,
+        } => {
+            query::edge_add(
+                &open_existing_for_write(&db)?,
+                &from,
+                &to,
+                edge_type,
+                data.as_deref(),
+                naming.naming(),
+                j,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -> Result<()> {

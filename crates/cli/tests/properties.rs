@@ -6,7 +6,11 @@
 //! `--upsert` leaving every count as it was while updating what changed. `check` runs
 //! clean after each step that writes. Not covered: the library's own index semantics
 //! (see the graph crate's tests).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::too_many_lines,
+    clippy::many_single_char_names
+)]
 
 use std::collections::BTreeSet;
 use std::path::Path;

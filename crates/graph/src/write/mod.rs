@@ -252,19 +252,17 @@ impl WriteTxn {
         )
     }
 
-    /// Inserts nodes of either view; `kind_required` refuses nodes without a label (the
-    /// `NodeSpec` API's rule).
-    pub(crate) fn insert_new_nodes(
-        &mut self,
+    /// Checks and stages new nodes (see [`Staged::stage`]), keeping their names, their
+    /// labels after the first, and their index entries, made while each node's data is
+    /// still parsed.
+    fn stage_nodes(
+        &self,
         specs: impl IntoIterator<Item = NewNode>,
         kind_required: bool,
-    ) -> Result<Vec<NodeId>> {
+    ) -> Result<StagedNodes> {
         let mut names: Vec<String> = Vec::new();
-        // The nodes with more than one label: (position, the labels after the first).
         let mut mores: Vec<(usize, Vec<String>)> = Vec::new();
-        // Index entries, made while each node's data is still parsed: (position, place of
-        // the index in the catalog, key of the values).
-        let mut staged_entries: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+        let mut entries: Vec<(usize, usize, Vec<u8>)> = Vec::new();
         let mut index_entries = indexes::NodeEntries::new(self);
         let batch = Staged::stage(
             specs,
@@ -274,7 +272,7 @@ impl WriteTxn {
                 let more = check_new_node(spec, kind_required)?;
                 let at = names.len();
                 index_entries.of(spec, more.as_deref(), |d, key| {
-                    staged_entries.push((at, d, key));
+                    entries.push((at, d, key));
                 })?;
                 if let Some(more) = more {
                     mores.push((at, more));
@@ -284,6 +282,27 @@ impl WriteTxn {
                 Ok(())
             },
         )?;
+        Ok(StagedNodes {
+            batch,
+            names,
+            mores,
+            entries,
+        })
+    }
+
+    /// Inserts nodes of either view; `kind_required` refuses nodes without a label (the
+    /// `NodeSpec` API's rule).
+    pub(crate) fn insert_new_nodes(
+        &mut self,
+        specs: impl IntoIterator<Item = NewNode>,
+        kind_required: bool,
+    ) -> Result<Vec<NodeId>> {
+        let StagedNodes {
+            batch,
+            names,
+            mores,
+            entries: staged_entries,
+        } = self.stage_nodes(specs, kind_required)?;
         let kinds = batch.intern_labels(self)?;
         let mut more_ids: Vec<(usize, Vec<u32>)> = Vec::with_capacity(mores.len());
         for (i, more) in &mores {
@@ -686,6 +705,16 @@ fn check_new_node(spec: &mut NewNode, kind_required: bool) -> Result<Option<Vec<
         new
     });
     Ok((!more.is_empty()).then_some(more))
+}
+
+/// A batch of new nodes, checked and staged.
+struct StagedNodes {
+    batch: Staged,
+    names: Vec<String>,
+    /// The nodes with more than one label: (position, the labels after the first).
+    mores: Vec<(usize, Vec<String>)>,
+    /// Index entries: (position, place of the index in the catalog, key of the values).
+    entries: Vec<(usize, usize, Vec<u8>)>,
 }
 
 /// The labels of a batch's nodes: each one's kind, and all labels of those with more.
