@@ -400,7 +400,7 @@ PROP>=VALUE, PROP^=PREFIX (a string starting with PREFIX), PROP IN [V, ...]. A v
 JSON when it parses as JSON, else the text as written: age>30 compares with the integer
 30, name=Ann and name='\"Ann\"' with the string Ann, zip='\"01234\"' with a string. As in
 openCypher, a node without the property, or whose value is of another type (a string
-against a number), does not match; 1 equals 1.0. The name is the property name.
+against a number), does not match; 1 equals 1.0. A node's name is its property name.
 
 An index on the label's property (pagegraph index create) answers a condition, and the
 nodes then come in the order of its values; without one, every node of the label is read,

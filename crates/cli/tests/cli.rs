@@ -45,8 +45,14 @@ fn every_command_has_help_with_an_example() {
         vec!["node", "get"],
         vec!["node", "add"],
         vec!["node", "find"],
+        vec!["node", "set"],
+        vec!["node", "delete"],
         vec!["edge", "get"],
         vec!["edge", "add"],
+        vec!["edge", "delete"],
+        vec!["index", "create"],
+        vec!["index", "drop"],
+        vec!["index", "list"],
         vec!["neighbors"],
         vec!["bfs"],
         vec!["path"],
@@ -892,6 +898,12 @@ fn the_documented_examples_name_imported_nodes_by_their_file_ids() {
     ok(&["import", s(&db), "--edges", s(&e)]);
     let nb = json_of(&["neighbors", s(&db), "30", "--by-name", "--dir", "out"]);
     assert_eq!(nb["neighbors"][0]["node"]["name"], "99");
+    // The same node by its key, as the help's example has it.
+    assert!(help.contains("node get g.pgdb --key node.id=30"), "{help}");
+    assert_eq!(
+        json_of(&["node", "get", s(&db), "--key", "node.id=30"])["id"],
+        1
+    );
     // Results that list nodes carry their names.
     let wcc = json_of(&["algo", s(&db), "wcc"]);
     let names: Vec<&str> = wcc["labels"]
