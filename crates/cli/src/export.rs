@@ -20,7 +20,7 @@ use indicatif::ProgressBar;
 use pagegraph::{Edge, Node, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::parse::{DATA_JSON_COLUMN, cell_value};
+use crate::parse::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -304,11 +304,12 @@ fn jsonl_edges(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &Progress
 /// How a CSV file holds the data of its rows.
 enum CsvData {
     /// One column per data field (the union of the fields), each cell a value that
-    /// `import` reads back exactly.
+    /// `import` reads back exactly. A field named like a fixed column (as the `id` an
+    /// import keeps) or starting with `data:` has the column `data:NAME`.
     Columns(Vec<String>),
     /// The whole data of each row as JSON text, in the [`DATA_JSON_COLUMN`] column: used
-    /// when columns would not read back as the same data (a field named like a fixed
-    /// column, a string that reads as a number, data that is not an object, ...).
+    /// when columns would not read back as the same data (a string that reads as a
+    /// number, data that is not an object, a field name with spaces around it, ...).
     Json,
 }
 
@@ -327,7 +328,6 @@ fn cell_round_trips(v: &Value) -> bool {
 fn csv_data<T>(
     items: impl Iterator<Item = pagegraph::Result<T>>,
     data: impl Fn(&T) -> &Value,
-    fixed: &[&str],
 ) -> Result<CsvData> {
     let mut keys = BTreeSet::new();
     let (mut nulls, mut objects) = (false, false);
@@ -338,10 +338,7 @@ fn csv_data<T>(
             Value::Object(m) => {
                 objects = true;
                 for (k, v) in m {
-                    let column_ok = !k.is_empty()
-                        && k.trim() == k
-                        && !fixed.contains(&k.as_str())
-                        && k != DATA_JSON_COLUMN;
+                    let column_ok = !k.is_empty() && k.trim() == k;
                     if !column_ok || !cell_round_trips(v) {
                         return Ok(CsvData::Json);
                     }
@@ -356,6 +353,15 @@ fn csv_data<T>(
         return Ok(CsvData::Json);
     }
     Ok(CsvData::Columns(keys.into_iter().collect()))
+}
+
+/// The CSV column of the data field `key` (see [`CsvData::Columns`]).
+fn column_of<'k>(key: &'k str, fixed: &[&str]) -> std::borrow::Cow<'k, str> {
+    if fixed.contains(&key) || key.starts_with(DATA_COLUMN_PREFIX) {
+        format!("{DATA_COLUMN_PREFIX}{key}").into()
+    } else {
+        key.into()
+    }
 }
 
 fn csv_cell(v: Option<&Value>) -> String {
@@ -376,11 +382,12 @@ fn csv_rows<T>(
     mut done: impl FnMut(),
 ) -> Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    let mut header: Vec<&str> = fixed.to_vec();
+    let mut header: Vec<std::borrow::Cow<'_, str>> = fixed.iter().map(|&f| f.into()).collect();
     match layout {
-        CsvData::Columns(keys) => header.extend(keys.iter().map(String::as_str)),
-        CsvData::Json => header.push(DATA_JSON_COLUMN),
+        CsvData::Columns(keys) => header.extend(keys.iter().map(|k| column_of(k, fixed))),
+        CsvData::Json => header.push(DATA_JSON_COLUMN.into()),
     }
+    let header: Vec<&str> = header.iter().map(AsRef::as_ref).collect();
     csv.write_record(&header)?;
     for item in items {
         let item = item?;
@@ -402,7 +409,7 @@ fn csv_nodes(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
         (cells, &n.data)
     }
     let fixed = ["id", "kind", "name"];
-    let layout = csv_data(r.nodes(), |n: &Node| &n.data, &fixed)?;
+    let layout = csv_data(r.nodes(), |n: &Node| &n.data)?;
     csv_rows(out, &fixed, &layout, r.nodes(), row, || {
         w.nodes += 1;
         pb.inc(1);
@@ -419,7 +426,7 @@ fn csv_edges(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
         (cells, &e.data)
     }
     let fixed = ["from", "to", "type"];
-    let layout = csv_data(r.edges(), |e: &Edge| &e.data, &fixed)?;
+    let layout = csv_data(r.edges(), |e: &Edge| &e.data)?;
     csv_rows(out, &fixed, &layout, r.edges(), row, || {
         w.edges += 1;
         pb.inc(1);

@@ -10,9 +10,12 @@
 
 mod algo;
 mod demo;
+mod edit;
 mod export;
+mod filter;
 mod idmap;
 mod import;
+mod index;
 mod input;
 mod inspect;
 mod output;
@@ -31,19 +34,22 @@ use serde_json::json;
 
 use crate::export::ExportFormat;
 use crate::import::{Format, ImportOptions};
+use crate::index::IndexCommand;
 use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rss};
+use crate::query::NamingArgs;
 
 /// pagegraph: an embedded graph database on a crash-safe page store.
 ///
 /// The database path comes first after the command. Node arguments are internal ids
-/// unless --by-name is given (imported nodes are named by their ids in the input file).
+/// unless --by-name (a node name) or --key (LABEL.PROPERTY=VALUE) is given; an import
+/// names each node by its id in the input file and keeps that id as its `id` property.
 /// Add --json to any command for machine-readable output.
 #[derive(Parser)]
 #[command(
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name is given; an import names\neach node by its id in the input file, so use --by-name with the file's ids.\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle: the reason on stderr, and with\n--json the empty result on stdout); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph node get g.pgdb --key node.id=30          # the same, by its id property\n  pagegraph node find g.pgdb --label node --where 'id<10'\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name or --key is given; an\nimport names each node by its id in the input file, so use --by-name with the file's\nids, or --key LABEL.id=ID (the import keeps each id as the property id, unique per label).\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle, a --key no node has: the reason\non stderr, and with --json the empty result on stdout where the command has one); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -100,20 +106,23 @@ enum Command {
         /// The database.
         db: PathBuf,
     },
-    /// Get, add or find nodes.
+    /// Get, add, find, change or delete nodes.
     #[command(subcommand)]
     Node(NodeCommand),
-    /// Get or add edges.
+    /// Get, add or delete edges.
     #[command(subcommand)]
     Edge(EdgeCommand),
+    /// Create, drop or list property indexes and unique constraints.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// The neighbors of a node, with the edges that lead to them.
     #[command(
-        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42                # internal id 42\n  pagegraph neighbors g.pgdb 30 --by-name      # the node imported as 30\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
+        after_help = "Examples:\n  pagegraph neighbors g.pgdb 42                # internal id 42\n  pagegraph neighbors g.pgdb 30 --by-name      # the node imported as 30\n  pagegraph neighbors g.pgdb --key node.id=30  # the same, by its id property\n  pagegraph neighbors g.pgdb \"Tom Hanks\" --by-name --dir out --type ACTED_IN"
     )]
     Neighbors {
         /// The database.
         db: PathBuf,
-        /// The node: an id, or a name with --by-name.
+        /// The node: an id, a name with --by-name, or a key with --key.
         node: String,
         /// Which edges to follow.
         #[arg(long, value_enum, default_value_t = Dir::Both)]
@@ -121,9 +130,8 @@ enum Command {
         /// Only edges of this type.
         #[arg(long = "type")]
         edge_type: Option<String>,
-        /// The node argument is a name (an error if several nodes have it).
-        #[arg(long)]
-        by_name: bool,
+        #[command(flatten)]
+        naming: NamingArgs,
     },
     /// Breadth-first search from a node: every node reached, with its depth and parent.
     #[command(
@@ -132,7 +140,7 @@ enum Command {
     Bfs {
         /// The database.
         db: PathBuf,
-        /// The start node: an id, or a name with --by-name.
+        /// The start node: an id, a name with --by-name, or a key with --key.
         #[arg(long)]
         start: String,
         /// Hops at most (no limit when absent).
@@ -152,7 +160,7 @@ enum Command {
     Path {
         /// The database.
         db: PathBuf,
-        /// Where the path starts: an id, or a name with --by-name.
+        /// Where the path starts: an id, a name with --by-name, or a key with --key.
         from: String,
         /// Where it ends.
         to: String,
@@ -198,8 +206,10 @@ const IMPORT_HELP: &str =
   csv       nodes: header id,kind[,name][,more...]; edges: from,to[,type][,more...];
             the other columns go into data: a cell is a number when it is written as
             the number prints (12, 2.5; not 1e5, 007 or 1.50, which stay text); a
-            column data:json instead holds the whole data as JSON (what export writes
-            when fields cannot be columns)
+            column data:NAME holds the field NAME (what export writes for a field
+            named like a fixed column, such as the id an import keeps); a column
+            data:json instead holds the whole data as JSON (what export writes when
+            fields cannot be columns)
   edgelist  `u v [weight]` per line, # comments; --nodes takes one vertex id per line;
             nodes are created on first sight (kind `node`, named by their id)
 
@@ -212,11 +222,25 @@ Each batch of --batch lines is one transaction: after an interruption the databa
 exactly the batches committed. An edge endpoint is the node of this import's nodes with
 that id, or else the node already in the database with that name; an id that names more
 than one node (an id of this import that is also an older node's name, or the name of
-several) is an error, never a guess.
+several) is an error, never a guess. An edge list's endpoints are nodes of --node-kind:
+one that is not in this import's nodes is first looked up by its id property.
+
+Ids: every node keeps its id from the file as the property `id` (--id-property to choose
+another), a decimal id as an integer and any other as text; data that already has that
+property (an export of an imported graph) keeps its value. The ids are unique per label:
+the first batch that meets a label creates the unique index LABEL_id if it is missing, so
+`pagegraph node get g.pgdb --key Person.id=ann` finds a node by its file id. A node whose
+label and id the database already has (a second run of the same import) is a bad line,
+naming both; with --upsert it updates that node instead (its labels stay, the line's
+properties are set, others are kept), and an edge whose from, to and type the database
+already has updates that edge, so a second run with --upsert changes no counts. Without
+--upsert an edge is always added: an edge list run again finds its endpoints by id and
+adds its edges a second time.
 
 Examples:
   pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --skip-bad
+  pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --upsert   # again
   pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full";
 
 #[derive(Args)]
@@ -260,6 +284,15 @@ struct ImportArgs {
     /// scratch file next to the database (slower, unbounded).
     #[arg(long, default_value = "256M", value_parser = parse_size)]
     id_memory: usize,
+    /// The property that keeps each node's id from the input file, under a unique
+    /// constraint per label (the import creates its index when a label has none).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_property: String,
+    /// Update the nodes whose label and id the database already has, and the edges whose
+    /// (from, to, type) it already has, instead of refusing the nodes and adding the edges
+    /// again; repeats of an edge in the input update one edge.
+    #[arg(long)]
+    upsert: bool,
 }
 
 /// Largest `--cache-mib`: 2^34 pages of 4 KiB, the engine's cache limit.
@@ -285,16 +318,15 @@ fn parse_size(s: &str) -> Result<usize, String> {
 enum NodeCommand {
     /// Print one node.
     #[command(
-        after_help = "Examples:\n  pagegraph node get g.pgdb 1\n  pagegraph node get g.pgdb \"Keanu Reeves\" --by-name --json"
+        after_help = "Examples:\n  pagegraph node get g.pgdb 1\n  pagegraph node get g.pgdb \"Keanu Reeves\" --by-name --json\n  pagegraph node get g.pgdb --key Person.id=ann"
     )]
     Get {
         /// The database.
         db: PathBuf,
-        /// The node: an id, or a name with --by-name.
+        /// The node: an id, a name with --by-name, or a key with --key.
         node: String,
-        /// The node argument is a name.
-        #[arg(long)]
-        by_name: bool,
+        #[command(flatten)]
+        naming: NamingArgs,
     },
     /// Add a node; prints its id.
     #[command(
@@ -313,26 +345,72 @@ enum NodeCommand {
         #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
     },
-    /// Find nodes by kind, exact name, name prefix or name glob (* and ?).
-    #[command(
-        after_help = "Examples:\n  pagegraph node find g.pgdb --kind Movie\n  pagegraph node find g.pgdb --glob 'The Matrix*' --limit 5"
-    )]
+    /// Find nodes by label (kind), property conditions, exact name, name prefix or name glob
+    /// (* and ?).
+    #[command(after_help = FIND_HELP)]
     Find {
         /// The database.
         db: PathBuf,
         #[command(flatten)]
         by: FindBy,
-        /// Show at most this many.
+        /// Keep the nodes of the --label whose property satisfies a condition: PROP=VALUE,
+        /// PROP<VALUE, PROP<=VALUE, PROP>VALUE, PROP>=VALUE, PROP^=PREFIX (a string that
+        /// starts with PREFIX) or PROP IN [V, ...]. Repeatable: every condition must hold.
+        #[arg(
+            long = "where",
+            value_name = "CONDITION",
+            requires = "kind",
+            conflicts_with_all = ["name", "prefix", "glob"]
+        )]
+        wheres: Vec<String>,
+        /// Show at most this many (all are counted).
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Set or remove properties and labels of a node.
+    #[command(
+        after_help = "Examples:\n  pagegraph node set g.pgdb 1 --prop age=42 --prop nick=annie\n  pagegraph node set g.pgdb --key Person.id=ann --remove nick --label Admin\n  pagegraph node set g.pgdb 1 --prop 'zip=\"01234\"'   # text, not a number\n\nA value is JSON when it parses as JSON, else the text as written. A change that would\nbreak a unique constraint is refused and changes nothing."
+    )]
+    Set(edit::SetArgs),
+    /// Delete a node; one with edges only with --detach (then its edges too).
+    #[command(
+        after_help = "Examples:\n  pagegraph node delete g.pgdb 7\n  pagegraph node delete g.pgdb --key Person.id=ann --detach"
+    )]
+    Delete {
+        /// The database.
+        db: PathBuf,
+        /// The node: an id, a name with --by-name, or a key with --key.
+        node: String,
+        #[command(flatten)]
+        naming: NamingArgs,
+        /// Also delete the node's edges (without it, a node with edges is refused).
+        #[arg(long)]
+        detach: bool,
+    },
 }
+
+const FIND_HELP: &str = "Examples:
+  pagegraph node find g.pgdb --kind Movie
+  pagegraph node find g.pgdb --glob 'The Matrix*' --limit 5
+  pagegraph node find g.pgdb --label Person --where 'age>=30' --where 'name^=A'
+  pagegraph node find g.pgdb --label Person --where 'id IN [\"ann\", \"bob\"]' --json
+
+Conditions (--where, with --label): PROP=VALUE, PROP<VALUE, PROP<=VALUE, PROP>VALUE,
+PROP>=VALUE, PROP^=PREFIX (a string starting with PREFIX), PROP IN [V, ...]. A value is
+JSON when it parses as JSON, else the text as written: age>30 compares with the integer
+30, name=Ann and name='\"Ann\"' with the string Ann, zip='\"01234\"' with a string. As in
+openCypher, a node without the property, or whose value is of another type (a string
+against a number), does not match; 1 equals 1.0. A node's name is its property name.
+
+An index on the label's property (pagegraph index create) answers a condition, and the
+nodes then come in the order of its values; without one, every node of the label is read,
+in id order. Results are printed as they are found.";
 
 #[derive(Args)]
 #[group(required = true, multiple = false)]
 struct FindBy {
-    /// Nodes of this kind.
-    #[arg(long)]
+    /// Nodes with this label (a node's kind is its first label).
+    #[arg(long, visible_alias = "label")]
     kind: Option<String>,
     /// Nodes with exactly this name.
     #[arg(long)]
@@ -357,14 +435,14 @@ enum EdgeCommand {
     },
     /// Add an edge; prints its id.
     #[command(
-        after_help = "Examples:\n  pagegraph edge add g.pgdb 1 2 --type KNOWS\n  pagegraph edge add g.pgdb Ann Bob --by-name --type KNOWS --data '{\"since\": 2020}'"
+        after_help = "Examples:\n  pagegraph edge add g.pgdb 1 2 --type KNOWS\n  pagegraph edge add g.pgdb Ann Bob --by-name --type KNOWS --data '{\"since\": 2020}'\n  pagegraph edge add g.pgdb --key Person.id=ann Person.id=bob --type KNOWS"
     )]
     Add {
         /// The database.
         db: PathBuf,
-        /// Source node.
+        /// Source node: an id, a name with --by-name, or a key with --key.
         from: String,
-        /// Target node.
+        /// Target node, as FROM.
         to: String,
         /// Edge type.
         #[arg(long = "type")]
@@ -372,9 +450,16 @@ enum EdgeCommand {
         /// Its data: JSON, @FILE for the JSON in a file, or - for the JSON on stdin.
         #[arg(long, allow_hyphen_values = true)]
         data: Option<String>,
-        /// FROM and TO are names.
-        #[arg(long)]
-        by_name: bool,
+        #[command(flatten)]
+        naming: NamingArgs,
+    },
+    /// Delete an edge.
+    #[command(after_help = "Example:\n  pagegraph edge delete g.pgdb 7")]
+    Delete {
+        /// The database.
+        db: PathBuf,
+        /// The edge id.
+        id: u64,
     },
 }
 
@@ -411,9 +496,8 @@ struct WalkArgs {
     /// Only edges of this type.
     #[arg(long = "type")]
     edge_type: Option<String>,
-    /// Node arguments are names (an error if several nodes have one).
-    #[arg(long)]
-    by_name: bool,
+    #[command(flatten)]
+    naming: NamingArgs,
 }
 
 impl WalkArgs {
@@ -421,7 +505,7 @@ impl WalkArgs {
         algo::Walk {
             dir: self.dir.into(),
             edge_type: self.edge_type.as_deref(),
-            by_name: self.by_name,
+            naming: self.naming.naming(),
         }
     }
 }
@@ -546,52 +630,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Node(NodeCommand::Get { db, node, by_name }) => {
-            query::node_get(&open_existing(&db)?, &node, by_name, j)?;
-        }
-        Command::Node(NodeCommand::Add {
-            db,
-            kind,
-            name,
-            data,
-        }) => {
-            query::node_add(
-                &open(&db, Options::default())?,
-                kind,
-                name,
-                data.as_deref(),
-                j,
-            )?;
-        }
-        Command::Node(NodeCommand::Find { db, by, limit }) => {
-            let find = match (by.kind, by.name, by.prefix, by.glob) {
-                (Some(k), ..) => query::Find::Kind(k),
-                (_, Some(n), ..) => query::Find::Name(n),
-                (_, _, Some(p), _) => query::Find::Prefix(p),
-                (_, _, _, Some(g)) => query::Find::Glob(g),
-                _ => bail!("give one of --kind, --name, --prefix, --glob"),
-            };
-            query::node_find(&open_existing(&db)?, &find, limit, j)?;
-        }
-        Command::Edge(EdgeCommand::Get { db, id }) => query::edge_get(&open_existing(&db)?, id, j)?,
-        Command::Edge(EdgeCommand::Add {
-            db,
-            from,
-            to,
-            edge_type,
-            data,
-            by_name,
-        }) => {
-            query::edge_add(
-                &open_existing_for_write(&db)?,
-                &from,
-                &to,
-                edge_type,
-                data.as_deref(),
-                by_name,
-                j,
-            )?;
-        }
+        Command::Node(cmd) => node_command(cmd, j)?,
+        Command::Edge(cmd) => edge_command(cmd, j)?,
+        Command::Index(cmd) => match &cmd {
+            IndexCommand::Create(a) => index::create(&open_existing_for_write(&a.db)?, a, j)?,
+            IndexCommand::Drop { db, name } => {
+                index::drop(&open_existing_for_write(db)?, name, j)?;
+            }
+            IndexCommand::List { db } => index::list(&open_existing(db)?, j)?,
+        },
         cmd @ (Command::Bfs { .. } | Command::Path { .. } | Command::Algo { .. }) => {
             algorithm(cmd, j)?;
         }
@@ -600,7 +647,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             node,
             dir,
             edge_type,
-            by_name,
+            naming,
         } => {
             let dir = dir.into();
             query::neighbors(
@@ -608,13 +655,96 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &node,
                 dir,
                 edge_type.as_deref(),
-                by_name,
+                naming.naming(),
                 j,
             )?;
         }
         Command::Demo { db } => demo::run(db, j)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `node get|add|find|set|delete`.
+fn node_command(cmd: NodeCommand, j: bool) -> Result<()> {
+    match cmd {
+        NodeCommand::Get { db, node, naming } => {
+            query::node_get(&open_existing(&db)?, &node, naming.naming(), j)?;
+        }
+        NodeCommand::Add {
+            db,
+            kind,
+            name,
+            data,
+        } => {
+            query::node_add(
+                &open(&db, Options::default())?,
+                kind,
+                name,
+                data.as_deref(),
+                j,
+            )?;
+        }
+        NodeCommand::Find {
+            db,
+            by,
+            wheres,
+            limit,
+        } => {
+            let find = match (by.kind, by.name, by.prefix, by.glob) {
+                (Some(k), ..) => query::Find::Kind(k),
+                (_, Some(n), ..) => query::Find::Name(n),
+                (_, _, Some(p), _) => query::Find::Prefix(p),
+                (_, _, _, Some(g)) => query::Find::Glob(g),
+                _ => bail!("give one of --kind (--label), --name, --prefix, --glob"),
+            };
+            let wheres = wheres
+                .iter()
+                .map(|w| filter::parse_where(w))
+                .collect::<Result<Vec<_>>>()?;
+            query::node_find(&open_existing(&db)?, &find, &wheres, limit, j)?;
+        }
+        NodeCommand::Set(a) => {
+            edit::node_set(&open_existing_for_write(&a.db)?, &a, j)?;
+        }
+        NodeCommand::Delete {
+            db,
+            node,
+            naming,
+            detach,
+        } => {
+            edit::node_delete(&open_existing_for_write(&db)?, &node, naming, detach, j)?;
+        }
+    }
+    Ok(())
+}
+
+/// `edge get|add|delete`.
+fn edge_command(cmd: EdgeCommand, j: bool) -> Result<()> {
+    match cmd {
+        EdgeCommand::Get { db, id } => query::edge_get(&open_existing(&db)?, id, j)?,
+        EdgeCommand::Delete { db, id } => {
+            edit::edge_delete(&open_existing_for_write(&db)?, id, j)?;
+        }
+        EdgeCommand::Add {
+            db,
+            from,
+            to,
+            edge_type,
+            data,
+            naming,
+        } => {
+            query::edge_add(
+                &open_existing_for_write(&db)?,
+                &from,
+                &to,
+                edge_type,
+                data.as_deref(),
+                naming.naming(),
+                j,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -> Result<()> {
@@ -665,6 +795,8 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
         node_kind: a.node_kind.clone(),
         edge_type: a.edge_type.clone(),
         id_memory: a.id_memory,
+        id_property: a.id_property.clone(),
+        upsert: a.upsert,
     };
     let pb = progress::bar(0, "import", true);
     let s = import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, pb)?;
@@ -678,6 +810,8 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let value = json!({
         "nodes": s.nodes,
         "edges": s.edges,
+        "nodes_updated": s.nodes_updated,
+        "edges_updated": s.edges_updated,
         "skipped": s.skipped,
         "batches": s.batches,
         "ids_spilled": s.ids_spilled,
@@ -694,6 +828,12 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
             s.edges as f64 / secs,
             s.batches
         );
+        if s.nodes_updated + s.edges_updated > 0 {
+            t.push_str(&format!(
+                "; updated {} nodes and {} edges",
+                s.nodes_updated, s.edges_updated
+            ));
+        }
         if s.skipped > 0 {
             t.push_str(&format!("; skipped {} bad line(s)", s.skipped));
         }
@@ -793,14 +933,19 @@ fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
 impl Command {
     /// True for the commands that write (or create) a database.
     fn writes(&self) -> bool {
-        matches!(
-            self,
-            Command::Init { .. }
-                | Command::Import(_)
-                | Command::Node(NodeCommand::Add { .. })
-                | Command::Edge(EdgeCommand::Add { .. })
-                | Command::Demo { .. }
-        )
+        match self {
+            Command::Index(cmd) => cmd.writes(),
+            _ => matches!(
+                self,
+                Command::Init { .. }
+                    | Command::Import(_)
+                    | Command::Node(
+                        NodeCommand::Add { .. } | NodeCommand::Set(_) | NodeCommand::Delete { .. }
+                    )
+                    | Command::Edge(EdgeCommand::Add { .. } | EdgeCommand::Delete { .. })
+                    | Command::Demo { .. }
+            ),
+        }
     }
 
     /// The database a command works on.
@@ -813,14 +958,21 @@ impl Command {
             | Command::Node(
                 NodeCommand::Get { db, .. }
                 | NodeCommand::Add { db, .. }
-                | NodeCommand::Find { db, .. },
+                | NodeCommand::Find { db, .. }
+                | NodeCommand::Set(edit::SetArgs { db, .. })
+                | NodeCommand::Delete { db, .. },
             )
-            | Command::Edge(EdgeCommand::Get { db, .. } | EdgeCommand::Add { db, .. })
+            | Command::Edge(
+                EdgeCommand::Get { db, .. }
+                | EdgeCommand::Add { db, .. }
+                | EdgeCommand::Delete { db, .. },
+            )
             | Command::Neighbors { db, .. }
             | Command::Bfs { db, .. }
             | Command::Path { db, .. }
             | Command::Algo { db, .. } => Some(db),
             Command::Import(a) => Some(&a.db),
+            Command::Index(cmd) => Some(cmd.db()),
             Command::Demo { db } => db.as_deref(),
         }
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use pagegraph::{Node, ReadTxn};
+use pagegraph::Node;
 use serde_json::{Value, json};
 
 /// Writes `value` as JSON (with `--json`) or `text` to stdout.
@@ -55,18 +55,6 @@ pub fn node_json(n: &Node) -> Value {
 /// A node as one tab-separated text line: id, kind, name, data.
 pub fn node_line(n: &Node) -> String {
     format!("{}\t{}\t{}\t{}", n.id.0, n.kind, n.name, n.data)
-}
-
-/// Nodes by id, as JSON values (for find results).
-pub fn nodes_json(r: &ReadTxn, ids: &[pagegraph::NodeId]) -> Result<Vec<Value>> {
-    ids.iter()
-        .map(|&id| {
-            let n = r
-                .node(id)?
-                .ok_or_else(|| anyhow::anyhow!("index names node {id}, which does not exist"))?;
-            Ok(node_json(&n))
-        })
-        .collect()
 }
 
 /// A byte count for people: `12.3 MiB`.

@@ -482,6 +482,15 @@ pub struct CsvHeader {
 /// data fields cannot be columns).
 pub const DATA_JSON_COLUMN: &str = "data:json";
 
+/// What a CSV column's name starts with when it holds a data field whose name is taken by
+/// a fixed column (`data:id` holds the field `id`) or starts with this itself.
+pub const DATA_COLUMN_PREFIX: &str = "data:";
+
+/// The data field a CSV column other than the fixed ones and [`DATA_JSON_COLUMN`] holds.
+pub fn data_field_of(column: &str) -> &str {
+    column.strip_prefix(DATA_COLUMN_PREFIX).unwrap_or(column)
+}
+
 impl CsvHeader {
     /// Reads the header row; fails naming a missing required column.
     pub fn read(
@@ -525,6 +534,11 @@ impl CsvHeader {
             .iter()
             .find(|(_, n)| n == DATA_JSON_COLUMN)
             .map(|&(i, _)| i);
+        for (_, n) in &mut data {
+            if n != DATA_JSON_COLUMN {
+                *n = data_field_of(n).to_string();
+            }
+        }
         if data_json.is_some() {
             if data.len() > 1 {
                 bail!(

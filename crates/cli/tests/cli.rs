@@ -45,8 +45,14 @@ fn every_command_has_help_with_an_example() {
         vec!["node", "get"],
         vec!["node", "add"],
         vec!["node", "find"],
+        vec!["node", "set"],
+        vec!["node", "delete"],
         vec!["edge", "get"],
         vec!["edge", "add"],
+        vec!["edge", "delete"],
+        vec!["index", "create"],
+        vec!["index", "drop"],
+        vec!["index", "list"],
         vec!["neighbors"],
         vec!["bfs"],
         vec!["path"],
@@ -232,9 +238,10 @@ fn jsonl_import_stats_and_check() {
         text.contains("pages by use") && text.contains("Person"),
         "{text}"
     );
+    // The node keeps its id from the file (a decimal id as a number).
     assert_eq!(
         json_of(&["node", "get", db, "3"])["data"],
-        json!({"pop": 3.6e6, "note": "<&>"})
+        json!({"pop": 3.6e6, "note": "<&>", "id": 7})
     );
     let nb = json_of(&["neighbors", db, "3", "--dir", "in"]);
     assert_eq!(
@@ -264,11 +271,11 @@ fn csv_import_keeps_numbers_and_extra_columns() {
     let db = s(&db);
     assert_eq!(
         json_of(&["node", "get", db, "1"])["data"],
-        json!({"age": 41, "city": "Berlin, DE"})
+        json!({"age": 41, "city": "Berlin, DE", "id": "p1"})
     );
     assert_eq!(
         json_of(&["node", "get", db, "2"])["data"],
-        json!({"city": "Paris"})
+        json!({"city": "Paris", "id": "p2"})
     );
     assert_eq!(
         json_of(&["edge", "get", db, "1"])["data"],
@@ -891,6 +898,12 @@ fn the_documented_examples_name_imported_nodes_by_their_file_ids() {
     ok(&["import", s(&db), "--edges", s(&e)]);
     let nb = json_of(&["neighbors", s(&db), "30", "--by-name", "--dir", "out"]);
     assert_eq!(nb["neighbors"][0]["node"]["name"], "99");
+    // The same node by its key, as the help's example has it.
+    assert!(help.contains("node get g.pgdb --key node.id=30"), "{help}");
+    assert_eq!(
+        json_of(&["node", "get", s(&db), "--key", "node.id=30"])["id"],
+        1
+    );
     // Results that list nodes carry their names.
     let wcc = json_of(&["algo", s(&db), "wcc"]);
     let names: Vec<&str> = wcc["labels"]

@@ -382,7 +382,7 @@ fn numbers_are_never_rounded() {
     let node = json_of(&["node", "get", s(&db3), "1"]);
     assert_eq!(
         node["data"],
-        json!({"a": "1e5", "b": "12345678901234567890123", "c": 12, "d": 2.5, "e": "007"})
+        json!({"a": "1e5", "b": "12345678901234567890123", "c": 12, "d": 2.5, "e": "007", "id": 1})
     );
 
     // node add / edge add --data.

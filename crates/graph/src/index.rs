@@ -383,7 +383,7 @@ impl IndexDef {
             |_| format!("{values:?}"),
             |vs| {
                 vs.iter()
-                    .map(|v| format!("{v:?}"))
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             },
@@ -412,12 +412,17 @@ pub(crate) fn entries_tree(id: u32) -> String {
 
 /// An entry: the values' key, then the id and its length.
 pub(crate) fn entry_key(values: &[u8], id: u64) -> Vec<u8> {
-    let idk = ordered_key(id);
-    let mut k = Vec::with_capacity(values.len() + idk.len() + 1);
-    k.extend_from_slice(values);
-    k.extend_from_slice(&idk);
-    k.push(idk.len() as u8);
+    let mut k = Vec::with_capacity(values.len() + 10);
+    entry_key_into(values, id, &mut k);
     k
+}
+
+/// [`entry_key`], written at the end of `out`.
+pub(crate) fn entry_key_into(values: &[u8], id: u64, out: &mut Vec<u8>) {
+    let idk = ordered_key(id);
+    out.extend_from_slice(values);
+    out.extend_from_slice(&idk);
+    out.push(idk.len() as u8);
 }
 
 /// Splits an entry into its values' key and its id.

@@ -366,6 +366,15 @@ pub(crate) fn adjacency_prefix(node: NodeId, edge_type: Option<u32>) -> Key {
     }
 }
 
+/// The prefix of the adjacency keys of `node`'s edges of one type to (or from) `other`
+/// (the fields are prefix-free, so this selects exactly that triple).
+pub(crate) fn adjacency_between(node: NodeId, edge_type: u32, other: NodeId) -> Key {
+    Key::new()
+        .push(node.0)
+        .push(u64::from(edge_type))
+        .push(other.0)
+}
+
 /// Adjacency key: `node, type, other, edge`.
 pub(crate) fn adjacency_key(node: NodeId, edge_type: u32, other: NodeId, edge: EdgeId) -> Key {
     Key::new()

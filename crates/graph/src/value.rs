@@ -176,6 +176,44 @@ impl PropertyValue {
     }
 }
 
+/// The value as an openCypher literal, for messages: `null`, `true`, `42`, `1.0`, `"text"`
+/// (quoted and escaped as JSON strings are), `[1, "a"]`, `{k: 1}`. A float always shows a
+/// fraction or an exponent, so `1.0` is told from `1`.
+impl std::fmt::Display for PropertyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("null"),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 => {
+                write!(f, "{x:.1}")
+            }
+            Self::Float(x) => write!(f, "{x:?}"),
+            Self::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Self::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Self::Map(fields) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
 impl TryFrom<&serde_json::Value> for PropertyValue {
     type Error = ValueError;
     fn try_from(json: &serde_json::Value) -> Result<Self, ValueError> {
@@ -261,6 +299,15 @@ mod tests {
         let value = from(&doc);
         assert_eq!(value.as_ref().map(PropertyValue::type_name), Ok("MAP"));
         assert_eq!(value.and_then(|v| v.to_json()), Ok(doc));
+    }
+
+    #[test]
+    fn values_display_as_literals() {
+        let v =
+            from(&json!({"a": [null, true, -7, 0.5, 2.0, "x\"y"]})).unwrap_or(PropertyValue::Null);
+        assert_eq!(v.to_string(), r#"{a: [null, true, -7, 0.5, 2.0, "x\"y"]}"#);
+        assert_eq!(PropertyValue::Float(1e300).to_string(), "1e300");
+        assert_eq!(PropertyValue::Float(f64::NAN).to_string(), "NaN");
     }
 
     #[test]

@@ -81,12 +81,11 @@ pub struct AlgoArgs {
     #[arg(long, value_enum)]
     pub dir: Option<crate::Dir>,
     /// The start node (sssp, reach), the entry (dominators, loops) or the exit
-    /// (post-dominators): an id, or a name with --by-name.
+    /// (post-dominators): an id, a name with --by-name, or a key with --key.
     #[arg(long)]
     pub source: Option<String>,
-    /// Node arguments are names (an error if several nodes have one).
-    #[arg(long)]
-    pub by_name: bool,
+    #[command(flatten)]
+    pub naming: crate::query::NamingArgs,
     /// Edge-data field holding each edge's weight (sssp, louvain); missing fields count 1.
     #[arg(long)]
     pub weight: Option<String>,
@@ -140,15 +139,15 @@ impl AlgoArgs {
     }
 }
 
-/// How a traversal walks: edge direction, type filter, and whether node arguments are
-/// names.
+/// How a traversal walks: edge direction, type filter, and how node arguments name
+/// their nodes.
 pub struct Walk<'a> {
     /// Which edges to follow.
     pub dir: Direction,
     /// Only edges of this type.
     pub edge_type: Option<&'a str>,
-    /// Node arguments are names.
-    pub by_name: bool,
+    /// How node arguments name their nodes.
+    pub naming: crate::query::Naming,
 }
 
 /// A progress bar fed by an algorithm's [`Progress`] reports.
@@ -282,8 +281,13 @@ fn validate(name: AlgoName, args: &AlgoArgs) -> Result<()> {
     if args.seed.is_some() && name == A::Betweenness && args.samples.is_none() {
         bail!("--seed picks betweenness's --samples; without --samples every node is a source");
     }
-    if args.by_name && args.source.is_none() {
-        bail!("--by-name names the --source node; {algo} was given no --source");
+    if (args.naming.by_name || args.naming.key) && args.source.is_none() {
+        let flag = if args.naming.key {
+            "--key"
+        } else {
+            "--by-name"
+        };
+        bail!("{flag} names the --source node; {algo} was given no --source");
     }
     if name == A::Pagerank {
         args.pagerank().validate()?;
@@ -304,7 +308,7 @@ pub fn run(graph: &Graph, name: AlgoName, args: &AlgoArgs, json_out: bool) -> Re
     validate(name, args)?;
     let r = graph.begin_read()?;
     let source = match &args.source {
-        Some(s) => Some(resolve(&r, s, args.by_name)?),
+        Some(s) => Some(resolve(&r, s, args.naming.naming())?),
         None => None,
     };
     let csr = snapshot(

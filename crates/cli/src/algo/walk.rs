@@ -21,7 +21,7 @@ pub fn bfs(
     json_out: bool,
 ) -> Result<()> {
     let r = graph.begin_read()?;
-    let start = resolve(&r, start, walk.by_name)?;
+    let start = resolve(&r, start, walk.naming)?;
     let visits = algo::bfs(&StoreView::new(&r, walk.edge_type), start, walk.dir, depth)?;
     let reached: std::collections::HashSet<pagegraph::NodeId> =
         visits.iter().map(|v| v.node).collect();
@@ -81,8 +81,8 @@ pub fn path(
     json_out: bool,
 ) -> Result<()> {
     let r = graph.begin_read()?;
-    let from = resolve(&r, ends.0, walk.by_name)?;
-    let to = resolve(&r, ends.1, walk.by_name)?;
+    let from = resolve(&r, ends.0, walk.naming)?;
+    let to = resolve(&r, ends.1, walk.naming)?;
     let options = CsrOptions {
         edge_type: walk.edge_type.map(str::to_string),
         weight_field: weight.map(str::to_string),

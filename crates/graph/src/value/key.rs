@@ -226,6 +226,36 @@ pub fn decode_key(bytes: &[u8]) -> Result<(V, &[u8]), ValueError> {
     Ok((value, bytes.get(reader.pos..).unwrap_or_default()))
 }
 
+/// The length of the key at the start of `bytes`, found without building its value (a
+/// string key is scanned, not copied).
+pub(crate) fn key_len(bytes: &[u8]) -> Result<usize, ValueError> {
+    if bytes.first() != Some(&TAG_STRING) {
+        let (_, rest) = decode_key(bytes)?;
+        return Ok(bytes.len() - rest.len());
+    }
+    let bad = |offset: usize, reason| ValueError::BadKey { offset, reason };
+    let mut i = 1;
+    loop {
+        match bytes.get(i) {
+            Some(0) => match bytes.get(i + 1) {
+                Some(0) => return Ok(i + 2),
+                Some(0xff) => i += 2,
+                Some(_) => return Err(bad(i + 1, "bad escape in string")),
+                None => return Err(bad(i, "key ends early")),
+            },
+            Some(_) => i += 1,
+            None => return Err(bad(i.saturating_sub(1), "key ends early")),
+        }
+    }
+}
+
+/// Whether a key (its first byte) is a number's: only numbers have keys of another type
+/// that are equal values (`1` and `1.0`).
+pub(crate) fn is_number_key(key: &[u8]) -> bool {
+    key.first()
+        .is_some_and(|t| (TAG_NEG_INF..=TAG_NAN).contains(t))
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -584,6 +614,29 @@ mod tests {
             assert!(k.len() <= 13, "{v:?}");
             assert_eq!(decode_key(&k), Ok((v, &[][..])));
         }
+    }
+
+    #[test]
+    fn key_lengths_are_found_without_decoding() {
+        let values = [
+            V::String("a\u{0}b".into()),
+            V::String(String::new()),
+            V::Bool(true),
+            V::Null,
+            V::Int(-300),
+            V::Float(2.5),
+            V::Float(f64::NAN),
+        ];
+        for v in &values {
+            let mut k = key(v);
+            let len = k.len();
+            k.extend_from_slice(&key(&V::Int(1)));
+            assert_eq!(key_len(&k), Ok(len), "{v:?}");
+            assert_eq!(is_number_key(&k), matches!(v, V::Int(_) | V::Float(_)));
+        }
+        assert!(key_len(&[TAG_STRING, b'a', 0]).is_err());
+        assert!(key_len(&[TAG_STRING, 0, 7]).is_err());
+        assert!(key_len(&[]).is_err());
     }
 
     #[test]

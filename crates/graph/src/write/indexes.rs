@@ -9,12 +9,12 @@ use std::ops::Bound;
 
 use serde_json::Value;
 
-use super::{BatchLabels, WriteTxn, check_label, check_len};
+use super::{NewNode, WriteTxn, check_label, check_len};
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::{
-    IndexDef, IndexInfo, IndexKind, IndexSpec, IndexState, IndexTarget, PROPERTIES_MAX,
-    decode_values, entry_key, equal_ranges, find_duplicate, first_other,
+    IndexDef, IndexInfo, IndexKind, IndexSpec, IndexState, IndexTarget, PROPERTIES_MAX, entry_key,
+    entry_key_into, equal_ranges, find_duplicate, first_other,
 };
 use crate::lookup::{self, NodeState, Source};
 use crate::props;
@@ -23,8 +23,7 @@ use crate::record::{
     edge_key, kind_key, kind_prefix,
 };
 use crate::stage::Staged;
-use crate::value::encode_key;
-use crate::value::key::equal_keys;
+use crate::value::key::{is_number_key, key_len};
 
 /// Index entries of one element: (position in the catalog, key of its values).
 pub(crate) type Entries = Vec<(usize, Vec<u8>)>;
@@ -43,19 +42,165 @@ pub(crate) fn diff(old: Entries, new: Entries) -> (Entries, Entries) {
     (removed, added)
 }
 
-/// A key under which two values are equal exactly when openCypher says so: each number as
-/// the first of its equal keys (`1` and `1.0` alike).
+/// A key under which two values are equal exactly when openCypher says so: a number's key
+/// with its type byte zeroed, so that `1` and `1.0` (whose keys differ only in that last
+/// byte, see `value::key`) have one key; every other value's key as it is, copied without
+/// being decoded (a batch has one per element).
+#[cfg(test)]
 fn canonical(values: &[u8], n: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    for v in decode_values(values, n)? {
-        match equal_keys(&v).into_iter().next() {
-            Some(k) => out.extend_from_slice(&k),
-            None => {
-                encode_key(&v, &mut out);
+    let mut out = Vec::with_capacity(values.len());
+    canonical_into(values, n, &mut out)?;
+    Ok(out)
+}
+
+/// [`canonical`], written at the end of `out`.
+fn canonical_into(values: &[u8], n: usize, out: &mut Vec<u8>) -> Result<()> {
+    let bad = |e: crate::value::ValueError| GraphError::corrupt("index entry", "", e.to_string());
+    let mut rest = values;
+    for _ in 0..n {
+        let len = key_len(rest).map_err(bad)?;
+        let (key, tail) = rest.split_at(len);
+        match key.split_last() {
+            Some((_, body)) if is_number_key(key) => {
+                out.extend_from_slice(body);
+                out.push(0);
             }
+            _ => out.extend_from_slice(key),
+        }
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(GraphError::corrupt(
+            "index entry",
+            "",
+            "bytes after the values",
+        ));
+    }
+    Ok(())
+}
+
+/// The index entries of new nodes, computed from each node's parsed data as a batch stages
+/// it (so the data is not parsed again): the indexes on each label are looked up once.
+pub(crate) struct NodeEntries<'t> {
+    tx: &'t WriteTxn,
+    /// No index is on nodes: nothing to do.
+    none: bool,
+    /// Label name -> places in the catalog of the indexes on it.
+    on_label: HashMap<String, Vec<usize>>,
+}
+
+impl<'t> NodeEntries<'t> {
+    pub(crate) fn new(tx: &'t WriteTxn) -> NodeEntries<'t> {
+        NodeEntries {
+            tx,
+            none: !tx.catalog.iter().any(|d| !d.edges),
+            on_label: HashMap::new(),
         }
     }
-    Ok(out)
+
+    /// Calls `entry(place in the catalog, key)` for each index entry of `node`, whose labels
+    /// are its kind and `more`.
+    pub(crate) fn of(
+        &mut self,
+        node: &NewNode,
+        more: Option<&[String]>,
+        mut entry: impl FnMut(usize, Vec<u8>),
+    ) -> Result<()> {
+        if self.none {
+            return Ok(());
+        }
+        let labels = std::iter::once(&node.kind).chain(more.unwrap_or_default());
+        for label in labels {
+            let defs = if let Some(defs) = self.on_label.get(label) {
+                defs
+            } else {
+                let id = Source::string_id(self.tx, label)?.filter(|&l| l != 0);
+                let defs = (0..self.tx.catalog.len())
+                    .filter(|&d| {
+                        let def = &self.tx.catalog[d];
+                        !def.edges && Some(def.target) == id
+                    })
+                    .collect();
+                self.on_label.entry(label.clone()).or_insert(defs)
+            };
+            for &d in defs {
+                let def = &self.tx.catalog[d];
+                if let Some(k) =
+                    def.keys_of(|p| props::property("node data", &node.name, &node.data, p))?
+                {
+                    entry(d, k);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Byte strings of a batch (index keys) in one buffer, sorted through small fixed-size
+/// records: by group (an index's place in the catalog), then by the first eight bytes,
+/// then by the whole string, then by the order they were added. Sorting a million
+/// separately allocated keys chases a pointer per comparison; this compares numbers in
+/// one array and reads the buffer only on ties of the first eight bytes.
+#[derive(Default)]
+struct SortedKeys {
+    arena: Vec<u8>,
+    items: Vec<KeyItem>,
+}
+
+#[derive(Clone, Copy)]
+struct KeyItem {
+    group: usize,
+    head: u64,
+    start: usize,
+    end: usize,
+    /// Where the key came from (a position in the batch).
+    at: usize,
+}
+
+impl SortedKeys {
+    fn with_capacity(n: usize) -> SortedKeys {
+        SortedKeys {
+            arena: Vec::new(),
+            items: Vec::with_capacity(n),
+        }
+    }
+
+    /// Adds a key written by `write` at the buffer's end.
+    fn push(
+        &mut self,
+        group: usize,
+        at: usize,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let start = self.arena.len();
+        write(&mut self.arena)?;
+        let end = self.arena.len();
+        let mut head = [0u8; 8];
+        let n = (end - start).min(8);
+        head[..n].copy_from_slice(&self.arena[start..start + n]);
+        self.items.push(KeyItem {
+            group,
+            head: u64::from_be_bytes(head),
+            start,
+            end,
+            at,
+        });
+        Ok(())
+    }
+
+    fn key(&self, item: &KeyItem) -> &[u8] {
+        &self.arena[item.start..item.end]
+    }
+
+    fn sort(&mut self) {
+        let arena = &self.arena;
+        self.items.sort_unstable_by(|a, b| {
+            (a.group, a.head)
+                .cmp(&(b.group, b.head))
+                .then_with(|| arena[a.start..a.end].cmp(&arena[b.start..b.end]))
+                .then(a.at.cmp(&b.at))
+        });
+    }
 }
 
 impl WriteTxn {
@@ -129,39 +274,6 @@ impl WriteTxn {
         Ok(())
     }
 
-    /// The index entries of a batch of new nodes; `labels_of(i)` gives node `i`'s labels.
-    pub(crate) fn batch_node_entries(
-        &self,
-        ids: &[NodeId],
-        names: &[String],
-        batch: &Staged,
-        labels: &BatchLabels<'_>,
-    ) -> Result<BatchEntries> {
-        let mut out = Vec::new();
-        if !self.catalog.iter().any(|d| !d.edges) {
-            return Ok(out);
-        }
-        for (i, &id) in ids.iter().enumerate() {
-            let labels = labels.of(i);
-            let defs: Vec<usize> = (0..self.catalog.len())
-                .filter(|&d| !self.catalog[d].edges && labels.contains(&self.catalog[d].target))
-                .collect();
-            if defs.is_empty() {
-                continue;
-            }
-            let data = decode_data("node", id, batch.data(i))?;
-            for d in defs {
-                let def = &self.catalog[d];
-                if let Some(k) =
-                    def.keys_of(|p| props::property("node data", &names[i], &data, p))?
-                {
-                    out.push((d, k, id.0));
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// The index entries of a batch of new edges.
     pub(crate) fn batch_edge_entries(
         &self,
@@ -185,36 +297,88 @@ impl WriteTxn {
         Ok(out)
     }
 
-    /// Checks a batch's entries against unique constraints: against the indexes as they
-    /// are, and against each other.
+    /// Checks a batch's entries against unique constraints: against each other and against
+    /// the indexes as they are. The error names the first entry, in batch order, that
+    /// repeats an earlier one's values or an indexed element's.
+    ///
+    /// Repeats inside the batch are found by sorting each index's canonical keys, so that
+    /// equal values are neighbours (no hash map of a million keys); the index is searched
+    /// once per entry, and not at all while it is empty (a label's first import).
     pub(crate) fn check_batch_unique(&self, entries: &BatchEntries) -> Result<()> {
-        let mut seen: HashMap<(usize, Vec<u8>), u64> = HashMap::new();
-        for (d, values, id) in entries {
+        let mut keys = SortedKeys::with_capacity(entries.len());
+        for (at, (d, values, _)) in entries.iter().enumerate() {
             let def = &self.catalog[*d];
-            if !def.unique {
-                continue;
+            if def.unique {
+                let n = def.properties.len();
+                keys.push(*d, at, |out| canonical_into(values, n, out))?;
             }
-            let n = def.properties.len();
-            if let Some(&earlier) = seen.get(&(*d, canonical(values, n)?)) {
-                return Err(def.violation(&self.name_of(def.target)?, values, earlier));
-            }
-            seen.insert((*d, canonical(values, n)?), *id);
-            self.check_unique(&[(*d, values.clone())], *id)?;
         }
-        Ok(())
+        if keys.items.is_empty() {
+            return Ok(());
+        }
+        keys.sort();
+        // The first violation: (position of the later entry, the id holding the values).
+        let mut first: Option<(usize, u64)> = None;
+        for pair in keys.items.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            // Equal keys are sorted by position: `a` came first in the batch.
+            if a.group == b.group
+                && a.head == b.head
+                && keys.key(a) == keys.key(b)
+                && first.is_none_or(|(f, _)| b.at < f)
+            {
+                first = Some((b.at, entries[a.at].2));
+            }
+        }
+        for group in keys.items.chunk_by(|a, b| a.group == b.group) {
+            let def = &self.catalog[group[0].group];
+            let Some(tree) = self.view(&def.tree())?.filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let mut positions: Vec<usize> = group.iter().map(|k| k.at).collect();
+            positions.sort_unstable();
+            for at in positions {
+                if first.is_some_and(|(f, _)| at >= f) {
+                    break;
+                }
+                let (_, values, id) = &entries[at];
+                let ranges = equal_ranges(values, def.properties.len())?;
+                if let Some(other) = first_other(&tree, &ranges, *id)? {
+                    first = Some((at, other));
+                    break;
+                }
+            }
+        }
+        match first {
+            None => Ok(()),
+            Some((at, holder)) => {
+                let (d, values, _) = &entries[at];
+                let def = &self.catalog[*d];
+                Err(def.violation(&self.name_of(def.target)?, values, holder))
+            }
+        }
     }
 
     /// Writes a batch's entries, each index's sorted and in one pass.
-    pub(crate) fn insert_entries(&mut self, mut entries: BatchEntries) -> Result<()> {
+    pub(crate) fn insert_entries(&mut self, entries: BatchEntries) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        entries.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-        for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            let tree = self.catalog[run[0].0].tree();
+        // An entry's key is its values then its id, so sorting keys sorts (values, id).
+        let mut keys = SortedKeys::with_capacity(entries.len());
+        for (at, (d, values, id)) in entries.iter().enumerate() {
+            keys.push(*d, at, |out| {
+                entry_key_into(values, *id, out);
+                Ok(())
+            })?;
+        }
+        drop(entries);
+        keys.sort();
+        for run in keys.items.chunk_by(|a, b| a.group == b.group) {
+            let tree = self.catalog[run[0].group].tree();
             self.tx
                 .tree(&tree)?
-                .insert_many(run.iter().map(|(_, v, id)| (entry_key(v, *id), [])))?;
+                .insert_many(run.iter().map(|k| (keys.key(k), [])))?;
         }
         Ok(())
     }
@@ -421,5 +585,72 @@ impl WriteTxn {
     /// Every index, by name, as this transaction sees the catalog.
     pub fn indexes(&self) -> Result<Vec<IndexInfo>> {
         lookup::index_infos(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::value::{PropertyValue as V, encode_key};
+
+    fn keys(vs: &[V]) -> Vec<u8> {
+        let mut k = Vec::new();
+        for v in vs {
+            assert!(encode_key(v, &mut k));
+        }
+        k
+    }
+
+    #[test]
+    fn canonical_keys_are_equal_exactly_for_equal_values() {
+        let cases = [
+            (
+                vec![V::String("a".into()), V::Int(1)],
+                vec![V::String("a".into()), V::Float(1.0)],
+                true,
+            ),
+            (vec![V::Int(7)], vec![V::Float(7.0)], true),
+            (vec![V::Int(7)], vec![V::Float(7.5)], false),
+            (
+                vec![V::Float(0.5), V::Bool(true)],
+                vec![V::Float(0.5), V::Bool(true)],
+                true,
+            ),
+            (
+                vec![V::String("x\u{0}".into())],
+                vec![V::String("x".into())],
+                false,
+            ),
+            (
+                vec![V::Float(-2.0), V::Null],
+                vec![V::Int(-2), V::Null],
+                true,
+            ),
+            (vec![V::Float(-0.0)], vec![V::Int(0)], true),
+            (vec![V::Float(1e300)], vec![V::Int(i64::MAX)], false),
+            (vec![V::Float(2f64.powi(63))], vec![V::Int(i64::MAX)], false),
+            (
+                vec![V::Float(-(2f64.powi(63)))],
+                vec![V::Int(i64::MIN)],
+                true,
+            ),
+            (vec![V::Float(f64::NAN)], vec![V::Float(f64::NAN)], true),
+            (
+                vec![V::Float(f64::INFINITY)],
+                vec![V::Float(f64::NEG_INFINITY)],
+                false,
+            ),
+        ];
+        for (a, b, equal) in cases {
+            let (ka, kb) = (keys(&a), keys(&b));
+            let (ca, cb) = (
+                canonical(&ka, a.len()).unwrap(),
+                canonical(&kb, b.len()).unwrap(),
+            );
+            assert_eq!(ca == cb, equal, "{a:?} {b:?}");
+        }
+        assert!(canonical(&keys(&[V::Int(1)]), 2).is_err());
+        assert!(canonical(&keys(&[V::Int(1), V::Int(2)]), 1).is_err());
     }
 }

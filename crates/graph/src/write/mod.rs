@@ -19,6 +19,7 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::IndexDef;
 use crate::lookup::{self, NodeState, Source};
+use crate::props::{self, Properties};
 use crate::record::{
     self, COUNTS, EDGES, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME,
     NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
@@ -60,6 +61,14 @@ impl NodeSpec {
             data: Value::Null,
         }
     }
+
+    /// The node's properties in the labels/properties view: the name (when not empty) as
+    /// `name`, then each non-null field of object data, or data that is not an object as
+    /// the one property `data`. `Invalid` for data a property cannot hold (an integer
+    /// outside `i64`).
+    pub fn properties(&self) -> Result<Properties> {
+        props::to_properties("node data", &self.name, &self.data)
+    }
 }
 
 impl EdgeSpec {
@@ -71,6 +80,12 @@ impl EdgeSpec {
             edge_type: edge_type.into(),
             data: Value::Null,
         }
+    }
+
+    /// The edge's properties in the labels/properties view: its data as
+    /// [`NodeSpec::properties`] maps it (an edge has no name).
+    pub fn properties(&self) -> Result<Properties> {
+        props::to_properties("edge data", "", &self.data)
     }
 }
 
@@ -237,6 +252,44 @@ impl WriteTxn {
         )
     }
 
+    /// Checks and stages new nodes (see [`Staged::stage`]), keeping their names, their
+    /// labels after the first, and their index entries, made while each node's data is
+    /// still parsed.
+    fn stage_nodes(
+        &self,
+        specs: impl IntoIterator<Item = NewNode>,
+        kind_required: bool,
+    ) -> Result<StagedNodes> {
+        let mut names: Vec<String> = Vec::new();
+        let mut mores: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut entries: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+        let mut index_entries = indexes::NodeEntries::new(self);
+        let batch = Staged::stage(
+            specs,
+            "node data",
+            |s: &NewNode| &s.data,
+            |spec, labels| {
+                let more = check_new_node(spec, kind_required)?;
+                let at = names.len();
+                index_entries.of(spec, more.as_deref(), |d, key| {
+                    entries.push((at, d, key));
+                })?;
+                if let Some(more) = more {
+                    mores.push((at, more));
+                }
+                labels.push(&spec.kind);
+                names.push(std::mem::take(&mut spec.name));
+                Ok(())
+            },
+        )?;
+        Ok(StagedNodes {
+            batch,
+            names,
+            mores,
+            entries,
+        })
+    }
+
     /// Inserts nodes of either view; `kind_required` refuses nodes without a label (the
     /// `NodeSpec` API's rule).
     pub(crate) fn insert_new_nodes(
@@ -244,22 +297,12 @@ impl WriteTxn {
         specs: impl IntoIterator<Item = NewNode>,
         kind_required: bool,
     ) -> Result<Vec<NodeId>> {
-        let mut names: Vec<String> = Vec::new();
-        // The nodes with more than one label: (position, the labels after the first).
-        let mut mores: Vec<(usize, Vec<String>)> = Vec::new();
-        let batch = Staged::stage(
-            specs,
-            "node data",
-            |s: &NewNode| &s.data,
-            |spec, labels| {
-                if let Some(more) = check_new_node(spec, kind_required)? {
-                    mores.push((names.len(), more));
-                }
-                labels.push(&spec.kind);
-                names.push(std::mem::take(&mut spec.name));
-                Ok(())
-            },
-        )?;
+        let StagedNodes {
+            batch,
+            names,
+            mores,
+            entries: staged_entries,
+        } = self.stage_nodes(specs, kind_required)?;
         let kinds = batch.intern_labels(self)?;
         let mut more_ids: Vec<(usize, Vec<u32>)> = Vec::with_capacity(mores.len());
         for (i, more) in &mores {
@@ -282,7 +325,10 @@ impl WriteTxn {
         let labels_of = |i: usize| labels.of(i);
         // Index entries, each checked against its unique constraint before anything is
         // written, so that a violation leaves the transaction as it was.
-        let entries = self.batch_node_entries(&ids, &names, &batch, &labels)?;
+        let entries: indexes::BatchEntries = staged_entries
+            .into_iter()
+            .map(|(at, d, key)| (d, key, ids[at].0))
+            .collect();
         self.check_batch_unique(&entries)?;
         self.next_node += names.len() as u64;
         std::thread::scope(|scope| -> Result<()> {
@@ -659,6 +705,16 @@ fn check_new_node(spec: &mut NewNode, kind_required: bool) -> Result<Option<Vec<
         new
     });
     Ok((!more.is_empty()).then_some(more))
+}
+
+/// A batch of new nodes, checked and staged.
+struct StagedNodes {
+    batch: Staged,
+    names: Vec<String>,
+    /// The nodes with more than one label: (position, the labels after the first).
+    mores: Vec<(usize, Vec<String>)>,
+    /// Index entries: (position, place of the index in the catalog, key of the values).
+    entries: Vec<(usize, usize, Vec<u8>)>,
 }
 
 /// The labels of a batch's nodes: each one's kind, and all labels of those with more.

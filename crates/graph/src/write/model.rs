@@ -9,7 +9,7 @@ use crate::index::Condition;
 use crate::lookup::{self, EdgeIds, NodeIds, Source};
 use crate::props::{self, Properties};
 use crate::read::{Edge, Node};
-use crate::record::{OUT, adjacency_prefix, decode_adjacency};
+use crate::record::{OUT, adjacency_between, adjacency_prefix, decode_adjacency};
 use crate::value::PropertyValue;
 
 /// A node in the labels/properties view.
@@ -291,34 +291,22 @@ impl WriteTxn {
         check_label("edge type", edge_type)?;
         check_key(&key)?;
         let mut found = Vec::new();
-        if let Some(ty) = Source::string_id(self, edge_type)? {
-            let mut candidates = Vec::new();
-            if let Some(out) = self.view(OUT)? {
-                out.for_each_key_with_prefix(&adjacency_prefix(from, Some(ty)), |k| {
-                    if let Some((_, other, e)) = decode_adjacency(k)
-                        && other == to
-                    {
-                        candidates.push(e);
-                    }
-                })?;
+        for e in self.edges_between(from, to, edge_type)? {
+            let Some(edge) = lookup::edge_state(self, e)? else {
+                continue;
+            };
+            let mut all = true;
+            for (p, v) in &key {
+                let x = edge.property(p)?;
+                if x.as_ref()
+                    .is_none_or(|x| crate::value::equals(x, v) != Some(true))
+                {
+                    all = false;
+                    break;
+                }
             }
-            for e in candidates {
-                let Some(edge) = lookup::edge_state(self, e)? else {
-                    continue;
-                };
-                let mut all = true;
-                for (p, v) in &key {
-                    let x = edge.property(p)?;
-                    if x.as_ref()
-                        .is_none_or(|x| crate::value::equals(x, v) != Some(true))
-                    {
-                        all = false;
-                        break;
-                    }
-                }
-                if all {
-                    found.push(e);
-                }
+            if all {
+                found.push(e);
             }
         }
         if let Some(&first) = found.first() {
@@ -336,6 +324,32 @@ impl WriteTxn {
         props.extend(on_create);
         let id = self.create_edge(from, to, edge_type, props)?;
         Ok(Merged { id, created: true })
+    }
+
+    /// The edges of `edge_type` from `from` to `to`, in id order, as this transaction sees
+    /// them: what [`WriteTxn::merge_edge`] matches before it compares properties. Reads only
+    /// the adjacency entries of that (node, type, other node) triple, however many other
+    /// edges `from` has.
+    pub fn edges_between(&self, from: NodeId, to: NodeId, edge_type: &str) -> Result<Vec<EdgeId>> {
+        let Some(ty) = Source::string_id(self, edge_type)?.filter(|&t| t != 0) else {
+            return Ok(Vec::new());
+        };
+        let Some(out) = self.view(OUT)? else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        let mut bad = false;
+        out.for_each_key_with_prefix(
+            &adjacency_between(from, ty, to),
+            |k| match decode_adjacency(k) {
+                Some((_, other, e)) if other == to => found.push(e),
+                _ => bad = true,
+            },
+        )?;
+        if bad {
+            return Err(GraphError::corrupt("adjacency entry", from, "short key"));
+        }
+        Ok(found)
     }
 
     /// Deletes every node of `label` whose `property` satisfies `cond`, with all their

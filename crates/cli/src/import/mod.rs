@@ -6,7 +6,16 @@
 //! import's node file with that id, or the node the database held before the import with
 //! that name: exactly one node must match (an id that is also the name of an older node,
 //! or the name of several, is an error, never a guess). Edge lists create endpoints that
-//! match no node as new nodes instead.
+//! match no node as new nodes instead; their endpoints are of one label (`--node-kind`),
+//! so one that is not in the id map is first looked up by its key in the database.
+//!
+//! Every node keeps its external id as a property under a unique constraint per label
+//! (see [`keys`]): a node whose id its label already has is a bad line, or with
+//! `--upsert` an update of that node; with `--upsert` an edge whose (from, to, type) is
+//! already in the database (or earlier in the batch) updates that edge instead of adding
+//! another.
+
+mod keys;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,7 +23,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use indicatif::ProgressBar;
-use pagegraph::{EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, ReadTxn, WriteTxn};
+use pagegraph::{
+    EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn, WriteTxn,
+};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -71,6 +82,11 @@ pub struct ImportOptions {
     pub edge_type: String,
     /// Bytes of memory for the external-id map before it spills to disk.
     pub id_memory: usize,
+    /// The property that keeps each node's external id.
+    pub id_property: String,
+    /// Update the nodes (by label and id) and edges (by from, to and type) that exist
+    /// instead of refusing or duplicating them.
+    pub upsert: bool,
 }
 
 /// What an import did.
@@ -80,6 +96,10 @@ pub struct Summary {
     pub nodes: u64,
     /// Edges created.
     pub edges: u64,
+    /// Nodes that existed and were updated (`--upsert`).
+    pub nodes_updated: u64,
+    /// Edges that existed, or came earlier in the input, and were updated (`--upsert`).
+    pub edges_updated: u64,
     /// Bad lines skipped (with `--skip-bad`).
     pub skipped: u64,
     /// Transactions committed.
@@ -133,6 +153,11 @@ impl End {
         End(End::NEW | i as u64)
     }
 
+    /// Whether this is a node the batch creates.
+    fn is_new(self) -> bool {
+        self.0 & End::NEW != 0
+    }
+
     /// The node, given the ids the batch's new nodes got.
     fn node(self, new_ids: &[NodeId]) -> NodeId {
         if self.0 & End::NEW == 0 {
@@ -151,6 +176,40 @@ struct PendingEdge {
     edge_type: u32,
     /// Its data, unless null.
     data: Option<Box<Value>>,
+}
+
+/// A node of the batch being written: its line, external id and record. Its key is its
+/// id's, added to the record's data as the node is written (so that a batch does not hold
+/// a map per node), unless the data holds its own (`own_key`).
+struct NodeRow {
+    line: u64,
+    ext: ExtId,
+    spec: NodeSpec,
+    own_key: Option<Box<PropertyValue>>,
+}
+
+impl NodeRow {
+    /// The node's key.
+    fn key(&self) -> PropertyValue {
+        match &self.own_key {
+            Some(k) => (**k).clone(),
+            None => keys::ext_value(&self.ext),
+        }
+    }
+
+    /// Takes the record to write, its key in its data (the row keeps an empty record).
+    fn spec_with_key(&mut self, prop: &str) -> NodeSpec {
+        let key = self.own_key.is_none().then(|| self.key());
+        let mut spec = NodeSpec {
+            kind: std::mem::take(&mut self.spec.kind),
+            name: std::mem::take(&mut self.spec.name),
+            data: self.spec.data.take(),
+        };
+        if let Some(k) = key {
+            spec.data = keys::add_key(spec.data, prop, &k);
+        }
+        spec
+    }
 }
 
 /// The batch being built from parsed records of type `T`, written by a flush when full.
@@ -183,9 +242,9 @@ struct EdgeBatch {
     /// The edge types named in the batch, and where each is in `types`.
     types: Vec<String>,
     type_index: FxHashMap<String, u32>,
-    /// Names of the nodes this batch creates (of the import's node kind), and which
-    /// external id each is for.
-    new_names: Vec<String>,
+    /// The external ids of the nodes this batch creates (of the import's node kind), and
+    /// where each is in that list.
+    new_exts: Vec<ExtId>,
     new_index: FxHashMap<ExtId, usize>,
     taken: usize,
     last_line: u64,
@@ -250,6 +309,12 @@ struct Importer<'g> {
     names_before: bool,
     /// The first node id this import made: the nodes the graph had before are below it.
     first_new: Option<NodeId>,
+    /// The labels whose key index this import has made sure of, and whether it held
+    /// entries then (only then can an id collide with a node from before the import).
+    keyed: FxHashMap<String, bool>,
+    /// Whether edge-list endpoints that are not in the id map can be looked up by key:
+    /// the node kind had an index on the id property, with entries, when the import began.
+    endpoint_keys: bool,
     /// A snapshot for name lookups, taken when one is needed and dropped before each batch
     /// is written: a snapshot held across commits would keep every page they free from
     /// reuse, and the file would grow by a copy of each tree a batch touches.
@@ -273,17 +338,24 @@ pub fn run(
     if opts.batch == 0 {
         bail!("--batch must be at least 1");
     }
+    keys::check_property(&opts.id_property)?;
     let start = Instant::now();
     // Scratch files of imports of this database that were killed (this process holds the
     // database, so no other import of it runs; their files are unlocked).
     crate::idmap::remove_stale_scratch(db_path);
-    let names_before = graph.begin_read()?.node_count()? > 0;
+    let (names_before, endpoint_keys) = {
+        let r = graph.begin_read()?;
+        let keys = keys::has_keys(&r, &opts.node_kind, &opts.id_property)?;
+        (r.node_count()? > 0, keys)
+    };
     let mut imp = Importer {
         graph,
         map: IdMap::new(db_path, opts.id_memory),
         opts,
         names_before,
         first_new: None,
+        keyed: FxHashMap::default(),
+        endpoint_keys,
         snapshot: None,
         summary: Summary::default(),
         pb,
@@ -445,8 +517,66 @@ impl Importer<'_> {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut specs = Vec::with_capacity(batch.len());
-        let mut exts = Vec::with_capacity(batch.len());
+        let last_line = batch.last().map_or(0, |r| r.line);
+        let mut rows = self.node_rows(path, batch)?;
+        // The nodes the database held before the import with each id as their name (an
+        // endpoint naming the id would name them too).
+        let mut older = Vec::new();
+        if self.names_before {
+            for row in &rows {
+                older.push(self.older_named(&row.ext.to_string())?);
+            }
+        }
+        let mut tx = self.begin_write()?;
+        let existing = self.existing_nodes(path, &mut tx, &rows)?;
+        let prop = self.opts.id_property.clone();
+        let mut found: Vec<(usize, NodeId)> = existing
+            .iter()
+            .filter_map(|(&i, found)| found.map(|id| (i, id)))
+            .collect();
+        found.sort_unstable();
+        let mut updated = Vec::with_capacity(found.len());
+        for (i, id) in found {
+            let row = &mut rows[i];
+            let line = row.line;
+            let props = row.spec_with_key(&prop).properties()?;
+            tx.merge_node_properties(id, props)
+                .with_context(|| format!("{}:{line}", path.display()))?;
+            updated.push((i, std::mem::replace(&mut row.ext, ExtId::Num(0)), id));
+        }
+        // Records are made as the batch API pulls them, not gathered first.
+        let mut made = Vec::with_capacity(rows.len());
+        let specs = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| existing.is_empty() || !existing.contains_key(i))
+            .map(|(i, mut r)| {
+                let spec = r.spec_with_key(&prop);
+                made.push((i, r.ext));
+                spec
+            });
+        let ids = tx
+            .insert_nodes(specs)
+            .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+        self.commit(tx)?;
+        self.note_new(&ids);
+        self.summary.nodes += ids.len() as u64;
+        self.summary.nodes_updated += updated.len() as u64;
+        let made = made.into_iter().zip(ids).map(|((i, ext), id)| (i, ext, id));
+        for (i, ext, id) in updated.into_iter().chain(made) {
+            // An id that is also the name of another node from before the import.
+            let shadows = older.get(i).is_some_and(|o| o.iter().any(|&n| n != id));
+            let tag = if shadows { SHADOWS_OLDER } else { 0 };
+            self.map.insert(ext, NodeId(id.0 | tag))?;
+        }
+        Ok(())
+    }
+
+    /// The good records of a batch as nodes to write, each with its key property; the
+    /// others (a repeated id, data that cannot hold the key) are bad lines.
+    fn node_rows(&mut self, path: &Path, batch: &mut Vec<NodeRec>) -> Result<Vec<NodeRow>> {
+        let prop = self.opts.id_property.clone();
+        let mut rows = Vec::with_capacity(batch.len());
         let mut in_batch: FxHashMap<ExtId, u64> = FxHashMap::default();
         for rec in batch.drain(..) {
             if self.map.get(&rec.ext)?.is_some() {
@@ -465,41 +595,73 @@ impl Importer<'_> {
                 self.bad(path, rec.line, &reason)?;
                 continue;
             }
+            let own_key = match keys::own_key(&rec.data, &prop) {
+                Ok(k) => k.map(Box::new),
+                Err(reason) => {
+                    self.bad(path, rec.line, &reason)?;
+                    continue;
+                }
+            };
             in_batch.insert(rec.ext.clone(), rec.line);
-            specs.push(NodeSpec {
-                kind: rec.kind,
-                name: rec.name.unwrap_or_else(|| rec.ext.to_string()),
-                data: rec.data,
+            rows.push(NodeRow {
+                line: rec.line,
+                spec: NodeSpec {
+                    kind: rec.kind,
+                    name: rec.name.unwrap_or_else(|| rec.ext.to_string()),
+                    data: rec.data,
+                },
+                own_key,
+                ext: rec.ext,
             });
-            exts.push(rec.ext);
         }
-        // Which ids also name nodes the database held before the import.
-        let mut shadows = Vec::new();
-        if self.names_before {
-            for ext in &exts {
-                shadows.push(!self.older_named(&ext.to_string())?.is_empty());
+        Ok(rows)
+    }
+
+    /// Makes sure each label of `rows` has its key index (created in `tx` if missing) and
+    /// finds the rows whose key the database already has, by position: with `--upsert`
+    /// the node to update; without, `None`: those rows are bad lines (skipped with
+    /// `--skip-bad`).
+    fn existing_nodes(
+        &mut self,
+        path: &Path,
+        tx: &mut WriteTxn,
+        rows: &[NodeRow],
+    ) -> Result<FxHashMap<usize, Option<NodeId>>> {
+        let prop = self.opts.id_property.clone();
+        let mut existing = FxHashMap::default();
+        for (i, row) in rows.iter().enumerate() {
+            if !self.key_index(tx, &row.spec.kind)? {
+                continue;
+            }
+            let key = row.key();
+            let Some(id) = keys::node_with_key(tx, &row.spec.kind, &prop, &key)? else {
+                continue;
+            };
+            if self.opts.upsert {
+                existing.insert(i, Some(id));
+            } else {
+                let reason = format!(
+                    "node id {} of kind {:?} is already in the database (node {id}, property \
+                     {prop:?}); --upsert updates such nodes instead",
+                    clip(&key.to_string()),
+                    clip(&row.spec.kind)
+                );
+                self.bad(path, row.line, &reason)?;
+                existing.insert(i, None);
             }
         }
-        let mut tx = self.begin_write()?;
-        let ids = tx.insert_nodes(specs).with_context(|| {
-            format!(
-                "{}: batch ending at line {}",
-                path.display(),
-                in_batch.values().max().copied().unwrap_or(0)
-            )
-        })?;
-        self.commit(tx)?;
-        self.note_new(&ids);
-        self.summary.nodes += ids.len() as u64;
-        for (i, (ext, id)) in exts.into_iter().zip(ids).enumerate() {
-            let tag = if shadows.get(i) == Some(&true) {
-                SHADOWS_OLDER
-            } else {
-                0
-            };
-            self.map.insert(ext, NodeId(id.0 | tag))?;
+        Ok(existing)
+    }
+
+    /// Whether nodes of `label` may already hold ids (see `keyed`); makes sure of its key
+    /// index the first time the import meets the label.
+    fn key_index(&mut self, tx: &mut WriteTxn, label: &str) -> Result<bool> {
+        if let Some(&had) = self.keyed.get(label) {
+            return Ok(had);
         }
-        Ok(())
+        let had = keys::ensure_index(tx, label, &self.opts.id_property)?;
+        self.keyed.insert(label.to_string(), had);
+        Ok(had)
     }
 
     /// The snapshot for name lookups (see `snapshot`).
@@ -616,6 +778,17 @@ impl Importer<'_> {
         if let Some(&i) = batch.new_index.get(ext) {
             return Ok(Ok(End::new(i)));
         }
+        // An edge list's endpoints are of the node kind: look the id up as its key.
+        let kind = &self.opts.node_kind;
+        if batch.create && (self.endpoint_keys || self.keyed.get(kind) == Some(&true)) {
+            let (kind, prop) = (kind.clone(), self.opts.id_property.clone());
+            let found =
+                keys::node_with_key_in(self.reader()?, &kind, &prop, &keys::ext_value(ext))?;
+            if let Some(id) = found {
+                self.map.insert(ext.clone(), id)?;
+                return Ok(Ok(End::known(id)));
+            }
+        }
         if self.names_before {
             // Only the nodes the graph had before the import count.
             match self.older_named(&ext.to_string())?.as_slice() {
@@ -634,12 +807,11 @@ impl Importer<'_> {
                 clip(&ext.to_string())
             )));
         }
-        let name = ext.to_string();
-        if name.len() > NAME_SIZE_MAX {
+        if ext.to_string().len() > NAME_SIZE_MAX {
             return Ok(Err(format!("node id longer than {NAME_SIZE_MAX} bytes")));
         }
-        batch.new_names.push(name);
-        let i = batch.new_names.len() - 1;
+        batch.new_exts.push(ext.clone());
+        let i = batch.new_exts.len() - 1;
         batch.new_index.insert(ext.clone(), i);
         Ok(Ok(End::new(i)))
     }
@@ -651,36 +823,47 @@ impl Importer<'_> {
         let EdgeBatch {
             edges,
             types,
-            new_names,
+            new_exts,
             new_index,
             last_line,
             ..
         } = std::mem::replace(batch, EdgeBatch::new(batch.create));
         let mut tx = self.begin_write()?;
-        let new_ids = if new_names.is_empty() {
+        let new_ids = if new_exts.is_empty() {
             Vec::new()
         } else {
-            let kind = &self.opts.node_kind;
-            tx.insert_nodes(new_names.into_iter().map(|name| NodeSpec {
+            let kind = self.opts.node_kind.clone();
+            self.key_index(&mut tx, &kind)?;
+            let prop = &self.opts.id_property;
+            tx.insert_nodes(new_exts.into_iter().map(|ext| NodeSpec {
                 kind: kind.clone(),
-                name,
-                data: Value::Null,
+                name: ext.to_string(),
+                data: keys::add_key(Value::Null, prop, &keys::ext_value(&ext)),
             }))?
         };
         self.note_new(&new_ids);
         for (ext, i) in new_index {
             self.map.insert(ext, new_ids[i])?;
         }
-        let default_type = &self.opts.edge_type;
+        let default_type = self.opts.edge_type.clone();
+        let type_name = |slot: u32| match slot {
+            0 => default_type.clone(),
+            i => types[i as usize - 1].clone(),
+        };
+        let edges = if self.opts.upsert {
+            let (edges, updated) = upsert_edges(&mut tx, edges, &new_ids, &type_name)
+                .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+            self.summary.edges_updated += updated;
+            edges
+        } else {
+            edges
+        };
         let n = edges.len() as u64;
         // Specs are made as the batch API pulls them, not gathered first.
         let specs = edges.into_iter().map(|e| EdgeSpec {
             from: e.from.node(&new_ids),
             to: e.to.node(&new_ids),
-            edge_type: match e.edge_type {
-                0 => default_type.clone(),
-                i => types[i as usize - 1].clone(),
-            },
+            edge_type: type_name(e.edge_type),
             data: e.data.map_or(Value::Null, |d| *d),
         });
         tx.insert_edges(specs)
@@ -690,6 +873,51 @@ impl Importer<'_> {
         self.summary.edges += n;
         Ok(())
     }
+}
+
+/// `--upsert`'s one edge per (from, to, type): updates (`+=` of the line's properties) the
+/// edges of a batch that the database has, folds the batch's repeats into their first
+/// line, and returns the edges left to create with how many lines updated an edge.
+fn upsert_edges(
+    tx: &mut WriteTxn,
+    edges: Vec<PendingEdge>,
+    new_ids: &[NodeId],
+    type_name: &impl Fn(u32) -> String,
+) -> Result<(Vec<PendingEdge>, u64)> {
+    let mut updated = 0;
+    let mut first: FxHashMap<(u64, u64, u32), usize> = FxHashMap::default();
+    let mut create: Vec<PendingEdge> = Vec::with_capacity(edges.len());
+    for e in edges {
+        let key = (e.from.0, e.to.0, e.edge_type);
+        if let Some(&i) = first.get(&key) {
+            keys::merge_data(&mut create[i].data, e.data);
+            updated += 1;
+            continue;
+        }
+        // Only an edge between two nodes that existed before the batch can be stored.
+        if !e.from.is_new() && !e.to.is_new() {
+            let (from, to) = (e.from.node(new_ids), e.to.node(new_ids));
+            let edge_type = type_name(e.edge_type);
+            if let Some(&id) = tx.edges_between(from, to, &edge_type)?.first() {
+                let data = e.data.map_or(Value::Null, |d| *d);
+                let props = EdgeSpec {
+                    from,
+                    to,
+                    edge_type,
+                    data,
+                }
+                .properties()?;
+                if !props.is_empty() {
+                    tx.merge_edge_properties(id, props)?;
+                }
+                updated += 1;
+                continue;
+            }
+        }
+        first.insert(key, create.len());
+        create.push(e);
+    }
+    Ok((create, updated))
 }
 
 /// Lines parsed per message from the parsing thread.
