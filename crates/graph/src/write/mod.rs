@@ -503,7 +503,8 @@ impl WriteTxn {
 
     /// Changes a node with `change` and writes it back: the record, the name and label
     /// indexes, the counts and every property index. Everything is checked (sizes, unique
-    /// constraints) before anything is written.
+    /// constraints) before anything is written; a change that leaves the node as it was
+    /// writes nothing (a re-import that merges the values a node has).
     pub(crate) fn rewrite_node(
         &mut self,
         id: NodeId,
@@ -514,6 +515,10 @@ impl WriteTxn {
         };
         let mut new = old.clone();
         change(&mut new)?;
+        if new == old {
+            // Nothing changed (a merge of the values a node has): nothing to write.
+            return Ok(());
+        }
         check_len("node name", &new.name, NAME_SIZE_MAX)?;
         let data = encode_data("node data", &new.data)?;
         let old_entries = self.node_entries(&old)?;
@@ -548,7 +553,8 @@ impl WriteTxn {
         self.apply_entries(id.0, &removed, &added)
     }
 
-    /// Changes an edge's data with `change` and writes it back, keeping its indexes exact.
+    /// Changes an edge's data with `change` and writes it back, keeping its indexes exact;
+    /// nothing is written when the data stays as it was.
     pub(crate) fn rewrite_edge(
         &mut self,
         id: EdgeId,
@@ -559,6 +565,9 @@ impl WriteTxn {
         };
         let mut new_data = old.data.clone();
         change(&mut new_data)?;
+        if new_data == old.data {
+            return Ok(());
+        }
         let data = encode_data("edge data", &new_data)?;
         let old_entries = self.edge_entries(old.edge_type, &old.data)?;
         let new_entries = self.edge_entries(old.edge_type, &new_data)?;
