@@ -1,187 +1,19 @@
 //! `pagegraph demo`: builds a graph from the bundled Neo4j movies dataset (Apache-2.0; see
 //! `data/neo4j-movies/README.md`) and shows what the database does.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use pagegraph::algo::{self, Csr, CsrOptions, PageRank, StoreView};
-use pagegraph::{Direction, EdgeSpec, Graph, NodeId, NodeSpec};
-use serde_json::{Map, Number, Value, json};
+use pagegraph::{Direction, Graph, NodeId};
+use serde_json::{Map, Value, json};
 
 use crate::output::{emit, human_bytes, node_json};
 
 /// The Neo4j "movies" Cypher script.
 const MOVIES: &str = include_str!("../data/neo4j-movies/movies.cypher");
 
-/// A node of the script: variable, label, properties.
-pub struct CypherNode {
-    /// The script's variable for it.
-    pub var: String,
-    /// Its label (our kind).
-    pub label: String,
-    /// Its property map.
-    pub props: Map<String, Value>,
-}
-
-/// A relationship of the script: from variable, type, to variable, properties.
-pub struct CypherRel {
-    /// Source variable.
-    pub from: String,
-    /// Relationship type.
-    pub rel_type: String,
-    /// Target variable.
-    pub to: String,
-    /// Its property map.
-    pub props: Map<String, Value>,
-}
-
-/// A cursor over a Cypher literal.
-struct Lit<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
-impl Lit<'_> {
-    fn skip_ws(&mut self) {
-        while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
-            self.at += 1;
-        }
-    }
-    fn eat(&mut self, c: u8) -> Result<()> {
-        self.skip_ws();
-        if self.s.get(self.at) == Some(&c) {
-            self.at += 1;
-            Ok(())
-        } else {
-            bail!("expected {:?} at byte {}", c as char, self.at)
-        }
-    }
-    fn peek(&mut self) -> Option<u8> {
-        self.skip_ws();
-        self.s.get(self.at).copied()
-    }
-    fn map(&mut self) -> Result<Map<String, Value>> {
-        self.eat(b'{')?;
-        let mut m = Map::new();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Ok(m);
-        }
-        loop {
-            self.skip_ws();
-            let start = self.at;
-            while self.at < self.s.len()
-                && (self.s[self.at].is_ascii_alphanumeric() || self.s[self.at] == b'_')
-            {
-                self.at += 1;
-            }
-            let key = String::from_utf8_lossy(&self.s[start..self.at]).into_owned();
-            self.eat(b':')?;
-            let v = self.value()?;
-            m.insert(key, v);
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(m);
-                }
-                _ => bail!("expected ',' or '}}' at byte {}", self.at),
-            }
-        }
-    }
-    fn value(&mut self) -> Result<Value> {
-        match self.peek() {
-            Some(q @ (b'\'' | b'"')) => {
-                self.at += 1;
-                let start = self.at;
-                while self.at < self.s.len() && self.s[self.at] != q {
-                    self.at += 1;
-                }
-                let text = String::from_utf8_lossy(&self.s[start..self.at]).into_owned();
-                self.eat(q)?;
-                Ok(Value::String(text))
-            }
-            Some(b'[') => {
-                self.at += 1;
-                let mut items = Vec::new();
-                while self.peek() != Some(b']') {
-                    items.push(self.value()?);
-                    if self.peek() == Some(b',') {
-                        self.at += 1;
-                    }
-                }
-                self.at += 1;
-                Ok(Value::Array(items))
-            }
-            Some(_) => {
-                let start = self.at;
-                while self.at < self.s.len()
-                    && (self.s[self.at].is_ascii_digit() || b"-.".contains(&self.s[self.at]))
-                {
-                    self.at += 1;
-                }
-                let text = std::str::from_utf8(&self.s[start..self.at])?;
-                let n: Number = text.parse().map_err(|_| anyhow!("bad number {text:?}"))?;
-                Ok(Value::Number(n))
-            }
-            None => bail!("unexpected end of a property map"),
-        }
-    }
-}
-
-fn props(text: &str) -> Result<Map<String, Value>> {
-    match text.find('{') {
-        Some(i) => Lit {
-            s: &text.as_bytes()[i..],
-            at: 0,
-        }
-        .map(),
-        None => Ok(Map::new()),
-    }
-}
-
-/// The `CREATE (Var:Label {...})` nodes and `(A)-[:TYPE {...}]->(B)` relationships of the
-/// movies script (the only forms it uses).
-pub fn parse_movies(text: &str) -> Result<(Vec<CypherNode>, Vec<CypherRel>)> {
-    let (mut nodes, mut rels) = (Vec::new(), Vec::new());
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim().trim_start_matches("CREATE").trim();
-        let Some(rest) = line.strip_prefix('(') else {
-            continue;
-        };
-        let ctx = || format!("movies.cypher:{}", i + 1);
-        if let Some((var, after)) = rest.split_once(")-[:") {
-            let (inner, to) = after
-                .split_once("]->(")
-                .with_context(|| format!("{}: bad relationship", ctx()))?;
-            let rel_type: String = inner
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            let to = to.trim_end_matches([',', ';']).trim_end_matches(')');
-            rels.push(CypherRel {
-                from: var.to_string(),
-                rel_type,
-                to: to.to_string(),
-                props: props(inner).with_context(ctx)?,
-            });
-        } else if let Some((head, _)) = rest.split_once(' ').or(Some((rest, "")))
-            && let Some((var, label)) = head.trim_end_matches(')').split_once(':')
-        {
-            nodes.push(CypherNode {
-                var: var.to_string(),
-                label: label.to_string(),
-                props: props(rest).with_context(ctx)?,
-            });
-        }
-    }
-    Ok((nodes, rels))
-}
-
-/// Runs the demo in `path` (a fresh temporary directory when `None`); prints its answers
-/// as text, or as one JSON object with `json_out`.
 pub fn run(path: Option<PathBuf>, json_out: bool) -> Result<()> {
     let path = if let Some(p) = path {
         if p.exists() {
@@ -198,53 +30,23 @@ pub fn run(path: Option<PathBuf>, json_out: bool) -> Result<()> {
     };
     let start = Instant::now();
     let g = Graph::open(&path).with_context(|| format!("{}: cannot create", path.display()))?;
-    let (nodes, rels) = parse_movies(MOVIES)?;
+    // The script runs as it is, through the Cypher engine, in one transaction; movies are
+    // then named by their title, so that name lookups (exact, prefix, glob) find them too.
+    let no_params = std::collections::BTreeMap::new();
     let mut tx = g.begin_write()?;
-    let specs = nodes.iter().map(|n| {
-        let name = n
-            .props
-            .get("name")
-            .or_else(|| n.props.get("title"))
-            .and_then(Value::as_str)
-            .unwrap_or(&n.var);
-        NodeSpec {
-            kind: n.label.clone(),
-            name: name.to_string(),
-            data: Value::Object(n.props.clone()),
-        }
-    });
-    let ids = tx.insert_nodes(specs.collect::<Vec<_>>())?;
-    let by_var: HashMap<&str, NodeId> = nodes.iter().map(|n| n.var.as_str()).zip(ids).collect();
-    let mut edges = Vec::new();
-    for r in &rels {
-        let end = |v: &str| {
-            by_var
-                .get(v)
-                .copied()
-                .ok_or_else(|| anyhow!("relationship to unknown variable {v}"))
-        };
-        edges.push(EdgeSpec {
-            from: end(&r.from)?,
-            to: end(&r.to)?,
-            edge_type: r.rel_type.clone(),
-            data: if r.props.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(r.props.clone())
-            },
-        });
-    }
-    tx.insert_edges(edges)?;
+    let loaded = pagegraph_query::run_write(MOVIES, &no_params, &mut tx)
+        .map_err(|e| anyhow!("movies.cypher: {e}"))?;
+    pagegraph_query::run_write("MATCH (m:Movie) SET m.name = m.title", &no_params, &mut tx)
+        .map_err(|e| anyhow!("{e}"))?;
     tx.commit()?;
+    let (node_count, rel_count) = (loaded.stats.nodes_created, loaded.stats.rels_created);
     let mut report = Report::default();
     report.line(
         "loaded",
-        json!({"nodes": nodes.len(), "relationships": rels.len(), "path": path,
+        json!({"nodes": node_count, "relationships": rel_count, "path": path,
             "seconds": start.elapsed().as_secs_f64()}),
         format!(
-            "Loaded the Neo4j movies graph ({} nodes, {} relationships) into {} in {:.1?}, one durable commit.\n",
-            nodes.len(),
-            rels.len(),
+            "Loaded the Neo4j movies graph ({node_count} nodes, {rel_count} relationships) by running its Cypher script into {} in {:.1?}, one durable commit.\n",
             path.display(),
             start.elapsed()
         ),
@@ -460,30 +262,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bundled_script_parses_to_the_counts_of_its_readme() {
-        let (nodes, rels) = parse_movies(MOVIES).unwrap();
-        assert_eq!(nodes.len(), 171);
-        assert_eq!(nodes.iter().filter(|n| n.label == "Movie").count(), 38);
-        assert_eq!(rels.len(), 253);
+    fn the_bundled_script_runs_to_the_counts_of_its_readme() {
+        use pagegraph_query::Value as V;
+        let g = Graph::in_memory().unwrap();
+        let p = std::collections::BTreeMap::new();
+        let r = pagegraph_query::execute(&g, MOVIES, &p).unwrap();
+        assert_eq!((r.stats.nodes_created, r.stats.rels_created), (171, 253));
+        let count = |q: &str| pagegraph_query::execute(&g, q, &p).unwrap().rows[0][0].clone();
+        assert_eq!(count("MATCH (m:Movie) RETURN count(m)"), V::Int(38));
         assert_eq!(
-            rels.iter().filter(|r| r.rel_type == "ACTED_IN").count(),
-            172
+            count("MATCH ()-[r:ACTED_IN]->() RETURN count(r)"),
+            V::Int(172)
         );
-        assert_eq!(rels.iter().filter(|r| r.rel_type == "REVIEWED").count(), 9);
-        let keanu = nodes.iter().find(|n| n.var == "Keanu").unwrap();
         assert_eq!(
-            Value::Object(keanu.props.clone()),
-            serde_json::json!({"name": "Keanu Reeves", "born": 1964})
+            count("MATCH ()-[r:REVIEWED]->() RETURN count(r)"),
+            V::Int(9)
         );
-        let r = rels
-            .iter()
-            .find(|r| r.from == "Keanu" && r.to == "TheMatrix")
-            .unwrap();
         assert_eq!(
-            Value::Object(r.props.clone()),
-            serde_json::json!({"roles": ["Neo"]})
+            count("MATCH (k:Person {name: 'Keanu Reeves'}) RETURN k.born"),
+            V::Int(1964)
         );
-        let devil = nodes.iter().find(|n| n.var == "TheDevilsAdvocate").unwrap();
-        assert_eq!(devil.props["title"], "The Devil's Advocate");
+        assert_eq!(
+            count(
+                "MATCH (:Person {name: 'Keanu Reeves'})-[r:ACTED_IN]->(:Movie {title: 'The Matrix'}) RETURN r.roles"
+            ),
+            V::List(vec![V::String("Neo".into())])
+        );
+        assert_eq!(
+            count("MATCH (m:Movie) WHERE m.title STARTS WITH 'The Devil' RETURN m.title"),
+            V::String("The Devil's Advocate".into())
+        );
     }
 }

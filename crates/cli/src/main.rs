@@ -9,6 +9,7 @@
 #![allow(clippy::format_push_string)]
 
 mod algo;
+mod cypher;
 mod demo;
 mod edit;
 mod export;
@@ -191,6 +192,12 @@ enum Command {
         #[command(flatten)]
         args: algo::AlgoArgs,
     },
+    /// Run Cypher: one statement, or a `;`-separated script with -f (each statement its own
+    /// transaction). Reading statements open the database read-only.
+    #[command(
+        after_help = "Examples:\n  pagegraph query g.pgdb 'MATCH (p:Person) WHERE p.born > 1970 RETURN p.name ORDER BY p.name LIMIT 5'\n  pagegraph query g.pgdb 'MATCH (p:Person {name: $name})-[:ACTED_IN]->(m) RETURN m.title' --param name='\"Tom Hanks\"'\n  pagegraph query g.pgdb -f movies.cypher\n  pagegraph query g.pgdb 'CALL algo.pagerank(\"Person\", \"KNOWS\") YIELD node, score RETURN node.name, score ORDER BY score DESC LIMIT 10' --csv"
+    )]
+    Query(cypher::QueryArgs),
     /// Build a database from the bundled Neo4j movies graph and query it.
     #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
     Demo {
@@ -660,6 +667,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
         }
         Command::Demo { db } => demo::run(db, j)?,
+        Command::Query(a) => cypher::run(&a, j, open)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -930,21 +938,37 @@ fn one_line(e: &anyhow::Error, db: Option<&Path>) -> String {
     format!("{head}[... {} characters ...]{tail}", chars - 2 * keep)
 }
 
+/// Whether a `query` command's statements write (a statement that does not parse counts as
+/// one that does not: its error comes when it runs).
+fn query_writes(a: &cypher::QueryArgs) -> bool {
+    let text = match (&a.text, &a.file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f).unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    pagegraph_query::parse_script(&text)
+        .is_ok_and(|s| s.iter().any(pagegraph_query::statement_writes))
+}
+
 impl Command {
     /// True for the commands that write (or create) a database.
     fn writes(&self) -> bool {
         match self {
             Command::Index(cmd) => cmd.writes(),
-            _ => matches!(
-                self,
-                Command::Init { .. }
-                    | Command::Import(_)
-                    | Command::Node(
-                        NodeCommand::Add { .. } | NodeCommand::Set(_) | NodeCommand::Delete { .. }
-                    )
-                    | Command::Edge(EdgeCommand::Add { .. } | EdgeCommand::Delete { .. })
-                    | Command::Demo { .. }
-            ),
+            _ => {
+                matches!(
+                    self,
+                    Command::Init { .. }
+                        | Command::Import(_)
+                        | Command::Node(
+                            NodeCommand::Add { .. }
+                                | NodeCommand::Set(_)
+                                | NodeCommand::Delete { .. }
+                        )
+                        | Command::Edge(EdgeCommand::Add { .. } | EdgeCommand::Delete { .. })
+                        | Command::Demo { .. }
+                ) || matches!(self, Command::Query(a) if query_writes(a))
+            }
         }
     }
 
@@ -974,6 +998,7 @@ impl Command {
             Command::Import(a) => Some(&a.db),
             Command::Index(cmd) => Some(cmd.db()),
             Command::Demo { db } => db.as_deref(),
+            Command::Query(a) => Some(&a.db),
         }
     }
 }
@@ -995,7 +1020,10 @@ fn main() -> ExitCode {
             } else {
                 1
             };
-            eprintln!("pagegraph: {}", one_line(&e, db.as_deref()));
+            match e.downcast_ref::<cypher::Multiline>() {
+                Some(m) => eprintln!("pagegraph: {m}"),
+                None => eprintln!("pagegraph: {}", one_line(&e, db.as_deref())),
+            }
             ExitCode::from(code)
         }
     }

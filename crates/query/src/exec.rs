@@ -227,7 +227,38 @@ pub fn execute(
     text: &str,
     params: &BTreeMap<String, Value>,
 ) -> Result<QueryResult> {
-    let mut statement = crate::parse(text)?;
+    execute_statement(graph, crate::parse(text)?, params)
+}
+
+/// Runs a script of `;`-separated statements, each as [`execute`] runs one (its own
+/// transaction); stops at the first error, with the statements before it committed.
+/// Returns each statement's result.
+pub fn execute_script(
+    graph: &pagegraph::Graph,
+    text: &str,
+    params: &BTreeMap<String, Value>,
+) -> Result<Vec<QueryResult>> {
+    crate::parse_script(text)?
+        .into_iter()
+        .map(|s| execute_statement(graph, s, params))
+        .collect()
+}
+
+/// Whether a statement changes the database (a write clause or a schema command).
+pub fn statement_writes(s: &Statement) -> bool {
+    match s {
+        Statement::Query(q) => writes(q),
+        Statement::Explain(_) => false,
+        Statement::Profile(inner) => statement_writes(inner),
+        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => true,
+    }
+}
+
+fn execute_statement(
+    graph: &pagegraph::Graph,
+    mut statement: Statement,
+    params: &BTreeMap<String, Value>,
+) -> Result<QueryResult> {
     if let Statement::Query(q) = &mut statement {
         crate::semantic::normalize(q);
     }

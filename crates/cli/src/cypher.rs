@@ -1,0 +1,357 @@
+//! `pagegraph query`: Cypher statements, one given or a `;`-separated script, with
+//! parameters; results as a table, JSON or CSV.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use pagegraph::{Graph, Options, PropertyValue};
+use pagegraph_query::{QueryResult, QueryStats, Value};
+use serde_json::{Map, json};
+
+/// Arguments of `pagegraph query`.
+#[derive(Args)]
+pub struct QueryArgs {
+    /// The database (created by a writing statement if it does not exist).
+    pub db: PathBuf,
+    /// The statement; or use -f.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    pub text: Option<String>,
+    /// Run the `;`-separated statements of a file, each in its own transaction.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// A parameter, `name=value` (the value as JSON when it parses, else a string); repeat
+    /// for more.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Print rows as CSV (header, then one line per row).
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// With --json: print one JSON document (accepted here as well as before the command).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An error whose text has several lines (a syntax error with its caret), printed as is.
+#[derive(Debug)]
+pub struct Multiline(pub String);
+
+impl std::fmt::Display for Multiline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Multiline {}
+
+fn query_error(e: pagegraph_query::QueryError) -> anyhow::Error {
+    match e {
+        pagegraph_query::QueryError::Syntax(s) => Multiline(s.to_string()).into(),
+        other => other.into(),
+    }
+}
+
+fn params(list: &[String]) -> Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for p in list {
+        let Some((name, raw)) = p.split_once('=') else {
+            bail!("--param {p}: expected NAME=VALUE");
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()));
+        let v = PropertyValue::from_json(&json).with_context(|| format!("--param {name}"))?;
+        out.insert(name.to_string(), Value::from(v));
+    }
+    Ok(out)
+}
+
+/// Runs the command.
+pub fn run(
+    a: &QueryArgs,
+    json_out: bool,
+    open: impl Fn(&Path, Options) -> Result<Graph>,
+) -> Result<()> {
+    let json_out = json_out || a.json;
+    let text = match (&a.text, &a.file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) => {
+            std::fs::read_to_string(f).with_context(|| format!("{}", f.display()))?
+        }
+        (None, None) => bail!("give a statement or -f FILE"),
+    };
+    let statements = pagegraph_query::parse_script(&text).map_err(|e| Multiline(e.to_string()))?;
+    if statements.is_empty() {
+        bail!("no statement to run");
+    }
+    let writes = statements.iter().any(pagegraph_query::statement_writes);
+    let graph = if writes {
+        open(&a.db, Options::default())?
+    } else {
+        open(
+            &a.db,
+            Options {
+                read_only: true,
+                create: false,
+                ..Options::default()
+            },
+        )?
+    };
+    let params = params(&a.params)?;
+    let results = pagegraph_query::execute_script(&graph, &text, &params).map_err(query_error)?;
+    let snapshot = graph.begin_read()?;
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let docs: Vec<serde_json::Value> = results
+            .iter()
+            .map(|r| {
+                let rows: Vec<serde_json::Value> = r
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let mut m = Map::new();
+                        for (c, v) in r.columns.iter().zip(row) {
+                            m.insert(c.clone(), to_json(v, &snapshot));
+                        }
+                        serde_json::Value::Object(m)
+                    })
+                    .collect();
+                json!({"columns": r.columns, "rows": rows, "stats": stats_json(&r.stats)})
+            })
+            .collect();
+        let doc = if docs.len() == 1 {
+            docs.into_iter().next().unwrap_or_default()
+        } else {
+            serde_json::Value::Array(docs)
+        };
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        for r in &results {
+            if a.csv {
+                write_csv(&mut out, r, &snapshot)?;
+            } else {
+                write_table(&mut out, r, &snapshot)?;
+            }
+            let summary = stats_text(&r.stats);
+            if !summary.is_empty() {
+                eprintln!("{summary}");
+            }
+        }
+    }
+    out.flush()?;
+    drop(snapshot);
+    graph.close()?;
+    Ok(())
+}
+
+fn stats_json(s: &QueryStats) -> serde_json::Value {
+    json!({
+        "nodes_created": s.nodes_created, "nodes_deleted": s.nodes_deleted,
+        "relationships_created": s.rels_created, "relationships_deleted": s.rels_deleted,
+        "labels_added": s.labels_added, "labels_removed": s.labels_removed,
+        "properties_set": s.props_set, "properties_removed": s.props_removed,
+    })
+}
+
+fn stats_text(s: &QueryStats) -> String {
+    let parts: Vec<String> = [
+        (s.nodes_created, "nodes created"),
+        (s.nodes_deleted, "nodes deleted"),
+        (s.rels_created, "relationships created"),
+        (s.rels_deleted, "relationships deleted"),
+        (s.labels_added, "labels added"),
+        (s.labels_removed, "labels removed"),
+        (s.props_set, "properties set"),
+        (s.props_removed, "properties removed"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    parts.join(", ")
+}
+
+/// A value as JSON; nodes and relationships as Kùzu shapes them (`_id`, `_label`,
+/// properties; `_src`, `_dst`), paths as their nodes and relationships.
+fn to_json(v: &Value, r: &pagegraph::ReadTxn) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or_else(|| json!(f.to_string()), serde_json::Value::Number),
+        Value::String(s) => json!(s),
+        Value::List(items) => {
+            serde_json::Value::Array(items.iter().map(|i| to_json(i, r)).collect())
+        }
+        Value::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v, r))).collect())
+        }
+        Value::Node(id) => {
+            let mut m = Map::new();
+            m.insert("_id".into(), json!(id.0));
+            if let Ok(Some(n)) = r.node_props(*id) {
+                m.insert("_label".into(), json!(n.labels.first()));
+                m.insert("_labels".into(), json!(n.labels));
+                for (k, p) in n.properties {
+                    m.insert(k, p.to_json().unwrap_or(serde_json::Value::Null));
+                }
+            }
+            serde_json::Value::Object(m)
+        }
+        Value::Rel(id) => {
+            let mut m = Map::new();
+            m.insert("_id".into(), json!(id.0));
+            if let Ok(Some(e)) = r.edge_props(*id) {
+                m.insert("_label".into(), json!(e.edge_type));
+                m.insert("_src".into(), json!(e.from.0));
+                m.insert("_dst".into(), json!(e.to.0));
+                for (k, p) in e.properties {
+                    m.insert(k, p.to_json().unwrap_or(serde_json::Value::Null));
+                }
+            }
+            serde_json::Value::Object(m)
+        }
+        Value::Path(p) => json!({
+            "_nodes": p.nodes.iter().map(|n| to_json(&Value::Node(*n), r)).collect::<Vec<_>>(),
+            "_rels": p.rels.iter().map(|e| to_json(&Value::Rel(*e), r)).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// A value as text: Cypher literal syntax, nodes as `(:Label {k: v})`.
+fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
+    let props = |p: &pagegraph::Properties| -> String {
+        if p.is_empty() {
+            return String::new();
+        }
+        let inner: Vec<String> = p
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", to_text(&Value::from(v.clone()), r)))
+            .collect();
+        format!(" {{{}}}", inner.join(", "))
+    };
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => {
+            let s = format!("{f:?}");
+            if s.contains(['.', 'e', 'N', 'i']) {
+                s
+            } else {
+                format!("{s}.0")
+            }
+        }
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| to_text(i, r))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k}: {}", to_text(v, r)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Node(id) => match r.node_props(*id) {
+            Ok(Some(n)) => {
+                let labels: String = n.labels.iter().fold(String::new(), |mut s, l| {
+                    s.push(':');
+                    s.push_str(l);
+                    s
+                });
+                format!("({labels}{})", props(&n.properties))
+            }
+            _ => format!("(#{})", id.0),
+        },
+        Value::Rel(id) => match r.edge_props(*id) {
+            Ok(Some(e)) => format!("[:{}{}]", e.edge_type, props(&e.properties)),
+            _ => format!("[#{}]", id.0),
+        },
+        Value::Path(p) => {
+            let mut s = String::from("<");
+            for (i, n) in p.nodes.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(&format!("-{}->", to_text(&Value::Rel(p.rels[i - 1]), r)));
+                }
+                s.push_str(&to_text(&Value::Node(*n), r));
+            }
+            s.push('>');
+            s
+        }
+    }
+}
+
+fn write_table(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) -> Result<()> {
+    if q.columns.is_empty() {
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> = q
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|v| to_text(v, r)).collect())
+        .collect();
+    let mut widths: Vec<usize> = q.columns.iter().map(|c| c.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count()).min(80);
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[String]| -> std::io::Result<()> {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| {
+                let n = c.chars().count();
+                if n > *w {
+                    let cut: String = c.chars().take(w.saturating_sub(1)).collect();
+                    format!("{cut}…")
+                } else {
+                    format!("{c}{}", " ".repeat(w - n))
+                }
+            })
+            .collect();
+        writeln!(out, "{}", parts.join(" | ").trim_end())
+    };
+    line(out, &q.columns)?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("-+-")
+    )?;
+    for row in &cells {
+        line(out, row)?;
+    }
+    writeln!(
+        out,
+        "({} row{})",
+        q.rows.len(),
+        if q.rows.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+fn write_csv(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&q.columns)?;
+    for row in &q.rows {
+        w.write_record(row.iter().map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => to_text(other, r),
+        }))?;
+    }
+    w.flush()?;
+    Ok(())
+}
