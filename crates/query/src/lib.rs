@@ -44,6 +44,8 @@ pub mod value;
 mod write;
 
 pub use error::{Position, QueryError, Result, SyntaxError};
-pub use exec::{GraphWrite, QueryResult, QueryStats, execute, run, run_write};
+pub use exec::{
+    GraphWrite, QueryResult, QueryStats, execute, execute_with, run, run_write, statement_writes,
+};
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;
