@@ -16,7 +16,7 @@ __all__ = ["Node", "Relationship", "Path", "QueryResult"]
 Row = Union[List[Any], Dict[str, Any]]
 
 
-class Node(dict):
+class Node(Dict[str, Any]):
     """A node, as a dict: ``_id`` (int), ``_label`` (its first label, or None),
     ``_labels`` (all of them), then its properties. Property names that clash with these
     keys are left out (Cypher still reads them)."""
@@ -24,14 +24,14 @@ class Node(dict):
     __slots__ = ()
 
 
-class Relationship(dict):
+class Relationship(Dict[str, Any]):
     """A relationship, as a dict: ``_id`` (int), ``_src`` and ``_dst`` (node ids),
     ``_label`` (its type), then its properties."""
 
     __slots__ = ()
 
 
-class Path(dict):
+class Path(Dict[str, Any]):
     """A path, as a dict: ``_nodes`` (a list of :class:`Node`) and ``_rels`` (a list of
     :class:`Relationship`), in order."""
 
