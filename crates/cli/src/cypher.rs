@@ -85,7 +85,7 @@ pub fn run(
     if statements.is_empty() {
         bail!("no statement to run");
     }
-    let writes = statements.iter().any(pagegraph_query::statement_writes);
+    let writes = statements.iter().any(pagegraph_query::is_write);
     let graph = if writes {
         open(&a.db, Options::default())?
     } else {

@@ -947,7 +947,7 @@ fn query_writes(a: &cypher::QueryArgs) -> bool {
         (None, None) => String::new(),
     };
     pagegraph_query::parse_script(&text)
-        .is_ok_and(|s| s.iter().any(pagegraph_query::statement_writes))
+        .is_ok_and(|s| s.iter().any(pagegraph_query::is_write))
 }
 
 impl Command {

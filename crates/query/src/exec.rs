@@ -207,12 +207,7 @@ pub fn run_write(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
-    let mut statement = crate::parse(text)?;
-    if let Statement::Query(q) = &mut statement {
-        crate::semantic::normalize(q);
-    }
-    crate::semantic::check(&statement)?;
-    let q = match statement {
+    let q = match checked(text)? {
         Statement::Query(q) => q,
         other => return schema(&other, graph),
     };
@@ -227,7 +222,70 @@ pub fn execute(
     text: &str,
     params: &BTreeMap<String, Value>,
 ) -> Result<QueryResult> {
-    execute_statement(graph, crate::parse(text)?, params)
+    execute_with(graph, text, params, |r, _| Ok(r))
+}
+
+/// Runs a statement as [`execute`] does, then hands its result to `finish` together with
+/// the transaction it ran in: the write transaction before it commits, or the snapshot. A
+/// caller reads there the nodes and relationships the result names, as the query saw them
+/// (the Python binding turns them into dicts this way). An error from `finish` discards the
+/// write.
+pub fn execute_with<T>(
+    graph: &pagegraph::Graph,
+    text: &str,
+    params: &BTreeMap<String, Value>,
+    finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
+) -> Result<T> {
+    execute_checked(graph, checked(text)?, params, finish)
+}
+
+/// [`execute_with`] of a checked statement.
+fn execute_checked<T>(
+    graph: &pagegraph::Graph,
+    statement: Statement,
+    params: &BTreeMap<String, Value>,
+    finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
+) -> Result<T> {
+    let q = match statement {
+        Statement::Query(q) if !writes(&q) => {
+            let snapshot = graph.begin_read()?;
+            let r = run_query(&q, params, &mut ReadOnly(&snapshot))?;
+            return finish(r, &snapshot);
+        }
+        Statement::Query(q) => q,
+        other => {
+            let mut tx = graph.begin_write()?;
+            let r = schema(&other, &mut tx)?;
+            let out = finish(r, &tx)?;
+            tx.commit()?;
+            return Ok(out);
+        }
+    };
+    let mut tx = graph.begin_write()?;
+    let r = run_query(&q, params, &mut tx)?;
+    let out = finish(r, &tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Whether a statement writes (a write clause, or a schema command such as `CREATE
+/// INDEX`): [`execute`] runs it in a write transaction. Parses and checks the text, so a
+/// statement that would fail to compile fails here the same way.
+pub fn statement_writes(text: &str) -> Result<bool> {
+    Ok(match checked(text)? {
+        Statement::Query(q) => writes(&q),
+        _ => true,
+    })
+}
+
+/// Whether a parsed statement writes (a write clause or a schema command).
+pub fn is_write(s: &Statement) -> bool {
+    match s {
+        Statement::Query(q) => writes(q),
+        Statement::Explain(_) => false,
+        Statement::Profile(inner) => is_write(inner),
+        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => true,
+    }
 }
 
 /// Runs a script of `;`-separated statements, each as [`execute`] runs one (its own
@@ -238,49 +296,25 @@ pub fn execute_script(
     text: &str,
     params: &BTreeMap<String, Value>,
 ) -> Result<Vec<QueryResult>> {
-    crate::parse_script(text)?
-        .into_iter()
-        .map(|s| execute_statement(graph, s, params))
-        .collect()
-}
-
-/// Whether a statement changes the database (a write clause or a schema command).
-pub fn statement_writes(s: &Statement) -> bool {
-    match s {
-        Statement::Query(q) => writes(q),
-        Statement::Explain(_) => false,
-        Statement::Profile(inner) => statement_writes(inner),
-        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => true,
+    let mut out = Vec::new();
+    for statement in crate::parse_script(text)? {
+        out.push(execute_checked(graph, prepared(statement)?, params, |r, _| Ok(r))?);
     }
+    Ok(out)
 }
 
-fn execute_statement(
-    graph: &pagegraph::Graph,
-    mut statement: Statement,
-    params: &BTreeMap<String, Value>,
-) -> Result<QueryResult> {
+/// The statement of `text`, parsed, normalized and checked.
+fn checked(text: &str) -> Result<Statement> {
+    prepared(crate::parse(text)?)
+}
+
+/// A parsed statement, normalized and checked.
+fn prepared(mut statement: Statement) -> Result<Statement> {
     if let Statement::Query(q) = &mut statement {
         crate::semantic::normalize(q);
     }
     crate::semantic::check(&statement)?;
-    let q = match statement {
-        Statement::Query(q) => q,
-        other => {
-            let mut tx = graph.begin_write()?;
-            let r = schema(&other, &mut tx)?;
-            tx.commit()?;
-            return Ok(r);
-        }
-    };
-    if writes(&q) {
-        let mut tx = graph.begin_write()?;
-        let r = run_query(&q, params, &mut tx)?;
-        tx.commit()?;
-        Ok(r)
-    } else {
-        let snapshot = graph.begin_read()?;
-        run_query(&q, params, &mut ReadOnly(&snapshot))
-    }
+    Ok(statement)
 }
 
 /// Runs a schema command: `CREATE INDEX`, `CREATE CONSTRAINT ... IS UNIQUE`, `DROP

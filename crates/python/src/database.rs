@@ -1,0 +1,453 @@
+//! `Database`: an open graph, safe to share between threads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pagegraph::{Durability, Graph, IndexTarget, Options};
+use parking_lot::{Mutex, RwLock};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::algo;
+use crate::convert;
+use crate::errors::{Error, Fail, graph_error};
+use crate::txn::{ReadTransaction, WriteTransaction, WriterSlot, index_spec};
+use crate::view::{self, Answer, Reader, View};
+
+/// The open graph and who holds its writer.
+pub(crate) struct Shared {
+    pub(crate) graph: Graph,
+    writer: WriterSlot,
+}
+
+/// A pagegraph database, opened (or created) at `path`, or held in memory when `path` is
+/// None or ":memory:". Share one between threads freely: every call releases the GIL while
+/// it reads or writes the database. Use it as a context manager, or `close()` it, to
+/// checkpoint and release the file.
+#[pyclass(module = "pagegraph", frozen)]
+pub struct Database {
+    shared: RwLock<Option<Arc<Shared>>>,
+    path: Option<PathBuf>,
+    read_only: bool,
+}
+
+fn durability(name: &str) -> PyResult<Durability> {
+    match name {
+        "full" => Ok(Durability::Full),
+        "normal" => Ok(Durability::Normal),
+        "off" => Ok(Durability::Off),
+        other => Err(PyValueError::new_err(format!(
+            "durability must be \"full\", \"normal\" or \"off\", not {other:?}"
+        ))),
+    }
+}
+
+impl Database {
+    fn shared(&self) -> PyResult<Arc<Shared>> {
+        self.shared
+            .read()
+            .clone()
+            .ok_or_else(|| Error::new_err("the database is closed"))
+    }
+
+    /// Fails if this thread holds the open write transaction: waiting for another would
+    /// wait for itself.
+    fn check_writer(shared: &Shared) -> PyResult<()> {
+        if *shared.writer.lock() == Some(std::thread::current().id()) {
+            return Err(Error::new_err(
+                "this thread has a write transaction open: commit or roll it back first, \
+                 or run the query with its execute() (a second writer would wait for the \
+                 first forever)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Opens the write transaction, waiting (with the GIL released) for the current one.
+    fn begin_write(&self, py: Python<'_>) -> PyResult<(Arc<Shared>, pagegraph::WriteTxn)> {
+        let shared = self.shared()?;
+        Self::check_writer(&shared)?;
+        let tx = py
+            .detach(|| shared.graph.begin_write())
+            .map_err(|e| graph_error(&e))?;
+        Ok((shared, tx))
+    }
+
+    /// Runs `f` in a write transaction of its own and commits.
+    fn write_with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut pagegraph::WriteTxn) -> Result<T, Fail> + Send,
+    ) -> PyResult<T> {
+        let (_shared, mut tx) = self.begin_write(py)?;
+        py.detach(|| {
+            let out = f(&mut tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .map_err(|e: Fail| e.into_py(py))
+    }
+
+    /// Runs `f` on a snapshot taken now.
+    pub(crate) fn snapshot_with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&pagegraph::ReadTxn) -> Result<T, Fail> + Send,
+    ) -> PyResult<T> {
+        let shared = self.shared()?;
+        py.detach(|| f(&shared.graph.begin_read()?))
+            .map_err(|e| e.into_py(py))
+    }
+}
+
+impl Reader for Database {
+    fn read<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&dyn View) -> Result<T, Fail> + Send,
+    ) -> PyResult<T> {
+        self.snapshot_with(py, |r| f(r))
+    }
+}
+
+#[pymethods]
+impl Database {
+    #[new]
+    #[pyo3(signature = (
+        path=None, *, read_only=false, create=true, durability="full", cache_pages=None,
+        page_size=None,
+    ))]
+    fn new(
+        py: Python<'_>,
+        path: Option<PathBuf>,
+        read_only: bool,
+        create: bool,
+        durability: &str,
+        cache_pages: Option<usize>,
+        page_size: Option<u32>,
+    ) -> PyResult<Database> {
+        let path = path.filter(|p| p.as_os_str() != ":memory:" && !p.as_os_str().is_empty());
+        let defaults = Options::default();
+        let options = Options {
+            read_only,
+            create,
+            durability: self::durability(durability)?,
+            cache_pages: cache_pages.unwrap_or(defaults.cache_pages),
+            page_size: page_size.unwrap_or(defaults.page_size),
+            ..defaults
+        };
+        let graph = match &path {
+            Some(p) => py.detach(|| Graph::open_with(p, options)),
+            None if read_only => {
+                return Err(PyValueError::new_err(
+                    "an in-memory database cannot be read-only",
+                ));
+            }
+            None => Graph::in_memory(),
+        }
+        .map_err(|e| graph_error(&e))?;
+        Ok(Database {
+            shared: RwLock::new(Some(Arc::new(Shared {
+                graph,
+                writer: Arc::new(Mutex::new(None)),
+            }))),
+            path,
+            read_only,
+        })
+    }
+
+    /// The database's path, or None for an in-memory database.
+    #[getter]
+    fn path(&self) -> Option<PathBuf> {
+        self.path.clone()
+    }
+
+    /// Whether it was opened read-only.
+    #[getter]
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Starts the write transaction, waiting for the current one to finish. Use it as
+    /// `with db.write() as tx:`.
+    fn write(&self, py: Python<'_>) -> PyResult<WriteTransaction> {
+        let (shared, tx) = self.begin_write(py)?;
+        *shared.writer.lock() = Some(std::thread::current().id());
+        Ok(WriteTransaction::new(tx, Arc::clone(&shared.writer)))
+    }
+
+    /// Takes a snapshot for consistent reads. Use it as `with db.read() as r:`.
+    fn read(&self, py: Python<'_>) -> PyResult<ReadTransaction> {
+        let shared = self.shared()?;
+        let snapshot = py
+            .detach(|| shared.graph.begin_read())
+            .map_err(|e| graph_error(&e))?;
+        Ok(ReadTransaction::new(snapshot))
+    }
+
+    /// Runs a Cypher statement: a query that writes in a transaction of its own, committed
+    /// when it succeeds; a reading query on a snapshot. `Connection.execute` calls this.
+    #[pyo3(signature = (query, parameters=None))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        parameters: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let params = convert::parameters(parameters)?;
+        let shared = self.shared()?;
+        if *shared.writer.lock() == Some(std::thread::current().id()) {
+            let writes = py
+                .detach(|| pagegraph_query::statement_writes(query))
+                .map_err(|e| Fail::from(e).into_py(py))?;
+            if writes {
+                Self::check_writer(&shared)?;
+            }
+        }
+        let answer = py
+            .detach(|| {
+                pagegraph_query::execute_with(&shared.graph, query, &params, |r, g| {
+                    Answer::new(r, g)
+                })
+            })
+            .map_err(|e| Fail::from(e).into_py(py))?;
+        answer.into_py(py)
+    }
+
+    /// The node with this id as a dict (`_id`, `_label`, `_labels`, properties), or None.
+    fn node(&self, py: Python<'_>, id: u64) -> PyResult<Py<PyAny>> {
+        view::node(self, py, id)
+    }
+
+    /// The edge with this id as a dict (`_id`, `_src`, `_dst`, `_label`, properties), or
+    /// None.
+    fn edge(&self, py: Python<'_>, id: u64) -> PyResult<Py<PyAny>> {
+        view::edge(self, py, id)
+    }
+
+    /// `(edge id, node id)` pairs of node `id`'s edges in `direction` ("out", "in" or
+    /// "both"), optionally of one type: by type, then other node, then edge; outgoing
+    /// first for "both".
+    #[pyo3(signature = (id, direction="out", edge_type=None))]
+    fn neighbors(
+        &self,
+        py: Python<'_>,
+        id: u64,
+        direction: &str,
+        edge_type: Option<&str>,
+    ) -> PyResult<Vec<(u64, u64)>> {
+        view::neighbors(self, py, id, direction, edge_type)
+    }
+
+    /// Ids of every node, or of those with `label`, in id order.
+    #[pyo3(signature = (label=None))]
+    fn node_ids(&self, py: Python<'_>, label: Option<&str>) -> PyResult<Vec<u64>> {
+        view::node_ids(self, py, label)
+    }
+
+    /// Ids of the nodes of `label` whose `property` equals `value` (by an index when there
+    /// is one on exactly that label and property).
+    fn find_nodes(
+        &self,
+        py: Python<'_>,
+        label: &str,
+        property: &str,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u64>> {
+        view::find_nodes(self, py, label, property, value)
+    }
+
+    /// Number of nodes.
+    fn node_count(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(view::counts(self, py)?.0)
+    }
+
+    /// Number of edges.
+    fn edge_count(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(view::counts(self, py)?.1)
+    }
+
+    /// The indexes and unique constraints, as dicts (`name`, `label`, `edge_type`,
+    /// `properties`, `unique`, `ready`, `entries`).
+    fn indexes(&self, py: Python<'_>) -> PyResult<Vec<Py<PyDict>>> {
+        view::indexes(self, py)
+    }
+
+    /// Creates an index on the nodes of `label` by `properties` in a transaction of its
+    /// own; `unique=True` makes it a unique constraint (raising `ConstraintError` if the
+    /// nodes already break it). Returns the index as `indexes()` lists it.
+    #[pyo3(signature = (label, properties, *, unique=false, name=None))]
+    fn create_index(
+        &self,
+        py: Python<'_>,
+        label: &str,
+        properties: &Bound<'_, PyAny>,
+        unique: bool,
+        name: Option<String>,
+    ) -> PyResult<Py<PyDict>> {
+        let spec = index_spec(IndexTarget::Label(label.into()), properties, unique, name)?;
+        let info = self.write_with(py, |tx| Ok(tx.create_index(spec)?))?;
+        view::index_dict(py, &info)
+    }
+
+    /// Creates an index on the edges of `edge_type`, as `create_index` does for nodes.
+    #[pyo3(signature = (edge_type, properties, *, unique=false, name=None))]
+    fn create_edge_index(
+        &self,
+        py: Python<'_>,
+        edge_type: &str,
+        properties: &Bound<'_, PyAny>,
+        unique: bool,
+        name: Option<String>,
+    ) -> PyResult<Py<PyDict>> {
+        let target = IndexTarget::EdgeType(edge_type.into());
+        let spec = index_spec(target, properties, unique, name)?;
+        let info = self.write_with(py, |tx| Ok(tx.create_index(spec)?))?;
+        view::index_dict(py, &info)
+    }
+
+    /// Drops the index (or unique constraint) named `name`.
+    fn drop_index(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        self.write_with(py, |tx| Ok(tx.drop_index(name)?))
+    }
+
+    /// Checks the database's integrity: every page, tree and record, and the graph's own
+    /// invariants. Returns `{"clean": bool, "problems": [str], ...}`.
+    fn check(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let shared = self.shared()?;
+        let report = py
+            .detach(|| shared.graph.check())
+            .map_err(|e| graph_error(&e))?;
+        let d = PyDict::new(py);
+        d.set_item("clean", report.is_clean())?;
+        let problems: Vec<String> = report
+            .problems
+            .iter()
+            .map(|p| match p.page {
+                Some(page) => format!("page {page}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect();
+        d.set_item("problems", problems)?;
+        d.set_item("problems_unlisted", report.problems_unlisted)?;
+        d.set_item("page_count", report.page_count)?;
+        d.set_item("pages_in_use", report.pages_in_use)?;
+        Ok(d.unbind())
+    }
+
+    /// Counts and storage statistics: `node_count`, `edge_count`, `page_size`,
+    /// `page_count`, `free_pages`, `file_size_bytes`, `wal_frames`, `wal_size_bytes`,
+    /// `cache_hits`, `cache_misses`, `cache_pages`, `last_txn`.
+    fn stats(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let shared = self.shared()?;
+        let (s, (nodes, edges)) = py
+            .detach(|| -> Result<_, Fail> {
+                let r = shared.graph.begin_read()?;
+                Ok((shared.graph.stats()?, View::counts(&r)?))
+            })
+            .map_err(|e| e.into_py(py))?;
+        let d = PyDict::new(py);
+        d.set_item("node_count", nodes)?;
+        d.set_item("edge_count", edges)?;
+        d.set_item("page_size", s.page_size)?;
+        d.set_item("page_count", s.page_count)?;
+        d.set_item("free_pages", s.free_pages)?;
+        d.set_item("file_size_bytes", s.file_size_bytes)?;
+        d.set_item("wal_frames", s.wal_frames)?;
+        d.set_item("wal_size_bytes", s.wal_size_bytes)?;
+        d.set_item("cache_hits", s.cache_hits)?;
+        d.set_item("cache_misses", s.cache_misses)?;
+        d.set_item("cache_pages", s.cache_pages)?;
+        d.set_item("last_txn", s.last_txn.0)?;
+        Ok(d.unbind())
+    }
+
+    /// Copies the write-ahead log into the database file.
+    fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
+        let shared = self.shared()?;
+        py.detach(|| shared.graph.checkpoint())
+            .map_err(|e| graph_error(&e))
+    }
+
+    /// PageRank of every node (of `label`, over edges of `edge_type`, when given) as
+    /// `{node id: rank}`; the ranks sum to 1. `direction` "out" lets rank flow from an
+    /// edge's source to its target, "in" the other way, "both" both ways.
+    #[pyo3(signature = (
+        label=None, edge_type=None, *, damping=0.85, iterations=20, tolerance=0.0,
+        direction="out",
+    ))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "PageRank's parameters, by keyword"
+    )]
+    fn pagerank(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        damping: f64,
+        iterations: u32,
+        tolerance: f64,
+        direction: &str,
+    ) -> PyResult<Py<PyDict>> {
+        let params = pagegraph::algo::PageRank {
+            damping,
+            iterations,
+            tolerance,
+            dir: view::direction(direction)?,
+        };
+        let ranks = self.snapshot_with(py, |r| algo::pagerank(r, label, edge_type, params))?;
+        algo::to_dict(py, ranks)
+    }
+
+    /// Weakly connected components (edge directions ignored) of every node (of `label`,
+    /// over edges of `edge_type`, when given) as `{node id: component}`, where a
+    /// component is named by its smallest node id.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn wcc(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Py<PyDict>> {
+        let components = self.snapshot_with(py, |r| algo::wcc(r, label, edge_type))?;
+        let components = components.into_iter().map(|(n, c)| (n, c.0)).collect();
+        algo::to_dict(py, components)
+    }
+
+    /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. The file is
+    /// released once every transaction taken from it is finished too.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(shared) = py.detach(|| self.shared.write().take()) else {
+            return Ok(());
+        };
+        match Arc::try_unwrap(shared) {
+            Ok(s) => py.detach(|| s.graph.close()).map_err(|e| graph_error(&e)),
+            // A call on another thread still uses it: the last one to finish closes it.
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.path {
+            Some(p) => format!("<pagegraph.Database {}>", p.display()),
+            None => "<pagegraph.Database :memory:>".to_string(),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+"""QueryResult to pandas, polars, pyarrow and networkx: column types that keep values
+exact, nodes and relationships inside, and the error when a package is missing. Each
+test is skipped when its package is not installed (run-tests.sh installs them all)."""
+
+import sys
+
+import pytest
+
+import pagegraph
+
+BIG = 2**62 + 1  # not exact as a float: an int column with nulls must not become float
+
+
+@pytest.fixture
+def result(conn):
+    conn.execute(
+        "CREATE (:P {name: 'a', n: 1, big: $big, f: 0.5, ok: true})-[:R {w: 2}]->"
+        "(:P {name: 'b', f: 1.5, ok: false})",
+        {"big": BIG},
+    )
+    return conn.execute(
+        "MATCH (p:P) OPTIONAL MATCH (p)-[r:R]->() "
+        "RETURN p.name AS name, p.n AS n, p.big AS big, p.f AS f, p.ok AS ok, p, r, [p.name] AS l "
+        "ORDER BY name"
+    )
+
+
+def test_pandas(result):
+    pd = pytest.importorskip("pandas")
+    df = result.get_as_df()
+    assert list(df.columns) == ["name", "n", "big", "f", "ok", "p", "r", "l"]
+    assert str(df["n"].dtype) == "Int64" and df["n"][0] == 1 and df["n"].isna()[1]
+    assert df["big"][0] == BIG  # exact
+    assert str(df["f"].dtype) == "float64" and list(df["f"]) == [0.5, 1.5]
+    assert str(df["ok"].dtype) == "bool" and list(df["ok"]) == [True, False]
+    assert df["p"][0]["name"] == "a" and df["p"][1]["_label"] == "P"
+    assert df["r"][0]["w"] == 2 and df["r"][1] is None
+    assert list(df["l"]) == [["a"], ["b"]]
+    empty = pagegraph.Connection(pagegraph.Database()).execute("MATCH (n) RETURN n.x AS x").get_as_df()
+    assert list(empty.columns) == ["x"] and len(empty) == 0
+    assert isinstance(df, pd.DataFrame)
+
+
+def test_polars(result, conn):
+    pl = pytest.importorskip("polars")
+    df = result.get_as_pl()
+    assert df.columns == ["name", "n", "big", "f", "ok", "p", "r", "l"]
+    assert df["n"].dtype == pl.Int64 and df["n"].to_list() == [1, None]
+    assert df["big"].to_list() == [BIG, None]
+    assert df["ok"].to_list() == [True, False]
+    assert df["p"].to_list()[0]["name"] == "a"
+    mixed = conn.execute("UNWIND [1, 'x'] AS v RETURN v").get_as_pl()
+    assert mixed["v"].dtype == pl.Object and mixed["v"].to_list() == [1, "x"]
+
+
+def test_arrow(result, conn):
+    pa = pytest.importorskip("pyarrow")
+    t = result.get_as_arrow()
+    assert t.column_names == ["name", "n", "big", "f", "ok", "p", "r", "l"]
+    assert t.schema.field("n").type == pa.int64()
+    assert t.column("big").to_pylist() == [BIG, None]
+    assert pa.types.is_struct(t.schema.field("p").type)
+    assert t.column("p").to_pylist()[0]["name"] == "a"
+    chunked = conn.execute("UNWIND range(1, 10) AS i RETURN i").get_as_arrow(chunk_size=4)
+    assert [b.num_rows for b in chunked.to_batches()] == [4, 4, 2]
+    with pytest.raises(pagegraph.Error, match="column 'v'"):
+        conn.execute("UNWIND [1, 'x'] AS v RETURN v").get_as_arrow()
+
+
+def test_networkx(conn):
+    nx = pytest.importorskip("networkx")
+    conn.execute(
+        "CREATE (a:C {name: 'a'})-[:ROAD {km: 1}]->(b:C {name: 'b'})-[:ROAD {km: 2}]->(c:C {name: 'c'}), "
+        "(a)-[:ROAD {km: 5}]->(b)"
+    )
+    r = conn.execute("MATCH (x)-[r:ROAD]->(y) RETURN x, r, y")
+    g = r.get_as_networkx()
+    assert isinstance(g, nx.MultiDiGraph)
+    assert sorted(d["name"] for _, d in g.nodes(data=True)) == ["a", "b", "c"]
+    assert g.number_of_edges() == 3  # the two parallel a -> b roads are both kept
+    names = nx.get_node_attributes(g, "name")
+    a = next(n for n, v in names.items() if v == "a")
+    c = next(n for n, v in names.items() if v == "c")
+    assert nx.shortest_path_length(g, a, c, weight="km") == 3
+    edge = next(iter(g.edges(keys=True, data=True)))
+    assert edge[2] == edge[3]["_id"] and edge[3]["_label"] == "ROAD"
+    und = conn.execute("MATCH p = (:C {name: 'a'})-[:ROAD*2]->(:C) RETURN p").get_as_networkx(directed=False)
+    assert isinstance(und, nx.MultiGraph) and und.number_of_nodes() == 3
+    # A relationship alone brings its end nodes, without attributes.
+    only = conn.execute("MATCH ()-[r:ROAD {km: 2}]->() RETURN r").get_as_networkx()
+    assert only.number_of_nodes() == 2 and only.number_of_edges() == 1
+
+
+@pytest.mark.parametrize(
+    "module, call",
+    [("pandas", "get_as_df"), ("polars", "get_as_pl"), ("pyarrow", "get_as_arrow"), ("networkx", "get_as_networkx")],
+)
+def test_missing_package_is_a_clear_error(conn, monkeypatch, module, call):
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    r = conn.execute("RETURN 1 AS x")
+    with pytest.raises(ImportError, match=f"pip install {module}"):
+        getattr(r, call)()
