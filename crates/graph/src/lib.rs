@@ -30,6 +30,7 @@
 pub mod algo;
 mod check;
 mod error;
+mod fields;
 mod glob;
 mod graph;
 mod ids;
