@@ -946,8 +946,7 @@ fn query_writes(a: &cypher::QueryArgs) -> bool {
         (None, Some(f)) => std::fs::read_to_string(f).unwrap_or_default(),
         (None, None) => String::new(),
     };
-    pagegraph_query::parse_script(&text)
-        .is_ok_and(|s| s.iter().any(pagegraph_query::is_write))
+    pagegraph_query::parse_script(&text).is_ok_and(|s| s.iter().any(pagegraph_query::is_write))
 }
 
 impl Command {

@@ -36,7 +36,7 @@ use pagegraph_storage::{Range, Tree};
 
 use crate::error::{GraphError, Result};
 use crate::record::{get_ordered, get_varint, ordered_key, put_varint};
-use crate::value::key::{KeyRange, equal_keys, prefix_range, range_cmp, range_eq};
+use crate::value::key::{KeyRange, equal_keys, is_number_key, prefix_range, range_cmp, range_eq};
 use crate::value::{Inequality, PropertyValue, decode_key, encode_key, equals, inequality};
 
 /// What an index is on.
@@ -425,6 +425,15 @@ pub(crate) fn entry_key_into(values: &[u8], id: u64, out: &mut Vec<u8>) {
     out.push(idk.len() as u8);
 }
 
+/// The entry of `id` with these values' key, made from the key's own buffer.
+pub(crate) fn into_entry(mut values: Vec<u8>, id: u64) -> Vec<u8> {
+    let idk = ordered_key(id);
+    values.reserve_exact(idk.len() + 1);
+    values.extend_from_slice(&idk);
+    values.push(idk.len() as u8);
+    values
+}
+
 /// Splits an entry into its values' key and its id.
 pub(crate) fn decode_entry(k: &[u8]) -> Option<(&[u8], u64)> {
     let n = usize::from(*k.last()?);
@@ -499,23 +508,30 @@ pub(crate) fn first_other(tree: &Tree<'_>, ranges: &[KeyRange], me: u64) -> Resu
 /// equality), if any: `(values, the later id, the earlier id)`. Equal keys are neighbours
 /// in the tree; equal numbers of the two types (`1`, `1.0`) are looked up.
 pub(crate) fn find_duplicate(tree: &Tree<'_>, n: usize) -> Result<Option<(Vec<u8>, u64, u64)>> {
-    let mut prev: Option<(Vec<u8>, u64)> = None;
+    let mut prev: Option<u64> = None;
+    let mut prev_values = Vec::new();
     let mut range = tree.iter();
     while let Some(entry) = range.next_ref() {
         let (k, _) = entry?;
         let (values, id) = decode_entry(k).ok_or_else(bad_entry)?;
-        if let Some((pv, pid)) = &prev
-            && pv.as_slice() == values
+        if let Some(pid) = prev
+            && prev_values.as_slice() == values
         {
-            return Ok(Some((values.to_vec(), id, *pid)));
+            return Ok(Some((values.to_vec(), id, pid)));
         }
-        let decoded = decode_values(values, n)?;
-        if decoded.iter().any(|v| equal_keys(v).len() > 1)
-            && let Some(other) = first_other(tree, &equal_ranges(values, n)?, id)?
-        {
-            return Ok(Some((values.to_vec(), id.max(other), id.min(other))));
+        // Only a number can equal a value of another type (`1` and `1.0`); a single
+        // string or boolean, the usual unique key, needs no decoding.
+        if n > 1 || is_number_key(values) {
+            let decoded = decode_values(values, n)?;
+            if decoded.iter().any(|v| equal_keys(v).len() > 1)
+                && let Some(other) = first_other(tree, &equal_ranges(values, n)?, id)?
+            {
+                return Ok(Some((values.to_vec(), id.max(other), id.min(other))));
+            }
         }
-        prev = Some((values.to_vec(), id));
+        prev = Some(id);
+        prev_values.clear();
+        prev_values.extend_from_slice(values);
     }
     Ok(None)
 }

@@ -51,6 +51,7 @@
 pub mod algo;
 mod check;
 mod error;
+mod fields;
 mod glob;
 mod graph;
 mod ids;

@@ -1,6 +1,8 @@
 //! Reads shared by snapshots and the write transaction (which sees its own writes):
 //! records in the labels/properties view, the index catalog, and property lookups.
 
+use std::ops::Bound;
+
 use pagegraph_storage::Tree;
 use serde_json::Value;
 
@@ -124,6 +126,91 @@ pub(crate) fn node_state(src: &dyn Source, id: NodeId) -> Result<Option<NodeStat
         decode_data("node", id, &bytes)?
     };
     Ok(Some(NodeState { labels, name, data }))
+}
+
+/// A scan of the records between the first and the last of some ids reads this many
+/// records per id at most; sparser ids are looked up one by one. A lookup descends the tree
+/// and searches a leaf at each level; stepping to the next record of a leaf costs a small
+/// fraction of that, so a scan wins well beyond one record in two.
+const SCAN_SPAN_PER_ID_MAX: u64 = 8;
+
+/// Calls `f(id, name, data)` for each node of `ids` (ascending, distinct, every one
+/// existing), in order, with its name and its data as stored JSON text. Dense ids are read
+/// in one scan of the node records and of the outside data beside them, sparse ones by
+/// lookups. A missing node is damage (the ids come from an index), reported as naming
+/// `what`.
+pub(crate) fn each_node_data(
+    src: &dyn Source,
+    ids: &[NodeId],
+    what: &'static str,
+    mut f: impl FnMut(NodeId, &str, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+        return Ok(());
+    };
+    let missing = |id: NodeId| GraphError::corrupt(what, id, "names a missing node");
+    let Some(nodes) = src.view(NODES)? else {
+        return Err(missing(first));
+    };
+    let outside = src.view(NODE_DATA)?;
+    let no_data = |id: NodeId| GraphError::corrupt("node", id, "data missing from g.node_data");
+    let bad_key = || GraphError::corrupt("node key", "", "bad");
+    let span = last.0.saturating_sub(first.0).saturating_add(1);
+    if span > (ids.len() as u64).saturating_mul(SCAN_SPAN_PER_ID_MAX) {
+        for &id in ids {
+            let key = node_key(id);
+            let inline = nodes.get_with(&key, |bytes| -> Result<_> {
+                let rec = decode_node(id, bytes)?;
+                match rec.data {
+                    Some(d) => f(id, rec.name, d.as_bytes()).map(|()| None),
+                    None => Ok(Some(rec.name.to_string())),
+                }
+            })?;
+            if let Some(name) = inline.ok_or_else(|| missing(id))?? {
+                let tree = outside.as_ref().ok_or_else(|| no_data(id))?;
+                tree.get_with(&key, |d| f(id, &name, d))?
+                    .ok_or_else(|| no_data(id))??;
+            }
+        }
+        return Ok(());
+    }
+    let (lo, hi) = (node_key(first), node_key(last));
+    let bounds = (Bound::Included(&lo[..]), Bound::Included(&hi[..]));
+    let mut records = nodes.range(bounds.0, bounds.1);
+    let mut datas = outside.as_ref().map(|t| t.range(bounds.0, bounds.1));
+    for &want in ids {
+        loop {
+            let (k, v) = records.next_ref().ok_or_else(|| missing(want))??;
+            let id = decode_id_key(k).ok_or_else(bad_key)?;
+            if id < want.0 {
+                continue;
+            }
+            if id > want.0 {
+                return Err(missing(want));
+            }
+            let rec = decode_node(want, &v)?;
+            if let Some(d) = rec.data {
+                f(want, rec.name, d.as_bytes())?;
+                break;
+            }
+            // The outside data of the nodes between two wanted ones is stepped over.
+            let datas = datas.as_mut().ok_or_else(|| no_data(want))?;
+            loop {
+                let (dk, dv) = datas.next_ref().ok_or_else(|| no_data(want))??;
+                let did = decode_id_key(dk).ok_or_else(bad_key)?;
+                if did < want.0 {
+                    continue;
+                }
+                if did > want.0 {
+                    return Err(no_data(want));
+                }
+                f(want, rec.name, &dv)?;
+                break;
+            }
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The edge `id`, decoded.

@@ -31,6 +31,7 @@ use serde_json::Value;
 
 use crate::error::{GraphError, Result};
 use crate::value::PropertyValue;
+use crate::{fields, record};
 
 /// Properties of a node or an edge: names to values, sorted by name.
 pub type Properties = BTreeMap<String, PropertyValue>;
@@ -96,6 +97,44 @@ pub(crate) fn property(
                 reason: e.to_string(),
             }),
     }
+}
+
+/// The properties `keys` of a record with this name and stored data (JSON text), each as
+/// [`property`] gives it, reading only those fields of the data (see `fields`). Damage is
+/// reported naming the record `what` `id`, as `record::decode_data` does.
+pub(crate) fn properties_in_data(
+    field: &'static str,
+    what: &'static str,
+    id: impl std::fmt::Display,
+    name: &str,
+    data: &[u8],
+    keys: &[&str],
+) -> Result<Vec<Option<PropertyValue>>> {
+    let Some(values) = fields::data_fields(what, &id, data, keys)? else {
+        let data = record::decode_data(what, id, data)?;
+        return keys
+            .iter()
+            .map(|k| property(field, name, &data, k))
+            .collect();
+    };
+    keys.iter()
+        .zip(values)
+        .map(|(&key, v)| {
+            if key == NAME_PROPERTY && !name.is_empty() {
+                return Ok(Some(PropertyValue::String(name.to_string())));
+            }
+            let value = match v {
+                None | Some(Value::Null) => return Ok(None),
+                // The same conversion as `from_json`, without copying the string.
+                Some(Value::String(s)) => Ok(PropertyValue::String(s)),
+                Some(v) => PropertyValue::from_json(&v),
+            };
+            value.map(Some).map_err(|e| GraphError::Invalid {
+                field,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The name and data that store `props` (see the module doc). `with_name` is false for

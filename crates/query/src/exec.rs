@@ -298,7 +298,12 @@ pub fn execute_script(
 ) -> Result<Vec<QueryResult>> {
     let mut out = Vec::new();
     for statement in crate::parse_script(text)? {
-        out.push(execute_checked(graph, prepared(statement)?, params, |r, _| Ok(r))?);
+        out.push(execute_checked(
+            graph,
+            prepared(statement)?,
+            params,
+            |r, _| Ok(r),
+        )?);
     }
     Ok(out)
 }

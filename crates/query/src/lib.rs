@@ -45,8 +45,8 @@ mod write;
 
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
-    GraphWrite, QueryResult, QueryStats, execute, execute_script, execute_with, is_write, run, run_write,
-    statement_writes,
+    GraphWrite, QueryResult, QueryStats, execute, execute_script, execute_with, is_write, run,
+    run_write, statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

@@ -93,6 +93,12 @@ pub fn encode_key(value: &V, out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Whether `key` starts with the key of a number (its tag byte alone decides).
+pub(crate) fn is_number_key(key: &[u8]) -> bool {
+    key.first()
+        .is_some_and(|tag| (TAG_NEG_INF..=TAG_NAN).contains(tag))
+}
+
 /// Appends every byte of the key but the numeric type byte: the prefix shared by the keys
 /// of all values equal to `value`.
 fn encode_prefix(value: &V, out: &mut Vec<u8>) -> bool {
@@ -247,13 +253,6 @@ pub(crate) fn key_len(bytes: &[u8]) -> Result<usize, ValueError> {
             None => return Err(bad(i.saturating_sub(1), "key ends early")),
         }
     }
-}
-
-/// Whether a key (its first byte) is a number's: only numbers have keys of another type
-/// that are equal values (`1` and `1.0`).
-pub(crate) fn is_number_key(key: &[u8]) -> bool {
-    key.first()
-        .is_some_and(|t| (TAG_NEG_INF..=TAG_NAN).contains(t))
 }
 
 struct Reader<'a> {

@@ -4,7 +4,8 @@
 //! index on its labels or type), checks the added ones against unique constraints, and only
 //! then writes anything; so a violation leaves the transaction as it was.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::ops::Bound;
 
 use serde_json::Value;
@@ -14,15 +15,16 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::{
     IndexDef, IndexInfo, IndexKind, IndexSpec, IndexState, IndexTarget, PROPERTIES_MAX, entry_key,
-    entry_key_into, equal_ranges, find_duplicate, first_other,
+    entry_key_into, equal_ranges, find_duplicate, first_other, into_entry,
 };
 use crate::lookup::{self, NodeState, Source};
 use crate::props;
 use crate::record::{
     EDGES, INDEXES, KIND, LABEL_SIZE_MAX, decode_data, decode_edge, decode_id_key, decode_kind_key,
-    edge_key, kind_key, kind_prefix,
+    edge_key, kind_key,
 };
-use crate::stage::Staged;
+use crate::stage::{Later, PARALLEL_ITEMS_MIN, Staged};
+use crate::value::PropertyValue;
 use crate::value::key::{is_number_key, key_len};
 
 /// Index entries of one element: (position in the catalog, key of its values).
@@ -200,6 +202,115 @@ impl SortedKeys {
                 .then_with(|| arena[a.start..a.end].cmp(&arena[b.start..b.end]))
                 .then(a.at.cmp(&b.at))
         });
+    }
+}
+
+/// Chunks whose entries an index build computes on helpers at once, while it reads the
+/// next: reading the indexed properties out of the data text costs about twice as much as
+/// reading the records.
+const BUILD_HELPERS: usize = 2;
+
+/// Most bytes of sorted entries an index build holds in memory to write them in one
+/// ordered pass at the end; past it, they go through the storage engine's `put`, which
+/// sorts them in bounded memory (spilling sorted runs to a temporary file).
+const BUILD_MEMORY_BYTES: usize = 64 << 20;
+
+/// Nodes read for an index build: ids, and each node's name and data text back to back.
+#[derive(Default)]
+struct RawNodes {
+    ids: Vec<NodeId>,
+    bytes: Vec<u8>,
+    /// Where each node's name and data end in `bytes`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl RawNodes {
+    fn push(&mut self, id: NodeId, name: &str, data: &[u8]) {
+        self.ids.push(id);
+        self.bytes.extend_from_slice(name.as_bytes());
+        let name_end = self.bytes.len();
+        self.bytes.extend_from_slice(data);
+        self.ends.push((name_end, self.bytes.len()));
+    }
+
+    /// The entries of these nodes in `def`, sorted (so that the storage engine's sort of
+    /// the whole build reads its buffer in long runs).
+    fn entries(self, def: &IndexDef) -> Result<Vec<Vec<u8>>> {
+        let keys: Vec<&str> = def.properties.iter().map(String::as_str).collect();
+        let mut out = Vec::with_capacity(self.ids.len());
+        let mut start = 0;
+        for (&id, &(name_end, data_end)) in self.ids.iter().zip(&self.ends) {
+            let name = std::str::from_utf8(&self.bytes[start..name_end])
+                .map_err(|_| GraphError::corrupt("node", id, "name is not UTF-8"))?;
+            let data = &self.bytes[name_end..data_end];
+            start = data_end;
+            let values = props::properties_in_data("node data", "node", id, name, data, &keys)?;
+            if let Some(k) = def.keys_of(taking(&keys, values))? {
+                out.push(into_entry(k, id.0));
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+}
+
+/// The sorted chunks of an index build's entries, held until they can be merged into one
+/// ordered pass (see `BUILD_MEMORY_BYTES`).
+#[derive(Default)]
+struct SortedRuns {
+    runs: Vec<Vec<Vec<u8>>>,
+    bytes: usize,
+    /// Past the memory bound: entries go to `put` as they come.
+    put: bool,
+}
+
+impl SortedRuns {
+    fn add(&mut self, txn: &mut WriteTxn, tree: &str, run: Vec<Vec<u8>>) -> Result<()> {
+        if self.put {
+            return txn.put_entries(tree, run);
+        }
+        self.bytes += run.iter().map(Vec::len).sum::<usize>();
+        self.runs.push(run);
+        if self.bytes > BUILD_MEMORY_BYTES {
+            self.put = true;
+            for run in std::mem::take(&mut self.runs) {
+                txn.put_entries(tree, run)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the runs held, merged into key order, in one pass.
+    fn finish(self, txn: &mut WriteTxn, tree: &str) -> Result<()> {
+        if self.runs.is_empty() {
+            return Ok(());
+        }
+        let mut heads: BinaryHeap<Reverse<(&[u8], usize, usize)>> = self
+            .runs
+            .iter()
+            .enumerate()
+            .filter_map(|(r, run)| Some(Reverse((run.first()?.as_slice(), r, 0))))
+            .collect();
+        let merged = std::iter::from_fn(|| {
+            let Reverse((key, r, i)) = heads.pop()?;
+            if let Some(next) = self.runs.get(r).and_then(|run| run.get(i + 1)) {
+                heads.push(Reverse((next.as_slice(), r, i + 1)));
+            }
+            Some((key, []))
+        });
+        txn.tx.tree(tree)?.insert_many(merged)?;
+        Ok(())
+    }
+}
+
+/// The property getter for `IndexDef::keys_of` over values read for `keys`, in order.
+fn taking<'k>(
+    keys: &'k [&str],
+    mut values: Vec<Option<PropertyValue>>,
+) -> impl FnMut(&str) -> Result<Option<PropertyValue>> + 'k {
+    move |p| {
+        let at = keys.iter().position(|k| *k == p);
+        Ok(at.and_then(|at| values.get_mut(at)).and_then(Option::take))
     }
 }
 
@@ -469,21 +580,14 @@ impl WriteTxn {
     /// Fills `def`'s tree from the records; checks its unique constraint.
     fn build(&mut self, def: &IndexDef) -> Result<()> {
         let tree = def.tree();
-        let mut after = 0u64;
-        loop {
-            let chunk = if def.edges {
-                self.edge_chunk(def, after)?
-            } else {
-                self.node_chunk(def, after)?
-            };
-            let Some((last, entries)) = chunk else {
-                break;
-            };
-            after = last;
-            let mut t = self.tx.tree(&tree)?;
-            for (values, id) in entries {
-                t.put(&entry_key(&values, id), &[])?;
+        if def.edges {
+            let mut after = 0u64;
+            while let Some((last, entries)) = self.edge_chunk(def, after)? {
+                after = last;
+                self.put_entries(&tree, entries)?;
             }
+        } else {
+            self.build_nodes(def, &tree)?;
         }
         self.tx.apply_puts()?;
         if def.unique {
@@ -492,47 +596,88 @@ impl WriteTxn {
         Ok(())
     }
 
-    /// The entries of up to `BUILD_CHUNK` nodes of `def`'s label with ids above `after`,
-    /// and the last id read; `None` when there are no more.
-    #[allow(clippy::type_complexity)]
-    fn node_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, Vec<(Vec<u8>, u64)>)>> {
-        let Some(labels) = self.view(KIND)? else {
-            return Ok(None);
-        };
-        let start = kind_key(def.target, NodeId(after.saturating_add(1)));
-        let end = kind_prefix(def.target.saturating_add(1));
-        let mut ids = Vec::new();
-        let mut range = labels.range(Bound::Included(&start[..]), Bound::Excluded(&end[..]));
-        while ids.len() < BUILD_CHUNK {
-            let Some(entry) = range.next_ref() else {
-                break;
-            };
-            let (k, _) = entry?;
-            let id = decode_kind_key(k)
-                .ok_or_else(|| GraphError::corrupt("label index entry", def.target, "bad key"))?;
-            ids.push(id);
+    /// Puts entries into the index tree `tree` (buffered and sorted by the storage engine).
+    fn put_entries(&mut self, tree: &str, entries: Vec<Vec<u8>>) -> Result<()> {
+        let mut t = self.tx.tree(tree)?;
+        for k in entries {
+            t.put(&k, &[])?;
         }
-        let Some(&last) = ids.last() else {
-            return Ok(None);
-        };
-        let mut out = Vec::new();
-        for id in ids {
-            let n = lookup::node_state(self, id)?.ok_or_else(|| {
-                GraphError::corrupt("label index entry", id, "names a missing node")
-            })?;
-            if let Some(k) = def.keys_of(|p| n.property(p))? {
-                out.push((k, id.0));
-            }
-        }
-        Ok(Some((last.0, out)))
+        Ok(())
     }
 
-    /// As `node_chunk`, over every edge (edges have no type index), keeping `def`'s type.
-    #[allow(clippy::type_complexity)]
-    fn edge_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, Vec<(Vec<u8>, u64)>)>> {
+    /// The node half of `build`: this thread reads the label's nodes a chunk at a time,
+    /// while a helper computes and sorts the entries of the chunk read before (reading the
+    /// indexed properties out of the data text costs about as much as reading the
+    /// records, so the two overlap). The sorted chunks are then merged and written in one
+    /// ordered pass, or, past `BUILD_MEMORY_BYTES`, put as they come.
+    fn build_nodes(&mut self, def: &IndexDef, tree: &str) -> Result<()> {
+        let runs = std::thread::scope(|scope| -> Result<SortedRuns> {
+            let mut runs = SortedRuns::default();
+            let mut after = 0u64;
+            let mut pending = VecDeque::new();
+            loop {
+                let next = self.node_chunk(def, after)?.map(|(last, nodes)| {
+                    after = last;
+                    let parallel = nodes.ids.len() >= PARALLEL_ITEMS_MIN;
+                    Later::start(scope, parallel, move || nodes.entries(def))
+                });
+                let done = next.is_none();
+                pending.extend(next);
+                while pending.len() > BUILD_HELPERS || done && !pending.is_empty() {
+                    if let Some(entries) = pending.pop_front().map(Later::get) {
+                        runs.add(self, tree, entries?)?;
+                    }
+                }
+                if done {
+                    return Ok(runs);
+                }
+            }
+        })?;
+        runs.finish(self, tree)
+    }
+
+    /// The nodes of `def`'s label with ids in `after + 1 ..= after + BUILD_CHUNK` (at most
+    /// `BUILD_CHUNK`), as stored, and the last id of that span; `None` past the last node.
+    fn node_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, RawNodes)>> {
+        if after >= self.next_node.saturating_sub(1) {
+            return Ok(None);
+        }
+        let last = after.saturating_add(BUILD_CHUNK as u64);
+        let mut nodes = RawNodes::default();
+        let Some(labels) = self.view(KIND)? else {
+            return Ok(Some((last, nodes)));
+        };
+        let start = kind_key(def.target, NodeId(after.saturating_add(1)));
+        let end = kind_key(def.target, NodeId(last));
+        let mut ids = Vec::new();
+        let mut bad = false;
+        labels
+            .range(Bound::Included(&start[..]), Bound::Included(&end[..]))
+            .for_each_key(|k| match decode_kind_key(k) {
+                Some(id) => ids.push(id),
+                None => bad = true,
+            })?;
+        if bad {
+            return Err(GraphError::corrupt(
+                "label index entry",
+                def.target,
+                "bad key",
+            ));
+        }
+        lookup::each_node_data(self, &ids, "label index entry", |id, name, data| {
+            nodes.push(id, name, data);
+            Ok(())
+        })?;
+        Ok(Some((last, nodes)))
+    }
+
+    /// As `node_chunk`, over every edge (edges have no type index), keeping `def`'s type,
+    /// with each edge's entry.
+    fn edge_chunk(&self, def: &IndexDef, after: u64) -> Result<Option<(u64, Vec<Vec<u8>>)>> {
         let Some(edges) = self.view(EDGES)? else {
             return Ok(None);
         };
+        let keys: Vec<&str> = def.properties.iter().map(String::as_str).collect();
         let start = edge_key(EdgeId(after.saturating_add(1)));
         let mut range = edges.range(Bound::Included(&start[..]), Bound::Unbounded);
         let mut out = Vec::new();
@@ -551,9 +696,9 @@ impl WriteTxn {
             if rec.edge_type != def.target {
                 continue;
             }
-            let data = decode_data("edge", id, rec.data)?;
-            if let Some(k) = def.keys_of(|p| props::property("edge data", "", &data, p))? {
-                out.push((k, id.0));
+            let values = props::properties_in_data("edge data", "edge", id, "", rec.data, &keys)?;
+            if let Some(k) = def.keys_of(taking(&keys, values))? {
+                out.push(into_entry(k, id.0));
             }
         }
         Ok(last.map(|l| (l, out)))

@@ -1,0 +1,341 @@
+//! Some fields of stored JSON data, read without building the rest.
+//!
+//! Index upkeep needs one or two properties of each node it reads. Decoding the whole data
+//! into a `serde_json::Value` (a map node, a `String` per key and per string value) costs
+//! several times more than finding those fields, so [`data_fields`] runs the same parser as
+//! `record::decode_data` over the text, builds the wanted fields' values exactly as a full
+//! decode builds them, and only checks and skips the others.
+//!
+//! Most stored data is a flat object of ASCII text: plain keys, scalar values. A small
+//! scanner reads that shape (`flat_fields`, about five times faster than the parser even
+//! when the parser skips what it can) and hands anything else, well-formed or not, to the
+//! parser, so the result and the errors are the parser's.
+//!
+//! Both accept what `decode_data` accepts, with one exception: a number in a skipped field
+//! that is too large for a float (`1e400`) is skipped, where a full decode refuses it.
+//! pagegraph never writes one (data is written from a `Value`, whose numbers are finite), so
+//! only damage can show it, and `check` decodes every record whole.
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::error::{GraphError, Result};
+
+/// The values of the fields `keys` of stored data (`bytes`, JSON text), in `keys` order,
+/// `None` for a field the object lacks, when the data is a JSON object; `Ok(None)` when it
+/// is another JSON value (decode that whole with `record::decode_data`). A repeated field
+/// keeps its last value, as a full decode does. Damage is reported as `decode_data` reports
+/// it, naming the record `what` `id`.
+pub(crate) fn data_fields(
+    what: &'static str,
+    id: impl ToString,
+    bytes: &[u8],
+    keys: &[&str],
+) -> Result<Option<Vec<Option<Value>>>> {
+    if let Some(values) = flat_fields(bytes, keys) {
+        return Ok(Some(values));
+    }
+    let not_json = |reason: String| {
+        GraphError::corrupt(what, id.to_string(), format!("data is not JSON: {reason}"))
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| not_json(e.to_string()))?;
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    parsed_fields(text, keys)
+        .map(Some)
+        .map_err(|e| not_json(e.to_string()))
+}
+
+/// The fields `keys` of the JSON object `text`, read by the parser.
+fn parsed_fields(text: &str, keys: &[&str]) -> serde_json::Result<Vec<Option<Value>>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let values = Fields { keys }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(values)
+}
+
+/// The fields `keys` of `b` when it is a JSON object of ASCII text whose keys have no
+/// escapes and whose values are scalars other than strings with `\u` escapes; `None` for
+/// anything else, including every malformed text (which the parser then refuses). Wanted
+/// values other than plain strings are parsed by the parser, from their own bytes.
+fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
+    let mut out = vec![None; keys.len()];
+    let mut at = skip_ws(b, 0);
+    if *b.get(at)? != b'{' {
+        return None;
+    }
+    at = skip_ws(b, at + 1);
+    if *b.get(at)? == b'}' {
+        return (skip_ws(b, at + 1) == b.len()).then_some(out);
+    }
+    loop {
+        let (key_end, escaped) = string_end(b, at)?;
+        if escaped {
+            return None;
+        }
+        let key = b.get(at + 1..key_end - 1)?;
+        at = skip_ws(b, key_end);
+        if *b.get(at)? != b':' {
+            return None;
+        }
+        at = skip_ws(b, at + 1);
+        let (end, plain) = scalar_end(b, at)?;
+        if let Some(slot) = keys
+            .iter()
+            .position(|k| k.as_bytes() == key)
+            .and_then(|i| out.get_mut(i))
+        {
+            let text = b.get(at..end)?;
+            *slot = Some(if plain {
+                let inner = text.get(1..text.len() - 1)?;
+                Value::String(std::str::from_utf8(inner).ok()?.to_string())
+            } else {
+                serde_json::from_slice(text).ok()?
+            });
+        }
+        at = skip_ws(b, end);
+        match *b.get(at)? {
+            b',' => at = skip_ws(b, at + 1),
+            b'}' => return (skip_ws(b, at + 1) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The first position at or after `at` that is not JSON whitespace.
+fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while matches!(b.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// The end of the scalar at `at` (exclusive) and whether it is a string without escapes;
+/// `None` for a container or anything the fast path leaves to the parser.
+fn scalar_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
+    match *b.get(at)? {
+        b'"' => string_end(b, at).map(|(end, escaped)| (end, !escaped)),
+        b't' => literal_end(b, at, b"true"),
+        b'f' => literal_end(b, at, b"false"),
+        b'n' => literal_end(b, at, b"null"),
+        _ => number_end(b, at).map(|end| (end, false)),
+    }
+}
+
+fn literal_end(b: &[u8], at: usize, word: &[u8]) -> Option<(usize, bool)> {
+    let end = at + word.len();
+    (b.get(at..end)? == word).then_some((end, false))
+}
+
+/// The end of the string whose opening quote is at `at` (past the closing quote), and
+/// whether it has escapes. Only ASCII text without control characters, and the escapes
+/// that stand for one character (`\n`, `\"`, ...; not `\u`, whose surrogates the parser
+/// checks).
+fn string_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
+    if *b.get(at)? != b'"' {
+        return None;
+    }
+    let mut escaped = false;
+    let mut i = at + 1;
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                if !matches!(
+                    b.get(i + 1)?,
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't'
+                ) {
+                    return None;
+                }
+                escaped = true;
+                i += 2;
+            }
+            0x20..=0x7f => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// The end of the JSON number at `at`: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn number_end(b: &[u8], at: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        let mut i = from;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > from).then_some(i)
+    };
+    let mut i = at;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match *b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        i = digits(i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(i)?;
+    }
+    Some(i)
+}
+
+/// Reads a JSON object, keeping the values of `keys`.
+struct Fields<'k> {
+    keys: &'k [&'k str],
+}
+
+impl<'de> DeserializeSeed<'de> for Fields<'_> {
+    type Value = Vec<Option<Value>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fields<'_> {
+    type Value = Vec<Option<Value>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = vec![None; self.keys.len()];
+        while let Some(slot) = map.next_key_seed(Slot { keys: self.keys })? {
+            match slot.and_then(|i| out.get_mut(i)) {
+                Some(value) => *value = Some(map.next_value::<Value>()?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads an object's key: its position in `keys`, if it is one of them.
+struct Slot<'k> {
+    keys: &'k [&'k str],
+}
+
+impl<'de> DeserializeSeed<'de> for Slot<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Slot<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(self.keys.iter().position(|k| *k == s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::decode_data;
+
+    /// The fields as a full decode gives them.
+    fn full(text: &str, keys: &[&str]) -> Option<Vec<Option<Value>>> {
+        let v = decode_data("node", 1, text.as_bytes()).ok()?;
+        let obj = v.as_object()?;
+        Some(keys.iter().map(|k| obj.get(*k).cloned()).collect())
+    }
+
+    #[test]
+    fn fields_read_as_a_full_decode_reads_them() {
+        let keys = ["a", "b", "c\"q", "missing"];
+        let texts = [
+            r#"{"a": 1, "b": [1, {"x": "y"}], "c\"q": 2.5, "z": null}"#,
+            r#"{"a": 1, "a": "two", "b": null}"#,
+            r#" { "z": {"a": 3}, "b": "\u00e9\n", "a": -0.0 } "#,
+            r#"{"big": 18446744073709551615, "a": 12345678901234567890, "b": 1e-320}"#,
+            "{}",
+        ];
+        for text in texts {
+            let got = data_fields("node", 1, text.as_bytes(), &keys).unwrap();
+            assert_eq!(got, full(text, &keys), "{text}");
+        }
+        for other in ["42", "null", "[1]", "\"s\"", " true"] {
+            assert_eq!(
+                data_fields("node", 1, other.as_bytes(), &keys).unwrap(),
+                None
+            );
+        }
+    }
+
+    /// The fast path agrees with the parser wherever it answers, on valid texts and on
+    /// texts damaged a byte at a time.
+    #[test]
+    fn the_fast_path_answers_as_the_parser_does() {
+        let keys = ["a", "b", "c", ""];
+        let bases = [
+            r#"{"a": 1, "b": "x\ny", "c": -0, "d": 1.5e-3, "": true, "e": null, "a": -12}"#,
+            r#"{"a":"k000123456","b":0,"c":1e400,"z":false,"y":"\u00e9","q":123456789012345678901}"#,
+            r#"{"b": [1, 2], "a": {"x": 1}, "c": "\"q\""}"#,
+            r#"{"a": 0.1, "b": 18446744073709551615, "c": -9223372036854775808}"#,
+        ];
+        let alphabet = b"{}[]\":,.-+eE0123456789 \t\\ntrufalsebx\x01\x7f\xc3\xa9";
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut answered = 0;
+        for base in bases {
+            if let Some(fast) = flat_fields(base.as_bytes(), &keys) {
+                assert_eq!(Some(fast), parsed_fields(base, &keys).ok(), "{base}");
+            }
+            for _ in 0..20_000 {
+                let mut b = base.as_bytes().to_vec();
+                for _ in 0..rng.usize(1..3) {
+                    let at = rng.usize(..b.len());
+                    let c = alphabet[rng.usize(..alphabet.len())];
+                    match rng.u8(0..3) {
+                        0 => b[at] = c,
+                        1 => b.insert(at, c),
+                        _ => {
+                            b.remove(at);
+                        }
+                    }
+                }
+                if let Some(fast) = flat_fields(&b, &keys) {
+                    answered += 1;
+                    let text = std::str::from_utf8(&b).unwrap();
+                    assert_eq!(Some(fast), parsed_fields(text, &keys).ok(), "{text}");
+                }
+            }
+        }
+        assert!(
+            answered > 5_000,
+            "the fast path answered only {answered} texts"
+        );
+    }
+
+    #[test]
+    fn damage_is_refused() {
+        for bad in [
+            &b"{\"a\": 1"[..],
+            b"{\"a\": 1} x",
+            b"{\"z\": [1, 2}",
+            b"{\"z\": \"\xff\"}",
+            b"{\"z\": tru}",
+            b"{\"a\" 1}",
+        ] {
+            assert!(data_fields("node", 1, bad, &["a"]).is_err(), "{bad:?}");
+        }
+    }
+}
