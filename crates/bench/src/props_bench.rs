@@ -60,6 +60,12 @@
 //! `updates` and `merges`.
 
 #![allow(
+    clippy::cast_possible_wrap,
+    clippy::many_single_char_names,
+    clippy::redundant_closure,
+    reason = "a benchmark: sizes fit i64; pg/sq/a/b read best short"
+)]
+#![allow(
     clippy::cast_precision_loss,
     reason = "counts and rates are only printed, to a few digits"
 )]
