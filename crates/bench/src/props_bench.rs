@@ -856,7 +856,7 @@ fn report(w: &Workload, pg: &[Run], sq: &[Run], steps: &Steps) -> Result<()> {
     for row in rows() {
         let a: Vec<Duration> = pg.iter().map(&row.time).collect();
         let b: Vec<Duration> = sq.iter().map(&row.time).collect();
-        if a.iter().chain(&b).all(|d| d.is_zero()) {
+        if a.iter().chain(&b).all(Duration::is_zero) {
             continue;
         }
         let ratios: Vec<f64> = a
