@@ -18,7 +18,7 @@ use crate::view::{self, Answer, Reader, View};
 /// The open graph and who holds its writer.
 pub(crate) struct Shared {
     pub(crate) graph: Graph,
-    writer: WriterSlot,
+    pub(crate) writer: WriterSlot,
 }
 
 /// A pagegraph database, opened (or created) at `path`, or held in memory when `path` is
@@ -150,7 +150,7 @@ impl Database {
         Ok(Database {
             shared: RwLock::new(Some(Arc::new(Shared {
                 graph,
-                writer: Arc::new(Mutex::new(None)),
+                writer: Mutex::new(None),
             }))),
             path,
             read_only,
@@ -173,8 +173,7 @@ impl Database {
     /// `with db.write() as tx:`.
     fn write(&self, py: Python<'_>) -> PyResult<WriteTransaction> {
         let (shared, tx) = self.begin_write(py)?;
-        *shared.writer.lock() = Some(std::thread::current().id());
-        Ok(WriteTransaction::new(tx, Arc::clone(&shared.writer)))
+        Ok(WriteTransaction::new(tx, shared))
     }
 
     /// Takes a snapshot for consistent reads. Use it as `with db.read() as r:`.
@@ -416,15 +415,17 @@ impl Database {
         algo::to_dict(py, components)
     }
 
-    /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. The file is
-    /// released once every transaction taken from it is finished too.
+    /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. An open
+    /// write transaction keeps it open until it commits or rolls back, and the file is
+    /// released once every transaction taken from it is finished.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let Some(shared) = py.detach(|| self.shared.write().take()) else {
             return Ok(());
         };
         match Arc::try_unwrap(shared) {
             Ok(s) => py.detach(|| s.graph.close()).map_err(|e| graph_error(&e)),
-            // A call on another thread still uses it: the last one to finish closes it.
+            // A write transaction, or a call on another thread, still uses it: the last one
+            // to finish closes it.
             Err(_) => Ok(()),
         }
     }
