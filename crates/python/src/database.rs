@@ -51,14 +51,15 @@ impl Database {
             .ok_or_else(|| Error::new_err("the database is closed"))
     }
 
-    /// Fails if this thread holds the open write transaction: waiting for another would
-    /// wait for itself.
+    /// Fails if this thread holds the open write transaction: waiting for the writer (a
+    /// second write, a checkpoint, the integrity check, the storage statistics) would wait
+    /// for itself.
     fn check_writer(shared: &Shared) -> PyResult<()> {
         if *shared.writer.lock() == Some(std::thread::current().id()) {
             return Err(Error::new_err(
                 "this thread has a write transaction open: commit or roll it back first, \
-                 or run the query with its execute() (a second writer would wait for the \
-                 first forever)",
+                 or run the query with its execute() (waiting for the writer here would \
+                 wait forever)",
             ));
         }
         Ok(())
@@ -315,6 +316,7 @@ impl Database {
     /// invariants. Returns `{"clean": bool, "problems": [str], ...}`.
     fn check(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         let report = py
             .detach(|| shared.graph.check())
             .map_err(|e| graph_error(&e))?;
@@ -340,6 +342,7 @@ impl Database {
     /// `cache_hits`, `cache_misses`, `cache_pages`, `last_txn`.
     fn stats(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         let (s, (nodes, edges)) = py
             .detach(|| -> Result<_, Fail> {
                 let r = shared.graph.begin_read()?;
@@ -365,6 +368,7 @@ impl Database {
     /// Copies the write-ahead log into the database file.
     fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         py.detach(|| shared.graph.checkpoint())
             .map_err(|e| graph_error(&e))
     }

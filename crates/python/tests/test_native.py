@@ -269,6 +269,10 @@ def test_same_thread_second_writer_raises_instead_of_waiting(db):
             db.execute("CREATE (:B)")
         with pytest.raises(pagegraph.Error, match="write transaction open"):
             db.create_index("A", "x")
+        # These wait for the writer too.
+        for call in (db.checkpoint, db.check, db.stats):
+            with pytest.raises(pagegraph.Error, match="write transaction open"):
+                call()
         # Reads do not need the writer.
         assert db.execute("MATCH (n) RETURN count(n)").get_all() == [[0]]
     assert db.node_count() == 1
