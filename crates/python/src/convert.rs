@@ -291,29 +291,26 @@ impl Elements {
         g: &dyn GraphRead,
     ) -> pagegraph_query::Result<Elements> {
         let mut e = Elements::default();
-        for v in rows.iter().flatten() {
-            e.visit(v, g)?;
+        // A work list, not recursion: a query can nest lists thousands deep (`reduce`).
+        let mut todo: Vec<&Value> = rows.iter().flatten().collect();
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::Node(id) => e.node(*id, g)?,
+                Value::Rel(id) => e.rel(*id, g)?,
+                Value::Path(p) => {
+                    for &n in &p.nodes {
+                        e.node(n, g)?;
+                    }
+                    for &r in &p.rels {
+                        e.rel(r, g)?;
+                    }
+                }
+                Value::List(items) => todo.extend(items),
+                Value::Map(m) => todo.extend(m.values()),
+                _ => {}
+            }
         }
         Ok(e)
-    }
-
-    fn visit(&mut self, v: &Value, g: &dyn GraphRead) -> pagegraph_query::Result<()> {
-        match v {
-            Value::Node(id) => self.node(*id, g),
-            Value::Rel(id) => self.rel(*id, g),
-            Value::Path(p) => {
-                for &n in &p.nodes {
-                    self.node(n, g)?;
-                }
-                for &r in &p.rels {
-                    self.rel(r, g)?;
-                }
-                Ok(())
-            }
-            Value::List(items) => items.iter().try_for_each(|i| self.visit(i, g)),
-            Value::Map(m) => m.values().try_for_each(|i| self.visit(i, g)),
-            _ => Ok(()),
-        }
     }
 
     fn node(&mut self, id: NodeId, g: &dyn GraphRead) -> pagegraph_query::Result<()> {
@@ -330,28 +327,57 @@ impl Elements {
         Ok(())
     }
 
-    /// A query value as a Python object.
+    /// A query value as a Python object. Lists and maps are built with an explicit stack
+    /// of the containers being filled, not by recursion, so no nesting overflows the
+    /// thread's stack.
     pub(crate) fn py_value<'py>(&self, py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+        let mut open: Vec<Open<'_, 'py>> = Vec::new();
+        let mut next = Some(v);
+        loop {
+            // Descend into `next`: a container opens, anything else is finished at once.
+            let mut done = match next.take() {
+                Some(Value::List(items)) => {
+                    open.push(Open::List(items.iter(), PyList::empty(py)));
+                    None
+                }
+                Some(Value::Map(m)) => {
+                    open.push(Open::Map(m.iter(), PyDict::new(py), None));
+                    None
+                }
+                Some(leaf) => Some(self.py_leaf(py, leaf)?),
+                None => None,
+            };
+            // Hand a finished value to its container, closing the containers it fills.
+            loop {
+                let Some(top) = open.last_mut() else {
+                    if let Some(value) = done {
+                        return Ok(value);
+                    }
+                    break;
+                };
+                if let Some(value) = done.take() {
+                    top.put(value)?;
+                }
+                match top.next_child() {
+                    Some(child) => {
+                        next = Some(child);
+                        break;
+                    }
+                    None => done = open.pop().map(Open::into_any),
+                }
+            }
+        }
+    }
+
+    /// A value that is not a list or a map.
+    fn py_leaf<'py>(&self, py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         Ok(match v {
-            Value::Null => py.None().into_bound(py),
+            // Lists and maps never come here: `py_value` opens them.
+            Value::Null | Value::List(_) | Value::Map(_) => py.None().into_bound(py),
             Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
             Value::Int(i) => i.into_pyobject(py)?.into_any(),
             Value::Float(f) => PyFloat::new(py, *f).into_any(),
             Value::String(s) => PyString::new(py, s).into_any(),
-            Value::List(items) => {
-                let list = PyList::empty(py);
-                for item in items {
-                    list.append(self.py_value(py, item)?)?;
-                }
-                list.into_any()
-            }
-            Value::Map(m) => {
-                let dict = PyDict::new(py);
-                for (k, item) in m {
-                    dict.set_item(k, self.py_value(py, item)?)?;
-                }
-                dict.into_any()
-            }
             Value::Node(id) => self.py_node(py, *id)?.into_any(),
             Value::Rel(id) => self.py_rel(py, *id)?.into_any(),
             Value::Path(p) => {
@@ -377,5 +403,44 @@ impl Elements {
 
     fn py_rel<'py>(&self, py: Python<'py>, id: EdgeId) -> PyResult<Bound<'py, PyDict>> {
         rel_dict(py, id, self.rels.get(&id).and_then(Option::as_ref))
+    }
+}
+
+/// A list or map being filled by [`Elements::py_value`]: the children left, and the Python
+/// object so far (for a map, the key of the child being converted).
+enum Open<'v, 'py> {
+    List(std::slice::Iter<'v, Value>, Bound<'py, PyList>),
+    Map(
+        std::collections::btree_map::Iter<'v, String, Value>,
+        Bound<'py, PyDict>,
+        Option<&'v String>,
+    ),
+}
+
+impl<'v, 'py> Open<'v, 'py> {
+    /// The next child to convert, if any.
+    fn next_child(&mut self) -> Option<&'v Value> {
+        match self {
+            Open::List(items, _) => items.next(),
+            Open::Map(items, _, key) => items.next().map(|(k, v)| {
+                *key = Some(k);
+                v
+            }),
+        }
+    }
+
+    /// Adds the converted child.
+    fn put(&mut self, value: Bound<'py, PyAny>) -> PyResult<()> {
+        match self {
+            Open::List(_, list) => list.append(value),
+            Open::Map(_, dict, key) => dict.set_item(key.take().map_or("", String::as_str), value),
+        }
+    }
+
+    fn into_any(self) -> Bound<'py, PyAny> {
+        match self {
+            Open::List(_, list) => list.into_any(),
+            Open::Map(_, dict, _) => dict.into_any(),
+        }
     }
 }

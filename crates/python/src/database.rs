@@ -18,7 +18,7 @@ use crate::view::{self, Answer, Reader, View};
 /// The open graph and who holds its writer.
 pub(crate) struct Shared {
     pub(crate) graph: Graph,
-    writer: WriterSlot,
+    pub(crate) writer: WriterSlot,
 }
 
 /// A pagegraph database, opened (or created) at `path`, or held in memory when `path` is
@@ -51,14 +51,15 @@ impl Database {
             .ok_or_else(|| Error::new_err("the database is closed"))
     }
 
-    /// Fails if this thread holds the open write transaction: waiting for another would
-    /// wait for itself.
+    /// Fails if this thread holds the open write transaction: waiting for the writer (a
+    /// second write, a checkpoint, the integrity check, the storage statistics) would wait
+    /// for itself.
     fn check_writer(shared: &Shared) -> PyResult<()> {
         if *shared.writer.lock() == Some(std::thread::current().id()) {
             return Err(Error::new_err(
                 "this thread has a write transaction open: commit or roll it back first, \
-                 or run the query with its execute() (a second writer would wait for the \
-                 first forever)",
+                 or run the query with its execute() (waiting for the writer here would \
+                 wait forever)",
             ));
         }
         Ok(())
@@ -150,7 +151,7 @@ impl Database {
         Ok(Database {
             shared: RwLock::new(Some(Arc::new(Shared {
                 graph,
-                writer: Arc::new(Mutex::new(None)),
+                writer: Mutex::new(None),
             }))),
             path,
             read_only,
@@ -173,8 +174,7 @@ impl Database {
     /// `with db.write() as tx:`.
     fn write(&self, py: Python<'_>) -> PyResult<WriteTransaction> {
         let (shared, tx) = self.begin_write(py)?;
-        *shared.writer.lock() = Some(std::thread::current().id());
-        Ok(WriteTransaction::new(tx, Arc::clone(&shared.writer)))
+        Ok(WriteTransaction::new(tx, shared))
     }
 
     /// Takes a snapshot for consistent reads. Use it as `with db.read() as r:`.
@@ -316,6 +316,7 @@ impl Database {
     /// invariants. Returns `{"clean": bool, "problems": [str], ...}`.
     fn check(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         let report = py
             .detach(|| shared.graph.check())
             .map_err(|e| graph_error(&e))?;
@@ -341,6 +342,7 @@ impl Database {
     /// `cache_hits`, `cache_misses`, `cache_pages`, `last_txn`.
     fn stats(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         let (s, (nodes, edges)) = py
             .detach(|| -> Result<_, Fail> {
                 let r = shared.graph.begin_read()?;
@@ -366,6 +368,7 @@ impl Database {
     /// Copies the write-ahead log into the database file.
     fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
         let shared = self.shared()?;
+        Self::check_writer(&shared)?;
         py.detach(|| shared.graph.checkpoint())
             .map_err(|e| graph_error(&e))
     }
@@ -416,15 +419,17 @@ impl Database {
         algo::to_dict(py, components)
     }
 
-    /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. The file is
-    /// released once every transaction taken from it is finished too.
+    /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. An open
+    /// write transaction keeps it open until it commits or rolls back, and the file is
+    /// released once every transaction taken from it is finished.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let Some(shared) = py.detach(|| self.shared.write().take()) else {
             return Ok(());
         };
         match Arc::try_unwrap(shared) {
             Ok(s) => py.detach(|| s.graph.close()).map_err(|e| graph_error(&e)),
-            // A call on another thread still uses it: the last one to finish closes it.
+            // A write transaction, or a call on another thread, still uses it: the last one
+            // to finish closes it.
             Err(_) => Ok(()),
         }
     }

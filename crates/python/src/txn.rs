@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert;
+use crate::database::Shared;
 use crate::errors::{Fail, finished, graph_error};
 use crate::view::{self, Answer, Reader, View};
 
@@ -25,22 +26,48 @@ use crate::view::{self, Answer, Reader, View};
 const BATCH_ITEMS_MAX: usize = 10_000;
 
 /// The thread that opened the write transaction open through Python, if one is.
-pub(crate) type WriterSlot = Arc<Mutex<Option<ThreadId>>>;
+pub(crate) type WriterSlot = Mutex<Option<ThreadId>>;
 
 /// The database's write transaction. Use it as a context manager: `with db.write() as tx:`
 /// commits when the block ends normally and rolls back when it raises. Changes are visible
-/// to this transaction at once and to others after `commit()`.
+/// to this transaction at once and to others after `commit()`. It may be used from any
+/// thread, one call at a time; other threads' writes wait for it to end, and the thread
+/// that opened it gets `pagegraph.Error` if it starts a second write.
 #[pyclass(module = "pagegraph", frozen)]
 pub struct WriteTransaction {
-    tx: Mutex<Option<WriteTxn>>,
-    slot: WriterSlot,
+    open: Mutex<Option<Open>>,
+}
+
+/// An open write transaction and its database, which stays open while the transaction is
+/// (closing it waits for the writer, so a `Database` dropped first would hang); released
+/// when the transaction ends.
+struct Open {
+    tx: WriteTxn,
+    shared: Arc<Shared>,
+}
+
+impl Open {
+    /// Ends the transaction: commits or rolls back, frees the writer, then lets go of the
+    /// database (which may close it, if it was closed meanwhile).
+    fn end(self, commit: bool) -> pagegraph::Result<()> {
+        let Open { tx, shared } = self;
+        let result = if commit {
+            tx.commit().map(|_| ())
+        } else {
+            tx.abort();
+            Ok(())
+        };
+        *shared.writer.lock() = None;
+        drop(shared);
+        result
+    }
 }
 
 impl Drop for WriteTransaction {
     fn drop(&mut self) {
-        // Still open: dropping the transaction rolls it back, and frees the writer.
-        if self.tx.get_mut().take().is_some() {
-            *self.slot.lock() = None;
+        // Still open: dropping the transaction rolls it back.
+        if let Some(open) = self.open.get_mut().take() {
+            let _ = open.end(false);
         }
     }
 }
@@ -88,10 +115,10 @@ fn fields<'py>(
 }
 
 impl WriteTransaction {
-    pub(crate) fn new(tx: WriteTxn, slot: WriterSlot) -> WriteTransaction {
+    pub(crate) fn new(tx: WriteTxn, shared: Arc<Shared>) -> WriteTransaction {
+        *shared.writer.lock() = Some(std::thread::current().id());
         WriteTransaction {
-            tx: Mutex::new(Some(tx)),
-            slot,
+            open: Mutex::new(Some(Open { tx, shared })),
         }
     }
 
@@ -102,32 +129,25 @@ impl WriteTransaction {
         f: impl FnOnce(&mut WriteTxn) -> Result<T, Fail> + Send,
     ) -> PyResult<T> {
         py.detach(|| {
-            let mut guard = self.tx.lock();
-            let tx = guard.as_mut().ok_or(Fail::Closed("write transaction"))?;
-            f(tx)
+            let mut guard = self.open.lock();
+            let open = guard.as_mut().ok_or(Fail::Closed("write transaction"))?;
+            f(&mut open.tx)
         })
         .map_err(|e| e.into_py(py))
     }
 
     /// Commits or rolls back, and frees the writer.
     fn finish(&self, py: Python<'_>, commit: bool) -> PyResult<()> {
-        let tx = py
-            .detach(|| self.tx.lock().take())
-            .ok_or_else(|| finished("write transaction"))?;
-        let result = py.detach(|| {
-            if commit {
-                tx.commit().map(|_| ())
-            } else {
-                tx.abort();
-                Ok(())
-            }
-        });
-        *self.slot.lock() = None;
-        result.map_err(|e| graph_error(&e))
+        py.detach(|| {
+            let open = self.open.lock().take();
+            open.map(|o| o.end(commit))
+        })
+        .ok_or_else(|| finished("write transaction"))?
+        .map_err(|e| graph_error(&e))
     }
 
     fn is_open(&self, py: Python<'_>) -> bool {
-        py.detach(|| self.tx.lock().is_some())
+        py.detach(|| self.open.lock().is_some())
     }
 }
 

@@ -3,6 +3,10 @@ the end), snapshots, batch inserts from iterables, merges, updates, deletes, lab
 neighbors, lookups, indexes, check, stats, close and reopen. Threads are in
 test_threads.py, errors of the hierarchy in test_errors.py."""
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 import pagegraph
@@ -265,6 +269,37 @@ def test_same_thread_second_writer_raises_instead_of_waiting(db):
             db.execute("CREATE (:B)")
         with pytest.raises(pagegraph.Error, match="write transaction open"):
             db.create_index("A", "x")
+        # These wait for the writer too.
+        for call in (db.checkpoint, db.check, db.stats):
+            with pytest.raises(pagegraph.Error, match="write transaction open"):
+                call()
         # Reads do not need the writer.
         assert db.execute("MATCH (n) RETURN count(n)").get_all() == [[0]]
     assert db.node_count() == 1
+
+
+def test_close_or_drop_under_an_open_write_transaction(tmp_path):
+    # In a child with a time limit: closing waits for the writer, so a close that did not
+    # leave the open transaction its database would hang rather than fail.
+    child = textwrap.dedent(
+        f"""
+        import gc, pagegraph
+        path = {str(tmp_path / "c.pgdb")!r}
+        db = pagegraph.Database(path)
+        tx = db.write()
+        tx.create_node("A")
+        db.close()                      # returns; the transaction keeps the database open
+        tx.create_node("B")
+        tx.commit()                     # the last user closes it
+        tx = pagegraph.Database(path).write()   # the Database object is gone at once
+        gc.collect()
+        tx.create_node("C")
+        tx.commit()
+        del tx
+        with pagegraph.Database(path, read_only=True) as again:
+            print(again.node_count())
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "3"

@@ -145,3 +145,22 @@ def test_properties_must_be_a_dict(db):
             tx.create_node("V", [("a", 1)])
     with pytest.raises(TypeError, match="parameters must be a dict"):
         db.execute("RETURN 1", [1])
+
+
+
+def test_deeply_nested_results(conn):
+    # Queries can nest deeper than values taken from Python; converting them back does
+    # not recurse, so no depth overflows the stack.
+    depth = 1_500
+    r = conn.execute("RETURN reduce(acc = [], x IN range(1, $d) | [acc]) AS v", {"d": depth})
+    v, levels = r.get_next()[0], 0
+    while v:
+        (v,) = v
+        levels += 1
+    assert levels == depth
+    m = conn.execute("RETURN reduce(acc = {}, x IN range(1, 300) | {k: acc, x: x}) AS m").get_next()[0]
+    levels = 0
+    while m:
+        assert m["x"] == 300 - levels
+        m, levels = m["k"], levels + 1
+    assert levels == 300

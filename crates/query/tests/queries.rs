@@ -247,3 +247,57 @@ fn parameters_go_everywhere_a_value_goes() {
     let r = execute(&g, "MATCH (n:Person) WHERE n.name IN $names AND n.age >= $min RETURN n.name ORDER BY n.name LIMIT $min", &p).unwrap();
     assert_eq!(r.rows, vec![vec![s("ada")], vec![s("cy")]]);
 }
+
+#[test]
+fn execute_with_reads_the_result_in_the_transaction_it_ran_in() {
+    let g = social();
+    let p = BTreeMap::new();
+    // A write: `finish` sees the created node before the commit.
+    let name =
+        pagegraph_query::execute_with(&g, "CREATE (n:New {name: 'eve'}) RETURN n", &p, |r, tx| {
+            let Value::Node(id) = r.rows[0][0] else {
+                panic!("not a node: {:?}", r.rows[0][0]);
+            };
+            Ok(tx.node(id)?.map(|n| n.properties["name"].clone()))
+        })
+        .unwrap();
+    assert_eq!(name, Some(pagegraph::PropertyValue::String("eve".into())));
+    // An error from `finish` discards the write.
+    let err = pagegraph_query::execute_with(&g, "CREATE (:Discarded)", &p, |_, _| {
+        Err::<(), _>(QueryError::Argument("refused".into()))
+    });
+    assert!(matches!(err, Err(QueryError::Argument(_))));
+    assert_eq!(
+        q(&g, "MATCH (d:Discarded) RETURN count(d)"),
+        vec![vec![Value::Int(0)]]
+    );
+    // A read: `finish` gets the snapshot the query read.
+    let count = pagegraph_query::execute_with(&g, "MATCH (n:New) RETURN n", &p, |r, tx| {
+        Ok((r.rows.len(), tx.label_ids("New")?.len()))
+    })
+    .unwrap();
+    assert_eq!(count, (1, 1));
+}
+
+#[test]
+fn statement_writes_tells_writes_from_reads() {
+    use pagegraph_query::statement_writes;
+    for text in [
+        "CREATE (:A)",
+        "MATCH (n) SET n.x = 1",
+        "MERGE (:A {k: 1})",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (n) RETURN n UNION MATCH (m) REMOVE m:A RETURN m",
+        "CREATE INDEX FOR (p:Person) ON (p.name)",
+        "DROP INDEX Person_name",
+    ] {
+        assert!(statement_writes(text).unwrap(), "{text}");
+    }
+    for text in ["MATCH (n) RETURN n", "RETURN 1", "CALL db.labels()"] {
+        assert!(!statement_writes(text).unwrap(), "{text}");
+    }
+    assert!(matches!(
+        statement_writes("MATCH ("),
+        Err(QueryError::Syntax(_))
+    ));
+}
