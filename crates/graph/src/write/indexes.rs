@@ -24,7 +24,7 @@ use crate::record::{
     edge_key, kind_key,
 };
 use crate::stage::{Later, PARALLEL_ITEMS_MIN, Staged};
-use crate::value::key::equal_keys;
+use crate::value::key::{equal_keys, is_number_key};
 use crate::value::{PropertyValue, encode_key};
 
 /// Index entries of one element: (position in the catalog, key of its values).
@@ -47,6 +47,10 @@ pub(crate) fn diff(old: Entries, new: Entries) -> (Entries, Entries) {
 /// A key under which two values are equal exactly when openCypher says so: each number as
 /// the first of its equal keys (`1` and `1.0` alike).
 fn canonical(values: &[u8], n: usize) -> Result<Vec<u8>> {
+    if n == 1 && !is_number_key(values) {
+        // A string or a boolean has one key.
+        return Ok(values.to_vec());
+    }
     let mut out = Vec::new();
     for v in decode_values(values, n)? {
         match equal_keys(&v).into_iter().next() {
@@ -206,17 +210,23 @@ impl WriteTxn {
     /// than `me` the values another element holds under a unique constraint.
     pub(crate) fn check_unique(&self, added: &[(usize, Vec<u8>)], me: u64) -> Result<()> {
         for (d, values) in added {
-            let def = &self.catalog[*d];
-            if !def.unique {
-                continue;
-            }
-            let Some(tree) = self.view(&def.tree())? else {
-                continue;
-            };
-            let ranges = equal_ranges(values, def.properties.len())?;
-            if let Some(other) = first_other(&tree, &ranges, me)? {
-                return Err(def.violation(&self.name_of(def.target)?, values, other));
-            }
+            self.check_unique_one(*d, values, me)?;
+        }
+        Ok(())
+    }
+
+    /// `check_unique` for one entry: index `d` of the catalog, these values.
+    fn check_unique_one(&self, d: usize, values: &[u8], me: u64) -> Result<()> {
+        let def = &self.catalog[d];
+        if !def.unique {
+            return Ok(());
+        }
+        let Some(tree) = self.view(&def.tree())? else {
+            return Ok(());
+        };
+        let ranges = equal_ranges(values, def.properties.len())?;
+        if let Some(other) = first_other(&tree, &ranges, me)? {
+            return Err(def.violation(&self.name_of(def.target)?, values, other));
         }
         Ok(())
     }
@@ -259,12 +269,30 @@ impl WriteTxn {
             if defs.is_empty() {
                 continue;
             }
-            let data = decode_data("node", id, batch.data(i))?;
+            // Every property these indexes need, read in one pass over the data.
+            let mut keys: Vec<&str> = Vec::new();
+            for &d in &defs {
+                for p in &self.catalog[d].properties {
+                    if !keys.contains(&p.as_str()) {
+                        keys.push(p);
+                    }
+                }
+            }
+            let values = props::properties_in_data(
+                "node data",
+                "node",
+                id,
+                &names[i],
+                batch.data(i),
+                &keys,
+            )?;
             for d in defs {
                 let def = &self.catalog[d];
-                if let Some(k) =
-                    def.keys_of(|p| props::property("node data", &names[i], &data, p))?
-                {
+                let key = def.keys_of(|p| {
+                    let at = keys.iter().position(|k| *k == p);
+                    Ok(at.and_then(|at| values.get(at)).cloned().flatten())
+                })?;
+                if let Some(k) = key {
                     out.push((d, k, id.0));
                 }
             }
@@ -304,12 +332,12 @@ impl WriteTxn {
             if !def.unique {
                 continue;
             }
-            let n = def.properties.len();
-            if let Some(&earlier) = seen.get(&(*d, canonical(values, n)?)) {
+            let same = (*d, canonical(values, def.properties.len())?);
+            if let Some(&earlier) = seen.get(&same) {
                 return Err(def.violation(&self.name_of(def.target)?, values, earlier));
             }
-            seen.insert((*d, canonical(values, n)?), *id);
-            self.check_unique(&[(*d, values.clone())], *id)?;
+            seen.insert(same, *id);
+            self.check_unique_one(*d, values, *id)?;
         }
         Ok(())
     }
