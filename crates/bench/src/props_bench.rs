@@ -63,6 +63,10 @@
     clippy::cast_precision_loss,
     reason = "counts and rates are only printed, to a few digits"
 )]
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "generated numbers stay below 2^40, far inside i64"
+)]
 
 mod measure;
 use measure::median;
@@ -118,11 +122,7 @@ fn key_text(k: u64) -> String {
 
 /// The code group (region and area) of a prefix probe, as the prefix `eu042-`.
 fn code_prefix(group: u32) -> String {
-    format!(
-        "{}{:03}-",
-        REGIONS[(group / AREAS) as usize],
-        group % AREAS
-    )
+    format!("{}{:03}-", REGIONS[(group / AREAS) as usize], group % AREAS)
 }
 
 /// The first string after every string that starts with `prefix` (ASCII prefixes only).
@@ -372,7 +372,10 @@ fn per_probe<T>(
         got = (got.0 + hits, got.1 + sum);
     }
     let d = t.elapsed() / u32::try_from(probes.len()).unwrap_or(u32::MAX);
-    ensure!(got == expect, "{what}: got (hits, id sum) {got:?}, expected {expect:?}");
+    ensure!(
+        got == expect,
+        "{what}: got (hits, id sum) {got:?}, expected {expect:?}"
+    );
     Ok(d)
 }
 
@@ -426,7 +429,10 @@ fn pagegraph_run(dir: &Path, w: &Workload, steps: &Steps) -> Result<Run> {
         let t = Instant::now();
         let ids = tx.create_nodes(chunk)?;
         run.load += t.elapsed();
-        ensure!(ids.first() == Some(&NodeId(start)), "ids follow the load order");
+        ensure!(
+            ids.first() == Some(&NodeId(start)),
+            "ids follow the load order"
+        );
     }
     let t = Instant::now();
     tx.commit()?;
@@ -440,7 +446,11 @@ fn pagegraph_run(dir: &Path, w: &Workload, steps: &Steps) -> Result<Run> {
         let info = tx.create_index(spec)?;
         tx.commit()?;
         *slot = t.elapsed();
-        ensure!(info.entries == w.nodes, "index on {prop}: {} entries", info.entries);
+        ensure!(
+            info.entries == w.nodes,
+            "index on {prop}: {} entries",
+            info.entries
+        );
     }
 
     if steps.lookups {
@@ -622,7 +632,8 @@ fn sqlite_run(dir: &Path, w: &Workload, steps: &Steps, show_plans: bool) -> Resu
     if steps.updates {
         interleaved_updates(w, &mut run, |indexed, updates| {
             let prop = if indexed { "grp" } else { "age" };
-            let sql = format!("UPDATE nodes SET data = json_set(data, '$.{prop}', ?2) WHERE id = ?1");
+            let sql =
+                format!("UPDATE nodes SET data = json_set(data, '$.{prop}', ?2) WHERE id = ?1");
             let t = Instant::now();
             for batch in updates.chunks(UPDATE_BATCH) {
                 let tx = c.transaction()?;
@@ -760,19 +771,27 @@ fn rows() -> Vec<Row> {
         per_op("`key = ?` (unique, 1 hit)", Target::Faster(3.0), |r| {
             r.eq_key
         }),
-        per_op("`grp = ?` (~N/1000 hits)", Target::Faster(3.0), |r| r.eq_grp),
-        per_op("`rank >= a AND rank < a+100` (100 hits)", Target::Faster(3.0), |r| {
-            r.range
+        per_op("`grp = ?` (~N/1000 hits)", Target::Faster(3.0), |r| {
+            r.eq_grp
         }),
-        per_op("`code STARTS WITH 'eu042-'` (~100 hits)", Target::Faster(3.0), |r| {
-            r.prefix
-        }),
+        per_op(
+            "`rank >= a AND rank < a+100` (100 hits)",
+            Target::Faster(3.0),
+            |r| r.range,
+        ),
+        per_op(
+            "`code STARTS WITH 'eu042-'` (~100 hits)",
+            Target::Faster(3.0),
+            |r| r.prefix,
+        ),
         per_op("update `grp` (indexed), 1000 per txn", Target::None, |r| {
             r.update_indexed
         }),
-        per_op("update `age` (not indexed), 1000 per txn", Target::None, |r| {
-            r.update_plain
-        }),
+        per_op(
+            "update `age` (not indexed), 1000 per txn",
+            Target::None,
+            |r| r.update_plain,
+        ),
         per_op(
             "merge N keys, half existing, 10000 per txn (per merge)",
             Target::Faster(2.0),
@@ -833,32 +852,32 @@ fn report(w: &Workload, pg: &[Run], sq: &[Run], steps: &Steps) -> Result<()> {
     println!("| workload | pagegraph | SQLite | SQLite / pagegraph | target | met |");
     println!("|---|---:|---:|---:|---|---|");
     for row in rows() {
-        let a: Vec<Duration> = pg.iter().map(&row.time).collect();
-        let b: Vec<Duration> = sq.iter().map(&row.time).collect();
-        if a.iter().chain(&b).all(|d| d.is_zero()) {
+        let pg_times: Vec<Duration> = pg.iter().map(&row.time).collect();
+        let sq_times: Vec<Duration> = sq.iter().map(&row.time).collect();
+        if pg_times.iter().chain(&sq_times).all(Duration::is_zero) {
             continue;
         }
-        let ratios: Vec<f64> = a
+        let ratios: Vec<f64> = pg_times
             .iter()
-            .zip(&b)
+            .zip(&sq_times)
             .map(|(a, b)| b.as_secs_f64() / a.as_secs_f64())
             .collect();
         let (ratio, ratio_text) = ratio_spread(ratios);
-        let rate = w.nodes as f64 / median(a.clone()).as_secs_f64();
+        let rate = w.nodes as f64 / median(pg_times.clone()).as_secs_f64();
         let (target, met) = match row.target {
             Target::None => (String::new(), String::new()),
             Target::Faster(x) => (format!(">= {x:.0}x"), yes(ratio >= x)),
-            Target::FasterAndRate(x, r) => (
-                format!(">= {:.0}K/s, > {x:.0}x", r / 1e3),
-                yes(ratio > x && rate >= r),
+            Target::FasterAndRate(x, min_rate) => (
+                format!(">= {:.0}K/s, > {x:.0}x", min_rate / 1e3),
+                yes(ratio > x && rate >= min_rate),
             ),
         };
         println!(
             "| {} | {} | {} | {} | {target} | {met} |",
             row.label,
-            spread(row.unit, w.nodes, &a),
-            spread(row.unit, w.nodes, &b),
-            if b.is_empty() || a.is_empty() {
+            spread(row.unit, w.nodes, &pg_times),
+            spread(row.unit, w.nodes, &sq_times),
+            if sq_times.is_empty() || pg_times.is_empty() {
                 "-".into()
             } else {
                 ratio_text
@@ -907,6 +926,7 @@ fn main() -> Result<()> {
     let w = Workload::new(n);
     let base = std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
     let only = std::env::var("BENCH_ONLY").ok();
+    let load_before = load_average();
     let (mut pg, mut sq) = (Vec::new(), Vec::new());
     for i in 0..runs {
         // Alternate which engine goes first, so drift hits both alike.
@@ -924,5 +944,18 @@ fn main() -> Result<()> {
             }
         }
     }
+    // The machine is shared: the load around the run says how much of it others used.
+    println!(
+        "load average (1, 5, 15 min) before the runs: {load_before}; after: {}",
+        load_average()
+    );
     report(&w, &pg, &sq, &steps)
+}
+
+/// The first three fields of `/proc/loadavg`, or "?" where there is none.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
