@@ -60,14 +60,12 @@
 //! `updates` and `merges`.
 
 #![allow(
-    clippy::cast_possible_wrap,
-    clippy::many_single_char_names,
-    clippy::redundant_closure,
-    reason = "a benchmark: sizes fit i64; pg/sq/a/b read best short"
-)]
-#![allow(
     clippy::cast_precision_loss,
     reason = "counts and rates are only printed, to a few digits"
+)]
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "generated numbers stay below 2^40, far inside i64"
 )]
 
 mod measure;
@@ -854,32 +852,32 @@ fn report(w: &Workload, pg: &[Run], sq: &[Run], steps: &Steps) -> Result<()> {
     println!("| workload | pagegraph | SQLite | SQLite / pagegraph | target | met |");
     println!("|---|---:|---:|---:|---|---|");
     for row in rows() {
-        let a: Vec<Duration> = pg.iter().map(&row.time).collect();
-        let b: Vec<Duration> = sq.iter().map(&row.time).collect();
-        if a.iter().chain(&b).all(Duration::is_zero) {
+        let pg_times: Vec<Duration> = pg.iter().map(&row.time).collect();
+        let sq_times: Vec<Duration> = sq.iter().map(&row.time).collect();
+        if pg_times.iter().chain(&sq_times).all(Duration::is_zero) {
             continue;
         }
-        let ratios: Vec<f64> = a
+        let ratios: Vec<f64> = pg_times
             .iter()
-            .zip(&b)
+            .zip(&sq_times)
             .map(|(a, b)| b.as_secs_f64() / a.as_secs_f64())
             .collect();
         let (ratio, ratio_text) = ratio_spread(ratios);
-        let rate = w.nodes as f64 / median(a.clone()).as_secs_f64();
+        let rate = w.nodes as f64 / median(pg_times.clone()).as_secs_f64();
         let (target, met) = match row.target {
             Target::None => (String::new(), String::new()),
             Target::Faster(x) => (format!(">= {x:.0}x"), yes(ratio >= x)),
-            Target::FasterAndRate(x, r) => (
-                format!(">= {:.0}K/s, > {x:.0}x", r / 1e3),
-                yes(ratio > x && rate >= r),
+            Target::FasterAndRate(x, min_rate) => (
+                format!(">= {:.0}K/s, > {x:.0}x", min_rate / 1e3),
+                yes(ratio > x && rate >= min_rate),
             ),
         };
         println!(
             "| {} | {} | {} | {} | {target} | {met} |",
             row.label,
-            spread(row.unit, w.nodes, &a),
-            spread(row.unit, w.nodes, &b),
-            if b.is_empty() || a.is_empty() {
+            spread(row.unit, w.nodes, &pg_times),
+            spread(row.unit, w.nodes, &sq_times),
+            if sq_times.is_empty() || pg_times.is_empty() {
                 "-".into()
             } else {
                 ratio_text
@@ -928,6 +926,7 @@ fn main() -> Result<()> {
     let w = Workload::new(n);
     let base = std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
     let only = std::env::var("BENCH_ONLY").ok();
+    let load_before = load_average();
     let (mut pg, mut sq) = (Vec::new(), Vec::new());
     for i in 0..runs {
         // Alternate which engine goes first, so drift hits both alike.
@@ -945,5 +944,18 @@ fn main() -> Result<()> {
             }
         }
     }
+    // The machine is shared: the load around the run says how much of it others used.
+    println!(
+        "load average (1, 5, 15 min) before the runs: {load_before}; after: {}",
+        load_average()
+    );
     report(&w, &pg, &sq, &steps)
+}
+
+/// The first three fields of `/proc/loadavg`, or "?" where there is none.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }

@@ -15,6 +15,7 @@ use crate::record::{
     decode_kind_key, decode_node, edge_key, kind_prefix, node_key,
 };
 use crate::value::PropertyValue;
+use crate::value::key::equal_keys;
 
 /// Where reads come from: a snapshot, or the write transaction as it stands.
 pub(crate) trait Source {
@@ -22,6 +23,12 @@ pub(crate) trait Source {
     fn view(&self, name: &str) -> Result<Option<Tree<'_>>>;
     /// The index catalog.
     fn catalog(&self) -> Result<&[IndexDef]>;
+
+    /// A view of the entry tree of `def` (an index of this catalog), `None` if it does not
+    /// exist.
+    fn index_view(&self, def: &IndexDef) -> Result<Option<Tree<'_>>> {
+        self.view(&def.tree())
+    }
 
     /// The id of an interned string, if it is interned.
     fn string_id(&self, s: &str) -> Result<Option<u32>> {
@@ -95,6 +102,51 @@ impl EdgeState {
     pub(crate) fn property(&self, key: &str) -> Result<Option<PropertyValue>> {
         props::property("edge data", "", &self.data, key)
     }
+}
+
+/// A node's record and outside data as stored: what a rewrite compares with, to leave a
+/// tree whose bytes would not change untouched (a rewritten page is copied and logged).
+pub(crate) struct StoredNode {
+    pub record: Vec<u8>,
+    /// The data in `g.node_data`, when it is there.
+    pub outside: Option<Vec<u8>>,
+}
+
+/// The node `id` with its labels and decoded data, and its bytes as stored.
+pub(crate) fn node_state_stored(
+    src: &dyn Source,
+    id: NodeId,
+) -> Result<Option<(NodeState, StoredNode)>> {
+    let Some(nodes) = src.view(NODES)? else {
+        return Ok(None);
+    };
+    let key = node_key(id);
+    let Some(record) = nodes.get(&key)? else {
+        return Ok(None);
+    };
+    let (labels, name, inline) = {
+        let rec = decode_node(id, &record)?;
+        let data = rec
+            .data
+            .map(|d| decode_data("node", id, d.as_bytes()))
+            .transpose()?;
+        (rec.labels(), rec.name.to_string(), data)
+    };
+    let (data, outside) = if let Some(d) = inline {
+        (d, None)
+    } else {
+        let bytes = src
+            .view(NODE_DATA)?
+            .map(|t| t.get(&key))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
+        (decode_data("node", id, &bytes)?, Some(bytes))
+    };
+    Ok(Some((
+        NodeState { labels, name, data },
+        StoredNode { record, outside },
+    )))
 }
 
 /// The node `id` with its labels and decoded data.
@@ -269,7 +321,7 @@ pub(crate) fn info_of(src: &dyn Source, def: &IndexDef) -> Result<IndexInfo> {
         properties: def.properties.clone(),
         unique: def.unique,
         state: def.state,
-        entries: src.view(&def.tree())?.map_or(0, |t| t.len()),
+        entries: src.index_view(def)?.map_or(0, |t| t.len()),
     })
 }
 
@@ -386,7 +438,7 @@ pub(crate) fn nodes_where<'s>(
     if let Some(def) = index_on(src, false, label, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(src.view(&def.tree())?, ranges);
+        let hits = IndexHits::new(src.index_view(def)?, ranges);
         return Ok(Ids {
             inner: Box::new(hits.map(|r| r.map(NodeId))),
         });
@@ -430,7 +482,7 @@ pub(crate) fn edges_where<'s>(
     if let Some(def) = index_on(src, true, ty, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(src.view(&def.tree())?, ranges);
+        let hits = IndexHits::new(src.index_view(def)?, ranges);
         return Ok(Ids {
             inner: Box::new(hits.map(|r| r.map(EdgeId))),
         });
@@ -504,17 +556,36 @@ pub(crate) fn nodes_matching(
         let all_scalar = values.iter().all(|v| crate::value::encode_key(v, &mut enc));
         if all_scalar {
             let ranges = crate::index::equal_ranges(&enc, values.len())?;
-            IndexHits::new(src.view(&def.tree())?, ranges)
+            let mut ids: Vec<NodeId> = IndexHits::new(src.index_view(def)?, ranges)
                 .map(|r| r.map(NodeId))
-                .collect::<Result<_>>()?
+                .collect::<Result<_>>()?;
+            // The index is on exactly the key's properties: when every value equals
+            // something (not null, not NaN, whose own key the ranges hold for unique
+            // checks), its entries are exactly the label's nodes with equal values.
+            let exact = values.iter().all(|v| !equal_keys(v).is_empty());
+            if labels.len() == 1 && exact {
+                ids.sort_unstable();
+                ids.dedup();
+                return Ok(ids);
+            }
+            ids
         } else {
             label_ids(src, first)?.collect::<Result<_>>()?
         }
     } else if let Some((def, v)) = single_index(src, first, key)? {
         let ranges = Condition::Eq(v.clone()).ranges().unwrap_or_default();
-        IndexHits::new(src.view(&def.tree())?, ranges)
+        let mut ids: Vec<NodeId> = IndexHits::new(src.index_view(def)?, ranges)
             .map(|r| r.map(NodeId))
-            .collect::<Result<_>>()?
+            .collect::<Result<_>>()?;
+        if labels.len() == 1 && key.len() == 1 {
+            // The index answers exactly: its entries are the nodes of the label whose
+            // property equals the value (openCypher equality: the range of `= v` holds
+            // every equal number of either type, and nothing for null or NaN).
+            ids.sort_unstable();
+            ids.dedup();
+            return Ok(ids);
+        }
+        ids
     } else {
         label_ids(src, first)?.collect::<Result<_>>()?
     };

@@ -87,6 +87,9 @@ pub struct ReadTxn {
     strings: StringCache,
     /// The index catalog, read on first use.
     catalog: std::sync::OnceLock<Vec<IndexDef>>,
+    /// The entry trees of the catalog's indexes, by index id, resolved on first use: a
+    /// lookup then starts at the tree's root, without finding the tree by name.
+    index_trees: std::sync::OnceLock<Vec<(u32, Option<TreeHandle>)>>,
 }
 
 impl Source for ReadTxn {
@@ -100,6 +103,22 @@ impl Source for ReadTxn {
         }
         let loaded = lookup::load_catalog(self.r.tree(INDEXES)?)?;
         Ok(self.catalog.get_or_init(|| loaded))
+    }
+
+    fn index_view(&self, def: &IndexDef) -> Result<Option<Tree<'_>>> {
+        let trees = if let Some(t) = self.index_trees.get() {
+            t
+        } else {
+            let mut trees = Vec::new();
+            for d in Source::catalog(self)? {
+                trees.push((d.id, self.r.handle(&d.tree())?));
+            }
+            self.index_trees.get_or_init(|| trees)
+        };
+        match trees.iter().find(|(id, _)| *id == def.id) {
+            Some((_, handle)) => Ok(handle.map(|h| self.r.view(h))),
+            None => self.view(&def.tree()),
+        }
     }
 
     fn string_id(&self, s: &str) -> Result<Option<u32>> {
@@ -144,6 +163,7 @@ impl ReadTxn {
             h,
             strings,
             catalog: std::sync::OnceLock::new(),
+            index_trees: std::sync::OnceLock::new(),
         })
     }
 

@@ -200,3 +200,48 @@ fn unique_builds_refuse_equal_values() {
         .collect();
     assert_eq!(hit, vec![NodeId(8)]);
 }
+
+#[test]
+fn merges_by_an_indexed_key_use_opencypher_equality() {
+    let g = Graph::in_memory().unwrap();
+    let mut tx = g.begin_write().unwrap();
+    tx.create_index(IndexSpec::on_label("K", "n")).unwrap();
+    let key = |v: V| -> Properties { [("n".to_string(), v)].into() };
+    let none = Properties::new;
+    let five = tx
+        .merge_node(&["K"], key(V::Int(5)), none(), none())
+        .unwrap();
+    assert!(five.created);
+    // 5.0 equals 5: a match, whichever type comes first.
+    let again = tx
+        .merge_node(&["K"], key(V::Float(5.0)), none(), none())
+        .unwrap();
+    assert_eq!((again.id, again.created), (five.id, false));
+    // NaN equals nothing: the merge creates, and a NaN cannot be stored.
+    let err = tx
+        .merge_node(&["K"], key(V::Float(f64::NAN)), none(), none())
+        .unwrap_err();
+    assert!(matches!(err, GraphError::Invalid { .. }), "{err:?}");
+    // With a second label, the index answers only for the first: a node of "K" alone
+    // does not match.
+    let both = tx
+        .merge_node(&["K", "L"], key(V::Int(5)), none(), none())
+        .unwrap();
+    assert!(both.created);
+    let on_match: Properties = [("seen".to_string(), V::Bool(true))].into();
+    let matched = tx
+        .merge_node(&["K", "L"], key(V::Float(5.0)), none(), on_match)
+        .unwrap();
+    assert_eq!((matched.id, matched.created), (both.id, false));
+    tx.commit().unwrap();
+    assert!(g.check().unwrap().is_clean());
+    let r = g.begin_read().unwrap();
+    assert_eq!(
+        r.node_props(both.id)
+            .unwrap()
+            .unwrap()
+            .properties
+            .get("seen"),
+        Some(&V::Bool(true))
+    );
+}

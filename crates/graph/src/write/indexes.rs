@@ -352,17 +352,23 @@ impl WriteTxn {
     /// than `me` the values another element holds under a unique constraint.
     pub(crate) fn check_unique(&self, added: &[(usize, Vec<u8>)], me: u64) -> Result<()> {
         for (d, values) in added {
-            let def = &self.catalog[*d];
-            if !def.unique {
-                continue;
-            }
-            let Some(tree) = self.view(&def.tree())? else {
-                continue;
-            };
-            let ranges = equal_ranges(values, def.properties.len())?;
-            if let Some(other) = first_other(&tree, &ranges, me)? {
-                return Err(def.violation(&self.name_of(def.target)?, values, other));
-            }
+            self.check_unique_one(*d, values, me)?;
+        }
+        Ok(())
+    }
+
+    /// `check_unique` for one entry: index `d` of the catalog, these values.
+    fn check_unique_one(&self, d: usize, values: &[u8], me: u64) -> Result<()> {
+        let def = &self.catalog[d];
+        if !def.unique {
+            return Ok(());
+        }
+        let Some(tree) = self.view(&def.tree())? else {
+            return Ok(());
+        };
+        let ranges = equal_ranges(values, def.properties.len())?;
+        if let Some(other) = first_other(&tree, &ranges, me)? {
+            return Err(def.violation(&self.name_of(def.target)?, values, other));
         }
         Ok(())
     }

@@ -510,7 +510,7 @@ impl WriteTxn {
         id: NodeId,
         change: impl FnOnce(&mut NodeState) -> Result<()>,
     ) -> Result<()> {
-        let Some(old) = lookup::node_state(self, id)? else {
+        let Some((old, stored)) = lookup::node_state_stored(self, id)? else {
             return Err(GraphError::NodeNotFound(id));
         };
         let mut new = old.clone();
@@ -528,10 +528,15 @@ impl WriteTxn {
         let key = node_key(id);
         let mut rec = Vec::new();
         encode_node(&mut rec, &new.labels, &new.name, &data);
-        self.tx.tree(NODES)?.insert(&key, &rec)?;
+        // A tree whose bytes stay the same is left alone: writing would copy its page.
+        if rec != stored.record {
+            self.tx.tree(NODES)?.insert(&key, &rec)?;
+        }
         if data.len() > INLINE_DATA_MAX {
-            self.tx.tree(NODE_DATA)?.insert(&key, &data)?;
-        } else {
+            if stored.outside.as_deref() != Some(data.as_slice()) {
+                self.tx.tree(NODE_DATA)?.insert(&key, &data)?;
+            }
+        } else if stored.outside.is_some() {
             self.tx.tree(NODE_DATA)?.remove(&key)?;
         }
         if new.name != old.name {
