@@ -1,17 +1,21 @@
 //! Any bytes as an import file: every line through every line parser the importer has
 //! (JSONL nodes and edges, vertex lists, edge lists, exact JSON), and the whole input
-//! through the CSV reader with node and edge headers. The parsers are the CLI's own source
-//! files, compiled here as they are. Each must return a record, a skip or an error, never
-//! panic, and never hold more than the line limit.
+//! through the CSV reader with node and edge headers. The parsers are the import library's
+//! own source files, compiled here as they are. Each must return a record, a skip or an
+//! error, never panic, and never hold more than the line limit.
 #![no_main]
 #![allow(dead_code, unused_imports)]
 
-#[path = "../../crates/cli/src/idmap.rs"]
+#[path = "../../crates/import/src/error.rs"]
+mod error;
+#[path = "../../crates/import/src/idmap.rs"]
 mod idmap;
-#[path = "../../crates/cli/src/input.rs"]
+#[path = "../../crates/import/src/input.rs"]
 mod input;
-#[path = "../../crates/cli/src/parse.rs"]
+#[path = "../../crates/import/src/parse.rs"]
 mod parse;
+#[path = "../../crates/import/src/progress.rs"]
+mod progress;
 
 use std::path::Path;
 

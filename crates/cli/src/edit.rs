@@ -7,9 +7,9 @@ use pagegraph::{Direction, EdgeId, Graph, NodeProps, Properties, PropertyValue};
 use serde_json::{Value, json};
 
 use crate::filter::parse_assignment;
-use crate::input::clip;
 use crate::output::emit;
 use crate::query::{NamingArgs, resolve};
+use pagegraph_import::clip;
 
 /// Arguments of `node set`.
 #[derive(clap::Args)]

@@ -20,7 +20,7 @@ use indicatif::ProgressBar;
 use pagegraph::{Edge, Node, ReadTxn};
 use serde_json::{Value, json};
 
-use crate::parse::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value};
+use pagegraph_import::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

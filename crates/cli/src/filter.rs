@@ -12,8 +12,8 @@ use anyhow::{Result, anyhow, bail};
 use pagegraph::value::Inequality;
 use pagegraph::{Condition, PropertyValue};
 
-use crate::input::clip;
-use crate::parse::exact_json;
+use pagegraph_import::clip;
+use pagegraph_import::exact_json;
 
 /// A value argument: JSON when it parses, else the text itself (see the module doc).
 pub fn parse_value(text: &str) -> Result<PropertyValue> {

@@ -14,13 +14,9 @@ mod demo;
 mod edit;
 mod export;
 mod filter;
-mod idmap;
-mod import;
 mod index;
-mod input;
 mod inspect;
 mod output;
-mod parse;
 mod progress;
 mod query;
 
@@ -31,10 +27,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagegraph::{Direction, Durability, Graph, Options};
+use pagegraph_import::{Format, ImportError, ImportOptions};
 use serde_json::json;
 
 use crate::export::ExportFormat;
-use crate::import::{Format, ImportOptions};
 use crate::index::IndexCommand;
 use crate::output::{EXIT_NOTHING_FOUND, NothingFound, emit, human_bytes, peak_rss};
 use crate::query::NamingArgs;
@@ -250,6 +246,27 @@ Examples:
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --upsert   # again
   pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full";
 
+/// Input file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated, with a header row.
+    Csv,
+    /// Whitespace-separated `u v [weight]` lines, `#` comments (SNAP, Graphalytics).
+    Edgelist,
+}
+
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Edgelist => Format::Edgelist,
+        }
+    }
+}
+
 #[derive(Args)]
 struct ImportArgs {
     /// The database (created if it does not exist).
@@ -262,7 +279,7 @@ struct ImportArgs {
     edges: Option<PathBuf>,
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// Lines per transaction. Memory grows with it (about 200 bytes per edge line); each
     /// batch rewrites the adjacency pages it touches, so on big graphs fewer, larger
     /// batches import faster.
@@ -314,11 +331,11 @@ fn parse_size(s: &str) -> Result<usize, String> {
         _ => (s, 0),
     };
     let n: usize = digits.parse().map_err(|_| {
-        let s = input::clip(s);
+        let s = pagegraph_import::clip(s);
         format!("{s:?} is not a size (such as 1048576, 512K, 256M or 2G)")
     })?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("{:?} is too large", input::clip(s)))
+        .ok_or_else(|| format!("{:?} is too large", pagegraph_import::clip(s)))
 }
 
 #[derive(Subcommand)]
@@ -797,7 +814,7 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     };
     let g = open(&a.db, options)?;
     let opts = ImportOptions {
-        format: a.format,
+        format: a.format.map(FormatArg::format),
         batch: usize::try_from(a.batch).unwrap_or(usize::MAX),
         skip_bad: a.skip_bad,
         node_kind: a.node_kind.clone(),
@@ -806,8 +823,15 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
         id_property: a.id_property.clone(),
         upsert: a.upsert,
     };
-    let pb = progress::bar(0, "import", true);
-    let s = import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, pb)?;
+    let bar = progress::ImportBar(progress::bar(0, "import", true));
+    let s = pagegraph_import::run(
+        &g,
+        &a.db,
+        a.nodes.as_deref(),
+        a.edges.as_deref(),
+        opts,
+        std::sync::Arc::new(bar),
+    )?;
     // Every batch is committed by now: a failure of the closing checkpoint loses none of
     // them (the WAL holds them and the next open replays it), so the summary is printed
     // and the failure is a warning with its own exit status, so a script does not rerun
@@ -897,6 +921,8 @@ fn is_storage(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<GraphError>().is_some_and(graph)
             || c.downcast_ref::<AlgoError>()
                 .is_some_and(|a| matches!(a, AlgoError::Graph(g) if graph(g)))
+            || c.downcast_ref::<ImportError>()
+                .is_some_and(|i| i.storage_error().is_some())
     })
 }
 

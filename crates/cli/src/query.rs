@@ -11,9 +11,9 @@ use pagegraph::{
 use serde_json::{Value, json};
 
 use crate::filter::{Where, parse_key};
-use crate::input::{LINE_MAX, clip};
 use crate::output::{NothingFound, emit, node_json, node_line, nothing_found};
-use crate::parse::exact_json;
+use pagegraph_import::exact_json;
+use pagegraph_import::{LINE_MAX, clip};
 
 /// How a command-line node argument names its node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,13 +8,13 @@
 //! node.id=7` finds it. When a node's data already holds the property (as the export of an
 //! imported graph does), that value is kept as the node's key instead.
 
-use anyhow::{Context, Result, bail};
 use pagegraph::{
     Condition, DATA_PROPERTY, IndexSpec, IndexState, IndexTarget, NAME_PROPERTY, NodeId,
     PropertyValue, ReadTxn, WriteTxn,
 };
 use serde_json::Value;
 
+use crate::error::{Context, ImportError, Result};
 use crate::idmap::ExtId;
 use crate::input::clip;
 
@@ -33,17 +33,19 @@ pub fn ext_value(ext: &ExtId) -> PropertyValue {
 /// other than a data field (the name, or data that is not an object).
 pub fn check_property(p: &str) -> Result<()> {
     if p.is_empty() {
-        bail!("--id-property must not be empty");
+        return Err(ImportError::Options(
+            "--id-property must not be empty".into(),
+        ));
     }
     if p == NAME_PROPERTY || p == DATA_PROPERTY {
-        bail!(
+        return Err(ImportError::Options(format!(
             "--id-property cannot be {p:?}: that property is the node's {}",
             if p == NAME_PROPERTY {
                 "name"
             } else {
                 "data when it is not a JSON object"
             }
-        );
+        )));
     }
     Ok(())
 }
@@ -107,17 +109,17 @@ pub fn ensure_index(tx: &mut WriteTxn, label: &str, prop: &str) -> Result<bool> 
         .find(|i| i.target == target && i.properties.len() == 1 && i.properties[0] == prop);
     match existing {
         Some(i) if i.unique && i.state == IndexState::Ready => Ok(i.entries > 0),
-        Some(i) => bail!(
+        Some(i) => Err(ImportError::Options(format!(
             "index {} on :{}({}) is not a unique constraint, and the import keeps its ids \
              unique per label: drop it (pagegraph index drop) or choose another --id-property",
             i.name,
             clip(label),
             clip(prop)
-        ),
+        ))),
         None => {
             let info = tx
                 .create_index(IndexSpec::on_label(label, prop).unique())
-                .with_context(|| {
+                .context_with(|| {
                     format!(
                         "creating the unique index on :{}({}) that keeps imported ids unique",
                         clip(label),

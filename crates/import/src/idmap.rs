@@ -20,7 +20,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, ImportError, Result};
 use pagegraph::NodeId;
 use pagegraph::storage::file::{Create, DbFile, OpenMode, StdVfs, Vfs};
 use pagegraph::storage::{Database, Durability, Options, WriteTxn};
@@ -46,17 +46,18 @@ fn create_scratch(db_path: &Path) -> Result<(PathBuf, File)> {
                 // A file this process just created: nobody else holds its lock.
                 if let Err(e) = file.try_lock() {
                     let _ = std::fs::remove_file(&path);
-                    return Err(anyhow::anyhow!(
-                        "{}: cannot lock the id spill file: {e}",
-                        path.display()
+                    return Err(ImportError::file(
+                        &path,
+                        format!("cannot lock the id spill file: {e}"),
                     ));
                 }
                 return Ok((path, file));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
             Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("{}: cannot create the id spill file", path.display())
+                return Err(ImportError::Io {
+                    context: format!("{}: cannot create the id spill file", path.display()),
+                    source: e,
                 });
             }
         }
@@ -394,7 +395,7 @@ impl IdMap {
                     .durability(Durability::Off)
                     .cache_pages(4096),
             )
-            .with_context(|| format!("{}: cannot create the id spill file", path.display()))?;
+            .context_with(|| format!("{}: cannot create the id spill file", path.display()))?;
             spill.tx = Some(db.begin_write()?);
             spill.db = Some(db);
             self.spill = Some(spill);

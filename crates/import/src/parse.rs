@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Result, bail};
 use pagegraph::{DATA_SIZE_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::error::{ImportError, Result};
 use crate::idmap::ExtId;
 use crate::input::{LINE_MAX, clip};
 
@@ -503,12 +503,21 @@ impl CsvHeader {
         let found = match csv.read_record(&mut header) {
             Ok(found) => found,
             Err(e) => match csv_stop(&e) {
-                Some(stop) => bail!("{}:{}: {}", path.display(), stop.line, stop.what),
-                None => bail!("{}:1: cannot read the header row: {e}", path.display()),
+                Some(stop) => return Err(ImportError::line(path, stop.line, &stop.what)),
+                None => {
+                    return Err(ImportError::line(
+                        path,
+                        1,
+                        format!("cannot read the header row: {e}"),
+                    ));
+                }
             },
         };
         if !found {
-            bail!("{}: empty file (a header row is needed)", path.display());
+            return Err(ImportError::file(
+                path,
+                "empty file (a header row is needed)",
+            ));
         }
         let names: Vec<&str> = header.iter().map(str::trim).collect();
         let find = |c: &str| names.iter().position(|n| *n == c);
@@ -516,11 +525,16 @@ impl CsvHeader {
         for c in required {
             match find(c) {
                 Some(i) => req.push(i),
-                None => bail!(
-                    "{}:1: the header has no {c:?} column (found: {})",
-                    path.display(),
-                    clip(&names.join(","))
-                ),
+                None => {
+                    return Err(ImportError::line(
+                        path,
+                        1,
+                        format!(
+                            "the header has no {c:?} column (found: {})",
+                            clip(&names.join(","))
+                        ),
+                    ));
+                }
             }
         }
         let opt: Vec<Option<usize>> = optional.iter().map(|c| find(c)).collect();
@@ -541,10 +555,13 @@ impl CsvHeader {
         }
         if data_json.is_some() {
             if data.len() > 1 {
-                bail!(
-                    "{}:1: a {DATA_JSON_COLUMN:?} column holds the whole data, so it cannot go with other data columns",
-                    path.display()
-                );
+                return Err(ImportError::line(
+                    path,
+                    1,
+                    format!(
+                        "a {DATA_JSON_COLUMN:?} column holds the whole data, so it cannot go with other data columns"
+                    ),
+                ));
             }
             data.clear();
         }

@@ -1,5 +1,6 @@
-//! `pagegraph import`: streams nodes and edges from JSONL, CSV or edge-list files into a
-//! graph, in batches of `--batch` lines, each committed whole or not at all.
+//! The import driver: streams nodes and edges from JSONL, CSV or edge-list files into a
+//! graph, in batches of [`ImportOptions::batch`] lines, each committed whole or not at all.
+//! (The options are named below by the `pagegraph import` flags that set them.)
 //!
 //! External ids in the files map to the `NodeId`s the import hands out through an
 //! [`IdMap`] (bounded memory, spills to disk). An edge endpoint names the node of this
@@ -15,29 +16,28 @@
 //! already in the database (or earlier in the batch) updates that edge instead of adding
 //! another.
 
-mod keys;
-
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
-use indicatif::ProgressBar;
 use pagegraph::{
     EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn, WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use crate::error::{Context, ImportError, Result};
 use crate::idmap::{ExtId, IdMap};
 use crate::input::{self, Input, clip};
+use crate::keys;
 use crate::parse::{
     CsvHeader, EdgeRec, NodeRec, csv_reader, csv_stop, parse_edgelist, parse_jsonl_edge,
     parse_jsonl_node, parse_vertex,
 };
+use crate::progress::Progress;
 
 /// Input file formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// One JSON object per line.
     Jsonl,
@@ -89,6 +89,24 @@ pub struct ImportOptions {
     pub upsert: bool,
 }
 
+impl Default for ImportOptions {
+    /// The `pagegraph import` defaults: formats by file name, batches of 2,000,000 lines,
+    /// bad lines stop the import, node kind `node`, edge type `edge`, 256 MiB for the id
+    /// map, ids kept as the property `id`, no upsert.
+    fn default() -> Self {
+        ImportOptions {
+            format: None,
+            batch: 2_000_000,
+            skip_bad: false,
+            node_kind: "node".into(),
+            edge_type: "edge".into(),
+            id_memory: 256 << 20,
+            id_property: "id".into(),
+            upsert: false,
+        }
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -110,8 +128,9 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
-/// Skipped lines reported one by one on stderr before the rest are only counted.
-const SKIPPED_SHOWN: u64 = 10;
+/// Skipped lines reported one by one to [`Progress::skipped`] before the rest are only
+/// counted.
+pub const SKIPPED_REPORTED: u64 = 10;
 
 /// Set in the id map's value for an id of this import's nodes that is also the name of a
 /// node the database held before: as an endpoint, it names two nodes.
@@ -320,23 +339,29 @@ struct Importer<'g> {
     /// reuse, and the file would grow by a copy of each tree a batch touches.
     snapshot: Option<ReadTxn>,
     summary: Summary,
-    pb: ProgressBar,
+    progress: Arc<dyn Progress>,
 }
 
-/// Imports `nodes` then `edges` into `graph` (at `db_path`, for the id spill file).
+/// Imports `nodes` then `edges` into `graph`, whose file is at `db_path` (the id map's
+/// spill file goes next to it), reporting to `progress`.
+///
+/// Each batch is committed whole or not at all: when an error stops the import, the
+/// batches committed before it are kept.
 pub fn run(
     graph: &Graph,
     db_path: &Path,
     nodes: Option<&Path>,
     edges: Option<&Path>,
     opts: ImportOptions,
-    pb: ProgressBar,
+    progress: Arc<dyn Progress>,
 ) -> Result<Summary> {
     if nodes.is_none() && edges.is_none() {
-        bail!("nothing to import: give --nodes FILE, --edges FILE or both");
+        return Err(ImportError::Options(
+            "nothing to import: give --nodes FILE, --edges FILE or both".into(),
+        ));
     }
     if opts.batch == 0 {
-        bail!("--batch must be at least 1");
+        return Err(ImportError::Options("--batch must be at least 1".into()));
     }
     keys::check_property(&opts.id_property)?;
     let start = Instant::now();
@@ -358,7 +383,7 @@ pub fn run(
         endpoint_keys,
         snapshot: None,
         summary: Summary::default(),
-        pb,
+        progress,
     };
     if let Some(path) = nodes {
         imp.nodes_file(path)?;
@@ -366,7 +391,7 @@ pub fn run(
     if let Some(path) = edges {
         imp.edges_file(path)?;
     }
-    imp.pb.finish_and_clear();
+    imp.progress.finished();
     imp.summary.ids_spilled = imp.map.spilled();
     imp.summary.elapsed = start.elapsed();
     Ok(imp.summary)
@@ -380,20 +405,18 @@ impl Importer<'_> {
     /// A bad line: an error, or (with `--skip-bad`) a warning and a count.
     fn bad(&mut self, path: &Path, line: u64, reason: &str) -> Result<()> {
         if !self.opts.skip_bad {
-            bail!("{}:{line}: {reason}", path.display());
+            return Err(ImportError::line(path, line, reason));
         }
         self.summary.skipped += 1;
-        if self.summary.skipped <= SKIPPED_SHOWN {
-            self.pb
-                .suspend(|| eprintln!("{}:{line}: {reason} (skipped)", path.display()));
+        if self.summary.skipped <= SKIPPED_REPORTED {
+            self.progress.skipped(path, line, reason);
         }
         Ok(())
     }
 
-    /// Opens an input file, its progress shown on the bar as `what`.
+    /// Opens an input file, its progress reported as `what`.
     fn open(&self, path: &Path, what: &str) -> Result<Input> {
-        self.pb.set_message(what.to_string());
-        Input::open(path, &self.pb)
+        Input::open(path, what, &self.progress)
     }
 
     fn nodes_file(&mut self, path: &Path) -> Result<()> {
@@ -497,10 +520,10 @@ impl Importer<'_> {
     fn csv_error(&mut self, path: &Path, line: u64, e: &csv::Error) -> Result<()> {
         let at = e.position().map_or(line, csv::Position::line);
         if let Some(stop) = csv_stop(e) {
-            bail!("{}:{}: {}", path.display(), stop.line, stop.what);
+            return Err(ImportError::line(path, stop.line, &stop.what));
         }
         match e.kind() {
-            csv::ErrorKind::Io(_) => bail!("{}:{at}: read failed: {e}", path.display()),
+            csv::ErrorKind::Io(_) => Err(ImportError::line(path, at, format!("read failed: {e}"))),
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
             } => self.bad(
@@ -541,7 +564,7 @@ impl Importer<'_> {
             let line = row.line;
             let props = row.spec_with_key(&prop).properties()?;
             tx.merge_node_properties(id, props)
-                .with_context(|| format!("{}:{line}", path.display()))?;
+                .context_with(|| format!("{}:{line}", path.display()))?;
             updated.push((i, std::mem::replace(&mut row.ext, ExtId::Num(0)), id));
         }
         // Records are made as the batch API pulls them, not gathered first.
@@ -557,7 +580,7 @@ impl Importer<'_> {
             });
         let ids = tx
             .insert_nodes(specs)
-            .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+            .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
         self.commit(tx)?;
         self.note_new(&ids);
         self.summary.nodes += ids.len() as u64;
@@ -666,12 +689,10 @@ impl Importer<'_> {
 
     /// The snapshot for name lookups (see `snapshot`).
     fn reader(&mut self) -> Result<&ReadTxn> {
-        if self.snapshot.is_none() {
-            self.snapshot = Some(self.graph.begin_read()?);
-        }
-        self.snapshot
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("no snapshot"))
+        Ok(match self.snapshot {
+            Some(ref r) => r,
+            None => self.snapshot.insert(self.graph.begin_read()?),
+        })
     }
 
     /// The nodes the database held before the import with this name.
@@ -725,8 +746,9 @@ impl Importer<'_> {
     }
 
     fn commit(&mut self, tx: WriteTxn) -> Result<()> {
-        tx.commit()
-            .context("commit failed; the batches committed before this one are kept")?;
+        tx.commit().context_with(|| {
+            "commit failed; the batches committed before this one are kept".to_string()
+        })?;
         self.summary.batches += 1;
         Ok(())
     }
@@ -852,7 +874,7 @@ impl Importer<'_> {
         };
         let edges = if self.opts.upsert {
             let (edges, updated) = upsert_edges(&mut tx, edges, &new_ids, &type_name)
-                .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+                .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
             self.summary.edges_updated += updated;
             edges
         } else {
@@ -867,7 +889,7 @@ impl Importer<'_> {
             data: e.data.map_or(Value::Null, |d| *d),
         });
         tx.insert_edges(specs)
-            .with_context(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+            .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
         self.commit(tx)?;
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;

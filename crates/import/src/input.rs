@@ -1,14 +1,16 @@
 //! Reading input files line by line: plain or gzip (by the `.gz` suffix), a leading UTF-8
 //! byte-order mark dropped, lines bounded by [`LINE_MAX`], with the line number for error
-//! messages and the bytes read so far shown on the progress bar.
+//! messages and the bytes read so far reported to the [`Progress`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
 use flate2::read::MultiGzDecoder;
-use indicatif::ProgressBar;
+
+use crate::error::{ImportError, Result};
+use crate::progress::Progress;
 
 /// The longest line (or CSV record) an import reads, in bytes, line end not counted: well
 /// above the 16 MiB limit on a node's or edge's data plus the JSON around it. A longer line
@@ -18,19 +20,19 @@ pub const LINE_MAX: usize = 32 << 20;
 /// The UTF-8 byte-order mark some tools write at the start of a text file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Counts the bytes read from the file itself (compressed bytes for `.gz`) onto the
-/// progress bar as they are read.
+/// Counts the bytes read from the file itself (compressed bytes for `.gz`) and reports
+/// them as they are read.
 struct Counting<R> {
     inner: R,
     read: u64,
-    pb: ProgressBar,
+    progress: Arc<dyn Progress>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
-        self.pb.set_position(self.read);
+        self.progress.read(self.read);
         Ok(n)
     }
 }
@@ -85,22 +87,25 @@ pub struct Input {
 }
 
 impl Input {
-    /// Opens `path`; `.gz` files are decompressed as they are read. The bar's length is
-    /// set to the file's size on disk and its position follows the bytes read from it.
-    pub fn open(path: &Path, pb: &ProgressBar) -> Result<Input> {
-        let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let meta = file
-            .metadata()
-            .with_context(|| format!("{}: cannot read metadata", path.display()))?;
+    /// Opens `path`, which holds `what` (for the progress report); `.gz` files are
+    /// decompressed as they are read. `progress` learns the file's size on disk, then the
+    /// bytes read from it as they are read.
+    pub fn open(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Result<Input> {
+        let io = |what: &str| {
+            let context = format!("{}: {what}", path.display());
+            move |source| ImportError::Io { context, source }
+        };
+        let file = File::open(path).map_err(io("cannot open"))?;
+        let meta = file.metadata().map_err(io("cannot read metadata"))?;
         if meta.is_dir() {
-            bail!("{}: is a directory, not a file", path.display());
+            return Err(ImportError::file(path, "is a directory, not a file"));
         }
-        pb.set_length(meta.len());
-        pb.set_position(0);
+        progress.file_started(path, what, meta.len());
+        progress.read(0);
         let counting = Counting {
             inner: file,
             read: 0,
-            pb: pb.clone(),
+            progress: Arc::clone(progress),
         };
         let reader: Box<dyn BufRead + Send> = if is_gzip(path) {
             Box::new(BufReader::with_capacity(
@@ -110,8 +115,10 @@ impl Input {
         } else {
             Box::new(BufReader::with_capacity(1 << 16, counting))
         };
-        let reader =
-            without_bom(reader).with_context(|| format!("{}:1: read failed", path.display()))?;
+        let reader = without_bom(reader).map_err(|source| ImportError::Io {
+            context: format!("{}:1: read failed", path.display()),
+            source,
+        })?;
         Ok(Input {
             path: path.to_path_buf(),
             reader,
@@ -122,11 +129,6 @@ impl Input {
     /// The number of the line last returned (1-based).
     pub fn line(&self) -> u64 {
         self.line
-    }
-
-    /// `path:line` of the line last returned.
-    fn at(&self) -> String {
-        format!("{}:{}", self.path.display(), self.line)
     }
 
     /// Reads the next line's bytes into `buf` (without its line end); false at the end of
@@ -141,7 +143,13 @@ impl Input {
             match (&mut self.reader).take(limit).read_until(b'\n', buf) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => bail!("{}: read failed: {e}", self.at()),
+                Err(e) => {
+                    return Err(ImportError::line(
+                        &self.path,
+                        self.line,
+                        format!("read failed: {e}"),
+                    ));
+                }
             }
         };
         if n == 0 {
@@ -155,11 +163,14 @@ impl Input {
             }
         }
         if buf.len() > LINE_MAX {
-            bail!(
-                "{}: line longer than {} MiB (the longest line an import reads)",
-                self.at(),
-                LINE_MAX >> 20
-            );
+            return Err(ImportError::line(
+                &self.path,
+                self.line,
+                format!(
+                    "line longer than {} MiB (the longest line an import reads)",
+                    LINE_MAX >> 20
+                ),
+            ));
         }
         Ok(true)
     }
@@ -180,8 +191,31 @@ pub fn text(line: &[u8]) -> Result<&str, String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
     use super::*;
+    use crate::progress::NoProgress;
+
+    fn quiet() -> Arc<dyn Progress> {
+        Arc::new(NoProgress)
+    }
+
+    /// The file size and bytes read that an input reports.
+    #[derive(Default)]
+    struct Seen {
+        size: AtomicU64,
+        read: AtomicU64,
+    }
+
+    impl Progress for Seen {
+        fn file_started(&self, _: &Path, _: &str, size_bytes: u64) {
+            self.size.store(size_bytes, Relaxed);
+        }
+
+        fn read(&self, bytes: u64) {
+            self.read.store(bytes, Relaxed);
+        }
+    }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -205,7 +239,7 @@ mod tests {
         for (name, bytes) in [("e.txt", body.to_vec()), ("e.txt.gz", gzip(body))] {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
-            let mut input = Input::open(&path, &ProgressBar::hidden()).unwrap();
+            let mut input = Input::open(&path, "lines", &quiet()).unwrap();
             // Only the mark at the start of the file is dropped.
             assert_eq!(
                 lines(&mut input),
@@ -217,7 +251,7 @@ mod tests {
         for (content, want) in [(&b""[..], 0), (b"\xEF\xBB", 1), (b"\xEF\xBB\xBF", 0)] {
             let path = dir.path().join("short.txt");
             std::fs::write(&path, content).unwrap();
-            let mut input = Input::open(&path, &ProgressBar::hidden()).unwrap();
+            let mut input = Input::open(&path, "lines", &quiet()).unwrap();
             assert_eq!(lines(&mut input).len(), want, "{content:?}");
         }
     }
@@ -227,7 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.txt");
         std::fs::write(&path, b"a\nb\xFFc\nd").unwrap();
-        let mut input = Input::open(&path, &ProgressBar::hidden()).unwrap();
+        let mut input = Input::open(&path, "lines", &quiet()).unwrap();
         assert_eq!(
             lines(&mut input),
             [
@@ -249,7 +283,7 @@ mod tests {
         // No line end at all after this one: read until the limit, no further.
         bytes.extend(std::iter::repeat_n(b'0', LINE_MAX + (8 << 10)));
         std::fs::write(&path, &bytes).unwrap();
-        let mut input = Input::open(&path, &ProgressBar::hidden()).unwrap();
+        let mut input = Input::open(&path, "lines", &quiet()).unwrap();
         let mut buf = Vec::new();
         assert!(input.next_line(&mut buf).unwrap());
         assert!(
@@ -265,7 +299,7 @@ mod tests {
         // The same inside a .gz (zeros compress a thousandfold).
         let gz = dir.path().join("zeros.gz");
         std::fs::write(&gz, gzip(&vec![0; LINE_MAX + 1])).unwrap();
-        let mut input = Input::open(&gz, &ProgressBar::hidden()).unwrap();
+        let mut input = Input::open(&gz, "lines", &quiet()).unwrap();
         let err = input.next_line(&mut buf).unwrap_err().to_string();
         assert!(
             err.ends_with("zeros.gz:1: line longer than 32 MiB (the longest line an import reads)"),
@@ -284,15 +318,16 @@ mod tests {
         for (name, bytes) in [("e.txt", body.clone()), ("e.txt.gz", compressed)] {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).unwrap();
-            let pb = ProgressBar::hidden();
-            let mut input = Input::open(&path, &pb).unwrap();
-            assert_eq!(pb.length(), Some(bytes.len() as u64), "{name}");
+            let seen = Arc::new(Seen::default());
+            let progress: Arc<dyn Progress> = seen.clone();
+            let mut input = Input::open(&path, "edges", &progress).unwrap();
+            assert_eq!(seen.size.load(Relaxed), bytes.len() as u64, "{name}");
             let mut buf = Vec::new();
             assert!(input.next_line(&mut buf).unwrap());
-            let early = pb.position();
+            let early = seen.read.load(Relaxed);
             assert!(early > 0 && early < bytes.len() as u64, "{name}: {early}");
             while input.next_line(&mut buf).unwrap() {}
-            assert_eq!(pb.position(), bytes.len() as u64, "{name}");
+            assert_eq!(seen.read.load(Relaxed), bytes.len() as u64, "{name}");
         }
     }
 

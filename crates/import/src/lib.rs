@@ -1,0 +1,47 @@
+//! Bulk import of nodes and edges into a [`pagegraph`] database: the parsers (JSONL, CSV,
+//! edge lists), the bounded-memory external-id map, batching, and the driver that ties
+//! them together. The `pagegraph import` command is a thin layer over [`run`]; other
+//! front ends (the Python package, the query engine) load data through the same code.
+//!
+//! Each batch of [`ImportOptions::batch`] lines is one transaction. Every node keeps its
+//! id from the input file as a property (`id` by default) under a unique constraint per
+//! label, so a node can be found by its file id, and a second run with
+//! [`ImportOptions::upsert`] updates what the first made instead of duplicating it. Bad
+//! input is an [`ImportError`] naming its `file:line`, or with [`ImportOptions::skip_bad`]
+//! a line skipped, reported to the [`Progress`] and counted.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pagegraph::Graph;
+//! use pagegraph_import::{ImportOptions, NoProgress};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let edges = dir.path().join("edges.txt");
+//! std::fs::write(&edges, "# u v\n1 2\n2 3\n")?;
+//! let db = dir.path().join("g.pgdb");
+//! let graph = Graph::open(&db)?;
+//! let summary = pagegraph_import::run(
+//!     &graph,
+//!     &db,
+//!     None,
+//!     Some(&edges),
+//!     ImportOptions::default(),
+//!     Arc::new(NoProgress),
+//! )?;
+//! assert_eq!((summary.nodes, summary.edges), (3, 2));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod idmap;
+mod importer;
+mod input;
+mod keys;
+mod parse;
+mod progress;
+
+pub use error::{ImportError, Result};
+pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
+pub use input::{LINE_MAX, clip};
+pub use parse::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value, exact_json};
+pub use progress::{NoProgress, Progress};
