@@ -240,11 +240,23 @@ already has updates that edge, so a second run with --upsert changes no counts. 
 --upsert an edge is always added: an edge list run again finds its endpoints by id and
 adds its edges a second time.
 
+Labelled CSV (--mapping FILE): a TOML file lists node and edge files, each group with
+its label or type, delimiter, quote, escape and array delimiter, and a header for files
+that have no header row; headers use the Neo4j admin-import syntax (id:ID(Person),
+:START_ID(Person), :END_ID(Post), name:STRING, age:INT, tags:STRING[], :LABEL, :TYPE,
+:IGNORE). Each id space is a label whose nodes keep their id as a unique property (id by
+default), so the same id in two spaces names two nodes; endpoints resolve in the space
+their column names, and one no node has is an error, a new node with only its key
+(--create-missing), or a skipped line (--skip-bad, counted by reason). Untyped cells keep
+what they say (12 is an integer; 1e5, 007 and 23-digit numbers stay text). See
+docs/import.md for the format and a mapping of the LDBC SNB files.
+
 Examples:
   pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --skip-bad
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --upsert   # again
-  pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full";
+  pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full
+  pagegraph import ldbc.pgdb --mapping docs/ldbc-snb.toml --data-dir ldbc-sf0.1/";
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -272,11 +284,23 @@ struct ImportArgs {
     /// The database (created if it does not exist).
     db: PathBuf,
     /// Nodes file (for edge lists: a vertex list, one id per line).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mapping")]
     nodes: Option<PathBuf>,
     /// Edges file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mapping")]
     edges: Option<PathBuf>,
+    /// A TOML mapping of a labelled CSV dataset (node and edge files with Neo4j
+    /// admin-import headers, their labels, types, id spaces and dialect): loads all of it.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    mapping: Option<PathBuf>,
+    /// The directory the mapping's relative file paths are in (default: the mapping
+    /// file's directory).
+    #[arg(long, value_name = "DIR", requires = "mapping")]
+    data_dir: Option<PathBuf>,
+    /// With --mapping: an edge endpoint that no node has creates a node with only its key
+    /// (labelled by its id space) instead of being a bad line.
+    #[arg(long, requires = "mapping")]
+    create_missing: bool,
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
@@ -807,6 +831,11 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
             bail!("{}: no such file", f.display());
         }
     }
+    // A mapping is read (and refused if wrong) before the database is opened or created.
+    let mapping = match &a.mapping {
+        Some(m) => Some(pagegraph_import::Mapping::load(m, a.data_dir.as_deref())?),
+        None => None,
+    };
     let options = Options {
         durability,
         cache_pages: usize::try_from((a.cache_mib << 20) / 4096).unwrap_or(usize::MAX),
@@ -814,24 +843,27 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     };
     let g = open(&a.db, options)?;
     let opts = ImportOptions {
+        create_missing: a.create_missing || mapping.as_ref().is_some_and(|m| m.create_missing),
+        id_property: mapping
+            .as_ref()
+            .and_then(|m| m.id_property.clone())
+            .unwrap_or_else(|| a.id_property.clone()),
         format: a.format.map(FormatArg::format),
         batch: usize::try_from(a.batch).unwrap_or(usize::MAX),
         skip_bad: a.skip_bad,
         node_kind: a.node_kind.clone(),
         edge_type: a.edge_type.clone(),
         id_memory: a.id_memory,
-        id_property: a.id_property.clone(),
         upsert: a.upsert,
     };
     let bar = progress::ImportBar(progress::bar(0, "import", true));
-    let s = pagegraph_import::run(
-        &g,
-        &a.db,
-        a.nodes.as_deref(),
-        a.edges.as_deref(),
-        opts,
-        std::sync::Arc::new(bar),
-    )?;
+    let bar = std::sync::Arc::new(bar);
+    let s = match &mapping {
+        Some(m) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
+        None => {
+            pagegraph_import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, bar)?
+        }
+    };
     // Every batch is committed by now: a failure of the closing checkpoint loses none of
     // them (the WAL holds them and the next open replays it), so the summary is printed
     // and the failure is a warning with its own exit status, so a script does not rerun
@@ -839,7 +871,7 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let closed = g.close();
     let secs = s.elapsed.as_secs_f64().max(1e-9);
     let rss = peak_rss();
-    let value = json!({
+    let mut value = json!({
         "nodes": s.nodes,
         "edges": s.edges,
         "nodes_updated": s.nodes_updated,
@@ -851,32 +883,10 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
         "edges_per_second": s.edges as f64 / secs,
         "peak_rss_bytes": rss,
     });
-    emit(json_out, &value, || {
-        let mut t = format!(
-            "imported {} nodes and {} edges in {:.2} s ({:.0} edges/s) in {} batch(es)",
-            s.nodes,
-            s.edges,
-            secs,
-            s.edges as f64 / secs,
-            s.batches
-        );
-        if s.nodes_updated + s.edges_updated > 0 {
-            t.push_str(&format!(
-                "; updated {} nodes and {} edges",
-                s.nodes_updated, s.edges_updated
-            ));
-        }
-        if s.skipped > 0 {
-            t.push_str(&format!("; skipped {} bad line(s)", s.skipped));
-        }
-        if s.ids_spilled > 0 {
-            t.push_str(&format!("; {} ids spilled to disk", s.ids_spilled));
-        }
-        if let Some(r) = rss {
-            t.push_str(&format!("; peak RSS {}", human_bytes(r)));
-        }
-        t
-    })?;
+    if !s.skipped_by_reason.is_empty() {
+        value["skipped_by_reason"] = json!(s.skipped_by_reason);
+    }
+    emit(json_out, &value, || summary_text(&s, secs, rss))?;
     match closed {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // Without a WAL nothing holds the batches but the file, which stays marked unclean:
@@ -897,6 +907,43 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_NOT_CHECKPOINTED))
         }
     }
+}
+
+/// An import's summary as one line of text.
+#[allow(clippy::cast_precision_loss)] // rates for people
+fn summary_text(s: &pagegraph_import::Summary, secs: f64, rss: Option<u64>) -> String {
+    let mut t = format!(
+        "imported {} nodes and {} edges in {:.2} s ({:.0} edges/s) in {} batch(es)",
+        s.nodes,
+        s.edges,
+        secs,
+        s.edges as f64 / secs,
+        s.batches
+    );
+    if s.nodes_updated + s.edges_updated > 0 {
+        t.push_str(&format!(
+            "; updated {} nodes and {} edges",
+            s.nodes_updated, s.edges_updated
+        ));
+    }
+    if s.skipped > 0 {
+        t.push_str(&format!("; skipped {} bad line(s)", s.skipped));
+        let reasons: Vec<String> = s
+            .skipped_by_reason
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
+        if !reasons.is_empty() {
+            t.push_str(&format!(" ({})", reasons.join(", ")));
+        }
+    }
+    if s.ids_spilled > 0 {
+        t.push_str(&format!("; {} ids spilled to disk", s.ids_spilled));
+    }
+    if let Some(r) = rss {
+        t.push_str(&format!("; peak RSS {}", human_bytes(r)));
+    }
+    t
 }
 
 /// Exit status of an import whose batches were all committed but whose closing checkpoint

@@ -87,12 +87,15 @@ pub struct ImportOptions {
     /// Update the nodes (by label and id) and edges (by from, to and type) that exist
     /// instead of refusing or duplicating them.
     pub upsert: bool,
+    /// Labelled CSV ([`crate::run_csv`]): an edge endpoint that no node has creates a node
+    /// with only its key (labelled by its id space) instead of being a bad line.
+    pub create_missing: bool,
 }
 
 impl Default for ImportOptions {
     /// The `pagegraph import` defaults: formats by file name, batches of 2,000,000 lines,
     /// bad lines stop the import, node kind `node`, edge type `edge`, 256 MiB for the id
-    /// map, ids kept as the property `id`, no upsert.
+    /// map, ids kept as the property `id`, no upsert, missing endpoints are bad lines.
     fn default() -> Self {
         ImportOptions {
             format: None,
@@ -103,6 +106,7 @@ impl Default for ImportOptions {
             id_memory: 256 << 20,
             id_property: "id".into(),
             upsert: false,
+            create_missing: false,
         }
     }
 }
@@ -120,6 +124,9 @@ pub struct Summary {
     pub edges_updated: u64,
     /// Bad lines skipped (with `--skip-bad`).
     pub skipped: u64,
+    /// The skipped lines by reason (labelled CSV imports: "bad record", "bad value",
+    /// "duplicate id", "id in the database", "missing endpoint").
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
     /// Transactions committed.
     pub batches: u64,
     /// External ids that spilled from memory to disk.
@@ -156,19 +163,19 @@ impl Numbered for EdgeRec {
 /// An endpoint of an edge in the batch being built: a node that exists, or (top bit set)
 /// the i-th node this batch creates. Eight bytes: a batch holds millions.
 #[derive(Clone, Copy)]
-struct End(u64);
+pub(crate) struct End(pub(crate) u64);
 
 impl End {
     const NEW: u64 = 1 << 63;
 
     /// A node that exists (ids are counted from 1 and never reach 2^63).
-    fn known(id: NodeId) -> End {
+    pub(crate) fn known(id: NodeId) -> End {
         debug_assert!(id.0 < End::NEW);
         End(id.0)
     }
 
     /// The i-th node this batch creates.
-    fn new(i: usize) -> End {
+    pub(crate) fn new(i: usize) -> End {
         End(End::NEW | i as u64)
     }
 
@@ -178,7 +185,7 @@ impl End {
     }
 
     /// The node, given the ids the batch's new nodes got.
-    fn node(self, new_ids: &[NodeId]) -> NodeId {
+    pub(crate) fn node(self, new_ids: &[NodeId]) -> NodeId {
         if self.0 & End::NEW == 0 {
             NodeId(self.0)
         } else {
@@ -188,13 +195,13 @@ impl End {
 }
 
 /// An edge of the batch being built, in 32 bytes (a parsed record takes 88).
-struct PendingEdge {
-    from: End,
-    to: End,
+pub(crate) struct PendingEdge {
+    pub(crate) from: End,
+    pub(crate) to: End,
     /// 0 for the import's default type, else 1 + an index into the batch's types.
-    edge_type: u32,
+    pub(crate) edge_type: u32,
     /// Its data, unless null.
-    data: Option<Box<Value>>,
+    pub(crate) data: Option<Box<Value>>,
 }
 
 /// A node of the batch being written: its line, external id and record. Its key is its
@@ -900,7 +907,7 @@ impl Importer<'_> {
 /// `--upsert`'s one edge per (from, to, type): updates (`+=` of the line's properties) the
 /// edges of a batch that the database has, folds the batch's repeats into their first
 /// line, and returns the edges left to create with how many lines updated an edge.
-fn upsert_edges(
+pub(crate) fn upsert_edges(
     tx: &mut WriteTxn,
     edges: Vec<PendingEdge>,
     new_ids: &[NodeId],

@@ -33,15 +33,21 @@
 //! ```
 
 mod error;
+pub mod header;
 mod idmap;
 mod importer;
 mod input;
 mod keys;
+pub mod labelled;
+mod mapping;
 mod parse;
 mod progress;
 
 pub use error::{ImportError, Result};
+pub use header::Element;
 pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
 pub use input::{LINE_MAX, clip};
-pub use parse::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value, exact_json};
+pub use labelled::{CsvFiles, CsvImport, SpaceSpec, key_value, run_csv};
+pub use mapping::Mapping;
+pub use parse::{CsvDialect, DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value, exact_json};
 pub use progress::{NoProgress, Progress};

@@ -315,13 +315,52 @@ pub fn parse_edgelist(line: &str) -> Result<Option<EdgeRec>, String> {
 /// The reader under a CSV parser.
 pub type CsvSource = CsvGuard<Box<dyn std::io::BufRead + Send>>;
 
+/// How a CSV file is written: its delimiter, quote and escape characters, and the
+/// separator of array elements within a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvDialect {
+    /// The field delimiter (`,` by default; LDBC's files use `|`).
+    pub delimiter: u8,
+    /// The quote character (`"` by default); `None` reads quotes as ordinary text.
+    pub quote: Option<u8>,
+    /// The escape character inside quoted fields (such as `\`); `None` (the default)
+    /// escapes a quote by doubling it.
+    pub escape: Option<u8>,
+    /// What separates the elements of an array cell (`name:STRING[]`); `;` by default.
+    pub array_delimiter: char,
+}
+
+impl Default for CsvDialect {
+    fn default() -> Self {
+        CsvDialect {
+            delimiter: b',',
+            quote: Some(b'"'),
+            escape: None,
+            array_delimiter: ';',
+        }
+    }
+}
+
 /// A CSV reader whose first record is the header (read with [`CsvHeader::read`]), its
 /// input watched by a [`CsvGuard`].
 pub fn csv_reader(reader: Box<dyn std::io::BufRead + Send>) -> csv::Reader<CsvSource> {
+    csv_reader_with(reader, CsvDialect::default())
+}
+
+/// A CSV reader of `dialect` that reads every record (a header row included) as a record,
+/// its input watched by a [`CsvGuard`].
+pub fn csv_reader_with(
+    reader: Box<dyn std::io::BufRead + Send>,
+    dialect: CsvDialect,
+) -> csv::Reader<CsvSource> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
-        .from_reader(CsvGuard::new(reader))
+        .delimiter(dialect.delimiter)
+        .quote(dialect.quote.unwrap_or(b'"'))
+        .quoting(dialect.quote.is_some())
+        .escape(dialect.escape.filter(|&e| Some(e) != dialect.quote))
+        .from_reader(CsvGuard::new(reader, dialect))
 }
 
 /// Where the bytes under a [`CsvGuard`] stand.
@@ -335,6 +374,8 @@ enum Quoting {
     Quoted,
     /// Just after a quote in a quoted field: its end, or the first of two.
     QuoteInQuoted,
+    /// Just after the escape character in a quoted field: the next byte is literal.
+    EscapeInQuoted,
 }
 
 /// Why a [`CsvGuard`] stopped the input, and on which line.
@@ -361,6 +402,10 @@ impl std::error::Error for CsvStop {}
 /// of the file into that field).
 pub struct CsvGuard<R> {
     inner: R,
+    /// The delimiter, quote (if quoting) and escape (if any) the parser uses.
+    delimiter: u8,
+    quote: Option<u8>,
+    escape: Option<u8>,
     state: Quoting,
     /// The line being read (1-based).
     line: u64,
@@ -372,9 +417,13 @@ pub struct CsvGuard<R> {
 }
 
 impl<R> CsvGuard<R> {
-    fn new(inner: R) -> CsvGuard<R> {
+    fn new(inner: R, dialect: CsvDialect) -> CsvGuard<R> {
         CsvGuard {
             inner,
+            delimiter: dialect.delimiter,
+            quote: dialect.quote,
+            // An escape that is the quote is the default doubling.
+            escape: dialect.escape.filter(|&e| Some(e) != dialect.quote),
             state: Quoting::FieldStart,
             line: 1,
             record_line: 1,
@@ -391,7 +440,7 @@ impl<R> CsvGuard<R> {
 impl<R: std::io::Read> std::io::Read for CsvGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n == 0 && self.state == Quoting::Quoted {
+        if n == 0 && matches!(self.state, Quoting::Quoted | Quoting::EscapeInQuoted) {
             return Err(Self::stop(
                 self.quote_line,
                 "a quoted field starts here and is never closed".into(),
@@ -399,15 +448,19 @@ impl<R: std::io::Read> std::io::Read for CsvGuard<R> {
         }
         for &b in &buf[..n] {
             self.record_len += 1;
+            let quote = Some(b) == self.quote;
             self.state = match (self.state, b) {
-                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
-                // Inside quotes, and the second of two quotes (one quote in the field).
-                (Quoting::Quoted, _) | (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
-                (Quoting::FieldStart, b'"') => {
+                (Quoting::Quoted, _) if Some(b) == self.escape => Quoting::EscapeInQuoted,
+                (Quoting::Quoted, _) if quote => Quoting::QuoteInQuoted,
+                // Inside quotes, an escaped byte, and the second of two quotes (one quote in
+                // the field).
+                (Quoting::Quoted | Quoting::EscapeInQuoted, _) => Quoting::Quoted,
+                (Quoting::QuoteInQuoted, _) if quote => Quoting::Quoted,
+                (Quoting::FieldStart, _) if quote => {
                     self.quote_line = self.line;
                     Quoting::Quoted
                 }
-                (_, b',') => Quoting::FieldStart,
+                (_, _) if b == self.delimiter => Quoting::FieldStart,
                 (_, b'\n' | b'\r') => {
                     self.record_len = 0;
                     self.record_line = self.line + u64::from(b == b'\n');
