@@ -826,6 +826,11 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
         DurabilityArg::Normal => Durability::Normal,
         DurabilityArg::Off => Durability::Off,
     };
+    // (clap's `requires` does not hold against --nodes/--edges, which conflict with
+    // --mapping, so this is checked here.)
+    if a.mapping.is_none() && (a.create_missing || a.data_dir.is_some()) {
+        bail!("--create-missing and --data-dir go with --mapping");
+    }
     for f in [&a.nodes, &a.edges].into_iter().flatten() {
         if !f.exists() {
             bail!("{}: no such file", f.display());
