@@ -29,7 +29,7 @@ pub enum ExportFormat {
     Jsonl,
     /// `nodes.csv` and `edges.csv` in the `--out` directory; data fields become columns.
     Csv,
-    /// One GraphML document; data is kept as JSON text.
+    /// One GraphML document, one typed attribute per property.
     Graphml,
     /// One Graphviz `digraph`.
     Dot,
@@ -271,7 +271,7 @@ fn single_file(
     pb: &ProgressBar,
 ) -> Result<()> {
     if f == ExportFormat::Graphml {
-        graphml(r, out, w, pb)
+        crate::graphml::write(r, out, w, pb)
     } else {
         dot(r, out, w, pb)
     }
@@ -434,7 +434,7 @@ fn csv_edges(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
 }
 
 /// Text escaped for XML 1.0; characters XML cannot hold at all become U+FFFD.
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -449,56 +449,6 @@ fn xml(s: &str) -> String {
         }
     }
     o
-}
-
-fn graphml(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBar) -> Result<()> {
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
-    )?;
-    for (id, what, name) in [
-        ("kind", "node", "kind"),
-        ("name", "node", "name"),
-        ("ndata", "node", "data"),
-        ("type", "edge", "type"),
-        ("edata", "edge", "data"),
-    ] {
-        writeln!(
-            out,
-            r#"  <key id="{id}" for="{what}" attr.name="{name}" attr.type="string"/>"#
-        )?;
-    }
-    writeln!(out, r#"  <graph id="G" edgedefault="directed">"#)?;
-    for n in r.nodes() {
-        let n = n?;
-        writeln!(
-            out,
-            r#"    <node id="n{}"><data key="kind">{}</data><data key="name">{}</data><data key="ndata">{}</data></node>"#,
-            n.id.0,
-            xml(&n.kind),
-            xml(&n.name),
-            xml(&n.data.to_string())
-        )?;
-        w.nodes += 1;
-        pb.inc(1);
-    }
-    for e in r.edges() {
-        let e = e?;
-        writeln!(
-            out,
-            r#"    <edge id="e{}" source="n{}" target="n{}"><data key="type">{}</data><data key="edata">{}</data></edge>"#,
-            e.id.0,
-            e.from.0,
-            e.to.0,
-            xml(&e.edge_type),
-            xml(&e.data.to_string())
-        )?;
-        w.edges += 1;
-        pb.inc(1);
-    }
-    writeln!(out, "  </graph>\n</graphml>")?;
-    Ok(())
 }
 
 /// A DOT quoted string.

@@ -14,6 +14,7 @@ mod demo;
 mod edit;
 mod export;
 mod filter;
+mod graphml;
 mod index;
 mod inspect;
 mod output;
