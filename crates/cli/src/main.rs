@@ -252,12 +252,18 @@ their column names, and one no node has is an error, a new node with only its ke
 what they say (12 is an integer; 1e5, 007 and 23-digit numbers stay text). See
 docs/import.md for the format and a mapping of the LDBC SNB files.
 
+GML (--graph FILE): one file of nodes and edges; each node becomes a node of --node-kind
+keyed by its GML id (unique per label, as for every import), each edge an edge of
+--edge-type, and every other attribute a property (integers, reals, strings; nested lists
+as maps).
+
 Examples:
   pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --skip-bad
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --upsert   # again
   pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full
-  pagegraph import ldbc.pgdb --mapping docs/ldbc-snb.toml --data-dir ldbc-sf0.1/";
+  pagegraph import ldbc.pgdb --mapping docs/ldbc-snb.toml --data-dir ldbc-sf0.1/
+  pagegraph import karate.pgdb --graph karate.gml --node-kind Member";
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -290,6 +296,10 @@ struct ImportArgs {
     /// Edges file.
     #[arg(long, conflicts_with = "mapping")]
     edges: Option<PathBuf>,
+    /// A GML file holding both nodes and edges (networkx, igraph, Gephi, yEd): its nodes
+    /// become nodes of --node-kind keyed by their GML id, its edges edges of --edge-type.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["nodes", "edges", "mapping", "format"])]
+    graph: Option<PathBuf>,
     /// A TOML mapping of a labelled CSV dataset (node and edge files with Neo4j
     /// admin-import headers, their labels, types, id spaces and dialect): loads all of it.
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
@@ -298,9 +308,9 @@ struct ImportArgs {
     /// file's directory).
     #[arg(long, value_name = "DIR", requires = "mapping")]
     data_dir: Option<PathBuf>,
-    /// With --mapping: an edge endpoint that no node has creates a node with only its key
-    /// (labelled by its id space) instead of being a bad line.
-    #[arg(long, requires = "mapping")]
+    /// With --mapping or --graph: an edge endpoint that no node has creates a node with
+    /// only its key (labelled by its id space) instead of being a bad line.
+    #[arg(long)]
     create_missing: bool,
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
@@ -829,10 +839,13 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     };
     // (clap's `requires` does not hold against --nodes/--edges, which conflict with
     // --mapping, so this is checked here.)
-    if a.mapping.is_none() && (a.create_missing || a.data_dir.is_some()) {
-        bail!("--create-missing and --data-dir go with --mapping");
+    if a.mapping.is_none() && a.data_dir.is_some() {
+        bail!("--data-dir goes with --mapping");
     }
-    for f in [&a.nodes, &a.edges].into_iter().flatten() {
+    if a.mapping.is_none() && a.graph.is_none() && a.create_missing {
+        bail!("--create-missing goes with --mapping or --graph");
+    }
+    for f in [&a.nodes, &a.edges, &a.graph].into_iter().flatten() {
         if !f.exists() {
             bail!("{}: no such file", f.display());
         }
@@ -864,9 +877,10 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     };
     let bar = progress::ImportBar(progress::bar(0, "import", true));
     let bar = std::sync::Arc::new(bar);
-    let s = match &mapping {
-        Some(m) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
-        None => {
+    let s = match (&mapping, &a.graph) {
+        (Some(m), _) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
+        (None, Some(gml)) => pagegraph_import::run_gml(&g, gml, opts, bar)?,
+        (None, None) => {
             pagegraph_import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, bar)?
         }
     };

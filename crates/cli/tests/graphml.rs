@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, s};
+use common::{json_of, ok, s};
 use serde_json::{Value, json};
 
 #[test]
@@ -116,4 +116,81 @@ print(json.dumps({
     .collect();
     want.sort();
     assert_eq!(edges, want);
+}
+
+#[test]
+fn karate_gml_in_graphml_out_is_the_graph_networkx_reads_from_the_gml() {
+    let gml = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/datasets/karate-club/karate.gml");
+    if !gml.exists() {
+        println!("skipped: karate.gml is not at {}", gml.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.pgdb");
+    let summary = json_of(&[
+        "import",
+        s(&db),
+        "--graph",
+        s(&gml),
+        "--node-kind",
+        "Member",
+    ]);
+    assert_eq!(
+        (summary["nodes"].as_u64(), summary["edges"].as_u64()),
+        (Some(34), Some(78))
+    );
+    let out = dir.path().join("k.graphml");
+    ok(&["export", s(&db), "--format", "graphml", "--out", s(&out)]);
+    // Both files through networkx: the same members (by GML id and label) and the same
+    // friendships, each with its value.
+    let script = r#"
+import json, sys
+import networkx as nx
+a = nx.read_gml(sys.argv[1], label="id")
+b = nx.read_graphml(sys.argv[2])
+ours = {n: d for n, d in b.nodes(data=True)}
+print(json.dumps({
+    "gml_nodes": sorted([n, d["label"]] for n, d in a.nodes(data=True)),
+    "graphml_nodes": sorted([d["id"], d["label"]] for d in ours.values()),
+    "labels": sorted({d["labels"] for d in ours.values()}),
+    "gml_edges": sorted([u, v, d["value"]] for u, v, d in a.edges(data=True)),
+    "graphml_edges": sorted([ours[u]["id"], ours[v]["id"], d["value"]] for u, v, d in b.edges(data=True)),
+}))
+"#;
+    let Some(py) = Command::new("python3")
+        .args(["-c", script])
+        .arg(&gml)
+        .arg(&out)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+    else {
+        println!("skipped the networkx part: python3 with networkx is not available");
+        return;
+    };
+    let read: Value = serde_json::from_slice(&py.stdout).unwrap();
+    assert_eq!(read["gml_nodes"].as_array().unwrap().len(), 34);
+    assert_eq!(read["gml_nodes"], read["graphml_nodes"]);
+    assert_eq!(read["labels"], json!([":Member"]));
+    assert_eq!(read["gml_edges"].as_array().unwrap().len(), 78);
+    // The GML graph is undirected: networkx may list an edge either way round.
+    let undirected = |v: &Value| {
+        let mut e: Vec<(i64, i64)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                let (a, b) = (x[0].as_i64().unwrap(), x[1].as_i64().unwrap());
+                assert_eq!(x[2], 1.0);
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        e.sort_unstable();
+        e
+    };
+    assert_eq!(
+        undirected(&read["gml_edges"]),
+        undirected(&read["graphml_edges"])
+    );
 }

@@ -104,7 +104,7 @@ fn missing_endpoints_are_created_or_skipped_and_counted_by_reason() {
             .contains("e.csv:1: column \"w\": \"x\" is not a 64-bit integer (skipped)")
     );
 
-    // --data-dir moves the files; --create-missing and --data-dir need a mapping, and
+    // --data-dir moves the files; --create-missing needs a mapping (or a GML graph), and
     // --mapping does not go with --nodes.
     std::fs::create_dir(d.join("elsewhere")).unwrap();
     std::fs::copy(d.join("m.toml"), d.join("elsewhere/m.toml")).unwrap();
@@ -128,7 +128,7 @@ fn missing_endpoints_are_created_or_skipped_and_counted_by_reason() {
     assert_eq!(s["nodes"].as_u64(), Some(1));
     let err = fails(&["import", &db("g.pgdb"), "--create-missing", "--edges", m]);
     assert!(
-        err.contains("--create-missing and --data-dir go with --mapping"),
+        err.contains("--create-missing goes with --mapping or --graph"),
         "{err}"
     );
     let out = run(&["import", &db("g.pgdb"), "--mapping", m, "--nodes", m]);

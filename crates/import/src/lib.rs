@@ -33,6 +33,7 @@
 //! ```
 
 mod error;
+pub mod gml;
 pub mod header;
 mod idmap;
 mod importer;
@@ -44,6 +45,7 @@ mod parse;
 mod progress;
 
 pub use error::{ImportError, Result};
+pub use gml::run_gml;
 pub use header::Element;
 pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
 pub use input::{LINE_MAX, clip};
