@@ -340,6 +340,20 @@ fn plan(
                 })?
                 .to_string();
             let space = space_of(&space_name, key, file, import, opts, names)?;
+            let key = &names[space].2;
+            let clash = header
+                .columns
+                .iter()
+                .any(|c| matches!(c, crate::header::Column::Property { name, .. } if name == key));
+            if clash {
+                return Err(at(format!(
+                    "column {:?} holds the property that keeps the ids of id space {:?}: \
+                     name the :ID column (such as {key}:ID({})) or give the space another key",
+                    clip(key),
+                    clip(&space_name),
+                    clip(&space_name)
+                )));
+            }
             let mut labels = Vec::new();
             if let Some(l) = &src.label {
                 check_label(l).map_err(&at)?;

@@ -341,6 +341,11 @@ fn bad_cells_name_their_file_line_and_column() {
             "1: the :ID column names no id space, and the file has no label",
         ),
         (
+            "key-column",
+            ":ID(Q),id\n1,a\n",
+            "1: column \"id\" holds the property that keeps the ids of id space \"Q\"",
+        ),
+        (
             "multiline",
             ":ID(Q),m,n:int\n1,\"a\nb\",5\n2,\"c\nd\",x\n",
             "4: column \"n\": \"x\" is not a 64-bit integer",
