@@ -29,19 +29,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pagegraph::{EdgeSpec, Graph, NodeId, NodeSpec, WriteTxn};
-use rustc_hash::FxHashMap;
+use pagegraph::Graph;
 use serde_json::{Map, Number, Value};
 
-use crate::error::{Context, ImportError, Result};
+use crate::error::{ImportError, Result};
+use crate::graphfile::{self, EdgeItem, Item, NodeItem};
 use crate::idmap::ExtId;
-use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, upsert_edges};
+use crate::importer::{ImportOptions, Summary};
 use crate::input::clip;
 use crate::keys;
 use crate::progress::Progress;
-
-/// The largest GML file read, in bytes: the file is parsed whole.
-pub const GML_SIZE_MAX: u64 = 1 << 30;
 
 /// The deepest nesting of lists read.
 pub const GML_DEPTH_MAX: usize = 64;
@@ -282,6 +279,46 @@ fn get<'p>(pairs: &'p [Pair], key: &str) -> Option<&'p Gml> {
     pairs.iter().find(|(k, ..)| k == key).map(|(_, v, _)| v)
 }
 
+/// The node and edge items of the graph's pairs.
+fn items(graph: &[Pair]) -> (Vec<Item<NodeItem>>, Vec<Item<EdgeItem>>) {
+    let (mut nodes, mut edges) = (Vec::new(), Vec::new());
+    for (k, v, line) in graph {
+        let line = *line;
+        match (k.as_str(), v) {
+            ("node", Gml::List(pairs)) => nodes.push(match get(pairs, "id").and_then(ext) {
+                Some(id) => Ok(NodeItem {
+                    line,
+                    id,
+                    labels: Vec::new(),
+                    data: object(pairs, &["id"]),
+                }),
+                None => Err((line, "a node without an integer or string id".into())),
+            }),
+            ("edge", Gml::List(pairs)) => {
+                let end = |what: &str| {
+                    get(pairs, what).and_then(ext).ok_or_else(|| {
+                        (line, format!("an edge without an integer or string {what}"))
+                    })
+                };
+                edges.push(end("source").and_then(|source| {
+                    Ok(EdgeItem {
+                        line,
+                        source,
+                        target: end("target")?,
+                        edge_type: None,
+                        data: object(pairs, &["source", "target"]),
+                    })
+                }));
+            }
+            ("node", _) => nodes.push(Err((line, "`node` is not a list".into()))),
+            ("edge", _) => edges.push(Err((line, "`edge` is not a list".into()))),
+            // Attributes of the graph itself.
+            _ => {}
+        }
+    }
+    (nodes, edges)
+}
+
 /// Imports the GML file at `path` into `graph` (see the module doc).
 pub fn run_gml(
     graph: &Graph,
@@ -294,23 +331,7 @@ pub fn run_gml(
     }
     keys::check_property(&opts.id_property)?;
     let start = Instant::now();
-    let io = |what: &str| {
-        let context = format!("{}: {what}", path.display());
-        move |source| ImportError::Io { context, source }
-    };
-    let size = std::fs::metadata(path).map_err(io("cannot open"))?.len();
-    if size > GML_SIZE_MAX {
-        return Err(ImportError::file(
-            path,
-            format!(
-                "larger than {} MiB, the largest GML file read",
-                GML_SIZE_MAX >> 20
-            ),
-        ));
-    }
-    progress.file_started(path, "graph", size);
-    let bytes = std::fs::read(path).map_err(io("cannot read"))?;
-    progress.read(size);
+    let bytes = graphfile::read(path, "GML", &progress)?;
     let mut parser = Parser {
         text: &bytes,
         at: 0,
@@ -319,271 +340,11 @@ pub fn run_gml(
     let top = parser
         .pairs(0)
         .map_err(|(line, reason)| ImportError::line(path, line, reason))?;
-    let Some(Gml::List(items)) = get(&top, "graph") else {
+    let Some(Gml::List(pairs)) = get(&top, "graph") else {
         return Err(ImportError::file(path, "no `graph [ ... ]` list"));
     };
-    let mut w = Writer {
-        graph,
-        path,
-        opts,
-        ids: FxHashMap::default(),
-        indexed: None,
-        summary: Summary::default(),
-        progress,
-    };
-    let nodes: Vec<&Pair> = items.iter().filter(|(k, ..)| k == "node").collect();
-    let edges: Vec<&Pair> = items.iter().filter(|(k, ..)| k == "edge").collect();
-    for chunk in nodes.chunks(w.opts.batch) {
-        w.nodes(chunk)?;
-    }
-    for chunk in edges.chunks(w.opts.batch) {
-        w.edges(chunk)?;
-    }
-    w.progress.finished();
-    w.summary.elapsed = start.elapsed();
-    Ok(w.summary)
-}
-
-/// Writes a parsed GML graph in batches.
-struct Writer<'g> {
-    graph: &'g Graph,
-    path: &'g Path,
-    opts: ImportOptions,
-    /// Each GML id's node.
-    ids: FxHashMap<ExtId, NodeId>,
-    /// Whether the node kind's key index held entries before this import (`None` until
-    /// the first batch has made sure of the index).
-    indexed: Option<bool>,
-    summary: Summary,
-    progress: Arc<dyn Progress>,
-}
-
-impl Writer<'_> {
-    fn bad(&mut self, line: u64, why: &str, reason: &str) -> Result<()> {
-        if !self.opts.skip_bad {
-            return Err(ImportError::line(self.path, line, reason));
-        }
-        self.summary.skipped += 1;
-        *self
-            .summary
-            .skipped_by_reason
-            .entry(why.to_string())
-            .or_default() += 1;
-        if self.summary.skipped <= SKIPPED_REPORTED {
-            self.progress.skipped(self.path, line, reason);
-        }
-        Ok(())
-    }
-
-    fn begin(&mut self) -> Result<WriteTxn> {
-        let mut tx = self.graph.begin_write()?;
-        if self.indexed.is_none() {
-            self.indexed = Some(keys::ensure_index(
-                &mut tx,
-                &self.opts.node_kind,
-                &self.opts.id_property,
-            )?);
-        }
-        Ok(tx)
-    }
-
-    fn commit(&mut self, tx: WriteTxn) -> Result<()> {
-        tx.commit().context_with(|| {
-            "commit failed; the batches committed before this one are kept".to_string()
-        })?;
-        self.summary.batches += 1;
-        Ok(())
-    }
-
-    /// The data of a node with key `ext` and the other attributes of `pairs`.
-    fn node_data(&self, ext: &ExtId, pairs: &[Pair]) -> Result<Value> {
-        let mut data = object(pairs, &["id"]);
-        let key = keys::ext_value(ext)
-            .to_json()
-            .map_err(|e| ImportError::Options(e.to_string()))?;
-        data.insert(self.opts.id_property.clone(), key);
-        Ok(Value::Object(data))
-    }
-
-    fn nodes(&mut self, chunk: &[&Pair]) -> Result<()> {
-        let mut tx = self.begin()?;
-        let mut specs = Vec::new();
-        let mut exts = Vec::new();
-        let mut in_batch: FxHashMap<ExtId, u64> = FxHashMap::default();
-        let mut updated = 0;
-        for (_, v, line) in chunk {
-            let Gml::List(pairs) = v else {
-                self.bad(*line, "bad value", "`node` is not a list")?;
-                continue;
-            };
-            let Some(ext) = get(pairs, "id").and_then(ext) else {
-                self.bad(*line, "bad value", "a node without an integer or string id")?;
-                continue;
-            };
-            if let Some(first) = in_batch
-                .get(&ext)
-                .copied()
-                .or_else(|| self.ids.contains_key(&ext).then_some(0))
-            {
-                let at = if first > 0 {
-                    format!(" (first on line {first})")
-                } else {
-                    String::new()
-                };
-                self.bad(
-                    *line,
-                    "duplicate id",
-                    &format!("duplicate node id {:?}{at}", clip(&ext.to_string())),
-                )?;
-                continue;
-            }
-            in_batch.insert(ext.clone(), *line);
-            let data = self.node_data(&ext, pairs)?;
-            if self.indexed == Some(true)
-                && let Some(id) = keys::node_with_key(
-                    &tx,
-                    &self.opts.node_kind,
-                    &self.opts.id_property,
-                    &keys::ext_value(&ext),
-                )?
-            {
-                if !self.opts.upsert {
-                    let reason = format!(
-                        "node id {:?} of kind {:?} is already in the database (node {id}); --upsert updates such nodes instead",
-                        clip(&ext.to_string()),
-                        clip(&self.opts.node_kind)
-                    );
-                    self.bad(*line, "id in the database", &reason)?;
-                    continue;
-                }
-                let props = NodeSpec {
-                    kind: String::new(),
-                    name: String::new(),
-                    data,
-                }
-                .properties()?;
-                tx.merge_node_properties(id, props)
-                    .context_with(|| format!("{}:{line}", self.path.display()))?;
-                self.ids.insert(ext, id);
-                updated += 1;
-                continue;
-            }
-            exts.push(ext);
-            specs.push(NodeSpec {
-                kind: self.opts.node_kind.clone(),
-                name: String::new(),
-                data,
-            });
-        }
-        let last = chunk.last().map_or(0, |(.., l)| *l);
-        let ids = tx
-            .insert_nodes(specs)
-            .context_with(|| format!("{}: batch ending at line {last}", self.path.display()))?;
-        self.commit(tx)?;
-        self.summary.nodes += ids.len() as u64;
-        self.summary.nodes_updated += updated;
-        self.ids.extend(exts.into_iter().zip(ids));
-        Ok(())
-    }
-
-    fn edges(&mut self, chunk: &[&Pair]) -> Result<()> {
-        let mut tx = self.begin()?;
-        let mut pending = Vec::with_capacity(chunk.len());
-        let mut new_exts: Vec<ExtId> = Vec::new();
-        let mut new_index: FxHashMap<ExtId, usize> = FxHashMap::default();
-        'edges: for (_, v, line) in chunk {
-            let Gml::List(pairs) = v else {
-                self.bad(*line, "bad value", "`edge` is not a list")?;
-                continue;
-            };
-            let mut ends = [End(0), End(0)];
-            for (slot, what) in [(0, "source"), (1, "target")] {
-                let Some(e) = get(pairs, what).and_then(ext) else {
-                    self.bad(
-                        *line,
-                        "bad value",
-                        &format!("an edge without an integer or string {what}"),
-                    )?;
-                    continue 'edges;
-                };
-                ends[slot] = if let Some(&id) = self.ids.get(&e) {
-                    End::known(id)
-                } else if let Some(&i) = new_index.get(&e) {
-                    End::new(i)
-                } else if let Some(id) = self.lookup(&tx, &e)? {
-                    self.ids.insert(e, id);
-                    End::known(id)
-                } else if self.opts.create_missing {
-                    new_exts.push(e.clone());
-                    new_index.insert(e, new_exts.len() - 1);
-                    End::new(new_exts.len() - 1)
-                } else {
-                    let reason = format!(
-                        "unknown node {:?} ({what}; --create-missing creates it)",
-                        clip(&e.to_string())
-                    );
-                    self.bad(*line, "missing endpoint", &reason)?;
-                    continue 'edges;
-                };
-            }
-            let data = object(pairs, &["source", "target"]);
-            let [from, to] = ends;
-            pending.push(PendingEdge {
-                from,
-                to,
-                edge_type: 1,
-                data: (!data.is_empty()).then(|| Box::new(Value::Object(data))),
-            });
-        }
-        let last = chunk.last().map_or(0, |(.., l)| *l);
-        let at = || format!("{}: batch ending at line {last}", self.path.display());
-        let mut specs = Vec::with_capacity(new_exts.len());
-        for e in &new_exts {
-            specs.push(NodeSpec {
-                kind: self.opts.node_kind.clone(),
-                name: String::new(),
-                data: self.node_data(e, &[])?,
-            });
-        }
-        let new_ids = tx.insert_nodes(specs).context_with(at)?;
-        let edge_type = self.opts.edge_type.clone();
-        let type_name = |_: u32| edge_type.clone();
-        let pending = if self.opts.upsert {
-            let (left, updated) =
-                upsert_edges(&mut tx, pending, &new_ids, &type_name).context_with(at)?;
-            self.summary.edges_updated += updated;
-            left
-        } else {
-            pending
-        };
-        let n = pending.len() as u64;
-        tx.insert_edges(pending.into_iter().map(|e| EdgeSpec {
-            from: e.from.node(&new_ids),
-            to: e.to.node(&new_ids),
-            edge_type: edge_type.clone(),
-            data: e.data.map_or(Value::Null, |d| *d),
-        }))
-        .context_with(at)?;
-        self.commit(tx)?;
-        self.summary.nodes += new_ids.len() as u64;
-        self.summary.edges += n;
-        self.ids.extend(new_exts.into_iter().zip(new_ids));
-        Ok(())
-    }
-
-    /// The node the database held before this import with key `e`, if the key index had
-    /// entries then.
-    fn lookup(&self, tx: &WriteTxn, e: &ExtId) -> Result<Option<NodeId>> {
-        if self.indexed != Some(true) {
-            return Ok(None);
-        }
-        keys::node_with_key(
-            tx,
-            &self.opts.node_kind,
-            &self.opts.id_property,
-            &keys::ext_value(e),
-        )
-    }
+    let (nodes, edges) = items(pairs);
+    graphfile::write(graph, path, nodes, edges, opts, progress, start)
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@
 
 mod error;
 pub mod gml;
+mod graphfile;
 pub mod header;
 mod idmap;
 mod importer;
@@ -46,6 +47,7 @@ mod progress;
 
 pub use error::{ImportError, Result};
 pub use gml::run_gml;
+pub use graphfile::FILE_SIZE_MAX;
 pub use header::Element;
 pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
 pub use input::{LINE_MAX, clip};

@@ -1,0 +1,348 @@
+//! What GML and GraphML imports share: a graph file read whole (within [`FILE_SIZE_MAX`])
+//! into node and edge items, then written in batches. A node's key is its own key
+//! property when its data holds one (as an export of an imported graph does), else its id
+//! in the file; its labels are the file's (GraphML `labels`) or the import's node kind.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use pagegraph::{EdgeSpec, Graph, NodeId, NodeSpec, PropertyValue, WriteTxn};
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+
+use crate::error::{Context, ImportError, Result};
+use crate::idmap::ExtId;
+use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, upsert_edges};
+use crate::input::clip;
+use crate::keys;
+use crate::progress::Progress;
+
+/// The largest graph file (GML, GraphML) read, in bytes: the file is parsed whole.
+pub const FILE_SIZE_MAX: u64 = 1 << 30;
+
+/// A node of a graph file: the line it starts on, its id in the file, its labels (none:
+/// the import's node kind) and its properties.
+pub(crate) struct NodeItem {
+    pub line: u64,
+    pub id: ExtId,
+    pub labels: Vec<String>,
+    pub data: Map<String, Value>,
+}
+
+/// An edge of a graph file: its line, its endpoints' ids in the file, its type (none: the
+/// import's edge type) and its properties.
+pub(crate) struct EdgeItem {
+    pub line: u64,
+    pub source: ExtId,
+    pub target: ExtId,
+    pub edge_type: Option<String>,
+    pub data: Map<String, Value>,
+}
+
+/// An item, or the line it is on and why it is bad.
+pub(crate) type Item<T> = std::result::Result<T, (u64, String)>;
+
+/// Reads a graph file whole, reporting it to `progress`.
+pub(crate) fn read(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Result<Vec<u8>> {
+    let io = |doing: &str| {
+        let context = format!("{}: {doing}", path.display());
+        move |source| ImportError::Io { context, source }
+    };
+    let size = std::fs::metadata(path).map_err(io("cannot open"))?.len();
+    if size > FILE_SIZE_MAX {
+        return Err(ImportError::file(
+            path,
+            format!(
+                "larger than {} MiB, the largest {what} file read",
+                FILE_SIZE_MAX >> 20
+            ),
+        ));
+    }
+    progress.file_started(path, "graph", size);
+    let bytes = std::fs::read(path).map_err(io("cannot read"))?;
+    progress.read(size);
+    Ok(bytes)
+}
+
+/// Writes the items of `path` into `graph`: nodes first, then edges, in batches.
+pub(crate) fn write(
+    graph: &Graph,
+    path: &Path,
+    nodes: Vec<Item<NodeItem>>,
+    edges: Vec<Item<EdgeItem>>,
+    opts: ImportOptions,
+    progress: Arc<dyn Progress>,
+    start: Instant,
+) -> Result<Summary> {
+    let mut w = Writer {
+        graph,
+        path,
+        opts,
+        ids: FxHashMap::default(),
+        indexed: FxHashMap::default(),
+        summary: Summary::default(),
+        progress,
+    };
+    let batch = w.opts.batch;
+    let mut nodes = nodes.into_iter().peekable();
+    while nodes.peek().is_some() {
+        w.nodes(nodes.by_ref().take(batch).collect())?;
+    }
+    let mut edges = edges.into_iter().peekable();
+    while edges.peek().is_some() {
+        w.edges(edges.by_ref().take(batch).collect())?;
+    }
+    w.progress.finished();
+    w.summary.elapsed = start.elapsed();
+    Ok(w.summary)
+}
+
+/// Writes a graph file's items in batches.
+struct Writer<'g> {
+    graph: &'g Graph,
+    path: &'g Path,
+    opts: ImportOptions,
+    /// Each file id's node.
+    ids: FxHashMap<ExtId, NodeId>,
+    /// The labels whose key index this import has made sure of, and whether it held
+    /// entries then (only then can a key be in the database already).
+    indexed: FxHashMap<String, bool>,
+    summary: Summary,
+    progress: Arc<dyn Progress>,
+}
+
+impl Writer<'_> {
+    fn bad(&mut self, line: u64, why: &str, reason: &str) -> Result<()> {
+        if !self.opts.skip_bad {
+            return Err(ImportError::line(self.path, line, reason));
+        }
+        self.summary.skipped += 1;
+        *self
+            .summary
+            .skipped_by_reason
+            .entry(why.to_string())
+            .or_default() += 1;
+        if self.summary.skipped <= SKIPPED_REPORTED {
+            self.progress.skipped(self.path, line, reason);
+        }
+        Ok(())
+    }
+
+    /// Whether `label`'s key index held entries before this import; makes sure of it.
+    fn key_index(&mut self, tx: &mut WriteTxn, label: &str) -> Result<bool> {
+        if let Some(&had) = self.indexed.get(label) {
+            return Ok(had);
+        }
+        let had = keys::ensure_index(tx, label, &self.opts.id_property)?;
+        self.indexed.insert(label.to_string(), had);
+        Ok(had)
+    }
+
+    fn commit(&mut self, tx: WriteTxn) -> Result<()> {
+        tx.commit().context_with(|| {
+            "commit failed; the batches committed before this one are kept".to_string()
+        })?;
+        self.summary.batches += 1;
+        Ok(())
+    }
+
+    /// A node's key: its data's own key property, else its file id's value; or why the
+    /// data's own key cannot be one.
+    fn key(&self, item: &NodeItem) -> std::result::Result<PropertyValue, String> {
+        let data = Value::Object(item.data.clone());
+        Ok(keys::own_key(&data, &self.opts.id_property)?
+            .unwrap_or_else(|| keys::ext_value(&item.id)))
+    }
+
+    fn nodes(&mut self, chunk: Vec<Item<NodeItem>>) -> Result<()> {
+        let mut tx = self.graph.begin_write()?;
+        let mut specs = Vec::new();
+        let mut made = Vec::new();
+        let mut in_batch: FxHashMap<ExtId, u64> = FxHashMap::default();
+        let mut updated = 0;
+        let mut last = 0;
+        for item in chunk {
+            let mut item = match item {
+                Ok(item) => item,
+                Err((line, reason)) => {
+                    self.bad(line, "bad value", &reason)?;
+                    continue;
+                }
+            };
+            last = item.line;
+            let first = in_batch.get(&item.id).copied();
+            if first.is_some() || self.ids.contains_key(&item.id) {
+                let at = first.map_or(String::new(), |l| format!(" (first on line {l})"));
+                let reason = format!("duplicate node id {:?}{at}", clip(&item.id.to_string()));
+                self.bad(item.line, "duplicate id", &reason)?;
+                continue;
+            }
+            let key = match self.key(&item) {
+                Ok(k) => k,
+                Err(reason) => {
+                    self.bad(item.line, "bad value", &reason)?;
+                    continue;
+                }
+            };
+            in_batch.insert(item.id.clone(), item.line);
+            if item.labels.is_empty() {
+                item.labels.push(self.opts.node_kind.clone());
+            }
+            let kind = item.labels[0].clone();
+            let prop = self.opts.id_property.clone();
+            let data = keys::add_key(Value::Object(std::mem::take(&mut item.data)), &prop, &key);
+            if self.key_index(&mut tx, &kind)?
+                && let Some(id) = keys::node_with_key(&tx, &kind, &prop, &key)?
+            {
+                if !self.opts.upsert {
+                    let reason = format!(
+                        "node id {:?} of kind {:?} is already in the database (node {id}); \
+                         --upsert updates such nodes instead",
+                        clip(&item.id.to_string()),
+                        clip(&kind)
+                    );
+                    self.bad(item.line, "id in the database", &reason)?;
+                    continue;
+                }
+                let props = NodeSpec {
+                    kind: String::new(),
+                    name: String::new(),
+                    data,
+                }
+                .properties()?;
+                let line = item.line;
+                let at = || format!("{}:{line}", self.path.display());
+                tx.merge_node_properties(id, props).context_with(at)?;
+                for l in &item.labels {
+                    tx.add_label(id, l).context_with(at)?;
+                }
+                self.ids.insert(item.id, id);
+                updated += 1;
+                continue;
+            }
+            specs.push(NodeSpec {
+                kind,
+                name: String::new(),
+                data,
+            });
+            made.push((item.id, item.labels));
+        }
+        let at = || format!("{}: batch ending at line {last}", self.path.display());
+        let ids = tx.insert_nodes(specs).context_with(at)?;
+        for ((_, labels), &id) in made.iter().zip(&ids) {
+            for l in labels.iter().skip(1) {
+                tx.add_label(id, l).context_with(at)?;
+            }
+        }
+        self.commit(tx)?;
+        self.summary.nodes += ids.len() as u64;
+        self.summary.nodes_updated += updated;
+        self.ids
+            .extend(made.into_iter().map(|(ext, _)| ext).zip(ids));
+        Ok(())
+    }
+
+    fn edges(&mut self, chunk: Vec<Item<EdgeItem>>) -> Result<()> {
+        let mut tx = self.graph.begin_write()?;
+        let mut pending = Vec::with_capacity(chunk.len());
+        let mut types: Vec<String> = Vec::new();
+        let mut new_exts: Vec<ExtId> = Vec::new();
+        let mut new_index: FxHashMap<ExtId, usize> = FxHashMap::default();
+        let mut last = 0;
+        'edges: for item in chunk {
+            let item = match item {
+                Ok(item) => item,
+                Err((line, reason)) => {
+                    self.bad(line, "bad value", &reason)?;
+                    continue;
+                }
+            };
+            last = item.line;
+            let mut ends = [End(0), End(0)];
+            for (slot, e, what) in [(0, &item.source, "source"), (1, &item.target, "target")] {
+                ends[slot] = if let Some(&id) = self.ids.get(e) {
+                    End::known(id)
+                } else if let Some(&i) = new_index.get(e) {
+                    End::new(i)
+                } else if let Some(id) = self.lookup(&tx, e)? {
+                    self.ids.insert(e.clone(), id);
+                    End::known(id)
+                } else if self.opts.create_missing {
+                    new_exts.push(e.clone());
+                    new_index.insert(e.clone(), new_exts.len() - 1);
+                    End::new(new_exts.len() - 1)
+                } else {
+                    let reason = format!(
+                        "unknown node {:?} ({what}; --create-missing creates it)",
+                        clip(&e.to_string())
+                    );
+                    self.bad(item.line, "missing endpoint", &reason)?;
+                    continue 'edges;
+                };
+            }
+            let t = item
+                .edge_type
+                .unwrap_or_else(|| self.opts.edge_type.clone());
+            let slot = types.iter().position(|x| *x == t).unwrap_or_else(|| {
+                types.push(t);
+                types.len() - 1
+            });
+            let [from, to] = ends;
+            pending.push(PendingEdge {
+                from,
+                to,
+                edge_type: slot as u32 + 1,
+                data: (!item.data.is_empty()).then(|| Box::new(Value::Object(item.data))),
+            });
+        }
+        let at = || format!("{}: batch ending at line {last}", self.path.display());
+        let kind = self.opts.node_kind.clone();
+        if !new_exts.is_empty() {
+            self.key_index(&mut tx, &kind)?;
+        }
+        let prop = self.opts.id_property.clone();
+        let specs = new_exts.iter().map(|e| NodeSpec {
+            kind: kind.clone(),
+            name: String::new(),
+            data: keys::add_key(Value::Null, &prop, &keys::ext_value(e)),
+        });
+        let new_ids = tx.insert_nodes(specs).context_with(at)?;
+        let type_name = |slot: u32| types.get(slot as usize - 1).cloned().unwrap_or_default();
+        let pending = if self.opts.upsert {
+            let (left, updated) =
+                upsert_edges(&mut tx, pending, &new_ids, &type_name).context_with(at)?;
+            self.summary.edges_updated += updated;
+            left
+        } else {
+            pending
+        };
+        let n = pending.len() as u64;
+        tx.insert_edges(pending.into_iter().map(|e| EdgeSpec {
+            from: e.from.node(&new_ids),
+            to: e.to.node(&new_ids),
+            edge_type: type_name(e.edge_type),
+            data: e.data.map_or(Value::Null, |d| *d),
+        }))
+        .context_with(at)?;
+        self.commit(tx)?;
+        self.summary.nodes += new_ids.len() as u64;
+        self.summary.edges += n;
+        self.ids.extend(new_exts.into_iter().zip(new_ids));
+        Ok(())
+    }
+
+    /// The node of the node kind that the database held before this import with the key
+    /// of file id `e`, if the kind's key index had entries then.
+    fn lookup(&self, tx: &WriteTxn, e: &ExtId) -> Result<Option<NodeId>> {
+        if self.indexed.get(&self.opts.node_kind) != Some(&true) {
+            return Ok(None);
+        }
+        keys::node_with_key(
+            tx,
+            &self.opts.node_kind,
+            &self.opts.id_property,
+            &keys::ext_value(e),
+        )
+    }
+}
