@@ -252,10 +252,12 @@ their column names, and one no node has is an error, a new node with only its ke
 what they say (12 is an integer; 1e5, 007 and 23-digit numbers stay text). See
 docs/import.md for the format and a mapping of the LDBC SNB files.
 
-GML (--graph FILE): one file of nodes and edges; each node becomes a node of --node-kind
-keyed by its GML id (unique per label, as for every import), each edge an edge of
---edge-type, and every other attribute a property (integers, reals, strings; nested lists
-as maps).
+GML and GraphML (--graph FILE, by the name: .graphml or .xml is GraphML, else GML): one
+file of nodes and edges; each node becomes a node keyed by its id (unique per label, as for
+every import), each edge an edge, and every other attribute a typed property. GML nodes are
+of --node-kind and edges of --edge-type; a GraphML node's `labels` attribute (:A:B) gives
+its labels and an edge's `label` attribute its type, as `export --format graphml` writes
+them, so an export imports back as the same graph.
 
 Examples:
   pagegraph import g.pgdb --edges com-orkut.ungraph.txt.gz
@@ -263,7 +265,8 @@ Examples:
   pagegraph import g.pgdb --nodes people.jsonl --edges knows.jsonl --upsert   # again
   pagegraph import g.pgdb --nodes n.csv --edges e.csv --batch 50000 --durability full
   pagegraph import ldbc.pgdb --mapping docs/ldbc-snb.toml --data-dir ldbc-sf0.1/
-  pagegraph import karate.pgdb --graph karate.gml --node-kind Member";
+  pagegraph import karate.pgdb --graph karate.gml --node-kind Member
+  pagegraph import copy.pgdb --graph exported.graphml";
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -296,8 +299,10 @@ struct ImportArgs {
     /// Edges file.
     #[arg(long, conflicts_with = "mapping")]
     edges: Option<PathBuf>,
-    /// A GML file holding both nodes and edges (networkx, igraph, Gephi, yEd): its nodes
-    /// become nodes of --node-kind keyed by their GML id, its edges edges of --edge-type.
+    /// A GML (.gml) or GraphML (.graphml, .xml) file holding both nodes and edges
+    /// (networkx, igraph, Gephi, yEd): its nodes become nodes of --node-kind (GraphML:
+    /// of their `labels`) keyed by their id, its edges edges of --edge-type (GraphML: of
+    /// their `label`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["nodes", "edges", "mapping", "format"])]
     graph: Option<PathBuf>,
     /// A TOML mapping of a labelled CSV dataset (node and edge files with Neo4j
@@ -879,6 +884,9 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let bar = std::sync::Arc::new(bar);
     let s = match (&mapping, &a.graph) {
         (Some(m), _) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
+        (None, Some(file)) if is_graphml(file) => {
+            pagegraph_import::run_graphml(&g, file, opts, bar)?
+        }
         (None, Some(gml)) => pagegraph_import::run_gml(&g, gml, opts, bar)?,
         (None, None) => {
             pagegraph_import::run(&g, &a.db, a.nodes.as_deref(), a.edges.as_deref(), opts, bar)?
@@ -927,6 +935,18 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_NOT_CHECKPOINTED))
         }
     }
+}
+
+/// Whether a --graph file is GraphML (by its name: .graphml or .xml);
+/// anything else is read as GML.
+fn is_graphml(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    Path::new(&name)
+        .extension()
+        .is_some_and(|e| e == "graphml" || e == "xml")
 }
 
 /// An import's summary as one line of text.

@@ -1,7 +1,9 @@
 //! Bulk import of nodes and edges into a [`pagegraph`] database: the parsers (JSONL, CSV,
-//! edge lists), the bounded-memory external-id map, batching, and the driver that ties
-//! them together. The `pagegraph import` command is a thin layer over [`run`]; other
-//! front ends (the Python package, the query engine) load data through the same code.
+//! edge lists; labelled CSV with Neo4j admin-import headers, [`run_csv`]; GML,
+//! [`run_gml`]; GraphML, [`run_graphml`]), the bounded-memory external-id map, batching,
+//! and the drivers that tie them together. The `pagegraph import` command is a thin layer
+//! over them; other front ends (the Python package, the query engine) can load data
+//! through the same code.
 //!
 //! Each batch of [`ImportOptions::batch`] lines is one transaction. Every node keeps its
 //! id from the input file as a property (`id` by default) under a unique constraint per
@@ -35,6 +37,7 @@
 mod error;
 pub mod gml;
 mod graphfile;
+pub mod graphml;
 pub mod header;
 mod idmap;
 mod importer;
@@ -48,6 +51,7 @@ mod progress;
 pub use error::{ImportError, Result};
 pub use gml::run_gml;
 pub use graphfile::FILE_SIZE_MAX;
+pub use graphml::run_graphml;
 pub use header::Element;
 pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
 pub use input::{LINE_MAX, clip};
