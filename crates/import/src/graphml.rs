@@ -194,6 +194,9 @@ impl Reader<'_> {
         data: &mut Option<(String, String)>,
         graphs: &mut u32,
     ) -> std::result::Result<(), (u64, String)> {
+        if matches!(name, "key" | "node" | "edge") && open.is_some() {
+            return Err((line, format!("a <{name}> inside another element")));
+        }
         match name {
             "graph" => {
                 *graphs += 1;

@@ -124,6 +124,10 @@ fn bad_graphml_names_its_file_line_or_is_skipped_and_counted() {
             "6: nested or second graphs are not read",
         ),
         (doc("<node id=\"a\"></edge>\n"), "5: not well-formed XML"),
+        (
+            doc("<node id=\"a\">\n<node id=\"b\"/>\n</node>\n"),
+            "6: a <node> inside another element",
+        ),
         ("<graphml/>\n".to_string(), "1: no <graph> element"),
     ];
     for (i, (body, want)) in cases.iter().enumerate() {
