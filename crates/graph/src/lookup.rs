@@ -423,6 +423,29 @@ pub(crate) fn all_node_ids(src: &dyn Source) -> Result<Ids<'_, NodeId>> {
     })
 }
 
+/// [`nodes_where`] through a ready index on exactly (`label`, `property`), in index order;
+/// `None` when there is no such index or the condition is not one an index range serves
+/// (the caller then scans). A label no node has is an empty answer.
+pub(crate) fn nodes_by_index<'s>(
+    src: &'s dyn Source,
+    label: &str,
+    property: &str,
+    cond: &Condition,
+) -> Result<Option<NodeIds<'s>>> {
+    let Some(label) = src.string_id(label)?.filter(|&l| l != 0) else {
+        return Ok(Some(empty()));
+    };
+    if let Some(def) = index_on(src, false, label, &[property])?
+        && let Some(ranges) = cond.ranges()
+    {
+        let hits = IndexHits::new(src.index_view(def)?, ranges);
+        return Ok(Some(Ids {
+            inner: Box::new(hits.map(|r| r.map(NodeId))),
+        }));
+    }
+    Ok(None)
+}
+
 /// Nodes of `label` whose `property` satisfies `cond`: through a ready single-property
 /// index when there is one (ids by value, then id), else by reading every node of the label
 /// (ids in id order).
@@ -432,17 +455,12 @@ pub(crate) fn nodes_where<'s>(
     property: &str,
     cond: &Condition,
 ) -> Result<NodeIds<'s>> {
+    if let Some(hits) = nodes_by_index(src, label, property, cond)? {
+        return Ok(hits);
+    }
     let Some(label) = src.string_id(label)?.filter(|&l| l != 0) else {
         return Ok(empty());
     };
-    if let Some(def) = index_on(src, false, label, &[property])?
-        && let Some(ranges) = cond.ranges()
-    {
-        let hits = IndexHits::new(src.index_view(def)?, ranges);
-        return Ok(Ids {
-            inner: Box::new(hits.map(|r| r.map(NodeId))),
-        });
-    }
     let ids = label_ids(src, label)?;
     let property = property.to_string();
     let cond = cond.clone();

@@ -417,6 +417,18 @@ impl ReadTxn {
         lookup::nodes_where(self, label, property, cond)
     }
 
+    /// [`ReadTxn::nodes_where`] only when a ready index on exactly (`label`, `property`)
+    /// serves `cond` (ids in index order); `None` otherwise, so that a query planner can
+    /// choose between an index seek and a scan of its own.
+    pub fn nodes_by_index(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<Option<NodeIds<'_>>> {
+        lookup::nodes_by_index(self, label, property, cond)
+    }
+
     /// Edges of `edge_type` whose `property` satisfies `cond`, streamed: by a ready index
     /// in index order, else by reading every edge in id order.
     pub fn edges_where(

@@ -9,9 +9,10 @@
 )]
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pagegraph::value::Inequality;
-use pagegraph::{Direction, EdgeId, EdgeProps, NodeId, NodeProps};
+use pagegraph::{Condition, Direction, EdgeId, EdgeProps, NodeId, NodeProps};
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Literal, MapProjectionItem, Quantifier, Span, UnaryOp};
 use crate::error::{QueryError, Result};
@@ -38,6 +39,16 @@ pub trait GraphRead {
     /// The index catalog (empty where there is none).
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Vec::new())
+    }
+    /// The nodes with `label` whose `property` satisfies `cond`, found through a ready
+    /// index on exactly (`label`, `property`); `None` when there is no such index.
+    fn seek(
+        &self,
+        _label: &str,
+        _property: &str,
+        _cond: &Condition,
+    ) -> Result<Option<Vec<NodeId>>> {
+        Ok(None)
     }
 }
 
@@ -86,6 +97,12 @@ impl GraphRead for pagegraph::ReadTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
+        match self.nodes_by_index(label, property, cond)? {
+            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
+            None => Ok(None),
+        }
+    }
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
     }
@@ -114,6 +131,12 @@ impl GraphRead for pagegraph::WriteTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
+        match self.nodes_by_index(label, property, cond)? {
+            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
+            None => Ok(None),
+        }
+    }
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
     }
@@ -137,6 +160,11 @@ impl Row {
             .map(|(_, v)| v)
     }
 
+    /// Whether a variable is bound.
+    pub fn has(&self, name: &str) -> bool {
+        self.vars.iter().any(|(n, _)| n == name)
+    }
+
     /// Binds or rebinds a variable.
     pub fn set(&mut self, name: &str, value: Value) {
         match self.vars.iter_mut().find(|(n, _)| n == name) {
@@ -154,6 +182,18 @@ pub struct Ctx<'a> {
     pub graph: &'a dyn GraphRead,
     /// Results of aggregate calls, by the call's span, while a group is projected.
     pub aggregates: Option<&'a HashMap<(usize, usize), Value>>,
+    /// Set from another thread to stop the query: checked as rows are produced.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Ctx<'_> {
+    /// `Err(Cancelled)` once the query's cancel flag is set.
+    pub fn check_cancel(&self) -> Result<()> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(QueryError::Cancelled);
+        }
+        Ok(())
+    }
 }
 
 /// The aggregating functions.

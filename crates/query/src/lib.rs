@@ -34,19 +34,23 @@ pub mod ast;
 mod error;
 pub mod eval;
 mod exec;
+mod explain;
 mod functions;
 pub mod lexer;
 mod matcher;
 mod parser;
+mod plan;
 mod procedures;
+mod project;
 mod semantic;
 pub mod value;
 mod write;
 
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
-    GraphWrite, QueryResult, QueryStats, execute, execute_script, execute_with, is_write, run,
-    run_write, statement_writes,
+    Cancel, GraphWrite, ProfileLine, QueryResult, QueryStats, StatementCache, execute,
+    execute_prepared, execute_script, execute_with, is_write, run, run_prepared, run_write,
+    statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

@@ -6,9 +6,12 @@
 
 use pagegraph::{Direction, EdgeId, NodeId, PropertyValue};
 
+use pagegraph::Condition;
+
 use crate::ast::{Dir, Expr, NodePattern, PatternElement, PatternPart, RelPattern, Shortest};
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, Row, eval};
+use crate::plan::{Filter, Seek, seeks};
 use crate::value::{Path, Value, equals};
 
 /// Evaluated property constraints of a pattern element.
@@ -45,44 +48,87 @@ fn node_ok(id: NodeId, labels: &[String], props: &Props, ctx: &Ctx<'_>) -> Resul
     Ok(labels.iter().all(|l| n.labels.contains(l)) && props_hold(&n.properties, props))
 }
 
+/// What a consumer of rows answers to each: go on, or stop (a `LIMIT` has its rows, an
+/// existence test has its answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Send more rows.
+    More,
+    /// Send no more.
+    Stop,
+}
+
+/// A consumer of matches: the row and the relationships the match bound so far.
+type Emit<'e> = dyn FnMut(Row, Vec<EdgeId>) -> Result<Flow> + 'e;
+
 /// Every binding of `parts` extending `row`.
 pub fn match_parts(parts: &[PatternPart], row: &Row, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
-    let mut rows = vec![(row.clone(), Vec::<EdgeId>::new())];
-    for part in parts {
-        let mut next = Vec::new();
-        for (r, used) in rows {
-            for (r2, used2) in match_part(part, r, used, ctx)? {
-                next.push((r2, used2));
-            }
-        }
-        rows = next;
-    }
-    Ok(rows.into_iter().map(|(r, _)| r).collect())
+    let mut out = Vec::new();
+    for_each_match(parts, row.clone(), &Filter::default(), ctx, &mut |r| {
+        out.push(r);
+        Ok(Flow::More)
+    })?;
+    Ok(out)
+}
+
+/// Calls `emit` with every binding of `parts` extending `row`, until it answers
+/// [`Flow::Stop`]. `filter` (the `MATCH`'s `WHERE`) prunes walks early and chooses index
+/// seeks; the caller still evaluates the whole `WHERE` on each row it is given.
+pub fn for_each_match(
+    parts: &[PatternPart],
+    row: Row,
+    filter: &Filter<'_>,
+    ctx: &Ctx<'_>,
+    emit: &mut dyn FnMut(Row) -> Result<Flow>,
+) -> Result<Flow> {
+    parts_from(parts, row, Vec::new(), filter, ctx, emit)
+}
+
+fn parts_from(
+    parts: &[PatternPart],
+    row: Row,
+    used: Vec<EdgeId>,
+    filter: &Filter<'_>,
+    ctx: &Ctx<'_>,
+    emit: &mut dyn FnMut(Row) -> Result<Flow>,
+) -> Result<Flow> {
+    let Some((part, rest)) = parts.split_first() else {
+        return emit(row);
+    };
+    match_part(part, row, used, filter, ctx, &mut |r, u| {
+        parts_from(rest, r, u, filter, ctx, emit)
+    })
 }
 
 fn match_part(
     part: &PatternPart,
     row: Row,
     used: Vec<EdgeId>,
+    filter: &Filter<'_>,
     ctx: &Ctx<'_>,
-) -> Result<Vec<(Row, Vec<EdgeId>)>> {
+    out: &mut Emit<'_>,
+) -> Result<Flow> {
     if part.shortest.is_some() {
-        return shortest(part, row, used, ctx);
+        return shortest(part, row, used, filter, ctx, out);
     }
-    let mut out = Vec::new();
     let el = &part.element;
     let mut r = row;
     let start_props = props_of(el.start.props.as_ref(), &mut r, ctx)?;
-    for start in candidates(&el.start, &start_props, &r, ctx)? {
+    let start_var: Vec<&str> = el.start.var.as_deref().into_iter().collect();
+    for start in candidates(&el.start, &start_props, &mut r, filter, ctx)? {
+        ctx.check_cancel()?;
         let mut r2 = r.clone();
         if let Some(v) = &el.start.var {
             r2.set(v, Value::Node(start));
+        }
+        if !filter.admits(&start_var, &mut r2, ctx) {
+            continue;
         }
         let mut path = Path {
             nodes: vec![start],
             rels: Vec::new(),
         };
-        walk(
+        let flow = walk(
             el,
             0,
             start,
@@ -90,15 +136,28 @@ fn match_part(
             used.clone(),
             &mut path,
             part.var.as_deref(),
+            filter,
             ctx,
-            &mut out,
+            out,
         )?;
+        if flow == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
     }
-    Ok(out)
+    Ok(Flow::More)
 }
 
-/// The nodes a node pattern can start at.
-fn candidates(n: &NodePattern, props: &Props, row: &Row, ctx: &Ctx<'_>) -> Result<Vec<NodeId>> {
+/// The nodes a node pattern can start at: the bound node; else the nodes an index seek
+/// finds (from the pattern's properties or a `WHERE` condition on a property, where a
+/// ready index covers one of its labels and that property); else the nodes of its first
+/// label; else every node.
+fn candidates(
+    n: &NodePattern,
+    props: &Props,
+    row: &mut Row,
+    filter: &Filter<'_>,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<NodeId>> {
     if let Some(v) = &n.var
         && let Some(bound) = row.get(v)
     {
@@ -115,6 +174,15 @@ fn candidates(n: &NodePattern, props: &Props, row: &Row, ctx: &Ctx<'_>) -> Resul
             ))),
         };
     }
+    if let Some(ids) = seek(n, props, row, filter, ctx)? {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if node_ok(id, &n.labels, props, ctx)? {
+                out.push(id);
+            }
+        }
+        return Ok(out);
+    }
     let ids = match n.labels.first() {
         Some(l) => ctx.graph.label_ids(l)?,
         None => ctx.graph.node_ids()?,
@@ -126,6 +194,66 @@ fn candidates(n: &NodePattern, props: &Props, row: &Row, ctx: &Ctx<'_>) -> Resul
         }
     }
     Ok(out)
+}
+
+/// The seeks a node pattern allows, best first: its own properties (equality), then the
+/// conditions of the `WHERE` on its variable.
+fn seeks_of(
+    n: &NodePattern,
+    props: &Props,
+    row: &mut Row,
+    filter: &Filter<'_>,
+    ctx: &Ctx<'_>,
+) -> Vec<Seek> {
+    let mut out: Vec<Seek> = Vec::new();
+    for (k, v) in props {
+        if let Some(p) = v.to_property().filter(|_| {
+            matches!(
+                v,
+                Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_)
+            )
+        }) {
+            out.push(Seek {
+                property: k.clone(),
+                condition: Condition::Eq(p),
+            });
+        } else if v.is_null() {
+            // `{p: null}` matches nothing.
+            out.push(Seek {
+                property: k.clone(),
+                condition: Condition::In(Vec::new()),
+            });
+        }
+    }
+    if let Some(var) = &n.var {
+        let preds = filter.seek_preds(var, row);
+        // A value that fails to evaluate here fails in the WHERE too; let it fail there.
+        if let Ok(more) = seeks(&preds, row, ctx) {
+            out.extend(more);
+        }
+    }
+    out
+}
+
+/// The nodes of the first seek a ready index serves, on any label of the pattern.
+fn seek(
+    n: &NodePattern,
+    props: &Props,
+    row: &mut Row,
+    filter: &Filter<'_>,
+    ctx: &Ctx<'_>,
+) -> Result<Option<Vec<NodeId>>> {
+    if n.labels.is_empty() {
+        return Ok(None);
+    }
+    for s in seeks_of(n, props, row, filter, ctx) {
+        for l in &n.labels {
+            if let Some(ids) = ctx.graph.seek(l, &s.property, &s.condition)? {
+                return Ok(Some(ids));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Extends a match from step `i` of `el` at node `at`.
@@ -142,17 +270,23 @@ fn walk(
     used: Vec<EdgeId>,
     path: &mut Path,
     path_var: Option<&str>,
+    filter: &Filter<'_>,
     ctx: &Ctx<'_>,
-    out: &mut Vec<(Row, Vec<EdgeId>)>,
-) -> Result<()> {
+    out: &mut Emit<'_>,
+) -> Result<Flow> {
     let Some((rel, node)) = el.chain.get(i) else {
         let mut row = row;
         if let Some(p) = path_var {
             row.set(p, Value::Path(Box::new(path.clone())));
         }
-        out.push((row, used));
-        return Ok(());
+        return out(row, used);
     };
+    let newly: Vec<&str> = rel
+        .var
+        .iter()
+        .chain(&node.var)
+        .map(String::as_str)
+        .collect();
     let mut row = row;
     let rel_props = props_of(rel.props.as_ref(), &mut row, ctx)?;
     let node_props = props_of(node.props.as_ref(), &mut row, ctx)?;
@@ -170,7 +304,7 @@ fn walk(
                 })
                 .collect(),
         ),
-        Some(Value::Null) => return Ok(()),
+        Some(Value::Null) => return Ok(Flow::More),
         _ => None,
     };
     let target_ok = |id: NodeId, row: &Row| -> Result<bool> {
@@ -201,14 +335,19 @@ fn walk(
                 if let Some(v) = &node.var {
                     r.set(v, Value::Node(other));
                 }
+                if !filter.admits(&newly, &mut r, ctx) {
+                    continue;
+                }
                 let mut u = used.clone();
                 u.push(edge);
                 path.nodes.push(other);
                 path.rels.push(edge);
-                let result = walk(el, i + 1, other, r, u, path, path_var, ctx, out);
+                let result = walk(el, i + 1, other, r, u, path, path_var, filter, ctx, out);
                 path.nodes.pop();
                 path.rels.pop();
-                result?;
+                if result? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
             }
         }
         Some((min, max)) => {
@@ -218,6 +357,7 @@ fn walk(
             let mut stack: Vec<(NodeId, Vec<EdgeId>, Vec<NodeId>)> =
                 vec![(at, Vec::new(), Vec::new())];
             while let Some((node_at, trail, nodes)) = stack.pop() {
+                ctx.check_cancel()?;
                 let depth = trail.len() as u64;
                 if depth >= min && target_ok(node_at, &row)? {
                     let fits = bound_rel.as_ref().is_none_or(|b| *b == trail);
@@ -232,15 +372,20 @@ fn walk(
                         if let Some(v) = &node.var {
                             r.set(v, Value::Node(node_at));
                         }
-                        let mut u = used.clone();
-                        u.extend(&trail);
-                        let before = path.nodes.len();
-                        path.nodes.extend(&nodes);
-                        path.rels.extend(&trail);
-                        let result = walk(el, i + 1, node_at, r, u, path, path_var, ctx, out);
-                        path.nodes.truncate(before);
-                        path.rels.truncate(before - 1);
-                        result?;
+                        if filter.admits(&newly, &mut r, ctx) {
+                            let mut u = used.clone();
+                            u.extend(&trail);
+                            let before = path.nodes.len();
+                            path.nodes.extend(&nodes);
+                            path.rels.extend(&trail);
+                            let result =
+                                walk(el, i + 1, node_at, r, u, path, path_var, filter, ctx, out);
+                            path.nodes.truncate(before);
+                            path.rels.truncate(before - 1);
+                            if result? == Flow::Stop {
+                                return Ok(Flow::Stop);
+                            }
+                        }
                     }
                 }
                 if depth >= max {
@@ -264,7 +409,7 @@ fn walk(
             }
         }
     }
-    Ok(())
+    Ok(Flow::More)
 }
 
 fn rel_ok(edge: EdgeId, props: &Props, ctx: &Ctx<'_>) -> Result<bool> {
@@ -300,14 +445,21 @@ fn steps(at: NodeId, rel: &RelPattern, ctx: &Ctx<'_>) -> Result<Vec<(EdgeId, Nod
     Ok(out)
 }
 
-/// `shortestPath` / `allShortestPaths` between two bound-or-matched ends: breadth-first
-/// from the start, keeping every shortest path (or one).
+/// `shortestPath` / `allShortestPaths` between two bound-or-matched ends.
+///
+/// Between two different nodes with a minimum length of at most 1, a breadth-first search
+/// that visits each node once: every shortest walk is a path (no node twice, so no
+/// relationship twice), and the predecessors kept per node give every shortest path for
+/// `allShortestPaths`. A start equal to the end, or a minimum length above 1, takes a
+/// breadth-first search over trails instead (a cycle, or a longer path, is wanted there).
 fn shortest(
     part: &PatternPart,
     row: Row,
     used: Vec<EdgeId>,
+    filter: &Filter<'_>,
     ctx: &Ctx<'_>,
-) -> Result<Vec<(Row, Vec<EdgeId>)>> {
+    out: &mut Emit<'_>,
+) -> Result<Flow> {
     let el = &part.element;
     let [(rel, end)] = el.chain.as_slice() else {
         return Err(QueryError::Semantic {
@@ -321,47 +473,17 @@ fn shortest(
     let rel_props = props_of(rel.props.as_ref(), &mut row, ctx)?;
     let (min, max) = rel.length.unwrap_or((Some(1), Some(1)));
     let (min, max) = (min.unwrap_or(1), max.unwrap_or(u64::MAX));
-    let starts = candidates(&el.start, &sp, &row, ctx)?;
-    let ends = candidates(end, &ep, &row, ctx)?;
-    let mut out = Vec::new();
+    let all = part.shortest != Some(Shortest::One);
+    let starts = candidates(&el.start, &sp, &mut row, filter, ctx)?;
+    let ends = candidates(end, &ep, &mut row, filter, ctx)?;
     for &s in &starts {
         for &t in &ends {
-            // Breadth-first over trails, level by level, until the target is reached.
-            let mut level: Vec<(NodeId, Vec<EdgeId>, Vec<NodeId>)> = vec![(s, Vec::new(), vec![s])];
-            let mut found: Vec<(Vec<EdgeId>, Vec<NodeId>)> = Vec::new();
-            let mut depth = 0u64;
-            loop {
-                for (n, trail, nodes) in &level {
-                    if *n == t && depth >= min {
-                        found.push((trail.clone(), nodes.clone()));
-                    }
-                }
-                if !found.is_empty() || depth >= max || level.is_empty() || depth > 64 {
-                    break;
-                }
-                let mut next = Vec::new();
-                for (n, trail, nodes) in &level {
-                    for (e, o) in steps(*n, rel, ctx)? {
-                        if trail.contains(&e)
-                            || used.contains(&e)
-                            || nodes.contains(&o) && o != t
-                            || !rel_ok(e, &rel_props, ctx)?
-                        {
-                            continue;
-                        }
-                        let mut tr = trail.clone();
-                        tr.push(e);
-                        let mut ns = nodes.clone();
-                        ns.push(o);
-                        next.push((o, tr, ns));
-                    }
-                }
-                level = next;
-                depth += 1;
-            }
-            if part.shortest == Some(Shortest::One) {
-                found.truncate(1);
-            }
+            ctx.check_cancel()?;
+            let found = if s != t && min <= 1 {
+                bfs_paths(s, t, rel, &rel_props, &used, max, all, ctx)?
+            } else {
+                trail_paths(s, t, rel, &rel_props, &used, (min, max), all, ctx)?
+            };
             for (trail, nodes) in found {
                 let mut r = row.clone();
                 if let Some(v) = &el.start.var {
@@ -387,11 +509,144 @@ fn shortest(
                 }
                 let mut u = used.clone();
                 u.extend(trail);
-                out.push((r, u));
+                if out(r, u)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
             }
         }
     }
+    Ok(Flow::More)
+}
+
+/// A found path: its relationships and its nodes (one more).
+type FoundPath = (Vec<EdgeId>, Vec<NodeId>);
+
+/// The shortest paths from `s` to `t` (`s != t`) of at most `max` relationships, by a
+/// breadth-first search that visits each node once: one, or every one when `all`.
+#[allow(clippy::too_many_arguments, reason = "the search's inputs, each used")]
+fn bfs_paths(
+    s: NodeId,
+    t: NodeId,
+    rel: &RelPattern,
+    rel_props: &Props,
+    used: &[EdgeId],
+    max: u64,
+    all: bool,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<FoundPath>> {
+    use std::collections::HashMap;
+    let mut depth_of: HashMap<NodeId, u64> = HashMap::from([(s, 0)]);
+    let mut preds: HashMap<NodeId, Vec<(EdgeId, NodeId)>> = HashMap::new();
+    let mut frontier = vec![s];
+    let mut depth = 0u64;
+    while !frontier.is_empty() && !depth_of.contains_key(&t) && depth < max {
+        depth += 1;
+        let mut next = Vec::new();
+        for &n in &frontier {
+            ctx.check_cancel()?;
+            for (e, o) in steps(n, rel, ctx)? {
+                if used.contains(&e) || !rel_ok(e, rel_props, ctx)? {
+                    continue;
+                }
+                match depth_of.get(&o) {
+                    None => {
+                        depth_of.insert(o, depth);
+                        preds.insert(o, vec![(e, n)]);
+                        next.push(o);
+                    }
+                    Some(&d) if d == depth && all => {
+                        preds.entry(o).or_default().push((e, n));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        frontier = next;
+    }
+    if !depth_of.contains_key(&t) {
+        return Ok(Vec::new());
+    }
+    // Every path back from `t` through the predecessors, reversed.
+    let mut out = Vec::new();
+    let mut stack: Vec<(NodeId, Vec<EdgeId>, Vec<NodeId>)> = vec![(t, Vec::new(), vec![t])];
+    while let Some((at, rels, nodes)) = stack.pop() {
+        if at == s {
+            let (mut rels, mut nodes) = (rels, nodes);
+            rels.reverse();
+            nodes.reverse();
+            out.push((rels, nodes));
+            if !all {
+                break;
+            }
+            continue;
+        }
+        for &(e, p) in preds
+            .get(&at)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+        {
+            let mut r = rels.clone();
+            r.push(e);
+            let mut ns = nodes.clone();
+            ns.push(p);
+            stack.push((p, r, ns));
+        }
+    }
     Ok(out)
+}
+
+/// The shortest trails (no relationship twice) from `s` to `t` with a length in
+/// `min..=max`, level by level: for a cycle (`s == t`) or a minimum above 1.
+#[allow(clippy::too_many_arguments, reason = "the search's inputs, each used")]
+fn trail_paths(
+    s: NodeId,
+    t: NodeId,
+    rel: &RelPattern,
+    rel_props: &Props,
+    used: &[EdgeId],
+    (min, max): (u64, u64),
+    all: bool,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<FoundPath>> {
+    let mut level: Vec<(NodeId, Vec<EdgeId>, Vec<NodeId>)> = vec![(s, Vec::new(), vec![s])];
+    let mut found: Vec<FoundPath> = Vec::new();
+    let mut depth = 0u64;
+    loop {
+        for (n, trail, nodes) in &level {
+            if *n == t && depth >= min {
+                found.push((trail.clone(), nodes.clone()));
+            }
+        }
+        if !found.is_empty() || depth >= max || level.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for (n, trail, nodes) in &level {
+            ctx.check_cancel()?;
+            for (e, o) in steps(*n, rel, ctx)? {
+                if trail.contains(&e)
+                    || used.contains(&e)
+                    || nodes.contains(&o) && o != t
+                    || !rel_ok(e, rel_props, ctx)?
+                {
+                    continue;
+                }
+                let mut tr = trail.clone();
+                tr.push(e);
+                let mut ns = nodes.clone();
+                ns.push(o);
+                next.push((o, tr, ns));
+            }
+        }
+        level = next;
+        depth += 1;
+    }
+    if !all {
+        found.truncate(1);
+    }
+    Ok(found)
 }
 
 /// Whether a pattern (a predicate in an expression) has at least one match.
@@ -401,7 +656,18 @@ pub fn pattern_exists(el: &PatternElement, row: &Row, ctx: &Ctx<'_>) -> Result<b
         shortest: None,
         element: el.clone(),
     };
-    Ok(!match_parts(std::slice::from_ref(&part), row, ctx)?.is_empty())
+    let mut found = false;
+    for_each_match(
+        std::slice::from_ref(&part),
+        row.clone(),
+        &Filter::default(),
+        ctx,
+        &mut |_| {
+            found = true;
+            Ok(Flow::Stop)
+        },
+    )?;
+    Ok(found)
 }
 
 /// A property map of a pattern, evaluated, as stored properties (null values left out).

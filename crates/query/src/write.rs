@@ -171,6 +171,7 @@ impl Writer<'_> {
             params: self.params,
             graph: reader,
             aggregates: None,
+            cancel: None,
         }
     }
 

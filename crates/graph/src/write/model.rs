@@ -399,6 +399,17 @@ impl WriteTxn {
         lookup::nodes_where(self, label, property, cond)
     }
 
+    /// The nodes [`crate::ReadTxn::nodes_by_index`] finds, as this transaction sees the
+    /// graph: `None` when no ready index on exactly (`label`, `property`) serves `cond`.
+    pub fn nodes_by_index(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<Option<NodeIds<'_>>> {
+        lookup::nodes_by_index(self, label, property, cond)
+    }
+
     /// Edges of `edge_type` whose `property` satisfies `cond`, as this transaction sees
     /// them; see [`crate::ReadTxn::edges_where`].
     pub fn edges_where(
