@@ -40,6 +40,15 @@ pub trait GraphRead {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Vec::new())
     }
+    /// A node's labels (`None`: no such node); reads no properties where it can.
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(self.node(id)?.map(|n| n.labels))
+    }
+    /// One property of a node (`None`: no such node or property); reads no other property
+    /// where it can.
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(self.node(id)?.and_then(|mut n| n.properties.remove(key)))
+    }
     /// The nodes with `label` whose `property` satisfies `cond`, found through a ready
     /// index on exactly (`label`, `property`); `None` when there is no such index.
     fn seek(
@@ -97,6 +106,12 @@ impl GraphRead for pagegraph::ReadTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(Self::node_labels(self, id)?)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(Self::node_property(self, id, key)?)
+    }
     fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
         match self.nodes_by_index(label, property, cond)? {
             Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
@@ -130,6 +145,12 @@ impl GraphRead for pagegraph::WriteTxn {
         ty: Option<&str>,
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
+    }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(Self::node_labels(self, id)?)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(Self::node_property(self, id, key)?)
     }
     fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
         match self.nodes_by_index(label, property, cond)? {
@@ -612,8 +633,7 @@ pub fn property(v: &Value, key: &str, ctx: &Ctx<'_>) -> Result<Value> {
         Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
         Value::Node(id) => ctx
             .graph
-            .node(*id)?
-            .and_then(|n| n.properties.get(key).cloned())
+            .node_property(*id, key)?
             .map_or(Value::Null, Value::from),
         Value::Rel(id) => ctx
             .graph

@@ -297,6 +297,12 @@ impl GraphRead for ReadOnly<'_> {
     ) -> Result<Option<Vec<NodeId>>> {
         self.0.seek(label, property, cond)
     }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        self.0.node_labels(id)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        self.0.node_property(id, key)
+    }
 }
 
 impl GraphWrite for ReadOnly<'_> {

@@ -42,6 +42,12 @@ fn node_ok(id: NodeId, labels: &[String], props: &Props, ctx: &Ctx<'_>) -> Resul
     if labels.is_empty() && props.is_empty() {
         return Ok(true);
     }
+    if props.is_empty() {
+        return Ok(ctx
+            .graph
+            .node_labels(id)?
+            .is_some_and(|have| labels.iter().all(|l| have.contains(l))));
+    }
     let Some(n) = ctx.graph.node(id)? else {
         return Ok(false);
     };

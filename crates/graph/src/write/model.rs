@@ -388,6 +388,18 @@ impl WriteTxn {
         Ok(ids.len() as u64)
     }
 
+    /// A node's labels as this transaction sees them, reading its record but not its properties; `None` when there is
+    /// no such node.
+    pub fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        lookup::node_labels(self, id)
+    }
+
+    /// One property of a node, reading only that field of its data: `None` when there is no
+    /// such node or it lacks the property.
+    pub fn node_property(&self, id: NodeId, key: &str) -> Result<Option<crate::PropertyValue>> {
+        lookup::node_property(self, id, key)
+    }
+
     /// Nodes of `label` whose `property` satisfies `cond`, as this transaction sees them;
     /// see [`crate::ReadTxn::nodes_where`] for the order.
     pub fn nodes_where(
