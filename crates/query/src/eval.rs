@@ -593,17 +593,27 @@ fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
                         },
                     ],
                 ) => {
+                    // The first match that passes the WHERE answers.
                     let mut found = false;
-                    for mut r in crate::matcher::match_parts(pattern, row, ctx)? {
-                        let keep = match filter {
-                            Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
-                            None => true,
-                        };
-                        if keep {
-                            found = true;
-                            break;
-                        }
-                    }
+                    let split = crate::plan::Filter::new(filter.as_ref());
+                    crate::matcher::for_each_match(
+                        pattern,
+                        row.clone(),
+                        &split,
+                        ctx,
+                        &mut |mut r| {
+                            let keep = match filter {
+                                Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
+                                None => true,
+                            };
+                            found |= keep;
+                            Ok(if keep {
+                                crate::matcher::Flow::Stop
+                            } else {
+                                crate::matcher::Flow::More
+                            })
+                        },
+                    )?;
                     Value::Bool(found)
                 }
                 _ => {

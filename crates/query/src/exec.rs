@@ -853,6 +853,23 @@ fn feed(
     if projector.is_full() {
         return Ok(());
     }
+    // `MATCH <short pattern> RETURN count(*)`: counted, not enumerated (see `count.rs`).
+    if let [stage] = stages
+        && projector.counts_only()
+        && let Some(el) = crate::count::countable(stage.clause)
+        && rows.iter().all(|r| crate::count::unbound_in(el, r))
+    {
+        let mut n = None;
+        for row in rows {
+            let matches = match n {
+                Some(n) => n,
+                None => *n.insert(crate::count::count(el, ctx)?),
+            };
+            stage.rows.set(stage.rows.get() + matches);
+            projector.push_count(row, matches);
+        }
+        return Ok(());
+    }
     for row in rows {
         if stream(stages, row, ctx, &mut |r| projector.push(r, ctx))? == Flow::Stop {
             break;

@@ -31,6 +31,7 @@
 
 mod aggregate;
 pub mod ast;
+mod count;
 mod error;
 pub mod eval;
 mod exec;

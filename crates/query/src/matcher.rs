@@ -429,7 +429,7 @@ fn rel_ok(edge: EdgeId, props: &Props, ctx: &Ctx<'_>) -> Result<bool> {
 }
 
 /// The relationships a step can take from `at`: (edge, the node it leads to).
-fn steps(at: NodeId, rel: &RelPattern, ctx: &Ctx<'_>) -> Result<Vec<(EdgeId, NodeId)>> {
+pub(crate) fn steps(at: NodeId, rel: &RelPattern, ctx: &Ctx<'_>) -> Result<Vec<(EdgeId, NodeId)>> {
     let dir = match rel.dir {
         Dir::Right => Direction::Outgoing,
         Dir::Left => Direction::Incoming,

@@ -149,6 +149,42 @@ impl<'p> Projector<'p> {
         self.aggs.is_empty() && self.limit == Some(0)
     }
 
+    /// Whether every aggregate is `count(*)` and nothing is grouped: then only the number
+    /// of input rows matters, and [`Projector::push_count`] can stand for them.
+    pub(crate) fn counts_only(&self) -> bool {
+        self.keys.is_empty()
+            && !self.aggs.is_empty()
+            && self
+                .aggs
+                .iter()
+                .all(|a| matches!(a.kind, ExprKind::CountStar))
+    }
+
+    /// Takes `n` input rows at once, of which `row` stands for all (see
+    /// [`Projector::counts_only`]).
+    pub(crate) fn push_count(&mut self, row: Row, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.any = true;
+        let group = if let Some(g) = self.groups.get_mut(&Vec::new()) {
+            g
+        } else {
+            self.order_of.push(Vec::new());
+            let accs = new_accs(&self.aggs);
+            self.groups.entry(Vec::new()).or_insert(Group {
+                first: row,
+                key_values: Vec::new(),
+                accs,
+            })
+        };
+        for acc in &mut group.accs {
+            if acc.is_count_star() {
+                acc.add_count(n);
+            }
+        }
+    }
+
     /// Takes one input row.
     pub(crate) fn push(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
         self.any = true;
