@@ -3,7 +3,8 @@
 //! random graphs with self-loops, parallel relationships, two types and overlapping
 //! labels, gives the count that enumerating the matches gives (`count(1)` enumerates: it
 //! is not `count(*)`). Relationship uniqueness is the subtle part: a walk back over the
-//! same relationship, or twice round a self-loop, is not a match.
+//! same relationship, or twice round a self-loop, is not a match. Also: `shortestPath`,
+//! searched from both ends, against `allShortestPaths`, searched from one.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use std::collections::BTreeMap;
@@ -73,5 +74,67 @@ fn counted_matches_equal_enumerated_matches() {
             one(&g, "MATCH (:Missing)-->() RETURN count(*)"),
             Value::Int(0)
         );
+    }
+}
+
+/// `shortestPath` searches from both ends; its length must be the one a search from one
+/// end finds (`allShortestPaths` searches from one end), and its path must be a path of
+/// the graph from the start to the end.
+#[test]
+fn shortest_paths_from_both_ends_are_shortest() {
+    for seed in 0..4u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let g = Graph::in_memory().unwrap();
+        let mut parts = Vec::new();
+        for i in 0..60 {
+            parts.push(format!("(n{i}:N {{i: {i}}})"));
+        }
+        for _ in 0..100 {
+            let (a, b) = (rng.usize(0..60), rng.usize(0..60));
+            parts.push(format!("(n{a})-[:R]->(n{b})"));
+        }
+        execute(
+            &g,
+            &format!("CREATE {}", parts.join(", ")),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        for _ in 0..40 {
+            let (a, b) = (rng.usize(0..60), rng.usize(0..60));
+            if a == b {
+                continue;
+            }
+            for arrow in ["-[:R*]->", "-[:R*]-", "<-[:R*..4]-"] {
+                let one = execute(
+                    &g,
+                    &format!(
+                        "MATCH p = shortestPath((a:N {{i: {a}}}){arrow}(b:N {{i: {b}}})) \
+                         RETURN length(p), [n IN nodes(p) | n.i]"
+                    ),
+                    &BTreeMap::new(),
+                )
+                .unwrap()
+                .rows;
+                let all = execute(
+                    &g,
+                    &format!(
+                        "MATCH p = allShortestPaths((a:N {{i: {a}}}){arrow}(b:N {{i: {b}}})) \
+                         RETURN length(p), [n IN nodes(p) | n.i]"
+                    ),
+                    &BTreeMap::new(),
+                )
+                .unwrap()
+                .rows;
+                assert_eq!(one.len(), usize::from(!all.is_empty()), "{a} {arrow} {b}");
+                if let Some(row) = one.first() {
+                    assert_eq!(row[0], all[0][0], "{a} {arrow} {b}");
+                    // Its nodes are one of the shortest paths.
+                    assert!(
+                        all.iter().any(|r| r[1] == row[1]),
+                        "{a} {arrow} {b}: {row:?}"
+                    );
+                }
+            }
+        }
     }
 }
