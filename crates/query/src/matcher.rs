@@ -605,6 +605,10 @@ fn bfs_paths(
     Ok(out)
 }
 
+/// Nodes a breadth-first search reached: depth, and the step that reached each (edge and
+/// previous node; none at the start).
+type Reached = std::collections::HashMap<NodeId, (u64, Option<(EdgeId, NodeId)>)>;
+
 /// One shortest path from `s` to `t` (`s != t`) of at most `max` relationships, by a
 /// breadth-first search from both ends at once: each round grows the smaller frontier by
 /// one level (the search from `t` walks the pattern backwards), and stops at the level
@@ -628,7 +632,6 @@ fn bidirectional_path(
         Dir::Both => Dir::Both,
     };
     // Node -> (depth, the step that reached it: edge and previous node).
-    type Reached = HashMap<NodeId, (u64, Option<(EdgeId, NodeId)>)>;
     let mut seen: [Reached; 2] = [
         HashMap::from([(s, (0, None))]),
         HashMap::from([(t, (0, None))]),
