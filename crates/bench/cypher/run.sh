@@ -10,7 +10,7 @@ root="$(cd "$here/../../.." && pwd)"
 venv="${VENV:-$(mktemp -d)/venv}"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check kuzu==0.11.3
+    "$venv/bin/pip" install --quiet --disable-pip-version-check kuzu==0.11.3 pandas
 fi
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$root/crates/python"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -127,6 +127,27 @@ impl WriteTxn {
         })
     }
 
+    /// Creates many edges at once, all or nothing, as [`WriteTxn::insert_edges`] does for
+    /// `EdgeSpec`s: (from, to, type, properties) each; returns their ids in order.
+    pub fn create_edges<T: AsRef<str>>(
+        &mut self,
+        edges: impl IntoIterator<Item = (NodeId, NodeId, T, Properties)>,
+    ) -> Result<Vec<EdgeId>> {
+        let specs = edges
+            .into_iter()
+            .map(|(from, to, edge_type, properties)| {
+                let (_, data) = props::from_properties("edge properties", properties, false)?;
+                Ok(EdgeSpec {
+                    from,
+                    to,
+                    edge_type: edge_type.as_ref().to_string(),
+                    data,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.insert_edges(specs)
+    }
+
     /// Sets one property of a node (a `Null` value removes it).
     pub fn set_node_property(&mut self, id: NodeId, key: &str, value: PropertyValue) -> Result<()> {
         self.change_node_properties(id, |p| {
