@@ -23,6 +23,7 @@ mod output;
 mod parse;
 mod progress;
 mod query;
+mod shell;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -198,6 +199,12 @@ enum Command {
         after_help = "Examples:\n  pagegraph query g.pgdb 'MATCH (p:Person) WHERE p.born > 1970 RETURN p.name ORDER BY p.name LIMIT 5'\n  pagegraph query g.pgdb 'MATCH (p:Person {name: $name})-[:ACTED_IN]->(m) RETURN m.title' --param name='\"Tom Hanks\"'\n  pagegraph query g.pgdb -f movies.cypher\n  pagegraph query g.pgdb 'CALL algo.pagerank(\"Person\", \"KNOWS\") YIELD node, score RETURN node.name, score ORDER BY score DESC LIMIT 10' --csv"
     )]
     Query(cypher::QueryArgs),
+    /// An interactive Cypher shell: multi-line statements ended by `;`, history, tables
+    /// fitted to the terminal, `:help`, `:schema`, `:timing`, `:mode`, `:param`. Each
+    /// statement is its own transaction. With stdin not a terminal, runs the statements it
+    /// holds without prompts (exit status 1 if any failed).
+    #[command(after_help = SHELL_HELP)]
+    Shell(shell::ShellArgs),
     /// Build a database from the bundled Neo4j movies graph and query it.
     #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
     Demo {
@@ -205,6 +212,31 @@ enum Command {
         db: Option<PathBuf>,
     },
 }
+
+const SHELL_HELP: &str = "Examples:
+  pagegraph shell g.pgdb
+  pagegraph shell g.pgdb --read-only
+  echo 'MATCH (n) RETURN count(n);' | pagegraph shell g.pgdb
+  pagegraph shell g.pgdb --mode csv < report.cypher > report.csv
+
+In the shell:
+  pagegraph> MATCH (p:Person)
+         ..>   WHERE p.born > $year
+         ..>   RETURN p.name ORDER BY p.name LIMIT 5;
+  pagegraph> :param year 1970
+  pagegraph> :schema
+  pagegraph> :timing on
+  pagegraph> :mode json
+  pagegraph> :help
+
+Commands (at the start of a statement): :help, :schema (labels with node counts,
+relationship types with counts, property keys, indexes), :mode table|csv|json,
+:timing on|off, :param NAME VALUE (a Cypher literal such as 42, 'Ann' or [1, 2], else
+JSON, else text; :param NAME unsets it), :params, :quit (or Ctrl-D). Ctrl-C cancels the running statement, or drops the
+unfinished one. Results print on stdout; errors, what a statement wrote and timings on
+stderr. Errors do not end the shell. History is kept in ~/.pagegraph_history
+(PAGEGRAPH_HISTORY names another file; empty keeps none). Tables fit the terminal's
+width (or COLUMNS when stdout is not a terminal); wider cells end with an ellipsis.";
 
 const IMPORT_HELP: &str =
     "Formats (by --format, else by file name: .jsonl/.ndjson, .csv, anything else is an edge list):
@@ -668,6 +700,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { db } => demo::run(db, j)?,
         Command::Query(a) => cypher::run(&a, j, open)?,
+        Command::Shell(a) => {
+            let graph = if a.read_only {
+                open_existing(&a.db)?
+            } else {
+                open(&a.db, Options::default())?
+            };
+            return shell::run(&a, j, graph);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -967,6 +1007,7 @@ impl Command {
                         | Command::Edge(EdgeCommand::Add { .. } | EdgeCommand::Delete { .. })
                         | Command::Demo { .. }
                 ) || matches!(self, Command::Query(a) if query_writes(a))
+                    || matches!(self, Command::Shell(a) if !a.read_only)
             }
         }
     }
@@ -998,6 +1039,7 @@ impl Command {
             Command::Index(cmd) => Some(cmd.db()),
             Command::Demo { db } => db.as_deref(),
             Command::Query(a) => Some(&a.db),
+            Command::Shell(a) => Some(&a.db),
         }
     }
 }
