@@ -318,7 +318,8 @@ const COLUMN_MIN: usize = 4;
 
 /// Column widths that fit a table in `max` characters: the widest columns are cut to one
 /// width, as large as fits (no narrower than [`COLUMN_MIN`], so a table of very many columns
-/// may still overflow), and narrower ones keep theirs. Without `max`, each column is cut at
+/// may still overflow), the first of them a character wider where that fills the width, and
+/// narrower ones keep theirs. Without `max`, each column is cut at
 /// [`COLUMN_MAX`].
 fn fit_widths(natural: &[usize], max: Option<usize>) -> Vec<usize> {
     let Some(max) = max else {
@@ -332,7 +333,16 @@ fn fit_widths(natural: &[usize], max: Option<usize>) -> Vec<usize> {
     while cap > COLUMN_MIN && total(cap) > max {
         cap -= 1;
     }
-    natural.iter().map(|w| (*w).min(cap)).collect()
+    let mut widths: Vec<usize> = natural.iter().map(|w| (*w).min(cap)).collect();
+    // The width left over goes, a character each, to the columns that were cut.
+    let mut spare = max.saturating_sub(total(cap));
+    for (w, n) in widths.iter_mut().zip(natural) {
+        if spare > 0 && *w < *n {
+            *w += 1;
+            spare -= 1;
+        }
+    }
+    widths
 }
 
 /// `text` in exactly `width` columns of the terminal: cut with an ellipsis, or padded.
@@ -435,4 +445,21 @@ pub fn write_csv(out: &mut impl Write, q: &QueryResult, r: &dyn GraphRead) -> Re
     }
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_widths;
+
+    #[test]
+    fn tables_fit_a_width_by_cutting_the_widest_columns() {
+        // 6 characters of separators; 34 left: the two wide columns cut to 16 and 15.
+        assert_eq!(fit_widths(&[3, 50, 20], Some(40)), [3, 16, 15]);
+        // A table that fits is left alone.
+        assert_eq!(fit_widths(&[3, 5], Some(40)), [3, 5]);
+        // Too many columns: none narrower than 4, whatever the width.
+        assert_eq!(fit_widths(&[30; 20], Some(40)), [4; 20]);
+        // No width: each column at most 80.
+        assert_eq!(fit_widths(&[100, 2], None), [80, 2]);
+    }
 }
