@@ -51,7 +51,7 @@ use crate::query::NamingArgs;
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph node get g.pgdb --key node.id=30          # the same, by its id property\n  pagegraph node find g.pgdb --label node --where 'id<10'\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name or --key is given; an\nimport names each node by its id in the input file, so use --by-name with the file's\nids, or --key LABEL.id=ID (the import keeps each id as the property id, unique per label).\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle, a --key no node has: the reason\non stderr, and with --json the empty result on stdout where the command has one); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph shell g.pgdb                               # interactive Cypher\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph node get g.pgdb --key node.id=30          # the same, by its id property\n  pagegraph node find g.pgdb --label node --where 'id<10'\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name or --key is given; an\nimport names each node by its id in the input file, so use --by-name with the file's\nids, or --key LABEL.id=ID (the import keeps each id as the property id, unique per label).\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle, a --key no node has: the reason\non stderr, and with --json the empty result on stdout where the command has one); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -232,11 +232,12 @@ In the shell:
 Commands (at the start of a statement): :help, :schema (labels with node counts,
 relationship types with counts, property keys, indexes), :mode table|csv|json,
 :timing on|off, :param NAME VALUE (a Cypher literal such as 42, 'Ann' or [1, 2], else
-JSON, else text; :param NAME unsets it), :params, :quit (or Ctrl-D). Ctrl-C cancels the running statement, or drops the
-unfinished one. Results print on stdout; errors, what a statement wrote and timings on
-stderr. Errors do not end the shell. History is kept in ~/.pagegraph_history
-(PAGEGRAPH_HISTORY names another file; empty keeps none). Tables fit the terminal's
-width (or COLUMNS when stdout is not a terminal); wider cells end with an ellipsis.";
+JSON, else text; :param NAME unsets it), :params, :quit (or Ctrl-D). Ctrl-C cancels the
+running statement, or drops the unfinished one. Results print on stdout; errors, what a
+statement wrote and timings on stderr. Errors do not end the shell. History is kept in
+~/.pagegraph_history (PAGEGRAPH_HISTORY names another file; empty keeps none). Tables fit
+the terminal's width (or COLUMNS when stdout is not a terminal); wider cells end with an
+ellipsis.";
 
 const IMPORT_HELP: &str =
     "Formats (by --format, else by file name: .jsonl/.ndjson, .csv, anything else is an edge list):

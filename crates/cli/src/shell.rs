@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use pagegraph::Graph;
+use pagegraph_query::eval::GraphRead;
 use pagegraph_query::{Cancel, QueryError, QueryResult, QueryStats, StatementCache, Value};
 
 use crate::cypher;
@@ -279,25 +280,12 @@ impl Session<'_> {
     /// Fails only when the output cannot be written.
     fn statement(&mut self, text: &str, line_no: usize) -> Result<()> {
         let started = Instant::now();
-        let cancel = Cancel::new();
-        let prepared = self.cache.prepare(text);
-        let result = prepared.and_then(|statement| {
-            self.set_running(Some(cancel.clone()));
-            let mode = self.mode;
-            let r = pagegraph_query::execute_prepared(
-                self.graph,
-                &statement,
-                &self.params,
-                Some(&cancel),
-                |q, g| {
-                    Ok(Rendered {
-                        stats: q.stats,
-                        output: render(&q, g, mode),
-                    })
-                },
-            );
-            self.set_running(None);
-            r
+        let mode = self.mode;
+        let result = self.execute(text, &self.params, |q, g| {
+            Ok(Rendered {
+                stats: q.stats,
+                output: render(&q, g, mode),
+            })
         });
         let elapsed = started.elapsed();
         match result {
@@ -319,6 +307,29 @@ impl Session<'_> {
             eprintln!("time: {}", duration_text(elapsed));
         }
         Ok(())
+    }
+
+    /// Runs `text` (parsed once, then from the cache) as
+    /// [`pagegraph_query::execute_prepared`] does, where Ctrl-C can cancel it, and hands its
+    /// result to `finish` in the transaction it ran in.
+    fn execute<T>(
+        &self,
+        text: &str,
+        params: &BTreeMap<String, Value>,
+        finish: impl FnOnce(QueryResult, &dyn GraphRead) -> pagegraph_query::Result<T>,
+    ) -> pagegraph_query::Result<T> {
+        let statement = self.cache.prepare(text)?;
+        let cancel = Cancel::new();
+        self.set_running(Some(cancel.clone()));
+        let r = pagegraph_query::execute_prepared(
+            self.graph,
+            &statement,
+            params,
+            Some(&cancel),
+            finish,
+        );
+        self.set_running(None);
+        r
     }
 
     fn set_running(&self, cancel: Option<Cancel>) {
@@ -351,7 +362,7 @@ impl Session<'_> {
                 HELP.replace("{mode}", self.mode.name())
                     .replace("{timing}", if self.timing { "on" } else { "off" }),
             )),
-            (":schema", "") => schema(self.graph).map(Some),
+            (":schema", "") => self.schema().map(Some),
             (":timing", "on") => {
                 self.timing = true;
                 Ok(None)
@@ -445,11 +456,7 @@ fn query_error(e: QueryError) -> anyhow::Error {
 }
 
 /// A result in the chosen mode.
-fn render(
-    q: &QueryResult,
-    g: &dyn pagegraph_query::eval::GraphRead,
-    mode: Mode,
-) -> Result<Vec<u8>> {
+fn render(q: &QueryResult, g: &dyn GraphRead, mode: Mode) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     match mode {
         Mode::Table => cypher::write_table(&mut out, q, g, terminal_width())?,
@@ -488,28 +495,44 @@ fn duration_text(d: Duration) -> String {
     }
 }
 
-/// `:schema`: labels with their node counts, relationship types with their counts,
-/// property keys and indexes.
-fn schema(g: &Graph) -> Result<String> {
-    let none = BTreeMap::new();
-    let labels = pagegraph_query::execute(
-        g,
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label",
-        &none,
-    )?;
-    let keys = pagegraph_query::execute(
-        g,
-        "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey ORDER BY propertyKey",
-        &none,
-    )?;
-    let r = g.begin_read()?;
-    let types: Vec<(String, u64)> = r
-        .edge_types()?
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    let indexes = r.indexes()?;
-    drop(r);
+impl Session<'_> {
+    /// `:schema`: labels with their node counts, relationship types with their counts,
+    /// property keys and indexes.
+    fn schema(&self) -> Result<String> {
+        let none = BTreeMap::new();
+        let labels = self
+            .execute(
+                "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label",
+                &none,
+                |q, _| Ok(q),
+            )
+            .map_err(query_error)?;
+        let keys = self
+            .execute(
+                "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey ORDER BY propertyKey",
+                &none,
+                |q, _| Ok(q),
+            )
+            .map_err(query_error)?;
+        let r = self.graph.begin_read()?;
+        let types: Vec<(String, u64)> = r
+            .edge_types()?
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let indexes = r.indexes()?;
+        drop(r);
+        Ok(schema_text(&labels, &keys, types, &indexes))
+    }
+}
+
+/// The text of `:schema`.
+fn schema_text(
+    labels: &QueryResult,
+    keys: &QueryResult,
+    types: Vec<(String, u64)>,
+    indexes: &[pagegraph::IndexInfo],
+) -> String {
     let labels: Vec<(String, String)> = labels
         .rows
         .iter()
@@ -539,11 +562,11 @@ fn schema(g: &Graph) -> Result<String> {
     }
     t.push_str(&format!("indexes ({})\n", indexes.len()));
     if !indexes.is_empty() {
-        for line in crate::index::table(&indexes).lines() {
+        for line in crate::index::table(indexes).lines() {
             t.push_str(&format!("  {line}\n"));
         }
     }
-    Ok(t.trim_end().to_string())
+    t.trim_end().to_string()
 }
 
 /// A titled list of names with counts, aligned.
