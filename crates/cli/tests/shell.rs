@@ -406,3 +406,107 @@ fn help_lists_the_commands() {
         "{out}"
     );
 }
+
+/// The shell on a terminal (a pseudo-terminal): prompts, a statement over two lines, a
+/// running statement cancelled by SIGINT (what Ctrl-C sends) without ending the shell,
+/// Ctrl-D to leave, and the history file it leaves.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_it_prompts_cancels_on_interrupt_and_keeps_history() {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use nix::pty::{Winsize, openpty};
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let size = Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&size), None).unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut child = bin()
+        .arg("shell")
+        .arg(dir.path().join("t.pgdb"))
+        .env("PAGEGRAPH_HISTORY", &history)
+        .env("TERM", "xterm")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let mut input = master.try_clone().unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            reader
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    // Waits until the output holds `what` `times` times; `poke` runs while it waits.
+    let wait_for = |what: &str, times: usize, poke: &dyn Fn()| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while seen.lock().unwrap().matches(what).count() < times {
+            assert!(
+                Instant::now() < deadline,
+                "no {what:?} in {:?}",
+                seen.lock().unwrap()
+            );
+            poke();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let nothing = || {};
+    wait_for("pagegraph> ", 1, &nothing);
+    input.write_all(b"UNWIND [1, 2, 3] AS x\r").unwrap();
+    wait_for("..> ", 1, &nothing);
+    input.write_all(b"RETURN sum(x) AS total;\r").unwrap();
+    wait_for("(1 row)", 1, &nothing);
+    assert!(seen.lock().unwrap().contains("total\r\n-----\r\n6\r\n"));
+    // A statement that would run for hours: interrupted until it reports its cancellation.
+    input
+        .write_all(
+            b"UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b \
+              WITH a WHERE a < 0 RETURN count(*);\r",
+        )
+        .unwrap();
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
+    let interrupt = || {
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = kill(pid, Signal::SIGINT);
+    };
+    wait_for("error: the query was cancelled", 1, &interrupt);
+    // The shell goes on.
+    input.write_all(b"RETURN 40 + 2 AS answer;\r").unwrap();
+    wait_for("(1 row)", 2, &nothing);
+    assert!(seen.lock().unwrap().contains("answer\r\n------\r\n42\r\n"));
+    input.write_all(b"\x04").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the shell did not leave on Ctrl-D"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let saved = std::fs::read_to_string(&history).unwrap();
+    assert!(
+        saved.contains("UNWIND [1, 2, 3] AS x") && saved.contains("RETURN 40 + 2 AS answer;"),
+        "{saved}"
+    );
+}
