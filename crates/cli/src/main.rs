@@ -1,5 +1,6 @@
 //! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
-//! look nodes and edges up, print statistics, check integrity, run the demo.
+//! look nodes and edges up, run Cypher (one statement, a script, or the interactive shell),
+//! print statistics, check integrity, run the demo.
 //!
 //! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 3 a
 //! search that found nothing; 4 an import committed every batch but its closing checkpoint
