@@ -235,7 +235,8 @@ relationship types with counts, property keys, indexes), :mode table|csv|json,
 :timing on|off, :param NAME VALUE (a Cypher literal such as 42, 'Ann' or [1, 2], else
 JSON, else text; :param NAME unsets it), :params, :quit (or Ctrl-D). Ctrl-C cancels the
 running statement, or drops the unfinished one. Results print on stdout; errors, what a
-statement wrote and timings on stderr. Errors do not end the shell. History is kept in
+statement wrote and timings on stderr. Errors do not end the shell. Tab completes
+commands, keywords, labels, relationship types and indexed property keys. History is kept in
 ~/.pagegraph_history (PAGEGRAPH_HISTORY names another file; empty keeps none). Tables fit
 the terminal's width (or COLUMNS when stdout is not a terminal); wider cells end with an
 ellipsis.";

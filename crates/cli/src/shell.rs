@@ -1,6 +1,7 @@
 //! `pagegraph shell`: an interactive Cypher shell. Statements end with `;` and may span
 //! lines; lines starting with `:` are shell commands (`:help` lists them). On a terminal it
-//! edits lines with history kept in a file and fits tables to the terminal's width; Ctrl-C
+//! edits lines with history kept in a file and Tab completion, and fits tables to the
+//! terminal's width; Ctrl-C
 //! cancels the running statement (or the unfinished one being typed) and Ctrl-D leaves.
 //! Fed by a pipe, it reads the statements from stdin without prompts and exits non-zero if
 //! any failed.
@@ -67,7 +68,8 @@ const HISTORY_MAX: usize = 1000;
 const HELP: &str = "\
 Statements end with `;` and may span several lines; each runs in its own transaction
 (a statement that writes commits when it succeeds). Ctrl-C cancels a running statement
-or drops an unfinished one; Ctrl-D or :quit leaves.
+or drops an unfinished one; Ctrl-D or :quit leaves. Tab completes commands, keywords,
+labels, relationship types and indexed property keys.
 
   :help                  this text
   :schema                labels (with node counts), relationship types (with counts),
@@ -139,8 +141,13 @@ fn interactive(session: &mut Session, read_only: bool) -> Result<()> {
     let config = rustyline::Config::builder()
         .max_history_size(HISTORY_MAX)?
         .auto_add_history(false)
+        .completion_type(rustyline::CompletionType::List)
         .build();
-    let mut editor = rustyline::DefaultEditor::with_config(config)?;
+    let mut editor =
+        rustyline::Editor::<Completion, rustyline::history::DefaultHistory>::with_config(config)?;
+    editor.set_helper(Some(Completion {
+        names: names(session.graph),
+    }));
     let history = history_path();
     if let Some(h) = &history {
         // A missing or unreadable history starts empty.
@@ -167,6 +174,9 @@ fn interactive(session: &mut Session, read_only: bool) -> Result<()> {
                 line_no += 1;
                 entry.push(line.clone());
                 let flow = session.feed(&mut splitter, &line, line_no)?;
+                if let Some(h) = editor.helper_mut() {
+                    h.names = names(session.graph);
+                }
                 if !splitter.pending() {
                     let text = entry.join("\n");
                     if !text.trim().is_empty() {
@@ -200,6 +210,164 @@ fn interactive(session: &mut Session, read_only: bool) -> Result<()> {
         let _ = editor.save_history(h);
     }
     Ok(())
+}
+
+/// Words Tab completes besides the commands and keywords: the database's labels (each
+/// node's first), relationship types and indexed property keys, read from its counts and
+/// catalog (no scan). None when they cannot be read.
+fn names(g: &Graph) -> Vec<String> {
+    let Ok(r) = g.begin_read() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    out.extend(r.kinds().unwrap_or_default().into_iter().map(|(k, _)| k));
+    out.extend(
+        r.edge_types()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(t, _)| t),
+    );
+    for i in r.indexes().unwrap_or_default() {
+        out.extend(i.properties);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The shell's commands, for Tab.
+const COMMANDS: [&str; 8] = [
+    ":help", ":schema", ":mode", ":timing", ":param", ":params", ":quit", ":exit",
+];
+
+/// Cypher's keywords, for Tab.
+const KEYWORDS: [&str; 54] = [
+    "ALL",
+    "AND",
+    "AS",
+    "ASC",
+    "ASCENDING",
+    "BY",
+    "CALL",
+    "CASE",
+    "CONSTRAINT",
+    "CONTAINS",
+    "CREATE",
+    "DELETE",
+    "DESC",
+    "DESCENDING",
+    "DETACH",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "END",
+    "ENDS",
+    "EXISTS",
+    "EXPLAIN",
+    "FALSE",
+    "FOR",
+    "IF",
+    "IN",
+    "INDEX",
+    "IS",
+    "LIMIT",
+    "MATCH",
+    "MERGE",
+    "NOT",
+    "NULL",
+    "ON",
+    "OPTIONAL",
+    "OR",
+    "ORDER",
+    "PROFILE",
+    "REMOVE",
+    "REQUIRE",
+    "RETURN",
+    "SET",
+    "SKIP",
+    "STARTS",
+    "THEN",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "UNWIND",
+    "WHEN",
+    "WHERE",
+    "WITH",
+    "XOR",
+    "YIELD",
+];
+
+/// Tab completion in the line editor.
+struct Completion {
+    names: Vec<String>,
+}
+
+impl rustyline::completion::Completer for Completion {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        Ok(completions(line.get(..pos).unwrap_or(line), &self.names))
+    }
+}
+
+impl rustyline::hint::Hinter for Completion {
+    type Hint = String;
+}
+impl rustyline::highlight::Highlighter for Completion {}
+impl rustyline::validate::Validator for Completion {}
+impl rustyline::Helper for Completion {}
+
+/// What completes the end of `before` (the line up to the cursor): where the word starts,
+/// and the candidates. A `:` command at the start of a line; else a keyword (in the case
+/// the word is typed in: `ret` gives `return`, `RET` and `Ret` give `RETURN`) or one of
+/// `names`.
+fn completions(before: &str, names: &[String]) -> (usize, Vec<String>) {
+    let trimmed = before.trim_start();
+    if trimmed.starts_with(':') && !trimmed.contains(char::is_whitespace) {
+        let start = before.len() - trimmed.len();
+        let found = COMMANDS
+            .iter()
+            .filter(|c| c.starts_with(trimmed))
+            .map(|c| (*c).to_string())
+            .collect();
+        return (start, found);
+    }
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let word = &before[start..];
+    if word.is_empty() {
+        return (start, Vec::new());
+    }
+    let lower = word.chars().all(|c| !c.is_uppercase());
+    let upper_word = word.to_uppercase();
+    let mut found: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with(word) && n.as_str() != word)
+        .cloned()
+        .collect();
+    found.extend(
+        KEYWORDS
+            .iter()
+            .filter(|k| k.starts_with(&upper_word) && **k != upper_word)
+            .map(|k| {
+                if lower {
+                    k.to_lowercase()
+                } else {
+                    (*k).to_string()
+                }
+            }),
+    );
+    (start, found)
 }
 
 /// Where history is kept: `PAGEGRAPH_HISTORY` when set (empty for none), else
@@ -737,7 +905,37 @@ impl Splitter {
 
 #[cfg(test)]
 mod tests {
-    use super::Splitter;
+    use super::{Splitter, completions};
+
+    #[test]
+    fn tab_completes_commands_keywords_and_names() {
+        let names = vec![
+            "Person".to_string(),
+            "PLAYS".to_string(),
+            "name".to_string(),
+        ];
+        assert_eq!(completions(":sc", &names), (0, vec![":schema".to_string()]));
+        assert_eq!(completions("  :par", &names).1, [":param", ":params"]);
+        assert_eq!(
+            completions("MATCH (p:Pe", &names),
+            (9, vec!["Person".to_string()])
+        );
+        assert_eq!(
+            completions("match (p) ret", &names),
+            (10, vec!["return".to_string()])
+        );
+        assert_eq!(completions("MATCH (p) RET", &names).1, ["RETURN"]);
+        assert_eq!(
+            completions("MATCH (p:P", &names).1,
+            ["Person", "PLAYS", "PROFILE"]
+        );
+        assert_eq!(
+            completions("RETURN p.na", &names),
+            (9, vec!["name".to_string()])
+        );
+        assert!(completions("RETURN ", &names).1.is_empty());
+        assert!(completions("RETURN name", &names).1.is_empty());
+    }
 
     fn texts(v: Vec<(String, usize)>) -> Vec<String> {
         v.into_iter().map(|(t, _)| t).collect()
