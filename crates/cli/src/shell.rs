@@ -1,10 +1,9 @@
 //! `pagegraph shell`: an interactive Cypher shell. Statements end with `;` and may span
 //! lines; lines starting with `:` are shell commands (`:help` lists them). On a terminal it
 //! edits lines with history kept in a file and Tab completion, and fits tables to the
-//! terminal's width; Ctrl-C
-//! cancels the running statement (or the unfinished one being typed) and Ctrl-D leaves.
-//! Fed by a pipe, it reads the statements from stdin without prompts and exits non-zero if
-//! any failed.
+//! terminal's width; Ctrl-C cancels the running statement (or the unfinished one being
+//! typed) and Ctrl-D leaves. Fed by a pipe, it reads the statements from stdin without
+//! prompts and exits non-zero if any failed.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
