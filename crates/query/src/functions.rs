@@ -95,8 +95,68 @@ fn string_arg<'v>(name: &str, v: &'v Value) -> Result<Option<&'v str>> {
     }
 }
 
+/// The numbers of a vector argument (a list of numbers); `None` for `null` or for a list
+/// holding a `null`.
+fn vector_arg(name: &str, v: &Value) -> Result<Option<Vec<f64>>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                match float_arg(name, x)? {
+                    Some(f) => out.push(f),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(out))
+        }
+        other => Err(bad(name, other)),
+    }
+}
+
+/// The vector functions of Kùzu (`array_cosine_similarity`, `array_inner_product` or
+/// `array_dot_product`, `array_distance`, `array_squared_distance`) and of Neo4j
+/// (`vector.similarity.cosine`, `(1 + cosine) / 2`, and `vector.similarity.euclidean`,
+/// `1 / (1 + squared distance)`) on two lists of numbers of the same length. A `null`
+/// argument or element gives `null`, and so does a cosine with a zero vector.
+fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
+    arity(name, args, 2)?;
+    let (Some(x), Some(y)) = (vector_arg(name, &args[0])?, vector_arg(name, &args[1])?) else {
+        return Ok(Value::Null);
+    };
+    if x.len() != y.len() {
+        return Err(QueryError::Argument(format!(
+            "{name}() takes two vectors of the same length, got {} and {}",
+            x.len(),
+            y.len()
+        )));
+    }
+    let dot: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
+    let squared: f64 = x.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum();
+    let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let norms = norm(&x) * norm(&y);
+    let cosine = (norms > 0.0).then(|| (dot / norms).clamp(-1.0, 1.0));
+    Ok(match name {
+        "array_cosine_similarity" => cosine.map_or(Value::Null, Value::Float),
+        "vector.similarity.cosine" => cosine.map_or(Value::Null, |c| Value::Float(f64::midpoint(1.0, c))),
+        "array_inner_product" | "array_dot_product" => Value::Float(dot),
+        "array_distance" => Value::Float(squared.sqrt()),
+        "array_squared_distance" => Value::Float(squared),
+        _ => Value::Float(1.0 / (1.0 + squared)),
+    })
+}
+
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 66] = [
+const KNOWN: [&str; 75] = [
+    "lower",
+    "upper",
+    "array_cosine_similarity",
+    "array_inner_product",
+    "array_dot_product",
+    "array_distance",
+    "array_squared_distance",
+    "vector.similarity.cosine",
+    "vector.similarity.euclidean",
     "coalesce",
     "id",
     "elementid",
@@ -412,13 +472,13 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 other => return Err(bad(n, other)),
             }
         }
-        "tolower" | "toupper" | "trim" | "ltrim" | "rtrim" => {
+        "tolower" | "toupper" | "lower" | "upper" | "trim" | "ltrim" | "rtrim" => {
             arity(n, a, 1)?;
             match string_arg(n, &a[0])? {
                 None => Value::Null,
                 Some(s) => Value::String(match n {
-                    "tolower" => s.to_lowercase(),
-                    "toupper" => s.to_uppercase(),
+                    "tolower" | "lower" => s.to_lowercase(),
+                    "toupper" | "upper" => s.to_uppercase(),
                     "trim" => s.trim().to_string(),
                     "ltrim" => s.trim_start().to_string(),
                     _ => s.trim_end().to_string(),
@@ -536,6 +596,13 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 x.round()
             }
         })?,
+        "array_cosine_similarity"
+        | "array_inner_product"
+        | "array_dot_product"
+        | "array_distance"
+        | "array_squared_distance"
+        | "vector.similarity.cosine"
+        | "vector.similarity.euclidean" => vector_fn(n, a)?,
         "sqrt" => float_fn(f64::sqrt)?,
         "exp" => float_fn(f64::exp)?,
         "log" => float_fn(f64::ln)?,

@@ -1,0 +1,1266 @@
+//! The Cypher that GraphRAG, agent-memory and code-graph tools send to their embedded
+//! store, run on small fixtures and checked against answers computed by hand.
+//!
+//! Each query string is copied from the tool named above it (repository and path in a
+//! comment), with the tool's own string interpolation done by hand (labels, depths,
+//! limits) and realistic parameters. A query that needs a change to run here says so in a
+//! `REWRITE:` comment; the differences are listed in `docs/cypher.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::collections::BTreeMap;
+
+use pagegraph::Graph;
+use pagegraph_query::{QueryResult, Value, execute};
+
+fn run(g: &Graph, text: &str, params: &[(&str, Value)]) -> QueryResult {
+    let params: BTreeMap<String, Value> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    execute(g, text, &params).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn rows(g: &Graph, text: &str, params: &[(&str, Value)]) -> Vec<Vec<Value>> {
+    run(g, text, params).rows
+}
+
+/// The rows, sorted (for queries whose order is not specified).
+fn sorted(mut r: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    r.sort_by_key(|row| format!("{row:?}"));
+    r
+}
+
+/// The first column of every row.
+fn col(r: &[Vec<Value>]) -> Vec<Value> {
+    r.iter().map(|row| row[0].clone()).collect()
+}
+
+/// A column picked by name.
+fn column(r: &QueryResult, name: &str) -> Vec<Value> {
+    let i = r
+        .columns
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", r.columns));
+    r.rows.iter().map(|row| row[i].clone()).collect()
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+fn i(v: i64) -> Value {
+    Value::Int(v)
+}
+
+fn f(v: f64) -> Value {
+    Value::Float(v)
+}
+
+fn ss(v: &[&str]) -> Value {
+    Value::List(v.iter().map(|x| s(x)).collect())
+}
+
+fn fs(v: &[f64]) -> Value {
+    Value::List(v.iter().map(|x| f(*x)).collect())
+}
+
+fn map(pairs: &[(&str, Value)]) -> Value {
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A property of a node or relationship value, read back with a query.
+fn prop(g: &Graph, v: &Value, key: &str) -> Value {
+    let (pattern, id) = match v {
+        Value::Node(n) => ("MATCH (x)", n.0),
+        Value::Rel(r) => ("MATCH ()-[x]->()", r.0),
+        other => panic!("not an element: {other:?}"),
+    };
+    let text = format!("{pattern} WHERE id(x) = $id RETURN x.`{key}`");
+    rows(g, &text, &[("id", i(i64::try_from(id).unwrap()))])[0][0].clone()
+}
+
+fn count(g: &Graph, text: &str) -> i64 {
+    match rows(g, text, &[])[0][0] {
+        Value::Int(n) => n,
+        ref other => panic!("{text}: not a count: {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Graphiti (getzep/graphiti), Kùzu driver: graphiti_core/driver/kuzu_driver.py and the
+// query strings it runs from graphiti_core/models/{nodes,edges}/*_db_queries.py and
+// graphiti_core/driver/kuzu/operations/*.py. Kùzu has no relationship properties with a
+// full-text index, so Graphiti stores an entity edge as a `RelatesToNode_` node between
+// two `RELATES_TO` relationships. Timestamps are passed as ISO-8601 strings.
+// ---------------------------------------------------------------------------------------
+
+// graphiti_core/models/nodes/node_db_queries.py, get_episode_node_save_query (KUZU)
+const GRAPHITI_EPISODE_SAVE: &str = "
+    MERGE (n:Episodic {uuid: $uuid})
+    SET
+        n.name = $name,
+        n.group_id = $group_id,
+        n.created_at = $created_at,
+        n.source = $source,
+        n.source_description = $source_description,
+        n.content = $content,
+        n.valid_at = $valid_at,
+        n.entity_edges = $entity_edges
+    RETURN n.uuid AS uuid";
+
+// graphiti_core/models/nodes/node_db_queries.py, get_entity_node_save_query (KUZU)
+const GRAPHITI_ENTITY_SAVE: &str = "
+    MERGE (n:Entity {uuid: $uuid})
+    SET
+        n.name = $name,
+        n.group_id = $group_id,
+        n.labels = $labels,
+        n.created_at = $created_at,
+        n.name_embedding = $name_embedding,
+        n.summary = $summary,
+        n.attributes = $attributes
+    WITH n
+    RETURN n.uuid AS uuid";
+
+// graphiti_core/models/nodes/node_db_queries.py, get_community_node_save_query (KUZU)
+const GRAPHITI_COMMUNITY_SAVE: &str = "
+    MERGE (n:Community {uuid: $uuid})
+    SET
+        n.name = $name,
+        n.group_id = $group_id,
+        n.created_at = $created_at,
+        n.name_embedding = $name_embedding,
+        n.summary = $summary
+    RETURN n.uuid AS uuid";
+
+// graphiti_core/models/edges/edge_db_queries.py, get_episodic_edge_save_bulk_query (KUZU)
+const GRAPHITI_MENTION_SAVE: &str = "
+    MATCH (episode:Episodic {uuid: $source_node_uuid})
+    MATCH (node:Entity {uuid: $target_node_uuid})
+    MERGE (episode)-[e:MENTIONS {uuid: $uuid}]->(node)
+    SET
+        e.group_id = $group_id,
+        e.created_at = $created_at
+    RETURN e.uuid AS uuid";
+
+// graphiti_core/models/edges/edge_db_queries.py, get_entity_edge_save_query (KUZU)
+const GRAPHITI_ENTITY_EDGE_SAVE: &str = "
+    MATCH (source:Entity {uuid: $source_uuid})
+    MATCH (target:Entity {uuid: $target_uuid})
+    MERGE (source)-[:RELATES_TO]->(e:RelatesToNode_ {uuid: $uuid})-[:RELATES_TO]->(target)
+    SET
+        e.group_id = $group_id,
+        e.created_at = $created_at,
+        e.name = $name,
+        e.fact = $fact,
+        e.fact_embedding = $fact_embedding,
+        e.episodes = $episodes,
+        e.expired_at = $expired_at,
+        e.valid_at = $valid_at,
+        e.invalid_at = $invalid_at,
+        e.reference_time = $reference_time,
+        e.attributes = $attributes
+    RETURN e.uuid AS uuid";
+
+// graphiti_core/models/edges/edge_db_queries.py, get_community_edge_save_query (KUZU)
+const GRAPHITI_COMMUNITY_EDGE_SAVE: &str = "
+    MATCH (community:Community {uuid: $community_uuid})
+    MATCH (node:Entity {uuid: $entity_uuid})
+    MERGE (community)-[e:HAS_MEMBER {uuid: $uuid}]->(node)
+    SET
+        e.group_id = $group_id,
+        e.created_at = $created_at
+    RETURN e.uuid AS uuid
+    UNION
+    MATCH (community:Community {uuid: $community_uuid})
+    MATCH (node:Community {uuid: $entity_uuid})
+    MERGE (community)-[e:HAS_MEMBER {uuid: $uuid}]->(node)
+    SET
+        e.group_id = $group_id,
+        e.created_at = $created_at
+    RETURN e.uuid AS uuid";
+
+// graphiti_core/models/nodes/node_db_queries.py, get_entity_node_return_query (KUZU)
+const GRAPHITI_ENTITY_RETURN: &str = "
+    n.uuid AS uuid,
+    n.name AS name,
+    n.group_id AS group_id,
+    n.labels AS labels,
+    n.created_at AS created_at,
+    n.summary AS summary,
+    n.attributes AS attributes";
+
+// graphiti_core/models/edges/edge_db_queries.py, get_entity_edge_return_query (KUZU)
+const GRAPHITI_EDGE_RETURN: &str = "
+    e.uuid AS uuid,
+    n.uuid AS source_node_uuid,
+    m.uuid AS target_node_uuid,
+    e.group_id AS group_id,
+    e.created_at AS created_at,
+    e.name AS name,
+    e.fact AS fact,
+    e.episodes AS episodes,
+    e.expired_at AS expired_at,
+    e.valid_at AS valid_at,
+    e.invalid_at AS invalid_at,
+    e.reference_time AS reference_time,
+    e.attributes AS attributes";
+
+// graphiti_core/models/nodes/node_db_queries.py, EPISODIC_NODE_RETURN
+const GRAPHITI_EPISODE_RETURN: &str = "
+    e.uuid AS uuid,
+    e.name AS name,
+    e.group_id AS group_id,
+    e.created_at AS created_at,
+    e.source AS source,
+    e.source_description AS source_description,
+    e.content AS content,
+    e.valid_at AS valid_at,
+    e.entity_edges AS entity_edges";
+
+// graphiti_core/models/nodes/node_db_queries.py, COMMUNITY_NODE_RETURN
+const GRAPHITI_COMMUNITY_RETURN: &str = "
+    c.uuid AS uuid,
+    c.name AS name,
+    c.group_id AS group_id,
+    c.created_at AS created_at,
+    c.name_embedding AS name_embedding,
+    c.summary AS summary";
+
+/// Entities Alice, Bob, Acme (group g1) and Zed (g2); episodes ep-1..3 (g1) mentioning
+/// them; facts r-1 Alice WORKS_AT Acme, r-2 Bob KNOWS Alice, r-3 Bob WORKS_AT Acme; a
+/// community c-1 with members Alice and Bob. All written with Graphiti's own save queries.
+fn graphiti() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    let t0 = "2024-01-01T00:00:00Z";
+    for (uuid, name, group, labels, emb) in [
+        ("n-alice", "Alice", "g1", &["Entity", "Person"][..], [1.0, 0.0, 0.0]),
+        ("n-bob", "Bob", "g1", &["Entity", "Person"][..], [0.6, 0.8, 0.0]),
+        ("n-acme", "Acme", "g1", &["Entity", "Organization"][..], [0.0, 0.0, 1.0]),
+        ("n-zed", "Zed", "g2", &["Entity"][..], [1.0, 0.0, 0.0]),
+    ] {
+        let r = rows(
+            &g,
+            GRAPHITI_ENTITY_SAVE,
+            &[
+                ("uuid", s(uuid)),
+                ("name", s(name)),
+                ("group_id", s(group)),
+                ("labels", ss(labels)),
+                ("created_at", s(t0)),
+                ("name_embedding", fs(&emb)),
+                ("summary", s(&format!("{name} summary"))),
+                ("attributes", s("{}")),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    for (uuid, valid_at, content, edges) in [
+        ("ep-1", "2024-01-01T00:00:00Z", "Alice joined Acme.", &["r-1"][..]),
+        ("ep-2", "2024-02-01T00:00:00Z", "Bob met Alice.", &["r-2"][..]),
+        ("ep-3", "2024-03-01T00:00:00Z", "Bob joined Acme.", &["r-3"][..]),
+    ] {
+        let r = rows(
+            &g,
+            GRAPHITI_EPISODE_SAVE,
+            &[
+                ("uuid", s(uuid)),
+                ("name", s(&format!("episode {uuid}"))),
+                ("group_id", s("g1")),
+                ("created_at", s(valid_at)),
+                ("source", s("message")),
+                ("source_description", s("chat")),
+                ("content", s(content)),
+                ("valid_at", s(valid_at)),
+                ("entity_edges", ss(edges)),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    for (uuid, episode, entity) in [
+        ("m-1", "ep-1", "n-alice"),
+        ("m-2", "ep-1", "n-acme"),
+        ("m-3", "ep-2", "n-bob"),
+        ("m-4", "ep-2", "n-alice"),
+        ("m-5", "ep-3", "n-bob"),
+        ("m-6", "ep-3", "n-acme"),
+    ] {
+        let r = rows(
+            &g,
+            GRAPHITI_MENTION_SAVE,
+            &[
+                ("source_node_uuid", s(episode)),
+                ("target_node_uuid", s(entity)),
+                ("uuid", s(uuid)),
+                ("group_id", s("g1")),
+                ("created_at", s(t0)),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    for (uuid, src, dst, name, fact, emb, episode) in [
+        ("r-1", "n-alice", "n-acme", "WORKS_AT", "Alice works at Acme", [1.0, 0.0, 0.0], "ep-1"),
+        ("r-2", "n-bob", "n-alice", "KNOWS", "Bob knows Alice", [0.0, 1.0, 0.0], "ep-2"),
+        ("r-3", "n-bob", "n-acme", "WORKS_AT", "Bob works at Acme", [0.6, 0.8, 0.0], "ep-3"),
+    ] {
+        let r = rows(
+            &g,
+            GRAPHITI_ENTITY_EDGE_SAVE,
+            &[
+                ("source_uuid", s(src)),
+                ("target_uuid", s(dst)),
+                ("uuid", s(uuid)),
+                ("group_id", s("g1")),
+                ("created_at", s(t0)),
+                ("name", s(name)),
+                ("fact", s(fact)),
+                ("fact_embedding", fs(&emb)),
+                ("episodes", ss(&[episode])),
+                ("expired_at", Value::Null),
+                ("valid_at", s(t0)),
+                ("invalid_at", Value::Null),
+                ("reference_time", s(t0)),
+                ("attributes", s("{}")),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    let r = rows(
+        &g,
+        GRAPHITI_COMMUNITY_SAVE,
+        &[
+            ("uuid", s("c-1")),
+            ("name", s("Acme staff")),
+            ("group_id", s("g1")),
+            ("created_at", s(t0)),
+            ("name_embedding", fs(&[0.0, 0.0, 1.0])),
+            ("summary", s("people at Acme")),
+        ],
+    );
+    assert_eq!(r, vec![vec![s("c-1")]]);
+    for (uuid, member) in [("h-1", "n-alice"), ("h-2", "n-bob")] {
+        // The member is an Entity, so the second branch of the UNION matches nothing.
+        let r = rows(
+            &g,
+            GRAPHITI_COMMUNITY_EDGE_SAVE,
+            &[
+                ("community_uuid", s("c-1")),
+                ("entity_uuid", s(member)),
+                ("uuid", s(uuid)),
+                ("group_id", s("g1")),
+                ("created_at", s(t0)),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    g
+}
+
+#[test]
+fn graphiti_saves_are_idempotent_upserts() {
+    let g = graphiti();
+    assert_eq!(count(&g, "MATCH (n:Entity) RETURN count(n)"), 4);
+    assert_eq!(count(&g, "MATCH (n:RelatesToNode_) RETURN count(n)"), 3);
+    assert_eq!(count(&g, "MATCH ()-[r:RELATES_TO]->() RETURN count(r)"), 6);
+    assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 6);
+    assert_eq!(count(&g, "MATCH ()-[r:HAS_MEMBER]->() RETURN count(r)"), 2);
+    // Saving an entity edge again matches the existing path and updates it in place.
+    let r = rows(
+        &g,
+        GRAPHITI_ENTITY_EDGE_SAVE,
+        &[
+            ("source_uuid", s("n-bob")),
+            ("target_uuid", s("n-alice")),
+            ("uuid", s("r-2")),
+            ("group_id", s("g1")),
+            ("created_at", s("2024-01-01T00:00:00Z")),
+            ("name", s("KNOWS")),
+            ("fact", s("Bob knows Alice well")),
+            ("fact_embedding", fs(&[0.0, 1.0, 0.0])),
+            ("episodes", ss(&["ep-2", "ep-3"])),
+            ("expired_at", Value::Null),
+            ("valid_at", s("2024-01-01T00:00:00Z")),
+            ("invalid_at", s("2024-06-01T00:00:00Z")),
+            ("reference_time", s("2024-01-01T00:00:00Z")),
+            ("attributes", s("{}")),
+        ],
+    );
+    assert_eq!(r, vec![vec![s("r-2")]]);
+    assert_eq!(count(&g, "MATCH (n:RelatesToNode_) RETURN count(n)"), 3);
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (e:RelatesToNode_ {uuid: 'r-2'}) RETURN e.fact, e.episodes, e.invalid_at",
+            &[]
+        ),
+        vec![vec![
+            s("Bob knows Alice well"),
+            ss(&["ep-2", "ep-3"]),
+            s("2024-06-01T00:00:00Z")
+        ]]
+    );
+    // Saving an entity again with new values: still one node, new summary.
+    rows(
+        &g,
+        GRAPHITI_ENTITY_SAVE,
+        &[
+            ("uuid", s("n-zed")),
+            ("name", s("Zed")),
+            ("group_id", s("g2")),
+            ("labels", ss(&["Entity"])),
+            ("created_at", s("2024-01-01T00:00:00Z")),
+            ("name_embedding", fs(&[1.0, 0.0, 0.0])),
+            ("summary", s("Zed, updated")),
+            ("attributes", s("{}")),
+        ],
+    );
+    assert_eq!(count(&g, "MATCH (n:Entity) RETURN count(n)"), 4);
+    assert_eq!(
+        rows(&g, "MATCH (n:Entity {uuid: 'n-zed'}) RETURN n.summary", &[]),
+        vec![vec![s("Zed, updated")]]
+    );
+}
+
+#[test]
+fn graphiti_node_reads() {
+    let g = graphiti();
+    // graphiti_core/driver/kuzu/operations/entity_node_ops.py, get_by_uuid
+    let text = format!("MATCH (n:Entity {{uuid: $uuid}}) RETURN {GRAPHITI_ENTITY_RETURN}");
+    let r = run(&g, &text, &[("uuid", s("n-alice"))]);
+    assert_eq!(
+        r.columns,
+        ["uuid", "name", "group_id", "labels", "created_at", "summary", "attributes"]
+    );
+    assert_eq!(
+        r.rows,
+        vec![vec![
+            s("n-alice"),
+            s("Alice"),
+            s("g1"),
+            ss(&["Entity", "Person"]),
+            s("2024-01-01T00:00:00Z"),
+            s("Alice summary"),
+            s("{}")
+        ]]
+    );
+
+    // entity_node_ops.py, get_by_uuids
+    let text = format!("MATCH (n:Entity) WHERE n.uuid IN $uuids RETURN {GRAPHITI_ENTITY_RETURN}");
+    let r = run(&g, &text, &[("uuids", ss(&["n-acme", "n-alice", "n-missing"]))]);
+    assert_eq!(
+        sorted(column(&r, "name").into_iter().map(|v| vec![v]).collect()),
+        vec![vec![s("Acme")], vec![s("Alice")]]
+    );
+
+    // entity_node_ops.py, get_by_group_ids (no cursor)
+    let text = format!(
+        "MATCH (n:Entity) WHERE n.group_id IN $group_ids RETURN {GRAPHITI_ENTITY_RETURN} ORDER BY n.uuid DESC"
+    );
+    let r = run(&g, &text, &[("group_ids", ss(&["g1"]))]);
+    assert_eq!(column(&r, "uuid"), vec![s("n-bob"), s("n-alice"), s("n-acme")]);
+
+    // entity_node_ops.py, load_name_embedding
+    let r = rows(
+        &g,
+        "MATCH (n:Entity {uuid: $uuid}) RETURN n.name_embedding AS name_embedding",
+        &[("uuid", s("n-bob"))],
+    );
+    assert_eq!(r, vec![vec![fs(&[0.6, 0.8, 0.0])]]);
+
+    // entity_node_ops.py, load_name_embeddings
+    let r = rows(
+        &g,
+        "MATCH (n:Entity) WHERE n.uuid IN $uuids
+         RETURN DISTINCT n.uuid AS uuid, n.name_embedding AS name_embedding",
+        &[("uuids", ss(&["n-acme", "n-zed"]))],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![
+            vec![s("n-acme"), fs(&[0.0, 0.0, 1.0])],
+            vec![s("n-zed"), fs(&[1.0, 0.0, 0.0])]
+        ]
+    );
+
+    // graph_ops.py, get_group_ids
+    let r = rows(
+        &g,
+        "MATCH (n:Entity) WHERE n.group_id IS NOT NULL RETURN collect(DISTINCT n.group_id) AS group_ids",
+        &[],
+    );
+    let Value::List(mut ids) = r[0][0].clone() else {
+        panic!("{r:?}")
+    };
+    ids.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(ids, vec![s("g1"), s("g2")]);
+}
+
+#[test]
+fn graphiti_episode_reads() {
+    let g = graphiti();
+    // episode_node_ops.py, get_by_entity_node_uuid
+    let text = format!(
+        "MATCH (e:Episodic)-[r:MENTIONS]->(n:Entity {{uuid: $entity_node_uuid}}) RETURN DISTINCT {GRAPHITI_EPISODE_RETURN}"
+    );
+    let r = run(&g, &text, &[("entity_node_uuid", s("n-alice"))]);
+    assert_eq!(
+        sorted(r.rows.iter().map(|row| vec![row[0].clone()]).collect()),
+        vec![vec![s("ep-1")], vec![s("ep-2")]]
+    );
+    assert_eq!(r.columns.len(), 9);
+
+    // episode_node_ops.py, retrieve_episodes (no saga)
+    let text = format!(
+        "MATCH (e:Episodic) WHERE e.valid_at <= $reference_time
+         RETURN {GRAPHITI_EPISODE_RETURN} ORDER BY e.valid_at DESC LIMIT $num_episodes"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[("reference_time", s("2024-02-15T00:00:00Z")), ("num_episodes", i(5))],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("ep-2"), s("ep-1")]);
+    assert_eq!(column(&r, "entity_edges"), vec![ss(&["r-2"]), ss(&["r-1"])]);
+
+    // episode_node_ops.py, get_by_uuids
+    let text =
+        format!("MATCH (e:Episodic) WHERE e.uuid IN $uuids RETURN DISTINCT {GRAPHITI_EPISODE_RETURN}");
+    let r = run(&g, &text, &[("uuids", ss(&["ep-3"]))]);
+    assert_eq!(column(&r, "content"), vec![s("Bob joined Acme.")]);
+}
+
+#[test]
+fn graphiti_edge_reads() {
+    let g = graphiti();
+    // entity_edge_ops.py, get_by_uuid
+    let text = format!(
+        "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_ {{uuid: $uuid}})-[:RELATES_TO]->(m:Entity)
+         RETURN {GRAPHITI_EDGE_RETURN}"
+    );
+    let r = run(&g, &text, &[("uuid", s("r-2"))]);
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(column(&r, "source_node_uuid"), vec![s("n-bob")]);
+    assert_eq!(column(&r, "target_node_uuid"), vec![s("n-alice")]);
+    assert_eq!(column(&r, "fact"), vec![s("Bob knows Alice")]);
+    assert_eq!(column(&r, "episodes"), vec![ss(&["ep-2"])]);
+    assert_eq!(column(&r, "invalid_at"), vec![Value::Null]);
+
+    // entity_edge_ops.py, get_between_nodes
+    let text = format!(
+        "MATCH (n:Entity {{uuid: $source_node_uuid}})-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity {{uuid: $target_node_uuid}})
+         RETURN {GRAPHITI_EDGE_RETURN}"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[("source_node_uuid", s("n-bob")), ("target_node_uuid", s("n-acme"))],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("r-3")]);
+    // Direction matters: nothing from Acme to Bob.
+    let r = run(
+        &g,
+        &text,
+        &[("source_node_uuid", s("n-acme")), ("target_node_uuid", s("n-bob"))],
+    );
+    assert!(r.rows.is_empty());
+
+    // entity_edge_ops.py, get_by_node_uuid
+    let text = format!(
+        "MATCH (n:Entity {{uuid: $node_uuid}})-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
+         RETURN {GRAPHITI_EDGE_RETURN}"
+    );
+    let r = run(&g, &text, &[("node_uuid", s("n-bob"))]);
+    assert_eq!(
+        sorted(column(&r, "uuid").into_iter().map(|v| vec![v]).collect()),
+        vec![vec![s("r-2")], vec![s("r-3")]]
+    );
+
+    // entity_edge_ops.py, get_by_group_ids (no cursor)
+    let text = format!(
+        "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
+         WHERE e.group_id IN $group_ids
+         RETURN {GRAPHITI_EDGE_RETURN} ORDER BY e.uuid DESC"
+    );
+    let r = run(&g, &text, &[("group_ids", ss(&["g1"]))]);
+    assert_eq!(column(&r, "uuid"), vec![s("r-3"), s("r-2"), s("r-1")]);
+
+    // entity_edge_ops.py, load_fact_embeddings
+    let r = rows(
+        &g,
+        "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
+         WHERE e.uuid IN $edge_uuids
+         RETURN DISTINCT e.uuid AS uuid, e.fact_embedding AS fact_embedding",
+        &[("edge_uuids", ss(&["r-1", "r-3"]))],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![
+            vec![s("r-1"), fs(&[1.0, 0.0, 0.0])],
+            vec![s("r-3"), fs(&[0.6, 0.8, 0.0])]
+        ]
+    );
+}
+
+#[test]
+fn graphiti_graph_maintenance_reads() {
+    let g = graphiti();
+    // graph_ops.py, get_mentioned_nodes count query
+    let q = "MATCH (n:Entity {group_id: $group_id, uuid: $uuid})-[:RELATES_TO]->(:RelatesToNode_)-[:RELATES_TO]-(m:Entity {group_id: $group_id})
+             WITH count(*) AS count, m.uuid AS uuid
+             RETURN
+                 uuid,
+                 count";
+    // From Bob: r-2 leads to Alice, r-3 to Acme; the way back over Bob's own
+    // RELATES_TO is excluded by relationship uniqueness.
+    let r = rows(&g, q, &[("group_id", s("g1")), ("uuid", s("n-bob"))]);
+    assert_eq!(
+        sorted(r),
+        vec![vec![s("n-acme"), i(1)], vec![s("n-alice"), i(1)]]
+    );
+
+    // graph_ops.py, communities of an entity
+    let text = format!(
+        "MATCH (c:Community)-[:HAS_MEMBER]->(n:Entity {{uuid: $entity_uuid}}) RETURN {GRAPHITI_COMMUNITY_RETURN}"
+    );
+    let r = run(&g, &text, &[("entity_uuid", s("n-bob"))]);
+    assert_eq!(column(&r, "uuid"), vec![s("c-1")]);
+    assert_eq!(column(&r, "name_embedding"), vec![fs(&[0.0, 0.0, 1.0])]);
+
+    // graph_ops.py, communities of the neighbours of an entity: Alice (r-1) and Bob (r-3)
+    // both reach Acme, and both are members of c-1.
+    let text = format!(
+        "MATCH (c:Community)-[:HAS_MEMBER]->(m:Entity)-[:RELATES_TO]->(:RelatesToNode_)-[:RELATES_TO]-(n:Entity {{uuid: $entity_uuid}})
+         RETURN {GRAPHITI_COMMUNITY_RETURN}"
+    );
+    let r = run(&g, &text, &[("entity_uuid", s("n-acme"))]);
+    assert_eq!(column(&r, "uuid"), vec![s("c-1"), s("c-1")]);
+
+    // graph_ops.py, communities of several entities
+    let text = format!(
+        "MATCH (c:Community)-[:HAS_MEMBER]->(m:Entity) WHERE m.uuid IN $uuids RETURN DISTINCT {GRAPHITI_COMMUNITY_RETURN}"
+    );
+    let r = run(&g, &text, &[("uuids", ss(&["n-alice", "n-bob"]))]);
+    assert_eq!(column(&r, "uuid"), vec![s("c-1")]);
+
+    // search_ops.py, node_distance_reranker
+    let q = "MATCH (center:Entity {uuid: $center_uuid})-[:RELATES_TO]->(:RelatesToNode_)-[:RELATES_TO]-(n:Entity {uuid: $node_uuid})
+             RETURN 1 AS score, n.uuid AS uuid";
+    assert_eq!(
+        rows(&g, q, &[("center_uuid", s("n-bob")), ("node_uuid", s("n-alice"))]),
+        vec![vec![i(1), s("n-alice")]]
+    );
+    assert!(rows(&g, q, &[("center_uuid", s("n-alice")), ("node_uuid", s("n-bob"))]).is_empty());
+}
+
+#[test]
+fn graphiti_searches() {
+    let g = graphiti();
+    // search_ops.py, node_bfs_search from an Episodic origin
+    let text = format!(
+        "MATCH (origin:Episodic {{uuid: $origin_uuid}})-[:MENTIONS]->(n:Entity)
+         WHERE n.group_id = origin.group_id
+         RETURN {GRAPHITI_ENTITY_RETURN} LIMIT $limit"
+    );
+    let r = run(&g, &text, &[("origin_uuid", s("ep-1")), ("limit", i(10))]);
+    assert_eq!(
+        sorted(column(&r, "uuid").into_iter().map(|v| vec![v]).collect()),
+        vec![vec![s("n-acme")], vec![s("n-alice")]]
+    );
+
+    // search_ops.py, node_bfs_search from an Entity origin, max_depth 2 (doubled: 2..4).
+    // Paths from Bob: Bob-r2-Alice, Bob-r3-Acme, Bob-r2-Alice-r1-Acme.
+    let text = format!(
+        "MATCH (origin:Entity {{uuid: $origin_uuid}})-[:RELATES_TO*2..4]->(n:Entity)
+         WHERE n.group_id = origin.group_id
+         RETURN {GRAPHITI_ENTITY_RETURN} LIMIT $limit"
+    );
+    let r = run(&g, &text, &[("origin_uuid", s("n-bob")), ("limit", i(10))]);
+    assert_eq!(
+        sorted(column(&r, "uuid").into_iter().map(|v| vec![v]).collect()),
+        vec![vec![s("n-acme")], vec![s("n-acme")], vec![s("n-alice")]]
+    );
+
+    // search_ops.py, edge_bfs_search from an Episodic origin
+    let text = format!(
+        "MATCH (origin:Episodic {{uuid: $origin_uuid}})-[:MENTIONS]->(start:Entity)-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
+         MATCH (n:Entity)-[:RELATES_TO]->(e)
+         RETURN DISTINCT {GRAPHITI_EDGE_RETURN} LIMIT $limit"
+    );
+    // ep-2 mentions Bob (r-2, r-3) and Alice (r-1).
+    let r = run(&g, &text, &[("origin_uuid", s("ep-2")), ("limit", i(10))]);
+    assert_eq!(
+        sorted(column(&r, "uuid").into_iter().map(|v| vec![v]).collect()),
+        vec![vec![s("r-1")], vec![s("r-2")], vec![s("r-3")]]
+    );
+
+    // search_ops.py, edge_bfs_search from an Entity origin, max_depth 2 (doubled: 2..4).
+    // An odd number of hops reaches a RelatesToNode_, so only 3 hops count here:
+    // Bob-r2-Alice-r1.
+    let text = format!(
+        "MATCH (origin:Entity {{uuid: $origin_uuid}})-[:RELATES_TO*2..4]->(e:RelatesToNode_)
+         MATCH (n:Entity)-[:RELATES_TO]->(e)-[:RELATES_TO]->(m:Entity)
+         RETURN DISTINCT {GRAPHITI_EDGE_RETURN} LIMIT $limit"
+    );
+    let r = run(&g, &text, &[("origin_uuid", s("n-bob")), ("limit", i(10))]);
+    assert_eq!(column(&r, "uuid"), vec![s("r-1")]);
+
+    // search_ops.py, node_similarity_search.
+    // REWRITE: `CAST($search_vector AS FLOAT[3])` becomes `$search_vector`.
+    let text = format!(
+        "MATCH (n:Entity) WHERE n.group_id IN $group_ids
+         WITH n, array_cosine_similarity(n.name_embedding, $search_vector) AS score
+         WHERE score > $min_score
+         RETURN {GRAPHITI_ENTITY_RETURN}
+         ORDER BY score DESC
+         LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("search_vector", fs(&[1.0, 0.0, 0.0])),
+            ("min_score", f(0.5)),
+            ("limit", i(10)),
+        ],
+    );
+    // Alice scores 1.0, Bob 0.6, Acme 0.0.
+    assert_eq!(column(&r, "uuid"), vec![s("n-alice"), s("n-bob")]);
+
+    // search_ops.py, edge_similarity_search (same REWRITE).
+    let text = format!(
+        "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
+         WHERE e.group_id IN $group_ids
+         WITH DISTINCT e, n, m, array_cosine_similarity(e.fact_embedding, $search_vector) AS score
+         WHERE score > $min_score
+         RETURN {GRAPHITI_EDGE_RETURN}
+         ORDER BY score DESC
+         LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("search_vector", fs(&[0.0, 1.0, 0.0])),
+            ("min_score", f(0.5)),
+            ("limit", i(10)),
+        ],
+    );
+    // r-2 scores 1.0, r-3 0.8, r-1 0.0.
+    assert_eq!(column(&r, "uuid"), vec![s("r-2"), s("r-3")]);
+
+    // search_ops.py, community_similarity_search (same REWRITE).
+    let text = format!(
+        "MATCH (c:Community) WHERE c.group_id IN $group_ids
+         WITH c, array_cosine_similarity(c.name_embedding, $search_vector) AS score
+         WHERE score > $min_score
+         RETURN {GRAPHITI_COMMUNITY_RETURN}
+         ORDER BY score DESC
+         LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("search_vector", fs(&[0.0, 0.6, 0.8])),
+            ("min_score", f(0.5)),
+            ("limit", i(10)),
+        ],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("c-1")]);
+}
+
+#[test]
+fn graphiti_deletes() {
+    let g = graphiti();
+    // entity_edge_ops.py, delete
+    run(
+        &g,
+        "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_ {uuid: $uuid})-[:RELATES_TO]->(m:Entity)
+         DETACH DELETE e",
+        &[("uuid", s("r-3"))],
+    );
+    assert_eq!(count(&g, "MATCH (n:RelatesToNode_) RETURN count(n)"), 2);
+    assert_eq!(count(&g, "MATCH ()-[r:RELATES_TO]->() RETURN count(r)"), 4);
+
+    // entity_node_ops.py, delete: the cleanup of the node's facts, then the node.
+    run(
+        &g,
+        "MATCH (n:Entity {uuid: $uuid})-[:RELATES_TO]->(r:RelatesToNode_)
+         DETACH DELETE r",
+        &[("uuid", s("n-alice"))],
+    );
+    run(
+        &g,
+        "MATCH (n:Entity {uuid: $uuid})
+         DETACH DELETE n",
+        &[("uuid", s("n-alice"))],
+    );
+    // r-1 went with Alice's cleanup; r-2 (Bob's) stays, cut off from Alice.
+    assert_eq!(
+        col(&rows(&g, "MATCH (e:RelatesToNode_) RETURN e.uuid", &[])),
+        vec![s("r-2")]
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:RELATES_TO]->() RETURN count(r)"), 1);
+    assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 4);
+
+    // episode_node_ops.py, delete_by_uuids
+    run(
+        &g,
+        "MATCH (n:Episodic)
+         WHERE n.uuid IN $uuids
+         DETACH DELETE n",
+        &[("uuids", ss(&["ep-1", "ep-9"]))],
+    );
+    assert_eq!(count(&g, "MATCH (n:Episodic) RETURN count(n)"), 2);
+
+    // entity_node_ops.py, delete_by_group_id
+    run(
+        &g,
+        "MATCH (n:Entity {group_id: $group_id})
+         DETACH DELETE n",
+        &[("group_id", s("g2"))],
+    );
+    assert_eq!(
+        sorted(rows(&g, "MATCH (n:Entity) RETURN n.uuid", &[])),
+        vec![vec![s("n-acme")], vec![s("n-bob")]]
+    );
+
+    // community_edge_ops.py, delete
+    run(
+        &g,
+        "MATCH (n:Community)-[e:HAS_MEMBER {uuid: $uuid}]->(m)
+         DELETE e",
+        &[("uuid", s("h-2"))],
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:HAS_MEMBER]->() RETURN count(r)"), 0);
+
+    // graph_ops.py, clear_data for a group
+    run(
+        &g,
+        "MATCH (n:Episodic)
+         WHERE n.group_id IN $group_ids
+         DETACH DELETE n",
+        &[("group_ids", ss(&["g1"]))],
+    );
+    assert_eq!(count(&g, "MATCH (n:Episodic) RETURN count(n)"), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// LlamaIndex (run-llama/llama_index), Kùzu property graph store:
+// llama-index-integrations/graph_stores/llama-index-graph-stores-kuzu/llama_index/
+// graph_stores/kuzu/kuzu_property_graph.py (the default schema: node table `Entity`,
+// relationship table `LINKS` with a `label` property, `Chunk` nodes and `MENTIONS`).
+// ---------------------------------------------------------------------------------------
+
+// kuzu_property_graph.py, upsert_nodes (chunks).
+// REWRITE: `date($creation_date)` and `date($last_modified_date)` become the parameters
+// themselves (dates are kept as ISO-8601 strings).
+const LLAMA_CHUNK_UPSERT: &str = "
+    MERGE (c:Chunk {id: $id})
+      SET c.text = $text,
+          c.label = $label,
+          c.embedding = $embedding,
+          c.ref_doc_id = $ref_doc_id,
+          c.creation_date = $creation_date,
+          c.last_modified_date = $last_modified_date,
+          c.file_name = $file_name,
+          c.file_path = $file_path,
+          c.file_size = $file_size,
+          c.file_type = $file_type";
+
+// kuzu_property_graph.py, upsert_nodes (entities), with the label `Entity`; same REWRITE.
+const LLAMA_ENTITY_UPSERT: &str = "
+    MERGE (e:Entity {id: $id})
+    SET e.label = $label,
+        e.name = $name,
+        e.creation_date = $creation_date,
+        e.last_modified_date = $last_modified_date,
+        e.file_name = $file_name,
+        e.file_path = $file_path,
+        e.file_size = $file_size,
+        e.file_type = $file_type,
+        e.triplet_source_id = $triplet_source_id";
+
+// kuzu_property_graph.py, upsert_relations (src, rel_tbl_name, dst = Entity, LINKS, Entity)
+const LLAMA_RELATION_UPSERT: &str = "
+    MATCH (a:Entity {id: $source_id}),
+          (b:Entity {id: $target_id})
+    MERGE (a)-[r:LINKS {label: $label}]->(b)
+        SET r.triplet_source_id = $triplet_source_id";
+
+// kuzu_property_graph.py, upsert_relations (chunks to entities)
+const LLAMA_CHUNK_MENTIONS: &str = "
+    MATCH (a:Entity {id: $source_id}),
+            (b:Entity {id: $target_id}),
+            (c:Chunk {id: $triplet_source_id})
+    MERGE (c)-[:MENTIONS]->(a)
+    MERGE (c)-[:MENTIONS]->(b)";
+
+/// Chunks c1 (about Alice, Acme and Bob) and c2 (Bob and Acme); entities Alice, Bob
+/// (PERSON) and Acme (ORGANIZATION); relations Alice WORKS_AT Acme and Bob KNOWS Alice
+/// (from c1), Bob WORKS_AT Acme (from c2). Written with the store's own upserts, some twice.
+fn llama() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    for (id, text, emb, file) in [
+        ("c1", "Alice works at Acme. Bob knows Alice.", [1.0, 0.0, 0.0], "a.txt"),
+        ("c2", "Bob works at Acme.", [0.0, 1.0, 0.0], "b.txt"),
+    ] {
+        run(
+            &g,
+            LLAMA_CHUNK_UPSERT,
+            &[
+                ("id", s(id)),
+                ("text", s(text)),
+                ("label", s("text_chunk")),
+                ("embedding", fs(&emb)),
+                ("ref_doc_id", s("doc-1")),
+                ("creation_date", s("2024-05-01")),
+                ("last_modified_date", s("2024-05-02")),
+                ("file_name", s(file)),
+                ("file_path", s(&format!("data/{file}"))),
+                ("file_size", i(120)),
+                ("file_type", s("text/plain")),
+            ],
+        );
+    }
+    for (name, label, source) in [
+        ("Alice", "PERSON", "c1"),
+        ("Bob", "PERSON", "c1"),
+        ("Acme", "ORGANIZATION", "c1"),
+        ("Bob", "PERSON", "c2"),
+        ("Acme", "ORGANIZATION", "c2"),
+    ] {
+        run(
+            &g,
+            LLAMA_ENTITY_UPSERT,
+            &[
+                ("id", s(name)),
+                ("label", s(label)),
+                ("name", s(name)),
+                ("creation_date", Value::Null),
+                ("last_modified_date", Value::Null),
+                ("file_name", Value::Null),
+                ("file_path", Value::Null),
+                ("file_size", Value::Null),
+                ("file_type", Value::Null),
+                ("triplet_source_id", s(source)),
+            ],
+        );
+    }
+    for (src, label, dst, chunk) in [
+        ("Alice", "WORKS_AT", "Acme", "c1"),
+        ("Bob", "KNOWS", "Alice", "c1"),
+        ("Bob", "WORKS_AT", "Acme", "c2"),
+        ("Bob", "WORKS_AT", "Acme", "c2"),
+    ] {
+        let p = [
+            ("source_id", s(src)),
+            ("target_id", s(dst)),
+            ("triplet_source_id", s(chunk)),
+            ("label", s(label)),
+        ];
+        run(&g, LLAMA_RELATION_UPSERT, &p);
+        run(&g, LLAMA_CHUNK_MENTIONS, &p[..3]);
+    }
+    g
+}
+
+#[test]
+fn llama_index_upserts_merge() {
+    let g = llama();
+    // kuzu_property_graph.py, _create_vector_index row count
+    assert_eq!(count(&g, "MATCH (n:Chunk) RETURN COUNT(n)"), 2);
+    assert_eq!(count(&g, "MATCH (n:Entity) RETURN COUNT(n)"), 3);
+    assert_eq!(count(&g, "MATCH ()-[r:LINKS]->() RETURN count(r)"), 3);
+    // c1 mentions Alice, Acme and Bob (Alice twice, merged); c2 mentions Bob and Acme.
+    assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 5);
+    // The second upsert of Bob moved his triplet_source_id to c2; nulls set nothing.
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (e:Entity {id: 'Bob'}) RETURN e.triplet_source_id, e.file_name, keys(e)",
+            &[]
+        ),
+        vec![vec![
+            s("c2"),
+            Value::Null,
+            ss(&["id", "label", "name", "triplet_source_id"])
+        ]]
+    );
+
+    // kuzu_property_graph.py, get_schema
+    let r = rows(
+        &g,
+        "MATCH ()-[r:LINKS]->() RETURN distinct r.label AS label;",
+        &[],
+    );
+    assert_eq!(sorted(r), vec![vec![s("KNOWS")], vec![s("WORKS_AT")]]);
+}
+
+#[test]
+fn llama_index_reads() {
+    let g = llama();
+    // kuzu_property_graph.py, get_triplets with entity names
+    let r = run(
+        &g,
+        "MATCH (e)-[r]->(t) WHERE e.name in $entity_names AND e.label <> 'text_chunk' RETURN * LIMIT 100;",
+        &[("entity_names", ss(&["Bob"]))],
+    );
+    assert_eq!(r.columns, ["e", "r", "t"]);
+    let mut got: Vec<(Value, Value)> = r
+        .rows
+        .iter()
+        .map(|row| (prop(&g, &row[1], "label"), prop(&g, &row[2], "id")))
+        .collect();
+    got.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(got, vec![(s("KNOWS"), s("Alice")), (s("WORKS_AT"), s("Acme"))]);
+
+    // get_triplets with entity and relation names
+    let r = rows(
+        &g,
+        "MATCH (e)-[r]->(t) WHERE e.name in $entity_names AND r.label in $relation_names AND e.label <> 'text_chunk' RETURN * LIMIT 100;",
+        &[
+            ("entity_names", ss(&["Alice", "Bob"])),
+            ("relation_names", ss(&["WORKS_AT"])),
+        ],
+    );
+    let mut got: Vec<Value> = r.iter().map(|row| prop(&g, &row[0], "id")).collect();
+    got.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(got, vec![s("Alice"), s("Bob")]);
+
+    // get_triplets without filters: the chunks' MENTIONS are left out by their label.
+    let r = rows(
+        &g,
+        "MATCH (e)-[r]->(t) WHERE e.label <> 'text_chunk' RETURN * LIMIT 100;",
+        &[],
+    );
+    assert_eq!(r.len(), 3);
+
+    // get_rel_map.
+    // REWRITE: Kùzu's recursive-pattern filter `-[rel*1..2 (r, n | WHERE r.label <> "MENTIONS")]->`
+    // becomes `-[rel*1..2]->` with `WHERE all(r IN rel WHERE r.label <> "MENTIONS")`.
+    let q = "MATCH (e)
+             WHERE e.id IN $ids
+             MATCH (e)-[rel*1..2]->(other)
+             WHERE all(r IN rel WHERE r.label <> \"MENTIONS\")
+             RETURN *
+             LIMIT 30;";
+    // From Bob: KNOWS Alice, KNOWS Alice then WORKS_AT Acme, WORKS_AT Acme.
+    let r = run(&g, q, &[("ids", ss(&["Bob"]))]);
+    assert_eq!(r.columns, ["e", "other", "rel"]);
+    let mut got: Vec<(Value, i64)> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let Value::List(rels) = &row[2] else {
+                panic!("{row:?}")
+            };
+            (prop(&g, &row[1], "id"), i64::try_from(rels.len()).unwrap())
+        })
+        .collect();
+    got.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(
+        got,
+        vec![(s("Acme"), 1), (s("Acme"), 2), (s("Alice"), 1)]
+    );
+    // From a chunk every first step is a MENTIONS, which has no label: nothing.
+    assert!(rows(&g, q, &[("ids", ss(&["c1"]))]).is_empty());
+
+    // vector_query.
+    // REWRITE: `CALL QUERY_VECTOR_INDEX('Chunk', 'chunk_embedding_index', $query_embedding,
+    // $top_k) RETURN node.id as id, distance ORDER BY distance` becomes a scan that
+    // computes the cosine distance.
+    let r = rows(
+        &g,
+        "MATCH (node:Chunk)
+         WITH node, 1 - array_cosine_similarity(node.embedding, $query_embedding) AS distance
+         RETURN node.id as id, distance
+         ORDER BY distance
+         LIMIT $top_k",
+        &[("query_embedding", fs(&[0.6, 0.8, 0.0])), ("top_k", i(5))],
+    );
+    assert_eq!(col(&r), vec![s("c2"), s("c1")]);
+    let Value::Float(d) = r[0][1] else {
+        panic!("{r:?}")
+    };
+    assert!((d - 0.2).abs() < 1e-12, "{d}");
+
+    // get (by ids).
+    // REWRITE: Kùzu's `RETURN e.*` (one column per property) becomes
+    // `RETURN properties(e) AS e`.
+    let r = rows(
+        &g,
+        "MATCH (e) WHERE e.id in $ids RETURN properties(e) AS e",
+        &[("ids", ss(&["c2"]))],
+    );
+    let Value::Map(m) = &r[0][0] else {
+        panic!("{r:?}")
+    };
+    assert_eq!(m["text"], s("Bob works at Acme."));
+    assert_eq!(m["file_size"], i(120));
+}
+
+#[test]
+fn llama_index_deletes() {
+    let g = llama();
+    // kuzu_property_graph.py, delete by relation name (src, dst = Entity, Entity)
+    run(
+        &g,
+        "MATCH (:Entity)-[r {label: $label}]->(:Entity)
+         DELETE r",
+        &[("label", s("KNOWS"))],
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:LINKS]->() RETURN count(r)"), 2);
+
+    // delete by properties
+    run(
+        &g,
+        "MATCH (e) WHERE e.`file_name` = $property_0 DETACH DELETE e",
+        &[("property_0", s("b.txt"))],
+    );
+    assert_eq!(
+        rows(&g, "MATCH (c:Chunk) RETURN c.id", &[]),
+        vec![vec![s("c1")]]
+    );
+
+    // delete by entity names
+    run(
+        &g,
+        "MATCH (n) WHERE n.name IN $entity_names DETACH DELETE n",
+        &[("entity_names", ss(&["Acme"]))],
+    );
+    // delete by ids
+    run(
+        &g,
+        "MATCH (n) WHERE n.id IN $ids DETACH DELETE n",
+        &[("ids", ss(&["c1"]))],
+    );
+    assert_eq!(
+        sorted(rows(&g, "MATCH (n) RETURN n.id", &[])),
+        vec![vec![s("Alice")], vec![s("Bob")]]
+    );
+    assert_eq!(count(&g, "MATCH ()-[r]->() RETURN count(r)"), 0);
+}
+
+// LlamaIndex's older Kùzu graph store: llama-index-integrations/graph_stores/
+// llama-index-graph-stores-kuzu/llama_index/graph_stores/kuzu/base.py, with its default
+// tables `entity` and `links`.
+#[test]
+fn llama_index_triplet_store() {
+    let g = Graph::in_memory().unwrap();
+    let exists = |e: &str| {
+        !rows(
+            &g,
+            "MATCH (n:entity) WHERE n.ID = $entity RETURN n.ID",
+            &[("entity", s(e))],
+        )
+        .is_empty()
+    };
+    let rel_exists = |a: &str, b: &str, p: &str| {
+        !rows(
+            &g,
+            "MATCH (n1:entity)-[r:links]->(n2:entity) WHERE n1.ID = $subj AND n2.ID = $obj AND r.predicate = $pred RETURN r.predicate",
+            &[("subj", s(a)), ("obj", s(b)), ("pred", s(p))],
+        )
+        .is_empty()
+    };
+    // upsert_triplet, as base.py runs it
+    let upsert = |a: &str, p: &str, b: &str| {
+        let (sa, sb) = (exists(a), exists(b));
+        for (e, there) in [(a, sa), (b, sb)] {
+            if !there {
+                run(&g, "CREATE (n:entity {ID: $entity})", &[("entity", s(e))]);
+            }
+        }
+        if sa && sb && rel_exists(a, b, p) {
+            return;
+        }
+        run(
+            &g,
+            "MATCH (n1:entity), (n2:entity) WHERE n1.ID = $subj AND n2.ID = $obj CREATE (n1)-[r:links {predicate: $pred}]->(n2)",
+            &[("subj", s(a)), ("obj", s(b)), ("pred", s(p))],
+        );
+    };
+    upsert("alice", "knows", "bob");
+    upsert("bob", "likes", "carol");
+    upsert("alice", "knows", "bob");
+    upsert("alice", "met", "bob");
+    assert_eq!(count(&g, "MATCH (n:entity) RETURN count(n)"), 3);
+    assert_eq!(count(&g, "MATCH ()-[r:links]->() RETURN count(r)"), 3);
+
+    // get
+    let r = rows(
+        &g,
+        "MATCH (n1:entity)-[r:links]->(n2:entity)
+            WHERE n1.ID = $subj
+            RETURN r.predicate, n2.ID;",
+        &[("subj", s("alice"))],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![vec![s("knows"), s("bob")], vec![s("met"), s("bob")]]
+    );
+
+    // get_rel_map, with the subjects as positional parameters $0, $1
+    let r = run(
+        &g,
+        "MATCH (n1:entity)-[r:links*1..2]->(n2:entity) WHERE n1.ID = $0 OR n1.ID = $1 RETURN n1, r, n2 LIMIT 30",
+        &[("0", s("alice")), ("1", s("carol"))],
+    );
+    // alice-knows-bob, alice-met-bob, and each of them then bob-likes-carol.
+    let mut got: Vec<(Value, usize)> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let Value::List(rels) = &row[1] else {
+                panic!("{row:?}")
+            };
+            (prop(&g, &row[2], "ID"), rels.len())
+        })
+        .collect();
+    got.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(
+        got,
+        vec![(s("bob"), 1), (s("bob"), 1), (s("carol"), 2), (s("carol"), 2)]
+    );
+
+    // delete: the relationship, then each end left without edges
+    let del = |a: &str, p: &str, b: &str| {
+        run(
+            &g,
+            "MATCH (n1:entity)-[r:links]->(n2:entity) WHERE n1.ID = $subj AND n2.ID = $obj AND r.predicate = $pred DELETE r",
+            &[("subj", s(a)), ("obj", s(b)), ("pred", s(p))],
+        );
+        for e in [a, b] {
+            let edges = rows(
+                &g,
+                "MATCH (n1:entity)-[r:links]-(n2:entity) WHERE n2.ID = $entity RETURN r.predicate",
+                &[("entity", s(e))],
+            );
+            if edges.is_empty() {
+                run(
+                    &g,
+                    "MATCH (n:entity) WHERE n.ID = $entity DELETE n",
+                    &[("entity", s(e))],
+                );
+            }
+        }
+    };
+    del("bob", "likes", "carol");
+    assert_eq!(
+        sorted(rows(&g, "MATCH (n:entity) RETURN n.ID", &[])),
+        vec![vec![s("alice")], vec![s("bob")]]
+    );
+    del("alice", "knows", "bob");
+    del("alice", "met", "bob");
+    assert_eq!(count(&g, "MATCH (n:entity) RETURN count(n)"), 0);
+}
