@@ -1264,3 +1264,430 @@ fn llama_index_triplet_store() {
     del("alice", "met", "bob");
     assert_eq!(count(&g, "MATCH (n:entity) RETURN count(n)"), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// kuzu-memory (bobmatnyc/kuzu-memory): src/kuzu_memory/storage/query_builder.py,
+// src/kuzu_memory/recall/strategies.py, src/kuzu_memory/enrichment/*.py. Kùzu's
+// `TIMESTAMP($x)` casts an ISO-8601 string to a timestamp; here timestamps stay ISO-8601
+// strings, which compare in time order when written the same way.
+// REWRITE (every query below that has one): `TIMESTAMP($x)` becomes `$x`.
+// ---------------------------------------------------------------------------------------
+
+// query_builder.py, store_memory_in_database (new memory); REWRITE as above.
+const MEMORY_CREATE: &str = "
+    CREATE (m:Memory {
+        id: $id,
+        content: $content,
+        content_hash: $content_hash,
+        source_type: $source,
+        memory_type: $memory_type,
+        knowledge_type: $knowledge_type,
+        project_tag: $project_tag,
+        importance: $importance,
+        confidence: $confidence,
+        access_count: $access_count,
+        created_at: $created_at,
+        valid_from: CASE WHEN $valid_from IS NOT NULL THEN $valid_from ELSE NULL END,
+        valid_to: CASE WHEN $expires_at IS NOT NULL THEN $expires_at ELSE NULL END,
+        accessed_at: CASE WHEN $accessed_at IS NOT NULL THEN $accessed_at ELSE NULL END,
+        user_id: $user_id,
+        session_id: $session_id,
+        agent_id: $agent_id,
+        metadata: $metadata
+    })
+    RETURN m";
+
+// query_builder.py, store_memory_entities; REWRITE as above.
+const MEMORY_ENTITY_MERGE: &str = "
+    MERGE (e:Entity {id: $id})
+    ON CREATE SET e.name = $name,
+                 e.entity_type = $entity_type,
+                 e.normalized_name = $normalized_name,
+                 e.first_seen = $created_at,
+                 e.last_seen = $created_at,
+                 e.mention_count = 1
+    ON MATCH SET e.mention_count = COALESCE(e.mention_count, 0) + 1,
+                e.last_seen = $created_at
+    RETURN e";
+
+// query_builder.py, store_memory_entities (unchanged)
+const MEMORY_MENTION_MERGE: &str = "
+    MATCH (m:Memory {id: $memory_id})
+    MATCH (e:Entity {id: $entity_id})
+    MERGE (m)-[r:MENTIONS]->(e)
+    ON CREATE SET r.confidence = $confidence,
+                 r.extraction_method = $extraction_method
+    RETURN r";
+
+/// Memories mem-1 (preference, Alice and Rust), mem-2 (procedure, Deploy and Rust) and
+/// mem-3 (episodic, Alice and Rust, expired on 2024-05-04); RELATES_TO mem-1 -> mem-3
+/// (0.5, shared_entity), mem-2 -> mem-3 (0.25, temporal), mem-1 -> mem-2 (1.0, semantic).
+fn kuzu_memory() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    for (id, content, kind, importance, created, expires, entities) in [
+        (
+            "mem-1",
+            "Alice prefers Rust for systems work",
+            "preference",
+            0.9,
+            "2024-05-01T10:00:00",
+            None,
+            &["Alice", "Rust"][..],
+        ),
+        (
+            "mem-2",
+            "Deploy runs on Fridays, built with Rust",
+            "procedure",
+            0.7,
+            "2024-05-03T10:00:00",
+            None,
+            &["Deploy", "Rust"][..],
+        ),
+        (
+            "mem-3",
+            "Alice shared a temporary Rust token",
+            "episodic",
+            0.3,
+            "2024-05-02T10:00:00",
+            Some("2024-05-04T00:00:00"),
+            &["Alice", "Rust"][..],
+        ),
+    ] {
+        let r = rows(
+            &g,
+            MEMORY_CREATE,
+            &[
+                ("id", s(id)),
+                ("content", s(content)),
+                ("content_hash", s(&format!("hash-{id}"))),
+                ("source", s("conversation")),
+                ("memory_type", s(kind)),
+                ("knowledge_type", s("note")),
+                ("project_tag", s("")),
+                ("importance", f(importance)),
+                ("confidence", f(1.0)),
+                ("access_count", i(0)),
+                ("created_at", s(created)),
+                ("valid_from", s(created)),
+                ("expires_at", expires.map_or(Value::Null, s)),
+                ("accessed_at", Value::Null),
+                ("user_id", s("u1")),
+                ("session_id", s("s1")),
+                ("agent_id", s("default")),
+                ("metadata", s("{}")),
+            ],
+        );
+        assert_eq!(r.len(), 1);
+        for name in entities {
+            let entity_id = format!("ent-{}", name.to_lowercase());
+            rows(
+                &g,
+                MEMORY_ENTITY_MERGE,
+                &[
+                    ("id", s(&entity_id)),
+                    ("name", s(name)),
+                    ("entity_type", s("concept")),
+                    ("normalized_name", s(&name.to_lowercase())),
+                    ("created_at", s(created)),
+                ],
+            );
+            let r = rows(
+                &g,
+                MEMORY_MENTION_MERGE,
+                &[
+                    ("memory_id", s(id)),
+                    ("entity_id", s(&entity_id)),
+                    ("confidence", f(0.8)),
+                    ("extraction_method", s("pattern")),
+                ],
+            );
+            assert_eq!(r.len(), 1);
+        }
+    }
+    run(
+        &g,
+        "MATCH (a:Memory {id: 'mem-1'}), (b:Memory {id: 'mem-2'}), (c:Memory {id: 'mem-3'})
+         CREATE (a)-[:RELATES_TO {weight: 0.5, relationship_type: 'shared_entity'}]->(c),
+                (b)-[:RELATES_TO {weight: 0.25, relationship_type: 'temporal'}]->(c),
+                (a)-[:RELATES_TO {weight: 1.0, relationship_type: 'semantic'}]->(b)",
+        &[],
+    );
+    g
+}
+
+#[test]
+fn kuzu_memory_store() {
+    let g = kuzu_memory();
+    // Rust was merged three times, Alice twice, Deploy once; last_seen is the latest save.
+    let r = rows(
+        &g,
+        "MATCH (e:Entity) RETURN e.name, e.mention_count, e.first_seen, e.last_seen ORDER BY e.name",
+        &[],
+    );
+    assert_eq!(
+        r,
+        vec![
+            vec![s("Alice"), i(2), s("2024-05-01T10:00:00"), s("2024-05-02T10:00:00")],
+            vec![s("Deploy"), i(1), s("2024-05-03T10:00:00"), s("2024-05-03T10:00:00")],
+            vec![s("Rust"), i(3), s("2024-05-01T10:00:00"), s("2024-05-02T10:00:00")],
+        ]
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 6);
+    // A memory saved with no expiry has no valid_to at all.
+    assert_eq!(
+        rows(&g, "MATCH (m:Memory {id: 'mem-1'}) RETURN m.valid_to, m.importance", &[]),
+        vec![vec![Value::Null, f(0.9)]]
+    );
+
+    // query_builder.py, store_memory_in_database: the content-hash dedup check
+    let q = "MATCH (m:Memory {content_hash: $h}) RETURN m.id LIMIT 1";
+    assert_eq!(rows(&g, q, &[("h", s("hash-mem-2"))]), vec![vec![s("mem-2")]]);
+    assert!(rows(&g, q, &[("h", s("hash-none"))]).is_empty());
+
+    // query_builder.py, store_memory_in_database (update); REWRITE as above.
+    let r = rows(
+        &g,
+        "MATCH (m:Memory {id: $id})
+         SET m.content = $content,
+             m.importance = $importance,
+             m.valid_to = CASE WHEN $expires_at IS NOT NULL THEN $expires_at ELSE NULL END,
+             m.access_count = $access_count
+         RETURN m",
+        &[
+            ("id", s("mem-2")),
+            ("content", s("Deploy runs on Fridays and Mondays, built with Rust")),
+            ("importance", f(0.8)),
+            ("expires_at", Value::Null),
+            ("access_count", i(2)),
+        ],
+    );
+    assert_eq!(prop(&g, &r[0][0], "access_count"), i(2));
+    assert_eq!(prop(&g, &r[0][0], "importance"), f(0.8));
+}
+
+#[test]
+fn kuzu_memory_recall() {
+    let g = kuzu_memory();
+    let now = "2024-05-05T00:00:00";
+    let ids = |r: &[Vec<Value>]| -> Vec<Value> { r.iter().map(|row| prop(&g, &row[0], "id")).collect() };
+
+    // query_builder.py, get_existing_memories_for_deduplication (unchanged)
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.created_at >= $cutoff_date AND m.source_type = $source_type AND ANY(word IN $search_words WHERE LOWER(m.content) CONTAINS word)
+         RETURN m
+         ORDER BY m.created_at DESC
+         LIMIT 100",
+        &[
+            ("cutoff_date", s("2024-05-01T12:00:00")),
+            ("source_type", s("conversation")),
+            ("search_words", ss(&["alice", "fridays"])),
+        ],
+    );
+    // mem-1 is older than the cutoff; mem-2 has "fridays", mem-3 "alice".
+    assert_eq!(ids(&r), vec![s("mem-2"), s("mem-3")]);
+
+    // query_builder.py, get_memory_by_id; REWRITE as above.
+    let q = "MATCH (m:Memory {id: $memory_id})
+             WHERE m.valid_to IS NULL OR m.valid_to > $now
+             RETURN m";
+    assert_eq!(ids(&rows(&g, q, &[("memory_id", s("mem-1")), ("now", s(now))])), vec![s("mem-1")]);
+    assert!(rows(&g, q, &[("memory_id", s("mem-3")), ("now", s(now))]).is_empty());
+
+    // query_builder.py, get_recent_memories with a memory_type filter; REWRITE as above.
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.memory_type = $memory_type AND (m.valid_to IS NULL OR m.valid_to > $now)
+         RETURN m
+         ORDER BY m.created_at DESC
+         LIMIT $limit",
+        &[("memory_type", s("procedure")), ("now", s(now)), ("limit", i(10))],
+    );
+    assert_eq!(ids(&r), vec![s("mem-2")]);
+
+    // query_builder.py, get_memory_statistics; REWRITE as above.
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.valid_to IS NULL OR m.valid_to > $now
+         RETURN m.memory_type as type, count(m) as count
+         ORDER BY count DESC",
+        &[("now", s(now))],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![vec![s("preference"), i(1)], vec![s("procedure"), i(1)]]
+    );
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.created_at >= $week_ago AND (m.valid_to IS NULL OR m.valid_to > $now)
+         RETURN count(m) as recent_count",
+        &[("now", s(now)), ("week_ago", s("2024-05-02T00:00:00"))],
+    );
+    assert_eq!(r, vec![vec![i(1)]]);
+
+    // recall/strategies.py, entity recall; REWRITE as above.
+    let r = rows(
+        &g,
+        "MATCH (e:Entity)-[:MENTIONS]-(m:Memory)
+         WHERE e.normalized_name IN $entity_names
+         AND (m.valid_to IS NULL OR m.valid_to > $current_time)
+         AND m.user_id = $user_id
+         RETURN DISTINCT m
+         ORDER BY m.importance DESC, m.created_at DESC
+         LIMIT $limit",
+        &[
+            ("entity_names", ss(&["alice", "rust"])),
+            ("current_time", s(now)),
+            ("user_id", s("u1")),
+            ("limit", i(10)),
+        ],
+    );
+    assert_eq!(ids(&r), vec![s("mem-1"), s("mem-2")]);
+
+    // recall/strategies.py, graph traversal from seeds (unchanged)
+    let r = rows(
+        &g,
+        "MATCH (seed:Memory)-[r:RELATES_TO]->(related:Memory)
+         WHERE seed.id IN $seed_ids
+           AND related.id NOT IN $seed_ids
+         RETURN DISTINCT related,
+                SUM(r.weight) AS total_weight,
+                MAX(r.relationship_type) AS rel_type
+         ORDER BY total_weight DESC
+         LIMIT $limit",
+        &[("seed_ids", ss(&["mem-1", "mem-2"])), ("limit", i(10))],
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(prop(&g, &r[0][0], "id"), s("mem-3"));
+    assert_eq!(r[0][1..], [f(0.75), s("temporal")]);
+
+    // enrichment/tfidf_keyword.py, active memories.
+    // REWRITE: `timestamp('1970-01-01 00:00:00')` becomes '1970-01-01 00:00:00'.
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.valid_to IS NULL OR m.valid_to > '1970-01-01 00:00:00'
+         RETURN m.id AS id, m.content AS content",
+        &[],
+    );
+    assert_eq!(r.len(), 3);
+}
+
+#[test]
+fn kuzu_memory_enrichment_and_cleanup() {
+    let g = kuzu_memory();
+    // enrichment/entity_cooccurrence.py, the three steps (unchanged)
+    run(
+        &g,
+        "MATCH (e1:Entity)<-[:MENTIONS]-(m:Memory)-[:MENTIONS]->(e2:Entity)
+         WHERE e1.name < e2.name
+         MERGE (e1)-[:CO_OCCURS_WITH]->(e2)",
+        &[],
+    );
+    assert_eq!(
+        count(&g, "MATCH ()-[r:CO_OCCURS_WITH]->() RETURN COUNT(r) AS cnt"),
+        2
+    );
+    run(
+        &g,
+        "MATCH (e1:Entity)-[r:CO_OCCURS_WITH]->(e2:Entity)
+         MATCH (e1)<-[:MENTIONS]-(m:Memory)-[:MENTIONS]->(e2)
+         WITH r, COUNT(m) AS cocount
+         SET r.weight = cocount",
+        &[],
+    );
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (a)-[r:CO_OCCURS_WITH]->(b) RETURN a.name, b.name, r.weight ORDER BY a.name",
+            &[]
+        ),
+        vec![
+            vec![s("Alice"), s("Rust"), i(2)],
+            vec![s("Deploy"), s("Rust"), i(1)]
+        ]
+    );
+
+    // query_builder.py, cleanup_expired_memories; REWRITE as above. mem-3 has four
+    // relationships (two MENTIONS, two RELATES_TO in), so four rows are counted.
+    let r = rows(
+        &g,
+        "MATCH (m:Memory)
+         WHERE m.valid_to IS NOT NULL AND m.valid_to <= $now
+         WITH m
+         OPTIONAL MATCH (m)-[r]-()
+         DELETE r, m
+         RETURN count(m) as deleted_count",
+        &[("now", s("2024-05-05T00:00:00"))],
+    );
+    assert_eq!(r, vec![vec![i(4)]]);
+    assert_eq!(
+        sorted(rows(&g, "MATCH (m:Memory) RETURN m.id", &[])),
+        vec![vec![s("mem-1")], vec![s("mem-2")]]
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 4);
+}
+
+// ---------------------------------------------------------------------------------------
+// The additions these tools need, on their own: `NOT IN` (Kùzu), the vector functions of
+// Kùzu and Neo4j, `lower` and `upper`.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn not_in_is_the_negation_of_in() {
+    let g = Graph::in_memory().unwrap();
+    assert_eq!(
+        rows(
+            &g,
+            "RETURN 3 NOT IN [1, 2] AS a, 1 NOT IN [1, 2] AS b, 3 NOT IN [1, null] AS c,
+                    null NOT IN [] AS d, true AND 2 NOT IN [2] AS e",
+            &[]
+        ),
+        vec![vec![
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false)
+        ]]
+    );
+}
+
+#[test]
+fn vector_functions() {
+    let g = Graph::in_memory().unwrap();
+    let one = |q: &str| rows(&g, &format!("RETURN {q}"), &[])[0][0].clone();
+    let close = |q: &str, want: f64| {
+        let Value::Float(x) = one(q) else {
+            panic!("{q}: not a float")
+        };
+        assert!((x - want).abs() < 1e-12, "{q}: {x}, want {want}");
+    };
+    close("array_cosine_similarity([1, 0], [0.6, 0.8])", 0.6);
+    close("array_cosine_similarity([1.0, 1.0], [-2.0, -2.0])", -1.0);
+    close("ARRAY_INNER_PRODUCT([1, 2, 3], [4, 5, 6])", 32.0);
+    close("array_dot_product([1, 2], [3, 4])", 11.0);
+    close("array_distance([0, 0], [3, 4])", 5.0);
+    close("array_squared_distance([0, 0], [3, 4])", 25.0);
+    close("vector.similarity.cosine([1, 0], [0, 1])", 0.5);
+    close("vector.similarity.euclidean([0, 0], [3, 4])", 1.0 / 26.0);
+    assert_eq!(one("array_cosine_similarity(null, [1.0])"), Value::Null);
+    assert_eq!(one("array_distance([1, null], [1, 2])"), Value::Null);
+    assert_eq!(one("array_cosine_similarity([0, 0], [1, 2])"), Value::Null);
+    assert_eq!(one("lower('AbC') + upper('dE')"), s("abcDE"));
+    for bad in [
+        "RETURN array_distance([1, 2], [1, 2, 3])",
+        "RETURN array_cosine_similarity('a', [1])",
+        "RETURN array_inner_product([1, 'x'], [1, 2])",
+        "RETURN array_distance([1])",
+    ] {
+        assert!(
+            execute(&g, bad, &BTreeMap::new()).is_err(),
+            "{bad} should fail"
+        );
+    }
+}

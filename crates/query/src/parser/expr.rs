@@ -126,6 +126,17 @@ impl Parser<'_> {
                 BinaryOp::Contains
             } else if self.eat_kw("IN") {
                 BinaryOp::In
+            } else if self.is_kw("NOT") && self.is_kw_at(1, "IN") {
+                // Kùzu's `x NOT IN list`, read as `NOT (x IN list)`.
+                self.bump();
+                self.bump();
+                let right = self.add_expr()?;
+                let test = self.node(
+                    start,
+                    ExprKind::Binary(BinaryOp::In, boxed(left), boxed(right)),
+                );
+                left = self.node(start, ExprKind::Unary(UnaryOp::Not, boxed(test)));
+                continue;
             } else if self.eat_sym("=~") {
                 BinaryOp::Regex
             } else if self.is_kw("IS") {
