@@ -138,7 +138,9 @@ fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
     let cosine = (norms > 0.0).then(|| (dot / norms).clamp(-1.0, 1.0));
     Ok(match name {
         "array_cosine_similarity" => cosine.map_or(Value::Null, Value::Float),
-        "vector.similarity.cosine" => cosine.map_or(Value::Null, |c| Value::Float(f64::midpoint(1.0, c))),
+        "vector.similarity.cosine" => {
+            cosine.map_or(Value::Null, |c| Value::Float(f64::midpoint(1.0, c)))
+        }
         "array_inner_product" | "array_dot_product" => Value::Float(dot),
         "array_distance" => Value::Float(squared.sqrt()),
         "array_squared_distance" => Value::Float(squared),

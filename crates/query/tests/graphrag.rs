@@ -5,7 +5,15 @@
 //! comment), with the tool's own string interpolation done by hand (labels, depths,
 //! limits) and realistic parameters. A query that needs a change to run here says so in a
 //! `REWRITE:` comment; the differences are listed in `docs/cypher.md`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    clippy::many_single_char_names,
+    clippy::doc_markdown,
+    reason = "tests: one function per tool's fixture or query group; labels and relationship \
+              types named in prose"
+)]
 
 use std::collections::BTreeMap;
 
@@ -240,9 +248,27 @@ fn graphiti() -> Graph {
     let g = Graph::in_memory().unwrap();
     let t0 = "2024-01-01T00:00:00Z";
     for (uuid, name, group, labels, emb) in [
-        ("n-alice", "Alice", "g1", &["Entity", "Person"][..], [1.0, 0.0, 0.0]),
-        ("n-bob", "Bob", "g1", &["Entity", "Person"][..], [0.6, 0.8, 0.0]),
-        ("n-acme", "Acme", "g1", &["Entity", "Organization"][..], [0.0, 0.0, 1.0]),
+        (
+            "n-alice",
+            "Alice",
+            "g1",
+            &["Entity", "Person"][..],
+            [1.0, 0.0, 0.0],
+        ),
+        (
+            "n-bob",
+            "Bob",
+            "g1",
+            &["Entity", "Person"][..],
+            [0.6, 0.8, 0.0],
+        ),
+        (
+            "n-acme",
+            "Acme",
+            "g1",
+            &["Entity", "Organization"][..],
+            [0.0, 0.0, 1.0],
+        ),
         ("n-zed", "Zed", "g2", &["Entity"][..], [1.0, 0.0, 0.0]),
     ] {
         let r = rows(
@@ -262,9 +288,24 @@ fn graphiti() -> Graph {
         assert_eq!(r, vec![vec![s(uuid)]]);
     }
     for (uuid, valid_at, content, edges) in [
-        ("ep-1", "2024-01-01T00:00:00Z", "Alice joined Acme.", &["r-1"][..]),
-        ("ep-2", "2024-02-01T00:00:00Z", "Bob met Alice.", &["r-2"][..]),
-        ("ep-3", "2024-03-01T00:00:00Z", "Bob joined Acme.", &["r-3"][..]),
+        (
+            "ep-1",
+            "2024-01-01T00:00:00Z",
+            "Alice joined Acme.",
+            &["r-1"][..],
+        ),
+        (
+            "ep-2",
+            "2024-02-01T00:00:00Z",
+            "Bob met Alice.",
+            &["r-2"][..],
+        ),
+        (
+            "ep-3",
+            "2024-03-01T00:00:00Z",
+            "Bob joined Acme.",
+            &["r-3"][..],
+        ),
     ] {
         let r = rows(
             &g,
@@ -305,9 +346,33 @@ fn graphiti() -> Graph {
         assert_eq!(r, vec![vec![s(uuid)]]);
     }
     for (uuid, src, dst, name, fact, emb, episode) in [
-        ("r-1", "n-alice", "n-acme", "WORKS_AT", "Alice works at Acme", [1.0, 0.0, 0.0], "ep-1"),
-        ("r-2", "n-bob", "n-alice", "KNOWS", "Bob knows Alice", [0.0, 1.0, 0.0], "ep-2"),
-        ("r-3", "n-bob", "n-acme", "WORKS_AT", "Bob works at Acme", [0.6, 0.8, 0.0], "ep-3"),
+        (
+            "r-1",
+            "n-alice",
+            "n-acme",
+            "WORKS_AT",
+            "Alice works at Acme",
+            [1.0, 0.0, 0.0],
+            "ep-1",
+        ),
+        (
+            "r-2",
+            "n-bob",
+            "n-alice",
+            "KNOWS",
+            "Bob knows Alice",
+            [0.0, 1.0, 0.0],
+            "ep-2",
+        ),
+        (
+            "r-3",
+            "n-bob",
+            "n-acme",
+            "WORKS_AT",
+            "Bob works at Acme",
+            [0.6, 0.8, 0.0],
+            "ep-3",
+        ),
     ] {
         let r = rows(
             &g,
@@ -435,7 +500,15 @@ fn graphiti_node_reads() {
     let r = run(&g, &text, &[("uuid", s("n-alice"))]);
     assert_eq!(
         r.columns,
-        ["uuid", "name", "group_id", "labels", "created_at", "summary", "attributes"]
+        [
+            "uuid",
+            "name",
+            "group_id",
+            "labels",
+            "created_at",
+            "summary",
+            "attributes"
+        ]
     );
     assert_eq!(
         r.rows,
@@ -452,7 +525,11 @@ fn graphiti_node_reads() {
 
     // entity_node_ops.py, get_by_uuids
     let text = format!("MATCH (n:Entity) WHERE n.uuid IN $uuids RETURN {GRAPHITI_ENTITY_RETURN}");
-    let r = run(&g, &text, &[("uuids", ss(&["n-acme", "n-alice", "n-missing"]))]);
+    let r = run(
+        &g,
+        &text,
+        &[("uuids", ss(&["n-acme", "n-alice", "n-missing"]))],
+    );
     assert_eq!(
         sorted(column(&r, "name").into_iter().map(|v| vec![v]).collect()),
         vec![vec![s("Acme")], vec![s("Alice")]]
@@ -463,7 +540,10 @@ fn graphiti_node_reads() {
         "MATCH (n:Entity) WHERE n.group_id IN $group_ids RETURN {GRAPHITI_ENTITY_RETURN} ORDER BY n.uuid DESC"
     );
     let r = run(&g, &text, &[("group_ids", ss(&["g1"]))]);
-    assert_eq!(column(&r, "uuid"), vec![s("n-bob"), s("n-alice"), s("n-acme")]);
+    assert_eq!(
+        column(&r, "uuid"),
+        vec![s("n-bob"), s("n-alice"), s("n-acme")]
+    );
 
     // entity_node_ops.py, load_name_embedding
     let r = rows(
@@ -523,14 +603,18 @@ fn graphiti_episode_reads() {
     let r = run(
         &g,
         &text,
-        &[("reference_time", s("2024-02-15T00:00:00Z")), ("num_episodes", i(5))],
+        &[
+            ("reference_time", s("2024-02-15T00:00:00Z")),
+            ("num_episodes", i(5)),
+        ],
     );
     assert_eq!(column(&r, "uuid"), vec![s("ep-2"), s("ep-1")]);
     assert_eq!(column(&r, "entity_edges"), vec![ss(&["r-2"]), ss(&["r-1"])]);
 
     // episode_node_ops.py, get_by_uuids
-    let text =
-        format!("MATCH (e:Episodic) WHERE e.uuid IN $uuids RETURN DISTINCT {GRAPHITI_EPISODE_RETURN}");
+    let text = format!(
+        "MATCH (e:Episodic) WHERE e.uuid IN $uuids RETURN DISTINCT {GRAPHITI_EPISODE_RETURN}"
+    );
     let r = run(&g, &text, &[("uuids", ss(&["ep-3"]))]);
     assert_eq!(column(&r, "content"), vec![s("Bob joined Acme.")]);
 }
@@ -559,14 +643,20 @@ fn graphiti_edge_reads() {
     let r = run(
         &g,
         &text,
-        &[("source_node_uuid", s("n-bob")), ("target_node_uuid", s("n-acme"))],
+        &[
+            ("source_node_uuid", s("n-bob")),
+            ("target_node_uuid", s("n-acme")),
+        ],
     );
     assert_eq!(column(&r, "uuid"), vec![s("r-3")]);
     // Direction matters: nothing from Acme to Bob.
     let r = run(
         &g,
         &text,
-        &[("source_node_uuid", s("n-acme")), ("target_node_uuid", s("n-bob"))],
+        &[
+            ("source_node_uuid", s("n-acme")),
+            ("target_node_uuid", s("n-bob")),
+        ],
     );
     assert!(r.rows.is_empty());
 
@@ -652,10 +742,21 @@ fn graphiti_graph_maintenance_reads() {
     let q = "MATCH (center:Entity {uuid: $center_uuid})-[:RELATES_TO]->(:RelatesToNode_)-[:RELATES_TO]-(n:Entity {uuid: $node_uuid})
              RETURN 1 AS score, n.uuid AS uuid";
     assert_eq!(
-        rows(&g, q, &[("center_uuid", s("n-bob")), ("node_uuid", s("n-alice"))]),
+        rows(
+            &g,
+            q,
+            &[("center_uuid", s("n-bob")), ("node_uuid", s("n-alice"))]
+        ),
         vec![vec![i(1), s("n-alice")]]
     );
-    assert!(rows(&g, q, &[("center_uuid", s("n-alice")), ("node_uuid", s("n-bob"))]).is_empty());
+    assert!(
+        rows(
+            &g,
+            q,
+            &[("center_uuid", s("n-alice")), ("node_uuid", s("n-bob"))]
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -911,7 +1012,12 @@ const LLAMA_CHUNK_MENTIONS: &str = "
 fn llama() -> Graph {
     let g = Graph::in_memory().unwrap();
     for (id, text, emb, file) in [
-        ("c1", "Alice works at Acme. Bob knows Alice.", [1.0, 0.0, 0.0], "a.txt"),
+        (
+            "c1",
+            "Alice works at Acme. Bob knows Alice.",
+            [1.0, 0.0, 0.0],
+            "a.txt",
+        ),
         ("c2", "Bob works at Acme.", [0.0, 1.0, 0.0], "b.txt"),
     ] {
         run(
@@ -1022,7 +1128,10 @@ fn llama_index_reads() {
         .map(|row| (prop(&g, &row[1], "label"), prop(&g, &row[2], "id")))
         .collect();
     got.sort_by_key(|p| format!("{p:?}"));
-    assert_eq!(got, vec![(s("KNOWS"), s("Alice")), (s("WORKS_AT"), s("Acme"))]);
+    assert_eq!(
+        got,
+        vec![(s("KNOWS"), s("Alice")), (s("WORKS_AT"), s("Acme"))]
+    );
 
     // get_triplets with entity and relation names
     let r = rows(
@@ -1068,10 +1177,7 @@ fn llama_index_reads() {
         })
         .collect();
     got.sort_by_key(|p| format!("{p:?}"));
-    assert_eq!(
-        got,
-        vec![(s("Acme"), 1), (s("Acme"), 2), (s("Alice"), 1)]
-    );
+    assert_eq!(got, vec![(s("Acme"), 1), (s("Acme"), 2), (s("Alice"), 1)]);
     // From a chunk every first step is a MENTIONS, which has no label: nothing.
     assert!(rows(&g, q, &[("ids", ss(&["c1"]))]).is_empty());
 
@@ -1230,7 +1336,12 @@ fn llama_index_triplet_store() {
     got.sort_by_key(|p| format!("{p:?}"));
     assert_eq!(
         got,
-        vec![(s("bob"), 1), (s("bob"), 1), (s("carol"), 2), (s("carol"), 2)]
+        vec![
+            (s("bob"), 1),
+            (s("bob"), 1),
+            (s("carol"), 2),
+            (s("carol"), 2)
+        ]
     );
 
     // delete: the relationship, then each end left without edges
@@ -1427,21 +1538,43 @@ fn kuzu_memory_store() {
     assert_eq!(
         r,
         vec![
-            vec![s("Alice"), i(2), s("2024-05-01T10:00:00"), s("2024-05-02T10:00:00")],
-            vec![s("Deploy"), i(1), s("2024-05-03T10:00:00"), s("2024-05-03T10:00:00")],
-            vec![s("Rust"), i(3), s("2024-05-01T10:00:00"), s("2024-05-02T10:00:00")],
+            vec![
+                s("Alice"),
+                i(2),
+                s("2024-05-01T10:00:00"),
+                s("2024-05-02T10:00:00")
+            ],
+            vec![
+                s("Deploy"),
+                i(1),
+                s("2024-05-03T10:00:00"),
+                s("2024-05-03T10:00:00")
+            ],
+            vec![
+                s("Rust"),
+                i(3),
+                s("2024-05-01T10:00:00"),
+                s("2024-05-02T10:00:00")
+            ],
         ]
     );
     assert_eq!(count(&g, "MATCH ()-[r:MENTIONS]->() RETURN count(r)"), 6);
     // A memory saved with no expiry has no valid_to at all.
     assert_eq!(
-        rows(&g, "MATCH (m:Memory {id: 'mem-1'}) RETURN m.valid_to, m.importance", &[]),
+        rows(
+            &g,
+            "MATCH (m:Memory {id: 'mem-1'}) RETURN m.valid_to, m.importance",
+            &[]
+        ),
         vec![vec![Value::Null, f(0.9)]]
     );
 
     // query_builder.py, store_memory_in_database: the content-hash dedup check
     let q = "MATCH (m:Memory {content_hash: $h}) RETURN m.id LIMIT 1";
-    assert_eq!(rows(&g, q, &[("h", s("hash-mem-2"))]), vec![vec![s("mem-2")]]);
+    assert_eq!(
+        rows(&g, q, &[("h", s("hash-mem-2"))]),
+        vec![vec![s("mem-2")]]
+    );
     assert!(rows(&g, q, &[("h", s("hash-none"))]).is_empty());
 
     // query_builder.py, store_memory_in_database (update); REWRITE as above.
@@ -1455,7 +1588,10 @@ fn kuzu_memory_store() {
          RETURN m",
         &[
             ("id", s("mem-2")),
-            ("content", s("Deploy runs on Fridays and Mondays, built with Rust")),
+            (
+                "content",
+                s("Deploy runs on Fridays and Mondays, built with Rust"),
+            ),
             ("importance", f(0.8)),
             ("expires_at", Value::Null),
             ("access_count", i(2)),
@@ -1469,7 +1605,8 @@ fn kuzu_memory_store() {
 fn kuzu_memory_recall() {
     let g = kuzu_memory();
     let now = "2024-05-05T00:00:00";
-    let ids = |r: &[Vec<Value>]| -> Vec<Value> { r.iter().map(|row| prop(&g, &row[0], "id")).collect() };
+    let ids =
+        |r: &[Vec<Value>]| -> Vec<Value> { r.iter().map(|row| prop(&g, &row[0], "id")).collect() };
 
     // query_builder.py, get_existing_memories_for_deduplication (unchanged)
     let r = rows(
@@ -1492,7 +1629,10 @@ fn kuzu_memory_recall() {
     let q = "MATCH (m:Memory {id: $memory_id})
              WHERE m.valid_to IS NULL OR m.valid_to > $now
              RETURN m";
-    assert_eq!(ids(&rows(&g, q, &[("memory_id", s("mem-1")), ("now", s(now))])), vec![s("mem-1")]);
+    assert_eq!(
+        ids(&rows(&g, q, &[("memory_id", s("mem-1")), ("now", s(now))])),
+        vec![s("mem-1")]
+    );
     assert!(rows(&g, q, &[("memory_id", s("mem-3")), ("now", s(now))]).is_empty());
 
     // query_builder.py, get_recent_memories with a memory_type filter; REWRITE as above.
@@ -1503,7 +1643,11 @@ fn kuzu_memory_recall() {
          RETURN m
          ORDER BY m.created_at DESC
          LIMIT $limit",
-        &[("memory_type", s("procedure")), ("now", s(now)), ("limit", i(10))],
+        &[
+            ("memory_type", s("procedure")),
+            ("now", s(now)),
+            ("limit", i(10)),
+        ],
     );
     assert_eq!(ids(&r), vec![s("mem-2")]);
 
@@ -1684,6 +1828,760 @@ fn vector_functions() {
         "RETURN array_cosine_similarity('a', [1])",
         "RETURN array_inner_product([1, 'x'], [1, 2])",
         "RETURN array_distance([1])",
+    ] {
+        assert!(
+            execute(&g, bad, &BTreeMap::new()).is_err(),
+            "{bad} should fail"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// code-graph-rag (vitali87/code-graph-rag), written for Memgraph (Neo4j's Cypher):
+// codebase_rag/cypher_queries.py and codebase_rag/constants/graph.py. Nodes and
+// relationships are written in batches by the tool's query builders wrapped in
+// `UNWIND $batch AS row` (wrap_with_unwind), with labels filled in by hand below.
+// ---------------------------------------------------------------------------------------
+
+fn batch(g: &Graph, query: &str, rows_in: Vec<Value>) -> QueryResult {
+    // cypher_queries.py, wrap_with_unwind
+    run(
+        g,
+        &format!("UNWIND $batch AS row\n{query}"),
+        &[("batch", Value::List(rows_in))],
+    )
+}
+
+fn node_row(id: &str, props: &[(&str, Value)]) -> Value {
+    map(&[("id", s(id)), ("props", map(props))])
+}
+
+fn rel_row(from: &str, to: &str, props: &[(&str, Value)]) -> Value {
+    map(&[
+        ("from_val", s(from)),
+        ("to_val", s(to)),
+        ("props", map(props)),
+    ])
+}
+
+/// Project proj: modules proj.app (app.py: function main, decorated `task`) and proj.db
+/// (db.py: functions connect and database_url, class UserService with method get,
+/// decorated `Flow`); main and get call connect; proj.app imports the external module
+/// sys, and the external module os is imported by nothing. Files README.md (alone) and
+/// app.py, which both proj and a second project, other, contain.
+fn code_graph() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    // cypher_queries.py, build_merge_node_query(label, id_key)
+    let merge_node = |label: &str, key: &str, rows_in: Vec<Value>| {
+        let q = format!("MERGE (n:{label} {{{key}: row.id}})\nSET n += row.props");
+        batch(&g, &q, rows_in);
+    };
+    merge_node(
+        "Project",
+        "name",
+        vec![
+            node_row(
+                "proj",
+                &[("name", s("proj")), ("root_path", s("repo/proj"))],
+            ),
+            node_row(
+                "other",
+                &[("name", s("other")), ("root_path", s("repo/other"))],
+            ),
+        ],
+    );
+    merge_node(
+        "Module",
+        "qualified_name",
+        vec![
+            node_row("proj.app", &[("name", s("app")), ("path", s("app.py"))]),
+            node_row("proj.db", &[("name", s("db")), ("path", s("db.py"))]),
+        ],
+    );
+    let def = |qn: &str, name: &str, path: &str, lines: (i64, i64), decorators: &[&str]| {
+        node_row(
+            qn,
+            &[
+                ("qualified_name", s(qn)),
+                ("name", s(name)),
+                ("path", s(path)),
+                ("start_line", i(lines.0)),
+                ("end_line", i(lines.1)),
+                ("decorators", ss(decorators)),
+            ],
+        )
+    };
+    merge_node(
+        "Function",
+        "qualified_name",
+        vec![
+            def("proj.app.main", "main", "app.py", (1, 10), &["task"]),
+            def("proj.db.connect", "connect", "db.py", (1, 5), &[]),
+            def("proj.db.database_url", "database_url", "db.py", (7, 9), &[]),
+        ],
+    );
+    merge_node(
+        "Class",
+        "qualified_name",
+        vec![def(
+            "proj.db.UserService",
+            "UserService",
+            "db.py",
+            (11, 30),
+            &[],
+        )],
+    );
+    merge_node(
+        "Method",
+        "qualified_name",
+        vec![def(
+            "proj.db.UserService.get",
+            "get",
+            "db.py",
+            (12, 20),
+            &["Flow"],
+        )],
+    );
+    merge_node(
+        "ExternalModule",
+        "name",
+        vec![node_row("sys", &[]), node_row("os", &[])],
+    );
+    // cypher_queries.py, build_create_node_query(label, id_key)
+    batch(
+        &g,
+        "CREATE (n:File {path: row.id})\nSET n += row.props",
+        vec![
+            node_row(
+                "README.md",
+                &[("name", s("README.md")), ("extension", s(".md"))],
+            ),
+            node_row("app.py", &[("name", s("app.py")), ("extension", s(".py"))]),
+        ],
+    );
+    // cypher_queries.py, build_merge_relationship_query(...)
+    let merge_rel = |from: (&str, &str),
+                     rel: &str,
+                     to: (&str, &str),
+                     props: bool,
+                     rows_in: Vec<Value>| {
+        let mut q = format!(
+            "MATCH (a:{} {{{}: row.from_val}}), (b:{} {{{}: row.to_val}})\nMERGE (a)-[r:{rel}]->(b)\n",
+            from.0, from.1, to.0, to.1
+        );
+        q += if props {
+            "SET r += row.props\nRETURN count(r) as created"
+        } else {
+            "RETURN count(r) as created"
+        };
+        let n = i64::try_from(rows_in.len()).unwrap();
+        assert_eq!(batch(&g, &q, rows_in).rows, vec![vec![i(n)]], "{q}");
+    };
+    let qn = "qualified_name";
+    merge_rel(
+        ("Project", "name"),
+        "CONTAINS_MODULE",
+        ("Module", qn),
+        false,
+        vec![
+            rel_row("proj", "proj.app", &[]),
+            rel_row("proj", "proj.db", &[]),
+        ],
+    );
+    merge_rel(
+        ("Module", qn),
+        "DEFINES",
+        ("Function", qn),
+        false,
+        vec![
+            rel_row("proj.app", "proj.app.main", &[]),
+            rel_row("proj.db", "proj.db.connect", &[]),
+            rel_row("proj.db", "proj.db.database_url", &[]),
+            // Sent twice: merged into one.
+            rel_row("proj.db", "proj.db.connect", &[]),
+        ],
+    );
+    merge_rel(
+        ("Module", qn),
+        "DEFINES",
+        ("Class", qn),
+        false,
+        vec![rel_row("proj.db", "proj.db.UserService", &[])],
+    );
+    merge_rel(
+        ("Class", qn),
+        "DEFINES_METHOD",
+        ("Method", qn),
+        false,
+        vec![rel_row(
+            "proj.db.UserService",
+            "proj.db.UserService.get",
+            &[],
+        )],
+    );
+    merge_rel(
+        ("Function", qn),
+        "CALLS",
+        ("Function", qn),
+        true,
+        vec![rel_row(
+            "proj.app.main",
+            "proj.db.connect",
+            &[("line", i(4))],
+        )],
+    );
+    merge_rel(
+        ("Method", qn),
+        "CALLS",
+        ("Function", qn),
+        true,
+        vec![rel_row(
+            "proj.db.UserService.get",
+            "proj.db.connect",
+            &[("line", i(15))],
+        )],
+    );
+    merge_rel(
+        ("Module", qn),
+        "IMPORTS",
+        ("ExternalModule", "name"),
+        false,
+        vec![rel_row("proj.app", "sys", &[])],
+    );
+    merge_rel(
+        ("Project", "name"),
+        "CONTAINS_FILE",
+        ("File", "path"),
+        false,
+        vec![
+            rel_row("proj", "app.py", &[]),
+            rel_row("other", "app.py", &[]),
+        ],
+    );
+    g
+}
+
+#[test]
+fn code_graph_rag_audits_and_stats() {
+    let g = code_graph();
+    assert_eq!(count(&g, "MATCH (n) RETURN count(n)"), 13);
+    assert_eq!(count(&g, "MATCH ()-[r]->() RETURN count(r)"), 12);
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH ()-[r:CALLS]->(b) RETURN r.line ORDER BY r.line",
+            &[]
+        ),
+        vec![vec![i(4)], vec![i(15)]]
+    );
+
+    // cypher_queries.py, CYPHER_AUDIT_ORPHANS
+    let r = rows(
+        &g,
+        "MATCH (n) WHERE NOT n:Project OPTIONAL MATCH (n)--(x) WITH n, count(x) AS degree WHERE degree = 0 RETURN labels(n)[0] AS label, count(n) AS orphans",
+        &[],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![vec![s("ExternalModule"), i(1)], vec![s("File"), i(1)]]
+    );
+
+    // CYPHER_AUDIT_LABELS
+    let r = rows(
+        &g,
+        "MATCH (n) UNWIND labels(n) AS label RETURN DISTINCT label",
+        &[],
+    );
+    assert_eq!(
+        sorted(r),
+        sorted(
+            [
+                "Class",
+                "ExternalModule",
+                "File",
+                "Function",
+                "Method",
+                "Module",
+                "Project"
+            ]
+            .iter()
+            .map(|l| vec![s(l)])
+            .collect()
+        )
+    );
+
+    // CYPHER_AUDIT_REL_TRIPLES
+    let r = rows(
+        &g,
+        "MATCH (a)-[r]->(b) RETURN DISTINCT labels(a)[0] AS src, type(r) AS rel, labels(b)[0] AS dst",
+        &[],
+    );
+    let want: Vec<Vec<Value>> = [
+        ("Class", "DEFINES_METHOD", "Method"),
+        ("Function", "CALLS", "Function"),
+        ("Method", "CALLS", "Function"),
+        ("Module", "DEFINES", "Class"),
+        ("Module", "DEFINES", "Function"),
+        ("Module", "IMPORTS", "ExternalModule"),
+        ("Project", "CONTAINS_FILE", "File"),
+        ("Project", "CONTAINS_MODULE", "Module"),
+    ]
+    .iter()
+    .map(|(a, r, b)| vec![s(a), s(r), s(b)])
+    .collect();
+    assert_eq!(sorted(r), sorted(want));
+
+    // CYPHER_AUDIT_LABEL_PROPS, for the Class label
+    let r = rows(
+        &g,
+        "MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key RETURN DISTINCT label AS label, key AS key",
+        &[],
+    );
+    let class_keys: Vec<Vec<Value>> = r
+        .into_iter()
+        .filter(|row| row[0] == s("Class"))
+        .map(|row| vec![row[1].clone()])
+        .collect();
+    assert_eq!(
+        sorted(class_keys),
+        sorted(
+            [
+                "decorators",
+                "end_line",
+                "name",
+                "path",
+                "qualified_name",
+                "start_line"
+            ]
+            .iter()
+            .map(|k| vec![s(k)])
+            .collect()
+        )
+    );
+
+    // CYPHER_LIST_PROJECTS
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (p:Project) RETURN p.name AS name, p.root_path AS root_path ORDER BY p.name",
+            &[]
+        ),
+        vec![
+            vec![s("other"), s("repo/other")],
+            vec![s("proj"), s("repo/proj")]
+        ]
+    );
+
+    // CYPHER_STATS_NODE_COUNTS
+    let r = rows(
+        &g,
+        "MATCH (n)
+         RETURN labels(n) AS labels, count(*) AS count
+         ORDER BY count DESC",
+        &[],
+    );
+    assert_eq!(r[0], vec![ss(&["Function"]), i(3)]);
+    assert_eq!(r.len(), 7);
+
+    // CYPHER_STATS_RELATIONSHIP_COUNTS
+    let r = rows(
+        &g,
+        "MATCH ()-[r]->()
+         RETURN type(r) AS type, count(*) AS count
+         ORDER BY count DESC",
+        &[],
+    );
+    assert_eq!(r[0], vec![s("DEFINES"), i(4)]);
+    assert_eq!(r.len(), 6);
+
+    // CYPHER_EXPORT_NODES, CYPHER_EXPORT_RELATIONSHIPS
+    let r = rows(
+        &g,
+        "MATCH (n)
+         RETURN id(n) as node_id, labels(n) as labels, properties(n) as properties",
+        &[],
+    );
+    assert_eq!(r.len(), 13);
+    let r = rows(
+        &g,
+        "MATCH (a)-[r]->(b)
+         RETURN id(a) as from_id, id(b) as to_id, type(r) as type, properties(r) as properties",
+        &[],
+    );
+    let calls: Vec<&Vec<Value>> = r.iter().filter(|row| row[2] == s("CALLS")).collect();
+    assert_eq!(calls.len(), 2);
+    assert!(calls.iter().any(|row| row[3] == map(&[("line", i(15))])));
+
+    // constants/graph.py, CYPHER_COUNT_PROJECT_MODULES
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (m:Module) WHERE m.qualified_name = $project_name OR m.qualified_name STARTS WITH $project_prefix RETURN count(m) AS count",
+            &[("project_name", s("proj")), ("project_prefix", s("proj."))]
+        ),
+        vec![vec![i(2)]]
+    );
+}
+
+#[test]
+fn code_graph_rag_examples() {
+    let g = code_graph();
+    // cypher_queries.py, CYPHER_EXAMPLE_DECORATED_FUNCTIONS (CYPHER_DEFAULT_LIMIT = 50)
+    let r = rows(
+        &g,
+        "MATCH (n:Function|Method)
+WHERE ANY(d IN n.decorators WHERE toLower(d) IN ['flow', 'task'])
+RETURN n.name AS name, n.qualified_name AS qualified_name, labels(n) AS type
+LIMIT 50",
+        &[],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![
+            vec![s("get"), s("proj.db.UserService.get"), ss(&["Method"])],
+            vec![s("main"), s("proj.app.main"), ss(&["Function"])]
+        ]
+    );
+
+    // CYPHER_EXAMPLE_KEYWORD_SEARCH
+    let r = rows(
+        &g,
+        "MATCH (n)
+WHERE toLower(n.name) CONTAINS 'database' OR (n.qualified_name IS NOT NULL AND toLower(n.qualified_name) CONTAINS 'database')
+RETURN n.name AS name, n.qualified_name AS qualified_name, labels(n) AS type
+LIMIT 50",
+        &[],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("database_url"),
+            s("proj.db.database_url"),
+            ss(&["Function"])
+        ]]
+    );
+
+    // CYPHER_EXAMPLE_TASKS
+    let r = rows(
+        &g,
+        "MATCH (n:Function|Method)
+WHERE 'task' IN n.decorators
+RETURN n.qualified_name AS qualified_name, n.name AS name, labels(n) AS type
+LIMIT 50",
+        &[],
+    );
+    assert_eq!(col(&r), vec![s("proj.app.main")]);
+
+    // CYPHER_EXAMPLE_CLASS_METHODS
+    let r = rows(
+        &g,
+        "MATCH (c:Class)-[:DEFINES_METHOD]->(m:Method)
+WHERE c.name = 'UserService'
+RETURN c.name AS className, m.name AS methodName, m.qualified_name AS qualified_name, labels(m) AS type
+LIMIT 50",
+        &[],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("UserService"),
+            s("get"),
+            s("proj.db.UserService.get"),
+            ss(&["Method"])
+        ]]
+    );
+
+    // CYPHER_EXAMPLE_PYTHON_FILES
+    let r = rows(
+        &g,
+        "MATCH (f:File)
+WHERE f.extension = '.py'
+RETURN f.path AS path, f.name AS name, labels(f) AS type
+LIMIT 50",
+        &[],
+    );
+    assert_eq!(r, vec![vec![s("app.py"), s("app.py"), ss(&["File"])]]);
+
+    // CYPHER_EXAMPLE_FIND_FILE
+    let r = rows(
+        &g,
+        "MATCH (f:File) WHERE toLower(f.name) = 'readme.md' AND f.path = 'README.md'
+RETURN f.path as path, f.name as name, labels(f) as type",
+        &[],
+    );
+    assert_eq!(col(&r), vec![s("README.md")]);
+}
+
+#[test]
+fn code_graph_rag_lookups() {
+    let g = code_graph();
+    let id_of = |qn: &str| {
+        rows(
+            &g,
+            "MATCH (n {qualified_name: $qn}) RETURN id(n)",
+            &[("qn", s(qn))],
+        )[0][0]
+            .clone()
+    };
+
+    // cypher_queries.py, CYPHER_GET_FUNCTION_SOURCE_LOCATION
+    let r = rows(
+        &g,
+        "MATCH (m:Module)-[:DEFINES]->(n)
+WHERE id(n) = $node_id
+RETURN n.qualified_name AS qualified_name, n.start_line AS start_line,
+       n.end_line AS end_line, m.path AS path, n.absolute_path AS absolute_path",
+        &[("node_id", id_of("proj.db.connect"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("proj.db.connect"),
+            i(1),
+            i(5),
+            s("db.py"),
+            Value::Null
+        ]]
+    );
+
+    // CYPHER_FIND_BY_QUALIFIED_NAME: some module reaches the method by an undirected path.
+    let r = rows(
+        &g,
+        "MATCH (n) WHERE n.qualified_name = $qn
+OPTIONAL MATCH (m:Module)-[*]-(n)
+RETURN n.name AS name, n.start_line AS start, n.end_line AS end, m.path AS path,
+       n.absolute_path AS absolute_path, n.docstring AS docstring
+LIMIT 1",
+        &[("qn", s("proj.db.UserService.get"))],
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0][..3], [s("get"), i(12), i(20)]);
+    assert!(r[0][3] == s("db.py") || r[0][3] == s("app.py"), "{r:?}");
+
+    // build_nodes_by_ids_query, with positional parameters $0, $1
+    let r = rows(
+        &g,
+        "
+MATCH (n)
+WHERE id(n) IN [$0, $1]
+RETURN id(n) AS node_id, n.qualified_name AS qualified_name,
+       labels(n) AS type, n.name AS name
+ORDER BY n.qualified_name
+",
+        &[
+            ("0", id_of("proj.db.connect")),
+            ("1", id_of("proj.app.main")),
+        ],
+    );
+    assert_eq!(
+        r.iter().map(|row| row[1].clone()).collect::<Vec<_>>(),
+        vec![s("proj.app.main"), s("proj.db.connect")]
+    );
+
+    // cypher_queries.py, CYPHER_DEAD_CODE_NODES and CYPHER_DEAD_CODE_RELS
+    let r = rows(
+        &g,
+        "MATCH (n:Function|Method|Class|Module)
+WHERE n.qualified_name STARTS WITH $project_prefix
+RETURN labels(n)[0] AS label, n.qualified_name AS qualified_name,
+       n.name AS name, n.path AS path,
+       n.start_line AS start_line, n.end_line AS end_line,
+       n.decorators AS decorators, n.is_exported AS is_exported,
+       n.overrides_external AS overrides_external,
+       n.rust_cfg_test_mods AS rust_cfg_test_mods,
+       n.rust_ungated_mods AS rust_ungated_mods",
+        &[("project_prefix", s("proj."))],
+    );
+    assert_eq!(r.len(), 7);
+    let r = rows(
+        &g,
+        "MATCH (a:Function|Method|Class|Module)-[r:CALLS|REFERENCES|INSTANTIATES|INHERITS|DEFINES|DEFINES_METHOD|OVERRIDES|IMPLEMENTS]->(b)
+WHERE a.qualified_name STARTS WITH $project_prefix
+RETURN labels(a)[0] AS from_label, a.qualified_name AS from_qn,
+       type(r) AS rel_type, labels(b)[0] AS to_label,
+       b.qualified_name AS to_qn",
+        &[("project_prefix", s("proj."))],
+    );
+    assert_eq!(r.len(), 7);
+
+    // constants/graph.py, CYPHER_QUERY_EMBEDDINGS: functions defined by a module
+    let r = rows(
+        &g,
+        "
+MATCH (m:Module)-[:DEFINES]->(n)
+WHERE (n:Function OR n:Method)
+  AND m.qualified_name STARTS WITH ($project_name + '.')
+RETURN id(n) AS node_id, n.qualified_name AS qualified_name,
+       n.start_line AS start_line, n.end_line AS end_line,
+       m.path AS path
+",
+        &[("project_name", s("proj"))],
+    );
+    assert_eq!(
+        sorted(
+            r.iter()
+                .map(|row| vec![row[1].clone(), row[4].clone()])
+                .collect()
+        ),
+        vec![
+            vec![s("proj.app.main"), s("app.py")],
+            vec![s("proj.db.connect"), s("db.py")],
+            vec![s("proj.db.database_url"), s("db.py")]
+        ]
+    );
+
+    // constants/graph.py, CYPHER_ALL_DEFINITION_QNS
+    let r = rows(
+        &g,
+        "MATCH (n) WHERE (n:Function OR n:Method OR n:Class OR n:Interface OR n:Enum OR n:Type OR n:Union) AND n.qualified_name STARTS WITH $project_prefix RETURN n.qualified_name AS qualified_name, head(labels(n)) AS label, n.is_property AS is_property, n.is_macro AS is_macro, n.path AS path, n.start_line AS start_line, n.end_line AS end_line",
+        &[("project_prefix", s("proj."))],
+    );
+    assert_eq!(r.len(), 5);
+
+    // constants/graph.py, CYPHER_INBOUND_EDGES: main (app.py) calls into db.py; get is
+    // itself in db.py, so its call is left out.
+    let r = rows(
+        &g,
+        "MATCH (caller)-[r:CALLS|REFERENCES|INSTANTIATES|IMPORTS|INHERITS|OVERRIDES]->(target) WHERE target.path IN $paths AND caller.qualified_name IS NOT NULL AND (caller.path IS NULL OR NOT caller.path IN $paths) RETURN head(labels(caller)) AS caller_label, caller.qualified_name AS caller_qn, type(r) AS rel, head(labels(target)) AS target_label, target.qualified_name AS target_qn",
+        &[("paths", ss(&["db.py"]))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("Function"),
+            s("proj.app.main"),
+            s("CALLS"),
+            s("Function"),
+            s("proj.db.connect")
+        ]]
+    );
+
+    // constants/graph.py, CYPHER_AFFECTED_CALLER_PATHS
+    let r = rows(
+        &g,
+        "MATCH (caller)-[:CALLS|REFERENCES|INSTANTIATES|IMPORTS|INHERITS]->(target) WHERE target.path IN $paths AND caller.path IS NOT NULL AND NOT caller.path IN $paths AND caller.qualified_name STARTS WITH $project_prefix AND target.qualified_name STARTS WITH $project_prefix RETURN DISTINCT caller.path AS caller_path",
+        &[("paths", ss(&["db.py"])), ("project_prefix", s("proj."))],
+    );
+    assert_eq!(r, vec![vec![s("app.py")]]);
+}
+
+#[test]
+fn code_graph_rag_maintenance() {
+    let g = code_graph();
+    // cypher_queries.py, CYPHER_ANY_SHARED_STRUCTURE: app.py is in two projects.
+    let shared = "MATCH (parent)-[:CONTAINS_FOLDER|CONTAINS_FILE]->(n) WHERE (n:Folder OR n:File) WITH n, count(parent) AS parents WHERE parents > 1 RETURN 1 AS damaged LIMIT 1";
+    assert_eq!(rows(&g, shared, &[]), vec![vec![i(1)]]);
+    // CYPHER_ANY_KEYLESS_STRUCTURE: no file has an absolute_path.
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (n) WHERE (n:Folder OR n:File) AND n.absolute_path IS NULL RETURN 1 AS damaged LIMIT 1",
+            &[]
+        ),
+        vec![vec![i(1)]]
+    );
+    // CYPHER_PURGE_CROSS_PROJECT_STRUCTURE
+    let r = rows(
+        &g,
+        "MATCH (p:Project)-[:CONTAINS_PACKAGE|CONTAINS_FOLDER|CONTAINS_FILE|CONTAINS_MODULE*]->(n) WHERE (n:Folder OR n:File) WITH n, count(DISTINCT p) AS owners WHERE owners > 1 DETACH DELETE n RETURN count(n) AS purged",
+        &[],
+    );
+    assert_eq!(r, vec![vec![i(1)]]);
+    assert!(rows(&g, shared, &[]).is_empty());
+
+    // constants/graph.py, CYPHER_DELETE_ORPHAN_EXTERNAL_MODULES: os goes, sys stays.
+    run(
+        &g,
+        "MATCH (m:ExternalModule) OPTIONAL MATCH (x)-->(m) WITH m, count(x) AS inbound WHERE inbound = 0 DETACH DELETE m",
+        &[],
+    );
+    assert_eq!(
+        rows(&g, "MATCH (m:ExternalModule) RETURN m.name", &[]),
+        vec![vec![s("sys")]]
+    );
+
+    // constants/graph.py, CYPHER_DELETE_CALLS
+    run(&g, "MATCH ()-[r:CALLS]->() DELETE r", &[]);
+    assert_eq!(count(&g, "MATCH ()-[r:CALLS]->() RETURN count(r)"), 0);
+
+    // constants/graph.py, CYPHER_DELETE_MODULE: proj.db and everything it defines,
+    // found by a path of zero or more DEFINES / DEFINES_METHOD steps.
+    run(
+        &g,
+        "MATCH (m:Module {path: $path}) WHERE m.qualified_name = $project_name OR m.qualified_name STARTS WITH $project_prefix OPTIONAL MATCH (m)-[:DEFINES|DEFINES_METHOD*0..]->(c) DETACH DELETE m, c",
+        &[
+            ("path", s("db.py")),
+            ("project_name", s("proj")),
+            ("project_prefix", s("proj.")),
+        ],
+    );
+    assert_eq!(
+        sorted(rows(
+            &g,
+            "MATCH (n) WHERE n.qualified_name IS NOT NULL RETURN n.qualified_name",
+            &[]
+        )),
+        vec![vec![s("proj.app")], vec![s("proj.app.main")]]
+    );
+
+    // cypher_queries.py, CYPHER_DELETE_PROJECT: the project, its containers and their
+    // definitions; README.md and the external module sys stay.
+    run(
+        &g,
+        "
+MATCH (p:Project {name: $project_name})
+OPTIONAL MATCH (p)-[:CONTAINS_PACKAGE|CONTAINS_FOLDER|CONTAINS_FILE|CONTAINS_MODULE*]->(container)
+OPTIONAL MATCH (container)-[:DEFINES|DEFINES_METHOD*]->(defined)
+DETACH DELETE p, container, defined
+",
+        &[("project_name", s("proj"))],
+    );
+    assert_eq!(
+        sorted(rows(&g, "MATCH (n) RETURN labels(n)[0]", &[])),
+        vec![
+            vec![s("ExternalModule")],
+            vec![s("File")],
+            vec![s("Project")]
+        ]
+    );
+
+    // cypher_queries.py, CYPHER_DELETE_ALL
+    run(&g, "MATCH (n) DETACH DELETE n;", &[]);
+    assert_eq!(count(&g, "MATCH (n) RETURN count(n)"), 0);
+}
+
+#[test]
+fn label_disjunction_in_match() {
+    let g = Graph::in_memory().unwrap();
+    run(
+        &g,
+        "CREATE (:A {v: 1}), (:B {v: 2}), (:A:B {v: 3}), (:C {v: 4}), ({v: 5})",
+        &[],
+    );
+    let vs = |q: &str| col(&rows(&g, q, &[]));
+    assert_eq!(
+        vs("MATCH (n:A|B) RETURN n.v ORDER BY n.v"),
+        vec![i(1), i(2), i(3)]
+    );
+    assert_eq!(vs("MATCH (n:A|:C {v: 4}) RETURN n.v"), vec![i(4)]);
+    // The clause's own WHERE still applies, and three-valued logic is kept.
+    assert_eq!(
+        vs("MATCH (n:B | C) WHERE n.v > 2 RETURN n.v ORDER BY n.v"),
+        vec![i(3), i(4)]
+    );
+    // OPTIONAL MATCH keeps its row when nothing has the labels.
+    assert_eq!(
+        vs("UNWIND [1, 5] AS x OPTIONAL MATCH (n:A|B {v: x}) RETURN n.v ORDER BY x"),
+        vec![i(1), Value::Null]
+    );
+    // Graphiti's Neo4j query for a community edge, with spaces around `|`.
+    assert_eq!(vs("MATCH (node:A | C {v: 4}) RETURN node.v"), vec![i(4)]);
+    for bad in [
+        "CREATE (n:A|B)",
+        "MERGE (n:A|B)",
+        "MATCH (:A|B) RETURN 1",
+        "MATCH (n) WHERE (n)-->(:A|B) RETURN n",
+        "MATCH (n:A:B|C) RETURN n",
     ] {
         assert!(
             execute(&g, bad, &BTreeMap::new()).is_err(),
