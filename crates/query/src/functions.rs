@@ -95,6 +95,85 @@ fn string_arg<'v>(name: &str, v: &'v Value) -> Result<Option<&'v str>> {
     }
 }
 
+/// Kùzu's `CAST(value AS type)` (also written `CAST(value, 'type')`) for the types that
+/// have an openCypher counterpart: `STRING`; the integer types `INT64`, `INT32`, `INT16`,
+/// `INT8`, `UINT64`, `UINT32`, `UINT16`, `UINT8`, `SERIAL` (a float is rounded to the
+/// nearest integer, half away from zero; a value out of the type's range is an error);
+/// `DOUBLE` and `FLOAT`; `BOOLEAN` / `BOOL`; and lists of them, `T[]`, or `T[n]` for a list
+/// of exactly `n` items. `null` casts to `null`; a value that does not convert is an
+/// argument error, a type this engine does not have (`DATE`, `TIMESTAMP`, ...) an
+/// unsupported one.
+fn cast(v: &Value, target: &str, ctx: &Ctx<'_>) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let failed = || QueryError::Argument(format!("cannot cast {} to {target}", v.type_name()));
+    if let Some(inner) = target.strip_suffix(']') {
+        let Some((element, len)) = inner.rsplit_once('[') else {
+            return Err(QueryError::Unsupported(format!("cast to {target}")));
+        };
+        let Value::List(items) = v else {
+            return Err(failed());
+        };
+        if !len.trim().is_empty() && len.trim().parse::<usize>().ok() != Some(items.len()) {
+            return Err(QueryError::Argument(format!(
+                "cannot cast a list of {} items to {target}",
+                items.len()
+            )));
+        }
+        let element = element.trim();
+        return Ok(Value::List(
+            items
+                .iter()
+                .map(|x| cast(x, element, ctx))
+                .collect::<Result<_>>()?,
+        ));
+    }
+    let one = |f: &str, x: Value| call(&[f.to_string()], vec![x], ctx);
+    let range: Option<(i64, i64)> = match target {
+        "INT64" | "INT" | "INTEGER" | "SERIAL" | "UINT64" => Some((i64::MIN, i64::MAX)),
+        "INT32" => Some((i32::MIN.into(), i32::MAX.into())),
+        "INT16" => Some((i16::MIN.into(), i16::MAX.into())),
+        "INT8" => Some((i8::MIN.into(), i8::MAX.into())),
+        "UINT32" => Some((0, u32::MAX.into())),
+        "UINT16" => Some((0, u16::MAX.into())),
+        "UINT8" => Some((0, u8::MAX.into())),
+        _ => None,
+    };
+    let out = if let Some((lo, hi)) = range {
+        let x = match v {
+            Value::Float(f) => Value::Float(f.round()),
+            Value::Bool(_) => return Err(failed()),
+            other => other.clone(),
+        };
+        let low = if target == "UINT64" { 0 } else { lo };
+        match one("tointeger", x)? {
+            Value::Int(i) if (low..=hi).contains(&i) => Value::Int(i),
+            _ => return Err(failed()),
+        }
+    } else {
+        match target {
+            "STRING" => match v {
+                Value::List(_) | Value::Map(_) => return Err(failed()),
+                other => one("tostring", other.clone())?,
+            },
+            "DOUBLE" | "FLOAT" => match v {
+                Value::Bool(_) => return Err(failed()),
+                other => one("tofloat", other.clone())?,
+            },
+            "BOOLEAN" | "BOOL" => match v {
+                Value::Int(_) | Value::Float(_) => return Err(failed()),
+                other => one("toboolean", other.clone())?,
+            },
+            _ => return Err(QueryError::Unsupported(format!("cast to {target}"))),
+        }
+    };
+    if out.is_null() {
+        return Err(failed());
+    }
+    Ok(out)
+}
+
 /// The numbers of a vector argument (a list of numbers); `None` for `null` or for a list
 /// holding a `null`.
 fn vector_arg(name: &str, v: &Value) -> Result<Option<Vec<f64>>> {
@@ -149,7 +228,8 @@ fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
 }
 
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 75] = [
+const KNOWN: [&str; 76] = [
+    "cast",
     "lower",
     "upper",
     "array_cosine_similarity",
@@ -598,6 +678,16 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 x.round()
             }
         })?,
+        "cast" => {
+            arity(n, a, 2)?;
+            let Value::String(target) = &a[1] else {
+                return Err(QueryError::Type(format!(
+                    "cast() takes a type name as a string, not {}",
+                    a[1].type_name()
+                )));
+            };
+            cast(&a[0], &target.trim().to_ascii_uppercase(), ctx)?
+        }
         "array_cosine_similarity"
         | "array_inner_product"
         | "array_dot_product"

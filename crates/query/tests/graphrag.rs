@@ -811,11 +811,10 @@ fn graphiti_searches() {
     let r = run(&g, &text, &[("origin_uuid", s("n-bob")), ("limit", i(10))]);
     assert_eq!(column(&r, "uuid"), vec![s("r-1")]);
 
-    // search_ops.py, node_similarity_search.
-    // REWRITE: `CAST($search_vector AS FLOAT[3])` becomes `$search_vector`.
+    // search_ops.py, node_similarity_search, with the vector cast to its length.
     let text = format!(
         "MATCH (n:Entity) WHERE n.group_id IN $group_ids
-         WITH n, array_cosine_similarity(n.name_embedding, $search_vector) AS score
+         WITH n, array_cosine_similarity(n.name_embedding, CAST($search_vector AS FLOAT[3])) AS score
          WHERE score > $min_score
          RETURN {GRAPHITI_ENTITY_RETURN}
          ORDER BY score DESC
@@ -834,11 +833,11 @@ fn graphiti_searches() {
     // Alice scores 1.0, Bob 0.6, Acme 0.0.
     assert_eq!(column(&r, "uuid"), vec![s("n-alice"), s("n-bob")]);
 
-    // search_ops.py, edge_similarity_search (same REWRITE).
+    // search_ops.py, edge_similarity_search
     let text = format!(
         "MATCH (n:Entity)-[:RELATES_TO]->(e:RelatesToNode_)-[:RELATES_TO]->(m:Entity)
          WHERE e.group_id IN $group_ids
-         WITH DISTINCT e, n, m, array_cosine_similarity(e.fact_embedding, $search_vector) AS score
+         WITH DISTINCT e, n, m, array_cosine_similarity(e.fact_embedding, CAST($search_vector AS FLOAT[3])) AS score
          WHERE score > $min_score
          RETURN {GRAPHITI_EDGE_RETURN}
          ORDER BY score DESC
@@ -857,10 +856,10 @@ fn graphiti_searches() {
     // r-2 scores 1.0, r-3 0.8, r-1 0.0.
     assert_eq!(column(&r, "uuid"), vec![s("r-2"), s("r-3")]);
 
-    // search_ops.py, community_similarity_search (same REWRITE).
+    // search_ops.py, community_similarity_search
     let text = format!(
         "MATCH (c:Community) WHERE c.group_id IN $group_ids
-         WITH c, array_cosine_similarity(c.name_embedding, $search_vector) AS score
+         WITH c, array_cosine_similarity(c.name_embedding, CAST($search_vector AS FLOAT[3])) AS score
          WHERE score > $min_score
          RETURN {GRAPHITI_COMMUNITY_RETURN}
          ORDER BY score DESC
@@ -1802,6 +1801,41 @@ fn not_in_is_the_negation_of_in() {
 }
 
 #[test]
+fn kuzu_cast() {
+    let g = Graph::in_memory().unwrap();
+    let one = |q: &str| rows(&g, &format!("RETURN {q}"), &[])[0][0].clone();
+    assert_eq!(one("CAST([1, 2.5] AS FLOAT[2])"), fs(&[1.0, 2.5]));
+    assert_eq!(one("cast(null AS DOUBLE[])"), Value::Null);
+    assert_eq!(one("CAST('42' AS INT64) + 1"), i(43));
+    assert_eq!(one("CAST(2.5 AS INT32)"), i(3));
+    assert_eq!(one("CAST(-2.5 AS INT64)"), i(-3));
+    assert_eq!(one("CAST(7 AS STRING)"), s("7"));
+    assert_eq!(one("CAST(1.5, 'STRING')"), s("1.5"));
+    assert_eq!(one("CAST(' TRUE ' AS BOOLEAN)"), Value::Bool(true));
+    assert_eq!(
+        one("CAST(['1', null] AS INT8[])"),
+        Value::List(vec![i(1), Value::Null])
+    );
+    assert_eq!(one("CAST(null AS STRING)"), Value::Null);
+    for bad in [
+        "RETURN CAST([1, 2] AS FLOAT[3])",
+        "RETURN CAST('x' AS INT64)",
+        "RETURN CAST(300 AS INT8)",
+        "RETURN CAST(-1 AS UINT64)",
+        "RETURN CAST(1 AS FLOAT[])",
+        "RETURN CAST(true AS DOUBLE)",
+        "RETURN CAST('2024-01-01' AS DATE)",
+        "RETURN CAST(1, 2)",
+        "RETURN CAST(1 AS)",
+    ] {
+        assert!(
+            execute(&g, bad, &BTreeMap::new()).is_err(),
+            "{bad} should fail"
+        );
+    }
+}
+
+#[test]
 fn vector_functions() {
     let g = Graph::in_memory().unwrap();
     let one = |q: &str| rows(&g, &format!("RETURN {q}"), &[])[0][0].clone();
@@ -1871,6 +1905,19 @@ fn rel_row(from: &str, to: &str, props: &[(&str, Value)]) -> Value {
 /// app.py, which both proj and a second project, other, contain.
 fn code_graph() -> Graph {
     let g = Graph::in_memory().unwrap();
+    // cypher_queries.py, build_index_query and build_constraint_query
+    for label in ["Module", "Function", "Method", "Class"] {
+        run(
+            &g,
+            &format!("CREATE INDEX ON :{label}(qualified_name);"),
+            &[],
+        );
+    }
+    run(
+        &g,
+        "CREATE CONSTRAINT ON (n:Project) ASSERT n.name IS UNIQUE;",
+        &[],
+    );
     // cypher_queries.py, build_merge_node_query(label, id_key)
     let merge_node = |label: &str, key: &str, rows_in: Vec<Value>| {
         let q = format!("MERGE (n:{label} {{{key}: row.id}})\nSET n += row.props");
@@ -2544,6 +2591,32 @@ DETACH DELETE p, container, defined
             vec![s("Project")]
         ]
     );
+
+    // The unique constraint holds: a second project named other cannot be created.
+    assert!(execute(&g, "CREATE (:Project {name: 'other'})", &BTreeMap::new()).is_err());
+    // cypher_queries.py, build_drop_constraint_query.
+    // REWRITE: the old form `DROP CONSTRAINT ON (n:Project) ASSERT n.name IS UNIQUE` is not
+    // read; the constraint is dropped by its name, found with `db.indexes()`.
+    assert!(
+        execute(
+            &g,
+            "DROP CONSTRAINT ON (n:Project) ASSERT n.name IS UNIQUE;",
+            &BTreeMap::new()
+        )
+        .is_err()
+    );
+    let r = rows(
+        &g,
+        "CALL db.indexes() YIELD name, target, unique WHERE unique RETURN name, target",
+        &[],
+    );
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0][1], s(":Project"));
+    let Value::String(name) = &r[0][0] else {
+        panic!("{r:?}")
+    };
+    run(&g, &format!("DROP CONSTRAINT `{name}`"), &[]);
+    run(&g, "CREATE (:Project {name: 'other'})", &[]);
 
     // cypher_queries.py, CYPHER_DELETE_ALL
     run(&g, "MATCH (n) DETACH DELETE n;", &[]);
