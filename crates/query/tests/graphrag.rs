@@ -2662,3 +2662,569 @@ fn label_disjunction_in_match() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// CodeGraphContext (CodeGraphContext/CodeGraphContext), written for Neo4j:
+// src/codegraphcontext/tools/graph_builder.py (writes) and
+// src/codegraphcontext/tools/code_finder.py (reads).
+// ---------------------------------------------------------------------------------------
+
+/// A CodeGraphContext item: label, file, name, line, arguments, decorators.
+type Item<'a> = (&'a str, &'a str, &'a str, i64, &'a [&'a str], &'a [&'a str]);
+
+// graph_builder.py, add_file_to_graph: items of a file (label filled in)
+fn cgc_item(label: &str) -> String {
+    format!(
+        "
+        MATCH (f:File {{path: $file_path}})
+        MERGE (n:{label} {{name: $name, file_path: $file_path, line_number: $line_number}})
+        SET n += $props
+        MERGE (f)-[:CONTAINS]->(n)
+    "
+    )
+}
+
+// graph_builder.py, _create_function_calls (caller known by name, file and line)
+const CGC_CALL: &str = "
+    MATCH (caller) WHERE (caller:Function OR caller:Class) 
+      AND caller.name = $caller_name 
+      AND caller.file_path = $caller_file_path 
+      AND caller.line_number = $caller_line_number
+    MATCH (called) WHERE (called:Function OR called:Class)
+      AND called.name = $called_name 
+      AND called.file_path = $called_file_path
+    
+    WITH caller, called
+    OPTIONAL MATCH (called)-[:CONTAINS]->(init:Function)
+    WHERE called:Class AND init.name IN [\"__init__\", \"constructor\"]
+    WITH caller, COALESCE(init, called) as final_target
+    
+    MERGE (caller)-[:CALLS {line_number: $line_number, args: $args, full_call_name: $full_call_name}]->(final_target)";
+
+/// Repository shop with files shop/app.py (functions main, decorated `app.route`, and
+/// handler(request); variable DEBUG; imports db as database) and shop/db.py (connect(url);
+/// class User with __init__ and save(self, user_id); _test_helper; unused). main calls
+/// handler; handler calls connect and User (resolved to User.__init__).
+fn cgc() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    // graph_builder.py, add_repository_to_graph
+    run(
+        &g,
+        "
+        MERGE (r:Repository {path: $path})
+        SET r.name = $name, r.is_dependency = $is_dependency
+        ",
+        &[
+            ("path", s("shop")),
+            ("name", s("shop")),
+            ("is_dependency", Value::Bool(false)),
+        ],
+    );
+    for file in ["shop/app.py", "shop/db.py"] {
+        // graph_builder.py, add_file_to_graph
+        run(
+            &g,
+            "
+                MERGE (f:File {path: $path})
+                SET f.name = $name, f.relative_path = $relative_path, f.is_dependency = $is_dependency
+            ",
+            &[
+                ("path", s(file)),
+                ("name", s(&file[5..])),
+                ("relative_path", s(&file[5..])),
+                ("is_dependency", Value::Bool(false)),
+            ],
+        );
+    }
+    run(
+        &g,
+        "MATCH (r:Repository), (f:File) CREATE (r)-[:CONTAINS]->(f)",
+        &[],
+    );
+    let items: [Item; 9] = [
+        ("Function", "shop/app.py", "main", 1, &[], &["app.route"]),
+        ("Function", "shop/app.py", "handler", 10, &["request"], &[]),
+        ("Variable", "shop/app.py", "DEBUG", 20, &[], &[]),
+        ("Function", "shop/db.py", "connect", 1, &["url"], &[]),
+        ("Class", "shop/db.py", "User", 10, &[], &[]),
+        ("Function", "shop/db.py", "__init__", 11, &["self"], &[]),
+        (
+            "Function",
+            "shop/db.py",
+            "save",
+            12,
+            &["self", "user_id"],
+            &[],
+        ),
+        ("Function", "shop/db.py", "_test_helper", 30, &[], &[]),
+        ("Function", "shop/db.py", "unused", 40, &[], &[]),
+    ];
+    for (label, file, name, line, args, decorators) in items {
+        let mut props = vec![
+            ("name", s(name)),
+            ("line_number", i(line)),
+            ("docstring", s(&format!("{name} docs"))),
+            ("is_dependency", Value::Bool(false)),
+        ];
+        if label == "Function" {
+            props.push(("args", ss(args)));
+            props.push(("decorators", ss(decorators)));
+        }
+        if label == "Variable" {
+            props.push(("value", s("True")));
+        }
+        run(
+            &g,
+            &cgc_item(label),
+            &[
+                ("file_path", s(file)),
+                ("name", s(name)),
+                ("line_number", i(line)),
+                ("props", map(&props)),
+            ],
+        );
+        for arg in args {
+            // graph_builder.py, add_file_to_graph (parameters)
+            run(
+                &g,
+                "
+                MATCH (fn:Function {name: $func_name, file_path: $file_path, line_number: $line_number})
+                MERGE (p:Parameter {name: $arg_name, file_path: $file_path, function_line_number: $line_number})
+                MERGE (fn)-[:HAS_PARAMETER]->(p)
+                ",
+                &[
+                    ("func_name", s(name)),
+                    ("file_path", s(file)),
+                    ("line_number", i(line)),
+                    ("arg_name", s(arg)),
+                ],
+            );
+        }
+    }
+    run(
+        &g,
+        "MATCH (c:Class {name: 'User'}), (f:Function) WHERE f.name IN ['__init__', 'save']
+         CREATE (c)-[:CONTAINS]->(f)",
+        &[],
+    );
+    // graph_builder.py, add_file_to_graph (imports, Python), with `alias` given
+    run(
+        &g,
+        "
+        MATCH (f:File {path: $file_path})
+        MERGE (m:Module {name: $name})
+        SET m.alias = $alias
+        MERGE (f)-[r:IMPORTS]->(m)
+        SET r += $rel_props
+        ",
+        &[
+            ("file_path", s("shop/app.py")),
+            ("name", s("db")),
+            ("alias", s("database")),
+            (
+                "rel_props",
+                map(&[("line_number", i(1)), ("alias", s("database"))]),
+            ),
+        ],
+    );
+    for (caller, caller_file, caller_line, called, called_file, line) in [
+        ("main", "shop/app.py", 1, "handler", "shop/app.py", 3),
+        ("handler", "shop/app.py", 10, "connect", "shop/db.py", 11),
+        ("handler", "shop/app.py", 10, "User", "shop/db.py", 12),
+        // The same call again: merged.
+        ("handler", "shop/app.py", 10, "connect", "shop/db.py", 11),
+    ] {
+        run(
+            &g,
+            CGC_CALL,
+            &[
+                ("caller_name", s(caller)),
+                ("caller_file_path", s(caller_file)),
+                ("caller_line_number", i(caller_line)),
+                ("called_name", s(called)),
+                ("called_file_path", s(called_file)),
+                ("line_number", i(line)),
+                ("args", ss(&[])),
+                ("full_call_name", s(called)),
+            ],
+        );
+    }
+    g
+}
+
+#[test]
+fn codegraphcontext_writes() {
+    let g = cgc();
+    assert_eq!(count(&g, "MATCH (n:Function) RETURN count(n)"), 7);
+    assert_eq!(count(&g, "MATCH (n:Parameter) RETURN count(n)"), 5);
+    // handler's call to the class User went to its constructor.
+    assert_eq!(
+        sorted(rows(
+            &g,
+            "MATCH (a)-[c:CALLS]->(b) RETURN a.name, b.name, c.line_number",
+            &[]
+        )),
+        vec![
+            vec![s("handler"), s("__init__"), i(12)],
+            vec![s("handler"), s("connect"), i(11)],
+            vec![s("main"), s("handler"), i(3)]
+        ]
+    );
+}
+
+#[test]
+fn codegraphcontext_finds() {
+    let g = cgc();
+    // code_finder.py, find_by_function_name (exact)
+    let r = rows(
+        &g,
+        "
+        MATCH (node:Function {name: $name})
+        RETURN node.name as name, node.file_path as file_path, node.line_number as line_number,
+               node.source as source, node.docstring as docstring, node.is_dependency as is_dependency
+        LIMIT 20
+        ",
+        &[("name", s("connect"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("connect"),
+            s("shop/db.py"),
+            i(1),
+            Value::Null,
+            s("connect docs"),
+            Value::Bool(false)
+        ]]
+    );
+
+    // find_by_variable_name
+    let r = rows(
+        &g,
+        "
+        MATCH (v:Variable)
+        WHERE v.name CONTAINS $search_term
+        RETURN v.name as name, v.file_path as file_path, v.line_number as line_number,
+               v.value as value, v.context as context, v.is_dependency as is_dependency
+        ORDER BY v.is_dependency ASC, v.name
+        LIMIT 20
+        ",
+        &[("search_term", s("DEB"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("DEBUG"),
+            s("shop/app.py"),
+            i(20),
+            s("True"),
+            Value::Null,
+            Value::Bool(false)
+        ]]
+    );
+
+    // find_by_module_name
+    let r = rows(
+        &g,
+        "
+        MATCH (m:Module)
+        WHERE m.name CONTAINS $search_term
+        RETURN m.name as name, m.lang as lang
+        ORDER BY m.name
+        LIMIT 20
+        ",
+        &[("search_term", s("d"))],
+    );
+    assert_eq!(r, vec![vec![s("db"), Value::Null]]);
+
+    // find_imports
+    let r = rows(
+        &g,
+        "
+        MATCH (f:File)-[r:IMPORTS]->(m:Module)
+        WHERE r.alias = $search_term OR r.imported_name = $search_term
+        RETURN 
+            r.alias as alias, 
+            r.imported_name as imported_name, 
+            m.name as module_name, 
+            f.path as file_path, 
+            r.line_number as line_number
+        ORDER BY f.path
+        LIMIT 20
+        ",
+        &[("search_term", s("database"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("database"),
+            Value::Null,
+            s("db"),
+            s("shop/app.py"),
+            i(1)
+        ]]
+    );
+
+    // find_functions_by_argument (no file)
+    let r = rows(
+        &g,
+        "
+        MATCH (f:Function)-[:HAS_PARAMETER]->(p:Parameter)
+        WHERE p.name = $argument_name
+        RETURN f.name AS function_name, f.file_path AS file_path, f.line_number AS line_number,
+               f.docstring AS docstring, f.is_dependency AS is_dependency
+        ORDER BY f.is_dependency ASC, f.file_path, f.line_number
+        LIMIT 20
+        ",
+        &[("argument_name", s("self"))],
+    );
+    assert_eq!(col(&r), vec![s("__init__"), s("save")]);
+
+    // find_functions_by_decorator (no file)
+    let r = rows(
+        &g,
+        "
+        MATCH (f:Function)
+        WHERE $decorator_name IN f.decorators
+        RETURN f.name AS function_name, f.file_path AS file_path, f.line_number AS line_number,
+               f.docstring AS docstring, f.is_dependency AS is_dependency, f.decorators AS decorators
+        ORDER BY f.is_dependency ASC, f.file_path, f.line_number
+        LIMIT 20
+        ",
+        &[("decorator_name", s("app.route"))],
+    );
+    assert_eq!(col(&r), vec![s("main")]);
+
+    // find_function_overrides
+    let r = rows(
+        &g,
+        "
+        MATCH (class:Class)-[:CONTAINS]->(func:Function {name: $function_name})
+        OPTIONAL MATCH (file:File)-[:CONTAINS]->(class)
+        RETURN DISTINCT
+            class.name as class_name,
+            class.file_path as class_file_path,
+            func.name as function_name,
+            func.line_number as function_line_number,
+            func.args as function_args,
+            func.docstring as function_docstring,
+            func.is_dependency as is_dependency,
+            file.name as file_name
+        ORDER BY func.is_dependency ASC, class.name
+        LIMIT 20
+        ",
+        &[("function_name", s("save"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("User"),
+            s("shop/db.py"),
+            s("save"),
+            i(12),
+            ss(&["self", "user_id"]),
+            s("save docs"),
+            Value::Bool(false),
+            s("db.py")
+        ]]
+    );
+}
+
+#[test]
+fn codegraphcontext_relationships() {
+    let g = cgc();
+    // code_finder.py, who_calls_function (no file)
+    let r = rows(
+        &g,
+        "
+        MATCH (target:Function {name: $function_name})
+        MATCH (caller:Function)-[call:CALLS]->(target)
+        OPTIONAL MATCH (caller_file:File)-[:CONTAINS]->(caller)
+        RETURN DISTINCT
+            caller.name as caller_function,
+            caller.file_path as caller_file_path,
+            caller.line_number as caller_line_number,
+            caller.docstring as caller_docstring,
+            caller.is_dependency as caller_is_dependency,
+            call.line_number as call_line_number,
+            call.args as call_args,
+            call.full_call_name as full_call_name,
+            target.file_path as target_file_path
+        ORDER BY caller.is_dependency ASC, caller.file_path, caller.line_number
+        LIMIT 20
+        ",
+        &[("function_name", s("connect"))],
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0][0], s("handler"));
+    assert_eq!(r[0][5..], [i(11), ss(&[]), s("connect"), s("shop/db.py")]);
+
+    // what_does_function_call (no file)
+    let r = rows(
+        &g,
+        "
+        MATCH (caller:Function {name: $function_name})
+        MATCH (caller)-[call:CALLS]->(called:Function)
+        OPTIONAL MATCH (called_file:File)-[:CONTAINS]->(called)
+        RETURN DISTINCT
+            called.name as called_function,
+            called.file_path as called_file_path,
+            called.line_number as called_line_number,
+            called.docstring as called_docstring,
+            called.is_dependency as called_is_dependency,
+            call.line_number as call_line_number,
+            call.args as call_args,
+            call.full_call_name as full_call_name
+        ORDER BY called.is_dependency ASC, called.name
+        LIMIT 20
+        ",
+        &[("function_name", s("handler"))],
+    );
+    assert_eq!(col(&r), vec![s("__init__"), s("connect")]);
+    assert_eq!(r[0][7], s("User"));
+
+    // who_imports_module
+    let r = rows(
+        &g,
+        "
+        MATCH (file:File)-[imp:IMPORTS]->(module:Module)
+        WHERE module.name = $module_name OR module.full_import_name CONTAINS $module_name
+        OPTIONAL MATCH (repo:Repository)-[:CONTAINS]->(file)
+        WITH file, repo, COLLECT({
+            imported_module: module.name,
+            import_alias: module.alias,
+            full_import_name: module.full_import_name
+        }) AS imports
+        RETURN
+            file.name AS file_name,
+            file.path AS file_path,
+            file.relative_path AS file_relative_path,
+            file.is_dependency AS file_is_dependency,
+            repo.name AS repository_name,
+            imports
+        ORDER BY file.is_dependency ASC, file.path
+        LIMIT 20
+        ",
+        &[("module_name", s("db"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("app.py"),
+            s("shop/app.py"),
+            s("app.py"),
+            Value::Bool(false),
+            s("shop"),
+            Value::List(vec![map(&[
+                ("imported_module", s("db")),
+                ("import_alias", s("database")),
+                ("full_import_name", Value::Null)
+            ])])
+        ]]
+    );
+
+    // who_modifies_variable: DEBUG is at file level.
+    let r = rows(
+        &g,
+        "
+        MATCH (var:Variable {name: $variable_name})
+        MATCH (container)-[:CONTAINS]->(var)
+        WHERE container:Function OR container:Class OR container:File
+        OPTIONAL MATCH (file:File)-[:CONTAINS]->(container)
+        RETURN DISTINCT
+            CASE 
+                WHEN container:Function THEN container.name
+                WHEN container:Class THEN container.name
+                ELSE 'file_level'
+            END as container_name,
+            CASE 
+                WHEN container:Function THEN 'function'
+                WHEN container:Class THEN 'class'
+                ELSE 'file'
+            END as container_type,
+            COALESCE(container.file_path, file.path) as file_path,
+            container.line_number as container_line_number,
+            var.line_number as variable_line_number,
+            var.value as variable_value,
+            var.context as variable_context,
+            COALESCE(container.is_dependency, file.is_dependency, false) as is_dependency
+        ORDER BY is_dependency ASC, file_path, variable_line_number
+        LIMIT 20
+        ",
+        &[("variable_name", s("DEBUG"))],
+    );
+    assert_eq!(
+        r,
+        vec![vec![
+            s("file_level"),
+            s("file"),
+            Value::Null,
+            Value::Null,
+            i(20),
+            s("True"),
+            Value::Null,
+            Value::Bool(false)
+        ]]
+    );
+
+    // find_dead_code: save and unused are called by nobody; main and __init__ are
+    // excluded by name, _test_helper by prefix.
+    let r = rows(
+        &g,
+        "
+        MATCH (func:Function)
+        WHERE func.is_dependency = false
+          AND NOT func.name IN ['main', '__init__', '__main__', 'setup', 'run', '__new__', '__del__']
+          AND NOT func.name STARTS WITH '_test'
+          AND NOT func.name STARTS WITH 'test_'
+          AND ALL(decorator_name IN $exclude_decorated_with WHERE NOT decorator_name IN func.decorators)
+        WITH func
+        OPTIONAL MATCH (caller:Function)-[:CALLS]->(func)
+        WHERE caller.is_dependency = false
+        WITH func, count(caller) as caller_count
+        WHERE caller_count = 0
+        OPTIONAL MATCH (file:File)-[:CONTAINS]->(func)
+        RETURN
+            func.name as function_name,
+            func.file_path as file_path,
+            func.line_number as line_number,
+            func.docstring as docstring,
+            func.context as context,
+            file.name as file_name
+        ORDER BY func.file_path, func.line_number
+        LIMIT 50
+        ",
+        &[("exclude_decorated_with", ss(&["app.route"]))],
+    );
+    assert_eq!(col(&r), vec![s("save"), s("unused")]);
+    assert_eq!(r[0][5], s("db.py"));
+
+    // find_all_callers, with a file: every function with a CALLS path to connect.
+    let r = rows(
+        &g,
+        "
+        MATCH (f:Function)-[:CALLS*]->(target:Function {name: $function_name, file_path: $file_path})
+        RETURN DISTINCT f.name AS caller_name, f.file_path AS caller_file_path, f.line_number AS caller_line_number, f.is_dependency AS caller_is_dependency
+        ORDER BY f.is_dependency ASC, f.file_path, f.line_number
+        LIMIT 50
+        ",
+        &[("function_name", s("connect")), ("file_path", s("shop/db.py"))],
+    );
+    assert_eq!(col(&r), vec![s("main"), s("handler")]);
+}
+
+#[test]
+fn clause_words_as_variables_with_properties() {
+    let g = Graph::in_memory().unwrap();
+    run(&g, "CREATE (:A)-[:R {x: 1}]->(:B {y: 2})", &[]);
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (a)-[call:R]->(match) RETURN DISTINCT a.z, call.x AS x, match.y ORDER BY call.x",
+            &[]
+        ),
+        vec![vec![Value::Null, i(1), i(2)]]
+    );
+    // Without a property the word still begins a clause.
+    assert!(execute(&g, "MATCH (n) RETURN call", &BTreeMap::new()).is_err());
+}

@@ -182,10 +182,15 @@ impl<'t> Parser<'t> {
     pub(crate) fn is_variable(&self) -> bool {
         match self.peek() {
             Tok::Ident { quoted: true, .. } => true,
+            // A clause word followed by `.` is a variable whose property is read
+            // (`call.line_number`): no clause begins that way.
             Tok::Ident {
                 text,
                 quoted: false,
-            } => !CLAUSE_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)),
+            } => {
+                !CLAUSE_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+                    || matches!(self.peek_at(1), Tok::Sym("."))
+            }
             _ => false,
         }
     }
