@@ -228,7 +228,8 @@ fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
 }
 
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 76] = [
+const KNOWN: [&str; 77] = [
+    "label",
     "cast",
     "lower",
     "upper",
@@ -365,6 +366,23 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                         .map(Value::String)
                         .collect(),
                 ),
+                other => return Err(bad(n, other)),
+            }
+        }
+        "label" => {
+            // Kùzu's label(): a node's (first) label, a relationship's type.
+            arity(n, a, 1)?;
+            match &a[0] {
+                Value::Null => Value::Null,
+                Value::Node(id) => ctx
+                    .graph
+                    .node(*id)?
+                    .and_then(|n| n.labels.into_iter().next())
+                    .map_or(Value::Null, Value::String),
+                Value::Rel(id) => ctx
+                    .graph
+                    .rel(*id)?
+                    .map_or(Value::Null, |r| Value::String(r.edge_type)),
                 other => return Err(bad(n, other)),
             }
         }
@@ -671,6 +689,27 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
         "ceil" => float_fn(f64::ceil)?,
         "floor" => float_fn(f64::floor)?,
         // Half up (towards +infinity), as Java's Math.round: round(-1.5) is -1.0.
+        "round" if a.len() == 2 => {
+            // round(x, precision): to `precision` decimal places, half away from zero.
+            let (Some(x), p) = (float_arg(n, &a[0])?, &a[1]) else {
+                return Ok(Value::Null);
+            };
+            match p {
+                Value::Null => Value::Null,
+                Value::Int(p) => {
+                    let scale = 10f64.powi(i32::try_from((*p).clamp(-400, 400)).unwrap_or(0));
+                    let scaled = x * scale;
+                    Value::Float(if scale.is_infinite() || !scaled.is_finite() {
+                        x
+                    } else if scale.is_normal() {
+                        scaled.round() / scale
+                    } else {
+                        0.0 * x.signum()
+                    })
+                }
+                other => return Err(bad(n, other)),
+            }
+        }
         "round" => float_fn(|x| {
             if x.fract().abs() == 0.5 {
                 (x + 0.5).floor()

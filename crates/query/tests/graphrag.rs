@@ -3228,3 +3228,277 @@ fn clause_words_as_variables_with_properties() {
     // Without a property the word still begins a clause.
     assert!(execute(&g, "MATCH (n) RETURN call", &BTreeMap::new()).is_err());
 }
+
+// ---------------------------------------------------------------------------------------
+// mem0 (mem0ai/mem0), graph memory on Kùzu: mem0/memory/kuzu_memory.py, with the node
+// label `:Entity` and embeddings of 3 dimensions filled in. mem0 writes
+// `(n :Entity ...)` with a space before the label.
+// ---------------------------------------------------------------------------------------
+
+// kuzu_memory.py, _add_entities, both nodes new (relationship `{relationship}` filled in).
+// REWRITE: Kùzu's `current_timestamp()` becomes `timestamp()` (epoch milliseconds).
+fn mem0_add(relationship: &str) -> String {
+    format!(
+        "
+        MERGE (source :Entity {{name: $source_name, user_id: $user_id}})
+        ON CREATE SET
+            source.created = timestamp(),
+            source.mentions = 1,
+            source.embedding = CAST($source_embedding,'FLOAT[3]')
+        ON MATCH SET
+            source.mentions = coalesce(source.mentions, 0) + 1,
+            source.embedding = CAST($source_embedding,'FLOAT[3]')
+        WITH source
+        MERGE (destination :Entity {{name: $dest_name, user_id: $user_id}})
+        ON CREATE SET
+            destination.created = timestamp(),
+            destination.mentions = 1,
+            destination.embedding = CAST($dest_embedding,'FLOAT[3]')
+        ON MATCH SET
+            destination.mentions = coalesce(destination.mentions, 0) + 1,
+            destination.embedding = CAST($dest_embedding,'FLOAT[3]')
+        WITH source, destination
+        MERGE (source)-[rel:{relationship}]->(destination)
+        ON CREATE SET
+            rel.created = timestamp(),
+            rel.mentions = 1
+        ON MATCH SET
+            rel.mentions = coalesce(rel.mentions, 0) + 1
+        RETURN source.name AS source, label(rel) AS relationship, destination.name AS target
+        "
+    )
+}
+
+const MEM0_ALICE: [f64; 3] = [1.0, 0.0, 0.0];
+const MEM0_BOB: [f64; 3] = [0.6, 0.8, 0.0];
+
+/// User alice's memory: alice likes pizza, alice works_at acme, bob knows alice, then
+/// alice (found by id) loves pasta.
+fn mem0() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    for (src, rel, dst, se, de) in [
+        ("alice", "likes", "pizza", MEM0_ALICE, [0.0, 1.0, 0.0]),
+        ("alice", "works_at", "acme", MEM0_ALICE, [0.0, 0.0, 1.0]),
+        ("bob", "knows", "alice", MEM0_BOB, MEM0_ALICE),
+    ] {
+        let r = rows(
+            &g,
+            &mem0_add(rel),
+            &[
+                ("source_name", s(src)),
+                ("dest_name", s(dst)),
+                ("source_embedding", fs(&se)),
+                ("dest_embedding", fs(&de)),
+                ("user_id", s("alice")),
+            ],
+        );
+        assert_eq!(r, vec![vec![s(src), s(rel), s(dst)]]);
+    }
+    // kuzu_memory.py, _add_entities with the source found by _search_source_node.
+    // REWRITE: `id(source) = internal_id($table_id, $offset_id)` becomes
+    // `id(source) = $source_id`, and `current_timestamp()` `timestamp()`.
+    let alice = rows(&g, "MATCH (n:Entity {name: 'alice'}) RETURN id(n)", &[])[0][0].clone();
+    let r = rows(
+        &g,
+        "
+        MATCH (source)
+        WHERE id(source) = $source_id
+        SET source.mentions = coalesce(source.mentions, 0) + 1
+        WITH source
+        MERGE (destination :Entity {name: $destination_name, user_id: $user_id})
+        ON CREATE SET
+            destination.created = timestamp(),
+            destination.mentions = 1,
+            destination.embedding = CAST($destination_embedding,'FLOAT[3]')
+        ON MATCH SET
+            destination.mentions = coalesce(destination.mentions, 0) + 1,
+            destination.embedding = CAST($destination_embedding,'FLOAT[3]')
+        WITH source, destination
+        MERGE (source)-[r:loves]->(destination)
+        ON CREATE SET
+            r.created = timestamp(),
+            r.mentions = 1
+        ON MATCH SET
+            r.mentions = coalesce(r.mentions, 0) + 1
+        RETURN source.name AS source, label(r) AS relationship, destination.name AS target
+        ",
+        &[
+            ("source_id", alice),
+            ("destination_name", s("pasta")),
+            ("destination_embedding", fs(&[0.0, 0.6, 0.8])),
+            ("user_id", s("alice")),
+        ],
+    );
+    assert_eq!(r, vec![vec![s("alice"), s("loves"), s("pasta")]]);
+    g
+}
+
+#[test]
+fn mem0_graph_memory() {
+    let g = mem0();
+    // alice was created, matched twice by the add query, and counted once more by id.
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (n:Entity {name: 'alice'}) RETURN n.mentions, n.embedding",
+            &[]
+        ),
+        vec![vec![i(4), fs(&MEM0_ALICE)]]
+    );
+
+    // kuzu_memory.py, get_all
+    let get_all = "
+        MATCH (n :Entity {user_id: $user_id})-[r]->(m :Entity {user_id: $user_id})
+        RETURN n.name AS source, label(r) AS relationship, m.name AS target
+        LIMIT $limit
+        ";
+    let p = [("user_id", s("alice")), ("limit", i(100))];
+    assert_eq!(
+        sorted(rows(&g, get_all, &p)),
+        vec![
+            vec![s("alice"), s("likes"), s("pizza")],
+            vec![s("alice"), s("loves"), s("pasta")],
+            vec![s("alice"), s("works_at"), s("acme")],
+            vec![s("bob"), s("knows"), s("alice")]
+        ]
+    );
+
+    // kuzu_memory.py, _search_graph_db: the outgoing and the incoming relationships of
+    // the nodes near the query (2 * cosine - 1 >= 0.7: only alice).
+    let params = [
+        ("n_embedding", fs(&MEM0_ALICE)),
+        ("threshold", f(0.7)),
+        ("user_id", s("alice")),
+        ("limit", i(100)),
+    ];
+    let out = rows(
+        &g,
+        "
+        MATCH (n :Entity)
+        WHERE n.embedding IS NOT NULL AND n.user_id = $user_id
+        WITH n, round(2 * array_cosine_similarity(n.embedding, CAST($n_embedding,'FLOAT[3]')) - 1, 4) AS similarity // denormalize for backward compatibility
+        WHERE similarity >= CAST($threshold, 'DOUBLE')
+        MATCH (n)-[r]->(m)
+        RETURN n.name AS source, id(n) AS source_id, label(r) AS relationship, id(r) AS relation_id, m.name AS destination, id(m) AS destination_id, similarity
+        LIMIT $limit
+        ",
+        &params,
+    );
+    assert_eq!(
+        sorted(
+            out.iter()
+                .map(|r| vec![r[0].clone(), r[2].clone(), r[4].clone(), r[6].clone()])
+                .collect()
+        ),
+        vec![
+            vec![s("alice"), s("likes"), s("pizza"), f(1.0)],
+            vec![s("alice"), s("loves"), s("pasta"), f(1.0)],
+            vec![s("alice"), s("works_at"), s("acme"), f(1.0)]
+        ]
+    );
+    let inc = rows(
+        &g,
+        "
+        MATCH (n :Entity)
+        WHERE n.embedding IS NOT NULL AND n.user_id = $user_id
+        WITH n, round(2 * array_cosine_similarity(n.embedding, CAST($n_embedding,'FLOAT[3]')) - 1, 4) AS similarity // denormalize for backward compatibility
+        WHERE similarity >= CAST($threshold, 'DOUBLE')
+        MATCH (m)-[r]->(n)
+        RETURN n.name AS source, id(n) AS source_id, label(r) AS relationship, id(r) AS relation_id, m.name AS destination, id(m) AS destination_id, similarity
+        LIMIT $limit                
+        ",
+        &params,
+    );
+    assert_eq!(inc.len(), 1);
+    assert_eq!(
+        [inc[0][0].clone(), inc[0][2].clone(), inc[0][4].clone()],
+        [s("alice"), s("knows"), s("bob")]
+    );
+
+    // kuzu_memory.py, _search_source_node: bob's embedding scores 1.0, pizza's
+    // 2 * 0.8 - 1 = 0.6, alice's 0.2.
+    let r = rows(
+        &g,
+        "
+        MATCH (source_candidate :Entity)
+        WHERE source_candidate.embedding IS NOT NULL 
+        AND source_candidate.user_id = $user_id
+
+        WITH source_candidate,
+        round(2 * array_cosine_similarity(source_candidate.embedding, CAST($source_embedding,'FLOAT[3]')) - 1, 4) AS source_similarity // denormalize for backward compatibility
+        WHERE source_similarity >= $threshold
+
+        WITH source_candidate, source_similarity
+        ORDER BY source_similarity DESC
+        LIMIT 1
+
+        RETURN id(source_candidate) as id
+        ",
+        &[
+            ("source_embedding", fs(&MEM0_BOB)),
+            ("user_id", s("alice")),
+            ("threshold", f(0.9)),
+        ],
+    );
+    assert_eq!(
+        r,
+        rows(&g, "MATCH (n:Entity {name: 'bob'}) RETURN id(n)", &[])
+    );
+
+    // kuzu_memory.py, _delete_entities (relationship `knows` filled in)
+    let r = rows(
+        &g,
+        "
+        MATCH (n :Entity {name: $source_name, user_id: $user_id})
+        -[r:knows]->
+        (m :Entity {name: $dest_name, user_id: $user_id})
+        DELETE r
+        RETURN 
+            n.name AS source,
+            m.name AS target,
+            label(r) AS relationship
+        ",
+        &[
+            ("source_name", s("bob")),
+            ("dest_name", s("alice")),
+            ("user_id", s("alice")),
+        ],
+    );
+    // The type of a relationship the query deleted is not kept: `label(r)` after
+    // `DELETE r` is null here, `knows` in Kùzu (see docs/cypher.md).
+    assert_eq!(r, vec![vec![s("bob"), s("alice"), Value::Null]]);
+    assert_eq!(rows(&g, get_all, &p).len(), 3);
+
+    // kuzu_memory.py, delete_all
+    run(
+        &g,
+        "
+        MATCH (n :Entity {user_id: $user_id})
+        DETACH DELETE n
+        ",
+        &[("user_id", s("alice"))],
+    );
+    assert_eq!(count(&g, "MATCH (n) RETURN count(n)"), 0);
+}
+
+#[test]
+fn round_to_a_precision_and_label() {
+    let g = Graph::in_memory().unwrap();
+    let one = |q: &str| rows(&g, &format!("RETURN {q}"), &[])[0][0].clone();
+    assert_eq!(one("round(2.71828, 2)"), f(2.72));
+    assert_eq!(one("round(-2.5, 0)"), f(-3.0));
+    assert_eq!(one("round(1250, -2)"), f(1300.0));
+    assert_eq!(one("round(1.5, 1000)"), f(1.5));
+    assert_eq!(one("round(null, 2)"), Value::Null);
+    assert_eq!(one("round(2.5, null)"), Value::Null);
+    assert!(execute(&g, "RETURN round(2.5, 'x')", &BTreeMap::new()).is_err());
+    run(&g, "CREATE (:Person:Employee)-[:KNOWS]->()", &[]);
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (a)-[r]->(b) RETURN label(a), label(r), label(b), label(null)",
+            &[]
+        ),
+        vec![vec![s("Person"), s("KNOWS"), Value::Null, Value::Null]]
+    );
+}
