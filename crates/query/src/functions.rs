@@ -174,6 +174,18 @@ fn cast(v: &Value, target: &str, ctx: &Ctx<'_>) -> Result<Value> {
     Ok(out)
 }
 
+/// A relationship's type, also of one the running query deleted; `null` for one that
+/// does not exist.
+fn rel_type(id: pagegraph::EdgeId, ctx: &Ctx<'_>) -> Result<Value> {
+    Ok(match ctx.graph.rel(id)? {
+        Some(r) => Value::String(r.edge_type),
+        None => ctx
+            .graph
+            .deleted_rel_type(id)
+            .map_or(Value::Null, Value::String),
+    })
+}
+
 /// The numbers of a vector argument (a list of numbers); `None` for `null` or for a list
 /// holding a `null`.
 fn vector_arg(name: &str, v: &Value) -> Result<Option<Vec<f64>>> {
@@ -379,10 +391,7 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                     .node(*id)?
                     .and_then(|n| n.labels.into_iter().next())
                     .map_or(Value::Null, Value::String),
-                Value::Rel(id) => ctx
-                    .graph
-                    .rel(*id)?
-                    .map_or(Value::Null, |r| Value::String(r.edge_type)),
+                Value::Rel(id) => rel_type(*id, ctx)?,
                 other => return Err(bad(n, other)),
             }
         }
@@ -390,10 +399,7 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
             arity(n, a, 1)?;
             match &a[0] {
                 Value::Null => Value::Null,
-                Value::Rel(id) => ctx
-                    .graph
-                    .rel(*id)?
-                    .map_or(Value::Null, |r| Value::String(r.edge_type)),
+                Value::Rel(id) => rel_type(*id, ctx)?,
                 other => return Err(bad(n, other)),
             }
         }

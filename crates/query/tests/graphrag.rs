@@ -3464,9 +3464,7 @@ fn mem0_graph_memory() {
             ("user_id", s("alice")),
         ],
     );
-    // The type of a relationship the query deleted is not kept: `label(r)` after
-    // `DELETE r` is null here, `knows` in Kùzu (see docs/cypher.md).
-    assert_eq!(r, vec![vec![s("bob"), s("alice"), Value::Null]]);
+    assert_eq!(r, vec![vec![s("bob"), s("alice"), s("knows")]]);
     assert_eq!(rows(&g, get_all, &p).len(), 3);
 
     // kuzu_memory.py, delete_all
@@ -3501,4 +3499,25 @@ fn round_to_a_precision_and_label() {
         ),
         vec![vec![s("Person"), s("KNOWS"), Value::Null, Value::Null]]
     );
+}
+
+#[test]
+fn type_of_a_relationship_the_query_deleted() {
+    let g = Graph::in_memory().unwrap();
+    run(&g, "CREATE (:A)-[:T {w: 1}]->(:B)", &[]);
+    // Matched both ways, deleted once; its type still answers, its properties are gone.
+    let r = run(
+        &g,
+        "MATCH ()-[r]-() DELETE r RETURN type(r), label(r), r.w",
+        &[],
+    );
+    assert_eq!(
+        r.rows,
+        vec![
+            vec![s("T"), s("T"), Value::Null],
+            vec![s("T"), s("T"), Value::Null]
+        ]
+    );
+    assert_eq!(r.stats.rels_deleted, 1);
+    assert_eq!(count(&g, "MATCH ()-[r]->() RETURN count(r)"), 0);
 }
