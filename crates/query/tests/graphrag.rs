@@ -3521,3 +3521,335 @@ fn type_of_a_relationship_the_query_deleted() {
     assert_eq!(r.stats.rels_deleted, 1);
     assert_eq!(count(&g, "MATCH ()-[r]->() RETURN count(r)"), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Graphiti on Neo4j: graphiti_core/models/{nodes,edges}/*_db_queries.py (the Neo4j
+// cases) and graphiti_core/driver/neo4j/operations/search_ops.py. Here an entity edge is
+// a RELATES_TO relationship with properties. The save queries are Graphiti's variant
+// without `WITH n CALL db.create.setNodeVectorProperty(...)` (the one it sends when the
+// embeddings live in another store); that procedure is not supported, and the embedding
+// is saved with the other properties.
+// ---------------------------------------------------------------------------------------
+
+// graphiti_core/models/edges/edge_db_queries.py, get_entity_edge_return_query (Neo4j)
+const GRAPHITI_NEO4J_EDGE_RETURN: &str = "
+    e.uuid AS uuid,
+    startNode(e).uuid AS source_node_uuid,
+    endNode(e).uuid AS target_node_uuid,
+    e.group_id AS group_id,
+    e.created_at AS created_at,
+    e.name AS name,
+    e.fact AS fact,
+    e.episodes AS episodes,
+    e.expired_at AS expired_at,
+    e.valid_at AS valid_at,
+    e.invalid_at AS invalid_at,
+    e.reference_time AS reference_time,
+    properties(e) AS attributes";
+
+// graphiti_core/models/nodes/node_db_queries.py, get_entity_node_return_query (Neo4j)
+const GRAPHITI_NEO4J_ENTITY_RETURN: &str = "
+    n.uuid AS uuid,
+    n.name AS name,
+    n.group_id AS group_id,
+    n.created_at AS created_at,
+    n.summary AS summary,
+    labels(n) AS labels,
+    properties(n) AS attributes";
+
+/// The Graphiti fixture above, stored as Graphiti stores it in Neo4j: Alice, Bob (Person)
+/// and Acme (Organization) in g1, Zed in g2; facts r-1 Alice WORKS_AT Acme, r-2 Bob KNOWS
+/// Alice, r-3 Bob WORKS_AT Acme as RELATES_TO relationships; episode ep-1 mentions Alice;
+/// community c-1 has member Alice.
+fn graphiti_neo4j() -> Graph {
+    let g = Graph::in_memory().unwrap();
+    let t0 = "2024-01-01T00:00:00Z";
+    for (uuid, name, group, label, emb) in [
+        ("n-alice", "Alice", "g1", "Person", [1.0, 0.0, 0.0]),
+        ("n-bob", "Bob", "g1", "Person", [0.6, 0.8, 0.0]),
+        ("n-acme", "Acme", "g1", "Organization", [0.0, 0.0, 1.0]),
+        ("n-zed", "Zed", "g2", "Person", [1.0, 0.0, 0.0]),
+    ] {
+        // node_db_queries.py, get_entity_node_save_query (Neo4j), labels filled in
+        let q = format!(
+            "
+                MERGE (n:Entity {{uuid: $entity_data.uuid}})
+                SET n:{label}
+                SET n = $entity_data
+                RETURN n.uuid AS uuid
+            "
+        );
+        let data = map(&[
+            ("uuid", s(uuid)),
+            ("name", s(name)),
+            ("group_id", s(group)),
+            ("created_at", s(t0)),
+            ("summary", s(&format!("{name} summary"))),
+            ("name_embedding", fs(&emb)),
+        ]);
+        assert_eq!(rows(&g, &q, &[("entity_data", data)]), vec![vec![s(uuid)]]);
+    }
+    for (uuid, src, dst, name, fact, emb) in [
+        (
+            "r-1",
+            "n-alice",
+            "n-acme",
+            "WORKS_AT",
+            "Alice works at Acme",
+            [1.0, 0.0, 0.0],
+        ),
+        (
+            "r-2",
+            "n-bob",
+            "n-alice",
+            "KNOWS",
+            "Bob knows Alice",
+            [0.0, 1.0, 0.0],
+        ),
+        (
+            "r-3",
+            "n-bob",
+            "n-acme",
+            "WORKS_AT",
+            "Bob works at Acme",
+            [0.6, 0.8, 0.0],
+        ),
+    ] {
+        // edge_db_queries.py, get_entity_edge_save_query (Neo4j)
+        let data = map(&[
+            ("uuid", s(uuid)),
+            ("source_uuid", s(src)),
+            ("target_uuid", s(dst)),
+            ("group_id", s("g1")),
+            ("created_at", s(t0)),
+            ("name", s(name)),
+            ("fact", s(fact)),
+            ("fact_embedding", fs(&emb)),
+            ("episodes", ss(&["ep-1"])),
+        ]);
+        let r = rows(
+            &g,
+            "
+                MATCH (source:Entity {uuid: $edge_data.source_uuid})
+                MATCH (target:Entity {uuid: $edge_data.target_uuid})
+                MERGE (source)-[e:RELATES_TO {uuid: $edge_data.uuid}]->(target)
+                SET e = $edge_data
+                RETURN e.uuid AS uuid
+            ",
+            &[("edge_data", data)],
+        );
+        assert_eq!(r, vec![vec![s(uuid)]]);
+    }
+    // node_db_queries.py, get_episode_node_save_query (Neo4j)
+    run(
+        &g,
+        "
+                MERGE (n:Episodic {uuid: $uuid})
+                SET n = {uuid: $uuid, name: $name, group_id: $group_id, source_description: $source_description, source: $source, content: $content,
+                entity_edges: $entity_edges, created_at: $created_at, valid_at: $valid_at}
+                RETURN n.uuid AS uuid
+            ",
+        &[
+            ("uuid", s("ep-1")),
+            ("name", s("episode 1")),
+            ("group_id", s("g1")),
+            ("source_description", s("chat")),
+            ("source", s("message")),
+            ("content", s("Alice joined Acme.")),
+            ("entity_edges", ss(&["r-1"])),
+            ("created_at", s(t0)),
+            ("valid_at", s(t0)),
+        ],
+    );
+    // edge_db_queries.py, EPISODIC_EDGE_SAVE
+    run(
+        &g,
+        "
+    MATCH (episode:Episodic {uuid: $episode_uuid})
+    MATCH (node:Entity {uuid: $entity_uuid})
+    MERGE (episode)-[e:MENTIONS {uuid: $uuid}]->(node)
+    SET e = {uuid: $uuid, group_id: $group_id, created_at: $created_at}
+    RETURN e.uuid AS uuid
+",
+        &[
+            ("episode_uuid", s("ep-1")),
+            ("entity_uuid", s("n-alice")),
+            ("uuid", s("m-1")),
+            ("group_id", s("g1")),
+            ("created_at", s(t0)),
+        ],
+    );
+    run(
+        &g,
+        "MERGE (n:Community {uuid: $uuid})
+         SET n = {uuid: $uuid, name: $name, group_id: $group_id, summary: $summary, created_at: $created_at}
+         RETURN n.uuid AS uuid",
+        &[
+            ("uuid", s("c-1")),
+            ("name", s("Acme staff")),
+            ("group_id", s("g1")),
+            ("summary", s("people at Acme")),
+            ("created_at", s(t0)),
+        ],
+    );
+    // edge_db_queries.py, get_community_edge_save_query (Neo4j): a label disjunction
+    let r = rows(
+        &g,
+        "
+                MATCH (community:Community {uuid: $community_uuid})
+                MATCH (node:Entity | Community {uuid: $entity_uuid})
+                MERGE (community)-[e:HAS_MEMBER {uuid: $uuid}]->(node)
+                SET e = {uuid: $uuid, group_id: $group_id, created_at: $created_at}
+                RETURN e.uuid AS uuid
+            ",
+        &[
+            ("community_uuid", s("c-1")),
+            ("entity_uuid", s("n-alice")),
+            ("uuid", s("h-1")),
+            ("group_id", s("g1")),
+            ("created_at", s(t0)),
+        ],
+    );
+    assert_eq!(r, vec![vec![s("h-1")]]);
+    g
+}
+
+#[test]
+fn graphiti_neo4j_saves_and_searches() {
+    let g = graphiti_neo4j();
+    // The label set by `SET n:Person` stays through `SET n = $entity_data`.
+    let text = format!("MATCH (n:Entity {{uuid: 'n-bob'}}) RETURN {GRAPHITI_NEO4J_ENTITY_RETURN}");
+    let r = run(&g, &text, &[]);
+    assert_eq!(column(&r, "labels"), vec![ss(&["Entity", "Person"])]);
+    let Value::Map(attrs) = &column(&r, "attributes")[0] else {
+        panic!("{r:?}")
+    };
+    assert_eq!(attrs["name_embedding"], fs(&[0.6, 0.8, 0.0]));
+
+    // search_ops.py, node_similarity_search (Neo4j): vector.similarity.cosine is
+    // (1 + cosine) / 2, so Alice 1.0, Bob 0.8, Acme 0.5.
+    let text = format!(
+        "MATCH (n:Entity) WHERE n.group_id IN $group_ids
+            WITH n, vector.similarity.cosine(n.name_embedding, $search_vector) AS score
+            WHERE score > $min_score
+            RETURN {GRAPHITI_NEO4J_ENTITY_RETURN}
+            ORDER BY score DESC
+            LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("search_vector", fs(&[1.0, 0.0, 0.0])),
+            ("min_score", f(0.6)),
+            ("limit", i(10)),
+        ],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("n-alice"), s("n-bob")]);
+
+    // search_ops.py, edge_similarity_search (Neo4j)
+    let text = format!(
+        "MATCH (n:Entity)-[e:RELATES_TO]->(m:Entity) WHERE e.group_id IN $group_ids
+            WITH DISTINCT e, n, m, vector.similarity.cosine(e.fact_embedding, $search_vector) AS score
+            WHERE score > $min_score
+            RETURN {GRAPHITI_NEO4J_EDGE_RETURN}
+            ORDER BY score DESC
+            LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("search_vector", fs(&[0.0, 1.0, 0.0])),
+            ("min_score", f(0.6)),
+            ("limit", i(10)),
+        ],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("r-2"), s("r-3")]);
+    assert_eq!(column(&r, "source_node_uuid"), vec![s("n-bob"), s("n-bob")]);
+    assert_eq!(
+        column(&r, "target_node_uuid"),
+        vec![s("n-alice"), s("n-acme")]
+    );
+
+    // search_ops.py, node_bfs_search (Neo4j), max_depth 2, with a group filter: from
+    // ep-1 (MENTIONS Alice) and Bob.
+    let text = format!(
+        "
+            UNWIND $bfs_origin_node_uuids AS origin_uuid
+            MATCH (origin {{uuid: origin_uuid}})-[:RELATES_TO|MENTIONS*1..2]->(n:Entity)
+            WHERE n.group_id = origin.group_id
+             AND n.group_id IN $group_ids AND origin.group_id IN $group_ids
+            RETURN
+            {GRAPHITI_NEO4J_ENTITY_RETURN}
+            LIMIT $limit
+            "
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("bfs_origin_node_uuids", ss(&["ep-1", "n-bob"])),
+            ("group_ids", ss(&["g1"])),
+            ("limit", i(20)),
+        ],
+    );
+    // ep-1: Alice, Alice-Acme. Bob: Alice, Acme, Alice-Acme.
+    assert_eq!(
+        sorted(column(&r, "uuid").into_iter().map(|v| vec![v]).collect()),
+        vec![
+            vec![s("n-acme")],
+            vec![s("n-acme")],
+            vec![s("n-acme")],
+            vec![s("n-alice")],
+            vec![s("n-alice")]
+        ]
+    );
+
+    // search_ops.py, edge_bfs_search (Neo4j), max_depth 1: the relationships on the paths
+    // from ep-1, found again by uuid (the MENTIONS one matches no RELATES_TO).
+    let text = format!(
+        "
+            UNWIND $bfs_origin_node_uuids AS origin_uuid
+            MATCH path = (origin {{uuid: origin_uuid}})-[:RELATES_TO|MENTIONS*1..2]->(:Entity)
+            UNWIND relationships(path) AS rel
+            MATCH (n:Entity)-[e:RELATES_TO {{uuid: rel.uuid}}]-(m:Entity)
+             WHERE e.group_id IN $group_ids
+            RETURN DISTINCT
+            {GRAPHITI_NEO4J_EDGE_RETURN}
+            LIMIT $limit
+            "
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("bfs_origin_node_uuids", ss(&["ep-1"])),
+            ("group_ids", ss(&["g1"])),
+            ("limit", i(20)),
+        ],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("r-1")]);
+    assert_eq!(column(&r, "source_node_uuid"), vec![s("n-alice")]);
+
+    // search_ops.py, node_distance_reranker (Neo4j)
+    let r = rows(
+        &g,
+        "
+        UNWIND $node_uuids AS node_uuid
+        MATCH (center:Entity {uuid: $center_uuid})-[:RELATES_TO]-(n:Entity {uuid: node_uuid})
+        RETURN 1 AS score, node_uuid AS uuid
+        ",
+        &[
+            ("node_uuids", ss(&["n-alice", "n-acme", "n-zed"])),
+            ("center_uuid", s("n-bob")),
+        ],
+    );
+    assert_eq!(
+        sorted(r),
+        vec![vec![i(1), s("n-acme")], vec![i(1), s("n-alice")]]
+    );
+    assert_eq!(count(&g, "MATCH ()-[r:HAS_MEMBER]->() RETURN count(r)"), 1);
+}
