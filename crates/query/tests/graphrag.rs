@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use pagegraph::Graph;
-use pagegraph_query::{QueryResult, Value, execute};
+use pagegraph_query::{QueryError, QueryResult, Value, execute};
 
 fn run(g: &Graph, text: &str, params: &[(&str, Value)]) -> QueryResult {
     let params: BTreeMap<String, Value> = params
@@ -3499,6 +3499,26 @@ fn round_to_a_precision_and_label() {
         ),
         vec![vec![s("Person"), s("KNOWS"), Value::Null, Value::Null]]
     );
+}
+
+#[test]
+fn label_disjunction_outside_a_match_pattern_is_a_syntax_error() {
+    let g = Graph::in_memory().unwrap();
+    for text in [
+        "CREATE (n:A|B)",
+        "MATCH (n) WHERE exists((n)-->(m:A|B)) RETURN n",
+        "MATCH (n) RETURN [(n)-->(m:A|B) | m]",
+    ] {
+        let e = execute(&g, text, &BTreeMap::new()).unwrap_err();
+        assert!(matches!(e, QueryError::Syntax(_)), "{text}: {e}");
+    }
+    let e = execute(&g, "MERGE (n:A|B)", &BTreeMap::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("only read in a MATCH pattern"),
+        "{e}"
+    );
+    let e = execute(&g, "MATCH (:A|B) RETURN 1", &BTreeMap::new()).unwrap_err();
+    assert!(e.to_string().contains("needs a named node"), "{e}");
 }
 
 #[test]

@@ -116,7 +116,12 @@ impl Parser<'_> {
     fn pattern_props(&mut self) -> Result<Option<crate::ast::Expr>, SyntaxError> {
         let start = self.start();
         if self.is_sym("{") {
-            let entries = self.map_literal()?;
+            // The map's values are expressions of their own: a label disjunction in a
+            // pattern comprehension there is not the enclosing MATCH's.
+            let outer = self.label_or.take();
+            let entries = self.map_literal();
+            self.label_or = outer;
+            let entries = entries?;
             return Ok(Some(crate::ast::Expr {
                 kind: crate::ast::ExprKind::Map(entries),
                 span: self.span_from(start),
