@@ -3688,7 +3688,9 @@ fn graphiti_neo4j() -> Graph {
     MATCH (episode:Episodic {uuid: $episode_uuid})
     MATCH (node:Entity {uuid: $entity_uuid})
     MERGE (episode)-[e:MENTIONS {uuid: $uuid}]->(node)
-    SET e = {uuid: $uuid, group_id: $group_id, created_at: $created_at}
+    SET
+        e.group_id = $group_id,
+        e.created_at = $created_at
     RETURN e.uuid AS uuid
 ",
         &[
@@ -3699,12 +3701,19 @@ fn graphiti_neo4j() -> Graph {
             ("created_at", s(t0)),
         ],
     );
+    // node_db_queries.py, get_community_node_save_query (Neo4j).
+    // REWRITE: `WITH n CALL db.create.setNodeVectorProperty(n, "name_embedding",
+    // $name_embedding)` becomes `SET n.name_embedding = $name_embedding`.
     run(
         &g,
-        "MERGE (n:Community {uuid: $uuid})
-         SET n = {uuid: $uuid, name: $name, group_id: $group_id, summary: $summary, created_at: $created_at}
-         RETURN n.uuid AS uuid",
+        "
+                MERGE (n:Community {uuid: $uuid})
+                SET n = {uuid: $uuid, name: $name, group_id: $group_id, summary: $summary, created_at: $created_at}
+                SET n.name_embedding = $name_embedding
+                RETURN n.uuid AS uuid
+            ",
         &[
+            ("name_embedding", fs(&[0.0, 0.0, 1.0])),
             ("uuid", s("c-1")),
             ("name", s("Acme staff")),
             ("group_id", s("g1")),
@@ -3872,4 +3881,8 @@ fn graphiti_neo4j_saves_and_searches() {
         vec![vec![i(1), s("n-acme")], vec![i(1), s("n-alice")]]
     );
     assert_eq!(count(&g, "MATCH ()-[r:HAS_MEMBER]->() RETURN count(r)"), 1);
+    assert_eq!(
+        rows(&g, "MATCH (c:Community) RETURN c.name_embedding", &[]),
+        vec![vec![fs(&[0.0, 0.0, 1.0])]]
+    );
 }
