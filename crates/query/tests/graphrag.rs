@@ -544,6 +544,20 @@ fn graphiti_node_reads() {
         column(&r, "uuid"),
         vec![s("n-bob"), s("n-alice"), s("n-acme")]
     );
+    // ... with a cursor and a limit, as the next page is asked for
+    let text = format!(
+        "MATCH (n:Entity) WHERE n.group_id IN $group_ids AND n.uuid < $uuid RETURN {GRAPHITI_ENTITY_RETURN} ORDER BY n.uuid DESC LIMIT $limit"
+    );
+    let r = run(
+        &g,
+        &text,
+        &[
+            ("group_ids", ss(&["g1"])),
+            ("uuid", s("n-bob")),
+            ("limit", i(1)),
+        ],
+    );
+    assert_eq!(column(&r, "uuid"), vec![s("n-alice")]);
 
     // entity_node_ops.py, load_name_embedding
     let r = rows(
