@@ -40,6 +40,11 @@ pub trait GraphRead {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Vec::new())
     }
+    /// The type of a relationship the running query deleted (`type(r)` after `DELETE r`
+    /// still answers); `None` for any other.
+    fn deleted_rel_type(&self, _id: EdgeId) -> Option<String> {
+        None
+    }
     /// A node's labels (`None`: no such node); reads no properties where it can.
     fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
         Ok(self.node(id)?.map(|n| n.labels))

@@ -378,6 +378,13 @@ fn run_statement(
     cancel: Option<&AtomicBool>,
 ) -> Result<QueryResult> {
     match statement {
+        Statement::Query(q) if writes(q) => run_query(
+            q,
+            params,
+            &mut crate::write::KeepDeleted::new(graph),
+            cancel,
+            None,
+        ),
         Statement::Query(q) => run_query(q, params, graph, cancel, None),
         Statement::Explain(inner) => {
             let lines = crate::explain::explain(inner, &graph.indexes()?);
