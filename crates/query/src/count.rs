@@ -15,9 +15,10 @@
 //! those of the second: about twice the relationships, where enumerating reads a row per
 //! match (a node of in-degree and out-degree 1000 alone makes a million).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use pagegraph::{EdgeId, NodeId};
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Dir, NodePattern, PatternElement, RelPattern};
 use crate::error::Result;
@@ -68,31 +69,69 @@ pub(crate) fn unbound_in(el: &PatternElement, row: &Row) -> bool {
         .all(|v| !row.has(v))
 }
 
-/// The nodes with every label of `labels`, or `None` for no labels (every node).
-fn label_set(labels: &[String], ctx: &Ctx<'_>) -> Result<Option<HashSet<NodeId>>> {
-    let mut set: Option<HashSet<NodeId>> = None;
-    for l in labels {
-        let ids: HashSet<NodeId> = ctx.graph.label_ids(l)?.into_iter().collect();
-        set = Some(match set {
-            None => ids,
-            Some(s) => s.intersection(&ids).copied().collect(),
-        });
-    }
-    Ok(set)
+/// Ids above this are kept in a hash set rather than a bitmap (which would take a bit for
+/// every id below the largest).
+const BITMAP_IDS_MAX: u64 = 1 << 31;
+
+/// A set of node ids: a bitmap over the ids (dense, as the graph hands them out), or a hash
+/// set where the largest id would make the bitmap too large.
+enum IdSet {
+    Bits(Vec<u64>),
+    Hashed(HashSet<NodeId>),
 }
 
-fn within(set: Option<&HashSet<NodeId>>, id: NodeId) -> bool {
-    set.is_none_or(|s| s.contains(&id))
+impl IdSet {
+    fn of(ids: &[NodeId]) -> IdSet {
+        let max = ids.iter().map(|n| n.0).max().unwrap_or(0);
+        if max >= BITMAP_IDS_MAX {
+            return IdSet::Hashed(ids.iter().copied().collect());
+        }
+        let words = usize::try_from(max / 64 + 1).unwrap_or(0);
+        let mut bits = vec![0u64; words];
+        for n in ids {
+            let (w, b) = (usize::try_from(n.0 / 64).unwrap_or(0), n.0 % 64);
+            if let Some(word) = bits.get_mut(w) {
+                *word |= 1 << b;
+            }
+        }
+        IdSet::Bits(bits)
+    }
+
+    fn contains(&self, n: NodeId) -> bool {
+        match self {
+            IdSet::Bits(bits) => usize::try_from(n.0 / 64)
+                .ok()
+                .and_then(|w| bits.get(w))
+                .is_some_and(|word| word & (1 << (n.0 % 64)) != 0),
+            IdSet::Hashed(set) => set.contains(&n),
+        }
+    }
+}
+
+/// The nodes with every label of `labels`, or `None` for no labels (every node).
+fn label_set(labels: &[String], ctx: &Ctx<'_>) -> Result<Option<(IdSet, Vec<NodeId>)>> {
+    let mut ids: Option<Vec<NodeId>> = None;
+    for l in labels {
+        let with = ctx.graph.label_ids(l)?;
+        ids = Some(match ids {
+            None => with,
+            Some(have) => {
+                let set = IdSet::of(&with);
+                have.into_iter().filter(|&n| set.contains(n)).collect()
+            }
+        });
+    }
+    Ok(ids.map(|ids| (IdSet::of(&ids), ids)))
+}
+
+fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
+    set.is_none_or(|(s, _)| s.contains(id))
 }
 
 /// The number of matches of a [`countable`] pattern.
 pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
     let starts: Vec<NodeId> = match label_set(&el.start.labels, ctx)? {
-        Some(s) => {
-            let mut v: Vec<NodeId> = s.into_iter().collect();
-            v.sort_unstable();
-            v
-        }
+        Some((_, ids)) => ids,
         None => ctx.graph.node_ids()?,
     };
     let Some((r1, n1)) = el.chain.first() else {
@@ -106,7 +145,7 @@ pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
     };
     // Ways to reach each node after the first step, and walks that would take the first
     // step's relationship again as the second.
-    let mut reach: HashMap<NodeId, u64> = HashMap::new();
+    let mut reach: FxHashMap<NodeId, u64> = FxHashMap::default();
     let mut again = 0u64;
     for &a in &starts {
         ctx.check_cancel()?;
@@ -145,7 +184,7 @@ fn reused(
     e: EdgeId,
     r1: &RelPattern,
     r2: &RelPattern,
-    l2: Option<&HashSet<NodeId>>,
+    l2: Option<&(IdSet, Vec<NodeId>)>,
     ctx: &Ctx<'_>,
 ) -> Result<bool> {
     // Back the way it came (to `a`) when the steps point opposite ways; a self-loop
