@@ -770,13 +770,14 @@ fn run_single(
         match clauses.get(end) {
             Some(Clause::With { projection, filter }) => {
                 let mut projector = Projector::new(projection, &scope, true, ctx)?;
+                let filtered = filter.as_ref().is_some_and(|f| projector.take_filter(f));
                 feed(&stages, rows, &mut projector, ctx)?;
                 scope = projector.columns();
                 rows = projector.finish(ctx)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
                 }
-                if let Some(f) = filter {
+                if let Some(f) = filter.as_ref().filter(|_| !filtered) {
                     let mut kept = Vec::with_capacity(rows.len());
                     for mut r in rows {
                         if matches!(eval(f, &mut r, ctx)?, Value::Bool(true)) {

@@ -23,6 +23,19 @@ use crate::eval::{Ctx, Row, eval, is_aggregate};
 use crate::matcher::Flow;
 use crate::value::{GroupKey, Value, order};
 
+/// Whether a `WITH`'s `WHERE` is checked on each input row as it is projected, seeing the
+/// variables before the `WITH` as well as the projected ones (`WITH c WHERE r IS NULL`):
+/// for a projection that neither aggregates nor removes duplicates nor pages, where
+/// filtering before or after projecting keeps the same rows. Otherwise it filters the
+/// projected rows and sees only them.
+pub(crate) fn filters_on_input(p: &Projection) -> bool {
+    let mut aggs = Vec::new();
+    for i in &p.items {
+        aggregates_in(&i.expr, &mut aggs);
+    }
+    aggs.is_empty() && !p.distinct && p.skip.is_none() && p.limit.is_none()
+}
+
 /// Rows kept beyond the top-k before they are sorted and cut back, at the least.
 const TOP_K_SLACK_MIN: usize = 1024;
 
@@ -36,6 +49,8 @@ struct Group {
 /// A `WITH` or `RETURN` taking rows one at a time; see the module documentation.
 pub(crate) struct Projector<'p> {
     p: &'p Projection,
+    /// A `WITH`'s `WHERE` checked on each input row (see [`filters_on_input`]).
+    input_filter: Option<&'p Expr>,
     /// Output names, with the expression of each (`None`: a variable taken by `*`).
     items: Vec<(String, Option<&'p Expr>)>,
     /// The aggregate calls of the items (and of `ORDER BY` when aggregating).
@@ -125,6 +140,7 @@ impl<'p> Projector<'p> {
             .transpose()?;
         Ok(Projector {
             p,
+            input_filter: None,
             items,
             aggs,
             keys,
@@ -137,6 +153,15 @@ impl<'p> Projector<'p> {
             seen: HashSet::new(),
             skipped: 0,
         })
+    }
+
+    /// Checks `filter` (a `WITH`'s `WHERE`) on each input row, if the projection allows
+    /// (see [`filters_on_input`]); returns whether it took it.
+    pub(crate) fn take_filter(&mut self, filter: &'p Expr) -> bool {
+        if filters_on_input(self.p) {
+            self.input_filter = Some(filter);
+        }
+        self.input_filter.is_some()
     }
 
     /// The output column names.
@@ -202,6 +227,15 @@ impl<'p> Projector<'p> {
                 None => row.get(name).cloned().unwrap_or(Value::Null),
             };
             new.vars.push((name.clone(), v));
+        }
+        if let Some(f) = self.input_filter {
+            let mut both = row.clone();
+            for (n, v) in &new.vars {
+                both.set(n, v.clone());
+            }
+            if !matches!(eval(f, &mut both, ctx)?, Value::Bool(true)) {
+                return Ok(Flow::More);
+            }
         }
         if self.p.distinct && !self.seen.insert(group_key(&new)) {
             return Ok(Flow::More);
