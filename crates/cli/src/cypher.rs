@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use pagegraph::{Graph, Options, PropertyValue};
+use pagegraph_query::eval::GraphRead;
 use pagegraph_query::{QueryResult, QueryStats, Value};
 use serde_json::{Map, json};
 
@@ -59,12 +60,18 @@ fn params(list: &[String]) -> Result<BTreeMap<String, Value>> {
         let Some((name, raw)) = p.split_once('=') else {
             bail!("--param {p}: expected NAME=VALUE");
         };
-        let json: serde_json::Value =
-            serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()));
-        let v = PropertyValue::from_json(&json).with_context(|| format!("--param {name}"))?;
-        out.insert(name.to_string(), Value::from(v));
+        let v = param_value(raw).with_context(|| format!("--param {name}"))?;
+        out.insert(name.to_string(), v);
     }
     Ok(out)
+}
+
+/// A parameter's value from its text: JSON when it parses (`42`, `[1, 2]`, `"a b"`), else
+/// the text itself as a string.
+pub fn param_value(raw: &str) -> Result<Value> {
+    let json: serde_json::Value =
+        serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()));
+    Ok(Value::from(PropertyValue::from_json(&json)?))
 }
 
 /// Runs the command.
@@ -103,23 +110,8 @@ pub fn run(
     let snapshot = graph.begin_read()?;
     let mut out = std::io::stdout().lock();
     if json_out {
-        let docs: Vec<serde_json::Value> = results
-            .iter()
-            .map(|r| {
-                let rows: Vec<serde_json::Value> = r
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        let mut m = Map::new();
-                        for (c, v) in r.columns.iter().zip(row) {
-                            m.insert(c.clone(), to_json(v, &snapshot));
-                        }
-                        serde_json::Value::Object(m)
-                    })
-                    .collect();
-                json!({"columns": r.columns, "rows": rows, "stats": stats_json(&r.stats)})
-            })
-            .collect();
+        let docs: Vec<serde_json::Value> =
+            results.iter().map(|r| result_json(r, &snapshot)).collect();
         let doc = if docs.len() == 1 {
             docs.into_iter().next().unwrap_or_default()
         } else {
@@ -132,7 +124,7 @@ pub fn run(
             if a.csv {
                 write_csv(&mut out, r, &snapshot)?;
             } else {
-                write_table(&mut out, r, &snapshot)?;
+                write_table(&mut out, r, &snapshot, None)?;
             }
             let summary = stats_text(&r.stats);
             if !summary.is_empty() {
@@ -155,7 +147,9 @@ fn stats_json(s: &QueryStats) -> serde_json::Value {
     })
 }
 
-fn stats_text(s: &QueryStats) -> String {
+/// What a statement wrote, as text (`2 nodes created, 1 relationships created`); empty when
+/// it wrote nothing.
+pub fn stats_text(s: &QueryStats) -> String {
     let parts: Vec<String> = [
         (s.nodes_created, "nodes created"),
         (s.nodes_deleted, "nodes deleted"),
@@ -175,7 +169,7 @@ fn stats_text(s: &QueryStats) -> String {
 
 /// A value as JSON; nodes and relationships as Kùzu shapes them (`_id`, `_label`,
 /// properties; `_src`, `_dst`), paths as their nodes and relationships.
-fn to_json(v: &Value, r: &pagegraph::ReadTxn) -> serde_json::Value {
+fn to_json(v: &Value, r: &dyn GraphRead) -> serde_json::Value {
     match v {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => json!(b),
@@ -192,7 +186,7 @@ fn to_json(v: &Value, r: &pagegraph::ReadTxn) -> serde_json::Value {
         Value::Node(id) => {
             let mut m = Map::new();
             m.insert("_id".into(), json!(id.0));
-            if let Ok(Some(n)) = r.node_props(*id) {
+            if let Ok(Some(n)) = r.node(*id) {
                 m.insert("_label".into(), json!(n.labels.first()));
                 m.insert("_labels".into(), json!(n.labels));
                 for (k, p) in n.properties {
@@ -204,7 +198,7 @@ fn to_json(v: &Value, r: &pagegraph::ReadTxn) -> serde_json::Value {
         Value::Rel(id) => {
             let mut m = Map::new();
             m.insert("_id".into(), json!(id.0));
-            if let Ok(Some(e)) = r.edge_props(*id) {
+            if let Ok(Some(e)) = r.rel(*id) {
                 m.insert("_label".into(), json!(e.edge_type));
                 m.insert("_src".into(), json!(e.from.0));
                 m.insert("_dst".into(), json!(e.to.0));
@@ -222,7 +216,7 @@ fn to_json(v: &Value, r: &pagegraph::ReadTxn) -> serde_json::Value {
 }
 
 /// A value as text: Cypher literal syntax, nodes as `(:Label {k: v})`.
-fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
+pub fn to_text(v: &Value, r: &dyn GraphRead) -> String {
     let props = |p: &pagegraph::Properties| -> String {
         if p.is_empty() {
             return String::new();
@@ -245,7 +239,18 @@ fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
                 format!("{s}.0")
             }
         }
-        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::String(s) => {
+            let mut out = String::from("'");
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\'' => out.push_str("\\'"),
+                    c => push_escaped(&mut out, c),
+                }
+            }
+            out.push('\'');
+            out
+        }
         Value::List(items) => format!(
             "[{}]",
             items
@@ -261,7 +266,7 @@ fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Value::Node(id) => match r.node_props(*id) {
+        Value::Node(id) => match r.node(*id) {
             Ok(Some(n)) => {
                 let labels: String = n.labels.iter().fold(String::new(), |mut s, l| {
                     s.push(':');
@@ -272,7 +277,7 @@ fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
             }
             _ => format!("(#{})", id.0),
         },
-        Value::Rel(id) => match r.edge_props(*id) {
+        Value::Rel(id) => match r.rel(*id) {
             Ok(Some(e)) => format!("[:{}{}]", e.edge_type, props(&e.properties)),
             _ => format!("[#{}]", id.0),
         },
@@ -290,7 +295,75 @@ fn to_text(v: &Value, r: &pagegraph::ReadTxn) -> String {
     }
 }
 
-fn write_table(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) -> Result<()> {
+/// A result as one JSON document: `{"columns", "rows": [{column: value}...], "stats"}`.
+pub fn result_json(q: &QueryResult, r: &dyn GraphRead) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = q
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = Map::new();
+            for (c, v) in q.columns.iter().zip(row) {
+                m.insert(c.clone(), to_json(v, r));
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    json!({"columns": q.columns, "rows": rows, "stats": stats_json(&q.stats)})
+}
+
+/// Widest a column grows when the table has no width to fit.
+const COLUMN_MAX: usize = 80;
+/// Narrowest a column is cut to when the table must fit a width.
+const COLUMN_MIN: usize = 4;
+
+/// Column widths that fit a table in `max` characters: the widest columns are cut to one
+/// width, as large as fits (no narrower than [`COLUMN_MIN`], so a table of very many columns
+/// may still overflow), the first of them a character wider where that fills the width, and
+/// narrower ones keep theirs. Without `max`, each column is cut at
+/// [`COLUMN_MAX`].
+fn fit_widths(natural: &[usize], max: Option<usize>) -> Vec<usize> {
+    let Some(max) = max else {
+        return natural.iter().map(|w| (*w).min(COLUMN_MAX)).collect();
+    };
+    let separators = 3 * natural.len().saturating_sub(1);
+    let total =
+        |cap: usize| -> usize { natural.iter().map(|w| (*w).min(cap)).sum::<usize>() + separators };
+    let widest = natural.iter().copied().max().unwrap_or(0);
+    let mut cap = widest;
+    while cap > COLUMN_MIN && total(cap) > max {
+        cap -= 1;
+    }
+    let mut widths: Vec<usize> = natural.iter().map(|w| (*w).min(cap)).collect();
+    // The width left over goes, a character each, to the columns that were cut.
+    let mut spare = max.saturating_sub(total(cap));
+    for (w, n) in widths.iter_mut().zip(natural) {
+        if spare > 0 && *w < *n {
+            *w += 1;
+            spare -= 1;
+        }
+    }
+    widths
+}
+
+/// `text` in exactly `width` columns of the terminal: cut with an ellipsis, or padded.
+fn fit_cell(text: &str, width: usize) -> String {
+    let n = console::measure_text_width(text);
+    if n > width {
+        console::truncate_str(text, width, "…").into_owned()
+    } else {
+        format!("{text}{}", " ".repeat(width - n))
+    }
+}
+
+/// Prints a result as a table: a header, a rule, one line per row and the row count. Cells
+/// longer than their column end with an ellipsis; `max_width` is the width the table must
+/// fit (the terminal's), else each column is cut at 80 characters.
+pub fn write_table(
+    out: &mut impl Write,
+    q: &QueryResult,
+    r: &dyn GraphRead,
+    max_width: Option<usize>,
+) -> Result<()> {
     if q.columns.is_empty() {
         return Ok(());
     }
@@ -299,29 +372,26 @@ fn write_table(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) ->
         .iter()
         .map(|row| row.iter().map(|v| to_text(v, r)).collect())
         .collect();
-    let mut widths: Vec<usize> = q.columns.iter().map(|c| c.chars().count()).collect();
+    let header: Vec<String> = q.columns.iter().map(|c| printable(c)).collect();
+    let mut natural: Vec<usize> = header
+        .iter()
+        .map(|c| console::measure_text_width(c))
+        .collect();
     for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count()).min(80);
+        for (w, c) in natural.iter_mut().zip(row) {
+            *w = (*w).max(console::measure_text_width(c));
         }
     }
+    let widths = fit_widths(&natural, max_width);
     let line = |out: &mut dyn Write, cells: &[String]| -> std::io::Result<()> {
         let parts: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| {
-                let n = c.chars().count();
-                if n > *w {
-                    let cut: String = c.chars().take(w.saturating_sub(1)).collect();
-                    format!("{cut}…")
-                } else {
-                    format!("{c}{}", " ".repeat(w - n))
-                }
-            })
+            .map(|(c, w)| fit_cell(c, *w))
             .collect();
         writeln!(out, "{}", parts.join(" | ").trim_end())
     };
-    line(out, &q.columns)?;
+    line(out, &header)?;
     writeln!(
         out,
         "{}",
@@ -343,7 +413,28 @@ fn write_table(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) ->
     Ok(())
 }
 
-fn write_csv(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) -> Result<()> {
+/// A name with its control characters escaped, to print on one line.
+fn printable(text: &str) -> String {
+    text.chars().fold(String::new(), |mut s, c| {
+        push_escaped(&mut s, c);
+        s
+    })
+}
+
+/// Pushes `c`, escaped if it is a control character (`\n`, `\t`, `\r`, else `\uXXXX`).
+fn push_escaped(s: &mut String, c: char) {
+    match c {
+        '\n' => s.push_str("\\n"),
+        '\t' => s.push_str("\\t"),
+        '\r' => s.push_str("\\r"),
+        c if c.is_control() => s.push_str(&format!("\\u{:04X}", u32::from(c))),
+        c => s.push(c),
+    }
+}
+
+/// Prints a result as CSV: a header, then one record per row (strings as they are, other
+/// values as in a table).
+pub fn write_csv(out: &mut impl Write, q: &QueryResult, r: &dyn GraphRead) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&q.columns)?;
     for row in &q.rows {
@@ -354,4 +445,21 @@ fn write_csv(out: &mut impl Write, q: &QueryResult, r: &pagegraph::ReadTxn) -> R
     }
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_widths;
+
+    #[test]
+    fn tables_fit_a_width_by_cutting_the_widest_columns() {
+        // 6 characters of separators; 34 left: the two wide columns cut to 16 and 15.
+        assert_eq!(fit_widths(&[3, 50, 20], Some(40)), [3, 16, 15]);
+        // A table that fits is left alone.
+        assert_eq!(fit_widths(&[3, 5], Some(40)), [3, 5]);
+        // Too many columns: none narrower than 4, whatever the width.
+        assert_eq!(fit_widths(&[30; 20], Some(40)), [4; 20]);
+        // No width: each column at most 80.
+        assert_eq!(fit_widths(&[100, 2], None), [80, 2]);
+    }
 }

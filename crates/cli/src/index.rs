@@ -151,7 +151,7 @@ pub fn list(g: &Graph, json_out: bool) -> Result<()> {
 }
 
 /// The indexes as an aligned text table.
-fn table(infos: &[IndexInfo]) -> String {
+pub fn table(infos: &[IndexInfo]) -> String {
     if infos.is_empty() {
         return "no indexes".into();
     }

@@ -1,5 +1,6 @@
 //! `pagegraph`: the command-line tool over the pagegraph library. Import and export graphs,
-//! look nodes and edges up, print statistics, check integrity, run the demo.
+//! look nodes and edges up, run Cypher (one statement, a script, or the interactive shell),
+//! print statistics, check integrity, run the demo.
 //!
 //! Exit codes: 0 success; 1 an error (or `check` found problems); 2 a usage error; 3 a
 //! search that found nothing; 4 an import committed every batch but its closing checkpoint
@@ -20,6 +21,7 @@ mod inspect;
 mod output;
 mod progress;
 mod query;
+mod shell;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -47,7 +49,7 @@ use crate::query::NamingArgs;
     name = "pagegraph",
     version,
     about,
-    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph node get g.pgdb --key node.id=30          # the same, by its id property\n  pagegraph node find g.pgdb --label node --where 'id<10'\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name or --key is given; an\nimport names each node by its id in the input file, so use --by-name with the file's\nids, or --key LABEL.id=ID (the import keeps each id as the property id, unique per label).\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle, a --key no node has: the reason\non stderr, and with --json the empty result on stdout where the command has one); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
+    after_help = "Examples:\n  pagegraph demo\n  pagegraph import g.pgdb --edges wiki-Vote.txt\n  pagegraph stats g.pgdb\n  pagegraph shell g.pgdb                               # interactive Cypher\n  pagegraph neighbors g.pgdb 30 --by-name --dir out   # the node with id 30 in the file\n  pagegraph node get g.pgdb --key node.id=30          # the same, by its id property\n  pagegraph node find g.pgdb --label node --where 'id<10'\n  pagegraph export g.pgdb --format jsonl --out dump/\n\nNode arguments are the database's internal ids unless --by-name or --key is given; an\nimport names each node by its id in the input file, so use --by-name with the file's\nids, or --key LABEL.id=ID (the import keeps each id as the property id, unique per label).\n\nExit status: 0 success; 1 an error (or check found problems); 2 a usage error;\n3 nothing found (node find, neighbors, path, algo cycle, a --key no node has: the reason\non stderr, and with --json the empty result on stdout where the command has one); 4 an import committed every batch but its closing\ncheckpoint failed (the WAL holds them: do not rerun it).\n\nJSON (--json) shapes: a lookup, edit or summary is one object; node lists are\n{\"total\"|\"count\", \"nodes\"|\"neighbors\": [...]}; bfs and per-node algorithm results are\n[{\"node\", \"name\", <value>}...]; path is {\"paths\": [...]}; partitions are\n{\"components\"|\"communities\", \"largest\", \"labels\": [{\"node\", \"name\", \"label\"}...]}."
 )]
 struct Cli {
     /// Print results as JSON on stdout.
@@ -195,6 +197,12 @@ enum Command {
         after_help = "Examples:\n  pagegraph query g.pgdb 'MATCH (p:Person) WHERE p.born > 1970 RETURN p.name ORDER BY p.name LIMIT 5'\n  pagegraph query g.pgdb 'MATCH (p:Person {name: $name})-[:ACTED_IN]->(m) RETURN m.title' --param name='\"Tom Hanks\"'\n  pagegraph query g.pgdb -f movies.cypher\n  pagegraph query g.pgdb 'CALL algo.pagerank(\"Person\", \"KNOWS\") YIELD node, score RETURN node.name, score ORDER BY score DESC LIMIT 10' --csv"
     )]
     Query(cypher::QueryArgs),
+    /// An interactive Cypher shell: multi-line statements ended by `;`, history, tables
+    /// fitted to the terminal, `:help`, `:schema`, `:timing`, `:mode`, `:param`. Each
+    /// statement is its own transaction. With stdin not a terminal, runs the statements it
+    /// holds without prompts (exit status 1 if any failed).
+    #[command(after_help = SHELL_HELP)]
+    Shell(shell::ShellArgs),
     /// Build a database from the bundled Neo4j movies graph and query it.
     #[command(after_help = "Example:\n  pagegraph demo /tmp/movies.pgdb")]
     Demo {
@@ -202,6 +210,33 @@ enum Command {
         db: Option<PathBuf>,
     },
 }
+
+const SHELL_HELP: &str = "Examples:
+  pagegraph shell g.pgdb
+  pagegraph shell g.pgdb --read-only
+  echo 'MATCH (n) RETURN count(n);' | pagegraph shell g.pgdb
+  pagegraph shell g.pgdb --mode csv < report.cypher > report.csv
+
+In the shell:
+  pagegraph> MATCH (p:Person)
+         ..>   WHERE p.born > $year
+         ..>   RETURN p.name ORDER BY p.name LIMIT 5;
+  pagegraph> :param year 1970
+  pagegraph> :schema
+  pagegraph> :timing on
+  pagegraph> :mode json
+  pagegraph> :help
+
+Commands (at the start of a statement): :help, :schema (labels with node counts,
+relationship types with counts, property keys, indexes), :mode table|csv|json,
+:timing on|off, :param NAME VALUE (a Cypher literal such as 42, 'Ann' or [1, 2], else
+JSON, else text; :param NAME unsets it), :params, :quit (or Ctrl-D). Ctrl-C cancels the
+running statement, or drops the unfinished one. Results print on stdout; errors, what a
+statement wrote and timings on stderr. Errors do not end the shell. Tab completes
+commands, keywords, labels, relationship types and indexed property keys. History is kept in
+~/.pagegraph_history (PAGEGRAPH_HISTORY names another file; empty keeps none). Tables fit
+the terminal's width (or COLUMNS when stdout is not a terminal); wider cells end with an
+ellipsis.";
 
 const IMPORT_HELP: &str =
     "Formats (by --format, else by file name: .jsonl/.ndjson, .csv, anything else is an edge list):
@@ -725,6 +760,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { db } => demo::run(db, j)?,
         Command::Query(a) => cypher::run(&a, j, open)?,
+        Command::Shell(a) => {
+            let graph = if a.read_only {
+                open_existing(&a.db)?
+            } else {
+                open(&a.db, Options::default())?
+            };
+            return shell::run(&a, j, graph);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1080,6 +1123,7 @@ impl Command {
                         | Command::Edge(EdgeCommand::Add { .. } | EdgeCommand::Delete { .. })
                         | Command::Demo { .. }
                 ) || matches!(self, Command::Query(a) if query_writes(a))
+                    || matches!(self, Command::Shell(a) if !a.read_only)
             }
         }
     }
@@ -1111,6 +1155,7 @@ impl Command {
             Command::Index(cmd) => Some(cmd.db()),
             Command::Demo { db } => db.as_deref(),
             Command::Query(a) => Some(&a.db),
+            Command::Shell(a) => Some(&a.db),
         }
     }
 }

@@ -180,6 +180,69 @@ pub(crate) fn node_state(src: &dyn Source, id: NodeId) -> Result<Option<NodeStat
     Ok(Some(NodeState { labels, name, data }))
 }
 
+/// A node's labels, reading its record and no data; `None` when there is no such node.
+pub(crate) fn node_labels(src: &dyn Source, id: NodeId) -> Result<Option<Vec<String>>> {
+    let Some(nodes) = src.view(NODES)? else {
+        return Ok(None);
+    };
+    let Some(ids) = nodes
+        .get_with(&node_key(id), |bytes| {
+            decode_node(id, bytes).map(|r| r.labels())
+        })?
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        ids.iter()
+            .map(|&l| src.string(l))
+            .collect::<Result<Vec<_>>>()?,
+    ))
+}
+
+/// One property of a node, reading only that field of its data (see `fields`); `None` when
+/// there is no such node or it lacks the property (or holds null).
+pub(crate) fn node_property(
+    src: &dyn Source,
+    id: NodeId,
+    key: &str,
+) -> Result<Option<PropertyValue>> {
+    let Some(nodes) = src.view(NODES)? else {
+        return Ok(None);
+    };
+    let k = node_key(id);
+    let found = nodes.get_with(&k, |bytes| -> Result<_> {
+        let rec = decode_node(id, bytes)?;
+        let value = match rec.data {
+            Some(d) => Some(props::properties_in_data(
+                "node data",
+                "node",
+                id,
+                rec.name,
+                d.as_bytes(),
+                &[key],
+            )?),
+            None => None,
+        };
+        Ok((rec.name.to_string(), value))
+    })?;
+    let Some((name, value)) = found.transpose()? else {
+        return Ok(None);
+    };
+    let mut values = if let Some(v) = value {
+        v
+    } else {
+        let bytes = src
+            .view(NODE_DATA)?
+            .map(|t| t.get(&k))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
+        props::properties_in_data("node data", "node", id, &name, &bytes, &[key])?
+    };
+    Ok(values.pop().flatten())
+}
+
 /// A scan of the records between the first and the last of some ids reads this many
 /// records per id at most; sparser ids are looked up one by one. A lookup descends the tree
 /// and searches a leaf at each level; stepping to the next record of a leaf costs a small
@@ -423,6 +486,29 @@ pub(crate) fn all_node_ids(src: &dyn Source) -> Result<Ids<'_, NodeId>> {
     })
 }
 
+/// [`nodes_where`] through a ready index on exactly (`label`, `property`), in index order;
+/// `None` when there is no such index or the condition is not one an index range serves
+/// (the caller then scans). A label no node has is an empty answer.
+pub(crate) fn nodes_by_index<'s>(
+    src: &'s dyn Source,
+    label: &str,
+    property: &str,
+    cond: &Condition,
+) -> Result<Option<NodeIds<'s>>> {
+    let Some(label) = src.string_id(label)?.filter(|&l| l != 0) else {
+        return Ok(Some(empty()));
+    };
+    if let Some(def) = index_on(src, false, label, &[property])?
+        && let Some(ranges) = cond.ranges()
+    {
+        let hits = IndexHits::new(src.index_view(def)?, ranges);
+        return Ok(Some(Ids {
+            inner: Box::new(hits.map(|r| r.map(NodeId))),
+        }));
+    }
+    Ok(None)
+}
+
 /// Nodes of `label` whose `property` satisfies `cond`: through a ready single-property
 /// index when there is one (ids by value, then id), else by reading every node of the label
 /// (ids in id order).
@@ -432,17 +518,12 @@ pub(crate) fn nodes_where<'s>(
     property: &str,
     cond: &Condition,
 ) -> Result<NodeIds<'s>> {
+    if let Some(hits) = nodes_by_index(src, label, property, cond)? {
+        return Ok(hits);
+    }
     let Some(label) = src.string_id(label)?.filter(|&l| l != 0) else {
         return Ok(empty());
     };
-    if let Some(def) = index_on(src, false, label, &[property])?
-        && let Some(ranges) = cond.ranges()
-    {
-        let hits = IndexHits::new(src.index_view(def)?, ranges);
-        return Ok(Ids {
-            inner: Box::new(hits.map(|r| r.map(NodeId))),
-        });
-    }
     let ids = label_ids(src, label)?;
     let property = property.to_string();
     let cond = cond.clone();

@@ -368,6 +368,18 @@ impl ReadTxn {
         Ok(())
     }
 
+    /// A node's labels, reading its record but not its properties; `None` when there is
+    /// no such node.
+    pub fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        lookup::node_labels(self, id)
+    }
+
+    /// One property of a node, reading only that field of its data: `None` when there is no
+    /// such node or it lacks the property.
+    pub fn node_property(&self, id: NodeId, key: &str) -> Result<Option<crate::PropertyValue>> {
+        lookup::node_property(self, id, key)
+    }
+
     /// The node with this id in the labels/properties view (see the crate docs for how
     /// kind, name and data map to labels and properties).
     pub fn node_props(&self, id: NodeId) -> Result<Option<NodeProps>> {
@@ -415,6 +427,18 @@ impl ReadTxn {
         cond: &Condition,
     ) -> Result<NodeIds<'_>> {
         lookup::nodes_where(self, label, property, cond)
+    }
+
+    /// [`ReadTxn::nodes_where`] only when a ready index on exactly (`label`, `property`)
+    /// serves `cond` (ids in index order); `None` otherwise, so that a query planner can
+    /// choose between an index seek and a scan of its own.
+    pub fn nodes_by_index(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<Option<NodeIds<'_>>> {
+        lookup::nodes_by_index(self, label, property, cond)
     }
 
     /// Edges of `edge_type` whose `property` satisfies `cond`, streamed: by a ready index

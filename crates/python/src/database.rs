@@ -19,6 +19,11 @@ use crate::view::{self, Answer, Reader, View};
 pub(crate) struct Shared {
     pub(crate) graph: Graph,
     pub(crate) writer: WriterSlot,
+    /// Statements parsed and checked once, by their text.
+    pub(crate) statements: pagegraph_query::StatementCache,
+    /// The handle the queries running now hold; `interrupt` cancels it and puts a fresh one
+    /// in its place for the queries after.
+    pub(crate) cancel: Mutex<pagegraph_query::Cancel>,
 }
 
 /// A pagegraph database, opened (or created) at `path`, or held in memory when `path` is
@@ -152,6 +157,8 @@ impl Database {
             shared: RwLock::new(Some(Arc::new(Shared {
                 graph,
                 writer: Mutex::new(None),
+                statements: pagegraph_query::StatementCache::default(),
+                cancel: Mutex::new(pagegraph_query::Cancel::new()),
             }))),
             path,
             read_only,
@@ -197,22 +204,38 @@ impl Database {
     ) -> PyResult<Py<PyAny>> {
         let params = convert::parameters(parameters)?;
         let shared = self.shared()?;
-        if *shared.writer.lock() == Some(std::thread::current().id()) {
-            let writes = py
-                .detach(|| pagegraph_query::statement_writes(query))
-                .map_err(|e| Fail::from(e).into_py(py))?;
-            if writes {
-                Self::check_writer(&shared)?;
-            }
+        let statement = py
+            .detach(|| shared.statements.prepare(query))
+            .map_err(|e| Fail::from(e).into_py(py))?;
+        if *shared.writer.lock() == Some(std::thread::current().id())
+            && pagegraph_query::is_write(&statement)
+        {
+            Self::check_writer(&shared)?;
         }
+        let cancel = shared.cancel.lock().clone();
         let answer = py
             .detach(|| {
-                pagegraph_query::execute_with(&shared.graph, query, &params, |r, g| {
-                    Answer::new(r, g)
-                })
+                pagegraph_query::execute_prepared(
+                    &shared.graph,
+                    &statement,
+                    &params,
+                    Some(&cancel),
+                    |r, g| Answer::new(r, g),
+                )
             })
             .map_err(|e| Fail::from(e).into_py(py))?;
         answer.into_py(py)
+    }
+
+    /// Stops every statement `execute` is running on this database now (from any thread):
+    /// each raises `QueryError` ("the query was cancelled"), and a write it began is rolled
+    /// back. Statements started afterwards run normally.
+    fn interrupt(&self) -> PyResult<()> {
+        let shared = self.shared()?;
+        let mut cancel = shared.cancel.lock();
+        cancel.cancel();
+        *cancel = pagegraph_query::Cancel::new();
+        Ok(())
     }
 
     /// The node with this id as a dict (`_id`, `_label`, `_labels`, properties), or None.

@@ -12,6 +12,7 @@
 //! does not stop the interpreter.
 
 mod algo;
+mod columns;
 mod convert;
 mod database;
 mod errors;

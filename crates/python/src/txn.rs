@@ -16,6 +16,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+use crate::columns;
 use crate::convert;
 use crate::database::Shared;
 use crate::errors::{Fail, finished, graph_error};
@@ -233,13 +234,13 @@ impl WriteTransaction {
         let flush = |batch: &mut Vec<(u64, u64, String, Properties)>, ids: &mut Vec<u64>| {
             let items = std::mem::take(batch);
             let made = self.with(py, |tx| {
-                let mut made = Vec::with_capacity(items.len());
-                for (src, dst, ty, props) in items {
-                    made.push(tx.create_edge(NodeId(src), NodeId(dst), &ty, props)?.0);
-                }
-                Ok(made)
+                Ok(tx.create_edges(
+                    items
+                        .into_iter()
+                        .map(|(src, dst, ty, props)| (NodeId(src), NodeId(dst), ty, props)),
+                )?)
             })?;
-            ids.extend(made);
+            ids.extend(made.into_iter().map(|e| e.0));
             PyResult::Ok(())
         };
         for item in items.try_iter()? {
@@ -252,6 +253,93 @@ impl WriteTransaction {
         }
         if !batch.is_empty() {
             flush(&mut batch, &mut ids)?;
+        }
+        Ok(ids)
+    }
+
+    /// Creates one edge per row of a table (a pandas, polars or pyarrow data frame, or
+    /// anything whose `table[column]` has `to_numpy()`): node ids from the integer columns
+    /// `src` and `dst`, the type `edge_type`, and the columns named in `properties` as
+    /// properties (a missing value, None or NaN, leaves a property out). The id columns are read from their
+    /// memory, with no Python object per row; returns the new edges' ids in row order. All
+    /// or nothing per batch of rows, as `create_edges`.
+    #[pyo3(signature = (table, *, src="src", dst="dst", edge_type="EDGE", properties=None))]
+    fn create_edges_from(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        src: &str,
+        dst: &str,
+        edge_type: &str,
+        properties: Option<Vec<String>>,
+    ) -> PyResult<Vec<u64>> {
+        let froms = columns::ids(table, src)?;
+        let tos = columns::ids(table, dst)?;
+        let props = columns::properties(
+            table,
+            properties.as_deref().unwrap_or_default(),
+            froms.len(),
+        )?;
+        if tos.len() != froms.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "columns {src} and {dst} differ in length ({} and {})",
+                froms.len(),
+                tos.len()
+            )));
+        }
+        let mut ids = Vec::with_capacity(froms.len());
+        let mut props = props.into_iter();
+        for (from_chunk, to_chunk) in froms
+            .chunks(BATCH_ITEMS_MAX * 10)
+            .zip(tos.chunks(BATCH_ITEMS_MAX * 10))
+        {
+            let batch: Vec<(NodeId, NodeId, &str, Properties)> = from_chunk
+                .iter()
+                .zip(to_chunk)
+                .map(|(&a, &b)| {
+                    (
+                        NodeId(a),
+                        NodeId(b),
+                        edge_type,
+                        props.next().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let made = self.with(py, |tx| Ok(tx.create_edges(batch)?))?;
+            ids.extend(made.into_iter().map(|e| e.0));
+        }
+        Ok(ids)
+    }
+
+    /// Creates one node per row of a table (as `create_edges_from` reads tables) with the
+    /// labels `labels` and the columns named in `properties` (every column when None) as
+    /// properties; returns the new nodes' ids in row order.
+    #[pyo3(signature = (table, labels, *, properties=None))]
+    fn create_nodes_from(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        labels: &Bound<'_, PyAny>,
+        properties: Option<Vec<String>>,
+    ) -> PyResult<Vec<u64>> {
+        let labels = convert::names(labels, "labels")?;
+        let names = match properties {
+            Some(p) => p,
+            None => columns::names(table)?,
+        };
+        let rows = columns::rows(table)?;
+        let props = columns::properties(table, &names, rows)?;
+        let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let mut ids = Vec::with_capacity(rows);
+        let mut props = props.into_iter().peekable();
+        while props.peek().is_some() {
+            let batch: Vec<(&[&str], Properties)> = props
+                .by_ref()
+                .take(BATCH_ITEMS_MAX * 10)
+                .map(|p| (label_refs.as_slice(), p))
+                .collect();
+            let made = self.with(py, |tx| Ok(tx.create_nodes(batch)?))?;
+            ids.extend(made.into_iter().map(|n| n.0));
         }
         Ok(ids)
     }

@@ -100,3 +100,52 @@ def test_missing_package_is_a_clear_error(conn, monkeypatch, module, call):
     r = conn.execute("RETURN 1 AS x")
     with pytest.raises(ImportError, match=f"pip install {module}"):
         getattr(r, call)()
+
+
+def test_tables_insert_without_a_python_loop_per_row():
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    people = pd.DataFrame(
+        {"name": ["ada", "bob", "cy"], "age": [36, None, 41], "city": ["x", "y", None]}
+    )
+    db = pagegraph.Database()
+    with db.write() as tx:
+        ids = tx.create_nodes_from(people, "Person")
+        edges = pd.DataFrame({"src": [ids[0], ids[1], ids[2]], "dst": [ids[1], ids[2], ids[0]],
+                              "since": [2010, 2015, 2020]})
+        made = tx.create_edges_from(edges, edge_type="KNOWS", properties=["since"])
+        # The same from pyarrow and polars tables.
+        more = tx.create_edges_from(
+            pa.table({"a": pa.array([ids[0]], pa.int64()), "b": pa.array([ids[2]], pa.int64())}),
+            src="a", dst="b", edge_type="LIKES",
+        )
+        extra = tx.create_nodes_from(pl.DataFrame({"name": ["dee"]}), ["Person", "New"])
+    assert len(made) == 3 and len(more) == 1 and len(extra) == 1
+    rows = db.execute(
+        "MATCH (a:Person)-[k:KNOWS]->(b) RETURN a.name, b.name, k.since ORDER BY k.since"
+    ).get_all()
+    assert rows == [["ada", "bob", 2010], ["bob", "cy", 2015], ["cy", "ada", 2020]]
+    # A missing value (pandas NaN in a float column, None elsewhere) is no property...
+    assert db.execute("MATCH (p:Person {name: 'cy'}) RETURN p.city").get_all() == [[None]]
+    assert db.execute("MATCH (p:New) RETURN p.name").get_all() == [["dee"]]
+    assert db.execute("MATCH ()-[:LIKES]->(b) RETURN b.name").get_all() == [["cy"]]
+
+
+def test_table_inserts_refuse_bad_columns_and_write_nothing():
+    import pandas as pd
+
+    db = pagegraph.Database()
+    with db.write() as tx:
+        a, b = tx.create_nodes([("N",), ("N",)])
+        with pytest.raises(ValueError, match="no column"):
+            tx.create_edges_from(pd.DataFrame({"src": [a]}), edge_type="R")
+        with pytest.raises(TypeError, match="integers"):
+            tx.create_edges_from(pd.DataFrame({"src": ["x"], "dst": ["y"]}), edge_type="R")
+        with pytest.raises(ValueError, match="not a node id"):
+            tx.create_edges_from(pd.DataFrame({"src": [-1], "dst": [a]}), edge_type="R")
+        # An endpoint that does not exist: the whole batch is refused.
+        with pytest.raises(pagegraph.Error):
+            tx.create_edges_from(pd.DataFrame({"src": [a, a], "dst": [b, 999]}), edge_type="R")
+    assert db.edge_count() == 0

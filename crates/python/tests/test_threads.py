@@ -140,3 +140,30 @@ def test_write_transaction_used_from_another_thread(db):
     assert len(set(made)) == 300
     with db.write() as again:  # the writer is free, whichever thread committed
         again.create_node("D")
+
+
+def test_interrupt_stops_a_running_query_and_rolls_back_its_write(db, conn):
+    # 200 nodes: a three-way cartesian MATCH has 8M rows, far longer than the wait below.
+    conn.execute("UNWIND range(1, 200) AS i CREATE (:N {i: i})")
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = conn.execute(
+                "MATCH (a:N), (b:N), (c:N) CREATE (:Done) RETURN count(*)"
+            )
+        except pagegraph.QueryError as e:
+            outcome["error"] = e
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    conn.interrupt()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert time.perf_counter() - started < 10
+    assert "cancelled" in str(outcome.get("error")), outcome
+    # The write it began is rolled back, and the next statement runs.
+    assert conn.execute("MATCH (d:Done) RETURN count(*)").get_all() == [[0]]
+    assert conn.execute("MATCH (n:N) RETURN count(*)").get_all() == [[200]]

@@ -39,6 +39,18 @@ impl Accumulator {
         }
     }
 
+    /// Adds `n` rows to a `count(*)`.
+    pub(crate) fn add_count(&mut self, n: u64) {
+        self.count = self
+            .count
+            .saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// Whether this is `count(*)`.
+    pub(crate) fn is_count_star(&self) -> bool {
+        self.name == "count*"
+    }
+
     /// Adds one row's argument values (none for `count(*)`).
     pub(crate) fn add(&mut self, args: Vec<Value>) -> Result<()> {
         if self.name == "count*" {

@@ -117,6 +117,9 @@ pub enum QueryError {
     /// A part of Cypher that this version does not run yet.
     #[error("not supported yet: {0}")]
     Unsupported(String),
+    /// The query was cancelled (see [`crate::Cancel`]); a write it began is discarded.
+    #[error("the query was cancelled")]
+    Cancelled,
     /// The graph failed (storage, corruption, a constraint).
     #[error(transparent)]
     Graph(#[from] pagegraph::GraphError),

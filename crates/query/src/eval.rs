@@ -9,9 +9,10 @@
 )]
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pagegraph::value::Inequality;
-use pagegraph::{Direction, EdgeId, EdgeProps, NodeId, NodeProps};
+use pagegraph::{Condition, Direction, EdgeId, EdgeProps, NodeId, NodeProps};
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Literal, MapProjectionItem, Quantifier, Span, UnaryOp};
 use crate::error::{QueryError, Result};
@@ -38,6 +39,30 @@ pub trait GraphRead {
     /// The index catalog (empty where there is none).
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Vec::new())
+    }
+    /// The type of a relationship the running query deleted (`type(r)` after `DELETE r`
+    /// still answers); `None` for any other.
+    fn deleted_rel_type(&self, _id: EdgeId) -> Option<String> {
+        None
+    }
+    /// A node's labels (`None`: no such node); reads no properties where it can.
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(self.node(id)?.map(|n| n.labels))
+    }
+    /// One property of a node (`None`: no such node or property); reads no other property
+    /// where it can.
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(self.node(id)?.and_then(|mut n| n.properties.remove(key)))
+    }
+    /// The nodes with `label` whose `property` satisfies `cond`, found through a ready
+    /// index on exactly (`label`, `property`); `None` when there is no such index.
+    fn seek(
+        &self,
+        _label: &str,
+        _property: &str,
+        _cond: &Condition,
+    ) -> Result<Option<Vec<NodeId>>> {
+        Ok(None)
     }
 }
 
@@ -86,6 +111,18 @@ impl GraphRead for pagegraph::ReadTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(Self::node_labels(self, id)?)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(Self::node_property(self, id, key)?)
+    }
+    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
+        match self.nodes_by_index(label, property, cond)? {
+            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
+            None => Ok(None),
+        }
+    }
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
     }
@@ -114,6 +151,18 @@ impl GraphRead for pagegraph::WriteTxn {
     ) -> Result<Vec<(EdgeId, NodeId)>> {
         Ok(self.neighbors(node, dir, ty)?)
     }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        Ok(Self::node_labels(self, id)?)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(Self::node_property(self, id, key)?)
+    }
+    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
+        match self.nodes_by_index(label, property, cond)? {
+            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
+            None => Ok(None),
+        }
+    }
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
     }
@@ -137,6 +186,11 @@ impl Row {
             .map(|(_, v)| v)
     }
 
+    /// Whether a variable is bound.
+    pub fn has(&self, name: &str) -> bool {
+        self.vars.iter().any(|(n, _)| n == name)
+    }
+
     /// Binds or rebinds a variable.
     pub fn set(&mut self, name: &str, value: Value) {
         match self.vars.iter_mut().find(|(n, _)| n == name) {
@@ -154,6 +208,18 @@ pub struct Ctx<'a> {
     pub graph: &'a dyn GraphRead,
     /// Results of aggregate calls, by the call's span, while a group is projected.
     pub aggregates: Option<&'a HashMap<(usize, usize), Value>>,
+    /// Set from another thread to stop the query: checked as rows are produced.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Ctx<'_> {
+    /// `Err(Cancelled)` once the query's cancel flag is set.
+    pub fn check_cancel(&self) -> Result<()> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(QueryError::Cancelled);
+        }
+        Ok(())
+    }
 }
 
 /// The aggregating functions.
@@ -532,17 +598,27 @@ fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
                         },
                     ],
                 ) => {
+                    // The first match that passes the WHERE answers.
                     let mut found = false;
-                    for mut r in crate::matcher::match_parts(pattern, row, ctx)? {
-                        let keep = match filter {
-                            Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
-                            None => true,
-                        };
-                        if keep {
-                            found = true;
-                            break;
-                        }
-                    }
+                    let split = crate::plan::Filter::new(filter.as_ref());
+                    crate::matcher::for_each_match(
+                        pattern,
+                        row.clone(),
+                        &split,
+                        ctx,
+                        &mut |mut r| {
+                            let keep = match filter {
+                                Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
+                                None => true,
+                            };
+                            found |= keep;
+                            Ok(if keep {
+                                crate::matcher::Flow::Stop
+                            } else {
+                                crate::matcher::Flow::More
+                            })
+                        },
+                    )?;
                     Value::Bool(found)
                 }
                 _ => {
@@ -572,8 +648,7 @@ pub fn property(v: &Value, key: &str, ctx: &Ctx<'_>) -> Result<Value> {
         Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
         Value::Node(id) => ctx
             .graph
-            .node(*id)?
-            .and_then(|n| n.properties.get(key).cloned())
+            .node_property(*id, key)?
             .map_or(Value::Null, Value::from),
         Value::Rel(id) => ctx
             .graph

@@ -5,13 +5,19 @@
 //! `SKIP`, `LIMIT` and aggregation) and `UNION` project. A clause it does not run yet
 //! (`CALL`) is refused with `Unsupported`, never skipped.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::aggregate::Accumulator;
-use crate::ast::{Clause, Expr, ExprKind, Projection, Query, SingleQuery, Statement};
+use crate::ast::{Clause, Query, SingleQuery, Statement};
 use crate::error::{QueryError, Result};
-use crate::eval::{Ctx, GraphRead, Row, eval, is_aggregate};
-use crate::value::{GroupKey, Value, order};
+use crate::eval::{Ctx, GraphRead, Row, eval};
+use crate::matcher::{Flow, for_each_match};
+use crate::plan::Filter;
+use crate::project::Projector;
+use crate::value::{GroupKey, Value};
 use pagegraph::{EdgeId, NodeId, Properties};
 
 /// A query's result: column names, rows of values, and what it changed.
@@ -23,6 +29,135 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
     /// What the query wrote.
     pub stats: QueryStats,
+}
+
+/// One line of a `PROFILE`: a clause's plan (as `EXPLAIN` gives it), the rows it handed on
+/// and, for a clause that ends a run of streamed clauses or runs alone, the time of the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileLine {
+    /// The clause and its operators.
+    pub plan: String,
+    /// Rows out of it.
+    pub rows: u64,
+    /// Time, where it can be told apart (see above).
+    pub time: Option<Duration>,
+}
+
+/// What `PROFILE` needs to describe clauses as `EXPLAIN` does.
+struct PlanLines {
+    indexes: Vec<pagegraph::IndexInfo>,
+    scope: Vec<String>,
+}
+
+/// Stops a running query from another thread: clone it, hand one to the query
+/// ([`execute_prepared`], [`run_prepared`]) and call [`Cancel::cancel`] on the other. The
+/// query then fails with [`QueryError::Cancelled`] at its next row; a write it began is
+/// discarded with its transaction.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A handle not yet cancelled.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks every query holding this handle to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn flag(&self) -> &AtomicBool {
+        &self.0
+    }
+}
+
+/// Statements parsed, normalized and checked once, kept by their text: a repeated query
+/// skips parsing and analysis. Holds at most `capacity` statements; past that, the one
+/// used least recently makes room. Safe to share between threads.
+#[derive(Debug)]
+pub struct StatementCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    /// Text -> (statement, last use).
+    entries: HashMap<String, (Arc<Statement>, u64)>,
+    tick: u64,
+}
+
+impl StatementCache {
+    /// A cache of at most `capacity` statements (at least one).
+    pub fn new(capacity: usize) -> StatementCache {
+        StatementCache {
+            capacity: capacity.max(1),
+            inner: Mutex::new(CacheInner::default()),
+        }
+    }
+
+    /// The statement of `text`, from the cache or parsed and checked now (an error is not
+    /// cached).
+    pub fn prepare(&self, text: &str) -> Result<Arc<Statement>> {
+        {
+            let mut inner = self
+                .inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            inner.tick += 1;
+            let tick = inner.tick;
+            if let Some((s, used)) = inner.entries.get_mut(text) {
+                *used = tick;
+                return Ok(Arc::clone(s));
+            }
+        }
+        let statement = Arc::new(checked(text)?);
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if inner.entries.len() >= self.capacity
+            && let Some(oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+        {
+            inner.entries.remove(&oldest);
+        }
+        let tick = inner.tick;
+        inner
+            .entries
+            .insert(text.to_string(), (Arc::clone(&statement), tick));
+        Ok(statement)
+    }
+
+    /// How many statements it holds.
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries
+            .len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for StatementCache {
+    /// A cache of 256 statements.
+    fn default() -> StatementCache {
+        StatementCache::new(256)
+    }
 }
 
 /// Counts of what a query wrote.
@@ -154,6 +289,20 @@ impl GraphRead for ReadOnly<'_> {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         self.0.indexes()
     }
+    fn seek(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &pagegraph::Condition,
+    ) -> Result<Option<Vec<NodeId>>> {
+        self.0.seek(label, property, cond)
+    }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        self.0.node_labels(id)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        self.0.node_property(id, key)
+    }
 }
 
 impl GraphWrite for ReadOnly<'_> {
@@ -207,11 +356,68 @@ pub fn run_write(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
-    let q = match checked(text)? {
-        Statement::Query(q) => q,
-        other => return schema(&other, graph),
-    };
-    run_query(&q, params, graph)
+    run_statement(&checked(text)?, params, graph, None)
+}
+
+/// Runs a prepared statement (see [`StatementCache`]) on a write transaction or a
+/// snapshot wrapped by [`crate::eval::GraphRead`]; `cancel` stops it from another thread.
+pub fn run_prepared(
+    statement: &Statement,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
+    cancel: Option<&Cancel>,
+) -> Result<QueryResult> {
+    run_statement(statement, params, graph, cancel.map(Cancel::flag))
+}
+
+/// Runs a checked statement of any kind.
+fn run_statement(
+    statement: &Statement,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
+    cancel: Option<&AtomicBool>,
+) -> Result<QueryResult> {
+    match statement {
+        Statement::Query(q) if writes(q) => run_query(
+            q,
+            params,
+            &mut crate::write::KeepDeleted::new(graph),
+            cancel,
+            None,
+        ),
+        Statement::Query(q) => run_query(q, params, graph, cancel, None),
+        Statement::Explain(inner) => {
+            let lines = crate::explain::explain(inner, &graph.indexes()?);
+            Ok(QueryResult {
+                columns: vec!["plan".into()],
+                rows: lines.into_iter().map(|l| vec![Value::String(l)]).collect(),
+                stats: QueryStats::default(),
+            })
+        }
+        Statement::Profile(inner) => match &**inner {
+            Statement::Query(q) => {
+                let mut lines = Vec::new();
+                let r = run_query(q, params, graph, cancel, Some(&mut lines))?;
+                Ok(QueryResult {
+                    columns: vec!["plan".into(), "rows".into(), "time_ms".into()],
+                    rows: lines
+                        .into_iter()
+                        .map(|l| {
+                            vec![
+                                Value::String(l.plan),
+                                Value::Int(i64::try_from(l.rows).unwrap_or(i64::MAX)),
+                                l.time
+                                    .map_or(Value::Null, |t| Value::Float(t.as_secs_f64() * 1e3)),
+                            ]
+                        })
+                        .collect(),
+                    stats: r.stats,
+                })
+            }
+            other => run_statement(other, params, graph, cancel),
+        },
+        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => schema(statement, graph),
+    }
 }
 
 /// Runs a statement on `graph`: a query that writes in a write transaction of its own,
@@ -236,33 +442,26 @@ pub fn execute_with<T>(
     params: &BTreeMap<String, Value>,
     finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
 ) -> Result<T> {
-    execute_checked(graph, checked(text)?, params, finish)
+    execute_prepared(graph, &checked(text)?, params, None, finish)
 }
 
-/// [`execute_with`] of a checked statement.
-fn execute_checked<T>(
+/// [`execute_with`] of a prepared statement (see [`StatementCache`]), which `cancel` can
+/// stop from another thread (the write it began is then discarded).
+pub fn execute_prepared<T>(
     graph: &pagegraph::Graph,
-    statement: Statement,
+    statement: &Statement,
     params: &BTreeMap<String, Value>,
+    cancel: Option<&Cancel>,
     finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
 ) -> Result<T> {
-    let q = match statement {
-        Statement::Query(q) if !writes(&q) => {
-            let snapshot = graph.begin_read()?;
-            let r = run_query(&q, params, &mut ReadOnly(&snapshot))?;
-            return finish(r, &snapshot);
-        }
-        Statement::Query(q) => q,
-        other => {
-            let mut tx = graph.begin_write()?;
-            let r = schema(&other, &mut tx)?;
-            let out = finish(r, &tx)?;
-            tx.commit()?;
-            return Ok(out);
-        }
-    };
+    let flag = cancel.map(Cancel::flag);
+    if !is_write(statement) {
+        let snapshot = graph.begin_read()?;
+        let r = run_statement(statement, params, &mut ReadOnly(&snapshot), flag)?;
+        return finish(r, &snapshot);
+    }
     let mut tx = graph.begin_write()?;
-    let r = run_query(&q, params, &mut tx)?;
+    let r = run_statement(statement, params, &mut tx, flag)?;
     let out = finish(r, &tx)?;
     tx.commit()?;
     Ok(out)
@@ -298,10 +497,11 @@ pub fn execute_script(
 ) -> Result<Vec<QueryResult>> {
     let mut out = Vec::new();
     for statement in crate::parse_script(text)? {
-        out.push(execute_checked(
+        out.push(execute_prepared(
             graph,
-            prepared(statement)?,
+            &prepared(statement)?,
             params,
+            None,
             |r, _| Ok(r),
         )?);
     }
@@ -314,16 +514,22 @@ fn checked(text: &str) -> Result<Statement> {
 }
 
 /// A parsed statement, normalized and checked.
-fn prepared(mut statement: Statement) -> Result<Statement> {
-    if let Statement::Query(q) = &mut statement {
-        crate::semantic::normalize(q);
-    }
+pub(crate) fn prepared(mut statement: Statement) -> Result<Statement> {
+    normalize(&mut statement);
     crate::semantic::check(&statement)?;
     Ok(statement)
 }
 
+fn normalize(statement: &mut Statement) {
+    match statement {
+        Statement::Query(q) => crate::semantic::normalize(q),
+        Statement::Explain(inner) | Statement::Profile(inner) => normalize(inner),
+        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => {}
+    }
+}
+
 /// Runs a schema command: `CREATE INDEX`, `CREATE CONSTRAINT ... IS UNIQUE`, `DROP
-/// INDEX` / `DROP CONSTRAINT`. `EXPLAIN` and `PROFILE` wait for the planner.
+/// INDEX` / `DROP CONSTRAINT`.
 fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
     match s {
         Statement::CreateIndex {
@@ -359,10 +565,9 @@ fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
             }
             Ok(QueryResult::default())
         }
-        Statement::Explain(_) | Statement::Profile(_) => {
-            Err(QueryError::Unsupported("EXPLAIN and PROFILE".into()))
+        Statement::Explain(_) | Statement::Profile(_) | Statement::Query(_) => {
+            run_statement(s, &BTreeMap::new(), graph, None)
         }
-        Statement::Query(q) => run_query(q, &BTreeMap::new(), graph),
     }
 }
 
@@ -387,11 +592,25 @@ fn run_query(
     q: &Query,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
+    cancel: Option<&AtomicBool>,
+    mut profile: Option<&mut Vec<ProfileLine>>,
 ) -> Result<QueryResult> {
-    let mut result = run_single(&q.first, params, graph)?;
+    let mut result = run_single(&q.first, params, graph, cancel, profile.as_deref_mut())?;
     let mut distinct = false;
     for (all, part) in &q.unions {
-        let next = run_single(part, params, graph)?;
+        if let Some(p) = profile.as_deref_mut() {
+            p.push(ProfileLine {
+                plan: if *all {
+                    "UnionAll"
+                } else {
+                    "Union (distinct rows)"
+                }
+                .into(),
+                rows: 0,
+                time: None,
+            });
+        }
+        let next = run_single(part, params, graph, cancel, profile.as_deref_mut())?;
         if next.columns != result.columns {
             return Err(QueryError::Semantic {
                 code: "DifferentColumnsInUnion",
@@ -425,20 +644,86 @@ fn add_stats(a: &mut QueryStats, b: QueryStats) {
     a.props_removed += b.props_removed;
 }
 
-#[allow(clippy::too_many_lines, reason = "one arm per clause")]
+/// A `MATCH` or `UNWIND` of a streaming run, with what it needs prepared once.
+struct Stage<'q> {
+    clause: &'q Clause,
+    /// Rows it handed on (for `PROFILE`).
+    rows: Cell<u64>,
+    /// A `MATCH`'s `WHERE`, split for early checks and index seeks.
+    filter: Filter<'q>,
+    /// Variables an `OPTIONAL MATCH` binds to null when nothing matches.
+    new_vars: Vec<String>,
+}
+
+impl<'q> Stage<'q> {
+    fn new(clause: &'q Clause) -> Stage<'q> {
+        match clause {
+            Clause::Match {
+                pattern, filter, ..
+            } => Stage {
+                clause,
+                rows: Cell::new(0),
+                filter: Filter::new(filter.as_ref()),
+                new_vars: crate::write::pattern_vars(pattern),
+            },
+            _ => Stage {
+                clause,
+                rows: Cell::new(0),
+                filter: Filter::default(),
+                new_vars: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Runs one query part (no `UNION`).
+///
+/// Reading clauses stream: each run of `MATCH` and `UNWIND` clauses hands every row it
+/// produces straight to the `WITH` or `RETURN` after it (a [`Projector`]), which keeps only
+/// what its answer needs and can stop the run early (a `LIMIT`). Only where a write clause
+/// or a `CALL` follows are the rows of a run collected first; the rows between clauses are
+/// those a `WITH` returns.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per kind of clause run, with the PROFILE notes beside each"
+)]
 fn run_single(
     q: &SingleQuery,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
+    cancel: Option<&AtomicBool>,
+    mut profile: Option<&mut Vec<ProfileLine>>,
 ) -> Result<QueryResult> {
     let mut rows = vec![Row::default()];
     let mut scope: Vec<String> = Vec::new();
     let mut stats = QueryStats::default();
-    for clause in &q.clauses {
+    let clauses = &q.clauses;
+    // PROFILE: the plan line of each clause, computed as EXPLAIN computes it.
+    let mut plan = match profile {
+        Some(_) => Some(PlanLines {
+            indexes: graph.indexes()?,
+            scope: Vec::new(),
+        }),
+        None => None,
+    };
+    let mut note = |c: &Clause, rows: u64, time: Option<Duration>| {
+        if let (Some(p), Some(lines)) = (plan.as_mut(), profile.as_deref_mut()) {
+            lines.push(ProfileLine {
+                plan: crate::explain::clause(c, &mut p.scope, &p.indexes),
+                rows,
+                time,
+            });
+        }
+    };
+    let mut i = 0;
+    while let Some(clause) = clauses.get(i) {
+        let started = Instant::now();
         if let Some(new_rows) =
             crate::write::clause(clause, &rows, &mut scope, params, graph, &mut stats)?
         {
             rows = new_rows;
+            note(clause, rows.len() as u64, Some(started.elapsed()));
+            i += 1;
             continue;
         }
         let reader: &dyn GraphRead = &*graph;
@@ -446,72 +731,53 @@ fn run_single(
             params,
             graph: reader,
             aggregates: None,
+            cancel,
         };
-        match clause {
-            Clause::Match {
-                optional,
-                pattern,
-                filter,
-            } => {
-                let new_vars = crate::write::pattern_vars(pattern);
-                let mut out = Vec::new();
-                for row in &rows {
-                    let mut found = false;
-                    for mut r in crate::matcher::match_parts(pattern, row, ctx)? {
-                        let keep = match filter {
-                            Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
-                            None => true,
-                        };
-                        if keep {
-                            found = true;
-                            out.push(r);
-                        }
-                    }
-                    if *optional && !found {
-                        let mut r = row.clone();
-                        for v in &new_vars {
-                            if r.get(v).is_none() {
-                                r.set(v, Value::Null);
-                            }
-                        }
-                        out.push(r);
-                    }
-                }
-                rows = out;
-                for v in new_vars {
-                    if !scope.contains(&v) {
-                        scope.push(v);
-                    }
+        ctx.check_cancel()?;
+        if let Clause::Call { .. } = clause {
+            rows = call(clause, rows, &mut scope, reader, ctx)?;
+            note(clause, rows.len() as u64, Some(started.elapsed()));
+            // A query that is only the call returns its columns.
+            if clauses.len() == 1 {
+                return Ok(QueryResult {
+                    rows: table(&rows, &scope),
+                    columns: scope,
+                    stats,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        if let Clause::Subquery(_) = clause {
+            return Err(QueryError::Unsupported("CALL { }".into()));
+        }
+        let mut end = i;
+        while let Some(Clause::Match { .. } | Clause::Unwind { .. }) = clauses.get(end) {
+            end += 1;
+        }
+        let stages: Vec<Stage<'_>> = clauses[i..end].iter().map(Stage::new).collect();
+        for s in &stages {
+            let added = match s.clause {
+                Clause::Unwind { alias, .. } => vec![alias.clone()],
+                _ => s.new_vars.clone(),
+            };
+            for v in added {
+                if !scope.contains(&v) {
+                    scope.push(v);
                 }
             }
-            Clause::Unwind { expr, alias } => {
-                let mut out = Vec::new();
-                for mut row in rows {
-                    match eval(expr, &mut row, ctx)? {
-                        Value::Null => {}
-                        Value::List(items) => {
-                            for item in items {
-                                let mut r = row.clone();
-                                r.set(alias, item);
-                                out.push(r);
-                            }
-                        }
-                        other => {
-                            row.set(alias, other);
-                            out.push(row);
-                        }
-                    }
+        }
+        match clauses.get(end) {
+            Some(Clause::With { projection, filter }) => {
+                let mut projector = Projector::new(projection, &scope, true, ctx)?;
+                let filtered = filter.as_ref().is_some_and(|f| projector.take_filter(f));
+                feed(&stages, rows, &mut projector, ctx)?;
+                scope = projector.columns();
+                rows = projector.finish(ctx)?;
+                for s in &stages {
+                    note(s.clause, s.rows.get(), None);
                 }
-                rows = out;
-                if !scope.contains(alias) {
-                    scope.push(alias.clone());
-                }
-            }
-            Clause::With { projection, filter } => {
-                let (columns, projected) = project(rows, &scope, projection, true, ctx)?;
-                rows = projected;
-                scope = columns;
-                if let Some(f) = filter {
+                if let Some(f) = filter.as_ref().filter(|_| !filtered) {
                     let mut kept = Vec::with_capacity(rows.len());
                     for mut r in rows {
                         if matches!(eval(f, &mut r, ctx)?, Value::Bool(true)) {
@@ -520,110 +786,49 @@ fn run_single(
                     }
                     rows = kept;
                 }
+                note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
+                i = end + 1;
             }
-            Clause::Return(projection) => {
-                let (columns, projected) = project(rows, &scope, projection, false, ctx)?;
-                let rows = projected
-                    .into_iter()
-                    .map(|r| {
-                        columns
-                            .iter()
-                            .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
-                            .collect()
-                    })
-                    .collect();
+            Some(Clause::Return(projection)) => {
+                let mut projector = Projector::new(projection, &scope, false, ctx)?;
+                feed(&stages, rows, &mut projector, ctx)?;
+                let columns = projector.columns();
+                let rows = projector.finish(ctx)?;
+                for s in &stages {
+                    note(s.clause, s.rows.get(), None);
+                }
+                note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
                 return Ok(QueryResult {
+                    rows: table(&rows, &columns),
                     columns,
-                    rows,
                     stats,
                 });
             }
-            Clause::Call {
-                name,
-                args,
-                yields,
-                filter,
-                ..
-            } => {
+            _ if end > i => {
+                // A write clause, a CALL or the end follows: it takes the rows together.
                 let mut out = Vec::new();
-                for row in &rows {
-                    let mut r = row.clone();
-                    let arg_values = match args {
-                        Some(a) => a
-                            .iter()
-                            .map(|x| eval(x, &mut r, ctx))
-                            .collect::<Result<Vec<_>>>()?,
-                        None => Vec::new(),
-                    };
-                    let output = crate::procedures::call(name, &arg_values, reader)?;
-                    // YIELD picks and renames columns; without it (or with `*`), all.
-                    let picks: Vec<(usize, String)> = match yields {
-                        Some(items) if !items.is_empty() => items
-                            .iter()
-                            .map(|(field, alias)| {
-                                output
-                                    .columns
-                                    .iter()
-                                    .position(|c| c == field)
-                                    .map(|i| (i, alias.clone().unwrap_or_else(|| field.clone())))
-                                    .ok_or_else(|| QueryError::Semantic {
-                                        code: "UndefinedVariable",
-                                        message: format!("the procedure yields no `{field}`"),
-                                    })
-                            })
-                            .collect::<Result<_>>()?,
-                        _ => output
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, c)| (i, (*c).to_string()))
-                            .collect(),
-                    };
-                    for values in output.rows {
-                        let mut nr = r.clone();
-                        for (i, n) in &picks {
-                            nr.set(n, values.get(*i).cloned().unwrap_or(Value::Null));
-                        }
-                        if let Some(f) = filter
-                            && !matches!(eval(f, &mut nr, ctx)?, Value::Bool(true))
-                        {
-                            continue;
-                        }
-                        out.push(nr);
-                    }
-                    for (_, n) in &picks {
-                        if !scope.contains(n) {
-                            scope.push(n.clone());
-                        }
-                    }
+                for row in rows {
+                    stream(&stages, row, ctx, &mut |r| {
+                        out.push(r);
+                        Ok(Flow::More)
+                    })?;
                 }
                 rows = out;
-                // A query that is only the call returns its columns.
-                if q.clauses.len() == 1 {
-                    let columns: Vec<String> = scope.clone();
-                    let rows = rows
-                        .iter()
-                        .map(|r| {
-                            columns
-                                .iter()
-                                .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
-                                .collect()
-                        })
-                        .collect();
-                    return Ok(QueryResult {
-                        columns,
-                        rows,
-                        stats,
-                    });
+                let last = stages.len().saturating_sub(1);
+                for (k, s) in stages.iter().enumerate() {
+                    note(
+                        s.clause,
+                        s.rows.get(),
+                        (k == last).then(|| started.elapsed()),
+                    );
                 }
+                i = end;
             }
-            Clause::Subquery(_) => return Err(QueryError::Unsupported("CALL { }".into())),
-            // Writes were run above.
-            Clause::Create(_)
-            | Clause::Merge { .. }
-            | Clause::Set(_)
-            | Clause::Remove(_)
-            | Clause::Delete { .. } => {}
+            _ => {
+                return Err(QueryError::Unsupported(
+                    "a clause this version does not run".into(),
+                ));
+            }
         }
     }
     // A query without RETURN returns no columns.
@@ -634,304 +839,196 @@ fn run_single(
     })
 }
 
-/// Aggregate calls inside `e` (not inside other aggregates).
-fn aggregates_in<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    if is_aggregate(e) {
-        out.push(e);
-        return;
-    }
-    e.for_each_child(&mut |c| aggregates_in(c, out));
-}
-
-/// A non-negative integer for `SKIP` or `LIMIT`, from an expression without variables.
-fn count_of(e: &Expr, what: &str, ctx: &Ctx<'_>) -> Result<usize> {
-    match eval(e, &mut Row::default(), ctx)? {
-        Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-        Value::Int(i) => Err(QueryError::Semantic {
-            code: "NegativeIntegerArgument",
-            message: format!("{what} must not be negative, got {i}"),
-        }),
-        other => Err(QueryError::Semantic {
-            code: "InvalidArgumentType",
-            message: format!("{what} must be an integer, got a {}", other.type_name()),
-        }),
-    }
-}
-
-/// One group of an aggregating projection: its first input row, its key, its aggregates.
-struct Group {
-    first: Row,
-    key_values: Vec<Value>,
-    accs: Vec<Accumulator>,
-}
-
-/// Runs a projection: the new rows (holding exactly the projected names) and those names.
-#[allow(
-    clippy::too_many_lines,
-    reason = "projection, aggregation, ordering and paging in one place"
-)]
-fn project(
-    rows: Vec<Row>,
-    scope: &[String],
-    p: &Projection,
-    is_with: bool,
-    ctx: &Ctx<'_>,
-) -> Result<(Vec<String>, Vec<Row>)> {
-    // The columns: `*` (the variables in scope, by name), then the items.
-    let mut items: Vec<(String, Option<&Expr>)> = Vec::new();
-    if p.star {
-        if scope.is_empty() && !is_with {
-            return Err(QueryError::Semantic {
-                code: "NoVariablesInScope",
-                message: "`*` with no variables in scope".into(),
-            });
-        }
-        let mut names = scope.to_vec();
-        names.sort();
-        items.extend(names.into_iter().map(|n| (n, None)));
-    }
-    for item in &p.items {
-        let name = item.alias.clone().unwrap_or_else(|| item.text.clone());
-        if items.iter().any(|(n, _)| *n == name) {
-            return Err(QueryError::Semantic {
-                code: "ColumnNameConflict",
-                message: format!("column `{name}` appears twice"),
-            });
-        }
-        items.push((name, Some(&item.expr)));
-    }
-    let mut aggs: Vec<&Expr> = Vec::new();
-    for (_, e) in &items {
-        if let Some(e) = e {
-            aggregates_in(e, &mut aggs);
-        }
-    }
-    // An aggregating projection also computes the aggregates its ORDER BY uses.
-    if !aggs.is_empty() {
-        for (e, _) in &p.order {
-            aggregates_in(e, &mut aggs);
-        }
-    }
-    // Each output row, with the input row it came from (for ORDER BY on earlier variables).
-    let mut out: Vec<(Row, Row)> = Vec::new();
-    if aggs.is_empty() {
-        for mut row in rows {
-            let mut new = Row::default();
-            for (name, e) in &items {
-                let v = match e {
-                    Some(e) => eval(e, &mut row, ctx)?,
-                    None => row.get(name).cloned().unwrap_or(Value::Null),
-                };
-                new.vars.push((name.clone(), v));
-            }
-            out.push((new, row));
-        }
-    } else {
-        let keys: Vec<usize> = (0..items.len())
-            .filter(|&i| {
-                items[i].1.is_none_or(|e| {
-                    let mut inner = Vec::new();
-                    aggregates_in(e, &mut inner);
-                    inner.is_empty()
-                })
-            })
-            .collect();
-        let mut order_of: Vec<Vec<GroupKey>> = Vec::new();
-        let mut groups: HashMap<Vec<GroupKey>, Group> = HashMap::new();
-        let new_accs = || -> Vec<Accumulator> {
-            aggs.iter()
-                .map(|a| match &a.kind {
-                    ExprKind::Call { name, distinct, .. } => {
-                        Accumulator::new(&name[0].to_ascii_lowercase(), *distinct)
-                    }
-                    // count(*)
-                    _ => Accumulator::new("count*", false),
-                })
+/// Rows as a table of the named columns.
+fn table(rows: &[Row], columns: &[String]) -> Vec<Vec<Value>> {
+    rows.iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
                 .collect()
-        };
-        let no_rows = rows.is_empty();
-        for mut row in rows {
-            let mut key_values = Vec::with_capacity(keys.len());
-            for &k in &keys {
-                key_values.push(match items[k].1 {
-                    Some(e) => eval(e, &mut row, ctx)?,
-                    None => row.get(&items[k].0).cloned().unwrap_or(Value::Null),
-                });
-            }
-            let gk: Vec<GroupKey> = key_values.iter().map(GroupKey::of).collect();
-            let mut arg_values = Vec::with_capacity(aggs.len());
-            for a in &aggs {
-                arg_values.push(match &a.kind {
-                    ExprKind::Call { args, .. } => args
-                        .iter()
-                        .map(|x| eval(x, &mut row, ctx))
-                        .collect::<Result<Vec<_>>>()?,
-                    _ => Vec::new(),
-                });
-            }
-            let group = if let Some(g) = groups.get_mut(&gk) {
-                g
-            } else {
-                order_of.push(gk.clone());
-                groups.entry(gk).or_insert(Group {
-                    first: row,
-                    key_values,
-                    accs: new_accs(),
-                })
-            };
-            for (acc, args) in group.accs.iter_mut().zip(arg_values) {
-                acc.add(args)?;
-            }
-        }
-        if no_rows && keys.is_empty() {
-            order_of.push(Vec::new());
-            groups.insert(
-                Vec::new(),
-                Group {
-                    first: Row::default(),
-                    key_values: Vec::new(),
-                    accs: new_accs(),
-                },
-            );
-        }
-        for gk in order_of {
-            let Some(group) = groups.remove(&gk) else {
-                continue;
-            };
-            let mut results = HashMap::new();
-            for (a, acc) in aggs.iter().zip(group.accs) {
-                results.insert((a.span.start, a.span.end), acc.finish()?);
-            }
-            let actx = Ctx {
-                params: ctx.params,
-                graph: ctx.graph,
-                aggregates: Some(&results),
-            };
-            let mut first = group.first;
-            let mut new = Row::default();
-            let mut key_iter = group.key_values.into_iter();
-            for (i, (name, e)) in items.iter().enumerate() {
-                let v = if keys.contains(&i) {
-                    key_iter.next().unwrap_or(Value::Null)
-                } else {
-                    match e {
-                        Some(e) => eval(e, &mut first, &actx)?,
-                        None => Value::Null,
-                    }
-                };
-                new.vars.push((name.clone(), v));
-            }
-            // ORDER BY after aggregation sees the group's first input row (grouping keys),
-            // the projected names and the aggregates; its keys take the place of the row.
-            let mut keys_v = Vec::new();
-            if !p.order.is_empty() {
-                let mut scope_row = first.clone();
-                for (n, v) in &new.vars {
-                    scope_row.set(n, v.clone());
-                }
-                for (e, _) in &p.order {
-                    let projected = items
-                        .iter()
-                        .position(|(_, it)| it.is_some_and(|it| it == e));
-                    keys_v.push(match projected {
-                        Some(i) => new.vars[i].1.clone(),
-                        None => eval(e, &mut scope_row, &actx)?,
-                    });
-                }
-            }
-            out.push((
-                new,
-                Row {
-                    vars: keys_v.into_iter().map(|v| (String::new(), v)).collect(),
-                },
-            ));
-        }
-        if p.distinct {
-            let mut seen = HashSet::new();
-            out.retain(|(r, _)| {
-                seen.insert(
-                    r.vars
-                        .iter()
-                        .map(|(_, v)| GroupKey::of(v))
-                        .collect::<Vec<_>>(),
-                )
-            });
-        }
-        if !p.order.is_empty() {
-            out.sort_by(|(_, a), (_, b)| {
-                for (i, (_, asc)) in p.order.iter().enumerate() {
-                    let o = order(&a.vars[i].1, &b.vars[i].1);
-                    let o = if *asc { o } else { o.reverse() };
-                    if o.is_ne() {
-                        return o;
-                    }
-                }
-                std::cmp::Ordering::Equal
-            });
-        }
-        return page(out.into_iter().map(|(r, _)| r).collect(), items, p, ctx);
-    }
-    if p.distinct {
-        let mut seen = HashSet::new();
-        out.retain(|(r, _)| {
-            seen.insert(
-                r.vars
-                    .iter()
-                    .map(|(_, v)| GroupKey::of(v))
-                    .collect::<Vec<_>>(),
-            )
-        });
-    }
-    if !p.order.is_empty() {
-        // Sort keys see the projected names, then (unless DISTINCT) the earlier variables.
-        let mut keyed = Vec::with_capacity(out.len());
-        for (new, old) in out {
-            let mut scope_row = if p.distinct { Row::default() } else { old };
-            for (n, v) in &new.vars {
-                scope_row.set(n, v.clone());
-            }
-            let mut ks = Vec::with_capacity(p.order.len());
-            for (e, _) in &p.order {
-                ks.push(eval(e, &mut scope_row, ctx)?);
-            }
-            keyed.push((ks, new));
-        }
-        keyed.sort_by(|(a, _), (b, _)| {
-            for (i, (_, asc)) in p.order.iter().enumerate() {
-                let o = order(&a[i], &b[i]);
-                let o = if *asc { o } else { o.reverse() };
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
-        return page(keyed.into_iter().map(|(_, r)| r).collect(), items, p, ctx);
-    }
-    page(out.into_iter().map(|(r, _)| r).collect(), items, p, ctx)
+        })
+        .collect()
 }
 
-fn page(
+/// Streams every input row through `stages` into `projector`, until it is full.
+fn feed(
+    stages: &[Stage<'_>],
     rows: Vec<Row>,
-    items: Vec<(String, Option<&Expr>)>,
-    p: &Projection,
+    projector: &mut Projector<'_>,
     ctx: &Ctx<'_>,
-) -> Result<(Vec<String>, Vec<Row>)> {
-    let skip = p
-        .skip
-        .as_ref()
-        .map(|e| count_of(e, "SKIP", ctx))
-        .transpose()?
-        .unwrap_or(0);
-    let limit = p
-        .limit
-        .as_ref()
-        .map(|e| count_of(e, "LIMIT", ctx))
-        .transpose()?;
-    let rows: Vec<Row> = rows
-        .into_iter()
-        .skip(skip)
-        .take(limit.unwrap_or(usize::MAX))
-        .collect();
-    Ok((items.into_iter().map(|(n, _)| n).collect(), rows))
+) -> Result<()> {
+    if projector.is_full() {
+        return Ok(());
+    }
+    // `MATCH <short pattern> RETURN count(*)`: counted, not enumerated (see `count.rs`).
+    if let [stage] = stages
+        && projector.counts_only()
+        && let Some(el) = crate::count::countable(stage.clause)
+        && rows.iter().all(|r| crate::count::unbound_in(el, r))
+    {
+        let mut n = None;
+        for row in rows {
+            let matches = match n {
+                Some(n) => n,
+                None => *n.insert(crate::count::count(el, ctx)?),
+            };
+            stage.rows.set(stage.rows.get() + matches);
+            projector.push_count(row, matches);
+        }
+        return Ok(());
+    }
+    for row in rows {
+        if stream(stages, row, ctx, &mut |r| projector.push(r, ctx))? == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Hands every row `stages` make from `row` to `sink`, until it answers [`Flow::Stop`].
+fn stream(
+    stages: &[Stage<'_>],
+    row: Row,
+    ctx: &Ctx<'_>,
+    sink: &mut dyn FnMut(Row) -> Result<Flow>,
+) -> Result<Flow> {
+    let Some((stage, rest)) = stages.split_first() else {
+        ctx.check_cancel()?;
+        return sink(row);
+    };
+    let sink = &mut |r: Row| {
+        stage.rows.set(stage.rows.get() + 1);
+        stream(rest, r, ctx, sink)
+    };
+    match stage.clause {
+        Clause::Match {
+            optional, filter, ..
+        } => {
+            let Clause::Match { pattern, .. } = stage.clause else {
+                return Ok(Flow::More);
+            };
+            let base = optional.then(|| row.clone());
+            let mut found = false;
+            let flow = for_each_match(pattern, row, &stage.filter, ctx, &mut |mut r| {
+                let keep = match filter {
+                    Some(f) => matches!(eval(f, &mut r, ctx)?, Value::Bool(true)),
+                    None => true,
+                };
+                if !keep {
+                    return Ok(Flow::More);
+                }
+                found = true;
+                sink(r)
+            })?;
+            if flow == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            match base {
+                Some(mut r) if !found => {
+                    for v in &stage.new_vars {
+                        if r.get(v).is_none() {
+                            r.set(v, Value::Null);
+                        }
+                    }
+                    sink(r)
+                }
+                _ => Ok(Flow::More),
+            }
+        }
+        Clause::Unwind { expr, alias } => {
+            let mut row = row;
+            match eval(expr, &mut row, ctx)? {
+                Value::Null => Ok(Flow::More),
+                Value::List(items) => {
+                    for item in items {
+                        let mut r = row.clone();
+                        r.set(alias, item);
+                        if sink(r)? == Flow::Stop {
+                            return Ok(Flow::Stop);
+                        }
+                    }
+                    Ok(Flow::More)
+                }
+                other => {
+                    row.set(alias, other);
+                    sink(row)
+                }
+            }
+        }
+        _ => sink(row),
+    }
+}
+
+/// `CALL procedure(args) [YIELD ...] [WHERE ...]` for each row.
+fn call(
+    clause: &Clause,
+    rows: Vec<Row>,
+    scope: &mut Vec<String>,
+    reader: &dyn GraphRead,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<Row>> {
+    let Clause::Call {
+        name,
+        args,
+        yields,
+        filter,
+        ..
+    } = clause
+    else {
+        return Ok(rows);
+    };
+    let mut out = Vec::new();
+    for row in &rows {
+        let mut r = row.clone();
+        let arg_values = match args {
+            Some(a) => a
+                .iter()
+                .map(|x| eval(x, &mut r, ctx))
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let output = crate::procedures::call(name, &arg_values, reader)?;
+        // YIELD picks and renames columns; without it (or with `*`), all.
+        let picks: Vec<(usize, String)> = match yields {
+            Some(items) if !items.is_empty() => items
+                .iter()
+                .map(|(field, alias)| {
+                    output
+                        .columns
+                        .iter()
+                        .position(|c| c == field)
+                        .map(|i| (i, alias.clone().unwrap_or_else(|| field.clone())))
+                        .ok_or_else(|| QueryError::Semantic {
+                            code: "UndefinedVariable",
+                            message: format!("the procedure yields no `{field}`"),
+                        })
+                })
+                .collect::<Result<_>>()?,
+            _ => output
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, (*c).to_string()))
+                .collect(),
+        };
+        for values in output.rows {
+            let mut nr = r.clone();
+            for (i, n) in &picks {
+                nr.set(n, values.get(*i).cloned().unwrap_or(Value::Null));
+            }
+            if let Some(f) = filter
+                && !matches!(eval(f, &mut nr, ctx)?, Value::Bool(true))
+            {
+                continue;
+            }
+            out.push(nr);
+        }
+        for (_, n) in &picks {
+            if !scope.contains(n) {
+                scope.push(n.clone());
+            }
+        }
+    }
+    Ok(out)
 }

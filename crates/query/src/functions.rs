@@ -95,8 +95,163 @@ fn string_arg<'v>(name: &str, v: &'v Value) -> Result<Option<&'v str>> {
     }
 }
 
+/// Kùzu's `CAST(value AS type)` (also written `CAST(value, 'type')`) for the types that
+/// have an openCypher counterpart: `STRING`; the integer types `INT64`, `INT32`, `INT16`,
+/// `INT8`, `UINT64`, `UINT32`, `UINT16`, `UINT8`, `SERIAL` (a float is rounded to the
+/// nearest integer, half away from zero; a value out of the type's range is an error);
+/// `DOUBLE` and `FLOAT`; `BOOLEAN` / `BOOL`; and lists of them, `T[]`, or `T[n]` for a list
+/// of exactly `n` items. `null` casts to `null`; a value that does not convert is an
+/// argument error, a type this engine does not have (`DATE`, `TIMESTAMP`, ...) an
+/// unsupported one.
+fn cast(v: &Value, target: &str, ctx: &Ctx<'_>) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let failed = || QueryError::Argument(format!("cannot cast {} to {target}", v.type_name()));
+    if let Some(inner) = target.strip_suffix(']') {
+        let Some((element, len)) = inner.rsplit_once('[') else {
+            return Err(QueryError::Unsupported(format!("cast to {target}")));
+        };
+        let Value::List(items) = v else {
+            return Err(failed());
+        };
+        if !len.trim().is_empty() && len.trim().parse::<usize>().ok() != Some(items.len()) {
+            return Err(QueryError::Argument(format!(
+                "cannot cast a list of {} items to {target}",
+                items.len()
+            )));
+        }
+        let element = element.trim();
+        return Ok(Value::List(
+            items
+                .iter()
+                .map(|x| cast(x, element, ctx))
+                .collect::<Result<_>>()?,
+        ));
+    }
+    let one = |f: &str, x: Value| call(&[f.to_string()], vec![x], ctx);
+    let range: Option<(i64, i64)> = match target {
+        "INT64" | "INT" | "INTEGER" | "SERIAL" | "UINT64" => Some((i64::MIN, i64::MAX)),
+        "INT32" => Some((i32::MIN.into(), i32::MAX.into())),
+        "INT16" => Some((i16::MIN.into(), i16::MAX.into())),
+        "INT8" => Some((i8::MIN.into(), i8::MAX.into())),
+        "UINT32" => Some((0, u32::MAX.into())),
+        "UINT16" => Some((0, u16::MAX.into())),
+        "UINT8" => Some((0, u8::MAX.into())),
+        _ => None,
+    };
+    let out = if let Some((lo, hi)) = range {
+        let x = match v {
+            Value::Float(f) => Value::Float(f.round()),
+            Value::Bool(_) => return Err(failed()),
+            other => other.clone(),
+        };
+        let low = if target == "UINT64" { 0 } else { lo };
+        match one("tointeger", x)? {
+            Value::Int(i) if (low..=hi).contains(&i) => Value::Int(i),
+            _ => return Err(failed()),
+        }
+    } else {
+        match target {
+            "STRING" => match v {
+                Value::List(_) | Value::Map(_) => return Err(failed()),
+                other => one("tostring", other.clone())?,
+            },
+            "DOUBLE" | "FLOAT" => match v {
+                Value::Bool(_) => return Err(failed()),
+                other => one("tofloat", other.clone())?,
+            },
+            "BOOLEAN" | "BOOL" => match v {
+                Value::Int(_) | Value::Float(_) => return Err(failed()),
+                other => one("toboolean", other.clone())?,
+            },
+            _ => return Err(QueryError::Unsupported(format!("cast to {target}"))),
+        }
+    };
+    if out.is_null() {
+        return Err(failed());
+    }
+    Ok(out)
+}
+
+/// A relationship's type, also of one the running query deleted; `null` for one that
+/// does not exist.
+fn rel_type(id: pagegraph::EdgeId, ctx: &Ctx<'_>) -> Result<Value> {
+    Ok(match ctx.graph.rel(id)? {
+        Some(r) => Value::String(r.edge_type),
+        None => ctx
+            .graph
+            .deleted_rel_type(id)
+            .map_or(Value::Null, Value::String),
+    })
+}
+
+/// The numbers of a vector argument (a list of numbers); `None` for `null` or for a list
+/// holding a `null`.
+fn vector_arg(name: &str, v: &Value) -> Result<Option<Vec<f64>>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                match float_arg(name, x)? {
+                    Some(f) => out.push(f),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(out))
+        }
+        other => Err(bad(name, other)),
+    }
+}
+
+/// The vector functions of Kùzu (`array_cosine_similarity`, `array_inner_product` or
+/// `array_dot_product`, `array_distance`, `array_squared_distance`) and of Neo4j
+/// (`vector.similarity.cosine`, `(1 + cosine) / 2`, and `vector.similarity.euclidean`,
+/// `1 / (1 + squared distance)`) on two lists of numbers of the same length. A `null`
+/// argument or element gives `null`, and so does a cosine with a zero vector.
+fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
+    arity(name, args, 2)?;
+    let (Some(x), Some(y)) = (vector_arg(name, &args[0])?, vector_arg(name, &args[1])?) else {
+        return Ok(Value::Null);
+    };
+    if x.len() != y.len() {
+        return Err(QueryError::Argument(format!(
+            "{name}() takes two vectors of the same length, got {} and {}",
+            x.len(),
+            y.len()
+        )));
+    }
+    let dot: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
+    let squared: f64 = x.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum();
+    let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let norms = norm(&x) * norm(&y);
+    let cosine = (norms > 0.0).then(|| (dot / norms).clamp(-1.0, 1.0));
+    Ok(match name {
+        "array_cosine_similarity" => cosine.map_or(Value::Null, Value::Float),
+        "vector.similarity.cosine" => {
+            cosine.map_or(Value::Null, |c| Value::Float(f64::midpoint(1.0, c)))
+        }
+        "array_inner_product" | "array_dot_product" => Value::Float(dot),
+        "array_distance" => Value::Float(squared.sqrt()),
+        "array_squared_distance" => Value::Float(squared),
+        _ => Value::Float(1.0 / (1.0 + squared)),
+    })
+}
+
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 66] = [
+const KNOWN: [&str; 77] = [
+    "label",
+    "cast",
+    "lower",
+    "upper",
+    "array_cosine_similarity",
+    "array_inner_product",
+    "array_dot_product",
+    "array_distance",
+    "array_squared_distance",
+    "vector.similarity.cosine",
+    "vector.similarity.euclidean",
     "coalesce",
     "id",
     "elementid",
@@ -226,14 +381,25 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 other => return Err(bad(n, other)),
             }
         }
+        "label" => {
+            // Kùzu's label(): a node's (first) label, a relationship's type.
+            arity(n, a, 1)?;
+            match &a[0] {
+                Value::Null => Value::Null,
+                Value::Node(id) => ctx
+                    .graph
+                    .node(*id)?
+                    .and_then(|n| n.labels.into_iter().next())
+                    .map_or(Value::Null, Value::String),
+                Value::Rel(id) => rel_type(*id, ctx)?,
+                other => return Err(bad(n, other)),
+            }
+        }
         "type" => {
             arity(n, a, 1)?;
             match &a[0] {
                 Value::Null => Value::Null,
-                Value::Rel(id) => ctx
-                    .graph
-                    .rel(*id)?
-                    .map_or(Value::Null, |r| Value::String(r.edge_type)),
+                Value::Rel(id) => rel_type(*id, ctx)?,
                 other => return Err(bad(n, other)),
             }
         }
@@ -412,13 +578,13 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 other => return Err(bad(n, other)),
             }
         }
-        "tolower" | "toupper" | "trim" | "ltrim" | "rtrim" => {
+        "tolower" | "toupper" | "lower" | "upper" | "trim" | "ltrim" | "rtrim" => {
             arity(n, a, 1)?;
             match string_arg(n, &a[0])? {
                 None => Value::Null,
                 Some(s) => Value::String(match n {
-                    "tolower" => s.to_lowercase(),
-                    "toupper" => s.to_uppercase(),
+                    "tolower" | "lower" => s.to_lowercase(),
+                    "toupper" | "upper" => s.to_uppercase(),
                     "trim" => s.trim().to_string(),
                     "ltrim" => s.trim_start().to_string(),
                     _ => s.trim_end().to_string(),
@@ -529,6 +695,27 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
         "ceil" => float_fn(f64::ceil)?,
         "floor" => float_fn(f64::floor)?,
         // Half up (towards +infinity), as Java's Math.round: round(-1.5) is -1.0.
+        "round" if a.len() == 2 => {
+            // round(x, precision): to `precision` decimal places, half away from zero.
+            let (Some(x), p) = (float_arg(n, &a[0])?, &a[1]) else {
+                return Ok(Value::Null);
+            };
+            match p {
+                Value::Null => Value::Null,
+                Value::Int(p) => {
+                    let scale = 10f64.powi(i32::try_from((*p).clamp(-400, 400)).unwrap_or(0));
+                    let scaled = x * scale;
+                    Value::Float(if scale.is_infinite() || !scaled.is_finite() {
+                        x
+                    } else if scale.is_normal() {
+                        scaled.round() / scale
+                    } else {
+                        0.0 * x.signum()
+                    })
+                }
+                other => return Err(bad(n, other)),
+            }
+        }
         "round" => float_fn(|x| {
             if x.fract().abs() == 0.5 {
                 (x + 0.5).floor()
@@ -536,6 +723,23 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 x.round()
             }
         })?,
+        "cast" => {
+            arity(n, a, 2)?;
+            let Value::String(target) = &a[1] else {
+                return Err(QueryError::Type(format!(
+                    "cast() takes a type name as a string, not {}",
+                    a[1].type_name()
+                )));
+            };
+            cast(&a[0], &target.trim().to_ascii_uppercase(), ctx)?
+        }
+        "array_cosine_similarity"
+        | "array_inner_product"
+        | "array_dot_product"
+        | "array_distance"
+        | "array_squared_distance"
+        | "vector.similarity.cosine"
+        | "vector.similarity.euclidean" => vector_fn(n, a)?,
         "sqrt" => float_fn(f64::sqrt)?,
         "exp" => float_fn(f64::exp)?,
         "log" => float_fn(f64::ln)?,

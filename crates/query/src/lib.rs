@@ -2,12 +2,16 @@
 //!
 //! The Cypher query language for pagegraph: the parser (openCypher 9 text to a syntax tree,
 //! [`ast`], with errors that give the line, the column and a caret under the fault,
-//! [`SyntaxError`], and never a panic on any input), values with openCypher comparison
-//! ([`value`]), expression evaluation and the scalar and aggregate functions ([`eval`]), and
-//! a first executor ([`run`]) for the clauses that need no pattern matching: `UNWIND`,
-//! `WITH`, `RETURN` (with `DISTINCT`, `ORDER BY`, `SKIP`, `LIMIT`, aggregation) and `UNION`.
-//! `MATCH` and the write clauses are refused with [`QueryError::Unsupported`] until the
-//! planner lands.
+//! [`SyntaxError`], and never a panic on any input), semantic checks, and an executor that
+//! streams the rows of `MATCH` and `UNWIND` into `WITH`/`RETURN` (hash aggregation, top-k,
+//! early stop at `LIMIT`), seeks property indexes for `WHERE` conditions and pattern
+//! properties, writes through a write transaction, and explains itself (`EXPLAIN`,
+//! `PROFILE`).
+//!
+//! [`execute`] runs a statement on a [`pagegraph::Graph`] (a read on a snapshot, a write in
+//! a transaction of its own); [`run`] and [`run_write`] run one on a transaction the caller
+//! holds; [`StatementCache`] keeps parsed statements by text for [`execute_prepared`], and
+//! [`Cancel`] stops a running query from another thread.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -31,22 +35,27 @@
 
 mod aggregate;
 pub mod ast;
+mod count;
 mod error;
 pub mod eval;
 mod exec;
+mod explain;
 mod functions;
 pub mod lexer;
 mod matcher;
 mod parser;
+mod plan;
 mod procedures;
+mod project;
 mod semantic;
 pub mod value;
 mod write;
 
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
-    GraphWrite, QueryResult, QueryStats, execute, execute_script, execute_with, is_write, run,
-    run_write, statement_writes,
+    Cancel, GraphWrite, ProfileLine, QueryResult, QueryStats, StatementCache, execute,
+    execute_prepared, execute_script, execute_with, is_write, run, run_prepared, run_write,
+    statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

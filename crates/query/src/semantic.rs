@@ -385,10 +385,20 @@ fn clause_scope(clause: &Clause, scope: &mut Scope) -> Result<()> {
             bind(scope, alias, Kind::Any);
         }
         Clause::With { projection, filter } => {
+            let before = scope.clone();
             projection_scope(projection, scope, true)?;
             if let Some(f) = filter {
                 no_aggregate(f, "WHERE")?;
-                expr_scope(f, scope)?;
+                if crate::project::filters_on_input(projection) {
+                    // The WHERE of a plain projection also sees the variables before it.
+                    let mut both = before;
+                    for (v, k) in scope.iter() {
+                        bind(&mut both, v, *k);
+                    }
+                    expr_scope(f, &both)?;
+                } else {
+                    expr_scope(f, scope)?;
+                }
             }
         }
         Clause::Return(p) => projection_scope(p, scope, false)?,

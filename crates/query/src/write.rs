@@ -1,7 +1,7 @@
 //! The write clauses: `CREATE`, `MERGE` (with `ON CREATE SET` / `ON MATCH SET`), `SET`,
 //! `REMOVE`, `DELETE` and `DETACH DELETE`, row by row through [`GraphWrite`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pagegraph::{EdgeId, NodeId, Properties, PropertyValue};
 
@@ -171,6 +171,7 @@ impl Writer<'_> {
             params: self.params,
             graph: reader,
             aggregates: None,
+            cancel: None,
         }
     }
 
@@ -474,5 +475,114 @@ impl Writer<'_> {
             self.stats.nodes_deleted += 1;
         }
         Ok(())
+    }
+}
+
+/// A graph that remembers the types of the relationships a query deletes, so that
+/// `type(r)` after `DELETE r` still answers (see [`GraphRead::deleted_rel_type`]). Every
+/// other read and write goes to the graph it wraps, and a deleted relationship is missing
+/// there as before.
+pub(crate) struct KeepDeleted<'g> {
+    graph: &'g mut dyn GraphWrite,
+    types: HashMap<EdgeId, String>,
+}
+
+impl<'g> KeepDeleted<'g> {
+    /// Wraps `graph` for one query.
+    pub(crate) fn new(graph: &'g mut dyn GraphWrite) -> KeepDeleted<'g> {
+        KeepDeleted {
+            graph,
+            types: HashMap::new(),
+        }
+    }
+}
+
+impl GraphRead for KeepDeleted<'_> {
+    fn node(&self, id: NodeId) -> Result<Option<pagegraph::NodeProps>> {
+        self.graph.node(id)
+    }
+    fn rel(&self, id: EdgeId) -> Result<Option<pagegraph::EdgeProps>> {
+        self.graph.rel(id)
+    }
+    fn node_ids(&self) -> Result<Vec<NodeId>> {
+        self.graph.node_ids()
+    }
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        self.graph.label_ids(label)
+    }
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: pagegraph::Direction,
+        ty: Option<&str>,
+    ) -> Result<Vec<(EdgeId, NodeId)>> {
+        self.graph.expand(node, dir, ty)
+    }
+    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+        self.graph.indexes()
+    }
+    fn deleted_rel_type(&self, id: EdgeId) -> Option<String> {
+        self.types
+            .get(&id)
+            .cloned()
+            .or_else(|| self.graph.deleted_rel_type(id))
+    }
+    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        self.graph.node_labels(id)
+    }
+    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<PropertyValue>> {
+        self.graph.node_property(id, key)
+    }
+    fn seek(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &pagegraph::Condition,
+    ) -> Result<Option<Vec<NodeId>>> {
+        self.graph.seek(label, property, cond)
+    }
+}
+
+impl GraphWrite for KeepDeleted<'_> {
+    fn create_node(&mut self, labels: &[&str], props: Properties) -> Result<NodeId> {
+        self.graph.create_node(labels, props)
+    }
+    fn create_rel(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        ty: &str,
+        props: Properties,
+    ) -> Result<EdgeId> {
+        self.graph.create_rel(from, to, ty, props)
+    }
+    fn set_node_props(&mut self, id: NodeId, props: Properties) -> Result<()> {
+        self.graph.set_node_props(id, props)
+    }
+    fn set_rel_props(&mut self, id: EdgeId, props: Properties) -> Result<()> {
+        self.graph.set_rel_props(id, props)
+    }
+    fn add_label(&mut self, id: NodeId, label: &str) -> Result<bool> {
+        self.graph.add_label(id, label)
+    }
+    fn remove_label(&mut self, id: NodeId, label: &str) -> Result<bool> {
+        self.graph.remove_label(id, label)
+    }
+    fn delete_node(&mut self, id: NodeId) -> Result<()> {
+        self.graph.delete_node(id)
+    }
+    fn delete_rel(&mut self, id: EdgeId) -> Result<()> {
+        let ty = self.graph.rel(id)?.map(|r| r.edge_type);
+        self.graph.delete_rel(id)?;
+        if let Some(ty) = ty {
+            self.types.insert(id, ty);
+        }
+        Ok(())
+    }
+    fn create_index(&mut self, spec: pagegraph::IndexSpec) -> Result<()> {
+        self.graph.create_index(spec)
+    }
+    fn drop_index(&mut self, name: &str) -> Result<bool> {
+        self.graph.drop_index(name)
     }
 }

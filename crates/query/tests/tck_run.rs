@@ -128,6 +128,27 @@ fn run_scenario(s: &Scenario) -> Outcome {
     let Ok(graph) = pagegraph::Graph::in_memory() else {
         return Outcome::Fail("no in-memory graph".into());
     };
+    // A named graph of the TCK (`Given the binary-tree-1 graph`): its creating script.
+    if let Some(step) = s
+        .steps
+        .iter()
+        .find(|st| st.text.starts_with("Given the ") && st.text.trim_end().ends_with(" graph"))
+    {
+        let name = step.text["Given the ".len()..]
+            .trim_end()
+            .trim_end_matches(" graph")
+            .to_string();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/tck/graphs")
+            .join(&name)
+            .join(format!("{name}.cypher"));
+        let Ok(text) = std::fs::read_to_string(&script) else {
+            return Outcome::Fail(format!("no script for the {name} graph"));
+        };
+        if let Err(e) = execute(&graph, &text, &BTreeMap::new()) {
+            return Outcome::Fail(format!("the {name} graph: {e}"));
+        }
+    }
     for setup in s.docs("having executed") {
         match execute(&graph, &setup, &BTreeMap::new()) {
             Ok(_) => {}

@@ -127,6 +127,27 @@ impl WriteTxn {
         })
     }
 
+    /// Creates many edges at once, all or nothing, as [`WriteTxn::insert_edges`] does for
+    /// `EdgeSpec`s: (from, to, type, properties) each; returns their ids in order.
+    pub fn create_edges<T: AsRef<str>>(
+        &mut self,
+        edges: impl IntoIterator<Item = (NodeId, NodeId, T, Properties)>,
+    ) -> Result<Vec<EdgeId>> {
+        let specs = edges
+            .into_iter()
+            .map(|(from, to, edge_type, properties)| {
+                let (_, data) = props::from_properties("edge properties", properties, false)?;
+                Ok(EdgeSpec {
+                    from,
+                    to,
+                    edge_type: edge_type.as_ref().to_string(),
+                    data,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.insert_edges(specs)
+    }
+
     /// Sets one property of a node (a `Null` value removes it).
     pub fn set_node_property(&mut self, id: NodeId, key: &str, value: PropertyValue) -> Result<()> {
         self.change_node_properties(id, |p| {
@@ -388,6 +409,18 @@ impl WriteTxn {
         Ok(ids.len() as u64)
     }
 
+    /// A node's labels as this transaction sees them, reading its record but not its properties; `None` when there is
+    /// no such node.
+    pub fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        lookup::node_labels(self, id)
+    }
+
+    /// One property of a node, reading only that field of its data: `None` when there is no
+    /// such node or it lacks the property.
+    pub fn node_property(&self, id: NodeId, key: &str) -> Result<Option<crate::PropertyValue>> {
+        lookup::node_property(self, id, key)
+    }
+
     /// Nodes of `label` whose `property` satisfies `cond`, as this transaction sees them;
     /// see [`crate::ReadTxn::nodes_where`] for the order.
     pub fn nodes_where(
@@ -397,6 +430,17 @@ impl WriteTxn {
         cond: &Condition,
     ) -> Result<NodeIds<'_>> {
         lookup::nodes_where(self, label, property, cond)
+    }
+
+    /// The nodes [`crate::ReadTxn::nodes_by_index`] finds, as this transaction sees the
+    /// graph: `None` when no ready index on exactly (`label`, `property`) serves `cond`.
+    pub fn nodes_by_index(
+        &self,
+        label: &str,
+        property: &str,
+        cond: &Condition,
+    ) -> Result<Option<NodeIds<'_>>> {
+        lookup::nodes_by_index(self, label, property, cond)
     }
 
     /// Edges of `edge_type` whose `property` satisfies `cond`, as this transaction sees

@@ -33,6 +33,14 @@ class Connection:
             raise Error("the connection is closed")
         return self._database.execute(query, parameters)
 
+    def interrupt(self) -> None:
+        """Stops the statements running on this connection's database now, from another
+        thread: each raises :class:`~pagegraph.QueryError` and rolls back what it wrote.
+        (Kùzu interrupts one connection's statements; here all of the database's stop.)"""
+        if self._database is None:
+            raise Error("the connection is closed")
+        self._database.interrupt()
+
     def close(self) -> None:
         """Closes the connection (not the database)."""
         self._database = None

@@ -126,6 +126,17 @@ impl Parser<'_> {
                 BinaryOp::Contains
             } else if self.eat_kw("IN") {
                 BinaryOp::In
+            } else if self.is_kw("NOT") && self.is_kw_at(1, "IN") {
+                // Kùzu's `x NOT IN list`, read as `NOT (x IN list)`.
+                self.bump();
+                self.bump();
+                let right = self.add_expr()?;
+                let test = self.node(
+                    start,
+                    ExprKind::Binary(BinaryOp::In, boxed(left), boxed(right)),
+                );
+                left = self.node(start, ExprKind::Unary(UnaryOp::Not, boxed(test)));
+                continue;
             } else if self.eat_sym("=~") {
                 BinaryOp::Regex
             } else if self.is_kw("IS") {
@@ -317,6 +328,41 @@ impl Parser<'_> {
             }
         }
         Ok(self.node(start, ExprKind::MapProjection(boxed(e), items)))
+    }
+
+    /// Kùzu's `CAST(value AS type)`, read as the function call `cast(value, 'type')` (the
+    /// type written out, e.g. `FLOAT[3]`); `CAST(value, 'type')` is that call already.
+    fn cast(&mut self) -> Result<Expr, SyntaxError> {
+        let start = self.start();
+        let name = vec![self.name("a function name")?];
+        self.expect_sym("(")?;
+        let value = self.expr()?;
+        let target = if self.eat_kw("AS") {
+            let at = self.start();
+            let mut ty = self.name("a type")?.to_ascii_uppercase();
+            while self.eat_sym("[") {
+                ty.push('[');
+                if let Tok::Int(d) = self.peek().clone() {
+                    self.bump();
+                    ty.push_str(&d);
+                }
+                self.expect_sym("]")?;
+                ty.push(']');
+            }
+            self.node(at, ExprKind::Literal(Literal::String(ty)))
+        } else {
+            self.expect_sym(",")?;
+            self.expr()?
+        };
+        self.expect_sym(")")?;
+        Ok(self.node(
+            start,
+            ExprKind::Call {
+                name,
+                distinct: false,
+                args: vec![value, target],
+            },
+        ))
     }
 
     fn atom(&mut self) -> Result<Expr, SyntaxError> {
@@ -524,6 +570,9 @@ impl Parser<'_> {
                 }
                 "REDUCE" if matches!(self.peek_at(1), Tok::Sym("(")) => {
                     return self.reduce();
+                }
+                "CAST" if matches!(self.peek_at(1), Tok::Sym("(")) => {
+                    return self.cast();
                 }
                 _ => {}
             }

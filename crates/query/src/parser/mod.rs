@@ -13,8 +13,8 @@ mod expr;
 mod pattern;
 
 use crate::ast::{
-    Clause, Expr, Projection, ProjectionItem, Query, RemoveItem, SetItem, SingleQuery, Span,
-    Statement,
+    BinaryOp, Clause, Expr, ExprKind, Projection, ProjectionItem, Query, RemoveItem, SetItem,
+    SingleQuery, Span, Statement,
 };
 use crate::error::SyntaxError;
 use crate::lexer::{Tok, Token, tokenize};
@@ -57,6 +57,10 @@ pub(crate) struct Parser<'t> {
     /// Whether a pattern may stand as a predicate here: in `WHERE` and in `exists(...)`,
     /// not as a value (`RETURN (a)-->()` is a syntax error; use a pattern comprehension).
     pub(crate) patterns_ok: bool,
+    /// The label disjunctions (`(n:A|B)`) of the `MATCH` pattern being read, as the node's
+    /// variable, its labels and where it is written; `None` where none may be (outside a
+    /// `MATCH` pattern). `match_clause` turns them into a condition of its `WHERE`.
+    pub(crate) label_or: Option<Vec<(String, Vec<String>, crate::ast::Span)>>,
 }
 
 /// Words that end an expression or a clause, so never a variable where a clause may begin.
@@ -73,6 +77,7 @@ impl<'t> Parser<'t> {
             pos: 0,
             depth: 0,
             patterns_ok: false,
+            label_or: None,
         })
     }
 
@@ -177,10 +182,15 @@ impl<'t> Parser<'t> {
     pub(crate) fn is_variable(&self) -> bool {
         match self.peek() {
             Tok::Ident { quoted: true, .. } => true,
+            // A clause word followed by `.` is a variable whose property is read
+            // (`call.line_number`): no clause begins that way.
             Tok::Ident {
                 text,
                 quoted: false,
-            } => !CLAUSE_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)),
+            } => {
+                !CLAUSE_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+                    || matches!(self.peek_at(1), Tok::Sym("."))
+            }
             _ => false,
         }
     }
@@ -506,8 +516,31 @@ impl<'t> Parser<'t> {
     }
 
     fn match_clause(&mut self, optional: bool) -> Result<Clause, SyntaxError> {
-        let pattern = self.pattern()?;
-        let filter = self.where_clause()?;
+        let outer = self.label_or.replace(Vec::new());
+        let pattern = self.pattern();
+        let disjunctions = std::mem::replace(&mut self.label_or, outer).unwrap_or_default();
+        let pattern = pattern?;
+        let mut filter = self.where_clause()?;
+        // `(n:A|B)` matches a node with label A or label B: `n:A OR n:B`, put before the
+        // clause's own `WHERE`.
+        for (var, labels, span) in disjunctions.into_iter().rev() {
+            let expr = |kind| crate::ast::Expr { kind, span };
+            let test = labels
+                .into_iter()
+                .map(|l| {
+                    expr(ExprKind::HasLabels(
+                        Box::new(expr(ExprKind::Var(var.clone()))),
+                        vec![l],
+                    ))
+                })
+                .reduce(|a, b| expr(ExprKind::Binary(BinaryOp::Or, Box::new(a), Box::new(b))));
+            if let Some(test) = test {
+                filter = Some(match filter {
+                    None => test,
+                    Some(f) => expr(ExprKind::Binary(BinaryOp::And, Box::new(test), Box::new(f))),
+                });
+            }
+        }
         Ok(Clause::Match {
             optional,
             pattern,

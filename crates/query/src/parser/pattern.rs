@@ -78,6 +78,31 @@ impl Parser<'_> {
         while self.eat_sym(":") {
             labels.push(self.name("a label")?);
         }
+        if labels.len() == 1 && self.is_sym("|") {
+            // A label disjunction, `(n:A|B)` (also `(n:A|:B)`), as Neo4j 5 and Memgraph
+            // read it: in a `MATCH` pattern, on a named node.
+            let at = self.start();
+            while self.eat_sym("|") {
+                self.eat_sym(":");
+                labels.push(self.name("a label")?);
+            }
+            let span = self.span_from(start);
+            let Some(var) = var.clone() else {
+                return Err(SyntaxError::new(
+                    self.text,
+                    at,
+                    "a label disjunction `:A|B` needs a named node",
+                ));
+            };
+            let Some(found) = self.label_or.as_mut() else {
+                return Err(SyntaxError::new(
+                    self.text,
+                    at,
+                    "a label disjunction `:A|B` is only read in a MATCH pattern",
+                ));
+            };
+            found.push((var, std::mem::take(&mut labels), span));
+        }
         let props = self.pattern_props()?;
         self.expect_sym(")")?;
         Ok(NodePattern {
@@ -91,7 +116,12 @@ impl Parser<'_> {
     fn pattern_props(&mut self) -> Result<Option<crate::ast::Expr>, SyntaxError> {
         let start = self.start();
         if self.is_sym("{") {
-            let entries = self.map_literal()?;
+            // The map's values are expressions of their own: a label disjunction in a
+            // pattern comprehension there is not the enclosing MATCH's.
+            let outer = self.label_or.take();
+            let entries = self.map_literal();
+            self.label_or = outer;
+            let entries = entries?;
             return Ok(Some(crate::ast::Expr {
                 kind: crate::ast::ExprKind::Map(entries),
                 span: self.span_from(start),

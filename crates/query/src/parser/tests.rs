@@ -138,6 +138,7 @@ fn deep_nesting_is_an_error_and_random_text_never_panics() {
         "MATCH", "(", ")", "n", ":", "L", "-", "->", "<-", "[", "]", "*", "..", "{", "}", "'s'",
         "1", "2.5", "$p", ",", "RETURN", "WHERE", "=", "<", "AND", "CASE", "WHEN", "END", "|",
         "IN", ".", "x", "CALL", "YIELD", "EXISTS", "count", "UNWIND", "AS", "WITH", "CREATE",
+        "NOT", "CAST", "FLOAT", "MERGE", "OPTIONAL",
     ];
     let mut rng = fastrand::Rng::with_seed(3);
     for _ in 0..50_000 {

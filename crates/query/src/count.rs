@@ -1,0 +1,212 @@
+//! `MATCH (a:A)-[:R]->(b:B)-[:S]->(c:C) RETURN count(*)`: the number of matches of a short
+//! pattern, counted without enumerating them.
+//!
+//! A pattern of one or two directed steps with labels and types only (no properties, no
+//! `WHERE`, no path variable, no variable bound before) has as many matches as there are
+//! walks through it whose two relationships differ. The walks are counted by levels: the
+//! number of ways to reach each node after the first step, times the number of ways on from
+//! it. A walk that takes the same relationship twice is a match of neither openCypher nor
+//! Neo4j (relationships are unique within a pattern), and such walks are counted and taken
+//! off: the second step can take the first step's relationship again only back the way it
+//! came (the steps point opposite ways, and it ends where the walk began) or round a
+//! self-loop.
+//!
+//! The count reads every relationship of the first step and, from each node it reaches,
+//! those of the second: about twice the relationships, where enumerating reads a row per
+//! match (a node of in-degree and out-degree 1000 alone makes a million).
+
+use std::collections::HashSet;
+
+use pagegraph::{EdgeId, NodeId};
+use rustc_hash::FxHashMap;
+
+use crate::ast::{Clause, Dir, NodePattern, PatternElement, RelPattern};
+use crate::error::Result;
+use crate::eval::{Ctx, Row};
+use crate::matcher::steps;
+
+/// The pattern of a `MATCH` whose matches can be counted this way, if it is one.
+pub(crate) fn countable(clause: &Clause) -> Option<&PatternElement> {
+    let Clause::Match {
+        optional: false,
+        pattern,
+        filter: None,
+    } = clause
+    else {
+        return None;
+    };
+    let [part] = pattern.as_slice() else {
+        return None;
+    };
+    let el = &part.element;
+    if part.var.is_some() || part.shortest.is_some() || !(1..=2).contains(&el.chain.len()) {
+        return None;
+    }
+    let plain_node = |n: &NodePattern| n.props.is_none();
+    let plain_rel = |r: &RelPattern| r.props.is_none() && r.length.is_none() && r.dir != Dir::Both;
+    if !plain_node(&el.start) || !el.chain.iter().all(|(r, n)| plain_rel(r) && plain_node(n)) {
+        return None;
+    }
+    // Every variable once: a repeated one is a constraint this count does not make.
+    let mut names = HashSet::new();
+    let vars = std::iter::once(&el.start.var)
+        .chain(el.chain.iter().flat_map(|(r, n)| [&r.var, &n.var]))
+        .flatten();
+    for v in vars {
+        if !names.insert(v.as_str()) {
+            return None;
+        }
+    }
+    Some(el)
+}
+
+/// Whether none of the pattern's variables is bound in `row` (the count is then the same
+/// for every such row).
+pub(crate) fn unbound_in(el: &PatternElement, row: &Row) -> bool {
+    std::iter::once(&el.start.var)
+        .chain(el.chain.iter().flat_map(|(r, n)| [&r.var, &n.var]))
+        .flatten()
+        .all(|v| !row.has(v))
+}
+
+/// Ids above this are kept in a hash set rather than a bitmap (which would take a bit for
+/// every id below the largest).
+const BITMAP_IDS_MAX: u64 = 1 << 31;
+
+/// A set of node ids: a bitmap over the ids (dense, as the graph hands them out), or a hash
+/// set where the largest id would make the bitmap too large.
+enum IdSet {
+    Bits(Vec<u64>),
+    Hashed(HashSet<NodeId>),
+}
+
+impl IdSet {
+    fn of(ids: &[NodeId]) -> IdSet {
+        let max = ids.iter().map(|n| n.0).max().unwrap_or(0);
+        if max >= BITMAP_IDS_MAX {
+            return IdSet::Hashed(ids.iter().copied().collect());
+        }
+        let words = usize::try_from(max / 64 + 1).unwrap_or(0);
+        let mut bits = vec![0u64; words];
+        for n in ids {
+            let (w, b) = (usize::try_from(n.0 / 64).unwrap_or(0), n.0 % 64);
+            if let Some(word) = bits.get_mut(w) {
+                *word |= 1 << b;
+            }
+        }
+        IdSet::Bits(bits)
+    }
+
+    fn contains(&self, n: NodeId) -> bool {
+        match self {
+            IdSet::Bits(bits) => usize::try_from(n.0 / 64)
+                .ok()
+                .and_then(|w| bits.get(w))
+                .is_some_and(|word| word & (1 << (n.0 % 64)) != 0),
+            IdSet::Hashed(set) => set.contains(&n),
+        }
+    }
+}
+
+/// The nodes with every label of `labels`, or `None` for no labels (every node).
+fn label_set(labels: &[String], ctx: &Ctx<'_>) -> Result<Option<(IdSet, Vec<NodeId>)>> {
+    let mut ids: Option<Vec<NodeId>> = None;
+    for l in labels {
+        let with = ctx.graph.label_ids(l)?;
+        ids = Some(match ids {
+            None => with,
+            Some(have) => {
+                let set = IdSet::of(&with);
+                have.into_iter().filter(|&n| set.contains(n)).collect()
+            }
+        });
+    }
+    Ok(ids.map(|ids| (IdSet::of(&ids), ids)))
+}
+
+fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
+    set.is_none_or(|(s, _)| s.contains(id))
+}
+
+/// The number of matches of a [`countable`] pattern.
+pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
+    let starts: Vec<NodeId> = match label_set(&el.start.labels, ctx)? {
+        Some((_, ids)) => ids,
+        None => ctx.graph.node_ids()?,
+    };
+    let Some((r1, n1)) = el.chain.first() else {
+        return Ok(starts.len() as u64);
+    };
+    let l1 = label_set(&n1.labels, ctx)?;
+    let second = el.chain.get(1);
+    let l2 = match second {
+        Some((_, n2)) => label_set(&n2.labels, ctx)?,
+        None => None,
+    };
+    // Ways to reach each node after the first step, and walks that would take the first
+    // step's relationship again as the second.
+    let mut reach: FxHashMap<NodeId, u64> = FxHashMap::default();
+    let mut again = 0u64;
+    for &a in &starts {
+        ctx.check_cancel()?;
+        for (e, b) in steps(a, r1, ctx)? {
+            if !within(l1.as_ref(), b) {
+                continue;
+            }
+            *reach.entry(b).or_default() += 1;
+            if let Some((r2, _)) = second
+                && reused(a, b, e, r1, r2, l2.as_ref(), ctx)?
+            {
+                again += 1;
+            }
+        }
+    }
+    let Some((r2, _)) = second else {
+        return Ok(reach.values().sum());
+    };
+    let mut total = 0u64;
+    for (&b, &ways) in &reach {
+        ctx.check_cancel()?;
+        let on = steps(b, r2, ctx)?
+            .into_iter()
+            .filter(|&(_, c)| within(l2.as_ref(), c))
+            .count() as u64;
+        total = total.saturating_add(ways.saturating_mul(on));
+    }
+    Ok(total.saturating_sub(again))
+}
+
+/// Whether relationship `e`, walked from `a` to `b` as the first step, is also a second
+/// step from `b` that the pattern admits.
+fn reused(
+    a: NodeId,
+    b: NodeId,
+    e: EdgeId,
+    r1: &RelPattern,
+    r2: &RelPattern,
+    l2: Option<&(IdSet, Vec<NodeId>)>,
+    ctx: &Ctx<'_>,
+) -> Result<bool> {
+    // Back the way it came (to `a`) when the steps point opposite ways; a self-loop
+    // (`a == b`) otherwise.
+    let end = if r1.dir == r2.dir {
+        if a != b {
+            return Ok(false);
+        }
+        b
+    } else {
+        a
+    };
+    if !within(l2, end) {
+        return Ok(false);
+    }
+    if r2.types.is_empty()
+        || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)))
+    {
+        return Ok(true);
+    }
+    Ok(ctx
+        .graph
+        .rel(e)?
+        .is_some_and(|r| r2.types.contains(&r.edge_type)))
+}

@@ -1,0 +1,465 @@
+//! `WITH` and `RETURN`: projection, aggregation, `DISTINCT`, `ORDER BY`, `SKIP` and
+//! `LIMIT`, fed one row at a time.
+//!
+//! A [`Projector`] takes the rows of the clauses before it as they are produced and keeps
+//! only what its answer needs:
+//! - aggregating: one entry per group (its key, its accumulators and its first row);
+//! - `ORDER BY` with `LIMIT`: the best `SKIP + LIMIT` rows so far (top-k: the kept rows
+//!   are sorted and cut back whenever they reach twice that many, so memory stays within
+//!   `2 * (SKIP + LIMIT)` rows);
+//! - `LIMIT` without `ORDER BY`: at most `LIMIT` rows, then it answers [`Flow::Stop`] and
+//!   the match that feeds it stops;
+//! - otherwise every projected row (a `DISTINCT` keeps one key per distinct row).
+//!
+//! Ties of `ORDER BY` keep the order rows arrived in (the sorts are stable), with or
+//! without a limit.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::aggregate::Accumulator;
+use crate::ast::{Expr, ExprKind, Projection};
+use crate::error::{QueryError, Result};
+use crate::eval::{Ctx, Row, eval, is_aggregate};
+use crate::matcher::Flow;
+use crate::value::{GroupKey, Value, order};
+
+/// Whether a `WITH`'s `WHERE` is checked on each input row as it is projected, seeing the
+/// variables before the `WITH` as well as the projected ones (`WITH c WHERE r IS NULL`):
+/// for a projection that neither aggregates nor removes duplicates nor pages, where
+/// filtering before or after projecting keeps the same rows. Otherwise it filters the
+/// projected rows and sees only them.
+pub(crate) fn filters_on_input(p: &Projection) -> bool {
+    let mut aggs = Vec::new();
+    for i in &p.items {
+        aggregates_in(&i.expr, &mut aggs);
+    }
+    aggs.is_empty() && !p.distinct && p.skip.is_none() && p.limit.is_none()
+}
+
+/// Rows kept beyond the top-k before they are sorted and cut back, at the least.
+const TOP_K_SLACK_MIN: usize = 1024;
+
+/// One group of an aggregating projection: its first input row, its key, its aggregates.
+struct Group {
+    first: Row,
+    key_values: Vec<Value>,
+    accs: Vec<Accumulator>,
+}
+
+/// A `WITH` or `RETURN` taking rows one at a time; see the module documentation.
+pub(crate) struct Projector<'p> {
+    p: &'p Projection,
+    /// A `WITH`'s `WHERE` checked on each input row (see [`filters_on_input`]).
+    input_filter: Option<&'p Expr>,
+    /// Output names, with the expression of each (`None`: a variable taken by `*`).
+    items: Vec<(String, Option<&'p Expr>)>,
+    /// The aggregate calls of the items (and of `ORDER BY` when aggregating).
+    aggs: Vec<&'p Expr>,
+    /// Items that are grouping keys (when aggregating).
+    keys: Vec<usize>,
+    skip: usize,
+    limit: Option<usize>,
+    /// Aggregating: groups by key, and their keys in the order they first appeared.
+    groups: HashMap<Vec<GroupKey>, Group>,
+    order_of: Vec<Vec<GroupKey>>,
+    /// Whether any row came in.
+    any: bool,
+    /// Not aggregating: the projected rows kept, with their sort keys (empty without
+    /// `ORDER BY`).
+    rows: Vec<(Vec<Value>, Row)>,
+    /// `DISTINCT` rows seen.
+    seen: HashSet<Vec<GroupKey>>,
+    /// Rows passed over for `SKIP` (without `ORDER BY`, where skipping is done on arrival).
+    skipped: usize,
+}
+
+impl<'p> Projector<'p> {
+    /// A projector for `p`, after clauses that bound `scope` (what `*` expands to).
+    pub(crate) fn new(
+        p: &'p Projection,
+        scope: &[String],
+        is_with: bool,
+        ctx: &Ctx<'_>,
+    ) -> Result<Projector<'p>> {
+        // The columns: `*` (the variables in scope, by name), then the items.
+        let mut items: Vec<(String, Option<&Expr>)> = Vec::new();
+        if p.star {
+            if scope.is_empty() && !is_with {
+                return Err(QueryError::Semantic {
+                    code: "NoVariablesInScope",
+                    message: "`*` with no variables in scope".into(),
+                });
+            }
+            let mut names = scope.to_vec();
+            names.sort();
+            items.extend(names.into_iter().map(|n| (n, None)));
+        }
+        for item in &p.items {
+            let name = item.alias.clone().unwrap_or_else(|| item.text.clone());
+            if items.iter().any(|(n, _)| *n == name) {
+                return Err(QueryError::Semantic {
+                    code: "ColumnNameConflict",
+                    message: format!("column `{name}` appears twice"),
+                });
+            }
+            items.push((name, Some(&item.expr)));
+        }
+        let mut aggs: Vec<&Expr> = Vec::new();
+        for e in items.iter().filter_map(|(_, e)| *e) {
+            aggregates_in(e, &mut aggs);
+        }
+        // An aggregating projection also computes the aggregates its ORDER BY uses.
+        if !aggs.is_empty() {
+            for (e, _) in &p.order {
+                aggregates_in(e, &mut aggs);
+            }
+        }
+        let keys: Vec<usize> = if aggs.is_empty() {
+            Vec::new()
+        } else {
+            (0..items.len())
+                .filter(|&i| {
+                    items[i].1.is_none_or(|e| {
+                        let mut inner = Vec::new();
+                        aggregates_in(e, &mut inner);
+                        inner.is_empty()
+                    })
+                })
+                .collect()
+        };
+        let skip = p
+            .skip
+            .as_ref()
+            .map(|e| count_of(e, "SKIP", ctx))
+            .transpose()?
+            .unwrap_or(0);
+        let limit = p
+            .limit
+            .as_ref()
+            .map(|e| count_of(e, "LIMIT", ctx))
+            .transpose()?;
+        Ok(Projector {
+            p,
+            input_filter: None,
+            items,
+            aggs,
+            keys,
+            skip,
+            limit,
+            groups: HashMap::new(),
+            order_of: Vec::new(),
+            any: false,
+            rows: Vec::new(),
+            seen: HashSet::new(),
+            skipped: 0,
+        })
+    }
+
+    /// Checks `filter` (a `WITH`'s `WHERE`) on each input row, if the projection allows
+    /// (see [`filters_on_input`]); returns whether it took it.
+    pub(crate) fn take_filter(&mut self, filter: &'p Expr) -> bool {
+        if filters_on_input(self.p) {
+            self.input_filter = Some(filter);
+        }
+        self.input_filter.is_some()
+    }
+
+    /// The output column names.
+    pub(crate) fn columns(&self) -> Vec<String> {
+        self.items.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Whether no row can change the answer any more (a `LIMIT 0`).
+    pub(crate) fn is_full(&self) -> bool {
+        self.aggs.is_empty() && self.limit == Some(0)
+    }
+
+    /// Whether every aggregate is `count(*)` and nothing is grouped: then only the number
+    /// of input rows matters, and [`Projector::push_count`] can stand for them.
+    pub(crate) fn counts_only(&self) -> bool {
+        self.keys.is_empty()
+            && !self.aggs.is_empty()
+            && self
+                .aggs
+                .iter()
+                .all(|a| matches!(a.kind, ExprKind::CountStar))
+    }
+
+    /// Takes `n` input rows at once, of which `row` stands for all (see
+    /// [`Projector::counts_only`]).
+    pub(crate) fn push_count(&mut self, row: Row, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.any = true;
+        let group = if let Some(g) = self.groups.get_mut(&Vec::new()) {
+            g
+        } else {
+            self.order_of.push(Vec::new());
+            let accs = new_accs(&self.aggs);
+            self.groups.entry(Vec::new()).or_insert(Group {
+                first: row,
+                key_values: Vec::new(),
+                accs,
+            })
+        };
+        for acc in &mut group.accs {
+            if acc.is_count_star() {
+                acc.add_count(n);
+            }
+        }
+    }
+
+    /// Takes one input row.
+    pub(crate) fn push(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
+        self.any = true;
+        if !self.aggs.is_empty() {
+            self.add_to_group(row, ctx)?;
+            return Ok(Flow::More);
+        }
+        if self.is_full() {
+            return Ok(Flow::Stop);
+        }
+        let mut new = Row::default();
+        for (name, e) in &self.items {
+            let v = match e {
+                Some(e) => eval(e, &mut row, ctx)?,
+                None => row.get(name).cloned().unwrap_or(Value::Null),
+            };
+            new.vars.push((name.clone(), v));
+        }
+        if let Some(f) = self.input_filter {
+            let mut both = row.clone();
+            for (n, v) in &new.vars {
+                both.set(n, v.clone());
+            }
+            if !matches!(eval(f, &mut both, ctx)?, Value::Bool(true)) {
+                return Ok(Flow::More);
+            }
+        }
+        if self.p.distinct && !self.seen.insert(group_key(&new)) {
+            return Ok(Flow::More);
+        }
+        if self.p.order.is_empty() {
+            if self.skipped < self.skip {
+                self.skipped += 1;
+                return Ok(Flow::More);
+            }
+            self.rows.push((Vec::new(), new));
+            return Ok(if self.limit.is_some_and(|l| self.rows.len() >= l) {
+                Flow::Stop
+            } else {
+                Flow::More
+            });
+        }
+        // Sort keys see the projected names, then (unless DISTINCT) the earlier variables.
+        let mut scope_row = if self.p.distinct { Row::default() } else { row };
+        for (n, v) in &new.vars {
+            scope_row.set(n, v.clone());
+        }
+        let mut ks = Vec::with_capacity(self.p.order.len());
+        for (e, _) in &self.p.order {
+            ks.push(eval(e, &mut scope_row, ctx)?);
+        }
+        self.rows.push((ks, new));
+        if let Some(limit) = self.limit {
+            let k = self.skip.saturating_add(limit);
+            if self.rows.len() >= k.saturating_mul(2).max(TOP_K_SLACK_MIN) {
+                self.sort_rows();
+                self.rows.truncate(k);
+            }
+        }
+        Ok(Flow::More)
+    }
+
+    fn add_to_group(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<()> {
+        let mut key_values = Vec::with_capacity(self.keys.len());
+        for &k in &self.keys {
+            key_values.push(match self.items[k].1 {
+                Some(e) => eval(e, &mut row, ctx)?,
+                None => row.get(&self.items[k].0).cloned().unwrap_or(Value::Null),
+            });
+        }
+        let gk: Vec<GroupKey> = key_values.iter().map(GroupKey::of).collect();
+        let mut arg_values = Vec::with_capacity(self.aggs.len());
+        for a in &self.aggs {
+            arg_values.push(match &a.kind {
+                ExprKind::Call { args, .. } => args
+                    .iter()
+                    .map(|x| eval(x, &mut row, ctx))
+                    .collect::<Result<Vec<_>>>()?,
+                _ => Vec::new(),
+            });
+        }
+        let group = if let Some(g) = self.groups.get_mut(&gk) {
+            g
+        } else {
+            self.order_of.push(gk.clone());
+            let accs = new_accs(&self.aggs);
+            self.groups.entry(gk).or_insert(Group {
+                first: row,
+                key_values,
+                accs,
+            })
+        };
+        for (acc, args) in group.accs.iter_mut().zip(arg_values) {
+            acc.add(args)?;
+        }
+        Ok(())
+    }
+
+    fn sort_rows(&mut self) {
+        let order = &self.p.order;
+        self.rows
+            .sort_by(|(a, _), (b, _)| compare_keys(order, a, b));
+    }
+
+    /// The projected rows (holding exactly the output names), after every input row.
+    pub(crate) fn finish(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
+        if !self.aggs.is_empty() {
+            return self.finish_groups(ctx);
+        }
+        if self.p.order.is_empty() {
+            // SKIP and LIMIT were applied as rows arrived.
+            return Ok(self.rows.into_iter().map(|(_, r)| r).collect());
+        }
+        self.sort_rows();
+        let rows = std::mem::take(&mut self.rows);
+        Ok(self.page(rows.into_iter().map(|(_, r)| r)))
+    }
+
+    fn page(&self, rows: impl Iterator<Item = Row>) -> Vec<Row> {
+        rows.skip(self.skip)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect()
+    }
+
+    fn finish_groups(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
+        if !self.any && self.keys.is_empty() {
+            self.order_of.push(Vec::new());
+            self.groups.insert(
+                Vec::new(),
+                Group {
+                    first: Row::default(),
+                    key_values: Vec::new(),
+                    accs: new_accs(&self.aggs),
+                },
+            );
+        }
+        let mut out: Vec<(Vec<Value>, Row)> = Vec::with_capacity(self.order_of.len());
+        for gk in std::mem::take(&mut self.order_of) {
+            let Some(group) = self.groups.remove(&gk) else {
+                continue;
+            };
+            out.push(self.group_row(group, ctx)?);
+        }
+        if self.p.distinct {
+            let mut seen = HashSet::new();
+            out.retain(|(_, r)| seen.insert(group_key(r)));
+        }
+        if !self.p.order.is_empty() {
+            let order = &self.p.order;
+            out.sort_by(|(a, _), (b, _)| compare_keys(order, a, b));
+        }
+        Ok(self.page(out.into_iter().map(|(_, r)| r)))
+    }
+
+    /// One group's output row, with its `ORDER BY` keys.
+    fn group_row(&self, group: Group, ctx: &Ctx<'_>) -> Result<(Vec<Value>, Row)> {
+        let mut results = HashMap::new();
+        for (a, acc) in self.aggs.iter().zip(group.accs) {
+            results.insert((a.span.start, a.span.end), acc.finish()?);
+        }
+        let actx = Ctx {
+            params: ctx.params,
+            graph: ctx.graph,
+            aggregates: Some(&results),
+            cancel: ctx.cancel,
+        };
+        let mut first = group.first;
+        let mut new = Row::default();
+        let mut key_iter = group.key_values.into_iter();
+        for (i, (name, e)) in self.items.iter().enumerate() {
+            let v = if self.keys.contains(&i) {
+                key_iter.next().unwrap_or(Value::Null)
+            } else {
+                match e {
+                    Some(e) => eval(e, &mut first, &actx)?,
+                    None => Value::Null,
+                }
+            };
+            new.vars.push((name.clone(), v));
+        }
+        // ORDER BY after aggregation sees the group's first input row (grouping keys), the
+        // projected names and the aggregates.
+        let mut keys_v = Vec::new();
+        if !self.p.order.is_empty() {
+            let mut scope_row = first;
+            for (n, v) in &new.vars {
+                scope_row.set(n, v.clone());
+            }
+            for (e, _) in &self.p.order {
+                let projected = self
+                    .items
+                    .iter()
+                    .position(|(_, it)| it.is_some_and(|it| it == e));
+                keys_v.push(match projected {
+                    Some(i) => new.vars[i].1.clone(),
+                    None => eval(e, &mut scope_row, &actx)?,
+                });
+            }
+        }
+        Ok((keys_v, new))
+    }
+}
+
+fn new_accs(aggs: &[&Expr]) -> Vec<Accumulator> {
+    aggs.iter()
+        .map(|a| match &a.kind {
+            ExprKind::Call { name, distinct, .. } => {
+                Accumulator::new(&name[0].to_ascii_lowercase(), *distinct)
+            }
+            // count(*)
+            _ => Accumulator::new("count*", false),
+        })
+        .collect()
+}
+
+fn group_key(r: &Row) -> Vec<GroupKey> {
+    r.vars.iter().map(|(_, v)| GroupKey::of(v)).collect()
+}
+
+fn compare_keys(order_by: &[(Expr, bool)], left: &[Value], right: &[Value]) -> std::cmp::Ordering {
+    for ((_, asc), (l, r)) in order_by.iter().zip(left.iter().zip(right)) {
+        let ord = order(l, r);
+        let ord = if *asc { ord } else { ord.reverse() };
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// Aggregate calls inside `e` (not inside other aggregates).
+pub(crate) fn aggregates_in<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    if is_aggregate(e) {
+        out.push(e);
+        return;
+    }
+    e.for_each_child(&mut |c| aggregates_in(c, out));
+}
+
+/// A non-negative integer for `SKIP` or `LIMIT`, from an expression without variables.
+fn count_of(e: &Expr, what: &str, ctx: &Ctx<'_>) -> Result<usize> {
+    match eval(e, &mut Row::default(), ctx)? {
+        Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
+        Value::Int(i) => Err(QueryError::Semantic {
+            code: "NegativeIntegerArgument",
+            message: format!("{what} must not be negative, got {i}"),
+        }),
+        other => Err(QueryError::Semantic {
+            code: "InvalidArgumentType",
+            message: format!("{what} must be an integer, got a {}", other.type_name()),
+        }),
+    }
+}

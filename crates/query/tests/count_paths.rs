@@ -1,0 +1,140 @@
+//! `MATCH <pattern> RETURN count(*)` is answered by counting walks level by level for
+//! patterns of one or two directed steps (`count.rs`); here every such pattern shape, on
+//! random graphs with self-loops, parallel relationships, two types and overlapping
+//! labels, gives the count that enumerating the matches gives (`count(1)` enumerates: it
+//! is not `count(*)`). Relationship uniqueness is the subtle part: a walk back over the
+//! same relationship, or twice round a self-loop, is not a match. Also: `shortestPath`,
+//! searched from both ends, against `allShortestPaths`, searched from one.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::collections::BTreeMap;
+
+use pagegraph::Graph;
+use pagegraph_query::{Value, execute};
+
+fn one(g: &Graph, text: &str) -> Value {
+    let r = execute(g, text, &BTreeMap::new()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    r.rows[0][0].clone()
+}
+
+#[test]
+fn counted_matches_equal_enumerated_matches() {
+    for seed in 0..4u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let g = Graph::in_memory().unwrap();
+        let mut parts = Vec::new();
+        for i in 0..30 {
+            let label = ["A", "B", "A:B", "C"][rng.usize(0..4)];
+            parts.push(format!("(n{i}:{label} {{i: {i}}})"));
+        }
+        for _ in 0..90 {
+            let a = rng.usize(0..30);
+            // Some self-loops and parallel relationships.
+            let b = if rng.u8(0..8) == 0 {
+                a
+            } else {
+                rng.usize(0..30)
+            };
+            let t = ["R", "S"][rng.usize(0..2)];
+            parts.push(format!("(n{a})-[:{t}]->(n{b})"));
+        }
+        execute(
+            &g,
+            &format!("CREATE {}", parts.join(", ")),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let nodes = ["()", "(:A)", "(:B)", "(x:A:B)", "(:C)"];
+        let rels = ["-[:R]->", "<-[:R]-", "-[:S]->", "<-[r:R|S]-", "-->", "<--"];
+        for _ in 0..60 {
+            let mut pattern = nodes[rng.usize(0..nodes.len())].replace('x', "a");
+            let steps = rng.usize(1..=2);
+            for k in 0..steps {
+                let node = nodes[rng.usize(0..nodes.len())].replace('x', &format!("n{k}"));
+                let rel = rels[rng.usize(0..rels.len())].replace("r:", &format!("r{k}:"));
+                pattern.push_str(&rel);
+                pattern.push_str(&node);
+            }
+            let counted = one(&g, &format!("MATCH {pattern} RETURN count(*)"));
+            let enumerated = one(&g, &format!("MATCH {pattern} RETURN count(1)"));
+            assert_eq!(counted, enumerated, "seed {seed}: {pattern}");
+        }
+        // The count stands for every input row, and is 0 where nothing matches.
+        assert_eq!(
+            one(
+                &g,
+                "UNWIND [1, 2, 3] AS x MATCH (:A)-[:R]->()-[:R]->() RETURN count(*)"
+            ),
+            one(
+                &g,
+                "UNWIND [1, 2, 3] AS x MATCH (:A)-[:R]->()-[:R]->() RETURN count(1)"
+            ),
+        );
+        assert_eq!(
+            one(&g, "MATCH (:Missing)-->() RETURN count(*)"),
+            Value::Int(0)
+        );
+    }
+}
+
+/// `shortestPath` searches from both ends; its length must be the one a search from one
+/// end finds (`allShortestPaths` searches from one end), and its path must be a path of
+/// the graph from the start to the end.
+#[test]
+fn shortest_paths_from_both_ends_are_shortest() {
+    for seed in 0..4u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let g = Graph::in_memory().unwrap();
+        let mut parts = Vec::new();
+        for i in 0..60 {
+            parts.push(format!("(n{i}:N {{i: {i}}})"));
+        }
+        for _ in 0..100 {
+            let (a, b) = (rng.usize(0..60), rng.usize(0..60));
+            parts.push(format!("(n{a})-[:R]->(n{b})"));
+        }
+        execute(
+            &g,
+            &format!("CREATE {}", parts.join(", ")),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        for _ in 0..40 {
+            let (a, b) = (rng.usize(0..60), rng.usize(0..60));
+            if a == b {
+                continue;
+            }
+            for arrow in ["-[:R*]->", "-[:R*]-", "<-[:R*..4]-"] {
+                let one = execute(
+                    &g,
+                    &format!(
+                        "MATCH p = shortestPath((a:N {{i: {a}}}){arrow}(b:N {{i: {b}}})) \
+                         RETURN length(p), [n IN nodes(p) | n.i]"
+                    ),
+                    &BTreeMap::new(),
+                )
+                .unwrap()
+                .rows;
+                let all = execute(
+                    &g,
+                    &format!(
+                        "MATCH p = allShortestPaths((a:N {{i: {a}}}){arrow}(b:N {{i: {b}}})) \
+                         RETURN length(p), [n IN nodes(p) | n.i]"
+                    ),
+                    &BTreeMap::new(),
+                )
+                .unwrap()
+                .rows;
+                assert_eq!(one.len(), usize::from(!all.is_empty()), "{a} {arrow} {b}");
+                if let Some(row) = one.first() {
+                    assert_eq!(row[0], all[0][0], "{a} {arrow} {b}");
+                    // Its nodes are one of the shortest paths.
+                    assert!(
+                        all.iter().any(|r| r[1] == row[1]),
+                        "{a} {arrow} {b}: {row:?}"
+                    );
+                }
+            }
+        }
+    }
+}
