@@ -205,6 +205,28 @@ enum Kind {
 
 type Scope = Vec<(String, Kind)>;
 
+/// A pattern that matches (`MATCH`, `MERGE`) takes its properties as a map literal, not a
+/// parameter (`MATCH (n $param)`): openCypher's `InvalidParameterUse`. `CREATE` may.
+fn no_parameter_maps(parts: &[crate::ast::PatternPart]) -> Result<()> {
+    for part in parts {
+        let el = &part.element;
+        let maps = std::iter::once(&el.start.props)
+            .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
+            .flatten();
+        for m in maps {
+            if let ExprKind::Param(p) = &m.kind {
+                return Err(semantic(
+                    "InvalidParameterUse",
+                    format!(
+                        "a pattern that matches takes a map of properties, not the parameter ${p}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn kind_of(scope: &Scope, v: &str) -> Option<Kind> {
     scope.iter().rev().find(|(n, _)| n == v).map(|(_, k)| *k)
 }
@@ -331,6 +353,7 @@ fn clause_scope(clause: &Clause, scope: &mut Scope) -> Result<()> {
         Clause::Match {
             pattern, filter, ..
         } => {
+            no_parameter_maps(pattern)?;
             pattern_scope(pattern, scope, false)?;
             if let Some(f) = filter {
                 no_aggregate(f, "WHERE")?;
@@ -358,6 +381,7 @@ fn clause_scope(clause: &Clause, scope: &mut Scope) -> Result<()> {
             on_create,
             on_match,
         } => {
+            no_parameter_maps(std::slice::from_ref(part))?;
             if part.element.chain.is_empty()
                 && let Some(v) = &part.element.start.var
                 && kind_of(scope, v).is_some()

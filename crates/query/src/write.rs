@@ -53,7 +53,7 @@ pub(crate) fn clause(
             for row in rows {
                 let mut r = row.clone();
                 for part in parts {
-                    w.create_part(part, &mut r)?;
+                    w.create_part(part, &mut r, false)?;
                 }
                 out.push(r);
             }
@@ -77,7 +77,8 @@ pub(crate) fn clause(
                 };
                 if found.is_empty() {
                     let mut r = row.clone();
-                    w.create_part(part, &mut r)?;
+                    w.no_null_in_merge(part, &mut r)?;
+                    w.create_part(part, &mut r, true)?;
                     w.set_items(on_create, &mut r)?;
                     out.push(r);
                 } else {
@@ -215,7 +216,31 @@ impl Writer<'_> {
         Ok(id)
     }
 
-    fn create_part(&mut self, part: &PatternPart, row: &mut Row) -> Result<()> {
+    /// A `MERGE` cannot create a property it would not find again: a null in its pattern's
+    /// properties is an error (openCypher's `MergeReadOwnWrites`).
+    fn no_null_in_merge(&self, part: &PatternPart, row: &mut Row) -> Result<()> {
+        let el = &part.element;
+        let maps = std::iter::once(&el.start.props)
+            .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
+            .flatten();
+        let ctx = self.ctx();
+        for m in maps {
+            if let Value::Map(entries) = eval(m, row, &ctx)?
+                && let Some((k, _)) = entries.iter().find(|(_, v)| v.is_null())
+            {
+                return Err(QueryError::Semantic {
+                    code: "MergeReadOwnWrites",
+                    message: format!("MERGE cannot create the property `{k}` as null"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the elements of a pattern part that `row` does not bind. `merging`: a
+    /// relationship written without a direction is created outgoing, as `MERGE` does
+    /// (`CREATE` refuses it).
+    fn create_part(&mut self, part: &PatternPart, row: &mut Row, merging: bool) -> Result<()> {
         let el = &part.element;
         let first = self.node_for(&el.start, row)?;
         let mut path = Path {
@@ -248,6 +273,7 @@ impl Writer<'_> {
             let (from, to) = match rel.dir {
                 Dir::Right => (at, next),
                 Dir::Left => (next, at),
+                Dir::Both if merging => (at, next),
                 Dir::Both => {
                     return Err(QueryError::Semantic {
                         code: "RequiresDirectedRelationship",

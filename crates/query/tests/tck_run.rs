@@ -38,6 +38,10 @@ fn error_class(e: &QueryError) -> &'static str {
             code: "ProcedureNotFound",
             ..
         } => "ProcedureError",
+        QueryError::Semantic {
+            code: "MergeReadOwnWrites",
+            ..
+        } => "SemanticError",
         QueryError::Syntax(_) | QueryError::Semantic { .. } => "SyntaxError",
         QueryError::Type(_) => "TypeError",
         QueryError::Argument(_) => "ArgumentError",
