@@ -166,18 +166,20 @@ pub(crate) fn node_state(src: &dyn Source, id: NodeId) -> Result<Option<NodeStat
     let Some((labels, name, data)) = found.transpose()? else {
         return Ok(None);
     };
-    let data = if let Some(d) = data {
-        d
-    } else {
-        let bytes = src
-            .view(NODE_DATA)?
-            .map(|t| t.get(&key))
-            .transpose()?
-            .flatten()
-            .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
-        decode_data("node", id, &bytes)?
+    let data = match data {
+        Some(d) => d,
+        None => decode_data("node", id, &outside_data(src, id)?)?,
     };
     Ok(Some(NodeState { labels, name, data }))
+}
+
+/// The data of node `id` kept outside its record (in `g.node_data`); its absence is damage.
+fn outside_data(src: &dyn Source, id: NodeId) -> Result<Vec<u8>> {
+    src.view(NODE_DATA)?
+        .map(|t| t.get(&node_key(id)))
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))
 }
 
 /// A node's labels, reading its record and no data; `None` when there is no such node.
@@ -210,8 +212,7 @@ pub(crate) fn node_property(
     let Some(nodes) = src.view(NODES)? else {
         return Ok(None);
     };
-    let k = node_key(id);
-    let found = nodes.get_with(&k, |bytes| -> Result<_> {
+    let found = nodes.get_with(&node_key(id), |bytes| -> Result<_> {
         let rec = decode_node(id, bytes)?;
         let value = match rec.data {
             Some(d) => Some(props::properties_in_data(
@@ -229,16 +230,16 @@ pub(crate) fn node_property(
     let Some((name, value)) = found.transpose()? else {
         return Ok(None);
     };
-    let mut values = if let Some(v) = value {
-        v
-    } else {
-        let bytes = src
-            .view(NODE_DATA)?
-            .map(|t| t.get(&k))
-            .transpose()?
-            .flatten()
-            .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?;
-        props::properties_in_data("node data", "node", id, &name, &bytes, &[key])?
+    let mut values = match value {
+        Some(v) => v,
+        None => props::properties_in_data(
+            "node data",
+            "node",
+            id,
+            &name,
+            &outside_data(src, id)?,
+            &[key],
+        )?,
     };
     Ok(values.pop().flatten())
 }

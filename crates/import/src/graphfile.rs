@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pagegraph::{EdgeSpec, Graph, NodeId, NodeSpec, PropertyValue, WriteTxn};
+use pagegraph::{Graph, NodeId, NodeSpec, PropertyValue, WriteTxn};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Context, ImportError, Result};
 use crate::idmap::ExtId;
-use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, upsert_edges};
+use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges};
 use crate::input::clip;
 use crate::keys;
 use crate::progress::Progress;
@@ -309,23 +309,10 @@ impl Writer<'_> {
         });
         let new_ids = tx.insert_nodes(specs).context_with(at)?;
         let type_name = |slot: u32| types.get(slot as usize - 1).cloned().unwrap_or_default();
-        let pending = if self.opts.upsert {
-            let (left, updated) =
-                upsert_edges(&mut tx, pending, &new_ids, &type_name).context_with(at)?;
-            self.summary.edges_updated += updated;
-            left
-        } else {
-            pending
-        };
-        let n = pending.len() as u64;
-        tx.insert_edges(pending.into_iter().map(|e| EdgeSpec {
-            from: e.from.node(&new_ids),
-            to: e.to.node(&new_ids),
-            edge_type: type_name(e.edge_type),
-            data: e.data.map_or(Value::Null, |d| *d),
-        }))
-        .context_with(at)?;
+        let (n, updated) =
+            write_edges(&mut tx, pending, &new_ids, &type_name, self.opts.upsert, at)?;
         self.commit(tx)?;
+        self.summary.edges_updated += updated;
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;
         self.ids.extend(new_exts.into_iter().zip(new_ids));

@@ -879,29 +879,49 @@ impl Importer<'_> {
             0 => default_type.clone(),
             i => types[i as usize - 1].clone(),
         };
-        let edges = if self.opts.upsert {
-            let (edges, updated) = upsert_edges(&mut tx, edges, &new_ids, &type_name)
-                .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
-            self.summary.edges_updated += updated;
-            edges
-        } else {
-            edges
-        };
-        let n = edges.len() as u64;
-        // Specs are made as the batch API pulls them, not gathered first.
-        let specs = edges.into_iter().map(|e| EdgeSpec {
-            from: e.from.node(&new_ids),
-            to: e.to.node(&new_ids),
-            edge_type: type_name(e.edge_type),
-            data: e.data.map_or(Value::Null, |d| *d),
-        });
-        tx.insert_edges(specs)
-            .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+        let (n, updated) = write_edges(
+            &mut tx,
+            edges,
+            &new_ids,
+            &type_name,
+            self.opts.upsert,
+            || format!("{}: batch ending at line {last_line}", path.display()),
+        )?;
         self.commit(tx)?;
+        self.summary.edges_updated += updated;
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;
         Ok(())
     }
+}
+
+/// Writes a batch's edges, their endpoints resolved through `new_ids`; with `upsert`, an
+/// edge whose (from, to, type) the database has (or an earlier line of the batch) updates
+/// that edge instead (see [`upsert_edges`]). Returns (edges created, lines that updated an
+/// edge); an error says where, `at()`.
+pub(crate) fn write_edges(
+    tx: &mut WriteTxn,
+    edges: Vec<PendingEdge>,
+    new_ids: &[NodeId],
+    type_name: &impl Fn(u32) -> String,
+    upsert: bool,
+    at: impl Fn() -> String,
+) -> Result<(u64, u64)> {
+    let (edges, updated) = if upsert {
+        upsert_edges(tx, edges, new_ids, type_name).context_with(&at)?
+    } else {
+        (edges, 0)
+    };
+    let created = edges.len() as u64;
+    // Specs are made as the batch API pulls them, not gathered first.
+    let specs = edges.into_iter().map(|e| EdgeSpec {
+        from: e.from.node(new_ids),
+        to: e.to.node(new_ids),
+        edge_type: type_name(e.edge_type),
+        data: e.data.map_or(Value::Null, |d| *d),
+    });
+    tx.insert_edges(specs).context_with(&at)?;
+    Ok((created, updated))
 }
 
 /// `--upsert`'s one edge per (from, to, type): updates (`+=` of the line's properties) the

@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use pagegraph::{
-    EdgeSpec, Graph, LABEL_SIZE_MAX, NAME_PROPERTY, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue,
-    ReadTxn, WriteTxn,
+    Graph, LABEL_SIZE_MAX, NAME_PROPERTY, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn,
+    WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
@@ -39,7 +39,7 @@ use serde_json::{Map, Value};
 use crate::error::{Context, ImportError, Result};
 use crate::header::{Element, Header};
 use crate::idmap::{ExtId, IdMap};
-use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, upsert_edges};
+use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges};
 use crate::input::{Input, clip};
 use crate::keys;
 use crate::parse::{CsvDialect, CsvSource, csv_reader_with, csv_stop};
@@ -828,24 +828,16 @@ impl Loader<'_> {
                 .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?
         };
         let type_name = |slot: u32| types.get(slot as usize - 1).cloned().unwrap_or_default();
-        let edges = if self.opts.upsert {
-            let (edges, updated) = upsert_edges(&mut tx, edges, &new_ids, &type_name)
-                .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
-            self.summary.edges_updated += updated;
-            edges
-        } else {
-            edges
-        };
-        let n = edges.len() as u64;
-        let specs = edges.into_iter().map(|e| EdgeSpec {
-            from: e.from.node(&new_ids),
-            to: e.to.node(&new_ids),
-            edge_type: type_name(e.edge_type),
-            data: e.data.map_or(Value::Null, |d| *d),
-        });
-        tx.insert_edges(specs)
-            .context_with(|| format!("{}: batch ending at line {last_line}", path.display()))?;
+        let (n, updated) = write_edges(
+            &mut tx,
+            edges,
+            &new_ids,
+            &type_name,
+            self.opts.upsert,
+            || format!("{}: batch ending at line {last_line}", path.display()),
+        )?;
         self.commit(tx)?;
+        self.summary.edges_updated += updated;
         for ((space, ext), &id) in new_nodes.into_iter().zip(&new_ids) {
             self.spaces[space].map.insert(ext, id)?;
         }

@@ -903,11 +903,10 @@ fn stream(
     };
     match stage.clause {
         Clause::Match {
-            optional, filter, ..
+            optional,
+            pattern,
+            filter,
         } => {
-            let Clause::Match { pattern, .. } = stage.clause else {
-                return Ok(Flow::More);
-            };
             let base = optional.then(|| row.clone());
             let mut found = false;
             let flow = for_each_match(pattern, row, &stage.filter, ctx, &mut |mut r| {

@@ -11,7 +11,7 @@ use pagegraph::Condition;
 use crate::ast::{Dir, Expr, NodePattern, PatternElement, PatternPart, RelPattern, Shortest};
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, Row, eval};
-use crate::plan::{Filter, Seek, seeks};
+use crate::plan::{Filter, Seek, scalar, seeks};
 use crate::value::{Path, Value, equals};
 
 /// Evaluated property constraints of a pattern element.
@@ -213,23 +213,16 @@ fn seeks_of(
 ) -> Vec<Seek> {
     let mut out: Vec<Seek> = Vec::new();
     for (k, v) in props {
-        if let Some(p) = v.to_property().filter(|_| {
-            matches!(
-                v,
-                Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_)
-            )
-        }) {
-            out.push(Seek {
-                property: k.clone(),
-                condition: Condition::Eq(p),
-            });
-        } else if v.is_null() {
+        let condition = match scalar(v) {
+            Some(p) => Condition::Eq(p),
             // `{p: null}` matches nothing.
-            out.push(Seek {
-                property: k.clone(),
-                condition: Condition::In(Vec::new()),
-            });
-        }
+            None if v.is_null() => Condition::In(Vec::new()),
+            None => continue,
+        };
+        out.push(Seek {
+            property: k.clone(),
+            condition,
+        });
     }
     if let Some(var) = &n.var {
         let preds = filter.seek_preds(var, row);

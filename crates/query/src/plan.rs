@@ -145,24 +145,15 @@ pub fn seeks(preds: &[SeekPred<'_>], row: &mut Row, ctx: &Ctx<'_>) -> Result<Vec
                 Some(s) => Condition::Eq(s),
                 None => continue,
             },
-            SeekOp::In => match v {
-                Value::List(items) => {
-                    let mut values = Vec::with_capacity(items.len());
-                    for i in &items {
-                        // A null or an unorderable item: the seek would not be a superset.
-                        match scalar(i) {
-                            Some(s) => values.push(s),
-                            None if i.is_null() => {}
-                            None => break,
-                        }
-                    }
-                    if values.len() + items.iter().filter(|i| i.is_null()).count() != items.len() {
-                        continue;
-                    }
-                    Condition::In(values)
-                }
-                _ => continue,
-            },
+            SeekOp::In => {
+                let Value::List(items) = v else { continue };
+                // Nulls equal nothing; an item no index key orders (a list, a map) would
+                // make the seek miss what the condition admits: no seek then.
+                let values: Option<Vec<PropertyValue>> =
+                    items.iter().filter(|i| !i.is_null()).map(scalar).collect();
+                let Some(values) = values else { continue };
+                Condition::In(values)
+            }
             SeekOp::StartsWith => {
                 let Value::String(s) = v else {
                     out.push(nothing());
@@ -212,7 +203,7 @@ pub fn seeks(preds: &[SeekPred<'_>], row: &mut Row, ctx: &Ctx<'_>) -> Result<Vec
 }
 
 /// A value an index key orders: a boolean, a number or a string.
-fn scalar(v: &Value) -> Option<PropertyValue> {
+pub(crate) fn scalar(v: &Value) -> Option<PropertyValue> {
     match v {
         Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) => v.to_property(),
         _ => None,

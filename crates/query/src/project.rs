@@ -14,6 +14,7 @@
 //! Ties of `ORDER BY` keep the order rows arrived in (the sorts are stable), with or
 //! without a limit.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::aggregate::Accumulator;
@@ -192,17 +193,7 @@ impl<'p> Projector<'p> {
             return;
         }
         self.any = true;
-        let group = if let Some(g) = self.groups.get_mut(&Vec::new()) {
-            g
-        } else {
-            self.order_of.push(Vec::new());
-            let accs = new_accs(&self.aggs);
-            self.groups.entry(Vec::new()).or_insert(Group {
-                first: row,
-                key_values: Vec::new(),
-                accs,
-            })
-        };
+        let group = self.group(Vec::new(), row, Vec::new());
         for acc in &mut group.accs {
             if acc.is_count_star() {
                 acc.add_count(n);
@@ -291,21 +282,26 @@ impl<'p> Projector<'p> {
                 _ => Vec::new(),
             });
         }
-        let group = if let Some(g) = self.groups.get_mut(&gk) {
-            g
-        } else {
-            self.order_of.push(gk.clone());
-            let accs = new_accs(&self.aggs);
-            self.groups.entry(gk).or_insert(Group {
-                first: row,
-                key_values,
-                accs,
-            })
-        };
+        let group = self.group(gk, row, key_values);
         for (acc, args) in group.accs.iter_mut().zip(arg_values) {
             acc.add(args)?;
         }
         Ok(())
+    }
+
+    /// The group of key `gk`, made with `row` as its first row when it is new.
+    fn group(&mut self, gk: Vec<GroupKey>, row: Row, key_values: Vec<Value>) -> &mut Group {
+        match self.groups.entry(gk) {
+            Entry::Occupied(group) => group.into_mut(),
+            Entry::Vacant(slot) => {
+                self.order_of.push(slot.key().clone());
+                slot.insert(Group {
+                    first: row,
+                    key_values,
+                    accs: new_accs(&self.aggs),
+                })
+            }
+        }
     }
 
     fn sort_rows(&mut self) {
