@@ -5,7 +5,8 @@
 //!    and those indexes hold nothing else.
 //! 2. Every edge's endpoints are nodes.
 //! 3. Every edge is in the outgoing adjacency under its source and in the incoming adjacency
-//!    under its target, and those trees hold nothing else.
+//!    under its target, and those trees hold nothing else; their chunks decode, and a
+//!    node's pairs strictly increase across its chunks (`adjacency.rs`).
 //! 4. The kind (label) and edge-type counts match the nodes and edges.
 //! 5. Every index in the catalog is ready, has its entry tree, and that tree holds exactly
 //!    the entries the records give (`IndexDef::keys_of`); a unique index holds no two equal
@@ -207,20 +208,7 @@ impl ReadTxn {
             *type_counts.entry(rec.edge_type).or_default() += 1;
             Ok(())
         })?;
-        for (incoming, name) in [(false, "outgoing"), (true, "incoming")] {
-            let mut listed = Multiset::default();
-            self.each_adjacency(incoming, None, None, |node, ty, other, edge| {
-                let (from, to) = if incoming {
-                    (other, node)
-                } else {
-                    (node, other)
-                };
-                listed.add([from.0, u64::from(ty), to.0, edge.0]);
-            })?;
-            if listed != edges {
-                problems.push(format!("the {name} adjacency and the edges disagree"));
-            }
-        }
+        self.adjacency_problems(&edges, &mut problems)?;
         if self.kinds()? != self.named_counts(kind_counts)? {
             problems.push("kind counts disagree with the nodes".into());
         }
@@ -318,6 +306,34 @@ impl ReadTxn {
         Ok(())
     }
 
+    /// Invariant 3: each adjacency tree, scanned once, holds exactly the multiset `edges`
+    /// of `[from, type, to, edge]` (a damaged chunk is a problem, not a failure).
+    fn adjacency_problems(&self, edges: &Multiset, problems: &mut Vec<String>) -> Result<()> {
+        for (incoming, name) in [(false, "outgoing"), (true, "incoming")] {
+            let mut listed = Multiset::default();
+            let scanned = self.each_adjacency(incoming, None, None, |node, ty, other, edge| {
+                let (from, to) = if incoming {
+                    (other, node)
+                } else {
+                    (node, other)
+                };
+                listed.add([from.0, u64::from(ty), to.0, edge.0]);
+            });
+            match scanned {
+                // A damaged chunk ends the scan: a problem of this check, not its failure.
+                Err(e @ GraphError::Corrupt { .. }) => {
+                    problems.push(format!("the {name} adjacency: {e}"));
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            if listed != *edges {
+                problems.push(format!("the {name} adjacency and the edges disagree"));
+            }
+        }
+        Ok(())
+    }
+
     /// Looks each node and edge up in the indexes and adjacency to name the ones at fault.
     /// Costs a few random lookups per edge: only run when the scans found a problem.
     fn precise_problems(&self) -> Result<Vec<String>> {
@@ -350,14 +366,16 @@ impl ReadTxn {
                 (Direction::Outgoing, edge.from, edge.to, "outgoing"),
                 (Direction::Incoming, edge.to, edge.from, "incoming"),
             ] {
-                if !self
-                    .neighbors(at, dir, Some(&edge.edge_type))?
-                    .contains(&(edge.id, other))
-                {
-                    problems.push(format!(
+                match self.neighbors(at, dir, Some(&edge.edge_type)) {
+                    Ok(listed) if listed.contains(&(edge.id, other)) => {}
+                    Ok(_) => problems.push(format!(
                         "edge {} is missing from the {name} adjacency",
                         edge.id
-                    ));
+                    )),
+                    Err(e @ GraphError::Corrupt { .. }) => {
+                        problems.push(format!("edge {}: {e}", edge.id));
+                    }
+                    Err(e) => return Err(e),
                 }
             }
         }

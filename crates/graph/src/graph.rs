@@ -82,9 +82,10 @@ impl Graph {
     }
 
     /// Checks the graph format: a newer one is refused (`UnsupportedFormat`); an older one
-    /// is upgraded in place by a read-write open (format 1 to 2 writes only the version:
-    /// every format 1 record reads the same in format 2), and read as it is by a read-only
-    /// one.
+    /// is upgraded in place by a read-write open, and read as it is by a read-only one.
+    /// Both upgrades write only the version: every format 1 record reads the same in format
+    /// 2, and format 2's adjacency keys (one pair each, no value) are format 3 chunks of one
+    /// pair; `compact` repacks them.
     fn with_format(self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;

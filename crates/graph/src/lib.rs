@@ -48,6 +48,7 @@
 //! The storage engine is re-exported as [`storage`]. Typed property values, their openCypher
 //! comparison and their index key encoding are in [`value`].
 
+mod adjacency;
 pub mod algo;
 mod check;
 mod error;

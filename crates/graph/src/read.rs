@@ -2,9 +2,10 @@
 
 use std::ops::Bound;
 
-use pagegraph_storage::{LeafKeys, Tree, TreeHandle};
+use pagegraph_storage::{LeafKeys, Tree, TreeHandle, ValueRef};
 use serde_json::Value;
 
+use crate::adjacency;
 use crate::error::{GraphError, Result};
 use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
@@ -14,7 +15,6 @@ use crate::props;
 use crate::record::INDEXES;
 use crate::record::{
     self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
-    adjacency_prefix, adjacency_prefix_len, decode_adjacency_full, decode_adjacency_rest,
     decode_data, decode_edge, decode_id_key, decode_kind_key, decode_name_key, decode_node,
     edge_key, kind_prefix, node_key,
 };
@@ -343,7 +343,6 @@ impl ReadTxn {
             },
             None => None,
         };
-        let prefix = adjacency_prefix(id, ty);
         let trees = match dir {
             Direction::Outgoing => [self.h.out, None],
             Direction::Incoming => [self.h.inc, None],
@@ -351,19 +350,7 @@ impl ReadTxn {
         };
         for t in trees.into_iter().flatten() {
             let tree = self.r.view(t);
-            let mut bad = false;
-            // Every key starts with `prefix` (the node's field, and the type's if given): only
-            // the target and the edge are decoded, past the key's (node, type) prefix.
-            tree.for_each_key_with_prefix(&prefix, |k| {
-                let head = k.first_chunk::<8>().map(|h| u64::from_be_bytes(*h));
-                match adjacency_prefix_len(k).and_then(|p| decode_adjacency_rest(k, head, p)) {
-                    Some((other, edge)) if !bad => f(edge, other),
-                    _ => bad = true,
-                }
-            })?;
-            if bad {
-                return Err(GraphError::corrupt("adjacency entry", id, "short key"));
-            }
+            adjacency::for_each_pair(&tree, id, ty, |_, other, edge| f(edge, other))?;
         }
         Ok(())
     }
@@ -647,16 +634,37 @@ impl ReadTxn {
         mut f: impl FnMut(NodeId, u32, NodeId, EdgeId),
     ) -> Result<()> {
         let mut bad = false;
+        // The last entry passed on: entries must strictly increase (invariants 1 and 2 of
+        // `adjacency.rs`), across chunks too.
+        let mut last: Option<(NodeId, u32, NodeId, EdgeId)> = None;
         self.adjacency_runs(incoming, from, until, |run| {
-            for k in run.iter() {
-                match decode_adjacency_full(k) {
-                    Some((node, ty, other, edge)) if !bad => f(node, ty, other, edge),
-                    _ => bad = true,
+            for (k, v) in run.entries() {
+                let ValueRef::Inline(v) = v else {
+                    bad = true;
+                    return;
+                };
+                let whole = adjacency::decode_entry(k, v, |node, ty, other, edge| {
+                    let entry = (node, ty, other, edge);
+                    if last.is_some_and(|l| l >= entry) {
+                        bad = true;
+                    }
+                    last = Some(entry);
+                    if !bad {
+                        f(node, ty, other, edge);
+                    }
+                });
+                if whole.is_none() || bad {
+                    bad = true;
+                    return;
                 }
             }
         })?;
         if bad {
-            return Err(GraphError::corrupt("adjacency entry", "", "short key"));
+            return Err(GraphError::corrupt(
+                "adjacency chunk",
+                "",
+                "damaged or out of order",
+            ));
         }
         Ok(())
     }

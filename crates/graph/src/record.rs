@@ -12,8 +12,8 @@
 //! | `g.nodes` | `o(node)` | node record |
 //! | `g.node_data` | `o(node)` | data JSON, when over 64 bytes |
 //! | `g.edges` | `o(edge)` | edge record |
-//! | `g.out` | `o(from) o(type) o(to) o(edge)` | empty |
-//! | `g.in` | `o(to) o(type) o(from) o(edge)` | empty |
+//! | `g.out` | `o(from) o(type) o(to) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
+//! | `g.in` | `o(to) o(type) o(from) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
 //! | `g.kind` | `o(kind) o(node)` | empty |
 //! | `g.name` | name bytes, `0x00`, `o(node)`, length byte of `o(node)` | empty |
 //! | `g.str` | string bytes | string id (u32) |
@@ -30,7 +30,8 @@
 //! first label, string id 0 meaning no label (ids start at 1). Graph format 1 wrote only
 //! flags 0 and 1, which read the same in format 2. Edge record: `v(from)`, `v(to)`, `v(type)`,
 //! data JSON. A node's neighbors (optionally of one type) are one contiguous range of
-//! `g.out`/`g.in`. Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
+//! `g.out`/`g.in`, in chunks of sorted (other, edge) pairs (graph format 3; format 2 wrote
+//! one pair per key with an empty value, which reads as a chunk of one). Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
 //! a page of `g.nodes`: edges cannot damage node records. The name key ends with the length
 //! of its id so it can be decoded from the end whatever bytes the name holds.
 
@@ -51,8 +52,9 @@ pub(crate) const META: &str = "g.meta";
 pub(crate) const INDEXES: &str = "g.idx";
 
 /// The graph format this code writes: 2 added more labels per node, the index catalog
-/// and property indexes. A database without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 2;
+/// and property indexes; 3 packs adjacency into chunks of pairs (format 2 adjacency reads
+/// as chunks of one pair, so 2 is upgraded by writing the version). A database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 3;
 
 /// Flag of a node record: the data is in `g.node_data`.
 const DATA_OUTSIDE: u8 = 1;
@@ -384,11 +386,6 @@ pub(crate) fn adjacency_key(node: NodeId, edge_type: u32, other: NodeId, edge: E
         .push(edge.0)
 }
 
-/// Decodes an adjacency key into `(type, other, edge)`.
-pub(crate) fn decode_adjacency(k: &[u8]) -> Option<(u32, NodeId, EdgeId)> {
-    decode_adjacency_full(k).map(|(_, ty, other, edge)| (ty, other, edge))
-}
-
 /// Decodes an adjacency key into `(node, type, other, edge)`.
 pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, EdgeId)> {
     let mut at = 0;
@@ -397,53 +394,6 @@ pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, Ed
     let other = get_ordered(k, &mut at)?;
     let edge = get_ordered(k, &mut at)?;
     (at == k.len()).then_some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
-}
-
-/// Length of an adjacency key's `(node, type)` prefix, where its `other` field starts;
-/// `None` if a field's length byte is out of range. Keys with equal prefixes have the same
-/// node and type.
-#[inline]
-pub(crate) fn adjacency_prefix_len(k: &[u8]) -> Option<usize> {
-    let node_len = usize::from(*k.first()?);
-    let type_len = usize::from(*k.get(1 + node_len)?);
-    // A type id is a `u32`: at most 4 bytes.
-    (node_len <= 8 && type_len <= 4).then_some(2 + node_len + type_len)
-}
-
-/// Decodes the `(other, edge)` fields of an adjacency key whose prefix (see
-/// [`adjacency_prefix_len`]) is `prefix_len` bytes long. For a key of 8 bytes or more pass
-/// its first 8 bytes, big endian, as `head`: each field is then cut from `head` or from one
-/// 8-byte load ending where it ends (the edge always ends the key), with no byte loop.
-#[inline]
-pub(crate) fn decode_adjacency_rest(
-    k: &[u8],
-    head: Option<u64>,
-    prefix_len: usize,
-) -> Option<(NodeId, EdgeId)> {
-    let Some(head) = head.filter(|_| k.len() >= 8) else {
-        let mut at = prefix_len;
-        let other = get_ordered(k, &mut at)?;
-        let edge = get_ordered(k, &mut at)?;
-        return (at == k.len()).then_some((NodeId(other), EdgeId(edge)));
-    };
-    let other_len = usize::from(*k.get(prefix_len)?);
-    let other_end = prefix_len + 1 + other_len;
-    let edge_len = usize::from(*k.get(other_end)?);
-    if other_len > 8 || edge_len > 8 || other_end + 1 + edge_len != k.len() {
-        return None;
-    }
-    let low_bytes = |n: usize| u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
-    let other = if other_end <= 8 {
-        // Within `head`: shift its bytes before the field out, then keep the field's.
-        head.checked_shl(8 * (prefix_len as u32 + 1))
-            .unwrap_or(0)
-            .checked_shr(64 - 8 * other_len as u32)
-            .unwrap_or(0)
-    } else {
-        u64::from_be_bytes(*k[..other_end].last_chunk::<8>()?) & low_bytes(other_len)
-    };
-    let edge = u64::from_be_bytes(*k.last_chunk::<8>()?) & low_bytes(edge_len);
-    Some((NodeId(other), EdgeId(edge)))
 }
 
 /// Prefix of a kind's entries in `g.kind`.
@@ -569,44 +519,13 @@ mod tests {
         }
     }
 
-    /// The decoder of a key's last two fields agrees with the full decoder on keys of
-    /// every field width, with or without the key's head, and rejects what the full
-    /// decoder rejects on arbitrary bytes behind a valid prefix.
-    #[test]
-    fn adjacency_rest_agrees_with_the_full_decoder() {
-        let mut rng = fastrand::Rng::with_seed(23);
-        let head_of = |k: &[u8]| k.first_chunk::<8>().map(|h| u64::from_be_bytes(*h));
-        for _ in 0..20_000 {
-            let mut value = || rng.u64(..) >> rng.u32(0..64);
-            let (node, ty, other, edge) = (value(), value() >> 40, value(), value());
-            let key = adjacency_key(NodeId(node), ty as u32, NodeId(other), EdgeId(edge));
-            let p = adjacency_prefix_len(&key).unwrap();
-            let want = Some((NodeId(other), EdgeId(edge)));
-            assert_eq!(decode_adjacency_rest(&key, head_of(&key), p), want);
-            assert_eq!(decode_adjacency_rest(&key, None, p), want);
-        }
-        for _ in 0..200_000 {
-            let prefix =
-                adjacency_prefix(NodeId(rng.u64(..) >> rng.u32(0..64)), Some(rng.u32(0..300)));
-            let mut bytes = prefix.to_vec();
-            for _ in 0..rng.usize(0..20) {
-                bytes.push(if rng.bool() { rng.u8(0..5) } else { rng.u8(..) });
-            }
-            let full = decode_adjacency_full(&bytes).map(|(_, _, o, e)| (o, e));
-            let p = prefix.len();
-            assert_eq!(
-                decode_adjacency_rest(&bytes, head_of(&bytes), p),
-                full,
-                "{bytes:?}"
-            );
-            assert_eq!(decode_adjacency_rest(&bytes, None, p), full, "{bytes:?}");
-        }
-    }
-
     #[test]
     fn composite_keys_decode_and_sort_field_by_field() {
         let a = adjacency_key(NodeId(300), 2, NodeId(5), EdgeId(1 << 33));
-        assert_eq!(decode_adjacency(&a), Some((2, NodeId(5), EdgeId(1 << 33))));
+        assert_eq!(
+            decode_adjacency_full(&a),
+            Some((NodeId(300), 2, NodeId(5), EdgeId(1 << 33)))
+        );
         assert!(a.starts_with(&adjacency_prefix(NodeId(300), Some(2))));
         assert!(!a.starts_with(&adjacency_prefix(NodeId(30), None)));
         let b = adjacency_key(NodeId(300), 10, NodeId(1), EdgeId(1));

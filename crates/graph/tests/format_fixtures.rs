@@ -22,14 +22,17 @@ use std::path::Path;
 use pagegraph::{Direction, Graph};
 use serde_json::json;
 
-/// Copies fixture `name` (database and WAL) into a fresh directory and returns its path.
+/// Copies fixture `name` (database and WAL, if it has one) into a fresh directory and
+/// returns its path.
 fn fixture(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
     let dir = tempfile::tempdir().expect("tempdir");
     for file in ["graph.pgdb", "graph.pgdb-wal"] {
-        std::fs::copy(src.join(file), dir.path().join(file)).expect("copy fixture");
+        if file == "graph.pgdb" || src.join(file).exists() {
+            std::fs::copy(src.join(file), dir.path().join(file)).expect("copy fixture");
+        }
     }
     let path = dir.path().join("graph.pgdb");
     (dir, path)
@@ -246,5 +249,131 @@ fn a_graph_format_1_fixture_is_upgraded_to_format_2_and_takes_indexes() {
     );
     drop(r);
     assert_v1_content(&g);
+    assert!(g.check().expect("check").is_clean());
+}
+
+/// `graph-format-2/`: graph format 2 (one adjacency key per edge), written by the release
+/// before adjacency chunks: the edge list `edges.txt` beside it imported (40 nodes named
+/// `1`..`40`, 500 `edge` edges, node `1` with 208 outgoing), then two `KNOWS` edges between
+/// `2` and `3` with a `since` property.
+fn format_2_edges(r: &pagegraph::ReadTxn) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for e in r.edges() {
+        let e = e.expect("edge");
+        let name = |id| r.node(id).expect("node").expect("exists").name;
+        out.push((name(e.from), name(e.to), e.edge_type));
+    }
+    out.sort();
+    out
+}
+
+fn format_2_expected() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph-format-2/edges.txt"),
+    )
+    .expect("edge list");
+    let mut out: Vec<(String, String, String)> = text
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').expect("pair");
+            (a.to_string(), b.to_string(), "edge".to_string())
+        })
+        .collect();
+    out.push(("2".into(), "3".into(), "KNOWS".into()));
+    out.push(("3".into(), "2".into(), "KNOWS".into()));
+    out.sort();
+    out
+}
+
+/// Every node's neighbors, both directions, by name, as the adjacency gives them.
+fn neighbor_names(r: &pagegraph::ReadTxn) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for n in r.nodes() {
+        let n = n.expect("node");
+        for (e, other) in r
+            .neighbors(n.id, Direction::Outgoing, None)
+            .expect("neighbors")
+        {
+            let ty = r.edge(e).expect("edge").expect("exists").edge_type;
+            let to = r.node(other).expect("node").expect("exists").name;
+            out.push((n.name.clone(), to, ty));
+        }
+        let incoming = r
+            .neighbors(n.id, Direction::Incoming, None)
+            .expect("neighbors");
+        assert_eq!(
+            incoming.len() as u64,
+            r.degree(n.id, Direction::Incoming, None).expect("degree")
+        );
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_graph_format_2_fixture_reads_as_chunks_of_one_and_is_upgraded_to_format_3() {
+    let (_dir, path) = fixture("graph-format-2");
+    let expected = format_2_expected();
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        let r = g.begin_read().expect("read");
+        assert_eq!(r.graph_format().expect("format"), 2);
+        assert_eq!(format_2_edges(&r), expected);
+        assert_eq!(neighbor_names(&r), expected);
+        drop(r);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    let r = g.begin_read().expect("read");
+    assert_eq!(r.graph_format().expect("format"), pagegraph::GRAPH_FORMAT);
+    let hub = r.nodes_by_name("1").expect("by name")[0];
+    let others: Vec<_> = (2..=40)
+        .map(|i| r.nodes_by_name(&i.to_string()).expect("by name")[0])
+        .collect();
+    drop(r);
+    // New edges merge into the one-pair chunks of format 2; deletes take pairs out of them.
+    let mut model = expected.clone();
+    let mut tx = g.begin_write().expect("write");
+    let specs: Vec<_> = (0..300)
+        .map(|i| pagegraph::EdgeSpec {
+            from: hub,
+            to: others[i % others.len()],
+            edge_type: "edge".into(),
+            data: json!(null),
+        })
+        .collect();
+    for (i, _) in specs.iter().enumerate() {
+        model.push((
+            "1".into(),
+            (i % others.len() + 2).to_string(),
+            "edge".into(),
+        ));
+    }
+    tx.insert_edges(specs).expect("insert");
+    let old: Vec<_> = tx
+        .neighbors(hub, Direction::Outgoing, Some("edge"))
+        .expect("neighbors");
+    for (e, other) in old.iter().step_by(3) {
+        tx.delete_edge(*e).expect("delete");
+        let name = tx.node(*other).expect("node").expect("exists").name;
+        let at = model
+            .iter()
+            .position(|m| *m == ("1".to_string(), name.clone(), "edge".to_string()))
+            .expect("in model");
+        model.remove(at);
+    }
+    tx.commit().expect("commit");
+    model.sort();
+    let r = g.begin_read().expect("read");
+    assert_eq!(format_2_edges(&r), model);
+    assert_eq!(neighbor_names(&r), model);
+    drop(r);
     assert!(g.check().expect("check").is_clean());
 }

@@ -33,12 +33,18 @@ fn build(path: &Path) {
     g.close().unwrap();
 }
 
-/// The `i`-th key of a tree.
+/// The `i`-th key of a tree (modulo its length: an adjacency tree holds a chunk of pairs
+/// per node and type, not a key per edge).
 fn key_at(db: &Database, tree: &str, i: usize) -> Vec<u8> {
+    entry_at(db, tree, i).0
+}
+
+/// The `i`-th entry of a tree (modulo its length).
+fn entry_at(db: &Database, tree: &str, i: usize) -> (Vec<u8>, Vec<u8>) {
     let r = db.begin_read().unwrap();
     let t = r.tree(tree).unwrap().unwrap();
-    let (k, _) = t.iter().nth(i).unwrap().unwrap();
-    k
+    let n = t.iter().count();
+    t.iter().nth(i % n).unwrap().unwrap()
 }
 
 /// Builds a graph, damages it with `damage`, and returns what `check` reports.
@@ -87,18 +93,47 @@ fn a_missing_adjacency_entry_is_named() {
 fn an_altered_adjacency_entry_is_seen_though_every_count_agrees() {
     for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
         let p = problems_after(|db, tx| {
-            let k = key_at(db, tree, 123);
+            let (k, v) = entry_at(db, tree, 123);
             let mut changed = k.clone();
-            // The last byte is the low byte of the edge id: now another edge's.
+            // The last byte is the low byte of the chunk's first edge id: now another
+            // edge's (the pairs after it are stored as differences from it, so they change
+            // too, but stay in order).
             *changed.last_mut().unwrap() ^= 1;
             let mut t = tree_of(tx, tree);
             t.remove(&k).unwrap();
-            t.insert(&changed, &[]).unwrap();
+            t.insert(&changed, &v).unwrap();
         });
         assert!(
             has(&p, &format!("the {side} adjacency and the edges disagree")),
             "{p:?}"
         );
+    }
+}
+
+#[test]
+fn a_damaged_or_misordered_chunk_is_a_problem_not_a_failure() {
+    for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
+        // A value cut inside a varint.
+        let p = problems_after(|db, tx| {
+            let (k, _) = entry_at(db, tree, 77);
+            tree_of(tx, tree).insert(&k, &[0x80]).unwrap();
+        });
+        assert!(has(&p, &format!("the {side} adjacency")), "{p:?}");
+        // A value whose second pair repeats the first one.
+        let p = problems_after(|db, tx| {
+            let (k, _) = entry_at(db, tree, 78);
+            tree_of(tx, tree).insert(&k, &[0, 0]).unwrap();
+        });
+        assert!(has(&p, &format!("the {side} adjacency")), "{p:?}");
+        // A chunk whose pairs run past the next chunk's first pair: a huge jump in the
+        // neighbor id.
+        let p = problems_after(|db, tx| {
+            let (k, _) = entry_at(db, tree, 79);
+            let mut v = vec![0xff; 8];
+            v.extend([0x7f, 0]);
+            tree_of(tx, tree).insert(&k, &v).unwrap();
+        });
+        assert!(has(&p, &format!("the {side} adjacency")), "{p:?}");
     }
 }
 

@@ -54,6 +54,7 @@ mod wal;
 
 pub use batch::Batch;
 pub use btree::cursor::{EntryRef, LeafKeys, Range};
+pub use btree::node::ValueRef;
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem, TreePages};
 pub use db::{Database, Stats};
 pub use error::{Result, StorageError};

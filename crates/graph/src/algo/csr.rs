@@ -9,9 +9,8 @@
 //! equal size read on up to four threads (graphs of 65,536 edges or more). The incoming side
 //! is derived from the outgoing rows by a counting sort the first time something asks for
 //! it, so algorithms that only follow edges forward (BFS, WCC, SCC, ...) never pay for it.
-//! Each thread reads its run a leaf at a time; a key whose first bytes repeat the previous
-//! key's (node, type) prefix, as all but the first of a node's entries of one type do, has
-//! only its target and edge decoded.
+//! Each thread reads its run a leaf at a time, a chunk of a node's neighbors per entry
+//! (`adjacency.rs`): the key decoded once, then the chunk's pairs in a tight loop.
 //!
 //! Memory, for `n` nodes and `m` edges: 8 bytes per node for the ids and 8 for the outgoing
 //! offsets; 12 bytes per edge (target 4, edge id 8); once built, the incoming side adds 8
@@ -26,7 +25,10 @@ use super::parallel::on_threads;
 use super::{Adjacency, AlgoError, Progress, ProgressFn, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::read::ReadTxn;
-use crate::record::{adjacency_prefix_len, decode_adjacency_full, decode_adjacency_rest};
+use pagegraph_storage::ValueRef;
+
+use crate::adjacency;
+use crate::record::decode_adjacency_full;
 
 /// Entries scanned between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -358,35 +360,6 @@ impl Rows {
     }
 }
 
-/// What the build's scan carries from one leaf's run to the next.
-#[derive(Clone, Copy)]
-struct Carried {
-    /// First 8 bytes of the last key decoded in full, its (node, type) prefix's length,
-    /// and the shift that leaves only that prefix's bytes of an 8-byte head (64: keys
-    /// cannot take the hot path).
-    prefix: u64,
-    prefix_len: usize,
-    prefix_shift: u32,
-    /// That key's type is filtered out.
-    skip_type: bool,
-    /// The source of the open row and its index; none before the first entry.
-    source_now: Option<NodeId>,
-    row_now: u32,
-}
-
-impl Default for Carried {
-    fn default() -> Carried {
-        Carried {
-            prefix: 0,
-            prefix_len: 0,
-            prefix_shift: 64,
-            skip_type: false,
-            source_now: None,
-            row_now: 0,
-        }
-    }
-}
-
 /// Appends an entry to `target` through `edge` to a run's rows; false if the target is not
 /// a node. The body of the build's hot loop, so marked for inlining.
 #[inline]
@@ -429,61 +402,25 @@ fn read_rows(
     let mut report_at = PROGRESS_EVERY;
     let mut bad_key = false;
     let mut stop = false;
-    let mut carried = Carried::default();
+    let (mut source_now, mut row_now): (Option<NodeId>, u32) = (None, 0);
     txn.adjacency_runs(false, from, until, |run| {
         if stop {
             return;
         }
-        // The run's loop works on locals (registers), not on the closure's captures.
-        let Carried {
-            mut prefix,
-            mut prefix_len,
-            mut prefix_shift,
-            mut skip_type,
-            mut source_now,
-            mut row_now,
-        } = carried;
+        // The run's loop works on locals, not on the closure's captures.
         let (index, ids, type_filter) = (index, ids, type_filter);
         let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
-        for key in run.iter() {
-            // The hot path: the key's first 8 bytes hold its (node, type) prefix, equal to
-            // the previous key's, so only the target and the edge are decoded.
-            let head = key.first_chunk::<8>().map(|h| u64::from_be_bytes(*h));
-            if let Some(head) =
-                head.filter(|h| prefix_shift < 64 && (h ^ prefix) >> prefix_shift == 0)
-            {
-                if skip_type {
-                    continue;
-                }
-                let Some((target, edge)) = decode_adjacency_rest(key, Some(head), prefix_len)
-                else {
-                    bad_key = true;
-                    stop = true;
-                    break;
-                };
-                if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
-                    rows.missing = Some(edge);
-                    stop = true;
-                    break;
-                }
-                continue;
-            }
-            let (Some((source, ty, target, edge)), Some(len)) =
-                (decode_adjacency_full(key), adjacency_prefix_len(key))
+        for (key, value) in run.entries() {
+            // One chunk: its key holds the (node, type) and the first pair, its value the
+            // other pairs (see `adjacency.rs`).
+            let (ValueRef::Inline(value), Some((source, ty, target, edge))) =
+                (value, decode_adjacency_full(key))
             else {
                 bad_key = true;
                 stop = true;
                 break;
             };
-            // Later keys can take the hot path if this prefix fits in 8 bytes.
-            (prefix, prefix_len) = (head.unwrap_or(0), len);
-            prefix_shift = if key.len() >= 8 && len <= 8 {
-                64 - 8 * len as u32
-            } else {
-                64
-            };
-            skip_type = type_filter.is_some_and(|t| t != ty);
-            if skip_type {
+            if type_filter.is_some_and(|t| t != ty) {
                 continue;
             }
             if source_now != Some(source) {
@@ -499,22 +436,25 @@ fn read_rows(
                 source_now = Some(source);
                 row_now = a;
             }
-            if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
-                rows.missing = Some(edge);
+            let mut missing = None;
+            let whole = adjacency::decode_chunk((target, edge), value, |(t, e)| {
+                count += 1;
+                if missing.is_none() && !push_entry(index, ids, (&mut to, &mut edges), t, e) {
+                    missing = Some(e);
+                }
+            });
+            if whole.is_none() {
+                bad_key = true;
+                stop = true;
+                break;
+            }
+            if missing.is_some() {
+                rows.missing = missing;
                 stop = true;
                 break;
             }
         }
         (rows.to, rows.edge) = (to, edges);
-        carried = Carried {
-            prefix,
-            prefix_len,
-            prefix_shift,
-            skip_type,
-            source_now,
-            row_now,
-        };
-        count += run.len() as u64;
         if count >= report_at {
             scanned(count);
             report_at = count + PROGRESS_EVERY;

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use pagegraph_storage::TxId;
 use serde_json::Value;
 
+use crate::adjacency;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::IndexDef;
@@ -22,9 +23,8 @@ use crate::lookup::{self, NodeState, Source};
 use crate::props::{self, Properties};
 use crate::record::{
     self, COUNTS, EDGES, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME,
-    NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, adjacency_key, adjacency_prefix, count_key,
-    decode_adjacency, edge_key, encode_data, encode_edge, encode_node, kind_key, name_key,
-    node_key,
+    NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, count_key, edge_key, encode_data,
+    encode_edge, encode_node, kind_key, name_key, node_key,
 };
 use crate::stage::{Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
@@ -452,14 +452,10 @@ impl WriteTxn {
         Ok(ids)
     }
 
-    /// Writes sorted adjacency entries into `tree` in one pass.
+    /// Adds sorted adjacency entries to `tree`: into the chunks they fall into, in one
+    /// pass (see `adjacency.rs`).
     fn insert_adjacency(&mut self, tree: &str, sorted: &[Adjacency]) -> Result<()> {
-        self.tx.tree(tree)?.insert_many(
-            sorted
-                .iter()
-                .map(|&(a, ty, b, id)| (adjacency_key(a, ty, b, id), [])),
-        )?;
-        Ok(())
+        adjacency::insert_sorted(&mut self.tx.tree(tree)?, sorted)
     }
 
     /// Fails with `NodeNotFound` naming the first of `ids` (in order) that does not exist.
@@ -601,10 +597,8 @@ impl WriteTxn {
         let (from, to, ty) = (old.from, old.to, old.edge_type);
         let entries = self.edge_entries(ty, &old.data)?;
         self.apply_entries(id.0, &entries, &[])?;
-        self.tx
-            .tree(OUT)?
-            .remove(&adjacency_key(from, ty, to, id))?;
-        self.tx.tree(IN)?.remove(&adjacency_key(to, ty, from, id))?;
+        adjacency::remove(&mut self.tx.tree(OUT)?, from, ty, to, id)?;
+        adjacency::remove(&mut self.tx.tree(IN)?, to, ty, from, id)?;
         self.tx.tree(EDGES)?.remove(&key)?;
         self.count(b't', ty, -1);
         Ok(())
@@ -620,13 +614,7 @@ impl WriteTxn {
         for tree in [OUT, IN] {
             let mut t = self.tx.tree(tree)?;
             let view = t.view()?;
-            let mut range = view.prefix(&adjacency_prefix(id, None));
-            while let Some(entry) = range.next_ref() {
-                let (k, _) = entry?;
-                let (_, _, e) = decode_adjacency(k)
-                    .ok_or_else(|| GraphError::corrupt("adjacency entry", id, "short key"))?;
-                edges.push(e);
-            }
+            adjacency::for_each_pair(&view, id, None, |_, _, e| edges.push(e))?;
         }
         edges.sort_unstable();
         edges.dedup();
@@ -749,7 +737,7 @@ impl BatchLabels<'_> {
 }
 
 /// An adjacency entry before encoding: (node, edge type, other end, edge).
-type Adjacency = (NodeId, u32, NodeId, EdgeId);
+type Adjacency = adjacency::Entry;
 
 /// A batch's adjacency entries for one direction, in key order.
 fn adjacency_sorted(

@@ -9,7 +9,7 @@ use crate::index::Condition;
 use crate::lookup::{self, EdgeIds, NodeIds, Source};
 use crate::props::{self, Properties};
 use crate::read::{Edge, Node};
-use crate::record::{OUT, adjacency_between, adjacency_prefix, decode_adjacency};
+use crate::record::OUT;
 use crate::value::PropertyValue;
 
 /// A node in the labels/properties view.
@@ -358,19 +358,7 @@ impl WriteTxn {
         let Some(out) = self.view(OUT)? else {
             return Ok(Vec::new());
         };
-        let mut found = Vec::new();
-        let mut bad = false;
-        out.for_each_key_with_prefix(
-            &adjacency_between(from, ty, to),
-            |k| match decode_adjacency(k) {
-                Some((_, other, e)) if other == to => found.push(e),
-                _ => bad = true,
-            },
-        )?;
-        if bad {
-            return Err(GraphError::corrupt("adjacency entry", from, "short key"));
-        }
-        Ok(found)
+        crate::adjacency::edges_between(&out, from, ty, to)
     }
 
     /// Deletes every node of `label` whose `property` satisfies `cond`, with all their
@@ -551,16 +539,7 @@ impl WriteTxn {
             let Some(tree) = self.view(t)? else {
                 continue;
             };
-            let mut bad = false;
-            tree.for_each_key_with_prefix(&adjacency_prefix(id, ty), |k| {
-                match decode_adjacency(k) {
-                    Some((_, other, e)) => out.push((e, other)),
-                    None => bad = true,
-                }
-            })?;
-            if bad {
-                return Err(GraphError::corrupt("adjacency entry", id, "short key"));
-            }
+            crate::adjacency::for_each_pair(&tree, id, ty, |_, other, e| out.push((e, other)))?;
         }
         Ok(out)
     }

@@ -327,6 +327,15 @@ impl<'a> LeafKeys<'a> {
         let node = self.node;
         (self.start..self.end).map(move |i| node.key(i))
     }
+
+    /// The run's keys with their values, in order. A value in an overflow chain comes as
+    /// [`ValueRef::Overflow`]: tree layouts that keep their values small never see one,
+    /// and can treat it as damage.
+    #[inline]
+    pub fn entries(&self) -> impl Iterator<Item = (&'a [u8], ValueRef<'a>)> + use<'a> {
+        let node = self.node;
+        (self.start..self.end).map(move |i| (node.key(i), node.value(i)))
+    }
 }
 
 impl<'a> Range<'a> {

@@ -221,6 +221,17 @@ pub(crate) fn for_each_key_in_leaf(
     prefix: &[u8],
     f: &mut impl FnMut(&[u8]),
 ) -> Result<Option<Vec<u8>>> {
+    for_each_entry_in_leaf(p, root, prefix, &mut |node, i| f(node.key(i)))
+}
+
+/// As [`for_each_key_in_leaf`], calling `f(leaf, index)` for each cell in the run so the
+/// caller reads what it needs of it (key, value).
+pub(crate) fn for_each_entry_in_leaf(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    prefix: &[u8],
+    f: &mut impl FnMut(Node<'_>, usize),
+) -> Result<Option<Vec<u8>>> {
     if root.is_none() {
         return Ok(None);
     }
@@ -232,7 +243,7 @@ pub(crate) fn for_each_key_in_leaf(
     if first < len && run.matches(node.key(len - 1)) {
         // The whole rest of the leaf is in the run: no per-key check.
         for i in first..len {
-            f(node.key(i));
+            f(node, i);
         }
         return Ok(Some(node.key(len - 1).to_vec()));
     }
@@ -241,7 +252,7 @@ pub(crate) fn for_each_key_in_leaf(
         if !run.matches(key) {
             return Ok(None);
         }
-        f(key);
+        f(node, i);
     }
     // Only reached when `first == len`: the keys `>= prefix`, if any, start in a later leaf.
     Ok((first == len && len > 0).then(|| node.key(len - 1).to_vec()))

@@ -88,6 +88,11 @@ impl ValueRef<'_> {
             ValueRef::Overflow { len, .. } => *len,
         }
     }
+
+    /// True for a value of no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Writes a leaf cell into `dst`, which must be exactly `leaf_cell_len(..)` bytes.

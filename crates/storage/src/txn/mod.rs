@@ -23,6 +23,7 @@ use parking_lot::lock_api::ArcMutexGuard;
 
 use crate::batch::Batch;
 use crate::btree::cursor::Range;
+use crate::btree::node::ValueRef;
 use crate::btree::pins::{Pinned, Pins};
 use crate::btree::route::{self, Route};
 use crate::btree::{self, PageRead};
@@ -121,6 +122,44 @@ impl<'a> Tree<'a> {
             None => self.range(Bound::Excluded(&last), Bound::Unbounded),
         };
         rest.for_each_key(f)
+    }
+
+    /// Calls `f(key, value)` for every entry whose key starts with `prefix`, in ascending
+    /// order: [`Tree::for_each_key_with_prefix`] with the values (read in place when they
+    /// are inline in their leaf). A storage error ends the scan and is returned.
+    pub fn for_each_entry_with_prefix(
+        &self,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]),
+    ) -> Result<()> {
+        let mut failed = None;
+        let last = btree::for_each_entry_in_leaf(self.src, self.root, prefix, &mut |node, i| {
+            if failed.is_some() {
+                return;
+            }
+            match node.value(i) {
+                ValueRef::Inline(v) => f(node.key(i), v),
+                far @ ValueRef::Overflow { .. } => match btree::load_value(self.src, far) {
+                    Ok(v) => f(node.key(i), &v),
+                    Err(e) => failed = Some(e),
+                },
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let Some(last) = last else {
+            return Ok(());
+        };
+        let mut rest = match prefix_end(prefix) {
+            Some(end) => self.range(Bound::Excluded(&last), Bound::Excluded(&end)),
+            None => self.range(Bound::Excluded(&last), Bound::Unbounded),
+        };
+        while let Some(entry) = rest.next_ref() {
+            let (k, v) = entry?;
+            f(k, &v);
+        }
+        Ok(())
     }
 
     /// Up to `parts - 1` ascending keys that cut the tree into about equal runs of entries

@@ -1,0 +1,457 @@
+//! The adjacency trees `g.out` and `g.in`: a node's neighbors of one edge type, kept as
+//! chunks of sorted `(other, edge)` pairs.
+//!
+//! # Layout (graph format 3)
+//! Each entry of `g.out` (`g.in`) is one *chunk* of the pairs of one `(node, type)`:
+//!
+//! | part | encoding | meaning |
+//! |---|---|---|
+//! | key | `o(node) o(type) o(other) o(edge)` | the chunk's first (smallest) pair |
+//! | value | per further pair: `v(other - previous other)`, `v(zigzag(edge - previous edge))` | the chunk's other pairs, in order |
+//!
+//! `o(x)` is the ordered varint of `record.rs` and `v(x)` a LEB128 varint; `zigzag` maps a
+//! signed difference to an unsigned one (0, -1, 1, -2, ... to 0, 1, 2, 3, ...). For
+//! `g.out`, `node` is the edge's source and `other` its target; for `g.in` the reverse.
+//!
+//! # Invariants
+//! 1. In a chunk, pairs strictly increase, by `other` then `edge`: a zero `other`
+//!    difference comes with a positive `edge` difference.
+//! 2. Chunks of one `(node, type)` do not overlap: every pair of a chunk is below the next
+//!    chunk's first pair. With 1, a node's pairs read in key order are sorted and distinct.
+//! 3. A chunk's value is at most [`CHUNK_MAX`] bytes when written: [`pack`] measures each
+//!    pair with the same encoder that writes it. Decoders accept any length and bounds-check
+//!    every varint, so damage is an error, never a panic or a read past the value.
+//! 4. An empty value is a chunk of one pair: graph format 2's trees (one key per edge, no
+//!    value) are format 3 trees as they are.
+//! 5. Every pair is exactly one edge record's entry in that direction (checked by `check`
+//!    through multiset fingerprints).
+//!
+//! An insert rewrites only the chunks its pairs fall into (a chunk that grows past
+//! [`CHUNK_MAX`] is split), a removal only the chunk that held the pair (an emptied chunk
+//! is deleted; chunks are not merged back, `compact` repacks them). So a write still
+//! touches only adjacency pages, never a node record's page.
+
+use std::ops::Bound;
+
+use pagegraph_storage::{Tree, TreeMut};
+
+use crate::error::{GraphError, Result};
+use crate::ids::{EdgeId, NodeId};
+use crate::record::{
+    Key, adjacency_between, adjacency_key, adjacency_prefix, decode_adjacency_full, get_varint,
+    put_varint,
+};
+
+/// Most value bytes a chunk is written with: small enough that an insert rewrites little,
+/// large enough that the key and cell overhead are shared by dozens of pairs.
+pub(crate) const CHUNK_MAX: usize = 240;
+
+/// A neighbor and the edge to it.
+pub(crate) type Pair = (NodeId, EdgeId);
+
+/// An adjacency entry before encoding: (node, edge type, other end, edge).
+pub(crate) type Entry = (NodeId, u32, NodeId, EdgeId);
+
+/// Entries of a batch handled at once: bounds the memory of the chunks rewritten.
+const SLICE_ENTRIES: usize = 1 << 18;
+
+/// A difference of two `u64`s (wrapping, so two's complement) as an unsigned number that
+/// is small when the difference is small either way.
+fn zigzag(d: u64) -> u64 {
+    (d << 1) ^ (d.cast_signed() >> 63).cast_unsigned()
+}
+
+/// The inverse of [`zigzag`], as a wrapping difference.
+fn unzigzag(z: u64) -> u64 {
+    (z >> 1) ^ (z & 1).wrapping_neg()
+}
+
+/// Appends the encoding of `cur`, which follows `prev` in a chunk.
+fn put_pair(out: &mut Vec<u8>, prev: Pair, cur: Pair) {
+    debug_assert!(cur > prev, "chunk pairs must increase");
+    put_varint(out, cur.0.0 - prev.0.0);
+    put_varint(out, zigzag(cur.1.0.wrapping_sub(prev.1.0)));
+}
+
+/// Calls `f` with each pair of a chunk: `first` (from its key), then those of `value`.
+/// `None` if the value is damaged: a truncated varint, pairs out of order, an id past
+/// `u64::MAX`. Pairs before the damage have been passed to `f`.
+#[inline]
+pub(crate) fn decode_chunk(first: Pair, value: &[u8], mut f: impl FnMut(Pair)) -> Option<()> {
+    f(first);
+    let (mut other, mut edge, mut at) = (first.0.0, first.1.0, 0);
+    while at < value.len() {
+        let d_other = get_varint(value, &mut at)?;
+        let d_edge = unzigzag(get_varint(value, &mut at)?);
+        let next = edge.wrapping_add(d_edge);
+        if d_other == 0 && next <= edge {
+            return None;
+        }
+        other = other.checked_add(d_other)?;
+        edge = next;
+        f((NodeId(other), EdgeId(edge)));
+    }
+    Some(())
+}
+
+/// Decodes one chunk (its key and value) into `f(node, type, other, edge)` calls; `None`
+/// if the key or the value is damaged.
+#[inline]
+pub(crate) fn decode_entry(
+    key: &[u8],
+    value: &[u8],
+    mut f: impl FnMut(NodeId, u32, NodeId, EdgeId),
+) -> Option<()> {
+    let (node, ty, other, edge) = decode_adjacency_full(key)?;
+    decode_chunk((other, edge), value, |(o, e)| f(node, ty, o, e))
+}
+
+/// Packs sorted, distinct pairs into chunks of at most [`CHUNK_MAX`] value bytes, calling
+/// `f(first pair, value)` for each, in order.
+pub(crate) fn pack(pairs: &[Pair], mut f: impl FnMut(Pair, &[u8])) {
+    let mut buf = Vec::with_capacity(CHUNK_MAX + 20);
+    let mut i = 0;
+    while let Some(&first) = pairs.get(i) {
+        buf.clear();
+        let mut prev = first;
+        i += 1;
+        while let Some(&cur) = pairs.get(i) {
+            let mark = buf.len();
+            put_pair(&mut buf, prev, cur);
+            if buf.len() > CHUNK_MAX {
+                buf.truncate(mark);
+                break;
+            }
+            prev = cur;
+            i += 1;
+        }
+        debug_assert!(buf.len() <= CHUNK_MAX);
+        f(first, &buf);
+    }
+}
+
+fn damaged(node: NodeId) -> GraphError {
+    GraphError::corrupt("adjacency chunk", node, "bad entry")
+}
+
+/// Calls `f(type, other, edge)` for each of `node`'s pairs in `tree` (of one type if
+/// given), in order: one descent, then the chunks in the leaf.
+pub(crate) fn for_each_pair(
+    tree: &Tree<'_>,
+    node: NodeId,
+    ty: Option<u32>,
+    mut f: impl FnMut(u32, NodeId, EdgeId),
+) -> Result<()> {
+    let mut bad = false;
+    tree.for_each_entry_with_prefix(&adjacency_prefix(node, ty), |k, v| {
+        if !bad && decode_entry(k, v, |_, t, o, e| f(t, o, e)).is_none() {
+            bad = true;
+        }
+    })?;
+    if bad {
+        return Err(damaged(node));
+    }
+    Ok(())
+}
+
+/// The edges of type `ty` from `node` to `other` in `tree`, in id order: the chunks whose
+/// key names `other`, and the one before them, which may hold its first pairs.
+pub(crate) fn edges_between(
+    tree: &Tree<'_>,
+    node: NodeId,
+    ty: u32,
+    other: NodeId,
+) -> Result<Vec<EdgeId>> {
+    let between = adjacency_between(node, ty, other);
+    let prefix = adjacency_prefix(node, Some(ty));
+    let mut found = Vec::new();
+    let mut keep = |_, _, o: NodeId, e| {
+        if o == other {
+            found.push(e);
+        }
+    };
+    let mut back = tree.range_rev(Bound::Excluded(&prefix), Bound::Excluded(&between));
+    if let Some(entry) = back.next_ref() {
+        let (k, v) = entry?;
+        decode_entry(k, &v, &mut keep).ok_or_else(|| damaged(node))?;
+    }
+    let mut bad = false;
+    tree.for_each_entry_with_prefix(&between, |k, v| {
+        if !bad && decode_entry(k, v, &mut keep).is_none() {
+            bad = true;
+        }
+    })?;
+    if bad {
+        return Err(damaged(node));
+    }
+    Ok(found)
+}
+
+/// A chunk read for a rewrite: its key, first pair and value.
+struct Chunk {
+    key: Vec<u8>,
+    first: Pair,
+    value: Vec<u8>,
+}
+
+impl Chunk {
+    fn pairs(&self, node: NodeId) -> Result<Vec<Pair>> {
+        let mut out = Vec::new();
+        decode_chunk(self.first, &self.value, |p| out.push(p)).ok_or_else(|| damaged(node))?;
+        Ok(out)
+    }
+}
+
+/// The chunks of `(node, ty)` that pairs from `min` to `max` fall into, ascending: those
+/// with a first pair up to `max`, back to the last one whose first pair is at most `min`
+/// (or the node's first chunk). One descent, then steps back.
+fn chunks_around(
+    tree: &Tree<'_>,
+    node: NodeId,
+    ty: u32,
+    min: Pair,
+    max: Pair,
+) -> Result<Vec<Chunk>> {
+    let prefix = adjacency_prefix(node, Some(ty));
+    let hi = adjacency_key(node, ty, max.0, max.1);
+    let mut back = tree.range_rev(Bound::Excluded(&prefix), Bound::Included(&hi));
+    let mut out = Vec::new();
+    while let Some(entry) = back.next_ref() {
+        let (k, v) = entry?;
+        let (_, _, o, e) = decode_adjacency_full(k).ok_or_else(|| damaged(node))?;
+        out.push(Chunk {
+            key: k.to_vec(),
+            first: (o, e),
+            value: v.into_owned(),
+        });
+        if (o, e) <= min {
+            break;
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Merges two sorted lists of pairs, dropping duplicates.
+fn merge(a: &[Pair], b: &[Pair]) -> Vec<Pair> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// The chunks of `pairs` of `(node, ty)` as tree entries.
+fn packed(node: NodeId, ty: u32, pairs: &[Pair], puts: &mut Vec<(Key, Vec<u8>)>) {
+    pack(pairs, |(o, e), v| {
+        puts.push((adjacency_key(node, ty, o, e), v.to_vec()));
+    });
+}
+
+/// Adds new pairs of one `(node, ty)` to the chunks they fall into (`existing`, from
+/// [`chunks_around`]): the keys to remove and the chunks to write.
+fn merge_group(
+    node: NodeId,
+    ty: u32,
+    new: &[Pair],
+    existing: &[Chunk],
+    removes: &mut Vec<Vec<u8>>,
+    puts: &mut Vec<(Key, Vec<u8>)>,
+) -> Result<()> {
+    if existing.is_empty() {
+        packed(node, ty, new, puts);
+        return Ok(());
+    }
+    let mut rest = new;
+    for (i, chunk) in existing.iter().enumerate() {
+        // Pairs below the next chunk's first belong to this one (the first chunk also
+        // takes those below its own first pair).
+        let take = match existing.get(i + 1) {
+            Some(next) => rest.partition_point(|&p| p < next.first),
+            None => rest.len(),
+        };
+        let (mine, later) = rest.split_at(take);
+        rest = later;
+        if mine.is_empty() {
+            continue;
+        }
+        let merged = merge(&chunk.pairs(node)?, mine);
+        let at = puts.len();
+        packed(node, ty, &merged, puts);
+        if puts
+            .get(at)
+            .is_none_or(|(k, _)| k.as_ref() != chunk.key.as_slice())
+        {
+            removes.push(chunk.key.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Adds `entries` (sorted by node, type, other, edge; pairs not in the tree yet) to
+/// `tree`, rewriting only the chunks they fall into. Into an empty tree the chunks are
+/// packed and appended without a read.
+pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result<()> {
+    debug_assert!(entries.is_sorted(), "adjacency entries must come sorted");
+    let fresh = tree.is_empty()?;
+    let same_group = |a: &Entry, b: &Entry| a.0 == b.0 && a.1 == b.1;
+    let mut rest = entries;
+    while !rest.is_empty() {
+        // A slice of whole groups, so that its rewritten chunks stay bounded in memory.
+        let mut end = SLICE_ENTRIES.min(rest.len());
+        while end < rest.len() && same_group(&rest[end - 1], &rest[end]) {
+            end += 1;
+        }
+        let (slice, tail) = rest.split_at(end);
+        rest = tail;
+        let mut removes = Vec::new();
+        let mut puts = Vec::new();
+        {
+            let view = if fresh { None } else { Some(tree.view()?) };
+            let mut new = Vec::new();
+            for group in slice.chunk_by(same_group) {
+                let (node, ty) = (group[0].0, group[0].1);
+                new.clear();
+                new.extend(group.iter().map(|e| (e.2, e.3)));
+                new.dedup();
+                let existing = match &view {
+                    Some(v) => chunks_around(v, node, ty, new[0], new[new.len() - 1])?,
+                    None => Vec::new(),
+                };
+                merge_group(node, ty, &new, &existing, &mut removes, &mut puts)?;
+            }
+        }
+        for k in &removes {
+            tree.remove(k)?;
+        }
+        tree.insert_many(puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+    }
+    Ok(())
+}
+
+/// Removes the pair `(other, edge)` from `node`'s chunks of type `ty`; false if it was not
+/// there.
+pub(crate) fn remove(
+    tree: &mut TreeMut<'_>,
+    node: NodeId,
+    ty: u32,
+    other: NodeId,
+    edge: EdgeId,
+) -> Result<bool> {
+    let target = (other, edge);
+    let chunk = {
+        let view = tree.view()?;
+        let found = chunks_around(&view, node, ty, target, target)?;
+        match found.into_iter().next() {
+            Some(c) if c.first <= target => c,
+            _ => return Ok(false),
+        }
+    };
+    let mut pairs = chunk.pairs(node)?;
+    let Ok(at) = pairs.binary_search(&target) else {
+        return Ok(false);
+    };
+    pairs.remove(at);
+    let mut puts = Vec::new();
+    packed(node, ty, &pairs, &mut puts);
+    if puts
+        .first()
+        .is_none_or(|(k, _)| k.as_ref() != chunk.key.as_slice())
+    {
+        tree.remove(&chunk.key)?;
+    }
+    tree.insert_many(puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(u64, u64)]) -> Vec<Pair> {
+        v.iter().map(|&(o, e)| (NodeId(o), EdgeId(e))).collect()
+    }
+
+    fn roundtrip(input: &[Pair]) -> Vec<Vec<Pair>> {
+        let mut chunks = Vec::new();
+        pack(input, |first, v| {
+            assert!(v.len() <= CHUNK_MAX);
+            let mut c = Vec::new();
+            decode_chunk(first, v, |p| c.push(p)).unwrap();
+            chunks.push(c);
+        });
+        chunks
+    }
+
+    #[test]
+    fn pack_and_decode_agree() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for n in [0usize, 1, 2, 40, 41, 500, 10_000] {
+            let mut input: Vec<Pair> = (0..n)
+                .map(|_| {
+                    (
+                        NodeId(rng.u64(0..1 << 40)),
+                        EdgeId(rng.u64(0..u64::MAX / 2)),
+                    )
+                })
+                .collect();
+            input.push((NodeId(5), EdgeId(u64::MAX / 2)));
+            input.push((NodeId(5), EdgeId(1)));
+            input.sort_unstable();
+            input.dedup();
+            let chunks = roundtrip(&input);
+            let flat: Vec<Pair> = chunks.iter().flatten().copied().collect();
+            assert_eq!(flat, input);
+            // Chunks are full except the last: one more pair would not have fit.
+            for c in chunks.iter().rev().skip(1) {
+                assert!(c.len() > 1);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_values_are_refused() {
+        let first = (NodeId(10), EdgeId(10));
+        let mut v = Vec::new();
+        put_pair(&mut v, first, (NodeId(12), EdgeId(3)));
+        // Truncated varint.
+        assert!(decode_chunk(first, &[0x80], |_| {}).is_none());
+        // A second pair with the same neighbor and a lower edge.
+        assert!(decode_chunk(first, &[0, 1], |_| {}).is_none());
+        // A neighbor past u64::MAX.
+        let mut big = Vec::new();
+        put_varint(&mut big, u64::MAX);
+        put_varint(&mut big, 0);
+        assert!(decode_chunk(first, &big, |_| {}).is_none());
+        let mut seen = Vec::new();
+        decode_chunk(first, &v, |p| seen.push(p)).unwrap();
+        assert_eq!(seen, pairs(&[(10, 10), (12, 3)]));
+    }
+
+    #[test]
+    fn merge_keeps_order_and_drops_duplicates() {
+        let a = pairs(&[(1, 1), (3, 3), (5, 5)]);
+        let b = pairs(&[(2, 2), (3, 3), (6, 6)]);
+        assert_eq!(
+            merge(&a, &b),
+            pairs(&[(1, 1), (2, 2), (3, 3), (5, 5), (6, 6)])
+        );
+    }
+}
