@@ -307,11 +307,19 @@ fn merge_group(
 
 /// Adds `entries` (sorted by node, type, other, edge; pairs not in the tree yet) to
 /// `tree`, rewriting only the chunks they fall into. Into an empty tree the chunks are
-/// packed and appended without a read.
+/// packed and appended without a read. Otherwise each slice of the batch finds its chunks
+/// either by one descent per `(node, type)` (a sparse slice) or by one forward scan of the
+/// key range it spans (a dense one, such as a batch of random edges over all nodes), then
+/// removes the keys that changed and writes the new chunks in key order.
 pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result<()> {
+    insert_sorted_by(tree, entries, None)
+}
+
+/// [`insert_sorted`], with the way each slice finds its chunks forced (`Some(true)`: the
+/// scan; `Some(false)`: descents) or chosen by [`dense`] (`None`).
+fn insert_sorted_by(tree: &mut TreeMut<'_>, entries: &[Entry], scan: Option<bool>) -> Result<()> {
     debug_assert!(entries.is_sorted(), "adjacency entries must come sorted");
     let fresh = tree.is_empty()?;
-    let same_group = |a: &Entry, b: &Entry| a.0 == b.0 && a.1 == b.1;
     let mut rest = entries;
     while !rest.is_empty() {
         // A slice of whole groups, so that its rewritten chunks stay bounded in memory.
@@ -325,15 +333,21 @@ pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result
         let mut puts = Vec::new();
         {
             let view = if fresh { None } else { Some(tree.view()?) };
+            let mut scan = match &view {
+                Some(v) if scan.map_or_else(|| dense(v, slice), Ok)? => Some(Scan::new(v, slice)),
+                _ => None,
+            };
             let mut new = Vec::new();
             for group in slice.chunk_by(same_group) {
                 let (node, ty) = (group[0].0, group[0].1);
                 new.clear();
                 new.extend(group.iter().map(|e| (e.2, e.3)));
                 new.dedup();
-                let existing = match &view {
-                    Some(v) => chunks_around(v, node, ty, new[0], new[new.len() - 1])?,
-                    None => Vec::new(),
+                let (min, max) = (new[0], new[new.len() - 1]);
+                let existing = match (&view, &mut scan) {
+                    (_, Some(scan)) => scan.chunks(node, ty, min, max)?,
+                    (Some(v), None) => chunks_around(v, node, ty, min, max)?,
+                    (None, None) => Vec::new(),
                 };
                 merge_group(node, ty, &new, &existing, &mut removes, &mut puts)?;
             }
@@ -344,6 +358,115 @@ pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result
         tree.insert_many(puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
     }
     Ok(())
+}
+
+fn same_group(a: &Entry, b: &Entry) -> bool {
+    a.0 == b.0 && a.1 == b.1
+}
+
+/// Whether a slice's groups are many for the chunks of the node range they span, so that
+/// scanning that range beats a descent per group. The tree's chunks are taken as spread
+/// evenly over node ids up to its last key's node.
+fn dense(tree: &Tree<'_>, slice: &[Entry]) -> Result<bool> {
+    let (Some(first), Some(last)) = (slice.first(), slice.last()) else {
+        return Ok(false);
+    };
+    let mut back = tree.range_rev(Bound::Unbounded, Bound::Unbounded);
+    let Some(entry) = back.next_ref() else {
+        return Ok(false);
+    };
+    let (key, _) = entry?;
+    let top = decode_adjacency_full(key).map_or(1, |(n, ..)| n.0.max(1));
+    let span = last
+        .0
+        .0
+        .saturating_sub(first.0.0)
+        .saturating_add(1)
+        .min(top);
+    let chunks_in_span = u128::from(tree.len()) * u128::from(span) / u128::from(top);
+    let groups = slice.chunk_by(same_group).count() as u128;
+    // A descent costs about as much as stepping over a few dozen chunks of a leaf.
+    Ok(groups * 16 >= chunks_in_span)
+}
+
+/// A forward scan of the chunks of a slice's node range, handing each group the chunks it
+/// falls into (as [`chunks_around`] would), in one pass.
+struct Scan<'t> {
+    range: pagegraph_storage::Range<'t>,
+    /// A chunk read past the last group's chunks, for the next group.
+    pending: Option<(NodeId, u32, Chunk)>,
+    done: bool,
+}
+
+impl<'t> Scan<'t> {
+    fn new(tree: &Tree<'t>, slice: &[Entry]) -> Scan<'t> {
+        let lo = adjacency_prefix(slice[0].0, None);
+        let last = slice[slice.len() - 1].0;
+        let range = match last.0.checked_add(1) {
+            Some(next) => tree.range(
+                Bound::Included(&lo),
+                Bound::Excluded(&adjacency_prefix(NodeId(next), None)),
+            ),
+            None => tree.range(Bound::Included(&lo), Bound::Unbounded),
+        };
+        Scan {
+            range,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// The next chunk in the range, owned, with its node and type.
+    fn next(&mut self) -> Result<Option<(NodeId, u32, Chunk)>> {
+        if let Some(p) = self.pending.take() {
+            return Ok(Some(p));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let Some(entry) = self.range.next_ref() else {
+            self.done = true;
+            return Ok(None);
+        };
+        let (key, value) = entry?;
+        let (node, ty, other, edge) = decode_adjacency_full(key)
+            .ok_or_else(|| GraphError::corrupt("adjacency chunk", "", "bad key"))?;
+        Ok(Some((
+            node,
+            ty,
+            Chunk {
+                key: key.to_vec(),
+                first: (other, edge),
+                value: value.into_owned(),
+            },
+        )))
+    }
+
+    /// The chunks of `(node, ty)` that pairs from `min` to `max` fall into. Groups must be
+    /// asked for in key order.
+    fn chunks(&mut self, node: NodeId, ty: u32, min: Pair, max: Pair) -> Result<Vec<Chunk>> {
+        let mut base: Option<Chunk> = None;
+        let mut out = Vec::new();
+        while let Some((n, t, chunk)) = self.next()? {
+            if (n, t) < (node, ty) {
+                continue;
+            }
+            if (n, t) > (node, ty) {
+                self.pending = Some((n, t, chunk));
+                break;
+            }
+            if chunk.first <= min {
+                base = Some(chunk);
+            } else if chunk.first <= max {
+                out.push(chunk);
+            }
+            // Chunks after `max` hold nothing for this group: passed over.
+        }
+        if let Some(b) = base {
+            out.insert(0, b);
+        }
+        Ok(out)
+    }
 }
 
 /// Removes the pair `(other, edge)` from `node`'s chunks of type `ty`; false if it was not
@@ -443,6 +566,75 @@ mod tests {
         let mut seen = Vec::new();
         decode_chunk(first, &v, |p| seen.push(p)).unwrap();
         assert_eq!(seen, pairs(&[(10, 10), (12, 3)]));
+    }
+
+    /// Both ways of finding a batch's chunks (a descent per group, one scan of the range)
+    /// leave the tree holding exactly the model's pairs, across batches and removals.
+    #[test]
+    fn descents_and_scans_agree_with_a_model() {
+        use std::collections::BTreeSet;
+        use std::sync::Arc;
+
+        use pagegraph_storage::file::MemVfs;
+        use pagegraph_storage::{Database, Options};
+
+        for (seed, mode) in [(1, Some(true)), (2, Some(false)), (3, None)] {
+            let db = Database::open_with_vfs(
+                Arc::new(MemVfs::new()),
+                std::path::Path::new("/chunks.pgdb"),
+                Options::default(),
+            )
+            .unwrap();
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let mut model: BTreeSet<Entry> = BTreeSet::new();
+            let mut next_edge = 1;
+            for round in 0..20 {
+                let mut tx = db.begin_write().unwrap();
+                let mut batch: Vec<Entry> = (0..rng.usize(1..2000))
+                    .map(|_| {
+                        next_edge += 1;
+                        let node = if rng.u8(0..4) == 0 {
+                            1
+                        } else {
+                            rng.u64(1..400)
+                        };
+                        (
+                            NodeId(node),
+                            rng.u32(1..3),
+                            NodeId(rng.u64(1..400)),
+                            EdgeId(next_edge),
+                        )
+                    })
+                    .collect();
+                batch.sort_unstable();
+                insert_sorted_by(&mut tx.tree("adj").unwrap(), &batch, mode).unwrap();
+                model.extend(batch);
+                // Remove a few, some of them first pairs of their chunks.
+                for _ in 0..rng.usize(0..200) {
+                    let Some(&e) = model.iter().nth(rng.usize(0..model.len())) else {
+                        break;
+                    };
+                    let mut t = tx.tree("adj").unwrap();
+                    assert!(remove(&mut t, e.0, e.1, e.2, e.3).unwrap(), "round {round}");
+                    assert!(!remove(&mut t, e.0, e.1, e.2, e.3).unwrap());
+                    model.remove(&e);
+                }
+                tx.commit().unwrap();
+                let r = db.begin_read().unwrap();
+                let tree = r.tree("adj").unwrap().unwrap();
+                let mut got = Vec::new();
+                for entry in tree.iter() {
+                    let (k, v) = entry.unwrap();
+                    assert!(v.len() <= CHUNK_MAX);
+                    decode_entry(&k, &v, |n, t, o, e| got.push((n, t, o, e))).unwrap();
+                }
+                assert_eq!(
+                    got,
+                    model.iter().copied().collect::<Vec<_>>(),
+                    "round {round}"
+                );
+            }
+        }
     }
 
     #[test]
