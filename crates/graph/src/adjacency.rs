@@ -623,7 +623,7 @@ mod tests {
                 let r = db.begin_read().unwrap();
                 let tree = r.tree("adj").unwrap().unwrap();
                 let mut got = Vec::new();
-                for entry in tree.iter() {
+                for entry in &tree {
                     let (k, v) = entry.unwrap();
                     assert!(v.len() <= CHUNK_MAX);
                     decode_entry(&k, &v, |n, t, o, e| got.push((n, t, o, e))).unwrap();

@@ -21,6 +21,17 @@ use crate::record::{
 use crate::strings::StringCache;
 use crate::write::{EdgeProps, NodeProps};
 
+/// A node's relationship count in one direction, from [`ReadTxn::degrees`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeDegree {
+    /// The node.
+    pub node: NodeId,
+    /// How many relationships it has in the direction asked for.
+    pub degree: u64,
+    /// How many of those are self-loops.
+    pub self_loops: u64,
+}
+
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -611,6 +622,87 @@ impl ReadTxn {
             return Err(GraphError::corrupt("node key", "", "bad"));
         }
         Ok(())
+    }
+
+    /// Every node with relationships in `dir` (of one of `types`, or of any type when
+    /// `types` is `None`), in id order, with how many it has and how many of those are
+    /// self-loops: one sequential scan of the adjacency chunks, no lookup per node. The
+    /// degrees behind whole-graph counts, such as the number of two-step paths (the sum over
+    /// nodes of in-degree times out-degree). A self-loop counts once per direction, so
+    /// twice (and as two self-loops) for [`Direction::Both`].
+    pub fn degrees(&self, dir: Direction, types: Option<&[&str]>) -> Result<Vec<NodeDegree>> {
+        let wanted: Option<Vec<u32>> = match types {
+            Some(names) => {
+                let mut ids = Vec::new();
+                for name in names {
+                    if let Some(id) = self.string_id(name)? {
+                        ids.push(id);
+                    }
+                }
+                Some(ids)
+            }
+            None => None,
+        };
+        let one = |incoming: bool| -> Result<Vec<NodeDegree>> {
+            let mut out: Vec<NodeDegree> = Vec::new();
+            self.each_adjacency(incoming, None, None, |node, ty, other, _| {
+                if wanted.as_ref().is_some_and(|w| !w.contains(&ty)) {
+                    return;
+                }
+                let at = match out.last_mut() {
+                    Some(d) if d.node == node => d,
+                    _ => {
+                        out.push(NodeDegree {
+                            node,
+                            degree: 0,
+                            self_loops: 0,
+                        });
+                        let last = out.len() - 1;
+                        &mut out[last]
+                    }
+                };
+                at.degree += 1;
+                at.self_loops += u64::from(other == node);
+            })?;
+            Ok(out)
+        };
+        match dir {
+            Direction::Outgoing => one(false),
+            Direction::Incoming => one(true),
+            Direction::Both => {
+                let (outs, ins) = (one(false)?, one(true)?);
+                let mut out = Vec::with_capacity(outs.len().max(ins.len()));
+                let (mut at_out, mut at_in) = (0, 0);
+                loop {
+                    let next = match (outs.get(at_out), ins.get(at_in)) {
+                        (Some(x), Some(y)) if x.node == y.node => {
+                            at_out += 1;
+                            at_in += 1;
+                            NodeDegree {
+                                node: x.node,
+                                degree: x.degree + y.degree,
+                                self_loops: x.self_loops + y.self_loops,
+                            }
+                        }
+                        (Some(x), Some(y)) if x.node < y.node => {
+                            at_out += 1;
+                            *x
+                        }
+                        (Some(x), None) => {
+                            at_out += 1;
+                            *x
+                        }
+                        (_, Some(y)) => {
+                            at_in += 1;
+                            *y
+                        }
+                        (None, None) => break,
+                    };
+                    out.push(next);
+                }
+                Ok(out)
+            }
+        }
     }
 
     /// Keys that cut the outgoing (or incoming) adjacency tree into up to `parts` runs of

@@ -2,7 +2,8 @@
 //! edges, self-loops, two types) into nodes of degree 0, 1, about one chunk's worth and
 //! thousands, single and whole-node deletes that shrink and empty chunks, in and across
 //! transactions. After every step each node's neighbors (per direction and type, and as
-//! the write transaction reads them), `edges_between` and `degree` equal the model's, and
+//! the write transaction reads them), `edges_between`, `degree` and the whole-graph
+//! `degrees` equal the model's, and
 //! `check` is clean at the end of every run. With `PAGEGRAPH_STRESS=1` a node of degree
 //! 1,000,000 is built, read and thinned too.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
@@ -44,6 +45,34 @@ fn sorted(mut v: Vec<(EdgeId, NodeId)>) -> Vec<(EdgeId, NodeId)> {
 
 fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
     let r = g.begin_read().unwrap();
+    // Whole-graph degrees from one scan: every node with relationships, in id order.
+    for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
+        for types in [None, Some(&["A"][..]), Some(&["B", "Missing"][..])] {
+            let mut want: BTreeMap<NodeId, (u64, u64)> = BTreeMap::new();
+            for (from, to, t) in model.values() {
+                if types.is_some_and(|ts| !ts.contains(&t.as_str())) {
+                    continue;
+                }
+                let ends = match dir {
+                    Direction::Outgoing => vec![*from],
+                    Direction::Incoming => vec![*to],
+                    Direction::Both => vec![*from, *to],
+                };
+                for n in ends {
+                    let d = want.entry(n).or_default();
+                    d.0 += 1;
+                    d.1 += u64::from(from == to);
+                }
+            }
+            let got: BTreeMap<NodeId, (u64, u64)> = r
+                .degrees(dir, types)
+                .unwrap()
+                .into_iter()
+                .map(|d| (d.node, (d.degree, d.self_loops)))
+                .collect();
+            assert_eq!(got, want, "{step}: degrees {dir:?} {types:?}");
+        }
+    }
     for &n in nodes {
         for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
             for ty in [None, Some("A"), Some("B")] {

@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use pagegraph::{EdgeId, NodeId};
+use pagegraph::{Direction, EdgeId, NodeId};
 use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Dir, NodePattern, PatternElement, RelPattern};
@@ -130,6 +130,9 @@ fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
 
 /// The number of matches of a [`countable`] pattern.
 pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
+    if let Some(n) = by_degrees(el, ctx)? {
+        return Ok(n);
+    }
     let starts: Vec<NodeId> = match label_set(&el.start.labels, ctx)? {
         Some((_, ids)) => ids,
         None => ctx.graph.node_ids()?,
@@ -174,6 +177,65 @@ pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
         total = total.saturating_add(ways.saturating_mul(on));
     }
     Ok(total.saturating_sub(again))
+}
+
+/// The count of a pattern with no labels from two scans of the adjacency (the graph's
+/// per-node degrees), without a lookup per node: one step is the number of relationships
+/// of its types; two steps are the sum over middle nodes of the ways in (first step) times
+/// the ways on (second step), less the walks that take one relationship twice: every
+/// first step when the steps point opposite ways, the self-loops when they point the same
+/// way. `None` when the pattern or the graph does not allow it (labels to test, a
+/// relationship whose type decides whether it can be taken twice, a graph without degree
+/// scans): the caller then counts level by level.
+fn by_degrees(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
+    if !el.start.labels.is_empty() || el.chain.iter().any(|(_, n)| !n.labels.is_empty()) {
+        return Ok(None);
+    }
+    let from_left = |d: Dir| match d {
+        Dir::Right => Direction::Outgoing,
+        _ => Direction::Incoming,
+    };
+    let into_right = |d: Dir| match d {
+        Dir::Right => Direction::Incoming,
+        _ => Direction::Outgoing,
+    };
+    let [(r1, _), rest @ ..] = el.chain.as_slice() else {
+        return Ok(None);
+    };
+    let Some(reach) = ctx.graph.degrees(into_right(r1.dir), &r1.types)? else {
+        return Ok(None);
+    };
+    let first_steps: u64 = reach.iter().map(|d| d.degree).sum();
+    let r2 = match rest {
+        [] => return Ok(Some(first_steps)),
+        [(r2, _)] => r2,
+        _ => return Ok(None),
+    };
+    // As in `reused`: can a first step's relationship be a second step, whatever its type?
+    let any_type_again = r2.types.is_empty()
+        || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)));
+    if !any_type_again {
+        return Ok(None);
+    }
+    let Some(on) = ctx.graph.degrees(from_left(r2.dir), &r2.types)? else {
+        return Ok(None);
+    };
+    let mut total = 0u64;
+    let mut j = 0;
+    for d in &reach {
+        while on.get(j).is_some_and(|o| o.node < d.node) {
+            j += 1;
+        }
+        if let Some(o) = on.get(j).filter(|o| o.node == d.node) {
+            total = total.saturating_add(d.degree.saturating_mul(o.degree));
+        }
+    }
+    let again = if r1.dir == r2.dir {
+        reach.iter().map(|d| d.self_loops).sum()
+    } else {
+        first_steps
+    };
+    Ok(Some(total.saturating_sub(again)))
 }
 
 /// Whether relationship `e`, walked from `a` to `b` as the first step, is also a second

@@ -64,6 +64,16 @@ pub trait GraphRead {
     ) -> Result<Option<Vec<NodeId>>> {
         Ok(None)
     }
+    /// Every node's relationship count in `dir` (of one of `types`, any when empty), in id
+    /// order, from one scan (`pagegraph::ReadTxn::degrees`); `None` where the graph cannot
+    /// give them so (then counts expand node by node).
+    fn degrees(
+        &self,
+        _dir: Direction,
+        _types: &[String],
+    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
+        Ok(None)
+    }
 }
 
 /// No graph: every element is missing (for queries that touch none).
@@ -125,6 +135,15 @@ impl GraphRead for pagegraph::ReadTxn {
     }
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
+    }
+    fn degrees(
+        &self,
+        dir: Direction,
+        types: &[String],
+    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
+        let names: Vec<&str> = types.iter().map(String::as_str).collect();
+        let types = (!names.is_empty()).then_some(names.as_slice());
+        Ok(Some(Self::degrees(self, dir, types)?))
     }
 }
 

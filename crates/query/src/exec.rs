@@ -289,6 +289,13 @@ impl GraphRead for ReadOnly<'_> {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         self.0.indexes()
     }
+    fn degrees(
+        &self,
+        dir: pagegraph::Direction,
+        types: &[String],
+    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
+        self.0.degrees(dir, types)
+    }
     fn seek(
         &self,
         label: &str,
