@@ -106,6 +106,10 @@ pub fn exercise_graph(g: &Graph) {
         let _ = r.neighbors(node.id, pagegraph::Direction::Both, None);
         let _ = r.nodes_by_kind(&node.kind);
     }
+    for dir in [pagegraph::Direction::Outgoing, pagegraph::Direction::Both] {
+        let _ = r.degrees(dir, None);
+        let _ = r.degrees(dir, Some(&["LINK"]));
+    }
     for edge in r.edges().take(10_000) {
         let Ok(edge) = edge else { break };
         let _ = r.edge_props(edge.id);
@@ -178,6 +182,17 @@ pub fn base_graph_image() -> Vec<u8> {
                     data: serde_json::json!({"w": i as f64 * 1.5}),
                 });
             }
+            // A hub with a run of 39 neighbors, parallel edges and a self-loop: adjacency
+            // chunks with values for the patches to reach.
+            let hub = ids.first().copied();
+            if let Some(hub) = hub {
+                let _ = tx.insert_edges(ids.iter().chain(ids.iter().take(5)).map(|&to| EdgeSpec {
+                    from: hub,
+                    to,
+                    edge_type: "LINK".into(),
+                    data: serde_json::Value::Null,
+                }));
+            }
             // More labels, and indexes of each kind of target: the catalog, index entries
             // and multi-label records are in the image for the patches to reach.
             for &id in ids.iter().step_by(5) {
@@ -202,7 +217,8 @@ pub fn base_graph_image() -> Vec<u8> {
 pub fn base_storage_image() -> Vec<u8> {
     let mem = MemVfs::new();
     let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
-    if let Ok(db) = Database::open_with_vfs(vfs, Path::new(DB), Options::default().cache_pages(16)) {
+    if let Ok(db) = Database::open_with_vfs(vfs, Path::new(DB), Options::default().cache_pages(16))
+    {
         if let Ok(mut tx) = db.begin_write() {
             if let Ok(mut t) = tx.tree("t") {
                 for i in 0..200u32 {
