@@ -52,8 +52,9 @@ pub(crate) type Pair = (NodeId, EdgeId);
 /// An adjacency entry before encoding: (node, edge type, other end, edge).
 pub(crate) type Entry = (NodeId, u32, NodeId, EdgeId);
 
-/// Entries of a batch handled at once: bounds the memory of the chunks rewritten.
-const SLICE_ENTRIES: usize = 1 << 18;
+/// Entries of a batch (or chunks of a repack) handled at once: bounds the memory of the
+/// chunks rewritten. Small in unit tests, so that they cross slice boundaries.
+const SLICE_ENTRIES: usize = if cfg!(test) { 64 } else { 1 << 18 };
 
 /// A difference of two `u64`s (wrapping, so two's complement) as an unsigned number that
 /// is small when the difference is small either way.
@@ -504,6 +505,91 @@ pub(crate) fn remove(
     Ok(true)
 }
 
+/// Repacks `tree`: each `(node, type)` whose pairs would fit in fewer chunks than it has
+/// (one-pair chunks of graph format 2, chunks split by inserts or thinned by removals) is
+/// rewritten as full chunks. Returns how many runs were rewritten. Reads the tree in order,
+/// a slice of runs at a time, so memory stays bounded.
+pub(crate) fn repack(tree: &mut TreeMut<'_>) -> Result<u64> {
+    let mut rewritten = 0;
+    let mut from: Option<Vec<u8>> = None;
+    loop {
+        let mut out = Rewrite::default();
+        // The last key of the slice's last whole run, if the slice stopped before the end.
+        let mut stopped_after = None;
+        {
+            let view = tree.view()?;
+            let lo = from.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+            let mut range = view.range(lo, Bound::Unbounded);
+            // The run being read: its node and type, keys and pairs.
+            let mut run: Option<(NodeId, u32)> = None;
+            let mut keys: Vec<Vec<u8>> = Vec::new();
+            let mut pairs: Vec<Pair> = Vec::new();
+            while let Some(entry) = range.next_ref() {
+                let (key, value) = entry?;
+                let (node, ty, other, edge) = decode_adjacency_full(key)
+                    .ok_or_else(|| GraphError::corrupt("adjacency chunk", "", "bad key"))?;
+                if let Some(r) = run.filter(|&r| r != (node, ty)) {
+                    let last = keys.last().cloned();
+                    rewritten += out.finish(r, &mut keys, &mut pairs);
+                    // A slice ends between runs: written before reading on.
+                    if out.len() >= SLICE_ENTRIES {
+                        stopped_after = last;
+                        run = None;
+                        break;
+                    }
+                }
+                run = Some((node, ty));
+                keys.push(key.to_vec());
+                decode_chunk((other, edge), &value, |p| pairs.push(p))
+                    .ok_or_else(|| damaged(node))?;
+            }
+            if let Some(r) = run {
+                rewritten += out.finish(r, &mut keys, &mut pairs);
+            }
+        }
+        for k in &out.removes {
+            tree.remove(k)?;
+        }
+        tree.insert_many(out.puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+        match stopped_after {
+            Some(k) => from = Some(k),
+            None => return Ok(rewritten),
+        }
+    }
+}
+
+/// The keys a repack removes and the chunks it writes.
+#[derive(Default)]
+struct Rewrite {
+    removes: Vec<Vec<u8>>,
+    puts: Vec<(Key, Vec<u8>)>,
+}
+
+impl Rewrite {
+    fn len(&self) -> usize {
+        self.removes.len() + self.puts.len()
+    }
+
+    /// Ends a run: rewritten (1 returned) if its pairs fit in fewer chunks than `keys`.
+    fn finish(
+        &mut self,
+        run: (NodeId, u32),
+        keys: &mut Vec<Vec<u8>>,
+        pairs: &mut Vec<Pair>,
+    ) -> u64 {
+        let mut chunks = Vec::new();
+        packed(run.0, run.1, pairs, &mut chunks);
+        let fewer = chunks.len() < keys.len();
+        if fewer {
+            self.removes.append(keys);
+            self.puts.append(&mut chunks);
+        }
+        keys.clear();
+        pairs.clear();
+        u64::from(fewer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,7 +658,7 @@ mod tests {
     /// leave the tree holding exactly the model's pairs, across batches and removals.
     #[test]
     fn descents_and_scans_agree_with_a_model() {
-        use std::collections::BTreeSet;
+        use std::collections::{BTreeMap, BTreeSet};
         use std::sync::Arc;
 
         use pagegraph_storage::file::MemVfs;
@@ -633,6 +719,47 @@ mod tests {
                     model.iter().copied().collect::<Vec<_>>(),
                     "round {round}"
                 );
+            }
+            // Format 2's one-pair chunks beside the packed ones, then a repack: the same
+            // pairs, each run in as few chunks as `pack` makes.
+            let mut tx = db.begin_write().unwrap();
+            let mut t = tx.tree("adj").unwrap();
+            for node in 500..520u64 {
+                for k in 0..(node - 490) {
+                    let e = (
+                        NodeId(node),
+                        1,
+                        NodeId(k * 3),
+                        EdgeId(1_000_000 + node * 100 + k),
+                    );
+                    t.insert(&adjacency_key(e.0, e.1, e.2, e.3), &[]).unwrap();
+                    model.insert(e);
+                }
+            }
+            assert!(repack(&mut t).unwrap() >= 20);
+            assert_eq!(
+                repack(&mut t).unwrap(),
+                0,
+                "a second repack finds nothing to do"
+            );
+            let mut chunks: BTreeMap<(NodeId, u32), usize> = BTreeMap::new();
+            let mut got = Vec::new();
+            for entry in &t.view().unwrap() {
+                let (k, v) = entry.unwrap();
+                decode_entry(&k, &v, |n, ty, o, e| got.push((n, ty, o, e))).unwrap();
+                let (n, ty, ..) = decode_adjacency_full(&k).unwrap();
+                *chunks.entry((n, ty)).or_default() += 1;
+            }
+            assert_eq!(got, model.iter().copied().collect::<Vec<_>>());
+            for (&(n, ty), &have) in &chunks {
+                let run: Vec<Pair> = model
+                    .iter()
+                    .filter(|e| e.0 == n && e.1 == ty)
+                    .map(|e| (e.2, e.3))
+                    .collect();
+                let mut least = 0;
+                pack(&run, |_, _| least += 1);
+                assert_eq!(have, least, "node {n} type {ty}");
             }
         }
     }

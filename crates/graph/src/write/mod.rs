@@ -604,6 +604,15 @@ impl WriteTxn {
         Ok(())
     }
 
+    /// Repacks both adjacency trees: each node's neighbors of one type that would fit in
+    /// fewer chunks than they take (format 2's one chunk per edge, chunks split by inserts
+    /// or thinned by deletes) are rewritten as full chunks; nothing else changes. Returns
+    /// how many runs were rewritten. `compact` runs it before copying the file.
+    pub fn repack_adjacency(&mut self) -> Result<u64> {
+        let out = adjacency::repack(&mut self.tx.tree(OUT)?)?;
+        Ok(out + adjacency::repack(&mut self.tx.tree(IN)?)?)
+    }
+
     /// Deletes a node and every edge from or to it (`NodeNotFound` if it does not exist).
     pub fn delete_node(&mut self, id: NodeId) -> Result<()> {
         let key = node_key(id);
