@@ -10,11 +10,14 @@
 //! Why that stop is right, with non-negative weights: say a path `P` of cost `L < best`
 //! remained. Every node `x` of `P` has `d_f(x) + d_b(x) = L < top_f + top_b`, so
 //! `d_f(x) < top_f` (settled forward) or `d_b(x) < top_b` (settled backward). If both
-//! tops are positive, the start is settled forward and the end backward, so some edge
-//! `(x, y)` of `P` has `x` settled forward and `y` backward; whichever was settled second
-//! relaxed that edge while the other's distance was final, and offered `L`. If one top is
-//! 0, every node of `P` is settled by the other side, and the relaxation that first
-//! reached the far end saw its root distance 0 and offered `L`. Either way `best <= L`.
+//! tops are positive, the end is settled backward; take the first node `y` of `P` that
+//! is. If `y` is the start, the relaxation that gave it its final backward distance `L`
+//! saw its forward distance 0 and offered `L`. Otherwise the node `x` before it is settled
+//! forward, and whichever of the two was settled second relaxed the edge between them
+//! while the other's distance was final, and offered `L`. If one top is 0, the other is
+//! above `L`, so the other side settled all of `P`, and the relaxation that gave this
+//! side's root its final distance saw the root's distance 0 and offered `L`. Either way
+//! `best <= L`.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
