@@ -153,7 +153,9 @@ enum Command {
         walk: WalkArgs,
     },
     /// A shortest path between two nodes: fewest edges, or cheapest by a numeric field of
-    /// the edge data (--weight; missing fields count 1, negative ones are an error).
+    /// the edge data (--weight; missing fields count 1, a negative one is an error: any
+    /// edge's with --k or --astar, which read every weight first, else one the search
+    /// reaches). Both searches grow from the two ends, straight from the database.
     #[command(
         after_help = "Examples:\n  pagegraph path g.pgdb 1 42\n  pagegraph path g.pgdb 1 42 --weight distance --json\n  pagegraph path g.pgdb 1 42 --weight distance --k 5\n  pagegraph path g.pgdb 1 42 --weight km --astar lon_km,lat_km\n  pagegraph path g.pgdb \"Kevin Bacon\" \"Tom Hanks\" --by-name --dir both"
     )]

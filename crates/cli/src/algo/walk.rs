@@ -71,7 +71,9 @@ pub const INFINITY: &str = "infinity";
 
 /// `pagegraph path`: a shortest path (fewest edges, or cheapest by a weight field), with
 /// `k` the `k` cheapest loopless paths (Yen), or with `astar` an A* search guided by
-/// straight-line distances from two node-data fields.
+/// straight-line distances from two node-data fields. The first two search from both ends
+/// straight from the store (`algo::shortest_path`, `algo::cheapest_path`), reading only
+/// what they reach; the other two run on a snapshot of the whole graph.
 pub fn path(
     graph: &Graph,
     ends: (&str, &str),
@@ -103,9 +105,12 @@ pub fn path(
                 .into_iter()
                 .collect()
         }
-        (None, None, Some(_)) => algo::dijkstra(&snapshot(&r, &options)?, from, to, walk.dir)?
-            .into_iter()
-            .collect(),
+        (None, None, Some(field)) => {
+            let view = StoreView::new(&r, walk.edge_type);
+            algo::cheapest_path(&view, field, from, to, walk.dir)?
+                .into_iter()
+                .collect()
+        }
     };
     if paths.is_empty() {
         return nothing_found(

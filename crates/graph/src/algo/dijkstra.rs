@@ -1,10 +1,12 @@
-//! Dijkstra's shortest paths over edge weights, point to point and from one source.
+//! Dijkstra's shortest paths over edge weights: point to point (bidirectional) and from one
+//! source.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::bidirectional::{self, Weighted};
 use super::{AlgoError, Csr, Path, Result};
-use crate::ids::{Direction, EdgeId, NodeId};
+use crate::ids::{Direction, NodeId};
 
 /// A heap entry: a tentative distance; the heap pops the smallest first.
 #[derive(Clone, Copy, PartialEq)]
@@ -82,19 +84,45 @@ pub(crate) fn index(g: &Csr, id: NodeId) -> Result<u32> {
 
 /// A cheapest path from `from` to `to` following edges in `dir`, where an edge costs its
 /// weight ([`super::CsrOptions::weight_field`]; 1 when the snapshot has no weights); `None`
-/// if `to` cannot be reached. Ties between equally cheap paths are broken by node index.
+/// if `to` cannot be reached. Its `cost` is the sum of its edges' weights, in path order.
+///
+/// A bidirectional Dijkstra (the search is described, and its stop proven, in
+/// `bidirectional.rs`): one search from `from` following `dir`, one from `to` against it,
+/// stopping once the smallest distances queued on the two sides add up to at least the
+/// cheapest path met. It settles about the nodes within half the distance of either end
+/// instead of every node closer than `to`, and keeps them in hash maps, so a query costs
+/// what it reads, not the size of the snapshot. With `Outgoing` or `Incoming` the
+/// backward search reads the other side of the snapshot, built on its first use.
+/// [`super::cheapest_path`] runs the same search straight from the store.
+///
+/// When several paths are equally cheap, which one is returned is not specified beyond
+/// this: each side's queue pops the smallest distance, then the smallest node index, so
+/// the same snapshot gives the same path.
 pub fn dijkstra(g: &Csr, from: NodeId, to: NodeId, dir: Direction) -> Result<Option<Path>> {
     let (source, target) = (index(g, from)?, index(g, to)?);
-    let found = run(g, source, dir, Some(target), None);
-    let cost = found.dist[target as usize];
-    if cost.is_infinite() {
-        return Ok(None);
+    Ok(
+        bidirectional::search(g, source, target, dir)?.map(|found| Path {
+            cost: found.cost(),
+            nodes: found.nodes.iter().map(|&n| g.id(n)).collect(),
+            edges: found.edges.iter().map(|&(p, _)| g.edge_id(p)).collect(),
+        }),
+    )
+}
+
+/// A snapshot's nodes by index and edges by position, with the snapshot's weights.
+impl Weighted for Csr {
+    type Node = u32;
+    type Edge = usize;
+
+    fn each_weighted(
+        &self,
+        node: u32,
+        dir: Direction,
+        f: &mut dyn FnMut(u32, usize, f64),
+    ) -> Result<()> {
+        self.each(node, dir, |w, pos| f(w, pos, self.weight(pos)));
+        Ok(())
     }
-    let parent = |node: NodeId| -> Option<(NodeId, EdgeId)> {
-        let at = g.index(node)?;
-        found.parent[at as usize].map(|(p, pos)| (g.id(p), g.edge_id(pos)))
-    };
-    Ok(Some(Path::from_parents(to, cost, parent)))
 }
 
 /// Single-source shortest paths: the cost of the cheapest path from `from` to every node
@@ -114,6 +142,7 @@ pub fn sssp(g: &Csr, from: NodeId, dir: Direction) -> Result<Vec<(NodeId, f64)>>
 #[allow(clippy::float_cmp, reason = "hand-computed values exact in binary")]
 mod tests {
     use super::*;
+    use crate::ids::EdgeId;
 
     #[test]
     fn cheapest_path_by_hand() {

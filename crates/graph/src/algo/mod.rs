@@ -6,11 +6,14 @@
 //!   [`shortest_path`]) are written against the small [`Adjacency`] trait. A read
 //!   transaction implements it through [`StoreView`], reading the store through the page
 //!   cache, so a traversal touches only the part of the graph it reaches; a [`Csr`] snapshot
-//!   implements it too.
+//!   implements it too. [`shortest_path`] searches from both ends at once, so between two
+//!   nodes of a large graph it reads little of it.
 //! - **Whole-graph algorithms** (components, PageRank, Dijkstra, topological order, ...) run
 //!   on a [`Csr`]: a compact in-memory snapshot built from one read transaction in one scan
 //!   of the adjacency tree, with nodes renumbered `0..n` so every per-node value is a plain
-//!   vector. Its memory is documented on [`Csr`].
+//!   vector. Its memory is documented on [`Csr`]. [`dijkstra`] between two nodes also
+//!   searches from both ends, keeping only the nodes it reaches; [`cheapest_path`] runs
+//!   that search straight from the store, reading weights from the edges it meets.
 //!
 //! Together they cover LDBC Graphalytics' six kernels with its definitions: [`bfs_csr`]
 //! (depths), [`pagerank`], [`wcc`], [`label_propagation`] (CDLP), [`lcc`] and [`sssp`].
@@ -49,6 +52,7 @@
 mod astar;
 mod betweenness;
 mod bfs;
+mod bidirectional;
 mod closeness;
 mod csr;
 mod degree;
@@ -80,6 +84,7 @@ use crate::read::ReadTxn;
 pub use astar::astar;
 pub use betweenness::{Betweenness, betweenness};
 pub use bfs::{Visit, bfs, bfs_csr, k_hop};
+pub use bidirectional::cheapest_path;
 pub use closeness::closeness;
 pub use csr::{Csr, CsrOptions};
 pub use degree::degree;
@@ -192,6 +197,13 @@ impl<'r> StoreView<'r> {
             txn,
             edge_type: edge_type.map(str::to_string),
         }
+    }
+}
+
+impl StoreView<'_> {
+    /// The data of edge `edge`, if it exists.
+    fn edge_data(&self, edge: EdgeId) -> Result<Option<serde_json::Value>> {
+        Ok(self.txn.edge(edge)?.map(|e| e.data))
     }
 }
 

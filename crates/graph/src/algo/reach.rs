@@ -4,8 +4,9 @@ use super::{Adjacency, Result, bfs, shortest_path};
 use crate::ids::{Direction, NodeId};
 
 /// Whether `to` can be reached from `from` following edges in `dir` (a node reaches
-/// itself). Breadth-first from `from`, stopping as soon as `to` is seen; reads the store
-/// through the view, so only the part of the graph it must.
+/// itself). Breadth-first from both ends ([`shortest_path`]), stopping as soon as the two
+/// searches meet or one runs out; reads the store through the view, so only the part of
+/// the graph it must.
 pub fn is_reachable(
     g: &(impl Adjacency + ?Sized),
     from: NodeId,
