@@ -74,7 +74,7 @@ fn compact_shrinks_the_file_and_keeps_every_entry() {
     let size_before = std::fs::metadata(&db).unwrap().len();
 
     let v = json_of(&["compact", s(&db)]);
-    assert_eq!(v["bytes_before"].as_u64(), Some(size_before), "{v}");
+    assert_eq!(v["file_bytes_before"].as_u64(), Some(size_before), "{v}");
     assert_eq!(v["free_pages_after"].as_u64(), Some(0), "{v}");
     let size_after = std::fs::metadata(&db).unwrap().len();
     assert_eq!(v["bytes_after"].as_u64(), Some(size_after), "{v}");

@@ -75,7 +75,7 @@ fn build(g: &Graph) {
                     &["Person", "Employee"],
                     props(&[
                         ("name", V::String(format!("p{n}"))),
-                        ("age", V::Int(i64::from(n % 90))),
+                        ("age", V::Int(i64::try_from(n % 90).unwrap())),
                         ("bio", V::String(bio)),
                     ]),
                 )

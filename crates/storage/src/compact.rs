@@ -174,7 +174,7 @@ fn copy_into(
         let mut chunk = Vec::new();
         let mut chunk_bytes = 0;
         if let Some(src) = snapshot.tree(name)? {
-            for entry in src.iter() {
+            for entry in &src {
                 let (key, value) = entry?;
                 chunk_bytes += key.len() + value.len();
                 chunk.push((key, value));
