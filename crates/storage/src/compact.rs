@@ -2,18 +2,18 @@
 //! put in the old file's place in one atomic rename (recovery.md, invariant 9).
 //!
 //! ```text
-//!  hold the writer ─► scratch file ─► copy every tree ─► new file ─► old session ─► rename,
-//!  (no other writer;   (created as a   of the last        synced,     ended as by   directory
-//!   other processes    new database,   snapshot, in key   clean       a clean close synced
-//!   are locked out)    locked)         order, one txn)    header      (WAL removed)
+//!  hold the writer ─► old session ─► scratch file ─► copy every tree ─► new file ─► rename,
+//!  (no other writer;  ended as by    (created as a   of the last        synced,     directory
+//!   other processes   a clean close  new database,   committed state,   clean       synced
+//!   are locked out)   (WAL removed)  locked)         in key order)      header
 //! ```
 //!
-//! Until the rename the database's name holds the old file, whole: a crash before it leaves
-//! the old database (with its WAL, recovered as usual) and an unlocked scratch file that the
-//! next creation or compaction removes. After it the name holds the new file, complete and
-//! synced, with no WAL beside it. The new file gets a new database id, so a WAL of the old
-//! one could never be replayed into it (recovery.md, "A WAL is bound to its database"); none
-//! is left anyway, since the old session ends as a clean close does before the rename.
+//! Until the rename the database's name holds the old file, whole and closed cleanly: a
+//! crash before it leaves the old database, with nothing to recover, and an unlocked scratch
+//! file that the next creation or compaction removes. After it the name holds the new file,
+//! complete and synced, with no WAL beside it. The new file gets a new database id, so a WAL
+//! of the old one could never be replayed into it (recovery.md, "A WAL is bound to its
+//! database"); none is left anyway.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -70,10 +70,12 @@ impl Database {
     /// size, and a new database id. Consumes the handle: open the database again to use it.
     ///
     /// The writer is held throughout, so no commit is lost or half-copied; other processes
-    /// cannot open the database meanwhile (this handle's exclusive lock), and snapshots
-    /// already open on this handle keep reading the old file. If anything fails, or the
-    /// process dies, before the final rename, the database is the old one, unchanged. Other
-    /// hard links to the file keep naming the old file (left closed cleanly).
+    /// cannot open the database meanwhile (this handle's exclusive lock: their opens fail
+    /// with `Locked`, read-only ones too), and snapshots already open on this handle keep
+    /// reading the old file. The session first ends as a clean close does (checkpoint, WAL
+    /// removed), so if anything fails, or the process dies, before the final rename, the
+    /// database is the old one, unchanged and with nothing to recover. Other hard links to
+    /// the file keep naming the old file.
     ///
     /// Errors: `ReadOnly` for a read-only handle, `Poisoned` after an earlier failed write,
     /// `TreeCountMismatch` if a tree's pages disagree with the catalog, I/O errors (a full
@@ -99,6 +101,14 @@ impl Database {
             ..CompactStats::default()
         };
         let cache_pages = w.dirty_max.clamp(CACHE_PAGES_MIN, CACHE_PAGES_MAX);
+        // First the old session ends as a clean close does (checkpoint, a header naming no
+        // WAL, the WAL removed): from here to the rename the file is complete on its own,
+        // so a crash leaves nothing to recover, and no WAL is left beside the name that is
+        // about to hold the new file. Reads then come from the file.
+        if let Err(e) = end_session(&self.store, &mut w) {
+            self.store.poison(&e);
+            return Err(e);
+        }
         let vfs = Arc::clone(&self.store.vfs);
         let (scratch, file) = create_scratch(&*vfs, &self.path, self.store.page_size)?;
         let new = match copy_into(
@@ -116,14 +126,6 @@ impl Database {
                 return Err(e);
             }
         };
-        // The old session ends as a clean close does, so no WAL is left beside the name
-        // that is about to hold the new file.
-        if let Err(e) = end_session(&self.store, &mut w) {
-            self.store.poison(&e);
-            drop(new);
-            let _ = vfs.remove(&scratch);
-            return Err(e);
-        }
         self.closed = true;
         let path = self.path.clone();
         let open_err = |op| {

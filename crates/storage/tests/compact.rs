@@ -9,7 +9,8 @@
 //! - Failed writes and failed syncs at every I/O of a compaction, each followed by a power
 //!   cut or not: the reopened database equals the model (old file or new, never a mix) and
 //!   `check()` is clean.
-//! - A read-only handle is refused.
+//! - A read-only handle is refused; other opens fail with `Locked` while it runs; a real
+//!   file reached through a symbolic link is replaced where it is, nothing else left.
 //!
 //! Not covered: process kills during a compaction (the CLI's `compact_crash.rs` kills the
 //! `pagegraph compact` child).
@@ -216,19 +217,63 @@ fn a_read_only_handle_is_refused() {
 }
 
 #[test]
+fn nobody_else_opens_the_database_during_a_compaction() {
+    let mem = MemVfs::new();
+    let mut model = Model::new();
+    let db = open(Arc::new(mem.clone()), Durability::Full).unwrap();
+    fill(&db, &mut fastrand::Rng::with_seed(3), 30, &mut model);
+    let mut tries = 0;
+    db.compact_with(&mut |_, _| {
+        for read_only in [false, true] {
+            let other = Database::open_with_vfs(
+                Arc::new(mem.clone()),
+                Path::new(PATH),
+                options(Durability::Full).read_only(read_only),
+            );
+            assert!(
+                matches!(other, Err(StorageError::Locked { .. })),
+                "{other:?}"
+            );
+            tries += 1;
+        }
+    })
+    .unwrap();
+    assert!(tries > 0);
+    let db = open(Arc::new(mem), Durability::Full).unwrap();
+    assert_snapshot_eq(&db.begin_read().unwrap(), &model, "after");
+}
+
+#[test]
 fn compaction_of_a_real_file_replaces_it_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("real.pgdb");
     let mut model = Model::new();
     let db = Database::open(&path, options(Durability::Full)).unwrap();
     fill(&db, &mut fastrand::Rng::with_seed(11), 40, &mut model);
+    db.close().unwrap();
+    // Through a symbolic link, the file it points to is replaced and the link kept.
+    let link = dir.path().join("link.pgdb");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let db = Database::open(&link, options(Durability::Full)).unwrap();
     let stats = db.compact().unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert!(stats.file_size_after_bytes < stats.file_size_before_bytes);
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["real.pgdb"], "only the database is left");
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        names,
+        ["link.pgdb", "real.pgdb"],
+        "only the database is left"
+    );
     assert_eq!(
         std::fs::metadata(&path).unwrap().len(),
         stats.file_size_after_bytes
