@@ -196,8 +196,9 @@ impl Graph {
     /// Consumes the graph: open it again to go on. No writer can run meanwhile, and other
     /// processes cannot open the database (this handle holds it exclusively); a crash or
     /// an error before the rename leaves the database as it was. Read-only graphs are
-    /// refused (`StorageError::ReadOnly`). See `Database::compact_with` in the storage
-    /// engine.
+    /// refused (`StorageError::ReadOnly`); a graph from [`Graph::in_memory`] has no file
+    /// to reopen, so compacting it only discards it. See `Database::compact_with` in the
+    /// storage engine.
     pub fn compact_with(self, progress: &mut dyn FnMut(u64, u64)) -> Result<CompactStats> {
         Ok(self.db.compact_with(progress)?)
     }
