@@ -1,10 +1,14 @@
-//! `stats` and `check`.
+//! `stats`, `check` and `compact`.
+
+use std::path::Path;
+use std::time::Instant;
 
 use anyhow::Result;
 use pagegraph::Graph;
 use serde_json::json;
 
 use crate::output::{emit, human_bytes};
+use crate::progress;
 
 /// `stats`: counts, kinds and edge types, pages by use, file and WAL sizes.
 pub fn stats(g: &Graph, json_out: bool) -> Result<()> {
@@ -96,4 +100,48 @@ pub fn check(g: &Graph, json_out: bool) -> Result<bool> {
         }
     })?;
     Ok(clean)
+}
+
+/// `compact`: the database rewritten without free pages (`Graph::compact_with`), with a
+/// bar over the entries copied; prints the sizes before and after.
+pub fn compact(g: Graph, db: &Path, json_out: bool) -> Result<()> {
+    let started = Instant::now();
+    let bar = progress::bar(0, "compacting", false);
+    let stats = g.compact_with(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let stats = stats?;
+    let seconds = started.elapsed().as_secs_f64();
+    let before = stats.file_size_before_bytes + stats.wal_size_before_bytes;
+    let value = json!({
+        "path": db,
+        "trees": stats.trees,
+        "entries": stats.entries,
+        "bytes_before": before,
+        "file_bytes_before": stats.file_size_before_bytes,
+        "wal_bytes_before": stats.wal_size_before_bytes,
+        "pages_before": stats.page_count_before,
+        "free_pages_before": stats.free_pages_before,
+        "bytes_after": stats.file_size_after_bytes,
+        "pages_after": stats.page_count_after,
+        "free_pages_after": stats.free_pages_after,
+        "seconds": seconds,
+    });
+    emit(json_out, &value, || {
+        format!(
+            "compacted {}: {} -> {} ({} pages, {} free -> {} pages, {} free; {} entries in \
+             {} trees) in {seconds:.1} s",
+            db.display(),
+            human_bytes(before),
+            human_bytes(stats.file_size_after_bytes),
+            stats.page_count_before,
+            stats.free_pages_before,
+            stats.page_count_after,
+            stats.free_pages_after,
+            stats.entries,
+            stats.trees,
+        )
+    })
 }

@@ -106,6 +106,19 @@ enum Command {
         /// The database.
         db: PathBuf,
     },
+    /// Rewrite the database into a fresh file with no free pages, so that a file grown by
+    /// large import batches or deletes shrinks to its live size. Every node and edge keeps
+    /// its id and content, indexes included. The new file replaces the old one in one
+    /// atomic rename: if compaction is interrupted (even killed), the database is the old
+    /// one, unchanged. Needs free disk for the live data again; other processes cannot
+    /// open the database meanwhile.
+    #[command(
+        after_help = "Example:\n  pagegraph compact g.pgdb   # prints the size before and after"
+    )]
+    Compact {
+        /// The database.
+        db: PathBuf,
+    },
     /// Get, add, find, change or delete nodes.
     #[command(subcommand)]
     Node(NodeCommand),
@@ -726,6 +739,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(a) => return import(&a, j),
         Command::Export { db, format, out } => export(&db, format, out.as_deref(), j)?,
         Command::Stats { db } => inspect::stats(&open_existing(&db)?, j)?,
+        Command::Compact { db } => inspect::compact(open_existing_for_write(&db)?, &db, j)?,
         Command::Check { db } => {
             if !inspect::check(&open_existing(&db)?, j)? {
                 return Ok(ExitCode::from(1));
@@ -1117,6 +1131,7 @@ impl Command {
                     self,
                     Command::Init { .. }
                         | Command::Import(_)
+                        | Command::Compact { .. }
                         | Command::Node(
                             NodeCommand::Add { .. }
                                 | NodeCommand::Set(_)
@@ -1137,6 +1152,7 @@ impl Command {
             | Command::Export { db, .. }
             | Command::Stats { db }
             | Command::Check { db }
+            | Command::Compact { db }
             | Command::Node(
                 NodeCommand::Get { db, .. }
                 | NodeCommand::Add { db, .. }

@@ -42,6 +42,7 @@ fn every_command_has_help_with_an_example() {
         vec!["export"],
         vec!["stats"],
         vec!["check"],
+        vec!["compact"],
         vec!["node", "get"],
         vec!["node", "add"],
         vec!["node", "find"],

@@ -4,7 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pagegraph_storage::file::MemVfs;
-use pagegraph_storage::{CheckReport, Database, Durability, Problem, Stats, TreePages};
+use pagegraph_storage::{
+    CheckReport, CompactStats, Database, Durability, Problem, Stats, TreePages,
+};
 
 use crate::error::{GraphError, Result};
 use crate::read::ReadTxn;
@@ -176,6 +178,30 @@ impl Graph {
     /// Storage statistics: pages, file and WAL sizes, cache hit rate.
     pub fn stats(&self) -> Result<Stats> {
         Ok(self.db.stats()?)
+    }
+
+    /// Rewrites the database into a fresh file with no free pages and puts it in this
+    /// file's place atomically; see [`Graph::compact_with`].
+    pub fn compact(self) -> Result<CompactStats> {
+        self.compact_with(&mut |_, _| {})
+    }
+
+    /// Rewrites the database into a fresh file with no free pages (every tree copied in key
+    /// order: records, adjacency, label and name indexes, the string table, counters, the
+    /// index catalog and every property index), so that a file grown by large batches or
+    /// deletes shrinks to its live size; then puts it in this file's place in one atomic
+    /// rename. Every node and edge keeps its id and content; the id counters are kept, so
+    /// new ids continue where they were. Calls `progress(entries_copied, entries_total)`
+    /// as it goes.
+    ///
+    /// Consumes the graph: open it again to go on. No writer can run meanwhile, and other
+    /// processes cannot open the database (this handle holds it exclusively); a crash or
+    /// an error before the rename leaves the database as it was. Read-only graphs are
+    /// refused (`StorageError::ReadOnly`); a graph from [`Graph::in_memory`] has no file
+    /// to reopen, so compacting it only discards it. See `Database::compact_with` in the
+    /// storage engine.
+    pub fn compact_with(self, progress: &mut dyn FnMut(u64, u64)) -> Result<CompactStats> {
+        Ok(self.db.compact_with(progress)?)
     }
 
     /// Checkpoints and closes, reporting any error (dropping does the same silently).

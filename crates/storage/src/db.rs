@@ -24,10 +24,12 @@ use crate::wal::{Wal, wal_path};
 
 /// An open database. `Send + Sync`: share it between threads by reference or in an `Arc`.
 pub struct Database {
-    store: Arc<Store>,
-    writer: Arc<Mutex<Writer>>,
-    path: PathBuf,
-    closed: bool,
+    pub(crate) store: Arc<Store>,
+    pub(crate) writer: Arc<Mutex<Writer>>,
+    pub(crate) path: PathBuf,
+    /// Set once the session has ended (closed, or replaced by compaction): `Drop` then does
+    /// nothing more.
+    pub(crate) closed: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -110,6 +112,46 @@ fn create_database(
             error,
         }
     };
+    let (tmp, file) = create_scratch(vfs, path, page_size)?;
+    let made = match vfs.rename_new(&tmp, path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(open_err("naming the new database file")(e)),
+    };
+    match made {
+        Ok(true) => {
+            vfs.sync_dir(path)
+                .map_err(open_err("syncing the database's directory"))?;
+            Ok(Some(file))
+        }
+        Ok(false) => {
+            let _ = vfs.remove(&tmp);
+            Ok(None)
+        }
+        Err(e) => {
+            let _ = vfs.remove(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// An empty database, synced, under a new scratch name beside `path`
+/// (`<path>.creating-<random>`), created exclusively and locked: nobody else can open it,
+/// and a creator that dies leaves it unlocked, so the next creation removes it. Scratch
+/// files of earlier creators that died are removed first. Returns the scratch path and the
+/// locked file; on error nothing is left behind.
+pub(crate) fn create_scratch(
+    vfs: &dyn Vfs,
+    path: &Path,
+    page_size: u32,
+) -> Result<(PathBuf, Arc<dyn crate::file::DbFile>)> {
+    let open_err = |op| {
+        move |error| StorageError::Open {
+            path: path.to_path_buf(),
+            op,
+            error,
+        }
+    };
     let prefix = scratch_path_prefix(path);
     // Scratch files of creations that were cut short: a live creator holds its lock. Only
     // names of the scratch form: another file that merely starts like one is not ours.
@@ -144,23 +186,8 @@ fn create_database(
             },
         )
         .map_err(open_err("creating the database file"))?;
-    let made = create_file(&*file, page_size, new_db_id()).and_then(|()| {
-        match vfs.rename_new(&tmp, path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(open_err("naming the new database file")(e)),
-        }
-    });
-    match made {
-        Ok(true) => {
-            vfs.sync_dir(path)
-                .map_err(open_err("syncing the database's directory"))?;
-            Ok(Some(file))
-        }
-        Ok(false) => {
-            let _ = vfs.remove(&tmp);
-            Ok(None)
-        }
+    match create_file(&*file, page_size, new_db_id()) {
+        Ok(()) => Ok((tmp, file)),
         Err(e) => {
             let _ = vfs.remove(&tmp);
             Err(e)
@@ -251,6 +278,29 @@ fn close_wal(store: &Store, w: &mut Writer) -> Result<()> {
         .map_err(StorageError::io("syncing the database's directory"))
 }
 
+/// Leaves the file complete and clean on its own, as a clean close does: with a WAL, a
+/// checkpoint, a header naming no WAL, the WAL removed; with `Durability::Off`, a sync and
+/// a clean header. Nothing to do for a read-only handle.
+pub(crate) fn end_session(store: &Store, w: &mut Writer) -> Result<()> {
+    if store.read_only {
+        return Ok(());
+    }
+    if w.wal.is_some() {
+        close_wal(store, w)?;
+    } else if w.unclean_marked {
+        let db = &*store.db;
+        db.sync()
+            .map_err(StorageError::io("syncing the database file"))?;
+        w.header_seq += 1;
+        let meta = store.state.lock().meta;
+        store
+            .header(w.header_seq, meta, false, false)
+            .write_durable(db)?;
+        w.unclean_marked = false;
+    }
+    Ok(())
+}
+
 impl Database {
     /// Opens the database at `path`, creating it if it does not exist, and recovers from
     /// the WAL if the last session did not close cleanly.
@@ -312,8 +362,19 @@ impl Database {
             }
         })?;
         let path = path.as_path();
-        let writable = !options.read_only;
         let db = open_db_file(&*vfs, path, &options)?;
+        Self::open_file(vfs, db, path, &options)
+    }
+
+    /// Opens the database in `db`, a file already opened (and locked) as `options` ask, at
+    /// the resolved `path`: reads the header and recovers from the WAL.
+    pub(crate) fn open_file(
+        vfs: Arc<dyn Vfs>,
+        db: Arc<dyn crate::file::DbFile>,
+        path: &Path,
+        options: &Options,
+    ) -> Result<Database> {
+        let writable = !options.read_only;
         let len = db
             .len()
             .map_err(StorageError::io("reading the database file"))?;
@@ -333,7 +394,7 @@ impl Database {
         }
         let page_size = header.page_size;
         let derived = wal_path(path);
-        let (wal, wal_frames) = recovery::recover(&*vfs, &db, path, &mut header, &options)?;
+        let (wal, wal_frames) = recovery::recover(&*vfs, &db, path, &mut header, options)?;
         if writable && header.version < meta::FORMAT_VERSION {
             header.seq += 1;
             header.version = meta::FORMAT_VERSION;
@@ -456,23 +517,7 @@ impl Database {
             // Leave the WAL for recovery at the next open.
             return Ok(());
         }
-        if self.store.read_only {
-            return Ok(());
-        }
-        if w.wal.is_some() {
-            close_wal(&self.store, &mut w)?;
-        } else if w.unclean_marked {
-            let db = &*self.store.db;
-            db.sync()
-                .map_err(StorageError::io("syncing the database file"))?;
-            w.header_seq += 1;
-            let meta = self.store.state.lock().meta;
-            self.store
-                .header(w.header_seq, meta, false, false)
-                .write_durable(db)?;
-            w.unclean_marked = false;
-        }
-        Ok(())
+        end_session(&self.store, &mut w)
     }
 
     /// Checkpoints (or, with `Durability::Off`, syncs and marks the file clean) and closes.

@@ -144,6 +144,17 @@ pub enum StorageError {
     /// An argument is invalid (bad page size, empty tree name, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A tree's entry count in the catalog disagrees with the entries its pages hold: found
+    /// by compaction, which copies every entry, and refused there (`check` reports it too).
+    #[error("tree {tree}: the catalog counts {counted} entries but its pages hold {found}")]
+    TreeCountMismatch {
+        /// The tree.
+        tree: String,
+        /// Its entry count in the catalog.
+        counted: u64,
+        /// The entries read from its pages.
+        found: u64,
+    },
 }
 
 impl StorageError {

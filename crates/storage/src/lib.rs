@@ -25,9 +25,9 @@
 //! Layers, lowest first; a module refers only to modules of its own layer and earlier ones
 //! (`tests/layering.rs` checks it): `ids`, `error` → `file` → `page` → `limits`, `options`
 //! → `meta` → `wal`, `freelist`, `cache`, `behind`, `sorter` → `pager` → `btree`, `catalog`
-//! → `checkpoint` → `recovery` → `txn`, `batch` → `check` → `db`. The pager learns about the
-//! B+Tree's page kinds through hooks (`pager::PageKinds`) rather than naming them, and the
-//! cache keeps the B+Tree's routing tables as opaque side values.
+//! → `checkpoint` → `recovery` → `txn`, `batch` → `check` → `db`, `compact`. The pager
+//! learns about the B+Tree's page kinds through hooks (`pager::PageKinds`) rather than naming
+//! them, and the cache keeps the B+Tree's routing tables as opaque side values.
 //! See `docs/ARCHITECTURE.md`, `docs/file-format.md` and `docs/recovery.md`.
 
 mod batch;
@@ -37,6 +37,7 @@ mod cache;
 mod catalog;
 mod check;
 mod checkpoint;
+mod compact;
 mod db;
 mod error;
 pub mod file;
@@ -56,6 +57,7 @@ pub use batch::Batch;
 pub use btree::cursor::{EntryRef, LeafKeys, Range};
 pub use btree::node::ValueRef;
 pub use check::{CheckReport, PROBLEMS_LISTED_MAX, Problem, TreePages};
+pub use compact::CompactStats;
 pub use db::{Database, Stats};
 pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};

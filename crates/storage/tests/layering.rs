@@ -31,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     &["recovery"],
     &["txn", "batch"],
     &["check"],
-    &["db"],
+    &["db", "compact"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -150,6 +150,10 @@ impl Vfs for FaultVfs {
         self.inner.rename_new(from, to)
     }
 
+    fn rename_replace(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.inner.rename_replace(from, to)
+    }
+
     /// Counts as a sync of the plan: a directory sync can fail as a file sync can.
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         if self.plan.lock().on_sync() {

@@ -327,6 +327,15 @@ impl Vfs for MemVfs {
         Ok(())
     }
 
+    fn rename_replace(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut names = self.files.lock();
+        let file = names
+            .remove(from)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
+        names.insert(to.to_path_buf(), file);
+        Ok(())
+    }
+
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         let dir = dir_of(path).to_path_buf();
         let mut names = self.files.lock();

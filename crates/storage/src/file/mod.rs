@@ -105,6 +105,17 @@ pub trait Vfs: Send + Sync {
     /// [`io::ErrorKind::AlreadyExists`] otherwise, and nothing changes); `from` is gone
     /// afterwards. Not durable until [`Vfs::sync_dir`].
     fn rename_new(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Gives the file at `from` the name `to` in one atomic step, replacing the file `to`
+    /// names if there is one (which keeps its other names, if any); `from` is gone
+    /// afterwards. Not durable until [`Vfs::sync_dir`]. File systems that cannot do this
+    /// fail with [`io::ErrorKind::Unsupported`], the default.
+    fn rename_replace(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let _ = (from, to);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this file system cannot replace a file atomically",
+        ))
+    }
     /// Makes the creations, renames and removals of files in the directory holding `path`
     /// durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;

@@ -128,6 +128,15 @@ impl Vfs for StdVfs {
         }
     }
 
+    /// `rename(2)`: atomic, and a process that opens `to` meanwhile gets the old file or
+    /// the new one. The new file first takes the replaced one's permissions.
+    fn rename_replace(&self, from: &Path, to: &Path) -> io::Result<()> {
+        if let Ok(meta) = std::fs::metadata(to) {
+            std::fs::set_permissions(from, meta.permissions())?;
+        }
+        std::fs::rename(from, to)
+    }
+
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
