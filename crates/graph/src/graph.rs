@@ -192,7 +192,8 @@ impl Graph {
     /// deletes shrinks to its live size; then puts it in this file's place in one atomic
     /// rename. Every node and edge keeps its id and content; the id counters are kept, so
     /// new ids continue where they were. Calls `progress(entries_copied, entries_total)`
-    /// as it goes.
+    /// as it goes. Before the copy, each node's adjacency of one type is repacked into as
+    /// few chunks as it fits ([`WriteTxn::repack_adjacency`]).
     ///
     /// Consumes the graph: open it again to go on. No writer can run meanwhile, and other
     /// processes cannot open the database (this handle holds it exclusively); a crash or
@@ -201,6 +202,15 @@ impl Graph {
     /// to reopen, so compacting it only discards it. See `Database::compact_with` in the
     /// storage engine.
     pub fn compact_with(self, progress: &mut dyn FnMut(u64, u64)) -> Result<CompactStats> {
+        // Adjacency first packed into as few chunks as each run needs (format 2's one pair
+        // per key, chunks split by inserts or thinned by deletes), in its own transaction:
+        // a crash after it leaves a valid, repacked database.
+        let mut w = self.begin_write()?;
+        if w.repack_adjacency()? > 0 {
+            w.commit()?;
+        } else {
+            w.abort();
+        }
         Ok(self.db.compact_with(progress)?)
     }
 
