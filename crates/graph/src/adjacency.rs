@@ -196,11 +196,18 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn pairs(&self, node: NodeId) -> Result<Vec<Pair>> {
-        let mut out = Vec::new();
-        decode_chunk(self.first, &self.value, |p| out.push(p)).ok_or_else(|| damaged(node))?;
-        Ok(out)
+    /// Decodes the chunk's pairs into `out` (cleared first).
+    fn pairs_into(&self, node: NodeId, out: &mut Vec<Pair>) -> Result<()> {
+        out.clear();
+        decode_chunk(self.first, &self.value, |p| out.push(p)).ok_or_else(|| damaged(node))
     }
+}
+
+/// Buffers a batch reuses from one group to the next.
+#[derive(Default)]
+struct Scratch {
+    old: Vec<Pair>,
+    merged: Vec<Pair>,
 }
 
 /// The chunks of `(node, ty)` that pairs from `min` to `max` fall into, ascending: those
@@ -233,9 +240,9 @@ fn chunks_around(
     Ok(out)
 }
 
-/// Merges two sorted lists of pairs, dropping duplicates.
-fn merge(a: &[Pair], b: &[Pair]) -> Vec<Pair> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
+/// Merges two sorted lists of pairs into `out` (cleared first), dropping duplicates.
+fn merge_into(a: &[Pair], b: &[Pair], out: &mut Vec<Pair>) {
+    out.clear();
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -256,13 +263,44 @@ fn merge(a: &[Pair], b: &[Pair]) -> Vec<Pair> {
     }
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
-    out
+}
+
+/// Chunks to write, in key order: keys with their values' spans in one byte buffer (no
+/// allocation per chunk).
+#[derive(Default)]
+struct Puts {
+    entries: Vec<(Key, usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+impl Puts {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The key of the `i`-th chunk.
+    fn key(&self, i: usize) -> Option<&[u8]> {
+        self.entries.get(i).map(|(k, _, _)| k.as_ref())
+    }
+
+    /// Writes the chunks into `tree` in one pass.
+    fn write(&self, tree: &mut TreeMut<'_>) -> Result<()> {
+        tree.insert_many(
+            self.entries
+                .iter()
+                .map(|(k, a, b)| (k.as_ref(), &self.bytes[*a..*b])),
+        )?;
+        Ok(())
+    }
 }
 
 /// The chunks of `pairs` of `(node, ty)` as tree entries.
-fn packed(node: NodeId, ty: u32, pairs: &[Pair], puts: &mut Vec<(Key, Vec<u8>)>) {
+fn packed(node: NodeId, ty: u32, pairs: &[Pair], puts: &mut Puts) {
     pack(pairs, |(o, e), v| {
-        puts.push((adjacency_key(node, ty, o, e), v.to_vec()));
+        let at = puts.bytes.len();
+        puts.bytes.extend_from_slice(v);
+        puts.entries
+            .push((adjacency_key(node, ty, o, e), at, puts.bytes.len()));
     });
 }
 
@@ -273,8 +311,9 @@ fn merge_group(
     ty: u32,
     new: &[Pair],
     existing: &[Chunk],
+    scratch: &mut Scratch,
     removes: &mut Vec<Vec<u8>>,
-    puts: &mut Vec<(Key, Vec<u8>)>,
+    puts: &mut Puts,
 ) -> Result<()> {
     if existing.is_empty() {
         packed(node, ty, new, puts);
@@ -293,13 +332,11 @@ fn merge_group(
         if mine.is_empty() {
             continue;
         }
-        let merged = merge(&chunk.pairs(node)?, mine);
+        chunk.pairs_into(node, &mut scratch.old)?;
+        merge_into(&scratch.old, mine, &mut scratch.merged);
         let at = puts.len();
-        packed(node, ty, &merged, puts);
-        if puts
-            .get(at)
-            .is_none_or(|(k, _)| k.as_ref() != chunk.key.as_slice())
-        {
+        packed(node, ty, &scratch.merged, puts);
+        if puts.key(at) != Some(chunk.key.as_slice()) {
             removes.push(chunk.key.clone());
         }
     }
@@ -331,7 +368,8 @@ fn insert_sorted_by(tree: &mut TreeMut<'_>, entries: &[Entry], scan: Option<bool
         let (slice, tail) = rest.split_at(end);
         rest = tail;
         let mut removes = Vec::new();
-        let mut puts = Vec::new();
+        let mut puts = Puts::default();
+        let mut scratch = Scratch::default();
         {
             let view = if fresh { None } else { Some(tree.view()?) };
             let mut scan = match &view {
@@ -350,13 +388,21 @@ fn insert_sorted_by(tree: &mut TreeMut<'_>, entries: &[Entry], scan: Option<bool
                     (Some(v), None) => chunks_around(v, node, ty, min, max)?,
                     (None, None) => Vec::new(),
                 };
-                merge_group(node, ty, &new, &existing, &mut removes, &mut puts)?;
+                merge_group(
+                    node,
+                    ty,
+                    &new,
+                    &existing,
+                    &mut scratch,
+                    &mut removes,
+                    &mut puts,
+                )?;
             }
         }
         for k in &removes {
             tree.remove(k)?;
         }
-        tree.insert_many(puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+        puts.write(tree)?;
     }
     Ok(())
 }
@@ -417,51 +463,48 @@ impl<'t> Scan<'t> {
         }
     }
 
-    /// The next chunk in the range, owned, with its node and type.
-    fn next(&mut self) -> Result<Option<(NodeId, u32, Chunk)>> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
-        }
-        if self.done {
-            return Ok(None);
-        }
-        let Some(entry) = self.range.next_ref() else {
-            self.done = true;
-            return Ok(None);
-        };
-        let (key, value) = entry?;
-        let (node, ty, other, edge) = decode_adjacency_full(key)
-            .ok_or_else(|| GraphError::corrupt("adjacency chunk", "", "bad key"))?;
-        Ok(Some((
-            node,
-            ty,
-            Chunk {
-                key: key.to_vec(),
-                first: (other, edge),
-                value: value.into_owned(),
-            },
-        )))
-    }
-
     /// The chunks of `(node, ty)` that pairs from `min` to `max` fall into. Groups must be
-    /// asked for in key order.
+    /// asked for in key order. Chunks of other runs are passed over without a copy.
     fn chunks(&mut self, node: NodeId, ty: u32, min: Pair, max: Pair) -> Result<Vec<Chunk>> {
         let mut base: Option<Chunk> = None;
         let mut out = Vec::new();
-        while let Some((n, t, chunk)) = self.next()? {
-            if (n, t) < (node, ty) {
-                continue;
-            }
+        loop {
+            let (n, t, chunk) = if let Some(p) = self.pending.take() {
+                p
+            } else {
+                if self.done {
+                    break;
+                }
+                let Some(entry) = self.range.next_ref() else {
+                    self.done = true;
+                    break;
+                };
+                let (key, value) = entry?;
+                let (n, t, other, edge) = decode_adjacency_full(key)
+                    .ok_or_else(|| GraphError::corrupt("adjacency chunk", "", "bad key"))?;
+                if (n, t) < (node, ty) || ((n, t) == (node, ty) && (other, edge) > max) {
+                    // Another run's, or past this group's pairs: no copy.
+                    continue;
+                }
+                let chunk = Chunk {
+                    key: key.to_vec(),
+                    first: (other, edge),
+                    value: value.into_owned(),
+                };
+                (n, t, chunk)
+            };
             if (n, t) > (node, ty) {
                 self.pending = Some((n, t, chunk));
                 break;
+            }
+            if (n, t) < (node, ty) {
+                continue;
             }
             if chunk.first <= min {
                 base = Some(chunk);
             } else if chunk.first <= max {
                 out.push(chunk);
             }
-            // Chunks after `max` hold nothing for this group: passed over.
         }
         if let Some(b) = base {
             out.insert(0, b);
@@ -488,20 +531,18 @@ pub(crate) fn remove(
             _ => return Ok(false),
         }
     };
-    let mut pairs = chunk.pairs(node)?;
+    let mut pairs = Vec::new();
+    chunk.pairs_into(node, &mut pairs)?;
     let Ok(at) = pairs.binary_search(&target) else {
         return Ok(false);
     };
     pairs.remove(at);
-    let mut puts = Vec::new();
+    let mut puts = Puts::default();
     packed(node, ty, &pairs, &mut puts);
-    if puts
-        .first()
-        .is_none_or(|(k, _)| k.as_ref() != chunk.key.as_slice())
-    {
+    if puts.key(0) != Some(chunk.key.as_slice()) {
         tree.remove(&chunk.key)?;
     }
-    tree.insert_many(puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+    puts.write(tree)?;
     Ok(true)
 }
 
@@ -550,7 +591,7 @@ pub(crate) fn repack(tree: &mut TreeMut<'_>) -> Result<u64> {
         for k in &out.removes {
             tree.remove(k)?;
         }
-        tree.insert_many(out.puts.iter().map(|(k, v)| (k.as_ref(), v.as_slice())))?;
+        out.puts.write(tree)?;
         match stopped_after {
             Some(k) => from = Some(k),
             None => return Ok(rewritten),
@@ -562,7 +603,7 @@ pub(crate) fn repack(tree: &mut TreeMut<'_>) -> Result<u64> {
 #[derive(Default)]
 struct Rewrite {
     removes: Vec<Vec<u8>>,
-    puts: Vec<(Key, Vec<u8>)>,
+    puts: Puts,
 }
 
 impl Rewrite {
@@ -577,12 +618,12 @@ impl Rewrite {
         keys: &mut Vec<Vec<u8>>,
         pairs: &mut Vec<Pair>,
     ) -> u64 {
-        let mut chunks = Vec::new();
-        packed(run.0, run.1, pairs, &mut chunks);
-        let fewer = chunks.len() < keys.len();
+        let mut count = 0;
+        pack(pairs, |_, _| count += 1);
+        let fewer = count < keys.len();
         if fewer {
             self.removes.append(keys);
-            self.puts.append(&mut chunks);
+            packed(run.0, run.1, pairs, &mut self.puts);
         }
         keys.clear();
         pairs.clear();
@@ -769,7 +810,11 @@ mod tests {
         let a = pairs(&[(1, 1), (3, 3), (5, 5)]);
         let b = pairs(&[(2, 2), (3, 3), (6, 6)]);
         assert_eq!(
-            merge(&a, &b),
+            {
+                let mut out = Vec::new();
+                merge_into(&a, &b, &mut out);
+                out
+            },
             pairs(&[(1, 1), (2, 2), (3, 3), (5, 5), (6, 6)])
         );
     }
