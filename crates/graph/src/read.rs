@@ -624,6 +624,41 @@ impl ReadTxn {
         Ok(())
     }
 
+    /// Calls `f(node, other, edge)` for every relationship in the outgoing (`incoming`
+    /// false) or incoming adjacency, of one of `types` (any type when `None`): one
+    /// sequential scan, in order of `node`, then type, `other` and edge. For whole-graph
+    /// counts that filter the ends by label (as sets of ids) without a lookup per node.
+    pub fn for_each_relationship(
+        &self,
+        incoming: bool,
+        types: Option<&[&str]>,
+        mut f: impl FnMut(NodeId, NodeId, EdgeId),
+    ) -> Result<()> {
+        let wanted = self.type_ids(types)?;
+        if wanted.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(());
+        }
+        self.each_adjacency(incoming, None, None, |node, ty, other, edge| {
+            if wanted.as_ref().is_none_or(|w| w.contains(&ty)) {
+                f(node, other, edge);
+            }
+        })
+    }
+
+    /// The ids of the named types that exist (`None`: no filter).
+    fn type_ids(&self, types: Option<&[&str]>) -> Result<Option<Vec<u32>>> {
+        let Some(names) = types else {
+            return Ok(None);
+        };
+        let mut ids = Vec::new();
+        for name in names {
+            if let Some(id) = self.string_id(name)? {
+                ids.push(id);
+            }
+        }
+        Ok(Some(ids))
+    }
+
     /// Every node with relationships in `dir` (of one of `types`, or of any type when
     /// `types` is `None`), in id order, with how many it has and how many of those are
     /// self-loops: one sequential scan of the adjacency chunks, no lookup per node. The
@@ -631,24 +666,9 @@ impl ReadTxn {
     /// nodes of in-degree times out-degree). A self-loop counts once per direction, so
     /// twice (and as two self-loops) for [`Direction::Both`].
     pub fn degrees(&self, dir: Direction, types: Option<&[&str]>) -> Result<Vec<NodeDegree>> {
-        let wanted: Option<Vec<u32>> = match types {
-            Some(names) => {
-                let mut ids = Vec::new();
-                for name in names {
-                    if let Some(id) = self.string_id(name)? {
-                        ids.push(id);
-                    }
-                }
-                Some(ids)
-            }
-            None => None,
-        };
         let one = |incoming: bool| -> Result<Vec<NodeDegree>> {
             let mut out: Vec<NodeDegree> = Vec::new();
-            self.each_adjacency(incoming, None, None, |node, ty, other, _| {
-                if wanted.as_ref().is_some_and(|w| !w.contains(&ty)) {
-                    return;
-                }
+            self.for_each_relationship(incoming, types, |node, other, _| {
                 let at = match out.last_mut() {
                     Some(d) if d.node == node => d,
                     _ => {

@@ -13,11 +13,14 @@
 //!
 //! The count reads every relationship of the first step and, from each node it reaches,
 //! those of the second: about twice the relationships, where enumerating reads a row per
-//! match (a node of in-degree and out-degree 1000 alone makes a million).
+//! match (a node of in-degree and out-degree 1000 alone makes a million). Unless the start
+//! is a small label set, it reads them in two sequential scans of the adjacency (label
+//! sets as bitmaps, ways into each middle node in an array by id) instead of a lookup per
+//! node; else level by level from the start's nodes.
 
 use std::collections::HashSet;
 
-use pagegraph::{Direction, EdgeId, NodeId};
+use pagegraph::{EdgeId, NodeId};
 use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Dir, NodePattern, PatternElement, RelPattern};
@@ -130,7 +133,7 @@ fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
 
 /// The number of matches of a [`countable`] pattern.
 pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
-    if let Some(n) = by_degrees(el, ctx)? {
+    if let Some(n) = by_scan(el, ctx)? {
         return Ok(n);
     }
     let starts: Vec<NodeId> = match label_set(&el.start.labels, ctx)? {
@@ -179,62 +182,116 @@ pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
     Ok(total.saturating_sub(again))
 }
 
-/// The count of a pattern with no labels from two scans of the adjacency (the graph's
-/// per-node degrees), without a lookup per node: one step is the number of relationships
-/// of its types; two steps are the sum over middle nodes of the ways in (first step) times
-/// the ways on (second step), less the walks that take one relationship twice: every
-/// first step when the steps point opposite ways, the self-loops when they point the same
-/// way. `None` when the pattern or the graph does not allow it (labels to test, a
-/// relationship whose type decides whether it can be taken twice, a graph without degree
-/// scans): the caller then counts level by level.
-fn by_degrees(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
-    if !el.start.labels.is_empty() || el.chain.iter().any(|(_, n)| !n.labels.is_empty()) {
-        return Ok(None);
-    }
-    let from_left = |d: Dir| match d {
-        Dir::Right => Direction::Outgoing,
-        _ => Direction::Incoming,
-    };
-    let into_right = |d: Dir| match d {
-        Dir::Right => Direction::Incoming,
-        _ => Direction::Outgoing,
-    };
-    let [(r1, _), rest @ ..] = el.chain.as_slice() else {
+/// Node ids up to this are counted in a dense array (4 bytes per id) by [`by_scan`]; a
+/// graph with larger ids is counted level by level.
+const DENSE_IDS_MAX: u64 = 1 << 26;
+
+/// The count from one or two sequential scans of the adjacency, without a lookup per node:
+/// every first step whose ends pass the label sets adds one way into its middle node (an
+/// array by node id); every second step then adds the ways into its start. Less the walks
+/// that take one relationship twice: a first step is also a second step back the way it
+/// came (steps pointing opposite ways: when its start passes the last label set) or round
+/// a self-loop (the same way). `None` when the pattern or the graph does not allow it (a
+/// relationship whose type decides whether it can be taken twice, a graph without scans,
+/// ids too large for the array, over 4G ways into one node), or when the start is a label
+/// set of under a quarter of the nodes, cheaper level by level: the caller then counts
+/// that way.
+fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
+    let [(r1, n1), rest @ ..] = el.chain.as_slice() else {
         return Ok(None);
     };
-    let Some(reach) = ctx.graph.degrees(into_right(r1.dir), &r1.types)? else {
-        return Ok(None);
-    };
-    let first_steps: u64 = reach.iter().map(|d| d.degree).sum();
-    let r2 = match rest {
-        [] => return Ok(Some(first_steps)),
-        [(r2, _)] => r2,
+    let second = match rest {
+        [] => None,
+        [(r2, n2)] => {
+            // As in `reused`: can a first step's relationship be a second step, whatever
+            // its type?
+            let any_type_again = r2.types.is_empty()
+                || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)));
+            if !any_type_again {
+                return Ok(None);
+            }
+            Some((r2, n2))
+        }
         _ => return Ok(None),
     };
-    // As in `reused`: can a first step's relationship be a second step, whatever its type?
-    let any_type_again = r2.types.is_empty()
-        || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)));
-    if !any_type_again {
+    let l0 = label_set(&el.start.labels, ctx)?;
+    // A start label set of under a quarter of the nodes is cheaper level by level, which
+    // reads only its nodes' relationships.
+    if let Some((_, ids)) = &l0 {
+        match ctx.graph.node_count()? {
+            Some(n) if ids.len() as u64 * 4 >= n => {}
+            _ => return Ok(None),
+        }
+    }
+    let l1 = label_set(&n1.labels, ctx)?;
+    let l2 = match second {
+        Some((_, n2)) => label_set(&n2.labels, ctx)?,
+        None => None,
+    };
+    // The scan giving a first step as (middle node, start node): the incoming adjacency
+    // for `(a)-->(b)`, the outgoing one for `(a)<--(b)`.
+    let into_middle = |d: Dir| d == Dir::Right;
+    let mut reach: Vec<u32> = Vec::new();
+    let mut first_steps = 0u64;
+    let mut again = 0u64;
+    let mut too_large = false;
+    let scanned = ctx
+        .graph
+        .scan_relationships(into_middle(r1.dir), &r1.types, &mut |b, a| {
+            if too_large || !within(l1.as_ref(), b) || !within(l0.as_ref(), a) {
+                return;
+            }
+            let Some(i) = usize::try_from(b.0).ok().filter(|_| b.0 <= DENSE_IDS_MAX) else {
+                too_large = true;
+                return;
+            };
+            if i >= reach.len() {
+                let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
+                reach.resize((i + 1).max(reach.len() * 2).min(cap), 0);
+            }
+            let Some(ways) = reach[i].checked_add(1) else {
+                too_large = true;
+                return;
+            };
+            reach[i] = ways;
+            first_steps += 1;
+            if let Some((r2, _)) = second {
+                let end = if r1.dir == r2.dir {
+                    (a == b).then_some(b)
+                } else {
+                    Some(a)
+                };
+                if end.is_some_and(|e| within(l2.as_ref(), e)) {
+                    again += 1;
+                }
+            }
+        })?;
+    if !scanned || too_large {
         return Ok(None);
     }
-    let Some(on) = ctx.graph.degrees(from_left(r2.dir), &r2.types)? else {
-        return Ok(None);
+    ctx.check_cancel()?;
+    let Some((r2, _)) = second else {
+        return Ok(Some(first_steps));
     };
+    // The scan giving a second step as (middle node, end node): the outgoing adjacency for
+    // `(b)-->(c)`, the incoming one for `(b)<--(c)`.
     let mut total = 0u64;
-    let mut j = 0;
-    for d in &reach {
-        while on.get(j).is_some_and(|o| o.node < d.node) {
-            j += 1;
-        }
-        if let Some(o) = on.get(j).filter(|o| o.node == d.node) {
-            total = total.saturating_add(d.degree.saturating_mul(o.degree));
-        }
+    let scanned = ctx
+        .graph
+        .scan_relationships(!into_middle(r2.dir), &r2.types, &mut |b, c| {
+            if !within(l2.as_ref(), c) {
+                return;
+            }
+            let ways = usize::try_from(b.0)
+                .ok()
+                .and_then(|i| reach.get(i))
+                .copied()
+                .unwrap_or(0);
+            total = total.saturating_add(u64::from(ways));
+        })?;
+    if !scanned {
+        return Ok(None);
     }
-    let again = if r1.dir == r2.dir {
-        reach.iter().map(|d| d.self_loops).sum()
-    } else {
-        first_steps
-    };
     Ok(Some(total.saturating_sub(again)))
 }
 

@@ -64,14 +64,20 @@ pub trait GraphRead {
     ) -> Result<Option<Vec<NodeId>>> {
         Ok(None)
     }
-    /// Every node's relationship count in `dir` (of one of `types`, any when empty), in id
-    /// order, from one scan (`pagegraph::ReadTxn::degrees`); `None` where the graph cannot
-    /// give them so (then counts expand node by node).
-    fn degrees(
+    /// Calls `f(node, other)` for every relationship of one of `types` (any when empty)
+    /// in the outgoing (`incoming` false) or incoming adjacency, in one sequential scan
+    /// (`pagegraph::ReadTxn::for_each_relationship`); false where the graph cannot (then
+    /// counts expand node by node).
+    fn scan_relationships(
         &self,
-        _dir: Direction,
+        _incoming: bool,
         _types: &[String],
-    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
+        _f: &mut dyn FnMut(NodeId, NodeId),
+    ) -> Result<bool> {
+        Ok(false)
+    }
+    /// The number of nodes, where the graph knows it without a scan.
+    fn node_count(&self) -> Result<Option<u64>> {
         Ok(None)
     }
 }
@@ -136,14 +142,19 @@ impl GraphRead for pagegraph::ReadTxn {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         Ok(Self::indexes(self)?)
     }
-    fn degrees(
+    fn scan_relationships(
         &self,
-        dir: Direction,
+        incoming: bool,
         types: &[String],
-    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
+        f: &mut dyn FnMut(NodeId, NodeId),
+    ) -> Result<bool> {
         let names: Vec<&str> = types.iter().map(String::as_str).collect();
         let types = (!names.is_empty()).then_some(names.as_slice());
-        Ok(Some(Self::degrees(self, dir, types)?))
+        self.for_each_relationship(incoming, types, |node, other, _| f(node, other))?;
+        Ok(true)
+    }
+    fn node_count(&self) -> Result<Option<u64>> {
+        Ok(Some(Self::node_count(self)?))
     }
 }
 

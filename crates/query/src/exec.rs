@@ -289,12 +289,16 @@ impl GraphRead for ReadOnly<'_> {
     fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
         self.0.indexes()
     }
-    fn degrees(
+    fn scan_relationships(
         &self,
-        dir: pagegraph::Direction,
+        incoming: bool,
         types: &[String],
-    ) -> Result<Option<Vec<pagegraph::NodeDegree>>> {
-        self.0.degrees(dir, types)
+        f: &mut dyn FnMut(NodeId, NodeId),
+    ) -> Result<bool> {
+        self.0.scan_relationships(incoming, types, f)
+    }
+    fn node_count(&self) -> Result<Option<u64>> {
+        self.0.node_count()
     }
     fn seek(
         &self,
