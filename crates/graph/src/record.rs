@@ -176,7 +176,15 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+#[inline]
 pub(crate) fn get_varint(b: &[u8], at: &mut usize) -> Option<u64> {
+    // One byte: most deltas in an adjacency chunk.
+    if let Some(&byte) = b.get(*at)
+        && byte < 0x80
+    {
+        *at += 1;
+        return Some(u64::from(byte));
+    }
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *b.get(*at)?;

@@ -182,6 +182,28 @@ pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
     Ok(total.saturating_sub(again))
 }
 
+/// The second step of a pattern of one or two ([`by_scan`]): `Ok(None)` for none, `Err`
+/// when there are more, or when whether a first step's relationship can be taken again
+/// depends on its type (as `reused` decides).
+fn second_step<'p>(
+    r1: &RelPattern,
+    rest: &'p [(RelPattern, NodePattern)],
+) -> std::result::Result<Option<(&'p RelPattern, &'p NodePattern)>, ()> {
+    match rest {
+        [] => Ok(None),
+        [(r2, n2)] => {
+            let any_type_again = r2.types.is_empty()
+                || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)));
+            if any_type_again {
+                Ok(Some((r2, n2)))
+            } else {
+                Err(())
+            }
+        }
+        _ => Err(()),
+    }
+}
+
 /// Node ids up to this are counted in a dense array (4 bytes per id) by [`by_scan`]; a
 /// graph with larger ids is counted level by level.
 const DENSE_IDS_MAX: u64 = 1 << 26;
@@ -200,19 +222,8 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
     let [(r1, n1), rest @ ..] = el.chain.as_slice() else {
         return Ok(None);
     };
-    let second = match rest {
-        [] => None,
-        [(r2, n2)] => {
-            // As in `reused`: can a first step's relationship be a second step, whatever
-            // its type?
-            let any_type_again = r2.types.is_empty()
-                || (!r1.types.is_empty() && r1.types.iter().all(|t| r2.types.contains(t)));
-            if !any_type_again {
-                return Ok(None);
-            }
-            Some((r2, n2))
-        }
-        _ => return Ok(None),
+    let Ok(second) = second_step(r1, rest) else {
+        return Ok(None);
     };
     let l0 = label_set(&el.start.labels, ctx)?;
     // A start label set of under a quarter of the nodes is cheaper level by level, which
@@ -223,10 +234,24 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
             _ => return Ok(None),
         }
     }
-    let l1 = label_set(&n1.labels, ctx)?;
-    let l2 = match second {
-        Some((_, n2)) => label_set(&n2.labels, ctx)?,
-        None => None,
+    // A label list repeated along the pattern (`(:Person)-->(:Person)`) is read once.
+    let own1 = if n1.labels == el.start.labels {
+        None
+    } else {
+        Some(label_set(&n1.labels, ctx)?)
+    };
+    let l1 = own1.as_ref().map_or(l0.as_ref(), Option::as_ref);
+    let own2 = match second {
+        Some((_, n2)) if n2.labels != el.start.labels && n2.labels != n1.labels => {
+            Some(label_set(&n2.labels, ctx)?)
+        }
+        _ => None,
+    };
+    let l2 = match (second, &own2) {
+        (None, _) => None,
+        (Some(_), Some(own)) => own.as_ref(),
+        (Some((_, n2)), None) if n2.labels == el.start.labels => l0.as_ref(),
+        (Some(_), None) => l1,
     };
     // The scan giving a first step as (middle node, start node): the incoming adjacency
     // for `(a)-->(b)`, the outgoing one for `(a)<--(b)`.
@@ -238,7 +263,7 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
     let scanned = ctx
         .graph
         .scan_relationships(into_middle(r1.dir), &r1.types, &mut |b, a| {
-            if too_large || !within(l1.as_ref(), b) || !within(l0.as_ref(), a) {
+            if too_large || !within(l1, b) || !within(l0.as_ref(), a) {
                 return;
             }
             let Some(i) = usize::try_from(b.0).ok().filter(|_| b.0 <= DENSE_IDS_MAX) else {
@@ -261,7 +286,7 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
                 } else {
                     Some(a)
                 };
-                if end.is_some_and(|e| within(l2.as_ref(), e)) {
+                if end.is_some_and(|e| within(l2, e)) {
                     again += 1;
                 }
             }
@@ -279,7 +304,7 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
     let scanned = ctx
         .graph
         .scan_relationships(!into_middle(r2.dir), &r2.types, &mut |b, c| {
-            if !within(l2.as_ref(), c) {
+            if !within(l2, c) {
                 return;
             }
             let ways = usize::try_from(b.0)
