@@ -1,5 +1,6 @@
 //! `pagegraph compact`, run as a user would: an imported database (small batches, so the
-//! file is full of free pages) shrinks, keeps every tree's entries byte for byte and checks
+//! file is full of free pages) shrinks, keeps every tree's entries byte for byte (the
+//! adjacency, repacked, as the same neighbors of every node) and checks
 //! clean; a read-only argument mistake and a missing database fail with one line; and the
 //! process killed with SIGKILL at random moments of a compaction leaves a database that
 //! checks clean and holds exactly what it held (3 kills in CI, 30 with
@@ -18,20 +19,51 @@ mod common;
 
 use common::{bin, fails, json_of, ok, s, write};
 
-/// Tree name -> every entry, read through the storage engine.
+/// Tree name -> every entry, read through the storage engine; the adjacency trees (which
+/// `compact` repacks into fewer chunks of the same pairs) as every node's neighbors read
+/// through the graph API instead, under `adjacency`.
 type Dump = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
 
 fn dump(path: &Path) -> Dump {
-    let db = Database::open(path, StorageOptions::default().read_only(true)).unwrap();
-    let r = db.begin_read().unwrap();
-    r.trees()
-        .unwrap()
-        .into_iter()
-        .map(|(name, _)| {
-            let tree = r.tree(&name).unwrap().unwrap();
-            (name, tree.iter().map(Result::unwrap).collect())
+    let mut out: Dump = {
+        let db = Database::open(path, StorageOptions::default().read_only(true)).unwrap();
+        let r = db.begin_read().unwrap();
+        r.trees()
+            .unwrap()
+            .into_iter()
+            .filter(|(name, _)| name != "g.out" && name != "g.in")
+            .map(|(name, _)| {
+                let tree = r.tree(&name).unwrap().unwrap();
+                (name, tree.iter().map(Result::unwrap).collect())
+            })
+            .collect()
+    };
+    let g = pagegraph::Graph::open_with(
+        path,
+        pagegraph::Options {
+            read_only: true,
+            ..pagegraph::Options::default()
+        },
+    )
+    .unwrap();
+    let r = g.begin_read().unwrap();
+    let adjacency = r
+        .node_ids()
+        .map(|id| {
+            let id = id.unwrap();
+            let lists = [
+                pagegraph::Direction::Outgoing,
+                pagegraph::Direction::Incoming,
+            ]
+            .map(|d| r.neighbors(id, d, None).unwrap());
+            (
+                id.0.to_be_bytes().to_vec(),
+                format!("{lists:?}").into_bytes(),
+            )
         })
-        .collect()
+        .collect();
+    out.insert("adjacency".into(), adjacency);
+    out
 }
 
 /// An edge list of `edges` random edges over `nodes` nodes, imported in batches of
