@@ -525,8 +525,11 @@ pub(crate) fn remove(
     let target = (other, edge);
     let chunk = {
         let view = tree.view()?;
-        let found = chunks_around(&view, node, ty, target, target)?;
-        match found.into_iter().next() {
+        // The last chunk whose first pair is at most the target, if any.
+        match chunks_around(&view, node, ty, target, target)?
+            .into_iter()
+            .next()
+        {
             Some(c) if c.first <= target => c,
             _ => return Ok(false),
         }
@@ -618,12 +621,15 @@ impl Rewrite {
         keys: &mut Vec<Vec<u8>>,
         pairs: &mut Vec<Pair>,
     ) -> u64 {
-        let mut count = 0;
-        pack(pairs, |_, _| count += 1);
-        let fewer = count < keys.len();
+        // Packed once; taken back when it saves no chunk.
+        let (at, bytes) = (self.puts.entries.len(), self.puts.bytes.len());
+        packed(run.0, run.1, pairs, &mut self.puts);
+        let fewer = self.puts.entries.len() - at < keys.len();
         if fewer {
             self.removes.append(keys);
-            packed(run.0, run.1, pairs, &mut self.puts);
+        } else {
+            self.puts.entries.truncate(at);
+            self.puts.bytes.truncate(bytes);
         }
         keys.clear();
         pairs.clear();

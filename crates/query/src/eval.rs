@@ -104,43 +104,56 @@ impl GraphRead for NoGraph {
     }
 }
 
+/// The reads that a snapshot and the write transaction answer the same way (the graph
+/// crate gives both the same methods), written once for both impls below.
+macro_rules! shared_reads {
+    () => {
+        fn node(&self, id: NodeId) -> Result<Option<NodeProps>> {
+            Ok(self.node_props(id)?)
+        }
+        fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
+            Ok(self.edge_props(id)?)
+        }
+        fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+            Ok(self
+                .nodes_with_label(label)?
+                .collect::<pagegraph::Result<_>>()?)
+        }
+        fn expand(
+            &self,
+            node: NodeId,
+            dir: Direction,
+            ty: Option<&str>,
+        ) -> Result<Vec<(EdgeId, NodeId)>> {
+            Ok(self.neighbors(node, dir, ty)?)
+        }
+        fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+            Ok(Self::node_labels(self, id)?)
+        }
+        fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+            Ok(Self::node_property(self, id, key)?)
+        }
+        fn seek(
+            &self,
+            label: &str,
+            property: &str,
+            cond: &Condition,
+        ) -> Result<Option<Vec<NodeId>>> {
+            match self.nodes_by_index(label, property, cond)? {
+                Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
+                None => Ok(None),
+            }
+        }
+        fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
+            Ok(Self::indexes(self)?)
+        }
+    };
+}
+
 impl GraphRead for pagegraph::ReadTxn {
-    fn node(&self, id: NodeId) -> Result<Option<NodeProps>> {
-        Ok(self.node_props(id)?)
-    }
-    fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
-        Ok(self.edge_props(id)?)
-    }
+    shared_reads!();
     fn node_ids(&self) -> Result<Vec<NodeId>> {
         Ok(pagegraph::ReadTxn::node_ids(self).collect::<pagegraph::Result<_>>()?)
-    }
-    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
-        Ok(self
-            .nodes_with_label(label)?
-            .collect::<pagegraph::Result<_>>()?)
-    }
-    fn expand(
-        &self,
-        node: NodeId,
-        dir: Direction,
-        ty: Option<&str>,
-    ) -> Result<Vec<(EdgeId, NodeId)>> {
-        Ok(self.neighbors(node, dir, ty)?)
-    }
-    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
-        Ok(Self::node_labels(self, id)?)
-    }
-    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
-        Ok(Self::node_property(self, id, key)?)
-    }
-    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
-        match self.nodes_by_index(label, property, cond)? {
-            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
-            None => Ok(None),
-        }
-    }
-    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
-        Ok(Self::indexes(self)?)
     }
     fn scan_relationships(
         &self,
@@ -159,42 +172,9 @@ impl GraphRead for pagegraph::ReadTxn {
 }
 
 impl GraphRead for pagegraph::WriteTxn {
-    fn node(&self, id: NodeId) -> Result<Option<NodeProps>> {
-        Ok(self.node_props(id)?)
-    }
-    fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
-        Ok(self.edge_props(id)?)
-    }
+    shared_reads!();
     fn node_ids(&self) -> Result<Vec<NodeId>> {
         Ok(pagegraph::WriteTxn::node_ids(self)?.collect::<pagegraph::Result<_>>()?)
-    }
-    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
-        Ok(self
-            .nodes_with_label(label)?
-            .collect::<pagegraph::Result<_>>()?)
-    }
-    fn expand(
-        &self,
-        node: NodeId,
-        dir: Direction,
-        ty: Option<&str>,
-    ) -> Result<Vec<(EdgeId, NodeId)>> {
-        Ok(self.neighbors(node, dir, ty)?)
-    }
-    fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
-        Ok(Self::node_labels(self, id)?)
-    }
-    fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
-        Ok(Self::node_property(self, id, key)?)
-    }
-    fn seek(&self, label: &str, property: &str, cond: &Condition) -> Result<Option<Vec<NodeId>>> {
-        match self.nodes_by_index(label, property, cond)? {
-            Some(ids) => Ok(Some(ids.collect::<pagegraph::Result<_>>()?)),
-            None => Ok(None),
-        }
-    }
-    fn indexes(&self) -> Result<Vec<pagegraph::IndexInfo>> {
-        Ok(Self::indexes(self)?)
     }
 }
 
