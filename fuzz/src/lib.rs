@@ -114,6 +114,10 @@ pub fn exercise_graph(g: &Graph) {
         let Ok(edge) = edge else { break };
         let _ = r.edge_props(edge.id);
     }
+    // Lookups by id land in chunks of edge records at every position.
+    for id in 0..100 {
+        let _ = r.edge(pagegraph::EdgeId(id));
+    }
     // Labels, properties, the index catalog and index lookups of every kind.
     let _ = r.indexes();
     for id in 1..60 {
@@ -182,8 +186,8 @@ pub fn base_graph_image() -> Vec<u8> {
                     data: serde_json::json!({"w": i as f64 * 1.5}),
                 });
             }
-            // A hub with a run of 39 neighbors, parallel edges and a self-loop: adjacency
-            // chunks with values for the patches to reach.
+            // A hub with a run of 39 neighbors, parallel edges and a self-loop, none with
+            // data: adjacency chunks and edge record chunks for the patches to reach.
             let hub = ids.first().copied();
             if let Some(hub) = hub {
                 let _ = tx.insert_edges(ids.iter().chain(ids.iter().take(5)).map(|&to| EdgeSpec {

@@ -254,7 +254,7 @@ fn a_failed_closing_checkpoint_keeps_the_batches_and_exits_4() {
         }
         text
     };
-    std::fs::write(&first, lines(60_000, 0, &mut rng)).unwrap();
+    std::fs::write(&first, lines(120_000, 0, &mut rng)).unwrap();
     std::fs::write(&more, lines(3_000, 100_000, &mut rng)).unwrap();
     let db = dir.path().join("g.pgdb");
     let (db, first, more) = (
@@ -290,10 +290,10 @@ fn a_failed_closing_checkpoint_keeps_the_batches_and_exits_4() {
     assert_eq!(err.lines().count(), 1, "{err}");
     let stats = ok(&["stats", db, "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stats).unwrap();
-    assert_eq!(v["edges"], 63_000, "a reader sees the batches in the WAL");
+    assert_eq!(v["edges"], 123_000, "a reader sees the batches in the WAL");
     ok(&["node", "add", db, "--kind", "K", "--name", "after"]);
     let v: serde_json::Value = serde_json::from_str(&ok(&["stats", db, "--json"])).unwrap();
-    assert_eq!(v["edges"], 63_000);
+    assert_eq!(v["edges"], 123_000);
     ok(&["check", db]);
     assert!(
         !Path::new(&format!("{db}-wal")).exists(),

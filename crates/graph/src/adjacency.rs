@@ -39,7 +39,7 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::record::{
     Key, adjacency_between, adjacency_key, adjacency_prefix, decode_adjacency_full, get_varint,
-    put_varint,
+    put_varint, unzigzag, zigzag,
 };
 
 /// Most value bytes a chunk is written with: small enough that an insert rewrites little,
@@ -55,17 +55,6 @@ pub(crate) type Entry = (NodeId, u32, NodeId, EdgeId);
 /// Entries of a batch (or chunks of a repack) handled at once: bounds the memory of the
 /// chunks rewritten. Small in unit tests, so that they cross slice boundaries.
 const SLICE_ENTRIES: usize = if cfg!(test) { 64 } else { 1 << 18 };
-
-/// A difference of two `u64`s (wrapping, so two's complement) as an unsigned number that
-/// is small when the difference is small either way.
-fn zigzag(d: u64) -> u64 {
-    (d << 1) ^ (d.cast_signed() >> 63).cast_unsigned()
-}
-
-/// The inverse of [`zigzag`], as a wrapping difference.
-fn unzigzag(z: u64) -> u64 {
-    (z >> 1) ^ (z & 1).wrapping_neg()
-}
 
 /// Appends the encoding of `cur`, which follows `prev` in a chunk.
 fn put_pair(out: &mut Vec<u8>, prev: Pair, cur: Pair) {

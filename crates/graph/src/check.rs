@@ -3,7 +3,8 @@
 //!
 //! 1. Every node is in the name index under its name and in the kind index under its kind,
 //!    and those indexes hold nothing else.
-//! 2. Every edge's endpoints are nodes.
+//! 2. Every edge's endpoints are nodes; the edge record chunks decode and their ids
+//!    strictly increase across chunks (`edges.rs`).
 //! 3. Every edge is in the outgoing adjacency under its source and in the incoming adjacency
 //!    under its target, and those trees hold nothing else; their chunks decode, and a
 //!    node's pairs strictly increase across its chunks (`adjacency.rs`).
@@ -25,14 +26,14 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use crate::error::{GraphError, Result};
-use crate::ids::{Direction, NodeId};
+use crate::ids::{Direction, EdgeId, NodeId};
 use crate::index::{IndexDef, IndexState, decode_entry, find_duplicate};
 use crate::lookup::Source;
 use crate::props;
 use crate::read::ReadTxn;
 use crate::record::{
-    decode_data, decode_id_key, decode_kind_entry, decode_name_key, decode_node, kind_key,
-    name_key, node_key,
+    EdgeRecord, decode_data, decode_id_key, decode_kind_entry, decode_name_key, decode_node,
+    kind_key, name_key, node_key,
 };
 
 /// An order-independent summary of a multiset of tuples.
@@ -188,7 +189,17 @@ impl ReadTxn {
         })?;
         let mut edges = Multiset::default();
         let mut type_counts: BTreeMap<u32, u64> = BTreeMap::new();
-        self.each_edge_record(|id, rec| {
+        let mut last_edge = None;
+        // Damage inside a chunk is a problem naming the chunk; the scan goes on.
+        let mut damaged_chunks = Vec::new();
+        let mut record = |id: EdgeId, rec: &EdgeRecord<'_>| -> Result<bool> {
+            // Chunks must not overlap (edges.rs invariant 1): ids strictly ascend.
+            if last_edge >= Some(id) {
+                problems.push(format!(
+                    "edge {id} is out of order (edge record chunks overlap)"
+                ));
+            }
+            last_edge = Some(id);
             let data = decode_data("edge", id, rec.data)?;
             for (i, def) in catalog.iter().enumerate() {
                 if def.edges && def.target == rec.edge_type {
@@ -206,8 +217,10 @@ impl ReadTxn {
             }
             edges.add([rec.from.0, u64::from(rec.edge_type), rec.to.0, id.0]);
             *type_counts.entry(rec.edge_type).or_default() += 1;
-            Ok(())
-        })?;
+            Ok(true)
+        };
+        self.each_edge_tolerant(&mut record, &mut damaged_chunks)?;
+        problems.append(&mut damaged_chunks);
         self.adjacency_problems(&edges, &mut problems)?;
         if self.kinds()? != self.named_counts(kind_counts)? {
             problems.push("kind counts disagree with the nodes".into());
@@ -217,6 +230,32 @@ impl ReadTxn {
         }
         self.index_problems(&catalog, &expected, &mut problems)?;
         Ok(problems)
+    }
+
+    /// Calls `f` with every edge record, chunk by chunk; a damaged chunk (or key) is added
+    /// to `damaged` and the scan goes on with the next chunk.
+    fn each_edge_tolerant(
+        &self,
+        f: &mut dyn FnMut(EdgeId, &EdgeRecord<'_>) -> Result<bool>,
+        damaged: &mut Vec<String>,
+    ) -> Result<()> {
+        let Some(tree) = self.tree(self.h.edges) else {
+            return Ok(());
+        };
+        let mut range = tree.iter();
+        while let Some(entry) = range.next_ref() {
+            let (k, v) = entry?;
+            let outcome = crate::edges::chunk_id(k)
+                .and_then(|first| crate::edges::for_each_in_chunk(first, &v, &mut *f));
+            match outcome {
+                Ok(()) => {}
+                Err(e @ GraphError::Corrupt { .. }) => {
+                    damaged.push(format!("the edge records chunk with key {k:02x?}: {e}"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Compares each index's entries with what the records gave (`expected`, by catalog
@@ -356,7 +395,13 @@ impl ReadTxn {
             }
         }
         for edge in self.edges() {
-            let edge = edge?;
+            let edge = match edge {
+                Ok(edge) => edge,
+                // A damaged chunk of edge records (already a problem of the scan) ends the
+                // edges this pass can name.
+                Err(GraphError::Corrupt { .. }) => break,
+                Err(e) => return Err(e),
+            };
             for end in [edge.from, edge.to] {
                 if self.node(end)?.is_none() {
                     problems.push(format!("edge {} points at missing node {end}", edge.id));

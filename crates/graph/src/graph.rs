@@ -85,9 +85,10 @@ impl Graph {
 
     /// Checks the graph format: a newer one is refused (`UnsupportedFormat`); an older one
     /// is upgraded in place by a read-write open, and read as it is by a read-only one.
-    /// Both upgrades write only the version: every format 1 record reads the same in format
-    /// 2, and format 2's adjacency keys (one pair each, no value) are format 3 chunks of one
-    /// pair; `compact` repacks them.
+    /// Every upgrade writes only the version: every format 1 record reads the same in
+    /// format 2, format 2's adjacency keys (one pair each, no value) are format 3 chunks of
+    /// one pair, and format 3's edge records (one per key) are format 4 chunks of one edge;
+    /// `compact` repacks both.
     fn with_format(self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;
@@ -193,7 +194,8 @@ impl Graph {
     /// rename. Every node and edge keeps its id and content; the id counters are kept, so
     /// new ids continue where they were. Calls `progress(entries_copied, entries_total)`
     /// as it goes. Before the copy, each node's adjacency of one type is repacked into as
-    /// few chunks as it fits ([`WriteTxn::repack_adjacency`]).
+    /// few chunks as it fits ([`WriteTxn::repack_adjacency`]), and so are the records of
+    /// edges without data ([`WriteTxn::repack_edges`]).
     ///
     /// Consumes the graph: open it again to go on. No writer can run meanwhile, and other
     /// processes cannot open the database (this handle holds it exclusively); a crash or
@@ -202,11 +204,12 @@ impl Graph {
     /// to reopen, so compacting it only discards it. See `Database::compact_with` in the
     /// storage engine.
     pub fn compact_with(self, progress: &mut dyn FnMut(u64, u64)) -> Result<CompactStats> {
-        // Adjacency first packed into as few chunks as each run needs (format 2's one pair
-        // per key, chunks split by inserts or thinned by deletes), in its own transaction:
-        // a crash after it leaves a valid, repacked database.
+        // Adjacency and edge records first packed into as few chunks as each run needs
+        // (one pair or edge per key of older formats, chunks split by inserts or thinned
+        // by deletes), in its own transaction: a crash after it leaves a valid, repacked
+        // database.
         let mut w = self.begin_write()?;
-        if w.repack_adjacency()? > 0 {
+        if w.repack_adjacency()? + w.repack_edges()? > 0 {
             w.commit()?;
         } else {
             w.abort();

@@ -51,6 +51,7 @@
 mod adjacency;
 pub mod algo;
 mod check;
+mod edges;
 mod error;
 mod fields;
 mod glob;

@@ -6,13 +6,14 @@ use std::ops::Bound;
 use pagegraph_storage::Tree;
 use serde_json::Value;
 
+use crate::edges;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::{Condition, IndexDef, IndexHits, IndexInfo, IndexKind, IndexState, IndexTarget};
 use crate::props::{self, Properties};
 use crate::record::{
-    EDGES, KIND, NODE_DATA, NODES, STR, STR_ID, decode_data, decode_edge, decode_id_key,
-    decode_kind_key, decode_node, edge_key, kind_prefix, node_key,
+    COUNTS, EDGES, KIND, NODE_DATA, NODES, STR, STR_ID, decode_data, decode_id_key,
+    decode_kind_key, decode_node, kind_prefix, node_key,
 };
 use crate::value::PropertyValue;
 use crate::value::key::equal_keys;
@@ -23,6 +24,12 @@ pub(crate) trait Source {
     fn view(&self, name: &str) -> Result<Option<Tree<'_>>>;
     /// The index catalog.
     fn catalog(&self) -> Result<&[IndexDef]>;
+
+    /// Edges added less edges removed by a write transaction and not yet in `g.counts`
+    /// (counts are written at commit); 0 for a snapshot.
+    fn pending_edge_delta(&self) -> i64 {
+        0
+    }
 
     /// A view of the entry tree of `def` (an index of this catalog), `None` if it does not
     /// exist.
@@ -334,16 +341,30 @@ pub(crate) fn edge_state(src: &dyn Source, id: EdgeId) -> Result<Option<EdgeStat
     let Some(edges) = src.view(EDGES)? else {
         return Ok(None);
     };
-    let found = edges.get_with(&edge_key(id), |bytes| -> Result<_> {
-        let rec = decode_edge(id, bytes)?;
+    edges::with_edge(&edges, id, |rec| {
         Ok(EdgeState {
             from: rec.from,
             to: rec.to,
             edge_type: rec.edge_type,
             data: decode_data("edge", id, rec.data)?,
         })
-    })?;
-    found.transpose()
+    })
+}
+
+/// The number of edges: the sum of the per-type counts (edge records are chunks, so the
+/// tree's entry count is not it), with a write transaction's pending changes.
+pub(crate) fn edge_total(src: &dyn Source) -> Result<u64> {
+    let mut total: u64 = 0;
+    if let Some(t) = src.view(COUNTS)? {
+        for entry in t.prefix(b"t") {
+            let (k, v) = entry?;
+            let n = crate::record::be_u64(&v, 0)
+                .filter(|_| v.len() == 8)
+                .ok_or_else(|| GraphError::corrupt("count", format!("{k:?}"), "bad value"))?;
+            total = total.saturating_add(n);
+        }
+    }
+    Ok(total.saturating_add_signed(src.pending_edge_delta()))
 }
 
 /// A node's labels (as names) and properties.
@@ -572,7 +593,7 @@ pub(crate) fn edges_where<'s>(
     let Some(t) = src.view(EDGES)? else {
         return Ok(empty());
     };
-    let mut range = t.iter();
+    let mut records = edges::Records::new(Some(&t));
     let property = property.to_string();
     let cond = cond.clone();
     let mut done = false;
@@ -580,22 +601,17 @@ pub(crate) fn edges_where<'s>(
         inner: Box::new(std::iter::from_fn(move || {
             while !done {
                 let item = (|| -> Result<Option<EdgeId>> {
-                    let Some(entry) = range.next_ref() else {
+                    let Some(rec) = records.next() else {
                         done = true;
                         return Ok(None);
                     };
-                    let (k, v) = entry?;
-                    let id = EdgeId(
-                        decode_id_key(k)
-                            .ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?,
-                    );
-                    let rec = decode_edge(id, &v)?;
+                    let rec = rec?;
                     if rec.edge_type != ty {
                         return Ok(None);
                     }
-                    let data = decode_data("edge", id, rec.data)?;
+                    let data = decode_data("edge", rec.id, &rec.data)?;
                     let value = props::property("edge data", "", &data, &property)?;
-                    Ok(cond.holds(value.as_ref()).then_some(id))
+                    Ok(cond.holds(value.as_ref()).then_some(rec.id))
                 })();
                 match item {
                     Ok(Some(id)) => return Some(Ok(id)),

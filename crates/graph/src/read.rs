@@ -6,6 +6,7 @@ use pagegraph_storage::{LeafKeys, Tree, TreeHandle, ValueRef};
 use serde_json::Value;
 
 use crate::adjacency;
+use crate::edges;
 use crate::error::{GraphError, Result};
 use crate::glob;
 use crate::ids::{Direction, EdgeId, NodeId};
@@ -15,8 +16,8 @@ use crate::props;
 use crate::record::INDEXES;
 use crate::record::{
     self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
-    decode_data, decode_edge, decode_id_key, decode_kind_key, decode_name_key, decode_node,
-    edge_key, kind_prefix, node_key,
+    decode_data, decode_id_key, decode_kind_key, decode_name_key, decode_node, kind_prefix,
+    node_key,
 };
 use crate::strings::StringCache;
 use crate::write::{EdgeProps, NodeProps};
@@ -301,12 +302,11 @@ impl ReadTxn {
         let Some(edges) = self.tree(self.h.edges) else {
             return Ok(None);
         };
-        let found = edges.get_with(&edge_key(id), |bytes| -> Result<_> {
-            let rec = decode_edge(id, bytes)?;
+        let found = edges::with_edge(&edges, id, |rec| {
             let data = decode_data("edge", id, rec.data)?;
             Ok((rec.from, rec.to, rec.edge_type, data))
         })?;
-        let Some((from, to, ty, data)) = found.transpose()? else {
+        let Some((from, to, ty, data)) = found else {
             return Ok(None);
         };
         Ok(Some(Edge {
@@ -500,7 +500,7 @@ impl ReadTxn {
 
     /// Number of edges.
     pub fn edge_count(&self) -> Result<u64> {
-        Ok(self.tree(self.h.edges).map_or(0, |t| t.len()))
+        lookup::edge_total(self)
     }
 
     /// Ids of the nodes of a kind, in id order.
@@ -808,26 +808,24 @@ impl ReadTxn {
         let Some(tree) = self.tree(self.h.edges) else {
             return Ok(());
         };
-        let mut range = tree.iter();
-        while let Some(entry) = range.next_ref() {
-            let (k, v) = entry?;
-            let id =
-                EdgeId(decode_id_key(k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?);
-            f(id, &decode_edge(id, &v)?)?;
-        }
-        Ok(())
+        edges::each_from(&tree, EdgeId(0), |id, rec| {
+            f(id, rec)?;
+            Ok(true)
+        })
     }
 
     /// Every edge, in id order. Errors (damage) arrive as `Err` items.
     pub fn edges(&self) -> impl Iterator<Item = Result<Edge>> + '_ {
-        let ids = self.tree(self.h.edges).map(|t| t.iter());
-        ids.into_iter().flatten().map(move |entry| {
-            let (k, _) = entry?;
-            let id = EdgeId(
-                decode_id_key(&k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?,
-            );
-            self.edge(id)?
-                .ok_or_else(|| GraphError::corrupt("edge", id, "vanished"))
+        let tree = self.tree(self.h.edges);
+        edges::Records::new(tree.as_ref()).map(move |r| {
+            let r = r?;
+            Ok(Edge {
+                id: r.id,
+                from: r.from,
+                to: r.to,
+                edge_type: self.string(r.edge_type)?,
+                data: decode_data("edge", r.id, &r.data)?,
+            })
         })
     }
 }

@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `g.nodes` | `o(node)` | node record |
 //! | `g.node_data` | `o(node)` | data JSON, when over 64 bytes |
-//! | `g.edges` | `o(edge)` | edge record |
+//! | `g.edges` | `o(edge)` of a chunk's first edge | the chunk's edge records (`edges.rs`) |
 //! | `g.out` | `o(from) o(type) o(to) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
 //! | `g.in` | `o(to) o(type) o(from) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
 //! | `g.kind` | `o(kind) o(node)` | empty |
@@ -28,8 +28,9 @@
 //! `g.node_data`, else inline; bit 1: more labels follow), then, with bit 1, `v(count)` and
 //! `v(label)` for each further label, then the data JSON if inline. The kind is the node's
 //! first label, string id 0 meaning no label (ids start at 1). Graph format 1 wrote only
-//! flags 0 and 1, which read the same in format 2. Edge record: `v(from)`, `v(to)`, `v(type)`,
-//! data JSON. A node's neighbors (optionally of one type) are one contiguous range of
+//! flags 0 and 1, which read the same in format 2. Edge records: `v(from)`, `v(to)`,
+//! `v(type)`, then the data JSON (format 3 and before: one edge per key); from format 4
+//! consecutive edges without data share a chunk (`edges.rs`). A node's neighbors (optionally of one type) are one contiguous range of
 //! `g.out`/`g.in`, in chunks of sorted (other, edge) pairs (graph format 3; format 2 wrote
 //! one pair per key with an empty value, which reads as a chunk of one). Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
 //! a page of `g.nodes`: edges cannot damage node records. The name key ends with the length
@@ -53,8 +54,10 @@ pub(crate) const INDEXES: &str = "g.idx";
 
 /// The graph format this code writes: 2 added more labels per node, the index catalog
 /// and property indexes; 3 packs adjacency into chunks of pairs (format 2 adjacency reads
-/// as chunks of one pair, so 2 is upgraded by writing the version). A database without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 3;
+/// as chunks of one pair, so 2 is upgraded by writing the version); 4 packs the records
+/// of edges without data into chunks (a format 3 record reads as a chunk of one, so 3 is
+/// upgraded the same way). A database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 4;
 
 /// Flag of a node record: the data is in `g.node_data`.
 const DATA_OUTSIDE: u8 = 1;
@@ -133,6 +136,17 @@ impl std::ops::Deref for Key {
     fn deref(&self) -> &[u8] {
         self.as_ref()
     }
+}
+
+/// A difference of two `u64`s (wrapping, so two's complement) as an unsigned number that
+/// is small when the difference is small either way: 0, -1, 1, -2, ... become 0, 1, 2, 3.
+pub(crate) fn zigzag(d: u64) -> u64 {
+    (d << 1) ^ (d.cast_signed() >> 63).cast_unsigned()
+}
+
+/// The inverse of [`zigzag`], as a wrapping difference.
+pub(crate) fn unzigzag(z: u64) -> u64 {
+    (z >> 1) ^ (z & 1).wrapping_neg()
 }
 
 /// Reads an ordered varint at `*at`, advancing it: a length byte `n <= 8`, then `n`
@@ -365,30 +379,6 @@ pub(crate) struct EdgeRecord<'a> {
     pub to: NodeId,
     pub edge_type: u32,
     pub data: &'a [u8],
-}
-
-/// Appends an edge record to `out`.
-pub(crate) fn encode_edge(out: &mut Vec<u8>, from: NodeId, to: NodeId, ty: u32, data: &[u8]) {
-    put_varint(out, from.0);
-    put_varint(out, to.0);
-    put_varint(out, u64::from(ty));
-    out.extend_from_slice(data);
-}
-
-pub(crate) fn decode_edge(id: EdgeId, b: &[u8]) -> Result<EdgeRecord<'_>> {
-    let bad = || GraphError::corrupt("edge", id, "bad record header");
-    let mut at = 0;
-    let from = get_varint(b, &mut at).ok_or_else(bad)?;
-    let to = get_varint(b, &mut at).ok_or_else(bad)?;
-    let ty = get_varint(b, &mut at)
-        .and_then(|t| u32::try_from(t).ok())
-        .ok_or_else(bad)?;
-    Ok(EdgeRecord {
-        from: NodeId(from),
-        to: NodeId(to),
-        edge_type: ty,
-        data: &b[at..],
-    })
 }
 
 /// Prefix of a node's adjacency entries, optionally of one edge type.
@@ -663,12 +653,5 @@ mod tests {
             decode_node(NodeId(1), &none).unwrap().labels(),
             Vec::<u32>::new()
         );
-        let mut e = Vec::new();
-        encode_edge(&mut e, NodeId(1 << 20), NodeId(2), 9, b"null");
-        let d = decode_edge(EdgeId(1), &e)
-            .map(|r| (r.from, r.to, r.edge_type, r.data))
-            .ok();
-        assert_eq!(d, Some((NodeId(1 << 20), NodeId(2), 9, &b"null"[..])));
-        assert!(decode_edge(EdgeId(1), &[0x80, 0x80]).is_err());
     }
 }

@@ -17,6 +17,7 @@
 
 #![allow(clippy::expect_used, reason = "a failed step is a failed test")]
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use pagegraph::{Direction, Graph};
@@ -374,6 +375,118 @@ fn a_graph_format_2_fixture_reads_as_chunks_of_one_and_is_upgraded_to_format_3()
     let r = g.begin_read().expect("read");
     assert_eq!(format_2_edges(&r), model);
     assert_eq!(neighbor_names(&r), model);
+    drop(r);
+    assert!(g.check().expect("check").is_clean());
+}
+
+/// `graph-format-3/`: graph format 3 (one edge record per key), written by the release
+/// before edge record chunks: `graph-format-2/edges.txt` imported (500 `edge` edges
+/// without data), then `KNOWS` edges 501 and 502 with data, `LIKES` edge 503 without,
+/// then edge 10 deleted. `edges.jsonl` is every edge as that release printed it
+/// (`pagegraph edge get --json`).
+fn format_3_expected() -> BTreeMap<u64, (u64, u64, String, serde_json::Value)> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph-format-3/edges.jsonl"),
+    )
+    .expect("edge list");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            let n = |k: &str| v[k].as_u64().expect("id");
+            let ty = v["type"].as_str().expect("type").to_string();
+            (n("id"), (n("from"), n("to"), ty, v["data"].clone()))
+        })
+        .collect()
+}
+
+fn format_3_edges(r: &pagegraph::ReadTxn) -> BTreeMap<u64, (u64, u64, String, serde_json::Value)> {
+    r.edges()
+        .map(|e| {
+            let e = e.expect("edge");
+            (e.id.0, (e.from.0, e.to.0, e.edge_type, e.data))
+        })
+        .collect()
+}
+
+#[test]
+fn a_graph_format_3_fixture_reads_as_edge_chunks_of_one_and_is_upgraded_to_format_4() {
+    let (_dir, path) = fixture("graph-format-3");
+    let mut model = format_3_expected();
+    assert_eq!(model.len(), 502);
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        let r = g.begin_read().expect("read");
+        assert_eq!(r.graph_format().expect("format"), 3);
+        assert_eq!(format_3_edges(&r), model);
+        assert_eq!(r.edge_count().expect("count"), 502);
+        assert!(r.edge(pagegraph::EdgeId(10)).expect("edge").is_none());
+        drop(r);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    let r = g.begin_read().expect("read");
+    assert_eq!(r.graph_format().expect("format"), pagegraph::GRAPH_FORMAT);
+    assert_eq!(format_3_edges(&r), model);
+    drop(r);
+    // Changes land in the one-edge chunks: new edges, deletes, data given and taken away.
+    let mut tx = g.begin_write().expect("write");
+    let specs: Vec<_> = (0..100u64)
+        .map(|i| pagegraph::EdgeSpec {
+            from: pagegraph::NodeId(1 + i % 40),
+            to: pagegraph::NodeId(1 + i * 7 % 40),
+            edge_type: "edge".into(),
+            data: if i % 10 == 0 {
+                json!({ "i": i })
+            } else {
+                json!(null)
+            },
+        })
+        .collect();
+    let ids = tx.insert_edges(specs.clone()).expect("insert");
+    for (id, s) in ids.iter().zip(&specs) {
+        model.insert(
+            id.0,
+            (s.from.0, s.to.0, s.edge_type.clone(), s.data.clone()),
+        );
+    }
+    for id in [1u64, 2, 250, 501, 503, ids[5].0] {
+        tx.delete_edge(pagegraph::EdgeId(id)).expect("delete");
+        model.remove(&id);
+    }
+    for (id, data) in [
+        (3u64, json!({"w": 3})),
+        (502, json!(null)),
+        (ids[0].0, json!(null)),
+    ] {
+        tx.update_edge(pagegraph::EdgeId(id), data.clone())
+            .expect("update");
+        model.get_mut(&id).expect("in model").3 = data;
+    }
+    // The transaction sees its own changes, edge by edge.
+    for id in 1..=ids.last().expect("ids").0 {
+        let got = tx.edge(pagegraph::EdgeId(id)).expect("edge");
+        let got = got.map(|e| (e.from.0, e.to.0, e.edge_type, e.data));
+        assert_eq!(got.as_ref(), model.get(&id), "edge {id}");
+    }
+    assert_eq!(tx.counts().expect("counts").1, model.len() as u64);
+    tx.commit().expect("commit");
+    let r = g.begin_read().expect("read");
+    assert_eq!(format_3_edges(&r), model);
+    assert_eq!(r.edge_count().expect("count"), model.len() as u64);
+    drop(r);
+    assert!(g.check().expect("check").is_clean());
+    // Compaction packs the one-edge chunks and keeps every edge.
+    g.compact().expect("compact");
+    let g = Graph::open(&path).expect("reopen");
+    let r = g.begin_read().expect("read");
+    assert_eq!(format_3_edges(&r), model);
     drop(r);
     assert!(g.check().expect("check").is_clean());
 }

@@ -137,6 +137,34 @@ fn a_damaged_or_misordered_chunk_is_a_problem_not_a_failure() {
     }
 }
 
+#[test]
+fn a_damaged_or_overlapping_edge_chunk_is_a_problem_not_a_failure() {
+    // A chunk cut inside the varint after its "more edges" byte.
+    let p = problems_after(|db, tx| {
+        let (k, _) = entry_at(db, "g.edges", 3);
+        tree_of(tx, "g.edges")
+            .insert(&k, &[1, 2, 1, 0, 0x80])
+            .unwrap();
+    });
+    assert!(has(&p, "the edge records chunk with key"), "{p:?}");
+    // A chunk whose second edge jumps past the next chunk's first id.
+    let p = problems_after(|db, tx| {
+        let (k, _) = entry_at(db, "g.edges", 4);
+        tree_of(tx, "g.edges")
+            .insert(&k, &[1, 2, 1, 0, 0x80, 0x80, 0x04, 0, 0])
+            .unwrap();
+    });
+    assert!(
+        has(&p, "out of order (edge record chunks overlap)"),
+        "{p:?}"
+    );
+    // A bad key.
+    let p = problems_after(|_, tx| {
+        tree_of(tx, "g.edges").insert(&[9], &[1, 2, 1]).unwrap();
+    });
+    assert!(has(&p, "the edge records chunk with key [09]"), "{p:?}");
+}
+
 fn tree_of<'t>(tx: &'t mut WriteTxn, name: &str) -> pagegraph::storage::TreeMut<'t> {
     tx.tree(name).unwrap()
 }

@@ -11,6 +11,7 @@ use std::ops::Bound;
 use serde_json::Value;
 
 use super::{NewNode, WriteTxn, check_label, check_len};
+use crate::edges;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::{
@@ -19,10 +20,7 @@ use crate::index::{
 };
 use crate::lookup::{self, NodeState, Source};
 use crate::props;
-use crate::record::{
-    EDGES, INDEXES, KIND, LABEL_SIZE_MAX, decode_data, decode_edge, decode_id_key, decode_kind_key,
-    edge_key, kind_key,
-};
+use crate::record::{EDGES, INDEXES, KIND, LABEL_SIZE_MAX, decode_data, decode_kind_key, kind_key};
 use crate::stage::{Later, PARALLEL_ITEMS_MIN, Staged};
 use crate::value::PropertyValue;
 use crate::value::key::{is_number_key, key_len};
@@ -684,29 +682,21 @@ impl WriteTxn {
             return Ok(None);
         };
         let keys: Vec<&str> = def.properties.iter().map(String::as_str).collect();
-        let start = edge_key(EdgeId(after.saturating_add(1)));
-        let mut range = edges.range(Bound::Included(&start[..]), Bound::Unbounded);
         let mut out = Vec::new();
         let mut last = None;
         let mut read = 0;
-        while read < BUILD_CHUNK {
-            let Some(entry) = range.next_ref() else {
-                break;
-            };
-            let (k, v) = entry?;
-            let id =
-                EdgeId(decode_id_key(k).ok_or_else(|| GraphError::corrupt("edge key", "", "bad"))?);
+        edges::each_from(&edges, EdgeId(after.saturating_add(1)), |id, rec| {
             read += 1;
             last = Some(id.0);
-            let rec = decode_edge(id, &v)?;
-            if rec.edge_type != def.target {
-                continue;
+            if rec.edge_type == def.target {
+                let values =
+                    props::properties_in_data("edge data", "edge", id, "", rec.data, &keys)?;
+                if let Some(k) = def.keys_of(taking(&keys, values))? {
+                    out.push(into_entry(k, id.0));
+                }
             }
-            let values = props::properties_in_data("edge data", "edge", id, "", rec.data, &keys)?;
-            if let Some(k) = def.keys_of(taking(&keys, values))? {
-                out.push(into_entry(k, id.0));
-            }
-        }
+            Ok(read < BUILD_CHUNK)
+        })?;
         Ok(last.map(|l| (l, out)))
     }
 

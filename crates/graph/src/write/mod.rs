@@ -16,15 +16,16 @@ use pagegraph_storage::TxId;
 use serde_json::Value;
 
 use crate::adjacency;
+use crate::edges;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::IndexDef;
 use crate::lookup::{self, NodeState, Source};
 use crate::props::{self, Properties};
 use crate::record::{
-    self, COUNTS, EDGES, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META, NAME,
-    NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, count_key, edge_key, encode_data,
-    encode_edge, encode_node, kind_key, name_key, node_key,
+    self, COUNTS, EDGES, EdgeRecord, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META,
+    NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, count_key, edge_key, encode_data,
+    encode_node, kind_key, name_key, node_key,
 };
 use crate::stage::{Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
@@ -112,6 +113,14 @@ impl Source for WriteTxn {
 
     fn catalog(&self) -> Result<&[IndexDef]> {
         Ok(&self.catalog)
+    }
+
+    fn pending_edge_delta(&self) -> i64 {
+        self.count_deltas
+            .iter()
+            .filter(|(k, _)| k[0] == b't')
+            .map(|(_, d)| d)
+            .sum()
     }
 }
 
@@ -434,22 +443,56 @@ impl WriteTxn {
             let incoming = Later::start(scope, parallel, || {
                 adjacency_sorted(ends, types, ids, false)
             });
-            // Ids ascend, so the records are written in key order as they are.
-            let records = Packed::encode(ends.len(), |i, out| {
-                let (from, to) = ends[i];
-                encode_edge(out, from, to, types[i], batch.data(i));
-            });
-            self.tx.tree(EDGES)?.insert_many(
-                ids.iter()
-                    .zip(records.iter())
-                    .map(|(&id, r)| (edge_key(id), r)),
-            )?;
+            self.append_edge_records(ends, types, ids, &batch)?;
             self.insert_adjacency(OUT, &outgoing.get())?;
             self.insert_adjacency(IN, &incoming.get())
         })?;
         self.insert_entries(entries)?;
         self.count_each(b't', &types);
         Ok(ids)
+    }
+
+    /// Writes the records of a batch of new edges (ids above every existing one) as
+    /// chunks after the last, packing edges without data into the last chunk while it has
+    /// room (see `edges.rs`).
+    fn append_edge_records(
+        &mut self,
+        ends: &[(NodeId, NodeId)],
+        types: &[u32],
+        ids: &[EdgeId],
+        batch: &Staged,
+    ) -> Result<()> {
+        let mut tree = self.tx.tree(EDGES)?;
+        let tail = edges::open_tail(&tree.view()?)?;
+        let new = ids.iter().enumerate().map(|(i, &id)| {
+            let (from, to) = ends[i];
+            let rec = EdgeRecord {
+                from,
+                to,
+                edge_type: types[i],
+                data: batch.data(i),
+            };
+            (id, rec)
+        });
+        // Chunks kept in one buffer: `arena[ends[i - 1]..ends[i]]` is chunk `i`.
+        let (mut keys, mut arena, mut chunk_ends) = (Vec::new(), Vec::new(), Vec::new());
+        edges::pack(
+            tail.iter().map(edges::Owned::as_rec).chain(new),
+            |first, v| {
+                keys.push(edge_key(first));
+                arena.extend_from_slice(v);
+                chunk_ends.push(arena.len());
+                Ok(())
+            },
+        )?;
+        let mut start = 0;
+        // Keys ascend: the first may replace the tail chunk, the others are new.
+        tree.insert_many(keys.iter().zip(&chunk_ends).map(|(k, &end)| {
+            let v = &arena[start..end];
+            start = end;
+            (k, v)
+        }))?;
+        Ok(())
     }
 
     /// Adds sorted adjacency entries to `tree`: into the chunks they fall into, in one
@@ -574,9 +617,16 @@ impl WriteTxn {
         let new_entries = self.edge_entries(old.edge_type, &new_data)?;
         let (removed, added) = indexes::diff(old_entries, new_entries);
         self.check_unique(&added, id.0)?;
-        let mut rec = Vec::new();
-        encode_edge(&mut rec, old.from, old.to, old.edge_type, &data);
-        self.tx.tree(EDGES)?.insert(&edge_key(id), &rec)?;
+        let rec = edges::Owned {
+            id,
+            from: old.from,
+            to: old.to,
+            edge_type: old.edge_type,
+            data,
+        };
+        if !edges::replace(&mut self.tx.tree(EDGES)?, id, Some(rec))? {
+            return Err(GraphError::corrupt("edge", id, "vanished from its chunk"));
+        }
         self.apply_entries(id.0, &removed, &added)
     }
 
@@ -590,7 +640,6 @@ impl WriteTxn {
 
     /// Deletes an edge (`EdgeNotFound` if it does not exist).
     pub fn delete_edge(&mut self, id: EdgeId) -> Result<()> {
-        let key = edge_key(id);
         let Some(old) = lookup::edge_state(self, id)? else {
             return Err(GraphError::EdgeNotFound(id));
         };
@@ -599,7 +648,9 @@ impl WriteTxn {
         self.apply_entries(id.0, &entries, &[])?;
         adjacency::remove(&mut self.tx.tree(OUT)?, from, ty, to, id)?;
         adjacency::remove(&mut self.tx.tree(IN)?, to, ty, from, id)?;
-        self.tx.tree(EDGES)?.remove(&key)?;
+        if !edges::replace(&mut self.tx.tree(EDGES)?, id, None)? {
+            return Err(GraphError::corrupt("edge", id, "vanished from its chunk"));
+        }
         self.count(b't', ty, -1);
         Ok(())
     }
@@ -611,6 +662,14 @@ impl WriteTxn {
     pub fn repack_adjacency(&mut self) -> Result<u64> {
         let out = adjacency::repack(&mut self.tx.tree(OUT)?)?;
         Ok(out + adjacency::repack(&mut self.tx.tree(IN)?)?)
+    }
+
+    /// Repacks the edge records: runs of chunks of edges without data that would fit in
+    /// fewer chunks (thinned by deletes, split by data changes, graph format 3's one edge
+    /// per key) are rewritten as full chunks. Returns how many chunks fewer there are.
+    /// `compact` runs it before copying the file.
+    pub fn repack_edges(&mut self) -> Result<u64> {
+        edges::repack(&mut self.tx.tree(EDGES)?)
     }
 
     /// Deletes a node and every edge from or to it (`NodeNotFound` if it does not exist).

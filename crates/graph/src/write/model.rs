@@ -458,7 +458,7 @@ impl WriteTxn {
     /// Number of nodes and of edges, as this transaction sees them.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let nodes = self.view(crate::record::NODES)?.map_or(0, |t| t.len());
-        let edges = self.view(crate::record::EDGES)?.map_or(0, |t| t.len());
+        let edges = crate::lookup::edge_total(self)?;
         Ok((nodes, edges))
     }
 

@@ -1,0 +1,208 @@
+//! Edge records in chunks (`edges.rs`, graph format 4) against a `BTreeMap` model: batches
+//! of edges mostly without data (packed into chunks and into the last chunk of the tree),
+//! deletes that thin and empty chunks, data given to a packed edge (which splits its
+//! chunk) and taken away, repacks at random points, aborted transactions, reopens. Every
+//! read path agrees with the model: `edge`, `edges`, `edge_count`, `edges_where` with and
+//! without an index, the transaction's own view, and `check`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::collections::BTreeMap;
+
+use pagegraph::index::{Condition, IndexSpec};
+use pagegraph::value::PropertyValue;
+use pagegraph::{EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, Options};
+use serde_json::{Value, json};
+
+type Model = BTreeMap<EdgeId, (NodeId, NodeId, String, Value)>;
+
+const TYPES: [&str; 3] = ["A", "B", "C"];
+
+fn open(path: &std::path::Path) -> Graph {
+    Graph::open_with(
+        path,
+        Options {
+            cache_pages: 32,
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+fn edge_data(rng: &mut fastrand::Rng) -> Value {
+    match rng.u8(0..10) {
+        0 => json!({ "w": rng.u8(0..5) }),
+        1 => json!({ "w": rng.u8(0..5), "doc": "x".repeat(rng.usize(0..300)) }),
+        _ => Value::Null,
+    }
+}
+
+fn compare(g: &Graph, m: &Model, ctx: &str) {
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.edge_count().unwrap(), m.len() as u64, "{ctx}");
+    let all: Model = r
+        .edges()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.id, (e.from, e.to, e.edge_type, e.data))
+        })
+        .collect();
+    assert!(all == *m, "{ctx}: edges differ");
+    let last = m.keys().next_back().map_or(0, |e| e.0);
+    for id in (0..=last + 2).step_by(7) {
+        let got = r.edge(EdgeId(id)).unwrap();
+        let got = got.map(|e| (e.from, e.to, e.edge_type, e.data));
+        assert_eq!(got.as_ref(), m.get(&EdgeId(id)), "{ctx}: edge {id}");
+    }
+    for ty in TYPES {
+        let cond = Condition::Eq(PropertyValue::Int(2));
+        let got: Vec<EdgeId> = r
+            .edges_where(ty, "w", &cond)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut want: Vec<EdgeId> = m
+            .iter()
+            .filter(|(_, (_, _, t, d))| t == ty && d.get("w") == Some(&json!(2)))
+            .map(|(id, _)| *id)
+            .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        want.sort();
+        assert_eq!(got_sorted, want, "{ctx}: edges_where {ty}");
+    }
+}
+
+#[test]
+fn random_edge_writes_match_the_model() {
+    let seeds: u64 = if std::env::var_os("PAGEGRAPH_STRESS").is_some() {
+        60
+    } else {
+        4
+    };
+    for seed in 0..seeds {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edges.pgdb");
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut g = open(&path);
+        let nodes = {
+            let mut tx = g.begin_write().unwrap();
+            let ids = tx
+                .insert_nodes((0..60).map(|i| NodeSpec {
+                    kind: "n".into(),
+                    name: format!("n{i}"),
+                    data: Value::Null,
+                }))
+                .unwrap();
+            if seed % 2 == 1 {
+                // Half the seeds answer edges_where through an index.
+                tx.create_index(IndexSpec::on_edge_type("B", "w")).unwrap();
+            }
+            tx.commit().unwrap();
+            ids
+        };
+        let mut m = Model::new();
+        for step in 0..30 {
+            let mut w = m.clone();
+            let mut tx = g.begin_write().unwrap();
+            for _ in 0..rng.usize(1..6) {
+                let ids: Vec<EdgeId> = w.keys().copied().collect();
+                match rng.u8(0..10) {
+                    0..=3 => {
+                        let n = [1, 2, 40, 300, 1500][rng.usize(0..5)];
+                        let specs: Vec<EdgeSpec> = (0..n)
+                            .map(|_| EdgeSpec {
+                                from: nodes[rng.usize(0..nodes.len())],
+                                to: nodes[rng.usize(0..nodes.len())],
+                                edge_type: TYPES[rng.usize(0..3)].into(),
+                                data: edge_data(&mut rng),
+                            })
+                            .collect();
+                        let got = tx.insert_edges(specs.clone()).unwrap();
+                        for (id, s) in got.into_iter().zip(specs) {
+                            w.insert(id, (s.from, s.to, s.edge_type, s.data));
+                        }
+                    }
+                    4..=6 if !ids.is_empty() => {
+                        // A run of neighbouring ids: empties whole chunks at times.
+                        let start = rng.usize(0..ids.len());
+                        for &id in ids.iter().skip(start).take(rng.usize(1..80)) {
+                            tx.delete_edge(id).unwrap();
+                            w.remove(&id);
+                        }
+                    }
+                    7 | 8 if !ids.is_empty() => {
+                        for _ in 0..rng.usize(1..10) {
+                            let id = ids[rng.usize(0..ids.len())];
+                            let d = edge_data(&mut rng);
+                            tx.update_edge(id, d.clone()).unwrap();
+                            w.get_mut(&id).unwrap().3 = d;
+                        }
+                    }
+                    _ => {
+                        tx.repack_edges().unwrap();
+                    }
+                }
+            }
+            assert_eq!(tx.counts().unwrap().1, w.len() as u64);
+            if rng.u8(0..6) == 0 {
+                drop(tx);
+            } else {
+                tx.commit().unwrap();
+                m = w;
+            }
+            let ctx = format!("seed {seed} step {step}");
+            compare(&g, &m, &ctx);
+            if rng.u8(0..8) == 0 {
+                drop(g);
+                g = open(&path);
+            }
+        }
+        let report = g.check().unwrap();
+        assert!(report.is_clean(), "seed {seed}: {:?}", report.problems);
+        g.compact().unwrap();
+        let g = open(&path);
+        compare(&g, &m, &format!("seed {seed} compacted"));
+        assert!(g.check().unwrap().is_clean());
+    }
+}
+
+/// Edges without data take a few bytes each: 20,000 of them in a handful of pages.
+#[test]
+fn edges_without_data_are_packed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packed.pgdb");
+    let g = Graph::open(&path).unwrap();
+    let mut tx = g.begin_write().unwrap();
+    let nodes = tx
+        .insert_nodes((0..1000).map(|i| NodeSpec {
+            kind: "n".into(),
+            name: format!("n{i}"),
+            data: Value::Null,
+        }))
+        .unwrap();
+    let mut rng = fastrand::Rng::with_seed(1);
+    // In batches of one edge too: each is packed into the last chunk.
+    for n in [10_000, 1, 1, 1, 9_997] {
+        tx.insert_edges((0..n).map(|_| EdgeSpec {
+            from: nodes[rng.usize(0..1000)],
+            to: nodes[rng.usize(0..1000)],
+            edge_type: "T".into(),
+            data: Value::Null,
+        }))
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.edge_count().unwrap(), 20_000);
+    drop(r);
+    let report = g.check().unwrap();
+    assert!(report.is_clean());
+    let edge_pages = report
+        .tree_pages
+        .iter()
+        .find(|t| t.name == "g.edges")
+        .map(|t| t.branch + t.leaf + t.overflow)
+        .unwrap();
+    // About 6 bytes an edge: 120 KB, some 30 pages of 4 KiB; one key per edge took 120.
+    assert!(edge_pages <= 45, "{edge_pages} pages of edge records");
+}
