@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use pagegraph::index::{Condition, IndexSpec};
 use pagegraph::value::PropertyValue;
-use pagegraph::{EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, Options};
+use pagegraph::{EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, Options, TypedEdge};
 use serde_json::{Value, json};
 
 type Model = BTreeMap<EdgeId, (NodeId, NodeId, String, Value)>;
@@ -205,4 +205,69 @@ fn edges_without_data_are_packed() {
         .unwrap();
     // About 6 bytes an edge: 120 KB, some 30 pages of 4 KiB; one key per edge took 120.
     assert!(edge_pages <= 45, "{edge_pages} pages of edge records");
+}
+
+/// `insert_typed_edges` writes what `insert_edges` writes for the same edges, and refuses a
+/// type index past its list whole, leaving the transaction as it was.
+#[test]
+fn typed_edges_are_the_same_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Graph::open(dir.path().join("a.pgdb")).unwrap();
+    let b = Graph::open(dir.path().join("b.pgdb")).unwrap();
+    let types = ["X", "Y"];
+    let mut rng = fastrand::Rng::with_seed(2);
+    let edges: Vec<(u64, u64, u32, Value)> = (0..5000)
+        .map(|_| {
+            let data = if rng.u8(0..5) == 0 {
+                json!({ "w": rng.u8(..) })
+            } else {
+                Value::Null
+            };
+            (rng.u64(1..=100), rng.u64(1..=100), rng.u32(0..2), data)
+        })
+        .collect();
+    for (g, typed) in [(&a, false), (&b, true)] {
+        let mut tx = g.begin_write().unwrap();
+        tx.insert_nodes((0..100).map(|i| NodeSpec::new("n", format!("n{i}"))))
+            .unwrap();
+        if typed {
+            let bad = [TypedEdge {
+                from: NodeId(1),
+                to: NodeId(2),
+                edge_type: 2,
+                data: Value::Null,
+            }];
+            let err = tx.insert_typed_edges(&types, bad).unwrap_err();
+            assert!(
+                err.to_string().contains("type 2 of a batch of 2 types"),
+                "{err}"
+            );
+            tx.insert_typed_edges(
+                &types,
+                edges.iter().map(|(f, t, ty, d)| TypedEdge {
+                    from: NodeId(*f),
+                    to: NodeId(*t),
+                    edge_type: *ty,
+                    data: d.clone(),
+                }),
+            )
+            .unwrap();
+        } else {
+            tx.insert_edges(edges.iter().map(|(f, t, ty, d)| EdgeSpec {
+                from: NodeId(*f),
+                to: NodeId(*t),
+                edge_type: types[*ty as usize].into(),
+                data: d.clone(),
+            }))
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let all = |g: &Graph| -> Vec<_> {
+        let r = g.begin_read().unwrap();
+        r.edges().map(Result::unwrap).collect()
+    };
+    assert_eq!(all(&a), all(&b));
+    assert_eq!(all(&b).len(), 5000);
+    assert!(b.check().unwrap().is_clean());
 }

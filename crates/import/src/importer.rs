@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pagegraph::{
-    EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn, WriteTxn,
+    EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn, TypedEdge, WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -779,16 +779,13 @@ impl Importer<'_> {
                 Self::flush_edges,
             ),
             Format::Edgelist => {
-                // The default type is filled in on the parsing thread, which has time to spare.
-                let default_type = self.opts.edge_type.clone();
-                let parse = move |line: &str| {
-                    let mut rec = parse_edgelist(line)?;
-                    if let Some(r) = rec.as_mut() {
-                        r.edge_type = Some(default_type.clone());
-                    }
-                    Ok(rec)
-                };
-                self.lines(input, parse, EdgeBatch::new(true), Self::flush_edges)
+                // No type on the line: the batch's slot 0, the import's default type.
+                self.lines(
+                    input,
+                    parse_edgelist,
+                    EdgeBatch::new(true),
+                    Self::flush_edges,
+                )
             }
         }
     }
@@ -913,14 +910,27 @@ pub(crate) fn write_edges(
         (edges, 0)
     };
     let created = edges.len() as u64;
-    // Specs are made as the batch API pulls them, not gathered first.
-    let specs = edges.into_iter().map(|e| EdgeSpec {
+    // Each type named once (slots are small and dense), not once per edge.
+    let mut names: Vec<String> = Vec::new();
+    let mut index_of: Vec<u32> = Vec::new();
+    for e in &edges {
+        let slot = e.edge_type as usize;
+        if index_of.len() <= slot {
+            index_of.resize(slot + 1, u32::MAX);
+        }
+        if index_of[slot] == u32::MAX {
+            index_of[slot] = names.len() as u32;
+            names.push(type_name(e.edge_type));
+        }
+    }
+    // Edges are made as the batch API pulls them, not gathered first.
+    let typed = edges.into_iter().map(|e| TypedEdge {
         from: e.from.node(new_ids),
         to: e.to.node(new_ids),
-        edge_type: type_name(e.edge_type),
+        edge_type: index_of[e.edge_type as usize],
         data: e.data.map_or(Value::Null, |d| *d),
     });
-    tx.insert_edges(specs).context_with(&at)?;
+    tx.insert_typed_edges(&names, typed).context_with(&at)?;
     Ok((created, updated))
 }
 

@@ -90,6 +90,20 @@ impl EdgeSpec {
     }
 }
 
+/// An edge to insert with [`WriteTxn::insert_typed_edges`]: its type is an index into the
+/// batch's list of types, so a batch of millions of edges names each type once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedEdge {
+    /// Source node (must exist).
+    pub from: NodeId,
+    /// Target node (must exist).
+    pub to: NodeId,
+    /// Its type: an index into the batch's types.
+    pub edge_type: u32,
+    /// Its data (`Value::Null` for none, which costs no allocation).
+    pub data: Value,
+}
+
 /// The graph's one write transaction. Dropping it without [`WriteTxn::commit`] rolls back.
 ///
 /// After an error the transaction stays usable when the error was about the input (a missing
@@ -427,6 +441,44 @@ impl WriteTxn {
                 Ok(())
             },
         )?;
+        self.write_new_edges(&ends, batch)
+    }
+
+    /// Inserts many edges whose types are indexes into `types`, in order; returns their
+    /// ids. The same as [`WriteTxn::insert_edges`] (all or nothing, every edge checked
+    /// first), without a type string per edge: the way to load millions of edges. An index
+    /// past the end of `types` is `Invalid`.
+    pub fn insert_typed_edges<T: AsRef<str>>(
+        &mut self,
+        types: &[T],
+        edges: impl IntoIterator<Item = TypedEdge>,
+    ) -> Result<Vec<EdgeId>> {
+        for t in types {
+            check_label("edge type", t.as_ref())?;
+        }
+        let mut ends: Vec<(NodeId, NodeId)> = Vec::new();
+        let batch = Staged::stage(
+            edges,
+            "edge data",
+            |e: &TypedEdge| &e.data,
+            |e, labels| {
+                let Some(t) = types.get(e.edge_type as usize) else {
+                    return Err(GraphError::Invalid {
+                        field: "edge type",
+                        reason: format!("type {} of a batch of {} types", e.edge_type, types.len()),
+                    });
+                };
+                labels.push(t.as_ref());
+                ends.push((e.from, e.to));
+                Ok(())
+            },
+        )?;
+        self.write_new_edges(&ends, batch)
+    }
+
+    /// Writes a staged batch of new edges (`ends` and `batch` item by item): endpoints
+    /// checked, types interned, records, adjacency, index entries and counts.
+    fn write_new_edges(&mut self, ends: &[(NodeId, NodeId)], batch: Staged) -> Result<Vec<EdgeId>> {
         self.check_nodes_exist(ends.iter().flat_map(|&(a, b)| [a, b]))?;
         let types = batch.intern_labels(self)?;
         let first = self.next_edge;
@@ -437,7 +489,7 @@ impl WriteTxn {
         std::thread::scope(|scope| -> Result<()> {
             // Both adjacency lists are sorted on helpers while the records are written.
             let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
-            let (ends, types, ids) = (&ends, &types, &ids);
+            let (types, ids) = (&types, &ids);
             let outgoing =
                 Later::start(scope, parallel, || adjacency_sorted(ends, types, ids, true));
             let incoming = Later::start(scope, parallel, || {
