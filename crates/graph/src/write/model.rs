@@ -2,7 +2,9 @@
 //! typed properties, merge (get or create) by key, delete by key, and reads that see the
 //! transaction's own writes. The mapping to kind/name/data is in `props.rs`.
 
-use super::{EdgeSpec, NewNode, WriteTxn, check_label};
+use std::collections::HashMap;
+
+use super::{EdgeSpec, NewNode, TypedEdge, WriteTxn, check_label};
 use crate::error::{GraphError, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::index::Condition;
@@ -133,19 +135,30 @@ impl WriteTxn {
         &mut self,
         edges: impl IntoIterator<Item = (NodeId, NodeId, T, Properties)>,
     ) -> Result<Vec<EdgeId>> {
-        let specs = edges
+        // Each type named once, not once per edge: batches repeat a few types.
+        let mut types: Vec<String> = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let typed = edges
             .into_iter()
             .map(|(from, to, edge_type, properties)| {
                 let (_, data) = props::from_properties("edge properties", properties, false)?;
-                Ok(EdgeSpec {
+                let name = edge_type.as_ref();
+                let edge_type = match types.last() {
+                    Some(last) if last == name => types.len() as u32 - 1,
+                    _ => *index.entry(name.to_string()).or_insert_with(|| {
+                        types.push(name.to_string());
+                        types.len() as u32 - 1
+                    }),
+                };
+                Ok(TypedEdge {
                     from,
                     to,
-                    edge_type: edge_type.as_ref().to_string(),
+                    edge_type,
                     data,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        self.insert_edges(specs)
+        self.insert_typed_edges(&types, typed)
     }
 
     /// Sets one property of a node (a `Null` value removes it).
