@@ -35,6 +35,8 @@ pub struct Database {
     shared: RwLock<Option<Arc<Shared>>>,
     path: Option<PathBuf>,
     read_only: bool,
+    /// How it was opened: `compact` reopens it the same way.
+    options: Options,
 }
 
 fn durability(name: &str) -> PyResult<Durability> {
@@ -45,6 +47,17 @@ fn durability(name: &str) -> PyResult<Durability> {
         other => Err(PyValueError::new_err(format!(
             "durability must be \"full\", \"normal\" or \"off\", not {other:?}"
         ))),
+    }
+}
+
+impl Shared {
+    fn new(graph: Graph) -> Shared {
+        Shared {
+            graph,
+            writer: Mutex::new(None),
+            statements: pagegraph_query::StatementCache::default(),
+            cancel: Mutex::new(pagegraph_query::Cancel::new()),
+        }
     }
 }
 
@@ -144,7 +157,7 @@ impl Database {
             ..defaults
         };
         let graph = match &path {
-            Some(p) => py.detach(|| Graph::open_with(p, options)),
+            Some(p) => py.detach(|| Graph::open_with(p, options.clone())),
             None if read_only => {
                 return Err(PyValueError::new_err(
                     "an in-memory database cannot be read-only",
@@ -154,14 +167,10 @@ impl Database {
         }
         .map_err(|e| graph_error(&e))?;
         Ok(Database {
-            shared: RwLock::new(Some(Arc::new(Shared {
-                graph,
-                writer: Mutex::new(None),
-                statements: pagegraph_query::StatementCache::default(),
-                cancel: Mutex::new(pagegraph_query::Cancel::new()),
-            }))),
+            shared: RwLock::new(Some(Arc::new(Shared::new(graph)))),
             path,
             read_only,
+            options,
         })
     }
 
@@ -385,6 +394,56 @@ impl Database {
         d.set_item("cache_misses", s.cache_misses)?;
         d.set_item("cache_pages", s.cache_pages)?;
         d.set_item("last_txn", s.last_txn.0)?;
+        Ok(d.unbind())
+    }
+
+    /// Rewrites the database into a fresh file with no free pages, every id, record and
+    /// index kept (as `pagegraph compact`: adjacency and edge records repacked, the new
+    /// file put in place by one atomic rename), then reopens it. Returns the sizes before
+    /// and after, in bytes and pages. Nothing may be using the database meanwhile: an open
+    /// transaction or a call running on another thread makes it raise `pagegraph.Error`
+    /// without touching anything, and so do in-memory and read-only databases.
+    fn compact(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let Some(path) = self.path.clone() else {
+            return Err(Error::new_err(
+                "an in-memory database has no file to compact",
+            ));
+        };
+        if self.read_only {
+            return Err(Error::new_err("a read-only database cannot be compacted"));
+        }
+        let shared = py
+            .detach(|| self.shared.write().take())
+            .ok_or_else(|| Error::new_err("the database is closed"))?;
+        let shared = match Arc::try_unwrap(shared) {
+            Ok(s) => s,
+            Err(shared) => {
+                py.detach(|| *self.shared.write() = Some(shared));
+                return Err(Error::new_err(
+                    "the database is in use (an open transaction, or a call on another \
+                     thread): finish it before compacting",
+                ));
+            }
+        };
+        let options = self.options.clone();
+        let (compacted, reopened) = py.detach(|| {
+            let compacted = shared.graph.compact();
+            // Reopened whatever the outcome: a failed compaction leaves the old file.
+            (compacted, Graph::open_with(&path, options))
+        });
+        let reopened = reopened.map_err(|e| graph_error(&e))?;
+        py.detach(|| *self.shared.write() = Some(Arc::new(Shared::new(reopened))));
+        let s = compacted.map_err(|e| graph_error(&e))?;
+        let d = PyDict::new(py);
+        d.set_item(
+            "bytes_before",
+            s.file_size_before_bytes + s.wal_size_before_bytes,
+        )?;
+        d.set_item("bytes_after", s.file_size_after_bytes)?;
+        d.set_item("pages_before", s.page_count_before)?;
+        d.set_item("free_pages_before", s.free_pages_before)?;
+        d.set_item("pages_after", s.page_count_after)?;
+        d.set_item("entries", s.entries)?;
         Ok(d.unbind())
     }
 

@@ -228,6 +228,36 @@ def test_check_and_stats(db_path):
         assert db.stats()["wal_frames"] == 0
 
 
+def test_compact_keeps_everything_and_shrinks_the_file(db_path):
+    with pagegraph.Database(db_path) as db:
+        with db.write() as tx:
+            ids = tx.create_nodes(("N", {"i": i}) for i in range(2000))
+            tx.create_edges((a, b, "E") for a, b in zip(ids, ids[1:]))
+            tx.create_edges((a, b, "W", {"w": 1}) for a, b in zip(ids, ids[7:]))
+        with db.write() as tx:
+            for e in range(1, 3000, 2):
+                tx.delete_edge(e)
+        before = sorted((e, db.edge(e)["_src"], db.edge(e)["_dst"]) for e in range(1, 4000) if db.edge(e))
+        with db.write() as tx:
+            # Nothing may use the database while it is rewritten.
+            with pytest.raises(pagegraph.Error, match="in use"):
+                db.compact()
+        report = db.compact()
+        assert report["bytes_after"] <= report["bytes_before"]
+        assert report["pages_after"] <= report["pages_before"]
+        after = sorted((e, db.edge(e)["_src"], db.edge(e)["_dst"]) for e in range(1, 4000) if db.edge(e))
+        assert after == before and len(after) == 1999 + 1993 - 1500
+        assert db.check()["clean"]
+        with db.write() as tx:
+            tx.create_node("N", {"i": -1})
+    with pytest.raises(pagegraph.Error, match="in-memory"):
+        pagegraph.Database().compact()
+    with pagegraph.Database(str(db_path), read_only=True) as ro:
+        with pytest.raises(pagegraph.Error, match="read-only"):
+            ro.compact()
+        assert ro.node_count() == 2001
+
+
 def test_close_and_reopen(db_path):
     db = pagegraph.Database(db_path)
     assert db.path == db_path and not db.read_only
