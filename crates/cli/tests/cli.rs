@@ -669,6 +669,9 @@ fn a_second_process_gets_a_clear_message() {
     assert_eq!(json_of(&["check", s(&db)])["clean"], true);
 }
 
+/// SIGKILL at a random moment of an import. Into a graph with edges each batch is its own
+/// transaction: what survives is whole batches, the first ones, in order. Into a graph
+/// without edges the import is one bulk transaction: all of it survives or none.
 #[test]
 fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -679,6 +682,7 @@ fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
         lines.push_str(&format!("{} {}\n", rng.u32(0..50_000), rng.u32(0..50_000)));
     }
     let e = write(&dir.path().join("e.txt"), &lines);
+    let seed = write(&dir.path().join("seed.txt"), "0 1\n");
     let expected = pairs(&lines);
     let rounds = if std::env::var_os("PAGEGRAPH_STRESS").is_some() {
         20
@@ -686,14 +690,18 @@ fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
         3
     };
     let batch = 5000;
-    let mut cut_short = 0;
+    let (mut cut_short, mut bulk_killed) = (0, 0);
     // The kill delay adapts to the machine: longer after a kill before the first commit,
     // shorter after one that came too late; extra rounds until one lands mid-import.
     let mut delay_ms: u64 = 300;
     let mut round = 0;
-    while round < rounds || (cut_short == 0 && round < rounds * 5) {
+    while round < rounds || ((cut_short == 0 || bulk_killed == 0) && round < rounds * 6) {
         round += 1;
+        let fresh = round % 2 == 1;
         let db = dir.path().join(format!("k{round}.pgdb"));
+        if !fresh {
+            ok(&["import", s(&db), "--edges", s(&seed)]);
+        }
         let mut child = bin()
             .args([
                 "import",
@@ -711,10 +719,25 @@ fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
             delay_ms / 2 + rng.u64(0..delay_ms),
         ));
         child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let finished = child.wait().unwrap().success();
         let check = json_of(&["check", s(&db)]);
         assert_eq!(check["clean"], true, "round {round}: {check}");
-        let got = exported_edges(s(&db), dir.path());
+        let mut got = exported_edges(s(&db), dir.path());
+        if fresh {
+            assert!(
+                got.is_empty() || got.len() == total,
+                "round {round}: a bulk import left {} of {total} edges",
+                got.len()
+            );
+            assert_eq!(got.len() == total, finished, "round {round}");
+            if got.is_empty() {
+                bulk_killed += 1;
+                delay_ms = delay_ms.max(300);
+            }
+            continue;
+        }
+        // The seed edge first (its endpoints are named 0 and 1).
+        got.remove(0);
         assert_eq!(
             got.len() % batch,
             0,
@@ -735,8 +758,8 @@ fn sigkill_during_an_import_leaves_whole_batches_and_a_clean_database() {
         }
     }
     assert!(
-        cut_short > 0,
-        "no kill landed mid-import; the timing needs adjusting"
+        cut_short > 0 && bulk_killed > 0,
+        "no kill landed mid-import ({cut_short} batch by batch, {bulk_killed} bulk); the timing needs adjusting"
     );
 }
 

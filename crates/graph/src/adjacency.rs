@@ -54,7 +54,7 @@ pub(crate) type Entry = (NodeId, u32, NodeId, EdgeId);
 
 /// Entries of a batch (or chunks of a repack) handled at once: bounds the memory of the
 /// chunks rewritten. Small in unit tests, so that they cross slice boundaries.
-const SLICE_ENTRIES: usize = if cfg!(test) { 64 } else { 1 << 18 };
+pub(crate) const SLICE_ENTRIES: usize = if cfg!(test) { 64 } else { 1 << 18 };
 
 /// Appends the encoding of `cur`, which follows `prev` in a chunk.
 fn put_pair(out: &mut Vec<u8>, prev: Pair, cur: Pair) {
@@ -340,6 +340,22 @@ fn merge_group(
 /// removes the keys that changed and writes the new chunks in key order.
 pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result<()> {
     insert_sorted_by(tree, entries, None)
+}
+
+/// Appends sorted entries to a tree holding no key at or after their first group's (a
+/// bulk load into a tree that was empty, a slice at a time): each `(node, type)` group is
+/// packed and appended, without reads. A group must come whole, in one call.
+pub(crate) fn append_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result<()> {
+    debug_assert!(entries.is_sorted(), "adjacency entries must come sorted");
+    let mut puts = Puts::default();
+    let mut pairs = Vec::new();
+    for group in entries.chunk_by(same_group) {
+        pairs.clear();
+        pairs.extend(group.iter().map(|e| (e.2, e.3)));
+        pairs.dedup();
+        packed(group[0].0, group[0].1, &pairs, &mut puts);
+    }
+    puts.write(tree)
 }
 
 /// [`insert_sorted`], with the way each slice finds its chunks forced (`Some(true)`: the

@@ -53,6 +53,12 @@ pub enum GraphError {
     /// An index with this name, or on the same target and properties, exists.
     #[error("index {0} already exists")]
     IndexExists(String),
+    /// A write transaction holds its adjacency back (`WriteTxn::defer_adjacency`, a bulk
+    /// load): reading or changing adjacency must wait for `flush_adjacency` or commit.
+    #[error(
+        "this transaction holds its edges' adjacency back for a bulk load: neighbors, degrees, edge and node deletes and merges of edges wait until flush_adjacency() or commit"
+    )]
+    AdjacencyDeferred,
     /// The database was written by a newer version of pagegraph.
     #[error(
         "graph format {found} is newer than this version of pagegraph reads (up to {supported}); upgrade pagegraph"

@@ -345,6 +345,11 @@ struct Importer<'g> {
     /// is written: a snapshot held across commits would keep every page they free from
     /// reuse, and the file would grow by a copy of each tree a batch touches.
     snapshot: Option<ReadTxn>,
+    /// A bulk load (the graph had no edges and `--upsert` is off): every batch goes into
+    /// this one transaction, which holds the adjacency back and writes it once at the end.
+    bulk: bool,
+    /// The bulk load's transaction between batches.
+    held: Option<WriteTxn>,
     summary: Summary,
     progress: Arc<dyn Progress>,
 }
@@ -352,8 +357,11 @@ struct Importer<'g> {
 /// Imports `nodes` then `edges` into `graph`, whose file is at `db_path` (the id map's
 /// spill file goes next to it), reporting to `progress`.
 ///
-/// Each batch is committed whole or not at all: when an error stops the import, the
-/// batches committed before it are kept.
+/// Into a graph with edges, or with `upsert`, each batch is committed whole or not at all.
+/// Into a graph without edges the import is a bulk load: one transaction, its adjacency
+/// sorted externally and written once at the end (`WriteTxn::defer_adjacency`), so a crash
+/// leaves the graph as it was. Either way, when a bad input stops the import, the batches
+/// before it are kept (the bulk load commits them).
 pub fn run(
     graph: &Graph,
     db_path: &Path,
@@ -375,10 +383,11 @@ pub fn run(
     // Scratch files of imports of this database that were killed (this process holds the
     // database, so no other import of it runs; their files are unlocked).
     crate::idmap::remove_stale_scratch(db_path);
-    let (names_before, endpoint_keys) = {
+    let (names_before, endpoint_keys, bulk) = {
         let r = graph.begin_read()?;
         let keys = keys::has_keys(&r, &opts.node_kind, &opts.id_property)?;
-        (r.node_count()? > 0, keys)
+        let bulk = !opts.upsert && r.edge_count()? == 0;
+        (r.node_count()? > 0, keys, bulk)
     };
     let mut imp = Importer {
         graph,
@@ -389,15 +398,31 @@ pub fn run(
         keyed: FxHashMap::default(),
         endpoint_keys,
         snapshot: None,
+        bulk,
+        held: None,
         summary: Summary::default(),
         progress,
     };
+    let mut read = Ok(());
     if let Some(path) = nodes {
-        imp.nodes_file(path)?;
+        read = imp.nodes_file(path);
     }
-    if let Some(path) = edges {
-        imp.edges_file(path)?;
+    if let Some(path) = edges
+        && read.is_ok()
+    {
+        read = imp.edges_file(path);
     }
+    // A bulk load commits the batches it holds: all of them, or those before a bad input
+    // (which left the transaction as it was). After any other error it is dropped.
+    if let Some(tx) = imp.held.take()
+        && read
+            .as_ref()
+            .map_or_else(leaves_transaction_usable, |()| true)
+    {
+        tx.commit()
+            .context_with(|| "commit failed; nothing was imported".to_string())?;
+    }
+    read?;
     imp.progress.finished();
     imp.summary.ids_spilled = imp.map.spilled();
     imp.summary.elapsed = start.elapsed();
@@ -719,10 +744,19 @@ impl Importer<'_> {
         let name = ext.to_string();
         let mut nodes = self.older_named(&name)?;
         nodes.extend(mine);
-        let r = self.reader()?;
         let mut kinds = Vec::new();
         for &id in &nodes {
-            if let Some(n) = r.node(id)? {
+            // This import's nodes are in the held transaction of a bulk load, not yet in
+            // the snapshot.
+            let held = match &self.held {
+                Some(tx) => tx.node(id)?,
+                None => None,
+            };
+            let node = match held {
+                Some(n) => Some(n),
+                None => self.reader()?.node(id)?,
+            };
+            if let Some(n) = node {
                 kinds.push(n.kind);
             }
         }
@@ -741,8 +775,15 @@ impl Importer<'_> {
 
     /// Starts a batch's transaction, with no snapshot of this import held (see `snapshot`).
     fn begin_write(&mut self) -> Result<WriteTxn> {
+        if let Some(tx) = self.held.take() {
+            return Ok(tx);
+        }
         self.snapshot = None;
-        Ok(self.graph.begin_write()?)
+        let mut tx = self.graph.begin_write()?;
+        if self.bulk {
+            tx.defer_adjacency()?;
+        }
+        Ok(tx)
     }
 
     /// Notes ids this import made (they ascend): name lookups leave them out.
@@ -752,10 +793,15 @@ impl Importer<'_> {
         }
     }
 
+    /// Ends a batch: committed, or held for the next one in a bulk load.
     fn commit(&mut self, tx: WriteTxn) -> Result<()> {
-        tx.commit().context_with(|| {
-            "commit failed; the batches committed before this one are kept".to_string()
-        })?;
+        if self.bulk {
+            self.held = Some(tx);
+        } else {
+            tx.commit().context_with(|| {
+                "commit failed; the batches committed before this one are kept".to_string()
+            })?;
+        }
         self.summary.batches += 1;
         Ok(())
     }
@@ -889,6 +935,23 @@ impl Importer<'_> {
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;
         Ok(())
+    }
+}
+
+/// Whether an error left the transaction it happened in as it was: a bad input found
+/// before anything was written, or refused whole by the graph; not a storage failure.
+fn leaves_transaction_usable(e: &ImportError) -> bool {
+    match e {
+        ImportError::Line { .. }
+        | ImportError::File { .. }
+        | ImportError::Io { .. }
+        | ImportError::Options(_) => true,
+        ImportError::Graph(g) => !matches!(
+            g,
+            pagegraph::GraphError::Storage(_) | pagegraph::GraphError::Corrupt { .. }
+        ),
+        ImportError::Storage(_) => false,
+        ImportError::Context { source, .. } => leaves_transaction_usable(source),
     }
 }
 

@@ -43,8 +43,10 @@ struct Run {
     len: u64,
 }
 
-/// Buffered puts for one tree.
-pub(crate) struct Sorter {
+/// An external sort of `(key, value)` entries in bounded memory: the buffered puts of one
+/// tree, or any caller's entries (from [`crate::WriteTxn::sorter`]). Its temporary file is
+/// removed when it (or the [`Merge`] that drains it) is dropped.
+pub struct Sorter {
     arena: Vec<u8>,
     entries: Vec<Entry>,
     budget_bytes: usize,
@@ -56,7 +58,7 @@ pub(crate) struct Sorter {
 }
 
 impl Sorter {
-    pub fn new(vfs: Arc<dyn Vfs>, temp_path: PathBuf, budget_bytes: usize) -> Sorter {
+    pub(crate) fn new(vfs: Arc<dyn Vfs>, temp_path: PathBuf, budget_bytes: usize) -> Sorter {
         Sorter {
             arena: Vec::new(),
             entries: Vec::new(),
@@ -355,7 +357,8 @@ impl Ord for Head {
 }
 
 /// The merged stream of a drained [`Sorter`]. Removes the temporary file when dropped.
-pub(crate) struct Merge {
+/// The entries of a drained [`Sorter`], merged into key order.
+pub struct Merge {
     sources: Vec<Source>,
     heap: BinaryHeap<Head>,
     temp: Option<(Arc<dyn Vfs>, PathBuf)>,

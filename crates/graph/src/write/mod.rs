@@ -118,10 +118,27 @@ pub struct WriteTxn {
     count_deltas: HashMap<[u8; 5], i64>,
     /// The index catalog as this transaction sees it.
     catalog: Vec<IndexDef>,
+    /// Adjacency entries held back by [`WriteTxn::defer_adjacency`].
+    deferred: Option<Deferred>,
 }
+
+/// The adjacency entries of the edges inserted since [`WriteTxn::defer_adjacency`], in
+/// external sorts (bounded memory), written by [`WriteTxn::flush_adjacency`].
+struct Deferred {
+    out: pagegraph_storage::Sorter,
+    inc: pagegraph_storage::Sorter,
+    /// Both adjacency trees were empty when deferring began: the entries are appended.
+    fresh: bool,
+}
+
+/// Memory each deferred adjacency direction holds before it writes a sorted run.
+const DEFERRED_BUDGET_BYTES: usize = 64 << 20;
 
 impl Source for WriteTxn {
     fn view(&self, name: &str) -> Result<Option<pagegraph_storage::Tree<'_>>> {
+        if self.deferred.is_some() && (name == OUT || name == IN) {
+            return Err(GraphError::AdjacencyDeferred);
+        }
         Ok(self.tx.view_tree(name)?)
     }
 
@@ -199,7 +216,77 @@ impl WriteTxn {
             strings: HashMap::new(),
             count_deltas: HashMap::new(),
             catalog,
+            deferred: None,
         })
+    }
+
+    /// Holds back the adjacency of the edges this transaction inserts from now on: their
+    /// entries go to an external sort (bounded memory, sorted runs in a temporary file
+    /// beside the database) and are written once, in key order, by
+    /// [`WriteTxn::flush_adjacency`] or at commit. Into a graph without edges they are
+    /// packed and appended (each adjacency page written once, none left free); otherwise
+    /// they are merged into the chunks as batches are. The way to load many batches of
+    /// edges in one transaction, where writing each batch's adjacency would rewrite most of
+    /// the adjacency every time.
+    ///
+    /// Meanwhile nothing in this transaction may read or change adjacency: neighbors,
+    /// degrees, edge and node deletes, merges of edges and repacks fail with
+    /// `AdjacencyDeferred` and change nothing. Records, indexes and counts are written as
+    /// usual. Calling it again while deferring does nothing.
+    pub fn defer_adjacency(&mut self) -> Result<()> {
+        if self.deferred.is_some() {
+            return Ok(());
+        }
+        let fresh = self.tx.tree(OUT)?.is_empty()? && self.tx.tree(IN)?.is_empty()?;
+        self.deferred = Some(Deferred {
+            out: self.tx.sorter(DEFERRED_BUDGET_BYTES),
+            inc: self.tx.sorter(DEFERRED_BUDGET_BYTES),
+            fresh,
+        });
+        Ok(())
+    }
+
+    /// Writes the adjacency held back since [`WriteTxn::defer_adjacency`] and ends that
+    /// mode (nothing to do when not deferring). Commit calls it.
+    pub fn flush_adjacency(&mut self) -> Result<()> {
+        let Some(d) = self.deferred.take() else {
+            return Ok(());
+        };
+        for (name, mut sorter) in [(OUT, d.out), (IN, d.inc)] {
+            let mut tree = self.tx.tree(name)?;
+            let mut slice: Vec<Adjacency> = Vec::new();
+            let write = |tree: &mut pagegraph_storage::TreeMut<'_>, slice: &[Adjacency]| {
+                if d.fresh {
+                    adjacency::append_sorted(tree, slice)
+                } else {
+                    adjacency::insert_sorted(tree, slice)
+                }
+            };
+            let mut merged = sorter.drain()?;
+            while let Some((key, _)) = merged.next_entry()? {
+                let e = record::decode_adjacency_full(&key)
+                    .ok_or_else(|| GraphError::corrupt("deferred adjacency", "", "bad key"))?;
+                // Slices end between groups: a group is packed whole.
+                if slice.len() >= adjacency::SLICE_ENTRIES
+                    && slice.last().is_some_and(|l| (l.0, l.1) != (e.0, e.1))
+                {
+                    write(&mut tree, &slice)?;
+                    slice.clear();
+                }
+                slice.push(e);
+            }
+            write(&mut tree, &slice)?;
+        }
+        Ok(())
+    }
+
+    /// Fails with `AdjacencyDeferred` while adjacency is held back: for the writes that read
+    /// or change adjacency, before they change anything.
+    fn adjacency_not_deferred(&self) -> Result<()> {
+        match self.deferred {
+            Some(_) => Err(GraphError::AdjacencyDeferred),
+            None => Ok(()),
+        }
     }
 
     /// The id of a string in the string table, adding it if new.
@@ -486,6 +573,29 @@ impl WriteTxn {
         let entries = self.batch_edge_entries(&ids, &types, &batch)?;
         self.check_batch_unique(&entries)?;
         self.next_edge += ends.len() as u64;
+        if let Some(mut d) = self.deferred.take() {
+            let written = std::thread::scope(|scope| -> Result<()> {
+                // Each direction's entries go to its sort on a helper while the records are
+                // written.
+                let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
+                let (types, ids) = (&types, &ids);
+                let (out, inc) = (&mut d.out, &mut d.inc);
+                let outgoing = Later::start(scope, parallel, move || {
+                    defer_entries(out, ends, types, ids, true)
+                });
+                let incoming = Later::start(scope, parallel, move || {
+                    defer_entries(inc, ends, types, ids, false)
+                });
+                let records = self.append_edge_records(ends, types, ids, &batch);
+                let (o, i) = (outgoing.get(), incoming.get());
+                records.and(o).and(i)
+            });
+            self.deferred = Some(d);
+            written?;
+            self.insert_entries(entries)?;
+            self.count_each(b't', &types);
+            return Ok(ids);
+        }
         std::thread::scope(|scope| -> Result<()> {
             // Both adjacency lists are sorted on helpers while the records are written.
             let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
@@ -692,6 +802,7 @@ impl WriteTxn {
 
     /// Deletes an edge (`EdgeNotFound` if it does not exist).
     pub fn delete_edge(&mut self, id: EdgeId) -> Result<()> {
+        self.adjacency_not_deferred()?;
         let Some(old) = lookup::edge_state(self, id)? else {
             return Err(GraphError::EdgeNotFound(id));
         };
@@ -712,6 +823,7 @@ impl WriteTxn {
     /// or thinned by deletes) are rewritten as full chunks; nothing else changes. Returns
     /// how many runs were rewritten. `compact` runs it before copying the file.
     pub fn repack_adjacency(&mut self) -> Result<u64> {
+        self.adjacency_not_deferred()?;
         let out = adjacency::repack(&mut self.tx.tree(OUT)?)?;
         Ok(out + adjacency::repack(&mut self.tx.tree(IN)?)?)
     }
@@ -726,6 +838,7 @@ impl WriteTxn {
 
     /// Deletes a node and every edge from or to it (`NodeNotFound` if it does not exist).
     pub fn delete_node(&mut self, id: NodeId) -> Result<()> {
+        self.adjacency_not_deferred()?;
         let key = node_key(id);
         let Some(old) = lookup::node_state(self, id)? else {
             return Err(GraphError::NodeNotFound(id));
@@ -763,6 +876,7 @@ impl WriteTxn {
 
     /// Makes the changes durable and visible; returns the storage transaction id.
     pub fn commit(mut self) -> Result<TxId> {
+        self.flush_adjacency()?;
         for (name, value) in [
             (&b"next_node"[..], self.next_node),
             (b"next_edge", self.next_edge),
@@ -860,6 +974,21 @@ impl BatchLabels<'_> {
 type Adjacency = adjacency::Entry;
 
 /// A batch's adjacency entries for one direction, in key order.
+/// Puts a batch's adjacency keys of one direction into a deferred sort.
+fn defer_entries(
+    sorter: &mut pagegraph_storage::Sorter,
+    ends: &[(NodeId, NodeId)],
+    types: &[u32],
+    ids: &[EdgeId],
+    outgoing: bool,
+) -> Result<()> {
+    for ((&(from, to), &ty), &id) in ends.iter().zip(types).zip(ids) {
+        let (node, other) = if outgoing { (from, to) } else { (to, from) };
+        sorter.put(&record::adjacency_key(node, ty, other, id), &[])?;
+    }
+    Ok(())
+}
+
 fn adjacency_sorted(
     ends: &[(NodeId, NodeId)],
     types: &[u32],

@@ -424,6 +424,15 @@ impl WriteTxn {
         self.txn
     }
 
+    /// An external sort for the caller's own entries, holding up to about `budget_bytes`
+    /// in memory and the rest in sorted runs in a temporary file beside the database
+    /// (removed when the sorter is dropped or drained). For bulk loads that must see all
+    /// their entries in order before writing any.
+    pub fn sorter(&self, budget_bytes: usize) -> Sorter {
+        let temp = crate::file::scratch_path(&self.store.path, "-sort-");
+        Sorter::new(Arc::clone(&self.store.vfs), temp, budget_bytes)
+    }
+
     /// Runs a change of tree `idx` with a page writer: marks the tree changed if it
     /// succeeds, and the transaction failed if it does not.
     pub(crate) fn with_tree<T>(
