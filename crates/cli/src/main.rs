@@ -370,12 +370,15 @@ struct ImportArgs {
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Lines per transaction. Memory grows with it (about 200 bytes per edge line); each
-    /// batch rewrites the adjacency pages it touches, so on big graphs fewer, larger
-    /// batches import faster.
+    /// Lines per batch. Memory grows with it (about 200 bytes per edge line). Into a
+    /// database with edges each batch is a transaction and rewrites the adjacency pages it
+    /// touches, so on big graphs fewer, larger batches import faster. Into one without
+    /// edges (a fresh import, without --upsert) the whole import is one transaction whose
+    /// adjacency is sorted on disk and written once at the end: a crash leaves the database
+    /// as it was, and a bad line keeps the batches before it.
     #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     batch: u64,
-    /// When a batch is durable: full (fsync per batch), normal (synced at the end; a crash
+    /// When a batch is durable: full (fsync per commit), normal (synced at the end; a crash
     /// keeps the committed batches), off (no WAL: fastest, but a crash ruins the database).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
     durability: DurabilityArg,
