@@ -26,6 +26,7 @@ use pagegraph::{
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use crate::bulk::Batches;
 use crate::error::{Context, ImportError, Result};
 use crate::idmap::{ExtId, IdMap};
 use crate::input::{self, Input, clip};
@@ -345,11 +346,8 @@ struct Importer<'g> {
     /// is written: a snapshot held across commits would keep every page they free from
     /// reuse, and the file would grow by a copy of each tree a batch touches.
     snapshot: Option<ReadTxn>,
-    /// A bulk load (the graph had no edges and `--upsert` is off): every batch goes into
-    /// this one transaction, which holds the adjacency back and writes it once at the end.
-    bulk: bool,
-    /// The bulk load's transaction between batches.
-    held: Option<WriteTxn>,
+    /// Each batch its own transaction, or all one bulk transaction (`bulk.rs`).
+    batches: Batches,
     summary: Summary,
     progress: Arc<dyn Progress>,
 }
@@ -383,12 +381,12 @@ pub fn run(
     // Scratch files of imports of this database that were killed (this process holds the
     // database, so no other import of it runs; their files are unlocked).
     crate::idmap::remove_stale_scratch(db_path);
-    let (names_before, endpoint_keys, bulk) = {
+    let (names_before, endpoint_keys) = {
         let r = graph.begin_read()?;
         let keys = keys::has_keys(&r, &opts.node_kind, &opts.id_property)?;
-        let bulk = !opts.upsert && r.edge_count()? == 0;
-        (r.node_count()? > 0, keys, bulk)
+        (r.node_count()? > 0, keys)
     };
+    let batches = Batches::new(graph, opts.upsert)?;
     let mut imp = Importer {
         graph,
         map: IdMap::new(db_path, opts.id_memory),
@@ -398,8 +396,7 @@ pub fn run(
         keyed: FxHashMap::default(),
         endpoint_keys,
         snapshot: None,
-        bulk,
-        held: None,
+        batches,
         summary: Summary::default(),
         progress,
     };
@@ -412,17 +409,7 @@ pub fn run(
     {
         read = imp.edges_file(path);
     }
-    // A bulk load commits the batches it holds: all of them, or those before a bad input
-    // (which left the transaction as it was). After any other error it is dropped.
-    if let Some(tx) = imp.held.take()
-        && read
-            .as_ref()
-            .map_or_else(leaves_transaction_usable, |()| true)
-    {
-        tx.commit()
-            .context_with(|| "commit failed; nothing was imported".to_string())?;
-    }
-    read?;
+    imp.batches.finish(read)?;
     imp.progress.finished();
     imp.summary.ids_spilled = imp.map.spilled();
     imp.summary.elapsed = start.elapsed();
@@ -748,7 +735,7 @@ impl Importer<'_> {
         for &id in &nodes {
             // This import's nodes are in the held transaction of a bulk load, not yet in
             // the snapshot.
-            let held = match &self.held {
+            let held = match self.batches.held() {
                 Some(tx) => tx.node(id)?,
                 None => None,
             };
@@ -775,13 +762,9 @@ impl Importer<'_> {
 
     /// Starts a batch's transaction, with no snapshot of this import held (see `snapshot`).
     fn begin_write(&mut self) -> Result<WriteTxn> {
-        if let Some(tx) = self.held.take() {
-            return Ok(tx);
-        }
-        self.snapshot = None;
-        let mut tx = self.graph.begin_write()?;
-        if self.bulk {
-            tx.defer_adjacency()?;
+        let (tx, new) = self.batches.begin(self.graph)?;
+        if new {
+            self.snapshot = None;
         }
         Ok(tx)
     }
@@ -795,13 +778,7 @@ impl Importer<'_> {
 
     /// Ends a batch: committed, or held for the next one in a bulk load.
     fn commit(&mut self, tx: WriteTxn) -> Result<()> {
-        if self.bulk {
-            self.held = Some(tx);
-        } else {
-            tx.commit().context_with(|| {
-                "commit failed; the batches committed before this one are kept".to_string()
-            })?;
-        }
+        self.batches.end(tx)?;
         self.summary.batches += 1;
         Ok(())
     }
@@ -935,23 +912,6 @@ impl Importer<'_> {
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;
         Ok(())
-    }
-}
-
-/// Whether an error left the transaction it happened in as it was: a bad input found
-/// before anything was written, or refused whole by the graph; not a storage failure.
-fn leaves_transaction_usable(e: &ImportError) -> bool {
-    match e {
-        ImportError::Line { .. }
-        | ImportError::File { .. }
-        | ImportError::Io { .. }
-        | ImportError::Options(_) => true,
-        ImportError::Graph(g) => !matches!(
-            g,
-            pagegraph::GraphError::Storage(_) | pagegraph::GraphError::Corrupt { .. }
-        ),
-        ImportError::Storage(_) => false,
-        ImportError::Context { source, .. } => leaves_transaction_usable(source),
     }
 }
 

@@ -36,6 +36,7 @@ use pagegraph::{
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use crate::bulk::Batches;
 use crate::error::{Context, ImportError, Result};
 use crate::header::{Element, Header};
 use crate::idmap::{ExtId, IdMap};
@@ -159,6 +160,8 @@ struct Loader<'g> {
     opts: ImportOptions,
     spaces: Vec<Space>,
     snapshot: Option<ReadTxn>,
+    /// Each batch its own transaction, or all one bulk transaction (`bulk.rs`).
+    batches: Batches,
     summary: Summary,
     progress: Arc<dyn Progress>,
 }
@@ -209,17 +212,20 @@ pub fn run_csv(
         }
         spaces
     };
+    let batches = Batches::new(graph, opts.upsert)?;
     let mut loader = Loader {
         graph,
         opts,
         spaces,
         snapshot: None,
+        batches,
         summary: Summary::default(),
         progress,
     };
-    for (_, src, file, plan) in &plans {
-        loader.file(src, file, plan)?;
-    }
+    let read = plans
+        .iter()
+        .try_for_each(|(_, src, file, plan)| loader.file(src, file, plan));
+    loader.batches.finish(read)?;
     loader.progress.finished();
     loader.summary.ids_spilled = loader.spaces.iter().map(|s| s.map.spilled()).sum();
     loader.summary.elapsed = start.elapsed();
@@ -680,14 +686,16 @@ impl Loader<'_> {
     }
 
     fn begin_write(&mut self) -> Result<WriteTxn> {
-        self.snapshot = None;
-        Ok(self.graph.begin_write()?)
+        let (tx, new) = self.batches.begin(self.graph)?;
+        if new {
+            self.snapshot = None;
+        }
+        Ok(tx)
     }
 
+    /// Ends a batch: committed, or held for the next one in a bulk load.
     fn commit(&mut self, tx: WriteTxn) -> Result<()> {
-        tx.commit().context_with(|| {
-            "commit failed; the batches committed before this one are kept".to_string()
-        })?;
+        self.batches.end(tx)?;
         self.summary.batches += 1;
         Ok(())
     }

@@ -402,6 +402,10 @@ impl Database {
             header.write_durable(&*db)?;
         }
         let wal_file = wal_frames.as_ref().map(|(f, _)| Arc::clone(f));
+        if writable {
+            // This handle is the only writer: sort files nobody holds are a dead one's.
+            crate::sorter::remove_stale_sorts(&*vfs, path);
+        }
         let store = Arc::new(Store {
             vfs: Arc::clone(&vfs),
             path: path.to_path_buf(),

@@ -11,12 +11,50 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
 use crate::file::{DbFile, Vfs};
 use crate::limits::{KEY_SIZE_MAX, VALUE_SIZE_MAX};
+
+/// The tag of sort files' names: `<db>-sort-<16 hex digits>`.
+pub(crate) const SORT_TAG: &str = "-sort-";
+
+/// Removes the sort files beside the database at `path` that no live transaction holds
+/// (a process killed while sorting leaves its file, unlocked). Only names of the exact
+/// scratch form are considered. Returns how many were removed; errors leave files alone.
+pub(crate) fn remove_stale_sorts(vfs: &dyn Vfs, path: &Path) -> usize {
+    let mut prefix = path.as_os_str().to_os_string();
+    prefix.push(SORT_TAG);
+    let prefix = PathBuf::from(prefix);
+    let ours = |p: &PathBuf| {
+        p.as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(prefix.as_os_str().as_encoded_bytes())
+            .is_some_and(|rest| rest.len() == 16 && rest.iter().all(u8::is_ascii_hexdigit))
+    };
+    let mut removed = 0;
+    for stale in vfs
+        .list_prefix(&prefix)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(ours)
+    {
+        let mode = crate::file::OpenMode {
+            write: true,
+            create: crate::file::Create::No,
+            lock: crate::file::Lock::Exclusive,
+        };
+        if let Ok(f) = vfs.open(&stale, mode) {
+            if vfs.remove(&stale).is_ok() {
+                removed += 1;
+            }
+            drop(f);
+        }
+    }
+    removed
+}
 
 /// Bytes read from a run at a time while merging.
 const RUN_READ_BYTES: usize = 256 * 1024;
@@ -138,7 +176,9 @@ impl Sorter {
                     crate::file::OpenMode {
                         write: true,
                         create: crate::file::Create::New,
-                        lock: crate::file::Lock::None,
+                        // Locked while it lives: a read-write open removes only the sort
+                        // files of transactions that died (`remove_stale_sorts`).
+                        lock: crate::file::Lock::Exclusive,
                     },
                 )
                 .map_err(StorageError::io("creating a sort file"))?;
@@ -423,6 +463,37 @@ mod tests {
     use super::*;
     use crate::file::MemVfs;
     use std::collections::BTreeMap;
+
+    /// Sort files of live sorters stay; those of dead ones (unlocked) go, and so does
+    /// nothing else beside the database.
+    #[test]
+    fn only_the_sort_files_of_dead_transactions_are_removed() {
+        let mem = MemVfs::new();
+        let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+        let db = PathBuf::from("/d/g.pgdb");
+        let live_path = crate::file::scratch_path(&db, SORT_TAG);
+        let mut live = Sorter::new(Arc::clone(&vfs), live_path.clone(), 1 << 16);
+        for i in 0..20_000u32 {
+            live.put(&i.to_be_bytes(), &[0; 8]).unwrap();
+        }
+        assert!(
+            mem.read_file(&live_path).is_some(),
+            "the live sorter spilled to its file"
+        );
+        let dead = PathBuf::from("/d/g.pgdb-sort-00000000deadbeef");
+        let other = PathBuf::from("/d/g.pgdb-sort-notes.txt");
+        for p in [&dead, &other] {
+            mem.write_file(p, vec![1, 2, 3]);
+        }
+        assert_eq!(remove_stale_sorts(&*vfs, &db), 1);
+        assert!(mem.read_file(&dead).is_none());
+        assert!(mem.read_file(&other).is_some() && mem.read_file(&live_path).is_some());
+        drop(live);
+        assert!(
+            mem.read_file(&live_path).is_none(),
+            "a sorter removes its file when dropped"
+        );
+    }
 
     #[test]
     fn merges_runs_in_order_with_latest_put_winning() {

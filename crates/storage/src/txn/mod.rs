@@ -429,7 +429,7 @@ impl WriteTxn {
     /// (removed when the sorter is dropped or drained). For bulk loads that must see all
     /// their entries in order before writing any.
     pub fn sorter(&self, budget_bytes: usize) -> Sorter {
-        let temp = crate::file::scratch_path(&self.store.path, "-sort-");
+        let temp = crate::file::scratch_path(&self.store.path, crate::sorter::SORT_TAG);
         Sorter::new(Arc::clone(&self.store.vfs), temp, budget_bytes)
     }
 
@@ -726,7 +726,7 @@ impl TreeMut<'_> {
         tree.dirty = true;
         let sorter = tree.sorter.get_or_insert_with(|| {
             // An unpredictable name, created exclusively (see `Sorter`).
-            let temp = crate::file::scratch_path(&t.store.path, "-sort-");
+            let temp = crate::file::scratch_path(&t.store.path, crate::sorter::SORT_TAG);
             Sorter::new(Arc::clone(&t.store.vfs), temp, budget)
         });
         let result = sorter.put(key, value);
