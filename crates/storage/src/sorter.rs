@@ -11,6 +11,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -374,9 +375,22 @@ impl Source {
 /// A heap item: the next entry of source `rank`. Ordered so the heap pops the smallest key
 /// first and, among equal keys, the highest rank (the latest put) first.
 struct Head {
+    /// The key's first 16 bytes as in [`Entry`]: most comparisons end here.
+    prefix: u128,
     key: Vec<u8>,
     value: Vec<u8>,
     rank: usize,
+}
+
+impl Head {
+    fn new(key: Vec<u8>, value: Vec<u8>, rank: usize) -> Head {
+        Head {
+            prefix: key_prefix(&key),
+            key,
+            value,
+            rank,
+        }
+    }
 }
 
 impl PartialEq for Head {
@@ -392,7 +406,11 @@ impl PartialOrd for Head {
 }
 impl Ord for Head {
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key).then(self.rank.cmp(&other.rank))
+        other
+            .prefix
+            .cmp(&self.prefix)
+            .then_with(|| other.key.cmp(&self.key))
+            .then(self.rank.cmp(&other.rank))
     }
 }
 
@@ -414,7 +432,7 @@ impl Merge {
         let mut heap = BinaryHeap::with_capacity(sources.len());
         for (rank, s) in sources.iter_mut().enumerate() {
             if let Some((key, value)) = s.next()? {
-                heap.push(Head { key, value, rank });
+                heap.push(Head::new(key, value, rank));
             }
         }
         Ok(Merge {
@@ -426,26 +444,34 @@ impl Merge {
 
     /// The next entry in key order, or `None` at the end.
     pub fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let Some(top) = self.heap.pop() else {
+        let Some((key, value)) = self.take_top()? else {
             return Ok(None);
         };
-        self.advance(top.rank)?;
         // Older entries of the same key are superseded.
-        while self.heap.peek().is_some_and(|h| h.key == top.key) {
-            if let Some(old) = self.heap.pop() {
-                self.advance(old.rank)?;
-            }
+        while self.heap.peek().is_some_and(|h| h.key == key) {
+            self.take_top()?;
         }
-        Ok(Some((top.key, top.value)))
+        Ok(Some((key, value)))
     }
 
-    fn advance(&mut self, rank: usize) -> Result<()> {
-        if let Some(s) = self.sources.get_mut(rank)
-            && let Some((key, value)) = s.next()?
-        {
-            self.heap.push(Head { key, value, rank });
-        }
-        Ok(())
+    /// Takes the smallest entry and puts its source's next one in its place: one sift
+    /// of the heap instead of a pop and a push.
+    fn take_top(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let Some(mut top) = self.heap.peek_mut() else {
+            return Ok(None);
+        };
+        let next = match self.sources.get_mut(top.rank) {
+            Some(s) => s.next()?,
+            None => None,
+        };
+        let taken = match next {
+            Some((key, value)) => {
+                let fresh = Head::new(key, value, top.rank);
+                std::mem::replace(&mut *top, fresh)
+            }
+            None => PeekMut::pop(top),
+        };
+        Ok(Some((taken.key, taken.value)))
     }
 }
 
