@@ -342,10 +342,9 @@ pub(crate) fn insert_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result
     insert_sorted_by(tree, entries, None)
 }
 
-/// Appends sorted entries to a tree holding no key at or after their first group's (a
-/// bulk load into a tree that was empty, a slice at a time): each `(node, type)` group is
-/// packed and appended, without reads. A group must come whole, in one call.
-pub(crate) fn append_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result<()> {
+/// The chunks of sorted entries, each `(node, type)` group packed whole, ready to be
+/// appended ([`Chunks::append`]); no tree is read, so any thread can pack them.
+pub(crate) fn pack_entries(entries: &[Entry]) -> Chunks {
     debug_assert!(entries.is_sorted(), "adjacency entries must come sorted");
     let mut puts = Puts::default();
     let mut pairs = Vec::new();
@@ -355,7 +354,18 @@ pub(crate) fn append_sorted(tree: &mut TreeMut<'_>, entries: &[Entry]) -> Result
         pairs.dedup();
         packed(group[0].0, group[0].1, &pairs, &mut puts);
     }
-    puts.write(tree)
+    Chunks(puts)
+}
+
+/// Packed chunks of whole `(node, type)` groups, from [`pack_entries`].
+pub(crate) struct Chunks(Puts);
+
+impl Chunks {
+    /// Appends the chunks to a tree holding no key at or after their first (a bulk load
+    /// into a tree that was empty, a slice at a time), in one pass.
+    pub(crate) fn append(&self, tree: &mut TreeMut<'_>) -> Result<()> {
+        self.0.write(tree)
+    }
 }
 
 /// [`insert_sorted`], with the way each slice finds its chunks forced (`Some(true)`: the

@@ -11,6 +11,7 @@ mod model;
 pub use model::{EdgeProps, Merged, NodeProps};
 
 use std::collections::HashMap;
+use std::sync::mpsc::sync_channel;
 
 use pagegraph_storage::TxId;
 use serde_json::Value;
@@ -252,32 +253,33 @@ impl WriteTxn {
         let Some(d) = self.deferred.take() else {
             return Ok(());
         };
-        for (name, mut sorter) in [(OUT, d.out), (IN, d.inc)] {
-            let mut tree = self.tx.tree(name)?;
-            let mut slice: Vec<Adjacency> = Vec::new();
-            let write = |tree: &mut pagegraph_storage::TreeMut<'_>, slice: &[Adjacency]| {
-                if d.fresh {
-                    adjacency::append_sorted(tree, slice)
-                } else {
-                    adjacency::insert_sorted(tree, slice)
+        let fresh = d.fresh;
+        std::thread::scope(|scope| -> Result<()> {
+            // Each direction is merged (and, into empty trees, packed) on a helper, a slice
+            // at a time, while this thread writes the slices of both in turn, so that the
+            // two merges run side by side.
+            let (out_send, out_slices) = sync_channel(SLICES_IN_FLIGHT);
+            let (in_send, in_slices) = sync_channel(SLICES_IN_FLIGHT);
+            scope.spawn(move || merge_slices(d.out, fresh, &out_send));
+            scope.spawn(move || merge_slices(d.inc, fresh, &in_send));
+            let mut open = [(OUT, Some(out_slices)), (IN, Some(in_slices))];
+            while open.iter().any(|(_, s)| s.is_some()) {
+                for (name, slices) in &mut open {
+                    let Some(rx) = slices else { continue };
+                    let Ok(slice) = rx.recv() else {
+                        // That direction is done.
+                        *slices = None;
+                        continue;
+                    };
+                    let mut tree = self.tx.tree(name)?;
+                    match slice? {
+                        Slice::Packed(chunks) => chunks.append(&mut tree)?,
+                        Slice::Entries(entries) => adjacency::insert_sorted(&mut tree, &entries)?,
+                    }
                 }
-            };
-            let mut merged = sorter.drain()?;
-            while let Some((key, _)) = merged.next_entry()? {
-                let e = record::decode_adjacency_full(&key)
-                    .ok_or_else(|| GraphError::corrupt("deferred adjacency", "", "bad key"))?;
-                // Slices end between groups: a group is packed whole.
-                if slice.len() >= adjacency::SLICE_ENTRIES
-                    && slice.last().is_some_and(|l| (l.0, l.1) != (e.0, e.1))
-                {
-                    write(&mut tree, &slice)?;
-                    slice.clear();
-                }
-                slice.push(e);
             }
-            write(&mut tree, &slice)?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Fails with `AdjacencyDeferred` while adjacency is held back: for the writes that read
@@ -974,6 +976,60 @@ impl BatchLabels<'_> {
 type Adjacency = adjacency::Entry;
 
 /// A batch's adjacency entries for one direction, in key order.
+/// Slices of one direction's deferred adjacency between its merging helper and the
+/// writer: bounds the memory the overlap holds.
+const SLICES_IN_FLIGHT: usize = 2;
+
+/// A slice of merged deferred adjacency: packed chunks to append (the trees were empty),
+/// or sorted entries to merge into the chunks.
+enum Slice {
+    Packed(adjacency::Chunks),
+    Entries(Vec<Adjacency>),
+}
+
+/// Drains one direction's deferred sort into `out` in slices of whole `(node, type)`
+/// groups, packed when `fresh`. Stops quietly when the writer hangs up (it failed); an
+/// error of its own is the last item sent.
+fn merge_slices(
+    mut sorter: pagegraph_storage::Sorter,
+    fresh: bool,
+    out: &std::sync::mpsc::SyncSender<Result<Slice>>,
+) {
+    let slice_of = |entries: Vec<Adjacency>| {
+        if fresh {
+            Slice::Packed(adjacency::pack_entries(&entries))
+        } else {
+            Slice::Entries(entries)
+        }
+    };
+    let merged = (|| -> Result<()> {
+        let mut merged = sorter.drain()?;
+        let mut slice: Vec<Adjacency> = Vec::with_capacity(adjacency::SLICE_ENTRIES);
+        while let Some((key, _)) = merged.next_entry()? {
+            let e = record::decode_adjacency_full(&key)
+                .ok_or_else(|| GraphError::corrupt("deferred adjacency", "", "bad key"))?;
+            // Slices end between groups: a group is packed whole.
+            if slice.len() >= adjacency::SLICE_ENTRIES
+                && slice.last().is_some_and(|l| (l.0, l.1) != (e.0, e.1))
+            {
+                let full =
+                    std::mem::replace(&mut slice, Vec::with_capacity(adjacency::SLICE_ENTRIES));
+                if out.send(Ok(slice_of(full))).is_err() {
+                    return Ok(());
+                }
+            }
+            slice.push(e);
+        }
+        if !slice.is_empty() {
+            let _ = out.send(Ok(slice_of(slice)));
+        }
+        Ok(())
+    })();
+    if let Err(e) = merged {
+        let _ = out.send(Err(e));
+    }
+}
+
 /// Puts a batch's adjacency keys of one direction into a deferred sort.
 fn defer_entries(
     sorter: &mut pagegraph_storage::Sorter,
