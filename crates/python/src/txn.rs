@@ -289,10 +289,15 @@ impl WriteTransaction {
         }
         let mut ids = Vec::with_capacity(froms.len());
         let mut props = props.into_iter();
-        for (from_chunk, to_chunk) in froms
-            .chunks(BATCH_ITEMS_MAX * 10)
-            .zip(tos.chunks(BATCH_ITEMS_MAX * 10))
-        {
+        let rows = BATCH_ITEMS_MAX * 10;
+        // A table of several batches holds its adjacency back and writes it once, after
+        // the last batch, rather than rewriting the adjacency chunks at every batch.
+        let several = froms.len() > rows;
+        if several {
+            self.with(py, |tx| Ok(tx.defer_adjacency()?))?;
+        }
+        let mut inserted = Ok(());
+        for (from_chunk, to_chunk) in froms.chunks(rows).zip(tos.chunks(rows)) {
             let batch: Vec<(NodeId, NodeId, &str, Properties)> = from_chunk
                 .iter()
                 .zip(to_chunk)
@@ -305,9 +310,22 @@ impl WriteTransaction {
                     )
                 })
                 .collect();
-            let made = self.with(py, |tx| Ok(tx.create_edges(batch)?))?;
-            ids.extend(made.into_iter().map(|e| e.0));
+            match self.with(py, |tx| Ok(tx.create_edges(batch)?)) {
+                Ok(made) => ids.extend(made.into_iter().map(|e| e.0)),
+                Err(e) => {
+                    inserted = Err(e);
+                    break;
+                }
+            }
         }
+        // Written whatever happened, so that the transaction reads its adjacency again.
+        let flushed = if several {
+            self.with(py, |tx| Ok(tx.flush_adjacency()?))
+        } else {
+            Ok(())
+        };
+        inserted?;
+        flushed?;
         Ok(ids)
     }
 

@@ -149,3 +149,27 @@ def test_table_inserts_refuse_bad_columns_and_write_nothing():
         with pytest.raises(pagegraph.Error):
             tx.create_edges_from(pd.DataFrame({"src": [a, a], "dst": [b, 999]}), edge_type="R")
     assert db.edge_count() == 0
+
+
+def test_a_table_of_several_batches_writes_its_adjacency_once(db):
+    import pandas as pd
+
+    # Over 100,000 rows: the batches hold their adjacency back, written after the last one.
+    n = 250_000
+    with db.write() as tx:
+        ids = tx.create_nodes(("N",) for _ in range(1000))
+        src = [ids[i % 1000] for i in range(n)]
+        dst = [ids[(i * 7 + 3) % 1000] for i in range(n)]
+        made = tx.create_edges_from(pd.DataFrame({"src": src, "dst": dst}), edge_type="E")
+        assert len(made) == n
+        # Read back in the same transaction: the adjacency is there.
+        assert len(tx.neighbors(ids[0], "out")) == n // 1000
+        # A bad row in the third batch: that batch is refused, the adjacency of the first
+        # two is written, and the transaction goes on.
+        bad = dst[:]
+        bad[230_000] = 10**9
+        with pytest.raises(pagegraph.Error):
+            tx.create_edges_from(pd.DataFrame({"src": src, "dst": bad}), edge_type="F")
+        assert len(tx.neighbors(ids[0], "out")) == n // 1000 + 200
+    assert db.edge_count() == n + 200_000
+    assert db.check()["clean"]
