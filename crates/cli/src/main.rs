@@ -375,7 +375,8 @@ struct ImportArgs {
     /// touches, so on big graphs fewer, larger batches import faster. Into one without
     /// edges (a fresh import, without --upsert) the whole import is one transaction whose
     /// adjacency is sorted on disk and written once at the end: a crash leaves the database
-    /// as it was, and a bad line keeps the batches before it.
+    /// as it was, and a bad line (found while reading or checking a batch) keeps the
+    /// batches before it.
     #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     batch: u64,
     /// When a batch is durable: full (fsync per commit), normal (synced at the end; a crash

@@ -1,8 +1,10 @@
 //! How an import's batches become transactions: each batch its own (into a graph with
 //! edges, or with `--upsert`), or all of them one bulk transaction whose adjacency is held
 //! back and written once at commit (`WriteTxn::defer_adjacency`), into a graph without
-//! edges. A bulk load that a bad input stops commits the batches before it, as batch by
-//! batch; one that a storage error stops (or a crash) leaves the graph as it was.
+//! edges. A bulk load that a bad line stops (found while reading or checking a batch,
+//! before the batch writes anything) commits the batches before it, as batch by batch;
+//! one stopped by a batch the database refuses while writing it, by a storage error or by
+//! a crash leaves the graph as it was.
 
 use pagegraph::{Graph, GraphError, WriteTxn};
 
@@ -47,6 +49,15 @@ impl Batches {
             "commit failed; the batches committed before this one are kept".to_string()
         })?;
         Ok(())
+    }
+
+    /// Takes back the transaction of a batch that stopped before writing anything of its
+    /// own (a bad line found while checking it): a bulk load keeps the batches before it;
+    /// batch by batch, the transaction is dropped.
+    pub(crate) fn keep(&mut self, tx: WriteTxn) {
+        if self.bulk {
+            self.held = Some(tx);
+        }
     }
 
     /// The bulk load's transaction, between batches.

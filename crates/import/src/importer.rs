@@ -358,8 +358,9 @@ struct Importer<'g> {
 /// Into a graph with edges, or with `upsert`, each batch is committed whole or not at all.
 /// Into a graph without edges the import is a bulk load: one transaction, its adjacency
 /// sorted externally and written once at the end (`WriteTxn::defer_adjacency`), so a crash
-/// leaves the graph as it was. Either way, when a bad input stops the import, the batches
-/// before it are kept (the bulk load commits them).
+/// leaves the graph as it was. Either way, when a bad line (found while reading or checking
+/// a batch) stops the import, the batches before it are kept (the bulk load commits them);
+/// a batch the database refuses as it writes it leaves a bulk load with nothing written.
 pub fn run(
     graph: &Graph,
     db_path: &Path,

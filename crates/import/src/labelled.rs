@@ -716,44 +716,53 @@ impl Loader<'_> {
         let mut in_batch: FxHashMap<(usize, ExtId), u64> = FxHashMap::default();
         let mut create = Vec::with_capacity(batch.len());
         let mut updated = Vec::new();
-        for row in batch {
-            let dup = if let Some(first) = in_batch.get(&(row.space, row.ext.clone())) {
-                Some(format!("first on line {first}"))
-            } else if self.spaces[row.space].map.get(&row.ext)?.is_some() {
-                Some("an earlier line has it".to_string())
-            } else {
-                None
-            };
-            if let Some(why) = dup {
-                let reason = format!(
-                    "duplicate node id {:?} in id space {:?} ({why})",
-                    clip(&row.ext.to_string()),
-                    clip(&self.spaces[row.space].name)
-                );
-                self.bad(path, row.line, DUPLICATE_ID, &reason)?;
-                continue;
-            }
-            in_batch.insert((row.space, row.ext.clone()), row.line);
-            self.key_index(&mut tx, row.space)?;
-            let s = &self.spaces[row.space];
-            if s.had_keys
-                && let Some(id) =
-                    keys::node_with_key(&tx, &s.label, &s.key, &keys::ext_value(&row.ext))?
-            {
-                if self.opts.upsert {
-                    updated.push((id, row));
+        // Every row checked before the batch writes a node: a bad one stops the import
+        // with the batches before it kept.
+        let checked = (|| -> Result<()> {
+            for row in batch {
+                let dup = if let Some(first) = in_batch.get(&(row.space, row.ext.clone())) {
+                    Some(format!("first on line {first}"))
+                } else if self.spaces[row.space].map.get(&row.ext)?.is_some() {
+                    Some("an earlier line has it".to_string())
                 } else {
+                    None
+                };
+                if let Some(why) = dup {
                     let reason = format!(
-                        "node id {:?} of id space {:?} is already in the database (node {id}); \
-                         --upsert updates such nodes instead",
+                        "duplicate node id {:?} in id space {:?} ({why})",
                         clip(&row.ext.to_string()),
-                        clip(&s.name)
+                        clip(&self.spaces[row.space].name)
                     );
-                    self.bad(path, row.line, ID_IN_DATABASE, &reason)?;
+                    self.bad(path, row.line, DUPLICATE_ID, &reason)?;
+                    continue;
                 }
-                continue;
+                in_batch.insert((row.space, row.ext.clone()), row.line);
+                self.key_index(&mut tx, row.space)?;
+                let s = &self.spaces[row.space];
+                if s.had_keys
+                    && let Some(id) =
+                        keys::node_with_key(&tx, &s.label, &s.key, &keys::ext_value(&row.ext))?
+                {
+                    if self.opts.upsert {
+                        updated.push((id, row));
+                    } else {
+                        let reason = format!(
+                            "node id {:?} of id space {:?} is already in the database (node {id}); \
+                             --upsert updates such nodes instead",
+                            clip(&row.ext.to_string()),
+                            clip(&s.name)
+                        );
+                        self.bad(path, row.line, ID_IN_DATABASE, &reason)?;
+                    }
+                    continue;
+                }
+                create.push(row);
             }
-            create.push(row);
+            Ok(())
+        })();
+        if let Err(e) = checked {
+            self.batches.keep(tx);
+            return Err(e);
         }
         for (id, row) in &updated {
             let props = NodeSpec {
