@@ -547,3 +547,40 @@ fn missing_endpoints_are_errors_new_nodes_or_skipped_and_counted() {
     );
     assert_eq!(r.nodes_with_label("Message").unwrap().count(), 2);
 }
+
+/// Into a graph without edges the import is one bulk transaction; a bad line found while
+/// checking a batch still keeps the batches before it, and the import's key index with them.
+#[test]
+fn a_bad_line_keeps_the_batches_before_it_in_a_bulk_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("bulk.pgdb");
+    let (src, path) = files(
+        Element::Nodes,
+        d,
+        "dup.csv",
+        b":ID(Q),n\n1,a\n2,b\n1,c\n3,d\n",
+    );
+    let imp = CsvImport {
+        sources: vec![src],
+        spaces: Vec::new(),
+    };
+    let opts = ImportOptions {
+        batch: 1,
+        ..ImportOptions::default()
+    };
+    let err = import(&db, &imp, opts).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}:4: duplicate node id", path.display())),
+        "{err}"
+    );
+    let g = Graph::open(&db).unwrap();
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.node_count().unwrap(), 2);
+    assert_eq!(
+        node(&r, "Q", "id", V::Int(2)).properties.get("n"),
+        Some(&text("b"))
+    );
+    drop(r);
+    assert!(g.check().unwrap().is_clean());
+}
