@@ -211,18 +211,20 @@ impl Owned {
     }
 }
 
-/// A chunk read from the tree: its first id, its key and its value.
-type Chunk = (EdgeId, Vec<u8>, Vec<u8>);
-
-/// The last chunk whose key is at most `id`.
-fn floor_chunk(tree: &Tree<'_>, id: EdgeId) -> Result<Option<Chunk>> {
+/// `f(first id, key, value)` of the last chunk whose key is at most `id`, read in place
+/// (one descent, nothing copied); `None` if there is none.
+fn with_floor_chunk<T>(
+    tree: &Tree<'_>,
+    id: EdgeId,
+    f: impl FnOnce(EdgeId, &[u8], &[u8]) -> Result<T>,
+) -> Result<Option<T>> {
     let key = edge_key(id);
     let mut back = tree.range_rev(Bound::Unbounded, Bound::Included(&key[..]));
     let Some(entry) = back.next_ref() else {
         return Ok(None);
     };
     let (k, v) = entry?;
-    Ok(Some((chunk_id(k)?, k.to_vec(), v.into_owned())))
+    f(chunk_id(k)?, k, &v).map(Some)
 }
 
 /// `f` of edge `id`'s record, `None` if there is no such edge.
@@ -231,20 +233,20 @@ pub(crate) fn with_edge<T>(
     id: EdgeId,
     f: impl FnOnce(&EdgeRecord<'_>) -> Result<T>,
 ) -> Result<Option<T>> {
-    let Some((first, _, value)) = floor_chunk(tree, id)? else {
-        return Ok(None);
-    };
-    let mut f = Some(f);
-    let mut out = None;
-    for_each_in_chunk(first, &value, |e, rec| {
-        if e == id
-            && let Some(f) = f.take()
-        {
-            out = Some(f(rec)?);
-        }
-        Ok(e < id)
+    let found = with_floor_chunk(tree, id, |first, _, value| {
+        let mut f = Some(f);
+        let mut out = None;
+        for_each_in_chunk(first, value, |e, rec| {
+            if e == id
+                && let Some(f) = f.take()
+            {
+                out = Some(f(rec)?);
+            }
+            Ok(e < id)
+        })?;
+        Ok(out)
     })?;
-    Ok(out)
+    Ok(found.flatten())
 }
 
 /// Calls `f(id, record)` for every edge with an id of at least `from`, in id order, until
@@ -255,10 +257,8 @@ pub(crate) fn each_from(
     mut f: impl FnMut(EdgeId, &EdgeRecord<'_>) -> Result<bool>,
 ) -> Result<()> {
     // Start at the chunk that may hold `from`, else at the first chunk after it.
-    let start = match floor_chunk(tree, from)? {
-        Some((_, key, _)) => key,
-        None => edge_key(from).to_vec(),
-    };
+    let start = with_floor_chunk(tree, from, |_, key, _| Ok(key.to_vec()))?
+        .unwrap_or_else(|| edge_key(from).to_vec());
     let mut range = tree.range(Bound::Included(&start[..]), Bound::Unbounded);
     let mut go = true;
     while go && let Some(entry) = range.next_ref() {
@@ -322,18 +322,18 @@ impl Iterator for Records<'_> {
 /// that holds it; `false` if no chunk holds it. An edge given data leaves a chunk of
 /// several, which splits around it.
 pub(crate) fn replace(tree: &mut TreeMut<'_>, id: EdgeId, new: Option<Owned>) -> Result<bool> {
-    let found = {
-        let view = tree.view()?;
-        floor_chunk(&view, id)?
-    };
-    let Some((first, key, value)) = found else {
+    // The chunk's key and records, decoded in place.
+    let found = with_floor_chunk(&tree.view()?, id, |first, key, value| {
+        let mut records = Vec::new();
+        for_each_in_chunk(first, value, |e, rec| {
+            records.push(Owned::of(e, rec));
+            Ok(true)
+        })?;
+        Ok((first, key.to_vec(), records))
+    })?;
+    let Some((first, key, mut records)) = found else {
         return Ok(false);
     };
-    let mut records = Vec::new();
-    for_each_in_chunk(first, &value, |e, rec| {
-        records.push(Owned::of(e, rec));
-        Ok(true)
-    })?;
     let Some(at) = records.iter().position(|r| r.id == id) else {
         return Ok(false);
     };

@@ -40,15 +40,22 @@ pub(crate) struct Labels {
     label_of: Vec<u32>,
     distinct: Vec<String>,
     index: HashMap<String, u32>,
+    /// The label looked up last.
+    last: Option<u32>,
 }
 
 impl Labels {
     /// Records the next item's label.
     pub(crate) fn push(&mut self, s: &str) {
+        let i = self.index_of(s);
+        self.label_of.push(i);
+    }
+
+    /// The index of `s` among the distinct labels, added if new.
+    pub(crate) fn index_of(&mut self, s: &str) -> u32 {
         // Batches usually repeat one kind or type many times in a row: compare with the last
         // one before hashing.
-        let last = self.label_of.last().copied();
-        let i = if let Some(i) = last.filter(|&i| self.distinct[i as usize] == s) {
+        let i = if let Some(i) = self.last.filter(|&i| self.distinct[i as usize] == s) {
             i
         } else if let Some(&i) = self.index.get(s) {
             i
@@ -58,7 +65,13 @@ impl Labels {
             self.distinct.push(s.to_string());
             next
         };
-        self.label_of.push(i);
+        self.last = Some(i);
+        i
+    }
+
+    /// The distinct labels, in the order first seen.
+    pub(crate) fn distinct(&self) -> &[String] {
+        &self.distinct
     }
 }
 

@@ -2,8 +2,6 @@
 //! typed properties, merge (get or create) by key, delete by key, and reads that see the
 //! transaction's own writes. The mapping to kind/name/data is in `props.rs`.
 
-use std::collections::HashMap;
-
 use super::{EdgeSpec, NewNode, TypedEdge, WriteTxn, check_label};
 use crate::error::{GraphError, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
@@ -12,6 +10,7 @@ use crate::lookup::{self, EdgeIds, NodeIds, Source};
 use crate::props::{self, Properties};
 use crate::read::{Edge, Node};
 use crate::record::OUT;
+use crate::stage::Labels;
 use crate::value::PropertyValue;
 
 /// A node in the labels/properties view.
@@ -136,20 +135,12 @@ impl WriteTxn {
         edges: impl IntoIterator<Item = (NodeId, NodeId, T, Properties)>,
     ) -> Result<Vec<EdgeId>> {
         // Each type named once, not once per edge: batches repeat a few types.
-        let mut types: Vec<String> = Vec::new();
-        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut types = Labels::default();
         let typed = edges
             .into_iter()
             .map(|(from, to, edge_type, properties)| {
                 let (_, data) = props::from_properties("edge properties", properties, false)?;
-                let name = edge_type.as_ref();
-                let edge_type = match types.last() {
-                    Some(last) if last == name => types.len() as u32 - 1,
-                    _ => *index.entry(name.to_string()).or_insert_with(|| {
-                        types.push(name.to_string());
-                        types.len() as u32 - 1
-                    }),
-                };
+                let edge_type = types.index_of(edge_type.as_ref());
                 Ok(TypedEdge {
                     from,
                     to,
@@ -158,7 +149,7 @@ impl WriteTxn {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        self.insert_typed_edges(&types, typed)
+        self.insert_typed_edges(types.distinct(), typed)
     }
 
     /// Sets one property of a node (a `Null` value removes it).
