@@ -20,7 +20,7 @@ use indicatif::ProgressBar;
 use pagegraph::{Edge, Node, ReadTxn};
 use serde_json::{Value, json};
 
-use pagegraph_import::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value};
+use pagegraph_import::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, Subset, TableFormat, cell_value};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -33,6 +33,11 @@ pub enum ExportFormat {
     Graphml,
     /// One Graphviz `digraph`.
     Dot,
+    /// Parquet tables in the `--out` directory: `nodes/<label>.parquet` and
+    /// `edges/<type>.parquet`, one typed column per property.
+    Parquet,
+    /// Arrow IPC (Feather v2) tables, laid out as for parquet (`.arrow`).
+    Arrow,
 }
 
 /// What an export wrote.
@@ -200,9 +205,27 @@ pub fn run(
     db: &Path,
     format: ExportFormat,
     out: Option<&Path>,
+    subset: &Subset,
     pb: &ProgressBar,
 ) -> Result<Written> {
     let mut w = Written::default();
+    if let (ExportFormat::Parquet | ExportFormat::Arrow, Some(dir)) = (format, out) {
+        refuse_database(db, dir)?;
+        let table = if format == ExportFormat::Parquet {
+            TableFormat::Parquet
+        } else {
+            TableFormat::Arrow
+        };
+        let done = pagegraph_import::export_tables(r, dir, table, subset, &mut || pb.inc(1))?;
+        return Ok(Written {
+            nodes: done.nodes,
+            edges: done.edges,
+            files: done.files,
+        });
+    }
+    if subset.labels.is_some() || subset.types.is_some() {
+        bail!("--labels and --types go with --format parquet or arrow");
+    }
     match (format, out) {
         (ExportFormat::Jsonl | ExportFormat::Csv, Some(dir)) => {
             let ext = if format == ExportFormat::Jsonl {
@@ -238,6 +261,9 @@ pub fn run(
                     return Err(e);
                 }
             }
+        }
+        (ExportFormat::Parquet | ExportFormat::Arrow, None) => {
+            bail!("table export writes a directory of files: give --out DIR")
         }
         (ExportFormat::Csv, None) => {
             bail!("CSV export writes two files (nodes.csv, edges.csv): give --out DIR")

@@ -78,9 +78,10 @@ enum Command {
     /// Import nodes and edges from JSONL, CSV or edge-list files (plain or .gz).
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
-    /// Export the whole graph as JSONL, CSV, GraphML or DOT.
+    /// Export the graph (or the nodes of some labels and edges of some types) as JSONL, CSV,
+    /// GraphML, DOT, or Parquet or Arrow tables.
     #[command(
-        after_help = "Examples:\n  pagegraph export g.pgdb --format jsonl --out dump/   # dump/nodes.jsonl, dump/edges.jsonl\n  pagegraph export g.pgdb --format graphml --out g.graphml\n  pagegraph export g.pgdb --format dot | dot -Tsvg > g.svg"
+        after_help = "Examples:\n  pagegraph export g.pgdb --format jsonl --out dump/   # dump/nodes.jsonl, dump/edges.jsonl\n  pagegraph export g.pgdb --format graphml --out g.graphml\n  pagegraph export g.pgdb --format dot | dot -Tsvg > g.svg\n  pagegraph export g.pgdb --format parquet --out tables/   # tables/nodes/<label>.parquet, tables/edges/<type>.parquet\n  pagegraph export g.pgdb --format parquet --out people/ --labels Person --types KNOWS\n\nThe Parquet tables are read as they are by DuckDB (read_parquet('tables/nodes/*.parquet'))\nand by Spark GraphFrames (vertices with `id`, edges with `src` and `dst`); see docs/tables.md."
     )]
     Export {
         /// The database.
@@ -88,10 +89,18 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// A directory for jsonl and csv (nodes.* and edges.* go in it), a file otherwise;
+        /// A directory for jsonl and csv (nodes.* and edges.* go in it) and for parquet
+        /// and arrow (nodes/<label>.parquet, edges/<type>.parquet), a file otherwise;
         /// stdout when absent (jsonl: nodes, then edges).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only the nodes with one of these labels (comma-separated, or the flag given
+        /// again), and only the edges between two of them.
+        #[arg(long, value_delimiter = ',', value_name = "LABEL")]
+        labels: Vec<String>,
+        /// Only the edges of these types (comma-separated, or the flag given again).
+        #[arg(long, value_delimiter = ',', value_name = "TYPE")]
+        types: Vec<String>,
     },
     /// Counts, kinds and edge types, pages by use, file and WAL sizes.
     #[command(after_help = "Example:\n  pagegraph stats g.pgdb --json")]
@@ -355,6 +364,14 @@ struct ImportArgs {
     /// their `label`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["nodes", "edges", "mapping", "format"])]
     graph: Option<PathBuf>,
+    /// A directory of Parquet or Arrow IPC tables, as `export --format parquet` writes
+    /// (and `DuckDB`, Spark, pandas or polars can): node tables in DIR/nodes/ (an `id`
+    /// column, a `labels` list column or the label as the file name, then one column per
+    /// property), edge tables in DIR/edges/ (`src`, `dst`, the type as the file name or a
+    /// `type` column, then properties). Nodes are keyed by their `id` property, else their
+    /// `id` cell.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["nodes", "edges", "mapping", "format", "graph"])]
+    tables: Option<PathBuf>,
     /// A TOML mapping of a labelled CSV dataset (node and edge files with Neo4j
     /// admin-import headers, their labels, types, id spaces and dialect): loads all of it.
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
@@ -741,7 +758,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
         }
         Command::Import(a) => return import(&a, j),
-        Command::Export { db, format, out } => export(&db, format, out.as_deref(), j)?,
+        Command::Export {
+            db,
+            format,
+            out,
+            labels,
+            types,
+        } => {
+            let subset = pagegraph_import::Subset {
+                labels: (!labels.is_empty()).then(|| labels.into_iter().collect()),
+                types: (!types.is_empty()).then(|| types.into_iter().collect()),
+            };
+            export(&db, format, out.as_deref(), &subset, j)?;
+        }
         Command::Stats { db } => inspect::stats(&open_existing(&db)?, j)?,
         Command::Compact { db } => inspect::compact(open_existing_for_write(&db)?, &db, j)?,
         Command::Check { db } => {
@@ -875,11 +904,17 @@ fn edge_command(cmd: EdgeCommand, j: bool) -> Result<()> {
     Ok(())
 }
 
-fn export(db: &Path, format: ExportFormat, out: Option<&Path>, json_out: bool) -> Result<()> {
+fn export(
+    db: &Path,
+    format: ExportFormat,
+    out: Option<&Path>,
+    subset: &pagegraph_import::Subset,
+    json_out: bool,
+) -> Result<()> {
     let g = open_existing(db)?;
     let r = g.begin_read()?;
     let pb = progress::bar(r.node_count()? + r.edge_count()?, "export", false);
-    let w = export::run(&r, db, format, out, &pb)?;
+    let w = export::run(&r, db, format, out, subset, &pb)?;
     pb.finish_and_clear();
     // Data went to stdout when no file was written: print nothing more there.
     if !w.files.is_empty() {
@@ -910,10 +945,13 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     if a.mapping.is_none() && a.data_dir.is_some() {
         bail!("--data-dir goes with --mapping");
     }
-    if a.mapping.is_none() && a.graph.is_none() && a.create_missing {
-        bail!("--create-missing goes with --mapping or --graph");
+    if a.mapping.is_none() && a.graph.is_none() && a.tables.is_none() && a.create_missing {
+        bail!("--create-missing goes with --mapping, --graph or --tables");
     }
-    for f in [&a.nodes, &a.edges, &a.graph].into_iter().flatten() {
+    for f in [&a.nodes, &a.edges, &a.graph, &a.tables]
+        .into_iter()
+        .flatten()
+    {
         if !f.exists() {
             bail!("{}: no such file", f.display());
         }
@@ -946,6 +984,10 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let bar = progress::ImportBar(progress::bar(0, "import", true));
     let bar = std::sync::Arc::new(bar);
     let s = match (&mapping, &a.graph) {
+        _ if a.tables.is_some() => {
+            let dir = a.tables.as_deref().unwrap_or(Path::new("."));
+            pagegraph_import::run_tables(&g, dir, opts, bar)?
+        }
         (Some(m), _) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
         (None, Some(file)) if is_graphml(file) => {
             pagegraph_import::run_graphml(&g, file, opts, bar)?

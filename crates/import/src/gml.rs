@@ -344,7 +344,16 @@ pub fn run_gml(
         return Err(ImportError::file(path, "no `graph [ ... ]` list"));
     };
     let (nodes, edges) = items(pairs);
-    graphfile::write(graph, path, nodes, edges, opts, progress, start)
+    graphfile::write(
+        graph,
+        graphfile::Place::File(path),
+        nodes,
+        edges,
+        opts,
+        progress,
+        start,
+        &|| false,
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pagegraph::{Graph, NodeId, NodeSpec, PropertyValue, WriteTxn};
+use pagegraph::{Graph, NAME_PROPERTY, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, WriteTxn};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
@@ -43,6 +43,42 @@ pub(crate) struct EdgeItem {
 /// An item, or the line it is on and why it is bad.
 pub(crate) type Item<T> = std::result::Result<T, (u64, String)>;
 
+/// Where the items' lines are: one graph file, or a set of table files, where an item's
+/// line is its file's index in the set shifted up by [`TABLE_ROW_BITS`] plus its row
+/// (counted from 1 over the whole file).
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// One file; lines are its lines.
+    File(&'a Path),
+    /// Table files (see [`crate::tables`]); lines are [`table_line`]s.
+    Tables(&'a [std::path::PathBuf]),
+}
+
+/// The bits of a table item's line that hold its row.
+pub(crate) const TABLE_ROW_BITS: u32 = 40;
+
+/// The line of row `row` of table file `file` (see [`Place::Tables`]).
+pub(crate) fn table_line(file: usize, row: u64) -> u64 {
+    ((file as u64) << TABLE_ROW_BITS) | (row & ((1 << TABLE_ROW_BITS) - 1))
+}
+
+impl<'a> Place<'a> {
+    /// The file and line (row, for tables) of an item's line.
+    fn at(self, line: u64) -> (&'a Path, u64) {
+        match self {
+            Place::File(p) => (p, line),
+            Place::Tables(files) => {
+                let file = (line >> TABLE_ROW_BITS) as usize;
+                let row = line & ((1 << TABLE_ROW_BITS) - 1);
+                match files.get(file).or(files.first()) {
+                    Some(p) => (p.as_path(), row),
+                    None => (Path::new(""), row),
+                }
+            }
+        }
+    }
+}
+
 /// Reads a graph file whole, reporting it to `progress`.
 pub(crate) fn read(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Result<Vec<u8>> {
     let io = |doing: &str| {
@@ -65,19 +101,24 @@ pub(crate) fn read(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Res
     Ok(bytes)
 }
 
-/// Writes the items of `path` into `graph`: nodes first, then edges, in batches.
+/// Writes the items of `place` into `graph`: nodes first, then edges, in batches, taking
+/// each batch from the iterators as it is written. When `failed()` says the items stopped
+/// on a fault, the batch being taken is not written and the summary so far is returned
+/// (the caller has the fault).
+#[allow(clippy::too_many_arguments)] // what each graph file import passes through
 pub(crate) fn write(
     graph: &Graph,
-    path: &Path,
-    nodes: Vec<Item<NodeItem>>,
-    edges: Vec<Item<EdgeItem>>,
+    place: Place<'_>,
+    nodes: impl IntoIterator<Item = Item<NodeItem>>,
+    edges: impl IntoIterator<Item = Item<EdgeItem>>,
     opts: ImportOptions,
     progress: Arc<dyn Progress>,
     start: Instant,
+    failed: &dyn Fn() -> bool,
 ) -> Result<Summary> {
     let mut w = Writer {
         graph,
-        path,
+        place,
         opts,
         ids: FxHashMap::default(),
         indexed: FxHashMap::default(),
@@ -85,23 +126,46 @@ pub(crate) fn write(
         progress,
     };
     let batch = w.opts.batch;
+    // A batch is written only if its items came whole: when reading stopped on a fault
+    // (`failed`), the items read before it in that batch are dropped.
     let mut nodes = nodes.into_iter().peekable();
     while nodes.peek().is_some() {
-        w.nodes(nodes.by_ref().take(batch).collect())?;
+        let chunk: Vec<_> = nodes.by_ref().take(batch).collect();
+        if failed() {
+            return Ok(w.summary);
+        }
+        w.nodes(chunk)?;
     }
     let mut edges = edges.into_iter().peekable();
     while edges.peek().is_some() {
-        w.edges(edges.by_ref().take(batch).collect())?;
+        let chunk: Vec<_> = edges.by_ref().take(batch).collect();
+        if failed() {
+            return Ok(w.summary);
+        }
+        w.edges(chunk)?;
     }
     w.progress.finished();
     w.summary.elapsed = start.elapsed();
     Ok(w.summary)
 }
 
+/// `data` with a non-empty string `name` field that fits a name taken out, and the name.
+fn split_name(mut data: Value) -> (String, Value) {
+    if let Value::Object(m) = &mut data
+        && let Some(Value::String(s)) = m.get(NAME_PROPERTY)
+        && !s.is_empty()
+        && s.len() <= NAME_SIZE_MAX
+        && let Some(Value::String(name)) = m.remove(NAME_PROPERTY)
+    {
+        return (name, data);
+    }
+    (String::new(), data)
+}
+
 /// Writes a graph file's items in batches.
 struct Writer<'g> {
     graph: &'g Graph,
-    path: &'g Path,
+    place: Place<'g>,
     opts: ImportOptions,
     /// Each file id's node.
     ids: FxHashMap<ExtId, NodeId>,
@@ -114,8 +178,9 @@ struct Writer<'g> {
 
 impl Writer<'_> {
     fn bad(&mut self, line: u64, why: &str, reason: &str) -> Result<()> {
+        let (path, line) = self.place.at(line);
         if !self.opts.skip_bad {
-            return Err(ImportError::line(self.path, line, reason));
+            return Err(ImportError::line(path, line, reason));
         }
         self.summary.skipped += 1;
         *self
@@ -124,7 +189,7 @@ impl Writer<'_> {
             .entry(why.to_string())
             .or_default() += 1;
         if self.summary.skipped <= SKIPPED_REPORTED {
-            self.progress.skipped(self.path, line, reason);
+            self.progress.skipped(path, line, reason);
         }
         Ok(())
     }
@@ -212,7 +277,8 @@ impl Writer<'_> {
                 }
                 .properties()?;
                 let line = item.line;
-                let at = || format!("{}:{line}", self.path.display());
+                let (path, line) = self.place.at(line);
+                let at = || format!("{}:{line}", path.display());
                 tx.merge_node_properties(id, props).context_with(at)?;
                 for l in &item.labels {
                     tx.add_label(id, l).context_with(at)?;
@@ -221,14 +287,14 @@ impl Writer<'_> {
                 updated += 1;
                 continue;
             }
-            specs.push(NodeSpec {
-                kind,
-                name: String::new(),
-                data,
-            });
+            // A string `name` is the node's name, as the properties view has it (one too
+            // long for a name stays a data field, which the view also reads as `name`).
+            let (name, data) = split_name(data);
+            specs.push(NodeSpec { kind, name, data });
             made.push((item.id, item.labels));
         }
-        let at = || format!("{}: batch ending at line {last}", self.path.display());
+        let (path, last) = self.place.at(last);
+        let at = || format!("{}: batch ending at line {last}", path.display());
         let ids = tx.insert_nodes(specs).context_with(at)?;
         for ((_, labels), &id) in made.iter().zip(&ids) {
             for l in labels.iter().skip(1) {
@@ -296,7 +362,8 @@ impl Writer<'_> {
                 data: (!item.data.is_empty()).then(|| Box::new(Value::Object(item.data))),
             });
         }
-        let at = || format!("{}: batch ending at line {last}", self.path.display());
+        let (path, last) = self.place.at(last);
+        let at = || format!("{}: batch ending at line {last}", path.display());
         let kind = self.opts.node_kind.clone();
         if !new_exts.is_empty() {
             self.key_index(&mut tx, &kind)?;

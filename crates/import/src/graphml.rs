@@ -391,5 +391,14 @@ pub fn run_graphml(
     r.read()
         .map_err(|(line, reason)| ImportError::line(path, line, reason))?;
     let (nodes, edges) = (std::mem::take(&mut r.nodes), std::mem::take(&mut r.edges));
-    graphfile::write(graph, path, nodes, edges, opts, progress, start)
+    graphfile::write(
+        graph,
+        graphfile::Place::File(path),
+        nodes,
+        edges,
+        opts,
+        progress,
+        start,
+        &|| false,
+    )
 }

@@ -48,6 +48,8 @@ pub mod labelled;
 mod mapping;
 mod parse;
 mod progress;
+#[cfg(feature = "tables")]
+pub mod tables;
 
 pub use error::{ImportError, Result};
 pub use gml::run_gml;
@@ -60,3 +62,5 @@ pub use labelled::{CsvFiles, CsvImport, SpaceSpec, key_value, run_csv};
 pub use mapping::Mapping;
 pub use parse::{CsvDialect, DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, cell_value, exact_json};
 pub use progress::{NoProgress, Progress};
+#[cfg(feature = "tables")]
+pub use tables::{Exported, Subset, TableFormat, export_tables, run_tables};
