@@ -11,7 +11,7 @@ use pyo3::types::PyDict;
 
 use crate::algo;
 use crate::convert;
-use crate::errors::{Error, Fail, graph_error};
+use crate::errors::{self, Error, Fail, graph_error};
 use crate::txn::{ReadTransaction, WriteTransaction, WriterSlot, index_spec};
 use crate::view::{self, Answer, Reader, View};
 
@@ -447,6 +447,149 @@ impl Database {
         Ok(d.unbind())
     }
 
+    /// Loads the Parquet or Arrow IPC tables under the directory `path`, as
+    /// `export_tables` writes them and as `DuckDB`, Spark, pandas or polars can: node tables
+    /// in `path/nodes/` (an `id` column; a `labels` list column, or the label as the file
+    /// name; one column per property), edge tables in `path/edges/` (`src` and `dst` naming
+    /// node `id`s; a `type` column or the type as the file name; properties). Each node
+    /// keeps its `id` as the property `id_property` (unless its `id` property is a column
+    /// of its own) under a unique index per label. Loads in batches of `batch` rows, each
+    /// its own transaction. A bad row raises `pagegraph.Error` naming its `file:row`, or
+    /// with `skip_bad` is skipped and counted; `upsert` updates the nodes (by label and
+    /// key) and edges (by endpoints and type) the database has; `create_missing` creates
+    /// an endpoint that no node has. Returns the counts, as `pagegraph import` prints them.
+    #[pyo3(signature = (path, *, batch = 2_000_000, skip_bad = false, upsert = false, create_missing = false, id_property = "id", node_label = "node"))]
+    #[allow(clippy::too_many_arguments)] // keyword arguments, as Python callers pass them
+    fn import_tables(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        batch: usize,
+        skip_bad: bool,
+        upsert: bool,
+        create_missing: bool,
+        id_property: &str,
+        node_label: &str,
+    ) -> PyResult<Py<PyDict>> {
+        let shared = self.shared()?;
+        Self::check_writer(&shared)?;
+        let opts = pagegraph_import::ImportOptions {
+            batch,
+            skip_bad,
+            upsert,
+            create_missing,
+            id_property: id_property.to_string(),
+            node_kind: node_label.to_string(),
+            ..pagegraph_import::ImportOptions::default()
+        };
+        let summary = py
+            .detach(|| {
+                pagegraph_import::run_tables(
+                    &shared.graph,
+                    &path,
+                    opts,
+                    Arc::new(pagegraph_import::NoProgress),
+                )
+            })
+            .map_err(|e| errors::import_error(&e))?;
+        summary_dict(py, &summary)
+    }
+
+    /// Loads a labelled CSV dataset described by the TOML mapping file `mapping` (node and
+    /// edge files with Neo4j admin-import headers, their labels, types, id spaces and
+    /// dialect; see `docs/import.md`), as `pagegraph import --mapping` does. Relative file
+    /// paths are in `data_dir` (default: the mapping file's directory). Bad lines, `upsert`
+    /// and `create_missing` are as for `import_tables`. Returns the counts.
+    #[pyo3(signature = (mapping, *, data_dir = None, batch = 2_000_000, skip_bad = false, upsert = false, create_missing = false))]
+    #[allow(clippy::too_many_arguments)] // keyword arguments, as Python callers pass them
+    fn import_csv(
+        &self,
+        py: Python<'_>,
+        mapping: PathBuf,
+        data_dir: Option<PathBuf>,
+        batch: usize,
+        skip_bad: bool,
+        upsert: bool,
+        create_missing: bool,
+    ) -> PyResult<Py<PyDict>> {
+        let shared = self.shared()?;
+        Self::check_writer(&shared)?;
+        // The id maps spill next to the database; an in-memory one spills to the
+        // temporary directory.
+        let spill = self.path.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("pagegraph-{}.memory", std::process::id()))
+        });
+        let summary = py
+            .detach(|| {
+                let m = pagegraph_import::Mapping::load(&mapping, data_dir.as_deref())?;
+                let opts = pagegraph_import::ImportOptions {
+                    batch,
+                    skip_bad,
+                    upsert,
+                    create_missing: create_missing || m.create_missing,
+                    id_property: m.id_property.clone().unwrap_or_else(|| "id".into()),
+                    ..pagegraph_import::ImportOptions::default()
+                };
+                pagegraph_import::run_csv(
+                    &shared.graph,
+                    &spill,
+                    &m.import,
+                    opts,
+                    Arc::new(pagegraph_import::NoProgress),
+                )
+            })
+            .map_err(|e| errors::import_error(&e))?;
+        summary_dict(py, &summary)
+    }
+
+    /// Writes the graph as tables under the directory `path`: `nodes/<label>.parquet`
+    /// (`id`, `labels`, one typed column per property) and `edges/<type>.parquet` (`id`,
+    /// `src`, `dst`, properties), read as they are by `DuckDB`
+    /// (`read_parquet('path/nodes/*.parquet', union_by_name=true)`), Spark `GraphFrames`,
+    /// pandas, polars and pyarrow; `format="arrow"` writes Arrow IPC (`.arrow`) files
+    /// instead. `labels` keeps only the nodes with one of those labels (and the edges
+    /// between them), `types` only the edges of those types. Reads one snapshot; every file
+    /// appears only when all are written. `path/nodes` and `path/edges` must be absent or
+    /// empty. Returns `{"nodes": n, "edges": m, "files": [...]}`.
+    #[pyo3(signature = (path, *, format = "parquet", labels = None, types = None))]
+    fn export_tables(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        format: &str,
+        labels: Option<Vec<String>>,
+        types: Option<Vec<String>>,
+    ) -> PyResult<Py<PyDict>> {
+        let format = match format {
+            "parquet" => pagegraph_import::TableFormat::Parquet,
+            "arrow" => pagegraph_import::TableFormat::Arrow,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "format must be \"parquet\" or \"arrow\", not {other:?}"
+                )));
+            }
+        };
+        let subset = pagegraph_import::Subset {
+            labels: labels.map(|l| l.into_iter().collect()),
+            types: types.map(|t| t.into_iter().collect()),
+        };
+        let out = self.snapshot_with(py, |r| {
+            Ok(pagegraph_import::export_tables(
+                r,
+                &path,
+                format,
+                &subset,
+                &mut || {},
+            )?)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("nodes", out.nodes)?;
+        d.set_item("edges", out.edges)?;
+        let files: Vec<String> = out.files.iter().map(|f| f.display().to_string()).collect();
+        d.set_item("files", files)?;
+        Ok(d.unbind())
+    }
+
     /// Copies the write-ahead log into the database file.
     fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
         let shared = self.shared()?;
@@ -537,4 +680,18 @@ impl Database {
             None => "<pagegraph.Database :memory:>".to_string(),
         }
     }
+}
+
+/// An import's counts as a dict.
+fn summary_dict(py: Python<'_>, s: &pagegraph_import::Summary) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("nodes", s.nodes)?;
+    d.set_item("edges", s.edges)?;
+    d.set_item("nodes_updated", s.nodes_updated)?;
+    d.set_item("edges_updated", s.edges_updated)?;
+    d.set_item("skipped", s.skipped)?;
+    d.set_item("skipped_by_reason", s.skipped_by_reason.clone())?;
+    d.set_item("batches", s.batches)?;
+    d.set_item("seconds", s.elapsed.as_secs_f64())?;
+    Ok(d.unbind())
 }

@@ -18,6 +18,7 @@
 use pagegraph::GraphError;
 use pagegraph::algo::AlgoError;
 use pagegraph::storage::StorageError;
+use pagegraph_import::ImportError;
 use pagegraph_query::QueryError as RustQueryError;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
@@ -72,7 +73,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// A Python exception for a graph error.
 pub(crate) fn graph_error(e: &GraphError) -> PyErr {
-    let message = e.to_string();
+    graph_error_saying(e, e.to_string())
+}
+
+/// The Python exception of a graph error's class, with `message`.
+fn graph_error_saying(e: &GraphError, message: String) -> PyErr {
     match e {
         GraphError::ConstraintViolation { .. } => ConstraintError::new_err(message),
         GraphError::Corrupt { .. } => CorruptionError::new_err(message),
@@ -85,6 +90,26 @@ fn storage_error(e: &StorageError, message: String) -> PyErr {
     match e {
         StorageError::Locked { .. } => LockedError::new_err(message),
         e if e.is_corruption() => CorruptionError::new_err(message),
+        _ => Error::new_err(message),
+    }
+}
+
+/// A Python exception for an import's or export's error: bad input (its `file:line`) and
+/// failed file operations are `pagegraph.Error`, options that cannot work `ValueError`,
+/// and a failure of the database the class a graph error gets. The message names every
+/// layer (where the import was, then what failed there).
+pub(crate) fn import_error(e: &ImportError) -> PyErr {
+    let mut message = e.to_string();
+    let mut root = e;
+    while let ImportError::Context { source, .. } = root {
+        message.push_str(": ");
+        message.push_str(&source.to_string());
+        root = source;
+    }
+    match root {
+        ImportError::Graph(g) => graph_error_saying(g, message),
+        ImportError::Storage(s) => storage_error(s, message),
+        ImportError::Options(_) => PyValueError::new_err(message),
         _ => Error::new_err(message),
     }
 }
@@ -129,8 +154,16 @@ pub(crate) enum Fail {
     Query(RustQueryError),
     /// An algorithm failed.
     Algo(AlgoError),
+    /// An import or export failed.
+    Import(ImportError),
     /// The transaction or database was closed before this call.
     Closed(&'static str),
+}
+
+impl From<ImportError> for Fail {
+    fn from(e: ImportError) -> Fail {
+        Fail::Import(e)
+    }
 }
 
 impl From<GraphError> for Fail {
@@ -158,6 +191,7 @@ impl Fail {
             Fail::Graph(e) => graph_error(&e),
             Fail::Query(e) => query_error(py, &e),
             Fail::Algo(e) => algo_error(&e),
+            Fail::Import(e) => import_error(&e),
             Fail::Closed(what) => finished(what),
         }
     }

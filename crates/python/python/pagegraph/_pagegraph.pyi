@@ -81,6 +81,35 @@ class Database:
     def check(self) -> Dict[str, Any]: ...
     def stats(self) -> Dict[str, int]: ...
     def compact(self) -> Dict[str, int]: ...
+    def import_tables(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        batch: int = 2000000,
+        skip_bad: bool = False,
+        upsert: bool = False,
+        create_missing: bool = False,
+        id_property: str = "id",
+        node_label: str = "node",
+    ) -> Dict[str, Any]: ...
+    def import_csv(
+        self,
+        mapping: Union[str, "os.PathLike[str]"],
+        *,
+        data_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        batch: int = 2000000,
+        skip_bad: bool = False,
+        upsert: bool = False,
+        create_missing: bool = False,
+    ) -> Dict[str, Any]: ...
+    def export_tables(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        format: str = "parquet",
+        labels: Optional[Sequence[str]] = None,
+        types: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Any]: ...
     def checkpoint(self) -> None: ...
     def pagerank(
         self,
