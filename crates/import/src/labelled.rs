@@ -431,7 +431,8 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Loads one file.
+    /// Loads one file: a second thread reads and parses its rows (CSV, typed cells, ids)
+    /// while this one resolves endpoints and writes the batches.
     fn file(&mut self, src: &CsvFiles, path: &Path, plan: &Plan) -> Result<()> {
         let what = match src.element {
             Element::Nodes => "nodes",
@@ -444,65 +445,66 @@ impl Loader<'_> {
             // Checked when the import was planned.
             self.read(&mut csv, path, &mut record)?;
         }
+        let key = self.spaces[plan.space].key.clone();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Row>>>(ROW_CHUNKS);
+            scope.spawn(move || parse_rows(csv, path, src, plan, &key, &tx));
+            self.take_rows(path, plan, &rx)
+        })
+    }
+
+    /// Takes the parsed rows of a file into batches, writing each when it is full.
+    fn take_rows(
+        &mut self,
+        path: &Path,
+        plan: &Plan,
+        rows: &std::sync::mpsc::Receiver<Result<Vec<Row>>>,
+    ) -> Result<()> {
         let mut nodes: Vec<NodeLine> = Vec::new();
         let mut edges = EdgeLines::default();
         // Records taken since the last flush, bad ones included: batch boundaries depend
         // on the file alone.
         let mut taken = 0;
-        loop {
-            let line = csv.position().line() + 1;
-            match self.read(&mut csv, path, &mut record)? {
-                None => break,
-                Some(false) => {}
-                Some(true) => {
-                    let at = record.position().map_or(line, csv::Position::line);
-                    match src.element {
-                        Element::Nodes => match self.node_line(plan, src, &record, at) {
-                            Ok(n) => nodes.push(n),
-                            Err(reason) => self.bad(path, at, BAD_VALUE, &reason)?,
-                        },
-                        Element::Edges => {
-                            self.edge_line(plan, src, &record, at, path, &mut edges)?;
+        for chunk in rows {
+            for row in chunk? {
+                match row {
+                    Row::Node(n) => nodes.push(n),
+                    Row::Edge(e) => self.edge_line(e, plan, path, &mut edges)?,
+                    Row::Bad {
+                        line,
+                        why,
+                        reason,
+                        edge,
+                    } => {
+                        if edge {
+                            edges.taken += 1;
+                            edges.last_line = line;
                         }
+                        self.bad(path, line, why, &reason)?;
                     }
                 }
-            }
-            taken += 1;
-            if taken >= self.opts.batch {
-                taken = 0;
-                self.flush(path, &mut nodes, &mut edges)?;
+                taken += 1;
+                if taken >= self.opts.batch {
+                    taken = 0;
+                    self.flush(path, &mut nodes, &mut edges)?;
+                }
             }
         }
         self.flush(path, &mut nodes, &mut edges)
     }
 
-    /// Reads the next record: `None` at the end, `Some(true)` for a record, `Some(false)`
-    /// for a bad one that was skipped.
+    /// Reads the next record on this thread: `None` at the end, `Some(true)` for a
+    /// record, `Some(false)` for a bad one that was skipped.
     fn read(
         &mut self,
         csv: &mut csv::Reader<CsvSource>,
         path: &Path,
         record: &mut csv::StringRecord,
     ) -> Result<Option<bool>> {
-        let line = csv.position().line() + 1;
-        match csv.read_record(record) {
-            Ok(false) => Ok(None),
-            Ok(true) => Ok(Some(true)),
-            Err(e) => {
-                let at = e.position().map_or(line, csv::Position::line);
-                if let Some(stop) = csv_stop(&e) {
-                    return Err(ImportError::line(path, stop.line, &stop.what));
-                }
-                let reason = match e.kind() {
-                    csv::ErrorKind::Io(_) => {
-                        return Err(ImportError::line(path, at, format!("read failed: {e}")));
-                    }
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} fields, the header has {expected_len}"),
-                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
-                    _ => e.to_string(),
-                };
+        match read_record(csv, path, record)? {
+            None => Ok(None),
+            Some(Ok(())) => Ok(Some(true)),
+            Some(Err((at, reason))) => {
                 self.bad(path, at, BAD_RECORD, &reason)?;
                 Ok(Some(false))
             }
@@ -525,123 +527,40 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// A node row, or why it is bad.
-    fn node_line(
-        &self,
-        plan: &Plan,
-        src: &CsvFiles,
-        r: &csv::StringRecord,
-        line: u64,
-    ) -> Result<NodeLine, String> {
-        let id = r.get(plan.header.id).unwrap_or_default();
-        if id.is_empty() {
-            return Err("the :ID column is empty".into());
-        }
-        let ext = ExtId::parse(id);
-        let space = &self.spaces[plan.space];
-        let mut data = plan.header.properties(r, src.dialect.array_delimiter)?;
-        let key = keys::ext_value(&ext).to_json().map_err(|e| e.to_string())?;
-        data.insert(space.key.clone(), key);
-        let mut labels = plan.labels.clone();
-        if let Some(i) = plan.header.labels {
-            for l in r
-                .get(i)
-                .unwrap_or_default()
-                .split(src.dialect.array_delimiter)
-            {
-                let l = l.trim();
-                if l.is_empty() || labels.iter().any(|x| x == l) {
-                    continue;
-                }
-                check_label(l).map_err(|e| format!("column :LABEL: {e}"))?;
-                labels.push(l.to_string());
-            }
-        }
-        let name = match data.get(NAME_PROPERTY) {
-            Some(Value::String(s)) if !s.is_empty() => {
-                if s.len() > NAME_SIZE_MAX {
-                    return Err(format!(
-                        "column \"name\" is longer than {NAME_SIZE_MAX} bytes"
-                    ));
-                }
-                let s = s.clone();
-                data.remove(NAME_PROPERTY);
-                s
-            }
-            _ => String::new(),
-        };
-        Ok(NodeLine {
-            line,
-            space: plan.space,
-            ext,
-            labels,
-            name,
-            data,
-        })
-    }
-
-    /// Takes an edge row into the batch: its endpoints resolved, or a bad line.
+    /// Takes a parsed edge row into the batch: its endpoints resolved, or a bad line.
     fn edge_line(
         &mut self,
+        row: EdgeRow,
         plan: &Plan,
-        src: &CsvFiles,
-        r: &csv::StringRecord,
-        line: u64,
         path: &Path,
         batch: &mut EdgeLines,
     ) -> Result<()> {
+        let line = row.line;
         batch.taken += 1;
         batch.last_line = line;
-        let edge_type = match plan
-            .header
-            .labels
-            .and_then(|i| r.get(i))
-            .filter(|t| !t.is_empty())
-        {
-            Some(t) => t,
-            None => match plan.labels.first() {
-                Some(t) => t.as_str(),
-                None => return self.bad(path, line, BAD_VALUE, "the :TYPE column is empty"),
-            },
-        };
-        if let Err(e) = check_label(edge_type) {
-            return self.bad(path, line, BAD_VALUE, &format!("column :TYPE: {e}"));
-        }
-        let data = match plan.header.properties(r, src.dialect.array_delimiter) {
-            Ok(d) => d,
-            Err(reason) => return self.bad(path, line, BAD_VALUE, &reason),
-        };
         let mut ends = [End(0), End(0)];
-        for (slot, col, space, what) in [
-            (0, plan.header.id, plan.space, ":START_ID"),
-            (1, plan.header.end, plan.end_space, ":END_ID"),
-        ] {
-            let cell = r.get(col).unwrap_or_default();
-            if cell.is_empty() {
-                return self.bad(
-                    path,
-                    line,
-                    BAD_VALUE,
-                    &format!("the {what} column is empty"),
-                );
-            }
-            let Some(end) = self.resolve(space, &ExtId::parse(cell), batch)? else {
+        for (slot, (ext, space)) in row.ends.iter().zip(row.spaces).enumerate() {
+            let Some(end) = self.resolve(space, ext, batch)? else {
+                let what = if slot == 0 { ":START_ID" } else { ":END_ID" };
                 let reason = format!(
                     "unknown node {:?} in id space {:?} ({what}; --create-missing creates it)",
-                    clip(cell),
+                    clip(&ext.to_string()),
                     clip(&self.spaces[space].name)
                 );
                 return self.bad(path, line, MISSING_ENDPOINT, &reason);
             };
             ends[slot] = end;
         }
-        let edge_type = batch.type_slot(edge_type);
+        let edge_type = match &row.edge_type {
+            Some(t) => batch.type_slot(t),
+            None => batch.type_slot(plan.labels.first().map_or("", String::as_str)),
+        };
         let [from, to] = ends;
         batch.edges.push(PendingEdge {
             from,
             to,
             edge_type,
-            data: (!data.is_empty()).then(|| Box::new(Value::Object(data))),
+            data: (!row.data.is_empty()).then(|| Box::new(Value::Object(row.data))),
         });
         Ok(())
     }
@@ -862,6 +781,222 @@ impl Loader<'_> {
         self.summary.edges += n;
         Ok(())
     }
+}
+
+/// Parsed rows handed from the reading thread at a time.
+const ROW_CHUNK: usize = 4096;
+
+/// Chunks of rows the reading thread may be ahead by.
+const ROW_CHUNKS: usize = 8;
+
+/// A row as the reading thread parsed it.
+enum Row {
+    Node(NodeLine),
+    Edge(EdgeRow),
+    /// A bad row (of an edge file when `edge`): why, for the count, and the reason.
+    Bad {
+        line: u64,
+        why: &'static str,
+        reason: String,
+        edge: bool,
+    },
+}
+
+/// An edge row with its cells parsed; its endpoints are resolved by the writing thread.
+struct EdgeRow {
+    line: u64,
+    /// Its `:TYPE` cell; `None`: the file's type.
+    edge_type: Option<String>,
+    data: Map<String, Value>,
+    ends: [ExtId; 2],
+    spaces: [usize; 2],
+}
+
+/// Reads and parses the rows of a file, sending them in chunks; stops at the end, at a
+/// fault that ends the file (sent as an error), or when the receiver is gone.
+fn parse_rows(
+    mut csv: csv::Reader<CsvSource>,
+    path: &Path,
+    src: &CsvFiles,
+    plan: &Plan,
+    key_property: &str,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<Row>>>,
+) {
+    let mut record = csv::StringRecord::new();
+    let mut chunk = Vec::with_capacity(ROW_CHUNK);
+    let edge = matches!(src.element, Element::Edges);
+    loop {
+        let line = csv.position().line() + 1;
+        let row = match read_record(&mut csv, path, &mut record) {
+            Err(e) => {
+                let _ = tx.send(Ok(std::mem::take(&mut chunk)));
+                let _ = tx.send(Err(e));
+                return;
+            }
+            Ok(None) => break,
+            Ok(Some(Err((at, reason)))) => Row::Bad {
+                line: at,
+                why: BAD_RECORD,
+                reason,
+                edge,
+            },
+            Ok(Some(Ok(()))) => {
+                let at = record.position().map_or(line, csv::Position::line);
+                let parsed = if edge {
+                    edge_row(plan, src, &record, at).map(Row::Edge)
+                } else {
+                    node_line(plan, src, key_property, &record, at).map(Row::Node)
+                };
+                parsed.unwrap_or_else(|reason| Row::Bad {
+                    line: at,
+                    why: BAD_VALUE,
+                    reason,
+                    edge,
+                })
+            }
+        };
+        chunk.push(row);
+        if chunk.len() == ROW_CHUNK
+            && tx
+                .send(Ok(std::mem::replace(
+                    &mut chunk,
+                    Vec::with_capacity(ROW_CHUNK),
+                )))
+                .is_err()
+        {
+            return;
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.send(Ok(chunk));
+    }
+}
+
+/// Reads the next record: `None` at the end, `Some(Ok)` for a record, `Some(Err)` for a
+/// bad one (its line and why); `Err` for a fault that ends the file.
+fn read_record(
+    csv: &mut csv::Reader<CsvSource>,
+    path: &Path,
+    record: &mut csv::StringRecord,
+) -> Result<Option<std::result::Result<(), (u64, String)>>> {
+    let line = csv.position().line() + 1;
+    match csv.read_record(record) {
+        Ok(false) => Ok(None),
+        Ok(true) => Ok(Some(Ok(()))),
+        Err(e) => {
+            let at = e.position().map_or(line, csv::Position::line);
+            if let Some(stop) = csv_stop(&e) {
+                return Err(ImportError::line(path, stop.line, &stop.what));
+            }
+            let reason = match e.kind() {
+                csv::ErrorKind::Io(_) => {
+                    return Err(ImportError::line(path, at, format!("read failed: {e}")));
+                }
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("{len} fields, the header has {expected_len}"),
+                csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
+                _ => e.to_string(),
+            };
+            Ok(Some(Err((at, reason))))
+        }
+    }
+}
+
+/// An edge row's cells: its type, properties and endpoint ids, or why it is bad.
+fn edge_row(
+    plan: &Plan,
+    src: &CsvFiles,
+    r: &csv::StringRecord,
+    line: u64,
+) -> std::result::Result<EdgeRow, String> {
+    let edge_type = match plan
+        .header
+        .labels
+        .and_then(|i| r.get(i))
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => {
+            check_label(t).map_err(|e| format!("column :TYPE: {e}"))?;
+            Some(t.to_string())
+        }
+        None if plan.labels.is_empty() => return Err("the :TYPE column is empty".into()),
+        // Checked when the import was planned.
+        None => None,
+    };
+    let data = plan.header.properties(r, src.dialect.array_delimiter)?;
+    let mut ends = [ExtId::Num(0), ExtId::Num(0)];
+    for (slot, col, what) in [
+        (0, plan.header.id, ":START_ID"),
+        (1, plan.header.end, ":END_ID"),
+    ] {
+        let cell = r.get(col).unwrap_or_default();
+        if cell.is_empty() {
+            return Err(format!("the {what} column is empty"));
+        }
+        ends[slot] = ExtId::parse(cell);
+    }
+    Ok(EdgeRow {
+        line,
+        edge_type,
+        data,
+        ends,
+        spaces: [plan.space, plan.end_space],
+    })
+}
+
+/// A node row, or why it is bad.
+fn node_line(
+    plan: &Plan,
+    src: &CsvFiles,
+    key_property: &str,
+    r: &csv::StringRecord,
+    line: u64,
+) -> Result<NodeLine, String> {
+    let id = r.get(plan.header.id).unwrap_or_default();
+    if id.is_empty() {
+        return Err("the :ID column is empty".into());
+    }
+    let ext = ExtId::parse(id);
+    let mut data = plan.header.properties(r, src.dialect.array_delimiter)?;
+    let key = keys::ext_value(&ext).to_json().map_err(|e| e.to_string())?;
+    data.insert(key_property.to_string(), key);
+    let mut labels = plan.labels.clone();
+    if let Some(i) = plan.header.labels {
+        for l in r
+            .get(i)
+            .unwrap_or_default()
+            .split(src.dialect.array_delimiter)
+        {
+            let l = l.trim();
+            if l.is_empty() || labels.iter().any(|x| x == l) {
+                continue;
+            }
+            check_label(l).map_err(|e| format!("column :LABEL: {e}"))?;
+            labels.push(l.to_string());
+        }
+    }
+    let name = match data.get(NAME_PROPERTY) {
+        Some(Value::String(s)) if !s.is_empty() => {
+            if s.len() > NAME_SIZE_MAX {
+                return Err(format!(
+                    "column \"name\" is longer than {NAME_SIZE_MAX} bytes"
+                ));
+            }
+            let s = s.clone();
+            data.remove(NAME_PROPERTY);
+            s
+        }
+        _ => String::new(),
+    };
+    Ok(NodeLine {
+        line,
+        space: plan.space,
+        ext,
+        labels,
+        name,
+        data,
+    })
 }
 
 /// The key value of an id (for callers that look nodes up by the keys an import kept).
