@@ -387,15 +387,17 @@ struct ImportArgs {
     /// Input format; by default inferred from each file's name.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Lines per batch. Memory grows with it (about 200 bytes per edge line). Into a
-    /// database with edges each batch is a transaction and rewrites the adjacency pages it
-    /// touches, so on big graphs fewer, larger batches import faster. Into one without
-    /// edges (a fresh import, without --upsert) the whole import is one transaction whose
-    /// adjacency is sorted on disk and written once at the end: a crash leaves the database
-    /// as it was, and a bad line (found while reading or checking a batch) keeps the
-    /// batches before it.
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
-    batch: u64,
+    /// Lines (rows) per batch; by default 2,000,000 for JSONL, CSV and edge lists, and
+    /// 200,000 for --mapping, --tables and --graph, whose rows carry properties. Memory
+    /// grows with it (about 200 bytes per edge-list line, several times that for a row
+    /// with properties). Into a database with edges each batch is a transaction and
+    /// rewrites the adjacency pages it touches, so on big graphs fewer, larger batches
+    /// import faster. Into one without edges (a fresh import, without --upsert) the whole
+    /// import is one transaction whose adjacency is sorted on disk and written once at the
+    /// end: a crash leaves the database as it was, and a bad line (found while reading or
+    /// checking a batch) keeps the batches before it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    batch: Option<u64>,
     /// When a batch is durable: full (fsync per commit), normal (synced at the end; a crash
     /// keeps the committed batches), off (no WAL: fastest, but a crash ruins the database).
     #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
@@ -932,6 +934,29 @@ fn export(
     Ok(())
 }
 
+/// The import's options from its arguments and mapping file.
+fn import_options(a: &ImportArgs, mapping: Option<&pagegraph_import::Mapping>) -> ImportOptions {
+    ImportOptions {
+        create_missing: a.create_missing || mapping.is_some_and(|m| m.create_missing),
+        id_property: mapping
+            .and_then(|m| m.id_property.clone())
+            .unwrap_or_else(|| a.id_property.clone()),
+        format: a.format.map(FormatArg::format),
+        batch: match a.batch {
+            Some(b) => usize::try_from(b).unwrap_or(usize::MAX),
+            None if mapping.is_some() || a.tables.is_some() || a.graph.is_some() => {
+                pagegraph_import::ROWS_BATCH
+            }
+            None => ImportOptions::default().batch,
+        },
+        skip_bad: a.skip_bad,
+        node_kind: a.node_kind.clone(),
+        edge_type: a.edge_type.clone(),
+        id_memory: a.id_memory,
+        upsert: a.upsert,
+    }
+}
+
 #[allow(clippy::cast_precision_loss)] // rates for people
 #[allow(clippy::many_single_char_names)]
 fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
@@ -967,20 +992,7 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
         ..Options::default()
     };
     let g = open(&a.db, options)?;
-    let opts = ImportOptions {
-        create_missing: a.create_missing || mapping.as_ref().is_some_and(|m| m.create_missing),
-        id_property: mapping
-            .as_ref()
-            .and_then(|m| m.id_property.clone())
-            .unwrap_or_else(|| a.id_property.clone()),
-        format: a.format.map(FormatArg::format),
-        batch: usize::try_from(a.batch).unwrap_or(usize::MAX),
-        skip_bad: a.skip_bad,
-        node_kind: a.node_kind.clone(),
-        edge_type: a.edge_type.clone(),
-        id_memory: a.id_memory,
-        upsert: a.upsert,
-    };
+    let opts = import_options(a, mapping.as_ref());
     let bar = progress::ImportBar(progress::bar(0, "import", true));
     let bar = std::sync::Arc::new(bar);
     let s = match (&mapping, &a.graph) {

@@ -128,7 +128,7 @@ fn missing_endpoints_are_created_or_skipped_and_counted_by_reason() {
     assert_eq!(s["nodes"].as_u64(), Some(1));
     let err = fails(&["import", &db("g.pgdb"), "--create-missing", "--edges", m]);
     assert!(
-        err.contains("--create-missing goes with --mapping or --graph"),
+        err.contains("--create-missing goes with --mapping, --graph or --tables"),
         "{err}"
     );
     let out = run(&["import", &db("g.pgdb"), "--mapping", m, "--nodes", m]);

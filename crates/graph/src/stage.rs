@@ -75,6 +75,12 @@ impl Labels {
     }
 }
 
+/// An item's data as a batch stages it: a value to encode, or bytes encoded already.
+pub(crate) enum DataRef<'a> {
+    Value(&'a Value),
+    Encoded(&'a [u8]),
+}
+
 /// Byte strings of a run of items (encoded data, records) back to back in one buffer: one
 /// allocation for a whole batch instead of one per item.
 #[derive(Default)]
@@ -112,8 +118,12 @@ impl Packed {
             .map(|(start, &end)| &self.arena[start..end])
     }
 
-    fn push_data(&mut self, field: &'static str, data: &Value) -> Result<()> {
-        record::append_data(&mut self.arena, field, data)?;
+    fn push_data(&mut self, field: &'static str, data: DataRef<'_>) -> Result<()> {
+        match data {
+            DataRef::Value(v) => record::append_data(&mut self.arena, field, v)?,
+            // Encoded from a value, its size checked (`EncodedData::new`).
+            DataRef::Encoded(bytes) => self.arena.extend_from_slice(bytes),
+        }
         self.ends.push(self.arena.len());
         Ok(())
     }
@@ -122,7 +132,7 @@ impl Packed {
     fn encode_all<S>(
         chunks: &Receiver<Vec<S>>,
         field: &'static str,
-        data: fn(&S) -> &Value,
+        data: fn(&S) -> DataRef<'_>,
     ) -> Result<Packed> {
         let mut enc = Packed::default();
         for chunk in chunks {
@@ -141,7 +151,7 @@ impl Staged {
     pub(crate) fn stage<S: Send>(
         specs: impl IntoIterator<Item = S>,
         field: &'static str,
-        data: fn(&S) -> &Value,
+        data: fn(&S) -> DataRef<'_>,
         mut front: impl FnMut(&mut S, &mut Labels) -> Result<()>,
     ) -> Result<Staged> {
         let mut labels = Labels::default();

@@ -22,9 +22,9 @@ fn batch(rng: &mut fastrand::Rng, n: usize) -> Vec<TypedEdge> {
             }),
             edge_type: rng.u32(0..2),
             data: if rng.u8(0..10) == 0 {
-                json!({ "w": rng.u8(..) })
+                json!({ "w": rng.u8(..) }).into()
             } else {
-                Value::Null
+                Value::Null.into()
             },
         })
         .collect()
@@ -116,7 +116,7 @@ fn adjacency_is_out_of_reach_while_deferred() {
                 from: NodeId(1),
                 to: NodeId(2),
                 edge_type: 0,
-                data: Value::Null,
+                data: Value::Null.into(),
             }],
         )
         .unwrap()[0];
@@ -129,7 +129,7 @@ fn adjacency_is_out_of_reach_while_deferred() {
                 from: NodeId(1),
                 to: NodeId(3),
                 edge_type: 0,
-                data: Value::Null,
+                data: Value::Null.into(),
             }],
         )
         .unwrap()[0];
@@ -164,7 +164,7 @@ fn adjacency_is_out_of_reach_while_deferred() {
             from: NodeId(5),
             to: NodeId(6),
             edge_type: 0,
-            data: Value::Null,
+            data: Value::Null.into(),
         }],
     )
     .unwrap();

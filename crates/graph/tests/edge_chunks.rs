@@ -235,7 +235,7 @@ fn typed_edges_are_the_same_edges() {
                 from: NodeId(1),
                 to: NodeId(2),
                 edge_type: 2,
-                data: Value::Null,
+                data: Value::Null.into(),
             }];
             let err = tx.insert_typed_edges(&types, bad).unwrap_err();
             assert!(
@@ -248,7 +248,7 @@ fn typed_edges_are_the_same_edges() {
                     from: NodeId(*f),
                     to: NodeId(*t),
                     edge_type: *ty,
-                    data: d.clone(),
+                    data: d.clone().into(),
                 }),
             )
             .unwrap();

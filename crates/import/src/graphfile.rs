@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{Context, ImportError, Result};
 use crate::idmap::ExtId;
-use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges};
+use crate::importer::{
+    EdgeBody, End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges,
+};
 use crate::input::clip;
 use crate::keys;
 use crate::progress::Progress;
@@ -359,7 +361,8 @@ impl Writer<'_> {
                 from,
                 to,
                 edge_type: slot as u32 + 1,
-                data: (!item.data.is_empty()).then(|| Box::new(Value::Object(item.data))),
+                data: (!item.data.is_empty())
+                    .then(|| EdgeBody::Value(Box::new(Value::Object(item.data)))),
             });
         }
         let (path, last) = self.place.at(last);

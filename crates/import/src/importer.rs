@@ -21,7 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pagegraph::{
-    EdgeSpec, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn, TypedEdge, WriteTxn,
+    EdgeData, EdgeSpec, EncodedData, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue,
+    ReadTxn, TypedEdge, WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -92,6 +93,12 @@ pub struct ImportOptions {
     /// with only its key (labelled by its id space) instead of being a bad line.
     pub create_missing: bool,
 }
+
+/// The batch size for imports whose rows carry properties (labelled CSV, tables, graph
+/// files), which the CLI and the Python package use by default: a row with properties
+/// takes several times the memory of an edge-list line, and past this size larger batches
+/// only add memory (and time, as their buffers are fresh pages each batch).
+pub const ROWS_BATCH: usize = 200_000;
 
 impl Default for ImportOptions {
     /// The `pagegraph import` defaults: formats by file name, batches of 2,000,000 lines,
@@ -202,7 +209,34 @@ pub(crate) struct PendingEdge {
     /// 0 for the import's default type, else 1 + an index into the batch's types.
     pub(crate) edge_type: u32,
     /// Its data, unless null.
-    pub(crate) data: Option<Box<Value>>,
+    pub(crate) data: Option<EdgeBody>,
+}
+
+/// An edge's data in a batch: a value, or data already encoded (labelled CSV encodes it on
+/// its parsing thread, so that a batch holds bytes instead of trees of values).
+pub(crate) enum EdgeBody {
+    Value(Box<Value>),
+    Encoded(EncodedData),
+}
+
+impl EdgeBody {
+    /// The data as a value (`--upsert` merges values).
+    pub(crate) fn into_value(self) -> Result<Value> {
+        match self {
+            EdgeBody::Value(v) => Ok(*v),
+            EdgeBody::Encoded(e) => serde_json::from_slice(e.as_bytes()).map_err(|e| {
+                ImportError::Options(format!("encoded edge data does not decode: {e}"))
+            }),
+        }
+    }
+
+    /// The data as the batch API takes it.
+    fn into_edge_data(self) -> EdgeData {
+        match self {
+            EdgeBody::Value(v) => EdgeData::Value(*v),
+            EdgeBody::Encoded(e) => EdgeData::Encoded(e),
+        }
+    }
 }
 
 /// A node of the batch being written: its line, external id and record. Its key is its
@@ -309,7 +343,7 @@ impl Pending<EdgeRec> for EdgeBatch {
         match (from, to) {
             (Ok(from), Ok(to)) => {
                 let edge_type = self.type_slot(rec.edge_type);
-                let data = (!rec.data.is_null()).then(|| Box::new(rec.data));
+                let data = (!rec.data.is_null()).then(|| EdgeBody::Value(Box::new(rec.data)));
                 self.edges.push(PendingEdge {
                     from,
                     to,
@@ -952,7 +986,9 @@ pub(crate) fn write_edges(
         from: e.from.node(new_ids),
         to: e.to.node(new_ids),
         edge_type: index_of[e.edge_type as usize],
-        data: e.data.map_or(Value::Null, |d| *d),
+        data: e
+            .data
+            .map_or(EdgeData::Value(Value::Null), EdgeBody::into_edge_data),
     });
     tx.insert_typed_edges(&names, typed).context_with(&at)?;
     Ok((created, updated))
@@ -973,7 +1009,16 @@ pub(crate) fn upsert_edges(
     for e in edges {
         let key = (e.from.0, e.to.0, e.edge_type);
         if let Some(&i) = first.get(&key) {
-            keys::merge_data(&mut create[i].data, e.data);
+            let earlier: &mut PendingEdge = &mut create[i];
+            let mut into = earlier
+                .data
+                .take()
+                .map(EdgeBody::into_value)
+                .transpose()?
+                .map(Box::new);
+            let later = e.data.map(EdgeBody::into_value).transpose()?.map(Box::new);
+            keys::merge_data(&mut into, later);
+            earlier.data = into.map(EdgeBody::Value);
             updated += 1;
             continue;
         }
@@ -982,7 +1027,7 @@ pub(crate) fn upsert_edges(
             let (from, to) = (e.from.node(new_ids), e.to.node(new_ids));
             let edge_type = type_name(e.edge_type);
             if let Some(&id) = tx.edges_between(from, to, &edge_type)?.first() {
-                let data = e.data.map_or(Value::Null, |d| *d);
+                let data = e.data.map_or(Ok(Value::Null), EdgeBody::into_value)?;
                 let props = EdgeSpec {
                     from,
                     to,

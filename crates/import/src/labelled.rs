@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use pagegraph::{
-    Graph, LABEL_SIZE_MAX, NAME_PROPERTY, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue, ReadTxn,
-    WriteTxn,
+    EncodedData, Graph, LABEL_SIZE_MAX, NAME_PROPERTY, NAME_SIZE_MAX, NodeId, NodeSpec,
+    PropertyValue, ReadTxn, WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
@@ -40,7 +40,9 @@ use crate::bulk::Batches;
 use crate::error::{Context, ImportError, Result};
 use crate::header::{Element, Header};
 use crate::idmap::{ExtId, IdMap};
-use crate::importer::{End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges};
+use crate::importer::{
+    EdgeBody, End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges,
+};
 use crate::input::{Input, clip};
 use crate::keys;
 use crate::parse::{CsvDialect, CsvSource, csv_reader_with, csv_stop};
@@ -560,7 +562,7 @@ impl Loader<'_> {
             from,
             to,
             edge_type,
-            data: (!row.data.is_empty()).then(|| Box::new(Value::Object(row.data))),
+            data: row.data.map(EdgeBody::Encoded),
         });
         Ok(())
     }
@@ -807,7 +809,8 @@ struct EdgeRow {
     line: u64,
     /// Its `:TYPE` cell; `None`: the file's type.
     edge_type: Option<String>,
-    data: Map<String, Value>,
+    /// Its properties, encoded; `None` when it has none.
+    data: Option<EncodedData>,
     ends: [ExtId; 2],
     spaces: [usize; 2],
 }
@@ -925,6 +928,11 @@ fn edge_row(
         None => None,
     };
     let data = plan.header.properties(r, src.dialect.array_delimiter)?;
+    let data = if data.is_empty() {
+        None
+    } else {
+        Some(EncodedData::new(&Value::Object(data)).map_err(|e| e.to_string())?)
+    };
     let mut ends = [ExtId::Num(0), ExtId::Num(0)];
     for (slot, col, what) in [
         (0, plan.header.id, ":START_ID"),

@@ -56,7 +56,7 @@ pub use gml::run_gml;
 pub use graphfile::FILE_SIZE_MAX;
 pub use graphml::run_graphml;
 pub use header::Element;
-pub use importer::{Format, ImportOptions, SKIPPED_REPORTED, Summary, run};
+pub use importer::{Format, ImportOptions, ROWS_BATCH, SKIPPED_REPORTED, Summary, run};
 pub use input::{LINE_MAX, clip};
 pub use labelled::{CsvFiles, CsvImport, SpaceSpec, key_value, run_csv};
 pub use mapping::Mapping;

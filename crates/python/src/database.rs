@@ -458,7 +458,7 @@ impl Database {
     /// with `skip_bad` is skipped and counted; `upsert` updates the nodes (by label and
     /// key) and edges (by endpoints and type) the database has; `create_missing` creates
     /// an endpoint that no node has. Returns the counts, as `pagegraph import` prints them.
-    #[pyo3(signature = (path, *, batch = 2_000_000, skip_bad = false, upsert = false, create_missing = false, id_property = "id", node_label = "node"))]
+    #[pyo3(signature = (path, *, batch = 200_000, skip_bad = false, upsert = false, create_missing = false, id_property = "id", node_label = "node"))]
     #[allow(clippy::too_many_arguments)] // keyword arguments, as Python callers pass them
     fn import_tables(
         &self,
@@ -500,7 +500,7 @@ impl Database {
     /// dialect; see `docs/import.md`), as `pagegraph import --mapping` does. Relative file
     /// paths are in `data_dir` (default: the mapping file's directory). Bad lines, `upsert`
     /// and `create_missing` are as for `import_tables`. Returns the counts.
-    #[pyo3(signature = (mapping, *, data_dir = None, batch = 2_000_000, skip_bad = false, upsert = false, create_missing = false))]
+    #[pyo3(signature = (mapping, *, data_dir = None, batch = 200_000, skip_bad = false, upsert = false, create_missing = false))]
     #[allow(clippy::too_many_arguments)] // keyword arguments, as Python callers pass them
     fn import_csv(
         &self,

@@ -28,7 +28,7 @@ use crate::record::{
     NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, count_key, edge_key, encode_data,
     encode_node, kind_key, name_key, node_key,
 };
-use crate::stage::{Later, PARALLEL_ITEMS_MIN, Packed, Staged};
+use crate::stage::{DataRef, Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
 /// A node to insert.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,8 +101,43 @@ pub struct TypedEdge {
     pub to: NodeId,
     /// Its type: an index into the batch's types.
     pub edge_type: u32,
-    /// Its data (`Value::Null` for none, which costs no allocation).
-    pub data: Value,
+    /// Its data.
+    pub data: EdgeData,
+}
+
+/// The data of a [`TypedEdge`]: a JSON value, or one already encoded (by a loader's
+/// parsing thread, say, so that a batch holds bytes instead of a tree of values).
+#[derive(Clone, Debug, PartialEq)]
+pub enum EdgeData {
+    /// JSON data (`Value::Null` for none, which costs no allocation).
+    Value(Value),
+    /// Data encoded by [`EncodedData::new`].
+    Encoded(EncodedData),
+}
+
+impl From<Value> for EdgeData {
+    fn from(v: Value) -> EdgeData {
+        EdgeData::Value(v)
+    }
+}
+
+/// JSON data encoded as the graph stores it, its size checked: made only from a `Value`,
+/// so what it holds is always data the graph can read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedData(Box<[u8]>);
+
+impl EncodedData {
+    /// Encodes `data`; `Invalid` when it is over [`crate::DATA_SIZE_MAX`] encoded.
+    pub fn new(data: &Value) -> Result<EncodedData> {
+        Ok(EncodedData(
+            crate::record::encode_data("edge data", data)?.into_boxed_slice(),
+        ))
+    }
+
+    /// The encoded bytes (JSON text).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// The graph's one write transaction. Dropping it without [`WriteTxn::commit`] rolls back.
@@ -297,7 +332,7 @@ impl WriteTxn {
         let batch = Staged::stage(
             specs,
             "node data",
-            |s: &NewNode| &s.data,
+            |s: &NewNode| DataRef::Value(&s.data),
             |spec, labels| {
                 let more = check_new_node(spec, kind_required)?;
                 let at = names.len();
@@ -440,7 +475,7 @@ impl WriteTxn {
         let batch = Staged::stage(
             specs,
             "edge data",
-            |s: &EdgeSpec| &s.data,
+            |s: &EdgeSpec| DataRef::Value(&s.data),
             |spec, labels| {
                 check_label("edge type", &spec.edge_type)?;
                 labels.push(&spec.edge_type);
@@ -467,7 +502,10 @@ impl WriteTxn {
         let batch = Staged::stage(
             edges,
             "edge data",
-            |e: &TypedEdge| &e.data,
+            |e: &TypedEdge| match &e.data {
+                EdgeData::Value(v) => DataRef::Value(v),
+                EdgeData::Encoded(d) => DataRef::Encoded(d.as_bytes()),
+            },
             |e, labels| {
                 let Some(t) = types.get(e.edge_type as usize) else {
                     return Err(GraphError::Invalid {

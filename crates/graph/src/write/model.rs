@@ -145,7 +145,7 @@ impl WriteTxn {
                     from,
                     to,
                     edge_type,
-                    data,
+                    data: data.into(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
