@@ -27,6 +27,7 @@
 
 use std::path::Path;
 
+use pagegraph::EncodedData;
 use serde_json::{Map, Number, Value};
 
 use crate::error::{ImportError, Result};
@@ -232,6 +233,8 @@ pub struct Header {
     pub end: usize,
     /// Where the `:LABEL` or `:TYPE` column is, if any.
     pub labels: Option<usize>,
+    /// The property columns in the order of their names.
+    by_name: Vec<usize>,
 }
 
 impl Header {
@@ -310,11 +313,16 @@ impl Header {
         if let Some([a, _]) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(bad(format!("two columns hold the property {a:?}")));
         }
+        let mut by_name: Vec<usize> = (0..columns.len())
+            .filter(|&i| matches!(columns[i], Column::Property { .. }))
+            .collect();
+        by_name.sort_by(|&a, &b| property_name(&columns[a]).cmp(property_name(&columns[b])));
         Ok(Header {
             columns,
             id,
             end,
             labels,
+            by_name,
         })
     }
 
@@ -338,20 +346,46 @@ impl Header {
             if cell.is_empty() {
                 continue;
             }
-            let one = |c: &str| match value_type {
-                Some(t) => t.convert(c),
-                None => Ok(infer_cell(c)),
-            };
-            let value = if *array {
-                let items: Result<Vec<Value>, String> =
-                    cell.split(array_delimiter).map(one).collect();
-                Value::Array(items.map_err(|e| format!("column {:?}: {e}", clip(name)))?)
-            } else {
-                one(cell).map_err(|e| format!("column {:?}: {e}", clip(name)))?
-            };
+            let value = cell_value(cell, value_type.as_ref(), *array, array_delimiter, name)?;
             out.insert(name.clone(), value);
         }
         Ok(out)
+    }
+
+    /// The properties of a record's cells as [`Header::properties`] has them, encoded (as
+    /// the graph stores them) without building a map; `None` when there are none.
+    pub fn encoded_properties(
+        &self,
+        record: &csv::StringRecord,
+        array_delimiter: char,
+    ) -> Result<Option<EncodedData>, String> {
+        let mut values: Vec<(&str, Value)> = Vec::with_capacity(self.by_name.len());
+        for &col in &self.by_name {
+            let (
+                Some(Column::Property {
+                    name,
+                    value_type,
+                    array,
+                }),
+                Some(cell),
+            ) = (self.columns.get(col), record.get(col))
+            else {
+                continue;
+            };
+            if cell.is_empty() {
+                continue;
+            }
+            values.push((
+                name,
+                cell_value(cell, value_type.as_ref(), *array, array_delimiter, name)?,
+            ));
+        }
+        if values.is_empty() {
+            return Ok(None);
+        }
+        EncodedData::from_sorted(values.iter().map(|(k, v)| (*k, v)))
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 
     /// The space a column names, if any (`Id`, `StartId` and `EndId` columns).
@@ -363,6 +397,37 @@ impl Header {
             _ => None,
         }
     }
+}
+
+/// The name of a property column (empty for other columns).
+fn property_name(c: &Column) -> &str {
+    match c {
+        Column::Property { name, .. } => name,
+        _ => "",
+    }
+}
+
+/// The value of a non-empty property cell of column `name`, or why it is bad.
+fn cell_value(
+    cell: &str,
+    value_type: Option<&ValueType>,
+    array: bool,
+    array_delimiter: char,
+    name: &str,
+) -> Result<Value, String> {
+    let one = |c: &str| match value_type {
+        Some(t) => t.convert(c),
+        None => Ok(infer_cell(c)),
+    };
+    let value = if array {
+        cell.split(array_delimiter)
+            .map(one)
+            .collect::<Result<Vec<Value>, String>>()
+            .map(Value::Array)
+    } else {
+        one(cell)
+    };
+    value.map_err(|e| format!("column {:?}: {e}", clip(name)))
 }
 
 #[cfg(test)]
@@ -509,6 +574,48 @@ mod tests {
         assert_eq!(
             h.properties(&rec, ';').unwrap_err(),
             "column \"n\": \"4x\" is not a 64-bit integer"
+        );
+    }
+
+    #[test]
+    fn encoded_properties_are_the_encoding_of_the_properties() {
+        let p = Path::new("f.csv");
+        // Columns out of name order, typed, inferred, arrays, text needing escapes.
+        let h = Header::parse(
+            &[
+                ":START_ID",
+                "z:float",
+                ":END_ID",
+                "b",
+                "a:int[]",
+                "é:string",
+                "m:boolean",
+            ],
+            Element::Edges,
+            p,
+            1,
+        )
+        .unwrap();
+        for cells in [
+            vec!["1", "2.5", "2", "x \"q\"\n", "1;2", "é", "true"],
+            vec!["1", "", "2", "", "", "", ""],
+            vec!["1", "1e300", "2", "007", "3", "", "false"],
+            vec!["1", "-0.0", "2", "12345678901234567890123", "", "ü", ""],
+        ] {
+            let rec = csv::StringRecord::from(cells);
+            let map = h.properties(&rec, ';').unwrap();
+            let encoded = h.encoded_properties(&rec, ';').unwrap();
+            if map.is_empty() {
+                assert!(encoded.is_none());
+            } else {
+                let want = serde_json::to_vec(&Value::Object(map)).unwrap();
+                assert_eq!(encoded.unwrap().as_bytes(), want.as_slice());
+            }
+        }
+        let rec = csv::StringRecord::from(vec!["1", "x", "2", "", "", "", ""]);
+        assert_eq!(
+            h.encoded_properties(&rec, ';').unwrap_err(),
+            h.properties(&rec, ';').unwrap_err()
         );
     }
 }

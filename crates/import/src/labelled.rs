@@ -927,12 +927,9 @@ fn edge_row(
         // Checked when the import was planned.
         None => None,
     };
-    let data = plan.header.properties(r, src.dialect.array_delimiter)?;
-    let data = if data.is_empty() {
-        None
-    } else {
-        Some(EncodedData::new(&Value::Object(data)).map_err(|e| e.to_string())?)
-    };
+    let data = plan
+        .header
+        .encoded_properties(r, src.dialect.array_delimiter)?;
     let mut ends = [ExtId::Num(0), ExtId::Num(0)];
     for (slot, col, what) in [
         (0, plan.header.id, ":START_ID"),

@@ -134,6 +134,45 @@ impl EncodedData {
         ))
     }
 
+    /// Encodes the object of `entries`, whose keys must be strictly ascending (as a map of
+    /// them holds them): the same bytes as [`EncodedData::new`] of that object, without
+    /// building it. `Invalid` when the keys are out of order or repeat, or the data is
+    /// over [`crate::DATA_SIZE_MAX`] encoded.
+    pub fn from_sorted<'a>(
+        entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    ) -> Result<EncodedData> {
+        let invalid = |reason: String| GraphError::Invalid {
+            field: "edge data",
+            reason,
+        };
+        let mut out = vec![b'{'];
+        let mut last: Option<&str> = None;
+        for (key, value) in entries {
+            if last.is_some_and(|l| l >= key) {
+                return Err(invalid(format!(
+                    "key {key:?} is not after {:?}: keys must ascend",
+                    last.unwrap_or_default()
+                )));
+            }
+            if last.is_some() {
+                out.push(b',');
+            }
+            last = Some(key);
+            serde_json::to_writer(&mut out, key).map_err(|e| invalid(e.to_string()))?;
+            out.push(b':');
+            serde_json::to_writer(&mut out, value).map_err(|e| invalid(e.to_string()))?;
+        }
+        out.push(b'}');
+        if out.len() > crate::DATA_SIZE_MAX {
+            return Err(invalid(format!(
+                "{} bytes encoded, over the limit of {}",
+                out.len(),
+                crate::DATA_SIZE_MAX
+            )));
+        }
+        Ok(EncodedData(out.into_boxed_slice()))
+    }
+
     /// The encoded bytes (JSON text).
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -947,4 +986,29 @@ fn adjacency_sorted(
     // Ordered varints sort as the numbers do, so sorting the tuples sorts the keys.
     entries.sort_unstable();
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn encoded_data_from_sorted_entries_is_the_encoding_of_their_object() {
+        let (a, b) = (json!(1.5), json!(["x", {"y": null}]));
+        let got = EncodedData::from_sorted([("a", &a), ("b\"", &b)]).unwrap();
+        let want = EncodedData::new(&json!({"b\"": b, "a": a})).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(EncodedData::from_sorted([]).unwrap().as_bytes(), b"{}");
+        for bad in [[("b", &a), ("a", &b)], [("a", &a), ("a", &b)]] {
+            assert!(matches!(
+                EncodedData::from_sorted(bad),
+                Err(GraphError::Invalid { .. })
+            ));
+        }
+        let big = json!("x".repeat(crate::DATA_SIZE_MAX));
+        assert!(EncodedData::from_sorted([("k", &big)]).is_err());
+        assert!(EncodedData::new(&big).is_err());
+    }
 }
