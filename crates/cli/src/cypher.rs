@@ -47,7 +47,7 @@ impl std::fmt::Display for Multiline {
 
 impl std::error::Error for Multiline {}
 
-fn query_error(e: pagegraph_query::QueryError) -> anyhow::Error {
+pub(crate) fn query_error(e: pagegraph_query::QueryError) -> anyhow::Error {
     match e {
         pagegraph_query::QueryError::Syntax(s) => Multiline(s.to_string()).into(),
         other => other.into(),

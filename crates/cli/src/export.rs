@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use indicatif::ProgressBar;
-use pagegraph::{Edge, Node, ReadTxn};
+use pagegraph::{Edge, EdgeId, Node, NodeId, ReadTxn};
 use serde_json::{Value, json};
 
 use pagegraph_import::{DATA_COLUMN_PREFIX, DATA_JSON_COLUMN, Subset, TableFormat, cell_value};
@@ -223,8 +223,8 @@ pub fn run(
             files: done.files,
         });
     }
-    if subset.labels.is_some() || subset.types.is_some() {
-        bail!("--labels and --types go with --format parquet or arrow");
+    if !subset.is_all() {
+        bail!("--labels, --types and --query go with --format parquet or arrow");
     }
     match (format, out) {
         (ExportFormat::Jsonl | ExportFormat::Csv, Some(dir)) => {
@@ -287,6 +287,15 @@ pub fn run(
         }
     }
     Ok(w)
+}
+
+/// The nodes and relationships a read-only query's answer names (see
+/// `QueryResult::graph_ids`).
+pub fn query_subset(r: &ReadTxn, text: &str) -> Result<(BTreeSet<NodeId>, BTreeSet<EdgeId>)> {
+    // `run` refuses a query that writes.
+    let answer = pagegraph_query::run(text, &std::collections::BTreeMap::new(), r)
+        .map_err(crate::cypher::query_error)?;
+    Ok(answer.graph_ids())
 }
 
 fn single_file(

@@ -81,7 +81,7 @@ enum Command {
     /// Export the graph (or the nodes of some labels and edges of some types) as JSONL, CSV,
     /// GraphML, DOT, or Parquet or Arrow tables.
     #[command(
-        after_help = "Examples:\n  pagegraph export g.pgdb --format jsonl --out dump/   # dump/nodes.jsonl, dump/edges.jsonl\n  pagegraph export g.pgdb --format graphml --out g.graphml\n  pagegraph export g.pgdb --format dot | dot -Tsvg > g.svg\n  pagegraph export g.pgdb --format parquet --out tables/   # tables/nodes/<label>.parquet, tables/edges/<type>.parquet\n  pagegraph export g.pgdb --format parquet --out people/ --labels Person --types KNOWS\n\nThe Parquet tables are read as they are by DuckDB (read_parquet('tables/nodes/*.parquet'))\nand by Spark GraphFrames (vertices with `id`, edges with `src` and `dst`); see docs/tables.md."
+        after_help = "Examples:\n  pagegraph export g.pgdb --format jsonl --out dump/   # dump/nodes.jsonl, dump/edges.jsonl\n  pagegraph export g.pgdb --format graphml --out g.graphml\n  pagegraph export g.pgdb --format dot | dot -Tsvg > g.svg\n  pagegraph export g.pgdb --format parquet --out tables/   # tables/nodes/<label>.parquet, tables/edges/<type>.parquet\n  pagegraph export g.pgdb --format parquet --out people/ --labels Person --types KNOWS\n  pagegraph export g.pgdb --format parquet --out q/ --query 'MATCH p = (:Person {id: 7})-[:KNOWS*1..2]->() RETURN p'\n\nThe Parquet tables are read as they are by DuckDB (read_parquet('tables/nodes/*.parquet'))\nand by Spark GraphFrames (vertices with `id`, edges with `src` and `dst`); see docs/tables.md."
     )]
     Export {
         /// The database.
@@ -101,6 +101,11 @@ enum Command {
         /// Only the edges of these types (comma-separated, or the flag given again).
         #[arg(long, value_delimiter = ',', value_name = "TYPE")]
         types: Vec<String>,
+        /// Only the nodes and relationships a read-only Cypher query returns (as values,
+        /// in lists, maps or paths; a relationship brings its two nodes), on the same
+        /// snapshot as the export; with --labels and --types, only those among them.
+        #[arg(long, value_name = "CYPHER")]
+        query: Option<String>,
     },
     /// Counts, kinds and edge types, pages by use, file and WAL sizes.
     #[command(after_help = "Example:\n  pagegraph stats g.pgdb --json")]
@@ -766,12 +771,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             labels,
             types,
+            query,
         } => {
             let subset = pagegraph_import::Subset {
                 labels: (!labels.is_empty()).then(|| labels.into_iter().collect()),
                 types: (!types.is_empty()).then(|| types.into_iter().collect()),
+                ..pagegraph_import::Subset::default()
             };
-            export(&db, format, out.as_deref(), &subset, j)?;
+            export(&db, format, out.as_deref(), subset, query.as_deref(), j)?;
         }
         Command::Stats { db } => inspect::stats(&open_existing(&db)?, j)?,
         Command::Compact { db } => inspect::compact(open_existing_for_write(&db)?, &db, j)?,
@@ -910,13 +917,19 @@ fn export(
     db: &Path,
     format: ExportFormat,
     out: Option<&Path>,
-    subset: &pagegraph_import::Subset,
+    mut subset: pagegraph_import::Subset,
+    query: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
     let g = open_existing(db)?;
     let r = g.begin_read()?;
+    if let Some(text) = query {
+        let (nodes, edges) = export::query_subset(&r, text)?;
+        subset.nodes = Some(nodes);
+        subset.edges = Some(edges);
+    }
     let pb = progress::bar(r.node_count()? + r.edge_count()?, "export", false);
-    let w = export::run(&r, db, format, out, subset, &pb)?;
+    let w = export::run(&r, db, format, out, &subset, &pb)?;
     pb.finish_and_clear();
     // Data went to stdout when no file was written: print nothing more there.
     if !w.files.is_empty() {

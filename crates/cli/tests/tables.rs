@@ -118,7 +118,7 @@ fn subsets_and_flags_that_do_not_go_together() {
         "--labels",
         "x",
     ]);
-    assert!(err.contains("--labels and --types go with"), "{err}");
+    assert!(err.contains("go with --format parquet or arrow"), "{err}");
     // The same directory twice: refused, the first export untouched.
     let err = fails(&["export", s(&db), "--format", "parquet", "--out", s(&out)]);
     assert!(err.contains("not empty"), "{err}");
@@ -150,4 +150,80 @@ fn run_fails(args: &[&str]) -> String {
     let out = common::run(args);
     assert_eq!(out.status.code(), Some(2));
     common::text(&out.stderr)
+}
+
+#[test]
+fn a_query_chooses_what_is_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = jsonl_graph(d);
+    // Ann's KNOWS relationships and their nodes: two edges, two nodes.
+    let out = d.join("q");
+    let done = json_of(&[
+        "export",
+        s(&db),
+        "--format",
+        "parquet",
+        "--out",
+        s(&out),
+        "--query",
+        "MATCH (a {name: 'Ann'})-[k:KNOWS]-() RETURN k",
+    ]);
+    assert_eq!(
+        (done["nodes"].as_u64(), done["edges"].as_u64()),
+        (Some(2), Some(2)),
+        "{done}"
+    );
+    let copy = d.join("q.pgdb");
+    ok(&["import", s(&copy), "--tables", s(&out)]);
+    let names = ok(&[
+        "query",
+        s(&copy),
+        "MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name ORDER BY a.name",
+        "--json",
+    ]);
+    assert!(names.contains("Ann") && names.contains("Bob"), "{names}");
+    // A path brings its nodes and relationships; --labels narrows what the query named.
+    let out = d.join("p");
+    let done = json_of(&[
+        "export",
+        s(&db),
+        "--format",
+        "arrow",
+        "--out",
+        s(&out),
+        "--labels",
+        "City",
+        "--query",
+        "MATCH p = (:Person)-[:LIVES_IN]->(:City) RETURN p",
+    ]);
+    assert_eq!(
+        (done["nodes"].as_u64(), done["edges"].as_u64()),
+        (Some(1), Some(0)),
+        "{done}"
+    );
+    // A query that writes is refused, and so is --query with another format.
+    let err = fails(&[
+        "export",
+        s(&db),
+        "--format",
+        "parquet",
+        "--out",
+        s(&d.join("w")),
+        "--query",
+        "CREATE (n) RETURN n",
+    ]);
+    assert!(err.contains("pagegraph: "), "{err}");
+    assert_eq!(json_of(&["stats", s(&db)])["nodes"], 4);
+    let err = fails(&[
+        "export",
+        s(&db),
+        "--format",
+        "jsonl",
+        "--out",
+        s(&d.join("j")),
+        "--query",
+        "RETURN 1",
+    ]);
+    assert!(err.contains("go with --format parquet or arrow"), "{err}");
 }

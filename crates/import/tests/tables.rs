@@ -270,7 +270,7 @@ fn a_subset_has_the_chosen_labels_and_the_edges_between_them() {
     let out = dir.path().join("t");
     let subset = Subset {
         labels: Some(["Person".to_string()].into()),
-        types: None,
+        ..Subset::default()
     };
     assert_eq!(export(&g, &out, TableFormat::Parquet, &subset), 4);
     let g2 = Graph::open(dir.path().join("b.pgdb")).unwrap();
@@ -290,18 +290,42 @@ fn a_subset_has_the_chosen_labels_and_the_edges_between_them() {
     // By type only: every node, the edges of the type.
     let out = dir.path().join("t2");
     let subset = Subset {
-        labels: None,
         types: Some(["LIVES_IN".to_string()].into()),
+        ..Subset::default()
     };
     assert_eq!(export(&g, &out, TableFormat::Parquet, &subset), 4 + 2);
     // A node with a chosen label that is not its first goes to that label's file.
     let out = dir.path().join("t3");
     let subset = Subset {
         labels: Some(["Admin".to_string()].into()),
-        types: None,
+        ..Subset::default()
     };
     assert_eq!(export(&g, &out, TableFormat::Arrow, &subset), 1);
     assert!(out.join("nodes/Admin.arrow").exists());
+    // Chosen nodes and edges (a query's answer): a chosen edge brings its ends.
+    let out = dir.path().join("t4");
+    let subset = Subset {
+        nodes: Some([NodeId(1), NodeId(2), NodeId(3)].into()),
+        edges: Some(
+            [
+                pagegraph::EdgeId(1),
+                pagegraph::EdgeId(3),
+                pagegraph::EdgeId(5),
+            ]
+            .into(),
+        ),
+        ..Subset::default()
+    };
+    // Nodes 1-3; edges 1 (1->2), 3 (1->3) and 5, the loop on node 4, which comes too.
+    assert_eq!(export(&g, &out, TableFormat::Parquet, &subset), 4 + 3);
+    // Chosen nodes alone: the edges between them.
+    let out = dir.path().join("t5");
+    let subset = Subset {
+        nodes: Some([NodeId(1), NodeId(3)].into()),
+        ..Subset::default()
+    };
+    // Edges 1->3 (KNOWS) and 3->1 (KNOWS).
+    assert_eq!(export(&g, &out, TableFormat::Parquet, &subset), 2 + 2);
     // An export does not mix with an earlier one.
     let r = g.begin_read().unwrap();
     let err =

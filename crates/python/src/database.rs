@@ -548,10 +548,13 @@ impl Database {
     /// (`read_parquet('path/nodes/*.parquet', union_by_name=true)`), Spark `GraphFrames`,
     /// pandas, polars and pyarrow; `format="arrow"` writes Arrow IPC (`.arrow`) files
     /// instead. `labels` keeps only the nodes with one of those labels (and the edges
-    /// between them), `types` only the edges of those types. Reads one snapshot; every file
+    /// between them), `types` only the edges of those types, and `query` (a read-only
+    /// Cypher query, with `parameters`) only the nodes and relationships its answer names
+    /// (a relationship brings its two nodes). Reads one snapshot; every file
     /// appears only when all are written. `path/nodes` and `path/edges` must be absent or
     /// empty. Returns `{"nodes": n, "edges": m, "files": [...]}`.
-    #[pyo3(signature = (path, *, format = "parquet", labels = None, types = None))]
+    #[pyo3(signature = (path, *, format = "parquet", labels = None, types = None, query = None, parameters = None))]
+    #[allow(clippy::too_many_arguments)] // keyword arguments, as Python callers pass them
     fn export_tables(
         &self,
         py: Python<'_>,
@@ -559,7 +562,10 @@ impl Database {
         format: &str,
         labels: Option<Vec<String>>,
         types: Option<Vec<String>>,
+        query: Option<String>,
+        parameters: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyDict>> {
+        let params = convert::parameters(parameters)?;
         let format = match format {
             "parquet" => pagegraph_import::TableFormat::Parquet,
             "arrow" => pagegraph_import::TableFormat::Arrow,
@@ -569,11 +575,18 @@ impl Database {
                 )));
             }
         };
-        let subset = pagegraph_import::Subset {
+        let mut subset = pagegraph_import::Subset {
             labels: labels.map(|l| l.into_iter().collect()),
             types: types.map(|t| t.into_iter().collect()),
+            ..pagegraph_import::Subset::default()
         };
         let out = self.snapshot_with(py, |r| {
+            if let Some(text) = &query {
+                // `run` refuses a query that writes.
+                let (nodes, edges) = pagegraph_query::run(text, &params, r)?.graph_ids();
+                subset.nodes = Some(nodes);
+                subset.edges = Some(edges);
+            }
             Ok(pagegraph_import::export_tables(
                 r,
                 &path,

@@ -171,3 +171,17 @@ def test_bad_arguments_and_inputs_raise(graph, tmp_path):
     # The nodes are in the database already (their keys), without upsert.
     with pytest.raises(pagegraph.Error, match="already in the database"):
         graph.import_tables(tmp_path / "t")
+
+
+def test_a_query_chooses_what_is_exported(graph, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "q"
+    done = graph.export_tables(
+        out, query="MATCH (a:Person {name: $name})-[k:KNOWS]->(b) RETURN k", parameters={"name": "Ann"}
+    )
+    # Ann's one KNOWS relationship brings Ann and Bob.
+    assert (done["nodes"], done["edges"]) == (2, 1)
+    assert pq.read_table(out / "edges" / "KNOWS.parquet").column("since").to_pylist() == [2001]
+    with pytest.raises(pagegraph.QueryError):
+        graph.export_tables(tmp_path / "w", query="CREATE (n:X) RETURN n")
+    assert pagegraph.Connection(graph).execute("MATCH (n:X) RETURN count(n)").get_all() == [[0]]

@@ -31,6 +31,45 @@ pub struct QueryResult {
     pub stats: QueryStats,
 }
 
+impl QueryResult {
+    /// The nodes and relationships the answer names anywhere in its values: as values, in
+    /// lists and maps, and along paths.
+    pub fn graph_ids(
+        &self,
+    ) -> (
+        std::collections::BTreeSet<NodeId>,
+        std::collections::BTreeSet<EdgeId>,
+    ) {
+        fn walk(
+            v: &Value,
+            nodes: &mut std::collections::BTreeSet<NodeId>,
+            edges: &mut std::collections::BTreeSet<EdgeId>,
+        ) {
+            match v {
+                Value::Node(n) => {
+                    nodes.insert(*n);
+                }
+                Value::Rel(e) => {
+                    edges.insert(*e);
+                }
+                Value::Path(p) => {
+                    nodes.extend(p.nodes.iter().copied());
+                    edges.extend(p.rels.iter().copied());
+                }
+                Value::List(items) => items.iter().for_each(|i| walk(i, nodes, edges)),
+                Value::Map(m) => m.values().for_each(|i| walk(i, nodes, edges)),
+                _ => {}
+            }
+        }
+        let mut nodes = std::collections::BTreeSet::new();
+        let mut edges = std::collections::BTreeSet::new();
+        for v in self.rows.iter().flatten() {
+            walk(v, &mut nodes, &mut edges);
+        }
+        (nodes, edges)
+    }
+}
+
 /// One line of a `PROFILE`: a clause's plan (as `EXPLAIN` gives it), the rows it handed on
 /// and, for a clause that ends a run of streamed clauses or runs alone, the time of the run.
 #[derive(Clone, Debug, PartialEq)]

@@ -42,6 +42,8 @@ mod values;
 mod write;
 
 use std::collections::BTreeSet;
+
+use pagegraph::{EdgeId, NodeId};
 use std::path::{Path, PathBuf};
 
 pub use read::run_tables;
@@ -94,6 +96,22 @@ pub struct Subset {
     pub labels: Option<BTreeSet<String>>,
     /// Only the edges of these types.
     pub types: Option<BTreeSet<String>>,
+    /// Only these nodes (the nodes a query's answer names, say).
+    pub nodes: Option<BTreeSet<NodeId>>,
+    /// Only these edges (the relationships a query's answer names). With
+    /// [`Subset::nodes`], their ends are exported too (an edge is exported only with both
+    /// its ends).
+    pub edges: Option<BTreeSet<EdgeId>>,
+}
+
+impl Subset {
+    /// Whether a subset is asked for at all.
+    pub fn is_all(&self) -> bool {
+        self.labels.is_none()
+            && self.types.is_none()
+            && self.nodes.is_none()
+            && self.edges.is_none()
+    }
 }
 
 /// What [`export_tables`] wrote.

@@ -429,7 +429,9 @@ impl Plan {
             .types
             .as_ref()
             .is_none_or(|k| k.contains(&e.edge_type))
-            && (subset.labels.is_none() || (self.nodes.has(e.from) && self.nodes.has(e.to)))
+            && subset.edges.as_ref().is_none_or(|k| k.contains(&e.id))
+            && ((subset.labels.is_none() && subset.nodes.is_none())
+                || (self.nodes.has(e.from) && self.nodes.has(e.to)))
     }
 
     fn of(r: &ReadTxn, subset: &Subset) -> Result<Plan> {
@@ -448,10 +450,25 @@ impl Plan {
             edge_kinds: BTreeMap::new(),
             nodes: NodeSet::default(),
         };
+        // Chosen edges bring their ends to the chosen nodes.
+        let mut with_ends = None;
+        if let (Some(nodes), Some(edges)) = (&subset.nodes, &subset.edges) {
+            let mut all = nodes.clone();
+            for &e in edges {
+                if let Some(e) = r.edge(e)? {
+                    all.extend([e.from, e.to]);
+                }
+            }
+            with_ends = Some(all);
+        }
+        let chosen = with_ends.as_ref().or(subset.nodes.as_ref());
         for id in r.node_ids() {
             let Some(n) = r.node_props(id?)? else {
                 continue;
             };
+            if chosen.is_some_and(|c| !c.contains(&n.id)) {
+                continue;
+            }
             let Some(file) = kept_labels(&n.labels, subset) else {
                 continue;
             };
@@ -543,6 +560,9 @@ pub fn export_tables(
         let Some(n) = r.node_props(id?)? else {
             continue;
         };
+        if !plan.nodes.has(n.id) {
+            continue;
+        }
         let Some(table) = kept_labels(&n.labels, subset).and_then(|l| node_tables.get_mut(l))
         else {
             continue;

@@ -109,6 +109,8 @@ class Database:
         format: str = "parquet",
         labels: Optional[Sequence[str]] = None,
         types: Optional[Sequence[str]] = None,
+        query: Optional[str] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
     ) -> Dict[str, Any]: ...
     def checkpoint(self) -> None: ...
     def pagerank(
