@@ -1011,7 +1011,7 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let s = match (&mapping, &a.graph) {
         _ if a.tables.is_some() => {
             let dir = a.tables.as_deref().unwrap_or(Path::new("."));
-            pagegraph_import::run_tables(&g, dir, opts, bar)?
+            pagegraph_import::run_tables(&g, &a.db, dir, opts, bar)?
         }
         (Some(m), _) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
         (None, Some(file)) if is_graphml(file) => {

@@ -344,6 +344,7 @@ pub fn run_gml(
         return Err(ImportError::file(path, "no `graph [ ... ]` list"));
     };
     let (nodes, edges) = items(pairs);
+    let ids = graphfile::scratch_ids(opts.id_memory);
     graphfile::write(
         graph,
         graphfile::Place::File(path),
@@ -353,6 +354,7 @@ pub fn run_gml(
         progress,
         start,
         &|| false,
+        ids,
     )
 }
 

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Context, ImportError, Result};
-use crate::idmap::ExtId;
+use crate::idmap::{ExtId, IdMap};
 use crate::importer::{
     EdgeBody, End, ImportOptions, PendingEdge, SKIPPED_REPORTED, Summary, write_edges,
 };
@@ -103,10 +103,17 @@ pub(crate) fn read(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Res
     Ok(bytes)
 }
 
+/// An id map for a graph file's import, within `budget` bytes; past it, ids spill to a
+/// scratch file in the temporary directory (a GML or GraphML file is read whole, so its
+/// ids rarely do).
+pub(crate) fn scratch_ids(budget: usize) -> IdMap {
+    IdMap::new(&std::env::temp_dir().join("pagegraph-graph-file"), budget)
+}
+
 /// Writes the items of `place` into `graph`: nodes first, then edges, in batches, taking
 /// each batch from the iterators as it is written. When `failed()` says the items stopped
 /// on a fault, the batch being taken is not written and the summary so far is returned
-/// (the caller has the fault).
+/// (the caller has the fault). `ids` maps the items' file ids to their nodes.
 #[allow(clippy::too_many_arguments)] // what each graph file import passes through
 pub(crate) fn write(
     graph: &Graph,
@@ -117,12 +124,13 @@ pub(crate) fn write(
     progress: Arc<dyn Progress>,
     start: Instant,
     failed: &dyn Fn() -> bool,
+    ids: IdMap,
 ) -> Result<Summary> {
     let mut w = Writer {
         graph,
         place,
         opts,
-        ids: FxHashMap::default(),
+        ids,
         indexed: FxHashMap::default(),
         summary: Summary::default(),
         progress,
@@ -148,6 +156,7 @@ pub(crate) fn write(
     }
     w.progress.finished();
     w.summary.elapsed = start.elapsed();
+    w.summary.ids_spilled = w.ids.spilled();
     Ok(w.summary)
 }
 
@@ -170,7 +179,7 @@ struct Writer<'g> {
     place: Place<'g>,
     opts: ImportOptions,
     /// Each file id's node.
-    ids: FxHashMap<ExtId, NodeId>,
+    ids: IdMap,
     /// The labels whose key index this import has made sure of, and whether it held
     /// entries then (only then can a key be in the database already).
     indexed: FxHashMap<String, bool>,
@@ -239,7 +248,7 @@ impl Writer<'_> {
             };
             last = item.line;
             let first = in_batch.get(&item.id).copied();
-            if first.is_some() || self.ids.contains_key(&item.id) {
+            if first.is_some() || self.ids.get(&item.id)?.is_some() {
                 let at = first.map_or(String::new(), |l| format!(" (first on line {l})"));
                 let reason = format!("duplicate node id {:?}{at}", clip(&item.id.to_string()));
                 self.bad(item.line, "duplicate id", &reason)?;
@@ -285,7 +294,7 @@ impl Writer<'_> {
                 for l in &item.labels {
                     tx.add_label(id, l).context_with(at)?;
                 }
-                self.ids.insert(item.id, id);
+                self.ids.insert(item.id, id)?;
                 updated += 1;
                 continue;
             }
@@ -306,8 +315,9 @@ impl Writer<'_> {
         self.commit(tx)?;
         self.summary.nodes += ids.len() as u64;
         self.summary.nodes_updated += updated;
-        self.ids
-            .extend(made.into_iter().map(|(ext, _)| ext).zip(ids));
+        for ((ext, _), id) in made.into_iter().zip(ids) {
+            self.ids.insert(ext, id)?;
+        }
         Ok(())
     }
 
@@ -329,12 +339,12 @@ impl Writer<'_> {
             last = item.line;
             let mut ends = [End(0), End(0)];
             for (slot, e, what) in [(0, &item.source, "source"), (1, &item.target, "target")] {
-                ends[slot] = if let Some(&id) = self.ids.get(e) {
+                ends[slot] = if let Some(id) = self.ids.get(e)? {
                     End::known(id)
                 } else if let Some(&i) = new_index.get(e) {
                     End::new(i)
                 } else if let Some(id) = self.lookup(&tx, e)? {
-                    self.ids.insert(e.clone(), id);
+                    self.ids.insert(e.clone(), id)?;
                     End::known(id)
                 } else if self.opts.create_missing {
                     new_exts.push(e.clone());
@@ -385,7 +395,9 @@ impl Writer<'_> {
         self.summary.edges_updated += updated;
         self.summary.nodes += new_ids.len() as u64;
         self.summary.edges += n;
-        self.ids.extend(new_exts.into_iter().zip(new_ids));
+        for (ext, id) in new_exts.into_iter().zip(new_ids) {
+            self.ids.insert(ext, id)?;
+        }
         Ok(())
     }
 

@@ -391,6 +391,7 @@ pub fn run_graphml(
     r.read()
         .map_err(|(line, reason)| ImportError::line(path, line, reason))?;
     let (nodes, edges) = (std::mem::take(&mut r.nodes), std::mem::take(&mut r.edges));
+    let ids = graphfile::scratch_ids(opts.id_memory);
     graphfile::write(
         graph,
         graphfile::Place::File(path),
@@ -400,5 +401,6 @@ pub fn run_graphml(
         progress,
         start,
         &|| false,
+        ids,
     )
 }

@@ -83,6 +83,14 @@ impl Database {
         Ok(())
     }
 
+    /// Where an import's id map spills: next to the database, or for an in-memory one in
+    /// the temporary directory.
+    fn spill_path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("pagegraph-{}.memory", std::process::id()))
+        })
+    }
+
     /// Opens the write transaction, waiting (with the GIL released) for the current one.
     fn begin_write(&self, py: Python<'_>) -> PyResult<(Arc<Shared>, pagegraph::WriteTxn)> {
         let shared = self.shared()?;
@@ -482,10 +490,12 @@ impl Database {
             node_kind: node_label.to_string(),
             ..pagegraph_import::ImportOptions::default()
         };
+        let spill = self.spill_path();
         let summary = py
             .detach(|| {
                 pagegraph_import::run_tables(
                     &shared.graph,
+                    &spill,
                     &path,
                     opts,
                     Arc::new(pagegraph_import::NoProgress),
@@ -514,11 +524,7 @@ impl Database {
     ) -> PyResult<Py<PyDict>> {
         let shared = self.shared()?;
         Self::check_writer(&shared)?;
-        // The id maps spill next to the database; an in-memory one spills to the
-        // temporary directory.
-        let spill = self.path.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("pagegraph-{}.memory", std::process::id()))
-        });
+        let spill = self.spill_path();
         let summary = py
             .detach(|| {
                 let m = pagegraph_import::Mapping::load(&mapping, data_dir.as_deref())?;

@@ -21,7 +21,7 @@ use super::values::{cell, readable};
 use super::{BATCH_ROWS, JSON_METADATA, TableFormat, name_of_stem};
 use crate::error::{ImportError, Result};
 use crate::graphfile::{self, EdgeItem, Item, NodeItem, Place, table_line};
-use crate::idmap::ExtId;
+use crate::idmap::{ExtId, IdMap};
 use crate::importer::{ImportOptions, Summary};
 use crate::input::clip;
 use crate::keys;
@@ -512,9 +512,12 @@ fn rows_of<T>(
 /// counted with [`ImportOptions::skip_bad`]), [`ImportOptions::upsert`] updates the nodes
 /// whose key the database has and the edges it has, [`ImportOptions::create_missing`]
 /// creates endpoints that no node has. A file that cannot be read on stops the import;
-/// the batches committed before it are kept.
+/// the batches committed before it are kept. The map from file ids to nodes keeps
+/// [`ImportOptions::id_memory`] bytes in memory and spills the rest to a scratch file next
+/// to `db_path`, the database's file.
 pub fn run_tables(
     graph: &Graph,
+    db_path: &Path,
     dir: &Path,
     opts: ImportOptions,
     progress: Arc<dyn Progress>,
@@ -524,6 +527,8 @@ pub fn run_tables(
     }
     keys::check_property(&opts.id_property)?;
     let start = Instant::now();
+    crate::idmap::remove_stale_scratch(db_path);
+    let ids = IdMap::new(db_path, opts.id_memory);
     let node_files = table_files(&dir.join("nodes"))?;
     let edge_files = table_files(&dir.join("edges"))?;
     if node_files.is_empty() && edge_files.is_empty() {
@@ -572,6 +577,7 @@ pub fn run_tables(
         progress,
         start,
         &|| fatal.borrow().is_some(),
+        ids,
     );
     if let Some(e) = fatal.borrow_mut().take() {
         return Err(e);
