@@ -684,3 +684,48 @@ fn nodes_of_interleaved_files_keep_their_ids() {
     import(&g2, &out, ImportOptions::default()).unwrap();
     assert_eq!(dump(&g2), dump(&g));
 }
+
+#[test]
+fn arrow_streams_load_and_damaged_lengths_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    std::fs::create_dir_all(t.join("nodes")).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        ("name", Arc::new(StringArray::from(vec!["a", "b"]))),
+    ])
+    .unwrap();
+    // The IPC stream format (no footer), as pyarrow's `new_stream` writes it.
+    let path = t.join("nodes/N.ipc");
+    let mut w = arrow_ipc::writer::StreamWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    let g = Graph::open(dir.path().join("g.pgdb")).unwrap();
+    assert_eq!(import(&g, &t, ImportOptions::default()).unwrap().nodes, 2);
+    // A body length past the end of the file: refused before anything is read.
+    let good = std::fs::read(&path).unwrap();
+    let g2 = Graph::open(dir.path().join("g2.pgdb")).unwrap();
+    let mut cut = good.clone();
+    cut.truncate(good.len() - 20);
+    std::fs::write(&path, &cut).unwrap();
+    let err = import(&g2, &t, ImportOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("damaged Arrow IPC file"), "{err}");
+    // And a file whose footer names a block past its end.
+    let file_path = t.join("nodes/N.arrow");
+    std::fs::remove_file(&path).unwrap();
+    let mut w = arrow_ipc::writer::FileWriter::try_new(
+        std::fs::File::create(&file_path).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    let good = std::fs::read(&file_path).unwrap();
+    std::fs::write(&file_path, &good[..good.len() / 2]).unwrap();
+    assert!(import(&g2, &t, ImportOptions::default()).is_err());
+    assert_eq!(g2.begin_read().unwrap().node_count().unwrap(), 0);
+}

@@ -39,10 +39,12 @@ fn open_table(path: &Path) -> Result<(SchemaRef, Option<u64>, Batches)> {
         move |source| ImportError::Io { context, source }
     };
     let file = File::open(path).map_err(io("cannot open"))?;
+    let file_len = file.metadata().map_err(io("cannot open"))?.len();
     let bad = |e: &dyn std::fmt::Display| ImportError::file(path, e.to_string());
     match TableFormat::of_path(path) {
         Some(TableFormat::Parquet) => {
             let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(&e))?;
+            check_parquet_ranges(builder.metadata(), file_len).map_err(|e| bad(&e))?;
             let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
             let schema = builder.schema().clone();
             let reader = builder
@@ -59,6 +61,7 @@ fn open_table(path: &Path) -> Result<(SchemaRef, Option<u64>, Batches)> {
             let mut magic = [0u8; 6];
             let mut probe = File::open(path).map_err(io("cannot open"))?;
             let is_file = probe.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
+            check_arrow_blocks(&mut probe, file_len, is_file).map_err(|e| bad(&e))?;
             if is_file {
                 let reader = arrow_ipc::reader::FileReader::try_new(BufReader::new(file), None)
                     .map_err(|e| bad(&e))?;
@@ -85,6 +88,108 @@ fn open_table(path: &Path) -> Result<(SchemaRef, Option<u64>, Batches)> {
             "not a table file (.parquet, .parq, .pq, .arrow, .feather, .ipc)",
         )),
     }
+}
+
+/// Checks that every column chunk of a Parquet file lies within its `len` bytes: the
+/// reader allocates a chunk's declared size before it reads it, and a damaged size would
+/// ask for more memory than there is (an abort, not an error).
+fn check_parquet_ranges(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    len: u64,
+) -> std::result::Result<(), String> {
+    for group in meta.row_groups() {
+        for column in group.columns() {
+            let (start, size) = column.byte_range();
+            if start.checked_add(size).is_none_or(|end| end > len) {
+                return Err(format!(
+                    "damaged Parquet file: a column chunk of {size} bytes at {start} is past \
+                     its end ({len} bytes)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every message of an Arrow IPC file (`file`: the footer's blocks) or stream
+/// (the messages one after another) lies within its `len` bytes, for the reason of
+/// [`check_parquet_ranges`]: the reader allocates each declared body before reading it.
+fn check_arrow_blocks(f: &mut File, len: u64, file: bool) -> std::result::Result<(), String> {
+    use std::io::{Seek, SeekFrom};
+    let damaged = |what: &str| format!("damaged Arrow IPC file: {what}");
+    let io = |e: std::io::Error| damaged(&e.to_string());
+    let read_at = |f: &mut File, at: u64, n: u64| -> std::result::Result<Vec<u8>, String> {
+        if at.checked_add(n).is_none_or(|end| end > len) {
+            return Err(damaged("a length past the end of the file"));
+        }
+        f.seek(SeekFrom::Start(at)).map_err(io)?;
+        let mut buf = vec![0; usize::try_from(n).map_err(|e| damaged(&e.to_string()))?];
+        f.read_exact(&mut buf).map_err(io)?;
+        Ok(buf)
+    };
+    let within = |offset: i64, meta: i64, body: i64| {
+        let (Ok(o), Ok(m), Ok(b)) = (
+            u64::try_from(offset),
+            u64::try_from(meta),
+            u64::try_from(body),
+        ) else {
+            return false;
+        };
+        o.checked_add(m)
+            .and_then(|x| x.checked_add(b))
+            .is_some_and(|end| end <= len)
+    };
+    if file {
+        let tail: [u8; 10] = read_at(f, len.saturating_sub(10), 10.min(len))?
+            .try_into()
+            .map_err(|_| damaged("no footer"))?;
+        let footer_len =
+            arrow_ipc::reader::read_footer_length(tail).map_err(|e| damaged(&e.to_string()))?;
+        let footer_len = footer_len as u64;
+        let footer = read_at(
+            f,
+            len.saturating_sub(10).saturating_sub(footer_len),
+            footer_len,
+        )?;
+        let footer = arrow_ipc::root_as_footer(&footer).map_err(|e| damaged(&e.to_string()))?;
+        for blocks in [footer.dictionaries(), footer.recordBatches()]
+            .into_iter()
+            .flatten()
+        {
+            for b in blocks {
+                if !within(b.offset(), i64::from(b.metaDataLength()), b.bodyLength()) {
+                    return Err(damaged("a block past the end of the file"));
+                }
+            }
+        }
+        return Ok(());
+    }
+    // A stream: [0xFFFFFFFF] length, message, body; a length of 0 ends it.
+    let mut at = 0u64;
+    while at < len {
+        let mut word = read_at(f, at, 4.min(len - at))?;
+        at += 4;
+        if word == [0xFF; 4] {
+            word = read_at(f, at, 4.min(len.saturating_sub(at)))?;
+            at += 4;
+        }
+        let Ok(bytes) = <[u8; 4]>::try_from(word.as_slice()) else {
+            return Err(damaged("a message length cut short"));
+        };
+        let meta_len = u64::from(u32::from_le_bytes(bytes));
+        if meta_len == 0 {
+            break;
+        }
+        let meta = read_at(f, at, meta_len)?;
+        let message = arrow_ipc::root_as_message(&meta).map_err(|e| damaged(&e.to_string()))?;
+        let meta_len = i64::try_from(meta_len).unwrap_or(i64::MAX);
+        let at_i = i64::try_from(at).unwrap_or(i64::MAX);
+        if !within(at_i, meta_len, message.bodyLength()) {
+            return Err(damaged("a message body past the end of the file"));
+        }
+        at += meta_len.unsigned_abs() + message.bodyLength().unsigned_abs();
+    }
+    Ok(())
 }
 
 /// Runs `f`, a call into the Arrow or Parquet readers, turning a panic of theirs (some
