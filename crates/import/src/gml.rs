@@ -27,7 +27,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use pagegraph::Graph;
 use serde_json::{Map, Number, Value};
@@ -37,7 +36,6 @@ use crate::graphfile::{self, EdgeItem, Item, NodeItem};
 use crate::idmap::ExtId;
 use crate::importer::{ImportOptions, Summary};
 use crate::input::clip;
-use crate::keys;
 use crate::progress::Progress;
 
 /// The deepest nesting of lists read.
@@ -326,11 +324,7 @@ pub fn run_gml(
     opts: ImportOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<Summary> {
-    if opts.batch == 0 {
-        return Err(ImportError::Options("--batch must be at least 1".into()));
-    }
-    keys::check_property(&opts.id_property)?;
-    let start = Instant::now();
+    let start = graphfile::check_options(&opts)?;
     let bytes = graphfile::read(path, "GML", &progress)?;
     let mut parser = Parser {
         text: &bytes,

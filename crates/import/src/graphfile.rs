@@ -103,6 +103,16 @@ pub(crate) fn read(path: &Path, what: &str, progress: &Arc<dyn Progress>) -> Res
     Ok(bytes)
 }
 
+/// Checks the options a graph-file or table import needs (a batch of at least one item,
+/// a usable id property); returns when the import started.
+pub(crate) fn check_options(opts: &ImportOptions) -> Result<Instant> {
+    if opts.batch == 0 {
+        return Err(ImportError::Options("--batch must be at least 1".into()));
+    }
+    keys::check_property(&opts.id_property)?;
+    Ok(Instant::now())
+}
+
 /// An id map for a graph file's import, within `budget` bytes; past it, ids spill to a
 /// scratch file in the temporary directory (a GML or GraphML file is read whole, so its
 /// ids rarely do).

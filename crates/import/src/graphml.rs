@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use pagegraph::Graph;
 use quick_xml::events::{BytesStart, Event};
@@ -31,7 +30,6 @@ use crate::graphfile::{self, EdgeItem, Item, NodeItem};
 use crate::idmap::ExtId;
 use crate::importer::{ImportOptions, Summary};
 use crate::input::clip;
-use crate::keys;
 use crate::progress::Progress;
 
 /// A declared attribute.
@@ -374,11 +372,7 @@ pub fn run_graphml(
     opts: ImportOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<Summary> {
-    if opts.batch == 0 {
-        return Err(ImportError::Options("--batch must be at least 1".into()));
-    }
-    keys::check_property(&opts.id_property)?;
-    let start = Instant::now();
+    let start = graphfile::check_options(&opts)?;
     let bytes = graphfile::read(path, "GraphML", &progress)?;
     let mut r = Reader {
         text: &bytes,

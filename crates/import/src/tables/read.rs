@@ -9,7 +9,6 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema, SchemaRef};
@@ -24,7 +23,6 @@ use crate::graphfile::{self, EdgeItem, Item, NodeItem, Place, table_line};
 use crate::idmap::{ExtId, IdMap};
 use crate::importer::{ImportOptions, Summary};
 use crate::input::clip;
-use crate::keys;
 use crate::parse::DATA_COLUMN_PREFIX;
 use crate::progress::Progress;
 
@@ -627,11 +625,7 @@ pub fn run_tables(
     opts: ImportOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<Summary> {
-    if opts.batch == 0 {
-        return Err(ImportError::Options("--batch must be at least 1".into()));
-    }
-    keys::check_property(&opts.id_property)?;
-    let start = Instant::now();
+    let start = graphfile::check_options(&opts)?;
     crate::idmap::remove_stale_scratch(db_path);
     let ids = IdMap::new(db_path, opts.id_memory);
     let node_files = table_files(&dir.join("nodes"))?;
