@@ -99,10 +99,8 @@ pub fn write(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
         }
     }
     for e in r.edges() {
-        if let Some(e) = r.edge_props(e?.id)? {
-            for (k, v) in &e.properties {
-                note(&mut edge_kinds, k, v);
-            }
+        for (k, v) in &e?.properties()? {
+            note(&mut edge_kinds, k, v);
         }
     }
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
@@ -158,9 +156,7 @@ pub fn write(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
     }
     for e in r.edges() {
         let e = e?;
-        let Some(p) = r.edge_props(e.id)? else {
-            continue;
-        };
+        let properties = e.properties()?;
         write!(
             out,
             r#"    <edge id="e{}" source="n{}" target="n{}"><data key="label">{}</data>"#,
@@ -169,7 +165,7 @@ pub fn write(r: &ReadTxn, out: &mut impl Write, w: &mut Written, pb: &ProgressBa
             e.to.0,
             xml(&e.edge_type)
         )?;
-        data(out, &p.properties, &edge_keys)?;
+        data(out, &properties, &edge_keys)?;
         writeln!(out, "</edge>")?;
         w.edges += 1;
         pb.inc(1);

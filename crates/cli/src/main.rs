@@ -1009,10 +1009,7 @@ fn import(a: &ImportArgs, json_out: bool) -> Result<ExitCode> {
     let bar = progress::ImportBar(progress::bar(0, "import", true));
     let bar = std::sync::Arc::new(bar);
     let s = match (&mapping, &a.graph) {
-        _ if a.tables.is_some() => {
-            let dir = a.tables.as_deref().unwrap_or(Path::new("."));
-            pagegraph_import::run_tables(&g, &a.db, dir, opts, bar)?
-        }
+        _ if let Some(dir) = &a.tables => pagegraph_import::run_tables(&g, &a.db, dir, opts, bar)?,
         (Some(m), _) => pagegraph_import::run_csv(&g, &a.db, &m.import, opts, bar)?,
         (None, Some(file)) if is_graphml(file) => {
             pagegraph_import::run_graphml(&g, file, opts, bar)?

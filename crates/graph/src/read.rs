@@ -76,6 +76,14 @@ pub struct Edge {
     pub data: Value,
 }
 
+impl Edge {
+    /// The edge's properties in the labels/properties view (as [`ReadTxn::edge_props`] has
+    /// them), from the data it holds, without reading the edge again.
+    pub fn properties(&self) -> Result<crate::Properties> {
+        props::to_properties("edge data", "", &self.data)
+    }
+}
+
 /// The trees of the graph, resolved once per snapshot.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Handles {

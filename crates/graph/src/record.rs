@@ -502,8 +502,16 @@ pub(crate) fn append_data(
             reason: e.to_string(),
         });
     }
-    if len > DATA_SIZE_MAX {
+    if let Err(e) = check_data_size(field, len) {
         out.truncate(start);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// `Invalid` when `len` bytes of encoded data are over [`DATA_SIZE_MAX`].
+pub(crate) fn check_data_size(field: &'static str, len: usize) -> Result<()> {
+    if len > DATA_SIZE_MAX {
         return Err(GraphError::Invalid {
             field,
             reason: format!("{len} bytes encoded, over the limit of {DATA_SIZE_MAX}"),

@@ -156,6 +156,10 @@ pub(crate) fn write(
         }
         w.nodes(chunk)?;
     }
+    // Reading may stop on a fault when it looks past a whole batch: then no edges.
+    if failed() {
+        return Ok(w.summary);
+    }
     let mut edges = edges.into_iter().peekable();
     while edges.peek().is_some() {
         let chunk: Vec<_> = edges.by_ref().take(batch).collect();

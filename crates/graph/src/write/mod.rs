@@ -111,7 +111,7 @@ pub struct TypedEdge {
 pub enum EdgeData {
     /// JSON data (`Value::Null` for none, which costs no allocation).
     Value(Value),
-    /// Data encoded by [`EncodedData::new`].
+    /// Data encoded by [`EncodedData::new`] or [`EncodedData::from_sorted`].
     Encoded(EncodedData),
 }
 
@@ -170,13 +170,7 @@ impl EncodedData {
                 serde_json::to_writer(&mut *out, value).map_err(|e| invalid(e.to_string()))?;
             }
             out.push(b'}');
-            if out.len() > crate::DATA_SIZE_MAX {
-                return Err(invalid(format!(
-                    "{} bytes encoded, over the limit of {}",
-                    out.len(),
-                    crate::DATA_SIZE_MAX
-                )));
-            }
+            crate::record::check_data_size("edge data", out.len())?;
             let encoded = EncodedData(Box::from(out.as_slice()));
             // A buffer grown by one huge value is not kept.
             if out.capacity() > 1 << 16 {

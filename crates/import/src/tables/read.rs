@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::{DataType, Schema, SchemaRef};
+use arrow_schema::{Schema, SchemaRef};
 use pagegraph::Graph;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{Map, Value};
@@ -327,11 +327,6 @@ fn ext_id(a: &dyn Array, i: usize) -> std::result::Result<ExtId, String> {
     }
 }
 
-/// Whether a column's ids order rows (integers): then rows merge across files by id.
-fn integer_ids(t: &DataType) -> bool {
-    t.is_integer()
-}
-
 /// A row of a table: its sort key (its `id`, when ids are integers) and its item.
 type Row<T> = (i64, Item<T>);
 
@@ -570,9 +565,10 @@ fn open_all(
     for path in files {
         let (schema, rows, batches) = guarded(path, || open_table(path))?;
         let layout = Layout::of(path, &schema, edges)?;
+        // Integer ids order rows: then rows merge across files by id.
         by_id &= layout
             .id
-            .is_some_and(|c| integer_ids(schema.field(c).data_type()));
+            .is_some_and(|c| schema.field(c).data_type().is_integer());
         totals.0 += rows.unwrap_or(0);
         totals.1 += std::fs::metadata(path).map_or(0, |m| m.len());
         let stem = path
@@ -653,14 +649,11 @@ pub fn run_tables(
     let node_rows: Vec<Rows<NodeItem>> = rows_of(nodes, 0, false, &fatal, &counter);
     let edge_rows: Vec<Rows<EdgeItem>> = rows_of(edges, node_files.len(), true, &fatal, &counter);
     let node_items = merged(node_rows, nodes_by_id);
-    // Edges start only after the nodes, and not at all if reading the nodes failed.
-    let stop = fatal.clone();
+    // The edge files are read only once the nodes are written (`write` takes no edges
+    // after a fault in the nodes).
     let mut edge_items = Some((edge_rows, edges_by_id));
     let mut edge_iter: Option<Box<dyn Iterator<Item = Item<EdgeItem>>>> = None;
     let edges = std::iter::from_fn(move || {
-        if stop.borrow().is_some() {
-            return None;
-        }
         if edge_iter.is_none() {
             let (list, by_id) = edge_items.take()?;
             edge_iter = Some(merged(list, by_id));

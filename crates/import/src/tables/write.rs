@@ -152,10 +152,12 @@ impl Column {
     /// column of a kind other than `Str`.
     fn append(&mut self, v: Option<&PropertyValue>, json: bool) -> Result<()> {
         use PropertyValue as P;
-        let items = |v: Option<&PropertyValue>| match v {
-            Some(P::List(items)) => Some(items.clone()),
-            _ => None,
-        };
+        fn items(v: Option<&PropertyValue>) -> Option<&[PropertyValue]> {
+            match v {
+                Some(PropertyValue::List(items)) => Some(items),
+                _ => None,
+            }
+        }
         match self {
             Column::Bool(b) => b.append_option(match v {
                 Some(P::Bool(x)) => Some(*x),
@@ -180,26 +182,26 @@ impl Column {
                 }
             },
             Column::Bools(b) => b.append_option(items(v).map(|xs| {
-                xs.into_iter().map(|x| match x {
-                    P::Bool(x) => Some(x),
+                xs.iter().map(|x| match x {
+                    P::Bool(x) => Some(*x),
                     _ => None,
                 })
             })),
             Column::Ints(b) => b.append_option(items(v).map(|xs| {
-                xs.into_iter().map(|x| match x {
-                    P::Int(x) => Some(x),
+                xs.iter().map(|x| match x {
+                    P::Int(x) => Some(*x),
                     _ => None,
                 })
             })),
             Column::Floats(b) => b.append_option(items(v).map(|xs| {
-                xs.into_iter().map(|x| match x {
-                    P::Float(x) => Some(x),
+                xs.iter().map(|x| match x {
+                    P::Float(x) => Some(*x),
                     _ => None,
                 })
             })),
             Column::Strs(b) => b.append_option(items(v).map(|xs| {
-                xs.into_iter().map(|x| match x {
-                    P::String(x) => Some(x),
+                xs.iter().map(|x| match x {
+                    P::String(x) => Some(x.as_str()),
                     _ => None,
                 })
             })),
@@ -482,10 +484,8 @@ impl Plan {
                 continue;
             }
             let kinds = plan.edge_kinds.entry(e.edge_type.clone()).or_default();
-            if !e.data.is_null()
-                && let Some(p) = r.edge_props(e.id)?
-            {
-                note(kinds, &p.properties);
+            if !e.data.is_null() {
+                note(kinds, &e.properties()?);
             }
         }
         Ok(plan)
@@ -539,7 +539,7 @@ pub fn export_tables(
     let node_kinds = std::mem::take(&mut plan.node_kinds);
     let edge_kinds = std::mem::take(&mut plan.edge_kinds);
 
-    // Pass 2: the rows.
+    // Pass 1 (the plan) found the files and their column types; pass 2 writes the rows.
     let ext = format.extension();
     let mut out = Exported::default();
     let mut node_tables: BTreeMap<String, Table> = BTreeMap::new();
@@ -571,7 +571,6 @@ pub fn export_tables(
         out.nodes += 1;
         tick();
     }
-    let none = BTreeMap::new();
     for e in r.edges() {
         let e = e?;
         if !plan.edge_kept(&e, subset) {
@@ -581,12 +580,12 @@ pub fn export_tables(
             continue;
         };
         let props = if e.data.is_null() {
-            None
+            BTreeMap::new()
         } else {
-            r.edge_props(e.id)?.map(|p| p.properties)
+            e.properties()?
         };
         let cells = [as_i64(e.id.0), as_i64(e.from.0), as_i64(e.to.0)];
-        table.push(&cells, &[], props.as_ref().unwrap_or(&none))?;
+        table.push(&cells, &[], &props)?;
         out.edges += 1;
         tick();
     }
