@@ -90,6 +90,8 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
             *slot = Some(if plain {
                 let inner = text.get(1..text.len() - 1)?;
                 Value::String(std::str::from_utf8(inner).ok()?.to_string())
+            } else if let Some(n) = small_integer(text) {
+                n
             } else {
                 serde_json::from_slice(text).ok()?
             });
@@ -100,6 +102,31 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
             b'}' => return (skip_ws(b, at + 1) == b.len()).then_some(out),
             _ => return None,
         }
+    }
+}
+
+/// The value of `text` when it is a JSON integer of at most 18 digits other than `-0`, as the
+/// parser reads it (a non-negative one as unsigned, `-0` as a float: left to the parser).
+fn small_integer(text: &[u8]) -> Option<Value> {
+    let (negative, digits) = match text.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, text),
+    };
+    let leading_zero = digits.len() > 1 && digits[0] == b'0';
+    if digits.is_empty()
+        || digits.len() > 18
+        || leading_zero
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let n = digits
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    match (negative, n) {
+        (false, n) => Some(Value::from(n)),
+        (true, 0) => None,
+        (true, n) => i64::try_from(n).ok().map(|n| Value::from(-n)),
     }
 }
 
@@ -139,6 +166,7 @@ fn string_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
     let mut escaped = false;
     let mut i = at + 1;
     loop {
+        i += plain_run(b.get(i..)?);
         match *b.get(i)? {
             b'"' => return Some((i + 1, escaped)),
             b'\\' => {
@@ -155,6 +183,29 @@ fn string_end(b: &[u8], at: usize) -> Option<(usize, bool)> {
             _ => return None,
         }
     }
+}
+
+/// How many bytes `b` starts with that a string holds as they are: ASCII from space up,
+/// other than `"` and `\`. Eight bytes at a time: a byte is flagged when it is below
+/// `0x20`, has its high bit set, or equals one of the two (the lowest flagged byte of a word
+/// is exact; borrows only flag bytes above it).
+fn plain_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut n = 0;
+    while let Some(chunk) = b.get(n..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk);
+        let flagged = zero_in(x ^ (ONES * u64::from(b'"')))
+            | zero_in(x ^ (ONES * u64::from(b'\\')))
+            | x.wrapping_sub(ONES * 0x20) & !x & HIGH
+            | x & HIGH;
+        if flagged != 0 {
+            return n + (flagged.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n
 }
 
 /// The end of the JSON number at `at`: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -323,6 +374,58 @@ mod tests {
             answered > 5_000,
             "the fast path answered only {answered} texts"
         );
+    }
+
+    #[test]
+    fn plain_runs_and_small_integers_agree_with_their_definitions() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let alphabet = b"ab \x1f\x20\x7f\x80\xff\"\\\x00z9";
+        for _ in 0..20_000 {
+            let b: Vec<u8> = (0..rng.usize(0..40))
+                .map(|_| {
+                    if rng.bool() {
+                        alphabet[rng.usize(..alphabet.len())]
+                    } else {
+                        rng.u8(..)
+                    }
+                })
+                .collect();
+            let expect = b
+                .iter()
+                .position(|&c| !(0x20..=0x7f).contains(&c) || c == b'"' || c == b'\\')
+                .unwrap_or(b.len());
+            let got = plain_run(&b);
+            // The word loop stops at the last whole word: the rest is the caller's.
+            assert!(
+                got <= expect && expect - got < 8,
+                "{b:?}: {got} vs {expect}"
+            );
+            if expect < b.len() / 8 * 8 {
+                assert_eq!(got, expect, "{b:?}");
+            }
+        }
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "01",
+            "-",
+            "1.5",
+            "1e3",
+            "",
+        ] {
+            if let Some(v) = small_integer(text.as_bytes()) {
+                assert_eq!(Some(v), serde_json::from_str(text).ok(), "{text}");
+            }
+        }
+        assert!(small_integer(b"-0").is_none());
+        assert_eq!(small_integer(b"-42"), Some(Value::from(-42)));
     }
 
     #[test]

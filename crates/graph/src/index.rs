@@ -361,18 +361,32 @@ impl IndexDef {
     /// element has no entry. `get` reads one property of the element.
     pub(crate) fn keys_of(
         &self,
-        mut get: impl FnMut(&str) -> Result<Option<PropertyValue>>,
+        get: impl FnMut(&str) -> Result<Option<PropertyValue>>,
     ) -> Result<Option<Vec<u8>>> {
+        let mut key = Vec::new();
+        Ok(self.keys_of_into(get, &mut key)?.then_some(key))
+    }
+
+    /// [`IndexDef::keys_of`], written at the end of `out`: true if the element has an
+    /// entry, else false with `out` as it was.
+    pub(crate) fn keys_of_into(
+        &self,
+        mut get: impl FnMut(&str) -> Result<Option<PropertyValue>>,
+        out: &mut Vec<u8>,
+    ) -> Result<bool> {
+        let start = out.len();
         match self.kind {
             IndexKind::Property => {
-                let mut key = Vec::new();
                 for p in &self.properties {
                     match get(p)? {
-                        Some(v) if encode_key(&v, &mut key) => {}
-                        _ => return Ok(None),
+                        Some(v) if encode_key(&v, out) => {}
+                        _ => {
+                            out.truncate(start);
+                            return Ok(false);
+                        }
                     }
                 }
-                Ok(Some(key))
+                Ok(true)
             }
         }
     }
@@ -419,8 +433,13 @@ pub(crate) fn entry_key(values: &[u8], id: u64) -> Vec<u8> {
 
 /// [`entry_key`], written at the end of `out`.
 pub(crate) fn entry_key_into(values: &[u8], id: u64, out: &mut Vec<u8>) {
-    let idk = ordered_key(id);
     out.extend_from_slice(values);
+    entry_id_into(id, out);
+}
+
+/// The part of an entry after its values' key: `id`, written at the end of `out`.
+pub(crate) fn entry_id_into(id: u64, out: &mut Vec<u8>) {
+    let idk = ordered_key(id);
     out.extend_from_slice(&idk);
     out.push(idk.len() as u8);
 }

@@ -3,7 +3,7 @@
 //! `btree` says how copy-on-write keeps committed snapshots intact.
 
 use super::node::{
-    LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, encode_branch_cell,
+    LEAF_CELL_HEADER, Node, NodeMut, ValueRef, branch_cell_len, cmp_keys, encode_branch_cell,
     encode_leaf_cell, leaf_cell_len, max_cell_len,
 };
 use super::{check_sizes, expect_node, find_leaf, overflow, too_deep};
@@ -261,8 +261,11 @@ impl Inserter {
             let n = node.as_node().len();
             let cell_len = leaf_cell_len(key.len(), value.len(), false);
             let in_order = n > 0
-                && node.as_node().key(n - 1) < key
-                && self.upper.as_deref().is_none_or(|u| key < u);
+                && cmp_keys(node.as_node().key(n - 1), key).is_lt()
+                && self
+                    .upper
+                    .as_deref()
+                    .is_none_or(|u| cmp_keys(key, u).is_lt());
             let takes = in_order
                 && key.len() <= KEY_SIZE_MAX
                 && value.len() <= VALUE_SIZE_MAX
