@@ -566,10 +566,14 @@ fn range_of<'a>(tree: &Tree<'a>, r: &KeyRange) -> Range<'a> {
 
 /// The ids in some key ranges of an index, streamed in key order: by value (in `ORDER BY`
 /// order), then by id. Damage arrives as an `Err` item, after which the iterator ends.
+/// The ids are read a leaf's run at a time: one bounds check per leaf, not per entry.
 pub struct IndexHits<'a> {
     tree: Option<Tree<'a>>,
     ranges: VecDeque<KeyRange>,
     current: Option<Range<'a>>,
+    /// Ids of the current run not handed out yet, in order, and the next one's place.
+    ids: Vec<u64>,
+    next: usize,
     done: bool,
 }
 
@@ -579,7 +583,42 @@ impl<'a> IndexHits<'a> {
             tree,
             ranges: ranges.into(),
             current: None,
+            ids: Vec::new(),
+            next: 0,
             done: false,
+        }
+    }
+
+    /// Refills `ids` from the next run of the ranges; false when they are exhausted.
+    fn refill(&mut self) -> Result<bool> {
+        self.ids.clear();
+        self.next = 0;
+        loop {
+            if let Some(r) = self.current.as_mut() {
+                let ids = &mut self.ids;
+                let run = r.next_run(|run| {
+                    ids.reserve(run.len());
+                    run.iter().all(|k| match decode_entry(k) {
+                        Some((_, id)) => {
+                            ids.push(id);
+                            true
+                        }
+                        None => false,
+                    })
+                })?;
+                match run {
+                    Some(true) => return Ok(true),
+                    Some(false) => return Err(bad_entry()),
+                    None => self.current = None,
+                }
+            }
+            let Some(tree) = self.tree.as_ref() else {
+                return Ok(false);
+            };
+            let Some(next) = self.ranges.pop_front() else {
+                return Ok(false);
+            };
+            self.current = Some(range_of(tree, &next));
         }
     }
 }
@@ -588,30 +627,30 @@ impl Iterator for IndexHits<'_> {
     type Item = Result<u64>;
 
     fn next(&mut self) -> Option<Result<u64>> {
+        if let Some(&id) = self.ids.get(self.next) {
+            self.next += 1;
+            return Some(Ok(id));
+        }
         if self.done {
             return None;
         }
-        loop {
-            if let Some(r) = self.current.as_mut() {
-                match r.next_ref() {
-                    Some(Ok((k, _))) => {
-                        return Some(if let Some((_, id)) = decode_entry(k) {
-                            Ok(id)
-                        } else {
-                            self.done = true;
-                            Err(bad_entry())
-                        });
-                    }
-                    Some(Err(e)) => {
-                        self.done = true;
-                        return Some(Err(e.into()));
-                    }
-                    None => self.current = None,
-                }
+        match self.refill() {
+            Ok(true) => {
+                let id = *self.ids.first()?;
+                self.next = 1;
+                Some(Ok(id))
             }
-            let tree = self.tree.as_ref()?;
-            let next = self.ranges.pop_front()?;
-            self.current = Some(range_of(tree, &next));
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                // The ids before a damaged entry in its run are not handed out: the error
+                // comes where the run starts.
+                self.ids.clear();
+                self.done = true;
+                Some(Err(e))
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //! pointer is bounded by `TREE_DEPTH_MAX`.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
 use crate::ids::PageId;
@@ -13,10 +14,29 @@ use crate::limits::TREE_DEPTH_MAX;
 use crate::page::PageBuf;
 
 use super::node::{Fences, Node, ValueRef};
+use super::route::Route;
 use super::{PageRead, expect_node, load_value};
 
 /// Sibling leaves prefetched at a time while a cursor moves across leaves.
 const PREFETCH_LEAVES: usize = 32;
+
+/// The routing table of a branch a descent came through: borrowed from the view's pins,
+/// or shared with the cache.
+enum Via<'p> {
+    None,
+    Pinned(&'p Route),
+    Cached(Arc<Route>),
+}
+
+impl Via<'_> {
+    fn route(&self) -> Option<&Route> {
+        match self {
+            Via::None => None,
+            Via::Pinned(r) => Some(r),
+            Via::Cached(r) => Some(r),
+        }
+    }
+}
 
 /// A position in a tree. `stack.last()` is a leaf when the cursor is on an entry.
 pub(crate) struct Cursor {
@@ -34,23 +54,36 @@ impl Cursor {
     }
 
     fn push(&mut self, p: &(impl PageRead + ?Sized), id: PageId) -> Result<()> {
+        self.push_routed(p, id, false).map(drop)
+    }
+
+    /// [`Cursor::push`], returning the pushed branch's routing table where the view keeps
+    /// them. `leaf_below` says the page is known to be a leaf (no pins to look in).
+    fn push_routed<'p>(
+        &mut self,
+        p: &'p (impl PageRead + ?Sized),
+        id: PageId,
+        leaf_below: bool,
+    ) -> Result<Via<'p>> {
         if self.stack.len() >= TREE_DEPTH_MAX {
             return Err(StorageError::corrupted(
                 self.root,
                 "tree deeper than the depth limit (a cycle?)",
             ));
         }
-        if let Some(pinned) = p.pinned(id) {
+        if !leaf_below && let Some(pinned) = p.pinned(id) {
             self.stack.push((PageBuf::clone(&pinned.buf), 0));
-            return Ok(());
+            return Ok(Via::Pinned(&pinned.route));
         }
         let buf = p.read_page(id)?;
-        if !expect_node(id, &buf)?.is_leaf() {
+        let via = if expect_node(id, &buf)?.is_leaf() {
+            Via::None
+        } else {
             // Pins the branch where the view pins.
-            p.route(id, &buf);
-        }
+            p.route(id, &buf).map_or(Via::None, Via::Cached)
+        };
         self.stack.push((buf, 0));
-        Ok(())
+        Ok(via)
     }
 
     /// Positions on the first entry `>=` (or `>`) the bound; false if there is none.
@@ -63,7 +96,7 @@ impl Cursor {
         if self.root.is_none() {
             return Ok(false);
         }
-        self.push(p, self.root)?;
+        let mut via = self.push_routed(p, self.root, false)?;
         let mut fences = Fences::default();
         loop {
             let Some((buf, idx)) = self.stack.last_mut() else {
@@ -71,6 +104,9 @@ impl Cursor {
             };
             let node = Node::new(buf);
             if node.is_leaf() {
+                if let Some(route) = via.route() {
+                    route.found_leaf_below();
+                }
                 *idx = match start {
                     Bound::Unbounded => 0,
                     Bound::Included(k) => node.search_fenced(k, fences).unwrap_or_else(|i| i),
@@ -85,14 +121,24 @@ impl Cursor {
                     Ok(true)
                 };
             }
-            let i = match start {
-                Bound::Unbounded => 0,
-                Bound::Included(k) | Bound::Excluded(k) => node.child_index_fenced(k, fences),
+            let i = match (start, via.route()) {
+                (Bound::Unbounded, _) => 0,
+                // The table answers as the page does, from memory laid out for it.
+                (Bound::Included(k) | Bound::Excluded(k), Some(route)) => {
+                    route.child_index(node, k)
+                }
+                (Bound::Included(k) | Bound::Excluded(k), None) => {
+                    node.child_index_fenced(k, fences)
+                }
             };
-            fences = node.child_fences(i, fences);
+            let child;
+            (child, fences) = match via.route() {
+                Some(route) => route.child_at(i, fences),
+                None => (node.child(i), node.child_fences(i, fences)),
+            };
             *idx = i;
-            let child = node.child(i);
-            self.push(p, child)?;
+            let leaf_below = via.route().is_some_and(Route::leads_to_leaves);
+            via = self.push_routed(p, child, leaf_below)?;
         }
     }
 
@@ -433,53 +479,62 @@ impl<'a> Range<'a> {
     /// closure per key. Backward ranges give runs of one key. A storage error ends the
     /// scan and is returned; the range is then done.
     pub fn for_each_run(&mut self, mut f: impl FnMut(&LeafKeys<'_>)) -> Result<()> {
-        while !self.done {
-            match self.step_in_range() {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.done = true;
-                    return Ok(());
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Err(e);
-                }
-            }
-            let Some((buf, idx)) = self.cursor.stack.last_mut() else {
-                self.done = true;
-                return Ok(());
-            };
-            let node = Node::new(buf);
-            let len = node.len();
-            debug_assert!(
-                node.is_leaf() && *idx < len,
-                "step_in_range leaves us on an entry"
-            );
-            if !self.forward {
-                f(&LeafKeys {
-                    node,
-                    start: *idx,
-                    end: *idx + 1,
-                });
-                continue;
-            }
-            let start = *idx;
-            let end = if within(true, &self.start, &self.end, node.key(len - 1)) {
-                len
-            } else {
-                // The range ends in this leaf: its keys up to the first one past the end.
-                let mut end = start + 1;
-                while end < len && within(true, &self.start, &self.end, node.key(end)) {
-                    end += 1;
-                }
-                self.done = true;
-                end
-            };
-            f(&LeafKeys { node, start, end });
-            // The next step leaves this leaf.
-            *idx = len - 1;
-        }
+        while self.next_run(&mut f)?.is_some() {}
         Ok(())
+    }
+
+    /// Calls `f(run)` with the next run of keys in range (consecutive keys of one leaf, as
+    /// for [`Range::for_each_run`]) and returns what it returned; `None` at the end. For
+    /// iterators that hand out a leaf's worth of entries at a time. A storage error is
+    /// returned, and the range is then done.
+    pub fn next_run<R>(&mut self, f: impl FnOnce(&LeafKeys<'_>) -> R) -> Result<Option<R>> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.step_in_range() {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                return Ok(None);
+            }
+            Err(e) => {
+                self.done = true;
+                return Err(e);
+            }
+        }
+        let Some((buf, idx)) = self.cursor.stack.last_mut() else {
+            self.done = true;
+            return Ok(None);
+        };
+        let node = Node::new(buf);
+        let len = node.len();
+        debug_assert!(
+            node.is_leaf() && *idx < len,
+            "step_in_range leaves us on an entry"
+        );
+        if !self.forward {
+            return Ok(Some(f(&LeafKeys {
+                node,
+                start: *idx,
+                end: *idx + 1,
+            })));
+        }
+        let start = *idx;
+        let end = if within(true, &self.start, &self.end, node.key(len - 1)) {
+            len
+        } else {
+            // The range ends in this leaf: its keys up to the first one past the end.
+            let mut end = start + 1;
+            while end < len && within(true, &self.start, &self.end, node.key(end)) {
+                end += 1;
+            }
+            self.done = true;
+            end
+        };
+        let out = f(&LeafKeys { node, start, end });
+        // The next step leaves this leaf.
+        *idx = len - 1;
+        Ok(Some(out))
     }
 
     fn advance(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {

@@ -713,8 +713,10 @@ mod tests {
         for round in 0..400 {
             let mut buf = vec![0u8; 4096];
             let mut node = NodeMut::init(&mut buf, PageId(5), true);
-            // Dense ids, sparse ids, clustered keys, shared prefixes, short keys.
-            let style = round % 5;
+            // Dense ids, sparse ids, clustered keys, shared prefixes, short keys, and keys
+            // that share more than eight bytes (index entries: a type byte, a number, an
+            // id of varying length), where the search interpolates past the shared bytes.
+            let style = round % 7;
             let mut keys: Vec<Vec<u8>> = (0..rng.usize(1..200))
                 .map(|i| match style {
                     0 => (1000 + i as u64).to_be_bytes().to_vec(),
@@ -723,6 +725,13 @@ mod tests {
                         .to_be_bytes()
                         .to_vec(),
                     3 => [&b"prefix__"[..], &rng.u32(..).to_be_bytes()].concat(),
+                    5 => [&b"prefix__shared"[..], &rng.u32(..).to_be_bytes()].concat(),
+                    6 => {
+                        let bits = rng.u32(1..40);
+                        let id = rng.u64(..1 << bits).to_be_bytes();
+                        let id = &id[id.iter().take_while(|&&b| b == 0).count()..];
+                        [&[7u8][..], &rng.u64(0..3000).to_be_bytes(), id].concat()
+                    }
                     _ => vec![rng.u8(..); rng.usize(0..3)],
                 })
                 .collect();
@@ -735,9 +744,18 @@ mod tests {
             }
             let n = node.as_node().len();
             for _ in 0..300 {
-                let probe = match rng.u8(0..3) {
+                let probe = match rng.u8(0..5) {
                     0 if n > 0 => node.as_node().key(rng.usize(0..n)).to_vec(),
                     1 => rng.u64(..).to_be_bytes().to_vec(),
+                    // A key of the node cut short or lengthened: shares its prefix.
+                    3 if n > 0 => {
+                        let mut k = node.as_node().key(rng.usize(0..n)).to_vec();
+                        let cut = rng.usize(0..=k.len());
+                        k.truncate(cut);
+                        k.extend((0..rng.usize(0..3)).map(|_| rng.u8(..)));
+                        k
+                    }
+                    4 => [&[7u8][..], &rng.u64(0..3000).to_be_bytes()].concat(),
                     _ => (1000 + rng.u64(0..300)).to_be_bytes().to_vec(),
                 };
                 let v = node.as_node();

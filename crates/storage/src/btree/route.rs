@@ -191,6 +191,12 @@ impl Route {
     /// The child of the branch `node` (the image this table was built from) that may hold
     /// `key`, with that child's fences given the branch's own `fences`.
     pub fn child_for(&self, node: Node<'_>, key: &[u8], fences: Fences) -> (PageId, Fences) {
+        self.child_at(self.child_index(node, key), fences)
+    }
+
+    /// Which child of the branch `node` (the image this table was built from) may hold
+    /// `key`: what [`Node::child_index`] says, found in the table.
+    pub fn child_index(&self, node: Node<'_>, key: &[u8]) -> usize {
         let target = prefix_u64(key);
         // Separators with a smaller prefix are below the key, those with a larger one
         // above it; only equal prefixes need the whole key.
@@ -210,6 +216,11 @@ impl Route {
             }
         };
         debug_assert_eq!(i, node.child_index(key));
+        i
+    }
+
+    /// Child `i` of the branch and its fences, given the branch's own `fences`.
+    pub fn child_at(&self, i: usize, fences: Fences) -> (PageId, Fences) {
         let lo = match i.checked_sub(1).and_then(|j| self.seps.get(j)) {
             Some(s) => Some(s.prefix),
             None => fences.lo(),
