@@ -1,8 +1,10 @@
 //! Columns of a table (pandas, polars or pyarrow data frame) read for batch inserts: integer
-//! id columns through their memory (`to_numpy().astype('<i8').tobytes()`: one Python call
-//! per column, not per row), other columns as lists converted value by value in Rust.
+//! id columns, and numeric and boolean property columns without nulls, through their memory
+//! (`to_numpy().astype(...).tobytes()`: one Python call per column, not per row), other
+//! columns as lists converted value by value in Rust.
 
-use pagegraph::Properties;
+use pagegraph::{EdgeData, EncodedData, Properties, PropertyValue};
+use serde_json::Value;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -62,8 +64,7 @@ pub(crate) fn rows(table: &Bound<'_, PyAny>) -> PyResult<usize> {
 
 /// A column's values as a Python list (pandas `tolist`, polars `to_list`, pyarrow
 /// `to_pylist`).
-fn values<'py>(table: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyList>> {
-    let col = column(table, name)?;
+fn values<'py>(col: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyList>> {
     for method in ["tolist", "to_list", "to_pylist"] {
         if col.hasattr(method)? {
             return Ok(col.call_method0(method)?.cast_into::<PyList>()?);
@@ -74,29 +75,170 @@ fn values<'py>(table: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyL
     )))
 }
 
-/// The properties of each of `rows` rows from the columns `names`. A missing value leaves
-/// the property out: None, and NaN (how pandas marks a missing value in a float column).
+/// One property column: its name and each row's value (`None` where it is missing).
+pub(crate) struct Column {
+    name: String,
+    values: Vec<Option<PropertyValue>>,
+}
+
+/// The columns `names` of a table of `rows` rows, each name once, in name order (the
+/// order a record's properties are encoded in). A missing value is None, NaN (how pandas
+/// marks a missing value in a float column) or pandas' `NA`. Numeric and boolean columns without
+/// nulls are read from their memory; others as lists converted value by value.
+pub(crate) fn property_columns(
+    table: &Bound<'_, PyAny>,
+    names: &[String],
+    rows: usize,
+) -> PyResult<Vec<Column>> {
+    let mut names: Vec<&String> = names.iter().collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let col = column(table, name)?;
+            let values = match numeric(&col, name)? {
+                Some(values) => values,
+                None => listed(&col, name)?,
+            };
+            if values.len() != rows {
+                return Err(PyValueError::new_err(format!(
+                    "column {name:?} has {} values for {rows} rows",
+                    values.len()
+                )));
+            }
+            Ok(Column {
+                name: name.clone(),
+                values,
+            })
+        })
+        .collect()
+}
+
+/// The values of a column of numbers or booleans without nulls, read from its memory
+/// (`to_numpy().astype(...).tobytes()`); `None` for any other column (strings, objects,
+/// dates, unsigned integers past `i64`, or a column with nulls, whose `to_numpy` would
+/// turn integers into floats), which is then read as a list.
+fn numeric(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<Option<PropertyValue>>>> {
+    if col.hasattr("null_count")? {
+        let nulls = col.getattr("null_count")?;
+        let nulls = if nulls.is_callable() {
+            nulls.call0()?
+        } else {
+            nulls
+        };
+        if nulls.extract::<u64>().map_or(true, |n| n > 0) {
+            return Ok(None);
+        }
+    }
+    let Ok(array) = col.call_method0("to_numpy") else {
+        return Ok(None);
+    };
+    let dtype = array.getattr("dtype")?;
+    let kind: String = dtype.getattr("kind")?.extract()?;
+    // A column whose own type is not the array's (pandas' nullable `Int64` with a missing
+    // value comes out as floats) is read value by value.
+    if let Ok(own) = col.getattr("dtype").and_then(|d| d.getattr("kind"))
+        && own.extract::<String>().ok().as_deref() != Some(kind.as_str())
+    {
+        return Ok(None);
+    }
+    let size: usize = dtype.getattr("itemsize")?.extract()?;
+    let (target, width) = match kind.as_str() {
+        "f" => ("<f8", 8),
+        "i" => ("<i8", 8),
+        "u" if size <= 4 => ("<i8", 8),
+        "b" => ("|u1", 1),
+        _ => return Ok(None),
+    };
+    let bytes = array.call_method1("astype", (target,))?.call_method0("tobytes")?;
+    let bytes = bytes.cast::<PyBytes>()?.as_bytes();
+    let word = |chunk: &[u8]| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        b
+    };
+    let values = bytes.chunks_exact(width).map(|chunk| match kind.as_str() {
+        "f" => {
+            let f = f64::from_le_bytes(word(chunk));
+            (!f.is_nan()).then_some(PropertyValue::Float(f))
+        }
+        "b" => Some(PropertyValue::Bool(chunk[0] != 0)),
+        _ => Some(PropertyValue::Int(i64::from_le_bytes(word(chunk)))),
+    });
+    let values: Vec<_> = values.collect();
+    if values.len() * width != bytes.len() {
+        return Err(PyValueError::new_err(format!(
+            "column {name:?}: its memory is not a whole number of values"
+        )));
+    }
+    Ok(Some(values))
+}
+
+/// Whether a table cell is a missing value: None, NaN, or pandas' `NA` (nullable columns).
+fn is_missing(v: &Bound<'_, PyAny>) -> bool {
+    v.is_none()
+        || v.extract::<f64>().is_ok_and(f64::is_nan)
+        || v.get_type().name().is_ok_and(|n| n == "NAType")
+}
+
+/// A column's values converted one by one from its Python list.
+fn listed(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Option<PropertyValue>>> {
+    let list = values(col, name)?;
+    list.iter()
+        .enumerate()
+        .map(|(row, v)| {
+            if is_missing(&v) {
+                return Ok(None);
+            }
+            convert::property(&v, &format!("column {name:?} row {row}")).map(Some)
+        })
+        .collect()
+}
+
+/// The properties of each of `rows` rows from the columns `names` (see
+/// [`property_columns`]).
 pub(crate) fn properties(
     table: &Bound<'_, PyAny>,
     names: &[String],
     rows: usize,
 ) -> PyResult<Vec<Properties>> {
+    let columns = property_columns(table, names, rows)?;
     let mut out = vec![Properties::new(); rows];
-    for name in names {
-        let list = values(table, name)?;
-        if list.len() != rows {
-            return Err(PyValueError::new_err(format!(
-                "column {name:?} has {} values for {rows} rows",
-                list.len()
-            )));
-        }
-        for (row, (props, v)) in out.iter_mut().zip(list.iter()).enumerate() {
-            if v.is_none() || v.extract::<f64>().is_ok_and(f64::is_nan) {
-                continue;
+    for col in columns {
+        for (props, v) in out.iter_mut().zip(col.values) {
+            if let Some(v) = v {
+                props.insert(col.name.clone(), v);
             }
-            let value = convert::property(&v, &format!("column {name:?} row {row}"))?;
-            props.insert(name.clone(), value);
         }
     }
     Ok(out)
+}
+
+/// The data of the edges in rows `rows` of `columns`, encoded straight from the values
+/// (no map of properties per row): what `create_edges` would store for them.
+pub(crate) fn edge_data(
+    columns: &[Column],
+    rows: std::ops::Range<usize>,
+) -> pagegraph::Result<Vec<EdgeData>> {
+    let mut fields: Vec<(&str, Value)> = Vec::with_capacity(columns.len());
+    rows.map(|row| {
+        fields.clear();
+        for col in columns {
+            if let Some(Some(v)) = col.values.get(row)
+                && !matches!(v, PropertyValue::Null)
+            {
+                let json = v.to_json().map_err(|e| pagegraph::GraphError::Invalid {
+                    field: "edge properties",
+                    reason: format!("property {}: {e}", col.name),
+                })?;
+                fields.push((&col.name, json));
+            }
+        }
+        if fields.is_empty() {
+            return Ok(EdgeData::Value(Value::Null));
+        }
+        EncodedData::from_sorted(fields.iter().map(|(k, v)| (*k, v))).map(EdgeData::Encoded)
+    })
+    .collect()
 }

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::thread::ThreadId;
 
-use pagegraph::{EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, WriteTxn};
+use pagegraph::{
+    EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, TypedEdge, WriteTxn,
+};
 use pagegraph_query::eval::GraphRead;
 use parking_lot::{Mutex, RwLock};
 use pyo3::exceptions::PyTypeError;
@@ -275,7 +277,7 @@ impl WriteTransaction {
     ) -> PyResult<Vec<u64>> {
         let froms = columns::ids(table, src)?;
         let tos = columns::ids(table, dst)?;
-        let props = columns::properties(
+        let props = columns::property_columns(
             table,
             properties.as_deref().unwrap_or_default(),
             froms.len(),
@@ -288,7 +290,6 @@ impl WriteTransaction {
             )));
         }
         let mut ids = Vec::with_capacity(froms.len());
-        let mut props = props.into_iter();
         let rows = BATCH_ITEMS_MAX * 10;
         // A table of several batches holds its adjacency back and writes it once, after
         // the last batch, rather than rewriting the adjacency chunks at every batch.
@@ -297,20 +298,23 @@ impl WriteTransaction {
             self.with(py, |tx| Ok(tx.defer_adjacency()?))?;
         }
         let mut inserted = Ok(());
-        for (from_chunk, to_chunk) in froms.chunks(rows).zip(tos.chunks(rows)) {
-            let batch: Vec<(NodeId, NodeId, &str, Properties)> = from_chunk
-                .iter()
-                .zip(to_chunk)
-                .map(|(&a, &b)| {
-                    (
-                        NodeId(a),
-                        NodeId(b),
-                        edge_type,
-                        props.next().unwrap_or_default(),
-                    )
-                })
-                .collect();
-            match self.with(py, |tx| Ok(tx.create_edges(batch)?)) {
+        for start in (0..froms.len()).step_by(rows) {
+            let end = (start + rows).min(froms.len());
+            let made = self.with(py, |tx| {
+                let data = columns::edge_data(&props, start..end)?;
+                let batch = froms[start..end]
+                    .iter()
+                    .zip(&tos[start..end])
+                    .zip(data)
+                    .map(|((&a, &b), data)| TypedEdge {
+                        from: NodeId(a),
+                        to: NodeId(b),
+                        edge_type: 0,
+                        data,
+                    });
+                Ok(tx.insert_typed_edges(&[edge_type], batch)?)
+            });
+            match made {
                 Ok(made) => ids.extend(made.into_iter().map(|e| e.0)),
                 Err(e) => {
                     inserted = Err(e);

@@ -173,3 +173,68 @@ def test_a_table_of_several_batches_writes_its_adjacency_once(db):
         assert len(tx.neighbors(ids[0], "out")) == n // 1000 + 200
     assert db.edge_count() == n + 200_000
     assert db.check()["clean"]
+
+
+def test_numeric_columns_read_from_memory_keep_every_value_as_the_list_path_does():
+    import numpy as np
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    # Numeric and boolean columns without nulls are read from their memory; the others
+    # (nulls, strings, uint64, objects) value by value. Either way each row's properties
+    # must be its values as Python sees them, a missing value (None, NaN) left out.
+    cols = {
+        "f": [0.5, float("nan"), -1e300, 3.0],
+        "i": [1, -(2**63), 2**63 - 1, 0],
+        "u32": np.array([0, 1, 2**32 - 1, 7], dtype=np.uint32),
+        "u64": np.array([0, 1, 2**63 - 1, 7], dtype=np.uint64),
+        "b": [True, False, True, False],
+        "s": ["x", None, "z", ""],
+    }
+    frames = {
+        "pandas": pd.DataFrame({**cols, "n": pd.array([1, None, 3, 4], dtype="Int64")}),
+        "polars": pl.DataFrame({**cols, "n": pl.Series([1, None, 3, 4], dtype=pl.Int64)}),
+        "arrow": pa.table({**cols, "n": pa.array([1, None, 3, 4], pa.int64())}),
+    }
+    expect = [
+        {"f": 0.5, "i": 1, "u32": 0, "u64": 0, "b": True, "s": "x", "n": 1},
+        {"i": -(2**63), "u32": 1, "u64": 1, "b": False},
+        {"f": -1e300, "i": 2**63 - 1, "u32": 2**32 - 1, "u64": 2**63 - 1, "b": True, "s": "z",
+         "n": 3},
+        {"f": 3.0, "i": 0, "u32": 7, "u64": 7, "b": False, "s": "", "n": 4},
+    ]
+
+    def props(element):
+        return {k: v for k, v in element.items() if not k.startswith("_")}
+
+    for name, frame in frames.items():
+        db = pagegraph.Database()
+        names = list(cols) + ["n"]
+        with db.write() as tx:
+            a, b = tx.create_nodes([("N",), ("N",)])
+            ends = {"src": [a] * 4, "dst": [b] * 4}
+            if name == "pandas":
+                edges = frame.assign(**ends)
+            elif name == "polars":
+                edges = frame.with_columns(**{k: pl.Series(v) for k, v in ends.items()})
+            else:
+                edges = frame.append_column("src", pa.array(ends["src"])).append_column(
+                    "dst", pa.array(ends["dst"])
+                )
+            made = tx.create_edges_from(edges, edge_type="T", properties=names)
+            nodes = tx.create_nodes_from(frame, "Row", properties=names)
+        for row, (edge, node) in enumerate(zip(made, nodes)):
+            assert props(db.edge(edge)) == expect[row], (name, row)
+            assert props(db.node(node)) == expect[row], (name, row)
+            # Types too: a float stays a float, a bool a bool.
+            for k, v in props(db.edge(edge)).items():
+                assert type(v) is type(expect[row][k]), (name, row, k)
+
+    # A uint64 value past the signed range is refused, as it is one by one.
+    db = pagegraph.Database()
+    with db.write() as tx:
+        a = tx.create_nodes([("N",)])[0]
+        big = pd.DataFrame({"src": [a], "dst": [a], "u": np.array([2**64 - 1], dtype=np.uint64)})
+        with pytest.raises(OverflowError):
+            tx.create_edges_from(big, edge_type="T", properties=["u"])
