@@ -4,10 +4,10 @@
 //! columns as lists converted value by value in Rust.
 
 use pagegraph::{EdgeData, EncodedData, Properties, PropertyValue};
-use serde_json::Value;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
+use serde_json::Value;
 
 use crate::convert;
 
@@ -151,7 +151,9 @@ fn numeric(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<Option<Pro
         "b" => ("|u1", 1),
         _ => return Ok(None),
     };
-    let bytes = array.call_method1("astype", (target,))?.call_method0("tobytes")?;
+    let bytes = array
+        .call_method1("astype", (target,))?
+        .call_method0("tobytes")?;
     let bytes = bytes.cast::<PyBytes>()?.as_bytes();
     let word = |chunk: &[u8]| {
         let mut b = [0u8; 8];

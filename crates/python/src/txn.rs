@@ -9,9 +9,7 @@
 use std::sync::Arc;
 use std::thread::ThreadId;
 
-use pagegraph::{
-    EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, TypedEdge, WriteTxn,
-};
+use pagegraph::{EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, TypedEdge, WriteTxn};
 use pagegraph_query::eval::GraphRead;
 use parking_lot::{Mutex, RwLock};
 use pyo3::exceptions::PyTypeError;
@@ -297,31 +295,38 @@ impl WriteTransaction {
         if several {
             self.with(py, |tx| Ok(tx.defer_adjacency()?))?;
         }
-        let mut inserted = Ok(());
-        for start in (0..froms.len()).step_by(rows) {
-            let end = (start + rows).min(froms.len());
-            let made = self.with(py, |tx| {
-                let data = columns::edge_data(&props, start..end)?;
-                let batch = froms[start..end]
-                    .iter()
-                    .zip(&tos[start..end])
-                    .zip(data)
-                    .map(|((&a, &b), data)| TypedEdge {
-                        from: NodeId(a),
-                        to: NodeId(b),
-                        edge_type: 0,
-                        data,
-                    });
-                Ok(tx.insert_typed_edges(&[edge_type], batch)?)
-            });
-            match made {
-                Ok(made) => ids.extend(made.into_iter().map(|e| e.0)),
-                Err(e) => {
-                    inserted = Err(e);
-                    break;
+        // One batch's data is encoded on a helper thread while the batch before it is
+        // inserted (encoding is most of a batch's work outside the storage engine).
+        let inserted = self.with(py, |tx| {
+            std::thread::scope(|scope| {
+                let (send, batches) = std::sync::mpsc::sync_channel(1);
+                let props = &props;
+                let total = froms.len();
+                scope.spawn(move || {
+                    for start in (0..total).step_by(rows) {
+                        let end = (start + rows).min(total);
+                        let data = columns::edge_data(props, start..end);
+                        let failed = data.is_err();
+                        if send.send((start..end, data)).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                for (span, data) in batches {
+                    let batch = froms[span.clone()].iter().zip(&tos[span]).zip(data?).map(
+                        |((&a, &b), data)| TypedEdge {
+                            from: NodeId(a),
+                            to: NodeId(b),
+                            edge_type: 0,
+                            data,
+                        },
+                    );
+                    let made = tx.insert_typed_edges(&[edge_type], batch)?;
+                    ids.extend(made.into_iter().map(|e| e.0));
                 }
-            }
-        }
+                Ok(())
+            })
+        });
         // Written whatever happened, so that the transaction reads its adjacency again.
         let flushed = if several {
             self.with(py, |tx| Ok(tx.flush_adjacency()?))
