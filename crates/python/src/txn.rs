@@ -260,7 +260,8 @@ impl WriteTransaction {
     /// Creates one edge per row of a table (a pandas, polars or pyarrow data frame, or
     /// anything whose `table[column]` has `to_numpy()`): node ids from the integer columns
     /// `src` and `dst`, the type `edge_type`, and the columns named in `properties` as
-    /// properties (a missing value, None or NaN, leaves a property out). The id columns are read from their
+    /// properties (a missing value, None, NaN or pandas' NA, leaves a property out). The id
+    /// columns, and numeric and boolean property columns without nulls, are read from their
     /// memory, with no Python object per row; returns the new edges' ids in row order. All
     /// or nothing per batch of rows, as `create_edges`.
     #[pyo3(signature = (table, *, src="src", dst="dst", edge_type="EDGE", properties=None))]
