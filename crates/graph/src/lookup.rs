@@ -351,6 +351,22 @@ pub(crate) fn edge_state(src: &dyn Source, id: EdgeId) -> Result<Option<EdgeStat
     })
 }
 
+/// One property of edge `id`, reading only that field of its data: `None` when there is no
+/// such edge or it lacks the property (the same value [`props::to_properties`] gives it).
+pub(crate) fn edge_property(
+    src: &dyn Source,
+    id: EdgeId,
+    key: &str,
+) -> Result<Option<PropertyValue>> {
+    let Some(edges) = src.view(EDGES)? else {
+        return Ok(None);
+    };
+    let found = edges::with_edge(&edges, id, |rec| {
+        props::properties_in_data("edge data", "edge", id, "", rec.data, &[key])
+    })?;
+    Ok(found.and_then(|mut values| values.pop().flatten()))
+}
+
 /// The number of edges: the sum of the per-type counts (edge records are chunks, so the
 /// tree's entry count is not it), with a write transaction's pending changes.
 pub(crate) fn edge_total(src: &dyn Source) -> Result<u64> {

@@ -114,7 +114,21 @@ pub struct ReadTxn {
 
 impl Source for ReadTxn {
     fn view(&self, name: &str) -> Result<Option<Tree<'_>>> {
-        Ok(self.r.tree(name)?)
+        // The graph's own trees were resolved when the snapshot began: no catalog lookup.
+        let known = match name {
+            NODES => self.h.nodes,
+            NODE_DATA => self.h.node_data,
+            EDGES => self.h.edges,
+            OUT => self.h.out,
+            IN => self.h.inc,
+            KIND => self.h.kind,
+            NAME => self.h.name,
+            STR => self.h.str,
+            STR_ID => self.h.str_id,
+            COUNTS => self.h.counts,
+            _ => return Ok(self.r.tree(name)?),
+        };
+        Ok(self.tree(known))
     }
 
     fn catalog(&self) -> Result<&[IndexDef]> {
@@ -396,6 +410,12 @@ impl ReadTxn {
                 properties,
             }),
         )
+    }
+
+    /// One property of an edge, reading only that field of its data: `None` when there is
+    /// no such edge or it lacks the property.
+    pub fn edge_property(&self, id: EdgeId, key: &str) -> Result<Option<crate::PropertyValue>> {
+        lookup::edge_property(self, id, key)
     }
 
     /// The edge with this id in the labels/properties view.

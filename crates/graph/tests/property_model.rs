@@ -196,6 +196,16 @@ fn compare_txn(tx: &WriteTxn, m: &Model, ctx: &str) {
             (&n.labels, &n.props),
             "{ctx}: node {id}"
         );
+        for key in KEYS.iter().chain(&["w", "absent"]) {
+            let one = tx.node_property(id, key).unwrap();
+            assert_eq!(one.as_ref(), n.props.get(*key), "{ctx}: {id}.{key}");
+        }
+    }
+    for (&id, e) in &m.edges {
+        for key in KEYS.iter().chain(&["w", "absent"]) {
+            let one = tx.edge_property(id, key).unwrap();
+            assert_eq!(one.as_ref(), e.props.get(*key), "{ctx}: {id}.{key}");
+        }
     }
     for label in LABELS {
         for key in KEYS {
@@ -250,6 +260,10 @@ fn compare_snapshot(g: &Graph, m: &Model, ctx: &str) {
             (e.from, e.to, &e.ty, &e.props),
             "{ctx}: edge {id}"
         );
+        for key in KEYS.iter().chain(&["w", "absent"]) {
+            let one = r.edge_property(id, key).unwrap();
+            assert_eq!(one.as_ref(), e.props.get(*key), "{ctx}: {id}.{key}");
+        }
     }
     for label in LABELS {
         let want: Vec<NodeId> = m

@@ -54,6 +54,11 @@ pub trait GraphRead {
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
         Ok(self.node(id)?.and_then(|mut n| n.properties.remove(key)))
     }
+    /// One property of a relationship (`None`: no such relationship or property); reads no
+    /// other property where it can.
+    fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        Ok(self.rel(id)?.and_then(|mut r| r.properties.remove(key)))
+    }
     /// The nodes with `label` whose `property` satisfies `cond`, found through a ready
     /// index on exactly (`label`, `property`); `None` when there is no such index.
     fn seek(
@@ -132,6 +137,9 @@ macro_rules! shared_reads {
         }
         fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
             Ok(Self::node_property(self, id, key)?)
+        }
+        fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+            Ok(Self::edge_property(self, id, key)?)
         }
         fn seek(
             &self,
@@ -662,8 +670,7 @@ pub fn property(v: &Value, key: &str, ctx: &Ctx<'_>) -> Result<Value> {
             .map_or(Value::Null, Value::from),
         Value::Rel(id) => ctx
             .graph
-            .rel(*id)?
-            .and_then(|r| r.properties.get(key).cloned())
+            .rel_property(*id, key)?
             .map_or(Value::Null, Value::from),
         other => {
             return Err(type_error(

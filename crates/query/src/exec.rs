@@ -18,7 +18,7 @@ use crate::matcher::{Flow, for_each_match};
 use crate::plan::Filter;
 use crate::project::Projector;
 use crate::value::{GroupKey, Value};
-use pagegraph::{EdgeId, NodeId, Properties};
+use pagegraph::{EdgeId, NodeId, Properties, PropertyValue};
 
 /// A query's result: column names, rows of values, and what it changed.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -295,8 +295,65 @@ impl GraphWrite for pagegraph::WriteTxn {
     }
 }
 
-/// A read-only graph as a [`GraphWrite`] that refuses every write.
-struct ReadOnly<'a>(&'a dyn GraphRead);
+/// A read-only graph as a [`GraphWrite`] that refuses every write. Nothing changes the
+/// graph under it, so it remembers the node properties it read last ([`PropertyMemo`]).
+struct ReadOnly<'a>(&'a dyn GraphRead, PropertyMemo);
+
+impl<'a> ReadOnly<'a> {
+    fn new(graph: &'a dyn GraphRead) -> ReadOnly<'a> {
+        ReadOnly(graph, PropertyMemo::default())
+    }
+}
+
+/// Slots of a [`PropertyMemo`] (a power of two).
+const MEMO_SLOTS: usize = 64;
+
+/// The node properties a read-only query read last, in a small direct-mapped table:
+/// `a.id` of a node expanded to many neighbours is read once, not once per row. Only for
+/// a graph nothing writes to while the memo lives.
+#[derive(Default)]
+struct PropertyMemo {
+    slots: std::cell::RefCell<Vec<Option<MemoEntry>>>,
+}
+
+/// A remembered read: node, property name, value (`None`: absent).
+type MemoEntry = (NodeId, Box<str>, Option<PropertyValue>);
+
+impl PropertyMemo {
+    fn slot(id: NodeId, key: &str) -> usize {
+        let mut h = id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for &b in key.as_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+        }
+        // The top bits mix every input bit; a shift by 58 keeps six of them.
+        usize::try_from(h >> 58).unwrap_or(0) & (MEMO_SLOTS - 1)
+    }
+
+    /// `read(id, key)`, or the value remembered from the last read of it.
+    fn get(
+        &self,
+        id: NodeId,
+        key: &str,
+        read: impl FnOnce() -> Result<Option<PropertyValue>>,
+    ) -> Result<Option<PropertyValue>> {
+        let at = Self::slot(id, key);
+        if let Some(Some((n, k, v))) = self.slots.borrow().get(at)
+            && *n == id
+            && **k == *key
+        {
+            return Ok(v.clone());
+        }
+        let value = read()?;
+        let mut slots = self.slots.borrow_mut();
+        if slots.is_empty() {
+            slots.resize(MEMO_SLOTS, None);
+        }
+        if let Some(slot) = slots.get_mut(at) {
+            *slot = Some((id, key.into(), value.clone()));
+        }
+        Ok(value)
+    }
+}
 
 fn read_only<T>() -> Result<T> {
     Err(QueryError::Unsupported(
@@ -351,7 +408,10 @@ impl GraphRead for ReadOnly<'_> {
         self.0.node_labels(id)
     }
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
-        self.0.node_property(id, key)
+        self.1.get(id, key, || self.0.node_property(id, key))
+    }
+    fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
+        self.0.rel_property(id, key)
     }
 }
 
@@ -395,7 +455,7 @@ pub fn run(
     params: &BTreeMap<String, Value>,
     graph: &dyn GraphRead,
 ) -> Result<QueryResult> {
-    run_write(text, params, &mut ReadOnly(graph))
+    run_write(text, params, &mut ReadOnly::new(graph))
 }
 
 /// Parses and runs a query, reads and writes, on a write transaction (or any
@@ -507,7 +567,7 @@ pub fn execute_prepared<T>(
     let flag = cancel.map(Cancel::flag);
     if !is_write(statement) {
         let snapshot = graph.begin_read()?;
-        let r = run_statement(statement, params, &mut ReadOnly(&snapshot), flag)?;
+        let r = run_statement(statement, params, &mut ReadOnly::new(&snapshot), flag)?;
         return finish(r, &snapshot);
     }
     let mut tx = graph.begin_write()?;

@@ -559,6 +559,9 @@ impl GraphRead for KeepDeleted<'_> {
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<PropertyValue>> {
         self.graph.node_property(id, key)
     }
+    fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<PropertyValue>> {
+        self.graph.rel_property(id, key)
+    }
     fn seek(
         &self,
         label: &str,

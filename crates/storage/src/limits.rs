@@ -25,8 +25,9 @@ pub const CACHE_PAGES_MIN: usize = 16;
 /// Largest page cache the engine accepts, in pages (2^34 pages of 4 KiB is 64 TiB). The
 /// cache is a bound, not an allocation: it grows with the pages it holds.
 pub const CACHE_PAGES_MAX: usize = 1 << 34;
-/// Default page cache capacity, in pages (32 MiB of 4 KiB pages).
-pub const CACHE_PAGES_DEFAULT: usize = 8192;
+/// Default page cache capacity, in pages (256 MiB of 4 KiB pages, as `pagegraph import`
+/// uses): a bound, not an allocation, so a small database costs only what it holds.
+pub const CACHE_PAGES_DEFAULT: usize = 65536;
 /// Largest database the engine addresses, in pages (2^40 pages of 4 KiB is 4 PiB).
 pub const PAGE_COUNT_MAX: u64 = 1 << 40;
 /// WAL size, in frames, past which a commit runs an automatic checkpoint.

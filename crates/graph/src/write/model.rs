@@ -477,6 +477,12 @@ impl WriteTxn {
         )
     }
 
+    /// One property of an edge as this transaction sees it, reading only that field of its
+    /// data: `None` when there is no such edge or it lacks the property.
+    pub fn edge_property(&self, id: EdgeId, key: &str) -> Result<Option<crate::PropertyValue>> {
+        lookup::edge_property(self, id, key)
+    }
+
     /// The edge with this id in the labels/properties view, as this transaction sees it.
     pub fn edge_props(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
         let Some(e) = lookup::edge_state(self, id)? else {
