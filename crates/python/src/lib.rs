@@ -28,6 +28,7 @@ fn _pagegraph(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<database::Database>()?;
     m.add_class::<txn::WriteTransaction>()?;
     m.add_class::<txn::ReadTransaction>()?;
+    m.add_class::<view::Rows>()?;
     m.add("VALUE_DEPTH_MAX", convert::VALUE_DEPTH_MAX)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use pagegraph_query::{QueryResult, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyByteArray, PyDict, PyList, PyType};
 
 use crate::convert::{self, Elements};
 use crate::errors::Fail;
@@ -156,17 +156,9 @@ impl Answer {
         Ok(Answer { result, elements })
     }
 
-    /// The Python `pagegraph.QueryResult`.
+    /// The Python `pagegraph.QueryResult`, over the rows kept in a [`Rows`].
     pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        let rows = PyList::empty(py);
-        for row in &self.result.rows {
-            let values = PyList::empty(py);
-            for v in row {
-                values.append(self.elements.py_value(py, v)?)?;
-            }
-            rows.append(values)?;
-        }
         let s = self.result.stats;
         let stats = PyDict::new(py);
         for (k, v) in [
@@ -181,8 +173,143 @@ impl Answer {
         ] {
             stats.set_item(k, v)?;
         }
+        let rows = Rows {
+            width: self.result.columns.len(),
+            table: self.result.rows,
+            elements: self.elements,
+        };
         let class = CLASS.import(py, "pagegraph._result", "QueryResult")?;
-        Ok(class.call1((self.result.columns, rows, stats))?.unbind())
+        Ok(class
+            .call1((self.result.columns, Py::new(py, rows)?, stats))?
+            .unbind())
+    }
+}
+
+/// The rows of a query result, kept as Rust values until Python asks for them: a row at a
+/// time (iteration) or a column at a time, where a column of numbers or booleans without
+/// nulls comes back as the bytes of a machine array (a `DataFrame` or an Arrow table then
+/// needs no Python object per cell).
+#[pyclass(module = "pagegraph._pagegraph", frozen)]
+pub(crate) struct Rows {
+    width: usize,
+    table: Vec<Vec<Value>>,
+    elements: Elements,
+}
+
+/// How a column of [`Rows`] is typed, from its values.
+#[derive(Clone, Copy, PartialEq)]
+enum ColumnKind {
+    Int,
+    Float,
+    Bool,
+    /// Anything else: nulls, strings, containers, elements, or a mix.
+    Object,
+}
+
+impl Rows {
+    fn kind(&self, i: usize) -> ColumnKind {
+        let mut kind = None;
+        for row in &self.table {
+            let k = match row.get(i) {
+                Some(Value::Int(_)) => ColumnKind::Int,
+                Some(Value::Float(_)) => ColumnKind::Float,
+                Some(Value::Bool(_)) => ColumnKind::Bool,
+                _ => return ColumnKind::Object,
+            };
+            if kind.is_some_and(|seen| seen != k) {
+                return ColumnKind::Object;
+            }
+            kind = Some(k);
+        }
+        kind.unwrap_or(ColumnKind::Object)
+    }
+
+    fn py_row<'py>(&self, py: Python<'py>, row: &[Value]) -> PyResult<Bound<'py, PyList>> {
+        let values = PyList::empty(py);
+        for v in row {
+            values.append(self.elements.py_value(py, v)?)?;
+        }
+        Ok(values)
+    }
+}
+
+#[pymethods]
+impl Rows {
+    /// The number of rows.
+    fn __len__(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Row `i` as a list of values (`IndexError` past the end).
+    fn row<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyList>> {
+        match self.table.get(i) {
+            Some(row) => self.py_row(py, row),
+            None => Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "row {i} of {}",
+                self.table.len()
+            ))),
+        }
+    }
+
+    /// The rows from `start` on, each a list of values.
+    fn rows_from<'py>(&self, py: Python<'py>, start: usize) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for row in self.table.iter().skip(start) {
+            out.append(self.py_row(py, row)?)?;
+        }
+        Ok(out)
+    }
+
+    /// Column `i` as `(kind, values)`: `("int64" | "float64" | "bool", bytearray)` holding a
+    /// native-endian machine array when every value is an integer, every one a float, or
+    /// every one a boolean (one byte each); else `("object", list)` of the values.
+    fn column<'py>(
+        &self,
+        py: Python<'py>,
+        i: usize,
+    ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+        if i >= self.width {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "column {i} of {}",
+                self.width
+            )));
+        }
+        let kind = self.kind(i);
+        let cells = self.table.iter().filter_map(|r| r.get(i));
+        let (name, bytes): (&'static str, Vec<u8>) = match kind {
+            ColumnKind::Int => (
+                "int64",
+                cells
+                    .flat_map(|v| match v {
+                        Value::Int(x) => x.to_ne_bytes(),
+                        _ => [0; 8],
+                    })
+                    .collect(),
+            ),
+            ColumnKind::Float => (
+                "float64",
+                cells
+                    .flat_map(|v| match v {
+                        Value::Float(x) => x.to_ne_bytes(),
+                        _ => [0; 8],
+                    })
+                    .collect(),
+            ),
+            ColumnKind::Bool => (
+                "bool",
+                cells
+                    .map(|v| u8::from(matches!(v, Value::Bool(true))))
+                    .collect(),
+            ),
+            ColumnKind::Object => {
+                let out = PyList::empty(py);
+                for v in cells {
+                    out.append(self.elements.py_value(py, v)?)?;
+                }
+                return Ok(("object", out.into_any()));
+            }
+        };
+        Ok((name, PyByteArray::new(py, &bytes).into_any()))
     }
 }
 

@@ -146,3 +146,14 @@ def test_closed_connection(db):
 def test_connection_needs_a_database():
     with pytest.raises(TypeError):
         pagegraph.Connection("not a database")
+
+
+def test_rows_are_read_one_at_a_time_or_all_at_once_from_any_point(people):
+    result = people.execute("MATCH (p:Person) RETURN p.name AS name ORDER BY name")
+    everything = [r for r in people.execute("MATCH (p:Person) RETURN p.name AS name ORDER BY name")]
+    first = result.get_next()
+    assert [first] + result.get_all() == everything
+    assert not result.has_next() and result.get_all() == []
+    result.reset_iterator()
+    assert list(result) == everything
+    assert result.get_num_tuples() == len(everything)

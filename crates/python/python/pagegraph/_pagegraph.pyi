@@ -24,6 +24,7 @@ __all__ = [
     "LockedError",
     "QueryError",
     "ReadTransaction",
+    "Rows",
     "WriteTransaction",
 ]
 
@@ -223,3 +224,16 @@ class WriteTransaction:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> bool: ...
+
+@final
+class Rows:
+    """The rows of a query result, kept natively until asked for (``QueryResult`` wraps
+    them): a row at a time, or a column at a time."""
+
+    def __len__(self) -> int: ...
+    def row(self, i: int) -> List[Any]: ...
+    def rows_from(self, start: int) -> List[List[Any]]: ...
+    def column(self, i: int) -> Tuple[str, Union[bytearray, List[Any]]]:
+        """``("int64" | "float64" | "bool", bytearray)`` of a native-endian machine array
+        when every value is an integer, every one a float or every one a boolean (a byte
+        each); else ``("object", list)``."""

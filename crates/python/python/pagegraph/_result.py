@@ -4,6 +4,11 @@ A :class:`QueryResult` holds every row of a finished query (the query has run to
 before ``execute`` returns). It iterates rows as lists, or as dicts after
 :meth:`QueryResult.rows_as_dict`, and converts to pandas, polars, pyarrow and networkx,
 each imported only when asked for.
+
+The rows stay in the native module until they are asked for: iteration makes Python
+values a row at a time, and the DataFrame and Arrow conversions take a column at a time,
+a column of integers, floats or booleans without nulls as one machine array (no Python
+object per cell).
 """
 
 from __future__ import annotations
@@ -52,9 +57,11 @@ class QueryResult:
     """The rows of a query, with the column names. Iterating it (or calling
     :meth:`get_next`) moves a cursor over the rows; the conversions use every row."""
 
-    def __init__(self, columns: List[str], rows: List[List[Any]], stats: Dict[str, int]):
+    def __init__(self, columns: List[str], rows: Any, stats: Dict[str, int]):
+        # ``rows``: the native module's ``Rows`` (see the module doc).
         self._columns = list(columns)
-        self._rows = rows
+        self._native = rows
+        self._count = len(rows)
         self._stats = stats
         self._position = 0
         self._as_dict = False
@@ -65,7 +72,7 @@ class QueryResult:
 
     def get_num_tuples(self) -> int:
         """The number of rows."""
-        return len(self._rows)
+        return self._count
 
     @property
     def stats(self) -> Dict[str, int]:
@@ -85,20 +92,22 @@ class QueryResult:
 
     def has_next(self) -> bool:
         """Whether :meth:`get_next` has a row to return."""
-        return self._position < len(self._rows)
+        return self._position < self._count
 
     def get_next(self) -> Row:
         """The next row; raises IndexError after the last one."""
         if not self.has_next():
             raise IndexError("no more rows in the query result")
-        row = self._rows[self._position]
+        row = self._native.row(self._position)
         self._position += 1
         return self._shape(row)
 
     def get_all(self) -> List[Row]:
         """Every row not yet returned by :meth:`get_next` or iteration."""
-        rest = [self._shape(r) for r in self._rows[self._position:]]
-        self._position = len(self._rows)
+        rest = self._native.rows_from(self._position)
+        if self._as_dict:
+            rest = [self._shape(r) for r in rest]
+        self._position = self._count
         return rest
 
     def reset_iterator(self) -> None:
@@ -117,17 +126,29 @@ class QueryResult:
         return self.get_next()
 
     def __repr__(self) -> str:
-        return f"<pagegraph.QueryResult columns={self._columns!r} rows={len(self._rows)}>"
+        return f"<pagegraph.QueryResult columns={self._columns!r} rows={self._count}>"
 
-    def _column(self, i: int) -> List[Any]:
-        return [row[i] for row in self._rows]
+    def _column(self, i: int) -> Any:
+        """Column ``i``: a numpy array for a column of integers, floats or booleans
+        without nulls (a list of Python values when numpy is missing), else a list."""
+        kind, values = self._native.column(i)
+        if kind == "object":
+            return values
+        try:
+            import numpy as np
+        except ImportError:
+            return memoryview(values).cast({"int64": "q", "float64": "d", "bool": "?"}[kind]).tolist()
+        return np.frombuffer(values, dtype={"int64": np.int64, "float64": np.float64, "bool": np.bool_}[kind])
 
     def get_as_df(self) -> Any:
         """The rows as a pandas DataFrame, one column per result column. Integer columns
         with nulls use pandas' nullable ``Int64`` (no integer becomes a float), boolean
         ones ``boolean``; nodes, relationships, lists and maps are Python objects."""
         pd = _require("pandas", "pandas", "get_as_df()")
-        data = {name: _pandas_column(pd, self._column(i)) for i, name in enumerate(self._columns)}
+        data = {}
+        for i, name in enumerate(self._columns):
+            values = self._column(i)
+            data[name] = pd.Series(values) if not isinstance(values, list) else _pandas_column(pd, values)
         return pd.DataFrame(data, columns=self._columns)
 
     def get_as_pl(self) -> Any:
@@ -171,7 +192,7 @@ class QueryResult:
         graph = nx.MultiDiGraph() if directed else nx.MultiGraph()
         nodes: Dict[int, Node] = {}
         rels: Dict[int, Relationship] = {}
-        for row in self._rows:
+        for row in self._native.rows_from(0):
             for value in row:
                 _collect(value, nodes, rels)
         for node_id, node in nodes.items():
