@@ -219,12 +219,8 @@ fn with_floor_chunk<T>(
     f: impl FnOnce(EdgeId, &[u8], &[u8]) -> Result<T>,
 ) -> Result<Option<T>> {
     let key = edge_key(id);
-    let mut back = tree.range_rev(Bound::Unbounded, Bound::Included(&key[..]));
-    let Some(entry) = back.next_ref() else {
-        return Ok(None);
-    };
-    let (k, v) = entry?;
-    f(chunk_id(k)?, k, &v).map(Some)
+    tree.floor_with(&key, |k, v| f(chunk_id(k)?, k, v))?
+        .transpose()
 }
 
 /// `f` of edge `id`'s record, `None` if there is no such edge.

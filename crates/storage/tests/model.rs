@@ -103,6 +103,16 @@ fn run_seed(seed: u64, ops: u64, durability: Durability) {
                     let got = tx.read_tree(name).unwrap().and_then(|t| t.get(&k).unwrap());
                     let want = working.get(name).and_then(|t| t.get(&k)).cloned();
                     assert_eq!(got, want, "{ctx}: get");
+                    // The floor: the greatest key at most `k`, in one descent where it can.
+                    let got = tx
+                        .read_tree(name)
+                        .unwrap()
+                        .and_then(|t| t.floor_with(&k, |k, v| (k.to_vec(), v.to_vec())).unwrap());
+                    let want = working
+                        .get(name)
+                        .and_then(|t| t.range::<Vec<u8>, _>(..=k.clone()).next_back())
+                        .map(|(k, v)| (k.clone(), v.clone()));
+                    assert_eq!(got, want, "{ctx}: floor of {k:?}");
                 }
                 90..=97 => {
                     let (lo, hi) = (bound(&mut rng, space), bound(&mut rng, space));

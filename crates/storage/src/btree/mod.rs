@@ -212,6 +212,31 @@ pub(crate) fn get_with<T>(
     }
 }
 
+/// Calls `f(key, value)` on the entry with the greatest key at most `key`, when the leaf
+/// where `key` would be holds it; `Ok(Err(()))` when that leaf has no key at most `key`
+/// (the entry, if any, ends an earlier leaf: the caller goes back with a reverse range).
+pub(crate) fn floor_in_leaf_with<T>(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    key: &[u8],
+    f: impl FnOnce(&[u8], &[u8]) -> T,
+) -> Result<std::result::Result<T, ()>> {
+    if root.is_none() {
+        return Ok(Err(()));
+    }
+    let (_, buf, fences) = find_leaf_fenced(p, root, key)?;
+    let node = Node::new(&buf);
+    let i = match node.search_fenced(key, fences) {
+        Ok(i) => i,
+        Err(0) => return Ok(Err(())),
+        Err(i) => i - 1,
+    };
+    Ok(Ok(match node.value(i) {
+        ValueRef::Inline(b) => f(node.key(i), b),
+        ValueRef::Overflow { first, len } => f(node.key(i), &overflow::read(p, first, len)?),
+    }))
+}
+
 /// Calls `f` on the keys starting with `prefix` in the leaf where `prefix` would be. Returns
 /// the leaf's last key if every key from the first match to the leaf's end matched (the run
 /// may go on in the next leaf), `None` if the run ended in this leaf.

@@ -77,6 +77,29 @@ impl<'a> Tree<'a> {
         btree::get_with(self.src, self.root, key, f)
     }
 
+    /// Calls `f(key, value)` on the entry with the greatest key at most `key` (the floor),
+    /// in place when its value is inline; `None` when every key is greater. One descent,
+    /// unless the floor ends the leaf before the one `key` falls in.
+    pub fn floor_with<T>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&[u8], &[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let mut f = Some(f);
+        let mut call = |k: &[u8], v: &[u8]| f.take().map(|f| f(k, v));
+        if let Ok(out) = btree::floor_in_leaf_with(self.src, self.root, key, &mut call)? {
+            return Ok(out);
+        }
+        let mut back = self.range_rev(Bound::Unbounded, Bound::Included(key));
+        match back.next_ref() {
+            Some(entry) => {
+                let (k, v) = entry?;
+                Ok(call(k, &v))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// True if `key` is present.
     pub fn contains_key(&self, key: &[u8]) -> Result<bool> {
         Ok(self.get_with(key, |_| ())?.is_some())
