@@ -42,16 +42,23 @@ fn node_ok(id: NodeId, labels: &[String], props: &Props, ctx: &Ctx<'_>) -> Resul
     if labels.is_empty() && props.is_empty() {
         return Ok(true);
     }
-    if props.is_empty() {
-        return Ok(ctx
-            .graph
-            .node_labels(id)?
-            .is_some_and(|have| labels.iter().all(|l| have.contains(l))));
+    let has_labels = ctx
+        .graph
+        .node_labels(id)?
+        .is_some_and(|have| labels.iter().all(|l| have.contains(l)));
+    if !has_labels || props.is_empty() {
+        return Ok(has_labels);
     }
-    let Some(n) = ctx.graph.node(id)? else {
-        return Ok(false);
-    };
-    Ok(labels.iter().all(|l| n.labels.contains(l)) && props_hold(&n.properties, props))
+    // One property at a time: a read-only query's memo answers them from one record read.
+    for (k, want) in props {
+        let Some(have) = ctx.graph.node_property(id, k)? else {
+            return Ok(false);
+        };
+        if equals(&Value::from(have), want) != Some(true) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// What a consumer of rows answers to each: go on, or stop (a `LIMIT` has its rows, an
