@@ -320,6 +320,71 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
     Ok(Some(total.saturating_sub(again)))
 }
 
+/// The matches of a [`countable`] pattern of one step, per node of `var` (its start or its
+/// end), from one scan of the adjacency: `MATCH (a)-[:R]->(b) RETURN b.id, count(*)` groups
+/// by `b` without a row per match. Nodes without a match are left out. `None` when `var`
+/// is not an end of a one-step pattern, the graph cannot scan, or ids are too large for
+/// an array (the caller then enumerates).
+pub(crate) fn counts_by(
+    el: &PatternElement,
+    var: &str,
+    ctx: &Ctx<'_>,
+) -> Result<Option<Vec<(NodeId, u64)>>> {
+    let [(r, end)] = el.chain.as_slice() else {
+        return Ok(None);
+    };
+    let group_is_end = if end.var.as_deref() == Some(var) {
+        true
+    } else if el.start.var.as_deref() == Some(var) {
+        false
+    } else {
+        return Ok(None);
+    };
+    let (group, other) = if group_is_end {
+        (end, &el.start)
+    } else {
+        (&el.start, end)
+    };
+    let lg = label_set(&group.labels, ctx)?;
+    let own = if other.labels == group.labels {
+        None
+    } else {
+        Some(label_set(&other.labels, ctx)?)
+    };
+    let lo = own.as_ref().map_or(lg.as_ref(), Option::as_ref);
+    // The scan gives (node, other end) of each relationship in the adjacency of one
+    // direction: the incoming one groups the targets of `-->`, the outgoing one its sources.
+    let incoming = (r.dir == Dir::Right) == group_is_end;
+    let mut counts: Vec<u64> = Vec::new();
+    let mut too_large = false;
+    let scanned = ctx
+        .graph
+        .scan_relationships(incoming, &r.types, &mut |g, o| {
+            if too_large || !within(lg.as_ref(), g) || !within(lo, o) {
+                return;
+            }
+            let Some(i) = usize::try_from(g.0).ok().filter(|_| g.0 <= DENSE_IDS_MAX) else {
+                too_large = true;
+                return;
+            };
+            if i >= counts.len() {
+                let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
+                counts.resize((i + 1).max(counts.len() * 2).min(cap), 0);
+            }
+            counts[i] += 1;
+        })?;
+    if !scanned || too_large {
+        return Ok(None);
+    }
+    Ok(Some(
+        (0u64..)
+            .zip(counts)
+            .filter(|&(_, n)| n > 0)
+            .map(|(i, n)| (NodeId(i), n))
+            .collect(),
+    ))
+}
+
 /// Whether relationship `e`, walked from `a` to `b` as the first step, is also a second
 /// step from `b` that the pattern admits.
 fn reused(

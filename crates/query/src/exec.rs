@@ -988,6 +988,24 @@ fn feed(
         }
         return Ok(());
     }
+    // `MATCH (a)-[:R]->(b) RETURN b.x, count(*)`: counted per `b`, not enumerated.
+    if let [stage] = stages
+        && let Some(var) = projector.counts_per()
+        && let Some(el) = crate::count::countable(stage.clause)
+        && let [row] = rows.as_slice()
+        && crate::count::unbound_in(el, row)
+        && let Some(counts) = crate::count::counts_by(el, var, ctx)?
+    {
+        let var = var.to_string();
+        for (node, n) in counts {
+            ctx.check_cancel()?;
+            let mut r = row.clone();
+            r.set(&var, Value::Node(node));
+            stage.rows.set(stage.rows.get() + n);
+            projector.push_counted(r, n, ctx)?;
+        }
+        return Ok(());
+    }
     for row in rows {
         if stream(stages, row, ctx, &mut |r| projector.push(r, ctx))? == Flow::Stop {
             break;

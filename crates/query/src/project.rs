@@ -186,6 +186,47 @@ impl<'p> Projector<'p> {
                 .all(|a| matches!(a.kind, ExprKind::CountStar))
     }
 
+    /// The one variable every grouping key reads, when there are keys, every aggregate is
+    /// `count(*)` and the keys read nothing else: then the input rows matter only by how
+    /// many bind each value of that variable, and [`Projector::push_counted`] can take
+    /// them so many at a time.
+    pub(crate) fn counts_per(&self) -> Option<&str> {
+        if self.keys.is_empty()
+            || self.aggs.is_empty()
+            || !self
+                .aggs
+                .iter()
+                .all(|a| matches!(a.kind, ExprKind::CountStar))
+        {
+            return None;
+        }
+        let mut var: Option<&str> = None;
+        for &k in &self.keys {
+            let (name, e) = &self.items[k];
+            let vars = match e {
+                Some(e) => crate::plan::expr_vars(e)?,
+                None => vec![name.as_str()],
+            };
+            for v in vars {
+                if var.is_some_and(|seen| seen != v) {
+                    return None;
+                }
+                var = Some(v);
+            }
+        }
+        var
+    }
+
+    /// Takes `n` input rows at once, all the same as `row` in what the grouping keys read
+    /// (see [`Projector::counts_per`]).
+    pub(crate) fn push_counted(&mut self, row: Row, n: u64, ctx: &Ctx<'_>) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.any = true;
+        self.add_to_group(row, n, ctx)
+    }
+
     /// Takes `n` input rows at once, of which `row` stands for all (see
     /// [`Projector::counts_only`]).
     pub(crate) fn push_count(&mut self, row: Row, n: u64) {
@@ -205,7 +246,7 @@ impl<'p> Projector<'p> {
     pub(crate) fn push(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
         self.any = true;
         if !self.aggs.is_empty() {
-            self.add_to_group(row, ctx)?;
+            self.add_to_group(row, 1, ctx)?;
             return Ok(Flow::More);
         }
         if self.is_full() {
@@ -263,7 +304,9 @@ impl<'p> Projector<'p> {
         Ok(Flow::More)
     }
 
-    fn add_to_group(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<()> {
+    /// Adds `row` to its group; `weight` rows like it when every aggregate is `count(*)`
+    /// (else 1).
+    fn add_to_group(&mut self, mut row: Row, weight: u64, ctx: &Ctx<'_>) -> Result<()> {
         let mut key_values = Vec::with_capacity(self.keys.len());
         for &k in &self.keys {
             key_values.push(match self.items[k].1 {
@@ -284,7 +327,11 @@ impl<'p> Projector<'p> {
         }
         let group = self.group(gk, row, key_values);
         for (acc, args) in group.accs.iter_mut().zip(arg_values) {
-            acc.add(args)?;
+            if acc.is_count_star() {
+                acc.add_count(weight);
+            } else {
+                acc.add(args)?;
+            }
         }
         Ok(())
     }
