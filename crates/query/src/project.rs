@@ -376,8 +376,9 @@ impl<'p> Projector<'p> {
             .take(self.limit.unwrap_or(usize::MAX))
             .collect()
     }
-
     fn finish_groups(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
+        /// A group's output row with its `ORDER BY` keys, after its first-seen position.
+        type Ranked = (usize, (Vec<Value>, Row));
         if !self.any && self.keys.is_empty() {
             self.order_of.push(Vec::new());
             self.groups.insert(
@@ -402,7 +403,24 @@ impl<'p> Projector<'p> {
         }
         if !self.p.order.is_empty() {
             let order = &self.p.order;
-            out.sort_by(|(a, _), (b, _)| compare_keys(order, a, b));
+            // Ties keep the groups' first-seen order (a stable sort), so the order is total.
+            let cmp = |(i, (a, _)): &Ranked, (j, (b, _)): &Ranked| {
+                compare_keys(order, a, b).then(i.cmp(j))
+            };
+            let mut ranked: Vec<Ranked> = out.into_iter().enumerate().collect();
+            // Under a LIMIT only the first SKIP + LIMIT groups in order are kept: selected
+            // in linear time, then only they are sorted.
+            if let Some(limit) = self.limit {
+                let n = self.skip.saturating_add(limit);
+                if n == 0 {
+                    ranked.clear();
+                } else if n < ranked.len() {
+                    ranked.select_nth_unstable_by(n - 1, cmp);
+                    ranked.truncate(n);
+                }
+            }
+            ranked.sort_by(cmp);
+            out = ranked.into_iter().map(|(_, row)| row).collect();
         }
         Ok(self.page(out.into_iter().map(|(_, r)| r)))
     }
