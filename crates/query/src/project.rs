@@ -376,6 +376,7 @@ impl<'p> Projector<'p> {
             .take(self.limit.unwrap_or(usize::MAX))
             .collect()
     }
+
     fn finish_groups(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
         /// A group's output row with its `ORDER BY` keys, after its first-seen position.
         type Ranked = (usize, (Vec<Value>, Row));
