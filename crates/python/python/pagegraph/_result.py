@@ -14,7 +14,7 @@ object per cell).
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union, cast
 
 __all__ = ["Node", "Relationship", "Path", "QueryResult"]
 
@@ -104,11 +104,11 @@ class QueryResult:
 
     def get_all(self) -> List[Row]:
         """Every row not yet returned by :meth:`get_next` or iteration."""
-        rest = self._native.rows_from(self._position)
-        if self._as_dict:
-            rest = [self._shape(r) for r in rest]
+        rows: List[List[Any]] = self._native.rows_from(self._position)
         self._position = self._count
-        return rest
+        if self._as_dict:
+            return [self._shape(r) for r in rows]
+        return cast(List[Row], rows)
 
     def reset_iterator(self) -> None:
         """Starts :meth:`get_next` and iteration again from the first row."""
@@ -137,7 +137,12 @@ class QueryResult:
         try:
             import numpy as np
         except ImportError:
-            return memoryview(values).cast({"int64": "q", "float64": "d", "bool": "?"}[kind]).tolist()
+            view = memoryview(values)
+            if kind == "int64":
+                return view.cast("q").tolist()
+            if kind == "float64":
+                return view.cast("d").tolist()
+            return view.cast("?").tolist()
         return np.frombuffer(values, dtype={"int64": np.int64, "float64": np.float64, "bool": np.bool_}[kind])
 
     def get_as_df(self) -> Any:
