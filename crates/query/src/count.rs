@@ -78,13 +78,13 @@ const BITMAP_IDS_MAX: u64 = 1 << 31;
 
 /// A set of node ids: a bitmap over the ids (dense, as the graph hands them out), or a hash
 /// set where the largest id would make the bitmap too large.
-enum IdSet {
+pub(crate) enum IdSet {
     Bits(Vec<u64>),
     Hashed(HashSet<NodeId>),
 }
 
 impl IdSet {
-    fn of(ids: &[NodeId]) -> IdSet {
+    pub(crate) fn of(ids: &[NodeId]) -> IdSet {
         let max = ids.iter().map(|n| n.0).max().unwrap_or(0);
         if max >= BITMAP_IDS_MAX {
             return IdSet::Hashed(ids.iter().copied().collect());
@@ -100,7 +100,7 @@ impl IdSet {
         IdSet::Bits(bits)
     }
 
-    fn contains(&self, n: NodeId) -> bool {
+    pub(crate) fn contains(&self, n: NodeId) -> bool {
         match self {
             IdSet::Bits(bits) => usize::try_from(n.0 / 64)
                 .ok()

@@ -49,6 +49,12 @@ pub trait GraphRead {
     fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
         Ok(self.node(id)?.map(|n| n.labels))
     }
+    /// Whether node `id` exists and has every label of `labels`.
+    fn has_labels(&self, id: NodeId, labels: &[String]) -> Result<bool> {
+        Ok(self
+            .node_labels(id)?
+            .is_some_and(|have| labels.iter().all(|l| have.contains(l))))
+    }
     /// One property of a node (`None`: no such node or property); reads no other property
     /// where it can.
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {

@@ -296,12 +296,78 @@ impl GraphWrite for pagegraph::WriteTxn {
 }
 
 /// A read-only graph as a [`GraphWrite`] that refuses every write. Nothing changes the
-/// graph under it, so it remembers the node properties it read last ([`PropertyMemo`]).
-struct ReadOnly<'a>(&'a dyn GraphRead, PropertyMemo);
+/// graph under it, so it remembers the node properties it read last ([`PropertyMemo`]) and
+/// answers many tests of one label from the label's node set ([`LabelMemo`]).
+struct ReadOnly<'a>(&'a dyn GraphRead, PropertyMemo, LabelMemo);
 
 impl<'a> ReadOnly<'a> {
     fn new(graph: &'a dyn GraphRead) -> ReadOnly<'a> {
-        ReadOnly(graph, PropertyMemo::default())
+        ReadOnly(graph, PropertyMemo::default(), LabelMemo::default())
+    }
+}
+
+/// Tests of one label a read-only query makes by reading node records before it reads the
+/// label's node set once and answers the rest from it: this many, or one per
+/// [`LABEL_NODES_PER_TEST`] nodes of the graph if that is more (a test reads a record at
+/// random; the set reads the label's index in order, at most every node).
+const LABEL_TESTS_BEFORE_SET: u64 = 1024;
+
+/// See [`LABEL_TESTS_BEFORE_SET`].
+const LABEL_NODES_PER_TEST: u64 = 256;
+
+/// Label tests of a read-only query: `(b:Person)` at the far end of an expansion tests a
+/// node the previous row did not touch, a random record read each; past a number of tests
+/// of a label ([`LABEL_TESTS_BEFORE_SET`]), its nodes are read in one scan of the label
+/// index into a set (a bitmap by id) that answers every later test. Only for a graph
+/// nothing writes to while the memo lives.
+#[derive(Default)]
+struct LabelMemo {
+    labels: std::cell::RefCell<HashMap<String, LabelTests>>,
+}
+
+/// What a [`LabelMemo`] knows of one label.
+enum LabelTests {
+    /// Tests made so far by reading records, and how many to make before the set.
+    Counted(u64, u64),
+    /// The label's nodes.
+    Nodes(crate::count::IdSet),
+}
+
+impl LabelMemo {
+    /// Whether `id` has `label`, from the label's node set once it is worth reading
+    /// (`read_ids`); `None` while tests are still answered from records. `nodes` is the
+    /// graph's node count, where it is known.
+    fn has(
+        &self,
+        label: &str,
+        id: NodeId,
+        nodes: impl FnOnce() -> Result<Option<u64>>,
+        read_ids: impl FnOnce() -> Result<Vec<NodeId>>,
+    ) -> Result<Option<bool>> {
+        let mut labels = self.labels.borrow_mut();
+        let tests = match labels.entry(label.to_string()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let per_nodes = nodes()?.unwrap_or(0) / LABEL_NODES_PER_TEST;
+                e.insert(LabelTests::Counted(
+                    0,
+                    LABEL_TESTS_BEFORE_SET.max(per_nodes),
+                ))
+            }
+        };
+        match tests {
+            LabelTests::Nodes(set) => Ok(Some(set.contains(id))),
+            LabelTests::Counted(n, before) if *n < *before => {
+                *n += 1;
+                Ok(None)
+            }
+            LabelTests::Counted(..) => {
+                let set = crate::count::IdSet::of(&read_ids()?);
+                let has = set.contains(id);
+                *tests = LabelTests::Nodes(set);
+                Ok(Some(has))
+            }
+        }
     }
 }
 
@@ -409,6 +475,25 @@ impl GraphRead for ReadOnly<'_> {
     }
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
         self.1.get(id, key, || self.0.node_property(id, key))
+    }
+    fn has_labels(&self, id: NodeId, labels: &[String]) -> Result<bool> {
+        let mut unknown = labels.is_empty();
+        for l in labels {
+            match self
+                .2
+                .has(l, id, || self.0.node_count(), || self.0.label_ids(l))?
+            {
+                Some(false) => return Ok(false),
+                Some(true) => {}
+                None => unknown = true,
+            }
+        }
+        // A node in a label's set exists; without labels, or before the sets are read,
+        // the record answers.
+        if unknown {
+            return self.0.has_labels(id, labels);
+        }
+        Ok(true)
     }
     fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
         self.0.rel_property(id, key)

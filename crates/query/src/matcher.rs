@@ -42,10 +42,7 @@ fn node_ok(id: NodeId, labels: &[String], props: &Props, ctx: &Ctx<'_>) -> Resul
     if labels.is_empty() && props.is_empty() {
         return Ok(true);
     }
-    let has_labels = ctx
-        .graph
-        .node_labels(id)?
-        .is_some_and(|have| labels.iter().all(|l| have.contains(l)));
+    let has_labels = ctx.graph.has_labels(id, labels)?;
     if !has_labels || props.is_empty() {
         return Ok(has_labels);
     }

@@ -88,3 +88,45 @@ fn single_property_reads_equal_the_whole_element() {
         }
     }
 }
+
+/// Past 1,024 tests of one label, a read-only query answers the rest from the label's node
+/// set (`exec.rs`, `LabelMemo`). The matches must be those `labels(b)` gives, which reads
+/// the record every time: for one label, two, a label no node has, and with properties.
+#[test]
+fn label_tests_from_the_label_set_equal_the_records() {
+    for seed in 0..3u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let g = Graph::in_memory().unwrap();
+        let mut tx = g.begin_write().unwrap();
+        let ids: Vec<_> = (0..500)
+            .map(|i| {
+                let labels: &[&str] = [&["A"][..], &["B"], &["A", "B"], &[]][rng.usize(0..4)];
+                let props: Properties = [("x".to_string(), V::Int(i % 3))].into();
+                tx.create_node(labels, props).unwrap()
+            })
+            .collect();
+        for _ in 0..4000 {
+            let (a, b) = (ids[rng.usize(..ids.len())], ids[rng.usize(..ids.len())]);
+            tx.create_edge(a, b, "R", Properties::new()).unwrap();
+        }
+        tx.commit().unwrap();
+        let count = |text: &str| -> Value {
+            execute(&g, text, &BTreeMap::new())
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+                .rows[0][0]
+                .clone()
+        };
+        for (pattern, filter) in [
+            ("(b:A)", "'A' IN labels(b)"),
+            ("(b:A:B)", "'A' IN labels(b) AND 'B' IN labels(b)"),
+            ("(b:B {x: 1})", "'B' IN labels(b) AND b.x = 1"),
+            ("(b:Missing)", "'Missing' IN labels(b)"),
+        ] {
+            let tested = count(&format!("MATCH (a)-[r]->{pattern} RETURN count(1)"));
+            let read = count(&format!(
+                "MATCH (a)-[r]->(b) WHERE {filter} RETURN count(1)"
+            ));
+            assert_eq!(tested, read, "seed {seed}: {pattern}");
+        }
+    }
+}
