@@ -19,38 +19,46 @@ fn one(g: &Graph, text: &str) -> Value {
     r.rows[0][0].clone()
 }
 
+/// The random graph of the count tests: 30 nodes over labels A, B, A:B and C (property
+/// `i`), 90 relationships of types R and S with self-loops and parallel ones, and, when
+/// `unlabelled`, 150 nodes without labels beside them.
+fn random_graph(rng: &mut fastrand::Rng, unlabelled: bool) -> Graph {
+    let g = Graph::in_memory().unwrap();
+    let mut parts = Vec::new();
+    for i in 0..30 {
+        let label = ["A", "B", "A:B", "C"][rng.usize(0..4)];
+        parts.push(format!("(n{i}:{label} {{i: {i}}})"));
+    }
+    if unlabelled {
+        parts.extend((0..150).map(|_| "()".to_string()));
+    }
+    for _ in 0..90 {
+        let a = rng.usize(0..30);
+        // Some self-loops and parallel relationships.
+        let b = if rng.u8(0..8) == 0 {
+            a
+        } else {
+            rng.usize(0..30)
+        };
+        let t = ["R", "S"][rng.usize(0..2)];
+        parts.push(format!("(n{a})-[:{t}]->(n{b})"));
+    }
+    execute(
+        &g,
+        &format!("CREATE {}", parts.join(", ")),
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    g
+}
+
 #[test]
 fn counted_matches_equal_enumerated_matches() {
     for seed in 0..4u64 {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let g = Graph::in_memory().unwrap();
-        let mut parts = Vec::new();
-        for i in 0..30 {
-            let label = ["A", "B", "A:B", "C"][rng.usize(0..4)];
-            parts.push(format!("(n{i}:{label} {{i: {i}}})"));
-        }
         // With many unlabelled nodes beside them, every label set is under a quarter of
         // the nodes: counted level by level; else mostly by scans of the adjacency.
-        if seed % 2 == 1 {
-            parts.extend((0..150).map(|_| "()".to_string()));
-        }
-        for _ in 0..90 {
-            let a = rng.usize(0..30);
-            // Some self-loops and parallel relationships.
-            let b = if rng.u8(0..8) == 0 {
-                a
-            } else {
-                rng.usize(0..30)
-            };
-            let t = ["R", "S"][rng.usize(0..2)];
-            parts.push(format!("(n{a})-[:{t}]->(n{b})"));
-        }
-        execute(
-            &g,
-            &format!("CREATE {}", parts.join(", ")),
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let g = random_graph(&mut rng, seed % 2 == 1);
         let nodes = ["()", "(:A)", "(:B)", "(x:A:B)", "(:C)"];
         let rels = ["-[:R]->", "<-[:R]-", "-[:S]->", "<-[r:R|S]-", "-->", "<--"];
         for _ in 0..60 {
@@ -107,28 +115,7 @@ fn counted_matches_equal_enumerated_matches() {
 fn grouped_counts_equal_enumerated_groups() {
     for seed in 0..4u64 {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let g = Graph::in_memory().unwrap();
-        let mut parts = Vec::new();
-        for i in 0..30 {
-            let label = ["A", "B", "A:B", "C"][rng.usize(0..4)];
-            parts.push(format!("(n{i}:{label} {{i: {i}}})"));
-        }
-        for _ in 0..90 {
-            let a = rng.usize(0..30);
-            let b = if rng.u8(0..8) == 0 {
-                a
-            } else {
-                rng.usize(0..30)
-            };
-            let t = ["R", "S"][rng.usize(0..2)];
-            parts.push(format!("(n{a})-[:{t}]->(n{b})"));
-        }
-        execute(
-            &g,
-            &format!("CREATE {}", parts.join(", ")),
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let g = random_graph(&mut rng, false);
         let nodes = ["()", "(:A)", "(:B)", "(:A:B)", "(:C)"];
         let rels = ["-[:R]->", "<-[:R]-", "-[:S]->", "<-[r:R|S]-", "-->", "<--"];
         let rows = |text: &str| {
