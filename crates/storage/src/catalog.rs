@@ -31,8 +31,16 @@ impl TreeInfo {
                 "catalog entry is not 16 bytes",
             ));
         }
+        let root = get_u64(bytes, 0);
+        // Root ids are checked as child ids are (a crafted one could lie beyond any file).
+        if root >= crate::limits::PAGE_COUNT_MAX {
+            return Err(StorageError::corrupted(
+                catalog_root,
+                format!("catalog entry names root page {root:#x}, beyond any file"),
+            ));
+        }
         Ok(TreeInfo {
-            root: PageId(get_u64(bytes, 0)),
+            root: PageId(root),
             len: get_u64(bytes, 8),
         })
     }

@@ -203,10 +203,13 @@ impl Store {
                 j += 1;
             }
             let span = (want[j - 1].0 - first.0 + 1) as usize;
+            // Ids beyond any file are left to the normal read, which reports them.
+            let Some(offset) = first.0.checked_mul(u64::from(self.page_size)) else {
+                i = j;
+                continue;
+            };
             let mut run = vec![0u8; span * ps];
-            let read = self
-                .db
-                .read_at(&mut run, first.0 * u64::from(self.page_size));
+            let read = self.db.read_at(&mut run, offset);
             if read.ok() == Some(run.len()) {
                 for &id in &want[i..j] {
                     let at = (id.0 - first.0) as usize * ps;
@@ -222,7 +225,10 @@ impl Store {
 
     /// Reads page `id` from its place in the database file.
     pub fn read_from_file(&self, id: PageId, buf: &mut [u8]) -> Result<()> {
-        let off = id.0 * u64::from(self.page_size);
+        // A crafted id can lie beyond any file: an error, not an overflow.
+        let off = id.0.checked_mul(u64::from(self.page_size)).ok_or_else(|| {
+            StorageError::corrupted(id, "page lies beyond the end of the database file")
+        })?;
         let n = self
             .db
             .read_at(buf, off)

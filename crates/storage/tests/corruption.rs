@@ -246,3 +246,78 @@ fn foreign_files_and_unknown_versions_are_refused_clearly() {
         "{err}"
     );
 }
+
+/// Page ids far beyond any file, in a branch (a child) or in the catalog (a tree's root),
+/// with checksums made valid as a crafted file would have them: every read that goes there,
+/// and `check`, is an error naming the damage, never an overflow panic computing the page's
+/// place in the file (the graph fuzz target found the catalog case).
+#[test]
+fn page_ids_beyond_any_file_are_errors() {
+    let mem = MemVfs::new();
+    let n: u32 = 3000;
+    {
+        let db = open(&mem).unwrap();
+        let mut tx = db.begin_write().unwrap();
+        for i in 0..n {
+            tx.tree("one")
+                .unwrap()
+                .insert(&i.to_be_bytes(), &value(i))
+                .unwrap();
+        }
+        tx.commit().unwrap();
+        db.close().unwrap();
+    }
+    let pristine = mem.read_file(Path::new(PATH)).unwrap();
+    let mut crafted = 0;
+    for far in [u64::MAX, u64::MAX / 4096 + 1, 1 << 52] {
+        let mut bytes = pristine.clone();
+        for page in bytes.chunks_mut(4096) {
+            // A branch page (type 4): its rightmost child id at byte 24, little-endian.
+            if page.len() == 4096 && page[4] == 4 {
+                page[24..32].copy_from_slice(&far.to_le_bytes());
+                let sum = crc32c::crc32c(&page[4..]);
+                page[..4].copy_from_slice(&sum.to_le_bytes());
+                crafted += 1;
+            }
+        }
+        mem.write_file(Path::new(PATH), bytes);
+        let _ = mem.remove(Path::new(WAL));
+        let db = open(&mem).unwrap();
+        assert!(!read_all_ok(&db, &["one"], n), "child {far:#x}");
+        let r = db.begin_read().unwrap();
+        let t = r.tree("one").unwrap().unwrap();
+        let last = (n - 1).to_be_bytes();
+        assert!(t.get(&last).is_err(), "child {far:#x}");
+        assert!(t.floor_with(&last, |_, _| ()).is_err(), "child {far:#x}");
+        drop(r);
+        let report = db.check().unwrap();
+        assert!(!report.is_clean(), "child {far:#x}");
+    }
+    assert!(crafted >= 3, "the tree has a branch to craft");
+
+    // The catalog's entry for the tree: its root id (8 bytes) before its length (3000).
+    let mut bytes = pristine.clone();
+    let len = u64::from(n).to_le_bytes();
+    let mut found = false;
+    for page in bytes.chunks_mut(4096) {
+        if page.len() != 4096 || page[4] != 3 || !page.windows(3).any(|w| w == b"one") {
+            continue;
+        }
+        if let Some(at) = page.windows(8).position(|w| w == len).filter(|&at| at >= 8) {
+            page[at - 1] = 0x04; // the root id's high byte: far beyond any file
+            let sum = crc32c::crc32c(&page[4..]);
+            page[..4].copy_from_slice(&sum.to_le_bytes());
+            found = true;
+        }
+    }
+    assert!(found, "the catalog entry of the tree");
+    mem.write_file(Path::new(PATH), bytes);
+    let _ = mem.remove(Path::new(WAL));
+    if let Ok(db) = open(&mem) {
+        assert!(!read_all_ok(&db, &["one"], n));
+        if let Ok(r) = db.begin_read() {
+            assert!(r.tree("one").is_err());
+        }
+        assert!(db.check().map_or(true, |report| !report.is_clean()));
+    }
+}
