@@ -509,7 +509,7 @@ pub(crate) fn equal_ranges(values: &[u8], n: usize) -> Result<Vec<KeyRange>> {
 }
 
 /// The first entry in `ranges` of `tree` whose id is not `me`.
-pub(crate) fn first_other(tree: &Tree<'_>, ranges: &[KeyRange], me: u64) -> Result<Option<u64>> {
+pub(crate) fn first_other(tree: &Tree<'_>, ranges: Vec<KeyRange>, me: u64) -> Result<Option<u64>> {
     for r in ranges {
         let mut it = range_of(tree, r);
         while let Some(entry) = it.next_ref() {
@@ -543,7 +543,7 @@ pub(crate) fn find_duplicate(tree: &Tree<'_>, n: usize) -> Result<Option<(Vec<u8
         if n > 1 || is_number_key(values) {
             let decoded = decode_values(values, n)?;
             if decoded.iter().any(|v| equal_keys(v).len() > 1)
-                && let Some(other) = first_other(tree, &equal_ranges(values, n)?, id)?
+                && let Some(other) = first_other(tree, equal_ranges(values, n)?, id)?
             {
                 return Ok(Some((values.to_vec(), id.max(other), id.min(other))));
             }
@@ -559,9 +559,9 @@ fn bad_entry() -> GraphError {
     GraphError::corrupt("index entry", "", "malformed key")
 }
 
-fn range_of<'a>(tree: &Tree<'a>, r: &KeyRange) -> Range<'a> {
-    let hi = r.upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-    tree.range(Bound::Included(r.lower.as_slice()), hi)
+fn range_of<'a>(tree: &Tree<'a>, r: KeyRange) -> Range<'a> {
+    let hi = r.upper.map_or(Bound::Unbounded, Bound::Excluded);
+    tree.range_owned(Bound::Included(r.lower), hi)
 }
 
 /// The ids in some key ranges of an index, streamed in key order: by value (in `ORDER BY`
@@ -575,10 +575,13 @@ pub struct IndexHits<'a> {
     ids: Vec<u64>,
     next: usize,
     done: bool,
+    /// The index is unique: an equality range holds at most one entry per numeric type.
+    unique: bool,
 }
 
 impl<'a> IndexHits<'a> {
-    pub(crate) fn new(tree: Option<Tree<'a>>, ranges: Vec<KeyRange>) -> Self {
+    /// The entries of `ranges` (in order) of the index `def`, whose entry tree is `tree`.
+    pub(crate) fn new(def: &IndexDef, tree: Option<Tree<'a>>, ranges: Vec<KeyRange>) -> Self {
         IndexHits {
             tree,
             ranges: ranges.into(),
@@ -586,6 +589,7 @@ impl<'a> IndexHits<'a> {
             ids: Vec::new(),
             next: 0,
             done: false,
+            unique: def.unique,
         }
     }
 
@@ -618,7 +622,31 @@ impl<'a> IndexHits<'a> {
             let Some(next) = self.ranges.pop_front() else {
                 return Ok(false);
             };
-            self.current = Some(range_of(tree, &next));
+            if !(self.unique && next.is_prefix()) {
+                let hi = next.upper.map_or(Bound::Unbounded, Bound::Excluded);
+                self.current = Some(tree.range_owned(Bound::Included(next.lower), hi));
+                continue;
+            }
+            // An equality on a unique index: at most one entry (one per numeric type), read
+            // from its leaf after one descent; a cursor only if the run goes on past it.
+            let (ids, mut bad) = (&mut self.ids, false);
+            let more =
+                tree.leaf_run(&next.lower, next.upper.as_deref(), |k| {
+                    match decode_entry(k) {
+                        Some((_, id)) if !bad => ids.push(id),
+                        _ => bad = true,
+                    }
+                })?;
+            if bad {
+                return Err(bad_entry());
+            }
+            if let Some(last) = more {
+                let hi = next.upper.map_or(Bound::Unbounded, Bound::Excluded);
+                self.current = Some(tree.range_owned(Bound::Excluded(last), hi));
+            }
+            if !self.ids.is_empty() {
+                return Ok(true);
+            }
         }
     }
 }

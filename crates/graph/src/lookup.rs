@@ -539,7 +539,7 @@ pub(crate) fn nodes_by_index<'s>(
     if let Some(def) = index_on(src, false, label, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(src.index_view(def)?, ranges);
+        let hits = IndexHits::new(def, src.index_view(def)?, ranges);
         return Ok(Some(Ids {
             inner: Box::new(hits.map(|r| r.map(NodeId))),
         }));
@@ -601,7 +601,7 @@ pub(crate) fn edges_where<'s>(
     if let Some(def) = index_on(src, true, ty, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(src.index_view(def)?, ranges);
+        let hits = IndexHits::new(def, src.index_view(def)?, ranges);
         return Ok(Ids {
             inner: Box::new(hits.map(|r| r.map(EdgeId))),
         });
@@ -670,7 +670,7 @@ pub(crate) fn nodes_matching(
         let all_scalar = values.iter().all(|v| crate::value::encode_key(v, &mut enc));
         if all_scalar {
             let ranges = crate::index::equal_ranges(&enc, values.len())?;
-            let mut ids: Vec<NodeId> = IndexHits::new(src.index_view(def)?, ranges)
+            let mut ids: Vec<NodeId> = IndexHits::new(def, src.index_view(def)?, ranges)
                 .map(|r| r.map(NodeId))
                 .collect::<Result<_>>()?;
             // The index is on exactly the key's properties: when every value equals
@@ -688,7 +688,7 @@ pub(crate) fn nodes_matching(
         }
     } else if let Some((def, v)) = single_index(src, first, key)? {
         let ranges = Condition::Eq(v.clone()).ranges().unwrap_or_default();
-        let mut ids: Vec<NodeId> = IndexHits::new(src.index_view(def)?, ranges)
+        let mut ids: Vec<NodeId> = IndexHits::new(def, src.index_view(def)?, ranges)
             .map(|r| r.map(NodeId))
             .collect::<Result<_>>()?;
         if labels.len() == 1 && key.len() == 1 {

@@ -284,6 +284,13 @@ impl PageCache {
         }
     }
 
+    /// The cached image of `id`, if any, without counting a hit or a miss or marking it
+    /// used (for a checkpoint, which reads what readers may not).
+    pub fn peek(&self, id: PageId) -> Option<PageBuf> {
+        let shard = self.shard(id).lock();
+        shard.find(id).and_then(|i| shard.buckets[i].buf.clone())
+    }
+
     pub fn contains(&self, id: PageId) -> bool {
         self.shard(id).lock().find(id).is_some()
     }

@@ -25,7 +25,17 @@ pub(crate) fn run(store: &Store, w: &mut Writer) -> Result<()> {
     let frames = store.wal_index.read().map.clone();
     let meta = store.state.lock().meta;
     let header = store.header(w.header_seq + 1, meta, false, wal_live);
-    copy_frames(&*store.db, &**wal.file(), store.page_size, &frames, &header)?;
+    // The cache holds the committed image of a page, the one its last frame holds (the
+    // image every reader gets first): copied from memory instead of read back.
+    let cached = |id: PageId| store.cache.peek(id);
+    copy_frames(
+        &*store.db,
+        &**wal.file(),
+        store.page_size,
+        &frames,
+        &header,
+        &cached,
+    )?;
     w.header_seq += 1;
     let mut index = store.wal_index.write();
     wal.reset(meta.txn_id)?;
@@ -34,19 +44,32 @@ pub(crate) fn run(store: &Store, w: &mut Writer) -> Result<()> {
 }
 
 /// Copies the WAL's committed frames into the database file, syncs, writes the header and
-/// syncs again (recovery.md invariants 4 and 5). Leaves the WAL as it is.
+/// syncs again (recovery.md invariants 4 and 5). Leaves the WAL as it is. `cached(id)` may
+/// give the image of page `id` that its last frame holds, to skip reading it back; an image
+/// that does not verify is read from the WAL instead.
 pub(crate) fn copy_frames(
     db: &dyn DbFile,
     wal_file: &dyn DbFile,
     page_size: u32,
     frames: &IdMap<u64>,
     header: &Header,
+    cached: &dyn Fn(PageId) -> Option<PageBuf>,
 ) -> Result<()> {
     let mut entries: Vec<(PageId, u64)> = frames.iter().map(|(p, f)| (*p, *f)).collect();
     entries.sort_unstable();
     for chunk in entries.chunks(256) {
         let mut pages: Vec<(PageId, PageBuf)> = Vec::with_capacity(chunk.len());
         for &(id, frame) in chunk {
+            if let Some(image) = cached(id).filter(|b| page::verify(id, b).is_ok()) {
+                #[cfg(debug_assertions)]
+                {
+                    let mut framed = vec![0u8; page_size as usize];
+                    Wal::read_page_at(wal_file, page_size, frame, &mut framed)?;
+                    debug_assert!(*image == *framed, "cached image of {id:?} is not its frame");
+                }
+                pages.push((id, image));
+                continue;
+            }
             let mut buf = vec![0u8; page_size as usize];
             Wal::read_page_at(wal_file, page_size, frame, &mut buf)?;
             page::verify(id, &buf)?;

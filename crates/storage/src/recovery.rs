@@ -188,7 +188,14 @@ fn replay(db: &dyn DbFile, log: &Wal, rec: &Recovered, header: &mut Header) -> R
     header.seq += 1;
     header.meta = m;
     header.version = meta::FORMAT_VERSION;
-    copy_frames(db, &**log.file(), header.page_size, &rec.frames, header)
+    copy_frames(
+        db,
+        &**log.file(),
+        header.page_size,
+        &rec.frames,
+        header,
+        &|_| None,
+    )
 }
 
 /// The WAL this session writes, once the recovered commits are in the file: a WAL found

@@ -293,6 +293,69 @@ fn delete_everything_returns_pages() {
 }
 
 #[test]
+fn a_checkpoint_after_an_aborted_spill_copies_committed_images() {
+    // A checkpoint copies cached images instead of reading frames back, so the cache must
+    // hold nothing but committed images once no write is open. The case that could break
+    // it: pages freed by commits (their frames still in the WAL), reused by a transaction
+    // that spills them (more dirty pages than the cache holds) and aborts. Debug builds
+    // compare every copied image with its frame; the data and the checker confirm it in
+    // any build.
+    let vfs = MemVfs::new();
+    let options = Options::default()
+        .cache_pages(64)
+        .durability(Durability::Normal)
+        .wal_auto_checkpoint_frames(1 << 20);
+    let open = || {
+        Database::open_with_vfs(Arc::new(vfs.clone()), Path::new("/a.pgdb"), options.clone())
+            .unwrap()
+    };
+    let db = open();
+    // Small commits (no spill): every page they write is a WAL frame.
+    let put = |db: &Database, keys: std::ops::Range<u32>, value: u8, commit: bool| {
+        let mut tx = db.begin_write().unwrap();
+        for i in keys {
+            tx.tree("t")
+                .unwrap()
+                .insert(&i.to_be_bytes(), &[value; 60])
+                .unwrap();
+        }
+        if commit {
+            tx.commit().unwrap();
+        } else {
+            tx.abort();
+        }
+    };
+    for at in (0..5_000).step_by(250) {
+        put(&db, at..at + 250, 1, true);
+    }
+    for at in (0..5_000u32).step_by(250) {
+        let mut tx = db.begin_write().unwrap();
+        for i in at..at + 250 {
+            assert!(tx.tree("t").unwrap().remove(&i.to_be_bytes()).unwrap());
+        }
+        tx.commit().unwrap();
+    }
+    put(&db, 0..5_000, 2, false);
+    db.checkpoint().unwrap();
+    put(&db, 0..300, 3, true);
+    db.checkpoint().unwrap();
+    assert_clean(&db, "after the checkpoints");
+    drop(db);
+    let db = open();
+    let r = db.begin_read().unwrap();
+    let t = r.tree("t").unwrap().unwrap();
+    assert_eq!(t.len(), 300);
+    for i in 0..300u32 {
+        assert_eq!(
+            t.get(&i.to_be_bytes()).unwrap(),
+            Some(vec![3u8; 60]),
+            "key {i}"
+        );
+    }
+    assert_clean(&db, "reopened");
+}
+
+#[test]
 fn puts_beyond_the_sort_budget_spill_runs_and_match_the_model() {
     // A 16-page cache gives a 32 KiB sort budget... raised to its 64 KiB floor: 30,000 puts
     // of ~60 bytes write many runs to the temporary file.
@@ -383,6 +446,58 @@ fn prefix_scans_start_and_end_on_every_leaf_boundary() {
                 assert!(
                     got.iter().eq(want.iter().copied()),
                     "round {round}, prefix {p:?}: {} keys, want {}",
+                    got.len(),
+                    want.len()
+                );
+            }
+        }
+        assert_leaf_runs_continue_as_ranges(&t, &model, &format!("round {round}"));
+    }
+}
+
+/// `leaf_run` and the range it says is left give the keys of the whole range: for ranges
+/// from each key and from just past it (the last key of a leaf, a key after a leaf's
+/// last), up to no bound, the next key, a few keys on, and past the end.
+fn assert_leaf_runs_continue_as_ranges(
+    t: &pagegraph_storage::Tree<'_>,
+    model: &BTreeMap<Vec<u8>, Vec<u8>>,
+    ctx: &str,
+) {
+    let keys: Vec<&Vec<u8>> = model.keys().collect();
+    let past_end = vec![0xffu8; 16];
+    for (i, key) in keys.iter().enumerate() {
+        let mut after = (*key).clone();
+        after.push(0);
+        for lower in [(*key).clone(), after] {
+            let uppers = [
+                None,
+                keys.get(i + 1).map(|k| k.as_slice()),
+                keys.get(i + 7).map(|k| k.as_slice()),
+                Some(past_end.as_slice()),
+            ];
+            for upper in uppers {
+                let mut got: Vec<Vec<u8>> = Vec::new();
+                let more = t.leaf_run(&lower, upper, |k| got.push(k.to_vec())).unwrap();
+                let in_leaf = got.len();
+                if let Some(last) = &more {
+                    // A few keys of what is left are enough to show where it starts.
+                    let hi = upper.map_or(Bound::Unbounded, Bound::Excluded);
+                    for entry in t.range(Bound::Excluded(last), hi).take(5) {
+                        got.push(entry.unwrap().0);
+                    }
+                }
+                let hi = upper.map_or(Bound::Unbounded, |u| Bound::Excluded(u.to_vec()));
+                let mut want_all = model.range((Bound::Included(lower.clone()), hi));
+                let want: Vec<&Vec<u8>> =
+                    want_all.by_ref().take(got.len()).map(|(k, _)| k).collect();
+                // A run that says it ended in its leaf left nothing out.
+                assert!(
+                    more.is_some() || want_all.next().is_none(),
+                    "{ctx}, {lower:?}..{upper:?}: ended after {in_leaf} keys, more wanted"
+                );
+                assert!(
+                    got.iter().eq(want.iter().copied()),
+                    "{ctx}, {lower:?}..{upper:?}: {} keys, want {}",
                     got.len(),
                     want.len()
                 );

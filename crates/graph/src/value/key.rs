@@ -118,7 +118,20 @@ fn encode_prefix(value: &V, out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// About the length of `value`'s key prefix (exact for strings without zero bytes), so
+/// it is encoded into one allocation.
+fn encoded_len_hint(value: &V) -> usize {
+    match value {
+        V::String(s) => s.len() + 3,
+        _ => 16,
+    }
+}
+
 fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+    if !bytes.contains(&0) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     for &b in bytes {
         if b == 0 {
             out.extend_from_slice(&[0, 0xff]);
@@ -435,6 +448,24 @@ impl KeyRange {
         }
     }
 
+    /// Whether the range is the keys that start with `lower` (as [`KeyRange::prefixed`]
+    /// makes it): an equality's range.
+    pub fn is_prefix(&self) -> bool {
+        let Some(upper) = &self.upper else {
+            return self.lower.iter().all(|&b| b == 0xff);
+        };
+        let Some((&last, head)) = upper.split_last() else {
+            return false;
+        };
+        let rest = self.lower.get(head.len() + 1..).unwrap_or_default();
+        self.lower.get(..head.len()) == Some(head)
+            && self
+                .lower
+                .get(head.len())
+                .is_some_and(|&b| b.wrapping_add(1) == last && b != 0xff)
+            && rest.iter().all(|&b| b == 0xff)
+    }
+
     /// Whether the range holds no key.
     pub fn is_empty(&self) -> bool {
         self.upper.as_ref().is_some_and(|u| *u <= self.lower)
@@ -477,7 +508,7 @@ pub fn range_eq(value: &V) -> KeyRange {
     if !comparable(value) {
         return KeyRange::empty();
     }
-    let mut prefix = Vec::new();
+    let mut prefix = Vec::with_capacity(encoded_len_hint(value));
     encode_prefix(value, &mut prefix);
     KeyRange::prefixed(prefix)
 }
@@ -489,7 +520,7 @@ pub fn range_cmp(op: Inequality, value: &V) -> KeyRange {
     if !comparable(value) {
         return KeyRange::empty();
     }
-    let mut at = Vec::new();
+    let mut at = Vec::with_capacity(encoded_len_hint(value));
     encode_prefix(value, &mut at);
     let (group_start, group_end) = match value {
         V::String(_) => (TAG_STRING, TAG_STRING + 1),
@@ -578,6 +609,30 @@ mod tests {
         let mut out = Vec::new();
         assert!(encode_key(v, &mut out));
         out
+    }
+
+    #[test]
+    fn prefix_ranges_are_told_from_others() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..2000 {
+            // Bytes near the ends of the byte range, where carries happen.
+            let lower: Vec<u8> = (0..rng.usize(0..5))
+                .map(|_| *rng.choice(&[0u8, 1, 0xfe, 0xff]).unwrap_or(&0))
+                .collect();
+            let r = KeyRange::prefixed(lower.clone());
+            assert!(r.is_prefix(), "{lower:?}");
+            // Any other upper bound is not this prefix's range.
+            let upper: Option<Vec<u8>> = (rng.u8(..) > 40).then(|| {
+                (0..rng.usize(0..5))
+                    .map(|_| *rng.choice(&[0u8, 1, 2, 0xfe, 0xff]).unwrap_or(&0))
+                    .collect()
+            });
+            let other = KeyRange {
+                lower: lower.clone(),
+                upper: upper.clone(),
+            };
+            assert_eq!(other.is_prefix(), upper == r.upper, "{lower:?} {upper:?}");
+        }
     }
 
     #[test]

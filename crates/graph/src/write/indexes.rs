@@ -459,7 +459,7 @@ impl WriteTxn {
             return Ok(());
         };
         let ranges = equal_ranges(values, def.properties.len())?;
-        if let Some(other) = first_other(&tree, &ranges, me)? {
+        if let Some(other) = first_other(&tree, ranges, me)? {
             return Err(def.violation(&self.name_of(def.target)?, values, other));
         }
         Ok(())
@@ -552,7 +552,7 @@ impl WriteTxn {
                 }
                 let (_, values, id) = &entries[at];
                 let ranges = equal_ranges(values, def.properties.len())?;
-                if let Some(other) = first_other(&tree, &ranges, *id)? {
+                if let Some(other) = first_other(&tree, ranges, *id)? {
                     first = Some((at, other));
                     break;
                 }

@@ -392,11 +392,22 @@ impl<'a> Range<'a> {
         end: Bound<&[u8]>,
         forward: bool,
     ) -> Self {
+        Self::with_bounds(src, root, owned(start), owned(end), forward)
+    }
+
+    /// [`Range::new`] over owned bounds.
+    pub(crate) fn with_bounds(
+        src: &'a dyn PageRead,
+        root: PageId,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        forward: bool,
+    ) -> Self {
         Range {
             src,
             cursor: Cursor::new(root),
-            start: owned(start),
-            end: owned(end),
+            start,
+            end,
             forward,
             started: false,
             done: false,

@@ -283,6 +283,39 @@ pub(crate) fn for_each_entry_in_leaf(
     Ok((first == len && len > 0).then(|| node.key(len - 1).to_vec()))
 }
 
+/// Calls `f(leaf, index)` for the cells with `lower <= key < upper` (no upper bound for
+/// `None`) in the leaf where `lower` would be. Returns the leaf's last key if every key from
+/// the first in range to the leaf's end is in range (the range may go on in the next
+/// leaf), `None` if the range ended in this leaf.
+pub(crate) fn for_each_entry_in_leaf_range(
+    p: &(impl PageRead + ?Sized),
+    root: PageId,
+    lower: &[u8],
+    upper: Option<&[u8]>,
+    f: &mut impl FnMut(Node<'_>, usize),
+) -> Result<Option<Vec<u8>>> {
+    if root.is_none() {
+        return Ok(None);
+    }
+    let (_, buf, fences) = find_leaf_fenced(p, root, lower)?;
+    let node = Node::new(&buf);
+    let len = node.len();
+    let first = node.search_fenced(lower, fences).unwrap_or_else(|i| i);
+    if first == len {
+        // The keys `>= lower`, if any, start in a later leaf.
+        return Ok((len > 0).then(|| node.key(len - 1).to_vec()));
+    }
+    // Keys are checked one by one: the runs this serves are short.
+    let below = |key: &[u8]| upper.is_none_or(|u| node::cmp_keys(key, u).is_lt());
+    for i in first..len {
+        if !below(node.key(i)) {
+            return Ok(None);
+        }
+        f(node, i);
+    }
+    Ok(Some(node.key(len - 1).to_vec()))
+}
+
 /// Whether a key starts with a prefix: for a prefix of at most 8 bytes and a key of at least
 /// 8, one masked compare of the key's first 8 bytes instead of a byte comparison.
 struct PrefixTest<'p> {

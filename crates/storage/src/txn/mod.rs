@@ -120,6 +120,11 @@ impl<'a> Tree<'a> {
         Range::new(self.src, self.root, start, end, true)
     }
 
+    /// [`Tree::range`] over bounds the caller owns and hands over (no copy of them).
+    pub fn range_owned(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>) -> Range<'a> {
+        Range::with_bounds(self.src, self.root, start, end, true)
+    }
+
     /// The same entries as [`Tree::range`], in descending key order.
     pub fn range_rev(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> Range<'a> {
         Range::new(self.src, self.root, start, end, false)
@@ -145,6 +150,22 @@ impl<'a> Tree<'a> {
             None => self.range(Bound::Excluded(&last), Bound::Unbounded),
         };
         rest.for_each_key(f)
+    }
+
+    /// The first leaf's part of the range `lower <= key < upper` (no upper bound for
+    /// `None`): calls `f(key)` for its keys there, in ascending order, from one descent and
+    /// no cursor. Returns `Some(last)` if the range may go on past that leaf (its keys are
+    /// then those of `range(Excluded(last), upper)`), `None` if `f` saw all of it. The fast
+    /// start of a scan that is usually short, such as an index lookup.
+    pub fn leaf_run(
+        &self,
+        lower: &[u8],
+        upper: Option<&[u8]>,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<Option<Vec<u8>>> {
+        btree::for_each_entry_in_leaf_range(self.src, self.root, lower, upper, &mut |node, i| {
+            f(node.key(i));
+        })
     }
 
     /// Calls `f(key, value)` for every entry whose key starts with `prefix`, in ascending
@@ -684,6 +705,14 @@ impl WriteTxn {
     /// Any state but Done → Done: forgets everything the transaction changed.
     fn rollback(&mut self) {
         if self.state != TxState::Done {
+            if self.state != TxState::Published {
+                // The shared cache holds only committed images once no write is open (a
+                // checkpoint copies them): the spilled images of changes that never
+                // committed leave it.
+                for id in self.w.spilled.keys() {
+                    self.store.cache.remove(*id);
+                }
+            }
             self.state = TxState::Done;
             // Pages written behind are free again once the allocator forgets them: nothing
             // may still be on its way to them then. A failed write does not matter here.
