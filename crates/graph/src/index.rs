@@ -623,8 +623,7 @@ impl<'a> IndexHits<'a> {
                 return Ok(false);
             };
             if !(self.unique && next.is_prefix()) {
-                let hi = next.upper.map_or(Bound::Unbounded, Bound::Excluded);
-                self.current = Some(tree.range_owned(Bound::Included(next.lower), hi));
+                self.current = Some(range_of(tree, next));
                 continue;
             }
             // An equality on a unique index: at most one entry (one per numeric type), read

@@ -154,16 +154,6 @@ pub(super) fn prefix_u64(key: &[u8]) -> u64 {
         .fold(0, |v, (i, &b)| v | u64::from(b) << (56 - 8 * i))
 }
 
-/// The cell, of `n`, at which `target` sits if keys spread evenly from `first` to `last`
-/// (`first < last`, `first <= target <= last`) over `steps` cells.
-fn interpolate(first: u64, last: u64, target: u64, steps: usize, n: usize) -> usize {
-    // A guess only needs to be near: scaling the span to 32 bits keeps the product in a
-    // `u64` (steps < 2^16) and avoids a 128-bit division.
-    let shift = (64 - (last - first).leading_zeros()).saturating_sub(32);
-    let (span, at) = ((last - first) >> shift, (target - first) >> shift);
-    usize::try_from(at * steps as u64 / span.max(1)).map_or(n - 1, |g| g.min(n - 1))
-}
-
 /// The order of two keys, as `a.cmp(b)` gives it, compared eight bytes at a time in
 /// place: the keys of a tree are short, and a call into the C library's `memcmp` per
 /// comparison costs more than the comparison (sorted loads compare every key they append).
@@ -363,16 +353,14 @@ impl<'a> Node<'a> {
             None => (self.key_prefix(n - 1), n - 1),
         };
         let target = prefix_u64(key);
-        if first >= last || !(first..=last).contains(&target) {
+        if first >= last || target < first || target > last {
             return self.search_range(key, target, 0, n);
         }
-        self.search_from(key, target, interpolate(first, last, target, steps, n))
-    }
-
-    /// The search from a guessed cell (any cell gives the right answer, a near one gives
-    /// it in few probes).
-    fn search_from(&self, key: &[u8], target: u64, guess: usize) -> Result<usize, usize> {
-        let n = self.len();
+        // A guess only needs to be near: scaling the span to 32 bits keeps the product in
+        // a `u64` (steps < 2^16) and avoids a 128-bit division.
+        let shift = (64 - (last - first).leading_zeros()).saturating_sub(32);
+        let (span, at) = ((last - first) >> shift, (target - first) >> shift);
+        let guess = usize::try_from(at * steps as u64 / span).map_or(n - 1, |g| g.min(n - 1));
         let (mut lo, mut hi);
         match self.cmp_at(guess, key, target) {
             Ordering::Equal => return Ok(guess),
