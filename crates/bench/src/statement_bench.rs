@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use pagegraph::Graph;
-use pagegraph_query::{StatementCache, Value, execute, execute_prepared};
+use pagegraph_query::{QueryOptions, StatementCache, Value, execute, execute_prepared};
 
 const LOOKUP: &str = "MATCH (p:Person {id: $id}) RETURN p.name, p.age";
 
@@ -83,7 +83,7 @@ fn main() -> Result<()> {
     })?;
     let run_cached = per_call(calls / 10, |i| {
         let s = cache.prepare(LOOKUP)?;
-        execute_prepared(&g, &s, &params(i), None, |r, _| Ok(r))?;
+        execute_prepared(&g, &s, &params(i), &QueryOptions::default(), |r, _| Ok(r))?;
         Ok(())
     })?;
     println!("{n} persons, unique index on id; median of 5 rounds, per call\n");

@@ -33,6 +33,11 @@ pub struct QueryArgs {
     /// With --json: print one JSON document (accepted here as well as before the command).
     #[arg(long)]
     pub json: bool,
+    /// The most memory each statement may hold in rows it sorts, groups, deduplicates or
+    /// returns (bytes, or with a K, M or G suffix); past it the statement fails with an
+    /// error naming the limit. Default: half of the machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = crate::parse_size)]
+    pub memory_limit: Option<usize>,
 }
 
 /// An error whose text has several lines (a syntax error with its caret), printed as is.
@@ -106,7 +111,12 @@ pub fn run(
         )?
     };
     let params = params(&a.params)?;
-    let results = pagegraph_query::execute_script(&graph, &text, &params).map_err(query_error)?;
+    let options = pagegraph_query::QueryOptions {
+        cancel: None,
+        memory_limit: a.memory_limit,
+    };
+    let results =
+        pagegraph_query::execute_script(&graph, &text, &params, &options).map_err(query_error)?;
     let snapshot = graph.begin_read()?;
     let mut out = std::io::stdout().lock();
     if json_out {

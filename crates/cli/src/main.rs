@@ -441,7 +441,7 @@ struct ImportArgs {
 const CACHE_MIB_MAX: u64 = 1 << 26;
 
 /// A byte count: digits with an optional K, M or G suffix (powers of 1024).
-fn parse_size(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
     let (digits, shift) = match s.char_indices().last() {
         Some((i, 'K' | 'k')) => (&s[..i], 10),
         Some((i, 'M' | 'm')) => (&s[..i], 20),

@@ -32,6 +32,11 @@ pub struct ShellArgs {
     /// How results print at first (`:mode` changes it).
     #[arg(long, value_enum, default_value_t = Mode::Table)]
     pub mode: Mode,
+    /// The most memory each statement may hold in rows it sorts, groups, deduplicates or
+    /// returns (bytes, or with a K, M or G suffix); past it the statement fails with an
+    /// error naming the limit. Default: half of the machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = crate::parse_size)]
+    pub memory_limit: Option<usize>,
 }
 
 /// How results print.
@@ -103,6 +108,7 @@ pub fn run(a: &ShellArgs, json_out: bool, graph: Graph) -> Result<ExitCode> {
         interactive: std::io::stdin().is_terminal(),
         running: Arc::new(Mutex::new(None)),
         failures: 0,
+        memory_limit: a.memory_limit,
     };
     if session.interactive {
         interactive(&mut session, a.read_only)?;
@@ -422,6 +428,8 @@ struct Session<'a> {
     running: Arc<Mutex<Option<Cancel>>>,
     /// Statements and commands that failed.
     failures: usize,
+    /// Each statement's memory limit (`None`: the default).
+    memory_limit: Option<usize>,
 }
 
 /// What a statement printed, made in its transaction (nodes it returns are read there).
@@ -488,13 +496,11 @@ impl Session<'_> {
         let statement = self.cache.prepare(text)?;
         let cancel = Cancel::new();
         self.set_running(Some(cancel.clone()));
-        let r = pagegraph_query::execute_prepared(
-            self.graph,
-            &statement,
-            params,
-            Some(&cancel),
-            finish,
-        );
+        let options = pagegraph_query::QueryOptions {
+            cancel: Some(cancel),
+            memory_limit: self.memory_limit,
+        };
+        let r = pagegraph_query::execute_prepared(self.graph, &statement, params, &options, finish);
         self.set_running(None);
         r
     }

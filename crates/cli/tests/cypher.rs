@@ -108,3 +108,31 @@ fn errors_show_where_and_reading_never_creates() {
     ]);
     assert_eq!(v["rows"][0]["x"], 1);
 }
+
+/// `--memory-limit` bounds what a statement holds: past it the statement fails with an error
+/// naming the limit (and a write it began is discarded); under it the answer comes.
+#[test]
+fn a_statement_past_its_memory_limit_fails_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb").display().to_string();
+    ok(&["query", &db, "CREATE (:Keep)"]);
+    let sort = "UNWIND range(1, 100000) AS x RETURN x ORDER BY -x LIMIT 100000";
+    let err = fails(&["query", &db, sort, "--memory-limit", "1M"]);
+    assert!(err.contains("memory limit of 1.0 MiB"), "{err}");
+    assert!(err.contains("--memory-limit"), "{err}");
+    let out = ok(&["query", &db, sort, "--memory-limit", "1G", "--csv"]);
+    assert_eq!(out.lines().nth(1), Some("100000"));
+    let write = "UNWIND range(1, 50000) AS i CREATE (n:New {i: i}) RETURN n.i ORDER BY n.i DESC";
+    let err = fails(&["query", &db, write, "--memory-limit", "512K"]);
+    assert!(err.contains("memory limit of 512.0 KiB"), "{err}");
+    let v = json_of(&["query", &db, "MATCH (n) RETURN count(*) AS n"]);
+    assert_eq!(v["rows"][0]["n"], 1);
+    // A size that is not one is a usage error.
+    let out = run(&["query", &db, sort, "--memory-limit", "lots"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("\"lots\" is not a size"),
+        "{}",
+        text(&out.stderr)
+    );
+}

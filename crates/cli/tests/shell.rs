@@ -509,3 +509,28 @@ fn on_a_terminal_it_prompts_cancels_on_interrupt_and_keeps_history() {
         "{saved}"
     );
 }
+
+/// `--memory-limit` holds for each statement: one past it fails with the limit's error and
+/// the script goes on (exit status 1 at the end), the next statement runs.
+#[test]
+fn statements_past_the_memory_limit_fail_and_the_script_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.pgdb");
+    let out = shell_with(
+        &db,
+        &["--memory-limit", "1M", "--mode", "csv"],
+        "UNWIND range(1, 20000) AS x RETURN DISTINCT x;\nUNWIND range(1, 20000) AS x RETURN count(DISTINCT x % 7) AS n;\n",
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("memory limit of 1.0 MiB"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("n\n7\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}

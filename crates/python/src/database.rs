@@ -24,12 +24,18 @@ pub(crate) struct Shared {
     /// The handle the queries running now hold; `interrupt` cancels it and puts a fresh one
     /// in its place for the queries after.
     pub(crate) cancel: Mutex<pagegraph_query::Cancel>,
+    /// The memory each statement `execute` runs may hold (`None`: the default, half of
+    /// the machine's memory).
+    pub(crate) memory_limit: Option<usize>,
 }
 
 /// A pagegraph database, opened (or created) at `path`, or held in memory when `path` is
 /// None or ":memory:". Share one between threads freely: every call releases the GIL while
 /// it reads or writes the database. Use it as a context manager, or `close()` it, to
-/// checkpoint and release the file.
+/// checkpoint and release the file. `query_memory_limit` (bytes) bounds what each statement
+/// `execute` runs may hold in rows it sorts, groups or returns; past it the statement raises
+/// `QueryError` naming the limit (default: half of the machine's memory; a transaction's
+/// own `execute` always uses the default).
 #[pyclass(module = "pagegraph", frozen)]
 pub struct Database {
     shared: RwLock<Option<Arc<Shared>>>,
@@ -51,12 +57,13 @@ fn durability(name: &str) -> PyResult<Durability> {
 }
 
 impl Shared {
-    fn new(graph: Graph) -> Shared {
+    fn new(graph: Graph, memory_limit: Option<usize>) -> Shared {
         Shared {
             graph,
             writer: Mutex::new(None),
             statements: pagegraph_query::StatementCache::default(),
             cancel: Mutex::new(pagegraph_query::Cancel::new()),
+            memory_limit,
         }
     }
 }
@@ -143,8 +150,12 @@ impl Database {
     #[new]
     #[pyo3(signature = (
         path=None, *, read_only=false, create=true, durability="full", cache_pages=None,
-        page_size=None,
+        page_size=None, query_memory_limit=None,
     ))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of the Python constructor"
+    )]
     fn new(
         py: Python<'_>,
         path: Option<PathBuf>,
@@ -153,7 +164,13 @@ impl Database {
         durability: &str,
         cache_pages: Option<usize>,
         page_size: Option<u32>,
+        query_memory_limit: Option<usize>,
     ) -> PyResult<Database> {
+        if query_memory_limit == Some(0) {
+            return Err(PyValueError::new_err(
+                "query_memory_limit must be a positive number of bytes (or None)",
+            ));
+        }
         let path = path.filter(|p| p.as_os_str() != ":memory:" && !p.as_os_str().is_empty());
         let defaults = Options::default();
         let options = Options {
@@ -175,7 +192,7 @@ impl Database {
         }
         .map_err(|e| graph_error(&e))?;
         Ok(Database {
-            shared: RwLock::new(Some(Arc::new(Shared::new(graph)))),
+            shared: RwLock::new(Some(Arc::new(Shared::new(graph, query_memory_limit)))),
             path,
             read_only,
             options,
@@ -229,14 +246,17 @@ impl Database {
         {
             Self::check_writer(&shared)?;
         }
-        let cancel = shared.cancel.lock().clone();
+        let options = pagegraph_query::QueryOptions {
+            cancel: Some(shared.cancel.lock().clone()),
+            memory_limit: shared.memory_limit,
+        };
         let answer = py
             .detach(|| {
                 pagegraph_query::execute_prepared(
                     &shared.graph,
                     &statement,
                     &params,
-                    Some(&cancel),
+                    &options,
                     |r, g| Answer::new(r, g),
                 )
             })
@@ -434,13 +454,14 @@ impl Database {
             }
         };
         let options = self.options.clone();
+        let memory_limit = shared.memory_limit;
         let (compacted, reopened) = py.detach(|| {
             let compacted = shared.graph.compact();
             // Reopened whatever the outcome: a failed compaction leaves the old file.
             (compacted, Graph::open_with(&path, options))
         });
         let reopened = reopened.map_err(|e| graph_error(&e))?;
-        py.detach(|| *self.shared.write() = Some(Arc::new(Shared::new(reopened))));
+        py.detach(|| *self.shared.write() = Some(Arc::new(Shared::new(reopened, memory_limit))));
         let s = compacted.map_err(|e| graph_error(&e))?;
         let d = PyDict::new(py);
         d.set_item(

@@ -135,3 +135,17 @@ def test_errors_never_crash_the_interpreter(conn):
         with pytest.raises(pagegraph.QueryError):
             conn.execute(bad)
     assert conn.execute("RETURN 1").get_all() == [[1]]
+
+
+def test_a_statement_past_the_query_memory_limit_raises_and_writes_nothing(tmp_path):
+    with pagegraph.Database(tmp_path / "g.pgdb", query_memory_limit=1 << 20) as db:
+        conn = pagegraph.Connection(db)
+        with pytest.raises(pagegraph.QueryError, match=r"memory limit of 1\.0 MiB"):
+            conn.execute("UNWIND range(1, 100000) AS x RETURN x ORDER BY -x")
+        with pytest.raises(pagegraph.QueryError, match="memory limit"):
+            conn.execute("UNWIND range(1, 20000) AS i CREATE (n:N {i: i}) RETURN collect(n.i)")
+        assert conn.execute("MATCH (n) RETURN count(*)").get_next() == [0]
+        # What streams into an aggregate is not held.
+        assert conn.execute("UNWIND range(1, 20000) AS x RETURN sum(x)").get_next() == [200010000]
+    with pytest.raises(ValueError, match="query_memory_limit"):
+        pagegraph.Database(tmp_path / "h.pgdb", query_memory_limit=0)

@@ -1,6 +1,12 @@
 //! Aggregate functions: `count` (with `*` and `DISTINCT`), `sum`, `avg`, `min`, `max`,
 //! `collect`, `stDev`, `stDevP`, `percentileCont`, `percentileDisc`. Nulls are skipped;
 //! `DISTINCT` keeps the first of equal values (`1` and `1.0` are equal).
+//!
+//! `count`, `sum`, `avg`, `min` and `max` keep a running total in constant memory, adding
+//! values in the order rows arrive (so a float sum is the same as adding the values one by
+//! one). `collect`, the percentiles and the deviations keep their values, and a `DISTINCT`
+//! aggregate the values it has seen; those are charged to the query's
+//! [`MemoryBudget`](crate::MemoryBudget).
 
 #![allow(
     clippy::cast_precision_loss,
@@ -11,69 +17,151 @@
 
 use std::collections::HashSet;
 
+use crate::budget::{MemoryBudget, value_size};
 use crate::error::{QueryError, Result};
 use crate::value::{GroupKey, Value, order};
+
+/// What one aggregate computes, with its running state.
+#[derive(Debug)]
+enum Kind {
+    /// `count(*)`.
+    CountStar(i64),
+    /// `count(x)`.
+    Count(i64),
+    /// `collect(x)`.
+    Collect(Vec<Value>),
+    /// `sum(x)`: the integer total while every value is an integer (`None` once a partial
+    /// sum overflowed), and the float total of every value.
+    Sum {
+        all_int: bool,
+        int: Option<i64>,
+        float: f64,
+    },
+    /// `avg(x)`: how many values, and their float total.
+    Avg { n: u64, float: f64 },
+    /// `min(x)` (`max` false) or `max(x)` (`max` true): the best value so far.
+    Best { max: bool, best: Option<Value> },
+    /// `stDev(x)` (`sample`) or `stDevP(x)`.
+    StDev { sample: bool, values: Vec<f64> },
+    /// `percentileDisc(x, p)` (`disc`) or `percentileCont(x, p)`.
+    Percentile { disc: bool, values: Vec<Value> },
+    /// A name that is no aggregate (refused when the group is finished).
+    Unknown(String),
+}
 
 /// The running state of one aggregate call over one group.
 #[derive(Debug)]
 pub(crate) struct Accumulator {
-    name: String,
-    distinct: bool,
-    seen: HashSet<GroupKey>,
-    count: i64,
-    values: Vec<Value>,
+    kind: Kind,
+    /// `DISTINCT`: the values seen.
+    seen: Option<HashSet<GroupKey>>,
     /// `percentileCont` / `percentileDisc`: the percentile, from the first row.
     percentile: Option<f64>,
+}
+
+/// The sum of no floats, as the standard library's `Sum` starts it.
+fn float_zero() -> f64 {
+    std::iter::empty::<f64>().sum()
+}
+
+fn number(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
 }
 
 impl Accumulator {
     /// An accumulator for the function `name` (lower case; `count(*)` is `"count*"`).
     pub(crate) fn new(name: &str, distinct: bool) -> Accumulator {
+        let kind = match name {
+            "count*" => Kind::CountStar(0),
+            "count" => Kind::Count(0),
+            "collect" => Kind::Collect(Vec::new()),
+            "sum" => Kind::Sum {
+                all_int: true,
+                int: Some(0),
+                float: float_zero(),
+            },
+            "avg" => Kind::Avg {
+                n: 0,
+                float: float_zero(),
+            },
+            "min" | "max" => Kind::Best {
+                max: name == "max",
+                best: None,
+            },
+            "stdev" | "stdevp" => Kind::StDev {
+                sample: name == "stdev",
+                values: Vec::new(),
+            },
+            "percentilecont" | "percentiledisc" => Kind::Percentile {
+                disc: name == "percentiledisc",
+                values: Vec::new(),
+            },
+            other => Kind::Unknown(other.to_string()),
+        };
         Accumulator {
-            name: name.to_string(),
-            distinct,
-            seen: HashSet::new(),
-            count: 0,
-            values: Vec::new(),
+            kind,
+            seen: distinct.then(HashSet::new),
             percentile: None,
+        }
+    }
+
+    /// The function's name, for messages.
+    fn name(&self) -> &str {
+        match &self.kind {
+            Kind::CountStar(_) | Kind::Count(_) => "count",
+            Kind::Collect(_) => "collect",
+            Kind::Sum { .. } => "sum",
+            Kind::Avg { .. } => "avg",
+            Kind::Best { max: false, .. } => "min",
+            Kind::Best { max: true, .. } => "max",
+            Kind::StDev { sample: true, .. } => "stdev",
+            Kind::StDev { sample: false, .. } => "stdevp",
+            Kind::Percentile { disc: true, .. } => "percentiledisc",
+            Kind::Percentile { disc: false, .. } => "percentilecont",
+            Kind::Unknown(name) => name,
         }
     }
 
     /// Adds `n` rows to a `count(*)`.
     pub(crate) fn add_count(&mut self, n: u64) {
-        self.count = self
-            .count
-            .saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+        if let Kind::CountStar(count) = &mut self.kind {
+            *count = count.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     /// Whether this is `count(*)`.
     pub(crate) fn is_count_star(&self) -> bool {
-        self.name == "count*"
+        matches!(self.kind, Kind::CountStar(_))
     }
 
-    /// Adds one row's argument values (none for `count(*)`).
-    pub(crate) fn add(&mut self, args: Vec<Value>) -> Result<()> {
-        if self.name == "count*" {
-            self.count += 1;
+    /// Adds one row's argument values (none for `count(*)`), charging `budget` for what it
+    /// keeps.
+    pub(crate) fn add(&mut self, args: Vec<Value>, budget: &MemoryBudget) -> Result<()> {
+        if let Kind::CountStar(count) = &mut self.kind {
+            *count += 1;
             return Ok(());
         }
         let mut args = args.into_iter();
         let v = args.next().unwrap_or(Value::Null);
-        if self.name.starts_with("percentile") && self.percentile.is_none() {
+        if matches!(self.kind, Kind::Percentile { .. }) && self.percentile.is_none() {
             let p = match args.next() {
                 Some(Value::Int(i)) => i as f64,
                 Some(Value::Float(f)) => f,
                 _ => {
                     return Err(QueryError::Argument(format!(
                         "{}() needs a percentile",
-                        self.name
+                        self.name()
                     )));
                 }
             };
             if !(0.0..=1.0).contains(&p) {
                 return Err(QueryError::Argument(format!(
                     "{}() percentile {p} is not within 0 and 1",
-                    self.name
+                    self.name()
                 )));
             }
             self.percentile = Some(p);
@@ -81,108 +169,97 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if self.distinct && !self.seen.insert(GroupKey::of(&v)) {
-            return Ok(());
+        if let Some(seen) = &mut self.seen {
+            let key = GroupKey::of(&v);
+            if seen.contains(&key) {
+                return Ok(());
+            }
+            budget.charge(value_size(&v))?;
+            seen.insert(key);
         }
-        match self.name.as_str() {
-            "count" => self.count += 1,
-            "sum" | "avg" | "stdev" | "stdevp" | "percentilecont" | "percentiledisc" => match v {
-                Value::Int(_) | Value::Float(_) => self.values.push(v),
-                other => {
-                    return Err(QueryError::Type(format!(
-                        "{}() needs numbers, got a {}",
-                        self.name,
-                        other.type_name()
-                    )));
+        let numeric = matches!(v, Value::Int(_) | Value::Float(_));
+        let needs_number = matches!(
+            self.kind,
+            Kind::Sum { .. } | Kind::Avg { .. } | Kind::StDev { .. } | Kind::Percentile { .. }
+        );
+        if needs_number && !numeric {
+            return Err(QueryError::Type(format!(
+                "{}() needs numbers, got a {}",
+                self.name(),
+                v.type_name()
+            )));
+        }
+        match &mut self.kind {
+            Kind::CountStar(_) | Kind::Unknown(_) => {}
+            Kind::Count(count) => *count += 1,
+            Kind::Collect(values) | Kind::Percentile { values, .. } => {
+                budget.charge(value_size(&v))?;
+                values.push(v);
+            }
+            Kind::Sum {
+                all_int,
+                int,
+                float,
+            } => {
+                match v {
+                    Value::Int(i) => *int = int.and_then(|t| t.checked_add(i)),
+                    _ => *all_int = false,
                 }
-            },
-            _ => self.values.push(v),
+                *float += number(&v);
+            }
+            Kind::Avg { n, float } => {
+                *n += 1;
+                *float += number(&v);
+            }
+            Kind::Best { max, best } => {
+                let better = best.as_ref().is_none_or(|b| {
+                    let o = order(&v, b);
+                    if *max { o.is_gt() } else { o.is_lt() }
+                });
+                if better {
+                    *best = Some(v);
+                }
+            }
+            Kind::StDev { values, .. } => {
+                budget.charge(size_of::<f64>())?;
+                values.push(number(&v));
+            }
         }
         Ok(())
     }
 
     /// The result for the group.
-    #[allow(
-        clippy::cast_precision_loss,
-        reason = "averages and deviations are floats"
-    )]
     pub(crate) fn finish(self) -> Result<Value> {
-        let floats = || -> Vec<f64> {
-            self.values
-                .iter()
-                .map(|v| match v {
-                    Value::Int(i) => *i as f64,
-                    Value::Float(f) => *f,
-                    _ => 0.0,
-                })
-                .collect()
-        };
-        Ok(match self.name.as_str() {
-            "count" | "count*" => Value::Int(self.count),
-            "collect" => Value::List(self.values),
-            "sum" => {
-                if self.values.iter().all(|v| matches!(v, Value::Int(_))) {
-                    let mut total: i64 = 0;
-                    for v in &self.values {
-                        if let Value::Int(i) = v {
-                            total = total.checked_add(*i).ok_or_else(|| {
-                                QueryError::Arithmetic("sum() overflows 64 bits".into())
-                            })?;
-                        }
-                    }
-                    Value::Int(total)
-                } else {
-                    Value::Float(floats().iter().sum())
-                }
-            }
-            "avg" => {
-                if self.values.is_empty() {
-                    Value::Null
-                } else {
-                    let f = floats();
-                    Value::Float(f.iter().sum::<f64>() / f.len() as f64)
-                }
-            }
-            "min" | "max" => {
-                let min = self.name == "min";
-                let mut best: Option<Value> = None;
-                for v in self.values {
-                    best = Some(match best {
-                        None => v,
-                        Some(b) => {
-                            let o = order(&v, &b);
-                            if (min && o.is_lt()) || (!min && o.is_gt()) {
-                                v
-                            } else {
-                                b
-                            }
-                        }
-                    });
-                }
-                best.unwrap_or(Value::Null)
-            }
-            "stdev" | "stdevp" => {
-                let f = floats();
-                let n = f.len();
-                let sample = self.name == "stdev";
+        Ok(match self.kind {
+            Kind::CountStar(n) | Kind::Count(n) => Value::Int(n),
+            Kind::Collect(values) => Value::List(values),
+            Kind::Sum {
+                all_int: true, int, ..
+            } => Value::Int(
+                int.ok_or_else(|| QueryError::Arithmetic("sum() overflows 64 bits".into()))?,
+            ),
+            Kind::Sum { float, .. } => Value::Float(float),
+            Kind::Avg { n: 0, .. } => Value::Null,
+            Kind::Avg { n, float } => Value::Float(float / n as f64),
+            Kind::Best { best, .. } => best.unwrap_or(Value::Null),
+            Kind::StDev { sample, values } => {
+                let n = values.len();
                 if n == 0 || (sample && n == 1) {
                     Value::Float(0.0)
                 } else {
-                    let mean = f.iter().sum::<f64>() / n as f64;
-                    let ss: f64 = f.iter().map(|x| (x - mean) * (x - mean)).sum();
+                    let mean = values.iter().sum::<f64>() / n as f64;
+                    let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
                     let d = if sample { n - 1 } else { n };
                     Value::Float((ss / d as f64).sqrt())
                 }
             }
-            "percentilecont" | "percentiledisc" => {
-                let mut f = floats();
-                if f.is_empty() {
+            Kind::Percentile { disc, values } => {
+                if values.is_empty() {
                     return Ok(Value::Null);
                 }
-                f.sort_by(f64::total_cmp);
                 let p = self.percentile.unwrap_or(0.5);
-                if self.name == "percentiledisc" {
-                    let n = f.len();
+                if disc {
+                    let n = values.len();
                     let idx = if p == 0.0 {
                         0
                     } else {
@@ -190,17 +267,19 @@ impl Accumulator {
                     };
                     let pick = idx.min(n - 1);
                     // The value as it was (an integer stays one).
-                    let mut sorted = self.values.clone();
+                    let mut sorted = values;
                     sorted.sort_by(order);
                     sorted.swap_remove(pick)
                 } else {
+                    let mut f: Vec<f64> = values.iter().map(number).collect();
+                    f.sort_by(f64::total_cmp);
                     let pos = p * (f.len() - 1) as f64;
                     let lo = pos.floor() as usize;
                     let hi = pos.ceil() as usize;
                     Value::Float(f[lo] + (f[hi] - f[lo]) * (pos - lo as f64))
                 }
             }
-            other => {
+            Kind::Unknown(other) => {
                 return Err(QueryError::Semantic {
                     code: "UnknownFunction",
                     message: format!("unknown aggregate {other}()"),

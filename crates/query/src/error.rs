@@ -120,6 +120,20 @@ pub enum QueryError {
     /// The query was cancelled (see [`crate::Cancel`]); a write it began is discarded.
     #[error("the query was cancelled")]
     Cancelled,
+    /// The query needed to hold more than its memory limit (see [`crate::MemoryBudget`]):
+    /// rows it sorts, groups, deduplicates or returns, or lists it builds. A write it began
+    /// is discarded.
+    #[error(
+        "the query needs more than its memory limit of {} for the rows and values it holds \
+         (sorting, grouping, DISTINCT, collect(), lists, or the result itself); raise the \
+         limit (the CLI's --memory-limit, QueryOptions::memory_limit, or query_memory_limit in \
+         Python), or narrow the query (WHERE, LIMIT, or an aggregate instead of every row)",
+        crate::budget::human(*limit)
+    )]
+    MemoryLimit {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The graph failed (storage, corruption, a constraint).
     #[error(transparent)]
     Graph(#[from] pagegraph::GraphError),

@@ -234,6 +234,8 @@ pub struct Ctx<'a> {
     pub aggregates: Option<&'a HashMap<(usize, usize), Value>>,
     /// Set from another thread to stop the query: checked as rows are produced.
     pub cancel: Option<&'a AtomicBool>,
+    /// The memory the query may hold (see [`crate::MemoryBudget`]).
+    pub budget: &'a crate::MemoryBudget,
 }
 
 impl Ctx<'_> {
@@ -833,7 +835,7 @@ fn binary(op: BinaryOp, a: &Expr, b: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Res
             }
             _ => Value::Null,
         },
-        BinaryOp::Add => add(x, y)?,
+        BinaryOp::Add => add(x, y, ctx.budget)?,
         BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod | BinaryOp::Pow => {
             arithmetic(op, &x, &y)?
         }
@@ -841,7 +843,16 @@ fn binary(op: BinaryOp, a: &Expr, b: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Res
     })
 }
 
-fn add(x: Value, y: Value) -> Result<Value> {
+/// `x + y`. A list or string it builds must fit in what is left of `budget` (a list
+/// doubled by `reduce` forty times would not fit in any memory).
+fn add(x: Value, y: Value, budget: &crate::MemoryBudget) -> Result<Value> {
+    let grown = match (&x, &y) {
+        (Value::List(a), Value::List(b)) => (a.len() + b.len()) * size_of::<Value>(),
+        (Value::List(a), _) | (_, Value::List(a)) => (a.len() + 1) * size_of::<Value>(),
+        (Value::String(a), Value::String(b)) => a.len() + b.len(),
+        _ => 0,
+    };
+    budget.check(grown)?;
     Ok(match (x, y) {
         (Value::Null, _) | (_, Value::Null) => Value::Null,
         (Value::List(mut a), Value::List(b)) => {

@@ -12,11 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::ast::{Clause, Query, SingleQuery, Statement};
+use crate::budget::{MemoryBudget, default_memory_limit, row_size};
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, GraphRead, Row, eval};
 use crate::matcher::{Flow, for_each_match};
 use crate::plan::Filter;
-use crate::project::Projector;
+use crate::project::{Projector, rows_size};
 use crate::value::{GroupKey, Value};
 use pagegraph::{EdgeId, NodeId, Properties, PropertyValue};
 
@@ -114,6 +115,32 @@ impl Cancel {
     fn flag(&self) -> &AtomicBool {
         &self.0
     }
+}
+
+/// How a query runs: whether another thread can cancel it, and how much memory it may
+/// hold (see [`MemoryBudget`]).
+#[derive(Clone, Debug, Default)]
+pub struct QueryOptions {
+    /// A handle another thread can stop the query with (see [`Cancel`]).
+    pub cancel: Option<Cancel>,
+    /// The most memory, in bytes, the query may hold in rows it sorts, groups,
+    /// deduplicates or returns and in lists it builds; past it the query fails with
+    /// [`QueryError::MemoryLimit`]. `None`: [`default_memory_limit`].
+    pub memory_limit: Option<usize>,
+}
+
+impl QueryOptions {
+    /// A fresh budget of this query's memory limit.
+    fn budget(&self) -> MemoryBudget {
+        MemoryBudget::new(self.memory_limit.unwrap_or_else(default_memory_limit))
+    }
+}
+
+/// What every part of a running query checks: its cancel flag and its memory budget.
+#[derive(Clone, Copy)]
+pub(crate) struct Control<'a> {
+    pub(crate) cancel: Option<&'a AtomicBool>,
+    pub(crate) budget: &'a MemoryBudget,
 }
 
 /// Statements parsed, normalized and checked once, kept by their text: a repeated query
@@ -551,18 +578,33 @@ pub fn run_write(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
-    run_statement(&checked(text)?, params, graph, None)
+    let budget = MemoryBudget::default();
+    run_statement(
+        &checked(text)?,
+        params,
+        graph,
+        Control {
+            cancel: None,
+            budget: &budget,
+        },
+    )
 }
 
 /// Runs a prepared statement (see [`StatementCache`]) on a write transaction or a
-/// snapshot wrapped by [`crate::eval::GraphRead`]; `cancel` stops it from another thread.
+/// snapshot wrapped by [`crate::eval::GraphRead`], with `options` (a cancel handle, a
+/// memory limit).
 pub fn run_prepared(
     statement: &Statement,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
-    cancel: Option<&Cancel>,
+    options: &QueryOptions,
 ) -> Result<QueryResult> {
-    run_statement(statement, params, graph, cancel.map(Cancel::flag))
+    let budget = options.budget();
+    let ctl = Control {
+        cancel: options.cancel.as_ref().map(Cancel::flag),
+        budget: &budget,
+    };
+    run_statement(statement, params, graph, ctl)
 }
 
 /// Runs a checked statement of any kind.
@@ -570,17 +612,17 @@ fn run_statement(
     statement: &Statement,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
-    cancel: Option<&AtomicBool>,
+    ctl: Control<'_>,
 ) -> Result<QueryResult> {
     match statement {
         Statement::Query(q) if writes(q) => run_query(
             q,
             params,
             &mut crate::write::KeepDeleted::new(graph),
-            cancel,
+            ctl,
             None,
         ),
-        Statement::Query(q) => run_query(q, params, graph, cancel, None),
+        Statement::Query(q) => run_query(q, params, graph, ctl, None),
         Statement::Explain(inner) => {
             let lines = crate::explain::explain(inner, &graph.indexes()?);
             Ok(QueryResult {
@@ -592,7 +634,7 @@ fn run_statement(
         Statement::Profile(inner) => match &**inner {
             Statement::Query(q) => {
                 let mut lines = Vec::new();
-                let r = run_query(q, params, graph, cancel, Some(&mut lines))?;
+                let r = run_query(q, params, graph, ctl, Some(&mut lines))?;
                 Ok(QueryResult {
                     columns: vec!["plan".into(), "rows".into(), "time_ms".into()],
                     rows: lines
@@ -609,7 +651,7 @@ fn run_statement(
                     stats: r.stats,
                 })
             }
-            other => run_statement(other, params, graph, cancel),
+            other => run_statement(other, params, graph, ctl),
         },
         Statement::CreateIndex { .. } | Statement::DropIndex { .. } => schema(statement, graph),
     }
@@ -637,26 +679,37 @@ pub fn execute_with<T>(
     params: &BTreeMap<String, Value>,
     finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
 ) -> Result<T> {
-    execute_prepared(graph, &checked(text)?, params, None, finish)
+    execute_prepared(
+        graph,
+        &checked(text)?,
+        params,
+        &QueryOptions::default(),
+        finish,
+    )
 }
 
-/// [`execute_with`] of a prepared statement (see [`StatementCache`]), which `cancel` can
-/// stop from another thread (the write it began is then discarded).
+/// [`execute_with`] of a prepared statement (see [`StatementCache`]) with `options`: a
+/// cancel handle that stops it from another thread (the write it began is then
+/// discarded), a memory limit.
 pub fn execute_prepared<T>(
     graph: &pagegraph::Graph,
     statement: &Statement,
     params: &BTreeMap<String, Value>,
-    cancel: Option<&Cancel>,
+    options: &QueryOptions,
     finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
 ) -> Result<T> {
-    let flag = cancel.map(Cancel::flag);
+    let budget = options.budget();
+    let ctl = Control {
+        cancel: options.cancel.as_ref().map(Cancel::flag),
+        budget: &budget,
+    };
     if !is_write(statement) {
         let snapshot = graph.begin_read()?;
-        let r = run_statement(statement, params, &mut ReadOnly::new(&snapshot), flag)?;
+        let r = run_statement(statement, params, &mut ReadOnly::new(&snapshot), ctl)?;
         return finish(r, &snapshot);
     }
     let mut tx = graph.begin_write()?;
-    let r = run_statement(statement, params, &mut tx, flag)?;
+    let r = run_statement(statement, params, &mut tx, ctl)?;
     let out = finish(r, &tx)?;
     tx.commit()?;
     Ok(out)
@@ -682,13 +735,14 @@ pub fn is_write(s: &Statement) -> bool {
     }
 }
 
-/// Runs a script of `;`-separated statements, each as [`execute`] runs one (its own
-/// transaction); stops at the first error, with the statements before it committed.
-/// Returns each statement's result.
+/// Runs a script of `;`-separated statements, each as [`execute_prepared`] runs one with
+/// `options` (its own transaction, its own memory budget); stops at the first error, with
+/// the statements before it committed. Returns each statement's result.
 pub fn execute_script(
     graph: &pagegraph::Graph,
     text: &str,
     params: &BTreeMap<String, Value>,
+    options: &QueryOptions,
 ) -> Result<Vec<QueryResult>> {
     let mut out = Vec::new();
     for statement in crate::parse_script(text)? {
@@ -696,7 +750,7 @@ pub fn execute_script(
             graph,
             &prepared(statement)?,
             params,
-            None,
+            options,
             |r, _| Ok(r),
         )?);
     }
@@ -761,7 +815,12 @@ fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
             Ok(QueryResult::default())
         }
         Statement::Explain(_) | Statement::Profile(_) | Statement::Query(_) => {
-            run_statement(s, &BTreeMap::new(), graph, None)
+            let budget = MemoryBudget::default();
+            let ctl = Control {
+                cancel: None,
+                budget: &budget,
+            };
+            run_statement(s, &BTreeMap::new(), graph, ctl)
         }
     }
 }
@@ -787,10 +846,10 @@ fn run_query(
     q: &Query,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
-    cancel: Option<&AtomicBool>,
+    ctl: Control<'_>,
     mut profile: Option<&mut Vec<ProfileLine>>,
 ) -> Result<QueryResult> {
-    let mut result = run_single(&q.first, params, graph, cancel, profile.as_deref_mut())?;
+    let mut result = run_single(&q.first, params, graph, ctl, profile.as_deref_mut())?;
     let mut distinct = false;
     for (all, part) in &q.unions {
         if let Some(p) = profile.as_deref_mut() {
@@ -805,7 +864,7 @@ fn run_query(
                 time: None,
             });
         }
-        let next = run_single(part, params, graph, cancel, profile.as_deref_mut())?;
+        let next = run_single(part, params, graph, ctl, profile.as_deref_mut())?;
         if next.columns != result.columns {
             return Err(QueryError::Semantic {
                 code: "DifferentColumnsInUnion",
@@ -886,10 +945,13 @@ fn run_single(
     q: &SingleQuery,
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
-    cancel: Option<&AtomicBool>,
+    ctl: Control<'_>,
     mut profile: Option<&mut Vec<ProfileLine>>,
 ) -> Result<QueryResult> {
+    let Control { cancel, budget } = ctl;
     let mut rows = vec![Row::default()];
+    // The bytes of `rows` charged to the budget (see `hold`).
+    let mut held = 0;
     let mut scope: Vec<String> = Vec::new();
     let mut stats = QueryStats::default();
     let clauses = &q.clauses;
@@ -914,9 +976,10 @@ fn run_single(
     while let Some(clause) = clauses.get(i) {
         let started = Instant::now();
         if let Some(new_rows) =
-            crate::write::clause(clause, &rows, &mut scope, params, graph, &mut stats)?
+            crate::write::clause(clause, &rows, &mut scope, params, graph, &mut stats, budget)?
         {
             rows = new_rows;
+            hold(budget, &mut held, &rows)?;
             note(clause, rows.len() as u64, Some(started.elapsed()));
             i += 1;
             continue;
@@ -927,15 +990,17 @@ fn run_single(
             graph: reader,
             aggregates: None,
             cancel,
+            budget,
         };
         ctx.check_cancel()?;
         if let Clause::Call { .. } = clause {
             rows = call(clause, rows, &mut scope, reader, ctx)?;
+            hold(budget, &mut held, &rows)?;
             note(clause, rows.len() as u64, Some(started.elapsed()));
             // A query that is only the call returns its columns.
             if clauses.len() == 1 {
                 return Ok(QueryResult {
-                    rows: table(&rows, &scope),
+                    rows: table(rows, &scope),
                     columns: scope,
                     stats,
                 });
@@ -969,6 +1034,7 @@ fn run_single(
                 feed(&stages, rows, &mut projector, ctx)?;
                 scope = projector.columns();
                 rows = projector.finish(ctx)?;
+                hold(budget, &mut held, &rows)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
                 }
@@ -980,6 +1046,7 @@ fn run_single(
                         }
                     }
                     rows = kept;
+                    hold(budget, &mut held, &rows)?;
                 }
                 note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
                 i = end + 1;
@@ -989,12 +1056,14 @@ fn run_single(
                 feed(&stages, rows, &mut projector, ctx)?;
                 let columns = projector.columns();
                 let rows = projector.finish(ctx)?;
+                // The result stays charged: it is held until the caller has it.
+                hold(budget, &mut held, &rows)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
                 }
                 note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
                 return Ok(QueryResult {
-                    rows: table(&rows, &columns),
+                    rows: table(rows, &columns),
                     columns,
                     stats,
                 });
@@ -1002,13 +1071,19 @@ fn run_single(
             _ if end > i => {
                 // A write clause, a CALL or the end follows: it takes the rows together.
                 let mut out = Vec::new();
+                let mut out_bytes = 0;
                 for row in rows {
                     stream(&stages, row, ctx, &mut |r| {
+                        let bytes = row_size(&r);
+                        budget.charge(bytes)?;
+                        out_bytes += bytes;
                         out.push(r);
                         Ok(Flow::More)
                     })?;
                 }
                 rows = out;
+                budget.release(held);
+                held = out_bytes;
                 let last = stages.len().saturating_sub(1);
                 for (k, s) in stages.iter().enumerate() {
                     note(
@@ -1034,14 +1109,31 @@ fn run_single(
     })
 }
 
-/// Rows as a table of the named columns.
-fn table(rows: &[Row], columns: &[String]) -> Vec<Vec<Value>> {
-    rows.iter()
+/// Makes `rows` the rows between clauses: gives back the `held` bytes of the rows before
+/// them and charges theirs.
+fn hold(budget: &MemoryBudget, held: &mut usize, rows: &[Row]) -> Result<()> {
+    budget.release(*held);
+    *held = 0;
+    let bytes = rows_size(rows);
+    budget.charge(bytes)?;
+    *held = bytes;
+    Ok(())
+}
+
+/// Rows as a table of the named columns (the values moved, not copied).
+fn table(rows: Vec<Row>, columns: &[String]) -> Vec<Vec<Value>> {
+    rows.into_iter()
         .map(|r| {
-            columns
-                .iter()
-                .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
-                .collect()
+            let in_order = r.vars.len() == columns.len()
+                && r.vars.iter().zip(columns).all(|((n, _), c)| n == c);
+            if in_order {
+                r.vars.into_iter().map(|(_, v)| v).collect()
+            } else {
+                columns
+                    .iter()
+                    .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                    .collect()
+            }
         })
         .collect()
 }
@@ -1069,7 +1161,7 @@ fn feed(
                 None => *n.insert(crate::count::count(el, ctx)?),
             };
             stage.rows.set(stage.rows.get() + matches);
-            projector.push_count(row, matches);
+            projector.push_count(row, matches, ctx)?;
         }
         return Ok(());
     }

@@ -519,6 +519,8 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                     "range() of {count} elements is too long"
                 )));
             }
+            ctx.budget
+                .check((count as usize).saturating_mul(size_of::<Value>()))?;
             let mut out = Vec::with_capacity(count as usize);
             let mut x = i128::from(start);
             for _ in 0..count {
@@ -650,7 +652,13 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 string_arg(n, &a[1])?,
                 string_arg(n, &a[2])?,
             ) {
-                (Some(s), Some(from), Some(to)) => Value::String(s.replace(from, to)),
+                (Some(s), Some(from), Some(to)) => {
+                    // At most one replacement per `from` (per character when it is empty).
+                    let most = s.len() / from.len().max(1) + 1;
+                    ctx.budget
+                        .check(s.len().saturating_add(most.saturating_mul(to.len())))?;
+                    Value::String(s.replace(from, to))
+                }
                 _ => Value::Null,
             }
         }
@@ -658,6 +666,8 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
             arity(n, a, 2)?;
             match (string_arg(n, &a[0])?, string_arg(n, &a[1])?) {
                 (Some(s), Some(sep)) => Value::List(if sep.is_empty() {
+                    ctx.budget
+                        .check(s.len().saturating_mul(2 * size_of::<Value>()))?;
                     s.chars().map(|c| Value::String(c.to_string())).collect()
                 } else {
                     s.split(sep).map(|p| Value::String(p.to_string())).collect()

@@ -35,6 +35,7 @@
 
 mod aggregate;
 pub mod ast;
+mod budget;
 mod count;
 mod error;
 pub mod eval;
@@ -51,11 +52,12 @@ mod semantic;
 pub mod value;
 mod write;
 
+pub use budget::{MemoryBudget, default_memory_limit};
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
-    Cancel, GraphWrite, ProfileLine, QueryResult, QueryStats, StatementCache, execute,
-    execute_prepared, execute_script, execute_with, is_write, run, run_prepared, run_write,
-    statement_writes,
+    Cancel, GraphWrite, ProfileLine, QueryOptions, QueryResult, QueryStats, StatementCache,
+    execute, execute_prepared, execute_script, execute_with, is_write, run, run_prepared,
+    run_write, statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

@@ -13,12 +13,16 @@
 //!
 //! Ties of `ORDER BY` keep the order rows arrived in (the sorts are stable), with or
 //! without a limit.
+//!
+//! What it keeps is charged to the query's [`MemoryBudget`](crate::MemoryBudget) as it is
+//! kept and given back when the rows are handed on ([`Projector::finish`]).
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::aggregate::Accumulator;
 use crate::ast::{Expr, ExprKind, Projection};
+use crate::budget::{row_size, values_size};
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, Row, eval, is_aggregate};
 use crate::matcher::Flow;
@@ -72,6 +76,8 @@ pub(crate) struct Projector<'p> {
     seen: HashSet<Vec<GroupKey>>,
     /// Rows passed over for `SKIP` (without `ORDER BY`, where skipping is done on arrival).
     skipped: usize,
+    /// Bytes charged to the query's budget for what is kept.
+    held: usize,
 }
 
 impl<'p> Projector<'p> {
@@ -153,6 +159,7 @@ impl<'p> Projector<'p> {
             rows: Vec::new(),
             seen: HashSet::new(),
             skipped: 0,
+            held: 0,
         })
     }
 
@@ -229,17 +236,25 @@ impl<'p> Projector<'p> {
 
     /// Takes `n` input rows at once, of which `row` stands for all (see
     /// [`Projector::counts_only`]).
-    pub(crate) fn push_count(&mut self, row: Row, n: u64) {
+    pub(crate) fn push_count(&mut self, row: Row, n: u64, ctx: &Ctx<'_>) -> Result<()> {
         if n == 0 {
-            return;
+            return Ok(());
         }
         self.any = true;
-        let group = self.group(Vec::new(), row, Vec::new());
+        let group = self.group(Vec::new(), row, Vec::new(), ctx)?;
         for acc in &mut group.accs {
             if acc.is_count_star() {
                 acc.add_count(n);
             }
         }
+        Ok(())
+    }
+
+    /// Charges `bytes` more to the query's budget for what this projection keeps.
+    fn hold(&mut self, bytes: usize, ctx: &Ctx<'_>) -> Result<()> {
+        ctx.budget.charge(bytes)?;
+        self.held += bytes;
+        Ok(())
     }
 
     /// Takes one input row.
@@ -269,14 +284,20 @@ impl<'p> Projector<'p> {
                 return Ok(Flow::More);
             }
         }
-        if self.p.distinct && !self.seen.insert(group_key(&new)) {
-            return Ok(Flow::More);
+        if self.p.distinct {
+            let key = group_key(&new);
+            if self.seen.contains(&key) {
+                return Ok(Flow::More);
+            }
+            self.hold(row_size(&new), ctx)?;
+            self.seen.insert(key);
         }
         if self.p.order.is_empty() {
             if self.skipped < self.skip {
                 self.skipped += 1;
                 return Ok(Flow::More);
             }
+            self.hold(row_size(&new), ctx)?;
             self.rows.push((Vec::new(), new));
             return Ok(if self.limit.is_some_and(|l| self.rows.len() >= l) {
                 Flow::Stop
@@ -293,12 +314,19 @@ impl<'p> Projector<'p> {
         for (e, _) in &self.p.order {
             ks.push(eval(e, &mut scope_row, ctx)?);
         }
+        self.hold(kept_size(&ks, &new), ctx)?;
         self.rows.push((ks, new));
         if let Some(limit) = self.limit {
             let k = self.skip.saturating_add(limit);
             if self.rows.len() >= k.saturating_mul(2).max(TOP_K_SLACK_MIN) {
                 self.sort_rows();
+                let freed: usize = self.rows[k.min(self.rows.len())..]
+                    .iter()
+                    .map(|(ks, r)| kept_size(ks, r))
+                    .sum();
                 self.rows.truncate(k);
+                ctx.budget.release(freed);
+                self.held -= freed;
             }
         }
         Ok(Flow::More)
@@ -325,22 +353,41 @@ impl<'p> Projector<'p> {
                 _ => Vec::new(),
             });
         }
-        let group = self.group(gk, row, key_values);
+        let group = self.group(gk, row, key_values, ctx)?;
+        let before = ctx.budget.used();
         for (acc, args) in group.accs.iter_mut().zip(arg_values) {
             if acc.is_count_star() {
                 acc.add_count(weight);
             } else {
-                acc.add(args)?;
+                acc.add(args, ctx.budget)?;
             }
         }
+        // What the accumulators keep (collected values, DISTINCT sets) is theirs until
+        // the group is finished.
+        self.held += ctx.budget.used() - before;
         Ok(())
     }
 
-    /// The group of key `gk`, made with `row` as its first row when it is new.
-    fn group(&mut self, gk: Vec<GroupKey>, row: Row, key_values: Vec<Value>) -> &mut Group {
-        match self.groups.entry(gk) {
+    /// The group of key `gk`, made with `row` as its first row when it is new (charged to
+    /// the query's budget).
+    fn group(
+        &mut self,
+        gk: Vec<GroupKey>,
+        row: Row,
+        key_values: Vec<Value>,
+        ctx: &Ctx<'_>,
+    ) -> Result<&mut Group> {
+        Ok(match self.groups.entry(gk) {
             Entry::Occupied(group) => group.into_mut(),
             Entry::Vacant(slot) => {
+                // The key twice (the table's and the first-seen order's), the first row,
+                // the key values and the accumulators.
+                let bytes = 2 * values_size(&key_values)
+                    + row_size(&row)
+                    + size_of::<Group>()
+                    + self.aggs.len() * size_of::<Accumulator>();
+                ctx.budget.charge(bytes)?;
+                self.held += bytes;
                 self.order_of.push(slot.key().clone());
                 slot.insert(Group {
                     first: row,
@@ -348,7 +395,7 @@ impl<'p> Projector<'p> {
                     accs: new_accs(&self.aggs),
                 })
             }
-        }
+        })
     }
 
     fn sort_rows(&mut self) {
@@ -357,18 +404,23 @@ impl<'p> Projector<'p> {
             .sort_by(|(a, _), (b, _)| compare_keys(order, a, b));
     }
 
-    /// The projected rows (holding exactly the output names), after every input row.
+    /// The projected rows (holding exactly the output names), after every input row. What
+    /// the projection kept is given back to the query's budget: the caller charges the rows
+    /// it keeps (see [`rows_size`]).
     pub(crate) fn finish(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
-        if !self.aggs.is_empty() {
-            return self.finish_groups(ctx);
-        }
-        if self.p.order.is_empty() {
+        let held = self.held;
+        let rows = if !self.aggs.is_empty() {
+            self.finish_groups(ctx)?
+        } else if self.p.order.is_empty() {
             // SKIP and LIMIT were applied as rows arrived.
-            return Ok(self.rows.into_iter().map(|(_, r)| r).collect());
-        }
-        self.sort_rows();
-        let rows = std::mem::take(&mut self.rows);
-        Ok(self.page(rows.into_iter().map(|(_, r)| r)))
+            self.rows.into_iter().map(|(_, r)| r).collect()
+        } else {
+            self.sort_rows();
+            let rows = std::mem::take(&mut self.rows);
+            self.page(rows.into_iter().map(|(_, r)| r))
+        };
+        ctx.budget.release(held);
+        Ok(rows)
     }
 
     fn page(&self, rows: impl Iterator<Item = Row>) -> Vec<Row> {
@@ -437,6 +489,7 @@ impl<'p> Projector<'p> {
             graph: ctx.graph,
             aggregates: Some(&results),
             cancel: ctx.cancel,
+            budget: ctx.budget,
         };
         let mut first = group.first;
         let mut new = Row::default();
@@ -485,6 +538,16 @@ fn new_accs(aggs: &[&Expr]) -> Vec<Accumulator> {
             _ => Accumulator::new("count*", false),
         })
         .collect()
+}
+
+/// The bytes a kept row and its sort keys take.
+fn kept_size(keys: &[Value], row: &Row) -> usize {
+    values_size(keys) + row_size(row)
+}
+
+/// The bytes rows take held in a vector, as [`Projector::finish`] charges them.
+pub(crate) fn rows_size(rows: &[Row]) -> usize {
+    rows.iter().map(row_size).sum()
 }
 
 fn group_key(r: &Row) -> Vec<GroupKey> {

@@ -41,11 +41,13 @@ pub(crate) fn clause(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
     stats: &mut QueryStats,
+    budget: &crate::MemoryBudget,
 ) -> Result<Option<Vec<Row>>> {
     let mut w = Writer {
         params,
         graph,
         stats,
+        budget,
     };
     let out = match c {
         Clause::Create(parts) => {
@@ -163,6 +165,7 @@ struct Writer<'a> {
     params: &'a BTreeMap<String, Value>,
     graph: &'a mut dyn GraphWrite,
     stats: &'a mut QueryStats,
+    budget: &'a crate::MemoryBudget,
 }
 
 impl Writer<'_> {
@@ -173,6 +176,7 @@ impl Writer<'_> {
             graph: reader,
             aggregates: None,
             cancel: None,
+            budget: self.budget,
         }
     }
 

@@ -59,6 +59,7 @@ class Database:
         durability: Literal["full", "normal", "off"] = "full",
         cache_pages: Optional[int] = None,
         page_size: Optional[int] = None,
+        query_memory_limit: Optional[int] = None,
     ) -> "Database": ...
     @property
     def path(self) -> Optional[pathlib.Path]: ...
