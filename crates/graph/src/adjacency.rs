@@ -84,6 +84,50 @@ pub(crate) fn decode_chunk(first: Pair, value: &[u8], mut f: impl FnMut(Pair)) -
     Some(())
 }
 
+/// The number of pairs of a chunk whose value is `value`: its first pair (in the key) and
+/// one per two varints of the value, counted from the varints' last bytes (the bytes below
+/// 0x80) eight at a time, without decoding them. `None` if the value does not end a pair:
+/// a truncated last varint, or an odd number of varints. (Damage that keeps the varints
+/// whole, such as pairs out of order, is found by a decode or by `check`, not here.)
+#[inline]
+pub(crate) fn chunk_len(value: &[u8]) -> Option<u64> {
+    if value.last().is_some_and(|b| b & 0x80 != 0) {
+        return None;
+    }
+    let mut ends = 0u64;
+    let mut words = value.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().ok()?);
+        ends += u64::from((!x & 0x8080_8080_8080_8080).count_ones());
+    }
+    for b in words.remainder() {
+        ends += u64::from(*b < 0x80);
+    }
+    ends.is_multiple_of(2).then_some(1 + ends / 2)
+}
+
+/// How many pairs of `node`'s chunk (first pair `first`, then `value`) have `node` itself
+/// as their other end: its self-loops there. Pairs are sorted by other end, so only those
+/// up to `node` are decoded. `None` if what it decodes is damaged.
+#[inline]
+pub(crate) fn self_loops_in(node: NodeId, first: Pair, value: &[u8]) -> Option<u64> {
+    if first.0 > node {
+        return Some(0);
+    }
+    let mut loops = u64::from(first.0 == node);
+    let (mut other, mut at) = (first.0.0, 0);
+    while at < value.len() {
+        let d_other = get_varint(value, &mut at)?;
+        get_varint(value, &mut at)?;
+        other = other.checked_add(d_other)?;
+        if other > node.0 {
+            break;
+        }
+        loops += u64::from(other == node.0);
+    }
+    Some(loops)
+}
+
 /// Decodes one chunk (its key and value) into `f(node, type, other, edge)` calls; `None`
 /// if the key or the value is damaged.
 #[inline]
@@ -669,6 +713,44 @@ mod tests {
             chunks.push(c);
         });
         chunks
+    }
+
+    /// Chunk counts without decoding equal the decoded chunk's length and self-loops, for
+    /// chunks of small and large ids (one to ten varint bytes), repeated other ends and
+    /// every node position; a value cut anywhere inside a varint is refused.
+    #[test]
+    fn chunk_counts_equal_decoded_chunks() {
+        let mut rng = fastrand::Rng::with_seed(19);
+        for round in 0..400 {
+            let span = [1u64 << 3, 1 << 14, 1 << 40, u64::MAX / 4][round % 4];
+            let mut input: Vec<Pair> = (0..rng.usize(1..300))
+                .map(|_| (NodeId(rng.u64(0..span)), EdgeId(rng.u64(0..span))))
+                .collect();
+            input.sort_unstable();
+            input.dedup();
+            let node = match rng.u8(0..3) {
+                0 => input[rng.usize(0..input.len())].0,
+                1 => NodeId(rng.u64(0..span)),
+                _ => NodeId(span),
+            };
+            pack(&input, |first, v| {
+                let mut decoded = Vec::new();
+                decode_chunk(first, v, |p| decoded.push(p)).unwrap();
+                assert_eq!(chunk_len(v), Some(decoded.len() as u64));
+                let loops = decoded.iter().filter(|p| p.0 == node).count() as u64;
+                assert_eq!(self_loops_in(node, first, v), Some(loops));
+                // Cut inside the last varint: refused by both.
+                if v.last().is_some() {
+                    let mut cut = v.to_vec();
+                    *cut.last_mut().unwrap() |= 0x80;
+                    assert_eq!(chunk_len(&cut), None);
+                }
+            });
+        }
+        // One varint alone is half a pair.
+        assert_eq!(chunk_len(&[5]), None);
+        assert_eq!(chunk_len(&[5, 0x81, 1]), Some(2));
+        assert_eq!(chunk_len(&[]), Some(1));
     }
 
     #[test]

@@ -694,24 +694,51 @@ impl ReadTxn {
     /// nodes of in-degree times out-degree). A self-loop counts once per direction, so
     /// twice (and as two self-loops) for [`Direction::Both`].
     pub fn degrees(&self, dir: Direction, types: Option<&[&str]>) -> Result<Vec<NodeDegree>> {
+        self.degrees_counting(dir, types, true)
+    }
+
+    /// [`ReadTxn::degrees`], counting self-loops only when `self_loops` is true (else
+    /// they are 0): finding them decodes part of every chunk, counting relationships does
+    /// not. A large graph is scanned on up to four threads, each reading a run of the
+    /// adjacency.
+    pub fn degrees_counting(
+        &self,
+        dir: Direction,
+        types: Option<&[&str]>,
+        self_loops: bool,
+    ) -> Result<Vec<NodeDegree>> {
+        let wanted = self.type_ids(types)?;
+        if wanted.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let threads = if self.edge_count()? >= DEGREE_THREADS_EDGES_MIN {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
+        } else {
+            1
+        };
         let one = |incoming: bool| -> Result<Vec<NodeDegree>> {
+            let splits = self.adjacency_splits(incoming, threads)?;
+            let bound = |t: usize| -> Option<&[u8]> {
+                t.checked_sub(1)
+                    .and_then(|t| splits.get(t))
+                    .map(Vec::as_slice)
+            };
+            let runs: Vec<Result<Vec<NodeDegree>>> =
+                crate::algo::parallel::on_threads(splits.len() + 1, &mut |_| {}, |t, _| {
+                    let mut out: Vec<NodeDegree> = Vec::new();
+                    let range = (bound(t), bound(t + 1));
+                    self.chunk_counts_in(incoming, range, wanted.as_deref(), self_loops, |c| {
+                        add_degree(&mut out, c);
+                    })?;
+                    Ok(out)
+                });
+            // Runs in key order; a node's chunks may straddle two runs.
             let mut out: Vec<NodeDegree> = Vec::new();
-            self.for_each_relationship(incoming, types, |node, other, _| {
-                let at = match out.last_mut() {
-                    Some(d) if d.node == node => d,
-                    _ => {
-                        out.push(NodeDegree {
-                            node,
-                            degree: 0,
-                            self_loops: 0,
-                        });
-                        let last = out.len() - 1;
-                        &mut out[last]
-                    }
-                };
-                at.degree += 1;
-                at.self_loops += u64::from(other == node);
-            })?;
+            for run in runs {
+                for d in run? {
+                    add_degree(&mut out, d);
+                }
+            }
             Ok(out)
         };
         match dir {
@@ -751,6 +778,79 @@ impl ReadTxn {
                 Ok(out)
             }
         }
+    }
+
+    /// Calls `f(node, pairs, self_loops)` for every chunk of the outgoing (or incoming)
+    /// adjacency of one of `types` (any type when `None`), in key order: by node, then type.
+    /// `pairs` is how many relationships the chunk holds, counted without decoding them;
+    /// `self_loops` how many of those lead back to `node` when `self_loops` is asked for,
+    /// else 0. A node's relationships of one type may span several chunks. The scan behind
+    /// whole-graph counts: degrees, paths of two steps.
+    pub fn for_each_adjacency_chunk(
+        &self,
+        incoming: bool,
+        types: Option<&[&str]>,
+        self_loops: bool,
+        mut f: impl FnMut(NodeId, u64, u64),
+    ) -> Result<()> {
+        let wanted = self.type_ids(types)?;
+        if wanted.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(());
+        }
+        self.chunk_counts_in(incoming, (None, None), wanted.as_deref(), self_loops, |d| {
+            f(d.node, d.degree, d.self_loops);
+        })
+    }
+
+    /// [`ReadTxn::for_each_adjacency_chunk`] over the keys from `range.0` (included) to
+    /// `range.1` (excluded), of the type ids `wanted` (all when `None`), each chunk as a
+    /// [`NodeDegree`].
+    fn chunk_counts_in(
+        &self,
+        incoming: bool,
+        range: (Option<&[u8]>, Option<&[u8]>),
+        wanted: Option<&[u32]>,
+        self_loops: bool,
+        mut f: impl FnMut(NodeDegree),
+    ) -> Result<()> {
+        let mut bad = false;
+        self.adjacency_runs(incoming, range.0, range.1, |run| {
+            for (k, v) in run.entries() {
+                if bad {
+                    return;
+                }
+                let (ValueRef::Inline(v), Some((node, ty, other, edge))) =
+                    (v, record::decode_adjacency_full(k))
+                else {
+                    bad = true;
+                    return;
+                };
+                if wanted.is_some_and(|w| !w.contains(&ty)) {
+                    continue;
+                }
+                let loops = if self_loops {
+                    adjacency::self_loops_in(node, (other, edge), v)
+                } else {
+                    Some(0)
+                };
+                match (adjacency::chunk_len(v), loops) {
+                    (Some(degree), Some(self_loops)) => f(NodeDegree {
+                        node,
+                        degree,
+                        self_loops,
+                    }),
+                    _ => bad = true,
+                }
+            }
+        })?;
+        if bad {
+            return Err(GraphError::corrupt(
+                "adjacency chunk",
+                "",
+                "damaged (a varint cut short or a pair missing its edge)",
+            ));
+        }
+        Ok(())
     }
 
     /// Keys that cut the outgoing (or incoming) adjacency tree into up to `parts` runs of
@@ -855,5 +955,20 @@ impl ReadTxn {
                 data: decode_data("edge", r.id, &r.data)?,
             })
         })
+    }
+}
+
+/// Edges from which [`ReadTxn::degrees_counting`] scans on several threads: few in debug
+/// builds, so that tests of small graphs join runs that split a node's chunks.
+const DEGREE_THREADS_EDGES_MIN: u64 = if cfg!(debug_assertions) { 64 } else { 1 << 18 };
+
+/// Adds `d` to the degrees `out` ends with: to its last entry when that is `d`'s node.
+fn add_degree(out: &mut Vec<NodeDegree>, d: NodeDegree) {
+    match out.last_mut() {
+        Some(last) if last.node == d.node => {
+            last.degree += d.degree;
+            last.self_loops += d.self_loops;
+        }
+        _ => out.push(d),
     }
 }

@@ -253,6 +253,9 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
         (Some((_, n2)), None) if n2.labels == el.start.labels => l0.as_ref(),
         (Some(_), None) => l1,
     };
+    if let Some(n) = by_chunk_counts(r1, second.map(|(r2, _)| r2), [l0.as_ref(), l1, l2], ctx)? {
+        return Ok(Some(n));
+    }
     // The scan giving a first step as (middle node, start node): the incoming adjacency
     // for `(a)-->(b)`, the outgoing one for `(a)<--(b)`.
     let into_middle = |d: Dir| d == Dir::Right;
@@ -314,6 +317,83 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
                 .unwrap_or(0);
             total = total.saturating_add(u64::from(ways));
         })?;
+    if !scanned {
+        return Ok(None);
+    }
+    Ok(Some(total.saturating_sub(again)))
+}
+
+/// [`by_scan`] where every node passes the label sets of the pattern's ends (none, or one
+/// every node has): the first steps into each middle node, and the second steps out of it,
+/// are counted per node from the adjacency's chunks (`GraphRead::scan_chunk_counts`, no
+/// relationship decoded) instead of one relationship at a time. The walks that take one
+/// relationship twice are the self-loops (steps the same way) or every first step (steps
+/// opposite ways: back the way it came). `labels` are the sets of the start, middle and
+/// end nodes. `None` where a node may fail the start's or the end's set, else as for
+/// [`by_scan`].
+fn by_chunk_counts(
+    r1: &RelPattern,
+    r2: Option<&RelPattern>,
+    labels: [Option<&(IdSet, Vec<NodeId>)>; 3],
+    ctx: &Ctx<'_>,
+) -> Result<Option<u64>> {
+    let [l0, l1, l2] = labels;
+    let node_count = ctx.graph.node_count()?;
+    let everyone = |l: Option<&(IdSet, Vec<NodeId>)>| {
+        l.is_none_or(|(_, ids)| node_count == Some(ids.len() as u64))
+    };
+    if !everyone(l0) || (r2.is_some() && !everyone(l2)) {
+        return Ok(None);
+    }
+    let into_middle = |d: Dir| d == Dir::Right;
+    let same_way = r2.is_some_and(|r2| r2.dir == r1.dir);
+    let mut reach: Vec<u64> = Vec::new();
+    let (mut first_steps, mut again, mut too_large) = (0u64, 0u64, false);
+    let scanned = ctx.graph.scan_chunk_counts(
+        into_middle(r1.dir),
+        &r1.types,
+        same_way,
+        &mut |b, steps, self_loops| {
+            if too_large || !within(l1, b) {
+                return;
+            }
+            first_steps += steps;
+            if r2.is_none() {
+                return;
+            }
+            again += if same_way { self_loops } else { steps };
+            let Some(i) = usize::try_from(b.0).ok().filter(|_| b.0 <= DENSE_IDS_MAX) else {
+                too_large = true;
+                return;
+            };
+            if i >= reach.len() {
+                let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
+                reach.resize((i + 1).max(reach.len() * 2).min(cap), 0);
+            }
+            reach[i] += steps;
+        },
+    )?;
+    if !scanned || too_large {
+        return Ok(None);
+    }
+    ctx.check_cancel()?;
+    let Some(r2) = r2 else {
+        return Ok(Some(first_steps));
+    };
+    let mut total = 0u64;
+    let scanned = ctx.graph.scan_chunk_counts(
+        !into_middle(r2.dir),
+        &r2.types,
+        false,
+        &mut |b, steps, _| {
+            let ways = usize::try_from(b.0)
+                .ok()
+                .and_then(|i| reach.get(i))
+                .copied()
+                .unwrap_or(0);
+            total = total.saturating_add(ways.saturating_mul(steps));
+        },
+    )?;
     if !scanned {
         return Ok(None);
     }

@@ -87,6 +87,20 @@ pub trait GraphRead {
     ) -> Result<bool> {
         Ok(false)
     }
+    /// Calls `f(node, relationships, self_loops)` for every chunk of the outgoing
+    /// (`incoming` false) or incoming adjacency of one of `types` (any when empty), in one
+    /// sequential scan that counts a chunk's relationships without decoding them
+    /// (`pagegraph::ReadTxn::for_each_adjacency_chunk`; `self_loops` only when asked for,
+    /// else 0); false where the graph cannot.
+    fn scan_chunk_counts(
+        &self,
+        _incoming: bool,
+        _types: &[String],
+        _self_loops: bool,
+        _f: &mut dyn FnMut(NodeId, u64, u64),
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// The number of nodes, where the graph knows it without a scan.
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(None)
@@ -178,6 +192,27 @@ impl GraphRead for pagegraph::ReadTxn {
         let names: Vec<&str> = types.iter().map(String::as_str).collect();
         let types = (!names.is_empty()).then_some(names.as_slice());
         self.for_each_relationship(incoming, types, |node, other, _| f(node, other))?;
+        Ok(true)
+    }
+    fn scan_chunk_counts(
+        &self,
+        incoming: bool,
+        types: &[String],
+        self_loops: bool,
+        f: &mut dyn FnMut(NodeId, u64, u64),
+    ) -> Result<bool> {
+        let names: Vec<&str> = types.iter().map(String::as_str).collect();
+        let types = (!names.is_empty()).then_some(names.as_slice());
+        let dir = if incoming {
+            pagegraph::Direction::Incoming
+        } else {
+            pagegraph::Direction::Outgoing
+        };
+        // Per node rather than per chunk (the sums are the same), scanned on several
+        // threads where the graph is large.
+        for d in self.degrees_counting(dir, types, self_loops)? {
+            f(d.node, d.degree, d.self_loops);
+        }
         Ok(true)
     }
     fn node_count(&self) -> Result<Option<u64>> {

@@ -486,6 +486,15 @@ impl GraphRead for ReadOnly<'_> {
     ) -> Result<bool> {
         self.0.scan_relationships(incoming, types, f)
     }
+    fn scan_chunk_counts(
+        &self,
+        incoming: bool,
+        types: &[String],
+        self_loops: bool,
+        f: &mut dyn FnMut(NodeId, u64, u64),
+    ) -> Result<bool> {
+        self.0.scan_chunk_counts(incoming, types, self_loops, f)
+    }
     fn node_count(&self) -> Result<Option<u64>> {
         self.0.node_count()
     }

@@ -63,7 +63,7 @@ mod kcore;
 mod label_propagation;
 mod louvain;
 mod pagerank;
-mod parallel;
+pub(crate) mod parallel;
 mod reach;
 mod scc;
 mod shortest_path;
