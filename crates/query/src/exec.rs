@@ -916,6 +916,8 @@ struct Stage<'q> {
     filter: Filter<'q>,
     /// Variables an `OPTIONAL MATCH` binds to null when nothing matches.
     new_vars: Vec<String>,
+    /// A `WITH` that hands each row on as it comes ([`Projector::passes_rows_on`]).
+    project: Option<Projector<'q>>,
 }
 
 impl<'q> Stage<'q> {
@@ -928,22 +930,68 @@ impl<'q> Stage<'q> {
                 rows: Cell::new(0),
                 filter: Filter::new(filter.as_ref()),
                 new_vars: crate::write::pattern_vars(pattern),
+                project: None,
             },
             _ => Stage {
                 clause,
                 rows: Cell::new(0),
                 filter: Filter::default(),
                 new_vars: Vec::new(),
+                project: None,
             },
         }
     }
 }
 
+/// The stages of the clauses from `clauses[0]` that stream into one another: `MATCH`,
+/// `UNWIND`, and `WITH`s that hand each row on as it comes (no aggregate, `DISTINCT`,
+/// `ORDER BY`, `SKIP` or `LIMIT`); `scope` goes from the variables before them to those
+/// after. Stops at the first other clause.
+fn streaming_stages<'q>(
+    clauses: &'q [Clause],
+    scope: &mut Vec<String>,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<Stage<'q>>> {
+    let mut stages = Vec::new();
+    for clause in clauses {
+        let mut stage = Stage::new(clause);
+        match clause {
+            Clause::Match { .. } => {
+                for v in &stage.new_vars {
+                    if !scope.contains(v) {
+                        scope.push(v.clone());
+                    }
+                }
+            }
+            Clause::Unwind { alias, .. } => {
+                if !scope.contains(alias) {
+                    scope.push(alias.clone());
+                }
+            }
+            Clause::With { projection, filter } => {
+                let mut projector = Projector::new(projection, scope, true, ctx)?;
+                if !projector.passes_rows_on() {
+                    break;
+                }
+                if let Some(f) = filter {
+                    projector.take_filter(f);
+                }
+                *scope = projector.columns();
+                stage.project = Some(projector);
+            }
+            _ => break,
+        }
+        stages.push(stage);
+    }
+    Ok(stages)
+}
+
 /// Runs one query part (no `UNION`).
 ///
-/// Reading clauses stream: each run of `MATCH` and `UNWIND` clauses hands every row it
-/// produces straight to the `WITH` or `RETURN` after it (a [`Projector`]), which keeps only
-/// what its answer needs and can stop the run early (a `LIMIT`). Only where a write clause
+/// Reading clauses stream: each run of `MATCH` and `UNWIND` clauses, and of `WITH`s that
+/// only project and filter, hands every row it produces straight to the `WITH` or `RETURN`
+/// after it (a [`Projector`]), which keeps only what its answer needs and can stop the run
+/// early (a `LIMIT`). Only where a write clause
 /// or a `CALL` follows are the rows of a run collected first; the rows between clauses are
 /// those a `WITH` returns.
 #[allow(
@@ -1020,22 +1068,8 @@ fn run_single(
         if let Clause::Subquery(_) = clause {
             return Err(QueryError::Unsupported("CALL { }".into()));
         }
-        let mut end = i;
-        while let Some(Clause::Match { .. } | Clause::Unwind { .. }) = clauses.get(end) {
-            end += 1;
-        }
-        let stages: Vec<Stage<'_>> = clauses[i..end].iter().map(Stage::new).collect();
-        for s in &stages {
-            let added = match s.clause {
-                Clause::Unwind { alias, .. } => vec![alias.clone()],
-                _ => s.new_vars.clone(),
-            };
-            for v in added {
-                if !scope.contains(&v) {
-                    scope.push(v);
-                }
-            }
-        }
+        let stages = streaming_stages(&clauses[i..], &mut scope, ctx)?;
+        let end = i + stages.len();
         match clauses.get(end) {
             Some(Clause::With { projection, filter }) => {
                 let mut projector = Projector::new(projection, &scope, true, ctx)?;
@@ -1247,6 +1281,16 @@ fn stream(
                     sink(r)
                 }
                 _ => Ok(Flow::More),
+            }
+        }
+        Clause::With { .. } => {
+            let projected = match &stage.project {
+                Some(p) => p.project_one(row, ctx)?,
+                None => Some((row, Row::default())),
+            };
+            match projected {
+                Some((new, _)) => sink(new),
+                None => Ok(Flow::More),
             }
         }
         Clause::Unwind { expr, alias } => {

@@ -258,7 +258,7 @@ impl<'p> Projector<'p> {
     }
 
     /// Takes one input row.
-    pub(crate) fn push(&mut self, mut row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
+    pub(crate) fn push(&mut self, row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
         self.any = true;
         if !self.aggs.is_empty() {
             self.add_to_group(row, 1, ctx)?;
@@ -267,23 +267,9 @@ impl<'p> Projector<'p> {
         if self.is_full() {
             return Ok(Flow::Stop);
         }
-        let mut new = Row::default();
-        for (name, e) in &self.items {
-            let v = match e {
-                Some(e) => eval(e, &mut row, ctx)?,
-                None => row.get(name).cloned().unwrap_or(Value::Null),
-            };
-            new.vars.push((name.clone(), v));
-        }
-        if let Some(f) = self.input_filter {
-            let mut both = row.clone();
-            for (n, v) in &new.vars {
-                both.set(n, v.clone());
-            }
-            if !matches!(eval(f, &mut both, ctx)?, Value::Bool(true)) {
-                return Ok(Flow::More);
-            }
-        }
+        let Some((new, row)) = self.project_one(row, ctx)? else {
+            return Ok(Flow::More);
+        };
         if self.p.distinct {
             let key = group_key(&new);
             if self.seen.contains(&key) {
@@ -330,6 +316,36 @@ impl<'p> Projector<'p> {
             }
         }
         Ok(Flow::More)
+    }
+
+    /// Whether this projection can hand each row on as it comes (a `WITH` that neither
+    /// aggregates, nor removes duplicates, nor sorts, nor pages): then
+    /// [`Projector::project_one`] is all it does.
+    pub(crate) fn passes_rows_on(&self) -> bool {
+        filters_on_input(self.p) && self.p.order.is_empty()
+    }
+
+    /// One input row projected (without aggregates): the projected row and the input row,
+    /// or `None` when the `WHERE` checked on input rows drops it.
+    pub(crate) fn project_one(&self, mut row: Row, ctx: &Ctx<'_>) -> Result<Option<(Row, Row)>> {
+        let mut new = Row::default();
+        for (name, e) in &self.items {
+            let v = match e {
+                Some(e) => eval(e, &mut row, ctx)?,
+                None => row.get(name).cloned().unwrap_or(Value::Null),
+            };
+            new.vars.push((name.clone(), v));
+        }
+        if let Some(f) = self.input_filter {
+            let mut both = row.clone();
+            for (n, v) in &new.vars {
+                both.set(n, v.clone());
+            }
+            if !matches!(eval(f, &mut both, ctx)?, Value::Bool(true)) {
+                return Ok(None);
+            }
+        }
+        Ok(Some((new, row)))
     }
 
     /// Adds `row` to its group; `weight` rows like it when every aggregate is `count(*)`

@@ -101,6 +101,16 @@ fn streamed_rows_are_not_held() {
             "MATCH (p:P) WHERE p.i > 10 RETURN count(p) AS n",
             Value::Int(29990),
         ),
+        // A WITH that neither aggregates, sorts, deduplicates nor pages hands rows on.
+        (
+            "MATCH (p:P) WITH p WHERE p.i > 10 RETURN count(p) AS n",
+            Value::Int(29990),
+        ),
+        (
+            "MATCH (p:P) WITH p.i AS i, p.s AS s WITH i WHERE i % 2 = 0 UNWIND [i, i] AS j \
+             WITH j RETURN sum(j) AS n",
+            Value::Int(2 * 15000 * 15001),
+        ),
         (
             "MATCH (p:P) RETURN p.i AS n ORDER BY p.i DESC LIMIT 1",
             Value::Int(30000),
