@@ -27,7 +27,8 @@ pub struct QueryArgs {
     /// for more.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Print rows as CSV (header, then one line per row).
+    /// Print rows as CSV (header, then one line per row), each written as it is produced:
+    /// a result of any size streams through bounded memory.
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
     /// With --json: print one JSON document (accepted here as well as before the command).
@@ -115,6 +116,29 @@ pub fn run(
         cancel: None,
         memory_limit: a.memory_limit,
     };
+    if a.csv && !json_out {
+        // CSV streams: each statement's rows are written as they are produced.
+        let mut out = std::io::stdout().lock();
+        for statement in statements {
+            let statement = pagegraph_query::prepare(statement).map_err(query_error)?;
+            let mut sink = CsvSink {
+                w: csv::Writer::from_writer(&mut out),
+            };
+            let stats = pagegraph_query::execute_streaming(
+                &graph, &statement, &params, &options, &mut sink,
+            )
+            .map_err(query_error)?;
+            sink.w.flush()?;
+            drop(sink);
+            let summary = stats_text(&stats);
+            if !summary.is_empty() {
+                eprintln!("{summary}");
+            }
+        }
+        out.flush()?;
+        graph.close()?;
+        return Ok(());
+    }
     let results =
         pagegraph_query::execute_script(&graph, &text, &params, &options).map_err(query_error)?;
     let snapshot = graph.begin_read()?;
@@ -448,13 +472,41 @@ pub fn write_csv(out: &mut impl Write, q: &QueryResult, r: &dyn GraphRead) -> Re
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&q.columns)?;
     for row in &q.rows {
-        w.write_record(row.iter().map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => to_text(other, r),
-        }))?;
+        w.write_record(row.iter().map(|v| csv_field(v, r)))?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// A value as a CSV field: a string as it is, anything else as its text.
+fn csv_field(v: &Value, r: &dyn GraphRead) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => to_text(other, r),
+    }
+}
+
+/// Writes a streamed statement's rows as CSV as they come (see [`write_csv`]).
+struct CsvSink<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> pagegraph_query::RowSink for CsvSink<W> {
+    fn columns(&mut self, columns: &[String], _: &dyn GraphRead) -> pagegraph_query::Result<()> {
+        self.w.write_record(columns).map_err(sink_error)
+    }
+
+    fn row(&mut self, row: Vec<Value>, g: &dyn GraphRead) -> pagegraph_query::Result<()> {
+        self.w
+            .write_record(row.iter().map(|v| csv_field(v, g)))
+            .map_err(sink_error)
+    }
+}
+
+/// A failed write of streamed output (a closed pipe, a full disk), as the error that
+/// stops the statement.
+fn sink_error(e: csv::Error) -> pagegraph_query::QueryError {
+    pagegraph_query::QueryError::Sink(format!("writing the output: {e}"))
 }
 
 #[cfg(test)]

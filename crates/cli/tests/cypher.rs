@@ -127,6 +127,18 @@ fn a_statement_past_its_memory_limit_fails_and_names_it() {
     assert!(err.contains("memory limit of 512.0 KiB"), "{err}");
     let v = json_of(&["query", &db, "MATCH (n) RETURN count(*) AS n"]);
     assert_eq!(v["rows"][0]["n"], 1);
+    // CSV streams: rows far past the limit pass through it; a table holds them.
+    ok(&[
+        "query",
+        &db,
+        "UNWIND range(1, 20000) AS i CREATE (:Row {i: i})",
+    ]);
+    let rows = "MATCH (r:Row) RETURN r.i AS i, r.i * 2 AS twice";
+    let out = ok(&["query", &db, rows, "--memory-limit", "512K", "--csv"]);
+    assert_eq!(out.lines().count(), 20_001);
+    assert_eq!(out.lines().nth(20_000), Some("20000,40000"));
+    let err = fails(&["query", &db, rows, "--memory-limit", "512K"]);
+    assert!(err.contains("memory limit of 512.0 KiB"), "{err}");
     // A size that is not one is a usage error.
     let out = run(&["query", &db, sort, "--memory-limit", "lots"]);
     assert_eq!(out.status.code(), Some(2));

@@ -134,6 +134,10 @@ pub enum QueryError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The [`crate::RowSink`] given the rows failed (it could not write them out, say); the
+    /// statement stopped there and a write it began is discarded.
+    #[error("{0}")]
+    Sink(String),
     /// The graph failed (storage, corruption, a constraint).
     #[error(transparent)]
     Graph(#[from] pagegraph::GraphError),

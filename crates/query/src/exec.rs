@@ -623,6 +623,18 @@ fn run_statement(
     graph: &mut dyn GraphWrite,
     ctl: Control<'_>,
 ) -> Result<QueryResult> {
+    run_statement_to(statement, params, graph, ctl, None)
+}
+
+/// [`run_statement`], handing a reading query's columns and rows to `out` as they are
+/// produced (its result then has no rows) when `out` is given.
+fn run_statement_to(
+    statement: &Statement,
+    params: &BTreeMap<String, Value>,
+    graph: &mut dyn GraphWrite,
+    ctl: Control<'_>,
+    out: Option<&mut Emit<'_>>,
+) -> Result<QueryResult> {
     match statement {
         Statement::Query(q) if writes(q) => run_query(
             q,
@@ -630,8 +642,9 @@ fn run_statement(
             &mut crate::write::KeepDeleted::new(graph),
             ctl,
             None,
+            None,
         ),
-        Statement::Query(q) => run_query(q, params, graph, ctl, None),
+        Statement::Query(q) => run_query(q, params, graph, ctl, None, out),
         Statement::Explain(inner) => {
             let lines = crate::explain::explain(inner, &graph.indexes()?);
             Ok(QueryResult {
@@ -643,7 +656,7 @@ fn run_statement(
         Statement::Profile(inner) => match &**inner {
             Statement::Query(q) => {
                 let mut lines = Vec::new();
-                let r = run_query(q, params, graph, ctl, Some(&mut lines))?;
+                let r = run_query(q, params, graph, ctl, Some(&mut lines), None)?;
                 Ok(QueryResult {
                     columns: vec!["plan".into(), "rows".into(), "time_ms".into()],
                     rows: lines
@@ -724,6 +737,73 @@ pub fn execute_prepared<T>(
     Ok(out)
 }
 
+/// Receives a statement's result as it is produced (see [`execute_streaming`]).
+pub trait RowSink {
+    /// The column names, once, before any row (empty for a statement that returns none).
+    fn columns(&mut self, columns: &[String], graph: &dyn GraphRead) -> Result<()>;
+    /// One row, in column order. `graph` is the snapshot (or the write transaction) the
+    /// statement runs in, where the nodes and relationships the row names can be read.
+    fn row(&mut self, row: Vec<Value>, graph: &dyn GraphRead) -> Result<()>;
+}
+
+/// Runs a statement as [`execute_prepared`] does, handing its columns and rows to `sink`
+/// instead of collecting them. A reading query's rows that need no sorting or grouping
+/// reach `sink` while the match goes on, so a result of any size passes through bounded
+/// memory (sorted and grouped rows are held, within the memory limit, until the last input
+/// row is in). A writing statement's rows reach `sink` after it has run and before it
+/// commits (its writes are visible in the graph `sink` is given), as do the rows of a
+/// `UNION`, `EXPLAIN` and `PROFILE`. An error from `sink` stops the statement, discarding
+/// a write it began. Returns the statement's write counts.
+pub fn execute_streaming(
+    graph: &pagegraph::Graph,
+    statement: &Statement,
+    params: &BTreeMap<String, Value>,
+    options: &QueryOptions,
+    sink: &mut dyn RowSink,
+) -> Result<QueryStats> {
+    let budget = options.budget();
+    let ctl = Control {
+        cancel: options.cancel.as_ref().map(Cancel::flag),
+        budget: &budget,
+    };
+    let replay =
+        |r: QueryResult, sink: &mut dyn RowSink, g: &dyn GraphRead| -> Result<QueryStats> {
+            sink.columns(&r.columns, g)?;
+            for row in r.rows {
+                sink.row(row, g)?;
+            }
+            Ok(r.stats)
+        };
+    if is_write(statement) {
+        let mut tx = graph.begin_write()?;
+        let r = run_statement(statement, params, &mut tx, ctl)?;
+        let stats = replay(r, sink, &tx)?;
+        tx.commit()?;
+        return Ok(stats);
+    }
+    let snapshot = graph.begin_read()?;
+    let g: &dyn GraphRead = &snapshot;
+    let mut streamed = false;
+    let mut out = |e: Emitted<'_>| match e {
+        Emitted::Columns(c) => {
+            streamed = true;
+            sink.columns(c, g)
+        }
+        Emitted::Row(r) => sink.row(r, g),
+    };
+    let r = run_statement_to(
+        statement,
+        params,
+        &mut ReadOnly::new(&snapshot),
+        ctl,
+        Some(&mut out),
+    )?;
+    if streamed {
+        return Ok(r.stats);
+    }
+    replay(r, sink, g)
+}
+
 /// Whether a statement writes (a write clause, or a schema command such as `CREATE
 /// INDEX`): [`execute`] runs it in a write transaction. Parses and checks the text, so a
 /// statement that would fail to compile fails here the same way.
@@ -764,6 +844,12 @@ pub fn execute_script(
         )?);
     }
     Ok(out)
+}
+
+/// A statement of [`parse_script`](crate::parse_script) made ready to run (normalized and
+/// checked), as [`StatementCache::prepare`] makes one from text; it fails as that would.
+pub fn prepare(statement: Statement) -> Result<Statement> {
+    prepared(statement)
 }
 
 /// The statement of `text`, parsed, normalized and checked.
@@ -857,8 +943,11 @@ fn run_query(
     graph: &mut dyn GraphWrite,
     ctl: Control<'_>,
     mut profile: Option<&mut Vec<ProfileLine>>,
+    out: Option<&mut Emit<'_>>,
 ) -> Result<QueryResult> {
-    let mut result = run_single(&q.first, params, graph, ctl, profile.as_deref_mut())?;
+    // The parts of a UNION are returned together (a plain UNION removes duplicates).
+    let out = if q.unions.is_empty() { out } else { None };
+    let mut result = run_single(&q.first, params, graph, ctl, profile.as_deref_mut(), out)?;
     let mut distinct = false;
     for (all, part) in &q.unions {
         if let Some(p) = profile.as_deref_mut() {
@@ -873,7 +962,7 @@ fn run_query(
                 time: None,
             });
         }
-        let next = run_single(part, params, graph, ctl, profile.as_deref_mut())?;
+        let next = run_single(part, params, graph, ctl, profile.as_deref_mut(), None)?;
         if next.columns != result.columns {
             return Err(QueryError::Semantic {
                 code: "DifferentColumnsInUnion",
@@ -1004,6 +1093,7 @@ fn run_single(
     graph: &mut dyn GraphWrite,
     ctl: Control<'_>,
     mut profile: Option<&mut Vec<ProfileLine>>,
+    mut out: Option<&mut Emit<'_>>,
 ) -> Result<QueryResult> {
     let Control { cancel, budget } = ctl;
     let mut rows = vec![Row::default()];
@@ -1056,8 +1146,20 @@ fn run_single(
             note(clause, rows.len() as u64, Some(started.elapsed()));
             // A query that is only the call returns its columns.
             if clauses.len() == 1 {
+                let rows = table(rows, &scope);
+                if let Some(out) = out {
+                    out(Emitted::Columns(&scope))?;
+                    for r in rows {
+                        out(Emitted::Row(r))?;
+                    }
+                    return Ok(QueryResult {
+                        columns: scope,
+                        rows: Vec::new(),
+                        stats,
+                    });
+                }
                 return Ok(QueryResult {
-                    rows: table(rows, &scope),
+                    rows,
                     columns: scope,
                     stats,
                 });
@@ -1074,7 +1176,7 @@ fn run_single(
             Some(Clause::With { projection, filter }) => {
                 let mut projector = Projector::new(projection, &scope, true, ctx)?;
                 let filtered = filter.as_ref().is_some_and(|f| projector.take_filter(f));
-                feed(&stages, rows, &mut projector, ctx)?;
+                feed(&stages, rows, &mut projector, ctx, None)?;
                 scope = projector.columns();
                 rows = projector.finish(ctx)?;
                 hold(budget, &mut held, &rows)?;
@@ -1096,15 +1198,36 @@ fn run_single(
             }
             Some(Clause::Return(projection)) => {
                 let mut projector = Projector::new(projection, &scope, false, ctx)?;
-                feed(&stages, rows, &mut projector, ctx)?;
                 let columns = projector.columns();
+                if let Some(out) = out.as_deref_mut() {
+                    out(Emitted::Columns(&columns))?;
+                }
+                feed(&stages, rows, &mut projector, ctx, out.as_deref_mut())?;
                 let rows = projector.finish(ctx)?;
-                // The result stays charged: it is held until the caller has it.
-                hold(budget, &mut held, &rows)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
                 }
                 note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
+                if let Some(out) = out {
+                    // Rows held to the end (sorted, grouped) go out now, one at a time.
+                    budget.release(held);
+                    hold(budget, &mut 0, &rows)?;
+                    let mut left = rows_size(&rows);
+                    for r in rows {
+                        let bytes = row_size(&r);
+                        out(Emitted::Row(row_values(r, &columns)))?;
+                        budget.release(bytes);
+                        left -= bytes;
+                    }
+                    debug_assert_eq!(left, 0);
+                    return Ok(QueryResult {
+                        columns,
+                        rows: Vec::new(),
+                        stats,
+                    });
+                }
+                // The result stays charged: it is held until the caller has it.
+                hold(budget, &mut held, &rows)?;
                 return Ok(QueryResult {
                     rows: table(rows, &columns),
                     columns,
@@ -1165,28 +1288,43 @@ fn hold(budget: &MemoryBudget, held: &mut usize, rows: &[Row]) -> Result<()> {
 
 /// Rows as a table of the named columns (the values moved, not copied).
 fn table(rows: Vec<Row>, columns: &[String]) -> Vec<Vec<Value>> {
-    rows.into_iter()
-        .map(|r| {
-            let in_order = r.vars.len() == columns.len()
-                && r.vars.iter().zip(columns).all(|((n, _), c)| n == c);
-            if in_order {
-                r.vars.into_iter().map(|(_, v)| v).collect()
-            } else {
-                columns
-                    .iter()
-                    .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
-                    .collect()
-            }
-        })
-        .collect()
+    rows.into_iter().map(|r| row_values(r, columns)).collect()
 }
 
+/// A row's values of the named columns, in their order (moved, not copied).
+fn row_values(r: Row, columns: &[String]) -> Vec<Value> {
+    let in_order =
+        r.vars.len() == columns.len() && r.vars.iter().zip(columns).all(|((n, _), c)| n == c);
+    if in_order {
+        r.vars.into_iter().map(|(_, v)| v).collect()
+    } else {
+        columns
+            .iter()
+            .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+/// What a streamed statement hands out, in order: its columns once, then its rows.
+pub(crate) enum Emitted<'c> {
+    /// The column names.
+    Columns(&'c [String]),
+    /// One row, in column order.
+    Row(Vec<Value>),
+}
+
+/// Where a streamed statement's columns and rows go.
+pub(crate) type Emit<'a> = dyn for<'c> FnMut(Emitted<'c>) -> Result<()> + 'a;
+
 /// Streams every input row through `stages` into `projector`, until it is full.
+/// With `out`, a projection that hands rows on as they come (see
+/// [`Projector::take_passed`]) sends each to `out` at once instead of holding it.
 fn feed(
     stages: &[Stage<'_>],
     rows: Vec<Row>,
     projector: &mut Projector<'_>,
     ctx: &Ctx<'_>,
+    mut out: Option<&mut Emit<'_>>,
 ) -> Result<()> {
     if projector.is_full() {
         return Ok(());
@@ -1227,7 +1365,16 @@ fn feed(
         return Ok(());
     }
     for row in rows {
-        if stream(stages, row, ctx, &mut |r| projector.push(r, ctx))? == Flow::Stop {
+        let flow = stream(stages, row, ctx, &mut |r| {
+            let flow = projector.push(r, ctx)?;
+            if let Some(out) = out.as_deref_mut() {
+                for r in projector.take_passed(ctx) {
+                    out(Emitted::Row(r))?;
+                }
+            }
+            Ok(flow)
+        })?;
+        if flow == Flow::Stop {
             break;
         }
     }
@@ -1284,6 +1431,8 @@ fn stream(
             }
         }
         Clause::With { .. } => {
+            // Checked here too: a WHERE may drop every row before it reaches the end.
+            ctx.check_cancel()?;
             let projected = match &stage.project {
                 Some(p) => p.project_one(row, ctx)?,
                 None => Some((row, Row::default())),

@@ -10,8 +10,10 @@
 //!
 //! [`execute`] runs a statement on a [`pagegraph::Graph`] (a read on a snapshot, a write in
 //! a transaction of its own); [`run`] and [`run_write`] run one on a transaction the caller
-//! holds; [`StatementCache`] keeps parsed statements by text for [`execute_prepared`], and
-//! [`Cancel`] stops a running query from another thread.
+//! holds; [`StatementCache`] keeps parsed statements by text for [`execute_prepared`],
+//! [`execute_streaming`] hands rows to a [`RowSink`] as they are produced, [`Cancel`] stops
+//! a running query from another thread, and [`QueryOptions::memory_limit`] bounds what a
+//! query may hold ([`MemoryBudget`]).
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -55,9 +57,9 @@ mod write;
 pub use budget::{MemoryBudget, default_memory_limit};
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
-    Cancel, GraphWrite, ProfileLine, QueryOptions, QueryResult, QueryStats, StatementCache,
-    execute, execute_prepared, execute_script, execute_with, is_write, run, run_prepared,
-    run_write, statement_writes,
+    Cancel, GraphWrite, ProfileLine, QueryOptions, QueryResult, QueryStats, RowSink,
+    StatementCache, execute, execute_prepared, execute_script, execute_streaming, execute_with,
+    is_write, prepare, run, run_prepared, run_write, statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
 pub use value::Value;

@@ -78,6 +78,8 @@ pub(crate) struct Projector<'p> {
     skipped: usize,
     /// Bytes charged to the query's budget for what is kept.
     held: usize,
+    /// Rows kept without `ORDER BY` so far, taken or not (for `LIMIT`).
+    passed: usize,
 }
 
 impl<'p> Projector<'p> {
@@ -160,6 +162,7 @@ impl<'p> Projector<'p> {
             seen: HashSet::new(),
             skipped: 0,
             held: 0,
+            passed: 0,
         })
     }
 
@@ -285,7 +288,8 @@ impl<'p> Projector<'p> {
             }
             self.hold(row_size(&new), ctx)?;
             self.rows.push((Vec::new(), new));
-            return Ok(if self.limit.is_some_and(|l| self.rows.len() >= l) {
+            self.passed += 1;
+            return Ok(if self.limit.is_some_and(|l| self.passed >= l) {
                 Flow::Stop
             } else {
                 Flow::More
@@ -316,6 +320,31 @@ impl<'p> Projector<'p> {
             }
         }
         Ok(Flow::More)
+    }
+
+    /// The rows kept so far, in column order, taken out (and given back to the query's
+    /// budget), where the projection's rows are final as they arrive: no aggregate and no
+    /// `ORDER BY` (`SKIP`, `LIMIT` and `DISTINCT` are applied on arrival). None otherwise.
+    pub(crate) fn take_passed(&mut self, ctx: &Ctx<'_>) -> Vec<Vec<Value>> {
+        if !self.aggs.is_empty() || !self.p.order.is_empty() || self.rows.is_empty() {
+            return Vec::new();
+        }
+        let columns: Vec<&str> = self.items.iter().map(|(n, _)| n.as_str()).collect();
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (_, r) in self.rows.drain(..) {
+            let bytes = row_size(&r);
+            ctx.budget.release(bytes);
+            self.held -= bytes;
+            // Projected rows hold exactly the output names, in order.
+            debug_assert!(
+                r.vars
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .eq(columns.iter().copied())
+            );
+            out.push(r.vars.into_iter().map(|(_, v)| v).collect());
+        }
+        out
     }
 
     /// Whether this projection can hand each row on as it comes (a `WITH` that neither
