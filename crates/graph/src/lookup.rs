@@ -216,39 +216,49 @@ pub(crate) fn node_property(
     id: NodeId,
     key: &str,
 ) -> Result<Option<PropertyValue>> {
+    Ok(node_properties(src, id, &[key])?.and_then(|mut v| v.pop().flatten()))
+}
+
+/// Properties `keys` of a node from one read of its record, in `keys` order (`None` for
+/// one it lacks or holds null), reading only those fields of its data; `None` when there is
+/// no such node.
+pub(crate) fn node_properties(
+    src: &dyn Source,
+    id: NodeId,
+    keys: &[&str],
+) -> Result<Option<Vec<Option<PropertyValue>>>> {
     let Some(nodes) = src.view(NODES)? else {
         return Ok(None);
     };
+    // The name is copied only for data kept outside the record, read after this.
     let found = nodes.get_with(&node_key(id), |bytes| -> Result<_> {
         let rec = decode_node(id, bytes)?;
-        let value = match rec.data {
-            Some(d) => Some(props::properties_in_data(
+        Ok(match rec.data {
+            Some(d) => Ok(props::properties_in_data(
                 "node data",
                 "node",
                 id,
                 rec.name,
                 d.as_bytes(),
-                &[key],
+                keys,
             )?),
-            None => None,
-        };
-        Ok((rec.name.to_string(), value))
+            None => Err(rec.name.to_string()),
+        })
     })?;
-    let Some((name, value)) = found.transpose()? else {
+    let Some(found) = found.transpose()? else {
         return Ok(None);
     };
-    let mut values = match value {
-        Some(v) => v,
-        None => props::properties_in_data(
+    Ok(Some(match found {
+        Ok(values) => values,
+        Err(name) => props::properties_in_data(
             "node data",
             "node",
             id,
             &name,
             &outside_data(src, id)?,
-            &[key],
+            keys,
         )?,
-    };
-    Ok(values.pop().flatten())
+    }))
 }
 
 /// A scan of the records between the first and the last of some ids reads this many

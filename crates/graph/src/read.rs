@@ -400,6 +400,17 @@ impl ReadTxn {
         lookup::node_property(self, id, key)
     }
 
+    /// Properties `keys` of a node from one read of its record, in `keys` order (`None`
+    /// for one it lacks), reading only those fields of its data; `None` when there is no
+    /// such node.
+    pub fn node_properties(
+        &self,
+        id: NodeId,
+        keys: &[&str],
+    ) -> Result<Option<Vec<Option<crate::PropertyValue>>>> {
+        lookup::node_properties(self, id, keys)
+    }
+
     /// The node with this id in the labels/properties view (see the crate docs for how
     /// kind, name and data map to labels and properties).
     pub fn node_props(&self, id: NodeId) -> Result<Option<NodeProps>> {

@@ -60,6 +60,19 @@ pub trait GraphRead {
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
         Ok(self.node(id)?.and_then(|mut n| n.properties.remove(key)))
     }
+    /// Properties `keys` of a node, in `keys` order (`None` for one it lacks), from one
+    /// read of its record where the graph can; `None` when there is no such node.
+    fn node_properties(
+        &self,
+        id: NodeId,
+        keys: &[&str],
+    ) -> Result<Option<Vec<Option<pagegraph::PropertyValue>>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.node_property(id, k)?);
+        }
+        Ok(Some(out))
+    }
     /// One property of a relationship (`None`: no such relationship or property); reads no
     /// other property where it can.
     fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
@@ -180,6 +193,13 @@ macro_rules! shared_reads {
 
 impl GraphRead for pagegraph::ReadTxn {
     shared_reads!();
+    fn node_properties(
+        &self,
+        id: NodeId,
+        keys: &[&str],
+    ) -> Result<Option<Vec<Option<pagegraph::PropertyValue>>>> {
+        Ok(pagegraph::ReadTxn::node_properties(self, id, keys)?)
+    }
     fn node_ids(&self) -> Result<Vec<NodeId>> {
         Ok(pagegraph::ReadTxn::node_ids(self).collect::<pagegraph::Result<_>>()?)
     }

@@ -402,12 +402,19 @@ impl LabelMemo {
 const MEMO_SLOTS: usize = 64;
 
 /// The node properties a read-only query read last, in a small direct-mapped table:
-/// `a.id` of a node expanded to many neighbours is read once, not once per row. Only for
-/// a graph nothing writes to while the memo lives.
+/// `a.id` of a node expanded to many neighbours is read once, not once per row. A read
+/// also takes the other properties asked for lately ([`MEMO_KEYS`] names) from the same
+/// record, so `p.city` and then `p.age` read `p`'s record once. Only for a graph nothing
+/// writes to while the memo lives.
 #[derive(Default)]
 struct PropertyMemo {
     slots: std::cell::RefCell<Vec<Option<MemoEntry>>>,
+    /// Property names asked for lately, the newest replacing the oldest.
+    keys: std::cell::RefCell<(Vec<Box<str>>, usize)>,
 }
+
+/// Property names a [`PropertyMemo`] reads together.
+const MEMO_KEYS: usize = 4;
 
 /// A remembered read: node, property name, value (`None`: absent).
 type MemoEntry = (NodeId, Box<str>, Option<PropertyValue>);
@@ -422,13 +429,9 @@ impl PropertyMemo {
         usize::try_from(h >> 58).unwrap_or(0) & (MEMO_SLOTS - 1)
     }
 
-    /// `read(id, key)`, or the value remembered from the last read of it.
-    fn get(
-        &self,
-        id: NodeId,
-        key: &str,
-        read: impl FnOnce() -> Result<Option<PropertyValue>>,
-    ) -> Result<Option<PropertyValue>> {
+    /// Property `key` of node `id` in `graph`, or the value remembered from the last read
+    /// of it.
+    fn get(&self, id: NodeId, key: &str, graph: &dyn GraphRead) -> Result<Option<PropertyValue>> {
         let at = Self::slot(id, key);
         if let Some(Some((n, k, v))) = self.slots.borrow().get(at)
             && *n == id
@@ -436,15 +439,40 @@ impl PropertyMemo {
         {
             return Ok(v.clone());
         }
-        let value = read()?;
+        // Read with the other names asked for lately.
+        let mut keys = self.keys.borrow_mut();
+        let (names, next) = &mut *keys;
+        if !names.iter().any(|k| **k == *key) {
+            if names.len() < MEMO_KEYS {
+                names.push(key.into());
+            } else {
+                names[*next] = key.into();
+                *next = (*next + 1) % MEMO_KEYS;
+            }
+        }
+        let wanted: Vec<&str> = names.iter().map(|k| &**k).collect();
+        let values = graph.node_properties(id, &wanted)?;
         let mut slots = self.slots.borrow_mut();
         if slots.is_empty() {
             slots.resize(MEMO_SLOTS, None);
         }
-        if let Some(slot) = slots.get_mut(at) {
-            *slot = Some((id, key.into(), value.clone()));
+        let mut asked = None;
+        for (i, name) in wanted.iter().enumerate() {
+            let value = values.as_ref().and_then(|v| v.get(i).cloned().flatten());
+            if *name == key {
+                asked = Some(value.clone());
+            }
+            let s = Self::slot(id, name);
+            match slots.get_mut(s) {
+                Some(Some((n, k, v))) if **k == **name => {
+                    *n = id;
+                    *v = value;
+                }
+                Some(slot) => *slot = Some((id, (*name).into(), value)),
+                None => {}
+            }
         }
-        Ok(value)
+        Ok(asked.flatten())
     }
 }
 
@@ -510,7 +538,7 @@ impl GraphRead for ReadOnly<'_> {
         self.0.node_labels(id)
     }
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
-        self.1.get(id, key, || self.0.node_property(id, key))
+        self.1.get(id, key, self.0)
     }
     fn has_labels(&self, id: NodeId, labels: &[String]) -> Result<bool> {
         let mut unknown = labels.is_empty();
