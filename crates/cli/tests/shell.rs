@@ -406,6 +406,19 @@ fn help_lists_the_commands() {
     );
 }
 
+/// A child process killed if the test fails before it ends (a statement that runs for
+/// hours would otherwise outlive the test).
+#[cfg(unix)]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The shell on a terminal (a pseudo-terminal): prompts, a statement over two lines, a
 /// running statement cancelled by SIGINT (what Ctrl-C sends) without ending the shell,
 /// Ctrl-D to leave, and the history file it leaves.
@@ -439,6 +452,7 @@ fn on_a_terminal_it_prompts_cancels_on_interrupt_and_keeps_history() {
         .stdout(slave.try_clone().unwrap())
         .stderr(slave)
         .spawn()
+        .map(KillOnDrop)
         .unwrap();
     let mut master = std::fs::File::from(pty.master);
     let mut input = master.try_clone().unwrap();
@@ -480,7 +494,7 @@ fn on_a_terminal_it_prompts_cancels_on_interrupt_and_keeps_history() {
               WITH a WHERE a < 0 RETURN count(*);\r",
         )
         .unwrap();
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
+    let pid = Pid::from_raw(i32::try_from(child.0.id()).unwrap());
     let interrupt = || {
         std::thread::sleep(Duration::from_millis(200));
         let _ = kill(pid, Signal::SIGINT);
@@ -493,7 +507,7 @@ fn on_a_terminal_it_prompts_cancels_on_interrupt_and_keeps_history() {
     input.write_all(b"\x04").unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
