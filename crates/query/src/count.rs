@@ -208,6 +208,19 @@ fn second_step<'p>(
 /// graph with larger ids is counted level by level.
 const DENSE_IDS_MAX: u64 = 1 << 26;
 
+/// The entry of node `id` in an array by id, grown (doubling) to hold it; `None` for an
+/// id past [`DENSE_IDS_MAX`].
+fn dense_slot<T: Copy + Default>(array: &mut Vec<T>, id: NodeId) -> Option<&mut T> {
+    let i = usize::try_from(id.0)
+        .ok()
+        .filter(|_| id.0 <= DENSE_IDS_MAX)?;
+    if i >= array.len() {
+        let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
+        array.resize((i + 1).max(array.len() * 2).min(cap), T::default());
+    }
+    array.get_mut(i)
+}
+
 /// The count from one or two sequential scans of the adjacency, without a lookup per node:
 /// every first step whose ends pass the label sets adds one way into its middle node (an
 /// array by node id); every second step then adds the ways into its start. Less the walks
@@ -269,19 +282,15 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
             if too_large || !within(l1, b) || !within(l0.as_ref(), a) {
                 return;
             }
-            let Some(i) = usize::try_from(b.0).ok().filter(|_| b.0 <= DENSE_IDS_MAX) else {
+            let Some(ways) = dense_slot(&mut reach, b) else {
                 too_large = true;
                 return;
             };
-            if i >= reach.len() {
-                let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
-                reach.resize((i + 1).max(reach.len() * 2).min(cap), 0);
-            }
-            let Some(ways) = reach[i].checked_add(1) else {
+            let Some(more) = ways.checked_add(1) else {
                 too_large = true;
                 return;
             };
-            reach[i] = ways;
+            *ways = more;
             first_steps += 1;
             if let Some((r2, _)) = second {
                 let end = if r1.dir == r2.dir {
@@ -362,15 +371,11 @@ fn by_chunk_counts(
                 return;
             }
             again += if same_way { self_loops } else { steps };
-            let Some(i) = usize::try_from(b.0).ok().filter(|_| b.0 <= DENSE_IDS_MAX) else {
+            let Some(ways) = dense_slot(&mut reach, b) else {
                 too_large = true;
                 return;
             };
-            if i >= reach.len() {
-                let cap = usize::try_from(DENSE_IDS_MAX).unwrap_or(usize::MAX) + 1;
-                reach.resize((i + 1).max(reach.len() * 2).min(cap), 0);
-            }
-            reach[i] += steps;
+            *ways += steps;
         },
     )?;
     if !scanned || too_large {
