@@ -791,31 +791,12 @@ impl ReadTxn {
         }
     }
 
-    /// Calls `f(node, pairs, self_loops)` for every chunk of the outgoing (or incoming)
-    /// adjacency of one of `types` (any type when `None`), in key order: by node, then type.
-    /// `pairs` is how many relationships the chunk holds, counted without decoding them;
-    /// `self_loops` how many of those lead back to `node` when `self_loops` is asked for,
-    /// else 0. A node's relationships of one type may span several chunks. The scan behind
-    /// whole-graph counts: degrees, paths of two steps.
-    pub fn for_each_adjacency_chunk(
-        &self,
-        incoming: bool,
-        types: Option<&[&str]>,
-        self_loops: bool,
-        mut f: impl FnMut(NodeId, u64, u64),
-    ) -> Result<()> {
-        let wanted = self.type_ids(types)?;
-        if wanted.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(());
-        }
-        self.chunk_counts_in(incoming, (None, None), wanted.as_deref(), self_loops, |d| {
-            f(d.node, d.degree, d.self_loops);
-        })
-    }
-
-    /// [`ReadTxn::for_each_adjacency_chunk`] over the keys from `range.0` (included) to
-    /// `range.1` (excluded), of the type ids `wanted` (all when `None`), each chunk as a
-    /// [`NodeDegree`].
+    /// Calls `f` for every chunk of the outgoing (or incoming) adjacency with a key from
+    /// `range.0` (included) to `range.1` (excluded), of the type ids `wanted` (all when
+    /// `None`), in key order, as a [`NodeDegree`] of its node: how many relationships the
+    /// chunk holds, counted without decoding them, and how many of those lead back to the
+    /// node when `self_loops` is asked for (else 0). A node's relationships may span
+    /// several chunks.
     fn chunk_counts_in(
         &self,
         incoming: bool,

@@ -214,6 +214,11 @@ pub(crate) fn row_size(r: &Row) -> usize {
             .sum::<usize>()
 }
 
+/// The bytes rows take held in a vector.
+pub(crate) fn rows_size(rows: &[Row]) -> usize {
+    rows.iter().map(row_size).sum()
+}
+
 /// The bytes of `values` held in a vector or a hash-table key (slots and heaps).
 pub(crate) fn values_size(values: &[Value]) -> usize {
     ENTRY_OVERHEAD + values.iter().map(value_size).sum::<usize>()

@@ -334,7 +334,7 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
 
 /// [`by_scan`] where every node passes the label sets of the pattern's ends (none, or one
 /// every node has): the first steps into each middle node, and the second steps out of it,
-/// are counted per node from the adjacency's chunks (`GraphRead::scan_chunk_counts`, no
+/// are counted per node from the adjacency's chunks (`GraphRead::scan_degrees`, no
 /// relationship decoded) instead of one relationship at a time. The walks that take one
 /// relationship twice are the self-loops (steps the same way) or every first step (steps
 /// opposite ways: back the way it came). `labels` are the sets of the start, middle and
@@ -358,7 +358,7 @@ fn by_chunk_counts(
     let same_way = r2.is_some_and(|r2| r2.dir == r1.dir);
     let mut reach: Vec<u64> = Vec::new();
     let (mut first_steps, mut again, mut too_large) = (0u64, 0u64, false);
-    let scanned = ctx.graph.scan_chunk_counts(
+    let scanned = ctx.graph.scan_degrees(
         into_middle(r1.dir),
         &r1.types,
         same_way,
@@ -386,7 +386,7 @@ fn by_chunk_counts(
         return Ok(Some(first_steps));
     };
     let mut total = 0u64;
-    let scanned = ctx.graph.scan_chunk_counts(
+    let scanned = ctx.graph.scan_degrees(
         !into_middle(r2.dir),
         &r2.types,
         false,

@@ -100,12 +100,12 @@ pub trait GraphRead {
     ) -> Result<bool> {
         Ok(false)
     }
-    /// Calls `f(node, relationships, self_loops)` for every chunk of the outgoing
-    /// (`incoming` false) or incoming adjacency of one of `types` (any when empty), in one
-    /// sequential scan that counts a chunk's relationships without decoding them
-    /// (`pagegraph::ReadTxn::for_each_adjacency_chunk`; `self_loops` only when asked for,
-    /// else 0); false where the graph cannot.
-    fn scan_chunk_counts(
+    /// Calls `f(node, relationships, self_loops)` for every node with relationships of one
+    /// of `types` (any when empty) in the outgoing (`incoming` false) or incoming
+    /// adjacency, in id order, from a scan that counts them without decoding them
+    /// (`pagegraph::ReadTxn::degrees_counting`; `self_loops` only when asked for, else 0);
+    /// false where the graph cannot.
+    fn scan_degrees(
         &self,
         _incoming: bool,
         _types: &[String],
@@ -214,7 +214,7 @@ impl GraphRead for pagegraph::ReadTxn {
         self.for_each_relationship(incoming, types, |node, other, _| f(node, other))?;
         Ok(true)
     }
-    fn scan_chunk_counts(
+    fn scan_degrees(
         &self,
         incoming: bool,
         types: &[String],
@@ -228,8 +228,6 @@ impl GraphRead for pagegraph::ReadTxn {
         } else {
             pagegraph::Direction::Outgoing
         };
-        // Per node rather than per chunk (the sums are the same), scanned on several
-        // threads where the graph is large.
         for d in self.degrees_counting(dir, types, self_loops)? {
             f(d.node, d.degree, d.self_loops);
         }

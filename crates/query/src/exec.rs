@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::ast::{Clause, Query, SingleQuery, Statement};
-use crate::budget::{MemoryBudget, default_memory_limit, row_size};
+use crate::budget::{MemoryBudget, default_memory_limit, row_size, rows_size};
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, GraphRead, Row, eval};
 use crate::matcher::{Flow, for_each_match};
 use crate::plan::Filter;
-use crate::project::{Projector, rows_size};
+use crate::project::Projector;
 use crate::value::{GroupKey, Value};
 use pagegraph::{EdgeId, NodeId, Properties, PropertyValue};
 
@@ -130,9 +130,14 @@ pub struct QueryOptions {
 }
 
 impl QueryOptions {
-    /// A fresh budget of this query's memory limit.
-    fn budget(&self) -> MemoryBudget {
-        MemoryBudget::new(self.memory_limit.unwrap_or_else(default_memory_limit))
+    /// Runs `f` under these options: their cancel flag, a fresh budget of their memory
+    /// limit.
+    fn run<T>(&self, f: impl FnOnce(Control<'_>) -> Result<T>) -> Result<T> {
+        let budget = MemoryBudget::new(self.memory_limit.unwrap_or_else(default_memory_limit));
+        f(Control {
+            cancel: self.cancel.as_ref().map(Cancel::flag),
+            budget: &budget,
+        })
     }
 }
 
@@ -514,14 +519,14 @@ impl GraphRead for ReadOnly<'_> {
     ) -> Result<bool> {
         self.0.scan_relationships(incoming, types, f)
     }
-    fn scan_chunk_counts(
+    fn scan_degrees(
         &self,
         incoming: bool,
         types: &[String],
         self_loops: bool,
         f: &mut dyn FnMut(NodeId, u64, u64),
     ) -> Result<bool> {
-        self.0.scan_chunk_counts(incoming, types, self_loops, f)
+        self.0.scan_degrees(incoming, types, self_loops, f)
     }
     fn node_count(&self) -> Result<Option<u64>> {
         self.0.node_count()
@@ -615,16 +620,8 @@ pub fn run_write(
     params: &BTreeMap<String, Value>,
     graph: &mut dyn GraphWrite,
 ) -> Result<QueryResult> {
-    let budget = MemoryBudget::default();
-    run_statement(
-        &checked(text)?,
-        params,
-        graph,
-        Control {
-            cancel: None,
-            budget: &budget,
-        },
-    )
+    let statement = checked(text)?;
+    QueryOptions::default().run(|ctl| run_statement(&statement, params, graph, ctl))
 }
 
 /// Runs a prepared statement (see [`StatementCache`]) on a write transaction or a
@@ -636,12 +633,7 @@ pub fn run_prepared(
     graph: &mut dyn GraphWrite,
     options: &QueryOptions,
 ) -> Result<QueryResult> {
-    let budget = options.budget();
-    let ctl = Control {
-        cancel: options.cancel.as_ref().map(Cancel::flag),
-        budget: &budget,
-    };
-    run_statement(statement, params, graph, ctl)
+    options.run(|ctl| run_statement(statement, params, graph, ctl))
 }
 
 /// Runs a checked statement of any kind.
@@ -748,21 +740,18 @@ pub fn execute_prepared<T>(
     options: &QueryOptions,
     finish: impl FnOnce(QueryResult, &dyn GraphRead) -> Result<T>,
 ) -> Result<T> {
-    let budget = options.budget();
-    let ctl = Control {
-        cancel: options.cancel.as_ref().map(Cancel::flag),
-        budget: &budget,
-    };
-    if !is_write(statement) {
-        let snapshot = graph.begin_read()?;
-        let r = run_statement(statement, params, &mut ReadOnly::new(&snapshot), ctl)?;
-        return finish(r, &snapshot);
-    }
-    let mut tx = graph.begin_write()?;
-    let r = run_statement(statement, params, &mut tx, ctl)?;
-    let out = finish(r, &tx)?;
-    tx.commit()?;
-    Ok(out)
+    options.run(|ctl| {
+        if !is_write(statement) {
+            let snapshot = graph.begin_read()?;
+            let r = run_statement(statement, params, &mut ReadOnly::new(&snapshot), ctl)?;
+            return finish(r, &snapshot);
+        }
+        let mut tx = graph.begin_write()?;
+        let r = run_statement(statement, params, &mut tx, ctl)?;
+        let out = finish(r, &tx)?;
+        tx.commit()?;
+        Ok(out)
+    })
 }
 
 /// Receives a statement's result as it is produced (see [`execute_streaming`]).
@@ -789,11 +778,17 @@ pub fn execute_streaming(
     options: &QueryOptions,
     sink: &mut dyn RowSink,
 ) -> Result<QueryStats> {
-    let budget = options.budget();
-    let ctl = Control {
-        cancel: options.cancel.as_ref().map(Cancel::flag),
-        budget: &budget,
-    };
+    options.run(|ctl| stream_statement(graph, statement, params, ctl, sink))
+}
+
+/// [`execute_streaming`] under `ctl`.
+fn stream_statement(
+    graph: &pagegraph::Graph,
+    statement: &Statement,
+    params: &BTreeMap<String, Value>,
+    ctl: Control<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<QueryStats> {
     let replay =
         |r: QueryResult, sink: &mut dyn RowSink, g: &dyn GraphRead| -> Result<QueryStats> {
             sink.columns(&r.columns, g)?;
@@ -938,12 +933,7 @@ fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
             Ok(QueryResult::default())
         }
         Statement::Explain(_) | Statement::Profile(_) | Statement::Query(_) => {
-            let budget = MemoryBudget::default();
-            let ctl = Control {
-                cancel: None,
-                budget: &budget,
-            };
-            run_statement(s, &BTreeMap::new(), graph, ctl)
+            QueryOptions::default().run(|ctl| run_statement(s, &BTreeMap::new(), graph, ctl))
         }
     }
 }
@@ -1236,26 +1226,21 @@ fn run_single(
                     note(s.clause, s.rows.get(), None);
                 }
                 note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
+                // The result is charged while it is held.
+                hold(budget, &mut held, &rows)?;
                 if let Some(out) = out {
                     // Rows held to the end (sorted, grouped) go out now, one at a time.
-                    budget.release(held);
-                    hold(budget, &mut 0, &rows)?;
-                    let mut left = rows_size(&rows);
                     for r in rows {
                         let bytes = row_size(&r);
                         out(Emitted::Row(row_values(r, &columns)))?;
                         budget.release(bytes);
-                        left -= bytes;
                     }
-                    debug_assert_eq!(left, 0);
                     return Ok(QueryResult {
                         columns,
                         rows: Vec::new(),
                         stats,
                     });
                 }
-                // The result stays charged: it is held until the caller has it.
-                hold(budget, &mut held, &rows)?;
                 return Ok(QueryResult {
                     rows: table(rows, &columns),
                     columns,
@@ -1396,9 +1381,7 @@ fn feed(
         let flow = stream(stages, row, ctx, &mut |r| {
             let flow = projector.push(r, ctx)?;
             if let Some(out) = out.as_deref_mut() {
-                for r in projector.take_passed(ctx) {
-                    out(Emitted::Row(r))?;
-                }
+                projector.take_passed(ctx, |r| out(Emitted::Row(r)))?;
             }
             Ok(flow)
         })?;
@@ -1461,11 +1444,10 @@ fn stream(
         Clause::With { .. } => {
             // Checked here too: a WHERE may drop every row before it reaches the end.
             ctx.check_cancel()?;
-            let projected = match &stage.project {
-                Some(p) => p.project_one(row, ctx)?,
-                None => Some((row, Row::default())),
+            let Some(p) = &stage.project else {
+                return sink(row);
             };
-            match projected {
+            match p.project_one(row, ctx)? {
                 Some((new, _)) => sink(new),
                 None => Ok(Flow::More),
             }

@@ -322,15 +322,18 @@ impl<'p> Projector<'p> {
         Ok(Flow::More)
     }
 
-    /// The rows kept so far, in column order, taken out (and given back to the query's
-    /// budget), where the projection's rows are final as they arrive: no aggregate and no
-    /// `ORDER BY` (`SKIP`, `LIMIT` and `DISTINCT` are applied on arrival). None otherwise.
-    pub(crate) fn take_passed(&mut self, ctx: &Ctx<'_>) -> Vec<Vec<Value>> {
-        if !self.aggs.is_empty() || !self.p.order.is_empty() || self.rows.is_empty() {
-            return Vec::new();
+    /// Hands `f` the rows kept so far, in column order, and gives them back to the query's
+    /// budget, where the projection's rows are final as they arrive: no aggregate and no
+    /// `ORDER BY` (`SKIP`, `LIMIT` and `DISTINCT` are applied on arrival). Otherwise hands
+    /// it none.
+    pub(crate) fn take_passed(
+        &mut self,
+        ctx: &Ctx<'_>,
+        mut f: impl FnMut(Vec<Value>) -> Result<()>,
+    ) -> Result<()> {
+        if !self.aggs.is_empty() || !self.p.order.is_empty() {
+            return Ok(());
         }
-        let columns: Vec<&str> = self.items.iter().map(|(n, _)| n.as_str()).collect();
-        let mut out = Vec::with_capacity(self.rows.len());
         for (_, r) in self.rows.drain(..) {
             let bytes = row_size(&r);
             ctx.budget.release(bytes);
@@ -339,12 +342,12 @@ impl<'p> Projector<'p> {
             debug_assert!(
                 r.vars
                     .iter()
-                    .map(|(n, _)| n.as_str())
-                    .eq(columns.iter().copied())
+                    .map(|(n, _)| n)
+                    .eq(self.items.iter().map(|(n, _)| n))
             );
-            out.push(r.vars.into_iter().map(|(_, v)| v).collect());
+            f(r.vars.into_iter().map(|(_, v)| v).collect())?;
         }
-        out
+        Ok(())
     }
 
     /// Whether this projection can hand each row on as it comes (a `WITH` that neither
@@ -451,7 +454,7 @@ impl<'p> Projector<'p> {
 
     /// The projected rows (holding exactly the output names), after every input row. What
     /// the projection kept is given back to the query's budget: the caller charges the rows
-    /// it keeps (see [`rows_size`]).
+    /// it keeps.
     pub(crate) fn finish(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
         let held = self.held;
         let rows = if !self.aggs.is_empty() {
@@ -588,11 +591,6 @@ fn new_accs(aggs: &[&Expr]) -> Vec<Accumulator> {
 /// The bytes a kept row and its sort keys take.
 fn kept_size(keys: &[Value], row: &Row) -> usize {
     values_size(keys) + row_size(row)
-}
-
-/// The bytes rows take held in a vector, as [`Projector::finish`] charges them.
-pub(crate) fn rows_size(rows: &[Row]) -> usize {
-    rows.iter().map(row_size).sum()
 }
 
 fn group_key(r: &Row) -> Vec<GroupKey> {
