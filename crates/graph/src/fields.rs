@@ -20,6 +20,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{GraphError, Result};
+use crate::value::PropertyValue;
 
 /// The values of the fields `keys` of stored data (`bytes`, JSON text), in `keys` order,
 /// `None` for a field the object lacks, when the data is a JSON object; `Ok(None)` when it
@@ -60,6 +61,41 @@ fn parsed_fields(text: &str, keys: &[&str]) -> serde_json::Result<Vec<Option<Val
 /// anything else, including every malformed text (which the parser then refuses). Wanted
 /// values other than plain strings are parsed by the parser, from their own bytes.
 fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
+    flat_fields_as(b, keys, |text, plain| {
+        Some(if plain {
+            let inner = text.get(1..text.len() - 1)?;
+            Value::String(std::str::from_utf8(inner).ok()?.to_string())
+        } else if let Some(n) = small_integer(text) {
+            Value::from(n)
+        } else {
+            serde_json::from_slice(text).ok()?
+        })
+    })
+}
+
+/// The fields `keys` of `b` as property values, where [`flat_fields`] reads `b` (`None`
+/// otherwise, and for a wanted value that is no property value, such as an integer beyond
+/// 64 bits: the caller's slower path reports it). A field that is JSON `null` is `Some(Null)`.
+pub(crate) fn flat_properties(b: &[u8], keys: &[&str]) -> Option<Vec<Option<PropertyValue>>> {
+    flat_fields_as(b, keys, |text, plain| {
+        Some(if plain {
+            let inner = text.get(1..text.len() - 1)?;
+            PropertyValue::String(std::str::from_utf8(inner).ok()?.to_string())
+        } else if let Some(n) = small_integer(text) {
+            PropertyValue::Int(n)
+        } else {
+            PropertyValue::from_json(&serde_json::from_slice(text).ok()?).ok()?
+        })
+    })
+}
+
+/// [`flat_fields`] with each wanted value made by `make(text, plain)` from its JSON text
+/// (`plain`: a string without escapes, quotes included); `None` from `make` gives up.
+fn flat_fields_as<T: Clone>(
+    b: &[u8],
+    keys: &[&str],
+    make: impl Fn(&[u8], bool) -> Option<T>,
+) -> Option<Vec<Option<T>>> {
     let mut out = vec![None; keys.len()];
     let mut at = skip_ws(b, 0);
     if *b.get(at)? != b'{' {
@@ -86,15 +122,7 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
             .position(|k| k.as_bytes() == key)
             .and_then(|i| out.get_mut(i))
         {
-            let text = b.get(at..end)?;
-            *slot = Some(if plain {
-                let inner = text.get(1..text.len() - 1)?;
-                Value::String(std::str::from_utf8(inner).ok()?.to_string())
-            } else if let Some(n) = small_integer(text) {
-                n
-            } else {
-                serde_json::from_slice(text).ok()?
-            });
+            *slot = Some(make(b.get(at..end)?, plain)?);
         }
         at = skip_ws(b, end);
         match *b.get(at)? {
@@ -107,7 +135,7 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
 
 /// The value of `text` when it is a JSON integer of at most 18 digits other than `-0`, as the
 /// parser reads it (a non-negative one as unsigned, `-0` as a float: left to the parser).
-fn small_integer(text: &[u8]) -> Option<Value> {
+fn small_integer(text: &[u8]) -> Option<i64> {
     let (negative, digits) = match text.split_first()? {
         (b'-', rest) => (true, rest),
         _ => (false, text),
@@ -123,10 +151,12 @@ fn small_integer(text: &[u8]) -> Option<Value> {
     let n = digits
         .iter()
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    // At most 18 digits: below 2^63.
+    let n = i64::try_from(n).ok()?;
     match (negative, n) {
-        (false, n) => Some(Value::from(n)),
+        (false, n) => Some(n),
         (true, 0) => None,
-        (true, n) => i64::try_from(n).ok().map(|n| Value::from(-n)),
+        (true, n) => Some(-n),
     }
 }
 
@@ -332,6 +362,27 @@ mod tests {
         }
     }
 
+    /// [`flat_properties`] answers only where [`flat_fields`] does, and then with its values
+    /// converted; it gives up where a wanted value is no property value.
+    fn check_properties(b: &[u8], keys: &[&str]) {
+        let props = flat_properties(b, keys);
+        let Some(fields) = flat_fields(b, keys) else {
+            assert!(props.is_none(), "{}", String::from_utf8_lossy(b));
+            return;
+        };
+        let converted: Option<Vec<Option<PropertyValue>>> = fields
+            .iter()
+            .map(|f| match f {
+                None => Some(None),
+                Some(v) => PropertyValue::from_json(v).ok().map(Some),
+            })
+            .collect();
+        // It may give up where a later field replaces the value that is no property value.
+        if props.is_some() || converted.is_none() {
+            assert_eq!(props, converted, "{}", String::from_utf8_lossy(b));
+        }
+    }
+
     /// The fast path agrees with the parser wherever it answers, on valid texts and on
     /// texts damaged a byte at a time.
     #[test]
@@ -350,6 +401,7 @@ mod tests {
             if let Some(fast) = flat_fields(base.as_bytes(), &keys) {
                 assert_eq!(Some(fast), parsed_fields(base, &keys).ok(), "{base}");
             }
+            check_properties(base.as_bytes(), &keys);
             for _ in 0..20_000 {
                 let mut b = base.as_bytes().to_vec();
                 for _ in 0..rng.usize(1..3) {
@@ -366,8 +418,9 @@ mod tests {
                 if let Some(fast) = flat_fields(&b, &keys) {
                     answered += 1;
                     let text = std::str::from_utf8(&b).unwrap();
-                    assert_eq!(Some(fast), parsed_fields(text, &keys).ok(), "{text}");
+                    assert_eq!(Some(&fast), parsed_fields(text, &keys).ok().as_ref(), "{text}");
                 }
+                check_properties(&b, &keys);
             }
         }
         assert!(
@@ -425,7 +478,7 @@ mod tests {
             }
         }
         assert!(small_integer(b"-0").is_none());
-        assert_eq!(small_integer(b"-42"), Some(Value::from(-42)));
+        assert_eq!(small_integer(b"-42"), Some(-42));
     }
 
     #[test]

@@ -272,18 +272,18 @@ const SCAN_SPAN_PER_ID_MAX: u64 = 8;
 /// in one scan of the node records and of the outside data beside them, sparse ones by
 /// lookups. A missing node is damage (the ids come from an index), reported as naming
 /// `what`.
-pub(crate) fn each_node_data(
+pub(crate) fn each_node_data<E: From<GraphError>>(
     src: &dyn Source,
     ids: &[NodeId],
     what: &'static str,
-    mut f: impl FnMut(NodeId, &str, &[u8]) -> Result<()>,
-) -> Result<()> {
+    mut f: impl FnMut(NodeId, &str, &[u8]) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
         return Ok(());
     };
     let missing = |id: NodeId| GraphError::corrupt(what, id, "names a missing node");
     let Some(nodes) = src.view(NODES)? else {
-        return Err(missing(first));
+        return Err(missing(first).into());
     };
     let outside = src.view(NODE_DATA)?;
     let no_data = |id: NodeId| GraphError::corrupt("node", id, "data missing from g.node_data");
@@ -292,16 +292,19 @@ pub(crate) fn each_node_data(
     if span > (ids.len() as u64).saturating_mul(SCAN_SPAN_PER_ID_MAX) {
         for &id in ids {
             let key = node_key(id);
-            let inline = nodes.get_with(&key, |bytes| -> Result<_> {
-                let rec = decode_node(id, bytes)?;
-                match rec.data {
-                    Some(d) => f(id, rec.name, d.as_bytes()).map(|()| None),
-                    None => Ok(Some(rec.name.to_string())),
-                }
-            })?;
+            let inline = nodes
+                .get_with(&key, |bytes| -> std::result::Result<_, E> {
+                    let rec = decode_node(id, bytes)?;
+                    match rec.data {
+                        Some(d) => f(id, rec.name, d.as_bytes()).map(|()| None),
+                        None => Ok(Some(rec.name.to_string())),
+                    }
+                })
+                .map_err(GraphError::from)?;
             if let Some(name) = inline.ok_or_else(|| missing(id))?? {
                 let tree = outside.as_ref().ok_or_else(|| no_data(id))?;
-                tree.get_with(&key, |d| f(id, &name, d))?
+                tree.get_with(&key, |d| f(id, &name, d))
+                    .map_err(GraphError::from)?
                     .ok_or_else(|| no_data(id))??;
             }
         }
@@ -313,13 +316,16 @@ pub(crate) fn each_node_data(
     let mut datas = outside.as_ref().map(|t| t.range(bounds.0, bounds.1));
     for &want in ids {
         loop {
-            let (k, v) = records.next_ref().ok_or_else(|| missing(want))??;
+            let (k, v) = records
+                .next_ref()
+                .ok_or_else(|| missing(want))?
+                .map_err(GraphError::from)?;
             let id = decode_id_key(k).ok_or_else(bad_key)?;
             if id < want.0 {
                 continue;
             }
             if id > want.0 {
-                return Err(missing(want));
+                return Err(missing(want).into());
             }
             let rec = decode_node(want, &v)?;
             if let Some(d) = rec.data {
@@ -329,13 +335,16 @@ pub(crate) fn each_node_data(
             // The outside data of the nodes between two wanted ones is stepped over.
             let datas = datas.as_mut().ok_or_else(|| no_data(want))?;
             loop {
-                let (dk, dv) = datas.next_ref().ok_or_else(|| no_data(want))??;
+                let (dk, dv) = datas
+                    .next_ref()
+                    .ok_or_else(|| no_data(want))?
+                    .map_err(GraphError::from)?;
                 let did = decode_id_key(dk).ok_or_else(bad_key)?;
                 if did < want.0 {
                     continue;
                 }
                 if did > want.0 {
-                    return Err(no_data(want));
+                    return Err(no_data(want).into());
                 }
                 f(want, rec.name, &dv)?;
                 break;

@@ -110,6 +110,16 @@ pub(crate) fn properties_in_data(
     data: &[u8],
     keys: &[&str],
 ) -> Result<Vec<Option<PropertyValue>>> {
+    if let Some(mut values) = fields::flat_properties(data, keys) {
+        for (key, v) in keys.iter().zip(&mut values) {
+            if *key == NAME_PROPERTY && !name.is_empty() {
+                *v = Some(PropertyValue::String(name.to_string()));
+            } else if matches!(v, Some(PropertyValue::Null)) {
+                *v = None;
+            }
+        }
+        return Ok(values);
+    }
     let Some(values) = fields::data_fields(what, &id, data, keys)? else {
         let data = record::decode_data(what, id, data)?;
         return keys

@@ -411,6 +411,67 @@ impl ReadTxn {
         lookup::node_properties(self, id, keys)
     }
 
+    /// [`ReadTxn::each_node_properties`] on several threads: `ids` (ascending, distinct)
+    /// are cut into `sinks.len()` runs of about the same length, and run `i` goes to
+    /// `sinks[i]`, in order, on a thread of its own (the first on this one); every id of a
+    /// run is below every id of the next. The first error stops its run and is returned
+    /// once every run has ended (the first run's first).
+    pub fn each_node_properties_parted<E, F>(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        sinks: &mut [F],
+    ) -> std::result::Result<(), E>
+    where
+        E: From<GraphError> + Send,
+        F: FnMut(NodeId, Vec<Option<crate::PropertyValue>>) -> std::result::Result<(), E> + Send,
+    {
+        let n = sinks.len().max(1);
+        let per = ids.len().div_ceil(n).max(1);
+        let mut runs = ids.chunks(per);
+        let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
+            let mut sinks = sinks.iter_mut();
+            let first = sinks.next().zip(runs.next());
+            let helpers: Vec<_> = sinks
+                .zip(runs)
+                .map(|(sink, run)| {
+                    scope.spawn(move || self.each_node_properties(run, keys, &mut *sink))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            if let Some((sink, run)) = first {
+                out.push(self.each_node_properties(run, keys, &mut *sink));
+            }
+            for h in helpers {
+                match h.join() {
+                    Ok(r) => out.push(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        });
+        results.into_iter().collect()
+    }
+
+    /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
+    /// order, `None` for one it lacks), in the order of `ids`. `ids` must be ascending and
+    /// distinct, as [`ReadTxn::nodes_with_label`] and [`ReadTxn::node_ids`] give them; where
+    /// they are dense the records are read in one scan instead of a lookup each. A node of
+    /// `ids` that does not exist is reported as damage (the ids are meant to come from the
+    /// graph's own indexes). `f`'s error stops the scan and is returned.
+    pub fn each_node_properties<E: From<GraphError>>(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        mut f: impl FnMut(NodeId, Vec<Option<crate::PropertyValue>>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascending");
+        lookup::each_node_data(self, ids, "node id", |id, name, data| {
+            let values = props::properties_in_data("node data", "node", id, name, data, keys)?;
+            f(id, values)
+        })
+    }
+
     /// The node with this id in the labels/properties view (see the crate docs for how
     /// kind, name and data map to labels and properties).
     pub fn node_props(&self, id: NodeId) -> Result<Option<NodeProps>> {
@@ -450,6 +511,28 @@ impl ReadTxn {
             Some(l) => lookup::label_ids(self, l),
             None => Ok(lookup::empty()),
         }
+    }
+
+    /// Ids of the nodes with a label, in id order, all at once: [`ReadTxn::nodes_with_label`]
+    /// read in one pass over the label index's leaves, for callers that want them all.
+    pub fn label_node_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        let Some(l) = self.string_id(label)?.filter(|&l| l != 0) else {
+            return Ok(Vec::new());
+        };
+        let Some(t) = self.tree(self.h.kind) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut bad = false;
+        t.prefix(&record::kind_prefix(l))
+            .for_each_key(|k| match decode_kind_key(k) {
+                Some(id) if !bad => out.push(id),
+                _ => bad = true,
+            })?;
+        if bad {
+            return Err(GraphError::corrupt("label index entry", l, "bad key"));
+        }
+        Ok(out)
     }
 
     /// Nodes of `label` whose `property` satisfies `cond` (openCypher semantics: a missing

@@ -166,6 +166,16 @@ impl Accumulator {
             }
             self.percentile = Some(p);
         }
+        self.add_value(v, budget)
+    }
+
+    /// Adds one row's value of a one-argument aggregate (any value for `count(*)`),
+    /// charging `budget` for what it keeps.
+    pub(crate) fn add_value(&mut self, v: Value, budget: &MemoryBudget) -> Result<()> {
+        if let Kind::CountStar(count) = &mut self.kind {
+            *count += 1;
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
@@ -226,6 +236,61 @@ impl Accumulator {
             }
         }
         Ok(())
+    }
+
+    /// Takes in `other`, an accumulator of the same call over rows that came after this
+    /// one's (a later run of a parted scan). Not for `DISTINCT` (each run saw its own
+    /// values) or the percentiles. Integer totals and counts are what one accumulator over
+    /// all the rows gives; a float total adds the runs' totals, which may round
+    /// differently from adding every value in turn.
+    pub(crate) fn merge(&mut self, other: Accumulator) {
+        debug_assert!(self.seen.is_none() && other.seen.is_none(), "no DISTINCT");
+        match (&mut self.kind, other.kind) {
+            (Kind::CountStar(a), Kind::CountStar(b)) | (Kind::Count(a), Kind::Count(b)) => {
+                *a = a.saturating_add(b);
+            }
+            (Kind::Collect(a), Kind::Collect(b))
+            | (Kind::Percentile { values: a, .. }, Kind::Percentile { values: b, .. }) => {
+                a.extend(b);
+            }
+            (
+                Kind::Sum {
+                    all_int,
+                    int,
+                    float,
+                },
+                Kind::Sum {
+                    all_int: all_int_b,
+                    int: int_b,
+                    float: float_b,
+                },
+            ) => {
+                *all_int &= all_int_b;
+                *int = int.zip(int_b).and_then(|(a, b)| a.checked_add(b));
+                *float += float_b;
+            }
+            (
+                Kind::Avg { n, float },
+                Kind::Avg {
+                    n: n_b,
+                    float: float_b,
+                },
+            ) => {
+                *n += n_b;
+                *float += float_b;
+            }
+            (Kind::Best { max, best }, Kind::Best { best: Some(b), .. }) => {
+                let better = best.as_ref().is_none_or(|a| {
+                    let o = order(&b, a);
+                    if *max { o.is_gt() } else { o.is_lt() }
+                });
+                if better {
+                    *best = Some(b);
+                }
+            }
+            (Kind::StDev { values: a, .. }, Kind::StDev { values: b, .. }) => a.extend(b),
+            _ => {}
+        }
     }
 
     /// The result for the group.

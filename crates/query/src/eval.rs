@@ -73,6 +73,34 @@ pub trait GraphRead {
         }
         Ok(Some(out))
     }
+    /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
+    /// order, `None` for one it lacks), in the order of `ids`, which are ascending and
+    /// distinct (from [`GraphRead::label_ids`] or [`GraphRead::node_ids`]); in one scan of
+    /// the records where the graph can. A node that does not exist is passed over.
+    fn each_node_properties(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        f: &mut dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()>,
+    ) -> Result<()> {
+        for &id in ids {
+            if let Some(values) = self.node_properties(id, keys)? {
+                f(id, values)?;
+            }
+        }
+        Ok(())
+    }
+    /// [`GraphRead::each_node_properties`] on several threads: `ids` cut into
+    /// `sinks.len()` runs of about the same length, run `i` to `sinks[i]` (every id of a run
+    /// below every id of the next); false where the graph cannot (then no sink is called).
+    fn each_node_properties_parted(
+        &self,
+        _ids: &[NodeId],
+        _keys: &[&str],
+        _sinks: &mut [&mut PropertySink<'_>],
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// One property of a relationship (`None`: no such relationship or property); reads no
     /// other property where it can.
     fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
@@ -120,6 +148,11 @@ pub trait GraphRead {
     }
 }
 
+/// Where one run of a parted scan of node properties goes (see
+/// [`GraphRead::each_node_properties_parted`]).
+pub type PropertySink<'a> =
+    dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()> + Send + 'a;
+
 /// No graph: every element is missing (for queries that touch none).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoGraph;
@@ -151,11 +184,6 @@ macro_rules! shared_reads {
         }
         fn rel(&self, id: EdgeId) -> Result<Option<EdgeProps>> {
             Ok(self.edge_props(id)?)
-        }
-        fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
-            Ok(self
-                .nodes_with_label(label)?
-                .collect::<pagegraph::Result<_>>()?)
         }
         fn expand(
             &self,
@@ -193,12 +221,32 @@ macro_rules! shared_reads {
 
 impl GraphRead for pagegraph::ReadTxn {
     shared_reads!();
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        Ok(self.label_node_ids(label)?)
+    }
     fn node_properties(
         &self,
         id: NodeId,
         keys: &[&str],
     ) -> Result<Option<Vec<Option<pagegraph::PropertyValue>>>> {
         Ok(pagegraph::ReadTxn::node_properties(self, id, keys)?)
+    }
+    fn each_node_properties(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        f: &mut dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()>,
+    ) -> Result<()> {
+        pagegraph::ReadTxn::each_node_properties(self, ids, keys, f)
+    }
+    fn each_node_properties_parted(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        sinks: &mut [&mut PropertySink<'_>],
+    ) -> Result<bool> {
+        pagegraph::ReadTxn::each_node_properties_parted(self, ids, keys, sinks)?;
+        Ok(true)
     }
     fn node_ids(&self) -> Result<Vec<NodeId>> {
         Ok(pagegraph::ReadTxn::node_ids(self).collect::<pagegraph::Result<_>>()?)
@@ -239,6 +287,11 @@ impl GraphRead for pagegraph::ReadTxn {
 }
 
 impl GraphRead for pagegraph::WriteTxn {
+    fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
+        Ok(self
+            .nodes_with_label(label)?
+            .collect::<pagegraph::Result<_>>()?)
+    }
     shared_reads!();
     fn node_ids(&self) -> Result<Vec<NodeId>> {
         Ok(pagegraph::WriteTxn::node_ids(self)?.collect::<pagegraph::Result<_>>()?)

@@ -545,6 +545,22 @@ impl GraphRead for ReadOnly<'_> {
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<pagegraph::PropertyValue>> {
         self.1.get(id, key, self.0)
     }
+    fn each_node_properties(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        f: &mut dyn FnMut(NodeId, Vec<Option<PropertyValue>>) -> Result<()>,
+    ) -> Result<()> {
+        self.0.each_node_properties(ids, keys, f)
+    }
+    fn each_node_properties_parted(
+        &self,
+        ids: &[NodeId],
+        keys: &[&str],
+        sinks: &mut [&mut crate::eval::PropertySink<'_>],
+    ) -> Result<bool> {
+        self.0.each_node_properties_parted(ids, keys, sinks)
+    }
     fn has_labels(&self, id: NodeId, labels: &[String]) -> Result<bool> {
         let mut unknown = labels.is_empty();
         for l in labels {
@@ -1376,6 +1392,13 @@ fn feed(
             projector.push_counted(r, n, ctx)?;
         }
         return Ok(());
+    }
+    // `MATCH (p:Person) RETURN p.city, count(*)`: grouped in one scan (see `scan_agg.rs`).
+    if let [stage] = stages
+        && let [row] = rows.as_slice()
+        && let Some(scan) = crate::scan_agg::plan(stage.clause, projector, row)
+    {
+        return scan.run(row, projector, &stage.rows, ctx);
     }
     for row in rows {
         let flow = stream(stages, row, ctx, &mut |r| {

@@ -50,6 +50,7 @@ mod parser;
 mod plan;
 mod procedures;
 mod project;
+mod scan_agg;
 mod semantic;
 pub mod value;
 mod write;

@@ -51,6 +51,15 @@ struct Group {
     accs: Vec<Accumulator>,
 }
 
+/// What [`Projector::property_aggregate`] found: the node variable, the property each
+/// grouping key reads, and each aggregate's function (lower case, `count*` for `count(*)`,
+/// as [`Accumulator::new`] takes it) and the property it reads (`None`: `count(*)`).
+pub(crate) struct PropertyAggregate<'p> {
+    pub(crate) var: &'p str,
+    pub(crate) keys: Vec<&'p str>,
+    pub(crate) aggs: Vec<(String, Option<&'p str>)>,
+}
+
 /// A `WITH` or `RETURN` taking rows one at a time; see the module documentation.
 pub(crate) struct Projector<'p> {
     p: &'p Projection,
@@ -225,6 +234,88 @@ impl<'p> Projector<'p> {
             }
         }
         var
+    }
+
+    /// What an aggregating projection reads, when it reads only properties of one node
+    /// variable: every grouping key is `v.k`, every aggregate is `count(*)` or, without
+    /// `DISTINCT`, one of `count`, `sum`, `avg`, `min`, `max`, `collect`, `stDev` and
+    /// `stDevP` of a `v.k`, and no `WHERE` is checked on input rows. Then the input rows
+    /// matter only through those properties, and [`Projector::push_group`] can take groups
+    /// made without rows (see `scan_agg.rs`).
+    pub(crate) fn property_aggregate(&self) -> Option<PropertyAggregate<'p>> {
+        if self.aggs.is_empty() || self.input_filter.is_some() || self.any {
+            return None;
+        }
+        let mut var: Option<&'p str> = None;
+        let mut property_of = |e: &'p Expr| -> Option<&'p str> {
+            let ExprKind::Property(target, key) = &e.kind else {
+                return None;
+            };
+            let ExprKind::Var(v) = &target.kind else {
+                return None;
+            };
+            if var.is_some_and(|seen| seen != v.as_str()) {
+                return None;
+            }
+            var = Some(v.as_str());
+            Some(key.as_str())
+        };
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for &k in &self.keys {
+            keys.push(property_of(self.items[k].1?)?);
+        }
+        let mut aggs = Vec::with_capacity(self.aggs.len());
+        for a in &self.aggs {
+            aggs.push(match &a.kind {
+                ExprKind::CountStar => ("count*".to_string(), None),
+                ExprKind::Call {
+                    name,
+                    distinct: false,
+                    args,
+                } => {
+                    let [name] = name.as_slice() else {
+                        return None;
+                    };
+                    let known = [
+                        "count", "sum", "avg", "min", "max", "collect", "stdev", "stdevp",
+                    ];
+                    let name = name.to_ascii_lowercase();
+                    if !known.contains(&name.as_str()) {
+                        return None;
+                    }
+                    let [arg] = args.as_slice() else {
+                        return None;
+                    };
+                    (name, Some(property_of(arg)?))
+                }
+                _ => return None,
+            });
+        }
+        Some(PropertyAggregate {
+            var: var?,
+            keys,
+            aggs,
+        })
+    }
+
+    /// Takes a whole group made without rows (see [`Projector::property_aggregate`]):
+    /// `first` its first input row, `key_values` its grouping keys in order, `accs` its
+    /// aggregates, for which `held` bytes were charged to the query's budget. Groups are
+    /// taken in the order they first appeared; each key once.
+    pub(crate) fn push_group(
+        &mut self,
+        first: Row,
+        key_values: Vec<Value>,
+        accs: Vec<Accumulator>,
+        held: usize,
+        ctx: &Ctx<'_>,
+    ) -> Result<()> {
+        self.any = true;
+        self.held += held;
+        let gk: Vec<GroupKey> = key_values.iter().map(GroupKey::of).collect();
+        debug_assert!(!self.groups.contains_key(&gk), "each group once");
+        self.group(gk, first, key_values, ctx)?.accs = accs;
+        Ok(())
     }
 
     /// Takes `n` input rows at once, all the same as `row` in what the grouping keys read

@@ -780,10 +780,15 @@ impl WriteTxn {
                 "bad key",
             ));
         }
-        lookup::each_node_data(self, &ids, "label index entry", |id, name, data| {
-            nodes.push(id, name, data);
-            Ok(())
-        })?;
+        lookup::each_node_data(
+            self,
+            &ids,
+            "label index entry",
+            |id, name, data| -> Result<()> {
+                nodes.push(id, name, data);
+                Ok(())
+            },
+        )?;
         Ok(Some((last, nodes)))
     }
 

@@ -1,0 +1,334 @@
+//! `MATCH (p:Person) RETURN p.city, count(*), avg(p.age)`: grouped in one pass over the
+//! label's node records, without a row per node.
+//!
+//! When a `MATCH` is one node pattern with a variable and at most one label (no
+//! properties, no `WHERE`, the variable not bound before), and the projection after it
+//! reads only properties of that node (see [`Projector::property_aggregate`]), each match
+//! matters only through those properties. The nodes' records are then read in id order
+//! ([`GraphRead::each_node_properties`]: one scan where the label's nodes are dense) and
+//! each node's values go straight to its group's accumulators: no row is built and no
+//! expression evaluated per node. What the projection gets is what the row-by-row path
+//! gives it: the same groups, each with its first node's row as its first row, in the
+//! order they first appear (id order), and every aggregate fed the same values in the same
+//! order.
+
+use std::cell::Cell;
+
+use std::sync::atomic::Ordering;
+
+use pagegraph::{NodeId, PropertyValue};
+use rustc_hash::FxHashMap;
+
+use crate::aggregate::Accumulator;
+use crate::ast::Clause;
+use crate::budget::MemoryBudget;
+use crate::error::{QueryError, Result};
+use crate::eval::{Ctx, PropertySink, Row};
+use crate::project::Projector;
+use crate::value::{GroupKey, Value};
+
+/// Nodes between two checks for cancellation.
+const CANCEL_EVERY: u64 = 4096;
+
+/// A `MATCH` and the projection after it that can be grouped in one scan.
+pub(crate) struct ScanAggregate<'a> {
+    var: &'a str,
+    label: Option<&'a str>,
+    /// Every property read, once each.
+    props: Vec<&'a str>,
+    /// The property each grouping key reads (an index into `props`).
+    keys: Vec<usize>,
+    /// The property each aggregate reads (an index into `props`; `None`: `count(*)`).
+    aggs: Vec<Option<usize>>,
+    /// Each aggregate's function, as [`Accumulator::new`] takes it.
+    functions: Vec<String>,
+}
+
+/// The scan that answers `clause` and `projector` together, if they allow it (see the
+/// module documentation), for the input row `row`.
+pub(crate) fn plan<'a>(
+    clause: &'a Clause,
+    projector: &Projector<'a>,
+    row: &Row,
+) -> Option<ScanAggregate<'a>> {
+    let Clause::Match {
+        optional: false,
+        pattern,
+        filter: None,
+    } = clause
+    else {
+        return None;
+    };
+    let [part] = pattern.as_slice() else {
+        return None;
+    };
+    let node = &part.element.start;
+    if part.var.is_some()
+        || part.shortest.is_some()
+        || !part.element.chain.is_empty()
+        || node.props.is_some()
+        || node.labels.len() > 1
+    {
+        return None;
+    }
+    let read = projector.property_aggregate()?;
+    let var = node.var.as_deref()?;
+    if read.var != var || row.get(var).is_some() {
+        return None;
+    }
+    let mut props: Vec<&str> = Vec::new();
+    let mut index_of = |p: &'a str| {
+        if let Some(i) = props.iter().position(|q| *q == p) {
+            i
+        } else {
+            props.push(p);
+            props.len() - 1
+        }
+    };
+    let keys = read.keys.iter().map(|p| index_of(p)).collect();
+    let aggs = read
+        .aggs
+        .iter()
+        .map(|(_, a)| a.map(&mut index_of))
+        .collect();
+    Some(ScanAggregate {
+        var,
+        label: node.labels.first().map(String::as_str),
+        props,
+        keys,
+        aggs,
+        functions: read.aggs.into_iter().map(|(f, _)| f).collect(),
+    })
+}
+
+/// One group while the scan runs.
+struct Group {
+    first: NodeId,
+    key_values: Vec<Value>,
+    accs: Vec<Accumulator>,
+}
+
+/// The groups of one run of the scan, in the order they first appeared, with what they
+/// hold charged to `budget`.
+struct Partial {
+    index: FxHashMap<Vec<GroupKey>, usize>,
+    groups: Vec<Group>,
+    /// Nodes seen.
+    seen: u64,
+    budget: MemoryBudget,
+    /// The last node's values, kept for the next node's.
+    values: Vec<Value>,
+}
+
+impl Partial {
+    fn new(limit: usize) -> Partial {
+        Partial {
+            index: FxHashMap::default(),
+            groups: Vec::new(),
+            seen: 0,
+            budget: MemoryBudget::new(limit),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds node `id`, whose properties are `values` (in `scan.props` order).
+    fn add(
+        &mut self,
+        scan: &ScanAggregate<'_>,
+        gk: &mut Vec<GroupKey>,
+        id: NodeId,
+        values: Vec<Option<PropertyValue>>,
+    ) -> Result<()> {
+        self.seen += 1;
+        let mut buf = std::mem::take(&mut self.values);
+        buf.clear();
+        buf.extend(
+            values
+                .into_iter()
+                .map(|v| v.map_or(Value::Null, Value::from)),
+        );
+        let done = self.add_values(scan, gk, id, &buf);
+        self.values = buf;
+        done
+    }
+
+    /// [`Partial::add`] with the values converted.
+    fn add_values(
+        &mut self,
+        scan: &ScanAggregate<'_>,
+        gk: &mut Vec<GroupKey>,
+        id: NodeId,
+        values: &[Value],
+    ) -> Result<()> {
+        gk.clear();
+        gk.extend(scan.keys.iter().map(|&k| GroupKey::of(&values[k])));
+        let at = if let Some(&at) = self.index.get(gk.as_slice()) {
+            at
+        } else {
+            let key_values: Vec<Value> = scan.keys.iter().map(|&k| values[k].clone()).collect();
+            self.budget
+                .charge(group_bytes(&key_values, scan.aggs.len()))?;
+            self.index.insert(gk.clone(), self.groups.len());
+            self.groups.push(Group {
+                first: id,
+                key_values,
+                accs: scan.accumulators(),
+            });
+            self.groups.len() - 1
+        };
+        for (acc, arg) in self.groups[at].accs.iter_mut().zip(&scan.aggs) {
+            let v = match arg {
+                Some(p) => values[*p].clone(),
+                None => Value::Null,
+            };
+            acc.add_value(v, &self.budget)?;
+        }
+        Ok(())
+    }
+
+    /// Takes in the groups of `later`, a run of later nodes.
+    fn merge(&mut self, later: Partial) -> Result<()> {
+        self.seen += later.seen;
+        self.budget.charge(later.budget.used())?;
+        let mut index = later.index;
+        let mut by_position: Vec<Option<Vec<GroupKey>>> = vec![None; later.groups.len()];
+        for (gk, at) in index.drain() {
+            by_position[at] = Some(gk);
+        }
+        for (group, gk) in later.groups.into_iter().zip(by_position) {
+            let Some(gk) = gk else { continue };
+            if let Some(&at) = self.index.get(&gk) {
+                for (a, b) in self.groups[at].accs.iter_mut().zip(group.accs) {
+                    a.merge(b);
+                }
+            } else {
+                self.index.insert(gk, self.groups.len());
+                self.groups.push(group);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The bytes a group takes, as the projection charges it: its key twice, its values and
+/// its accumulators (its first row is charged when it is handed over).
+fn group_bytes(key_values: &[Value], aggs: usize) -> usize {
+    2 * crate::budget::values_size(key_values)
+        + size_of::<Group>()
+        + aggs * size_of::<Accumulator>()
+}
+
+/// Nodes from which the scan runs on every core (fewer: on one).
+#[cfg(not(debug_assertions))]
+const PARALLEL_NODES_MIN: usize = 1 << 15;
+/// Small in debug builds, so that tests on small graphs take the parted path.
+#[cfg(debug_assertions)]
+const PARALLEL_NODES_MIN: usize = 64;
+
+impl ScanAggregate<'_> {
+    /// Fresh accumulators for one group.
+    fn accumulators(&self) -> Vec<Accumulator> {
+        self.functions
+            .iter()
+            .map(|f| Accumulator::new(f, false))
+            .collect()
+    }
+
+    /// Scans the nodes, groups them, and hands the groups to `projector`; `matched` counts
+    /// the matches (for `PROFILE`).
+    pub(crate) fn run(
+        &self,
+        row: &Row,
+        projector: &mut Projector<'_>,
+        matched: &Cell<u64>,
+        ctx: &Ctx<'_>,
+    ) -> Result<()> {
+        let ids = match self.label {
+            Some(l) => ctx.graph.label_ids(l)?,
+            None => ctx.graph.node_ids()?,
+        };
+        let threads = if ids.len() >= PARALLEL_NODES_MIN {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
+        } else {
+            1
+        };
+        // Each run may hold an equal share of what the query may still hold.
+        let share = ctx.budget.limit().saturating_sub(ctx.budget.used()) / threads;
+        let mut partials: Vec<Partial> = (0..threads).map(|_| Partial::new(share)).collect();
+        let cancel = ctx.cancel;
+        let check = |seen: u64| -> Result<()> {
+            if seen.is_multiple_of(CANCEL_EVERY)
+                && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                return Err(QueryError::Cancelled);
+            }
+            Ok(())
+        };
+        let parted = if threads > 1 {
+            let mut sinks: Vec<_> = partials
+                .iter_mut()
+                .map(|part| {
+                    let mut gk = Vec::with_capacity(self.keys.len());
+                    move |id: NodeId, values: Vec<Option<PropertyValue>>| -> Result<()> {
+                        check(part.seen)?;
+                        part.add(self, &mut gk, id, values)
+                    }
+                })
+                .collect();
+            let mut dyn_sinks: Vec<&mut PropertySink<'_>> = sinks
+                .iter_mut()
+                .map(|s| s as &mut PropertySink<'_>)
+                .collect();
+            ctx.graph
+                .each_node_properties_parted(&ids, &self.props, &mut dyn_sinks)
+                .map_err(|e| Self::over_budget(e, ctx))?
+        } else {
+            false
+        };
+        if !parted {
+            partials.truncate(1);
+            let part = &mut partials[0];
+            let mut gk = Vec::with_capacity(self.keys.len());
+            ctx.graph
+                .each_node_properties(&ids, &self.props, &mut |id, values| {
+                    check(part.seen)?;
+                    part.add(self, &mut gk, id, values)
+                })
+                .map_err(|e| Self::over_budget(e, ctx))?;
+        }
+        let mut runs = partials.into_iter();
+        let Some(mut all) = runs.next() else {
+            return Ok(());
+        };
+        for later in runs {
+            all.merge(later).map_err(|e| Self::over_budget(e, ctx))?;
+        }
+        matched.set(matched.get() + all.seen);
+        // What the accumulators keep (collected values) becomes the projection's, which
+        // charges the groups themselves anew.
+        let group_total: usize = all
+            .groups
+            .iter()
+            .map(|g| group_bytes(&g.key_values, self.aggs.len()))
+            .sum();
+        let mut acc_bytes = all.budget.used().saturating_sub(group_total);
+        ctx.budget.charge(acc_bytes)?;
+        for g in all.groups {
+            let mut first = row.clone();
+            first.set(self.var, Value::Node(g.first));
+            let held = std::mem::take(&mut acc_bytes);
+            projector.push_group(first, g.key_values, g.accs, held, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// A run's budget refusal as the query's.
+    fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
+        match e {
+            QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
+                limit: ctx.budget.limit(),
+            },
+            other => other,
+        }
+    }
+}
