@@ -61,7 +61,8 @@ fn parsed_fields(text: &str, keys: &[&str]) -> serde_json::Result<Vec<Option<Val
 /// anything else, including every malformed text (which the parser then refuses). Wanted
 /// values other than plain strings are parsed by the parser, from their own bytes.
 fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
-    flat_fields_as(b, keys, |text, plain| {
+    let mut out = Vec::new();
+    flat_fields_as(b, keys, &mut out, |text, plain| {
         Some(if plain {
             let inner = text.get(1..text.len() - 1)?;
             Value::String(std::str::from_utf8(inner).ok()?.to_string())
@@ -71,13 +72,26 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
             serde_json::from_slice(text).ok()?
         })
     })
+    .map(|()| out)
 }
 
-/// The fields `keys` of `b` as property values, where [`flat_fields`] reads `b` (`None`
-/// otherwise, and for a wanted value that is no property value, such as an integer beyond
-/// 64 bits: the caller's slower path reports it). A field that is JSON `null` is `Some(Null)`.
-pub(crate) fn flat_properties(b: &[u8], keys: &[&str]) -> Option<Vec<Option<PropertyValue>>> {
-    flat_fields_as(b, keys, |text, plain| {
+/// [`flat_properties_into`] into a new vector.
+#[cfg(test)]
+fn flat_properties(b: &[u8], keys: &[&str]) -> Option<Vec<Option<PropertyValue>>> {
+    let mut out = Vec::new();
+    flat_properties_into(b, keys, &mut out).map(|()| out)
+}
+
+/// The fields `keys` of `b` as property values, into `out` (replacing what it held), where
+/// [`flat_fields`] reads `b`; `None` (and `out` unspecified) otherwise, and for a wanted
+/// value that is no property value, such as an integer beyond 64 bits: the caller's slower
+/// path reports it. A field that is JSON `null` is `Some(Null)`.
+pub(crate) fn flat_properties_into(
+    b: &[u8],
+    keys: &[&str],
+    out: &mut Vec<Option<PropertyValue>>,
+) -> Option<()> {
+    flat_fields_as(b, keys, out, |text, plain| {
         Some(if plain {
             let inner = text.get(1..text.len() - 1)?;
             PropertyValue::String(std::str::from_utf8(inner).ok()?.to_string())
@@ -89,21 +103,24 @@ pub(crate) fn flat_properties(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Prop
     })
 }
 
-/// [`flat_fields`] with each wanted value made by `make(text, plain)` from its JSON text
-/// (`plain`: a string without escapes, quotes included); `None` from `make` gives up.
+/// [`flat_fields`] into `out` (replacing what it held), with each wanted value made by
+/// `make(text, plain)` from its JSON text (`plain`: a string without escapes, quotes
+/// included); `None` from `make` gives up, and then `out` is unspecified.
 fn flat_fields_as<T: Clone>(
     b: &[u8],
     keys: &[&str],
+    out: &mut Vec<Option<T>>,
     make: impl Fn(&[u8], bool) -> Option<T>,
-) -> Option<Vec<Option<T>>> {
-    let mut out = vec![None; keys.len()];
+) -> Option<()> {
+    out.clear();
+    out.resize(keys.len(), None);
     let mut at = skip_ws(b, 0);
     if *b.get(at)? != b'{' {
         return None;
     }
     at = skip_ws(b, at + 1);
     if *b.get(at)? == b'}' {
-        return (skip_ws(b, at + 1) == b.len()).then_some(out);
+        return (skip_ws(b, at + 1) == b.len()).then_some(());
     }
     loop {
         let (key_end, escaped) = string_end(b, at)?;
@@ -127,7 +144,7 @@ fn flat_fields_as<T: Clone>(
         at = skip_ws(b, end);
         match *b.get(at)? {
             b',' => at = skip_ws(b, at + 1),
-            b'}' => return (skip_ws(b, at + 1) == b.len()).then_some(out),
+            b'}' => return (skip_ws(b, at + 1) == b.len()).then_some(()),
             _ => return None,
         }
     }
@@ -418,7 +435,11 @@ mod tests {
                 if let Some(fast) = flat_fields(&b, &keys) {
                     answered += 1;
                     let text = std::str::from_utf8(&b).unwrap();
-                    assert_eq!(Some(&fast), parsed_fields(text, &keys).ok().as_ref(), "{text}");
+                    assert_eq!(
+                        Some(&fast),
+                        parsed_fields(text, &keys).ok().as_ref(),
+                        "{text}"
+                    );
                 }
                 check_properties(&b, &keys);
             }

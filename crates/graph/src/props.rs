@@ -110,16 +110,45 @@ pub(crate) fn properties_in_data(
     data: &[u8],
     keys: &[&str],
 ) -> Result<Vec<Option<PropertyValue>>> {
-    if let Some(mut values) = fields::flat_properties(data, keys) {
-        for (key, v) in keys.iter().zip(&mut values) {
+    let mut out = Vec::with_capacity(keys.len());
+    properties_in_data_into(field, what, id, name, data, keys, &mut out)?;
+    Ok(out)
+}
+
+/// [`properties_in_data`] into `out`, replacing what it held (for callers that read many
+/// records and keep one vector for them).
+pub(crate) fn properties_in_data_into(
+    field: &'static str,
+    what: &'static str,
+    id: impl std::fmt::Display,
+    name: &str,
+    data: &[u8],
+    keys: &[&str],
+    out: &mut Vec<Option<PropertyValue>>,
+) -> Result<()> {
+    if fields::flat_properties_into(data, keys, out).is_some() {
+        for (key, v) in keys.iter().zip(out.iter_mut()) {
             if *key == NAME_PROPERTY && !name.is_empty() {
                 *v = Some(PropertyValue::String(name.to_string()));
             } else if matches!(v, Some(PropertyValue::Null)) {
                 *v = None;
             }
         }
-        return Ok(values);
+        return Ok(());
     }
+    *out = properties_slowly(field, what, id, name, data, keys)?;
+    Ok(())
+}
+
+/// [`properties_in_data`] where the data is not flat (see `fields.rs`).
+fn properties_slowly(
+    field: &'static str,
+    what: &'static str,
+    id: impl std::fmt::Display,
+    name: &str,
+    data: &[u8],
+    keys: &[&str],
+) -> Result<Vec<Option<PropertyValue>>> {
     let Some(values) = fields::data_fields(what, &id, data, keys)? else {
         let data = record::decode_data(what, id, data)?;
         return keys

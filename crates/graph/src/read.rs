@@ -424,7 +424,7 @@ impl ReadTxn {
     ) -> std::result::Result<(), E>
     where
         E: From<GraphError> + Send,
-        F: FnMut(NodeId, Vec<Option<crate::PropertyValue>>) -> std::result::Result<(), E> + Send,
+        F: FnMut(NodeId, &mut [Option<crate::PropertyValue>]) -> std::result::Result<(), E> + Send,
     {
         let n = sinks.len().max(1);
         let per = ids.len().div_ceil(n).max(1);
@@ -454,7 +454,7 @@ impl ReadTxn {
     }
 
     /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
-    /// order, `None` for one it lacks), in the order of `ids`. `ids` must be ascending and
+    /// order, `None` for one it lacks; `f` may take them), in the order of `ids`. `ids` must be ascending and
     /// distinct, as [`ReadTxn::nodes_with_label`] and [`ReadTxn::node_ids`] give them; where
     /// they are dense the records are read in one scan instead of a lookup each. A node of
     /// `ids` that does not exist is reported as damage (the ids are meant to come from the
@@ -463,12 +463,13 @@ impl ReadTxn {
         &self,
         ids: &[NodeId],
         keys: &[&str],
-        mut f: impl FnMut(NodeId, Vec<Option<crate::PropertyValue>>) -> std::result::Result<(), E>,
+        mut f: impl FnMut(NodeId, &mut [Option<crate::PropertyValue>]) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascending");
+        let mut values = Vec::with_capacity(keys.len());
         lookup::each_node_data(self, ids, "node id", |id, name, data| {
-            let values = props::properties_in_data("node data", "node", id, name, data, keys)?;
-            f(id, values)
+            props::properties_in_data_into("node data", "node", id, name, data, keys, &mut values)?;
+            f(id, &mut values)
         })
     }
 

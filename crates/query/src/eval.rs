@@ -74,18 +74,18 @@ pub trait GraphRead {
         Ok(Some(out))
     }
     /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
-    /// order, `None` for one it lacks), in the order of `ids`, which are ascending and
+    /// order, `None` for one it lacks; `f` may take them), in the order of `ids`, which are ascending and
     /// distinct (from [`GraphRead::label_ids`] or [`GraphRead::node_ids`]); in one scan of
     /// the records where the graph can. A node that does not exist is passed over.
     fn each_node_properties(
         &self,
         ids: &[NodeId],
         keys: &[&str],
-        f: &mut dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()>,
+        f: &mut PropertyFn<'_>,
     ) -> Result<()> {
         for &id in ids {
-            if let Some(values) = self.node_properties(id, keys)? {
-                f(id, values)?;
+            if let Some(mut values) = self.node_properties(id, keys)? {
+                f(id, &mut values)?;
             }
         }
         Ok(())
@@ -148,10 +148,15 @@ pub trait GraphRead {
     }
 }
 
+/// Where a scan of node properties hands each node and its values (see
+/// [`GraphRead::each_node_properties`]); it may take the values.
+pub type PropertyFn<'a> =
+    dyn FnMut(NodeId, &mut [Option<pagegraph::PropertyValue>]) -> Result<()> + 'a;
+
 /// Where one run of a parted scan of node properties goes (see
 /// [`GraphRead::each_node_properties_parted`]).
 pub type PropertySink<'a> =
-    dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()> + Send + 'a;
+    dyn FnMut(NodeId, &mut [Option<pagegraph::PropertyValue>]) -> Result<()> + Send + 'a;
 
 /// No graph: every element is missing (for queries that touch none).
 #[derive(Debug, Default, Clone, Copy)]
@@ -235,7 +240,7 @@ impl GraphRead for pagegraph::ReadTxn {
         &self,
         ids: &[NodeId],
         keys: &[&str],
-        f: &mut dyn FnMut(NodeId, Vec<Option<pagegraph::PropertyValue>>) -> Result<()>,
+        f: &mut PropertyFn<'_>,
     ) -> Result<()> {
         pagegraph::ReadTxn::each_node_properties(self, ids, keys, f)
     }

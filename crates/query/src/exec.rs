@@ -549,7 +549,7 @@ impl GraphRead for ReadOnly<'_> {
         &self,
         ids: &[NodeId],
         keys: &[&str],
-        f: &mut dyn FnMut(NodeId, Vec<Option<PropertyValue>>) -> Result<()>,
+        f: &mut crate::eval::PropertyFn<'_>,
     ) -> Result<()> {
         self.0.each_node_properties(ids, keys, f)
     }

@@ -13,6 +13,7 @@
 //! order.
 
 use std::cell::Cell;
+use std::hash::{Hash, Hasher};
 
 use std::sync::atomic::Ordering;
 
@@ -106,12 +107,43 @@ struct Group {
     first: NodeId,
     key_values: Vec<Value>,
     accs: Vec<Accumulator>,
+    /// The hash of its key ([`key_hash`]).
+    hash: u64,
+    /// The group before it whose key has the same hash, if any.
+    same_hash: Option<usize>,
+}
+
+/// A hash of grouping key values under which values of one group hash alike (`1` and
+/// `1.0`, as [`GroupKey`] has it), computed without copying strings.
+fn key_hash<'v>(values: impl Iterator<Item = &'v Value>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    for v in values {
+        match v {
+            Value::String(s) => {
+                h.write_u8(0xff);
+                s.hash(&mut h);
+            }
+            other => GroupKey::of(other).hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+/// Whether `a` and `b` are the same grouping key value (as their [`GroupKey`]s are equal),
+/// comparing strings in place.
+fn same_key(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::String(_), _) | (_, Value::String(_)) => false,
+        _ => GroupKey::of(a) == GroupKey::of(b),
+    }
 }
 
 /// The groups of one run of the scan, in the order they first appeared, with what they
 /// hold charged to `budget`.
 struct Partial {
-    index: FxHashMap<Vec<GroupKey>, usize>,
+    /// The last group whose key has a hash (earlier ones follow `same_hash`).
+    index: FxHashMap<u64, usize>,
     groups: Vec<Group>,
     /// Nodes seen.
     seen: u64,
@@ -131,50 +163,64 @@ impl Partial {
         }
     }
 
+    /// The group whose key is `key` (of hash `hash`), if there is one.
+    fn find<'v>(&self, hash: u64, key: impl Iterator<Item = &'v Value> + Clone) -> Option<usize> {
+        let mut at = self.index.get(&hash).copied();
+        while let Some(i) = at {
+            let g = &self.groups[i];
+            if key.clone().zip(&g.key_values).all(|(a, b)| same_key(a, b)) {
+                return Some(i);
+            }
+            at = g.same_hash;
+        }
+        None
+    }
+
+    /// Adds `group` as a new group.
+    fn push(&mut self, mut group: Group) -> usize {
+        let at = self.groups.len();
+        group.same_hash = self.index.insert(group.hash, at);
+        self.groups.push(group);
+        at
+    }
+
     /// Adds node `id`, whose properties are `values` (in `scan.props` order).
     fn add(
         &mut self,
         scan: &ScanAggregate<'_>,
-        gk: &mut Vec<GroupKey>,
         id: NodeId,
-        values: Vec<Option<PropertyValue>>,
+        values: &mut [Option<PropertyValue>],
     ) -> Result<()> {
         self.seen += 1;
         let mut buf = std::mem::take(&mut self.values);
         buf.clear();
         buf.extend(
             values
-                .into_iter()
-                .map(|v| v.map_or(Value::Null, Value::from)),
+                .iter_mut()
+                .map(|v| v.take().map_or(Value::Null, Value::from)),
         );
-        let done = self.add_values(scan, gk, id, &buf);
+        let done = self.add_values(scan, id, &buf);
         self.values = buf;
         done
     }
 
     /// [`Partial::add`] with the values converted.
-    fn add_values(
-        &mut self,
-        scan: &ScanAggregate<'_>,
-        gk: &mut Vec<GroupKey>,
-        id: NodeId,
-        values: &[Value],
-    ) -> Result<()> {
-        gk.clear();
-        gk.extend(scan.keys.iter().map(|&k| GroupKey::of(&values[k])));
-        let at = if let Some(&at) = self.index.get(gk.as_slice()) {
+    fn add_values(&mut self, scan: &ScanAggregate<'_>, id: NodeId, values: &[Value]) -> Result<()> {
+        let key = scan.keys.iter().map(|&k| &values[k]);
+        let hash = key_hash(key.clone());
+        let at = if let Some(at) = self.find(hash, key) {
             at
         } else {
             let key_values: Vec<Value> = scan.keys.iter().map(|&k| values[k].clone()).collect();
             self.budget
                 .charge(group_bytes(&key_values, scan.aggs.len()))?;
-            self.index.insert(gk.clone(), self.groups.len());
-            self.groups.push(Group {
+            self.push(Group {
                 first: id,
                 key_values,
                 accs: scan.accumulators(),
-            });
-            self.groups.len() - 1
+                hash,
+                same_hash: None,
+            })
         };
         for (acc, arg) in self.groups[at].accs.iter_mut().zip(&scan.aggs) {
             let v = match arg {
@@ -190,20 +236,13 @@ impl Partial {
     fn merge(&mut self, later: Partial) -> Result<()> {
         self.seen += later.seen;
         self.budget.charge(later.budget.used())?;
-        let mut index = later.index;
-        let mut by_position: Vec<Option<Vec<GroupKey>>> = vec![None; later.groups.len()];
-        for (gk, at) in index.drain() {
-            by_position[at] = Some(gk);
-        }
-        for (group, gk) in later.groups.into_iter().zip(by_position) {
-            let Some(gk) = gk else { continue };
-            if let Some(&at) = self.index.get(&gk) {
+        for group in later.groups {
+            if let Some(at) = self.find(group.hash, group.key_values.iter()) {
                 for (a, b) in self.groups[at].accs.iter_mut().zip(group.accs) {
                     a.merge(b);
                 }
             } else {
-                self.index.insert(gk, self.groups.len());
-                self.groups.push(group);
+                self.push(group);
             }
         }
         Ok(())
@@ -268,10 +307,9 @@ impl ScanAggregate<'_> {
             let mut sinks: Vec<_> = partials
                 .iter_mut()
                 .map(|part| {
-                    let mut gk = Vec::with_capacity(self.keys.len());
-                    move |id: NodeId, values: Vec<Option<PropertyValue>>| -> Result<()> {
+                    move |id: NodeId, values: &mut [Option<PropertyValue>]| -> Result<()> {
                         check(part.seen)?;
-                        part.add(self, &mut gk, id, values)
+                        part.add(self, id, values)
                     }
                 })
                 .collect();
@@ -288,11 +326,10 @@ impl ScanAggregate<'_> {
         if !parted {
             partials.truncate(1);
             let part = &mut partials[0];
-            let mut gk = Vec::with_capacity(self.keys.len());
             ctx.graph
                 .each_node_properties(&ids, &self.props, &mut |id, values| {
                     check(part.seen)?;
-                    part.add(self, &mut gk, id, values)
+                    part.add(self, id, values)
                 })
                 .map_err(|e| Self::over_budget(e, ctx))?;
         }
