@@ -20,7 +20,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{GraphError, Result};
-use crate::value::PropertyValue;
+use crate::value::{PropertyRef, PropertyValue};
 
 /// The values of the fields `keys` of stored data (`bytes`, JSON text), in `keys` order,
 /// `None` for a field the object lacks, when the data is a JSON object; `Ok(None)` when it
@@ -61,7 +61,7 @@ fn parsed_fields(text: &str, keys: &[&str]) -> serde_json::Result<Vec<Option<Val
 /// anything else, including every malformed text (which the parser then refuses). Wanted
 /// values other than plain strings are parsed by the parser, from their own bytes.
 fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
-    let mut out = Vec::new();
+    let mut out = vec![None; keys.len()];
     flat_fields_as(b, keys, &mut out, |text, plain| {
         Some(if plain {
             let inner = text.get(1..text.len() - 1)?;
@@ -75,45 +75,37 @@ fn flat_fields(b: &[u8], keys: &[&str]) -> Option<Vec<Option<Value>>> {
     .map(|()| out)
 }
 
-/// [`flat_properties_into`] into a new vector.
-#[cfg(test)]
-fn flat_properties(b: &[u8], keys: &[&str]) -> Option<Vec<Option<PropertyValue>>> {
-    let mut out = Vec::new();
-    flat_properties_into(b, keys, &mut out).map(|()| out)
-}
-
-/// The fields `keys` of `b` as property values, into `out` (replacing what it held), where
-/// [`flat_fields`] reads `b`; `None` (and `out` unspecified) otherwise, and for a wanted
-/// value that is no property value, such as an integer beyond 64 bits: the caller's slower
-/// path reports it. A field that is JSON `null` is `Some(Null)`.
-pub(crate) fn flat_properties_into(
-    b: &[u8],
+/// The fields `keys` of `b` as borrowed property values, into `out` (`keys.len()` long,
+/// replacing what it held), where [`flat_fields`] reads `b`; `None` (and `out`
+/// unspecified) otherwise, and for a wanted value that is no property value. A field that
+/// is JSON `null` is `Some(Null)`.
+pub(crate) fn flat_property_refs<'a>(
+    b: &'a [u8],
     keys: &[&str],
-    out: &mut Vec<Option<PropertyValue>>,
+    out: &mut [Option<PropertyRef<'a>>],
 ) -> Option<()> {
     flat_fields_as(b, keys, out, |text, plain| {
         Some(if plain {
-            let inner = text.get(1..text.len() - 1)?;
-            PropertyValue::String(std::str::from_utf8(inner).ok()?.to_string())
+            PropertyRef::Str(std::str::from_utf8(text.get(1..text.len() - 1)?).ok()?)
         } else if let Some(n) = small_integer(text) {
-            PropertyValue::Int(n)
+            PropertyRef::Int(n)
         } else {
-            PropertyValue::from_json(&serde_json::from_slice(text).ok()?).ok()?
+            PropertyRef::from(PropertyValue::from_json(&serde_json::from_slice(text).ok()?).ok()?)
         })
     })
 }
 
-/// [`flat_fields`] into `out` (replacing what it held), with each wanted value made by
-/// `make(text, plain)` from its JSON text (`plain`: a string without escapes, quotes
-/// included); `None` from `make` gives up, and then `out` is unspecified.
-fn flat_fields_as<T: Clone>(
-    b: &[u8],
+/// [`flat_fields`] into `out` (`keys.len()` long, replacing what it held), with each
+/// wanted value made by `make(text, plain)` from its JSON text (`plain`: a string without
+/// escapes, quotes included); `None` from `make` gives up, and then `out` is unspecified.
+fn flat_fields_as<'a, T: Clone>(
+    b: &'a [u8],
     keys: &[&str],
-    out: &mut Vec<Option<T>>,
-    make: impl Fn(&[u8], bool) -> Option<T>,
+    out: &mut [Option<T>],
+    make: impl Fn(&'a [u8], bool) -> Option<T>,
 ) -> Option<()> {
-    out.clear();
-    out.resize(keys.len(), None);
+    debug_assert_eq!(out.len(), keys.len());
+    out.fill(None);
     let mut at = skip_ws(b, 0);
     if *b.get(at)? != b'{' {
         return None;
@@ -379,10 +371,16 @@ mod tests {
         }
     }
 
-    /// [`flat_properties`] answers only where [`flat_fields`] does, and then with its values
-    /// converted; it gives up where a wanted value is no property value.
+    /// [`flat_property_refs`] answers only where [`flat_fields`] does, and then with its
+    /// values converted; it gives up where a wanted value is no property value.
     fn check_properties(b: &[u8], keys: &[&str]) {
-        let props = flat_properties(b, keys);
+        let mut refs = vec![None; keys.len()];
+        let props: Option<Vec<Option<PropertyValue>>> =
+            flat_property_refs(b, keys, &mut refs).map(|()| {
+                refs.iter()
+                    .map(|r| r.as_ref().map(PropertyRef::to_value))
+                    .collect()
+            });
         let Some(fields) = flat_fields(b, keys) else {
             assert!(props.is_none(), "{}", String::from_utf8_lossy(b));
             return;

@@ -77,7 +77,7 @@ pub use pagegraph_storage::Durability;
 pub use props::{DATA_PROPERTY, NAME_PROPERTY, Properties};
 pub use read::{Edge, Node, NodeDegree, RawNode, ReadTxn};
 pub use record::{DATA_SIZE_MAX, GRAPH_FORMAT, INLINE_DATA_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
-pub use value::PropertyValue;
+pub use value::{PropertyRef, PropertyValue};
 pub use write::{
     EdgeData, EdgeProps, EdgeSpec, EncodedData, Merged, NodeProps, NodeSpec, TypedEdge, WriteTxn,
 };

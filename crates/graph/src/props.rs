@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::{GraphError, Result};
-use crate::value::PropertyValue;
+use crate::value::{PropertyRef, PropertyValue};
 use crate::{fields, record};
 
 /// Properties of a node or an edge: names to values, sorted by name.
@@ -110,33 +110,45 @@ pub(crate) fn properties_in_data(
     data: &[u8],
     keys: &[&str],
 ) -> Result<Vec<Option<PropertyValue>>> {
-    let mut out = Vec::with_capacity(keys.len());
-    properties_in_data_into(field, what, id, name, data, keys, &mut out)?;
-    Ok(out)
+    let mut refs = vec![None; keys.len()];
+    property_refs_in_data(field, what, id, name, data, keys, &mut refs)?;
+    Ok(refs
+        .into_iter()
+        .map(|r| {
+            r.map(|r| match r {
+                PropertyRef::Owned(v) => v,
+                r => r.to_value(),
+            })
+        })
+        .collect())
 }
 
-/// [`properties_in_data`] into `out`, replacing what it held (for callers that read many
-/// records and keep one vector for them).
-pub(crate) fn properties_in_data_into(
+/// [`properties_in_data`] into `out` (`keys.len()` long, replacing what it held), with
+/// strings borrowed from `name` and `data` where the data is flat (see `fields.rs`).
+pub(crate) fn property_refs_in_data<'a>(
     field: &'static str,
     what: &'static str,
     id: impl std::fmt::Display,
-    name: &str,
-    data: &[u8],
+    name: &'a str,
+    data: &'a [u8],
     keys: &[&str],
-    out: &mut Vec<Option<PropertyValue>>,
+    out: &mut [Option<PropertyRef<'a>>],
 ) -> Result<()> {
-    if fields::flat_properties_into(data, keys, out).is_some() {
+    debug_assert_eq!(out.len(), keys.len());
+    if fields::flat_property_refs(data, keys, out).is_some() {
         for (key, v) in keys.iter().zip(out.iter_mut()) {
             if *key == NAME_PROPERTY && !name.is_empty() {
-                *v = Some(PropertyValue::String(name.to_string()));
-            } else if matches!(v, Some(PropertyValue::Null)) {
+                *v = Some(PropertyRef::Str(name));
+            } else if matches!(v, Some(PropertyRef::Null)) {
                 *v = None;
             }
         }
         return Ok(());
     }
-    *out = properties_slowly(field, what, id, name, data, keys)?;
+    let owned = properties_slowly(field, what, id, name, data, keys)?;
+    for (slot, v) in out.iter_mut().zip(owned) {
+        *slot = v.map(PropertyRef::from);
+    }
     Ok(())
 }
 

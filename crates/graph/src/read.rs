@@ -20,6 +20,7 @@ use crate::record::{
     node_key,
 };
 use crate::strings::StringCache;
+use crate::value::PropertyRef;
 use crate::write::{EdgeProps, NodeProps};
 
 /// A node's relationship count in one direction, from [`ReadTxn::degrees`].
@@ -411,12 +412,12 @@ impl ReadTxn {
         lookup::node_properties(self, id, keys)
     }
 
-    /// [`ReadTxn::each_node_properties`] on several threads: `ids` (ascending, distinct)
+    /// [`ReadTxn::each_node_property_refs`] on several threads: `ids` (ascending, distinct)
     /// are cut into `sinks.len()` runs of about the same length, and run `i` goes to
     /// `sinks[i]`, in order, on a thread of its own (the first on this one); every id of a
     /// run is below every id of the next. The first error stops its run and is returned
     /// once every run has ended (the first run's first).
-    pub fn each_node_properties_parted<E, F>(
+    pub fn each_node_property_refs_parted<E, F>(
         &self,
         ids: &[NodeId],
         keys: &[&str],
@@ -424,7 +425,7 @@ impl ReadTxn {
     ) -> std::result::Result<(), E>
     where
         E: From<GraphError> + Send,
-        F: FnMut(NodeId, &mut [Option<crate::PropertyValue>]) -> std::result::Result<(), E> + Send,
+        F: FnMut(NodeId, &[Option<PropertyRef<'_>>]) -> std::result::Result<(), E> + Send,
     {
         let n = sinks.len().max(1);
         let per = ids.len().div_ceil(n).max(1);
@@ -435,12 +436,12 @@ impl ReadTxn {
             let helpers: Vec<_> = sinks
                 .zip(runs)
                 .map(|(sink, run)| {
-                    scope.spawn(move || self.each_node_properties(run, keys, &mut *sink))
+                    scope.spawn(move || self.each_node_property_refs(run, keys, &mut *sink))
                 })
                 .collect();
             let mut out = Vec::with_capacity(n);
             if let Some((sink, run)) = first {
-                out.push(self.each_node_properties(run, keys, &mut *sink));
+                out.push(self.each_node_property_refs(run, keys, &mut *sink));
             }
             for h in helpers {
                 match h.join() {
@@ -454,22 +455,32 @@ impl ReadTxn {
     }
 
     /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
-    /// order, `None` for one it lacks; `f` may take them), in the order of `ids`. `ids` must be ascending and
-    /// distinct, as [`ReadTxn::nodes_with_label`] and [`ReadTxn::node_ids`] give them; where
-    /// they are dense the records are read in one scan instead of a lookup each. A node of
-    /// `ids` that does not exist is reported as damage (the ids are meant to come from the
-    /// graph's own indexes). `f`'s error stops the scan and is returned.
-    pub fn each_node_properties<E: From<GraphError>>(
+    /// order, `None` for one it lacks), strings borrowed from the record where they can be,
+    /// in the order of `ids`. `ids` must be ascending and distinct, as
+    /// [`ReadTxn::nodes_with_label`] and [`ReadTxn::node_ids`] give them; where they are
+    /// dense the records are read in one scan instead of a lookup each. A node of `ids` that
+    /// does not exist is reported as damage (the ids are meant to come from the graph's own
+    /// indexes). `f`'s error stops the scan and is returned.
+    pub fn each_node_property_refs<E: From<GraphError>>(
         &self,
         ids: &[NodeId],
         keys: &[&str],
-        mut f: impl FnMut(NodeId, &mut [Option<crate::PropertyValue>]) -> std::result::Result<(), E>,
+        mut f: impl FnMut(NodeId, &[Option<PropertyRef<'_>>]) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        /// Properties read into an array on the stack, up to this many.
+        const ON_STACK: usize = 8;
         debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascending");
-        let mut values = Vec::with_capacity(keys.len());
         lookup::each_node_data(self, ids, "node id", |id, name, data| {
-            props::properties_in_data_into("node data", "node", id, name, data, keys, &mut values)?;
-            f(id, &mut values)
+            let mut stack: [Option<PropertyRef<'_>>; ON_STACK] = Default::default();
+            let mut heap = Vec::new();
+            let out = if let Some(out) = stack.get_mut(..keys.len()) {
+                out
+            } else {
+                heap.resize(keys.len(), None);
+                &mut heap[..]
+            };
+            props::property_refs_in_data("node data", "node", id, name, data, keys, out)?;
+            f(id, out)
         })
     }
 

@@ -41,6 +41,60 @@ use serde_json::Number;
 pub use cmp::{Inequality, compare, equals, inequality, order};
 pub use key::{decode_key, encode_key};
 
+/// A property value as a scan read it from a record: scalars by value, a string borrowed
+/// from the record's bytes, anything else owned. For scans that look at many values and
+/// keep few of them (see [`crate::ReadTxn::each_node_property_refs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropertyRef<'a> {
+    /// The absent value.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A 64-bit signed integer.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A string, borrowed.
+    Str(&'a str),
+    /// Any other value (a list, a map, or a string that had to be unescaped).
+    Owned(PropertyValue),
+}
+
+impl PropertyRef<'_> {
+    /// The value, owned.
+    pub fn to_value(&self) -> PropertyValue {
+        match self {
+            PropertyRef::Null => PropertyValue::Null,
+            PropertyRef::Bool(b) => PropertyValue::Bool(*b),
+            PropertyRef::Int(i) => PropertyValue::Int(*i),
+            PropertyRef::Float(f) => PropertyValue::Float(*f),
+            PropertyRef::Str(s) => PropertyValue::String((*s).to_string()),
+            PropertyRef::Owned(v) => v.clone(),
+        }
+    }
+
+    /// The string, when the value is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            PropertyRef::Str(s) => Some(s),
+            PropertyRef::Owned(PropertyValue::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<PropertyValue> for PropertyRef<'_> {
+    fn from(v: PropertyValue) -> Self {
+        match v {
+            PropertyValue::Null => PropertyRef::Null,
+            PropertyValue::Bool(b) => PropertyRef::Bool(b),
+            PropertyValue::Int(i) => PropertyRef::Int(i),
+            PropertyValue::Float(f) => PropertyRef::Float(f),
+            other => PropertyRef::Owned(other),
+        }
+    }
+}
+
 /// A typed property value of a node or an edge.
 ///
 /// `==` on this type is Rust's structural equality: `Int(1) != Float(1.0)` and a NaN float is

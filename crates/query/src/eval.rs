@@ -74,7 +74,7 @@ pub trait GraphRead {
         Ok(Some(out))
     }
     /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
-    /// order, `None` for one it lacks; `f` may take them), in the order of `ids`, which are ascending and
+    /// order, `None` for one it lacks), in the order of `ids`, which are ascending and
     /// distinct (from [`GraphRead::label_ids`] or [`GraphRead::node_ids`]); in one scan of
     /// the records where the graph can. A node that does not exist is passed over.
     fn each_node_properties(
@@ -84,8 +84,12 @@ pub trait GraphRead {
         f: &mut PropertyFn<'_>,
     ) -> Result<()> {
         for &id in ids {
-            if let Some(mut values) = self.node_properties(id, keys)? {
-                f(id, &mut values)?;
+            if let Some(values) = self.node_properties(id, keys)? {
+                let refs: Vec<Option<pagegraph::PropertyRef<'_>>> = values
+                    .into_iter()
+                    .map(|v| v.map(pagegraph::PropertyRef::from))
+                    .collect();
+                f(id, &refs)?;
             }
         }
         Ok(())
@@ -149,14 +153,14 @@ pub trait GraphRead {
 }
 
 /// Where a scan of node properties hands each node and its values (see
-/// [`GraphRead::each_node_properties`]); it may take the values.
+/// [`GraphRead::each_node_properties`]), strings borrowed where the graph can.
 pub type PropertyFn<'a> =
-    dyn FnMut(NodeId, &mut [Option<pagegraph::PropertyValue>]) -> Result<()> + 'a;
+    dyn FnMut(NodeId, &[Option<pagegraph::PropertyRef<'_>>]) -> Result<()> + 'a;
 
 /// Where one run of a parted scan of node properties goes (see
 /// [`GraphRead::each_node_properties_parted`]).
 pub type PropertySink<'a> =
-    dyn FnMut(NodeId, &mut [Option<pagegraph::PropertyValue>]) -> Result<()> + Send + 'a;
+    dyn FnMut(NodeId, &[Option<pagegraph::PropertyRef<'_>>]) -> Result<()> + Send + 'a;
 
 /// No graph: every element is missing (for queries that touch none).
 #[derive(Debug, Default, Clone, Copy)]
@@ -242,7 +246,7 @@ impl GraphRead for pagegraph::ReadTxn {
         keys: &[&str],
         f: &mut PropertyFn<'_>,
     ) -> Result<()> {
-        pagegraph::ReadTxn::each_node_properties(self, ids, keys, f)
+        pagegraph::ReadTxn::each_node_property_refs(self, ids, keys, f)
     }
     fn each_node_properties_parted(
         &self,
@@ -250,7 +254,7 @@ impl GraphRead for pagegraph::ReadTxn {
         keys: &[&str],
         sinks: &mut [&mut PropertySink<'_>],
     ) -> Result<bool> {
-        pagegraph::ReadTxn::each_node_properties_parted(self, ids, keys, sinks)?;
+        pagegraph::ReadTxn::each_node_property_refs_parted(self, ids, keys, sinks)?;
         Ok(true)
     }
     fn node_ids(&self) -> Result<Vec<NodeId>> {

@@ -17,7 +17,7 @@ use std::hash::{Hash, Hasher};
 
 use std::sync::atomic::Ordering;
 
-use pagegraph::{NodeId, PropertyValue};
+use pagegraph::{NodeId, PropertyRef};
 use rustc_hash::FxHashMap;
 
 use crate::aggregate::Accumulator;
@@ -113,29 +113,64 @@ struct Group {
     same_hash: Option<usize>,
 }
 
-/// A hash of grouping key values under which values of one group hash alike (`1` and
-/// `1.0`, as [`GroupKey`] has it), computed without copying strings.
-fn key_hash<'v>(values: impl Iterator<Item = &'v Value>) -> u64 {
+/// A value as the query sees it.
+fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
+    match r {
+        None | Some(PropertyRef::Null) => Value::Null,
+        Some(PropertyRef::Bool(b)) => Value::Bool(*b),
+        Some(PropertyRef::Int(i)) => Value::Int(*i),
+        Some(PropertyRef::Float(f)) => Value::Float(*f),
+        Some(PropertyRef::Str(s)) => Value::String((*s).to_string()),
+        Some(PropertyRef::Owned(v)) => Value::from(v.clone()),
+    }
+}
+
+/// Adds a grouping key value to a hash under which values of one group hash alike (`1`
+/// and `1.0`, as [`GroupKey`] has it): `string` when it is a string (hashed in place),
+/// else `other()`.
+fn hash_key_value(
+    h: &mut rustc_hash::FxHasher,
+    string: Option<&str>,
+    other: impl FnOnce() -> Value,
+) {
+    if let Some(s) = string {
+        h.write_u8(0xff);
+        s.hash(h);
+    } else {
+        GroupKey::of(&other()).hash(h);
+    }
+}
+
+/// The hash of a group's key values (checked against [`refs_hash`] in debug builds).
+#[cfg_attr(not(debug_assertions), allow(dead_code, reason = "a debug check"))]
+fn values_hash(values: &[Value]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     for v in values {
-        match v {
-            Value::String(s) => {
-                h.write_u8(0xff);
-                s.hash(&mut h);
-            }
-            other => GroupKey::of(other).hash(&mut h),
-        }
+        let string = match v {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        };
+        hash_key_value(&mut h, string, || v.clone());
     }
     h.finish()
 }
 
-/// Whether `a` and `b` are the same grouping key value (as their [`GroupKey`]s are equal),
-/// comparing strings in place.
-fn same_key(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::String(_), _) | (_, Value::String(_)) => false,
-        _ => GroupKey::of(a) == GroupKey::of(b),
+/// The hash of the key values a node read, the same as [`values_hash`] of them.
+fn refs_hash<'r, 'a: 'r>(refs: impl Iterator<Item = Option<&'r PropertyRef<'a>>>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    for r in refs {
+        hash_key_value(&mut h, r.and_then(PropertyRef::as_str), || value_of(r));
+    }
+    h.finish()
+}
+
+/// Whether a value a node read and a group's key value are the same grouping key value
+/// (as their [`GroupKey`]s are equal), comparing strings in place.
+fn same_key(r: Option<&PropertyRef<'_>>, v: &Value) -> bool {
+    match (r.and_then(PropertyRef::as_str), v) {
+        (Some(x), Value::String(y)) => x == y,
+        (Some(_), _) | (None, Value::String(_)) => false,
+        (None, _) => GroupKey::of(&value_of(r)) == GroupKey::of(v),
     }
 }
 
@@ -148,8 +183,6 @@ struct Partial {
     /// Nodes seen.
     seen: u64,
     budget: MemoryBudget,
-    /// The last node's values, kept for the next node's.
-    values: Vec<Value>,
 }
 
 impl Partial {
@@ -159,16 +192,15 @@ impl Partial {
             groups: Vec::new(),
             seen: 0,
             budget: MemoryBudget::new(limit),
-            values: Vec::new(),
         }
     }
 
-    /// The group whose key is `key` (of hash `hash`), if there is one.
-    fn find<'v>(&self, hash: u64, key: impl Iterator<Item = &'v Value> + Clone) -> Option<usize> {
+    /// The group of key hash `hash` whose key values satisfy `is_key`, if there is one.
+    fn find(&self, hash: u64, is_key: impl Fn(&[Value]) -> bool) -> Option<usize> {
         let mut at = self.index.get(&hash).copied();
         while let Some(i) = at {
             let g = &self.groups[i];
-            if key.clone().zip(&g.key_values).all(|(a, b)| same_key(a, b)) {
+            if is_key(&g.key_values) {
                 return Some(i);
             }
             at = g.same_hash;
@@ -178,6 +210,7 @@ impl Partial {
 
     /// Adds `group` as a new group.
     fn push(&mut self, mut group: Group) -> usize {
+        debug_assert_eq!(group.hash, values_hash(&group.key_values), "hashed alike");
         let at = self.groups.len();
         group.same_hash = self.index.insert(group.hash, at);
         self.groups.push(group);
@@ -189,29 +222,21 @@ impl Partial {
         &mut self,
         scan: &ScanAggregate<'_>,
         id: NodeId,
-        values: &mut [Option<PropertyValue>],
+        values: &[Option<PropertyRef<'_>>],
     ) -> Result<()> {
         self.seen += 1;
-        let mut buf = std::mem::take(&mut self.values);
-        buf.clear();
-        buf.extend(
-            values
-                .iter_mut()
-                .map(|v| v.take().map_or(Value::Null, Value::from)),
-        );
-        let done = self.add_values(scan, id, &buf);
-        self.values = buf;
-        done
-    }
-
-    /// [`Partial::add`] with the values converted.
-    fn add_values(&mut self, scan: &ScanAggregate<'_>, id: NodeId, values: &[Value]) -> Result<()> {
-        let key = scan.keys.iter().map(|&k| &values[k]);
-        let hash = key_hash(key.clone());
-        let at = if let Some(at) = self.find(hash, key) {
+        let read = |k: usize| values.get(k).and_then(Option::as_ref);
+        let hash = refs_hash(scan.keys.iter().map(|&k| read(k)));
+        let found = self.find(hash, |key| {
+            scan.keys
+                .iter()
+                .zip(key)
+                .all(|(&k, v)| same_key(read(k), v))
+        });
+        let at = if let Some(at) = found {
             at
         } else {
-            let key_values: Vec<Value> = scan.keys.iter().map(|&k| values[k].clone()).collect();
+            let key_values: Vec<Value> = scan.keys.iter().map(|&k| value_of(read(k))).collect();
             self.budget
                 .charge(group_bytes(&key_values, scan.aggs.len()))?;
             self.push(Group {
@@ -224,7 +249,7 @@ impl Partial {
         };
         for (acc, arg) in self.groups[at].accs.iter_mut().zip(&scan.aggs) {
             let v = match arg {
-                Some(p) => values[*p].clone(),
+                Some(p) => value_of(read(*p)),
                 None => Value::Null,
             };
             acc.add_value(v, &self.budget)?;
@@ -237,7 +262,12 @@ impl Partial {
         self.seen += later.seen;
         self.budget.charge(later.budget.used())?;
         for group in later.groups {
-            if let Some(at) = self.find(group.hash, group.key_values.iter()) {
+            let found = self.find(group.hash, |key| {
+                key.iter()
+                    .zip(&group.key_values)
+                    .all(|(a, b)| GroupKey::of(a) == GroupKey::of(b))
+            });
+            if let Some(at) = found {
                 for (a, b) in self.groups[at].accs.iter_mut().zip(group.accs) {
                     a.merge(b);
                 }
@@ -307,7 +337,7 @@ impl ScanAggregate<'_> {
             let mut sinks: Vec<_> = partials
                 .iter_mut()
                 .map(|part| {
-                    move |id: NodeId, values: &mut [Option<PropertyValue>]| -> Result<()> {
+                    move |id: NodeId, values: &[Option<PropertyRef<'_>>]| -> Result<()> {
                         check(part.seen)?;
                         part.add(self, id, values)
                     }
