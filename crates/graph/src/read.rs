@@ -902,6 +902,7 @@ impl ReadTxn {
     ) -> Result<()> {
         let mut bad = false;
         self.adjacency_runs(incoming, range.0, range.1, |run| {
+            run.touch();
             for (k, v) in run.entries() {
                 if bad {
                     return;
@@ -965,6 +966,7 @@ impl ReadTxn {
         // `adjacency.rs`), across chunks too.
         let mut last: Option<(NodeId, u32, NodeId, EdgeId)> = None;
         self.adjacency_runs(incoming, from, until, |run| {
+            run.touch();
             for (k, v) in run.entries() {
                 let ValueRef::Inline(v) = v else {
                     bad = true;

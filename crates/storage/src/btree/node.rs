@@ -210,7 +210,7 @@ impl Fences {
 /// Read access to a validated node page.
 #[derive(Clone, Copy)]
 pub struct Node<'a> {
-    buf: &'a [u8],
+    pub(crate) buf: &'a [u8],
     leaf: bool,
 }
 
