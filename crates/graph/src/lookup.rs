@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use pagegraph_storage::Tree;
+use pagegraph_storage::{Tree, ValueRef};
 use serde_json::Value;
 
 use crate::edges;
@@ -314,23 +314,13 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
     let bounds = (Bound::Included(&lo[..]), Bound::Included(&hi[..]));
     let mut records = nodes.range(bounds.0, bounds.1);
     let mut datas = outside.as_ref().map(|t| t.range(bounds.0, bounds.1));
-    for &want in ids {
-        loop {
-            let (k, v) = records
-                .next_ref()
-                .ok_or_else(|| missing(want))?
-                .map_err(GraphError::from)?;
-            let id = decode_id_key(k).ok_or_else(bad_key)?;
-            if id < want.0 {
-                continue;
-            }
-            if id > want.0 {
-                return Err(missing(want).into());
-            }
-            let rec = decode_node(want, &v)?;
+    // The next wanted id; the records are read a leaf at a time, each leaf touched first
+    // (its cells lie in the page in the order they were written).
+    let mut wanted = ids.iter().copied().peekable();
+    let mut one =
+        |want: NodeId, rec: crate::record::NodeRecord<'_>| -> std::result::Result<(), E> {
             if let Some(d) = rec.data {
-                f(want, rec.name, d.as_bytes())?;
-                break;
+                return f(want, rec.name, d.as_bytes());
             }
             // The outside data of the nodes between two wanted ones is stepped over.
             let datas = datas.as_mut().ok_or_else(|| no_data(want))?;
@@ -346,13 +336,51 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
                 if did > want.0 {
                     return Err(no_data(want).into());
                 }
-                f(want, rec.name, &dv)?;
-                break;
+                return f(want, rec.name, &dv);
             }
-            break;
+        };
+    loop {
+        let done = records
+            .next_run(|run| -> std::result::Result<bool, E> {
+                run.touch();
+                for (k, v) in run.entries() {
+                    let Some(&want) = wanted.peek() else {
+                        return Ok(true);
+                    };
+                    let id = decode_id_key(k).ok_or_else(bad_key)?;
+                    if id < want.0 {
+                        continue;
+                    }
+                    if id > want.0 {
+                        return Err(missing(want).into());
+                    }
+                    wanted.next();
+                    match v {
+                        ValueRef::Inline(bytes) => one(want, decode_node(want, bytes)?)?,
+                        // A record too large for its leaf: read it whole.
+                        ValueRef::Overflow { .. } => {
+                            let bytes = nodes
+                                .get(k)
+                                .map_err(GraphError::from)?
+                                .ok_or_else(|| missing(want))?;
+                            one(want, decode_node(want, &bytes)?)?;
+                        }
+                    }
+                }
+                Ok(wanted.peek().is_none())
+            })
+            .map_err(GraphError::from)?;
+        match done {
+            Some(Ok(false)) => {}
+            Some(Ok(true)) => return Ok(()),
+            Some(Err(e)) => return Err(e),
+            None => break,
         }
     }
-    Ok(())
+    match wanted.next() {
+        Some(want) => Err(missing(want).into()),
+        None => Ok(()),
+    }
 }
 
 /// The edge `id`, decoded.

@@ -185,3 +185,40 @@ fn scan_groups_are_held_within_the_memory_limit() {
         Value::Int(3000)
     );
 }
+
+/// A node record too large for its leaf (a long name, many labels) is read from its
+/// overflow pages in the middle of a scan of dense ids.
+#[test]
+fn scan_reads_records_that_overflow_their_leaf() {
+    let g = graph(400, 7);
+    let labels: String = (0..300).map(|i| format!(":Many{i}")).collect();
+    let name = "n".repeat(500);
+    for x in 0..3 {
+        run(
+            &g,
+            &format!("CREATE (:A{labels} {{name: '{name}', k: 'big', n: {x}, f: 0.5}})"),
+            None,
+        )
+        .unwrap();
+    }
+    graph_more(&g);
+    for q in [
+        "MATCH (p:A) RETURN p.k AS k, count(*) AS c, sum(p.n) AS s, max(p.name) AS m",
+        "MATCH (p:Many7) RETURN p.k AS k, count(*) AS c, collect(p.n) AS ns",
+    ] {
+        let scan = run(&g, q, None).unwrap();
+        let rows = run(&g, &row_path(q), None).unwrap();
+        assert_eq!(scan.rows, rows.rows, "{q}");
+        assert!(!scan.rows.is_empty(), "{q}");
+    }
+}
+
+/// More ordinary nodes after the large ones, so that they sit between others.
+fn graph_more(g: &Graph) {
+    run(
+        g,
+        "UNWIND range(1, 300) AS i CREATE (:A {k: 'after', n: i})",
+        None,
+    )
+    .unwrap();
+}
