@@ -191,7 +191,10 @@ fn scan_groups_are_held_within_the_memory_limit() {
 #[test]
 fn scan_reads_records_that_overflow_their_leaf() {
     let g = graph(400, 7);
-    let labels: String = (0..300).map(|i| format!(":Many{i}")).collect();
+    let mut labels = String::new();
+    for i in 0..300 {
+        write!(labels, ":Many{i}").unwrap();
+    }
     let name = "n".repeat(500);
     for x in 0..3 {
         run(
