@@ -803,6 +803,83 @@ impl ReadTxn {
         self.degrees_counting(dir, types, true)
     }
 
+    /// [`ReadTxn::degrees_counting`] in one direction (`incoming` or outgoing), handed to
+    /// `f` node by node in id order instead of gathered into one vector.
+    pub fn for_each_degree(
+        &self,
+        incoming: bool,
+        types: Option<&[&str]>,
+        self_loops: bool,
+        mut f: impl FnMut(NodeDegree),
+    ) -> Result<()> {
+        let wanted = self.type_ids(types)?;
+        if wanted.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(());
+        }
+        let threads = self.degree_threads()?;
+        let mut pending: Option<NodeDegree> = None;
+        for run in self.degree_runs(incoming, wanted.as_deref(), self_loops, threads)? {
+            for d in run {
+                match &mut pending {
+                    // A node's chunks may straddle two runs.
+                    Some(p) if p.node == d.node => {
+                        p.degree += d.degree;
+                        p.self_loops += d.self_loops;
+                    }
+                    _ => {
+                        if let Some(p) = pending.replace(d) {
+                            f(p);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = pending {
+            f(p);
+        }
+        Ok(())
+    }
+
+    /// Threads for a whole-graph degree scan: up to four on a large graph, else one.
+    fn degree_threads(&self) -> Result<usize> {
+        Ok(if self.edge_count()? >= DEGREE_THREADS_EDGES_MIN {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
+        } else {
+            1
+        })
+    }
+
+    /// The per-chunk degrees of one adjacency direction (types `wanted`, any when `None`),
+    /// read on `threads` threads, each a run of the tree: the runs in key order, each in
+    /// key order, a node's chunks possibly split between the end of one and the start of
+    /// the next.
+    fn degree_runs(
+        &self,
+        incoming: bool,
+        wanted: Option<&[u32]>,
+        self_loops: bool,
+        threads: usize,
+    ) -> Result<Vec<Vec<NodeDegree>>> {
+        let splits = self.adjacency_splits(incoming, threads)?;
+        let bound = |t: usize| -> Option<&[u8]> {
+            t.checked_sub(1)
+                .and_then(|t| splits.get(t))
+                .map(Vec::as_slice)
+        };
+        // A node's chunks come together: about one entry per node of the run.
+        let per_run = usize::try_from(self.node_count()?).unwrap_or(0) / (splits.len() + 1);
+        crate::algo::parallel::on_threads(splits.len() + 1, &mut |_| {}, |t, _| {
+            let mut out: Vec<NodeDegree> = Vec::with_capacity(per_run + per_run / 8);
+            let range = (bound(t), bound(t + 1));
+            self.chunk_counts_in(incoming, range, wanted, self_loops, |c| {
+                add_degree(&mut out, c);
+            })?;
+            Ok(out)
+        })
+        .into_iter()
+        .collect()
+    }
+
     /// [`ReadTxn::degrees`], counting self-loops only when `self_loops` is true (else
     /// they are 0): finding them decodes part of every chunk, counting relationships does
     /// not. A large graph is scanned on up to four threads, each reading a run of the
@@ -817,31 +894,11 @@ impl ReadTxn {
         if wanted.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
-        let threads = if self.edge_count()? >= DEGREE_THREADS_EDGES_MIN {
-            std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
-        } else {
-            1
-        };
+        let threads = self.degree_threads()?;
         let one = |incoming: bool| -> Result<Vec<NodeDegree>> {
-            let splits = self.adjacency_splits(incoming, threads)?;
-            let bound = |t: usize| -> Option<&[u8]> {
-                t.checked_sub(1)
-                    .and_then(|t| splits.get(t))
-                    .map(Vec::as_slice)
-            };
-            let runs: Vec<Result<Vec<NodeDegree>>> =
-                crate::algo::parallel::on_threads(splits.len() + 1, &mut |_| {}, |t, _| {
-                    let mut out: Vec<NodeDegree> = Vec::new();
-                    let range = (bound(t), bound(t + 1));
-                    self.chunk_counts_in(incoming, range, wanted.as_deref(), self_loops, |c| {
-                        add_degree(&mut out, c);
-                    })?;
-                    Ok(out)
-                });
-            // Runs in key order; a node's chunks may straddle two runs.
             let mut out: Vec<NodeDegree> = Vec::new();
-            for run in runs {
-                for d in run? {
+            for run in self.degree_runs(incoming, wanted.as_deref(), self_loops, threads)? {
+                for d in run {
                     add_degree(&mut out, d);
                 }
             }

@@ -280,14 +280,9 @@ impl GraphRead for pagegraph::ReadTxn {
     ) -> Result<bool> {
         let names: Vec<&str> = types.iter().map(String::as_str).collect();
         let types = (!names.is_empty()).then_some(names.as_slice());
-        let dir = if incoming {
-            pagegraph::Direction::Incoming
-        } else {
-            pagegraph::Direction::Outgoing
-        };
-        for d in self.degrees_counting(dir, types, self_loops)? {
+        self.for_each_degree(incoming, types, self_loops, |d| {
             f(d.node, d.degree, d.self_loops);
-        }
+        })?;
         Ok(true)
     }
     fn node_count(&self) -> Result<Option<u64>> {
