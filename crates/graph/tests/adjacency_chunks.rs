@@ -3,7 +3,7 @@
 //! thousands, single and whole-node deletes that shrink and empty chunks, in and across
 //! transactions. After every step each node's neighbors (per direction and type, and as
 //! the write transaction reads them), `edges_between`, `degree` and the whole-graph
-//! `degrees` equal the model's, and
+//! `degrees` (and `for_each_degree`) equal the model's, and
 //! `check` is clean at the end of every run. With `PAGEGRAPH_STRESS=1` a node of degree
 //! 1,000,000 is built, read and thinned too.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
@@ -71,6 +71,20 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
                 .map(|d| (d.node, (d.degree, d.self_loops)))
                 .collect();
             assert_eq!(got, want, "{step}: degrees {dir:?} {types:?}");
+            // The same handed out node by node, each node once, in id order.
+            let incoming = match dir {
+                Direction::Outgoing => false,
+                Direction::Incoming => true,
+                Direction::Both => continue,
+            };
+            let mut streamed: Vec<(NodeId, (u64, u64))> = Vec::new();
+            r.for_each_degree(incoming, types, true, |d| {
+                streamed.push((d.node, (d.degree, d.self_loops)));
+            })
+            .unwrap();
+            assert!(streamed.windows(2).all(|w| w[0].0 < w[1].0), "{step}");
+            let streamed: BTreeMap<NodeId, (u64, u64)> = streamed.into_iter().collect();
+            assert_eq!(streamed, want, "{step}: for_each_degree {dir:?} {types:?}");
         }
     }
     for &n in nodes {
