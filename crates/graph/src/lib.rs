@@ -75,7 +75,7 @@ pub use lookup::{EdgeIds, Ids, NodeIds};
 pub use pagegraph_storage as storage;
 pub use pagegraph_storage::Durability;
 pub use props::{DATA_PROPERTY, NAME_PROPERTY, Properties};
-pub use read::{Edge, Node, NodeDegree, RawNode, ReadTxn};
+pub use read::{Edge, Node, NodeDegree, RawNode, ReadTxn, TwoStepWalks};
 pub use record::{DATA_SIZE_MAX, GRAPH_FORMAT, INLINE_DATA_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
 pub use value::{PropertyRef, PropertyValue};
 pub use write::{

@@ -34,6 +34,26 @@ pub struct NodeDegree {
     pub self_loops: u64,
 }
 
+/// The two-step walks through middle nodes of a graph, from [`ReadTxn::two_step_walks`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TwoStepWalks {
+    /// First steps into middle nodes: the sum over middle nodes of their first degree.
+    pub first_steps: u64,
+    /// How many of those first steps are self-loops (counted only when asked for).
+    pub first_self_loops: u64,
+    /// Walks of a first step into a middle node and a second step out of it: the sum over
+    /// middle nodes of first degree times second degree (saturating).
+    pub walks: u64,
+}
+
+impl TwoStepWalks {
+    fn add(&mut self, other: TwoStepWalks) {
+        self.first_steps = self.first_steps.saturating_add(other.first_steps);
+        self.first_self_loops = self.first_self_loops.saturating_add(other.first_self_loops);
+        self.walks = self.walks.saturating_add(other.walks);
+    }
+}
+
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -838,6 +858,89 @@ impl ReadTxn {
             f(p);
         }
         Ok(())
+    }
+
+    /// The two-step walks through the nodes that pass `middle`: a first step of one of
+    /// `first_types` (any type when `None`) that arrives at the middle node (`first_incoming`:
+    /// the node is the relationship's end; else its start), then a second step of one of
+    /// `second_types` in the direction `second_incoming` says. Both degrees of each node come
+    /// from the adjacency's chunk counts (no relationship decoded; self-loops decoded only
+    /// when `first_self_loops`), and no array by node id is built: the graph is cut into
+    /// runs of nodes, each read on a thread of its own (up to four on a large graph), both
+    /// trees over the same nodes. This counts walks, not paths: a walk may take one
+    /// relationship twice (see `first_self_loops` to take such walks off).
+    pub fn two_step_walks(
+        &self,
+        first_incoming: bool,
+        first_types: Option<&[&str]>,
+        second_incoming: bool,
+        second_types: Option<&[&str]>,
+        first_self_loops: bool,
+        middle: &(dyn Fn(NodeId) -> bool + Sync),
+    ) -> Result<TwoStepWalks> {
+        let (first, second) = (self.type_ids(first_types)?, self.type_ids(second_types)?);
+        if first.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(TwoStepWalks::default());
+        }
+        let threads = self.degree_threads()?;
+        // Node boundaries of the runs: where the first tree's splits fall, cut at the node
+        // (a split is a separator, perhaps cut short: one too short to name a node is
+        // passed over, and the runs are fewer).
+        let mut cuts: Vec<record::Key> = Vec::new();
+        for k in self.adjacency_splits(first_incoming, threads)? {
+            let Some(node) = record::get_ordered(&k, &mut 0) else {
+                continue;
+            };
+            let cut = node_key(NodeId(node));
+            if cuts.last().is_none_or(|last| last[..] < cut[..]) {
+                cuts.push(cut);
+            }
+        }
+        let bound = |t: usize| -> Option<&[u8]> {
+            t.checked_sub(1).and_then(|t| cuts.get(t)).map(|k| &k[..])
+        };
+        let (first, second) = (first.as_deref(), second.as_deref());
+        let runs = crate::algo::parallel::on_threads(
+            cuts.len() + 1,
+            &mut |_| {},
+            |t, _| -> Result<TwoStepWalks> {
+                let range = (bound(t), bound(t + 1));
+                // The first degrees of the run's middle nodes, in node order.
+                let mut firsts: Vec<NodeDegree> = Vec::new();
+                self.chunk_counts_in(first_incoming, range, first, first_self_loops, |c| {
+                    if middle(c.node) {
+                        add_degree(&mut firsts, c);
+                    }
+                })?;
+                let mut walks = TwoStepWalks::default();
+                for d in &firsts {
+                    walks.first_steps = walks.first_steps.saturating_add(d.degree);
+                    walks.first_self_loops = walks.first_self_loops.saturating_add(d.self_loops);
+                }
+                if second.as_ref().is_some_and(|s| s.is_empty()) {
+                    return Ok(walks);
+                }
+                // Each chunk of the second tree times its node's first degree: the products
+                // add up per node whatever the chunks.
+                let mut at = 0;
+                self.chunk_counts_in(second_incoming, range, second, false, |c| {
+                    while firsts.get(at).is_some_and(|d| d.node < c.node) {
+                        at += 1;
+                    }
+                    if let Some(d) = firsts.get(at).filter(|d| d.node == c.node) {
+                        walks.walks = walks
+                            .walks
+                            .saturating_add(d.degree.saturating_mul(c.degree));
+                    }
+                })?;
+                Ok(walks)
+            },
+        );
+        let mut total = TwoStepWalks::default();
+        for run in runs {
+            total.add(run?);
+        }
+        Ok(total)
     }
 
     /// Threads for a whole-graph degree scan: up to four on a large graph, else one.

@@ -3,7 +3,7 @@
 //! thousands, single and whole-node deletes that shrink and empty chunks, in and across
 //! transactions. After every step each node's neighbors (per direction and type, and as
 //! the write transaction reads them), `edges_between`, `degree` and the whole-graph
-//! `degrees` (and `for_each_degree`) equal the model's, and
+//! `degrees` (and `for_each_degree`, `two_step_walks`) equal the model's, and
 //! `check` is clean at the end of every run. With `PAGEGRAPH_STRESS=1` a node of degree
 //! 1,000,000 is built, read and thinned too.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
@@ -85,6 +85,40 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
             assert!(streamed.windows(2).all(|w| w[0].0 < w[1].0), "{step}");
             let streamed: BTreeMap<NodeId, (u64, u64)> = streamed.into_iter().collect();
             assert_eq!(streamed, want, "{step}: for_each_degree {dir:?} {types:?}");
+        }
+    }
+    // Two-step walks through the nodes with an even id: the sum of their first degrees
+    // times their second degrees, from the model's edge list.
+    let even = |n: NodeId| n.0 % 2 == 0;
+    for (first_in, second_in) in [(true, false), (false, false), (true, true)] {
+        for (t1, t2) in [(None, None), (Some(&["A"][..]), Some(&["B"][..]))] {
+            let degree = |n: NodeId, incoming: bool, ts: Option<&[&str]>| -> (u64, u64) {
+                let mut d = (0, 0);
+                for (from, to, t) in model.values() {
+                    let at = if incoming { to } else { from };
+                    if *at == n && ts.is_none_or(|ts| ts.contains(&t.as_str())) {
+                        d.0 += 1;
+                        d.1 += u64::from(from == to);
+                    }
+                }
+                d
+            };
+            let mut want = pagegraph::TwoStepWalks::default();
+            let ends: std::collections::BTreeSet<NodeId> =
+                model.values().flat_map(|(a, b, _)| [*a, *b]).collect();
+            for &n in ends.iter().filter(|&&n| even(n)) {
+                let (d1, loops) = degree(n, first_in, t1);
+                want.first_steps += d1;
+                want.first_self_loops += loops;
+                want.walks += d1 * degree(n, second_in, t2).0;
+            }
+            let got = r
+                .two_step_walks(first_in, t1, second_in, t2, true, &even)
+                .unwrap();
+            assert_eq!(
+                got, want,
+                "{step}: two-step walks {first_in} {second_in} {t1:?}"
+            );
         }
     }
     for &n in nodes {

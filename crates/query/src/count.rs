@@ -356,6 +356,23 @@ fn by_chunk_counts(
     }
     let into_middle = |d: Dir| d == Dir::Right;
     let same_way = r2.is_some_and(|r2| r2.dir == r1.dir);
+    // Two steps: both degrees of each middle node read together, on every core.
+    if let Some(r2) = r2 {
+        let middle = |b: NodeId| within(l1, b);
+        if let Some(w) = ctx.graph.two_step_walks(
+            (into_middle(r1.dir), &r1.types),
+            (!into_middle(r2.dir), &r2.types),
+            same_way,
+            &middle,
+        )? {
+            let again = if same_way {
+                w.first_self_loops
+            } else {
+                w.first_steps
+            };
+            return Ok(Some(w.walks.saturating_sub(again)));
+        }
+    }
     let mut reach: Vec<u64> = Vec::new();
     let (mut first_steps, mut again, mut too_large) = (0u64, 0u64, false);
     let scanned = ctx.graph.scan_degrees(

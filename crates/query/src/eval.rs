@@ -146,6 +146,20 @@ pub trait GraphRead {
     ) -> Result<bool> {
         Ok(false)
     }
+    /// The two-step walks through the nodes that pass `middle`, from the adjacency's
+    /// chunk counts (`pagegraph::ReadTxn::two_step_walks`: a first step of one of
+    /// `first_types` arriving at the middle node when `first_incoming`, a second of one of
+    /// `second_types` leaving or arriving as `second_incoming` says; any type when empty);
+    /// `None` where the graph cannot.
+    fn two_step_walks(
+        &self,
+        _first: (bool, &[String]),
+        _second: (bool, &[String]),
+        _first_self_loops: bool,
+        _middle: &(dyn Fn(NodeId) -> bool + Sync),
+    ) -> Result<Option<pagegraph::TwoStepWalks>> {
+        Ok(None)
+    }
     /// The number of nodes, where the graph knows it without a scan.
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(None)
@@ -287,6 +301,27 @@ impl GraphRead for pagegraph::ReadTxn {
     }
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(Some(Self::node_count(self)?))
+    }
+    fn two_step_walks(
+        &self,
+        first: (bool, &[String]),
+        second: (bool, &[String]),
+        first_self_loops: bool,
+        middle: &(dyn Fn(NodeId) -> bool + Sync),
+    ) -> Result<Option<pagegraph::TwoStepWalks>> {
+        let r1: Vec<&str> = first.1.iter().map(String::as_str).collect();
+        let r2: Vec<&str> = second.1.iter().map(String::as_str).collect();
+        let t1 = (!r1.is_empty()).then_some(r1.as_slice());
+        let t2 = (!r2.is_empty()).then_some(r2.as_slice());
+        Ok(Some(Self::two_step_walks(
+            self,
+            first.0,
+            t1,
+            second.0,
+            t2,
+            first_self_loops,
+            middle,
+        )?))
     }
 }
 

@@ -531,6 +531,16 @@ impl GraphRead for ReadOnly<'_> {
     fn node_count(&self) -> Result<Option<u64>> {
         self.0.node_count()
     }
+    fn two_step_walks(
+        &self,
+        first: (bool, &[String]),
+        second: (bool, &[String]),
+        first_self_loops: bool,
+        middle: &(dyn Fn(NodeId) -> bool + Sync),
+    ) -> Result<Option<pagegraph::TwoStepWalks>> {
+        self.0
+            .two_step_walks(first, second, first_self_loops, middle)
+    }
     fn seek(
         &self,
         label: &str,
