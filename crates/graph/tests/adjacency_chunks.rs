@@ -89,7 +89,7 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
     }
     // Two-step walks through the nodes with an even id: the sum of their first degrees
     // times their second degrees, from the model's edge list.
-    let even = |n: NodeId| n.0 % 2 == 0;
+    let even = |n: NodeId| n.0.is_multiple_of(2);
     for (first_in, second_in) in [(true, false), (false, false), (true, true)] {
         for (t1, t2) in [(None, None), (Some(&["A"][..]), Some(&["B"][..]))] {
             let degree = |n: NodeId, incoming: bool, ts: Option<&[&str]>| -> (u64, u64) {
