@@ -23,13 +23,13 @@ use std::collections::HashSet;
 use pagegraph::{EdgeId, NodeId};
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Clause, Dir, NodePattern, PatternElement, RelPattern};
+use crate::ast::{Clause, Dir, NodePattern, PatternElement, PatternPart, RelPattern};
 use crate::error::Result;
 use crate::eval::{Ctx, Row};
 use crate::matcher::steps;
 
-/// The pattern of a `MATCH` whose matches can be counted this way, if it is one.
-pub(crate) fn countable(clause: &Clause) -> Option<&PatternElement> {
+/// The one pattern of a `MATCH` without `OPTIONAL` and without `WHERE`, if it is one.
+pub(crate) fn sole_pattern(clause: &Clause) -> Option<&PatternPart> {
     let Clause::Match {
         optional: false,
         pattern,
@@ -41,6 +41,12 @@ pub(crate) fn countable(clause: &Clause) -> Option<&PatternElement> {
     let [part] = pattern.as_slice() else {
         return None;
     };
+    Some(part)
+}
+
+/// The pattern of a `MATCH` whose matches can be counted this way, if it is one.
+pub(crate) fn countable(clause: &Clause) -> Option<&PatternElement> {
+    let part = sole_pattern(clause)?;
     let el = &part.element;
     if part.var.is_some() || part.shortest.is_some() || !(1..=2).contains(&el.chain.len()) {
         return None;

@@ -52,17 +52,7 @@ pub(crate) fn plan<'a>(
     projector: &Projector<'a>,
     row: &Row,
 ) -> Option<ScanAggregate<'a>> {
-    let Clause::Match {
-        optional: false,
-        pattern,
-        filter: None,
-    } = clause
-    else {
-        return None;
-    };
-    let [part] = pattern.as_slice() else {
-        return None;
-    };
+    let part = crate::count::sole_pattern(clause)?;
     let node = &part.element.start;
     if part.var.is_some()
         || part.shortest.is_some()
