@@ -23,17 +23,25 @@ use std::collections::HashSet;
 use pagegraph::{EdgeId, NodeId};
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Clause, Dir, NodePattern, PatternElement, PatternPart, RelPattern};
+use crate::ast::{Clause, Dir, Expr, NodePattern, PatternElement, PatternPart, RelPattern};
 use crate::error::Result;
 use crate::eval::{Ctx, Row};
 use crate::matcher::steps;
 
 /// The one pattern of a `MATCH` without `OPTIONAL` and without `WHERE`, if it is one.
 pub(crate) fn sole_pattern(clause: &Clause) -> Option<&PatternPart> {
+    match sole_pattern_where(clause)? {
+        (part, None) => Some(part),
+        (_, Some(_)) => None,
+    }
+}
+
+/// The one pattern of a `MATCH` without `OPTIONAL`, with its `WHERE`, if it is one.
+pub(crate) fn sole_pattern_where(clause: &Clause) -> Option<(&PatternPart, Option<&Expr>)> {
     let Clause::Match {
         optional: false,
         pattern,
-        filter: None,
+        filter,
     } = clause
     else {
         return None;
@@ -41,7 +49,7 @@ pub(crate) fn sole_pattern(clause: &Clause) -> Option<&PatternPart> {
     let [part] = pattern.as_slice() else {
         return None;
     };
-    Some(part)
+    Some((part, filter.as_ref()))
 }
 
 /// The pattern of a `MATCH` whose matches can be counted this way, if it is one.

@@ -1109,6 +1109,7 @@ fn feed(
     if let [stage] = stages
         && let [row] = rows.as_slice()
         && let Some(scan) = crate::scan_agg::plan(stage.clause, projector, row)
+        && scan.worth_scanning(ctx)?
     {
         return scan.run(row, projector, &stage.rows, ctx);
     }

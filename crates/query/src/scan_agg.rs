@@ -2,29 +2,31 @@
 //! label's node records, without a row per node.
 //!
 //! When a `MATCH` is one node pattern with a variable and at most one label (no
-//! properties, no `WHERE`, the variable not bound before), and the projection after it
-//! reads only properties of that node (see [`Projector::property_aggregate`]), each match
-//! matters only through those properties. The nodes' records are then read in id order
+//! properties, the variable not bound before, a `WHERE` if any that reads only properties
+//! of the node, literals and parameters), and the projection after it reads only
+//! properties of that node (see [`Projector::property_aggregate`]), each match matters
+//! only through those properties. (A `WHERE` that a ready index could serve is left to
+//! the row path, which seeks the index.) The nodes' records are then read in id order
 //! ([`GraphRead::each_node_properties`]: one scan where the label's nodes are dense) and
 //! each node's values go straight to its group's accumulators: no row is built and no
-//! expression evaluated per node. What the projection gets is what the row-by-row path
+//! expression evaluated per node but the `WHERE`, on a map of the properties it reads. What the projection gets is what the row-by-row path
 //! gives it: the same groups, each with its first node's row as its first row, in the
 //! order they first appear (id order), and every aggregate fed the same values in the same
 //! order.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pagegraph::{NodeId, PropertyRef};
 use rustc_hash::FxHashMap;
 
 use crate::aggregate::Accumulator;
-use crate::ast::Clause;
+use crate::ast::{Clause, Expr, ExprKind};
 use crate::budget::MemoryBudget;
 use crate::error::{QueryError, Result};
-use crate::eval::{Ctx, PropertySink, Row};
+use crate::eval::{Ctx, NoGraph, PropertySink, Row, eval, is_aggregate};
 use crate::project::Projector;
 use crate::value::{GroupKey, Value};
 
@@ -43,6 +45,32 @@ pub(crate) struct ScanAggregate<'a> {
     aggs: Vec<Option<usize>>,
     /// Each aggregate's function, as [`Accumulator::new`] takes it.
     functions: Vec<String>,
+    /// The `WHERE` of the `MATCH`, reading only properties of the node (see
+    /// [`on_properties_only`]), with each property it reads (and its index into `props`).
+    filter: Option<(&'a Expr, Vec<(&'a str, usize)>)>,
+}
+
+/// Whether `e` reads no variable but `var`, and `var` only as `var.key` (each key read
+/// goes to `keys`), with no pattern, subquery or aggregate: then it gives the same answer
+/// evaluated on a map of those properties as on the node.
+fn on_properties_only<'e>(e: &'e Expr, var: &str, keys: &mut Vec<&'e str>) -> bool {
+    match &e.kind {
+        ExprKind::Property(target, key) if matches!(&target.kind, ExprKind::Var(v) if v == var) => {
+            keys.push(key);
+            true
+        }
+        ExprKind::Var(_)
+        | ExprKind::Pattern(_)
+        | ExprKind::ExistsSubquery(_)
+        | ExprKind::PatternComprehension { .. }
+        | ExprKind::CountStar => false,
+        _ if is_aggregate(e) => false,
+        _ => {
+            let mut ok = true;
+            e.for_each_child(&mut |c| ok = ok && on_properties_only(c, var, keys));
+            ok
+        }
+    }
 }
 
 /// The scan that answers `clause` and `projector` together, if they allow it (see the
@@ -52,7 +80,7 @@ pub(crate) fn plan<'a>(
     projector: &Projector<'a>,
     row: &Row,
 ) -> Option<ScanAggregate<'a>> {
-    let part = crate::count::sole_pattern(clause)?;
+    let (part, filter) = crate::count::sole_pattern_where(clause)?;
     let node = &part.element.start;
     if part.var.is_some()
         || part.shortest.is_some()
@@ -82,6 +110,19 @@ pub(crate) fn plan<'a>(
         .iter()
         .map(|(_, a)| a.map(&mut index_of))
         .collect();
+    let filter = match filter {
+        None => None,
+        Some(f) => {
+            let mut read_keys = Vec::new();
+            if !on_properties_only(f, var, &mut read_keys) {
+                return None;
+            }
+            read_keys.sort_unstable();
+            read_keys.dedup();
+            let at = read_keys.iter().map(|k| (*k, index_of(k))).collect();
+            Some((f, at))
+        }
+    };
     Some(ScanAggregate {
         var,
         label: node.labels.first().map(String::as_str),
@@ -89,6 +130,7 @@ pub(crate) fn plan<'a>(
         keys,
         aggs,
         functions: read.aggs.into_iter().map(|(f, _)| f).collect(),
+        filter,
     })
 }
 
@@ -170,8 +212,10 @@ struct Partial {
     /// The last group whose key has a hash (earlier ones follow `same_hash`).
     index: FxHashMap<u64, usize>,
     groups: Vec<Group>,
-    /// Nodes seen.
+    /// Nodes read.
     seen: u64,
+    /// Nodes that passed the `WHERE` (all of them without one).
+    matched: u64,
     budget: MemoryBudget,
 }
 
@@ -181,6 +225,7 @@ impl Partial {
             index: FxHashMap::default(),
             groups: Vec::new(),
             seen: 0,
+            matched: 0,
             budget: MemoryBudget::new(limit),
         }
     }
@@ -211,11 +256,35 @@ impl Partial {
     fn add(
         &mut self,
         scan: &ScanAggregate<'_>,
+        env: &Env<'_>,
         id: NodeId,
         values: &[Option<PropertyRef<'_>>],
     ) -> Result<()> {
         self.seen += 1;
+        if env.cancelled(self.seen) {
+            return Err(QueryError::Cancelled);
+        }
         let read = |k: usize| values.get(k).and_then(Option::as_ref);
+        if let Some((filter, keys)) = &scan.filter {
+            // The node as a map of the properties the filter reads.
+            let map = keys
+                .iter()
+                .map(|&(k, at)| (k.to_string(), value_of(read(at))))
+                .collect();
+            let mut row = Row::default();
+            row.set(scan.var, Value::Map(map));
+            let ctx = Ctx {
+                params: env.params,
+                graph: &NoGraph,
+                aggregates: None,
+                cancel: env.cancel,
+                budget: &self.budget,
+            };
+            if !matches!(eval(filter, &mut row, &ctx)?, Value::Bool(true)) {
+                return Ok(());
+            }
+        }
+        self.matched += 1;
         let hash = refs_hash(scan.keys.iter().map(|&k| read(k)));
         let found = self.find(hash, |key| {
             scan.keys
@@ -250,6 +319,7 @@ impl Partial {
     /// Takes in the groups of `later`, a run of later nodes.
     fn merge(&mut self, later: Partial) -> Result<()> {
         self.seen += later.seen;
+        self.matched += later.matched;
         self.budget.charge(later.budget.used())?;
         for group in later.groups {
             let found = self.find(group.hash, |key| {
@@ -266,6 +336,20 @@ impl Partial {
             }
         }
         Ok(())
+    }
+}
+
+/// What every run of the scan reads besides the nodes: the query's parameters (for the
+/// `WHERE`) and its cancel flag.
+struct Env<'a> {
+    params: &'a BTreeMap<String, Value>,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl Env<'_> {
+    /// Whether the query was cancelled, checked every [`CANCEL_EVERY`] nodes.
+    fn cancelled(&self, seen: u64) -> bool {
+        seen.is_multiple_of(CANCEL_EVERY) && self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -293,6 +377,23 @@ impl ScanAggregate<'_> {
             .collect()
     }
 
+    /// Whether the scan is the better plan: always without a `WHERE`; with one, unless a
+    /// ready index on the label and a property the `WHERE` reads could serve it (the row
+    /// path then seeks the index instead of reading every node).
+    pub(crate) fn worth_scanning(&self, ctx: &Ctx<'_>) -> Result<bool> {
+        let (Some((_, keys)), Some(label)) = (&self.filter, self.label) else {
+            return Ok(true);
+        };
+        let indexed = ctx.graph.indexes()?.iter().any(|i| {
+            i.state == pagegraph::IndexState::Ready
+                && matches!(&i.target, pagegraph::IndexTarget::Label(l) if l == label)
+                && i.properties
+                    .first()
+                    .is_some_and(|p| keys.iter().any(|(k, _)| k == p))
+        });
+        Ok(!indexed)
+    }
+
     /// Scans the nodes, groups them, and hands the groups to `projector`; `matched` counts
     /// the matches (for `PROFILE`).
     pub(crate) fn run(
@@ -314,22 +415,17 @@ impl ScanAggregate<'_> {
         // Each run may hold an equal share of what the query may still hold.
         let share = ctx.budget.limit().saturating_sub(ctx.budget.used()) / threads;
         let mut partials: Vec<Partial> = (0..threads).map(|_| Partial::new(share)).collect();
-        let cancel = ctx.cancel;
-        let check = |seen: u64| -> Result<()> {
-            if seen.is_multiple_of(CANCEL_EVERY)
-                && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                return Err(QueryError::Cancelled);
-            }
-            Ok(())
+        let env = Env {
+            params: ctx.params,
+            cancel: ctx.cancel,
         };
+        let env = &env;
         let parted = if threads > 1 {
             let mut sinks: Vec<_> = partials
                 .iter_mut()
                 .map(|part| {
                     move |id: NodeId, values: &[Option<PropertyRef<'_>>]| -> Result<()> {
-                        check(part.seen)?;
-                        part.add(self, id, values)
+                        part.add(self, env, id, values)
                     }
                 })
                 .collect();
@@ -348,8 +444,7 @@ impl ScanAggregate<'_> {
             let part = &mut partials[0];
             ctx.graph
                 .each_node_properties(&ids, &self.props, &mut |id, values| {
-                    check(part.seen)?;
-                    part.add(self, id, values)
+                    part.add(self, env, id, values)
                 })
                 .map_err(|e| Self::over_budget(e, ctx))?;
         }
@@ -360,7 +455,7 @@ impl ScanAggregate<'_> {
         for later in runs {
             all.merge(later).map_err(|e| Self::over_budget(e, ctx))?;
         }
-        matched.set(matched.get() + all.seen);
+        matched.set(matched.get() + all.matched);
         // What the accumulators keep (collected values) becomes the projection's, which
         // charges the groups themselves anew.
         let group_total: usize = all
