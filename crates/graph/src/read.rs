@@ -516,28 +516,6 @@ impl ReadTxn {
         }
     }
 
-    /// Ids of the nodes with a label, in id order, all at once: [`ReadTxn::nodes_with_label`]
-    /// read in one pass over the label index's leaves, for callers that want them all.
-    pub fn label_node_ids(&self, label: &str) -> Result<Vec<NodeId>> {
-        let Some(l) = self.string_id(label)?.filter(|&l| l != 0) else {
-            return Ok(Vec::new());
-        };
-        let Some(t) = self.tree(self.h.kind) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        let mut bad = false;
-        t.prefix(&record::kind_prefix(l))
-            .for_each_key(|k| match decode_kind_key(k) {
-                Some(id) if !bad => out.push(id),
-                _ => bad = true,
-            })?;
-        if bad {
-            return Err(GraphError::corrupt("label index entry", l, "bad key"));
-        }
-        Ok(out)
-    }
-
     /// Nodes of `label` whose `property` satisfies `cond` (openCypher semantics: a missing
     /// property or a comparison across types is not a match), streamed. Served by a ready
     /// index on exactly (`label`, `property`) when there is one: ids then come in index

@@ -141,10 +141,6 @@ impl Accumulator {
     /// Adds one row's argument values (none for `count(*)`), charging `budget` for what it
     /// keeps.
     pub(crate) fn add(&mut self, args: Vec<Value>, budget: &MemoryBudget) -> Result<()> {
-        if let Kind::CountStar(count) = &mut self.kind {
-            *count += 1;
-            return Ok(());
-        }
         let mut args = args.into_iter();
         let v = args.next().unwrap_or(Value::Null);
         if matches!(self.kind, Kind::Percentile { .. }) && self.percentile.is_none() {

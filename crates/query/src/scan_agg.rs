@@ -147,14 +147,7 @@ struct Group {
 
 /// A value as the query sees it.
 fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
-    match r {
-        None | Some(PropertyRef::Null) => Value::Null,
-        Some(PropertyRef::Bool(b)) => Value::Bool(*b),
-        Some(PropertyRef::Int(i)) => Value::Int(*i),
-        Some(PropertyRef::Float(f)) => Value::Float(*f),
-        Some(PropertyRef::Str(s)) => Value::String((*s).to_string()),
-        Some(PropertyRef::Owned(v)) => Value::from(v.clone()),
-    }
+    r.map_or(Value::Null, |r| Value::from(r.to_value()))
 }
 
 /// Adds a grouping key value to a hash under which values of one group hash alike (`1`

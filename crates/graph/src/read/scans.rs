@@ -259,18 +259,9 @@ impl ReadTxn {
         types: Option<&[&str]>,
         self_loops: bool,
     ) -> Result<Vec<NodeDegree>> {
-        let wanted = self.type_ids(types)?;
-        if wanted.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
-        let threads = self.degree_threads()?;
         let one = |incoming: bool| -> Result<Vec<NodeDegree>> {
             let mut out: Vec<NodeDegree> = Vec::new();
-            for run in self.degree_runs(incoming, wanted.as_deref(), self_loops, threads)? {
-                for d in run {
-                    add_degree(&mut out, d);
-                }
-            }
+            self.for_each_degree(incoming, types, self_loops, |d| out.push(d))?;
             Ok(out)
         };
         match dir {
