@@ -21,6 +21,7 @@ use crate::strings::StringCache;
 use crate::value::PropertyRef;
 use crate::write::{EdgeProps, NodeProps};
 
+mod edge_scan;
 mod scans;
 
 pub use scans::{NodeDegree, TwoStepWalks};

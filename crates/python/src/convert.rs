@@ -292,7 +292,21 @@ impl Elements {
     ) -> pagegraph_query::Result<Elements> {
         let mut e = Elements::default();
         // A work list, not recursion: a query can nest lists thousands deep (`reduce`).
-        let mut todo: Vec<&Value> = rows.iter().flatten().collect();
+        // Scalars (most cells) are passed over without being listed.
+        let mut todo: Vec<&Value> = rows
+            .iter()
+            .flatten()
+            .filter(|v| {
+                matches!(
+                    v,
+                    Value::Node(_)
+                        | Value::Rel(_)
+                        | Value::Path(_)
+                        | Value::List(_)
+                        | Value::Map(_)
+                )
+            })
+            .collect();
         while let Some(v) = todo.pop() {
             match v {
                 Value::Node(id) => e.node(*id, g)?,

@@ -20,7 +20,7 @@ use crate::value::{Value, equals, inequality};
 
 mod graph;
 
-pub use graph::{GraphRead, NoGraph, PropertyFn, PropertySink};
+pub use graph::{GraphRead, NoGraph, PropertyFn, PropertySink, RelPropertyFn, RelPropertySink};
 
 /// The variables of one row, innermost last (comprehension variables are pushed and
 /// popped around their use).

@@ -949,18 +949,20 @@ fn run_single(
                     out(Emitted::Columns(&columns))?;
                 }
                 feed(&stages, rows, &mut projector, ctx, out.as_deref_mut())?;
-                let rows = projector.finish(ctx)?;
+                let rows = projector.finish_values(ctx)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
                 }
                 note(&clauses[end], rows.len() as u64, Some(started.elapsed()));
                 // The result is charged while it is held.
-                hold(budget, &mut held, &rows)?;
+                budget.release(held);
+                held = rows.iter().map(|r| crate::budget::values_size(r)).sum();
+                budget.charge(held)?;
                 if let Some(out) = out {
                     // Rows held to the end (sorted, grouped) go out now, one at a time.
                     for r in rows {
-                        let bytes = row_size(&r);
-                        out(Emitted::Row(row_values(r, &columns)))?;
+                        let bytes = crate::budget::values_size(&r);
+                        out(Emitted::Row(r))?;
                         budget.release(bytes);
                     }
                     return Ok(QueryResult {
@@ -970,8 +972,8 @@ fn run_single(
                     });
                 }
                 return Ok(QueryResult {
-                    rows: table(rows, &columns),
                     columns,
+                    rows,
                     stats,
                 });
             }
@@ -1033,7 +1035,7 @@ fn table(rows: Vec<Row>, columns: &[String]) -> Vec<Vec<Value>> {
 }
 
 /// A row's values of the named columns, in their order (moved, not copied).
-fn row_values(r: Row, columns: &[String]) -> Vec<Value> {
+pub(crate) fn row_values(r: Row, columns: &[String]) -> Vec<Value> {
     let in_order =
         r.vars.len() == columns.len() && r.vars.iter().zip(columns).all(|((n, _), c)| n == c);
     if in_order {
@@ -1103,6 +1105,15 @@ fn feed(
             stage.rows.set(stage.rows.get() + n);
             projector.push_counted(r, n, ctx)?;
         }
+        return Ok(());
+    }
+    // `MATCH (a)-[e:R]->(b) RETURN a.x, e.y, b.z`: one scan of the relationship records
+    // (see `scan_rel.rs`), unless the row path is the better plan.
+    if let [stage] = stages
+        && let [row] = rows.as_slice()
+        && let Some(scan) = crate::scan_rel::plan(stage.clause, projector, row)
+        && scan.run(projector, &stage.rows, ctx, out.as_deref_mut())?
+    {
         return Ok(());
     }
     // `MATCH (p:Person) RETURN p.city, count(*)`: grouped in one scan (see `scan_agg.rs`).

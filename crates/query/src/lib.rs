@@ -51,6 +51,7 @@ mod plan;
 mod procedures;
 mod project;
 mod scan_agg;
+mod scan_rel;
 mod semantic;
 pub mod value;
 mod write;

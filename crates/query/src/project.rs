@@ -78,9 +78,9 @@ pub(crate) struct Projector<'p> {
     order_of: Vec<Vec<GroupKey>>,
     /// Whether any row came in.
     any: bool,
-    /// Not aggregating: the projected rows kept, with their sort keys (empty without
-    /// `ORDER BY`).
-    rows: Vec<(Vec<Value>, Row)>,
+    /// Not aggregating: the projected rows kept (their values in column order), with
+    /// their sort keys (empty without `ORDER BY`).
+    rows: Vec<(Vec<Value>, Vec<Value>)>,
     /// `DISTINCT` rows seen.
     seen: HashSet<Vec<GroupKey>>,
     /// Rows passed over for `SKIP` (without `ORDER BY`, where skipping is done on arrival).
@@ -298,6 +298,36 @@ impl<'p> Projector<'p> {
         })
     }
 
+    /// What a projection reads, when it neither aggregates nor checks a `WHERE` on input
+    /// rows, every item is a property of a variable (`v.k`, no `*`) and every `ORDER BY`
+    /// key is a column: each item's variable and property, in column order. Then rows
+    /// made without input rows can be taken by [`Projector::push_values`] (see
+    /// `scan_rel.rs`).
+    pub(crate) fn plain_properties(&self) -> Option<Vec<(&'p str, &'p str)>> {
+        if !self.aggs.is_empty() || self.input_filter.is_some() || self.any {
+            return None;
+        }
+        if !self.orders_by_columns() {
+            return None;
+        }
+        self.items
+            .iter()
+            .map(|(_, e)| match &(*e)?.kind {
+                ExprKind::Property(target, key) => match &target.kind {
+                    ExprKind::Var(v) => Some((v.as_str(), key.as_str())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the projection stops taking rows after its first `SKIP + LIMIT` (a `LIMIT`
+    /// without `ORDER BY`): then rows are best made one at a time.
+    pub(crate) fn stops_early(&self) -> bool {
+        self.limit.is_some() && self.p.order.is_empty()
+    }
+
     /// Takes a whole group made without rows (see [`Projector::property_aggregate`]):
     /// `first` its first input row, `key_values` its grouping keys in order, `accs` its
     /// aggregates, for which `held` bytes were charged to the query's budget. Groups are
@@ -361,15 +391,33 @@ impl<'p> Projector<'p> {
         if self.is_full() {
             return Ok(Flow::Stop);
         }
-        let Some((new, row)) = self.project_one(row, ctx)? else {
+        let Some((new, row)) = self.project_values(row, ctx)? else {
             return Ok(Flow::More);
         };
+        self.keep(new, row, ctx)
+    }
+
+    /// Takes one row already projected: its values in column order. Only for a projection
+    /// that neither aggregates nor checks a `WHERE` on input rows, and whose `ORDER BY`
+    /// reads only the columns (see [`Projector::plain_properties`]).
+    pub(crate) fn push_values(&mut self, values: Vec<Value>, ctx: &Ctx<'_>) -> Result<Flow> {
+        debug_assert!(self.aggs.is_empty() && self.input_filter.is_none());
+        self.any = true;
+        if self.is_full() {
+            return Ok(Flow::Stop);
+        }
+        self.keep(values, Row::default(), ctx)
+    }
+
+    /// Keeps projected row `new` (values in column order) of input row `row`, as
+    /// `DISTINCT`, `ORDER BY`, `SKIP` and `LIMIT` say.
+    fn keep(&mut self, new: Vec<Value>, row: Row, ctx: &Ctx<'_>) -> Result<Flow> {
         if self.p.distinct {
-            let key = group_key(&new);
+            let key: Vec<GroupKey> = new.iter().map(GroupKey::of).collect();
             if self.seen.contains(&key) {
                 return Ok(Flow::More);
             }
-            self.hold(row_size(&new), ctx)?;
+            self.hold(values_size(&new), ctx)?;
             self.seen.insert(key);
         }
         if self.p.order.is_empty() {
@@ -377,7 +425,7 @@ impl<'p> Projector<'p> {
                 self.skipped += 1;
                 return Ok(Flow::More);
             }
-            self.hold(row_size(&new), ctx)?;
+            self.hold(values_size(&new), ctx)?;
             self.rows.push((Vec::new(), new));
             self.passed += 1;
             return Ok(if self.limit.is_some_and(|l| self.passed >= l) {
@@ -386,16 +434,32 @@ impl<'p> Projector<'p> {
                 Flow::More
             });
         }
-        // Sort keys see the projected names, then (unless DISTINCT) the earlier variables.
-        let mut scope_row = if self.p.distinct { Row::default() } else { row };
-        for (n, v) in &new.vars {
-            scope_row.set(n, v.clone());
-        }
+        // Sort keys see the projected names, then (unless DISTINCT) the earlier variables;
+        // a key that is a projected item is taken from the row.
+        let mut input = Some(row);
+        let mut scope_row: Option<Row> = None;
         let mut ks = Vec::with_capacity(self.p.order.len());
         for (e, _) in &self.p.order {
-            ks.push(eval(e, &mut scope_row, ctx)?);
+            if let Some(i) = self.projected(e) {
+                ks.push(new[i].clone());
+                continue;
+            }
+            if scope_row.is_none() {
+                let mut scope = match input.take() {
+                    Some(row) if !self.p.distinct => row,
+                    _ => Row::default(),
+                };
+                for ((n, _), v) in self.items.iter().zip(&new) {
+                    scope.set(n, v.clone());
+                }
+                scope_row = Some(scope);
+            }
+            let Some(scope) = scope_row.as_mut() else {
+                continue;
+            };
+            ks.push(eval(e, scope, ctx)?);
         }
-        self.hold(kept_size(&ks, &new), ctx)?;
+        self.hold(values_size(&ks) + values_size(&new), ctx)?;
         self.rows.push((ks, new));
         if let Some(limit) = self.limit {
             let k = self.skip.saturating_add(limit);
@@ -403,7 +467,7 @@ impl<'p> Projector<'p> {
                 self.sort_rows();
                 let freed: usize = self.rows[k.min(self.rows.len())..]
                     .iter()
-                    .map(|(ks, r)| kept_size(ks, r))
+                    .map(|(ks, r)| values_size(ks) + values_size(r))
                     .sum();
                 self.rows.truncate(k);
                 ctx.budget.release(freed);
@@ -426,17 +490,10 @@ impl<'p> Projector<'p> {
             return Ok(());
         }
         for (_, r) in self.rows.drain(..) {
-            let bytes = row_size(&r);
+            let bytes = values_size(&r);
             ctx.budget.release(bytes);
             self.held -= bytes;
-            // Projected rows hold exactly the output names, in order.
-            debug_assert!(
-                r.vars
-                    .iter()
-                    .map(|(n, _)| n)
-                    .eq(self.items.iter().map(|(n, _)| n))
-            );
-            f(r.vars.into_iter().map(|(_, v)| v).collect())?;
+            f(r)?;
         }
         Ok(())
     }
@@ -450,18 +507,24 @@ impl<'p> Projector<'p> {
 
     /// One input row projected (without aggregates): the projected row and the input row,
     /// or `None` when the `WHERE` checked on input rows drops it.
-    pub(crate) fn project_one(&self, mut row: Row, ctx: &Ctx<'_>) -> Result<Option<(Row, Row)>> {
-        let mut new = Row::default();
+    pub(crate) fn project_one(&self, row: Row, ctx: &Ctx<'_>) -> Result<Option<(Row, Row)>> {
+        Ok(self
+            .project_values(row, ctx)?
+            .map(|(values, row)| (self.named(values), row)))
+    }
+
+    /// [`Projector::project_one`] with the projected values in column order, unnamed.
+    fn project_values(&self, mut row: Row, ctx: &Ctx<'_>) -> Result<Option<(Vec<Value>, Row)>> {
+        let mut new = Vec::with_capacity(self.items.len());
         for (name, e) in &self.items {
-            let v = match e {
+            new.push(match e {
                 Some(e) => eval(e, &mut row, ctx)?,
                 None => row.get(name).cloned().unwrap_or(Value::Null),
-            };
-            new.vars.push((name.clone(), v));
+            });
         }
         if let Some(f) = self.input_filter {
             let mut both = row.clone();
-            for (n, v) in &new.vars {
+            for ((n, _), v) in self.items.iter().zip(&new) {
                 both.set(n, v.clone());
             }
             if !matches!(eval(f, &mut both, ctx)?, Value::Bool(true)) {
@@ -469,6 +532,46 @@ impl<'p> Projector<'p> {
             }
         }
         Ok(Some((new, row)))
+    }
+
+    /// Projected values as a row of the output names.
+    fn named(&self, values: Vec<Value>) -> Row {
+        Row {
+            vars: self
+                .items
+                .iter()
+                .map(|(n, _)| n.clone())
+                .zip(values)
+                .collect(),
+        }
+    }
+
+    /// The column whose value an `ORDER BY` key `e` is: the item `e` is written as, where
+    /// no column name stands for a variable `e` reads (`RETURN a.x AS a ORDER BY a.x`
+    /// reads the column `a`), or the column a variable `e` names.
+    fn projected(&self, e: &Expr) -> Option<usize> {
+        if let ExprKind::Var(v) = &e.kind {
+            return self.items.iter().position(|(name, _)| name == v);
+        }
+        let vars = crate::plan::expr_vars(e)?;
+        if self
+            .items
+            .iter()
+            .any(|(name, _)| vars.contains(&name.as_str()))
+        {
+            return None;
+        }
+        self.items
+            .iter()
+            .position(|(_, it)| it.is_some_and(|it| it == e))
+    }
+
+    /// Whether every `ORDER BY` key is a column's value (see [`Projector::projected`]).
+    fn orders_by_columns(&self) -> bool {
+        self.p
+            .order
+            .iter()
+            .all(|(e, _)| self.projected(e).is_some())
     }
 
     /// Adds `row` to its group; `weight` rows like it when every aggregate is `count(*)`
@@ -546,10 +649,32 @@ impl<'p> Projector<'p> {
     /// The projected rows (holding exactly the output names), after every input row. What
     /// the projection kept is given back to the query's budget: the caller charges the rows
     /// it keeps.
-    pub(crate) fn finish(mut self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
+    pub(crate) fn finish(self, ctx: &Ctx<'_>) -> Result<Vec<Row>> {
+        if !self.aggs.is_empty() {
+            let held = self.held;
+            let rows = self.finish_groups(ctx)?;
+            ctx.budget.release(held);
+            return Ok(rows);
+        }
+        let names: Vec<String> = self.columns();
+        let rows = self.finish_values(ctx)?;
+        Ok(rows
+            .into_iter()
+            .map(|values| Row {
+                vars: names.iter().cloned().zip(values).collect(),
+            })
+            .collect())
+    }
+
+    /// [`Projector::finish`] with each row's values in column order, unnamed.
+    pub(crate) fn finish_values(mut self, ctx: &Ctx<'_>) -> Result<Vec<Vec<Value>>> {
         let held = self.held;
         let rows = if !self.aggs.is_empty() {
+            let names = self.columns();
             self.finish_groups(ctx)?
+                .into_iter()
+                .map(|r| crate::exec::row_values(r, &names))
+                .collect()
         } else if self.p.order.is_empty() {
             // SKIP and LIMIT were applied as rows arrived.
             self.rows.into_iter().map(|(_, r)| r).collect()
@@ -562,7 +687,7 @@ impl<'p> Projector<'p> {
         Ok(rows)
     }
 
-    fn page(&self, rows: impl Iterator<Item = Row>) -> Vec<Row> {
+    fn page<T>(&self, rows: impl Iterator<Item = T>) -> Vec<T> {
         rows.skip(self.skip)
             .take(self.limit.unwrap_or(usize::MAX))
             .collect()
@@ -677,11 +802,6 @@ fn new_accs(aggs: &[&Expr]) -> Vec<Accumulator> {
             _ => Accumulator::new("count*", false),
         })
         .collect()
-}
-
-/// The bytes a kept row and its sort keys take.
-fn kept_size(keys: &[Value], row: &Row) -> usize {
-    values_size(keys) + row_size(row)
 }
 
 fn group_key(r: &Row) -> Vec<GroupKey> {

@@ -66,7 +66,7 @@ impl ReadTxn {
     }
 
     /// The ids of the named types that exist (`None`: no filter).
-    fn type_ids(&self, types: Option<&[&str]>) -> Result<Option<Vec<u32>>> {
+    pub(super) fn type_ids(&self, types: Option<&[&str]>) -> Result<Option<Vec<u32>>> {
         let Some(names) = types else {
             return Ok(None);
         };

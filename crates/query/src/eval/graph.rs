@@ -150,6 +150,34 @@ pub trait GraphRead {
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// How many relationships of each type there are, where the graph knows it without a
+    /// scan.
+    fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
+        Ok(None)
+    }
+    /// Calls `f(relationship, start, end, values)` for every relationship of one of
+    /// `types` (any when empty) with its properties `keys` (in `keys` order, `None` for one
+    /// it lacks), in id order, from one scan of the relationship records; false where the
+    /// graph cannot (then `f` is not called).
+    fn scan_rel_properties(
+        &self,
+        _types: &[String],
+        _keys: &[&str],
+        _f: &mut RelPropertyFn<'_>,
+    ) -> Result<bool> {
+        Ok(false)
+    }
+    /// [`GraphRead::scan_rel_properties`] cut into up to `sinks.len()` runs, run `i` to
+    /// `sinks[i]` on a thread of its own (every relationship of a run below every one of
+    /// the next); false where the graph cannot (then no sink is called).
+    fn scan_rel_properties_parted(
+        &self,
+        _types: &[String],
+        _keys: &[&str],
+        _sinks: &mut [&mut RelPropertySink<'_>],
+    ) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Where a scan of node properties hands each node and its values (see
@@ -161,6 +189,17 @@ pub type PropertyFn<'a> =
 /// [`GraphRead::each_node_properties_parted`]).
 pub type PropertySink<'a> =
     dyn FnMut(NodeId, &[Option<pagegraph::PropertyRef<'_>>]) -> Result<()> + Send + 'a;
+
+/// Where a scan of relationship properties hands each relationship, its start and end
+/// nodes and the values (see [`GraphRead::scan_rel_properties`]).
+pub type RelPropertyFn<'a> =
+    dyn FnMut(EdgeId, NodeId, NodeId, &[Option<pagegraph::PropertyRef<'_>>]) -> Result<()> + 'a;
+
+/// Where one run of a parted scan of relationship properties goes (see
+/// [`GraphRead::scan_rel_properties_parted`]).
+pub type RelPropertySink<'a> = dyn FnMut(EdgeId, NodeId, NodeId, &[Option<pagegraph::PropertyRef<'_>>]) -> Result<()>
+    + Send
+    + 'a;
 
 /// No graph: every element is missing (for queries that touch none).
 #[derive(Debug, Default, Clone, Copy)]
@@ -291,6 +330,31 @@ impl GraphRead for pagegraph::ReadTxn {
     }
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(Some(Self::node_count(self)?))
+    }
+    fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
+        Ok(Some(self.edge_types()?))
+    }
+    fn scan_rel_properties(
+        &self,
+        types: &[String],
+        keys: &[&str],
+        f: &mut RelPropertyFn<'_>,
+    ) -> Result<bool> {
+        let names: Vec<&str> = types.iter().map(String::as_str).collect();
+        let types = (!names.is_empty()).then_some(names.as_slice());
+        self.each_edge_property_refs(types, keys, f)?;
+        Ok(true)
+    }
+    fn scan_rel_properties_parted(
+        &self,
+        types: &[String],
+        keys: &[&str],
+        sinks: &mut [&mut RelPropertySink<'_>],
+    ) -> Result<bool> {
+        let names: Vec<&str> = types.iter().map(String::as_str).collect();
+        let types = (!names.is_empty()).then_some(names.as_slice());
+        self.each_edge_property_refs_parted(types, keys, sinks)?;
+        Ok(true)
     }
     fn two_step_walks(
         &self,

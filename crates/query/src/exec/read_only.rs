@@ -214,6 +214,25 @@ impl GraphRead for ReadOnly<'_> {
     fn node_count(&self) -> Result<Option<u64>> {
         self.0.node_count()
     }
+    fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
+        self.0.rel_type_counts()
+    }
+    fn scan_rel_properties(
+        &self,
+        types: &[String],
+        keys: &[&str],
+        f: &mut crate::eval::RelPropertyFn<'_>,
+    ) -> Result<bool> {
+        self.0.scan_rel_properties(types, keys, f)
+    }
+    fn scan_rel_properties_parted(
+        &self,
+        types: &[String],
+        keys: &[&str],
+        sinks: &mut [&mut crate::eval::RelPropertySink<'_>],
+    ) -> Result<bool> {
+        self.0.scan_rel_properties_parted(types, keys, sinks)
+    }
     fn two_step_walks(
         &self,
         first: (bool, &[String]),

@@ -1,0 +1,538 @@
+//! `MATCH (a:Person)-[e:FOLLOWS]->(b:Person) RETURN a.id, b.id, e.since`: every match of
+//! one relationship read in one scan of the relationship records, without a row or an
+//! expression per match.
+//!
+//! When a `MATCH` is one directed relationship between two nodes (each node with a
+//! variable of its own or none, at most one label and no properties; the relationship of
+//! any types, of length one, without properties; no `WHERE`), none of its variables bound
+//! before, and the projection after it reads only properties of those variables (see
+//! [`Projector::plain_properties`]), each match matters only through those properties.
+//! The ends' properties are then read first, each label's nodes in one scan, into a table
+//! from node id to values; then the relationship records of the types, in id order
+//! ([`GraphRead::scan_rel_properties`], on every core when the whole result is wanted and
+//! no row is streamed): each relationship whose ends have the labels gives one projected
+//! row, straight from the tables and its record, to [`Projector::push_values`].
+//!
+//! Rows come in relationship id order, where the row path gives them by start node:
+//! Cypher leaves the order of rows without `ORDER BY` unspecified. The scan is chosen only
+//! where it reads fewer records than the row path would look up (see
+//! [`RelScan::worth_scanning`]), in a read-only query, and when its tables fit in half of
+//! what the query may still hold.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pagegraph::{NodeId, PropertyRef};
+use rustc_hash::FxHashMap;
+
+use crate::ast::{Clause, Dir};
+use crate::budget::{MemoryBudget, value_size};
+use crate::error::{QueryError, Result};
+use crate::eval::{Ctx, Row};
+use crate::exec::{Emit, Emitted};
+use crate::matcher::Flow;
+use crate::project::Projector;
+use crate::value::Value;
+
+/// Relationships between two checks for cancellation.
+const CANCEL_EVERY: u64 = 4096;
+
+/// Relationships from which the scan runs on several threads: few in debug builds, so that
+/// tests on small graphs take the parted path.
+const PARALLEL_RELS_MIN: u64 = if cfg!(debug_assertions) { 16 } else { 1 << 15 };
+
+/// Which element a column reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Side {
+    /// The node the relationship leaves (its stored start).
+    From,
+    /// The node it arrives at.
+    To,
+    /// The relationship.
+    Rel,
+}
+
+/// One end of the relationship: the label it must have and the properties read of it.
+struct End<'a> {
+    label: Option<&'a str>,
+    keys: Vec<&'a str>,
+}
+
+/// A `MATCH` of one relationship and the projection after it, answered by one scan.
+pub(crate) struct RelScan<'a> {
+    /// The relationship's stored start and end: `[from, to]`.
+    ends: [End<'a>; 2],
+    /// Whether both ends have the same label (or none) and read their properties from one
+    /// table (then `ends[0].keys` holds the keys of both).
+    shared: bool,
+    types: &'a [String],
+    rel_keys: Vec<&'a str>,
+    /// Each column's element and the index of its property in that element's keys.
+    columns: Vec<(Side, usize)>,
+}
+
+/// The index of `key` in `keys`, added when it is new.
+fn slot_of<'a>(keys: &mut Vec<&'a str>, key: &'a str) -> usize {
+    if let Some(i) = keys.iter().position(|k| *k == key) {
+        i
+    } else {
+        keys.push(key);
+        keys.len() - 1
+    }
+}
+
+/// The scan that answers `clause` and `projector` together, if they allow it (see the
+/// module documentation), for the input row `row`.
+pub(crate) fn plan<'a>(
+    clause: &'a Clause,
+    projector: &Projector<'a>,
+    row: &Row,
+) -> Option<RelScan<'a>> {
+    let (part, filter) = crate::count::sole_pattern_where(clause)?;
+    if filter.is_some() || part.var.is_some() || part.shortest.is_some() {
+        return None;
+    }
+    let start = &part.element.start;
+    let [(rel, end)] = part.element.chain.as_slice() else {
+        return None;
+    };
+    if rel.length.is_some()
+        || rel.props.is_some()
+        || rel.dir == Dir::Both
+        || [start, end]
+            .iter()
+            .any(|n| n.props.is_some() || n.labels.len() > 1)
+    {
+        return None;
+    }
+    let vars = [start.var.as_deref(), rel.var.as_deref(), end.var.as_deref()];
+    for (i, v) in vars.iter().enumerate() {
+        if let Some(v) = v
+            && (row.get(v).is_some() || vars[..i].contains(&Some(v)))
+        {
+            return None;
+        }
+    }
+    let read = projector.plain_properties()?;
+    let (from, to) = match rel.dir {
+        Dir::Right => (start, end),
+        _ => (end, start),
+    };
+    let label = |n: &'a crate::ast::NodePattern| n.labels.first().map(String::as_str);
+    let shared = label(from) == label(to);
+    let mut ends = [
+        End {
+            label: label(from),
+            keys: Vec::new(),
+        },
+        End {
+            label: label(to),
+            keys: Vec::new(),
+        },
+    ];
+    let mut rel_keys = Vec::new();
+    let mut columns = Vec::with_capacity(read.len());
+    for (var, key) in read {
+        let is = |v: &Option<String>| v.as_deref() == Some(var);
+        let column = if is(&from.var) {
+            (Side::From, slot_of(&mut ends[0].keys, key))
+        } else if is(&to.var) {
+            let keys = usize::from(!shared);
+            (Side::To, slot_of(&mut ends[keys].keys, key))
+        } else if is(&rel.var) {
+            (Side::Rel, slot_of(&mut rel_keys, key))
+        } else {
+            return None;
+        };
+        columns.push(column);
+    }
+    Some(RelScan {
+        ends,
+        shared,
+        types: &rel.types,
+        rel_keys,
+        columns,
+    })
+}
+
+/// The properties of the nodes of one end (a label's nodes, or every node), by node id.
+struct NodeTable {
+    /// The nodes' slots by id minus `base` (`u32::MAX`: not in the table), where the ids
+    /// are dense; else empty and `sparse` holds them.
+    dense: Vec<u32>,
+    base: u64,
+    sparse: FxHashMap<u64, u32>,
+    /// Properties per node.
+    width: usize,
+    /// Each node's properties, node after node.
+    values: Vec<Value>,
+}
+
+impl NodeTable {
+    /// The slot of node `id`, if it is in the table.
+    fn slot(&self, id: NodeId) -> Option<usize> {
+        if self.dense.is_empty() {
+            return self.sparse.get(&id.0).map(|&s| s as usize);
+        }
+        let at = usize::try_from(id.0.checked_sub(self.base)?).ok()?;
+        match self.dense.get(at) {
+            Some(&s) if s != u32::MAX => Some(s as usize),
+            _ => None,
+        }
+    }
+
+    /// Property `k` of the node in `slot`.
+    fn value(&self, slot: usize, k: usize) -> Value {
+        self.values
+            .get(slot * self.width + k)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// A property as the query sees it.
+fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
+    r.map_or(Value::Null, |r| Value::from(r.to_value()))
+}
+
+impl RelScan<'_> {
+    /// The ids of each end's nodes (`None`: any node will do, no table needed), and
+    /// whether the scan is the better plan for them. The row path looks up each start
+    /// node's relationships (about 1 us each) and each match's records (about 1.4 us);
+    /// the scan reads every record of the graph (about 0.1 us each). The matches are
+    /// estimated from the types' counts and the share of nodes each label has.
+    #[allow(clippy::cast_precision_loss, reason = "an estimate")]
+    fn ids_if_worth(&self, ctx: &Ctx<'_>) -> Result<Option<[Option<Vec<NodeId>>; 2]>> {
+        let Some(counts) = ctx.graph.rel_type_counts()? else {
+            return Ok(None);
+        };
+        let Some(nodes) = ctx.graph.node_count()? else {
+            return Ok(None);
+        };
+        let total: u64 = counts.iter().map(|(_, n)| n).sum();
+        let matching: u64 = counts
+            .iter()
+            .filter(|(t, _)| self.types.is_empty() || self.types.contains(t))
+            .map(|(_, n)| n)
+            .sum();
+        let mut ids: [Option<Vec<NodeId>>; 2] = [None, None];
+        for (i, end) in self.ends.iter().enumerate() {
+            ids[i] = match end.label {
+                _ if i == 1 && self.shared => ids[0].clone(),
+                Some(l) => Some(ctx.graph.label_ids(l)?),
+                None if !end.keys.is_empty() => Some(ctx.graph.node_ids()?),
+                None => None,
+            };
+        }
+        let nodes = nodes.max(1) as f64;
+        let share =
+            |ids: &Option<Vec<NodeId>>| ids.as_ref().map_or(1.0, |v| v.len() as f64 / nodes);
+        let estimate = matching as f64 * share(&ids[0]) * share(&ids[1]);
+        let starts = ids
+            .iter()
+            .flatten()
+            .map(Vec::len)
+            .min()
+            .map_or(nodes, |n| n as f64);
+        let worth = (total as f64) <= 10.0 * starts + 14.0 * estimate;
+        Ok(worth.then_some(ids))
+    }
+
+    /// Reads the properties `keys` of the nodes `ids` into a table; `None` when the table
+    /// would take more than `room` bytes. Charged to the query's budget.
+    fn table(
+        ids: &[NodeId],
+        keys: &[&str],
+        room: usize,
+        ctx: &Ctx<'_>,
+    ) -> Result<Option<NodeTable>> {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            return Ok(Some(NodeTable {
+                dense: Vec::new(),
+                base: 0,
+                sparse: FxHashMap::default(),
+                width: keys.len(),
+                values: Vec::new(),
+            }));
+        };
+        let Ok(count) = u32::try_from(ids.len()) else {
+            return Ok(None);
+        };
+        let span = usize::try_from(last.0 - first.0).map_or(usize::MAX, |s| s.saturating_add(1));
+        let dense = span <= ids.len().saturating_mul(4).saturating_add(1024);
+        let index_bytes = if dense { span * 4 } else { ids.len() * 24 };
+        // Values at their slot size; strings and containers are charged as they come.
+        let bytes = index_bytes + ids.len() * keys.len() * size_of::<Value>();
+        if bytes > room {
+            return Ok(None);
+        }
+        ctx.budget.charge(bytes)?;
+        let mut table = NodeTable {
+            dense: if dense {
+                vec![u32::MAX; span]
+            } else {
+                Vec::new()
+            },
+            base: first.0,
+            sparse: FxHashMap::default(),
+            width: keys.len(),
+            values: Vec::with_capacity(ids.len() * keys.len()),
+        };
+        if !dense {
+            table.sparse.reserve(ids.len());
+        }
+        let mut slot: u32 = 0;
+        let mut add = |id: NodeId, slot: u32| {
+            if dense {
+                if let Some(at) = table.dense.get_mut((id.0 - first.0) as usize) {
+                    *at = slot;
+                }
+            } else {
+                table.sparse.insert(id.0, slot);
+            }
+        };
+        if keys.is_empty() {
+            for &id in ids {
+                add(id, slot);
+                slot += 1;
+            }
+            return Ok(Some(table));
+        }
+        let values = &mut table.values;
+        let mut seen: u64 = 0;
+        ctx.graph.each_node_properties(ids, keys, &mut |id, vals| {
+            seen += 1;
+            if seen.is_multiple_of(CANCEL_EVERY) {
+                ctx.check_cancel()?;
+            }
+            let before = values.len();
+            values.extend(vals.iter().map(|v| value_of(v.as_ref())));
+            let heap: usize = values[before..]
+                .iter()
+                .map(|v| value_size(v) - size_of::<Value>())
+                .sum();
+            if heap > 0 {
+                ctx.budget.charge(heap)?;
+            }
+            add(id, slot);
+            slot += 1;
+            Ok(())
+        })?;
+        debug_assert!(slot <= count);
+        Ok(Some(table))
+    }
+
+    /// Scans the relationships and hands their rows to `projector` (and on to `out` as they
+    /// come, where the projection passes rows on); `matched` counts the matches (for
+    /// `PROFILE`). Returns false, having taken no row, where the row path is the better
+    /// plan or the tables do not fit (see the module documentation).
+    pub(crate) fn run(
+        &self,
+        projector: &mut Projector<'_>,
+        matched: &Cell<u64>,
+        ctx: &Ctx<'_>,
+        mut out: Option<&mut Emit<'_>>,
+    ) -> Result<bool> {
+        let Some(ids) = self.ids_if_worth(ctx)? else {
+            return Ok(false);
+        };
+        let room = ctx.budget.limit().saturating_sub(ctx.budget.used()) / 2;
+        let before = ctx.budget.used();
+        let mut tables: [Option<NodeTable>; 2] = [None, None];
+        for (i, end) in self.ends.iter().enumerate() {
+            if i == 1 && self.shared {
+                continue;
+            }
+            let Some(ids) = &ids[i] else {
+                continue;
+            };
+            let room = room.saturating_sub(ctx.budget.used() - before);
+            let Some(t) = Self::table(ids, &end.keys, room, ctx)? else {
+                ctx.budget.release(ctx.budget.used() - before);
+                return Ok(false);
+            };
+            tables[i] = Some(t);
+        }
+        let tables_bytes = ctx.budget.used() - before;
+        let to = usize::from(!self.shared);
+        let make = Make {
+            from: tables[0].as_ref(),
+            to: tables[to].as_ref(),
+            columns: &self.columns,
+        };
+        let cancel = ctx.cancel;
+        let total = ctx
+            .graph
+            .rel_type_counts()?
+            .map_or(0, |c| c.iter().map(|(_, n)| n).sum::<u64>());
+        let threads = if out.is_some() || projector.stops_early() || total < PARALLEL_RELS_MIN {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
+        };
+        let result = if threads > 1 {
+            self.run_parted(&make, threads, projector, matched, ctx)
+        } else {
+            let mut seen: u64 = 0;
+            let mut stopped = false;
+            let scanned = ctx.graph.scan_rel_properties(
+                self.types,
+                &self.rel_keys,
+                &mut |_, from, to, vals| {
+                    seen += 1;
+                    if cancelled(cancel, seen) {
+                        return Err(QueryError::Cancelled);
+                    }
+                    let Some(row) = make.row(from, to, vals) else {
+                        return Ok(());
+                    };
+                    matched.set(matched.get() + 1);
+                    let flow = projector.push_values(row, ctx)?;
+                    if let Some(out) = out.as_deref_mut() {
+                        projector.take_passed(ctx, |r| out(Emitted::Row(r)))?;
+                    }
+                    if flow == Flow::Stop {
+                        stopped = true;
+                        // Ends the scan; told apart from a cancellation by `stopped`.
+                        return Err(QueryError::Cancelled);
+                    }
+                    Ok(())
+                },
+            );
+            match scanned {
+                Err(QueryError::Cancelled) if stopped => Ok(true),
+                other => other,
+            }
+        };
+        ctx.budget.release(tables_bytes);
+        let done = result?;
+        debug_assert!(done, "a snapshot scans relationships");
+        Ok(done)
+    }
+
+    /// The scan on `threads` threads, each run's rows kept (within its share of the
+    /// query's budget) until every run has ended, then handed to `projector` in order.
+    fn run_parted(
+        &self,
+        make: &Make<'_>,
+        threads: usize,
+        projector: &mut Projector<'_>,
+        matched: &Cell<u64>,
+        ctx: &Ctx<'_>,
+    ) -> Result<bool> {
+        let share = ctx.budget.limit().saturating_sub(ctx.budget.used()) / threads;
+        let mut runs: Vec<Run> = (0..threads)
+            .map(|_| Run {
+                rows: Vec::new(),
+                seen: 0,
+                budget: MemoryBudget::new(share),
+            })
+            .collect();
+        let cancel = ctx.cancel;
+        let mut sinks: Vec<_> = runs
+            .iter_mut()
+            .map(|run| {
+                move |_, from, to, vals: &[Option<PropertyRef<'_>>]| -> Result<()> {
+                    run.seen += 1;
+                    if cancelled(cancel, run.seen) {
+                        return Err(QueryError::Cancelled);
+                    }
+                    if let Some(row) = make.row(from, to, vals) {
+                        run.budget.charge(crate::budget::values_size(&row))?;
+                        run.rows.push(row);
+                    }
+                    Ok(())
+                }
+            })
+            .collect();
+        let mut dyn_sinks: Vec<&mut crate::eval::RelPropertySink<'_>> = sinks
+            .iter_mut()
+            .map(|s| s as &mut crate::eval::RelPropertySink<'_>)
+            .collect();
+        let scanned = ctx
+            .graph
+            .scan_rel_properties_parted(self.types, &self.rel_keys, &mut dyn_sinks)
+            .map_err(|e| match e {
+                QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
+                    limit: ctx.budget.limit(),
+                },
+                other => other,
+            })?;
+        drop(dyn_sinks);
+        drop(sinks);
+        if !scanned {
+            return Ok(false);
+        }
+        // The runs' rows become the query's, each given back as the projection takes it.
+        let held: usize = runs.iter().map(|r| r.budget.used()).sum();
+        ctx.budget.charge(held)?;
+        let mut left = held;
+        for run in runs {
+            for row in run.rows {
+                let bytes = crate::budget::values_size(&row);
+                matched.set(matched.get() + 1);
+                let flow = projector.push_values(row, ctx)?;
+                ctx.budget.release(bytes);
+                left -= bytes;
+                if flow == Flow::Stop {
+                    ctx.budget.release(left);
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Whether the query was cancelled, checked every [`CANCEL_EVERY`] relationships.
+fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
+    seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// One run of a parted scan: its rows, in order, charged to its own budget.
+struct Run {
+    rows: Vec<Vec<Value>>,
+    seen: u64,
+    budget: MemoryBudget,
+}
+
+/// Makes a match's row from the end tables and the relationship's values.
+struct Make<'t> {
+    from: Option<&'t NodeTable>,
+    to: Option<&'t NodeTable>,
+    columns: &'t [(Side, usize)],
+}
+
+impl Make<'_> {
+    /// The row of the relationship from `from` to `to` with properties `vals`, or `None`
+    /// when an end lacks its label (is not in its table).
+    fn row(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        vals: &[Option<PropertyRef<'_>>],
+    ) -> Option<Vec<Value>> {
+        let from = match self.from {
+            Some(t) => Some((t, t.slot(from)?)),
+            None => None,
+        };
+        let to = match self.to {
+            Some(t) => Some((t, t.slot(to)?)),
+            None => None,
+        };
+        let pick = |end: Option<(&NodeTable, usize)>, k: usize| match end {
+            Some((t, slot)) => t.value(slot, k),
+            None => Value::Null,
+        };
+        Some(
+            self.columns
+                .iter()
+                .map(|&(side, k)| match side {
+                    Side::From => pick(from, k),
+                    Side::To => pick(to, k),
+                    Side::Rel => value_of(vals.get(k).and_then(Option::as_ref)),
+                })
+                .collect(),
+        )
+    }
+}
