@@ -115,6 +115,7 @@ pub fn run(
     let options = pagegraph_query::QueryOptions {
         cancel: None,
         memory_limit: a.memory_limit,
+        columnar: false,
     };
     if a.csv && !json_out {
         // CSV streams: each statement's rows are written as they are produced.

@@ -499,6 +499,7 @@ impl Session<'_> {
         let options = pagegraph_query::QueryOptions {
             cancel: Some(cancel),
             memory_limit: self.memory_limit,
+            columnar: false,
         };
         let r = pagegraph_query::execute_prepared(self.graph, &statement, params, &options, finish);
         self.set_running(None);

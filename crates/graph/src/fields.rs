@@ -89,6 +89,8 @@ pub(crate) fn flat_property_refs<'a>(
             PropertyRef::Str(std::str::from_utf8(text.get(1..text.len() - 1)?).ok()?)
         } else if let Some(n) = small_integer(text) {
             PropertyRef::Int(n)
+        } else if let Some(x) = plain_float(text) {
+            PropertyRef::Float(x)
         } else {
             PropertyRef::from(PropertyValue::from_json(&serde_json::from_slice(text).ok()?).ok()?)
         })
@@ -167,6 +169,17 @@ fn small_integer(text: &[u8]) -> Option<i64> {
         (true, 0) => None,
         (true, n) => Some(-n),
     }
+}
+
+/// The value of `text` when it is a JSON number with a fraction or an exponent whose value
+/// is finite, as the parser reads it: both round correctly to the nearest float. (`1e400`
+/// and other numbers out of range are left to the parser, which refuses them.)
+fn plain_float(text: &[u8]) -> Option<f64> {
+    if !text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let x: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    x.is_finite().then_some(x)
 }
 
 /// The first position at or after `at` that is not JSON whitespace.
@@ -498,6 +511,56 @@ mod tests {
         }
         assert!(small_integer(b"-0").is_none());
         assert_eq!(small_integer(b"-42"), Some(-42));
+    }
+
+    /// Floats read without the parser have the parser's value, or are left to it.
+    #[test]
+    fn plain_floats_are_the_parsers() {
+        let mut texts: Vec<String> = [
+            "0.1",
+            "-0.0",
+            "1e-7",
+            "1E5",
+            "2.5e+3",
+            "0.30000000000000004",
+            "4.9e-324",
+            "2.4703282292062328e-324",
+            "2.4703282292062327e-324",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "1e400",
+            "-1e400",
+            "9007199254740993.0",
+            "123456789012345678901234567890.5",
+            "1",
+            "-12",
+            "0",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        let mut rng = fastrand::Rng::with_seed(5);
+        for _ in 0..20_000 {
+            let x = f64::from_bits(rng.u64(..));
+            if x.is_finite() {
+                texts.push(format!("{x:?}"));
+                texts.push(format!("{x:e}"));
+                texts.push(format!("{x:.3e}"));
+            }
+        }
+        for t in &texts {
+            let parsed: Option<f64> = serde_json::from_str::<serde_json::Value>(t)
+                .ok()
+                .and_then(|v| v.as_f64().filter(|_| v.is_f64()));
+            match plain_float(t.as_bytes()) {
+                Some(x) => assert_eq!(Some(x.to_bits()), parsed.map(f64::to_bits), "{t}"),
+                None => assert!(
+                    parsed.is_none() || !t.contains(['.', 'e', 'E']),
+                    "{t} left to the parser"
+                ),
+            }
+        }
     }
 
     #[test]

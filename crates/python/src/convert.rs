@@ -285,17 +285,15 @@ pub(crate) struct Elements {
 }
 
 impl Elements {
-    /// Reads every node and relationship `rows` name, each once.
-    pub(crate) fn read(
-        rows: &[Vec<Value>],
+    /// Reads every node and relationship `values` name, each once.
+    pub(crate) fn read<'v>(
+        values: impl Iterator<Item = &'v Value>,
         g: &dyn GraphRead,
     ) -> pagegraph_query::Result<Elements> {
         let mut e = Elements::default();
         // A work list, not recursion: a query can nest lists thousands deep (`reduce`).
         // Scalars (most cells) are passed over without being listed.
-        let mut todo: Vec<&Value> = rows
-            .iter()
-            .flatten()
+        let mut todo: Vec<&Value> = values
             .filter(|v| {
                 matches!(
                     v,

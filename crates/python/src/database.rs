@@ -249,6 +249,7 @@ impl Database {
         let options = pagegraph_query::QueryOptions {
             cancel: Some(shared.cancel.lock().clone()),
             memory_limit: shared.memory_limit,
+            columnar: true,
         };
         let answer = py
             .detach(|| {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use pagegraph::{Condition, Direction, EdgeId, IndexInfo, IndexTarget, NodeId, PropertyValue};
 use pagegraph::{ReadTxn, WriteTxn};
 use pagegraph_query::eval::GraphRead;
-use pagegraph_query::{QueryResult, Value};
+use pagegraph_query::{Column, QueryResult, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -143,17 +143,30 @@ pub(crate) fn index_dict(py: Python<'_>, i: &IndexInfo) -> PyResult<Py<PyDict>> 
     Ok(d.unbind())
 }
 
-/// A query's answer, read to the end with the GIL released.
+/// A query's answer, read to the end with the GIL released: its values by column.
 pub(crate) struct Answer {
     result: QueryResult,
+    len: usize,
+    table: Vec<Column>,
     elements: Elements,
 }
 
 impl Answer {
-    /// Reads the elements `result` names in `g`, the transaction it ran in.
-    pub(crate) fn new(result: QueryResult, g: &dyn GraphRead) -> pagegraph_query::Result<Answer> {
-        let elements = Elements::read(&result.rows, g)?;
-        Ok(Answer { result, elements })
+    /// Takes `result`'s values as columns (see [`QueryResult::take_columns`]) and reads the
+    /// elements they name in `g`, the transaction it ran in.
+    pub(crate) fn new(
+        mut result: QueryResult,
+        g: &dyn GraphRead,
+    ) -> pagegraph_query::Result<Answer> {
+        let len = result.len();
+        let table = result.take_columns();
+        let elements = Elements::read(table.iter().flat_map(Column::values), g)?;
+        Ok(Answer {
+            result,
+            len,
+            table,
+            elements,
+        })
     }
 
     /// The Python `pagegraph.QueryResult`, over the rows kept in a [`Rows`].
@@ -174,8 +187,8 @@ impl Answer {
             stats.set_item(k, v)?;
         }
         let rows = Rows {
-            width: self.result.columns.len(),
-            table: self.result.rows,
+            len: self.len,
+            table: self.table,
             elements: self.elements,
         };
         let class = CLASS.import(py, "pagegraph._result", "QueryResult")?;
@@ -185,49 +198,31 @@ impl Answer {
     }
 }
 
-/// The rows of a query result, kept as Rust values until Python asks for them: a row at a
-/// time (iteration) or a column at a time, where a column of numbers or booleans without
-/// nulls comes back as the bytes of a machine array (a `DataFrame` or an Arrow table then
-/// needs no Python object per cell).
+/// The rows of a query result, kept as Rust values by column until Python asks for them:
+/// a row at a time (iteration) or a column at a time, where a column of numbers or
+/// booleans without nulls is a machine array handed over as its bytes (a `DataFrame` or an
+/// Arrow table then needs no Python object per cell).
 #[pyclass(module = "pagegraph._pagegraph", frozen)]
 pub(crate) struct Rows {
-    width: usize,
-    table: Vec<Vec<Value>>,
+    len: usize,
+    table: Vec<Column>,
     elements: Elements,
 }
 
-/// How a column of [`Rows`] is typed, from its values.
-#[derive(Clone, Copy, PartialEq)]
-enum ColumnKind {
-    Int,
-    Float,
-    Bool,
-    /// Anything else: nulls, strings, containers, elements, or a mix.
-    Object,
-}
-
 impl Rows {
-    fn kind(&self, i: usize) -> ColumnKind {
-        let mut kind = None;
-        for row in &self.table {
-            let k = match row.get(i) {
-                Some(Value::Int(_)) => ColumnKind::Int,
-                Some(Value::Float(_)) => ColumnKind::Float,
-                Some(Value::Bool(_)) => ColumnKind::Bool,
-                _ => return ColumnKind::Object,
-            };
-            if kind.is_some_and(|seen| seen != k) {
-                return ColumnKind::Object;
-            }
-            kind = Some(k);
-        }
-        kind.unwrap_or(ColumnKind::Object)
-    }
-
-    fn py_row<'py>(&self, py: Python<'py>, row: &[Value]) -> PyResult<Bound<'py, PyList>> {
+    fn py_row<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyList>> {
         let values = PyList::empty(py);
-        for v in row {
-            values.append(self.elements.py_value(py, v)?)?;
+        for c in &self.table {
+            let v = match c {
+                Column::Int(xs) => xs.get(i).into_pyobject(py)?.into_any(),
+                Column::Float(xs) => xs.get(i).into_pyobject(py)?.into_any(),
+                Column::Bool(xs) => xs.get(i).into_pyobject(py)?.into_any(),
+                Column::Values(vs) => match vs.get(i) {
+                    Some(v) => self.elements.py_value(py, v)?,
+                    None => py.None().into_bound(py),
+                },
+            };
+            values.append(v)?;
         }
         Ok(values)
     }
@@ -237,25 +232,25 @@ impl Rows {
 impl Rows {
     /// The number of rows.
     fn __len__(&self) -> usize {
-        self.table.len()
+        self.len
     }
 
     /// Row `i` as a list of values (`IndexError` past the end).
     fn row<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyList>> {
-        match self.table.get(i) {
-            Some(row) => self.py_row(py, row),
-            None => Err(pyo3::exceptions::PyIndexError::new_err(format!(
+        if i >= self.len {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
                 "row {i} of {}",
-                self.table.len()
-            ))),
+                self.len
+            )));
         }
+        self.py_row(py, i)
     }
 
     /// The rows from `start` on, each a list of values.
     fn rows_from<'py>(&self, py: Python<'py>, start: usize) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        for row in self.table.iter().skip(start) {
-            out.append(self.py_row(py, row)?)?;
+        for i in start..self.len {
+            out.append(self.py_row(py, i)?)?;
         }
         Ok(out)
     }
@@ -268,49 +263,40 @@ impl Rows {
         py: Python<'py>,
         i: usize,
     ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
-        if i >= self.width {
+        let Some(column) = self.table.get(i) else {
             return Err(pyo3::exceptions::PyIndexError::new_err(format!(
                 "column {i} of {}",
-                self.width
+                self.table.len()
             )));
-        }
-        let kind = self.kind(i);
-        let cells = self.table.iter().filter_map(|r| r.get(i));
-        let (name, bytes): (&'static str, Vec<u8>) = match kind {
-            ColumnKind::Int => (
-                "int64",
-                cells
-                    .flat_map(|v| match v {
-                        Value::Int(x) => x.to_ne_bytes(),
-                        _ => [0; 8],
-                    })
-                    .collect(),
-            ),
-            ColumnKind::Float => (
-                "float64",
-                cells
-                    .flat_map(|v| match v {
-                        Value::Float(x) => x.to_ne_bytes(),
-                        _ => [0; 8],
-                    })
-                    .collect(),
-            ),
-            ColumnKind::Bool => (
-                "bool",
-                cells
-                    .map(|v| u8::from(matches!(v, Value::Bool(true))))
-                    .collect(),
-            ),
-            ColumnKind::Object => {
+        };
+        Ok(match column {
+            Column::Int(xs) => ("int64", byte_array(py, xs, i64::to_ne_bytes)?),
+            Column::Float(xs) => ("float64", byte_array(py, xs, f64::to_ne_bytes)?),
+            Column::Bool(xs) => ("bool", byte_array(py, xs, |b| [u8::from(b)])?),
+            Column::Values(vs) => {
                 let out = PyList::empty(py);
-                for v in cells {
+                for v in vs {
                     out.append(self.elements.py_value(py, v)?)?;
                 }
-                return Ok(("object", out.into_any()));
+                ("object", out.into_any())
             }
-        };
-        Ok((name, PyByteArray::new(py, &bytes).into_any()))
+        })
     }
+}
+
+/// A bytearray of `xs`' native-endian bytes, written in place.
+fn byte_array<'py, const N: usize, T: Copy>(
+    py: Python<'py>,
+    xs: &[T],
+    bytes_of: impl Fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyAny>> {
+    let array = PyByteArray::new_with(py, xs.len() * N, |buf| {
+        for (cell, &x) in buf.chunks_exact_mut(N).zip(xs) {
+            cell.copy_from_slice(&bytes_of(x));
+        }
+        Ok(())
+    })?;
+    Ok(array.into_any())
 }
 
 /// A query that reads, on `r`'s view (a query that writes fails with `QueryError`).

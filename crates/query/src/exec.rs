@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::ast::{Clause, Query, SingleQuery, Statement};
 use crate::budget::{MemoryBudget, default_memory_limit, row_size, rows_size};
+use crate::columns::Column;
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, GraphRead, Row, eval};
 use crate::matcher::{Flow, for_each_match};
@@ -33,9 +34,38 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
     /// What the query wrote.
     pub stats: QueryStats,
+    /// The values by column instead of `rows` (which is then empty), where the statement
+    /// ran with [`QueryOptions::columnar`] and its result was made a column at a time; see
+    /// [`QueryResult::take_columns`].
+    pub table: Option<Vec<Column>>,
 }
 
 impl QueryResult {
+    /// The result's values by column, in row order (one [`Column`] per column name),
+    /// leaving `rows` and `table` empty: `table` as it is, else `rows` turned into columns
+    /// in one pass.
+    pub fn take_columns(&mut self) -> Vec<Column> {
+        match self.table.take() {
+            Some(table) => table,
+            None => crate::columns::from_rows(std::mem::take(&mut self.rows), self.columns.len()),
+        }
+    }
+
+    /// How many rows it holds, in `rows` or in `table`.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match &self.table {
+            Some(t) => t.first().map_or(0, Column::len),
+            None => self.rows.len(),
+        }
+    }
+
+    /// Whether it holds no row.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The nodes and relationships the answer names anywhere in its values: as values, in
     /// lists and maps, and along paths.
     pub fn graph_ids(
@@ -130,6 +160,11 @@ pub struct QueryOptions {
     /// deduplicates or returns and in lists it builds; past it the query fails with
     /// [`QueryError::MemoryLimit`]. `None`: [`default_memory_limit`].
     pub memory_limit: Option<usize>,
+    /// Whether the result may come by columns ([`QueryResult::table`]) where the query
+    /// makes it a column at a time, for callers that convert whole columns (data frames):
+    /// `MATCH (a)-[e:R]->(b) RETURN a.x, e.y, b.z` without `DISTINCT`, `ORDER BY`, `SKIP`
+    /// or `LIMIT` skips making a row per match. Off: the result is always rows.
+    pub columnar: bool,
 }
 
 impl QueryOptions {
@@ -140,6 +175,7 @@ impl QueryOptions {
         f(Control {
             cancel: self.cancel.as_ref().map(Cancel::flag),
             budget: &budget,
+            columnar: self.columnar,
         })
     }
 }
@@ -149,6 +185,8 @@ impl QueryOptions {
 pub(crate) struct Control<'a> {
     pub(crate) cancel: Option<&'a AtomicBool>,
     pub(crate) budget: &'a MemoryBudget,
+    /// Whether a `RETURN` may hand its result by columns (see [`QueryOptions::columnar`]).
+    pub(crate) columnar: bool,
 }
 
 /// Statements parsed, normalized and checked once, kept by their text: a repeated query
@@ -399,6 +437,7 @@ fn run_statement_to(
                 columns: vec!["plan".into()],
                 rows: lines.into_iter().map(|l| vec![Value::String(l)]).collect(),
                 stats: QueryStats::default(),
+                table: None,
             })
         }
         Statement::Profile(inner) => match &**inner {
@@ -419,6 +458,7 @@ fn run_statement_to(
                         })
                         .collect(),
                     stats: r.stats,
+                    table: None,
                 })
             }
             other => run_statement(other, params, graph, ctl),
@@ -691,8 +731,13 @@ fn run_query(
     mut profile: Option<&mut Vec<ProfileLine>>,
     out: Option<&mut Emit<'_>>,
 ) -> Result<QueryResult> {
-    // The parts of a UNION are returned together (a plain UNION removes duplicates).
+    // The parts of a UNION are returned together (a plain UNION removes duplicates), as
+    // rows.
     let out = if q.unions.is_empty() { out } else { None };
+    let ctl = Control {
+        columnar: ctl.columnar && q.unions.is_empty(),
+        ..ctl
+    };
     let mut result = run_single(&q.first, params, graph, ctl, profile.as_deref_mut(), out)?;
     let mut distinct = false;
     for (all, part) in &q.unions {
@@ -841,7 +886,11 @@ fn run_single(
     mut profile: Option<&mut Vec<ProfileLine>>,
     mut out: Option<&mut Emit<'_>>,
 ) -> Result<QueryResult> {
-    let Control { cancel, budget } = ctl;
+    let Control {
+        cancel,
+        budget,
+        columnar,
+    } = ctl;
     let mut rows = vec![Row::default()];
     // The bytes of `rows` charged to the budget (see `hold`).
     let mut held = 0;
@@ -902,12 +951,14 @@ fn run_single(
                         columns: scope,
                         rows: Vec::new(),
                         stats,
+                        table: None,
                     });
                 }
                 return Ok(QueryResult {
                     rows,
                     columns: scope,
                     stats,
+                    table: None,
                 });
             }
             i += 1;
@@ -944,11 +995,28 @@ fn run_single(
             }
             Some(Clause::Return(projection)) => {
                 let mut projector = Projector::new(projection, &scope, false, ctx)?;
+                if columnar && out.is_none() {
+                    projector.allow_columns();
+                }
                 let columns = projector.columns();
                 if let Some(out) = out.as_deref_mut() {
                     out(Emitted::Columns(&columns))?;
                 }
                 feed(&stages, rows, &mut projector, ctx, out.as_deref_mut())?;
+                if let Some((table, bytes)) = projector.take_columns() {
+                    for s in &stages {
+                        note(s.clause, s.rows.get(), None);
+                    }
+                    let n = table.first().map_or(0, Column::len);
+                    note(&clauses[end], n as u64, Some(started.elapsed()));
+                    budget.release(held + bytes);
+                    return Ok(QueryResult {
+                        columns,
+                        rows: Vec::new(),
+                        stats,
+                        table: Some(table),
+                    });
+                }
                 let rows = projector.finish_values(ctx)?;
                 for s in &stages {
                     note(s.clause, s.rows.get(), None);
@@ -969,12 +1037,14 @@ fn run_single(
                         columns,
                         rows: Vec::new(),
                         stats,
+                        table: None,
                     });
                 }
                 return Ok(QueryResult {
                     columns,
                     rows,
                     stats,
+                    table: None,
                 });
             }
             _ if end > i => {
@@ -1015,6 +1085,7 @@ fn run_single(
         columns: Vec::new(),
         rows: Vec::new(),
         stats,
+        table: None,
     })
 }
 

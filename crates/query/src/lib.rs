@@ -38,6 +38,7 @@
 mod aggregate;
 pub mod ast;
 mod budget;
+mod columns;
 mod count;
 mod error;
 pub mod eval;
@@ -57,6 +58,7 @@ pub mod value;
 mod write;
 
 pub use budget::{MemoryBudget, default_memory_limit};
+pub use columns::Column;
 pub use error::{Position, QueryError, Result, SyntaxError};
 pub use exec::{
     Cancel, GraphWrite, ProfileLine, QueryOptions, QueryResult, QueryStats, RowSink,

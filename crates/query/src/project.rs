@@ -23,6 +23,7 @@ use std::collections::{HashMap, HashSet};
 use crate::aggregate::Accumulator;
 use crate::ast::{Expr, ExprKind, Projection};
 use crate::budget::{row_size, values_size};
+use crate::columns::Column;
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, Row, eval, is_aggregate};
 use crate::matcher::Flow;
@@ -89,6 +90,10 @@ pub(crate) struct Projector<'p> {
     held: usize,
     /// Rows kept without `ORDER BY` so far, taken or not (for `LIMIT`).
     passed: usize,
+    /// Whether it may take its rows as columns ([`Projector::push_columns`]).
+    columnar: bool,
+    /// The rows taken as columns, and the bytes charged for them.
+    table: Option<(Vec<Column>, usize)>,
 }
 
 impl<'p> Projector<'p> {
@@ -172,6 +177,8 @@ impl<'p> Projector<'p> {
             skipped: 0,
             held: 0,
             passed: 0,
+            columnar: false,
+            table: None,
         })
     }
 
@@ -320,6 +327,41 @@ impl<'p> Projector<'p> {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Lets the projection take its rows as columns, where it keeps every row as it comes
+    /// (see [`Projector::takes_columns`]): for a `RETURN` whose caller takes columns.
+    pub(crate) fn allow_columns(&mut self) {
+        self.columnar = true;
+    }
+
+    /// Whether [`Projector::push_columns`] may stand for every row: columns are allowed,
+    /// nothing came in yet, and the projection keeps every row as it is projected (no
+    /// aggregate, `DISTINCT`, `ORDER BY`, `SKIP`, `LIMIT` or `WHERE`).
+    pub(crate) fn takes_columns(&self) -> bool {
+        self.columnar
+            && !self.any
+            && self.aggs.is_empty()
+            && self.input_filter.is_none()
+            && !self.p.distinct
+            && self.p.order.is_empty()
+            && self.skip == 0
+            && self.limit.is_none()
+    }
+
+    /// Takes every projected row at once, as columns (see [`Projector::takes_columns`]),
+    /// for which `bytes` were charged to the query's budget (given back by the caller of
+    /// [`Projector::take_columns`]).
+    pub(crate) fn push_columns(&mut self, table: Vec<Column>, bytes: usize) {
+        debug_assert!(self.takes_columns());
+        debug_assert_eq!(table.len(), self.items.len());
+        self.any = true;
+        self.table = Some((table, bytes));
+    }
+
+    /// The rows taken as columns, and the bytes charged for them, if they came so.
+    pub(crate) fn take_columns(&mut self) -> Option<(Vec<Column>, usize)> {
+        self.table.take()
     }
 
     /// Whether the projection stops taking rows after its first `SKIP + LIMIT` (a `LIMIT`

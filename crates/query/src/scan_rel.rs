@@ -26,7 +26,8 @@ use pagegraph::{NodeId, PropertyRef};
 use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Dir};
-use crate::budget::{MemoryBudget, value_size};
+use crate::budget::MemoryBudget;
+use crate::columns::Column;
 use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, Row};
 use crate::exec::{Emit, Emitted};
@@ -157,20 +158,26 @@ pub(crate) fn plan<'a>(
 
 /// The properties of the nodes of one end (a label's nodes, or every node), by node id.
 struct NodeTable {
+    /// Where the ids are every id from `base` on: the slot of each is its id minus `base`
+    /// (`dense` and `sparse` are then empty), how many there are.
+    run: Option<usize>,
     /// The nodes' slots by id minus `base` (`u32::MAX`: not in the table), where the ids
     /// are dense; else empty and `sparse` holds them.
     dense: Vec<u32>,
     base: u64,
     sparse: FxHashMap<u64, u32>,
-    /// Properties per node.
-    width: usize,
-    /// Each node's properties, node after node.
-    values: Vec<Value>,
+    /// Each property's values, by slot (a machine array where they are all numbers of one
+    /// type: compact, for reads at random slots).
+    columns: Vec<Column>,
 }
 
 impl NodeTable {
     /// The slot of node `id`, if it is in the table.
     fn slot(&self, id: NodeId) -> Option<usize> {
+        if let Some(n) = self.run {
+            let at = usize::try_from(id.0.checked_sub(self.base)?).ok()?;
+            return (at < n).then_some(at);
+        }
         if self.dense.is_empty() {
             return self.sparse.get(&id.0).map(|&s| s as usize);
         }
@@ -183,9 +190,9 @@ impl NodeTable {
 
     /// Property `k` of the node in `slot`.
     fn value(&self, slot: usize, k: usize) -> Value {
-        self.values
-            .get(slot * self.width + k)
-            .cloned()
+        self.columns
+            .get(k)
+            .and_then(|c| c.get(slot))
             .unwrap_or(Value::Null)
     }
 }
@@ -248,26 +255,34 @@ impl RelScan<'_> {
     ) -> Result<Option<NodeTable>> {
         let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
             return Ok(Some(NodeTable {
+                run: None,
                 dense: Vec::new(),
                 base: 0,
                 sparse: FxHashMap::default(),
-                width: keys.len(),
-                values: Vec::new(),
+                columns: Vec::new(),
             }));
         };
         let Ok(count) = u32::try_from(ids.len()) else {
             return Ok(None);
         };
         let span = usize::try_from(last.0 - first.0).map_or(usize::MAX, |s| s.saturating_add(1));
-        let dense = span <= ids.len().saturating_mul(4).saturating_add(1024);
-        let index_bytes = if dense { span * 4 } else { ids.len() * 24 };
-        // Values at their slot size; strings and containers are charged as they come.
-        let bytes = index_bytes + ids.len() * keys.len() * size_of::<Value>();
-        if bytes > room {
+        // Ascending and distinct: as many as their span only when they are all of it.
+        let run = (span == ids.len()).then_some(span);
+        let dense = run.is_none() && span <= ids.len().saturating_mul(4).saturating_add(1024);
+        let index_bytes = if dense {
+            span * 4
+        } else if run.is_none() {
+            ids.len() * 24
+        } else {
+            0
+        };
+        // Values at the size of a number; strings and containers are charged as they come.
+        if index_bytes + ids.len() * keys.len() * size_of::<i64>() > room {
             return Ok(None);
         }
-        ctx.budget.charge(bytes)?;
+        ctx.budget.charge(index_bytes)?;
         let mut table = NodeTable {
+            run,
             dense: if dense {
                 vec![u32::MAX; span]
             } else {
@@ -275,15 +290,16 @@ impl RelScan<'_> {
             },
             base: first.0,
             sparse: FxHashMap::default(),
-            width: keys.len(),
-            values: Vec::with_capacity(ids.len() * keys.len()),
+            columns: keys.iter().map(|_| Column::default()).collect(),
         };
-        if !dense {
+        if !dense && run.is_none() {
             table.sparse.reserve(ids.len());
         }
         let mut slot: u32 = 0;
         let mut add = |id: NodeId, slot: u32| {
-            if dense {
+            if run.is_some() {
+                debug_assert_eq!(id.0 - first.0, u64::from(slot), "a run of ids");
+            } else if dense {
                 if let Some(at) = table.dense.get_mut((id.0 - first.0) as usize) {
                     *at = slot;
                 }
@@ -298,28 +314,25 @@ impl RelScan<'_> {
             }
             return Ok(Some(table));
         }
-        let values = &mut table.values;
+        let columns = &mut table.columns;
         let mut seen: u64 = 0;
         ctx.graph.each_node_properties(ids, keys, &mut |id, vals| {
             seen += 1;
             if seen.is_multiple_of(CANCEL_EVERY) {
                 ctx.check_cancel()?;
             }
-            let before = values.len();
-            values.extend(vals.iter().map(|v| value_of(v.as_ref())));
-            let heap: usize = values[before..]
-                .iter()
-                .map(|v| value_size(v) - size_of::<Value>())
-                .sum();
-            if heap > 0 {
-                ctx.budget.charge(heap)?;
+            let mut bytes = 0;
+            for (c, v) in columns.iter_mut().zip(vals) {
+                bytes += c.push(value_of(v.as_ref()));
             }
+            ctx.budget.charge(bytes)?;
             add(id, slot);
             slot += 1;
             Ok(())
         })?;
         debug_assert!(slot <= count);
-        Ok(Some(table))
+        // Every id must have its slot (a graph that passed over one would shift a run's).
+        Ok((slot as usize == ids.len()).then_some(table))
     }
 
     /// Scans the relationships and hands their rows to `projector` (and on to `out` as they
@@ -370,7 +383,9 @@ impl RelScan<'_> {
         } else {
             std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
         };
-        let result = if threads > 1 {
+        let result = if projector.takes_columns() {
+            self.run_columns(&make, threads, projector, matched, ctx)
+        } else if threads > 1 {
             self.run_parted(&make, threads, projector, matched, ctx)
         } else {
             let mut seen: u64 = 0;
@@ -452,12 +467,7 @@ impl RelScan<'_> {
         let scanned = ctx
             .graph
             .scan_rel_properties_parted(self.types, &self.rel_keys, &mut dyn_sinks)
-            .map_err(|e| match e {
-                QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
-                    limit: ctx.budget.limit(),
-                },
-                other => other,
-            })?;
+            .map_err(|e| over_budget(e, ctx))?;
         drop(dyn_sinks);
         drop(sinks);
         if !scanned {
@@ -484,6 +494,108 @@ impl RelScan<'_> {
     }
 }
 
+impl RelScan<'_> {
+    /// The scan on `threads` threads (one or more), each run making its rows as columns
+    /// (within its share of the query's budget), joined in order and handed to
+    /// `projector` as they are (see [`Projector::push_columns`]).
+    fn run_columns(
+        &self,
+        make: &Make<'_>,
+        threads: usize,
+        projector: &mut Projector<'_>,
+        matched: &Cell<u64>,
+        ctx: &Ctx<'_>,
+    ) -> Result<bool> {
+        let share = ctx.budget.limit().saturating_sub(ctx.budget.used()) / threads;
+        let width = self.columns.len();
+        let mut runs: Vec<ColumnRun> = (0..threads)
+            .map(|_| ColumnRun {
+                columns: (0..width).map(|_| Column::default()).collect(),
+                rows: 0,
+                seen: 0,
+                budget: MemoryBudget::new(share),
+            })
+            .collect();
+        let cancel = ctx.cancel;
+        let mut sinks: Vec<_> = runs
+            .iter_mut()
+            .map(|run| {
+                move |_, from, to, vals: &[Option<PropertyRef<'_>>]| -> Result<()> {
+                    run.seen += 1;
+                    if cancelled(cancel, run.seen) {
+                        return Err(QueryError::Cancelled);
+                    }
+                    let mut bytes = 0;
+                    let mut columns = run.columns.iter_mut();
+                    let kept = make.cells(from, to, vals, |v| {
+                        if let Some(c) = columns.next() {
+                            bytes += c.push(v);
+                        }
+                    });
+                    if kept {
+                        run.rows += 1;
+                        run.budget.charge(bytes)?;
+                    }
+                    Ok(())
+                }
+            })
+            .collect();
+        let scanned = if let [sink] = sinks.as_mut_slice() {
+            ctx.graph
+                .scan_rel_properties(self.types, &self.rel_keys, sink)
+        } else {
+            let mut dyn_sinks: Vec<&mut crate::eval::RelPropertySink<'_>> = sinks
+                .iter_mut()
+                .map(|s| s as &mut crate::eval::RelPropertySink<'_>)
+                .collect();
+            ctx.graph
+                .scan_rel_properties_parted(self.types, &self.rel_keys, &mut dyn_sinks)
+        }
+        .map_err(|e| over_budget(e, ctx))?;
+        drop(sinks);
+        if !scanned {
+            return Ok(false);
+        }
+        let mut bytes: usize = runs.iter().map(|r| r.budget.used()).sum();
+        ctx.budget.charge(bytes)?;
+        let mut runs = runs.into_iter();
+        let Some(first) = runs.next() else {
+            return Ok(false);
+        };
+        let mut rows = first.rows;
+        let mut table = first.columns;
+        for run in runs {
+            rows += run.rows;
+            for (all, c) in table.iter_mut().zip(run.columns) {
+                let widened = all.append(c);
+                ctx.budget.charge(widened)?;
+                bytes += widened;
+            }
+        }
+        matched.set(matched.get() + rows as u64);
+        projector.push_columns(table, bytes);
+        Ok(true)
+    }
+}
+
+/// A run's budget refusal as the query's.
+fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
+    match e {
+        QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
+            limit: ctx.budget.limit(),
+        },
+        other => other,
+    }
+}
+
+/// One run of a scan made by columns: its rows' values, charged to its own budget.
+struct ColumnRun {
+    columns: Vec<Column>,
+    rows: usize,
+    seen: u64,
+    budget: MemoryBudget,
+}
+
 /// Whether the query was cancelled, checked every [`CANCEL_EVERY`] relationships.
 fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
     seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
@@ -503,36 +615,62 @@ struct Make<'t> {
     columns: &'t [(Side, usize)],
 }
 
+/// Where a relationship's end is in its end's table.
+#[derive(Clone, Copy)]
+enum EndAt<'t> {
+    /// There is no table: any node will do, and no property is read.
+    Any,
+    /// In this slot of this table.
+    At(&'t NodeTable, usize),
+    /// Not in the table: the node lacks the label.
+    Missing,
+}
+
+/// Where node `id` is in `table`, if there is one.
+fn end_at(table: Option<&NodeTable>, id: NodeId) -> EndAt<'_> {
+    match table {
+        None => EndAt::Any,
+        Some(t) => t.slot(id).map_or(EndAt::Missing, |s| EndAt::At(t, s)),
+    }
+}
+
 impl Make<'_> {
-    /// The row of the relationship from `from` to `to` with properties `vals`, or `None`
-    /// when an end lacks its label (is not in its table).
+    /// Hands `put` the values of the row of the relationship from `from` to `to` with
+    /// properties `vals`, in column order; false (and no value) when an end lacks its
+    /// label (is not in its table).
+    fn cells(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        vals: &[Option<PropertyRef<'_>>],
+        mut put: impl FnMut(Value),
+    ) -> bool {
+        let (from, to) = (end_at(self.from, from), end_at(self.to, to));
+        if matches!(from, EndAt::Missing) || matches!(to, EndAt::Missing) {
+            return false;
+        }
+        let pick = |end: EndAt<'_>, k: usize| match end {
+            EndAt::At(t, slot) => t.value(slot, k),
+            EndAt::Any | EndAt::Missing => Value::Null,
+        };
+        for &(side, k) in self.columns {
+            put(match side {
+                Side::From => pick(from, k),
+                Side::To => pick(to, k),
+                Side::Rel => value_of(vals.get(k).and_then(Option::as_ref)),
+            });
+        }
+        true
+    }
+
+    /// The row of the relationship (see [`Make::cells`]), or `None`.
     fn row(
         &self,
         from: NodeId,
         to: NodeId,
         vals: &[Option<PropertyRef<'_>>],
     ) -> Option<Vec<Value>> {
-        let from = match self.from {
-            Some(t) => Some((t, t.slot(from)?)),
-            None => None,
-        };
-        let to = match self.to {
-            Some(t) => Some((t, t.slot(to)?)),
-            None => None,
-        };
-        let pick = |end: Option<(&NodeTable, usize)>, k: usize| match end {
-            Some((t, slot)) => t.value(slot, k),
-            None => Value::Null,
-        };
-        Some(
-            self.columns
-                .iter()
-                .map(|&(side, k)| match side {
-                    Side::From => pick(from, k),
-                    Side::To => pick(to, k),
-                    Side::Rel => value_of(vals.get(k).and_then(Option::as_ref)),
-                })
-                .collect(),
-        )
+        let mut row = Vec::with_capacity(self.columns.len());
+        self.cells(from, to, vals, |v| row.push(v)).then_some(row)
     }
 }

@@ -24,6 +24,7 @@ fn run_with(
     let options = QueryOptions {
         cancel: None,
         memory_limit: limit,
+        columnar: false,
     };
     execute_prepared(g, &statement, params, &options, |r, _| Ok(r))
 }

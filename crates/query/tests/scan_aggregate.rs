@@ -17,6 +17,7 @@ fn run(g: &Graph, text: &str, limit: Option<usize>) -> Result<QueryResult> {
     let options = QueryOptions {
         cancel: None,
         memory_limit: limit,
+        columnar: false,
     };
     execute_prepared(g, &statement, &BTreeMap::new(), &options, |r, _| Ok(r))
 }

@@ -15,12 +15,31 @@ use pagegraph_query::{QueryOptions, QueryResult, Result, Value, execute_prepared
 use serde_json::json;
 
 fn run(g: &Graph, text: &str) -> Result<QueryResult> {
+    run_with(g, text, false, None)
+}
+
+fn run_with(
+    g: &Graph,
+    text: &str,
+    columnar: bool,
+    memory_limit: Option<usize>,
+) -> Result<QueryResult> {
     let statement = pagegraph_query::StatementCache::default().prepare(text)?;
     let options = QueryOptions {
         cancel: None,
-        memory_limit: None,
+        memory_limit,
+        columnar,
     };
     execute_prepared(g, &statement, &BTreeMap::new(), &options, |r, _| Ok(r))
+}
+
+/// A result's rows, from its rows or its columns.
+fn rows_of(mut r: QueryResult) -> Vec<Vec<Value>> {
+    let n = r.len();
+    let columns = r.take_columns();
+    (0..n)
+        .map(|i| columns.iter().map(|c| c.get(i).unwrap()).collect())
+        .collect()
 }
 
 /// A small deterministic generator (xorshift).
@@ -83,8 +102,8 @@ fn graph(nodes: usize, rels: usize, seed: u64) -> Graph {
             ids[rng.below(ids.len() as u64) as usize]
         };
         let edge_type = ["R", "S", "T"][rng.below(3) as usize].to_string();
-        let data = match rng.below(8) {
-            0 => serde_json::Value::Null,
+        let mut data = match rng.below(8) {
+            0 if edge_type == "S" => serde_json::Value::Null,
             1 => json!({"w": i, "s": format!("s{}", rng.below(9)), "l": [1, "x"]}),
             2 => json!({"k": null, "w": f64::from(u32::try_from(i).unwrap()) / 4.0}),
             3 => json!({"s": format!("long string {} {}", "z".repeat(40), rng.below(3))}),
@@ -92,6 +111,14 @@ fn graph(nodes: usize, rels: usize, seed: u64) -> Graph {
                 json!({"w": f64::from(u32::try_from(rng.below(1000)).unwrap()) / 8.0, "k": rng.below(4)})
             }
         };
+        // Every relationship of types R and T has a float `f` and a boolean `t`.
+        if let Some(map) = data.as_object_mut() {
+            map.insert(
+                "f".into(),
+                json!(f64::from(u32::try_from(i).unwrap()) + 0.5),
+            );
+            map.insert("t".into(), json!(i % 3 == 0));
+        }
         tx.insert_edge(EdgeSpec {
             from,
             to,
@@ -121,7 +148,7 @@ fn sorted(rows: &[Vec<Value>]) -> Vec<String> {
     out
 }
 
-const SAME_ROWS: [&str; 12] = [
+const SAME_ROWS: [&str; 13] = [
     "MATCH (a:A)-[e:R]->(b:B) RETURN a.x, e.w, b.y",
     "MATCH (a)<-[e:R]-(b:A) RETURN a.name AS n, e.w AS w, e.k AS k, b.x",
     "MATCH (a:A)-[e:R|S]->(b:A) RETURN b.x, a.x, e.s",
@@ -134,6 +161,7 @@ const SAME_ROWS: [&str; 12] = [
     "MATCH (a:A)-[e:T]->(b) RETURN DISTINCT a.y, e.k",
     "MATCH (a)-[e:R]->(b:B) RETURN b.name AS name, b.name AS again, e.w",
     "MATCH (a:A)-[e:S]->(b) WITH a.x AS x, e.w AS w RETURN x, w",
+    "MATCH (a)-[e:R|T]->(b) RETURN e.f, e.t, a.x",
 ];
 
 #[test]
@@ -145,6 +173,96 @@ fn scan_rows_are_the_row_paths() {
             let rows = run(&g, &row_path(q)).unwrap();
             assert_eq!(scan.columns, rows.columns, "{q}");
             assert_eq!(sorted(&scan.rows), sorted(&rows.rows), "{nodes} nodes: {q}");
+        }
+    }
+}
+
+/// Made by columns (`QueryOptions::columnar`, as the Python package asks), the same rows.
+#[test]
+fn columns_hold_the_row_paths_rows() {
+    let mut by_columns = 0;
+    for (nodes, rels, seed) in [(0, 0, 1), (6, 3, 2), (40, 200, 3), (900, 4000, 4)] {
+        let g = graph(nodes, rels, seed);
+        for q in SAME_ROWS {
+            let columns = run_with(&g, q, true, None).unwrap();
+            by_columns += usize::from(columns.table.is_some());
+            assert!(columns.rows.is_empty() || columns.table.is_none());
+            let rows = run(&g, &row_path(q)).unwrap();
+            assert_eq!(columns.columns, rows.columns, "{q}");
+            assert_eq!(
+                sorted(&rows_of(columns)),
+                sorted(&rows.rows),
+                "{nodes} nodes: {q}"
+            );
+        }
+        // Sorted, paged or distinct rows, and rows through a WITH, come as rows.
+        for q in [
+            "MATCH (a:A)-[e:R]->(b) RETURN a.x, e.w ORDER BY a.x",
+            "MATCH (a:A)-[e:R]->(b) RETURN a.x, e.w LIMIT 5",
+            "MATCH (a:A)-[e:T]->(b) RETURN DISTINCT a.y",
+            "MATCH (a:A)-[e:R]->(b) RETURN a.x UNION ALL MATCH (a:B)-[e:R]->(b) RETURN a.x",
+        ] {
+            let r = run_with(&g, q, true, None).unwrap();
+            assert!(r.table.is_none(), "{q}");
+            assert_eq!(r.rows, run(&g, q).unwrap().rows, "{q}");
+        }
+    }
+    assert!(by_columns >= 20, "{by_columns}");
+    // Numbers and booleans come as machine arrays.
+    let g = graph(300, 1000, 8);
+    let mut r = run_with(&g, "MATCH (a)-[e:R]->(b) RETURN e.f, e.t, a.x", true, None).unwrap();
+    let columns = r.take_columns();
+    assert!(matches!(columns[0], pagegraph_query::Column::Float(_)));
+    assert!(matches!(columns[1], pagegraph_query::Column::Bool(_)));
+    assert!(matches!(columns[2], pagegraph_query::Column::Int(_)));
+}
+
+/// The columns count against the memory limit: a result too large for it fails with the
+/// limit's error, as the row path's does.
+#[test]
+fn columns_keep_to_the_memory_limit() {
+    let g = graph(500, 3000, 9);
+    let q = "MATCH (a)-[e]->(b) RETURN a.y, e.s, b.y";
+    let small = Some(20_000);
+    for columnar in [false, true] {
+        match run_with(&g, q, columnar, small) {
+            Err(pagegraph_query::QueryError::MemoryLimit { .. }) => {}
+            other => panic!("columnar {columnar}: {other:?}"),
+        }
+    }
+    let whole = run_with(&g, q, true, None).unwrap();
+    assert_eq!(whole.len(), 3000);
+}
+
+/// Labels whose nodes are a run of ids (made together) are read by offset: the same rows,
+/// also once a node in the middle is gone.
+#[test]
+fn labels_made_together_answer_the_same() {
+    let g = Graph::in_memory().unwrap();
+    run(&g, "UNWIND range(0, 299) AS i CREATE (:P {x: i})").unwrap();
+    run(&g, "UNWIND range(0, 99) AS i CREATE (:Q {x: 1000 + i})").unwrap();
+    run(
+        &g,
+        "MATCH (p:P), (q:Q) WHERE (p.x * 7 + q.x) % 23 = 0 \
+         CREATE (p)-[:R {w: p.x * 0.5}]->(q), (q)-[:R {w: 1}]->(p), (p)-[:S]->(p)",
+    )
+    .unwrap();
+    for delete in [None, Some("MATCH (p:P {x: 150}) DETACH DELETE p")] {
+        if let Some(d) = delete {
+            run(&g, d).unwrap();
+        }
+        for q in [
+            "MATCH (a:P)-[e:R]->(b:Q) RETURN a.x, b.x, e.w",
+            "MATCH (a:Q)-[e:R]->(b:P) RETURN a.x, b.x, e.w",
+            "MATCH (a)-[e]->(b:P) RETURN a.x, b.x, e.w",
+            "MATCH (a:P)-[e:S]->(b:P) RETURN a.x, b.x",
+        ] {
+            for columnar in [false, true] {
+                let fast = rows_of(run_with(&g, q, columnar, None).unwrap());
+                let rows = run(&g, &row_path(q)).unwrap();
+                assert!(!rows.rows.is_empty(), "{q}");
+                assert_eq!(sorted(&fast), sorted(&rows.rows), "{delete:?} {q}");
+            }
         }
     }
 }
