@@ -313,9 +313,11 @@ impl RunReader {
         Ok(true)
     }
 
-    fn next(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The next entry into `key` and `value` (their old contents replaced, their capacity
+    /// reused); false at the end of the run.
+    fn next_into(&mut self, key: &mut Vec<u8>, value: &mut Vec<u8>) -> Result<bool> {
         if !self.fill(8)? {
-            return Ok(None);
+            return Ok(false);
         }
         let b = &self.buf[self.at..];
         let key_len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
@@ -330,14 +332,23 @@ impl RunReader {
             });
         }
         if !self.fill(8 + key_len + value_len)? {
-            return Ok(None);
+            return Ok(false);
         }
         let start = self.at + 8;
-        let key = self.buf[start..start + key_len].to_vec();
-        let value = self.buf[start + key_len..start + key_len + value_len].to_vec();
+        refill(key, &self.buf[start..start + key_len]);
+        refill(
+            value,
+            &self.buf[start + key_len..start + key_len + value_len],
+        );
         self.at = start + key_len + value_len;
-        Ok(Some((key, value)))
+        Ok(true)
     }
+}
+
+/// Makes `buf` hold `bytes`, reusing its capacity.
+fn refill(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.clear();
+    buf.extend_from_slice(bytes);
 }
 
 enum Source {
@@ -350,23 +361,24 @@ enum Source {
 }
 
 impl Source {
-    fn next(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The next entry into `key` and `value` (see [`RunReader::next_into`]); false at the
+    /// end.
+    fn next_into(&mut self, key: &mut Vec<u8>, value: &mut Vec<u8>) -> Result<bool> {
         match self {
-            Source::File(r) => r.next(),
+            Source::File(r) => r.next_into(key, value),
             Source::Memory {
                 arena,
                 entries,
                 next,
             } => {
                 let Some(e) = entries.get(*next) else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 *next += 1;
                 let k_end = e.offset + e.key_len as usize;
-                Ok(Some((
-                    arena[e.offset..k_end].to_vec(),
-                    arena[k_end..k_end + e.value_len as usize].to_vec(),
-                )))
+                refill(key, &arena[e.offset..k_end]);
+                refill(value, &arena[k_end..k_end + e.value_len as usize]);
+                Ok(true)
             }
         }
     }
@@ -420,6 +432,8 @@ pub struct Merge {
     sources: Vec<Source>,
     heap: BinaryHeap<Head>,
     temp: Option<(Arc<dyn Vfs>, PathBuf)>,
+    /// Where superseded entries are read to (their buffers reused).
+    scratch: (Vec<u8>, Vec<u8>),
 }
 
 impl Merge {
@@ -431,7 +445,8 @@ impl Merge {
     ) -> Result<Merge> {
         let mut heap = BinaryHeap::with_capacity(sources.len());
         for (rank, s) in sources.iter_mut().enumerate() {
-            if let Some((key, value)) = s.next()? {
+            let (mut key, mut value) = (Vec::new(), Vec::new());
+            if s.next_into(&mut key, &mut value)? {
                 heap.push(Head::new(key, value, rank));
             }
         }
@@ -439,39 +454,57 @@ impl Merge {
             sources,
             heap,
             temp: temp.map(|_| (vfs, path)),
+            scratch: (Vec::new(), Vec::new()),
         })
     }
 
     /// The next entry in key order, or `None` at the end.
     pub fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let Some((key, value)) = self.take_top()? else {
-            return Ok(None);
-        };
-        // Older entries of the same key are superseded.
-        while self.heap.peek().is_some_and(|h| h.key == key) {
-            self.take_top()?;
-        }
-        Ok(Some((key, value)))
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        Ok(self
+            .next_entry_into(&mut key, &mut value)?
+            .then_some((key, value)))
     }
 
-    /// Takes the smallest entry and puts its source's next one in its place: one sift
-    /// of the heap instead of a pop and a push.
-    fn take_top(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The next entry in key order into `key` and `value` (their old contents replaced,
+    /// their buffers reused for later entries: a merge of many entries allocates none per
+    /// entry); false at the end.
+    pub fn next_entry_into(&mut self, key: &mut Vec<u8>, value: &mut Vec<u8>) -> Result<bool> {
+        if !self.take_top_into(key, value)? {
+            return Ok(false);
+        }
+        // Older entries of the same key are superseded.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        while self.heap.peek().is_some_and(|h| h.key == *key) {
+            self.take_top_into(&mut scratch.0, &mut scratch.1)?;
+        }
+        self.scratch = scratch;
+        Ok(true)
+    }
+
+    /// Takes the smallest entry into `key` and `value` and reads its source's next one in
+    /// its place, into the buffers `key` and `value` held: one sift of the heap instead of
+    /// a pop and a push, and no allocation once the buffers are large enough.
+    fn take_top_into(&mut self, key: &mut Vec<u8>, value: &mut Vec<u8>) -> Result<bool> {
         let Some(mut top) = self.heap.peek_mut() else {
-            return Ok(None);
+            return Ok(false);
         };
-        let next = match self.sources.get_mut(top.rank) {
-            Some(s) => s.next()?,
-            None => None,
-        };
-        let taken = match next {
-            Some((key, value)) => {
-                let fresh = Head::new(key, value, top.rank);
-                std::mem::replace(&mut *top, fresh)
+        std::mem::swap(&mut top.key, key);
+        std::mem::swap(&mut top.value, value);
+        let rank = top.rank;
+        let more = match self.sources.get_mut(rank) {
+            Some(s) => {
+                let head = &mut *top;
+                s.next_into(&mut head.key, &mut head.value)?
             }
-            None => PeekMut::pop(top),
+            None => false,
         };
-        Ok(Some((taken.key, taken.value)))
+        if more {
+            top.prefix = key_prefix(&top.key);
+        } else {
+            PeekMut::pop(top);
+        }
+        Ok(true)
     }
 }
 
@@ -524,25 +557,40 @@ mod tests {
     #[test]
     fn merges_runs_in_order_with_latest_put_winning() {
         let vfs: Arc<dyn Vfs> = Arc::new(MemVfs::new());
-        let mut s = Sorter::new(vfs, PathBuf::from("/t-sort"), 1 << 16);
+        // The same puts twice: merged entry by entry into fresh vectors, and into one pair
+        // of buffers reused throughout (keys and values of every length, shrinking too).
+        let mut sorters = [
+            Sorter::new(vfs.clone(), PathBuf::from("/t-sort"), 1 << 16),
+            Sorter::new(vfs, PathBuf::from("/t-sort-2"), 1 << 16),
+        ];
         let mut model = BTreeMap::new();
         let mut rng = 12345u64;
         for i in 0..20_000u32 {
             rng = rng
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            let key = format!("k{:05}", (rng >> 33) % 3000).into_bytes();
+            let key = format!("k{:0w$}", (rng >> 33) % 3000, w = 1 + (i % 5) as usize).into_bytes();
             let value = i.to_le_bytes().repeat((i % 7) as usize);
-            s.put(&key, &value).unwrap();
+            for s in &mut sorters {
+                s.put(&key, &value).unwrap();
+            }
             model.insert(key, value);
         }
-        assert!(s.runs.len() > 2, "the test should spill several runs");
-        let mut merge = s.drain().unwrap();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        let [mut first, mut second] = sorters;
+        assert!(first.runs.len() > 2, "the test should spill several runs");
+        let mut merge = first.drain().unwrap();
         let mut got = Vec::new();
         while let Some(kv) = merge.next_entry().unwrap() {
             got.push(kv);
         }
-        let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        assert!(got == want);
+        let mut merge = second.drain().unwrap();
+        let (mut key, mut value) = (b"stale".to_vec(), b"stale".to_vec());
+        let mut got = Vec::new();
+        while merge.next_entry_into(&mut key, &mut value).unwrap() {
+            got.push((key.clone(), value.clone()));
+        }
         assert!(got == want);
     }
 }

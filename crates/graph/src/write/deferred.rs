@@ -123,7 +123,8 @@ fn merge_slices(
     let merged = (|| -> Result<()> {
         let mut merged = sorter.drain()?;
         let mut slice: Vec<Adjacency> = Vec::with_capacity(adjacency::SLICE_ENTRIES);
-        while let Some((key, _)) = merged.next_entry()? {
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        while merged.next_entry_into(&mut key, &mut value)? {
             let e = record::decode_adjacency_full(&key)
                 .ok_or_else(|| GraphError::corrupt("deferred adjacency", "", "bad key"))?;
             // Slices end between groups: a group is packed whole.
