@@ -363,3 +363,59 @@ fn writing_queries_answer_the_same() {
     .unwrap();
     assert_eq!(sorted(&read.rows), sorted(&written.rows));
 }
+
+/// Streamed (as the CLI takes results), rows leave the scan as it reads them, with
+/// `columnar` asked for or not: the same rows, and a `LIMIT` stops the scan.
+#[test]
+fn streamed_rows_are_the_row_paths() {
+    struct Collect(Vec<Vec<Value>>);
+    impl pagegraph_query::RowSink for Collect {
+        fn columns(
+            &mut self,
+            _: &[String],
+            _: &dyn pagegraph_query::eval::GraphRead,
+        ) -> Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, row: Vec<Value>, _: &dyn pagegraph_query::eval::GraphRead) -> Result<()> {
+            self.0.push(row);
+            Ok(())
+        }
+    }
+    let g = graph(500, 3000, 10);
+    for (q, limit) in [
+        ("MATCH (a:A)-[e:R]->(b) RETURN a.x, e.w, b.y", None),
+        ("MATCH (a)-[e:T]->(b:B) RETURN e.f, b.x LIMIT 9", Some(9)),
+    ] {
+        for columnar in [false, true] {
+            let statement = pagegraph_query::StatementCache::default()
+                .prepare(q)
+                .unwrap();
+            let options = QueryOptions {
+                cancel: None,
+                memory_limit: None,
+                columnar,
+            };
+            let mut sink = Collect(Vec::new());
+            pagegraph_query::execute_streaming(
+                &g,
+                &statement,
+                &BTreeMap::new(),
+                &options,
+                &mut sink,
+            )
+            .unwrap();
+            let all = run(&g, &row_path(q.split(" LIMIT").next().unwrap())).unwrap();
+            match limit {
+                None => assert_eq!(sorted(&sink.0), sorted(&all.rows), "{q}"),
+                Some(n) => {
+                    assert_eq!(sink.0.len(), n, "{q}");
+                    let all = sorted(&all.rows);
+                    for row in sorted(&sink.0) {
+                        assert!(all.binary_search(&row).is_ok(), "{q}: {row}");
+                    }
+                }
+            }
+        }
+    }
+}
