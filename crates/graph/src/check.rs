@@ -8,7 +8,7 @@
 //! 3. Every edge is in the outgoing adjacency under its source and in the incoming adjacency
 //!    under its target, and those trees hold nothing else; their chunks decode, and a
 //!    node's pairs strictly increase across its chunks (`adjacency.rs`).
-//! 4. The kind (label) and edge-type counts match the nodes and edges.
+//! 4. The kind (label), edge-type and self-loop counts match the nodes and edges.
 //! 5. Every index in the catalog is ready, has its entry tree, and that tree holds exactly
 //!    the entries the records give (`IndexDef::keys_of`); a unique index holds no two equal
 //!    values; no entry tree is left without a catalog entry.
@@ -189,6 +189,7 @@ impl ReadTxn {
         })?;
         let mut edges = Multiset::default();
         let mut type_counts: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut loop_counts: BTreeMap<u32, u64> = BTreeMap::new();
         let mut last_edge = None;
         // Damage inside a chunk is a problem naming the chunk; the scan goes on.
         let mut damaged_chunks = Vec::new();
@@ -217,17 +218,15 @@ impl ReadTxn {
             }
             edges.add([rec.from.0, u64::from(rec.edge_type), rec.to.0, id.0]);
             *type_counts.entry(rec.edge_type).or_default() += 1;
+            if rec.from == rec.to {
+                *loop_counts.entry(rec.edge_type).or_default() += 1;
+            }
             Ok(true)
         };
         self.each_edge_tolerant(&mut record, &mut damaged_chunks)?;
         problems.append(&mut damaged_chunks);
         self.adjacency_problems(&edges, &mut problems)?;
-        if self.kinds()? != self.named_counts(kind_counts)? {
-            problems.push("kind counts disagree with the nodes".into());
-        }
-        if self.edge_types()? != self.named_counts(type_counts)? {
-            problems.push("edge type counts disagree with the edges".into());
-        }
+        self.count_problems([kind_counts, type_counts, loop_counts], &mut problems)?;
         self.index_problems(&catalog, &expected, &mut problems)?;
         Ok(problems)
     }
@@ -309,6 +308,27 @@ impl ReadTxn {
 
     /// Counts by string id as `(string, count)` in string order, as [`ReadTxn::kinds`] lists
     /// them.
+    /// Compares the kept counts with `[kinds, edge types, self-loops]` counted from the
+    /// records (self-loops where the format keeps them).
+    fn count_problems(
+        &self,
+        [kinds, types, loops]: [BTreeMap<u32, u64>; 3],
+        problems: &mut Vec<String>,
+    ) -> Result<()> {
+        if self.kinds()? != self.named_counts(kinds)? {
+            problems.push("kind counts disagree with the nodes".into());
+        }
+        if self.edge_types()? != self.named_counts(types)? {
+            problems.push("edge type counts disagree with the edges".into());
+        }
+        if let Some(kept) = self.self_loop_counts()?
+            && kept != self.named_counts(loops)?
+        {
+            problems.push("self-loop counts disagree with the edges".into());
+        }
+        Ok(())
+    }
+
     fn named_counts(&self, counts: BTreeMap<u32, u64>) -> Result<Vec<(String, u64)>> {
         let mut named = counts
             .into_iter()

@@ -85,10 +85,11 @@ impl Graph {
 
     /// Checks the graph format: a newer one is refused (`UnsupportedFormat`); an older one
     /// is upgraded in place by a read-write open, and read as it is by a read-only one.
-    /// Every upgrade writes only the version: every format 1 record reads the same in
-    /// format 2, format 2's adjacency keys (one pair each, no value) are format 3 chunks of
-    /// one pair, and format 3's edge records (one per key) are format 4 chunks of one edge;
-    /// `compact` repacks both.
+    /// Every upgrade but the last writes only the version: every format 1 record reads the
+    /// same in format 2, format 2's adjacency keys (one pair each, no value) are format 3
+    /// chunks of one pair, and format 3's edge records (one per key) are format 4 chunks of
+    /// one edge (`compact` repacks both); format 5's self-loop counts are counted from the
+    /// edge records, in the same transaction as the version.
     fn with_format(self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;
@@ -102,6 +103,9 @@ impl Graph {
         }
         if found < GRAPH_FORMAT && !options.read_only {
             let mut w = self.begin_write()?;
+            if found < crate::record::SELF_LOOP_COUNTS_SINCE {
+                w.count_self_loops()?;
+            }
             w.set_graph_format()?;
             w.commit()?;
         }

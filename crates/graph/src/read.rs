@@ -681,6 +681,16 @@ impl ReadTxn {
         Ok(out)
     }
 
+    /// Every edge type that has self-loops (edges from a node to itself) with how many, by
+    /// name; `None` for a graph of a format before they were counted (opened read-only,
+    /// so not upgraded: see [`crate::GRAPH_FORMAT`]).
+    pub fn self_loop_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
+        if self.graph_format()? < record::SELF_LOOP_COUNTS_SINCE {
+            return Ok(None);
+        }
+        Ok(Some(self.counts(b'l')?))
+    }
+
     /// Every node kind with its number of nodes, by name.
     pub fn kinds(&self) -> Result<Vec<(String, u64)>> {
         self.counts(b'k')

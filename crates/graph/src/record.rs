@@ -56,8 +56,14 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// and property indexes; 3 packs adjacency into chunks of pairs (format 2 adjacency reads
 /// as chunks of one pair, so 2 is upgraded by writing the version); 4 packs the records
 /// of edges without data into chunks (a format 3 record reads as a chunk of one, so 3 is
-/// upgraded the same way). A database without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 4;
+/// upgraded the same way); 5 keeps the number of self-loops of each edge type in `g.counts`
+/// (tag `l`; a type without self-loops has no entry), so earlier formats are upgraded by
+/// counting them in one scan of the edge records. A database without a `format` key in
+/// `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 5;
+
+/// The first graph format that keeps self-loop counts (see [`GRAPH_FORMAT`]).
+pub(crate) const SELF_LOOP_COUNTS_SINCE: u64 = 5;
 
 /// Flag of a node record: the data is in `g.node_data`.
 const DATA_OUTSIDE: u8 = 1;

@@ -490,3 +490,77 @@ fn a_graph_format_3_fixture_reads_as_edge_chunks_of_one_and_is_upgraded_to_forma
     drop(r);
     assert!(g.check().expect("check").is_clean());
 }
+
+/// `graph-format-4/`: graph format 4 (no self-loop counts), written by the release before
+/// them: 30 `N` nodes (`i`: 0..29); an `A` edge from each to node `(7i + 3) % 30` (data
+/// `{"w": i}`); an `A` self-loop on every node whose `i` is a multiple of 4, then the one
+/// on node 8 deleted; two `B` self-loops (one with data) on every multiple of 5; a `B` edge
+/// from each node to the next (mod 30). That is 37 `A` edges (7 self-loops) and 42 `B`
+/// edges (12 self-loops).
+#[test]
+fn a_graph_format_4_fixture_gets_its_self_loops_counted_by_the_upgrade_to_format_5() {
+    let (_dir, path) = fixture("graph-format-4");
+    let want = vec![("A".to_string(), 7), ("B".to_string(), 12)];
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        let r = g.begin_read().expect("read");
+        assert_eq!(r.graph_format().expect("format"), 4);
+        // Not counted yet: none are claimed.
+        assert_eq!(r.self_loop_counts().expect("loops"), None);
+        assert_eq!(
+            r.edge_types().expect("types"),
+            vec![("A".to_string(), 37), ("B".to_string(), 42)]
+        );
+        drop(r);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    let r = g.begin_read().expect("read");
+    assert_eq!(r.graph_format().expect("format"), pagegraph::GRAPH_FORMAT);
+    assert_eq!(r.self_loop_counts().expect("loops"), Some(want));
+    drop(r);
+    assert!(g.check().expect("check").is_clean());
+    // Kept as self-loops come and go, in batches and one at a time.
+    let (n, first_b_loop) = {
+        let r = g.begin_read().expect("read");
+        let b_loop = r
+            .edges()
+            .map(|e| e.expect("edge"))
+            .find(|e| e.edge_type == "B" && e.from == e.to)
+            .expect("a B self-loop");
+        (r.nodes_by_kind("N").expect("nodes"), b_loop)
+    };
+    let mut tx = g.begin_write().expect("write");
+    let specs = (0..6).map(|i| pagegraph::EdgeSpec {
+        from: n[i],
+        to: n[if i % 2 == 0 { i } else { i + 1 }],
+        edge_type: "C".into(),
+        data: serde_json::Value::Null,
+    });
+    tx.insert_edges(specs).expect("insert");
+    tx.delete_edge(first_b_loop.id).expect("delete");
+    tx.delete_node(n[0]).expect("delete node and its edges");
+    tx.commit().expect("commit");
+    let r = g.begin_read().expect("read");
+    // Node 0 had an A self-loop (0 is a multiple of 4) and two B ones (one deleted above
+    // if it was node 0's, else another's) and a C one (i = 0).
+    let counts = r.self_loop_counts().expect("loops").expect("kept");
+    let mut recount: BTreeMap<String, u64> = BTreeMap::new();
+    for e in r.edges() {
+        let e = e.expect("edge");
+        if e.from == e.to {
+            *recount.entry(e.edge_type).or_default() += 1;
+        }
+    }
+    assert_eq!(counts, recount.into_iter().collect::<Vec<_>>());
+    assert_eq!(counts.iter().find(|(t, _)| t == "C").map(|c| c.1), Some(2));
+    drop(r);
+    assert!(g.check().expect("check").is_clean());
+}

@@ -373,16 +373,24 @@ fn by_chunk_counts(
     // Two steps: both degrees of each middle node read together, on every core.
     if let Some(r2) = r2 {
         let middle = |b: NodeId| within(l1, b);
+        // Steps the same way take a relationship twice round each self-loop of the middle
+        // nodes: where every node is a middle node, the graph's count of them serves, and
+        // no chunk is decoded to find them.
+        let counted_loops = if same_way && everyone(l1) {
+            ctx.graph.self_loops(&r1.types)?
+        } else {
+            None
+        };
         if let Some(w) = ctx.graph.two_step_walks(
             (into_middle(r1.dir), &r1.types),
             (!into_middle(r2.dir), &r2.types),
-            same_way,
+            same_way && counted_loops.is_none(),
             &middle,
         )? {
-            let again = if same_way {
-                w.first_self_loops
-            } else {
-                w.first_steps
+            let again = match (same_way, counted_loops) {
+                (true, Some(loops)) => loops,
+                (true, None) => w.first_self_loops,
+                (false, _) => w.first_steps,
             };
             return Ok(Some(w.walks.saturating_sub(again)));
         }

@@ -11,7 +11,7 @@ mod model;
 
 pub use model::{EdgeProps, Merged, NodeProps};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pagegraph_storage::TxId;
 use serde_json::Value;
@@ -609,6 +609,11 @@ impl WriteTxn {
         written?;
         self.insert_entries(entries)?;
         self.count_each(b't', &types);
+        for (&(from, to), &ty) in ends.iter().zip(&types) {
+            if from == to {
+                self.count(b'l', ty, 1);
+            }
+        }
         Ok(ids)
     }
 
@@ -813,6 +818,9 @@ impl WriteTxn {
             return Err(GraphError::corrupt("edge", id, "vanished from its chunk"));
         }
         self.count(b't', ty, -1);
+        if from == to {
+            self.count(b'l', ty, -1);
+        }
         Ok(())
     }
 
@@ -861,6 +869,25 @@ impl WriteTxn {
         self.tx.tree(NAME)?.remove(&name_key(&old.name, id))?;
         self.tx.tree(NODE_DATA)?.remove(&key)?;
         self.tx.tree(NODES)?.remove(&key)?;
+        Ok(())
+    }
+
+    /// Counts the self-loops of each edge type from the edge records (one scan), for the
+    /// upgrade of a graph format that did not keep them: the counts are added to those
+    /// kept, so it runs once, on a graph that has none.
+    pub(crate) fn count_self_loops(&mut self) -> Result<()> {
+        let mut loops: BTreeMap<u32, i64> = BTreeMap::new();
+        if let Some(tree) = self.tx.view_tree(EDGES)? {
+            edges::each_from(&tree, EdgeId(0), |_, rec| {
+                if rec.from == rec.to {
+                    *loops.entry(rec.edge_type).or_default() += 1;
+                }
+                Ok(true)
+            })?;
+        }
+        for (ty, n) in loops {
+            self.count(b'l', ty, n);
+        }
         Ok(())
     }
 

@@ -155,6 +155,11 @@ pub trait GraphRead {
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
         Ok(None)
     }
+    /// How many self-loops (relationships from a node to itself) of one of `types` (any
+    /// when empty) there are, where the graph knows it without a scan.
+    fn self_loops(&self, _types: &[String]) -> Result<Option<u64>> {
+        Ok(None)
+    }
     /// Calls `f(relationship, start, end, values)` for every relationship of one of
     /// `types` (any when empty) with its properties `keys` (in `keys` order, `None` for one
     /// it lacks), in id order, from one scan of the relationship records; false where the
@@ -333,6 +338,15 @@ impl GraphRead for pagegraph::ReadTxn {
     }
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
         Ok(Some(self.edge_types()?))
+    }
+    fn self_loops(&self, types: &[String]) -> Result<Option<u64>> {
+        Ok(self.self_loop_counts()?.map(|counts| {
+            counts
+                .iter()
+                .filter(|(t, _)| types.is_empty() || types.contains(t))
+                .map(|(_, n)| n)
+                .sum()
+        }))
     }
     fn scan_rel_properties(
         &self,

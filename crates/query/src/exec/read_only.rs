@@ -217,6 +217,9 @@ impl GraphRead for ReadOnly<'_> {
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
         self.0.rel_type_counts()
     }
+    fn self_loops(&self, types: &[String]) -> Result<Option<u64>> {
+        self.0.self_loops(types)
+    }
     fn scan_rel_properties(
         &self,
         types: &[String],
