@@ -589,6 +589,8 @@ fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
 }
 
 /// One run of a scan made by columns: its rows' values, charged to its own budget.
+/// Aligned to two cache lines, as [`Run`] is.
+#[repr(align(128))]
 struct ColumnRun {
     columns: Vec<Column>,
     rows: usize,
@@ -601,7 +603,10 @@ fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
     seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
-/// One run of a parted scan: its rows, in order, charged to its own budget.
+/// One run of a parted scan: its rows, in order, charged to its own budget. Aligned to
+/// two cache lines, as the runs are written side by side by their threads (see
+/// `scan_agg.rs`'s `Partial`).
+#[repr(align(128))]
 struct Run {
     rows: Vec<Vec<Value>>,
     seen: u64,

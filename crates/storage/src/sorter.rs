@@ -375,9 +375,18 @@ impl Source {
                     return Ok(false);
                 };
                 *next += 1;
-                let k_end = e.offset + e.key_len as usize;
-                refill(key, &arena[e.offset..k_end]);
-                refill(value, &arena[k_end..k_end + e.value_len as usize]);
+                let key_len = e.key_len as usize;
+                let k_end = e.offset + key_len;
+                // A key of at most 16 bytes is its prefix: the sorted entries are read in
+                // order without a jump into the arena (which holds them as they came).
+                match e.prefix.to_be_bytes().get(..key_len) {
+                    Some(whole) => refill(key, whole),
+                    None => refill(key, &arena[e.offset..k_end]),
+                }
+                match e.value_len {
+                    0 => value.clear(),
+                    n => refill(value, &arena[k_end..k_end + n as usize]),
+                }
                 Ok(true)
             }
         }
@@ -569,7 +578,13 @@ mod tests {
             rng = rng
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            let key = format!("k{:0w$}", (rng >> 33) % 3000, w = 1 + (i % 5) as usize).into_bytes();
+            // Keys of 2 to 6 bytes (read back from their prefix) and of 17 to 21 (from
+            // the arena), and ones that differ only past 16 bytes.
+            let mut key =
+                format!("k{:0w$}", (rng >> 33) % 3000, w = 1 + (i % 5) as usize).into_bytes();
+            if (rng >> 20).is_multiple_of(3) {
+                key.splice(1..1, *b"long-key-pad-xx");
+            }
             let value = i.to_le_bytes().repeat((i % 7) as usize);
             for s in &mut sorters {
                 s.put(&key, &value).unwrap();
