@@ -383,10 +383,8 @@ impl RelScan<'_> {
         } else {
             std::thread::available_parallelism().map_or(1, |t| t.get().min(4))
         };
-        let result = if projector.takes_columns() {
+        let result = if projector.takes_columns() || threads > 1 {
             self.run_columns(&make, threads, projector, matched, ctx)
-        } else if threads > 1 {
-            self.run_parted(&make, threads, projector, matched, ctx)
         } else {
             let mut seen: u64 = 0;
             let mut stopped = false;
@@ -424,80 +422,13 @@ impl RelScan<'_> {
         debug_assert!(done, "a snapshot scans relationships");
         Ok(done)
     }
-
-    /// The scan on `threads` threads, each run's rows kept (within its share of the
-    /// query's budget) until every run has ended, then handed to `projector` in order.
-    fn run_parted(
-        &self,
-        make: &Make<'_>,
-        threads: usize,
-        projector: &mut Projector<'_>,
-        matched: &Cell<u64>,
-        ctx: &Ctx<'_>,
-    ) -> Result<bool> {
-        let share = ctx.budget.limit().saturating_sub(ctx.budget.used()) / threads;
-        let mut runs: Vec<Run> = (0..threads)
-            .map(|_| Run {
-                rows: Vec::new(),
-                seen: 0,
-                budget: MemoryBudget::new(share),
-            })
-            .collect();
-        let cancel = ctx.cancel;
-        let mut sinks: Vec<_> = runs
-            .iter_mut()
-            .map(|run| {
-                move |_, from, to, vals: &[Option<PropertyRef<'_>>]| -> Result<()> {
-                    run.seen += 1;
-                    if cancelled(cancel, run.seen) {
-                        return Err(QueryError::Cancelled);
-                    }
-                    if let Some(row) = make.row(from, to, vals) {
-                        run.budget.charge(crate::budget::values_size(&row))?;
-                        run.rows.push(row);
-                    }
-                    Ok(())
-                }
-            })
-            .collect();
-        let mut dyn_sinks: Vec<&mut crate::eval::RelPropertySink<'_>> = sinks
-            .iter_mut()
-            .map(|s| s as &mut crate::eval::RelPropertySink<'_>)
-            .collect();
-        let scanned = ctx
-            .graph
-            .scan_rel_properties_parted(self.types, &self.rel_keys, &mut dyn_sinks)
-            .map_err(|e| over_budget(e, ctx))?;
-        drop(dyn_sinks);
-        drop(sinks);
-        if !scanned {
-            return Ok(false);
-        }
-        // The runs' rows become the query's, each given back as the projection takes it.
-        let held: usize = runs.iter().map(|r| r.budget.used()).sum();
-        ctx.budget.charge(held)?;
-        let mut left = held;
-        for run in runs {
-            for row in run.rows {
-                let bytes = crate::budget::values_size(&row);
-                matched.set(matched.get() + 1);
-                let flow = projector.push_values(row, ctx)?;
-                ctx.budget.release(bytes);
-                left -= bytes;
-                if flow == Flow::Stop {
-                    ctx.budget.release(left);
-                    return Ok(true);
-                }
-            }
-        }
-        Ok(true)
-    }
 }
 
 impl RelScan<'_> {
     /// The scan on `threads` threads (one or more), each run making its rows as columns
-    /// (within its share of the query's budget), joined in order and handed to
-    /// `projector` as they are (see [`Projector::push_columns`]).
+    /// (within its share of the query's budget); once every run has ended, the columns
+    /// are joined in order and handed to `projector` as they are where it takes columns
+    /// (see [`Projector::push_columns`]), else their rows, run after run, in order.
     fn run_columns(
         &self,
         make: &Make<'_>,
@@ -558,6 +489,27 @@ impl RelScan<'_> {
         }
         let mut bytes: usize = runs.iter().map(|r| r.budget.used()).sum();
         ctx.budget.charge(bytes)?;
+        if !projector.takes_columns() {
+            // The runs' rows, each run given back once the projection has taken its rows.
+            for run in runs {
+                let run_bytes = run.budget.used();
+                for i in 0..run.rows {
+                    let row = run
+                        .columns
+                        .iter()
+                        .map(|c| c.get(i).unwrap_or(Value::Null))
+                        .collect();
+                    matched.set(matched.get() + 1);
+                    if projector.push_values(row, ctx)? == Flow::Stop {
+                        ctx.budget.release(bytes);
+                        return Ok(true);
+                    }
+                }
+                ctx.budget.release(run_bytes);
+                bytes -= run_bytes;
+            }
+            return Ok(true);
+        }
         let mut runs = runs.into_iter();
         let Some(first) = runs.next() else {
             return Ok(false);
@@ -589,7 +541,8 @@ fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
 }
 
 /// One run of a scan made by columns: its rows' values, charged to its own budget.
-/// Aligned to two cache lines, as [`Run`] is.
+/// Aligned to two cache lines: the runs sit side by side in a vector, each written by its
+/// own thread for every relationship (see `scan_agg.rs`'s `Partial`).
 #[repr(align(128))]
 struct ColumnRun {
     columns: Vec<Column>,
@@ -601,16 +554,6 @@ struct ColumnRun {
 /// Whether the query was cancelled, checked every [`CANCEL_EVERY`] relationships.
 fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
     seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-}
-
-/// One run of a parted scan: its rows, in order, charged to its own budget. Aligned to
-/// two cache lines, as the runs are written side by side by their threads (see
-/// `scan_agg.rs`'s `Partial`).
-#[repr(align(128))]
-struct Run {
-    rows: Vec<Vec<Value>>,
-    seen: u64,
-    budget: MemoryBudget,
 }
 
 /// Makes a match's row from the end tables and the relationship's values.
