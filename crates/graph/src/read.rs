@@ -419,31 +419,10 @@ impl ReadTxn {
         E: From<GraphError> + Send,
         F: FnMut(NodeId, &[Option<PropertyRef<'_>>]) -> std::result::Result<(), E> + Send,
     {
-        let n = sinks.len().max(1);
-        let per = ids.len().div_ceil(n).max(1);
-        let mut runs = ids.chunks(per);
-        let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
-            let mut sinks = sinks.iter_mut();
-            let first = sinks.next().zip(runs.next());
-            let helpers: Vec<_> = sinks
-                .zip(runs)
-                .map(|(sink, run)| {
-                    scope.spawn(move || self.each_node_property_refs(run, keys, &mut *sink))
-                })
-                .collect();
-            let mut out = Vec::with_capacity(n);
-            if let Some((sink, run)) = first {
-                out.push(self.each_node_property_refs(run, keys, &mut *sink));
-            }
-            for h in helpers {
-                match h.join() {
-                    Ok(r) => out.push(r),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            out
-        });
-        results.into_iter().collect()
+        let per = ids.len().div_ceil(sinks.len().max(1)).max(1);
+        on_runs(ids.chunks(per), sinks, |run, sink| {
+            self.each_node_property_refs(run, keys, sink)
+        })
     }
 
     /// Calls `f(node, values)` for each node of `ids` with its properties `keys` (in `keys`
@@ -766,4 +745,40 @@ impl ReadTxn {
             })
         })
     }
+}
+
+/// Calls `scan(run, sink)` for each run of `runs` with the sink of the same place in
+/// `sinks` (the shorter of the two decides how many), the first on this thread and each
+/// other on a thread of its own; waits for all. Returns the first run's error, if any, then
+/// the second's, and so on. For the parted scans, whose sinks each take one run in order.
+pub(crate) fn on_runs<R, S, E>(
+    runs: impl IntoIterator<Item = R>,
+    sinks: &mut [S],
+    scan: impl Fn(R, &mut S) -> std::result::Result<(), E> + Sync,
+) -> std::result::Result<(), E>
+where
+    R: Send,
+    S: Send,
+    E: Send,
+{
+    let scan = &scan;
+    let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
+        let mut pairs = runs.into_iter().zip(sinks.iter_mut());
+        let first = pairs.next();
+        let helpers: Vec<_> = pairs
+            .map(|(run, sink)| scope.spawn(move || scan(run, sink)))
+            .collect();
+        let mut out = Vec::with_capacity(helpers.len() + 1);
+        if let Some((run, sink)) = first {
+            out.push(scan(run, sink));
+        }
+        for h in helpers {
+            match h.join() {
+                Ok(r) => out.push(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    });
+    results.into_iter().collect()
 }

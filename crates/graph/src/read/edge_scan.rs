@@ -75,30 +75,12 @@ impl ReadTxn {
             })
             .collect();
         // Each thread reads through a tree view of its own (views are not shared).
-        let run = |lo, hi, sink: &mut F| match self.tree(self.h.edges) {
-            Some(tree) => edge_refs_between(&tree, lo, hi, wanted, keys, sink),
-            None => Ok(()),
-        };
-        let run = &run;
-        let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
-            let mut runs = sinks.iter_mut().zip(bounds);
-            let first = runs.next();
-            let helpers: Vec<_> = runs
-                .map(|(sink, (lo, hi))| scope.spawn(move || run(lo, hi, sink)))
-                .collect();
-            let mut out = Vec::with_capacity(helpers.len() + 1);
-            if let Some((sink, (lo, hi))) = first {
-                out.push(run(lo, hi, sink));
+        super::on_runs(bounds, sinks, |(lo, hi), sink: &mut F| {
+            match self.tree(self.h.edges) {
+                Some(tree) => edge_refs_between(&tree, lo, hi, wanted, keys, sink),
+                None => Ok(()),
             }
-            for h in helpers {
-                match h.join() {
-                    Ok(r) => out.push(r),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            out
-        });
-        results.into_iter().collect()
+        })
     }
 }
 
