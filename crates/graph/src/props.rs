@@ -123,6 +123,21 @@ pub(crate) fn properties_in_data(
         .collect())
 }
 
+/// Calls `f` with `n` empty property slots, for [`property_refs_in_data`] to fill: an
+/// array on the stack for up to eight (scans of a few properties make one per record),
+/// else a vector.
+pub(crate) fn with_ref_slots<'a, R>(
+    n: usize,
+    f: impl FnOnce(&mut [Option<PropertyRef<'a>>]) -> R,
+) -> R {
+    let mut stack: [Option<PropertyRef<'a>>; 8] = Default::default();
+    if let Some(slots) = stack.get_mut(..n) {
+        return f(slots);
+    }
+    let mut heap = vec![None; n];
+    f(&mut heap)
+}
+
 /// [`properties_in_data`] into `out` (`keys.len()` long, replacing what it held), with
 /// strings borrowed from `name` and `data` where the data is flat (see `fields.rs`).
 pub(crate) fn property_refs_in_data<'a>(

@@ -438,20 +438,12 @@ impl ReadTxn {
         keys: &[&str],
         mut f: impl FnMut(NodeId, &[Option<PropertyRef<'_>>]) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        /// Properties read into an array on the stack, up to this many.
-        const ON_STACK: usize = 8;
         debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascending");
         lookup::each_node_data(self, ids, "node id", |id, name, data| {
-            let mut stack: [Option<PropertyRef<'_>>; ON_STACK] = Default::default();
-            let mut heap = Vec::new();
-            let out = if let Some(out) = stack.get_mut(..keys.len()) {
-                out
-            } else {
-                heap.resize(keys.len(), None);
-                &mut heap[..]
-            };
-            props::property_refs_in_data("node data", "node", id, name, data, keys, out)?;
-            f(id, out)
+            props::with_ref_slots(keys.len(), |out| {
+                props::property_refs_in_data("node data", "node", id, name, data, keys, out)?;
+                f(id, out)
+            })
         })
     }
 

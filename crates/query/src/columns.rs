@@ -72,17 +72,13 @@ impl Column {
             (Column::Int(xs), Value::Int(x)) => xs.push(x),
             (Column::Float(xs), Value::Float(x)) => xs.push(x),
             (Column::Bool(xs), Value::Bool(x)) => xs.push(x),
-            (Column::Values(vs), v) if vs.is_empty() => {
-                *self = match v {
-                    Value::Int(x) => Column::Int(vec![x]),
-                    Value::Float(x) => Column::Float(vec![x]),
-                    Value::Bool(x) => Column::Bool(vec![x]),
-                    v => {
-                        let bytes = crate::budget::value_size(&v);
-                        *self = Column::Values(vec![v]);
-                        return bytes;
-                    }
-                };
+            // An empty column takes the type of its first value.
+            (Column::Values(vs), Value::Int(x)) if vs.is_empty() => *self = Column::Int(vec![x]),
+            (Column::Values(vs), Value::Float(x)) if vs.is_empty() => {
+                *self = Column::Float(vec![x]);
+            }
+            (Column::Values(vs), Value::Bool(x)) if vs.is_empty() => {
+                *self = Column::Bool(vec![x]);
             }
             (Column::Values(vs), v) => {
                 let bytes = crate::budget::value_size(&v);

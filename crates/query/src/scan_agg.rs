@@ -30,8 +30,25 @@ use crate::eval::{Ctx, NoGraph, PropertySink, Row, eval, is_aggregate};
 use crate::project::Projector;
 use crate::value::{GroupKey, Value};
 
-/// Nodes between two checks for cancellation.
+/// Records between two checks for cancellation (here and in `scan_rel.rs`).
 const CANCEL_EVERY: u64 = 4096;
+
+/// Whether the query was cancelled, checked when `seen` records have been read, every
+/// [`CANCEL_EVERY`] (scans on several threads check their own counts).
+pub(crate) fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
+    seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// A run's budget refusal (each run of a parted scan holds a share of the query's budget)
+/// as the query's, naming the query's limit.
+pub(crate) fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
+    match e {
+        QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
+            limit: ctx.budget.limit(),
+        },
+        other => other,
+    }
+}
 
 /// A `MATCH` and the projection after it that can be grouped in one scan.
 pub(crate) struct ScanAggregate<'a> {
@@ -146,7 +163,7 @@ struct Group {
 }
 
 /// A value as the query sees it.
-fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
+pub(crate) fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
     r.map_or(Value::Null, |r| Value::from(r.to_value()))
 }
 
@@ -343,9 +360,9 @@ struct Env<'a> {
 }
 
 impl Env<'_> {
-    /// Whether the query was cancelled, checked every [`CANCEL_EVERY`] nodes.
+    /// Whether the query was cancelled (see [`cancelled`]).
     fn cancelled(&self, seen: u64) -> bool {
-        seen.is_multiple_of(CANCEL_EVERY) && self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+        cancelled(self.cancel, seen)
     }
 }
 
@@ -431,7 +448,7 @@ impl ScanAggregate<'_> {
                 .collect();
             ctx.graph
                 .each_node_properties_parted(&ids, &self.props, &mut dyn_sinks)
-                .map_err(|e| Self::over_budget(e, ctx))?
+                .map_err(|e| over_budget(e, ctx))?
         } else {
             false
         };
@@ -442,14 +459,14 @@ impl ScanAggregate<'_> {
                 .each_node_properties(&ids, &self.props, &mut |id, values| {
                     part.add(self, env, id, values)
                 })
-                .map_err(|e| Self::over_budget(e, ctx))?;
+                .map_err(|e| over_budget(e, ctx))?;
         }
         let mut runs = partials.into_iter();
         let Some(mut all) = runs.next() else {
             return Ok(());
         };
         for later in runs {
-            all.merge(later).map_err(|e| Self::over_budget(e, ctx))?;
+            all.merge(later).map_err(|e| over_budget(e, ctx))?;
         }
         matched.set(matched.get() + all.matched);
         // What the accumulators keep (collected values) becomes the projection's, which
@@ -468,15 +485,5 @@ impl ScanAggregate<'_> {
             projector.push_group(first, g.key_values, g.accs, held, ctx)?;
         }
         Ok(())
-    }
-
-    /// A run's budget refusal as the query's.
-    fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
-        match e {
-            QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
-                limit: ctx.budget.limit(),
-            },
-            other => other,
-        }
     }
 }

@@ -20,7 +20,6 @@
 //! what the query may still hold.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use pagegraph::{NodeId, PropertyRef};
 use rustc_hash::FxHashMap;
@@ -33,10 +32,8 @@ use crate::eval::{Ctx, Row};
 use crate::exec::{Emit, Emitted};
 use crate::matcher::Flow;
 use crate::project::Projector;
+use crate::scan_agg::{cancelled, over_budget, value_of};
 use crate::value::Value;
-
-/// Relationships between two checks for cancellation.
-const CANCEL_EVERY: u64 = 4096;
 
 /// Relationships from which the scan runs on several threads: few in debug builds, so that
 /// tests on small graphs take the parted path.
@@ -156,6 +153,10 @@ pub(crate) fn plan<'a>(
     })
 }
 
+/// The ids of the nodes of each end whose table is read, `[from, to]` (see
+/// [`RelScan::ids_if_worth`]).
+type EndIds = [Option<Vec<NodeId>>; 2];
+
 /// The properties of the nodes of one end (a label's nodes, or every node), by node id.
 struct NodeTable {
     /// Where the ids are every id from `base` on: the slot of each is its id minus `base`
@@ -197,19 +198,15 @@ impl NodeTable {
     }
 }
 
-/// A property as the query sees it.
-fn value_of(r: Option<&PropertyRef<'_>>) -> Value {
-    r.map_or(Value::Null, |r| Value::from(r.to_value()))
-}
-
 impl RelScan<'_> {
-    /// The ids of each end's nodes (`None`: any node will do, no table needed), and
-    /// whether the scan is the better plan for them. The row path looks up each start
+    /// The ids of each end's nodes (`None`: any node will do, or, for the end, the start's
+    /// table serves), with how many relationships the graph has, where the scan is the
+    /// better plan for them. The row path looks up each start
     /// node's relationships (about 1 us each) and each match's records (about 1.4 us);
     /// the scan reads every record of the graph (about 0.1 us each). The matches are
     /// estimated from the types' counts and the share of nodes each label has.
     #[allow(clippy::cast_precision_loss, reason = "an estimate")]
-    fn ids_if_worth(&self, ctx: &Ctx<'_>) -> Result<Option<[Option<Vec<NodeId>>; 2]>> {
+    fn ids_if_worth(&self, ctx: &Ctx<'_>) -> Result<Option<(EndIds, u64)>> {
         let Some(counts) = ctx.graph.rel_type_counts()? else {
             return Ok(None);
         };
@@ -222,10 +219,10 @@ impl RelScan<'_> {
             .filter(|(t, _)| self.types.is_empty() || self.types.contains(t))
             .map(|(_, n)| n)
             .sum();
-        let mut ids: [Option<Vec<NodeId>>; 2] = [None, None];
+        let mut ids: EndIds = [None, None];
         for (i, end) in self.ends.iter().enumerate() {
             ids[i] = match end.label {
-                _ if i == 1 && self.shared => ids[0].clone(),
+                _ if i == 1 && self.shared => None,
                 Some(l) => Some(ctx.graph.label_ids(l)?),
                 None if !end.keys.is_empty() => Some(ctx.graph.node_ids()?),
                 None => None,
@@ -234,7 +231,8 @@ impl RelScan<'_> {
         let nodes = nodes.max(1) as f64;
         let share =
             |ids: &Option<Vec<NodeId>>| ids.as_ref().map_or(1.0, |v| v.len() as f64 / nodes);
-        let estimate = matching as f64 * share(&ids[0]) * share(&ids[1]);
+        let to_ids = if self.shared { &ids[0] } else { &ids[1] };
+        let estimate = matching as f64 * share(&ids[0]) * share(to_ids);
         let starts = ids
             .iter()
             .flatten()
@@ -242,7 +240,7 @@ impl RelScan<'_> {
             .min()
             .map_or(nodes, |n| n as f64);
         let worth = (total as f64) <= 10.0 * starts + 14.0 * estimate;
-        Ok(worth.then_some(ids))
+        Ok(worth.then_some((ids, total)))
     }
 
     /// Reads the properties `keys` of the nodes `ids` into a table; `None` when the table
@@ -318,8 +316,8 @@ impl RelScan<'_> {
         let mut seen: u64 = 0;
         ctx.graph.each_node_properties(ids, keys, &mut |id, vals| {
             seen += 1;
-            if seen.is_multiple_of(CANCEL_EVERY) {
-                ctx.check_cancel()?;
+            if cancelled(ctx.cancel, seen) {
+                return Err(QueryError::Cancelled);
             }
             let mut bytes = 0;
             for (c, v) in columns.iter_mut().zip(vals) {
@@ -346,16 +344,13 @@ impl RelScan<'_> {
         ctx: &Ctx<'_>,
         mut out: Option<&mut Emit<'_>>,
     ) -> Result<bool> {
-        let Some(ids) = self.ids_if_worth(ctx)? else {
+        let Some((ids, total)) = self.ids_if_worth(ctx)? else {
             return Ok(false);
         };
         let room = ctx.budget.limit().saturating_sub(ctx.budget.used()) / 2;
         let before = ctx.budget.used();
         let mut tables: [Option<NodeTable>; 2] = [None, None];
         for (i, end) in self.ends.iter().enumerate() {
-            if i == 1 && self.shared {
-                continue;
-            }
             let Some(ids) = &ids[i] else {
                 continue;
             };
@@ -374,10 +369,6 @@ impl RelScan<'_> {
             columns: &self.columns,
         };
         let cancel = ctx.cancel;
-        let total = ctx
-            .graph
-            .rel_type_counts()?
-            .map_or(0, |c| c.iter().map(|(_, n)| n).sum::<u64>());
         let threads = if out.is_some() || projector.stops_early() || total < PARALLEL_RELS_MIN {
             1
         } else {
@@ -530,16 +521,6 @@ impl RelScan<'_> {
     }
 }
 
-/// A run's budget refusal as the query's.
-fn over_budget(e: QueryError, ctx: &Ctx<'_>) -> QueryError {
-    match e {
-        QueryError::MemoryLimit { .. } => QueryError::MemoryLimit {
-            limit: ctx.budget.limit(),
-        },
-        other => other,
-    }
-}
-
 /// One run of a scan made by columns: its rows' values, charged to its own budget.
 /// Aligned to two cache lines: the runs sit side by side in a vector, each written by its
 /// own thread for every relationship (see `scan_agg.rs`'s `Partial`).
@@ -549,11 +530,6 @@ struct ColumnRun {
     rows: usize,
     seen: u64,
     budget: MemoryBudget,
-}
-
-/// Whether the query was cancelled, checked every [`CANCEL_EVERY`] relationships.
-fn cancelled(cancel: Option<&AtomicBool>, seen: u64) -> bool {
-    seen.is_multiple_of(CANCEL_EVERY) && cancel.is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
 /// Makes a match's row from the end tables and the relationship's values.

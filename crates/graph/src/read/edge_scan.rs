@@ -14,9 +14,6 @@ use crate::value::PropertyRef;
 /// One end of a run of keys (`None`: the tree's start or end).
 type Bound<'k> = Option<&'k [u8]>;
 
-/// Properties read into an array on the stack, up to this many.
-const ON_STACK: usize = 8;
-
 impl ReadTxn {
     /// Calls `f(edge, from, to, values)` for every edge of one of `types` (any type when
     /// `None`), in id order, with its properties `keys` (in `keys` order, `None` for one it
@@ -102,27 +99,21 @@ fn edge_refs_between<E: From<GraphError>>(
     // The first error of `f` (the chunk decoder's callback can only return a graph error).
     let mut failed: Option<E> = None;
     let mut chunk = |first: EdgeId, value: &[u8]| -> Result<bool> {
-        let mut stack: [Option<PropertyRef<'_>>; ON_STACK] = Default::default();
-        let mut heap = Vec::new();
-        let out = if let Some(out) = stack.get_mut(..keys.len()) {
-            out
-        } else {
-            heap.resize(keys.len(), None);
-            &mut heap[..]
-        };
-        let mut go = true;
-        edges::for_each_in_chunk(first, value, |id, rec| {
-            if wanted.is_some_and(|w| !w.contains(&rec.edge_type)) {
-                return Ok(true);
-            }
-            props::property_refs_in_data("edge data", "edge", id, "", rec.data, keys, out)?;
-            if let Err(e) = f(id, rec.from, rec.to, out) {
-                failed = Some(e);
-                go = false;
-            }
+        props::with_ref_slots(keys.len(), |out| {
+            let mut go = true;
+            edges::for_each_in_chunk(first, value, |id, rec| {
+                if wanted.is_some_and(|w| !w.contains(&rec.edge_type)) {
+                    return Ok(true);
+                }
+                props::property_refs_in_data("edge data", "edge", id, "", rec.data, keys, out)?;
+                if let Err(e) = f(id, rec.from, rec.to, out) {
+                    failed = Some(e);
+                    go = false;
+                }
+                Ok(go)
+            })?;
             Ok(go)
-        })?;
-        Ok(go)
+        })
     };
     loop {
         let step = range

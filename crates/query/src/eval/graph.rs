@@ -272,6 +272,16 @@ macro_rules! shared_reads {
     };
 }
 
+/// Relationship type names as the graph API takes them.
+fn type_names(types: &[String]) -> Vec<&str> {
+    types.iter().map(String::as_str).collect()
+}
+
+/// A type filter as the graph API takes it: `None` (any type) for no names.
+fn any_if_empty<'n>(names: &'n [&'n str]) -> Option<&'n [&'n str]> {
+    (!names.is_empty()).then_some(names)
+}
+
 impl GraphRead for pagegraph::ReadTxn {
     shared_reads!();
     fn label_ids(&self, label: &str) -> Result<Vec<NodeId>> {
@@ -314,8 +324,8 @@ impl GraphRead for pagegraph::ReadTxn {
         types: &[String],
         f: &mut dyn FnMut(NodeId, NodeId),
     ) -> Result<bool> {
-        let names: Vec<&str> = types.iter().map(String::as_str).collect();
-        let types = (!names.is_empty()).then_some(names.as_slice());
+        let names = type_names(types);
+        let types = any_if_empty(&names);
         self.for_each_relationship(incoming, types, |node, other, _| f(node, other))?;
         Ok(true)
     }
@@ -326,8 +336,8 @@ impl GraphRead for pagegraph::ReadTxn {
         self_loops: bool,
         f: &mut dyn FnMut(NodeId, u64, u64),
     ) -> Result<bool> {
-        let names: Vec<&str> = types.iter().map(String::as_str).collect();
-        let types = (!names.is_empty()).then_some(names.as_slice());
+        let names = type_names(types);
+        let types = any_if_empty(&names);
         self.for_each_degree(incoming, types, self_loops, |d| {
             f(d.node, d.degree, d.self_loops);
         })?;
@@ -354,8 +364,8 @@ impl GraphRead for pagegraph::ReadTxn {
         keys: &[&str],
         f: &mut RelPropertyFn<'_>,
     ) -> Result<bool> {
-        let names: Vec<&str> = types.iter().map(String::as_str).collect();
-        let types = (!names.is_empty()).then_some(names.as_slice());
+        let names = type_names(types);
+        let types = any_if_empty(&names);
         self.each_edge_property_refs(types, keys, f)?;
         Ok(true)
     }
@@ -365,8 +375,8 @@ impl GraphRead for pagegraph::ReadTxn {
         keys: &[&str],
         sinks: &mut [&mut RelPropertySink<'_>],
     ) -> Result<bool> {
-        let names: Vec<&str> = types.iter().map(String::as_str).collect();
-        let types = (!names.is_empty()).then_some(names.as_slice());
+        let names = type_names(types);
+        let types = any_if_empty(&names);
         self.each_edge_property_refs_parted(types, keys, sinks)?;
         Ok(true)
     }
@@ -377,10 +387,8 @@ impl GraphRead for pagegraph::ReadTxn {
         first_self_loops: bool,
         middle: &(dyn Fn(NodeId) -> bool + Sync),
     ) -> Result<Option<pagegraph::TwoStepWalks>> {
-        let r1: Vec<&str> = first.1.iter().map(String::as_str).collect();
-        let r2: Vec<&str> = second.1.iter().map(String::as_str).collect();
-        let t1 = (!r1.is_empty()).then_some(r1.as_slice());
-        let t2 = (!r2.is_empty()).then_some(r2.as_slice());
+        let (r1, r2) = (type_names(first.1), type_names(second.1));
+        let (t1, t2) = (any_if_empty(&r1), any_if_empty(&r2));
         Ok(Some(Self::two_step_walks(
             self,
             first.0,
