@@ -116,6 +116,7 @@ pub fn run(
         cancel: None,
         memory_limit: a.memory_limit,
         columnar: false,
+        ..Default::default()
     };
     if a.csv && !json_out {
         // CSV streams: each statement's rows are written as they are produced.

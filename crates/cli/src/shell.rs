@@ -500,6 +500,7 @@ impl Session<'_> {
             cancel: Some(cancel),
             memory_limit: self.memory_limit,
             columnar: false,
+            ..Default::default()
         };
         let r = pagegraph_query::execute_prepared(self.graph, &statement, params, &options, finish);
         self.set_running(None);

@@ -250,6 +250,7 @@ impl Database {
             cancel: Some(shared.cancel.lock().clone()),
             memory_limit: shared.memory_limit,
             columnar: true,
+            ..Default::default()
         };
         let answer = py
             .detach(|| {

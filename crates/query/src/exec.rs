@@ -18,6 +18,7 @@ use crate::error::{QueryError, Result};
 use crate::eval::{Ctx, GraphRead, Row, eval};
 use crate::matcher::{Flow, for_each_match};
 use crate::plan::Filter;
+use crate::procedures::registry::Procedures;
 use crate::project::Projector;
 use crate::value::{GroupKey, Value};
 use pagegraph::{EdgeId, NodeId, Properties};
@@ -165,6 +166,9 @@ pub struct QueryOptions {
     /// `MATCH (a)-[e:R]->(b) RETURN a.x, e.y, b.z` without `DISTINCT`, `ORDER BY`, `SKIP`
     /// or `LIMIT` skips making a row per match. Off: the result is always rows.
     pub columnar: bool,
+    /// Procedures the application registered, callable with `CALL` beside the built-in
+    /// ones (see [`Procedures`]).
+    pub procedures: Option<Arc<Procedures>>,
 }
 
 impl QueryOptions {
@@ -176,6 +180,7 @@ impl QueryOptions {
             cancel: self.cancel.as_ref().map(Cancel::flag),
             budget: &budget,
             columnar: self.columnar,
+            procedures: self.procedures.as_deref(),
         })
     }
 }
@@ -187,6 +192,8 @@ pub(crate) struct Control<'a> {
     pub(crate) budget: &'a MemoryBudget,
     /// Whether a `RETURN` may hand its result by columns (see [`QueryOptions::columnar`]).
     pub(crate) columnar: bool,
+    /// The registered procedures (see [`QueryOptions::procedures`]).
+    pub(crate) procedures: Option<&'a Procedures>,
 }
 
 /// Statements parsed, normalized and checked once, kept by their text: a repeated query
@@ -738,6 +745,7 @@ fn run_query(
         columnar: ctl.columnar && q.unions.is_empty(),
         ..ctl
     };
+    crate::procedures::registry::check_calls(q, ctl.procedures, params)?;
     let mut result = run_single(&q.first, params, graph, ctl, profile.as_deref_mut(), out)?;
     let mut distinct = false;
     for (all, part) in &q.unions {
@@ -890,6 +898,7 @@ fn run_single(
         cancel,
         budget,
         columnar,
+        procedures,
     } = ctl;
     let mut rows = vec![Row::default()];
     // The bytes of `rows` charged to the budget (see `hold`).
@@ -936,12 +945,17 @@ fn run_single(
         };
         ctx.check_cancel()?;
         if let Clause::Call { .. } = clause {
-            rows = call(clause, rows, &mut scope, reader, ctx)?;
+            rows = call(clause, rows, &mut scope, procedures, ctx)?;
             hold(budget, &mut held, &rows)?;
             note(clause, rows.len() as u64, Some(started.elapsed()));
-            // A query that is only the call returns its columns.
+            // A query that is only the call returns its columns; one of a procedure that
+            // yields nothing returns no rows.
             if clauses.len() == 1 {
-                let rows = table(rows, &scope);
+                let rows = if scope.is_empty() {
+                    Vec::new()
+                } else {
+                    table(rows, &scope)
+                };
                 if let Some(out) = out {
                     out(Emitted::Columns(&scope))?;
                     for r in rows {
@@ -1299,7 +1313,7 @@ fn call(
     clause: &Clause,
     rows: Vec<Row>,
     scope: &mut Vec<String>,
-    reader: &dyn GraphRead,
+    procedures: Option<&Procedures>,
     ctx: &Ctx<'_>,
 ) -> Result<Vec<Row>> {
     let Clause::Call {
@@ -1312,17 +1326,31 @@ fn call(
     else {
         return Ok(rows);
     };
+    let registered = match crate::procedures::builtin(name) {
+        Some(_) => None,
+        None => Some(
+            procedures
+                .and_then(|p| p.get(name))
+                .ok_or_else(|| crate::procedures::registry::not_found(name))?,
+        ),
+    };
     let mut out = Vec::new();
     for row in &rows {
         let mut r = row.clone();
-        let arg_values = match args {
-            Some(a) => a
+        let arg_values = match (args, registered) {
+            (Some(a), _) => a
                 .iter()
                 .map(|x| eval(x, &mut r, ctx))
                 .collect::<Result<Vec<_>>>()?,
-            None => Vec::new(),
+            (None, Some(reg)) => {
+                crate::procedures::registry::implicit_args(&reg.signature, ctx.params)?
+            }
+            (None, None) => Vec::new(),
         };
-        let output = crate::procedures::call(name, &arg_values, reader)?;
+        let output = match registered {
+            Some(reg) => reg.run(arg_values, ctx.graph)?,
+            None => crate::procedures::call(name, &arg_values, ctx.graph)?,
+        };
         // YIELD picks and renames columns; without it (or with `*`), all.
         let picks: Vec<(usize, String)> = match yields {
             Some(items) if !items.is_empty() => items
@@ -1343,9 +1371,14 @@ fn call(
                 .columns
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (i, (*c).to_string()))
+                .map(|(i, c)| (i, c.clone()))
                 .collect(),
         };
+        // A procedure declared to yield nothing (`:: ()`) leaves the row as it is.
+        if registered.is_some_and(|reg| reg.signature.outputs.is_empty()) {
+            out.push(r);
+            continue;
+        }
         for values in output.rows {
             let mut nr = r.clone();
             for (i, n) in &picks {

@@ -66,4 +66,7 @@ pub use exec::{
     is_write, prepare, run, run_prepared, run_write, statement_writes,
 };
 pub use parser::{DEPTH_MAX, parse, parse_script};
+pub use procedures::registry::{
+    ProcedureBody, ProcedureField, ProcedureSignature, ProcedureType, Procedures,
+};
 pub use value::Value;

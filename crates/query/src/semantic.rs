@@ -465,25 +465,31 @@ fn clause_scope(clause: &Clause, scope: &mut Scope) -> Result<()> {
             ..
         } => {
             for a in args.iter().flatten() {
+                no_aggregate(a, "procedure arguments")?;
                 expr_scope(a, scope)?;
             }
             match yields {
                 Some(items) if !items.is_empty() => {
+                    let before = scope.len();
                     for (field, alias) in items {
-                        bind(scope, alias.as_ref().unwrap_or(field), Kind::Any);
+                        let v = alias.as_ref().unwrap_or(field);
+                        if kind_of(scope, v).is_some() {
+                            return Err(semantic(
+                                "VariableAlreadyBound",
+                                format!("`{v}` is already bound; YIELD it under another name"),
+                            ));
+                        }
+                        bind(scope, v, Kind::Any);
                     }
+                    debug_assert_eq!(scope.len(), before + items.len());
                 }
                 // No YIELD (or `*`): every column of the procedure.
                 _ => {
-                    if let Clause::Call { name, .. } = clause {
-                        let full = name.join(".").to_ascii_lowercase();
-                        if let Some((_, cols)) = crate::procedures::PROCEDURES
-                            .iter()
-                            .find(|(n, _)| *n == full)
-                        {
-                            for c in *cols {
-                                bind(scope, c, Kind::Any);
-                            }
+                    if let Clause::Call { name, .. } = clause
+                        && let Some(cols) = crate::procedures::builtin(name)
+                    {
+                        for c in cols {
+                            bind(scope, c, Kind::Any);
                         }
                     }
                 }

@@ -25,6 +25,7 @@ fn run_with(
         cancel: None,
         memory_limit: limit,
         columnar: false,
+        ..Default::default()
     };
     execute_prepared(g, &statement, params, &options, |r, _| Ok(r))
 }

@@ -18,6 +18,7 @@ fn run(g: &Graph, text: &str, limit: Option<usize>) -> Result<QueryResult> {
         cancel: None,
         memory_limit: limit,
         columnar: false,
+        ..QueryOptions::default()
     };
     execute_prepared(g, &statement, &BTreeMap::new(), &options, |r, _| Ok(r))
 }

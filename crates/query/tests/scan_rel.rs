@@ -29,6 +29,7 @@ fn run_with(
         cancel: None,
         memory_limit,
         columnar,
+        ..Default::default()
     };
     execute_prepared(g, &statement, &BTreeMap::new(), &options, |r, _| Ok(r))
 }
@@ -395,6 +396,7 @@ fn streamed_rows_are_the_row_paths() {
                 cancel: None,
                 memory_limit: None,
                 columnar,
+                ..Default::default()
             };
             let mut sink = Collect(Vec::new());
             pagegraph_query::execute_streaming(

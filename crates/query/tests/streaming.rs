@@ -139,6 +139,7 @@ fn rows_are_handed_out_as_they_are_produced() {
         cancel: Some(cancel),
         memory_limit: None,
         columnar: false,
+        ..QueryOptions::default()
     };
     let err = streamed(&g, q, &mut first, &options).unwrap_err();
     assert!(matches!(err, QueryError::Cancelled), "{err}");

@@ -3,8 +3,12 @@
 //! compared with the expected table (in order or in any order, lists ignoring order where
 //! the scenario says so; nodes, relationships and paths by their labels, types and
 //! properties), the side effects with the expected counts, or the error class with the
-//! expected one (`SyntaxError`, `TypeError`, `ArgumentError`, ...). Scenarios that use
-//! what the executor does not run yet (`CALL`, procedures) are counted as not run.
+//! expected one (`SyntaxError`, `TypeError`, `ArgumentError`, ...). A scenario's procedures
+//! (`there exists a procedure test.my.proc(in :: INTEGER?) :: (out :: STRING?)` with a
+//! table of inputs and outputs) are registered as procedures that return the outputs of
+//! the rows whose inputs equal the arguments; a control query after the query runs in the
+//! same transaction and its result is checked as the query's is. Scenarios whose query
+//! the executor refuses as unsupported are counted as not run.
 //!
 //! Counts per folder are printed (`cargo test -p pagegraph-query --test tck_run --
 //! --nocapture`): passed, failed, and not run yet (they need the graph). The test fails when
@@ -22,9 +26,13 @@ mod tck_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use pagegraph_query::eval::{GraphRead, NoGraph};
-use pagegraph_query::{QueryError, Value, execute, run, run_write};
+use pagegraph_query::{
+    ProcedureSignature, Procedures, QueryError, QueryOptions, QueryResult, Value, execute, prepare,
+    run, run_prepared, run_write,
+};
 use tck_support::values::{Expected, matches, parse_expected};
 use tck_support::{Scenario, feature_files, scenarios};
 
@@ -122,10 +130,47 @@ impl State {
     }
 }
 
-fn run_scenario(s: &Scenario) -> Outcome {
-    if s.step("there exists a procedure").is_some() || s.step("executing control query").is_some() {
-        return Outcome::NotYet;
+/// The scenario's procedures: each answers from its table, giving the output cells of
+/// every row whose input cells equal the arguments (`null` equal to `null`).
+fn procedures(s: &Scenario) -> Result<Procedures, String> {
+    let mut all = Procedures::new();
+    for step in s
+        .steps
+        .iter()
+        .filter(|st| st.text.contains("there exists a procedure"))
+    {
+        let text = step
+            .text
+            .split("there exists a procedure")
+            .nth(1)
+            .unwrap_or_default();
+        let text = text.trim().trim_end_matches(':');
+        let sig = ProcedureSignature::parse(text).map_err(|e| e.to_string())?;
+        let inputs = sig.inputs.len();
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        for row in step.table.iter().skip(1) {
+            let mut values = Vec::new();
+            for cell in row {
+                match parse_expected(cell) {
+                    Some(Expected::Plain(v)) => values.push(v),
+                    _ => return Err(format!("cannot read the procedure cell {cell}")),
+                }
+            }
+            rows.push(values);
+        }
+        all.register(sig, move |args, _| {
+            Ok(rows
+                .iter()
+                .filter(|r| r.len() >= inputs && r[..inputs] == *args)
+                .map(|r| r[inputs..].to_vec())
+                .collect())
+        })
+        .map_err(|e| e.to_string())?;
     }
+    Ok(all)
+}
+
+fn run_scenario(s: &Scenario) -> Outcome {
     let Some(query) = s.docs("executing query").into_iter().next() else {
         return Outcome::NotYet;
     };
@@ -186,7 +231,17 @@ fn run_scenario(s: &Scenario) -> Outcome {
     let Ok(mut tx) = graph.begin_write() else {
         return Outcome::Fail("no write transaction".into());
     };
-    let result = run_write(&query, &params, &mut tx);
+    let options = match procedures(s) {
+        Ok(p) => QueryOptions {
+            procedures: Some(Arc::new(p)),
+            ..QueryOptions::default()
+        },
+        Err(why) => return Outcome::Fail(why),
+    };
+    let result = pagegraph_query::parse(&query)
+        .map_err(QueryError::from)
+        .and_then(prepare)
+        .and_then(|st| run_prepared(&st, &params, &mut tx, &options));
     if let Err(QueryError::Unsupported(_)) = &result {
         return Outcome::NotYet;
     }
@@ -229,9 +284,42 @@ fn run_scenario(s: &Scenario) -> Outcome {
             return Outcome::Fail(format!("side effects {got:?}, expected {want:?}"));
         }
     }
-    let Some(expect) = s.step("the result should be") else {
+    // The expected results: the query's, then a control query's after it.
+    let control = s
+        .steps
+        .iter()
+        .position(|st| st.text.contains("executing control query"));
+    let expected_after = |from: usize| {
+        s.steps[from..]
+            .iter()
+            .find(|st| st.text.contains("the result should be"))
+    };
+    let Some(expect) = s
+        .steps
+        .iter()
+        .position(|st| st.text.contains("executing query"))
+        .and_then(expected_after)
+    else {
         return Outcome::NotYet;
     };
+    let outcome = check_result(&r, expect, &tx);
+    let Some(at) = control else {
+        return outcome;
+    };
+    if !matches!(outcome, Outcome::Pass) {
+        return outcome;
+    }
+    let (Some(text), Some(expect)) = (&s.steps[at].doc, expected_after(at)) else {
+        return Outcome::Fail("a control query without a query or a result".into());
+    };
+    match run_write(text, &BTreeMap::new(), &mut tx) {
+        Ok(r) => check_result(&r, expect, &tx),
+        Err(e) => Outcome::Fail(format!("control query: {e}")),
+    }
+}
+
+/// `r` against an expected result step.
+fn check_result(r: &QueryResult, expect: &tck_support::Step, g: &dyn GraphRead) -> Outcome {
     if expect.text.contains("empty") {
         return if r.rows.is_empty() {
             Outcome::Pass
@@ -257,7 +345,6 @@ fn run_scenario(s: &Scenario) -> Outcome {
         return Outcome::Fail(format!("columns {:?}, expected {header:?}", r.columns));
     }
     let unordered = expect.text.contains("ignoring element order for lists");
-    let g: &dyn GraphRead = &tx;
     let row_ok = |a: &Vec<Value>, b: &Vec<Expected>| {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| matches(x, y, g, unordered))
     };

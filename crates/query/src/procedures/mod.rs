@@ -15,10 +15,18 @@ use crate::error::{QueryError, Result};
 use crate::eval::GraphRead;
 use crate::value::Value;
 
+pub(crate) mod registry;
+
 /// A procedure's result: its columns and rows.
 pub(crate) struct Output {
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
+}
+
+/// The output columns of built-in procedure `name` (any case), if it is one.
+pub(crate) fn builtin(name: &[String]) -> Option<&'static [&'static str]> {
+    let full = name.join(".").to_ascii_lowercase();
+    PROCEDURES.iter().find(|(n, _)| *n == full).map(|(_, c)| *c)
 }
 
 /// The procedures, with their output columns (for `YIELD` checks and `db.procedures`).
@@ -81,13 +89,10 @@ fn int_id(n: NodeId) -> Value {
 #[allow(clippy::too_many_lines, reason = "one arm per procedure")]
 pub(crate) fn call(name: &[String], args: &[Value], g: &dyn GraphRead) -> Result<Output> {
     let full = name.join(".").to_ascii_lowercase();
-    let Some((_, columns)) = PROCEDURES.iter().find(|(n, _)| *n == full) else {
-        return Err(QueryError::Semantic {
-            code: "ProcedureNotFound",
-            message: format!("there is no procedure {}", name.join(".")),
-        });
+    let Some(columns) = builtin(name) else {
+        return Err(registry::not_found(name));
     };
-    let columns = columns.to_vec();
+    let columns: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
     let mut none = |_| {};
     let rows: Vec<Vec<Value>> = match full.as_str() {
         "db.labels" | "db.propertykeys" => {
