@@ -213,6 +213,8 @@ fn to_json(v: &Value, r: &dyn GraphRead) -> serde_json::Value {
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map_or_else(|| json!(f.to_string()), serde_json::Value::Number),
         Value::String(s) => json!(s),
+        // A temporal value as its ISO 8601 text.
+        Value::Temporal(t) => json!(t.to_string()),
         Value::List(items) => {
             serde_json::Value::Array(items.iter().map(|i| to_json(i, r)).collect())
         }
@@ -226,7 +228,7 @@ fn to_json(v: &Value, r: &dyn GraphRead) -> serde_json::Value {
                 m.insert("_label".into(), json!(n.labels.first()));
                 m.insert("_labels".into(), json!(n.labels));
                 for (k, p) in n.properties {
-                    m.insert(k, p.to_json().unwrap_or(serde_json::Value::Null));
+                    m.insert(k, to_json(&Value::from(p), r));
                 }
             }
             serde_json::Value::Object(m)
@@ -239,7 +241,7 @@ fn to_json(v: &Value, r: &dyn GraphRead) -> serde_json::Value {
                 m.insert("_src".into(), json!(e.from.0));
                 m.insert("_dst".into(), json!(e.to.0));
                 for (k, p) in e.properties {
-                    m.insert(k, p.to_json().unwrap_or(serde_json::Value::Null));
+                    m.insert(k, to_json(&Value::from(p), r));
                 }
             }
             serde_json::Value::Object(m)
@@ -265,6 +267,7 @@ pub fn to_text(v: &Value, r: &dyn GraphRead) -> String {
     };
     match v {
         Value::Null => "null".into(),
+        Value::Temporal(t) => t.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => {

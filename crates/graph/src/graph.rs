@@ -89,7 +89,8 @@ impl Graph {
     /// same in format 2, format 2's adjacency keys (one pair each, no value) are format 3
     /// chunks of one pair, and format 3's edge records (one per key) are format 4 chunks of
     /// one edge (`compact` repacks both); format 5's self-loop counts are counted from the
-    /// edge records, in the same transaction as the version.
+    /// edge records, in the same transaction as the version; format 6 only adds temporal
+    /// values, which no earlier format holds.
     fn with_format(self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;

@@ -58,9 +58,11 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// of edges without data into chunks (a format 3 record reads as a chunk of one, so 3 is
 /// upgraded the same way); 5 keeps the number of self-loops of each edge type in `g.counts`
 /// (tag `l`; a type without self-loops has no entry), so earlier formats are upgraded by
-/// counting them in one scan of the edge records. A database without a `format` key in
-/// `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 5;
+/// counting them in one scan of the edge records; 6 holds temporal property values (a JSON
+/// object of one key that starts with U+0000, see [`crate::value::temporal`]), which
+/// format 5 never wrote, so 5 is upgraded by writing the version. A database without a
+/// `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 6;
 
 /// The first graph format that keeps self-loop counts (see [`GRAPH_FORMAT`]).
 pub(crate) const SELF_LOOP_COUNTS_SINCE: u64 = 5;

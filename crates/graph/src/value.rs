@@ -3,7 +3,8 @@
 //! The type is named `PropertyValue`, not `Value`, because `serde_json::Value` is the JSON
 //! type used across the crate's API (node and edge data) and the two meet in conversions.
 //!
-//! - [`PropertyValue`] holds null, booleans, 64-bit integers, floats, strings, lists and maps.
+//! - [`PropertyValue`] holds null, booleans, 64-bit integers, floats, strings, lists, maps
+//!   and temporal values ([`temporal`]: dates, times, datetimes, durations).
 //! - [`equals`], [`compare`], [`inequality`] and [`order`] (in `cmp.rs`) are openCypher's
 //!   equality, comparability and orderability.
 //! - [`key`] is the order-preserving byte encoding of scalar values for index keys, with the
@@ -19,7 +20,8 @@
 //! | number with a fraction or exponent (`1.0`, `2.5e3`) | `Float` | a float (`1.0` stays `1.0`) |
 //! | string | `String` | string |
 //! | array | `List` | array |
-//! | object | `Map` (keys sorted) | object |
+//! | object | `Map` (keys sorted; a key may not start with U+0000) | object |
+//! | object of one key `"\u0000<kind>"` holding a string | `Temporal` ([`temporal`]) | the same |
 //!
 //! No conversion rounds. `Float` NaN and ±infinity cannot come from JSON and cannot go back
 //! ([`ValueError::NotFinite`]); `-0.0` goes to JSON as `-0.0`. One limit is `serde_json`'s, not
@@ -33,6 +35,7 @@
 
 mod cmp;
 pub mod key;
+pub mod temporal;
 
 use std::collections::BTreeMap;
 
@@ -40,6 +43,7 @@ use serde_json::Number;
 
 pub use cmp::{Inequality, compare, equals, inequality, order};
 pub use key::{decode_key, encode_key};
+pub use temporal::{Temporal, TemporalError};
 
 /// A property value as a scan read it from a record: scalars by value, a string borrowed
 /// from the record's bytes, anything else owned. For scans that look at many values and
@@ -117,6 +121,8 @@ pub enum PropertyValue {
     List(Vec<PropertyValue>),
     /// A map from string keys to values, kept sorted by key.
     Map(BTreeMap<String, PropertyValue>),
+    /// A date, time, datetime or duration (see [`temporal`]).
+    Temporal(Temporal),
 }
 
 /// Why a value could not be converted or decoded.
@@ -131,6 +137,13 @@ pub enum ValueError {
     /// `f64` is refused rather than read as infinity.
     #[error("float {0} has no JSON representation")]
     NotFinite(f64),
+    /// A map key that starts with U+0000: such keys are reserved for temporal values in
+    /// JSON (see [`temporal`]).
+    #[error("map key {0:?} starts with U+0000, which is reserved")]
+    ReservedKey(String),
+    /// A reserved JSON object that is not a valid temporal value.
+    #[error("invalid temporal value in JSON: {0}")]
+    BadTemporal(String),
     /// Bytes that are not a valid key encoding.
     #[error("invalid value key at byte {offset}: {reason}")]
     BadKey {
@@ -155,13 +168,38 @@ impl PropertyValue {
                     .map(Self::from_json)
                     .collect::<Result<_, _>>()?,
             ),
-            serde_json::Value::Object(fields) => Self::Map(
-                fields
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), Self::from_json(v)?)))
-                    .collect::<Result<_, ValueError>>()?,
-            ),
+            serde_json::Value::Object(fields) => {
+                if let Some(t) = Self::temporal_of(fields)? {
+                    return Ok(Self::Temporal(t));
+                }
+                Self::Map(
+                    fields
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), Self::from_json(v)?)))
+                        .collect::<Result<_, ValueError>>()?,
+                )
+            }
         })
+    }
+
+    /// The temporal value a JSON object stands for: one key, U+0000 and the kind, holding
+    /// the written form. `None` for any other object.
+    fn temporal_of(
+        fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<Temporal>, ValueError> {
+        let mut it = fields.iter();
+        let (Some((k, v)), None) = (it.next(), it.next()) else {
+            return Ok(None);
+        };
+        let Some(kind) = k.strip_prefix('\0') else {
+            return Ok(None);
+        };
+        let Some(text) = v.as_str() else {
+            return Err(ValueError::BadTemporal(format!("{k:?} holds no string")));
+        };
+        Temporal::parse(kind, text)
+            .map(Some)
+            .map_err(|e| ValueError::BadTemporal(e.0))
     }
 
     fn from_number(n: &Number) -> Result<Self, ValueError> {
@@ -203,9 +241,22 @@ impl PropertyValue {
             Self::Map(fields) => serde_json::Value::Object(
                 fields
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), v.to_json()?)))
+                    .map(|(k, v)| {
+                        if k.starts_with('\0') {
+                            return Err(ValueError::ReservedKey(k.clone()));
+                        }
+                        Ok((k.clone(), v.to_json()?))
+                    })
                     .collect::<Result<_, ValueError>>()?,
             ),
+            Self::Temporal(t) => {
+                let mut m = serde_json::Map::new();
+                m.insert(
+                    format!("\0{}", t.kind()),
+                    serde_json::Value::String(t.to_string()),
+                );
+                serde_json::Value::Object(m)
+            }
         })
     }
 
@@ -220,11 +271,12 @@ impl PropertyValue {
             Self::String(_) => "STRING",
             Self::List(_) => "LIST",
             Self::Map(_) => "MAP",
+            Self::Temporal(t) => t.type_name(),
         }
     }
 
-    /// Whether the value has a key encoding (null, booleans, numbers and strings do; lists
-    /// and maps do not).
+    /// Whether the value has a key encoding (null, booleans, numbers, strings and
+    /// temporal values do; lists and maps do not).
     pub fn is_indexable(&self) -> bool {
         !matches!(self, Self::List(_) | Self::Map(_))
     }
@@ -264,6 +316,7 @@ impl std::fmt::Display for PropertyValue {
                 }
                 f.write_str("}")
             }
+            Self::Temporal(t) => write!(f, "{}('{t}')", t.kind()),
         }
     }
 }

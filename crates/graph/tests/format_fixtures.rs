@@ -564,3 +564,96 @@ fn a_graph_format_4_fixture_gets_its_self_loops_counted_by_the_upgrade_to_format
     drop(r);
     assert!(g.check().expect("check").is_clean());
 }
+
+/// `graph-format-5/`: graph format 5 (before temporal values), written by the release
+/// before them through `pagegraph query`: `(ada:Person {name: 'ada', born: 1815, score:
+/// 9.5, tags: ['math', 'poetry'], ok: true})`, `(bob:Person {name: 'bob', born: 1990})`,
+/// `(london:City {name: 'London'})`, `(ada)-[:LIVES_IN {since: 1833}]->(london)`,
+/// `(bob)-[:KNOWS]->(ada)`, and an index on `Person.born`.
+#[test]
+fn a_graph_format_5_fixture_reads_the_same_and_takes_temporal_values_after_the_upgrade() {
+    use pagegraph::value::{Inequality, Temporal};
+    use pagegraph::{Condition, PropertyValue as V};
+
+    let (_dir, path) = fixture("graph-format-5");
+    let content = |g: &Graph| {
+        let r = g.begin_read().expect("read");
+        let ada = r.nodes_by_name("ada").expect("by name")[0];
+        let props = r.node_props(ada).expect("props").expect("ada").properties;
+        assert_eq!(props.get("born"), Some(&V::Int(1815)));
+        assert_eq!(props.get("score"), Some(&V::Float(9.5)));
+        assert_eq!(
+            props.get("tags"),
+            Some(&V::List(vec![
+                V::String("math".into()),
+                V::String("poetry".into())
+            ]))
+        );
+        assert_eq!(props.get("ok"), Some(&V::Bool(true)));
+        let older = r
+            .nodes_where(
+                "Person",
+                "born",
+                &Condition::Cmp(Inequality::Lt, V::Int(1900)),
+            )
+            .expect("seek")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("ids");
+        assert_eq!(older, vec![ada]);
+        assert_eq!(
+            r.edge_types().expect("types"),
+            vec![("KNOWS".to_string(), 1), ("LIVES_IN".to_string(), 1)]
+        );
+        (
+            r.graph_format().expect("format"),
+            ada,
+            r.nodes_by_name("bob").expect("bob")[0],
+        )
+    };
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        assert_eq!(content(&g).0, 5);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    let (format, ada, bob) = content(&g);
+    assert_eq!(format, pagegraph::GRAPH_FORMAT);
+    assert!(g.check().expect("check").is_clean());
+    // Temporal values can now be stored, indexed and found.
+    let day = |t: &str| V::Temporal(Temporal::parse("date", t).expect("date"));
+    let mut tx = g.begin_write().expect("write");
+    tx.set_node_property(ada, "died", day("1852-11-27"))
+        .expect("set");
+    tx.set_node_property(bob, "died", day("2070-01-01"))
+        .expect("set");
+    tx.create_index(pagegraph::IndexSpec {
+        name: None,
+        target: pagegraph::IndexTarget::Label("Person".into()),
+        properties: vec!["died".into()],
+        unique: false,
+    })
+    .expect("index");
+    tx.commit().expect("commit");
+    drop(g);
+    let g = Graph::open(&path).expect("reopen");
+    let r = g.begin_read().expect("read");
+    let before = r
+        .nodes_where(
+            "Person",
+            "died",
+            &Condition::Cmp(Inequality::Lt, day("1970-01-01")),
+        )
+        .expect("seek")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("ids");
+    assert_eq!(before, vec![ada]);
+    drop(r);
+    assert!(g.check().expect("check").is_clean());
+}

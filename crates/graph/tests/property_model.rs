@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use pagegraph::value::{Inequality, equals};
+use pagegraph::value::{Inequality, Temporal, equals};
 use pagegraph::{
     Condition, EdgeId, Graph, GraphError, IndexSpec, IndexTarget, NodeId, Options, Properties,
     PropertyValue as V, WriteTxn,
@@ -57,8 +57,27 @@ const LABELS: [&str; 3] = ["A", "B", "C"];
 const KEYS: [&str; 4] = ["name", "k", "x", "s"];
 const TYPES: [&str; 2] = ["R", "S"];
 
+/// A temporal value of `kind` from its text.
+fn t(kind: &str, text: &str) -> V {
+    V::Temporal(Temporal::parse(kind, text).unwrap())
+}
+
 fn value(rng: &mut fastrand::Rng) -> V {
-    match rng.u8(0..10) {
+    match rng.u8(0..13) {
+        10 => t(
+            "date",
+            ["2020-01-01", "2020-01-02", "1969-07-20"][rng.usize(0..3)],
+        ),
+        // One instant at two offsets, and another.
+        11 => t(
+            "datetime",
+            [
+                "2020-01-01T01:00+01:00",
+                "2020-01-01T00:00Z",
+                "2020-01-01T00:30Z",
+            ][rng.usize(0..3)],
+        ),
+        12 => t("duration", ["P1D", "PT24H"][rng.usize(0..2)]),
         0 => V::Int(1),
         1 => V::Float(1.0),
         2 => V::Int(2),
@@ -94,6 +113,11 @@ fn conditions() -> Vec<Condition> {
         Condition::StartsWith("a".into()),
         Condition::In(vec![V::Int(2), V::String("b".into()), V::Bool(true)]),
         Condition::Eq(V::List(vec![V::Int(1)])),
+        Condition::Eq(t("date", "2020-01-01")),
+        Condition::Cmp(Inequality::Lt, t("date", "2020-01-02")),
+        Condition::Cmp(Inequality::Ge, t("datetime", "2020-01-01T00:00Z")),
+        Condition::Eq(t("duration", "P1D")),
+        Condition::Cmp(Inequality::Gt, t("duration", "PT1H")),
     ]
 }
 

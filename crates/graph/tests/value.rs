@@ -619,3 +619,156 @@ fn floats_in_json_text_parse_to_exactly_the_value_written() {
         }
     }
 }
+
+// ---- temporal values ----
+
+/// A random temporal value of a random kind, in years 1000..=9999 so that the written
+/// form of a local kind sorts as text in time order (an independent reference).
+fn random_temporal(rng: &mut fastrand::Rng) -> V {
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        rng.i32(1000..=9999),
+        rng.u32(1..=12),
+        rng.u32(1..=28)
+    );
+    let frac = match rng.u8(0..3) {
+        0 => String::new(),
+        1 => format!(".{:03}", rng.u32(1..1000)),
+        _ => format!(".{:09}", rng.u32(1..1_000_000_000)),
+    };
+    let time = format!(
+        "{:02}:{:02}:{:02}{frac}",
+        rng.u32(0..24),
+        rng.u32(0..60),
+        rng.u32(0..60)
+    );
+    let offset = ["Z", "+01:00", "-08:00", "+05:45", "-11:59"][rng.usize(0..5)];
+    let (kind, text) = match rng.u8(0..6) {
+        0 => ("date", date),
+        1 => ("localtime", time),
+        2 => ("time", format!("{time}{offset}")),
+        3 => ("localdatetime", format!("{date}T{time}")),
+        4 => ("datetime", format!("{date}T{time}{offset}")),
+        _ => (
+            "duration",
+            format!(
+                "P{}M{}DT{}S",
+                rng.i32(-30..30),
+                rng.i32(-40..40),
+                rng.i32(-1000..1000)
+            ),
+        ),
+    };
+    V::Temporal(value::Temporal::parse(kind, &text).expect(&text))
+}
+
+#[test]
+fn temporal_keys_round_trip_and_sort_in_time_order() {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let values: Vec<V> = (0..3000).map(|_| random_temporal(&mut rng)).collect();
+    for v in &values {
+        let k = key_of(v);
+        let (back, rest) = decode_key(&k).expect("decodes");
+        assert!(rest.is_empty());
+        assert_eq!(&back, v);
+        // Every key is rejected when cut short or altered to a non-canonical form.
+        assert!(decode_key(&k[..k.len() - 1]).is_err());
+    }
+    for pair in values.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert_eq!(key_of(a).cmp(&key_of(b)), value::order(a, b), "{a:?} {b:?}");
+        let (V::Temporal(x), V::Temporal(y)) = (a, b) else {
+            unreachable!()
+        };
+        // Local kinds: their text order is their time order.
+        if x.kind() == y.kind() && ["date", "localtime", "localdatetime"].contains(&x.kind()) {
+            assert_eq!(
+                value::compare(a, b),
+                Some(x.to_string().cmp(&y.to_string())),
+                "{x} {y}"
+            );
+        }
+        // Zoned kinds: the UTC instant orders them, then the offset (east first).
+        if x.kind() == y.kind() && x.kind() == "datetime" {
+            let utc = |t: &value::Temporal| {
+                let value::Temporal::DateTime {
+                    secs,
+                    nanos,
+                    offset,
+                } = *t
+                else {
+                    unreachable!()
+                };
+                (secs, nanos, -offset)
+            };
+            assert_eq!(value::compare(a, b), Some(utc(x).cmp(&utc(y))), "{x} {y}");
+        }
+    }
+    // Ranges hold exactly the values the comparison puts on their side.
+    for probe in values.iter().take(60) {
+        for op in [
+            Inequality::Lt,
+            Inequality::Le,
+            Inequality::Gt,
+            Inequality::Ge,
+        ] {
+            check_range(
+                &key::range_cmp(op, probe),
+                &values,
+                |v| value::inequality(op, v, probe) == Some(true),
+                "temporal range",
+            );
+        }
+        check_range(
+            &key::range_eq(probe),
+            &values,
+            |v| value::equals(v, probe) == Some(true),
+            "temporal equality",
+        );
+    }
+    // A non-canonical key (a date with a non-zero unused field) is refused.
+    let mut k = key_of(&V::Temporal(value::Temporal::Date(5)));
+    let last = k.len() - 1;
+    k[last] ^= 1;
+    assert!(decode_key(&k).is_err());
+}
+
+#[test]
+fn temporal_values_have_one_reserved_json_form() {
+    let d = V::Temporal(value::Temporal::parse("datetime", "1984-10-11T12:31:14.5+01:00").unwrap());
+    let json = d.to_json().unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"\u{0}datetime": "1984-10-11T12:31:14.500+01:00"})
+    );
+    assert_eq!(V::from_json(&json).unwrap(), d);
+    // Inside lists and maps too.
+    let nested = V::List(vec![V::Map(BTreeMap::from([(
+        "at".to_string(),
+        d.clone(),
+    )]))]);
+    assert_eq!(V::from_json(&nested.to_json().unwrap()).unwrap(), nested);
+    // A map may not use the reserved key, so no map reads back as a temporal value.
+    let sneaky = V::Map(BTreeMap::from([(
+        "\u{0}date".to_string(),
+        V::String("2020-01-01".into()),
+    )]));
+    assert!(matches!(
+        sneaky.to_json(),
+        Err(value::ValueError::ReservedKey(_))
+    ));
+    // A reserved object that is not a valid value is an error, not a map.
+    for bad in [
+        serde_json::json!({"\u{0}date": "2020-13-01"}),
+        serde_json::json!({"\u{0}date": 5}),
+        serde_json::json!({"\u{0}weekday": "Monday"}),
+    ] {
+        assert!(
+            matches!(V::from_json(&bad), Err(value::ValueError::BadTemporal(_))),
+            "{bad}"
+        );
+    }
+    // Objects of other shapes stay maps.
+    let two = serde_json::json!({"\u{0}date": "2020-01-01", "x": 1});
+    assert!(matches!(V::from_json(&two), Ok(V::Map(_))));
+}

@@ -10,6 +10,7 @@
 //! | `str` | string | `str` |
 //! | `list`, `tuple` | list | `list` |
 //! | `dict` with `str` keys | map | `dict` |
+//! | `datetime.date`, `.time`, `.datetime`, `.timedelta` | temporal value | the same (see `temporal.rs`) |
 //! | a `numpy` scalar | its `.item()`, as above | |
 //! | anything else | `TypeError` | |
 //!
@@ -94,9 +95,14 @@ fn value_at(ob: &Bound<'_, PyAny>, what: &str, depth: usize) -> PyResult<Propert
     if is_numpy_scalar(ob) {
         return value_at(&ob.call_method0("item")?, what, depth + 1);
     }
+    if let Some(t) =
+        crate::temporal::from_py(ob).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))?
+    {
+        return Ok(PropertyValue::Temporal(t));
+    }
     Err(PyTypeError::new_err(format!(
-        "{what}: a {} cannot be stored (pagegraph stores None, bool, int, float, str, and \
-         lists and dicts of them)",
+        "{what}: a {} cannot be stored (pagegraph stores None, bool, int, float, str, \
+         datetime values, and lists and dicts of them)",
         type_name(ob)
     )))
 }
@@ -196,6 +202,7 @@ pub(crate) fn py_property<'py>(py: Python<'py>, v: &PropertyValue) -> PyResult<B
         PropertyValue::Int(i) => i.into_pyobject(py)?.into_any(),
         PropertyValue::Float(f) => PyFloat::new(py, *f).into_any(),
         PropertyValue::String(s) => PyString::new(py, s).into_any(),
+        PropertyValue::Temporal(t) => crate::temporal::to_py(py, t)?,
         PropertyValue::List(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -390,6 +397,7 @@ impl Elements {
             Value::Int(i) => i.into_pyobject(py)?.into_any(),
             Value::Float(f) => PyFloat::new(py, *f).into_any(),
             Value::String(s) => PyString::new(py, s).into_any(),
+            Value::Temporal(t) => crate::temporal::to_py(py, t)?,
             Value::Node(id) => self.py_node(py, *id)?.into_any(),
             Value::Rel(id) => self.py_rel(py, *id)?.into_any(),
             Value::Path(p) => {

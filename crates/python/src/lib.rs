@@ -16,6 +16,7 @@ mod columns;
 mod convert;
 mod database;
 mod errors;
+mod temporal;
 mod txn;
 mod view;
 

@@ -164,3 +164,44 @@ def test_deeply_nested_results(conn):
         assert m["x"] == 300 - levels
         m, levels = m["k"], levels + 1
     assert levels == 300
+
+
+def test_dates_times_and_durations_round_trip(db, conn):
+    import datetime as dt
+
+    plus_one = dt.timezone(dt.timedelta(hours=1))
+    values = {
+        "day": dt.date(1984, 10, 11),
+        "clock": dt.time(12, 31, 14, 645876),
+        "zoned_clock": dt.time(12, 31, tzinfo=plus_one),
+        "local": dt.datetime(1984, 10, 11, 12, 31, 14),
+        "zoned": dt.datetime(1984, 10, 11, 12, 31, 14, 500000, tzinfo=plus_one),
+        "span": dt.timedelta(days=3, seconds=7, microseconds=11),
+        "days": [dt.date(2020, 1, 1), dt.date(2020, 1, 2)],
+    }
+    with db.write() as tx:
+        node = tx.create_node("T", values)
+    got = db.node(node)
+    assert {k: v for k, v in got.items() if not k.startswith("_")} == values
+    assert got["zoned"].utcoffset() == dt.timedelta(hours=1)
+    # Through parameters and Cypher: compared by instant, fields, arithmetic.
+    conn.execute("CREATE (:E {at: $at})", {"at": dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone.utc)})
+    conn.execute("CREATE (:E {at: datetime('2024-03-01T10:30+01:00')})")
+    result = conn.execute(
+        "MATCH (e:E) WHERE e.at < $t RETURN e.at, e.at.hour AS h ORDER BY e.at",
+        {"t": dt.datetime(2024, 3, 1, 12, 0, tzinfo=plus_one)},
+    )
+    rows = result.get_all()
+    assert [r[0] for r in rows] == [
+        dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone.utc),
+        dt.datetime(2024, 3, 1, 10, 30, tzinfo=plus_one),
+    ]
+    assert [r[1] for r in rows] == [9, 10]
+    [[day]] = conn.execute("RETURN date('2024-01-31') + duration('P1M') AS d").get_all()
+    assert day == dt.date(2024, 2, 29)
+    # Durations with months have no timedelta: they come as their ISO 8601 text.
+    [[span]] = conn.execute("RETURN duration('P1M2D') AS d").get_all()
+    assert span == "P1M2D"
+    # A bad date is an error of the query, not a crash.
+    with pytest.raises(pagegraph.QueryError, match="out of range"):
+        conn.execute("RETURN date('2024-02-30')")

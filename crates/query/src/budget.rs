@@ -166,7 +166,8 @@ pub(crate) fn value_heap(v: &Value) -> usize {
         | Value::Int(_)
         | Value::Float(_)
         | Value::Node(_)
-        | Value::Rel(_) => 0,
+        | Value::Rel(_)
+        | Value::Temporal(_) => 0,
         Value::String(s) => string_heap(s),
         Value::List(items) => list_heap(items),
         Value::Map(m) => m

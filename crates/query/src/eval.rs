@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use pagegraph::value::Inequality;
+use pagegraph::value::{Inequality, Temporal};
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Literal, MapProjectionItem, Quantifier, Span, UnaryOp};
 use crate::error::{QueryError, Result};
@@ -510,6 +510,7 @@ pub fn property(v: &Value, key: &str, ctx: &Ctx<'_>) -> Result<Value> {
             .graph
             .rel_property(*id, key)?
             .map_or(Value::Null, Value::from),
+        Value::Temporal(t) => crate::temporal::field(t, key)?,
         other => {
             return Err(type_error(
                 &format!("`.{key}` needs a map, node or relationship"),
@@ -761,6 +762,22 @@ fn arithmetic(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
                 BinaryOp::Mod => a % b,
                 _ => a.powf(b),
             })
+        }
+        (Value::Temporal(t), Value::Temporal(d @ Temporal::Duration { .. }))
+            if matches!(op, BinaryOp::Add | BinaryOp::Sub) =>
+        {
+            Value::Temporal(
+                t.add_duration(d, op == BinaryOp::Sub)
+                    .map_err(|e| QueryError::Arithmetic(e.0))?,
+            )
+        }
+        (Value::Temporal(d @ Temporal::Duration { .. }), Value::Temporal(t))
+            if op == BinaryOp::Add =>
+        {
+            Value::Temporal(
+                t.add_duration(d, false)
+                    .map_err(|e| QueryError::Arithmetic(e.0))?,
+            )
         }
         (a, b) => {
             return Err(QueryError::Type(format!(

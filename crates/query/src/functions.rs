@@ -320,8 +320,7 @@ const KNOWN: [&str; 77] = [
     "tofloatornull",
 ];
 
-/// Whether a (lower-case) name is a scalar function, known at compile time. The temporal
-/// ones are known by name (so queries using them parse and are checked) but not run yet.
+/// Whether a (lower-case) name is a scalar function, known at compile time.
 pub fn known(name: &str) -> bool {
     KNOWN.contains(&name)
 }
@@ -563,6 +562,7 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 v @ (Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Bool(_)) => {
                     Value::String(to_string_value(v))
                 }
+                Value::Temporal(t) => Value::String(t.to_string()),
                 other => return Err(bad(n, other)),
             }
         }
@@ -796,6 +796,9 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 Value::Map(m) => Value::Bool(m.is_empty()),
                 other => return Err(bad(n, other)),
             }
+        }
+        "date" | "time" | "localtime" | "datetime" | "localdatetime" | "duration" => {
+            crate::temporal::construct(n, a)?
         }
         "timestamp" => {
             arity(n, a, 0)?;

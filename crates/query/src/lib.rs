@@ -54,6 +54,7 @@ mod project;
 mod scan_agg;
 mod scan_rel;
 mod semantic;
+mod temporal;
 pub mod value;
 mod write;
 

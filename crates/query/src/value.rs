@@ -4,12 +4,12 @@
 //! Property values compare as [`pagegraph::value`] defines (integers and floats exactly,
 //! NaN unordered); graph elements are equal when their ids are, and order by id. The
 //! orderability of type groups (`ORDER BY` over mixed types) is openCypher's: maps < nodes <
-//! relationships < lists < paths < strings < booleans < numbers < null.
+//! relationships < lists < paths < temporal values < strings < booleans < numbers < null.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use pagegraph::value::{self as pv};
+use pagegraph::value::{self as pv, Temporal};
 use pagegraph::{EdgeId, NodeId, PropertyValue};
 
 /// A path: nodes and the relationships between them (`rels.len() + 1 == nodes.len()`).
@@ -44,6 +44,8 @@ pub enum Value {
     Rel(EdgeId),
     /// A path.
     Path(Box<Path>),
+    /// A date, time, datetime or duration ([`pagegraph::value::Temporal`]).
+    Temporal(Temporal),
 }
 
 impl Value {
@@ -60,6 +62,7 @@ impl Value {
             Value::Node(_) => "NODE",
             Value::Rel(_) => "RELATIONSHIP",
             Value::Path(_) => "PATH",
+            Value::Temporal(t) => t.type_name(),
         }
     }
 
@@ -82,6 +85,7 @@ impl Value {
                     .map(|(k, v)| Some((k.clone(), v.to_property()?)))
                     .collect::<Option<_>>()?,
             ),
+            Value::Temporal(t) => PropertyValue::Temporal(*t),
             Value::Node(_) | Value::Rel(_) | Value::Path(_) => return None,
         })
     }
@@ -101,6 +105,7 @@ impl From<PropertyValue> for Value {
             PropertyValue::Float(f) => Value::Float(f),
             PropertyValue::String(s) => Value::String(s),
             PropertyValue::List(items) => Value::List(items.into_iter().map(Value::from).collect()),
+            PropertyValue::Temporal(t) => Value::Temporal(t),
             PropertyValue::Map(m) => {
                 Value::Map(m.into_iter().map(|(k, v)| (k, v.into())).collect())
             }
@@ -125,6 +130,7 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Value::Node(x), Value::Node(y)) => Some(x == y),
         (Value::Rel(x), Value::Rel(y)) => Some(x == y),
         (Value::Path(x), Value::Path(y)) => Some(x == y),
+        (Value::Temporal(x), Value::Temporal(y)) => Some(x == y),
         (Value::List(x), Value::List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
@@ -162,6 +168,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        (Value::Temporal(x), Value::Temporal(y)) => x.compare(y),
         (Value::List(x), Value::List(y)) => {
             for (p, q) in x.iter().zip(y) {
                 match compare(p, q) {
@@ -201,6 +208,7 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
         (Value::Node(x), Value::Node(y)) => x.cmp(y),
         (Value::Rel(x), Value::Rel(y)) => x.cmp(y),
         (Value::Path(x), Value::Path(y)) => x.cmp(y),
+        (Value::Temporal(x), Value::Temporal(y)) => x.order(y),
         (Value::List(x), Value::List(y)) => x
             .iter()
             .zip(y)
@@ -227,10 +235,11 @@ fn rank(v: &Value) -> u8 {
         Value::Rel(_) => 2,
         Value::List(_) => 3,
         Value::Path(_) => 4,
-        Value::String(_) => 5,
-        Value::Bool(_) => 6,
-        Value::Int(_) | Value::Float(_) => 7,
-        Value::Null => 8,
+        Value::Temporal(_) => 5,
+        Value::String(_) => 6,
+        Value::Bool(_) => 7,
+        Value::Int(_) | Value::Float(_) => 8,
+        Value::Null => 9,
     }
 }
 
@@ -258,6 +267,8 @@ pub enum GroupKey {
     Rel(u64),
     /// A path.
     Path(Vec<u64>, Vec<u64>),
+    /// A temporal value.
+    Temporal(Temporal),
 }
 
 impl GroupKey {
@@ -283,6 +294,7 @@ impl GroupKey {
                 }
             }
             Value::String(s) => GroupKey::String(s.clone()),
+            Value::Temporal(t) => GroupKey::Temporal(*t),
             Value::List(items) => GroupKey::List(items.iter().map(GroupKey::of).collect()),
             Value::Map(m) => GroupKey::Map(
                 m.iter()

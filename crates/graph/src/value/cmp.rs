@@ -10,13 +10,16 @@
 //!   `[1] = [1, null]` is false.
 //! - **Comparability** (`<`, `<=`, `>`, `>=`, [`compare`] and [`inequality`]): numbers with
 //!   numbers, strings with strings (by Unicode code point, which is the byte order of UTF-8),
-//!   booleans with booleans (`false < true`), lists with lists (lexicographically: the first
+//!   booleans with booleans (`false < true`), temporal values of one kind with each other
+//!   (chronologically; durations are not comparable, see [`super::temporal`]), lists with
+//!   lists (lexicographically: the first
 //!   element pair that is not equal decides, and a proper prefix is smaller). Everything else
 //!   is incomparable and gives `null`: mixed types, maps, and `null` itself. A NaN is
 //!   comparable with numbers but unordered: every inequality with it is *false*, not `null`
 //!   (TCK `Comparison2.feature`, "Comparing NaN").
 //! - **Orderability** ([`order`], used by `ORDER BY`) is a total preorder over all values:
-//!   maps < lists < strings < booleans < numbers < null (openCypher also places nodes,
+//!   maps < lists < temporal values < strings < booleans < numbers < null (temporal values
+//!   by kind, then in time: [`super::Temporal::order`]; openCypher also places nodes,
 //!   relationships and paths, which are not property values). Numbers order by value with NaN
 //!   after +infinity; `-0.0`, `0.0` and `0` are tied, as are `1` and `1.0`. Lists order
 //!   lexicographically by orderability (so a `null` element sorts last), maps by their
@@ -61,6 +64,7 @@ pub fn equals(a: &V, b: &V) -> Option<bool> {
         (V::Null, _) | (_, V::Null) => None,
         (V::Bool(x), V::Bool(y)) => Some(x == y),
         (V::String(x), V::String(y)) => Some(x == y),
+        (V::Temporal(x), V::Temporal(y)) => Some(x == y),
         (V::List(x), V::List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
@@ -125,6 +129,9 @@ fn comparison(a: &V, b: &V) -> Comparison {
     match (a, b) {
         (V::Bool(x), V::Bool(y)) => Comparison::Ordered(x.cmp(y)),
         (V::String(x), V::String(y)) => Comparison::Ordered(x.cmp(y)),
+        (V::Temporal(x), V::Temporal(y)) => {
+            x.compare(y).map_or(Comparison::Null, Comparison::Ordered)
+        }
         (V::List(x), V::List(y)) => {
             for (p, q) in x.iter().zip(y) {
                 match comparison(p, q) {
@@ -148,6 +155,7 @@ pub fn order(a: &V, b: &V) -> Ordering {
     rank(a).cmp(&rank(b)).then_with(|| match (a, b) {
         (V::Bool(x), V::Bool(y)) => x.cmp(y),
         (V::String(x), V::String(y)) => x.cmp(y),
+        (V::Temporal(x), V::Temporal(y)) => x.order(y),
         (V::List(x), V::List(y)) => x
             .iter()
             .zip(y)
@@ -174,10 +182,11 @@ fn rank(v: &V) -> u8 {
     match v {
         V::Map(_) => 0,
         V::List(_) => 3,
-        V::String(_) => 5,
-        V::Bool(_) => 6,
-        V::Int(_) | V::Float(_) => 7,
-        V::Null => 8,
+        V::Temporal(_) => 5,
+        V::String(_) => 6,
+        V::Bool(_) => 7,
+        V::Int(_) | V::Float(_) => 8,
+        V::Null => 9,
     }
 }
 

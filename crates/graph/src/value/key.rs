@@ -7,7 +7,8 @@
 //!
 //! | tag | value | bytes after the tag |
 //! |---|---|---|
-//! | `0x00`..`0x2f` | reserved (maps, lists and graph types have no key) | |
+//! | `0x00`..`0x1f`, `0x26`..`0x2f` | reserved (maps, lists and graph types have no key) | |
+//! | `0x20`..`0x25` | temporal value: `0x20` + its kind's rank ([`super::Temporal::kind_rank`]) | four `i64`s with the sign bit flipped, big-endian (`Temporal::sort_key`) |
 //! | `0x30` | string | UTF-8 bytes with `00` written `00 ff`, then `00 00` |
 //! | `0x38` | `false` | none |
 //! | `0x39` | `true` | none |
@@ -57,6 +58,7 @@ use std::cmp::Ordering;
 use super::cmp::{Inequality, Number};
 use super::{PropertyValue as V, ValueError};
 
+const TAG_TEMPORAL: u8 = 0x20;
 const TAG_STRING: u8 = 0x30;
 const TAG_FALSE: u8 = 0x38;
 const TAG_TRUE: u8 = 0x39;
@@ -113,6 +115,13 @@ fn encode_prefix(value: &V, out: &mut Vec<u8>) -> bool {
         }
         V::Int(i) => encode_number(int_parts(*i), out),
         V::Float(f) => encode_number(float_parts(*f), out),
+        V::Temporal(t) => {
+            let (rank, first, second, third, fourth) = t.sort_key();
+            out.push(TAG_TEMPORAL + rank);
+            for x in [first, second, third, fourth] {
+                out.extend_from_slice(&(x.cast_unsigned() ^ (1 << 63)).to_be_bytes());
+            }
+        }
         V::List(_) | V::Map(_) => return false,
     }
     true
@@ -240,6 +249,20 @@ pub fn decode_key(bytes: &[u8]) -> Result<(V, &[u8]), ValueError> {
         TAG_TRUE => V::Bool(true),
         TAG_STRING => V::String(reader.string()?),
         tag @ TAG_NEG_INF..=TAG_NAN => reader.number(tag)?,
+        tag @ TAG_TEMPORAL..=0x25 => {
+            let mut k = [0_i64; 4];
+            for x in &mut k {
+                let mut b = [0_u8; 8];
+                for byte in &mut b {
+                    *byte = reader.byte()?;
+                }
+                *x = (u64::from_be_bytes(b) ^ (1 << 63)).cast_signed();
+            }
+            V::Temporal(
+                super::Temporal::from_sort_key(tag - TAG_TEMPORAL, k)
+                    .ok_or_else(|| reader.error("not a temporal value's key"))?,
+            )
+        }
         _ => return Err(reader.error("unknown type tag")),
     };
     Ok((value, bytes.get(reader.pos..).unwrap_or_default()))
@@ -524,6 +547,12 @@ pub fn range_cmp(op: Inequality, value: &V) -> KeyRange {
     encode_prefix(value, &mut at);
     let (group_start, group_end) = match value {
         V::String(_) => (TAG_STRING, TAG_STRING + 1),
+        // Durations have no chronological order.
+        V::Temporal(super::Temporal::Duration { .. }) => return KeyRange::empty(),
+        V::Temporal(t) => (
+            TAG_TEMPORAL + t.kind_rank(),
+            TAG_TEMPORAL + t.kind_rank() + 1,
+        ),
         V::Bool(_) => (TAG_FALSE, TAG_TRUE + 1),
         // NaN is after `group_end`: it satisfies no inequality.
         _ => (TAG_NEG_INF, TAG_NAN),
@@ -597,7 +626,7 @@ fn comparable(value: &V) -> bool {
     match value {
         V::Null | V::List(_) | V::Map(_) => false,
         V::Float(f) => !f.is_nan(),
-        V::Bool(_) | V::Int(_) | V::String(_) => true,
+        V::Bool(_) | V::Int(_) | V::String(_) | V::Temporal(_) => true,
     }
 }
 

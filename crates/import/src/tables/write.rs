@@ -73,7 +73,8 @@ impl Kind {
             PropertyValue::Bool(_) => Kind::Bool,
             PropertyValue::Int(_) => Kind::Int,
             PropertyValue::Float(_) => Kind::Float,
-            PropertyValue::String(_) => Kind::Str,
+            // Temporal values are written as their ISO 8601 text.
+            PropertyValue::String(_) | PropertyValue::Temporal(_) => Kind::Str,
             PropertyValue::List(items) => {
                 let mut elem: Option<Scalar> = None;
                 for item in items {
@@ -174,6 +175,7 @@ impl Column {
             Column::Str(b) => match v {
                 None | Some(P::Null) => b.append_null(),
                 Some(P::String(s)) if !json => b.append_value(s),
+                Some(P::Temporal(t)) if !json => b.append_value(t.to_string()),
                 Some(other) => {
                     let text = other
                         .to_json()
