@@ -1,13 +1,13 @@
 //! Graph algorithms on a snapshot, over the whole graph or a projection: the nodes of a
 //! label and the edges of a type between them (as Cypher's `CALL algo.*` procedures
-//! project).
+//! project). Each runs with the interpreter released and answers in node id order.
 
 use std::collections::BTreeSet;
 
-use pagegraph::algo::{self, Csr, CsrOptions, PageRank};
+use pagegraph::algo::{self, Betweenness, Csr, CsrOptions, LabelPropagation, Louvain, PageRank};
 use pagegraph::{Direction, NodeId, ReadTxn};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::errors::Fail;
 
@@ -56,6 +56,147 @@ pub(crate) fn wcc(
 ) -> Result<Vec<(NodeId, NodeId)>, Fail> {
     let g = projection(r, label, edge_type)?;
     Ok(algo::wcc(&g))
+}
+
+/// An algorithm of the ones below, by name, with its options.
+pub(crate) enum Run {
+    /// Strongly connected components: `(node, smallest id of its component)`.
+    Scc,
+    /// Louvain communities: `(node, smallest id of its community)`.
+    Louvain(Louvain),
+    /// Label propagation communities: `(node, its community's label node)`.
+    LabelPropagation(LabelPropagation),
+    /// Degree in a direction.
+    Degree(Direction),
+    /// Betweenness centrality.
+    Betweenness(Betweenness),
+    /// Closeness centrality in a direction.
+    Closeness(Direction),
+    /// k-core numbers.
+    CoreNumbers,
+    /// Triangles at each node (edge directions ignored).
+    Triangles,
+    /// Local clustering coefficient (directed or not).
+    Clustering(bool),
+}
+
+/// One value per node, as a Python object maker.
+pub(crate) enum PerNode {
+    /// Integers (component ids, degrees, counts).
+    Int(Vec<(NodeId, u64)>),
+    /// Floats (centralities, coefficients).
+    Float(Vec<(NodeId, f64)>),
+}
+
+/// Runs `run` over the projection of `label` and `edge_type`.
+pub(crate) fn per_node(
+    r: &ReadTxn,
+    label: Option<&str>,
+    edge_type: Option<&str>,
+    run: &Run,
+) -> Result<PerNode, Fail> {
+    let g = projection(r, label, edge_type)?;
+    let ids =
+        |v: Vec<(NodeId, NodeId)>| PerNode::Int(v.into_iter().map(|(n, c)| (n, c.0)).collect());
+    Ok(match run {
+        Run::Scc => {
+            let mut out: Vec<(NodeId, u64)> = algo::scc(&g)
+                .into_iter()
+                .flat_map(|c| {
+                    let least = c.iter().min().map_or(0, |n| n.0);
+                    c.into_iter().map(move |n| (n, least))
+                })
+                .collect();
+            out.sort_unstable();
+            PerNode::Int(out)
+        }
+        Run::Louvain(p) => ids(algo::louvain(&g, p, &mut |_| {})?.labels),
+        Run::LabelPropagation(p) => ids(algo::label_propagation(&g, p, &mut |_| {})),
+        Run::Degree(d) => PerNode::Int(
+            algo::degree(&g, *d)
+                .into_iter()
+                .map(|(n, k)| (n, k as u64))
+                .collect(),
+        ),
+        Run::Betweenness(p) => PerNode::Float(algo::betweenness(&g, p, &mut |_| {})?),
+        Run::Closeness(d) => PerNode::Float(algo::closeness(&g, *d, &mut |_| {})),
+        Run::CoreNumbers => PerNode::Int(
+            algo::core_numbers(&g)
+                .into_iter()
+                .map(|(n, k)| (n, u64::from(k)))
+                .collect(),
+        ),
+        Run::Triangles => PerNode::Int(algo::triangles(&g, &mut |_| {})),
+        Run::Clustering(directed) => PerNode::Float(algo::lcc(&g, *directed, &mut |_| {})),
+    })
+}
+
+impl PerNode {
+    /// `{node id: value}` in id order.
+    pub(crate) fn into_dict(self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        match self {
+            PerNode::Int(v) => to_dict(py, v),
+            PerNode::Float(v) => to_dict(py, v),
+        }
+    }
+}
+
+/// The shortest path from `from` to `to` over edges of `edge_type` (all when None) in
+/// `dir`, fewest edges, or least total `weight` (a numeric edge property) when given.
+pub(crate) fn shortest_path(
+    r: &ReadTxn,
+    from: NodeId,
+    to: NodeId,
+    edge_type: Option<&str>,
+    dir: Direction,
+    weight: Option<&str>,
+) -> Result<Option<algo::Path>, Fail> {
+    if weight.is_none() {
+        // Straight from the store: a search from both ends.
+        let view = algo::StoreView::new(r, edge_type);
+        return Ok(algo::shortest_path(&view, from, to, dir)?);
+    }
+    let options = CsrOptions {
+        edge_type: edge_type.map(str::to_string),
+        weight_field: weight.map(str::to_string),
+    };
+    let g = Csr::build(r, &options, &mut |_| {})?;
+    Ok(algo::dijkstra(&g, from, to, dir)?)
+}
+
+/// Breadth-first search from `start`: `(node, depth)` of every node reached, in the order
+/// reached.
+pub(crate) fn bfs(
+    r: &ReadTxn,
+    start: NodeId,
+    edge_type: Option<&str>,
+    dir: Direction,
+    max_depth: Option<u32>,
+) -> Result<Vec<(NodeId, u32)>, Fail> {
+    let view = algo::StoreView::new(r, edge_type);
+    Ok(algo::bfs(&view, start, dir, max_depth)?
+        .into_iter()
+        .map(|v| (v.node, v.depth))
+        .collect())
+}
+
+/// The projection's nodes in an order where every edge goes forward.
+pub(crate) fn toposort(
+    r: &ReadTxn,
+    label: Option<&str>,
+    edge_type: Option<&str>,
+) -> Result<Vec<NodeId>, Fail> {
+    let g = projection(r, label, edge_type)?;
+    Ok(algo::toposort(&g)?)
+}
+
+/// A path as `{"nodes": [...], "edges": [...], "cost": float}`.
+pub(crate) fn path_dict(py: Python<'_>, p: &algo::Path) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("nodes", PyList::new(py, p.nodes.iter().map(|n| n.0))?)?;
+    d.set_item("edges", PyList::new(py, p.edges.iter().map(|e| e.0))?)?;
+    d.set_item("cost", p.cost)?;
+    Ok(d.unbind())
 }
 
 /// `{node id: value}` in id order.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pagegraph::{Durability, Graph, IndexTarget, Options};
+use pagegraph::{Durability, Graph, IndexTarget, NodeId, Options};
 use parking_lot::{Mutex, RwLock};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -132,6 +132,20 @@ impl Database {
         let shared = self.shared()?;
         py.detach(|| f(&shared.graph.begin_read()?))
             .map_err(|e| e.into_py(py))
+    }
+}
+
+impl Database {
+    /// Runs a per-node algorithm on a snapshot and returns `{node id: value}`.
+    fn per_node(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        run: &algo::Run,
+    ) -> PyResult<Py<PyDict>> {
+        self.snapshot_with(py, |r| algo::per_node(r, label, edge_type, run))?
+            .into_dict(py)
     }
 }
 
@@ -684,6 +698,206 @@ impl Database {
         let components = self.snapshot_with(py, |r| algo::wcc(r, label, edge_type))?;
         let components = components.into_iter().map(|(n, c)| (n, c.0)).collect();
         algo::to_dict(py, components)
+    }
+
+    /// Strongly connected components of every node (of `label`, over edges of
+    /// `edge_type`, when given) as `{node id: component}`, a component named by its
+    /// smallest node id.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn scc(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Py<PyDict>> {
+        self.per_node(py, label, edge_type, &algo::Run::Scc)
+    }
+
+    /// Louvain communities (edge directions ignored) as `{node id: community}`, a
+    /// community named by its smallest node id. `seed` fixes the order nodes are visited
+    /// in (None: id order).
+    #[pyo3(signature = (label=None, edge_type=None, *, resolution=1.0, seed=None, max_levels=32))]
+    fn louvain(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        resolution: f64,
+        seed: Option<u64>,
+        max_levels: u32,
+    ) -> PyResult<Py<PyDict>> {
+        let params = pagegraph::algo::Louvain {
+            resolution,
+            seed,
+            max_levels,
+        };
+        self.per_node(py, label, edge_type, &algo::Run::Louvain(params))
+    }
+
+    /// Label propagation communities as `{node id: community}`, labels flowing along
+    /// `direction` ("out", "in" or "both") for at most `iterations` rounds.
+    #[pyo3(signature = (label=None, edge_type=None, *, direction="both", iterations=10, seed=None))]
+    fn label_propagation(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        direction: &str,
+        iterations: u32,
+        seed: Option<u64>,
+    ) -> PyResult<Py<PyDict>> {
+        let params = pagegraph::algo::LabelPropagation {
+            dir: view::direction(direction)?,
+            iterations,
+            seed,
+        };
+        self.per_node(py, label, edge_type, &algo::Run::LabelPropagation(params))
+    }
+
+    /// Degree of every node in the projection as `{node id: degree}`, counting edges
+    /// in `direction` ("out", "in" or "both").
+    #[pyo3(signature = (label=None, edge_type=None, *, direction="both"))]
+    fn degree(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        direction: &str,
+    ) -> PyResult<Py<PyDict>> {
+        let run = algo::Run::Degree(view::direction(direction)?);
+        self.per_node(py, label, edge_type, &run)
+    }
+
+    /// Betweenness centrality as `{node id: score}` (Brandes), along `direction`;
+    /// `samples` source nodes picked with `seed` (None: every node), `normalized` divides
+    /// by the number of pairs.
+    #[pyo3(signature = (
+        label=None, edge_type=None, *, direction="out", samples=None, seed=0, normalized=false,
+    ))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the algorithm's parameters, by keyword"
+    )]
+    fn betweenness(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        direction: &str,
+        samples: Option<usize>,
+        seed: u64,
+        normalized: bool,
+    ) -> PyResult<Py<PyDict>> {
+        let params = pagegraph::algo::Betweenness {
+            dir: view::direction(direction)?,
+            samples,
+            seed,
+            normalized,
+        };
+        self.per_node(py, label, edge_type, &algo::Run::Betweenness(params))
+    }
+
+    /// Closeness centrality as `{node id: score}` along `direction` (Wasserman-Faust
+    /// for nodes that reach only part of the graph, as networkx computes it).
+    #[pyo3(signature = (label=None, edge_type=None, *, direction="out"))]
+    fn closeness(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        direction: &str,
+    ) -> PyResult<Py<PyDict>> {
+        let run = algo::Run::Closeness(view::direction(direction)?);
+        self.per_node(py, label, edge_type, &run)
+    }
+
+    /// The k-core number of every node (edge directions ignored, self-loops and repeated
+    /// edges counted once) as `{node id: core}`.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn core_numbers(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Py<PyDict>> {
+        self.per_node(py, label, edge_type, &algo::Run::CoreNumbers)
+    }
+
+    /// Triangles through every node (edge directions ignored) as `{node id: count}`.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn triangles(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Py<PyDict>> {
+        self.per_node(py, label, edge_type, &algo::Run::Triangles)
+    }
+
+    /// Local clustering coefficient of every node as `{node id: coefficient}`, of the
+    /// undirected graph, or of the directed one with `directed=True` (LDBC Graphalytics).
+    #[pyo3(signature = (label=None, edge_type=None, *, directed=false))]
+    fn clustering(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+        directed: bool,
+    ) -> PyResult<Py<PyDict>> {
+        self.per_node(py, label, edge_type, &algo::Run::Clustering(directed))
+    }
+
+    /// A shortest path from `source` to `target` along `direction`, over edges of
+    /// `edge_type` (all when None): fewest edges, or least total `weight` (a numeric
+    /// edge property, non-negative) when given. `{"nodes": [...], "edges": [...],
+    /// "cost": float}`, or None when `target` cannot be reached.
+    #[pyo3(signature = (source, target, *, edge_type=None, direction="out", weight=None))]
+    fn shortest_path(
+        &self,
+        py: Python<'_>,
+        source: u64,
+        target: u64,
+        edge_type: Option<&str>,
+        direction: &str,
+        weight: Option<&str>,
+    ) -> PyResult<Option<Py<PyDict>>> {
+        let dir = view::direction(direction)?;
+        let path = self.snapshot_with(py, |r| {
+            algo::shortest_path(r, NodeId(source), NodeId(target), edge_type, dir, weight)
+        })?;
+        path.map(|p| algo::path_dict(py, &p)).transpose()
+    }
+
+    /// Breadth-first search from `start` along `direction` over edges of `edge_type`
+    /// (all when None), at most `max_depth` steps: `{node id: depth}` in the order the
+    /// nodes are reached (`start` first, at depth 0).
+    #[pyo3(signature = (start, *, edge_type=None, direction="out", max_depth=None))]
+    fn bfs(
+        &self,
+        py: Python<'_>,
+        start: u64,
+        edge_type: Option<&str>,
+        direction: &str,
+        max_depth: Option<u32>,
+    ) -> PyResult<Py<PyDict>> {
+        let dir = view::direction(direction)?;
+        let reached = self.snapshot_with(py, |r| {
+            algo::bfs(r, NodeId(start), edge_type, dir, max_depth)
+        })?;
+        algo::to_dict(py, reached)
+    }
+
+    /// The projection's nodes in an order where every edge goes from an earlier node to
+    /// a later one; raises `ValueError` naming a cycle when there is none.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn toposort(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Vec<u64>> {
+        let order = self.snapshot_with(py, |r| algo::toposort(r, label, edge_type))?;
+        Ok(order.into_iter().map(|n| n.0).collect())
     }
 
     /// Checkpoints and closes the database. Later calls raise `pagegraph.Error`. An open

@@ -135,7 +135,10 @@ pub(crate) fn query_error(py: Python<'_>, e: &RustQueryError) -> PyErr {
 pub(crate) fn algo_error(e: &AlgoError) -> PyErr {
     match e {
         AlgoError::Graph(g) => graph_error(g),
-        AlgoError::InvalidArgument { .. } => PyValueError::new_err(e.to_string()),
+        // A bad parameter, or a graph the algorithm cannot order (a cycle for toposort).
+        AlgoError::InvalidArgument { .. } | AlgoError::Cycle(_) => {
+            PyValueError::new_err(e.to_string())
+        }
         other => Error::new_err(other.to_string()),
     }
 }

@@ -74,3 +74,100 @@ def test_algorithms_see_the_last_commit(db):
     with db.write() as tx:
         tx.create_edge(a, b, "X")
     assert db.wcc() == {a: a, b: a}
+
+
+def random_graph(db, n=40, m=120, seed=5):
+    """A random directed graph (self-loops and repeated edges included) in pagegraph and
+    networkx, the same node ids in both."""
+    import random
+
+    nx = pytest.importorskip("networkx")
+    rng = random.Random(seed)
+    pairs = [(rng.randrange(n), rng.randrange(n)) for _ in range(m)]
+    ids = graph(db, ["N"] * n, [(a, b, "X") for a, b in pairs])
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(ids)
+    g.add_edges_from((ids[a], ids[b]) for a, b in pairs)
+    return nx, g, ids
+
+
+def test_per_node_algorithms_match_networkx(db):
+    nx, g, ids = random_graph(db)
+    simple = nx.DiGraph(g)
+    undirected = nx.Graph(g)
+    undirected.remove_edges_from(nx.selfloop_edges(undirected))
+    # Components, by the sets they make.
+    sets = {}
+    for node, comp in db.scc().items():
+        sets.setdefault(comp, set()).add(node)
+        assert comp == min(sets[comp] | {comp})
+    assert sorted(map(sorted, sets.values())) == sorted(map(sorted, nx.strongly_connected_components(simple)))
+    assert db.degree(direction="out") == dict(g.out_degree())
+    assert db.degree(direction="in") == dict(g.in_degree())
+    assert db.core_numbers() == nx.core_number(undirected)
+    assert db.triangles() == nx.triangles(undirected)
+    clustering = db.clustering()
+    for node, c in nx.clustering(undirected).items():
+        assert clustering[node] == pytest.approx(c, abs=1e-12)
+    between = db.betweenness()
+    for node, b in nx.betweenness_centrality(simple, normalized=False).items():
+        assert between[node] == pytest.approx(b, abs=1e-9)
+    closeness = db.closeness()
+    # networkx measures closeness along incoming paths; ours along `direction`.
+    for node, c in nx.closeness_centrality(simple.reverse()).items():
+        assert closeness[node] == pytest.approx(c, abs=1e-12)
+
+
+def test_paths_and_searches_match_networkx(db):
+    nx, g, ids = random_graph(db, seed=9)
+    simple = nx.DiGraph(g)
+    lengths = dict(nx.all_pairs_shortest_path_length(simple))
+    for a in ids[:8]:
+        for b in ids[-8:]:
+            p = db.shortest_path(a, b)
+            if b not in lengths[a]:
+                assert p is None
+                continue
+            assert len(p["edges"]) == lengths[a][b] and p["cost"] == lengths[a][b]
+            assert p["nodes"][0] == a and p["nodes"][-1] == b
+            for x, y in zip(p["nodes"], p["nodes"][1:]):
+                assert simple.has_edge(x, y)
+        depths = db.bfs(a, max_depth=2)
+        assert depths == nx.single_source_shortest_path_length(simple, a, cutoff=2)
+        assert next(iter(depths)) == a
+    # Weighted: the cheaper of two routes by a property.
+    with db.write() as tx:
+        s, m, t = (tx.create_node("W") for _ in range(3))
+        tx.create_edge(s, t, "R", {"w": 10})
+        tx.create_edge(s, m, "R", {"w": 2})
+        tx.create_edge(m, t, "R", {"w": 3})
+    assert db.shortest_path(s, t, edge_type="R")["nodes"] == [s, t]
+    cheap = db.shortest_path(s, t, edge_type="R", weight="w")
+    assert cheap["nodes"] == [s, m, t] and cheap["cost"] == 5.0
+    assert db.shortest_path(t, s, edge_type="R") is None
+    assert db.shortest_path(t, s, edge_type="R", direction="in")["nodes"] == [t, s]
+    with pytest.raises(ValueError, match="direction"):
+        db.bfs(s, direction="sideways")
+
+
+def test_communities_and_order(db):
+    # Two 5-cliques joined by one edge: both community methods find the cliques.
+    edges = [(a, b, "X") for k in (0, 5) for a in range(k, k + 5) for b in range(k, k + 5) if a < b]
+    ids = graph(db, ["N"] * 10, edges + [(4, 5, "X")])
+    cliques = [set(ids[:5]), set(ids[5:])]
+    for found in (db.louvain(), db.label_propagation(seed=1)):
+        groups = {}
+        for node, c in found.items():
+            groups.setdefault(c, set()).add(node)
+        assert sorted(groups.values(), key=min) == cliques
+    assert db.louvain(seed=3) == db.louvain(seed=3)
+    # A DAG sorts; a cycle is named.
+    with db.write() as tx:
+        a, b, c = (tx.create_node("D") for _ in range(3))
+        tx.create_edge(b, c, "Y")
+        tx.create_edge(a, b, "Y")
+    assert db.toposort(label="D") == [a, b, c]
+    with db.write() as tx:
+        tx.create_edge(c, a, "Y")
+    with pytest.raises(ValueError, match="cycle"):
+        db.toposort(label="D")

@@ -18,6 +18,11 @@ merges, indexes, neighbors, ``check()``, ``stats()`` and algorithms::
         b, created = tx.merge_node("Person", {"name": "Ada"})
         tx.create_edge(a, b, "KNOWS", {"since": 1950})
     db.pagerank()                                # {node id: rank}
+    db.louvain(), db.betweenness(), db.scc()     # {node id: community / score / component}
+    db.shortest_path(a, b, weight="cost")        # {"nodes", "edges", "cost"} or None
+
+Values include dates and times: ``datetime.date``, ``.time``, ``.datetime`` and
+``.timedelta`` are stored as openCypher temporal values and come back as such.
 
 Errors are :class:`Error` and its subclasses :class:`QueryError`,
 :class:`ConstraintError`, :class:`CorruptionError` and :class:`LockedError`; values that

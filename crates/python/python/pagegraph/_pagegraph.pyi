@@ -126,6 +126,64 @@ class Database:
         direction: _Direction = "out",
     ) -> Dict[int, float]: ...
     def wcc(self, label: Optional[str] = None, edge_type: Optional[str] = None) -> Dict[int, int]: ...
+    def scc(self, label: Optional[str] = None, edge_type: Optional[str] = None) -> Dict[int, int]: ...
+    def louvain(
+        self,
+        label: Optional[str] = None,
+        edge_type: Optional[str] = None,
+        *,
+        resolution: float = 1.0,
+        seed: Optional[int] = None,
+        max_levels: int = 32,
+    ) -> Dict[int, int]: ...
+    def label_propagation(
+        self,
+        label: Optional[str] = None,
+        edge_type: Optional[str] = None,
+        *,
+        direction: _Direction = "both",
+        iterations: int = 10,
+        seed: Optional[int] = None,
+    ) -> Dict[int, int]: ...
+    def degree(
+        self, label: Optional[str] = None, edge_type: Optional[str] = None, *, direction: _Direction = "both"
+    ) -> Dict[int, int]: ...
+    def betweenness(
+        self,
+        label: Optional[str] = None,
+        edge_type: Optional[str] = None,
+        *,
+        direction: _Direction = "out",
+        samples: Optional[int] = None,
+        seed: int = 0,
+        normalized: bool = False,
+    ) -> Dict[int, float]: ...
+    def closeness(
+        self, label: Optional[str] = None, edge_type: Optional[str] = None, *, direction: _Direction = "out"
+    ) -> Dict[int, float]: ...
+    def core_numbers(self, label: Optional[str] = None, edge_type: Optional[str] = None) -> Dict[int, int]: ...
+    def triangles(self, label: Optional[str] = None, edge_type: Optional[str] = None) -> Dict[int, int]: ...
+    def clustering(
+        self, label: Optional[str] = None, edge_type: Optional[str] = None, *, directed: bool = False
+    ) -> Dict[int, float]: ...
+    def shortest_path(
+        self,
+        source: int,
+        target: int,
+        *,
+        edge_type: Optional[str] = None,
+        direction: _Direction = "out",
+        weight: Optional[str] = None,
+    ) -> Optional[Dict[str, Any]]: ...
+    def bfs(
+        self,
+        start: int,
+        *,
+        edge_type: Optional[str] = None,
+        direction: _Direction = "out",
+        max_depth: Optional[int] = None,
+    ) -> Dict[int, int]: ...
+    def toposort(self, label: Optional[str] = None, edge_type: Optional[str] = None) -> List[int]: ...
     def close(self) -> None: ...
     def __enter__(self) -> "Database": ...
     def __exit__(
