@@ -1,7 +1,8 @@
 //! `MATCH (a:A)-[:R]->(b:B)-[:S]->(c:C) RETURN count(*)`: the number of matches of a short
 //! pattern, counted without enumerating them.
 //!
-//! A pattern of one or two directed steps with labels and types only (no properties, no
+//! A single node pattern is the count the graph keeps of its label (or of all nodes). A
+//! pattern of one or two directed steps with labels and types only (no properties, no
 //! `WHERE`, no path variable, no variable bound before) has as many matches as there are
 //! walks through it whose two relationships differ. The walks are counted by levels: the
 //! number of ways to reach each node after the first step, times the number of ways on from
@@ -56,7 +57,7 @@ pub(crate) fn sole_pattern_where(clause: &Clause) -> Option<(&PatternPart, Optio
 pub(crate) fn countable(clause: &Clause) -> Option<&PatternElement> {
     let part = sole_pattern(clause)?;
     let el = &part.element;
-    if part.var.is_some() || part.shortest.is_some() || !(1..=2).contains(&el.chain.len()) {
+    if part.var.is_some() || part.shortest.is_some() || el.chain.len() > 2 {
         return None;
     }
     let plain_node = |n: &NodePattern| n.props.is_none();
@@ -147,6 +148,18 @@ fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
 
 /// The number of matches of a [`countable`] pattern.
 pub(crate) fn count(el: &PatternElement, ctx: &Ctx<'_>) -> Result<u64> {
+    // One node pattern: the graph's count of its label, or of all nodes, where it keeps
+    // one.
+    if el.chain.is_empty() {
+        let kept = match el.start.labels.as_slice() {
+            [] => ctx.graph.node_count()?,
+            [label] => ctx.graph.label_count(label)?,
+            _ => None,
+        };
+        if let Some(n) = kept {
+            return Ok(n);
+        }
+    }
     if let Some(n) = by_scan(el, ctx)? {
         return Ok(n);
     }

@@ -150,6 +150,10 @@ pub trait GraphRead {
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// The number of nodes with `label`, where the graph knows it without a scan.
+    fn label_count(&self, _label: &str) -> Result<Option<u64>> {
+        Ok(None)
+    }
     /// How many relationships of each type there are, where the graph knows it without a
     /// scan.
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
@@ -345,6 +349,15 @@ impl GraphRead for pagegraph::ReadTxn {
     }
     fn node_count(&self) -> Result<Option<u64>> {
         Ok(Some(Self::node_count(self)?))
+    }
+    fn label_count(&self, label: &str) -> Result<Option<u64>> {
+        // The label counts (`g.counts`), kept by every write; no entry is no node.
+        Ok(Some(
+            self.kinds()?
+                .into_iter()
+                .find(|(l, _)| l == label)
+                .map_or(0, |(_, n)| n),
+        ))
     }
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
         Ok(Some(self.edge_types()?))

@@ -214,6 +214,9 @@ impl GraphRead for ReadOnly<'_> {
     fn node_count(&self) -> Result<Option<u64>> {
         self.0.node_count()
     }
+    fn label_count(&self, label: &str) -> Result<Option<u64>> {
+        self.0.label_count(label)
+    }
     fn rel_type_counts(&self) -> Result<Option<Vec<(String, u64)>>> {
         self.0.rel_type_counts()
     }
