@@ -156,11 +156,7 @@ pub(crate) fn shortest_path(
         let view = algo::StoreView::new(r, edge_type);
         return Ok(algo::shortest_path(&view, from, to, dir)?);
     }
-    let options = CsrOptions {
-        edge_type: edge_type.map(str::to_string),
-        weight_field: weight.map(str::to_string),
-    };
-    let g = Csr::build(r, &options, &mut |_| {})?;
+    let g = weighted(r, edge_type, weight)?;
     Ok(algo::dijkstra(&g, from, to, dir)?)
 }
 
@@ -178,6 +174,89 @@ pub(crate) fn bfs(
         .into_iter()
         .map(|v| (v.node, v.depth))
         .collect())
+}
+
+/// A `Csr` of every node and the edges of `edge_type` (all when None), with the numeric
+/// edge property `weight` as costs when given.
+fn weighted(r: &ReadTxn, edge_type: Option<&str>, weight: Option<&str>) -> Result<Csr, Fail> {
+    let options = CsrOptions {
+        edge_type: edge_type.map(str::to_string),
+        weight_field: weight.map(str::to_string),
+    };
+    Ok(Csr::build(r, &options, &mut |_| {})?)
+}
+
+/// Distances from `source` to every node it reaches (fewest edges, or least total
+/// `weight`), nearest first.
+pub(crate) fn sssp(
+    r: &ReadTxn,
+    source: NodeId,
+    edge_type: Option<&str>,
+    dir: Direction,
+    weight: Option<&str>,
+) -> Result<Vec<(NodeId, f64)>, Fail> {
+    let g = weighted(r, edge_type, weight)?;
+    let mut d = algo::sssp(&g, source, dir)?;
+    d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    Ok(d)
+}
+
+/// The `k` shortest loopless paths from `from` to `to` (Yen), shortest first.
+pub(crate) fn k_shortest_paths(
+    r: &ReadTxn,
+    from: NodeId,
+    to: NodeId,
+    k: usize,
+    edge_type: Option<&str>,
+    dir: Direction,
+    weight: Option<&str>,
+) -> Result<Vec<algo::Path>, Fail> {
+    let g = weighted(r, edge_type, weight)?;
+    Ok(algo::k_shortest_paths(&g, from, to, k, dir)?)
+}
+
+/// The immediate dominator of every node reached from `root` but `root` itself (with
+/// `post`, the immediate post-dominator of every node that reaches it), in id order.
+pub(crate) fn dominators(
+    r: &ReadTxn,
+    root: NodeId,
+    edge_type: Option<&str>,
+    post: bool,
+) -> Result<Vec<(NodeId, u64)>, Fail> {
+    let g = weighted(r, edge_type, None)?;
+    let dom = if post {
+        algo::post_dominators(&g, root)?
+    } else {
+        algo::dominators(&g, root)?
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a Csr holds under 2^32 nodes"
+    )]
+    Ok((0..g.node_count() as u32)
+        .map(|i| g.id(i))
+        .filter_map(|n| dom.immediate_dominator(n).map(|d| (n, d.0)))
+        .collect())
+}
+
+/// The edges (of `edge_type`, all when None) of a DAG to keep in its transitive
+/// reduction, by id.
+pub(crate) fn transitive_reduction(r: &ReadTxn, edge_type: Option<&str>) -> Result<Vec<u64>, Fail> {
+    let g = weighted(r, edge_type, None)?;
+    Ok(algo::transitive_reduction(&g)?
+        .into_iter()
+        .map(|e| e.0)
+        .collect())
+}
+
+/// A directed cycle of the projection, as its nodes, if it has one.
+pub(crate) fn find_cycle(
+    r: &ReadTxn,
+    label: Option<&str>,
+    edge_type: Option<&str>,
+) -> Result<Option<Vec<u64>>, Fail> {
+    let g = projection(r, label, edge_type)?;
+    Ok(algo::find_cycle(&g).map(|c| c.into_iter().map(|n| n.0).collect()))
 }
 
 /// The projection's nodes in an order where every edge goes forward.

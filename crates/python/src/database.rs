@@ -887,6 +887,82 @@ impl Database {
         algo::to_dict(py, reached)
     }
 
+    /// Distances from `source` to every node it reaches along `direction` over edges of
+    /// `edge_type` (all when None): fewest edges, or least total `weight` (a numeric edge
+    /// property) when given; `{node id: distance}`, nearest first.
+    #[pyo3(signature = (source, *, edge_type=None, direction="out", weight=None))]
+    fn sssp(
+        &self,
+        py: Python<'_>,
+        source: u64,
+        edge_type: Option<&str>,
+        direction: &str,
+        weight: Option<&str>,
+    ) -> PyResult<Py<PyDict>> {
+        let dir = view::direction(direction)?;
+        let d = self.snapshot_with(py, |r| {
+            algo::sssp(r, NodeId(source), edge_type, dir, weight)
+        })?;
+        algo::to_dict(py, d)
+    }
+
+    /// The `k` shortest paths without repeated nodes from `source` to `target` (Yen's
+    /// method), shortest first, each as `shortest_path` gives it.
+    #[pyo3(signature = (source, target, k, *, edge_type=None, direction="out", weight=None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the search's parameters, by keyword"
+    )]
+    fn k_shortest_paths(
+        &self,
+        py: Python<'_>,
+        source: u64,
+        target: u64,
+        k: usize,
+        edge_type: Option<&str>,
+        direction: &str,
+        weight: Option<&str>,
+    ) -> PyResult<Vec<Py<PyDict>>> {
+        let dir = view::direction(direction)?;
+        let paths = self.snapshot_with(py, |r| {
+            algo::k_shortest_paths(r, NodeId(source), NodeId(target), k, edge_type, dir, weight)
+        })?;
+        paths.iter().map(|p| algo::path_dict(py, p)).collect()
+    }
+
+    /// The immediate dominator of every node reached from `root` over edges of
+    /// `edge_type` (all when None), `root` itself left out, as `{node id: dominator}`;
+    /// with `post=True`, the immediate post-dominator of every node that reaches `root`.
+    #[pyo3(signature = (root, *, edge_type=None, post=false))]
+    fn dominators(
+        &self,
+        py: Python<'_>,
+        root: u64,
+        edge_type: Option<&str>,
+        post: bool,
+    ) -> PyResult<Py<PyDict>> {
+        let d = self.snapshot_with(py, |r| algo::dominators(r, NodeId(root), edge_type, post))?;
+        algo::to_dict(py, d)
+    }
+
+    /// The ids of the edges (of `edge_type`, all when None) a DAG keeps in its transitive
+    /// reduction; raises `ValueError` naming a cycle when the graph has one.
+    #[pyo3(signature = (edge_type=None))]
+    fn transitive_reduction(&self, py: Python<'_>, edge_type: Option<&str>) -> PyResult<Vec<u64>> {
+        self.snapshot_with(py, |r| algo::transitive_reduction(r, edge_type))
+    }
+
+    /// A directed cycle of the projection as its node ids, or None when it has none.
+    #[pyo3(signature = (label=None, edge_type=None))]
+    fn find_cycle(
+        &self,
+        py: Python<'_>,
+        label: Option<&str>,
+        edge_type: Option<&str>,
+    ) -> PyResult<Option<Vec<u64>>> {
+        self.snapshot_with(py, |r| algo::find_cycle(r, label, edge_type))
+    }
+
     /// The projection's nodes in an order where every edge goes from an earlier node to
     /// a later one; raises `ValueError` naming a cycle when there is none.
     #[pyo3(signature = (label=None, edge_type=None))]

@@ -171,3 +171,55 @@ def test_communities_and_order(db):
         tx.create_edge(c, a, "Y")
     with pytest.raises(ValueError, match="cycle"):
         db.toposort(label="D")
+
+
+def test_weighted_paths_dominators_and_dags_match_networkx(db):
+    import random
+
+    nx = pytest.importorskip("networkx")
+    rng = random.Random(21)
+    n = 25
+    pairs = {(rng.randrange(n), rng.randrange(n)) for _ in range(70)}
+    pairs = sorted((a, b) for a, b in pairs if a != b)
+    weights = {p: rng.randrange(1, 10) for p in pairs}
+    with db.write() as tx:
+        ids = [tx.create_node("N", {"i": i}) for i in range(n)]
+        for a, b in pairs:
+            tx.create_edge(ids[a], ids[b], "X", {"w": weights[(a, b)]})
+    g = nx.DiGraph()
+    g.add_nodes_from(ids)
+    for (a, b), w in weights.items():
+        g.add_edge(ids[a], ids[b], w=w)
+    for s in ids[:5]:
+        got = db.sssp(s, weight="w")
+        want = nx.single_source_dijkstra_path_length(g, s, weight="w")
+        assert got == {k: pytest.approx(v) for k, v in want.items()}
+        assert list(got.values()) == sorted(got.values())
+        assert db.sssp(s) == {k: float(v) for k, v in nx.single_source_shortest_path_length(g, s).items()}
+        doms = db.dominators(s)
+        want_doms = {k: v for k, v in nx.immediate_dominators(g, s).items() if k != s}
+        assert doms == want_doms
+        post = db.dominators(s, post=True)
+        assert post == {k: v for k, v in nx.immediate_dominators(g.reverse(), s).items() if k != s}
+    a, b = ids[0], ids[-1]
+    if nx.has_path(g, a, b):
+        got = [p["cost"] for p in db.k_shortest_paths(a, b, 4, weight="w")]
+        want = []
+        for path in nx.shortest_simple_paths(g, a, b, weight="w"):
+            want.append(float(nx.path_weight(g, path, "w")))
+            if len(want) == 4:
+                break
+        assert got == want
+    # A DAG: edges from lower to higher index only; its reduction is networkx's.
+    dag = [(a, b) for a, b in pairs if a < b]
+    with db.write() as tx:
+        dids = [tx.create_node("D") for _ in range(n)]
+        eids = {tx.create_edge(dids[a], dids[b], "D"): (dids[a], dids[b]) for a, b in dag}
+    h = nx.DiGraph(eids.values())
+    kept = {eids[e] for e in db.transitive_reduction(edge_type="D")}
+    assert kept == set(nx.transitive_reduction(h).edges())
+    assert db.find_cycle(edge_type="D") is None
+    cycle = db.find_cycle(edge_type="X")
+    assert cycle is not None and all(g.has_edge(x, y) for x, y in zip(cycle, cycle[1:] + cycle[:1]))
+    with pytest.raises(ValueError, match="cycle"):
+        db.transitive_reduction(edge_type="X")
