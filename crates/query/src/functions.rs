@@ -240,7 +240,7 @@ fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
 }
 
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 77] = [
+const KNOWN: [&str; 79] = [
     "label",
     "cast",
     "lower",
@@ -310,6 +310,8 @@ const KNOWN: [&str; 77] = [
     "exists",
     "isempty",
     "timestamp",
+    "current_timestamp",
+    "current_date",
     "date",
     "time",
     "localtime",
@@ -799,6 +801,17 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
         }
         "date" | "time" | "localtime" | "datetime" | "localdatetime" | "duration" => {
             crate::temporal::construct(n, a)?
+        }
+        // Kùzu's: `timestamp('2024-03-01 09:00:00')` is a UTC datetime, and the current
+        // time and date.
+        "timestamp" if a.len() == 1 => crate::temporal::kuzu_timestamp(&a[0])?,
+        "current_timestamp" => {
+            arity(n, a, 0)?;
+            crate::temporal::construct("datetime", &[])?
+        }
+        "current_date" => {
+            arity(n, a, 0)?;
+            crate::temporal::construct("date", &[])?
         }
         "timestamp" => {
             arity(n, a, 0)?;

@@ -5,7 +5,9 @@
 //! `time({hour: 12, minute: 31, timezone: '+01:00'})`, `duration({days: 14, hours: 16})`),
 //! a string in ISO 8601 form (`date('1984-10-11')`, `duration('P14DT16H')`), another
 //! temporal value to take a part of (`date(datetime(...))` is its date), or nothing (the
-//! current date or time, in UTC). `null` gives `null`. Zones are offsets (see
+//! current date or time, in UTC). `null` gives `null`. Kùzu's `timestamp(text)`,
+//! `current_timestamp()` and `current_date()` are read as a UTC datetime, `datetime()` and
+//! `date()`. Zones are offsets (see
 //! [`pagegraph::value::temporal`]). Week, quarter and ordinal-day components, and the
 //! truncation and epoch functions, are not supported yet.
 
@@ -63,6 +65,33 @@ pub(crate) fn construct(name: &str, args: &[Value]) -> Result<Value> {
         }
     };
     Ok(Value::Temporal(t))
+}
+
+/// Kùzu's `timestamp(text)`: the datetime the text writes (`2024-03-01 09:00:00`, a `T`
+/// for the space, an offset if any), moved to UTC, as Kùzu's TIMESTAMP keeps it; a
+/// datetime of another offset is moved to UTC too.
+pub(crate) fn kuzu_timestamp(arg: &Value) -> Result<Value> {
+    let t = match arg {
+        Value::Null => return Ok(Value::Null),
+        Value::String(s) => {
+            Temporal::parse("datetime", s).map_err(|e| arg_error("timestamp", &e))?
+        }
+        Value::Temporal(t @ Temporal::DateTime { .. }) => *t,
+        other => {
+            return Err(QueryError::Type(format!(
+                "timestamp() needs a string or a datetime, got {}",
+                other.type_name()
+            )));
+        }
+    };
+    let Temporal::DateTime { secs, nanos, .. } = t else {
+        return Err(QueryError::Type("timestamp() needs a datetime".into()));
+    };
+    Ok(Value::Temporal(Temporal::DateTime {
+        secs,
+        nanos,
+        offset: 0,
+    }))
 }
 
 /// The current date or time (UTC) as kind `name`.

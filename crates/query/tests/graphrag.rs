@@ -977,7 +977,8 @@ fn graphiti_deletes() {
 
 // kuzu_property_graph.py, upsert_nodes (chunks).
 // REWRITE: `date($creation_date)` and `date($last_modified_date)` become the parameters
-// themselves (dates are kept as ISO-8601 strings).
+// themselves (dates kept as ISO-8601 strings, as this test was first written; the
+// original form runs too: tests/temporal.rs).
 const LLAMA_CHUNK_UPSERT: &str = "
     MERGE (c:Chunk {id: $id})
       SET c.text = $text,
@@ -1394,7 +1395,9 @@ fn llama_index_triplet_store() {
 // src/kuzu_memory/recall/strategies.py, src/kuzu_memory/enrichment/*.py. Kùzu's
 // `TIMESTAMP($x)` casts an ISO-8601 string to a timestamp; here timestamps stay ISO-8601
 // strings, which compare in time order when written the same way.
-// REWRITE (every query below that has one): `TIMESTAMP($x)` becomes `$x`.
+// REWRITE (every query below that has one): `TIMESTAMP($x)` becomes `$x` (timestamps kept
+// as strings, as this test was first written; the original forms, `TIMESTAMP($x)` and
+// `timestamp('1970-01-01 00:00:00')`, run too: tests/temporal.rs).
 // ---------------------------------------------------------------------------------------
 
 // query_builder.py, store_memory_in_database (new memory); REWRITE as above.
@@ -3250,7 +3253,8 @@ fn clause_words_as_variables_with_properties() {
 // ---------------------------------------------------------------------------------------
 
 // kuzu_memory.py, _add_entities, both nodes new (relationship `{relationship}` filled in).
-// REWRITE: Kùzu's `current_timestamp()` becomes `timestamp()` (epoch milliseconds).
+// REWRITE: Kùzu's `current_timestamp()` becomes `timestamp()` (epoch milliseconds), as this
+// test was first written; `current_timestamp()` runs too (a UTC datetime: tests/temporal.rs).
 fn mem0_add(relationship: &str) -> String {
     format!(
         "

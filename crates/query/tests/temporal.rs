@@ -168,3 +168,92 @@ fn durations_move_values_and_kinds_do_not_mix() {
         assert!(execute(&g, bad, &none).is_err(), "{bad}");
     }
 }
+
+/// The timestamp forms of Kùzu-using tools run as they send them: kuzu-memory's
+/// `TIMESTAMP($x)` on ISO-8601 parameters (a memory saved, found while valid, expired and
+/// cleaned up), `timestamp('1970-01-01 00:00:00')` and `current_timestamp()`, and
+/// `LlamaIndex`'s `date($creation_date)`.
+#[test]
+fn kuzu_timestamp_forms_run_unchanged() {
+    let g = Graph::in_memory().unwrap();
+    let p = |pairs: &[(&str, &str)]| -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), s(v)))
+            .collect()
+    };
+    let save = "CREATE (m:Memory {id: $id, created_at: TIMESTAMP($created_at),
+        valid_to: CASE WHEN $expires_at IS NOT NULL THEN TIMESTAMP($expires_at) ELSE NULL END})";
+    rows(
+        &g,
+        save,
+        &p(&[
+            ("id", "m1"),
+            ("created_at", "2024-03-01T10:00:00+02:00"),
+            ("expires_at", "2024-03-08 08:00:00"),
+        ]),
+    );
+    let mut forever = p(&[("id", "m2"), ("created_at", "2024-03-02 09:00:00")]);
+    forever.insert("expires_at".into(), Value::Null);
+    rows(&g, save, &forever);
+    // Moved to UTC, as Kùzu keeps a TIMESTAMP.
+    assert_eq!(
+        texts(
+            &g,
+            "MATCH (m:Memory {id: 'm1'}) RETURN m.created_at",
+            &BTreeMap::new()
+        ),
+        ["2024-03-01T08:00Z"]
+    );
+    let valid = "MATCH (m:Memory) WHERE m.valid_to IS NULL OR m.valid_to > TIMESTAMP($now)
+                 RETURN m.id ORDER BY m.created_at DESC";
+    assert_eq!(
+        texts(&g, valid, &p(&[("now", "2024-03-05T00:00:00")])),
+        ["m2", "m1"]
+    );
+    assert_eq!(
+        texts(&g, valid, &p(&[("now", "2024-03-09T00:00:00")])),
+        ["m2"]
+    );
+    assert_eq!(
+        texts(
+            &g,
+            "MATCH (m:Memory) WHERE m.valid_to IS NULL OR m.valid_to > timestamp('1970-01-01 00:00:00')
+             RETURN count(m)",
+            &BTreeMap::new()
+        ),
+        ["Int(2)"]
+    );
+    rows(
+        &g,
+        "MATCH (m:Memory) WHERE m.valid_to IS NOT NULL AND m.valid_to <= TIMESTAMP($now) DETACH DELETE m",
+        &p(&[("now", "2024-03-09T00:00:00")]),
+    );
+    assert_eq!(
+        texts(&g, "MATCH (m:Memory) RETURN m.id", &BTreeMap::new()),
+        ["m2"]
+    );
+    // Now is after every memory here, and a datetime in UTC.
+    assert_eq!(
+        rows(
+            &g,
+            "MATCH (m:Memory) RETURN m.created_at < current_timestamp(), current_timestamp().timezone,
+                    current_date() >= date('2024-03-02')",
+            &BTreeMap::new()
+        ),
+        vec![vec![Value::Bool(true), s("Z"), Value::Bool(true)]]
+    );
+    rows(
+        &g,
+        "MERGE (c:Chunk {id: $id}) SET c.creation_date = date($creation_date)",
+        &p(&[("id", "c1"), ("creation_date", "2024-02-29")]),
+    );
+    assert_eq!(
+        texts(
+            &g,
+            "MATCH (c:Chunk) RETURN c.creation_date.month",
+            &BTreeMap::new()
+        ),
+        ["Int(2)"]
+    );
+}
