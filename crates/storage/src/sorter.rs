@@ -94,6 +94,9 @@ pub struct Sorter {
     temp_path: PathBuf,
     temp: Option<Arc<dyn DbFile>>,
     temp_len: u64,
+    /// The bytes of the run being written, kept between runs (as the entries' vector is)
+    /// so that each run reuses memory already faulted in.
+    run_buf: Vec<u8>,
 }
 
 impl Sorter {
@@ -107,6 +110,7 @@ impl Sorter {
             temp_path,
             temp: None,
             temp_len: 0,
+            run_buf: Vec::new(),
         }
     }
 
@@ -146,22 +150,26 @@ impl Sorter {
         // Among equal keys the arena offset is the insertion order, so the last one after
         // this sort is the latest put.
         entries.sort_unstable_by(|a, b| cmp(a, b).then(a.offset.cmp(&b.offset)));
-        let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match out.last_mut() {
-                Some(last) if cmp(last, &e).is_eq() => *last = e,
-                _ => out.push(e),
+        // In place (a second vector as large would be fresh memory, faulted in page by
+        // page): of equal keys the last, the latest put, takes the first one's slot.
+        entries.dedup_by(|later, kept| {
+            let same = cmp(later, kept).is_eq();
+            if same {
+                *kept = *later;
             }
-        }
-        out
+            same
+        });
+        entries
     }
 
     fn write_run(&mut self) -> Result<()> {
         if self.entries.is_empty() {
             return Ok(());
         }
-        let sorted = self.sorted();
-        let mut buf = Vec::with_capacity(self.arena.len() + sorted.len() * 8);
+        let mut sorted = self.sorted();
+        let mut buf = std::mem::take(&mut self.run_buf);
+        buf.clear();
+        buf.reserve(self.arena.len() + sorted.len() * 8);
         for e in &sorted {
             buf.extend_from_slice(&e.key_len.to_le_bytes());
             buf.extend_from_slice(&e.value_len.to_le_bytes());
@@ -195,7 +203,9 @@ impl Sorter {
         });
         self.temp_len += buf.len() as u64;
         self.arena.clear();
-        self.entries.clear();
+        sorted.clear();
+        self.entries = sorted;
+        self.run_buf = buf;
         Ok(())
     }
 
