@@ -37,6 +37,10 @@ const SECS_PER_DAY: i64 = 86_400;
 const NANOS_PER_DAY: u64 = 86_400 * 1_000_000_000;
 /// The largest year magnitude.
 pub const YEAR_MAX: i64 = 999_999_999;
+/// Days from 1970-01-01 to the first day of year -[`YEAR_MAX`] and to the last of
+/// [`YEAR_MAX`]: dates and datetimes stay between them.
+const DAYS_MIN: i64 = -365_243_219_162;
+const DAYS_MAX: i64 = 365_241_780_471;
 /// The largest offset from UTC, in seconds (±18:00).
 const OFFSET_MAX: i32 = 18 * 3600;
 /// Average Gregorian month in seconds, for fractions of months in durations.
@@ -469,17 +473,22 @@ impl Temporal {
         let nanos_ok = |n: i64| (0..NANOS_PER_SEC).contains(&n);
         let day_ok = |n: i64| u64::try_from(n).is_ok_and(|n| n < NANOS_PER_DAY);
         let offset_ok = |o: i64| (-i64::from(OFFSET_MAX)..=i64::from(OFFSET_MAX)).contains(&o);
+        // Seconds of a datetime within the dates' range (widened by a day for offsets).
+        let secs_ok =
+            |s: i64| ((DAYS_MIN - 1) * SECS_PER_DAY..=(DAYS_MAX + 2) * SECS_PER_DAY).contains(&s);
         let v = match (rank, k) {
-            (0, [secs, n, neg_off, 0]) if nanos_ok(n) && offset_ok(neg_off) => Temporal::DateTime {
+            (0, [secs, n, neg_off, 0]) if nanos_ok(n) && offset_ok(neg_off) && secs_ok(secs) => {
+                Temporal::DateTime {
+                    secs,
+                    nanos: u32::try_from(n).ok()?,
+                    offset: i32::try_from(-neg_off).ok()?,
+                }
+            }
+            (1, [secs, n, 0, 0]) if nanos_ok(n) && secs_ok(secs) => Temporal::LocalDateTime {
                 secs,
                 nanos: u32::try_from(n).ok()?,
-                offset: i32::try_from(-neg_off).ok()?,
             },
-            (1, [secs, n, 0, 0]) if nanos_ok(n) => Temporal::LocalDateTime {
-                secs,
-                nanos: u32::try_from(n).ok()?,
-            },
-            (2, [d, 0, 0, 0]) => Temporal::Date(d),
+            (2, [d, 0, 0, 0]) if (DAYS_MIN..=DAYS_MAX).contains(&d) => Temporal::Date(d),
             (3, [utc, neg_off, 0, 0]) if offset_ok(neg_off) => {
                 let local = utc.checked_sub(neg_off.checked_mul(NANOS_PER_SEC)?)?;
                 if !day_ok(local) {
@@ -525,26 +534,20 @@ impl Temporal {
             ));
         };
         let overflow = || TemporalError("the result is out of range".into());
-        let s: i64 = if negate { -1 } else { 1 };
-        let (months, days) = (months * s, days * s);
-        let span = (i128::from(secs) * 1_000_000_000 + i128::from(nanos)) * i128::from(s);
-        let shift_date = |day: i64| -> Result<i64, TemporalError> {
-            let (y, m, dd) = civil_from_days(day);
-            let total = (y * 12 + i64::from(m) - 1)
-                .checked_add(months)
-                .ok_or_else(overflow)?;
-            let (ny, nm) = (
-                total.div_euclid(12),
-                u32::try_from(total.rem_euclid(12) + 1).unwrap_or(1),
-            );
-            if !(-YEAR_MAX..=YEAR_MAX).contains(&ny) {
-                return Err(overflow());
-            }
-            let nd = dd.min(days_in_month(ny, nm));
-            days_from_civil(ny, nm, nd)
-                .checked_add(days)
-                .ok_or_else(overflow)
+        let (months, days, span) = if negate {
+            (
+                months.checked_neg().ok_or_else(overflow)?,
+                days.checked_neg().ok_or_else(overflow)?,
+                -(i128::from(secs) * 1_000_000_000 + i128::from(nanos)),
+            )
+        } else {
+            (
+                months,
+                days,
+                i128::from(secs) * 1_000_000_000 + i128::from(nanos),
+            )
         };
+        let shift_date = |day: i64| shift_date(day, months, days).ok_or_else(overflow);
         let day_nanos = i128::from(NANOS_PER_DAY);
         let wrap = |n: u64| -> u64 {
             u64::try_from((i128::from(n) + span).rem_euclid(day_nanos)).unwrap_or(0)
@@ -562,7 +565,7 @@ impl Temporal {
             let nanos = u32::try_from(total.rem_euclid(1_000_000_000)).map_err(|_| overflow())?;
             Ok((secs, nanos))
         };
-        Ok(match *self {
+        let out = match *self {
             Temporal::Date(day) => {
                 let whole_days = i64::try_from(span / day_nanos).map_err(|_| overflow())?;
                 Temporal::Date(
@@ -608,7 +611,11 @@ impl Temporal {
                         .map_err(|_| overflow())?,
                 }
             }
-        })
+        };
+        match out.date_parts() {
+            Some((y, _, _)) if !(-YEAR_MAX..=YEAR_MAX).contains(&y) => Err(overflow()),
+            _ => Ok(out),
+        }
     }
 
     /// The date part: (year, month, day), for values that have one.
@@ -724,6 +731,21 @@ impl Temporal {
     }
 }
 
+/// Day `day` moved by `months` (the day of the month kept, or the month's last day where
+/// it has fewer), then by `days`; `None` out of range.
+fn shift_date(day: i64, months: i64, days: i64) -> Option<i64> {
+    let (y, m, dd) = civil_from_days(day);
+    let total = (y * 12 + i64::from(m) - 1).checked_add(months)?;
+    let (ny, nm) = (
+        total.div_euclid(12),
+        u32::try_from(total.rem_euclid(12) + 1).ok()?,
+    );
+    if !(-YEAR_MAX..=YEAR_MAX).contains(&ny) {
+        return None;
+    }
+    days_from_civil(ny, nm, dd.min(days_in_month(ny, nm))).checked_add(days)
+}
+
 /// Digits only, as a number.
 fn num(s: &str) -> Option<i64> {
     if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -735,6 +757,10 @@ fn num(s: &str) -> Option<i64> {
 /// `Some(Ok(days))`, `Some(Err(..))` for a well-formed date out of range, `None` when
 /// the text is not a date.
 fn parse_date(t: &str) -> Option<Result<i64, TemporalError>> {
+    // Every form is ASCII; slicing below is then at character boundaries.
+    if !t.is_ascii() {
+        return None;
+    }
     let (sign, body) = match t.as_bytes().first()? {
         b'+' => (1, &t[1..]),
         b'-' => (-1, &t[1..]),
@@ -753,6 +779,9 @@ fn parse_date(t: &str) -> Option<Result<i64, TemporalError>> {
 
 /// An offset `Z`, `+HH:MM[:SS]`, `+HHMM`, `+HH`: seconds east of UTC.
 fn offset(t: &str) -> Option<i32> {
+    if !t.is_ascii() {
+        return None;
+    }
     if t == "Z" || t == "z" {
         return Some(0);
     }
@@ -778,6 +807,9 @@ fn offset(t: &str) -> Option<i32> {
 
 /// A time with an optional offset: (nanoseconds since midnight, offset).
 fn parse_time(t: &str) -> Option<(u64, Option<i32>)> {
+    if !t.is_ascii() {
+        return None;
+    }
     let cut = t.find(['Z', 'z', '+', '-']).unwrap_or(t.len());
     let (time, zone) = t.split_at(cut);
     let zone = zone.split('[').next().unwrap_or("");
@@ -825,6 +857,9 @@ fn parse_time(t: &str) -> Option<(u64, Option<i32>)> {
 
 /// `[-]P[nY][nM][nW][nD][T[nH][nM][n[.f]S]]`; the last component given may have a fraction.
 fn parse_duration(t: &str) -> Option<Temporal> {
+    if !t.is_ascii() {
+        return None;
+    }
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t),
@@ -1129,6 +1164,21 @@ mod tests {
                 .add_duration(&p("date", "2020-01-01"), false)
                 .is_err()
         );
+        assert!(
+            p("date", "+999999999-12-31")
+                .add_duration(&p("duration", "P1D"), false)
+                .is_err()
+        );
+        assert_eq!(days_from_civil(YEAR_MAX, 12, 31), DAYS_MAX);
+        assert_eq!(days_from_civil(-YEAR_MAX, 1, 1), DAYS_MIN);
+        // Text that is not ASCII is no temporal value (and is not sliced inside a char).
+        for (kind, text) in [
+            ("time", "1é:00"),
+            ("time", "10:00+1é1"),
+            ("date", "2é20-01-01"),
+        ] {
+            assert!(Temporal::parse(kind, text).is_err(), "{text}");
+        }
     }
 
     #[test]
