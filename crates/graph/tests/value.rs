@@ -772,3 +772,62 @@ fn temporal_values_have_one_reserved_json_form() {
     let two = serde_json::json!({"\u{0}date": "2020-01-01", "x": 1});
     assert!(matches!(V::from_json(&two), Ok(V::Map(_))));
 }
+
+#[test]
+fn temporal_text_and_keys_of_any_shape_are_values_or_errors_and_round_trip() {
+    let mut rng = fastrand::Rng::with_seed(23);
+    let alphabet: Vec<char> = "0123456789-+:.,TtZPYMWDHS é[]/ ".chars().collect();
+    let kinds = [
+        "date",
+        "localtime",
+        "time",
+        "localdatetime",
+        "datetime",
+        "duration",
+    ];
+    let mut parsed = 0;
+    for i in 0..200_000 {
+        // Text near the forms (a valid one mutated) or any mix of their characters.
+        let text: String = if i % 2 == 0 {
+            let mut t: Vec<char> = match random_temporal(&mut rng) {
+                V::Temporal(t) => t.to_string().chars().collect(),
+                _ => unreachable!(),
+            };
+            for _ in 0..rng.usize(0..3) {
+                let at = rng.usize(0..=t.len());
+                match rng.u8(0..3) {
+                    0 if at < t.len() => {
+                        t.remove(at);
+                    }
+                    1 => t.insert(at, alphabet[rng.usize(0..alphabet.len())]),
+                    _ if at < t.len() => t[at] = alphabet[rng.usize(0..alphabet.len())],
+                    _ => {}
+                }
+            }
+            t.into_iter().collect()
+        } else {
+            (0..rng.usize(0..24))
+                .map(|_| alphabet[rng.usize(0..alphabet.len())])
+                .collect()
+        };
+        for kind in kinds {
+            if let Ok(t) = value::Temporal::parse(kind, &text) {
+                parsed += 1;
+                let back = value::Temporal::parse(kind, &t.to_string());
+                assert_eq!(back, Ok(t), "{kind} {text:?} wrote {t}");
+            }
+        }
+    }
+    assert!(
+        parsed > 20_000,
+        "the generator should reach valid forms: {parsed}"
+    );
+    // Any bytes after a temporal tag: a value whose key is those bytes, or an error.
+    for _ in 0..200_000 {
+        let mut k = vec![0x20 + rng.u8(0..6)];
+        k.extend((0..rng.usize(0..40)).map(|_| rng.u8(..)));
+        if let Ok((v, rest)) = decode_key(&k) {
+            assert_eq!(key_of(&v), k[..k.len() - rest.len()]);
+        }
+    }
+}

@@ -873,46 +873,116 @@ fn parse_duration(t: &str) -> Option<Temporal> {
         Some(_) => return None,
         None => (body, None),
     };
-    let mut vals = [0.0_f64; 7];
-    let mut read = |part: &str, units: &[(char, usize)]| -> Option<()> {
-        let mut rest = part;
-        let mut next_unit = 0;
-        while !rest.is_empty() {
-            let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
-            let (number, tail) = rest.split_at(end);
-            let unit = tail.chars().next()?.to_ascii_uppercase();
-            let pos = units[next_unit..].iter().position(|(u, _)| *u == unit)? + next_unit;
-            let signed = number.strip_prefix('-').unwrap_or(number);
-            if signed.is_empty()
-                || !signed
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
-            {
-                return None;
-            }
-            let v: f64 = number.replace(',', ".").parse().ok()?;
-            vals[units[pos].1] = v;
-            next_unit = pos + 1;
-            rest = &tail[1..];
-        }
-        Some(())
-    };
-    read(date, &[('Y', 0), ('M', 1), ('W', 2), ('D', 3)])?;
+    // Each component's text: years, months, weeks, days, hours, minutes, seconds.
+    let mut texts: [Option<&str>; 7] = [None; 7];
+    duration_parts(date, &[('Y', 0), ('M', 1), ('W', 2), ('D', 3)], &mut texts)?;
     if let Some(tm) = time {
-        read(tm, &[('H', 4), ('M', 5), ('S', 6)])?;
+        duration_parts(tm, &[('H', 4), ('M', 5), ('S', 6)], &mut texts)?;
     }
-    let s = if neg { -1.0 } else { 1.0 };
-    Temporal::duration(
-        s * vals[0],
-        s * vals[1],
-        s * vals[2],
-        s * vals[3],
-        s * vals[4],
-        s * vals[5],
-        s * vals[6],
-        0.0,
-    )
-    .ok()
+    exact_duration(&texts, neg).or_else(|| {
+        // A fraction on a component other than seconds: carried down as floats.
+        let mut v = [0.0_f64; 7];
+        for (slot, text) in v.iter_mut().zip(texts) {
+            if let Some(text) = text {
+                *slot = text.replace(',', ".").parse().ok()?;
+            }
+        }
+        let s = if neg { -1.0 } else { 1.0 };
+        Temporal::duration(
+            s * v[0],
+            s * v[1],
+            s * v[2],
+            s * v[3],
+            s * v[4],
+            s * v[5],
+            s * v[6],
+            0.0,
+        )
+        .ok()
+    })
+}
+
+/// Reads `part` of a duration (`1Y2M`, `3H4.5S`): each number into `texts` at its unit's
+/// slot, the units in the order `units` lists them, each at most once.
+fn duration_parts<'a>(
+    part: &'a str,
+    units: &[(char, usize)],
+    texts: &mut [Option<&'a str>; 7],
+) -> Option<()> {
+    let mut rest = part;
+    let mut next_unit = 0;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
+        let (number, tail) = rest.split_at(end);
+        let unit = tail.chars().next()?.to_ascii_uppercase();
+        let pos = units[next_unit..].iter().position(|(u, _)| *u == unit)? + next_unit;
+        let unsigned = number.strip_prefix('-').unwrap_or(number);
+        if unsigned.is_empty()
+            || !unsigned
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        {
+            return None;
+        }
+        texts[units[pos].1] = Some(number);
+        next_unit = pos + 1;
+        rest = &tail[1..];
+    }
+    Some(())
+}
+
+/// A duration from components that are whole numbers but for the seconds, which may have
+/// up to nine fraction digits: computed exactly in integers. `None` otherwise (or out of
+/// range).
+fn exact_duration(texts: &[Option<&str>; 7], neg: bool) -> Option<Temporal> {
+    let whole = |t: Option<&str>| -> Option<i64> {
+        match t {
+            None => Some(0),
+            Some(t) => {
+                let (sign, digits) = match t.strip_prefix('-') {
+                    Some(d) => (-1, d),
+                    None => (1, t),
+                };
+                num(digits).map(|n| sign * n)
+            }
+        }
+    };
+    let [y, mo, w, d, h, mi, sec] = *texts;
+    let (sec_whole, frac) = match sec {
+        Some(t) => match t.split_once(['.', ',']) {
+            Some((w, f)) if !f.is_empty() && f.len() <= 9 => (Some(w), Some(f)),
+            Some(_) => return None,
+            None => (Some(t), None),
+        },
+        None => (None, None),
+    };
+    let sign: i64 = if neg { -1 } else { 1 };
+    let months = whole(y)?.checked_mul(12)?.checked_add(whole(mo)?)?;
+    let days = whole(w)?.checked_mul(7)?.checked_add(whole(d)?)?;
+    let secs_part = whole(sec_whole)?;
+    let mut nanos = match frac {
+        None => 0,
+        Some(f) => num(f)? * 10_i64.pow(9 - u32::try_from(f.len()).ok()?),
+    };
+    // The fraction takes the seconds' sign (`PT-1.5S` is minus one and a half seconds).
+    if sec_whole.is_some_and(|w| w.starts_with('-')) {
+        nanos = -nanos;
+    }
+    let secs = whole(h)?
+        .checked_mul(3600)?
+        .checked_add(whole(mi)?.checked_mul(60)?)?
+        .checked_add(secs_part)?;
+    let total = (i128::from(secs) * 1_000_000_000 + i128::from(nanos)) * i128::from(sign);
+    let limit = 100_000_000_000_000_000_i128 * 1_000_000_000;
+    if total.abs() > limit {
+        return None;
+    }
+    Some(Temporal::Duration {
+        months: months.checked_mul(sign)?,
+        days: days.checked_mul(sign)?,
+        secs: i64::try_from(total.div_euclid(1_000_000_000)).ok()?,
+        nanos: i32::try_from(total.rem_euclid(1_000_000_000)).ok()?,
+    })
 }
 
 fn write_date(f: &mut fmt::Formatter<'_>, days: i64) -> fmt::Result {
