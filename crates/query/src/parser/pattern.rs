@@ -167,7 +167,11 @@ impl Parser<'_> {
                 rel.types.push(self.name("a relationship type")?);
                 while self.eat_sym("|") {
                     let _ = self.eat_sym(":");
-                    rel.types.push(self.name("a relationship type")?);
+                    let t = self.name("a relationship type")?;
+                    // `[:T|:T]` is `[:T]`: a type named twice would expand twice.
+                    if !rel.types.contains(&t) {
+                        rel.types.push(t);
+                    }
                 }
             }
             if self.eat_sym("*") {
