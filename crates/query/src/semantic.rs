@@ -566,7 +566,13 @@ fn projection_scope(p: &crate::ast::Projection, scope: &mut Scope, is_with: bool
         };
         let kind = match &item.expr.kind {
             ExprKind::Var(v) => kind_of(scope, v).unwrap_or(Kind::Any),
-            ExprKind::Literal(_) | ExprKind::Binary(..) | ExprKind::Unary(..) => Kind::Value,
+            ExprKind::Literal(_)
+            | ExprKind::Binary(..)
+            | ExprKind::Unary(..)
+            | ExprKind::Map(_) => Kind::Value,
+            // A list of constants holds no graph element (one of relationships may be
+            // matched as a variable-length relationship).
+            ExprKind::List(items) if items.iter().all(is_constant) => Kind::Value,
             _ => Kind::Any,
         };
         bind(&mut next, &name, kind);
@@ -592,6 +598,16 @@ fn projection_scope(p: &crate::ast::Projection, scope: &mut Scope, is_with: bool
     }
     *scope = next;
     Ok(())
+}
+
+/// Whether `e` is a literal, or a list or map of them.
+fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Literal(_) => true,
+        ExprKind::List(items) => items.iter().all(is_constant),
+        ExprKind::Map(entries) => entries.iter().all(|(_, v)| is_constant(v)),
+        _ => false,
+    }
 }
 
 /// Every variable an expression reads is defined (comprehension variables are local).
