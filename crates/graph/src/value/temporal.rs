@@ -884,8 +884,8 @@ fn parse_duration(t: &str) -> Option<Temporal> {
         duration_parts(tm, &[('H', 4), ('M', 5), ('S', 6)], &mut texts)?;
     }
     // Whole numbers but for the seconds: exactly (out of range is then an error).
-    let fraction = |t: &Option<&str>| t.is_some_and(|t| t.contains(['.', ',']));
-    if !texts[..6].iter().any(fraction) {
+    let fraction = |t: Option<&str>| t.is_some_and(|t| t.contains(['.', ',']));
+    if !texts[..6].iter().copied().any(fraction) {
         return exact_duration(&texts, neg);
     }
     {
