@@ -41,6 +41,12 @@ pub const YEAR_MAX: i64 = 999_999_999;
 /// [`YEAR_MAX`]: dates and datetimes stay between them.
 const DAYS_MIN: i64 = -365_243_219_162;
 const DAYS_MAX: i64 = 365_241_780_471;
+/// The largest number of days, and of seconds, in a duration (so that every duration's
+/// written form has at most 18 digits a number, and reads back exactly).
+const DURATION_UNITS_MAX: i64 = 100_000_000_000_000_000;
+/// The largest number of months in a duration (the years of its written form stay within
+/// [`DURATION_UNITS_MAX`]).
+const DURATION_MONTHS_MAX: i64 = 12 * DURATION_UNITS_MAX;
 /// The largest offset from UTC, in seconds (±18:00).
 const OFFSET_MAX: i32 = 18 * 3600;
 /// Average Gregorian month in seconds, for fractions of months in durations.
@@ -377,8 +383,11 @@ impl Temporal {
         let nanos_total = ((secs_f - whole_secs) * 1e9).round() + nanos;
         let extra_secs = (nanos_total / 1e9).floor();
         let n = nanos_total - extra_secs * 1e9;
-        // The range durations read from text keep (see `exact_duration`).
-        if (whole_secs + extra_secs).abs() > 1e17 {
+        #[allow(clippy::cast_precision_loss, reason = "limits far below 2^63")]
+        if whole_months.abs() > DURATION_MONTHS_MAX as f64
+            || whole_days.abs() > DURATION_UNITS_MAX as f64
+            || (whole_secs + extra_secs).abs() > DURATION_UNITS_MAX as f64
+        {
             return err("a duration is out of range");
         }
         Ok(Temporal::Duration {
@@ -504,12 +513,19 @@ impl Temporal {
                 }
             }
             (4, [n, 0, 0, 0]) if day_ok(n) => Temporal::LocalTime(u64::try_from(n).ok()?),
-            (5, [months, days, secs, n]) if nanos_ok(n) => Temporal::Duration {
-                months,
-                days,
-                secs,
-                nanos: i32::try_from(n).ok()?,
-            },
+            (5, [months, days, secs, n])
+                if nanos_ok(n)
+                    && months.unsigned_abs() <= DURATION_MONTHS_MAX.unsigned_abs()
+                    && days.unsigned_abs() <= DURATION_UNITS_MAX.unsigned_abs()
+                    && secs.unsigned_abs() <= DURATION_UNITS_MAX.unsigned_abs() =>
+            {
+                Temporal::Duration {
+                    months,
+                    days,
+                    secs,
+                    nanos: i32::try_from(n).ok()?,
+                }
+            }
             _ => return None,
         };
         (v.sort_key() == (rank, k[0], k[1], k[2], k[3])).then_some(v)
@@ -982,8 +998,10 @@ fn exact_duration(texts: &[Option<&str>; 7], neg: bool) -> Option<Temporal> {
         .checked_add(whole(mi)?.checked_mul(60)?)?
         .checked_add(secs_part)?;
     let total = (i128::from(secs) * 1_000_000_000 + i128::from(nanos)) * i128::from(sign);
-    let limit = 100_000_000_000_000_000_i128 * 1_000_000_000;
-    if total.abs() > limit {
+    if total.abs() > i128::from(DURATION_UNITS_MAX) * 1_000_000_000
+        || months.abs() > DURATION_MONTHS_MAX
+        || days.abs() > DURATION_UNITS_MAX
+    {
         return None;
     }
     Some(Temporal::Duration {
@@ -1255,6 +1273,8 @@ mod tests {
             "pt04220000000000010M,45S",
             "PT70333333333333.5H",
             "PT1666666666666666M",
+            "p402686000000010000W",
+            "P100000000000000000Y11M",
         ] {
             if let Ok(t) = Temporal::parse("duration", text) {
                 assert_eq!(Temporal::parse("duration", &t.to_string()), Ok(t), "{text}");
