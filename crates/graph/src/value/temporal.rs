@@ -632,8 +632,19 @@ impl Temporal {
                 }
             }
         };
-        match out.date_parts() {
-            Some((y, _, _)) if !(-YEAR_MAX..=YEAR_MAX).contains(&y) => Err(overflow()),
+        match (out.date_parts(), out) {
+            (Some((y, _, _)), _) if !(-YEAR_MAX..=YEAR_MAX).contains(&y) => Err(overflow()),
+            (
+                _,
+                Temporal::Duration {
+                    months, days, secs, ..
+                },
+            ) if months.unsigned_abs() > DURATION_MONTHS_MAX.unsigned_abs()
+                || days.unsigned_abs() > DURATION_UNITS_MAX.unsigned_abs()
+                || secs.unsigned_abs() > DURATION_UNITS_MAX.unsigned_abs() =>
+            {
+                Err(overflow())
+            }
             _ => Ok(out),
         }
     }
@@ -1263,6 +1274,11 @@ mod tests {
         );
         assert!(
             p("date", "+999999999-12-31")
+                .add_duration(&p("duration", "P1D"), false)
+                .is_err()
+        );
+        assert!(
+            p("duration", "P100000000000000000D")
                 .add_duration(&p("duration", "P1D"), false)
                 .is_err()
         );
