@@ -632,20 +632,29 @@ impl Temporal {
                 }
             }
         };
-        match (out.date_parts(), out) {
-            (Some((y, _, _)), _) if !(-YEAR_MAX..=YEAR_MAX).contains(&y) => Err(overflow()),
+        if out.in_range() {
+            Ok(out)
+        } else {
+            Err(overflow())
+        }
+    }
+
+    /// Whether a date's year is within ±[`YEAR_MAX`] and a duration's parts within their
+    /// range: every value made or decoded is, so that its written form reads back.
+    fn in_range(&self) -> bool {
+        match (self.date_parts(), *self) {
+            (Some((y, _, _)), _) => (-YEAR_MAX..=YEAR_MAX).contains(&y),
             (
                 _,
                 Temporal::Duration {
                     months, days, secs, ..
                 },
-            ) if months.unsigned_abs() > DURATION_MONTHS_MAX.unsigned_abs()
-                || days.unsigned_abs() > DURATION_UNITS_MAX.unsigned_abs()
-                || secs.unsigned_abs() > DURATION_UNITS_MAX.unsigned_abs() =>
-            {
-                Err(overflow())
+            ) => {
+                months.unsigned_abs() <= DURATION_MONTHS_MAX.unsigned_abs()
+                    && days.unsigned_abs() <= DURATION_UNITS_MAX.unsigned_abs()
+                    && secs.unsigned_abs() <= DURATION_UNITS_MAX.unsigned_abs()
             }
-            _ => Ok(out),
+            _ => true,
         }
     }
 
