@@ -111,6 +111,10 @@ pub enum QueryError {
     /// Integer overflow or division by zero.
     #[error("arithmetic error: {0}")]
     Arithmetic(String),
+    /// A property or the labels of a node or relationship the query deleted were read
+    /// after the delete (openCypher's `EntityNotFound`).
+    #[error("{0} was deleted by this query: its properties and labels cannot be read")]
+    Deleted(String),
     /// A parameter the query uses was not given.
     #[error("missing parameter ${0}")]
     MissingParameter(String),

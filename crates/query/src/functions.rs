@@ -372,8 +372,7 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 Value::Null => Value::Null,
                 Value::Node(id) => Value::List(
                     ctx.graph
-                        .node(*id)?
-                        .map(|n| n.labels)
+                        .node_labels(*id)?
                         .unwrap_or_default()
                         .into_iter()
                         .map(Value::String)

@@ -1,7 +1,7 @@
 //! The write clauses: `CREATE`, `MERGE` (with `ON CREATE SET` / `ON MATCH SET`), `SET`,
 //! `REMOVE`, `DELETE` and `DETACH DELETE`, row by row through [`GraphWrite`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pagegraph::{EdgeId, NodeId, Properties, PropertyValue};
 
@@ -509,12 +509,14 @@ impl Writer<'_> {
 }
 
 /// A graph that remembers the types of the relationships a query deletes, so that
-/// `type(r)` after `DELETE r` still answers (see [`GraphRead::deleted_rel_type`]). Every
-/// other read and write goes to the graph it wraps, and a deleted relationship is missing
-/// there as before.
+/// `type(r)` after `DELETE r` still answers (see [`GraphRead::deleted_rel_type`]), and the
+/// nodes it deletes, so that reading a deleted node's or relationship's properties or
+/// labels is an error ([`QueryError::Deleted`]) rather than a `null`. Every other read and
+/// write goes to the graph it wraps, and a deleted element is missing there as before.
 pub(crate) struct KeepDeleted<'g> {
     graph: &'g mut dyn GraphWrite,
     types: HashMap<EdgeId, String>,
+    nodes: HashSet<NodeId>,
 }
 
 impl<'g> KeepDeleted<'g> {
@@ -523,6 +525,7 @@ impl<'g> KeepDeleted<'g> {
         KeepDeleted {
             graph,
             types: HashMap::new(),
+            nodes: HashSet::new(),
         }
     }
 }
@@ -558,12 +561,21 @@ impl GraphRead for KeepDeleted<'_> {
             .or_else(|| self.graph.deleted_rel_type(id))
     }
     fn node_labels(&self, id: NodeId) -> Result<Option<Vec<String>>> {
+        if self.nodes.contains(&id) {
+            return Err(QueryError::Deleted(format!("node {}", id.0)));
+        }
         self.graph.node_labels(id)
     }
     fn node_property(&self, id: NodeId, key: &str) -> Result<Option<PropertyValue>> {
+        if self.nodes.contains(&id) {
+            return Err(QueryError::Deleted(format!("node {}", id.0)));
+        }
         self.graph.node_property(id, key)
     }
     fn rel_property(&self, id: EdgeId, key: &str) -> Result<Option<PropertyValue>> {
+        if self.types.contains_key(&id) {
+            return Err(QueryError::Deleted(format!("relationship {}", id.0)));
+        }
         self.graph.rel_property(id, key)
     }
     fn seek(
@@ -602,7 +614,9 @@ impl GraphWrite for KeepDeleted<'_> {
         self.graph.remove_label(id, label)
     }
     fn delete_node(&mut self, id: NodeId) -> Result<()> {
-        self.graph.delete_node(id)
+        self.graph.delete_node(id)?;
+        self.nodes.insert(id);
+        Ok(())
     }
     fn delete_rel(&mut self, id: EdgeId) -> Result<()> {
         let ty = self.graph.rel(id)?.map(|r| r.edge_type);

@@ -236,6 +236,29 @@ fn errors_say_what_and_where() {
         q(&g, "MATCH (y:Y) RETURN count(y)"),
         vec![vec![Value::Int(0)]]
     );
+    // What a query deleted has no properties or labels to read: an error, and the delete
+    // is discarded with the query; counting and type() of what it deleted still answer.
+    for text in [
+        "MATCH (n:Person {name: 'dee'}) DETACH DELETE n RETURN n.name",
+        "MATCH (n:Person {name: 'dee'}) DETACH DELETE n RETURN labels(n)",
+        "MATCH (:Person {name: 'ada'})-[r:KNOWS]->() DELETE r RETURN r.since",
+    ] {
+        assert!(
+            matches!(execute(&g, text, &p), Err(QueryError::Deleted(_))),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        q(&g, "MATCH (n:Person) RETURN count(n)"),
+        vec![vec![Value::Int(4)]]
+    );
+    assert_eq!(
+        q(
+            &g,
+            "MATCH (:Person {name: 'ada'})-[r:KNOWS]->() DELETE r RETURN type(r), count(*)"
+        ),
+        vec![vec![s("KNOWS"), Value::Int(1)]]
+    );
 }
 
 #[test]

@@ -55,6 +55,7 @@ fn error_class(e: &QueryError) -> &'static str {
         QueryError::Argument(_) => "ArgumentError",
         QueryError::Arithmetic(_) => "ArithmeticError",
         QueryError::MissingParameter(_) => "ParameterMissing",
+        QueryError::Deleted(_) => "EntityNotFound",
         _ => "Other",
     }
 }
