@@ -15,11 +15,7 @@ use crate::errors::Fail;
 /// or, with a label, its nodes and the edges between them.
 fn projection(r: &ReadTxn, label: Option<&str>, edge_type: Option<&str>) -> Result<Csr, Fail> {
     let Some(label) = label else {
-        let options = CsrOptions {
-            edge_type: edge_type.map(str::to_string),
-            weight_field: None,
-        };
-        return Ok(Csr::build(r, &options, &mut |_| {})?);
+        return weighted(r, edge_type, None);
     };
     let nodes: Vec<NodeId> = r
         .nodes_with_label(label)?

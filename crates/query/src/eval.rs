@@ -126,6 +126,17 @@ fn from_truth(t: Option<bool>) -> Value {
     t.map_or(Value::Null, Value::Bool)
 }
 
+/// The value a literal writes.
+pub(crate) fn literal(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Float(f) => Value::Float(*f),
+        Literal::String(s) => Value::String(s.clone()),
+    }
+}
+
 /// Evaluates an expression in a row.
 pub fn eval(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || eval_inner(e, row, ctx))
@@ -134,13 +145,7 @@ pub fn eval(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
 #[allow(clippy::too_many_lines, reason = "one arm per kind of expression")]
 fn eval_inner(e: &Expr, row: &mut Row, ctx: &Ctx<'_>) -> Result<Value> {
     Ok(match &e.kind {
-        ExprKind::Literal(l) => match l {
-            Literal::Null => Value::Null,
-            Literal::Bool(b) => Value::Bool(*b),
-            Literal::Int(i) => Value::Int(*i),
-            Literal::Float(f) => Value::Float(*f),
-            Literal::String(s) => Value::String(s.clone()),
-        },
+        ExprKind::Literal(l) => literal(l),
         ExprKind::Param(p) => ctx
             .params
             .get(p)

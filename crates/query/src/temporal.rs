@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use pagegraph::value::temporal::{DAY_NANOS, Fields, days_from_civil};
+use pagegraph::value::temporal::{Fields, days_from_civil, offset_text};
 use pagegraph::value::{Temporal, TemporalError};
 
 use crate::error::{QueryError, Result};
@@ -304,7 +304,8 @@ pub(crate) fn field(t: &Temporal, key: &str) -> Result<Value> {
         }
     }
     if let Some(n) = t.time_of_day() {
-        let n = i64::try_from(n % DAY_NANOS).unwrap_or(0);
+        // Below a day's nanoseconds.
+        let n = i64::try_from(n).unwrap_or(0);
         let secs = n / 1_000_000_000;
         match k.as_str() {
             "hour" => return int(secs / 3600),
@@ -318,14 +319,7 @@ pub(crate) fn field(t: &Temporal, key: &str) -> Result<Value> {
     }
     if let Some(o) = t.offset() {
         match k.as_str() {
-            "timezone" | "offset" => {
-                let text = Temporal::Time {
-                    nanos: 0,
-                    offset: o,
-                }
-                .to_string();
-                return Ok(Value::String(text["00:00".len()..].to_string()));
-            }
+            "timezone" | "offset" => return Ok(Value::String(offset_text(o))),
             "offsetminutes" => return int(i64::from(o / 60)),
             "offsetseconds" => return int(i64::from(o)),
             _ => {}

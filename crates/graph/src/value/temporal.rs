@@ -1065,6 +1065,17 @@ fn write_fraction(f: &mut fmt::Formatter<'_>, frac: u64) -> fmt::Result {
     }
 }
 
+/// An offset from UTC as a zoned value writes it: `Z`, `+01:00`, `-08:00:30`.
+pub fn offset_text(offset: i32) -> String {
+    struct Offset(i32);
+    impl fmt::Display for Offset {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_offset(f, self.0)
+        }
+    }
+    Offset(offset).to_string()
+}
+
 fn write_offset(f: &mut fmt::Formatter<'_>, offset: i32) -> fmt::Result {
     if offset == 0 {
         return f.write_str("Z");
@@ -1149,9 +1160,6 @@ impl fmt::Display for Temporal {
         }
     }
 }
-
-/// The nanoseconds of a day, for callers that build times.
-pub const DAY_NANOS: u64 = NANOS_PER_DAY;
 
 #[cfg(test)]
 mod tests {

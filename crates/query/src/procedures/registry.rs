@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::ast::{Clause, ExprKind, Literal, Query, SingleQuery};
+use crate::ast::{Clause, ExprKind, Query, SingleQuery};
 use crate::error::{QueryError, Result};
 use crate::eval::GraphRead;
 use crate::value::Value;
@@ -456,15 +456,8 @@ fn check_single(
                     let ExprKind::Literal(l) = &e.kind else {
                         continue;
                     };
-                    let v = match l {
-                        Literal::Null => Value::Null,
-                        Literal::Bool(b) => Value::Bool(*b),
-                        Literal::Int(i) => Value::Int(*i),
-                        Literal::Float(x) => Value::Float(*x),
-                        Literal::String(s) => Value::String(s.clone()),
-                    };
                     if let Err(QueryError::Type(message)) =
-                        f.accept(v, "argument", &sig.full_name())
+                        f.accept(crate::eval::literal(l), "argument", &sig.full_name())
                     {
                         return Err(QueryError::Semantic {
                             code: "InvalidArgumentType",
