@@ -12,6 +12,7 @@ first; the table gives medians, each engine's spread, and Kuzu's time over pageg
 (pagegraph runs a query on one thread).
 
     crates/bench/cypher/run.sh [N] [REPS]      # makes the venv, installs both, runs this
+    ONLY="group by,all 2-hop" crates/bench/cypher/run.sh   # some workloads only (by name)
 """
 
 from __future__ import annotations
@@ -172,6 +173,10 @@ def main() -> None:
         ("MERGE of 10K keys (half new)", merge, merge, lambda r: {"keys": merge_keys(r)}, 1),
     ]
 
+    # ONLY="group by,shortest" runs just the workloads whose names contain one of these.
+    only = [w.strip() for w in os.environ.get("ONLY", "").split(",") if w.strip()]
+    if only:
+        workloads = [w for w in workloads if any(o in w[0] for o in only)]
     print(f"\n{N} persons, {len(follows)} FOLLOWS; {REPS} runs after a warm-up; median (min-max) per call\n")
     print("| query | pagegraph | Kuzu (default threads) | Kuzu (1 thread) | Kuzu / pagegraph | Kuzu 1t / pagegraph |")
     print("|---|---:|---:|---:|---:|---:|")

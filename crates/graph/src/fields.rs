@@ -107,7 +107,10 @@ fn flat_fields_as<'a, T: Clone>(
     make: impl Fn(&'a [u8], bool) -> Option<T>,
 ) -> Option<()> {
     debug_assert_eq!(out.len(), keys.len());
-    out.fill(None);
+    // Cleared where filled (callers mostly pass fresh slots, and a `fill` writes each).
+    for slot in out.iter_mut().filter(|s| s.is_some()) {
+        *slot = None;
+    }
     let mut at = skip_ws(b, 0);
     if *b.get(at)? != b'{' {
         return None;

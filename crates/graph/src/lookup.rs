@@ -13,7 +13,7 @@ use crate::index::{Condition, IndexDef, IndexHits, IndexInfo, IndexKind, IndexSt
 use crate::props::{self, Properties};
 use crate::record::{
     COUNTS, EDGES, KIND, NODE_DATA, NODES, STR, STR_ID, decode_data, decode_id_key,
-    decode_kind_key, decode_node, kind_prefix, node_key,
+    decode_kind_key, decode_node, decode_node_bytes, kind_prefix, node_key,
 };
 use crate::value::PropertyValue;
 use crate::value::key::equal_keys;
@@ -268,7 +268,9 @@ pub(crate) fn node_properties(
 const SCAN_SPAN_PER_ID_MAX: u64 = 8;
 
 /// Calls `f(id, name, data)` for each node of `ids` (ascending, distinct, every one
-/// existing), in order, with its name and its data as stored JSON text. Dense ids are read
+/// existing), in order, with its name and its data as stored, not yet checked as UTF-8:
+/// `f` reads it with a reader that checks what it reads (`fields.rs`, the JSON parser),
+/// as the record decode would otherwise check it first (see `decode_node_bytes`). Dense ids are read
 /// in one scan of the node records and of the outside data beside them, sparse ones by
 /// lookups. A missing node is damage (the ids come from an index), reported as naming
 /// `what`.
@@ -294,9 +296,9 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
             let key = node_key(id);
             let inline = nodes
                 .get_with(&key, |bytes| -> std::result::Result<_, E> {
-                    let rec = decode_node(id, bytes)?;
+                    let rec = decode_node_bytes(id, bytes)?;
                     match rec.data {
-                        Some(d) => f(id, rec.name, d.as_bytes()).map(|()| None),
+                        Some(d) => f(id, rec.name, d).map(|()| None),
                         None => Ok(Some(rec.name.to_string())),
                     }
                 })
@@ -318,9 +320,9 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
     // (its cells lie in the page in the order they were written).
     let mut wanted = ids.iter().copied().peekable();
     let mut one =
-        |want: NodeId, rec: crate::record::NodeRecord<'_>| -> std::result::Result<(), E> {
+        |want: NodeId, rec: crate::record::NodeRecordBytes<'_>| -> std::result::Result<(), E> {
             if let Some(d) = rec.data {
-                return f(want, rec.name, d.as_bytes());
+                return f(want, rec.name, d);
             }
             // The outside data of the nodes between two wanted ones is stepped over.
             let datas = datas.as_mut().ok_or_else(|| no_data(want))?;
@@ -356,14 +358,14 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
                     }
                     wanted.next();
                     match v {
-                        ValueRef::Inline(bytes) => one(want, decode_node(want, bytes)?)?,
+                        ValueRef::Inline(bytes) => one(want, decode_node_bytes(want, bytes)?)?,
                         // A record too large for its leaf: read it whole.
                         ValueRef::Overflow { .. } => {
                             let bytes = nodes
                                 .get(k)
                                 .map_err(GraphError::from)?
                                 .ok_or_else(|| missing(want))?;
-                            one(want, decode_node(want, &bytes)?)?;
+                            one(want, decode_node_bytes(want, &bytes)?)?;
                         }
                     }
                 }

@@ -124,18 +124,28 @@ pub(crate) fn properties_in_data(
 }
 
 /// Calls `f` with `n` empty property slots, for [`property_refs_in_data`] to fill: an
-/// array on the stack for up to eight (scans of a few properties make one per record),
-/// else a vector.
+/// array on the stack for up to eight, no longer than needed (scans of a few properties
+/// make one per record, and each slot is cleared and dropped), else a vector.
 pub(crate) fn with_ref_slots<'a, R>(
     n: usize,
     f: impl FnOnce(&mut [Option<PropertyRef<'a>>]) -> R,
 ) -> R {
-    let mut stack: [Option<PropertyRef<'a>>; 8] = Default::default();
-    if let Some(slots) = stack.get_mut(..n) {
-        return f(slots);
+    fn on_stack<'a, R, const N: usize>(
+        n: usize,
+        f: impl FnOnce(&mut [Option<PropertyRef<'a>>]) -> R,
+    ) -> R {
+        let mut stack: [Option<PropertyRef<'a>>; N] = [const { None }; N];
+        match stack.get_mut(..n) {
+            Some(slots) => f(slots),
+            None => f(&mut vec![None; n]),
+        }
     }
-    let mut heap = vec![None; n];
-    f(&mut heap)
+    match n {
+        0..=2 => on_stack::<R, 2>(n, f),
+        3..=4 => on_stack::<R, 4>(n, f),
+        5..=8 => on_stack::<R, 8>(n, f),
+        _ => f(&mut vec![None; n]),
+    }
 }
 
 /// [`properties_in_data`] into `out` (`keys.len()` long, replacing what it held), with

@@ -320,7 +320,20 @@ pub(crate) fn encode_node(out: &mut Vec<u8>, labels: &[u32], name: &str, data: &
     }
 }
 
-pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
+/// A node record as [`decode_node_bytes`] gives it: its inline data not checked as UTF-8.
+pub(crate) struct NodeRecordBytes<'a> {
+    pub kind: u32,
+    more: &'a [u8],
+    pub name: &'a str,
+    /// `Some(json)` when inline, `None` when in `g.node_data`.
+    pub data: Option<&'a [u8]>,
+}
+
+/// The node record `b`, its structure and name checked as [`decode_node`] checks them but
+/// its inline data left as bytes: for scans that hand the data to a reader that checks
+/// what it reads (the data readers of `fields.rs` and the JSON parser accept only UTF-8
+/// text), so the bytes are not gone over twice.
+pub(crate) fn decode_node_bytes(id: NodeId, b: &[u8]) -> Result<NodeRecordBytes<'_>> {
     let bad = |r: &str| GraphError::corrupt("node", id, r);
     let mut at = 0;
     let kind = get_varint(b, &mut at)
@@ -328,55 +341,63 @@ pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
         .ok_or_else(|| bad("bad kind"))?;
     let name_len = get_varint(b, &mut at).ok_or_else(|| bad("bad name length"))? as usize;
     let rest = b.get(at..).unwrap_or_default();
-    let (name, more, data) = match rest.get(name_len) {
-        // Inline data: the name, a 0 byte and the data make one UTF-8 run, checked at once
-        // (the 0 byte is a character of its own, so the name ends on a character boundary).
-        Some(0) => {
-            let text = std::str::from_utf8(rest).map_err(|_| bad("name or data is not UTF-8"))?;
-            let name = text.get(..name_len).ok_or_else(|| bad("bad name length"))?;
-            (name, &[][..], text.get(name_len + 1..))
-        }
-        Some(&flags) if flags & !(DATA_OUTSIDE | MORE_LABELS) == 0 => {
-            let name =
-                std::str::from_utf8(&rest[..name_len]).map_err(|_| bad("name is not UTF-8"))?;
-            let mut at = name_len + 1;
-            let mut more: &[u8] = &[];
-            if flags & MORE_LABELS != 0 {
-                if kind == 0 {
-                    return Err(bad("more labels without a first"));
-                }
-                let start_count = at;
-                let n = get_varint(rest, &mut at).ok_or_else(|| bad("bad label count"))?;
-                let start = at;
-                for _ in 0..n {
-                    get_varint(rest, &mut at)
-                        .and_then(|l| u32::try_from(l).ok())
-                        .filter(|&l| l != 0)
-                        .ok_or_else(|| bad("bad label"))?;
-                }
-                if n == 0 || at == start_count {
-                    return Err(bad("bad label count"));
-                }
-                more = &rest[start..at];
-            }
-            let tail = &rest[at..];
-            let data = if flags & DATA_OUTSIDE != 0 {
-                if !tail.is_empty() {
-                    return Err(bad("bytes after an outside record"));
-                }
-                None
-            } else {
-                Some(std::str::from_utf8(tail).map_err(|_| bad("data is not UTF-8"))?)
-            };
-            (name, more, data)
-        }
-        Some(_) => return Err(bad("bad data place")),
-        None => return Err(bad("name runs past the record")),
+    let Some(&flags) = rest.get(name_len) else {
+        return Err(bad("name runs past the record"));
     };
-    Ok(NodeRecord {
+    if flags & !(DATA_OUTSIDE | MORE_LABELS) != 0 {
+        return Err(bad("bad data place"));
+    }
+    let name = std::str::from_utf8(&rest[..name_len]).map_err(|_| bad("name is not UTF-8"))?;
+    let mut at = name_len + 1;
+    let mut more: &[u8] = &[];
+    if flags & MORE_LABELS != 0 {
+        if kind == 0 {
+            return Err(bad("more labels without a first"));
+        }
+        let start_count = at;
+        let n = get_varint(rest, &mut at).ok_or_else(|| bad("bad label count"))?;
+        let start = at;
+        for _ in 0..n {
+            get_varint(rest, &mut at)
+                .and_then(|l| u32::try_from(l).ok())
+                .filter(|&l| l != 0)
+                .ok_or_else(|| bad("bad label"))?;
+        }
+        if n == 0 || at == start_count {
+            return Err(bad("bad label count"));
+        }
+        more = &rest[start..at];
+    }
+    let tail = &rest[at..];
+    let data = if flags & DATA_OUTSIDE != 0 {
+        if !tail.is_empty() {
+            return Err(bad("bytes after an outside record"));
+        }
+        None
+    } else {
+        Some(tail)
+    };
+    Ok(NodeRecordBytes {
         kind,
         more,
         name,
+        data,
+    })
+}
+
+pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
+    let rec = decode_node_bytes(id, b)?;
+    let data = match rec.data {
+        Some(d) => Some(
+            std::str::from_utf8(d)
+                .map_err(|_| GraphError::corrupt("node", id, "data is not UTF-8"))?,
+        ),
+        None => None,
+    };
+    Ok(NodeRecord {
+        kind: rec.kind,
+        more: rec.more,
+        name: rec.name,
         data,
     })
 }
@@ -424,6 +445,24 @@ pub(crate) fn decode_adjacency_full(k: &[u8]) -> Option<(NodeId, u32, NodeId, Ed
     let other = get_ordered(k, &mut at)?;
     let edge = get_ordered(k, &mut at)?;
     (at == k.len()).then_some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
+}
+
+/// The node and type of an adjacency key, the key checked whole as
+/// [`decode_adjacency_full`] checks it (every field at most 8 bytes, nothing after the
+/// fourth) without assembling the other end and the edge: for scans that count.
+#[inline]
+pub(crate) fn decode_adjacency_head(k: &[u8]) -> Option<(NodeId, u32)> {
+    let mut at = 0;
+    let node = get_ordered(k, &mut at)?;
+    let ty = u32::try_from(get_ordered(k, &mut at)?).ok()?;
+    for _ in 0..2 {
+        let n = usize::from(*k.get(at)?);
+        if n > 8 {
+            return None;
+        }
+        at += 1 + n;
+    }
+    (at == k.len()).then_some((NodeId(node), ty))
 }
 
 /// Prefix of a kind's entries in `g.kind`.
@@ -620,9 +659,27 @@ mod tests {
                 decode_adjacency_full(&key),
                 Some((NodeId(node), ty, NodeId(other), EdgeId(edge)))
             );
+            assert_eq!(decode_adjacency_head(&key), Some((NodeId(node), ty)));
             assert_eq!(decode_id_key(&Key::new().push(node)), Some(node));
+            // Cut short, lengthened, or a length byte changed: the head decode refuses
+            // exactly what the full one refuses.
+            let mut bad = key.to_vec();
+            match rng.u8(0..3) {
+                0 => bad.truncate(rng.usize(..bad.len())),
+                1 => bad.push(rng.u8(..)),
+                _ => {
+                    let at = rng.usize(..bad.len());
+                    bad[at] = rng.u8(..12);
+                }
+            }
+            assert_eq!(
+                decode_adjacency_head(&bad),
+                decode_adjacency_full(&bad).map(|(n, t, _, _)| (n, t)),
+                "{bad:?}"
+            );
         }
         // Damage: a length past the end, or above 8.
+        assert_eq!(decode_adjacency_head(&[1, 5, 1]), None);
         assert_eq!(decode_adjacency_full(&[1, 5, 1]), None);
         assert_eq!(decode_adjacency_full(&[9, 0, 0, 0, 0, 0, 0, 0, 0, 0]), None);
     }

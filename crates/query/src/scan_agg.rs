@@ -299,12 +299,17 @@ impl Partial {
         }
         self.matched += 1;
         let hash = refs_hash(scan.keys.iter().map(|&k| read(k)));
-        let found = self.find(hash, |key| {
-            scan.keys
-                .iter()
-                .zip(key)
-                .all(|(&k, v)| same_key(read(k), v))
-        });
+        // Without keys every node is in the one group, once it is made.
+        let found = if scan.keys.is_empty() && !self.groups.is_empty() {
+            Some(0)
+        } else {
+            self.find(hash, |key| {
+                scan.keys
+                    .iter()
+                    .zip(key)
+                    .all(|(&k, v)| same_key(read(k), v))
+            })
+        };
         let at = if let Some(at) = found {
             at
         } else {
@@ -320,11 +325,7 @@ impl Partial {
             })
         };
         for (acc, arg) in self.groups[at].accs.iter_mut().zip(&scan.aggs) {
-            let v = match arg {
-                Some(p) => value_of(read(*p)),
-                None => Value::Null,
-            };
-            acc.add_value(v, &self.budget)?;
+            acc.add_property(arg.and_then(read), &self.budget)?;
         }
         Ok(())
     }

@@ -324,8 +324,7 @@ impl ReadTxn {
                 if bad {
                     return;
                 }
-                let (ValueRef::Inline(v), Some((node, ty, other, edge))) =
-                    (v, record::decode_adjacency_full(k))
+                let (ValueRef::Inline(v), Some((node, ty))) = (v, record::decode_adjacency_head(k))
                 else {
                     bad = true;
                     return;
@@ -334,7 +333,9 @@ impl ReadTxn {
                     continue;
                 }
                 let loops = if self_loops {
-                    adjacency::self_loops_in(node, (other, edge), v)
+                    record::decode_adjacency_full(k).and_then(|(_, _, other, edge)| {
+                        adjacency::self_loops_in(node, (other, edge), v)
+                    })
                 } else {
                     Some(0)
                 };
