@@ -1,7 +1,8 @@
 //! Any bytes as a property value key, and any text as each kind of temporal value and as
 //! JSON data: a value or an error, never a panic. A key that decodes is the key of the
 //! value it gives (only canonical keys decode); a temporal value that parses writes back
-//! as text that parses to the same value; JSON that converts converts back.
+//! as text that parses to the same value; JSON that converts converts back; JSON stored as
+//! node or edge data decodes to itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,10 +24,16 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = Temporal::parse_offset(text);
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text)
-        && let Ok(v) = PropertyValue::from_json(&json)
-        && let Ok(back) = v.to_json()
-    {
-        assert_eq!(PropertyValue::from_json(&back).ok(), Some(v));
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        // Data as the graph stores it (a binary object for an object, else JSON text)
+        // decodes to the value it was made from.
+        if let Ok(stored) = pagegraph::EncodedData::new(&json) {
+            assert_eq!(stored.to_value().ok().as_ref(), Some(&json));
+        }
+        if let Ok(v) = PropertyValue::from_json(&json)
+            && let Ok(back) = v.to_json()
+        {
+            assert_eq!(PropertyValue::from_json(&back).ok(), Some(v));
+        }
     }
 });

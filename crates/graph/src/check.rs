@@ -149,7 +149,7 @@ impl ReadTxn {
                 );
                 let rec = decode_node(id, &v)?;
                 let data = if let Some(d) = rec.data {
-                    decode_data("node", id, d.as_bytes())?
+                    decode_data("node", id, d)?
                 } else {
                     let bytes = node_data
                         .as_ref()

@@ -9,7 +9,7 @@
 //! | key | `o(first)` | the chunk's first (smallest) edge id |
 //! | head | `v(from) v(to) v(type)` | the first edge's ends and type |
 //! | tail | nothing | the chunk is that edge alone, without data |
-//! | | JSON text | the chunk is that edge alone, with this data |
+//! | | data: a binary object (`01` ...) or JSON text (`data.rs`) | the chunk is that edge alone, with this data |
 //! | | `0x00`, then per further edge: `v(gap << 1 \| new type)`, `v(zigzag(from - previous from))`, `v(zigzag(to - previous to))`, and `v(type)` if new type | the first edge and the further ones have no data |
 //!
 //! `o(x)` is the ordered varint and `v(x)` the LEB128 varint of `record.rs`; `gap` is the
@@ -21,8 +21,8 @@
 //! 1. Ids strictly increase within a chunk, and every id of a chunk is below the next
 //!    chunk's key: chunks do not overlap, so the last chunk whose key is at most an id is
 //!    the only one that can hold that edge (one descent, [`with_edge`]).
-//! 2. Only a chunk of one edge carries data. JSON text never starts with `0x00`, so the
-//!    three tails are told apart by their first byte.
+//! 2. Only a chunk of one edge carries data. Neither JSON text nor a binary object starts
+//!    with `0x00`, so the three tails are told apart by their first byte.
 //! 3. A chunk of several edges is at most [`CHUNK_MAX`] value bytes when written: [`pack`]
 //!    measures each record with the encoder that writes it. A chunk of one may be larger
 //!    (its data). Decoders bounds-check every varint, so damage is a typed error, never a
@@ -141,7 +141,10 @@ pub(crate) fn pack<'a>(
         put_varint(&mut buf, rec.to.0);
         put_varint(&mut buf, u64::from(rec.edge_type));
         if rec.data != NO_DATA {
-            debug_assert!(rec.data.first().is_some_and(|&b| b != MORE), "JSON data");
+            debug_assert!(
+                rec.data.first().is_some_and(|&b| b != MORE),
+                "data, not a chunk"
+            );
             buf.extend_from_slice(rec.data);
             emit(first, &buf)?;
             continue;

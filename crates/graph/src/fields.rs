@@ -1,4 +1,5 @@
-//! Some fields of stored JSON data, read without building the rest.
+//! Some fields of stored data, read without building the rest: JSON text here, binary
+//! objects (graph format 7) by `data.rs`, chosen by the data's first byte.
 //!
 //! Index upkeep needs one or two properties of each node it reads. Decoding the whole data
 //! into a `serde_json::Value` (a map node, a `String` per key and per string value) costs
@@ -33,6 +34,21 @@ pub(crate) fn data_fields(
     bytes: &[u8],
     keys: &[&str],
 ) -> Result<Option<Vec<Option<Value>>>> {
+    if crate::data::is_binary(bytes) {
+        let mut out = vec![None; keys.len()];
+        let to_json = |f: crate::data::Field<'_>, slot: &mut Option<Value>| {
+            *slot = Some(f.to_json()?);
+            Some(())
+        };
+        return match crate::data::fields_into(bytes, keys, &mut out, to_json) {
+            Some(()) => Ok(Some(out)),
+            None => Err(GraphError::corrupt(
+                what,
+                id.to_string(),
+                "binary data is damaged",
+            )),
+        };
+    }
     if let Some(values) = flat_fields(bytes, keys) {
         return Ok(Some(values));
     }
@@ -84,6 +100,20 @@ pub(crate) fn flat_property_refs<'a>(
     keys: &[&str],
     out: &mut [Option<PropertyRef<'a>>],
 ) -> Option<()> {
+    if crate::data::is_binary(b) {
+        return crate::data::fields_into(b, keys, out, |field, slot| {
+            use crate::data::Field;
+            *slot = Some(match field {
+                Field::Null => PropertyRef::Null,
+                Field::Bool(b) => PropertyRef::Bool(b),
+                Field::Int(i) => PropertyRef::Int(i),
+                Field::Float(x) => PropertyRef::Float(x),
+                Field::Str(s) => PropertyRef::Str(s),
+                other => PropertyRef::from(PropertyValue::from_json(&other.to_json()?).ok()?),
+            });
+            Some(())
+        });
+    }
     flat_fields_as(b, keys, out, |text, plain| {
         Some(if plain {
             PropertyRef::Str(std::str::from_utf8(text.get(1..text.len() - 1)?).ok()?)

@@ -90,7 +90,8 @@ impl Graph {
     /// chunks of one pair, and format 3's edge records (one per key) are format 4 chunks of
     /// one edge (`compact` repacks both); format 5's self-loop counts are counted from the
     /// edge records, in the same transaction as the version; format 6 only adds temporal
-    /// values, which no earlier format holds.
+    /// values, which no earlier format holds; format 7 writes binary objects beside the
+    /// JSON text earlier formats wrote, which it reads as they did.
     fn with_format(self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;

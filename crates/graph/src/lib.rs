@@ -51,6 +51,7 @@
 mod adjacency;
 pub mod algo;
 mod check;
+mod data;
 mod edges;
 mod error;
 mod fields;

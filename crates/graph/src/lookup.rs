@@ -13,7 +13,7 @@ use crate::index::{Condition, IndexDef, IndexHits, IndexInfo, IndexKind, IndexSt
 use crate::props::{self, Properties};
 use crate::record::{
     COUNTS, EDGES, KIND, NODE_DATA, NODES, STR, STR_ID, decode_data, decode_id_key,
-    decode_kind_key, decode_node, decode_node_bytes, kind_prefix, node_key,
+    decode_kind_key, decode_node, kind_prefix, node_key,
 };
 use crate::value::PropertyValue;
 use crate::value::key::equal_keys;
@@ -133,10 +133,7 @@ pub(crate) fn node_state_stored(
     };
     let (labels, name, inline) = {
         let rec = decode_node(id, &record)?;
-        let data = rec
-            .data
-            .map(|d| decode_data("node", id, d.as_bytes()))
-            .transpose()?;
+        let data = rec.data.map(|d| decode_data("node", id, d)).transpose()?;
         (rec.labels(), rec.name.to_string(), data)
     };
     let (data, outside) = if let Some(d) = inline {
@@ -164,10 +161,7 @@ pub(crate) fn node_state(src: &dyn Source, id: NodeId) -> Result<Option<NodeStat
     let key = node_key(id);
     let found = nodes.get_with(&key, |bytes| -> Result<_> {
         let rec = decode_node(id, bytes)?;
-        let data = rec
-            .data
-            .map(|d| decode_data("node", id, d.as_bytes()))
-            .transpose()?;
+        let data = rec.data.map(|d| decode_data("node", id, d)).transpose()?;
         Ok((rec.labels(), rec.name.to_string(), data))
     })?;
     let Some((labels, name, data)) = found.transpose()? else {
@@ -239,7 +233,7 @@ pub(crate) fn node_properties(
                 "node",
                 id,
                 rec.name,
-                d.as_bytes(),
+                d,
                 keys,
             )?),
             None => Err(rec.name.to_string()),
@@ -270,7 +264,7 @@ const SCAN_SPAN_PER_ID_MAX: u64 = 8;
 /// Calls `f(id, name, data)` for each node of `ids` (ascending, distinct, every one
 /// existing), in order, with its name and its data as stored, not yet checked as UTF-8:
 /// `f` reads it with a reader that checks what it reads (`fields.rs`, the JSON parser),
-/// as the record decode would otherwise check it first (see `decode_node_bytes`). Dense ids are read
+/// as the record decode would otherwise check it first (see `decode_node`). Dense ids are read
 /// in one scan of the node records and of the outside data beside them, sparse ones by
 /// lookups. A missing node is damage (the ids come from an index), reported as naming
 /// `what`.
@@ -296,7 +290,7 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
             let key = node_key(id);
             let inline = nodes
                 .get_with(&key, |bytes| -> std::result::Result<_, E> {
-                    let rec = decode_node_bytes(id, bytes)?;
+                    let rec = decode_node(id, bytes)?;
                     match rec.data {
                         Some(d) => f(id, rec.name, d).map(|()| None),
                         None => Ok(Some(rec.name.to_string())),
@@ -320,7 +314,7 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
     // (its cells lie in the page in the order they were written).
     let mut wanted = ids.iter().copied().peekable();
     let mut one =
-        |want: NodeId, rec: crate::record::NodeRecordBytes<'_>| -> std::result::Result<(), E> {
+        |want: NodeId, rec: crate::record::NodeRecord<'_>| -> std::result::Result<(), E> {
             if let Some(d) = rec.data {
                 return f(want, rec.name, d);
             }
@@ -358,14 +352,14 @@ pub(crate) fn each_node_data<E: From<GraphError>>(
                     }
                     wanted.next();
                     match v {
-                        ValueRef::Inline(bytes) => one(want, decode_node_bytes(want, bytes)?)?,
+                        ValueRef::Inline(bytes) => one(want, decode_node(want, bytes)?)?,
                         // A record too large for its leaf: read it whole.
                         ValueRef::Overflow { .. } => {
                             let bytes = nodes
                                 .get(k)
                                 .map_err(GraphError::from)?
                                 .ok_or_else(|| missing(want))?;
-                            one(want, decode_node_bytes(want, &bytes)?)?;
+                            one(want, decode_node(want, &bytes)?)?;
                         }
                     }
                 }

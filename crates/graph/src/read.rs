@@ -39,9 +39,11 @@ pub struct Node {
     pub data: Value,
 }
 
-/// A node with its data left as JSON text: for callers that deserialize the data into
-/// their own types (`serde_json::from_str::<T>(&node.data)`), skipping the `Value` tree
-/// that [`ReadTxn::node`] builds, which costs more than the lookup itself.
+/// A node with its data as JSON text: for callers that deserialize the data into their
+/// own types (`serde_json::from_str::<T>(&node.data)`), skipping the `Value` tree that
+/// [`ReadTxn::node`] builds, which costs more than the lookup itself. (Data stored as JSON
+/// text, by graph format 6 and before, is handed over as it is; a binary object is written
+/// out as text field by field.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawNode {
     /// Its id.
@@ -50,7 +52,7 @@ pub struct RawNode {
     pub kind: String,
     /// Its name.
     pub name: String,
-    /// Its data, as the JSON text it was stored as.
+    /// Its data, as JSON text.
     pub data: String,
 }
 
@@ -240,7 +242,7 @@ impl ReadTxn {
 
     /// The node with this id, if it exists.
     pub fn node(&self, id: NodeId) -> Result<Option<Node>> {
-        let found = self.node_with(id, |d| decode_data("node", id, d.as_bytes()))?;
+        let found = self.node_with(id, |d| decode_data("node", id, d))?;
         let Some((kind, name, data)) = found else {
             return Ok(None);
         };
@@ -262,7 +264,9 @@ impl ReadTxn {
 
     /// The node with this id with its data as JSON text, if it exists; see [`RawNode`].
     pub fn node_raw(&self, id: NodeId) -> Result<Option<RawNode>> {
-        let found = self.node_with(id, |d| Ok(d.to_string()))?;
+        let found = self.node_with(id, |d| {
+            crate::data::to_json_text(d).map_err(|reason| GraphError::corrupt("node", id, reason))
+        })?;
         let Some((kind, name, data)) = found else {
             return Ok(None);
         };
@@ -274,12 +278,13 @@ impl ReadTxn {
         }))
     }
 
-    /// Looks a node up and hands its data, checked to be UTF-8, to `data`, in place in the
-    /// leaf (no copy of the record); returns the kind id, the name and what `data` returned.
+    /// Looks a node up and hands its data as stored (not checked: `data` reads it with a
+    /// reader that checks) to `data`, in place in the leaf (no copy of the record); returns
+    /// the kind id, the name and what `data` returned.
     pub(crate) fn node_with<T>(
         &self,
         id: NodeId,
-        data: impl FnOnce(&str) -> Result<T>,
+        data: impl FnOnce(&[u8]) -> Result<T>,
     ) -> Result<Option<(u32, String, Result<T>)>> {
         let Some(nodes) = self.tree(self.h.nodes) else {
             return Ok(None);
@@ -298,12 +303,7 @@ impl ReadTxn {
             (Some(v), _) => v,
             (None, Some(f)) => self
                 .tree(self.h.node_data)
-                .map(|t| {
-                    t.get_with(&key, |d| match std::str::from_utf8(d) {
-                        Ok(text) => f(text),
-                        Err(_) => Err(GraphError::corrupt("node", id, "data is not UTF-8")),
-                    })
-                })
+                .map(|t| t.get_with(&key, f))
                 .transpose()?
                 .flatten()
                 .ok_or_else(|| GraphError::corrupt("node", id, "data missing from g.node_data"))?,

@@ -10,7 +10,7 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `g.nodes` | `o(node)` | node record |
-//! | `g.node_data` | `o(node)` | data JSON, when over 64 bytes |
+//! | `g.node_data` | `o(node)` | data (`data.rs`), when over 64 bytes |
 //! | `g.edges` | `o(edge)` of a chunk's first edge | the chunk's edge records (`edges.rs`) |
 //! | `g.out` | `o(from) o(type) o(to) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
 //! | `g.in` | `o(to) o(type) o(from) o(edge)` of a chunk's first pair | the chunk's other pairs (`adjacency.rs`) |
@@ -26,10 +26,11 @@
 //!
 //! Node record: `v(kind)`, `v(name length)`, name, `u8 flags` (bit 0: data in
 //! `g.node_data`, else inline; bit 1: more labels follow), then, with bit 1, `v(count)` and
-//! `v(label)` for each further label, then the data JSON if inline. The kind is the node's
+//! `v(label)` for each further label, then the data if inline (a binary object or JSON
+//! text, `data.rs`). The kind is the node's
 //! first label, string id 0 meaning no label (ids start at 1). Graph format 1 wrote only
 //! flags 0 and 1, which read the same in format 2. Edge records: `v(from)`, `v(to)`,
-//! `v(type)`, then the data JSON (format 3 and before: one edge per key); from format 4
+//! `v(type)`, then the data (format 3 and before: one edge per key); from format 4
 //! consecutive edges without data share a chunk (`edges.rs`). A node's neighbors (optionally of one type) are one contiguous range of
 //! `g.out`/`g.in`, in chunks of sorted (other, edge) pairs (graph format 3; format 2 wrote
 //! one pair per key with an empty value, which reads as a chunk of one). Writing an edge touches `g.edges`, `g.out`, `g.in` and `g.counts`, never
@@ -60,9 +61,11 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// (tag `l`; a type without self-loops has no entry), so earlier formats are upgraded by
 /// counting them in one scan of the edge records; 6 holds temporal property values (a JSON
 /// object of one key that starts with U+0000, see [`crate::value::temporal`]), which
-/// format 5 never wrote, so 5 is upgraded by writing the version. A database without a
-/// `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 6;
+/// format 5 never wrote, so 5 is upgraded by writing the version; 7 writes node and edge
+/// data that is a JSON object as a binary object (`data.rs`), and reads the JSON text
+/// earlier formats wrote as it did, so 6 is upgraded by writing the version. A database
+/// without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 7;
 
 /// The first graph format that keeps self-loop counts (see [`GRAPH_FORMAT`]).
 pub(crate) const SELF_LOOP_COUNTS_SINCE: u64 = 5;
@@ -74,7 +77,7 @@ const MORE_LABELS: u8 = 2;
 
 /// Node data of at most this many encoded bytes is kept in the node record.
 pub const INLINE_DATA_MAX: usize = 64;
-/// Largest node or edge data, as encoded JSON.
+/// Largest node or edge data, as encoded (`data.rs`).
 pub const DATA_SIZE_MAX: usize = 16 << 20;
 /// Longest node name, in bytes (names are keys of the name index).
 pub const NAME_SIZE_MAX: usize = 512;
@@ -265,14 +268,16 @@ pub(crate) fn decode_id_key(k: &[u8]) -> Option<u64> {
     (at == k.len()).then_some(id)
 }
 
-/// A decoded node record.
+/// A decoded node record. Its inline data is left as stored (a binary object or JSON
+/// text, see `data.rs`), not checked: the data readers check what they read, and `check`
+/// decodes every record whole.
 pub(crate) struct NodeRecord<'a> {
     pub kind: u32,
     /// The labels after the first (the kind), encoded; see [`NodeRecord::more_labels`].
     more: &'a [u8],
     pub name: &'a str,
-    /// `Some(json)` when inline, `None` when in `g.node_data`.
-    pub data: Option<&'a str>,
+    /// `Some(data)` when inline, `None` when in `g.node_data`.
+    pub data: Option<&'a [u8]>,
 }
 
 impl NodeRecord<'_> {
@@ -320,20 +325,9 @@ pub(crate) fn encode_node(out: &mut Vec<u8>, labels: &[u32], name: &str, data: &
     }
 }
 
-/// A node record as [`decode_node_bytes`] gives it: its inline data not checked as UTF-8.
-pub(crate) struct NodeRecordBytes<'a> {
-    pub kind: u32,
-    more: &'a [u8],
-    pub name: &'a str,
-    /// `Some(json)` when inline, `None` when in `g.node_data`.
-    pub data: Option<&'a [u8]>,
-}
-
-/// The node record `b`, its structure and name checked as [`decode_node`] checks them but
-/// its inline data left as bytes: for scans that hand the data to a reader that checks
-/// what it reads (the data readers of `fields.rs` and the JSON parser accept only UTF-8
-/// text), so the bytes are not gone over twice.
-pub(crate) fn decode_node_bytes(id: NodeId, b: &[u8]) -> Result<NodeRecordBytes<'_>> {
+/// The node record `b`: its structure and name checked, its data left as stored (see
+/// [`NodeRecord`]).
+pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
     let bad = |r: &str| GraphError::corrupt("node", id, r);
     let mut at = 0;
     let kind = get_varint(b, &mut at)
@@ -377,27 +371,10 @@ pub(crate) fn decode_node_bytes(id: NodeId, b: &[u8]) -> Result<NodeRecordBytes<
     } else {
         Some(tail)
     };
-    Ok(NodeRecordBytes {
+    Ok(NodeRecord {
         kind,
         more,
         name,
-        data,
-    })
-}
-
-pub(crate) fn decode_node(id: NodeId, b: &[u8]) -> Result<NodeRecord<'_>> {
-    let rec = decode_node_bytes(id, b)?;
-    let data = match rec.data {
-        Some(d) => Some(
-            std::str::from_utf8(d)
-                .map_err(|_| GraphError::corrupt("node", id, "data is not UTF-8"))?,
-        ),
-        None => None,
-    };
-    Ok(NodeRecord {
-        kind: rec.kind,
-        more: rec.more,
-        name: rec.name,
         data,
     })
 }
@@ -526,28 +503,26 @@ pub(crate) fn count_key(tag: u8, id: u32) -> [u8; 5] {
     k
 }
 
-/// Encodes JSON data, checking the size limit.
+/// Encodes JSON data as stored (`data.rs`), checking the size limit.
 pub(crate) fn encode_data(field: &'static str, data: &serde_json::Value) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     append_data(&mut out, field, data)?;
     Ok(out)
 }
 
-/// Appends encoded JSON data to `out`, checking the size limit; on error `out` is as it was.
+/// Appends JSON data as stored (`data.rs`) to `out`, checking the size limit; on error `out`
+/// is as it was.
 pub(crate) fn append_data(
     out: &mut Vec<u8>,
     field: &'static str,
     data: &serde_json::Value,
 ) -> Result<()> {
     let start = out.len();
-    let result = serde_json::to_writer(&mut *out, data);
+    let result = crate::data::encode_into(out, data);
     let len = out.len() - start;
-    if let Err(e) = result {
+    if let Err(reason) = result {
         out.truncate(start);
-        return Err(GraphError::Invalid {
-            field,
-            reason: e.to_string(),
-        });
+        return Err(GraphError::Invalid { field, reason });
     }
     if let Err(e) = check_data_size(field, len) {
         out.truncate(start);
@@ -567,14 +542,13 @@ pub(crate) fn check_data_size(field: &'static str, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Decodes stored JSON data.
+/// Decodes stored data (a binary object or JSON text, see `data.rs`), checking it whole.
 pub(crate) fn decode_data(
     what: &'static str,
     id: impl ToString,
     bytes: &[u8],
 ) -> Result<serde_json::Value> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| GraphError::corrupt(what, id, format!("data is not JSON: {e}")))
+    crate::data::decode(bytes).map_err(|reason| GraphError::corrupt(what, id, reason))
 }
 
 #[cfg(test)]
@@ -691,18 +665,19 @@ mod tests {
         let n = decode_node(NodeId(1), &rec)
             .map(|r| (r.kind, r.name, r.data))
             .ok();
-        assert_eq!(n, Some((3, "n", Some(r#"{"a":1}"#))));
+        assert_eq!(n, Some((3, "n", Some(&br#"{"a":1}"#[..]))));
         assert!(decode_node(NodeId(1), &rec[..3]).is_err());
         assert!(decode_node(NodeId(1), &[0xff; 12]).is_err());
-        // Bytes that are not UTF-8 in the name or in the data, and a name that ends inside
-        // a character.
+        // Bytes that are not UTF-8 in the name, a name that ends inside a character; data
+        // that is not UTF-8 is left to the data's readers, which refuse it.
         let mut bad_name = Vec::new();
         encode_node(&mut bad_name, &[3], "né", b"1");
         let mut cut = bad_name.clone();
         cut[1] = 2; // the name's length now ends inside "é"; the place byte reads 0xa9
         assert!(decode_node(NodeId(1), &cut).is_err());
         *bad_name.last_mut().unwrap() = 0xff;
-        assert!(decode_node(NodeId(1), &bad_name).is_err());
+        let data = decode_node(NodeId(1), &bad_name).unwrap().data.unwrap();
+        assert!(decode_data("node", 1, data).is_err());
         let mut big = Vec::new();
         encode_node(&mut big, &[3], "n", &[b'1'; 100]);
         let r = decode_node(NodeId(1), &big).map(|r| (r.name, r.data)).ok();

@@ -657,3 +657,132 @@ fn a_graph_format_5_fixture_reads_the_same_and_takes_temporal_values_after_the_u
     drop(r);
     assert!(g.check().expect("check").is_clean());
 }
+
+/// The data of the nodes of `graph-format-6/`, in id order.
+fn format_6_nodes() -> [serde_json::Value; 6] {
+    [
+        json!({"born": 1815, "died": {"\u{0}date": "1852-11-27"}, "ok": true, "score": 9.5,
+               "tags": ["math", "poetry"]}),
+        json!({"bio": "A long text that does not fit inline in the node record, so it goes outside.",
+               "born": 1990}),
+        json!({"note": "tab\there \"quoted\" é"}),
+        serde_json::from_str(
+            r#"{"e": 1e-320, "neg": -9223372036854775808, "nested": {"a": [1, {"b": null}]},
+                "u": 18446744073709551615, "z": -0.0}"#,
+        )
+        .expect("json"),
+        json!([1, 2, "three"]),
+        json!({}),
+    ]
+}
+
+/// `graph-format-6/`: graph format 6 (data stored as JSON text), written by the release
+/// before binary data through `pagegraph query` and `pagegraph node add`: the format 5
+/// fixture's people and places (with a date and a long text stored outside the node
+/// record), a node whose data holds an integer above `i64::MAX`, the smallest negative
+/// integer, a nested map, `-0.0` and a subnormal float, one whose data is a list, one
+/// with an empty object, a relationship with data and two without, and an index on
+/// `Person.born`.
+#[test]
+fn a_graph_format_6_fixture_reads_the_same_and_mixes_json_and_binary_data_after_the_upgrade() {
+    use pagegraph::value::Inequality;
+    use pagegraph::{Condition, EdgeId, NodeId, PropertyValue as V};
+
+    let (_dir, path) = fixture("graph-format-6");
+    let nodes = format_6_nodes();
+    let edges = [json!({"since": 1833, "w": 0.25}), json!(null), json!(null)];
+    let born_under = |g: &Graph, year: i64| {
+        g.begin_read()
+            .expect("read")
+            .nodes_where(
+                "Person",
+                "born",
+                &Condition::Cmp(Inequality::Lt, V::Int(year)),
+            )
+            .expect("seek")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("ids")
+    };
+    let content = |g: &Graph| {
+        let r = g.begin_read().expect("read");
+        for (i, want) in nodes.iter().enumerate() {
+            let id = NodeId(i as u64 + 1);
+            let node = r.node(id).expect("node").expect("exists");
+            assert_eq!(&node.data, want, "node {id:?}");
+            // Bit for bit: -0.0 stays negative, 1e-320 stays subnormal.
+            assert_eq!(node.data.to_string(), want.to_string());
+            let raw = r.node_raw(id).expect("raw").expect("exists");
+            let text: serde_json::Value = serde_json::from_str(&raw.data).expect("JSON text");
+            assert_eq!(&text, want);
+        }
+        for (i, want) in edges.iter().enumerate() {
+            let e = r.edge(EdgeId(i as u64 + 1)).expect("edge").expect("exists");
+            assert_eq!(&e.data, want);
+        }
+        let ada = r.node_props(NodeId(1)).expect("props").expect("ada");
+        assert_eq!(ada.properties.get("score"), Some(&V::Float(9.5)));
+        assert_eq!(
+            r.edge_property(EdgeId(1), "w").expect("w"),
+            Some(V::Float(0.25))
+        );
+        r.graph_format().expect("format")
+    };
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        assert_eq!(content(&g), 6);
+        // Format 6 wrote JSON text: read as it is.
+        let raw = g
+            .begin_read()
+            .expect("read")
+            .node_raw(NodeId(3))
+            .expect("raw");
+        assert_eq!(
+            raw.expect("London").data,
+            r#"{"note":"tab\there \"quoted\" é"}"#
+        );
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    assert_eq!(content(&g), pagegraph::GRAPH_FORMAT);
+    assert!(g.check().expect("check").is_clean());
+    assert_eq!(born_under(&g, 1900), vec![NodeId(1)]);
+    // Rewrites: each record written again is binary, beside the JSON text of the others;
+    // the index drops the old value read from JSON text.
+    let mut tx = g.begin_write().expect("write");
+    tx.set_node_property(NodeId(1), "born", V::Int(2000))
+        .expect("ada");
+    tx.set_node_property(NodeId(2), "born", V::Int(1850))
+        .expect("bob");
+    tx.update_node(NodeId(4), nodes[3].clone())
+        .expect("same data");
+    tx.set_edge_property(EdgeId(1), "w", V::Float(-0.5))
+        .expect("edge");
+    tx.commit().expect("commit");
+    drop(g);
+    let g = Graph::open(&path).expect("reopen");
+    assert!(g.check().expect("check").is_clean());
+    assert_eq!(born_under(&g, 1900), vec![NodeId(2)]);
+    assert_eq!(
+        born_under(&g, 2001),
+        vec![NodeId(2), NodeId(1)],
+        "in value order"
+    );
+    let r = g.begin_read().expect("read");
+    let node = |id: u64| r.node(NodeId(id)).expect("node").expect("exists").data;
+    assert_eq!(node(1)["born"], json!(2000));
+    assert_eq!(node(1)["died"], nodes[0]["died"]);
+    assert_eq!(node(2)["bio"], nodes[1]["bio"]);
+    assert_eq!(node(4).to_string(), nodes[3].to_string());
+    assert_eq!(node(3), nodes[2]);
+    assert_eq!(
+        r.edge(EdgeId(1)).expect("edge").expect("exists").data,
+        json!({"since": 1833, "w": -0.5})
+    );
+}

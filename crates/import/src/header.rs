@@ -608,8 +608,8 @@ mod tests {
             if map.is_empty() {
                 assert!(encoded.is_none());
             } else {
-                let want = serde_json::to_vec(&Value::Object(map)).unwrap();
-                assert_eq!(encoded.unwrap().as_bytes(), want.as_slice());
+                let want = pagegraph::EncodedData::new(&Value::Object(map)).unwrap();
+                assert_eq!(encoded.unwrap(), want);
             }
         }
         let rec = csv::StringRecord::from(vec!["1", "x", "2", "", "", "", ""]);

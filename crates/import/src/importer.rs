@@ -224,7 +224,7 @@ impl EdgeBody {
     pub(crate) fn into_value(self) -> Result<Value> {
         match self {
             EdgeBody::Value(v) => Ok(*v),
-            EdgeBody::Encoded(e) => serde_json::from_slice(e.as_bytes()).map_err(|e| {
+            EdgeBody::Encoded(e) => e.to_value().map_err(|e| {
                 ImportError::Options(format!("encoded edge data does not decode: {e}"))
             }),
         }

@@ -329,6 +329,10 @@ const UNSET: usize = usize::MAX;
 /// Most threads a build uses.
 const BUILD_THREADS_MAX: usize = 4;
 
+/// The most rows a run reserves room for before it reads them (2^26: 768 MiB of rows; a
+/// larger graph's rows grow past it).
+const CAPACITY_HINT_MAX: usize = 1 << 26;
+
 /// One run of the outgoing adjacency tree as one thread read it: rows in key order.
 #[derive(Default)]
 struct Rows {
@@ -493,10 +497,15 @@ fn scan_out_rows(
     // Room for a run's rows when all entries are kept: its share (with some slack), and
     // all of them for the first run, which the others are appended to.
     let share = entries.div_ceil(parts) + entries / 16;
-    let capacity = |t: usize| match (type_filter, t) {
-        (Some(_), _) => 0,
-        (None, 0) => entries,
-        (None, _) => share,
+    // Hints, bounded: `entries` is a count read from the file, and a damaged one must not
+    // ask for an allocation the process cannot have (rows grow past a hint as needed).
+    let capacity = |t: usize| {
+        match (type_filter, t) {
+            (Some(_), _) => 0,
+            (None, 0) => entries,
+            (None, _) => share,
+        }
+        .min(CAPACITY_HINT_MAX)
     };
     let total = entries as u64;
     let runs = on_threads(parts, progress, |t, report| {
@@ -670,8 +679,8 @@ fn weight_of(edge: EdgeId, data: &[u8], field: &str) -> Result<f64> {
     if data.is_empty() || data == b"null" {
         return Ok(1.0);
     }
-    let value: Value = serde_json::from_slice(data)
-        .map_err(|e| bad(format!("cannot be read: the data is not JSON ({e})")))?;
+    let value: Value = crate::data::decode(data)
+        .map_err(|e| bad(format!("cannot be read: the data does not decode ({e})")))?;
     match value.get(field) {
         None => Ok(1.0),
         Some(Value::Number(n)) => {

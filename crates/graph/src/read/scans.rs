@@ -235,8 +235,11 @@ impl ReadTxn {
                 .and_then(|t| splits.get(t))
                 .map(Vec::as_slice)
         };
-        // A node's chunks come together: about one entry per node of the run.
-        let per_run = usize::try_from(self.node_count()?).unwrap_or(0) / (splits.len() + 1);
+        // A node's chunks come together: about one entry per node of the run. A hint only,
+        // bounded: the count comes from the file, and a damaged one must not ask for an
+        // allocation the process cannot have (the vector grows as it needs).
+        let per_run =
+            (usize::try_from(self.node_count()?).unwrap_or(0) / (splits.len() + 1)).min(1 << 20);
         crate::algo::parallel::on_threads(splits.len() + 1, &mut |_| {}, |t, _| {
             let mut out: Vec<NodeDegree> = Vec::with_capacity(per_run + per_run / 8);
             let range = (bound(t), bound(t + 1));

@@ -152,24 +152,7 @@ impl EncodedData {
         };
         SCRATCH.with_borrow_mut(|out| {
             out.clear();
-            out.push(b'{');
-            let mut last: Option<&str> = None;
-            for (key, value) in entries {
-                if last.is_some_and(|l| l >= key) {
-                    return Err(invalid(format!(
-                        "key {key:?} is not after {:?}: keys must ascend",
-                        last.unwrap_or_default()
-                    )));
-                }
-                if last.is_some() {
-                    out.push(b',');
-                }
-                last = Some(key);
-                serde_json::to_writer(&mut *out, key).map_err(|e| invalid(e.to_string()))?;
-                out.push(b':');
-                serde_json::to_writer(&mut *out, value).map_err(|e| invalid(e.to_string()))?;
-            }
-            out.push(b'}');
+            crate::data::encode_sorted_into(out, entries).map_err(invalid)?;
             crate::record::check_data_size("edge data", out.len())?;
             let encoded = EncodedData(Box::from(out.as_slice()));
             // A buffer grown by one huge value is not kept.
@@ -180,9 +163,15 @@ impl EncodedData {
         })
     }
 
-    /// The encoded bytes (JSON text).
+    /// The encoded bytes: a binary object, or JSON text for data that is no object (see
+    /// `docs/file-format.md`).
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The data as a JSON value (what [`EncodedData::new`] was given).
+    pub fn to_value(&self) -> Result<Value> {
+        crate::record::decode_data("encoded data", "", &self.0)
     }
 }
 
@@ -1034,7 +1023,10 @@ mod tests {
         let got = EncodedData::from_sorted([("a", &a), ("b\"", &b)]).unwrap();
         let want = EncodedData::new(&json!({"b\"": b, "a": a})).unwrap();
         assert_eq!(got, want);
-        assert_eq!(EncodedData::from_sorted([]).unwrap().as_bytes(), b"{}");
+        assert_eq!(got.to_value().unwrap(), json!({"b\"": b, "a": a}));
+        let empty = EncodedData::from_sorted([]).unwrap();
+        assert_eq!(empty, EncodedData::new(&json!({})).unwrap());
+        assert_eq!(empty.to_value().unwrap(), json!({}));
         for bad in [[("b", &a), ("a", &b)], [("a", &a), ("a", &b)]] {
             assert!(matches!(
                 EncodedData::from_sorted(bad),
