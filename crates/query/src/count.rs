@@ -142,6 +142,19 @@ fn label_set(labels: &[String], ctx: &Ctx<'_>) -> Result<Option<(IdSet, Vec<Node
     Ok(ids.map(|ids| (IdSet::of(&ids), ids)))
 }
 
+/// Whether every node has every label of `labels`, known without reading the label index:
+/// no labels, or one whose count (kept by the graph) is the graph's node count.
+fn every_node_has(labels: &[String], ctx: &Ctx<'_>) -> Result<bool> {
+    Ok(match labels {
+        [] => true,
+        [l] => matches!(
+            (ctx.graph.label_count(l)?, ctx.graph.node_count()?),
+            (Some(c), Some(n)) if c == n
+        ),
+        _ => false,
+    })
+}
+
 fn within(set: Option<&(IdSet, Vec<NodeId>)>, id: NodeId) -> bool {
     set.is_none_or(|(s, _)| s.contains(id))
 }
@@ -265,6 +278,16 @@ fn by_scan(el: &PatternElement, ctx: &Ctx<'_>) -> Result<Option<u64>> {
     let Ok(second) = second_step(r1, rest) else {
         return Ok(None);
     };
+    // Where every node passes every label list of the pattern, the chunk counts answer
+    // without a set of ids read from the label index.
+    let everyone = |labels: &[String]| every_node_has(labels, ctx);
+    if everyone(&el.start.labels)?
+        && everyone(&n1.labels)?
+        && second.map_or(Ok(true), |(_, n2)| everyone(&n2.labels))?
+        && let Some(n) = by_chunk_counts(r1, second.map(|(r2, _)| r2), [None; 3], ctx)?
+    {
+        return Ok(Some(n));
+    }
     let l0 = label_set(&el.start.labels, ctx)?;
     // A start label set of under a quarter of the nodes is cheaper level by level, which
     // reads only its nodes' relationships.

@@ -54,20 +54,17 @@ pub(crate) fn on_threads<T: Send>(
     progress: ProgressFn<'_>,
     work: impl Fn(usize, &mut dyn FnMut(Progress)) -> T + Sync,
 ) -> Vec<T> {
-    std::thread::scope(|scope| {
+    let mut rest: Vec<Option<T>> = (1..threads.max(1)).map(|_| None).collect();
+    let first = rayon_core::in_place_scope(|scope| {
         let work = &work;
-        let helpers: Vec<_> = (1..threads.max(1))
-            .map(|t| scope.spawn(move || work(t, &mut |_| {})))
-            .collect();
-        let mut results = vec![work(0, progress)];
-        for h in helpers {
-            match h.join() {
-                Ok(r) => results.push(r),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+        for (i, slot) in rest.iter_mut().enumerate() {
+            scope.spawn(move |_| *slot = Some(work(i + 1, &mut |_| {})));
         }
-        results
-    })
+        work(0, progress)
+    });
+    let mut results = vec![first];
+    results.extend(rest.into_iter().flatten());
+    results
 }
 
 /// `value(state, v)` for every node `v` of `g`, computed on the cores with one `init()`

@@ -149,19 +149,11 @@ impl ReadTxn {
             return Ok(TwoStepWalks::default());
         }
         let threads = self.degree_threads()?;
-        // Node boundaries of the runs: where the first tree's splits fall, cut at the node
-        // (a split is a separator, perhaps cut short: one too short to name a node is
-        // passed over, and the runs are fewer).
-        let mut cuts: Vec<record::Key> = Vec::new();
-        for k in self.adjacency_splits(first_incoming, threads)? {
-            let Some(node) = record::get_ordered(&k, &mut 0) else {
-                continue;
-            };
-            let cut = node_key(NodeId(node));
-            if cuts.last().is_none_or(|last| last[..] < cut[..]) {
-                cuts.push(cut);
-            }
-        }
+        let cuts: Vec<record::Key> = self
+            .balanced_node_cuts(first_incoming, second_incoming, threads)?
+            .into_iter()
+            .map(node_key)
+            .collect();
         let bound = |t: usize| -> Option<&[u8]> {
             t.checked_sub(1).and_then(|t| cuts.get(t)).map(|k| &k[..])
         };
@@ -207,6 +199,63 @@ impl ReadTxn {
             total.add(run?);
         }
         Ok(total)
+    }
+
+    /// Up to `parts - 1` ascending nodes that cut both adjacency trees (`a_incoming`'s
+    /// direction and `b_incoming`'s, perhaps the same) into runs of about equal work, the
+    /// leaves of the two trees together: each tree's quantiles by leaves (its split keys,
+    /// eight per part, cut at the node; a split too short to name a node is passed over)
+    /// estimate the share of its leaves below a node, and each cut is the quantile node
+    /// where the two shares together come nearest the run's end. (A graph whose edges
+    /// point at a few popular nodes has one tree crowded at their ids and the other spread
+    /// evenly: cutting by one tree alone left one run with twice the other's work.)
+    fn balanced_node_cuts(
+        &self,
+        a_incoming: bool,
+        b_incoming: bool,
+        parts: usize,
+    ) -> Result<Vec<NodeId>> {
+        if parts < 2 {
+            return Ok(Vec::new());
+        }
+        let quantiles = |incoming: bool| -> Result<Vec<u64>> {
+            let mut nodes: Vec<u64> = self
+                .adjacency_splits(incoming, parts * 8)?
+                .iter()
+                .filter_map(|k| record::get_ordered(k, &mut 0))
+                .collect();
+            nodes.dedup();
+            Ok(nodes)
+        };
+        let a = quantiles(a_incoming)?;
+        let b = if b_incoming == a_incoming {
+            a.clone()
+        } else {
+            quantiles(b_incoming)?
+        };
+        // The share of a tree's leaves below node `n` is the quantiles at or below it over
+        // their number plus one (a tree without splits, one leaf, counts as all at its
+        // first node). Compared in integers: how far `parts` times the two shares' sum is
+        // from `2 t`, all over (a + 1)(b + 1).
+        let (da, db) = (a.len() as i128 + 1, b.len() as i128 + 1);
+        let below = |q: &[u64], n: u64| q.partition_point(|&x| x <= n) as i128;
+        let mut candidates: Vec<u64> = a.iter().chain(&b).copied().collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut cuts: Vec<NodeId> = Vec::new();
+        for t in 1..parts {
+            let off = |n: u64| {
+                let sum = below(&a, n) * db + below(&b, n) * da;
+                (parts as i128 * sum - 2 * t as i128 * da * db).abs()
+            };
+            let best = candidates.iter().copied().min_by_key(|&n| off(n));
+            if let Some(n) = best
+                && cuts.last().is_none_or(|last| last.0 < n)
+            {
+                cuts.push(NodeId(n));
+            }
+        }
+        Ok(cuts)
     }
 
     /// Threads for a whole-graph degree scan: up to four on a large graph, else one.
