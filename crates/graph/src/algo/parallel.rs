@@ -46,9 +46,12 @@ pub(crate) fn for_each_source<S: Send>(
     states
 }
 
-/// Runs `work(t, report)` for `t` in `0..threads`, each on its own thread, and returns
-/// the results in `t` order. The calling thread runs `t = 0` and its `report` reaches
-/// `progress`; the other threads report nowhere. A panic in any thread is resumed here.
+/// Runs `work(t, report)` for `t` in `0..threads` in parallel and returns the results in
+/// `t` order. The calling thread runs `t = 0` and its `report` reaches `progress`; the
+/// others run as tasks of the process's worker pool (rayon-core's global pool: a thread
+/// per core, kept between calls, so a run starts on a core of its own at once rather than
+/// on a new thread that may first share its parent's core) and report nowhere. A panic in
+/// any of them is resumed here.
 pub(crate) fn on_threads<T: Send>(
     threads: usize,
     progress: ProgressFn<'_>,
