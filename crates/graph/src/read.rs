@@ -739,10 +739,14 @@ impl ReadTxn {
     }
 }
 
+/// A run of [`on_runs`] waiting for the pool, its sink, and its result once it ran.
+type Later<'s, R, S, E> = (Option<R>, &'s mut S, Option<std::result::Result<(), E>>);
+
 /// Calls `scan(run, sink)` for each run of `runs` with the sink of the same place in
-/// `sinks` (the shorter of the two decides how many), the first on this thread and each
-/// other on a thread of its own; waits for all. Returns the first run's error, if any, then
-/// the second's, and so on. For the parted scans, whose sinks each take one run in order.
+/// `sinks` (the shorter of the two decides how many), the first on this thread and the
+/// others on the worker pool (see `algo::parallel::on_threads`); waits for all. Returns
+/// the first run's error, if any, then the second's, and so on. For the parted scans,
+/// whose sinks each take one run in order.
 pub(crate) fn on_runs<R, S, E>(
     runs: impl IntoIterator<Item = R>,
     sinks: &mut [S],
@@ -754,23 +758,21 @@ where
     E: Send,
 {
     let scan = &scan;
-    let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
-        let mut pairs = runs.into_iter().zip(sinks.iter_mut());
-        let first = pairs.next();
-        let helpers: Vec<_> = pairs
-            .map(|(run, sink)| scope.spawn(move || scan(run, sink)))
-            .collect();
-        let mut out = Vec::with_capacity(helpers.len() + 1);
-        if let Some((run, sink)) = first {
-            out.push(scan(run, sink));
-        }
-        for h in helpers {
-            match h.join() {
-                Ok(r) => out.push(r),
-                Err(panic) => std::panic::resume_unwind(panic),
+    let mut pairs = runs.into_iter().zip(sinks.iter_mut());
+    let first = pairs.next();
+    let mut later: Vec<Later<'_, R, S, E>> =
+        pairs.map(|(run, sink)| (Some(run), sink, None)).collect();
+    // The later runs on the worker pool (see `algo::parallel::on_threads`), the first here.
+    let first = rayon_core::in_place_scope(|scope| {
+        for (run, sink, out) in &mut later {
+            if let Some(run) = run.take() {
+                scope.spawn(move |_| *out = Some(scan(run, sink)));
             }
         }
-        out
+        first.map(|(run, sink)| scan(run, sink))
     });
-    results.into_iter().collect()
+    first
+        .into_iter()
+        .chain(later.into_iter().filter_map(|(_, _, out)| out))
+        .collect()
 }
