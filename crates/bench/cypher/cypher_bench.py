@@ -30,8 +30,8 @@ import kuzu
 
 import pagegraph
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+N = 100_000
+REPS = 5
 DEGREE = 25
 CITIES = [f"city{i:02}" for i in range(50)]
 
@@ -97,7 +97,67 @@ def rows_pagegraph(conn, text, params):
     return conn.execute(text, params).get_all()
 
 
+def compare(workloads, pconn, kconn, kconn1, what: str, reps: int) -> None:
+    """Runs each workload (name, pagegraph text, Kuzu text, parameters of run r, calls per
+    run) `reps` times after a warm-up, the engines alternating which goes first, checks that
+    they answer the same, and prints a row of medians and ratios."""
+    # ONLY="group by,shortest" runs just the workloads whose names contain one of these.
+    only = [w.strip() for w in os.environ.get("ONLY", "").split(",") if w.strip()]
+    if only:
+        workloads = [w for w in workloads if any(o in w[0] for o in only)]
+    print(f"\n{what}; {reps} runs after a warm-up; median (min-max) per call\n")
+    print("| query | pagegraph | Kuzu (default threads) | Kuzu (1 thread) | Kuzu / pagegraph | Kuzu 1t / pagegraph |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, pg_text, kz_text, params_of, inner in workloads:
+        times = {"pg": [], "kz": [], "kz1": []}
+        checks = {}
+        for r in range(reps + 1):
+            params = params_of(r)
+            order = [("pg", pconn, pg_text, rows_pagegraph), ("kz", kconn, kz_text, rows_kuzu),
+                     ("kz1", kconn1, kz_text, rows_kuzu)]
+            if r % 2:
+                order.reverse()
+            for key, conn, text, rows in order:
+                if "MERGE" in text and key == "kz1":
+                    continue  # one MERGE per run and engine: the keys would exist already
+                started = time.perf_counter()
+                for _ in range(inner):
+                    out = rows(conn, text, params)
+                elapsed = (time.perf_counter() - started) / inner
+                if r > 0:
+                    times[key].append(elapsed)
+                answer = [list(x) for x in out]
+                if "ORDER BY" not in text:
+                    answer.sort(key=repr)  # rows in no stated order
+                checks.setdefault(r, {})[key] = answer
+        # Both engines answer the same (MERGE returns nothing).
+        for r, by in checks.items():
+            first = next(iter(by.values()))
+            for k, v in by.items():
+                if v != first:
+                    print(f"  note: {name} run {r}: {k} answered {v[:3]}, another {first[:3]}")
+
+        def fmt(ts):
+            if not ts:
+                return "-"
+            m = statistics.median(ts)
+            unit = (1e6, "us") if m < 1e-3 else ((1e3, "ms") if m < 1 else (1, "s"))
+            return f"{m * unit[0]:.1f} {unit[1]} ({min(ts) * unit[0]:.1f}-{max(ts) * unit[0]:.1f})"
+
+        pg = statistics.median(times["pg"])
+        kz = statistics.median(times["kz"])
+        kz1 = statistics.median(times["kz1"]) if times["kz1"] else None
+        print(
+            f"| {name} | {fmt(times['pg'])} | {fmt(times['kz'])} | {fmt(times['kz1'])} | "
+            f"{kz / pg:.2f}x | {(f'{kz1 / pg:.2f}x' if kz1 else '-')} |"
+        )
+        sys.stdout.flush()
+
+
 def main() -> None:
+    global N, REPS
+    N = int(sys.argv[1]) if len(sys.argv) > 1 else N
+    REPS = int(sys.argv[2]) if len(sys.argv) > 2 else REPS
     work = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="cypher-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -173,57 +233,7 @@ def main() -> None:
         ("MERGE of 10K keys (half new)", merge, merge, lambda r: {"keys": merge_keys(r)}, 1),
     ]
 
-    # ONLY="group by,shortest" runs just the workloads whose names contain one of these.
-    only = [w.strip() for w in os.environ.get("ONLY", "").split(",") if w.strip()]
-    if only:
-        workloads = [w for w in workloads if any(o in w[0] for o in only)]
-    print(f"\n{N} persons, {len(follows)} FOLLOWS; {REPS} runs after a warm-up; median (min-max) per call\n")
-    print("| query | pagegraph | Kuzu (default threads) | Kuzu (1 thread) | Kuzu / pagegraph | Kuzu 1t / pagegraph |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, pg_text, kz_text, params_of, inner in workloads:
-        times = {"pg": [], "kz": [], "kz1": []}
-        checks = {}
-        for r in range(REPS + 1):
-            params = params_of(r)
-            order = [("pg", pconn, pg_text, rows_pagegraph), ("kz", kconn, kz_text, rows_kuzu),
-                     ("kz1", kconn1, kz_text, rows_kuzu)]
-            if r % 2:
-                order.reverse()
-            for key, conn, text, rows in order:
-                if "MERGE" in text and key == "kz1":
-                    continue  # one MERGE per run and engine: the keys would exist already
-                started = time.perf_counter()
-                for _ in range(inner):
-                    out = rows(conn, text, params)
-                elapsed = (time.perf_counter() - started) / inner
-                if r > 0:
-                    times[key].append(elapsed)
-                answer = [list(x) for x in out]
-                if "ORDER BY" not in text:
-                    answer.sort(key=repr)  # rows in no stated order
-                checks.setdefault(r, {})[key] = answer
-        # Both engines answer the same (MERGE returns nothing).
-        for r, by in checks.items():
-            first = next(iter(by.values()))
-            for k, v in by.items():
-                if v != first:
-                    print(f"  note: {name} run {r}: {k} answered {v[:3]}, another {first[:3]}")
-
-        def fmt(ts):
-            if not ts:
-                return "-"
-            m = statistics.median(ts)
-            unit = (1e6, "us") if m < 1e-3 else ((1e3, "ms") if m < 1 else (1, "s"))
-            return f"{m * unit[0]:.1f} {unit[1]} ({min(ts) * unit[0]:.1f}-{max(ts) * unit[0]:.1f})"
-
-        pg = statistics.median(times["pg"])
-        kz = statistics.median(times["kz"])
-        kz1 = statistics.median(times["kz1"]) if times["kz1"] else None
-        print(
-            f"| {name} | {fmt(times['pg'])} | {fmt(times['kz'])} | {fmt(times['kz1'])} | "
-            f"{kz / pg:.2f}x | {(f'{kz1 / pg:.2f}x' if kz1 else '-')} |"
-        )
-        sys.stdout.flush()
+    compare(workloads, pconn, kconn, kconn1, f"{N} persons, {len(follows)} FOLLOWS", REPS)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 # project. pagegraph's Python package is built from this checkout (release, by maturin).
 #
 #   crates/bench/cypher/run.sh [N] [REPS]       # VENV=dir keeps the environment between runs
+#   LDBC=1 crates/bench/cypher/run.sh [REPS]    # the same queries' kinds on the LDBC SNB subset
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -14,5 +15,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$root/crates/python"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$venv/bin/python" "$here/cypher_bench.py" "$@"
+if [ -n "${LDBC:-}" ]; then
+    # The LDBC SNB subset (ldbc_bench.py): pagegraph loads it with its CLI.
+    cargo build --quiet --release -p pagegraph-cli --manifest-path "$root/Cargo.toml"
+    "$venv/bin/python" "$here/ldbc_bench.py" "$@"
+else
+    "$venv/bin/python" "$here/cypher_bench.py" "$@"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -54,7 +54,11 @@ def has_header(path: Path) -> bool:
 
 
 def main() -> None:
-    data, work = Path(sys.argv[1]), Path(sys.argv[2])
+    load(Path(sys.argv[1]), Path(sys.argv[2]), report=True)
+
+
+def load(data: Path, work: Path, report: bool = False) -> Path:
+    """Loads the subset into WORK/kuzu.db (closed again) and returns its path."""
     work.mkdir(parents=True, exist_ok=True)
     edge_files = sorted(p for p in data.glob("*_*.csv") if FILE.match(p.name))
     # Comment and Post ids, from every edge file that names them (not timed).
@@ -106,10 +110,12 @@ def main() -> None:
     db.close()
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(
-        f"kuzu: {nodes} nodes, {edges} edges in {elapsed:.2f} s (two counting queries "
-        f"included), {size_of(db_path) / 2**20:.1f} MiB on disk, peak RSS {rss / 2**20:.0f} MiB"
-    )
+    if report:
+        print(
+            f"kuzu: {nodes} nodes, {edges} edges in {elapsed:.2f} s (two counting queries "
+            f"included), {size_of(db_path) / 2**20:.1f} MiB on disk, peak RSS {rss / 2**20:.0f} MiB"
+        )
+    return db_path
 
 
 if __name__ == "__main__":
