@@ -80,5 +80,6 @@ pub use read::{Edge, Node, NodeDegree, RawNode, ReadTxn, TwoStepWalks};
 pub use record::{DATA_SIZE_MAX, GRAPH_FORMAT, INLINE_DATA_MAX, LABEL_SIZE_MAX, NAME_SIZE_MAX};
 pub use value::{PropertyRef, PropertyValue};
 pub use write::{
-    EdgeData, EdgeProps, EdgeSpec, EncodedData, Merged, NodeProps, NodeSpec, TypedEdge, WriteTxn,
+    EdgeData, EdgeProps, EdgeSpec, EncodedBatch, EncodedData, Merged, NodeProps, NodeSpec,
+    TypedEdge, WriteTxn,
 };

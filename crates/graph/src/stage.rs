@@ -69,6 +69,14 @@ impl Labels {
         i
     }
 
+    /// `n` items, every one labelled `s`.
+    pub(crate) fn repeat(s: &str, n: usize) -> Labels {
+        let mut labels = Labels::default();
+        let i = labels.index_of(s);
+        labels.label_of = vec![i; n];
+        labels
+    }
+
     /// The distinct labels, in the order first seen.
     pub(crate) fn distinct(&self) -> &[String] {
         &self.distinct
@@ -118,7 +126,31 @@ impl Packed {
             .map(|(start, &end)| &self.arena[start..end])
     }
 
-    fn push_data(&mut self, field: &'static str, data: DataRef<'_>) -> Result<()> {
+    /// Items held.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Appends the binary object of `entries` (keys strictly ascending) as the next item,
+    /// its size checked; nothing is appended on an error.
+    pub(crate) fn push_sorted<'a>(
+        &mut self,
+        field: &'static str,
+        entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    ) -> Result<()> {
+        let start = self.arena.len();
+        crate::data::encode_sorted_into(&mut self.arena, entries)
+            .map_err(|reason| crate::error::GraphError::Invalid { field, reason })?;
+        if let Err(e) = record::check_data_size(field, self.arena.len() - start) {
+            self.arena.truncate(start);
+            return Err(e);
+        }
+        self.ends.push(self.arena.len());
+        Ok(())
+    }
+
+    /// Appends `data` as the next item, encoded as stored; nothing is appended on an error.
+    pub(crate) fn push_data(&mut self, field: &'static str, data: DataRef<'_>) -> Result<()> {
         match data {
             DataRef::Value(v) => record::append_data(&mut self.arena, field, v)?,
             // Encoded from a value, its size checked (`EncodedData::new`).
@@ -199,6 +231,12 @@ impl Staged {
         let data = encoded?;
         front_result?;
         Ok(Staged { data, labels })
+    }
+
+    /// A batch staged already: `data` and `labels` hold one item each per item.
+    pub(crate) fn from_parts(data: Packed, labels: Labels) -> Staged {
+        debug_assert_eq!(data.len(), labels.label_of.len());
+        Staged { data, labels }
     }
 
     /// Item `i`'s encoded data.

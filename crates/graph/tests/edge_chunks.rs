@@ -271,3 +271,140 @@ fn typed_edges_are_the_same_edges() {
     assert_eq!(all(&b).len(), 5000);
     assert!(b.check().unwrap().is_clean());
 }
+
+/// `insert_edges_encoded` writes what `insert_edges` writes for the same edges (data of
+/// every kind, given whole or as sorted fields), and refuses a batch whose data does not
+/// match its edges, a missing endpoint, keys out of order and data over the size limit,
+/// leaving the transaction and the batch as they were.
+#[test]
+fn encoded_batches_are_the_same_edges() {
+    use pagegraph::EncodedBatch;
+    let dir = tempfile::tempdir().unwrap();
+    let a = Graph::open(dir.path().join("a.pgdb")).unwrap();
+    let b = Graph::open(dir.path().join("b.pgdb")).unwrap();
+    let types = ["X", "Y"];
+    let mut rng = fastrand::Rng::with_seed(5);
+    let edges: Vec<(u64, u64, usize, Value)> = (0..20_000)
+        .map(|i| {
+            let data = match rng.u8(0..6) {
+                0 => json!({ "w": rng.f64() }),
+                1 => json!({ "a": rng.i64(..), "w": "x".repeat(rng.usize(0..40)) }),
+                2 => json!({ "l": [1, {"k": null}], "n": null, "t": true }),
+                3 => json!([rng.u8(..)]),
+                _ => Value::Null,
+            };
+            // Runs of one type, as one call of the encoded batch takes.
+            (rng.u64(1..=300), rng.u64(1..=300), (i / 700) % 2, data)
+        })
+        .collect();
+    for g in [&a, &b] {
+        let mut tx = g.begin_write().unwrap();
+        tx.insert_nodes((0..300).map(|i| NodeSpec::new("n", format!("n{i}"))))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let mut tx = a.begin_write().unwrap();
+    tx.insert_edges(edges.iter().map(|(f, t, ty, d)| EdgeSpec {
+        from: NodeId(*f),
+        to: NodeId(*t),
+        edge_type: types[*ty].into(),
+        data: d.clone(),
+    }))
+    .unwrap();
+    tx.commit().unwrap();
+
+    encoded_refusals_leave_nothing(&b);
+    let mut tx = b.begin_write().unwrap();
+
+    let mut at = 0;
+    while at < edges.len() {
+        let ty = edges[at].2;
+        let end = edges[at..]
+            .iter()
+            .position(|e| e.2 != ty)
+            .map_or(edges.len(), |n| at + n);
+        let mut batch = EncodedBatch::new();
+        for (i, (_, _, _, d)) in edges[at..end].iter().enumerate() {
+            match d {
+                // Objects alternately whole and as their fields (a map holds them sorted).
+                Value::Object(m) if i % 2 == 0 => batch
+                    .push_sorted(m.iter().map(|(k, v)| (k.as_str(), v)))
+                    .unwrap(),
+                d => batch.push(d).unwrap(),
+            }
+        }
+        assert_eq!(batch.len(), end - at);
+        let ends: Vec<(NodeId, NodeId)> = edges[at..end]
+            .iter()
+            .map(|e| (NodeId(e.0), NodeId(e.1)))
+            .collect();
+        let ids = tx.insert_edges_encoded(types[ty], &ends, batch).unwrap();
+        assert_eq!(ids.first().map(|e| e.0), Some(at as u64 + 1));
+        at = end;
+    }
+    tx.commit().unwrap();
+    let all = |g: &Graph| -> Vec<_> {
+        let r = g.begin_read().unwrap();
+        r.edges().map(Result::unwrap).collect()
+    };
+    assert_eq!(all(&a), all(&b));
+    assert_eq!(all(&b).len(), edges.len());
+    let (ra, rb) = (a.begin_read().unwrap(), b.begin_read().unwrap());
+    for n in 1..=300 {
+        for ty in types {
+            let out = |r: &pagegraph::ReadTxn| {
+                r.neighbors(NodeId(n), pagegraph::Direction::Both, Some(ty))
+                    .unwrap()
+            };
+            assert_eq!(out(&ra), out(&rb), "node {n} type {ty}");
+        }
+    }
+    assert!(b.check().unwrap().is_clean());
+}
+
+/// Refusals of `insert_edges_encoded` and `EncodedBatch` leave nothing behind: a short
+/// batch, a missing endpoint, keys out of order or repeated, data over the limit.
+fn encoded_refusals_leave_nothing(b: &Graph) {
+    use pagegraph::{DATA_SIZE_MAX, EncodedBatch, GraphError};
+    let mut tx = b.begin_write().unwrap();
+    let mut short = EncodedBatch::new();
+    short.push(&Value::Null).unwrap();
+    let err = tx
+        .insert_edges_encoded("X", &[(NodeId(1), NodeId(2)); 2], short)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("1 items of data for 2 edges"),
+        "{err}"
+    );
+    let mut one = EncodedBatch::new();
+    one.push(&json!({ "w": 1 })).unwrap();
+    let err = tx
+        .insert_edges_encoded("X", &[(NodeId(1), NodeId(9_999))], one)
+        .unwrap_err();
+    assert!(
+        matches!(err, GraphError::NodeNotFound(NodeId(9_999))),
+        "{err}"
+    );
+    let mut batch = EncodedBatch::new();
+    let (one_v, two_v) = (json!(1), json!(2));
+    assert!(batch.push_sorted([("b", &one_v), ("a", &two_v)]).is_err());
+    assert!(batch.push_sorted([("a", &one_v), ("a", &two_v)]).is_err());
+    let huge = json!({ "doc": "x".repeat(DATA_SIZE_MAX) });
+    assert!(batch.push(&huge).is_err());
+    assert!(batch.push_sorted([("doc", &huge["doc"])]).is_err());
+    assert!(batch.is_empty(), "a refused item leaves nothing: {batch:?}");
+    assert!(
+        tx.insert_edges_encoded("X", &[], EncodedBatch::new())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(tx.counts().unwrap().1, 0);
+    assert!(tx.edge(EdgeId(1)).unwrap().is_none());
+    // The batch takes items after the refused ones as if those were never offered.
+    batch.push_sorted([("w", &one_v)]).unwrap();
+    let ids = tx
+        .insert_edges_encoded("X", &[(NodeId(1), NodeId(2))], batch)
+        .unwrap();
+    assert_eq!(tx.edge(ids[0]).unwrap().unwrap().data, json!({ "w": 1 }));
+    drop(tx);
+}

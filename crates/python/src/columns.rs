@@ -3,7 +3,7 @@
 //! (`to_numpy().astype(...).tobytes()`: one Python call per column, not per row), other
 //! columns as lists converted value by value in Rust.
 
-use pagegraph::{EdgeData, EncodedData, Properties, PropertyValue};
+use pagegraph::{EncodedBatch, Properties, PropertyValue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -218,13 +218,15 @@ pub(crate) fn properties(
 }
 
 /// The data of the edges in rows `rows` of `columns`, encoded straight from the values
-/// (no map of properties per row): what `create_edges` would store for them.
+/// into one buffer (no map of properties or allocation per row): what `create_edges` would
+/// store for them.
 pub(crate) fn edge_data(
     columns: &[Column],
     rows: std::ops::Range<usize>,
-) -> pagegraph::Result<Vec<EdgeData>> {
+) -> pagegraph::Result<EncodedBatch> {
+    let mut batch = EncodedBatch::new();
     let mut fields: Vec<(&str, Value)> = Vec::with_capacity(columns.len());
-    rows.map(|row| {
+    for row in rows {
         fields.clear();
         for col in columns {
             if let Some(Some(v)) = col.values.get(row)
@@ -238,9 +240,10 @@ pub(crate) fn edge_data(
             }
         }
         if fields.is_empty() {
-            return Ok(EdgeData::Value(Value::Null));
+            batch.push(&Value::Null)?;
+        } else {
+            batch.push_sorted(fields.iter().map(|(k, v)| (*k, v)))?;
         }
-        EncodedData::from_sorted(fields.iter().map(|(k, v)| (*k, v))).map(EdgeData::Encoded)
-    })
-    .collect()
+    }
+    Ok(batch)
 }

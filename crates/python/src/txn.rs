@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::thread::ThreadId;
 
-use pagegraph::{EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, TypedEdge, WriteTxn};
+use pagegraph::{EdgeId, IndexSpec, IndexTarget, NodeId, Properties, ReadTxn, WriteTxn};
 use pagegraph_query::eval::GraphRead;
 use parking_lot::{Mutex, RwLock};
 use pyo3::exceptions::PyTypeError;
@@ -314,15 +314,12 @@ impl WriteTransaction {
                     }
                 });
                 for (span, data) in batches {
-                    let batch = froms[span.clone()].iter().zip(&tos[span]).zip(data?).map(
-                        |((&a, &b), data)| TypedEdge {
-                            from: NodeId(a),
-                            to: NodeId(b),
-                            edge_type: 0,
-                            data,
-                        },
-                    );
-                    let made = tx.insert_typed_edges(&[edge_type], batch)?;
+                    let ends: Vec<(NodeId, NodeId)> = froms[span.clone()]
+                        .iter()
+                        .zip(&tos[span])
+                        .map(|(&a, &b)| (NodeId(a), NodeId(b)))
+                        .collect();
+                    let made = tx.insert_edges_encoded(edge_type, &ends, data?)?;
                     ids.extend(made.into_iter().map(|e| e.0));
                 }
                 Ok(())

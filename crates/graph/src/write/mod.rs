@@ -175,6 +175,57 @@ impl EncodedData {
     }
 }
 
+/// The encoded data of a run of edges, back to back in one buffer, for
+/// [`WriteTxn::insert_edges_encoded`]: a batch of a million edges costs a few allocations
+/// instead of one per edge, and the write takes the buffer as it is. Made only from values,
+/// so what it holds is always data the graph can read back.
+#[derive(Default)]
+pub struct EncodedBatch {
+    data: Packed,
+}
+
+impl EncodedBatch {
+    /// An empty batch.
+    pub fn new() -> EncodedBatch {
+        EncodedBatch::default()
+    }
+
+    /// Appends the data of the next edge (`Value::Null` for none); `Invalid` when it is
+    /// over [`crate::DATA_SIZE_MAX`] encoded, and then nothing is appended.
+    pub fn push(&mut self, data: &Value) -> Result<()> {
+        self.data.push_data("edge data", DataRef::Value(data))
+    }
+
+    /// Appends the object of `entries` as the next edge's data, whose keys must be strictly
+    /// ascending: the same bytes as [`EncodedBatch::push`] of that object, without building
+    /// it. `Invalid` when the keys are out of order or repeat, or the data is over
+    /// [`crate::DATA_SIZE_MAX`] encoded; then nothing is appended.
+    pub fn push_sorted<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    ) -> Result<()> {
+        self.data.push_sorted("edge data", entries)
+    }
+
+    /// Edges whose data the batch holds.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when the batch holds no edge's data.
+    pub fn is_empty(&self) -> bool {
+        self.data.len() == 0
+    }
+}
+
+impl std::fmt::Debug for EncodedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodedBatch")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The graph's one write transaction. Dropping it without [`WriteTxn::commit`] rolls back.
 ///
 /// After an error the transaction stays usable when the error was about the input (a missing
@@ -554,6 +605,31 @@ impl WriteTxn {
             },
         )?;
         self.write_new_edges(&ends, batch)
+    }
+
+    /// Inserts edges of one type, edge `i` from `ends[i].0` to `ends[i].1` with the `i`-th
+    /// data of `data`; returns their ids, in order. The same as
+    /// [`WriteTxn::insert_typed_edges`] (all or nothing, every endpoint checked first) for
+    /// data encoded ahead, by a loader's helper thread say: no value or allocation per edge.
+    /// `Invalid` when `data` does not hold one item per edge.
+    pub fn insert_edges_encoded(
+        &mut self,
+        edge_type: &str,
+        ends: &[(NodeId, NodeId)],
+        data: EncodedBatch,
+    ) -> Result<Vec<EdgeId>> {
+        check_label("edge type", edge_type)?;
+        if data.len() != ends.len() {
+            return Err(GraphError::Invalid {
+                field: "edge data",
+                reason: format!("{} items of data for {} edges", data.len(), ends.len()),
+            });
+        }
+        if ends.is_empty() {
+            return Ok(Vec::new());
+        }
+        let labels = crate::stage::Labels::repeat(edge_type, ends.len());
+        self.write_new_edges(ends, Staged::from_parts(data.data, labels))
     }
 
     /// Writes a staged batch of new edges (`ends` and `batch` item by item): endpoints
