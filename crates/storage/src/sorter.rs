@@ -57,6 +57,9 @@ pub(crate) fn remove_stale_sorts(vfs: &dyn Vfs, path: &Path) -> usize {
     removed
 }
 
+/// Past this size a sort's buffer grows straight to its budget's bound (see `Sorter::grow`).
+const GROW_STRAIGHT_BYTES: usize = 1 << 20;
+
 /// Bytes read from a run at a time while merging.
 const RUN_READ_BYTES: usize = 256 * 1024;
 
@@ -121,6 +124,11 @@ impl Sorter {
 
     /// Buffers one entry; writes a run when the buffer is over budget.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        if self.entries.len() == self.entries.capacity()
+            || self.arena.capacity() - self.arena.len() < key.len() + value.len()
+        {
+            self.grow(key.len() + value.len());
+        }
         let offset = self.arena.len();
         self.arena.extend_from_slice(key);
         self.arena.extend_from_slice(value);
@@ -134,6 +142,32 @@ impl Sorter {
             self.write_run()?;
         }
         Ok(())
+    }
+
+    /// Makes room for one more entry of `bytes` bytes. Small buffers double; once a buffer
+    /// passes `GROW_STRAIGHT_BYTES` it is given at once the most the budget lets it hold
+    /// (address space only: the pages are touched as entries arrive), so that a large sort
+    /// does not copy its buffers into fresh memory at every doubling.
+    fn grow(&mut self, bytes: usize) {
+        let entry = size_of::<Entry>();
+        if self.entries.len() == self.entries.capacity() {
+            if self.entries.capacity() * entry < GROW_STRAIGHT_BYTES {
+                self.entries.reserve(1);
+            } else {
+                let most = self.budget_bytes / entry + 1;
+                self.entries
+                    .reserve_exact(most.saturating_sub(self.entries.len()).max(1));
+            }
+        }
+        if self.arena.capacity() - self.arena.len() < bytes {
+            if self.arena.capacity() < GROW_STRAIGHT_BYTES {
+                self.arena.reserve(bytes);
+            } else {
+                let most = self.budget_bytes + bytes;
+                self.arena
+                    .reserve_exact(most.saturating_sub(self.arena.len()).max(bytes));
+            }
+        }
     }
 
     /// Sorts the buffer by key, keeping only the latest entry of each key; takes the
@@ -615,6 +649,55 @@ mod tests {
         let mut got = Vec::new();
         while merge.next_entry_into(&mut key, &mut value).unwrap() {
             got.push((key.clone(), value.clone()));
+        }
+        assert!(got == want);
+    }
+
+    /// Buffers past `GROW_STRAIGHT_BYTES` grow straight to the budget's bound, never past
+    /// it (an entry beyond the bound is a run's last), and sort as small ones do: entries
+    /// of every size, one larger than the whole budget among them, against a model.
+    #[test]
+    fn large_buffers_grow_to_the_budget_and_no_further() {
+        let budget = 8 << 20;
+        let vfs: Arc<dyn Vfs> = Arc::new(MemVfs::new());
+        let mut sorter = Sorter::new(vfs, PathBuf::from("/t-large"), budget);
+        let mut model = BTreeMap::new();
+        let mut rng = 99u64;
+        let mut grew_straight = false;
+        let mut largest = 0;
+        for i in 0..400_000u32 {
+            rng = rng
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let key = format!("{:x}-{}", rng >> 40, "k".repeat((rng % 23) as usize)).into_bytes();
+            let len = if i == 250_000 {
+                budget + 4096
+            } else {
+                (rng >> 8) as usize % 41
+            };
+            let value = vec![(i % 251) as u8; len];
+            largest = largest.max(key.len() + len);
+            sorter.put(&key, &value).unwrap();
+            let entry_bound = (budget / size_of::<Entry>() + 1) * size_of::<Entry>();
+            assert!(
+                sorter.entries.capacity() * size_of::<Entry>()
+                    <= entry_bound.max(GROW_STRAIGHT_BYTES * 2)
+            );
+            assert!(sorter.arena.capacity() <= (budget + largest).max(GROW_STRAIGHT_BYTES * 2));
+            grew_straight |=
+                sorter.entries.capacity() * size_of::<Entry>() > GROW_STRAIGHT_BYTES * 2;
+            model.insert(key, value);
+        }
+        assert!(
+            grew_straight,
+            "the buffers should have passed the doubling threshold"
+        );
+        assert!(sorter.runs.len() > 2, "the test should spill several runs");
+        let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        let mut merge = sorter.drain().unwrap();
+        let mut got = Vec::new();
+        while let Some(kv) = merge.next_entry().unwrap() {
+            got.push(kv);
         }
         assert!(got == want);
     }
