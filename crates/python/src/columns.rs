@@ -78,7 +78,56 @@ fn values<'py>(col: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyLis
 /// One property column: its name and each row's value (`None` where it is missing).
 pub(crate) struct Column {
     name: String,
-    values: Vec<Option<PropertyValue>>,
+    cells: Cells,
+}
+
+/// A column's values: numbers and booleans read from a table's memory stay machine
+/// arrays (no value per cell until one is asked for); others are converted values.
+enum Cells {
+    /// Floats; NaN marks a missing value (as pandas does).
+    Floats(Vec<f64>),
+    Ints(Vec<i64>),
+    Bools(Vec<bool>),
+    Values(Vec<Option<PropertyValue>>),
+}
+
+impl Cells {
+    fn len(&self) -> usize {
+        match self {
+            Cells::Floats(v) => v.len(),
+            Cells::Ints(v) => v.len(),
+            Cells::Bools(v) => v.len(),
+            Cells::Values(v) => v.len(),
+        }
+    }
+}
+
+impl Column {
+    /// The value in row `row`, None when it is missing (or past the end).
+    fn value(&self, row: usize) -> Option<PropertyValue> {
+        match &self.cells {
+            Cells::Floats(v) => v
+                .get(row)
+                .filter(|f| !f.is_nan())
+                .map(|&f| PropertyValue::Float(f)),
+            Cells::Ints(v) => v.get(row).map(|&i| PropertyValue::Int(i)),
+            Cells::Bools(v) => v.get(row).map(|&b| PropertyValue::Bool(b)),
+            Cells::Values(v) => v.get(row).cloned().flatten(),
+        }
+    }
+
+    /// The value in row `row` as stored data, None when it is missing (or past the end).
+    fn json(&self, row: usize) -> Result<Option<Value>, String> {
+        let json = |p: &PropertyValue| p.to_json().map_err(|e| e.to_string());
+        match &self.cells {
+            Cells::Values(v) => match v.get(row) {
+                Some(Some(p)) if !matches!(p, PropertyValue::Null) => json(p).map(Some),
+                _ => Ok(None),
+            },
+            // Numbers and booleans: nothing to clone.
+            _ => self.value(row).as_ref().map(json).transpose(),
+        }
+    }
 }
 
 /// The columns `names` of a table of `rows` rows, each name once, in name order (the
@@ -97,19 +146,19 @@ pub(crate) fn property_columns(
         .into_iter()
         .map(|name| {
             let col = column(table, name)?;
-            let values = match numeric(&col, name)? {
-                Some(values) => values,
-                None => listed(&col, name)?,
+            let cells = match numeric(&col, name)? {
+                Some(cells) => cells,
+                None => Cells::Values(listed(&col, name)?),
             };
-            if values.len() != rows {
+            if cells.len() != rows {
                 return Err(PyValueError::new_err(format!(
                     "column {name:?} has {} values for {rows} rows",
-                    values.len()
+                    cells.len()
                 )));
             }
             Ok(Column {
                 name: name.clone(),
-                values,
+                cells,
             })
         })
         .collect()
@@ -119,7 +168,7 @@ pub(crate) fn property_columns(
 /// (`to_numpy().astype(...).tobytes()`); `None` for any other column (strings, objects,
 /// dates, unsigned integers past `i64`, or a column with nulls, whose `to_numpy` would
 /// turn integers into floats), which is then read as a list.
-fn numeric(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<Option<PropertyValue>>>> {
+fn numeric(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Cells>> {
     if col.hasattr("null_count")? {
         let nulls = col.getattr("null_count")?;
         let nulls = if nulls.is_callable() {
@@ -155,26 +204,22 @@ fn numeric(col: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Vec<Option<Pro
         .call_method1("astype", (target,))?
         .call_method0("tobytes")?;
     let bytes = bytes.cast::<PyBytes>()?.as_bytes();
+    if bytes.len() % width != 0 {
+        return Err(PyValueError::new_err(format!(
+            "column {name:?}: its memory is not a whole number of values"
+        )));
+    }
     let word = |chunk: &[u8]| {
         let mut b = [0u8; 8];
         b.copy_from_slice(chunk);
         b
     };
-    let values = bytes.chunks_exact(width).map(|chunk| match kind.as_str() {
-        "f" => {
-            let f = f64::from_le_bytes(word(chunk));
-            (!f.is_nan()).then_some(PropertyValue::Float(f))
-        }
-        "b" => Some(PropertyValue::Bool(chunk[0] != 0)),
-        _ => Some(PropertyValue::Int(i64::from_le_bytes(word(chunk)))),
-    });
-    let values: Vec<_> = values.collect();
-    if values.len() * width != bytes.len() {
-        return Err(PyValueError::new_err(format!(
-            "column {name:?}: its memory is not a whole number of values"
-        )));
-    }
-    Ok(Some(values))
+    let words = bytes.chunks_exact(width);
+    Ok(Some(match kind.as_str() {
+        "f" => Cells::Floats(words.map(|c| f64::from_le_bytes(word(c))).collect()),
+        "b" => Cells::Bools(words.map(|c| c[0] != 0).collect()),
+        _ => Cells::Ints(words.map(|c| i64::from_le_bytes(word(c))).collect()),
+    }))
 }
 
 /// Whether a table cell is a missing value: None, NaN, or pandas' `NA` (nullable columns).
@@ -208,8 +253,8 @@ pub(crate) fn properties(
     let columns = property_columns(table, names, rows)?;
     let mut out = vec![Properties::new(); rows];
     for col in columns {
-        for (props, v) in out.iter_mut().zip(col.values) {
-            if let Some(v) = v {
+        for (row, props) in out.iter_mut().enumerate() {
+            if let Some(v) = col.value(row) {
                 props.insert(col.name.clone(), v);
             }
         }
@@ -229,13 +274,11 @@ pub(crate) fn edge_data(
     for row in rows {
         fields.clear();
         for col in columns {
-            if let Some(Some(v)) = col.values.get(row)
-                && !matches!(v, PropertyValue::Null)
-            {
-                let json = v.to_json().map_err(|e| pagegraph::GraphError::Invalid {
-                    field: "edge properties",
-                    reason: format!("property {}: {e}", col.name),
-                })?;
+            let json = col.json(row).map_err(|e| pagegraph::GraphError::Invalid {
+                field: "edge properties",
+                reason: format!("property {}: {e}", col.name),
+            })?;
+            if let Some(json) = json {
                 fields.push((&col.name, json));
             }
         }

@@ -239,6 +239,16 @@ def test_numeric_columns_read_from_memory_keep_every_value_as_the_list_path_does
         with pytest.raises(OverflowError):
             tx.create_edges_from(big, edge_type="T", properties=["u"])
 
+    # An infinite float is refused (data holds finite numbers) with its column named, and
+    # no edge of the table is written.
+    db = pagegraph.Database()
+    with db.write() as tx:
+        a = tx.create_nodes([("N",)])[0]
+        inf = pd.DataFrame({"src": [a, a], "dst": [a, a], "w": [1.0, np.inf]})
+        with pytest.raises(pagegraph.Error, match="property w: float inf"):
+            tx.create_edges_from(inf, edge_type="T", properties=["w"])
+    assert db.execute("MATCH ()-[e]->() RETURN count(e)").get_next() == [0]
+
 
 def test_typed_columns_come_as_machine_arrays_with_the_values_rows_have(conn):
     """Columns of ints, floats or booleans without nulls are handed over as one machine
