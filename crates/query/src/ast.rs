@@ -38,6 +38,15 @@ pub enum Statement {
         /// `IF EXISTS`.
         if_exists: bool,
     },
+    /// Kùzu's `CREATE REL TABLE` (and `CREATE NODE TABLE` without a primary key): the
+    /// graph has no schema, so the declaration is accepted and changes nothing. A node
+    /// table's primary key parses as [`Statement::CreateIndex`] (a unique constraint).
+    DeclareTable {
+        /// The table's name: a label or a relationship type.
+        name: String,
+        /// A relationship table.
+        relationship: bool,
+    },
     /// `EXPLAIN statement`: the plan, not run.
     Explain(Box<Statement>),
     /// `PROFILE statement`: run, with rows and time per operator.

@@ -471,6 +471,7 @@ fn run_statement_to(
             other => run_statement(other, params, graph, ctl),
         },
         Statement::CreateIndex { .. } | Statement::DropIndex { .. } => schema(statement, graph),
+        Statement::DeclareTable { .. } => Ok(QueryResult::default()),
     }
 }
 
@@ -616,7 +617,8 @@ pub fn statement_writes(text: &str) -> Result<bool> {
 pub fn is_write(s: &Statement) -> bool {
     match s {
         Statement::Query(q) => writes(q),
-        Statement::Explain(_) => false,
+        // A declared table changes nothing.
+        Statement::Explain(_) | Statement::DeclareTable { .. } => false,
         Statement::Profile(inner) => is_write(inner),
         Statement::CreateIndex { .. } | Statement::DropIndex { .. } => true,
     }
@@ -666,7 +668,9 @@ fn normalize(statement: &mut Statement) {
     match statement {
         Statement::Query(q) => crate::semantic::normalize(q),
         Statement::Explain(inner) | Statement::Profile(inner) => normalize(inner),
-        Statement::CreateIndex { .. } | Statement::DropIndex { .. } => {}
+        Statement::CreateIndex { .. }
+        | Statement::DropIndex { .. }
+        | Statement::DeclareTable { .. } => {}
     }
 }
 
@@ -707,7 +711,10 @@ fn schema(s: &Statement, graph: &mut dyn GraphWrite) -> Result<QueryResult> {
             }
             Ok(QueryResult::default())
         }
-        Statement::Explain(_) | Statement::Profile(_) | Statement::Query(_) => {
+        Statement::Explain(_)
+        | Statement::Profile(_)
+        | Statement::Query(_)
+        | Statement::DeclareTable { .. } => {
             QueryOptions::default().run(|ctl| run_statement(s, &BTreeMap::new(), graph, ctl))
         }
     }

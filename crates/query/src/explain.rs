@@ -23,6 +23,7 @@ pub(crate) fn explain(s: &Statement, indexes: &[IndexInfo]) -> Vec<String> {
         Statement::Explain(inner) | Statement::Profile(inner) => explain(inner, indexes),
         Statement::CreateIndex { .. } => vec!["CreateIndex".into()],
         Statement::DropIndex { .. } => vec!["DropIndex".into()],
+        Statement::DeclareTable { .. } => vec!["DeclareTable (nothing to do)".into()],
     }
 }
 

@@ -240,7 +240,7 @@ fn vector_fn(name: &str, args: &[Value]) -> Result<Value> {
 }
 
 /// The scalar functions, by lower-case name.
-const KNOWN: [&str; 79] = [
+const KNOWN: [&str; 80] = [
     "label",
     "cast",
     "lower",
@@ -263,6 +263,7 @@ const KNOWN: [&str; 79] = [
     "endnode",
     "nodes",
     "relationships",
+    "rels",
     "length",
     "size",
     "head",
@@ -429,7 +430,8 @@ pub fn call(name: &[String], args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value> {
                 other => return Err(bad(n, other)),
             }
         }
-        "nodes" | "relationships" => {
+        // `rels` is Kùzu's name of `relationships`.
+        "nodes" | "relationships" | "rels" => {
             arity(n, a, 1)?;
             match &a[0] {
                 Value::Null => Value::Null,

@@ -200,6 +200,92 @@ fn indexes_and_procedures_through_cypher() {
     assert!(execute(&g, "DROP INDEX Person_age", &BTreeMap::new()).is_err());
 }
 
+/// Kùzu's table statements: a node table's primary key is a unique constraint (refused a
+/// second time unless `IF NOT EXISTS`), and a relationship table changes nothing.
+#[test]
+fn kuzu_tables_declare_keys() {
+    let g = Graph::in_memory().unwrap();
+    q(
+        &g,
+        "CREATE NODE TABLE Movie (name STRING, year INT64, PRIMARY KEY(name))",
+    );
+    q(
+        &g,
+        "CREATE NODE TABLE IF NOT EXISTS Movie (name STRING, PRIMARY KEY(name))",
+    );
+    let again = execute(
+        &g,
+        "CREATE NODE TABLE Movie (name STRING, PRIMARY KEY(name))",
+        &BTreeMap::new(),
+    );
+    assert!(
+        matches!(
+            again,
+            Err(QueryError::Graph(pagegraph::GraphError::IndexExists(_)))
+        ),
+        "{again:?}"
+    );
+    q(
+        &g,
+        "CREATE NODE TABLE Person (name STRING PRIMARY KEY, born INT64)",
+    );
+    q(
+        &g,
+        "CREATE REL TABLE ActedIn (FROM Person TO Movie, role STRING)",
+    );
+    q(
+        &g,
+        "CREATE REL TABLE IF NOT EXISTS ActedIn (FROM Person TO Movie)",
+    );
+    q(
+        &g,
+        "CREATE (:Person {name: 'ada'})-[:ActedIn {role: 'x'}]->(:Movie {name: 'm', year: 1999})",
+    );
+    let dup = execute(&g, "CREATE (:Movie {name: 'm'})", &BTreeMap::new()).unwrap_err();
+    assert!(
+        matches!(
+            dup,
+            QueryError::Graph(pagegraph::GraphError::ConstraintViolation { .. })
+        ),
+        "{dup}"
+    );
+    assert_eq!(
+        q(
+            &g,
+            "CALL db.indexes() YIELD target, properties, unique \
+             RETURN target, properties, unique ORDER BY target"
+        ),
+        vec![
+            vec![s(":Movie"), Value::List(vec![s("name")]), Value::Bool(true)],
+            vec![
+                s(":Person"),
+                Value::List(vec![s("name")]),
+                Value::Bool(true)
+            ],
+        ]
+    );
+    assert_eq!(
+        q(
+            &g,
+            "MATCH (p)-[r:ActedIn]->(m) RETURN p.name, r.role, m.year"
+        ),
+        vec![vec![s("ada"), s("x"), Value::Int(1999)]]
+    );
+    // Kùzu's name of `relationships(p)`.
+    assert_eq!(
+        q(
+            &g,
+            "MATCH p = (:Person)-[:ActedIn*1..2]->(m) \
+             RETURN [r IN rels(p) | r.role], size(nodes(p)), rels(null)"
+        ),
+        vec![vec![Value::List(vec![s("x")]), Value::Int(2), Value::Null]]
+    );
+    assert_eq!(
+        q(&g, "EXPLAIN CREATE REL TABLE T (FROM A TO B)"),
+        vec![vec![s("DeclareTable (nothing to do)")]]
+    );
+}
+
 #[test]
 fn errors_say_what_and_where() {
     let g = social();

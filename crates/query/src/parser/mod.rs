@@ -266,6 +266,12 @@ impl<'t> Parser<'t> {
         if self.is_kw("CREATE") && (self.is_kw_at(1, "INDEX") || self.is_kw_at(1, "CONSTRAINT")) {
             return self.create_index();
         }
+        if self.is_kw("CREATE")
+            && (self.is_kw_at(1, "NODE") || self.is_kw_at(1, "REL"))
+            && self.is_kw_at(2, "TABLE")
+        {
+            return self.kuzu_table();
+        }
         if self.is_kw("DROP") {
             self.bump();
             if !self.eat_kw("INDEX") {
@@ -341,6 +347,84 @@ impl<'t> Parser<'t> {
             properties,
             unique: constraint,
             if_not_exists,
+        })
+    }
+
+    /// Kùzu's `CREATE NODE TABLE [IF NOT EXISTS] L (col TYPE, ..., PRIMARY KEY (col))` (or
+    /// `col TYPE PRIMARY KEY`) and `CREATE REL TABLE [GROUP] [IF NOT EXISTS] T (FROM A TO
+    /// B, ..., col TYPE, ...)`. Column types are skipped whole (nested parentheses and
+    /// brackets, `DEFAULT` expressions): the graph has no schema. A node table's primary
+    /// key becomes a unique constraint on (L, key), which also indexes it; anything else is
+    /// a [`Statement::DeclareTable`].
+    fn kuzu_table(&mut self) -> Result<Statement, SyntaxError> {
+        self.expect_kw("CREATE")?;
+        let relationship = self.eat_kw("REL");
+        if !relationship {
+            self.expect_kw("NODE")?;
+        }
+        self.expect_kw("TABLE")?;
+        if relationship && self.is_kw("GROUP") && !matches!(self.peek_at(1), Tok::Sym("(")) {
+            self.bump();
+        }
+        let if_not_exists = self.is_kw("IF") && self.is_kw_at(1, "NOT");
+        if if_not_exists {
+            self.bump();
+            self.bump();
+            self.expect_kw("EXISTS")?;
+        }
+        let name = self.name("a table name")?;
+        self.expect_sym("(")?;
+        let mut key = None;
+        let mut ends = 0;
+        loop {
+            if relationship && self.eat_kw("FROM") {
+                self.name("a node table")?;
+                self.expect_kw("TO")?;
+                self.name("a node table")?;
+                ends += 1;
+            } else if self.is_kw("PRIMARY") && self.is_kw_at(1, "KEY") {
+                self.bump();
+                self.bump();
+                self.expect_sym("(")?;
+                key = Some(self.name("a column")?);
+                self.expect_sym(")")?;
+            } else {
+                let column = self.name("a column")?;
+                // The type, up to the next `,` or `)` outside brackets.
+                let mut depth = 0usize;
+                loop {
+                    match self.peek() {
+                        Tok::End => return Err(self.expected("`)`")),
+                        Tok::Sym("," | ")") if depth == 0 => break,
+                        Tok::Sym("(" | "[" | "{") => depth += 1,
+                        Tok::Sym(")" | "]" | "}") => depth -= 1,
+                        _ if depth == 0 && self.is_kw("PRIMARY") && self.is_kw_at(1, "KEY") => {
+                            self.bump();
+                            key = Some(column.clone());
+                        }
+                        _ => {}
+                    }
+                    self.bump();
+                }
+            }
+            if !self.eat_sym(",") {
+                self.expect_sym(")")?;
+                break;
+            }
+        }
+        if relationship && ends == 0 {
+            return Err(self.error_here("a relationship table needs `FROM a TO b`"));
+        }
+        Ok(match key {
+            Some(key) if !relationship => Statement::CreateIndex {
+                name: None,
+                relationship: false,
+                target: name,
+                properties: vec![key],
+                unique: true,
+                if_not_exists,
+            },
+            _ => Statement::DeclareTable { name, relationship },
         })
     }
 

@@ -148,3 +148,73 @@ fn deep_nesting_is_an_error_and_random_text_never_panics() {
         let _ = parse(&q.join(" "));
     }
 }
+
+/// Kùzu's table statements: a node table's primary key (in a clause of its own or after
+/// its column) is a unique constraint; column types of every shape are skipped; a
+/// relationship table, or a node table without a key, declares nothing.
+#[test]
+fn kuzu_tables_parse_to_constraints_or_declarations() {
+    let key = |target: &str, key: &str, if_not_exists: bool| Statement::CreateIndex {
+        name: None,
+        relationship: false,
+        target: target.into(),
+        properties: vec![key.into()],
+        unique: true,
+        if_not_exists,
+    };
+    let declared = |name: &str, relationship: bool| Statement::DeclareTable {
+        name: name.into(),
+        relationship,
+    };
+    let cases = [
+        (
+            "CREATE NODE TABLE Movie (name STRING, PRIMARY KEY(name))",
+            key("Movie", "name", false),
+        ),
+        (
+            "create node table if not exists Entity(ID STRING, PRIMARY KEY (ID))",
+            key("Entity", "ID", true),
+        ),
+        (
+            "CREATE NODE TABLE Chunk(id SERIAL PRIMARY KEY, text STRING, embedding FLOAT[384], \
+             tags STRING[], meta MAP(STRING, INT64), s STRUCT(a INT64, b STRING[]), \
+             score DOUBLE DEFAULT 0.5, note STRING DEFAULT 'a, b')",
+            key("Chunk", "id", false),
+        ),
+        ("CREATE NODE TABLE Loose(x INT64)", declared("Loose", false)),
+        (
+            "CREATE REL TABLE ActedIn (FROM Person TO Movie)",
+            declared("ActedIn", true),
+        ),
+        (
+            "CREATE REL TABLE IF NOT EXISTS LINKS(FROM Entity TO Entity, FROM Entity TO Chunk, \
+             predicate STRING, weight DOUBLE[2], MANY_ONE)",
+            declared("LINKS", true),
+        ),
+        (
+            "CREATE REL TABLE GROUP Knows (FROM A TO B, FROM B TO A, since INT64)",
+            declared("Knows", true),
+        ),
+        // A table may be named GROUP.
+        (
+            "CREATE REL TABLE GROUP (FROM A TO B)",
+            declared("GROUP", true),
+        ),
+    ];
+    for (q, want) in cases {
+        assert_eq!(parse(q).unwrap_or_else(|e| panic!("{q}\n{e}")), want, "{q}");
+    }
+    for (q, msg) in [
+        ("CREATE REL TABLE T(a INT64)", "needs `FROM a TO b`"),
+        (
+            "CREATE NODE TABLE T(a INT64, PRIMARY KEY(a)",
+            "expected `)`",
+        ),
+        ("CREATE NODE TABLE T(a MAP(STRING, INT64)", "expected `)`"),
+        ("CREATE NODE TABLE (a INT64)", "expected a table name"),
+        ("CREATE REL TABLE T(FROM A B)", "expected `TO`"),
+    ] {
+        let e = parse(q).unwrap_err();
+        assert!(e.message.contains(msg), "{q}: {e}");
+    }
+}
