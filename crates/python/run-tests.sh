@@ -16,6 +16,14 @@ py="$work/venv/bin/python"
 # One build job unless told otherwise: the machine is shared with other builds.
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" "$py" -m pip install --quiet --disable-pip-version-check "$here[test]"
 
+# The `pagegraph` command, for the tests that compare the package's answers with the Rust
+# library's on the same file (reused from `cargo test`'s build when there is one).
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet --locked \
+    --manifest-path "$here/../../Cargo.toml" -p pagegraph-cli
+target="$(cargo metadata --format-version 1 --no-deps --manifest-path "$here/../../Cargo.toml" \
+    | "$py" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+export PAGEGRAPH_CLI="$target/debug/pagegraph"
+
 cd "$here"
 "$py" -m mypy.stubtest pagegraph._pagegraph
 "$py" -m mypy --strict python/pagegraph
