@@ -397,6 +397,9 @@ impl<'t> Parser<'t> {
                         Tok::End => return Err(self.expected("`)`")),
                         Tok::Sym("," | ")") if depth == 0 => break,
                         Tok::Sym("(" | "[" | "{") => depth += 1,
+                        Tok::Sym("]" | "}") if depth == 0 => {
+                            return Err(self.expected("`,` or `)` after a column's type"));
+                        }
                         Tok::Sym(")" | "]" | "}") => depth -= 1,
                         _ if depth == 0 && self.is_kw("PRIMARY") && self.is_kw_at(1, "KEY") => {
                             self.bump();

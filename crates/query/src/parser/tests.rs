@@ -213,6 +213,12 @@ fn kuzu_tables_parse_to_constraints_or_declarations() {
         ("CREATE NODE TABLE T(a MAP(STRING, INT64)", "expected `)`"),
         ("CREATE NODE TABLE (a INT64)", "expected a table name"),
         ("CREATE REL TABLE T(FROM A B)", "expected `TO`"),
+        // Found by the cypher_parse fuzz target: a closing bracket with none open.
+        (
+            "CREATE NODE TABLE E(v FLOAT_3], PRIMARY KEY(v))",
+            "after a column's type",
+        ),
+        ("CREATE NODE TABLE E(v MAP(A, B)})", "after a column's type"),
     ] {
         let e = parse(q).unwrap_err();
         assert!(e.message.contains(msg), "{q}: {e}");
