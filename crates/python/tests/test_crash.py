@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
 import textwrap
+from typing import Iterator
 
 import pytest
 
@@ -26,8 +28,36 @@ def child(code: str) -> subprocess.Popen:
         [sys.executable, "-c", textwrap.dedent(code)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
+
+
+def lines(p: subprocess.Popen, timeout: float = 60.0) -> Iterator[str]:
+    """The child's output lines as they come; fails instead of waiting forever when the
+    child stops printing or ends."""
+    assert p.stdout is not None
+    fd = p.stdout.fileno()
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                raise AssertionError(f"the child printed nothing for {timeout} s")
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                p.wait(timeout=timeout)
+                err = p.stderr.read().decode() if p.stderr else ""
+                raise AssertionError(f"the child ended ({p.returncode}): {err}")
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        yield line.decode()
+
+
+def kill(p: subprocess.Popen) -> None:
+    """SIGKILL for a child still running (one that ended is left to the error it gave)."""
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=60)
+        assert p.returncode == -signal.SIGKILL
 
 
 def test_killed_between_and_during_commits(tmp_path):
@@ -51,14 +81,14 @@ def test_killed_between_and_during_commits(tmp_path):
                 print(n, flush=True)
             """
         )
-        assert p.stdout is not None
-        # Some commits, then a kill at a random moment of the next ones.
-        seen = int(p.stdout.readline())
-        for _ in range(rng.randrange(1, 6)):
-            seen = int(p.stdout.readline())
-        os.kill(p.pid, signal.SIGKILL)
-        p.wait(timeout=60)
-        assert p.returncode == -signal.SIGKILL, p.stderr.read() if p.stderr else ""
+        try:
+            # Some commits, then a kill at a random moment of the next ones.
+            out = lines(p)
+            seen = int(next(out))
+            for _ in range(rng.randrange(1, 6)):
+                seen = int(next(out))
+        finally:
+            kill(p)
         with pagegraph.Database(path) as db:
             count = db.node_count()
             # Every reported commit is there; at most the commits after the last report
@@ -95,14 +125,14 @@ def test_killed_holding_a_large_write_transaction(tmp_path):
         time.sleep(60)
         """
     )
-    assert p.stdout is not None
-    assert p.stdout.readline().strip() == "holding"
-    # The open transaction's pages went out while it ran (fresh pages into free space of
-    # the file, others to the WAL): far more than its 1,000 committed nodes take.
-    written = os.path.getsize(path) + os.path.getsize(path + "-wal")
-    assert written > 8 << 20, written
-    os.kill(p.pid, signal.SIGKILL)
-    p.wait(timeout=60)
+    try:
+        assert next(lines(p)) == "holding"
+        # The open transaction's pages went out while it ran (fresh pages into free space
+        # of the file, others to the WAL): far more than its 1,000 committed nodes take.
+        written = os.path.getsize(path) + os.path.getsize(path + "-wal")
+        assert written > 8 << 20, written
+    finally:
+        kill(p)
     with pagegraph.Database(path) as db:
         assert db.node_count() == 1000
         assert db.execute("MATCH (n:Lost) RETURN count(*)").get_next() == [0]
