@@ -26,7 +26,10 @@ QUERIES = [
     "MATCH (n:A) RETURN n.s AS s, count(*) AS c, sum(n.i) AS total, min(n.f), max(n.f), "
     "collect(n.i)[..3] AS some ORDER BY s",
     "MATCH (n) RETURN labels(n) AS l, count(*) ORDER BY l",
-    "MATCH p = (a:A)-[:X*1..2]->(b:B) WHERE a.i < $below RETURN p ORDER BY a.i, b.i LIMIT 40",
+    # Ordered wholly (by the path's nodes and relationships), so that no tie is left to
+    # the order rows happened to come in.
+    "MATCH p = (a:A)-[:X*1..2]->(b:B) WHERE a.i < $below RETURN p "
+    "ORDER BY a.i, b.i, [n IN nodes(p) | n.i], [r IN rels(p) | id(r)] LIMIT 40",
     "MATCH (a:A)-[:X]->(m)-[:Y]->(c) WHERE a.flag AND c.f > $f RETURN count(*), "
     "count(DISTINCT c)",
     "MATCH (a {i: 1}), (b {i: 2}) MATCH p = shortestPath((a)-[*..6]-(b)) RETURN length(p)",
