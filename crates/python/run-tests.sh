@@ -17,12 +17,20 @@ py="$work/venv/bin/python"
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" "$py" -m pip install --quiet --disable-pip-version-check "$here[test]"
 
 # The `pagegraph` command, for the tests that compare the package's answers with the Rust
-# library's on the same file (reused from `cargo test`'s build when there is one).
-CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet --locked \
-    --manifest-path "$here/../../Cargo.toml" -p pagegraph-cli
-target="$(cargo metadata --format-version 1 --no-deps --manifest-path "$here/../../Cargo.toml" \
-    | "$py" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-export PAGEGRAPH_CLI="$target/debug/pagegraph"
+# library's on the same file (reused from `cargo test`'s build when there is one); its path
+# as cargo reports it, wherever the target directory is.
+PAGEGRAPH_CLI="$(CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --quiet --locked \
+    --manifest-path "$here/../../Cargo.toml" -p pagegraph-cli --message-format=json \
+    | "$py" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") \
+            and m["target"]["name"] == "pagegraph":
+        print(m["executable"])
+')"
+test -x "$PAGEGRAPH_CLI"
+export PAGEGRAPH_CLI
 
 cd "$here"
 "$py" -m mypy.stubtest pagegraph._pagegraph

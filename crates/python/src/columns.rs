@@ -116,6 +116,15 @@ impl Column {
         }
     }
 
+    /// The value in row `row`, None when it is missing (or past the end); a converted
+    /// value is moved out, not cloned (each row is taken once).
+    fn take(&mut self, row: usize) -> Option<PropertyValue> {
+        match &mut self.cells {
+            Cells::Values(v) => v.get_mut(row).and_then(Option::take),
+            _ => self.value(row),
+        }
+    }
+
     /// The value in row `row` as stored data, None when it is missing (or past the end).
     fn json(&self, row: usize) -> Result<Option<Value>, String> {
         let json = |p: &PropertyValue| p.to_json().map_err(|e| e.to_string());
@@ -252,9 +261,9 @@ pub(crate) fn properties(
 ) -> PyResult<Vec<Properties>> {
     let columns = property_columns(table, names, rows)?;
     let mut out = vec![Properties::new(); rows];
-    for col in columns {
+    for mut col in columns {
         for (row, props) in out.iter_mut().enumerate() {
-            if let Some(v) = col.value(row) {
+            if let Some(v) = col.take(row) {
                 props.insert(col.name.clone(), v);
             }
         }

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(not CLI, reason="PAGEGRAPH_CLI names the pagegra
 QUERIES = [
     "MATCH (n) RETURN n ORDER BY id(n)",
     "MATCH (a)-[r]->(b) RETURN a.i, r, b.s, type(r) ORDER BY id(r)",
-    "MATCH (n:A) RETURN n.s AS s, count(*) AS c, sum(n.i) AS total, min(n.f), max(n.f), "
-    "collect(n.i)[..3] AS some ORDER BY s",
+    "MATCH (n:A) WITH n ORDER BY n.i RETURN n.s AS s, count(*) AS c, sum(n.i) AS total, "
+    "min(n.f), max(n.f), collect(n.i)[..3] AS some ORDER BY s",
     "MATCH (n) RETURN labels(n) AS l, count(*) ORDER BY l",
     # Ordered wholly (by the path's nodes and relationships), so that no tie is left to
     # the order rows happened to come in.

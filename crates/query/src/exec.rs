@@ -604,13 +604,10 @@ fn stream_statement(
 }
 
 /// Whether a statement writes (a write clause, or a schema command such as `CREATE
-/// INDEX`): [`execute`] runs it in a write transaction. Parses and checks the text, so a
-/// statement that would fail to compile fails here the same way.
+/// INDEX`): [`execute`] runs it in a write transaction (see [`is_write`]). Parses and
+/// checks the text, so a statement that would fail to compile fails here the same way.
 pub fn statement_writes(text: &str) -> Result<bool> {
-    Ok(match checked(text)? {
-        Statement::Query(q) => writes(&q),
-        _ => true,
-    })
+    Ok(is_write(&checked(text)?))
 }
 
 /// Whether a parsed statement writes (a write clause or a schema command).

@@ -402,9 +402,17 @@ fn statement_writes_tells_writes_from_reads() {
     ] {
         assert!(statement_writes(text).unwrap(), "{text}");
     }
-    for text in ["MATCH (n) RETURN n", "RETURN 1", "CALL db.labels()"] {
+    for text in [
+        "MATCH (n) RETURN n",
+        "RETURN 1",
+        "CALL db.labels()",
+        "EXPLAIN CREATE (:A)",
+        "CREATE REL TABLE T (FROM A TO B)",
+    ] {
         assert!(!statement_writes(text).unwrap(), "{text}");
     }
+    assert!(statement_writes("PROFILE CREATE (:A)").unwrap());
+    assert!(statement_writes("CREATE NODE TABLE T (k INT64, PRIMARY KEY (k))").unwrap());
     assert!(matches!(
         statement_writes("MATCH ("),
         Err(QueryError::Syntax(_))

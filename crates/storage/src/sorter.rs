@@ -60,6 +60,10 @@ pub(crate) fn remove_stale_sorts(vfs: &dyn Vfs, path: &Path) -> usize {
 /// Past this size a sort's buffer grows straight to its budget's bound (see `Sorter::grow`).
 const GROW_STRAIGHT_BYTES: usize = 1 << 20;
 
+/// The most a sort's buffer grows by at once past `GROW_STRAIGHT_BYTES` (a large budget,
+/// say half of a large page cache, is reached in steps, not reserved whole).
+const GROW_STEP_MAX_BYTES: usize = 64 << 20;
+
 /// Bytes read from a run at a time while merging.
 const RUN_READ_BYTES: usize = 256 * 1024;
 
@@ -145,27 +149,40 @@ impl Sorter {
     }
 
     /// Makes room for one more entry of `bytes` bytes. Small buffers double; once a buffer
-    /// passes `GROW_STRAIGHT_BYTES` it is given at once the most the budget lets it hold
-    /// (address space only: the pages are touched as entries arrive), so that a large sort
-    /// does not copy its buffers into fresh memory at every doubling.
+    /// passes `GROW_STRAIGHT_BYTES` it is given at once the most the budget lets it hold,
+    /// up to `GROW_STEP_MAX_BYTES` more at a time (address space: the pages are touched as
+    /// entries arrive), so that a large sort does not copy its buffers into fresh memory
+    /// at every doubling. A reservation the allocator refuses falls back to doubling.
     fn grow(&mut self, bytes: usize) {
         let entry = size_of::<Entry>();
         if self.entries.len() == self.entries.capacity() {
-            if self.entries.capacity() * entry < GROW_STRAIGHT_BYTES {
+            let have = self.entries.capacity();
+            let most = (self.budget_bytes / entry).saturating_add(1);
+            let step = (GROW_STEP_MAX_BYTES / entry).max(have);
+            let want = most.min(have.saturating_add(step));
+            if have * entry < GROW_STRAIGHT_BYTES
+                || want <= have
+                || self
+                    .entries
+                    .try_reserve_exact(want - self.entries.len())
+                    .is_err()
+            {
                 self.entries.reserve(1);
-            } else {
-                let most = self.budget_bytes / entry + 1;
-                self.entries
-                    .reserve_exact(most.saturating_sub(self.entries.len()).max(1));
             }
         }
         if self.arena.capacity() - self.arena.len() < bytes {
-            if self.arena.capacity() < GROW_STRAIGHT_BYTES {
+            let have = self.arena.capacity();
+            let most = self.budget_bytes.saturating_add(bytes);
+            let want = most.min(have.saturating_add(GROW_STEP_MAX_BYTES.max(have)));
+            let need = self.arena.len().saturating_add(bytes);
+            if have < GROW_STRAIGHT_BYTES
+                || want < need
+                || self
+                    .arena
+                    .try_reserve_exact(want - self.arena.len())
+                    .is_err()
+            {
                 self.arena.reserve(bytes);
-            } else {
-                let most = self.budget_bytes + bytes;
-                self.arena
-                    .reserve_exact(most.saturating_sub(self.arena.len()).max(bytes));
             }
         }
     }
@@ -678,14 +695,20 @@ mod tests {
             let value = vec![(i % 251) as u8; len];
             largest = largest.max(key.len() + len);
             sorter.put(&key, &value).unwrap();
-            let entry_bound = (budget / size_of::<Entry>() + 1) * size_of::<Entry>();
+            // Doubling up to the threshold, then the budget's bound in one step (the
+            // budget is below GROW_STEP_MAX_BYTES): no capacity in between.
+            let entries = sorter.entries.capacity();
             assert!(
-                sorter.entries.capacity() * size_of::<Entry>()
-                    <= entry_bound.max(GROW_STRAIGHT_BYTES * 2)
+                entries * size_of::<Entry>() <= GROW_STRAIGHT_BYTES * 2
+                    || entries == budget / size_of::<Entry>() + 1,
+                "{entries} entries"
             );
-            assert!(sorter.arena.capacity() <= (budget + largest).max(GROW_STRAIGHT_BYTES * 2));
-            grew_straight |=
-                sorter.entries.capacity() * size_of::<Entry>() > GROW_STRAIGHT_BYTES * 2;
+            let arena = sorter.arena.capacity();
+            assert!(
+                arena <= GROW_STRAIGHT_BYTES * 2 || (budget..=budget + largest).contains(&arena),
+                "{arena} arena bytes"
+            );
+            grew_straight |= entries * size_of::<Entry>() > GROW_STRAIGHT_BYTES * 2;
             model.insert(key, value);
         }
         assert!(
@@ -700,5 +723,28 @@ mod tests {
             got.push(kv);
         }
         assert!(got == want);
+    }
+
+    /// A budget too large to reserve ("never spill") grows in steps of at most
+    /// `GROW_STEP_MAX_BYTES`, with no overflow and no absurd reservation.
+    #[test]
+    fn a_huge_budget_grows_in_bounded_steps() {
+        let vfs: Arc<dyn Vfs> = Arc::new(MemVfs::new());
+        let mut sorter = Sorter::new(vfs, PathBuf::from("/t-huge"), usize::MAX);
+        for i in 0..200_000u32 {
+            sorter.put(&i.to_be_bytes(), &[7; 12]).unwrap();
+            assert!(sorter.entries.capacity() * size_of::<Entry>() <= 2 * GROW_STEP_MAX_BYTES);
+            assert!(sorter.arena.capacity() <= 2 * GROW_STEP_MAX_BYTES);
+        }
+        assert!(sorter.runs.is_empty());
+        let mut n = 0u32;
+        sorter
+            .drain_into(|k, v| {
+                assert_eq!((k, v), (&n.to_be_bytes()[..], &[7u8; 12][..]));
+                n += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(n, 200_000);
     }
 }
