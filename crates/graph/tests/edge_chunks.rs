@@ -326,10 +326,12 @@ fn encoded_batches_are_the_same_edges() {
         let mut batch = EncodedBatch::new();
         for (i, (_, _, _, d)) in edges[at..end].iter().enumerate() {
             match d {
-                // Objects alternately whole and as their fields (a map holds them sorted).
-                Value::Object(m) if i % 2 == 0 => batch
+                // Objects as their fields (a map holds them sorted), data of every kind
+                // encoded ahead, and whole.
+                Value::Object(m) if i % 3 == 0 => batch
                     .push_sorted(m.iter().map(|(k, v)| (k.as_str(), v)))
                     .unwrap(),
+                d if i % 3 == 1 => batch.push_encoded(&pagegraph::EncodedData::new(d).unwrap()),
                 d => batch.push(d).unwrap(),
             }
         }

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pagegraph::{
-    EdgeData, EdgeSpec, EncodedData, Graph, NAME_SIZE_MAX, NodeId, NodeSpec, PropertyValue,
-    ReadTxn, TypedEdge, WriteTxn,
+    EdgeData, EdgeSpec, EncodedBatch, EncodedData, Graph, NAME_SIZE_MAX, NodeId, NodeSpec,
+    PropertyValue, ReadTxn, TypedEdge, WriteTxn,
 };
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -980,6 +980,26 @@ pub(crate) fn write_edges(
             index_of[slot] = names.len() as u32;
             names.push(type_name(e.edge_type));
         }
+    }
+    // One type and no data still to encode (edge lists; labelled files, whose parsing
+    // thread encoded it): the batch's data in one buffer, without a staging pass per edge.
+    if names.len() == 1
+        && edges
+            .iter()
+            .all(|e| !matches!(e.data, Some(EdgeBody::Value(_))))
+    {
+        let mut data = EncodedBatch::new();
+        let mut ends = Vec::with_capacity(edges.len());
+        for e in edges {
+            ends.push((e.from.node(new_ids), e.to.node(new_ids)));
+            match e.data {
+                Some(EdgeBody::Encoded(d)) => data.push_encoded(&d),
+                _ => data.push(&Value::Null).context_with(&at)?,
+            }
+        }
+        tx.insert_edges_encoded(&names[0], &ends, data)
+            .context_with(&at)?;
+        return Ok((created, updated));
     }
     // Edges are made as the batch API pulls them, not gathered first.
     let typed = edges.into_iter().map(|e| TypedEdge {

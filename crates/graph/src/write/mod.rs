@@ -207,6 +207,14 @@ impl EncodedBatch {
         self.data.push_sorted("edge data", entries)
     }
 
+    /// Appends data encoded ahead (its size was checked when it was made).
+    pub fn push_encoded(&mut self, data: &EncodedData) {
+        // Encoded bytes are appended as they are: this cannot fail.
+        let _ = self
+            .data
+            .push_data("edge data", DataRef::Encoded(data.as_bytes()));
+    }
+
     /// Edges whose data the batch holds.
     pub fn len(&self) -> usize {
         self.data.len()
