@@ -60,8 +60,9 @@ pub(crate) fn remove_stale_sorts(vfs: &dyn Vfs, path: &Path) -> usize {
 /// Past this size a sort's buffer grows straight to its budget's bound (see `Sorter::grow`).
 const GROW_STRAIGHT_BYTES: usize = 1 << 20;
 
-/// The most a sort's buffer grows by at once past `GROW_STRAIGHT_BYTES` (a large budget,
-/// say half of a large page cache, is reached in steps, not reserved whole).
+/// Past `GROW_STRAIGHT_BYTES` a sort's buffer grows by this much or by its own size,
+/// whichever is more, up to its budget's bound: a large budget (say half of a large page
+/// cache) is reached in steps, not reserved whole.
 const GROW_STEP_MAX_BYTES: usize = 64 << 20;
 
 /// Bytes read from a run at a time while merging.
@@ -150,9 +151,10 @@ impl Sorter {
 
     /// Makes room for one more entry of `bytes` bytes. Small buffers double; once a buffer
     /// passes `GROW_STRAIGHT_BYTES` it is given at once the most the budget lets it hold,
-    /// up to `GROW_STEP_MAX_BYTES` more at a time (address space: the pages are touched as
-    /// entries arrive), so that a large sort does not copy its buffers into fresh memory
-    /// at every doubling. A reservation the allocator refuses falls back to doubling.
+    /// but no more than `GROW_STEP_MAX_BYTES` or its own size beyond what it has (address
+    /// space: the pages are touched as entries arrive), so that a sort within 64 MiB does
+    /// not copy its buffers into fresh memory at every doubling. A reservation the
+    /// allocator refuses falls back to doubling.
     fn grow(&mut self, bytes: usize) {
         let entry = size_of::<Entry>();
         if self.entries.len() == self.entries.capacity() {
@@ -725,8 +727,8 @@ mod tests {
         assert!(got == want);
     }
 
-    /// A budget too large to reserve ("never spill") grows in steps of at most
-    /// `GROW_STEP_MAX_BYTES`, with no overflow and no absurd reservation.
+    /// A budget too large to reserve ("never spill") grows in steps (`GROW_STEP_MAX_BYTES`
+    /// or the buffer's size), with no overflow and no absurd reservation.
     #[test]
     fn a_huge_budget_grows_in_bounded_steps() {
         let vfs: Arc<dyn Vfs> = Arc::new(MemVfs::new());
