@@ -154,6 +154,17 @@ pub(super) fn prefix_u64(key: &[u8]) -> u64 {
         .fold(0, |v, (i, &b)| v | u64::from(b) << (56 - 8 * i))
 }
 
+/// [`prefix_u64`] of `key` after its first `skip` bytes (0 for a key no longer than that).
+#[inline]
+pub(super) fn word_at(key: &[u8], skip: usize) -> u64 {
+    key.get(skip..).map_or(0, prefix_u64)
+}
+
+/// Leading bytes `a` and `b` have in common.
+pub(super) fn common_head(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
 /// The order of two keys, as `a.cmp(b)` gives it, compared eight bytes at a time in
 /// place: the keys of a tree are short, and a call into the C library's `memcmp` per
 /// comparison costs more than the comparison (sorted loads compare every key they append).
@@ -180,20 +191,44 @@ pub(crate) fn cmp_keys(left: &[u8], right: &[u8]) -> Ordering {
 /// guess in a leaf of adjacency keys (a node's edges vary in number).
 const NEAR: usize = 12;
 
-/// What a descent knows about a node's keys before reading it: the first-8-byte prefixes
-/// ([`prefix_u64`]) of the separators around it in its parent, when there are any. Every key
-/// in the node has a prefix in `lo..=hi`. Interpolating between these bounds instead of the
-/// node's own first and last keys saves two probes into a page that is likely cold.
+/// Parts a search cuts a wide bracket into per round ([`Node::binary_search`]).
+const WAYS: usize = 8;
+
+/// What a descent knows about a node's keys before reading it: how many leading bytes
+/// (`skip`) every key in the node shares with the key the descent routes, and the 8-byte
+/// words after those bytes ([`word_at`]) of the separators around the node in its parent,
+/// when there are any. Every key in the node has a word in `lo..=hi`. Interpolating between
+/// these bounds instead of the node's own first and last keys saves two probes into a page
+/// that is likely cold; reading words past a shared head keeps keys apart that agree on
+/// their first 8 bytes (index entries of strings such as `k000123...` or `src/...`).
+///
+/// `skip` holds in a well-formed tree (the keys between two separators share the
+/// separators' common head). A search given a `skip` checks its answer against the
+/// neighbouring keys in full and searches again without it if the check fails, so a damaged
+/// page costs probes, never answers.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fences {
+    skip: usize,
     lo: Option<u64>,
     hi: Option<u64>,
 }
 
 impl Fences {
     /// Fences from the prefixes of the separators below and above a node, where known.
+    #[cfg(test)]
     pub fn new(lo: Option<u64>, hi: Option<u64>) -> Fences {
-        Fences { lo, hi }
+        Fences { skip: 0, lo, hi }
+    }
+
+    /// Fences of a node whose keys (and the routed key) share their first `skip` bytes,
+    /// from the words at `skip` of the separators below and above it, where known.
+    pub fn past_head(skip: usize, lo: Option<u64>, hi: Option<u64>) -> Fences {
+        Fences { skip, lo, hi }
+    }
+
+    /// Leading bytes every key of the node shares with the routed key.
+    pub fn skip(self) -> usize {
+        self.skip
     }
 
     /// The lower fence, if known.
@@ -270,8 +305,20 @@ impl<'a> Node<'a> {
     }
 
     /// [`prefix_u64`] of the key of cell `i`, read as one load where the page allows.
+    #[cfg(test)]
     pub(super) fn key_prefix(&self, i: usize) -> u64 {
+        self.key_word(i, 0)
+    }
+
+    /// [`word_at`] of the key of cell `i` after `skip` bytes, read as one load where the
+    /// page allows.
+    #[inline]
+    pub(super) fn key_word(&self, i: usize, skip: usize) -> u64 {
         let (start, key_len) = self.key_span(i);
+        let Some(key_len) = key_len.checked_sub(skip) else {
+            return 0;
+        };
+        let start = start + skip;
         match self.buf.get(start..).and_then(<[u8]>::first_chunk::<8>) {
             // The bytes after a short key belong to the cell or the next one: masked off.
             Some(head) => match key_len {
@@ -279,23 +326,45 @@ impl<'a> Node<'a> {
                 1..8 => u64::from_be_bytes(*head) & !(u64::MAX >> (8 * key_len)),
                 _ => u64::from_be_bytes(*head),
             },
-            None => prefix_u64(self.key(i)),
+            None => word_at(self.key(i), skip),
         }
     }
 
-    /// The order of cell `i`'s key against `key`, whose prefix is `key_prefix`.
-    fn cmp_at(&self, i: usize, key: &[u8], key_prefix: u64) -> Ordering {
-        match self.key_prefix(i).cmp(&key_prefix) {
+    /// The order of cell `i`'s key against `key`, whose word after `skip` bytes is
+    /// `word` (both keys sharing their first `skip` bytes).
+    fn cmp_at(&self, i: usize, key: &[u8], word: u64, skip: usize) -> Ordering {
+        self.cmp_headed(i, self.key_word(i, skip), key, word, skip)
+    }
+
+    /// [`Node::cmp_at`] with cell `i`'s word already read (`mine`).
+    #[inline]
+    fn cmp_headed(&self, i: usize, mine: u64, key: &[u8], word: u64, skip: usize) -> Ordering {
+        match mine.cmp(&word) {
             Ordering::Equal => {
                 let mine = self.key(i);
-                if mine.len() <= 8 || key.len() <= 8 {
-                    // Equal zero-padded prefixes: the shorter key is a prefix of the other.
+                let past = skip + 8;
+                if mine.len() <= past || key.len() <= past {
+                    // Equal zero-padded words: the shorter key is a prefix of the other.
                     mine.len().cmp(&key.len())
                 } else {
-                    cmp_keys(&mine[8..], &key[8..])
+                    cmp_keys(&mine[past..], &key[past..])
                 }
             }
             unequal => unequal,
+        }
+    }
+
+    /// Whether `found` is where `key` is (or goes) among this node's keys, by whole-key
+    /// comparisons with the cells around it.
+    fn places(&self, key: &[u8], found: Result<usize, usize>) -> bool {
+        let n = self.len();
+        match found {
+            Ok(i) => i < n && self.key(i) == key,
+            Err(i) => {
+                i <= n
+                    && (i == 0 || cmp_keys(self.key(i - 1), key).is_lt())
+                    && (i == n || cmp_keys(key, self.key(i)).is_lt())
+            }
         }
     }
 
@@ -346,15 +415,38 @@ impl<'a> Node<'a> {
         if n < 8 {
             return self.binary_search(key, 0, n);
         }
-        let first = fences.lo.unwrap_or_else(|| self.key_prefix(0));
+        if fences.skip == 0 || key.len() < fences.skip {
+            return self.search_words(key, fences.lo, fences.hi, 0);
+        }
+        let found = self.search_words(key, fences.lo, fences.hi, fences.skip);
+        if self.places(key, found) {
+            found
+        } else {
+            // The keys do not share the head the descent said they share (a damaged page):
+            // search the whole keys.
+            self.binary_search(key, 0, n)
+        }
+    }
+
+    /// [`Node::search_fenced`] comparing words after the first `skip` bytes, which `key`
+    /// and every key of the node share; `lo` and `hi` bound the node's words when known.
+    fn search_words(
+        &self,
+        key: &[u8],
+        lo: Option<u64>,
+        hi: Option<u64>,
+        skip: usize,
+    ) -> Result<usize, usize> {
+        let n = self.len();
+        let first = lo.unwrap_or_else(|| self.key_word(0, skip));
         // With a known upper fence the last key sits about one step below it.
-        let (last, steps) = match fences.hi {
+        let (last, steps) = match hi {
             Some(hi) => (hi, n),
-            None => (self.key_prefix(n - 1), n - 1),
+            None => (self.key_word(n - 1, skip), n - 1),
         };
-        let target = prefix_u64(key);
+        let target = word_at(key, skip);
         if first >= last || target < first || target > last {
-            return self.search_range(key, target, 0, n);
+            return self.search_range(key, target, skip, 0, n);
         }
         // A guess only needs to be near: scaling the span to 32 bits keeps the product in
         // a `u64` (steps < 2^16) and avoids a 128-bit division.
@@ -362,7 +454,7 @@ impl<'a> Node<'a> {
         let (span, at) = ((last - first) >> shift, (target - first) >> shift);
         let guess = usize::try_from(at * steps as u64 / span).map_or(n - 1, |g| g.min(n - 1));
         let (mut lo, mut hi);
-        match self.cmp_at(guess, key, target) {
+        match self.cmp_at(guess, key, target, skip) {
             Ordering::Equal => return Ok(guess),
             Ordering::Less => {
                 // The key is right of `guess`: walk the next few cells, then widen by
@@ -370,7 +462,7 @@ impl<'a> Node<'a> {
                 let near = (guess + 1 + NEAR).min(n);
                 let mut i = guess + 1;
                 while i < near {
-                    match self.cmp_at(i, key, target) {
+                    match self.cmp_at(i, key, target, skip) {
                         Ordering::Less => i += 1,
                         Ordering::Equal => return Ok(i),
                         Ordering::Greater => return Err(i),
@@ -379,7 +471,7 @@ impl<'a> Node<'a> {
                 (lo, hi) = (i, n);
                 let mut step = 1;
                 while lo + step < n {
-                    match self.cmp_at(lo + step - 1, key, target) {
+                    match self.cmp_at(lo + step - 1, key, target, skip) {
                         Ordering::Equal => return Ok(lo + step - 1),
                         Ordering::Less => lo += step,
                         Ordering::Greater => {
@@ -394,7 +486,7 @@ impl<'a> Node<'a> {
                 let near = guess.saturating_sub(NEAR);
                 let mut i = guess;
                 while i > near {
-                    match self.cmp_at(i - 1, key, target) {
+                    match self.cmp_at(i - 1, key, target, skip) {
                         Ordering::Greater => i -= 1,
                         Ordering::Equal => return Ok(i - 1),
                         Ordering::Less => return Err(i),
@@ -403,7 +495,7 @@ impl<'a> Node<'a> {
                 (lo, hi) = (0, i);
                 let mut step = 1;
                 while hi > step {
-                    match self.cmp_at(hi - step, key, target) {
+                    match self.cmp_at(hi - step, key, target, skip) {
                         Ordering::Equal => return Ok(hi - step),
                         Ordering::Greater => hi -= step,
                         Ordering::Less => {
@@ -415,26 +507,50 @@ impl<'a> Node<'a> {
                 }
             }
         }
-        self.search_range(key, target, lo, hi)
+        self.search_range(key, target, skip, lo, hi)
     }
 
     /// Binary search within cells `lo..hi`, which must bracket `key`'s position.
     pub fn binary_search(&self, key: &[u8], lo: usize, hi: usize) -> Result<usize, usize> {
-        self.search_range(key, prefix_u64(key), lo, hi)
+        self.search_range(key, prefix_u64(key), 0, lo, hi)
     }
 
-    /// [`Node::binary_search`] for a key whose prefix is known.
+    /// [`Node::binary_search`] for a key whose word after `skip` shared bytes is known.
     fn search_range(
         &self,
         key: &[u8],
-        key_prefix: u64,
+        word: u64,
+        skip: usize,
         lo: usize,
         hi: usize,
     ) -> Result<usize, usize> {
         let (mut lo, mut hi) = (lo, hi);
+        // A wide bracket is cut in `WAYS` parts at once. The probes' cells are found
+        // through the slot array, not through each other's comparisons, so their cache
+        // misses overlap: a round costs about one miss where a bisection step costs one
+        // each (keys that share their first 8 bytes, such as index entries of strings
+        // with a common head, leave no spread to interpolate on and come here whole).
+        while hi - lo > 2 * WAYS {
+            let step = (hi - lo) / WAYS;
+            let heads: [u64; WAYS - 1] =
+                std::array::from_fn(|j| self.key_word(lo + (j + 1) * step, skip));
+            let (mut next_lo, mut next_hi) = (lo, hi);
+            for (j, &mine) in heads.iter().enumerate() {
+                let i = lo + (j + 1) * step;
+                match self.cmp_headed(i, mine, key, word, skip) {
+                    Ordering::Less => next_lo = i + 1,
+                    Ordering::Equal => return Ok(i),
+                    Ordering::Greater => {
+                        next_hi = i;
+                        break;
+                    }
+                }
+            }
+            (lo, hi) = (next_lo, next_hi);
+        }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.cmp_at(mid, key, key_prefix) {
+            match self.cmp_at(mid, key, word, skip) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(mid),
@@ -458,17 +574,19 @@ impl<'a> Node<'a> {
 
     /// The fences of child `i` of this branch, given this branch's own.
     pub fn child_fences(&self, i: usize, fences: Fences) -> Fences {
-        let n = self.len();
+        // The child's keys are among this branch's: they share its head.
+        let (n, skip) = (self.len(), fences.skip);
         Fences {
+            skip,
             lo: if i == 0 {
                 fences.lo
             } else {
-                Some(self.key_prefix(i - 1))
+                Some(self.key_word(i - 1, skip))
             },
             hi: if i >= n {
                 fences.hi
             } else {
-                Some(self.key_prefix(i))
+                Some(self.key_word(i, skip))
             },
         }
     }
@@ -716,7 +834,7 @@ mod tests {
             // Dense ids, sparse ids, clustered keys, shared prefixes, short keys, and keys
             // that share more than eight bytes (index entries: a type byte, a number, an
             // id of varying length), where the search interpolates past the shared bytes.
-            let style = round % 7;
+            let style = round % 8;
             let mut keys: Vec<Vec<u8>> = (0..rng.usize(1..200))
                 .map(|i| match style {
                     0 => (1000 + i as u64).to_be_bytes().to_vec(),
@@ -726,6 +844,7 @@ mod tests {
                         .to_vec(),
                     3 => [&b"prefix__"[..], &rng.u32(..).to_be_bytes()].concat(),
                     5 => [&b"prefix__shared"[..], &rng.u32(..).to_be_bytes()].concat(),
+                    4 => format!("\u{5}k000{:06}", rng.u32(..1_000_000)).into_bytes(),
                     6 => {
                         let bits = rng.u32(1..40);
                         let id = rng.u64(..1 << bits).to_be_bytes();
@@ -777,8 +896,33 @@ mod tests {
                         1 => Some(max),
                         _ => Some(rng.u64(max..)),
                     };
-                    let fenced = v.search_fenced(&probe, Fences { lo, hi });
+                    let fenced = v.search_fenced(&probe, Fences::new(lo, hi));
                     assert_eq!(fenced, want, "{probe:?} {lo:?} {hi:?}");
+                    // Past a head every key shares with the probe (as between two
+                    // separators), and past one they do not share (a damaged tree): the
+                    // same answer.
+                    let shared = keys[..n]
+                        .iter()
+                        .map(|k| common_head(k, &probe))
+                        .min()
+                        .unwrap_or(0);
+                    for skip in [shared, shared + rng.usize(1..6), rng.usize(0..=shared)] {
+                        let words = |k: &Vec<u8>| word_at(k, skip);
+                        let (min, max) = (words(&keys[0]), words(&keys[n - 1]));
+                        let tight = skip <= shared;
+                        let lo = match rng.u8(0..3) {
+                            0 => None,
+                            1 if tight => Some(min),
+                            _ => Some(rng.u64(..)),
+                        };
+                        let hi = match rng.u8(0..3) {
+                            0 => None,
+                            1 if tight => Some(max),
+                            _ => Some(rng.u64(..)),
+                        };
+                        let fenced = v.search_fenced(&probe, Fences::past_head(skip, lo, hi));
+                        assert_eq!(fenced, want, "{probe:?} skip {skip} {lo:?} {hi:?}");
+                    }
                 }
             }
         }
@@ -807,7 +951,7 @@ mod tests {
                 assert_eq!(v.key_prefix(i), prefix_u64(k), "{k:?}");
                 for _ in 0..20 {
                     let probe = bytes(&mut rng, 12);
-                    let got = v.cmp_at(i, &probe, prefix_u64(&probe));
+                    let got = v.cmp_at(i, &probe, prefix_u64(&probe), 0);
                     assert_eq!(got, k.as_slice().cmp(&probe), "{k:?} {probe:?}");
                     if k < &probe {
                         assert!(prefix_u64(k) <= prefix_u64(&probe), "{k:?} {probe:?}");

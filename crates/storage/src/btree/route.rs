@@ -1,13 +1,19 @@
-//! A branch page's routing table: the first 8 bytes of every separator, each beside the
-//! child to its left, in one flat array, built once from a committed branch image and kept
-//! beside it in memory (in the shared cache and in a snapshot's pins). Nothing here is on
-//! disk.
+//! A branch page's routing table: 8 bytes of every separator, each beside the child to its
+//! left, in one flat array, built once from a committed branch image and kept beside it in
+//! memory (in the shared cache and in a snapshot's pins). Nothing here is on disk.
 //!
 //! A descent through a branch asks which child may hold a key. On the page that is a search
 //! in which every probe follows a slot to its cell and decodes the key's length; here it is
 //! a search over contiguous `u64`s, and the child id and the child's fences come from the
-//! same cache line. Only separators whose 8-byte prefix equals the key's are compared in
-//! full, on the page.
+//! same cache line. Only separators whose 8 bytes equal the key's are compared in full, on
+//! the page.
+//!
+//! The 8 bytes are those after the head all the branch's separators share (the table keeps
+//! the head): index entries of strings such as `k000123...` or `src/main...` agree on their
+//! first bytes, and their first 8 bytes alone would tie everywhere. A key that does not
+//! start with the head is below or above every separator, which one comparison with the
+//! head says. The children between two separators get that head as their `skip` (their keys
+//! share it), so their searches read words past it too.
 //!
 //! Where the separators are spread evenly (node and edge ids, adjacency keys), the search
 //! starts where a straight line through the first and the last prefix puts the key and
@@ -20,16 +26,17 @@
 //!    images never change (writes copy pages), and the cache drops a page's table whenever
 //!    it drops or replaces the image.
 //! 2. A table exists only for a branch whose separators are strictly ascending (checked when
-//!    it is built), so the prefixes are non-decreasing; `seps[i]` holds the prefix of
-//!    separator `i` ([`super::node::prefix_u64`]) and child `i`; `right` is the child
-//!    after the last separator. Routing gives the same child as
+//!    it is built), so the words are non-decreasing; `head` is the first `head.len()` bytes
+//!    every separator starts with (none with fewer than two separators); `seps[i]` holds
+//!    the word after the head of separator `i` ([`word_at`]) and child `i`; `right` is the
+//!    child after the last separator. Routing gives the same child as
 //!    [`Node::child_index_fenced`].
 //! 3. The line only picks where a search starts; the answer is the same with or without it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::node::{Fences, Node, prefix_u64};
+use super::node::{Fences, Node, cmp_keys, common_head, word_at};
 use crate::ids::PageId;
 use crate::page::PageBuf;
 use crate::pager::Store;
@@ -56,6 +63,8 @@ struct Sep {
 /// The routing table of one branch image.
 #[derive(Debug)]
 pub struct Route {
+    /// The bytes every separator starts with; the words in `seps` come after them.
+    head: Box<[u8]>,
     seps: Box<[Sep]>,
     right: PageId,
     /// Set once a descent through this table found a leaf below it: later descents then
@@ -85,10 +94,19 @@ impl Route {
         if (1..n).any(|i| node.key(i - 1) >= node.key(i)) {
             return None;
         }
+        let head = match n {
+            0 | 1 => &[][..],
+            _ => {
+                let first = node.key(0);
+                &first[..common_head(first, node.key(n - 1))]
+            }
+        };
+        let skip = head.len();
         let mut route = Route {
+            head: head.into(),
             seps: (0..n)
                 .map(|i| Sep {
-                    prefix: node.key_prefix(i),
+                    prefix: node.key_word(i, skip),
                     child: node.child(i),
                 })
                 .collect(),
@@ -197,7 +215,20 @@ impl Route {
     /// Which child of the branch `node` (the image this table was built from) may hold
     /// `key`: what [`Node::child_index`] says, found in the table.
     pub fn child_index(&self, node: Node<'_>, key: &[u8]) -> usize {
-        let target = prefix_u64(key);
+        let skip = self.head.len();
+        if skip > 0 {
+            // Every separator starts with the head: a key that does not is below or above
+            // them all.
+            let k = &key[..key.len().min(skip)];
+            match cmp_keys(k, &self.head[..k.len()]) {
+                std::cmp::Ordering::Less => return 0,
+                std::cmp::Ordering::Greater => return self.seps.len(),
+                // A proper prefix of the head is below it.
+                std::cmp::Ordering::Equal if k.len() < skip => return 0,
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        let target = word_at(key, skip);
         // Separators with a smaller prefix are below the key, those with a larger one
         // above it; only equal prefixes need the whole key.
         let below = self.lower_bound(target);
@@ -221,15 +252,30 @@ impl Route {
 
     /// Child `i` of the branch and its fences, given the branch's own `fences`.
     pub fn child_at(&self, i: usize, fences: Fences) -> (PageId, Fences) {
-        let lo = match i.checked_sub(1).and_then(|j| self.seps.get(j)) {
-            Some(s) => Some(s.prefix),
+        let skip = self.head.len();
+        let below = i.checked_sub(1).and_then(|j| self.seps.get(j));
+        let above = self.seps.get(i);
+        if skip > 0
+            && let (Some(below), Some(above)) = (below, above)
+        {
+            // Between two separators: the child's keys share their head.
+            return (
+                above.child,
+                Fences::past_head(skip, Some(below.prefix), Some(above.prefix)),
+            );
+        }
+        // The first or last child: its keys share what the branch's keys share; the
+        // table's words bound them only when read after the same head.
+        let same = fences.skip() == skip;
+        let lo = match below {
+            Some(s) => same.then_some(s.prefix),
             None => fences.lo(),
         };
-        let (child, hi) = match self.seps.get(i) {
-            Some(s) => (s.child, Some(s.prefix)),
+        let (child, hi) = match above {
+            Some(s) => (s.child, same.then_some(s.prefix)),
             None => (self.right, fences.hi()),
         };
-        (child, Fences::new(lo, hi))
+        (child, Fences::past_head(fences.skip(), lo, hi))
     }
 }
 
@@ -239,6 +285,7 @@ impl Route {
     /// identity.
     pub(crate) fn empty() -> Route {
         Route {
+            head: Box::new([]),
             seps: Box::new([]),
             right: PageId(1),
             leaf_children: AtomicBool::new(false),
@@ -254,6 +301,7 @@ impl Route {
     /// A table over these prefixes (non-decreasing), children numbered from 100.
     fn from_prefixes(prefixes: &[u64]) -> Route {
         let mut route = Route {
+            head: Box::new([]),
             seps: (100..)
                 .zip(prefixes)
                 .map(|(c, &prefix)| Sep {
@@ -273,7 +321,7 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::btree::node::{NodeMut, branch_cell_len, encode_branch_cell};
+    use crate::btree::node::{NodeMut, branch_cell_len, encode_branch_cell, prefix_u64};
 
     fn branch(keys: &[Vec<u8>]) -> Vec<u8> {
         let mut buf = vec![0u8; 4096];
@@ -403,11 +451,13 @@ mod tests {
     fn routes_every_key_as_the_page_search_does() {
         let mut rng = fastrand::Rng::with_seed(21);
         for round in 0..300 {
-            // Short keys (ties on zero padding), long keys sharing 8-byte prefixes, ids.
+            // Short keys (ties on zero padding), long keys sharing 8-byte prefixes, ids,
+            // and strings with a common head (index entries of `k000123...`).
             let mut keys: Vec<Vec<u8>> = (0..rng.usize(1..150))
-                .map(|_| match round % 3 {
+                .map(|_| match round % 4 {
                     0 => (0..rng.usize(0..5)).map(|_| rng.u8(0..3)).collect(),
                     1 => [&[7u8; 7][..], &[rng.u8(0..3)], &rng.u16(..).to_be_bytes()].concat(),
+                    2 => format!("\u{5}k000{:06}", rng.u32(..1_000_000)).into_bytes(),
                     _ => rng.u64(..1 << 40).to_be_bytes().to_vec(),
                 })
                 .collect();
@@ -421,6 +471,20 @@ mod tests {
                 let probe: Vec<u8> = match rng.u8(0..3) {
                     0 => keys[rng.usize(..keys.len())].clone(),
                     1 => (0..rng.usize(0..12)).map(|_| rng.u8(0..8)).collect(),
+                    // Around the common head: cut inside it, changed in it, or past it.
+                    2 => {
+                        let mut k = format!("\u{5}k000{:06}", rng.u32(..1_000_000)).into_bytes();
+                        match rng.u8(0..4) {
+                            0 => k.truncate(rng.usize(0..k.len())),
+                            1 => {
+                                let at = rng.usize(0..5);
+                                k[at] = rng.u8(..);
+                            }
+                            2 => k.extend((0..rng.usize(1..4)).map(|_| rng.u8(..))),
+                            _ => {}
+                        }
+                        k
+                    }
                     _ => rng.u64(..1 << 40).to_be_bytes().to_vec(),
                 };
                 // The model: the number of separators <= the key picks the child.
@@ -428,8 +492,46 @@ mod tests {
                 let lo = rng.bool().then_some(5);
                 let (child, fences) = route.child_for(node, &probe, Fences::new(lo, None));
                 assert_eq!(child, node.child(want), "{probe:?}");
+                // The fences hold for the probe, which lies between the child's
+                // separators: it shares `skip` bytes with them and its word is between
+                // theirs.
+                let skip = fences.skip();
+                let word = word_at(&probe, skip);
+                // A bound from the table is known unless the child is the first or last
+                // and the table's words are read after a head the descent did not have.
+                let known = skip == route.head.len();
+                if want > 0 {
+                    let below = &keys[want - 1];
+                    assert!(common_head(below, &probe) >= skip, "{probe:?} {below:?}");
+                    let from_table = known.then(|| word_at(below, skip));
+                    assert_eq!(fences.lo(), from_table, "{probe:?}");
+                } else {
+                    assert_eq!((skip, fences.lo()), (0, lo));
+                }
+                if let Some(above) = keys.get(want) {
+                    assert!(common_head(above, &probe) >= skip, "{probe:?} {above:?}");
+                    let from_table = known.then(|| word_at(above, skip));
+                    assert_eq!(fences.hi(), from_table, "{probe:?}");
+                } else {
+                    assert_eq!(fences.hi(), None);
+                }
+                // (The first child's lower fence is the made-up incoming one.)
+                assert!(
+                    want == 0 || fences.lo().is_none_or(|lo| lo <= word),
+                    "{probe:?}"
+                );
+                assert!(fences.hi().is_none_or(|hi| word <= hi), "{probe:?}");
+                // Between two separators with a common head, the head is skipped.
+                if want > 0 && want < keys.len() && keys.len() > 1 {
+                    let head = common_head(&keys[0], &keys[keys.len() - 1]);
+                    assert_eq!(skip, head);
+                }
+                // The page gives the same child and fences that hold without a head.
                 let page = node.child_fences(want, Fences::new(lo, None));
-                assert_eq!((fences.lo(), fences.hi()), (page.lo(), page.hi()));
+                assert_eq!(page.skip(), 0);
+                if want > 0 {
+                    assert_eq!(page.lo(), Some(prefix_u64(&keys[want - 1])));
+                }
             }
         }
     }
