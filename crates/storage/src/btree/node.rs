@@ -191,9 +191,6 @@ pub(crate) fn cmp_keys(left: &[u8], right: &[u8]) -> Ordering {
 /// guess in a leaf of adjacency keys (a node's edges vary in number).
 const NEAR: usize = 12;
 
-/// Parts a search cuts a wide bracket into per round ([`Node::binary_search`]).
-const WAYS: usize = 8;
-
 /// What a descent knows about a node's keys before reading it: how many leading bytes
 /// (`skip`) every key in the node shares with the key the descent routes, and the 8-byte
 /// words after those bytes ([`word_at`]) of the separators around the node in its parent,
@@ -333,13 +330,7 @@ impl<'a> Node<'a> {
     /// The order of cell `i`'s key against `key`, whose word after `skip` bytes is
     /// `word` (both keys sharing their first `skip` bytes).
     fn cmp_at(&self, i: usize, key: &[u8], word: u64, skip: usize) -> Ordering {
-        self.cmp_headed(i, self.key_word(i, skip), key, word, skip)
-    }
-
-    /// [`Node::cmp_at`] with cell `i`'s word already read (`mine`).
-    #[inline]
-    fn cmp_headed(&self, i: usize, mine: u64, key: &[u8], word: u64, skip: usize) -> Ordering {
-        match mine.cmp(&word) {
+        match self.key_word(i, skip).cmp(&word) {
             Ordering::Equal => {
                 let mine = self.key(i);
                 let past = skip + 8;
@@ -525,29 +516,6 @@ impl<'a> Node<'a> {
         hi: usize,
     ) -> Result<usize, usize> {
         let (mut lo, mut hi) = (lo, hi);
-        // A wide bracket is cut in `WAYS` parts at once. The probes' cells are found
-        // through the slot array, not through each other's comparisons, so their cache
-        // misses overlap: a round costs about one miss where a bisection step costs one
-        // each (keys that share their first 8 bytes, such as index entries of strings
-        // with a common head, leave no spread to interpolate on and come here whole).
-        while hi - lo > 2 * WAYS {
-            let step = (hi - lo) / WAYS;
-            let heads: [u64; WAYS - 1] =
-                std::array::from_fn(|j| self.key_word(lo + (j + 1) * step, skip));
-            let (mut next_lo, mut next_hi) = (lo, hi);
-            for (j, &mine) in heads.iter().enumerate() {
-                let i = lo + (j + 1) * step;
-                match self.cmp_headed(i, mine, key, word, skip) {
-                    Ordering::Less => next_lo = i + 1,
-                    Ordering::Equal => return Ok(i),
-                    Ordering::Greater => {
-                        next_hi = i;
-                        break;
-                    }
-                }
-            }
-            (lo, hi) = (next_lo, next_hi);
-        }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.cmp_at(mid, key, word, skip) {
