@@ -585,9 +585,9 @@ impl WriteTxn {
         keys.sort();
         for run in keys.items.chunk_by(|a, b| a.group == b.group) {
             let tree = self.catalog[run[0].group].tree();
-            self.tx
-                .tree(&tree)?
-                .insert_many(run.iter().map(|k| (keys.key(k), [])))?;
+            // Sorted: a run large against the index rewrites it full (see `insert_sorted`).
+            let run: Vec<(&[u8], [u8; 0])> = run.iter().map(|k| (keys.key(k), [])).collect();
+            self.tx.tree(&tree)?.insert_sorted(&run)?;
         }
         Ok(())
     }

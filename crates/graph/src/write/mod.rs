@@ -420,12 +420,19 @@ impl WriteTxn {
                     .filter(|&(i, _)| batch.data(i).len() > INLINE_DATA_MAX)
                     .map(|(i, &id)| (node_key(id), batch.data(i))),
             )?;
-            self.tx
-                .tree(KIND)?
-                .insert_many(kind_keys.get().iter().map(|&(k, id)| (kind_key(k, id), [])))?;
-            self.tx
-                .tree(NAME)?
-                .insert_many(name_keys.get().iter().map(|k| (k, [])))?;
+            // Sorted runs: a run large against its tree rewrites it with full pages (see
+            // `TreeMut::insert_sorted`) where inserting would leave most leaves half full.
+            let kinds: Vec<(record::Key, [u8; 0])> = kind_keys
+                .get()
+                .iter()
+                .map(|&(k, id)| (kind_key(k, id), []))
+                .collect();
+            self.tx.tree(KIND)?.insert_sorted(&kinds)?;
+            drop(kinds);
+            let name_keys = name_keys.get();
+            let names: Vec<(&[u8], [u8; 0])> =
+                name_keys.iter().map(|k| (k.as_slice(), [])).collect();
+            self.tx.tree(NAME)?.insert_sorted(&names)?;
             Ok(())
         })?;
         self.insert_entries(entries)?;
