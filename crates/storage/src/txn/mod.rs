@@ -411,8 +411,12 @@ impl PageRead for WriteTxn {
 /// a small tree are cheaper than reading it whole).
 const REWRITE_MIN: u64 = 64;
 
-/// Old entries [`TreeMut::insert_sorted`] holds in memory at a time while rewriting.
+/// Old entries [`TreeMut::insert_sorted`] holds in memory at a time while rewriting, at
+/// most (and their bytes, at most about [`REWRITE_CHUNK_BYTES`] plus one entry).
 const REWRITE_CHUNK: usize = 16 * 1024;
+
+/// Bytes of old entries [`TreeMut::insert_sorted`] reads in one chunk before it stops.
+const REWRITE_CHUNK_BYTES: usize = 4 << 20;
 
 /// Write access to one tree inside a [`WriteTxn`].
 pub struct TreeMut<'t> {
@@ -869,14 +873,21 @@ impl TreeMut<'_> {
                     root: old.root,
                     len: old.len,
                 };
+                let mut bytes = 0;
                 view.range_owned(from, Bound::Unbounded)
                     .take(REWRITE_CHUNK)
+                    .take_while(|e| {
+                        // Values may be megabytes: the chunk is bounded in bytes too.
+                        let more = bytes < REWRITE_CHUNK_BYTES;
+                        bytes += e.as_ref().map_or(0, |(k, v)| k.len() + v.len());
+                        more
+                    })
                     .collect()
             };
             // Pages of the new tree may be written already: a failed read fails the
             // transaction, as a failed write does.
             let chunk = chunk.inspect_err(|_| self.txn.state = TxState::Failed)?;
-            let last = chunk.len() < REWRITE_CHUNK;
+            let last = chunk.is_empty();
             self.txn.with_tree(self.idx, |pw, _| {
                 for (k, v) in &chunk {
                     while let Some((nk, nv)) = entries.get(next)
