@@ -406,8 +406,13 @@ impl<'a> Node<'a> {
         if n < 8 {
             return self.binary_search(key, 0, n);
         }
-        if fences.skip == 0 || key.len() < fences.skip {
+        if fences.skip == 0 {
             return self.search_words(key, fences.lo, fences.hi, 0);
+        }
+        if key.len() < fences.skip {
+            // Shorter than the head (not routed here in a well-formed tree): the fences,
+            // words past the head, say nothing about its first 8 bytes.
+            return self.search_words(key, None, None, 0);
         }
         let found = self.search_words(key, fences.lo, fences.hi, fences.skip);
         if self.places(key, found) {

@@ -14,6 +14,7 @@
 //! the allocator keeps every page that snapshot can reach (`freelist` invariant 2).
 
 mod commit;
+mod rewrite;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -406,17 +407,6 @@ impl PageRead for WriteTxn {
         self.store.page_size as usize
     }
 }
-
-/// Fewest entries for which [`TreeMut::insert_sorted`] rewrites a tree (a few inserts into
-/// a small tree are cheaper than reading it whole).
-const REWRITE_MIN: u64 = 64;
-
-/// Old entries [`TreeMut::insert_sorted`] holds in memory at a time while rewriting, at
-/// most (and their bytes, at most about [`REWRITE_CHUNK_BYTES`] plus one entry).
-const REWRITE_CHUNK: usize = 16 * 1024;
-
-/// Bytes of old entries [`TreeMut::insert_sorted`] reads in one chunk before it stops.
-const REWRITE_CHUNK_BYTES: usize = 4 << 20;
 
 /// Write access to one tree inside a [`WriteTxn`].
 pub struct TreeMut<'t> {
@@ -811,136 +801,6 @@ impl TreeMut<'_> {
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Result<u64> {
         self.batch()?.insert_all(entries)
-    }
-
-    /// Inserts or replaces entries given in strictly ascending key order, with the result
-    /// of [`TreeMut::insert_many`]. When they are many against the tree (at least as many
-    /// as it has leaves, as estimated from the entries' sizes, so that inserting them would
-    /// copy most of its leaves anyway), the tree is rewritten instead: its entries and these are merged, in key
-    /// order, into fresh pages filled to the brim, and its old pages are freed. Inserted
-    /// into, a leaf that takes a key splits in two half-full pages, and a tree that grows by
-    /// large batches of keys spread over its range (names and ids of an import's later
-    /// batches) ends up with most of its leaves half full. The old entries are read a
-    /// bounded chunk at a time.
-    ///
-    /// Entries out of order (or repeated) are inserted one by one, as `insert_many` does.
-    /// Returns how many keys were new. An entry over the limits is refused before anything
-    /// is written, and the transaction stays usable.
-    pub fn insert_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
-        &mut self,
-        entries: &[(K, V)],
-    ) -> Result<u64> {
-        self.txn.usable()?;
-        self.txn.flush_tree(self.idx)?;
-        for (k, v) in entries {
-            btree::check_sizes(k.as_ref(), v.as_ref().len())?;
-        }
-        let old = self.txn.trees[self.idx].info;
-        let ascending = entries
-            .windows(2)
-            .all(|w| w[0].0.as_ref() < w[1].0.as_ref());
-        // About as many entries as the tree has leaves (estimated from the run's cell
-        // sizes): inserting them would copy most leaves, a rewrite copies them all, full.
-        let cells: usize = entries
-            .iter()
-            .map(|(k, v)| btree::node::leaf_cell_len(k.as_ref().len(), v.as_ref().len(), false) + 2)
-            .sum();
-        let usable = self.txn.store.page_size as usize - crate::page::PAGE_HEADER_SIZE;
-        let per_leaf = (usable * entries.len() / cells.max(1)).max(1) as u64;
-        let many = entries.len() as u64 >= (old.len / per_leaf).max(REWRITE_MIN);
-        if old.root.is_none() || !ascending || !many || self.appends(entries)? {
-            return self.insert_many(entries.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
-        }
-        let mut new = TreeInfo {
-            root: PageId::NONE,
-            len: 0,
-        };
-        let mut inserter = btree::Inserter::default();
-        let mut put = |pw: &mut PageWriter<'_>, new: &mut TreeInfo, k: &[u8], v: &[u8]| {
-            if new.len.is_multiple_of(64) {
-                pw.maybe_spill()?;
-            }
-            inserter.insert(pw, &mut new.root, k, v)?;
-            new.len += 1;
-            Ok::<_, StorageError>(())
-        };
-        let (mut next, mut from) = (0, Bound::Unbounded);
-        loop {
-            // A chunk of the old entries, read through a view released before writing.
-            let chunk: Result<Vec<(Vec<u8>, Vec<u8>)>> = {
-                let view = Tree {
-                    src: &*self.txn,
-                    root: old.root,
-                    len: old.len,
-                };
-                let mut bytes = 0;
-                view.range_owned(from, Bound::Unbounded)
-                    .take(REWRITE_CHUNK)
-                    .take_while(|e| {
-                        // Values may be megabytes: the chunk is bounded in bytes too.
-                        let more = bytes < REWRITE_CHUNK_BYTES;
-                        bytes += e.as_ref().map_or(0, |(k, v)| k.len() + v.len());
-                        more
-                    })
-                    .collect()
-            };
-            // Pages of the new tree may be written already: a failed read fails the
-            // transaction, as a failed write does.
-            let chunk = chunk.inspect_err(|_| self.txn.state = TxState::Failed)?;
-            let last = chunk.is_empty();
-            self.txn.with_tree(self.idx, |pw, _| {
-                for (k, v) in &chunk {
-                    while let Some((nk, nv)) = entries.get(next)
-                        && nk.as_ref() <= k.as_slice()
-                    {
-                        put(pw, &mut new, nk.as_ref(), nv.as_ref())?;
-                        next += 1;
-                        if nk.as_ref() == k.as_slice() {
-                            // Replaced: the old entry is left out.
-                            break;
-                        }
-                    }
-                    if next > 0 && entries[next - 1].0.as_ref() == k.as_slice() {
-                        continue;
-                    }
-                    put(pw, &mut new, k, v)?;
-                }
-                if last {
-                    for (nk, nv) in &entries[next..] {
-                        put(pw, &mut new, nk.as_ref(), nv.as_ref())?;
-                    }
-                    next = entries.len();
-                }
-                Ok(())
-            })?;
-            match chunk.last() {
-                Some((k, _)) if !last => from = Bound::Excluded(k.clone()),
-                _ => break,
-            }
-        }
-        let added = new.len - old.len;
-        self.txn.with_tree(self.idx, |pw, info| {
-            btree::free_tree(pw, old.root)?;
-            *info = new;
-            Ok(())
-        })?;
-        Ok(added)
-    }
-
-    /// Whether sorted `entries` all go after the tree's last key: appended, they fill
-    /// pages as a rewrite would, without one.
-    fn appends<K: AsRef<[u8]>, V>(&mut self, entries: &[(K, V)]) -> Result<bool> {
-        let Some((first, _)) = entries.first() else {
-            return Ok(true);
-        };
-        let last = self
-            .view()?
-            .range_rev(Bound::Unbounded, Bound::Unbounded)
-            .next();
-        Ok(match last {
-            None => true,
-            Some(entry) => entry?.0.as_slice() < first.as_ref(),
-        })
     }
 
     /// A run of inserts through one remembered path, as [`TreeMut::insert_many`], for
