@@ -370,6 +370,9 @@ impl ReadTxn {
     fn adjacency_problems(&self, edges: &Multiset, problems: &mut Vec<String>) -> Result<()> {
         for (incoming, name) in [(false, "outgoing"), (true, "incoming")] {
             let mut listed = Multiset::default();
+            // Each `(node, type)`'s pairs, counted as the scan passes them (in key order).
+            let mut groups = Multiset::default();
+            let mut group: Option<(NodeId, u32, u64)> = None;
             let scanned = self.each_adjacency(incoming, None, None, |node, ty, other, edge| {
                 let (from, to) = if incoming {
                     (other, node)
@@ -377,11 +380,23 @@ impl ReadTxn {
                     (node, other)
                 };
                 listed.add([from.0, u64::from(ty), to.0, edge.0]);
+                match &mut group {
+                    Some(g) if g.0 == node && g.1 == ty => g.2 += 1,
+                    _ => {
+                        if let Some((n, t, c)) = group.replace((node, ty, 1)) {
+                            groups.add([n.0, u64::from(t), c, 0]);
+                        }
+                    }
+                }
             });
+            if let Some((n, t, c)) = group {
+                groups.add([n.0, u64::from(t), c, 0]);
+            }
             match scanned {
                 // A damaged chunk ends the scan: a problem of this check, not its failure.
                 Err(e @ GraphError::Corrupt { .. }) => {
                     problems.push(format!("the {name} adjacency: {e}"));
+                    continue;
                 }
                 Err(e) => return Err(e),
                 Ok(()) => {}
@@ -389,6 +404,43 @@ impl ReadTxn {
             if listed != *edges {
                 problems.push(format!("the {name} adjacency and the edges disagree"));
             }
+            if self.h.degrees {
+                self.degree_problems(incoming, name, &groups, problems)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Invariant 1 of `degrees.rs`: the degree tree of a direction holds exactly the counts
+    /// `groups` of `[node, type, count]` the adjacency's scan found.
+    fn degree_problems(
+        &self,
+        incoming: bool,
+        name: &str,
+        groups: &Multiset,
+        problems: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut kept = Multiset::default();
+        if let Some(tree) = self.tree(if incoming {
+            self.h.in_deg
+        } else {
+            self.h.out_deg
+        }) {
+            let mut range = tree.iter();
+            while let Some(entry) = range.next_ref() {
+                let (k, v) = entry?;
+                let decoded = crate::degrees::decode_key(k).zip(crate::degrees::decode_count(&v));
+                let Some(((node, ty), count)) = decoded else {
+                    problems.push(format!("the {name} degree counts hold a damaged entry"));
+                    return Ok(());
+                };
+                kept.add([node.0, u64::from(ty), count, 0]);
+            }
+        }
+        if kept != *groups {
+            problems.push(format!(
+                "the {name} degree counts disagree with the adjacency"
+            ));
         }
         Ok(())
     }

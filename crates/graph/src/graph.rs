@@ -66,6 +66,8 @@ impl Options {
 pub struct Graph {
     db: Database,
     strings: StringCache,
+    /// The graph's format keeps degree trees (see `degrees.rs`): set by the format check.
+    degrees: bool,
 }
 
 impl Graph {
@@ -79,6 +81,7 @@ impl Graph {
         Graph {
             db: Database::open(path, options.storage())?,
             strings: StringCache::default(),
+            degrees: false,
         }
         .with_format(&options)
     }
@@ -91,8 +94,10 @@ impl Graph {
     /// one edge (`compact` repacks both); format 5's self-loop counts are counted from the
     /// edge records, in the same transaction as the version; format 6 only adds temporal
     /// values, which no earlier format holds; format 7 writes binary objects beside the
-    /// JSON text earlier formats wrote, which it reads as they did.
-    fn with_format(self, options: &Options) -> Result<Graph> {
+    /// JSON text earlier formats wrote, which it reads as they did; format 8's degree trees
+    /// are counted from the adjacency's chunks. A read-only open of a format before 8 reads
+    /// degrees from the chunks.
+    fn with_format(mut self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;
             r.graph_format()?
@@ -108,9 +113,13 @@ impl Graph {
             if found < crate::record::SELF_LOOP_COUNTS_SINCE {
                 w.count_self_loops()?;
             }
+            if found < crate::record::DEGREES_SINCE {
+                w.count_degrees()?;
+            }
             w.set_graph_format()?;
             w.commit()?;
         }
+        self.degrees = found >= crate::record::DEGREES_SINCE || !options.read_only;
         Ok(self)
     }
 
@@ -124,6 +133,7 @@ impl Graph {
         Graph {
             db: Database::open_with_vfs(vfs, path.as_ref(), options.storage())?,
             strings: StringCache::default(),
+            degrees: false,
         }
         .with_format(&options)
     }
@@ -141,6 +151,7 @@ impl Graph {
                 options.storage(),
             )?,
             strings: StringCache::default(),
+            degrees: false,
         }
         .with_format(&options)
     }
@@ -152,7 +163,7 @@ impl Graph {
 
     /// Starts a snapshot read transaction.
     pub fn begin_read(&self) -> Result<ReadTxn> {
-        ReadTxn::new(self.db.begin_read()?, self.strings.clone())
+        ReadTxn::new(self.db.begin_read()?, self.strings.clone(), self.degrees)
     }
 
     /// The storage integrity check plus the graph's own invariants (every edge's endpoints

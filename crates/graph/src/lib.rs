@@ -52,6 +52,7 @@ mod adjacency;
 pub mod algo;
 mod check;
 mod data;
+mod degrees;
 mod edges;
 mod error;
 mod fields;

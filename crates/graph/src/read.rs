@@ -13,8 +13,8 @@ use crate::lookup::{self, EdgeIds, NodeIds, Source};
 use crate::props;
 use crate::record::INDEXES;
 use crate::record::{
-    self, COUNTS, EDGES, EdgeRecord, IN, KIND, NAME, NODE_DATA, NODES, OUT, STR, STR_ID,
-    decode_data, decode_id_key, decode_kind_key, decode_name_key, decode_node, kind_prefix,
+    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, KIND, NAME, NODE_DATA, NODES, OUT, OUT_DEG, STR,
+    STR_ID, decode_data, decode_id_key, decode_kind_key, decode_name_key, decode_node, kind_prefix,
     node_key,
 };
 use crate::strings::StringCache;
@@ -92,6 +92,12 @@ pub(crate) struct Handles {
     pub(crate) str: Option<TreeHandle>,
     pub(crate) str_id: Option<TreeHandle>,
     pub(crate) counts: Option<TreeHandle>,
+    /// The degree trees, when the graph's format keeps them (`degrees`).
+    pub(crate) out_deg: Option<TreeHandle>,
+    pub(crate) in_deg: Option<TreeHandle>,
+    /// The format keeps degree trees: degrees are read from them (an absent tree has no
+    /// entries), else counted from the adjacency's chunks.
+    pub(crate) degrees: bool,
 }
 
 /// A consistent snapshot of the graph. Many may be alive at once, on any threads; each sees
@@ -121,6 +127,8 @@ impl Source for ReadTxn {
             STR => self.h.str,
             STR_ID => self.h.str_id,
             COUNTS => self.h.counts,
+            OUT_DEG => self.h.out_deg,
+            IN_DEG => self.h.in_deg,
             _ => return Ok(self.r.tree(name)?),
         };
         Ok(self.tree(known))
@@ -174,7 +182,11 @@ fn u32_value(what: &'static str, v: &[u8]) -> Result<u32> {
 }
 
 impl ReadTxn {
-    pub(crate) fn new(r: pagegraph_storage::ReadTxn, strings: StringCache) -> Result<ReadTxn> {
+    pub(crate) fn new(
+        r: pagegraph_storage::ReadTxn,
+        strings: StringCache,
+        degrees: bool,
+    ) -> Result<ReadTxn> {
         let h = Handles {
             nodes: r.handle(NODES)?,
             node_data: r.handle(NODE_DATA)?,
@@ -186,6 +198,9 @@ impl ReadTxn {
             str: r.handle(STR)?,
             str_id: r.handle(STR_ID)?,
             counts: r.handle(COUNTS)?,
+            out_deg: r.handle(OUT_DEG)?,
+            in_deg: r.handle(IN_DEG)?,
+            degrees,
         };
         Ok(ReadTxn {
             r,
@@ -350,8 +365,42 @@ impl ReadTxn {
 
     /// Number of edges of `id` in a direction, optionally of one type.
     pub fn degree(&self, id: NodeId, dir: Direction, edge_type: Option<&str>) -> Result<u64> {
+        if self.h.degrees {
+            return self.kept_degree(id, dir, edge_type);
+        }
         let mut n = 0;
         self.for_each_neighbor(id, dir, edge_type, |_, _| n += 1)?;
+        Ok(n)
+    }
+
+    /// [`ReadTxn::degree`] from the degree trees: one entry per type, no pair read.
+    fn kept_degree(&self, id: NodeId, dir: Direction, edge_type: Option<&str>) -> Result<u64> {
+        let ty = match edge_type {
+            Some(t) => match self.string_id(t)? {
+                Some(ty) => Some(ty),
+                None => return Ok(0),
+            },
+            None => None,
+        };
+        let trees = match dir {
+            Direction::Outgoing => [self.h.out_deg, None],
+            Direction::Incoming => [self.h.in_deg, None],
+            Direction::Both => [self.h.out_deg, self.h.in_deg],
+        };
+        let prefix = record::adjacency_prefix(id, ty);
+        let mut n = 0u64;
+        for t in trees.into_iter().flatten() {
+            let tree = self.r.view(t);
+            let mut range = tree.prefix(&prefix);
+            while let Some(entry) = range.next_ref() {
+                let (k, v) = entry?;
+                let count = crate::degrees::decode_key(k)
+                    .filter(|&(node, _)| node == id)
+                    .and_then(|_| crate::degrees::decode_count(&v))
+                    .ok_or_else(|| GraphError::corrupt("degree count", id, "damaged"))?;
+                n = n.saturating_add(count);
+            }
+        }
         Ok(n)
     }
 

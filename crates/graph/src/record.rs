@@ -50,6 +50,10 @@ pub(crate) const NAME: &str = "g.name";
 pub(crate) const STR: &str = "g.str";
 pub(crate) const STR_ID: &str = "g.str_id";
 pub(crate) const COUNTS: &str = "g.counts";
+/// Per-node relationship counts of `g.out` (graph format 8, see `degrees.rs`).
+pub(crate) const OUT_DEG: &str = "g.out_deg";
+/// Per-node relationship counts of `g.in` (graph format 8, see `degrees.rs`).
+pub(crate) const IN_DEG: &str = "g.in_deg";
 pub(crate) const META: &str = "g.meta";
 pub(crate) const INDEXES: &str = "g.idx";
 
@@ -63,9 +67,14 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// object of one key that starts with U+0000, see [`crate::value::temporal`]), which
 /// format 5 never wrote, so 5 is upgraded by writing the version; 7 writes node and edge
 /// data that is a JSON object as a binary object (`data.rs`), and reads the JSON text
-/// earlier formats wrote as it did, so 6 is upgraded by writing the version. A database
-/// without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 7;
+/// earlier formats wrote as it did, so 6 is upgraded by writing the version; 8 keeps each
+/// node's relationship count per type and direction in `g.out_deg` and `g.in_deg`
+/// (`degrees.rs`), so 7 is upgraded by counting them from the adjacency's chunks. A
+/// database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 8;
+
+/// The first graph format that keeps degree trees (see [`GRAPH_FORMAT`]).
+pub(crate) const DEGREES_SINCE: u64 = 8;
 
 /// The first graph format that keeps self-loop counts (see [`GRAPH_FORMAT`]).
 pub(crate) const SELF_LOOP_COUNTS_SINCE: u64 = 5;

@@ -786,3 +786,100 @@ fn a_graph_format_6_fixture_reads_the_same_and_mixes_json_and_binary_data_after_
         json!({"since": 1833, "w": -0.5})
     );
 }
+
+/// `graph-format-7/`: graph format 7 (before degree trees), written by the release before
+/// them through `pagegraph query`: `(ada:Person)`, `(bob:Person)`, `(london:City)`,
+/// `(ada)-[:LIVES_IN {since: 1833}]->(london)`, two `(bob)-[:KNOWS]->(ada)`, the self-loops
+/// `(ada)-[:KNOWS]->(ada)` and `(bob)-[:LIVES_IN]->(bob)`, 300 `(:Fan {i})-[:FOLLOWS]->(ada)`
+/// of which those with `i % 10 = 0` were deleted, `(ada)-[:FOLLOWS]->(:Fan)` for `i % 3 = 0`
+/// (so ada's chunks span several cells both ways), and an index on `Fan.i`.
+#[test]
+fn a_graph_format_7_fixture_gets_its_degrees_counted_by_the_upgrade_to_format_8() {
+    use pagegraph::NodeId;
+
+    let (_dir, path) = fixture("graph-format-7");
+    // Counted by hand from the statements above.
+    let degrees = |g: &Graph| {
+        let r = g.begin_read().expect("read");
+        let id = |name: &str| r.nodes_by_name(name).expect("by name")[0];
+        let (ada, bob, london) = (id("ada"), id("bob"), id("London"));
+        let d = |n: NodeId, dir, ty: Option<&str>| r.degree(n, dir, ty).expect("degree");
+        assert_eq!(d(ada, Direction::Outgoing, None), 102);
+        assert_eq!(d(ada, Direction::Incoming, None), 273);
+        assert_eq!(
+            d(ada, Direction::Both, Some("KNOWS")),
+            4,
+            "the self-loop twice"
+        );
+        assert_eq!(d(ada, Direction::Incoming, Some("FOLLOWS")), 270);
+        assert_eq!(d(ada, Direction::Outgoing, Some("FOLLOWS")), 100);
+        assert_eq!(d(bob, Direction::Outgoing, None), 3);
+        assert_eq!(d(bob, Direction::Incoming, Some("LIVES_IN")), 1);
+        assert_eq!(d(bob, Direction::Incoming, Some("NO_SUCH_TYPE")), 0);
+        assert_eq!(d(london, Direction::Both, None), 1);
+        let fan = id("fan30");
+        assert_eq!(d(fan, Direction::Outgoing, None), 0, "deleted");
+        assert_eq!(d(fan, Direction::Incoming, None), 1);
+        let follows = r
+            .degrees_counting(Direction::Incoming, Some(&["FOLLOWS"]), false)
+            .expect("degrees");
+        assert_eq!(follows.len(), 1 + 100, "ada and the fans ada follows");
+        assert_eq!(follows.iter().map(|d| d.degree).sum::<u64>(), 370);
+        // (a)-[:FOLLOWS]->(b)-[:FOLLOWS]->(c): 270 x 100 through ada, and 1 x 1 through
+        // each fan with i % 3 = 0 but not i % 10 = 0 (100 - 10).
+        let walks = r
+            .two_step_walks(
+                true,
+                Some(&["FOLLOWS"]),
+                false,
+                Some(&["FOLLOWS"]),
+                false,
+                &|_| true,
+            )
+            .expect("walks");
+        assert_eq!((walks.first_steps, walks.walks), (370, 27_000 + 90));
+        r.graph_format().expect("format")
+    };
+    {
+        let g = Graph::open_with(
+            &path,
+            pagegraph::Options {
+                read_only: true,
+                ..pagegraph::Options::default()
+            },
+        )
+        .expect("read-only");
+        // Read-only: degrees counted from the chunks, as format 7 did.
+        assert_eq!(degrees(&g), 7);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    assert_eq!(degrees(&g), pagegraph::GRAPH_FORMAT);
+    assert!(g.check().expect("check").is_clean());
+    // Writes keep the counts: a fan unfollows ada, ada follows another fan.
+    let mut tx = g.begin_write().expect("write");
+    let r = g.begin_read().expect("read");
+    let ada = r.nodes_by_name("ada").expect("ada")[0];
+    let fan1 = r.nodes_by_name("fan1").expect("fan1")[0];
+    let gone = r
+        .neighbors(fan1, Direction::Outgoing, Some("FOLLOWS"))
+        .expect("edges")[0]
+        .0;
+    drop(r);
+    tx.delete_edge(gone).expect("unfollow");
+    tx.insert_edges([pagegraph::EdgeSpec {
+        from: ada,
+        to: fan1,
+        edge_type: "FOLLOWS".into(),
+        data: json!(null),
+    }])
+    .expect("follow");
+    tx.commit().expect("commit");
+    drop(g);
+    let g = Graph::open(&path).expect("reopen");
+    assert!(g.check().expect("check").is_clean());
+    let r = g.begin_read().expect("read");
+    assert_eq!(r.degree(ada, Direction::Incoming, None).expect("in"), 272);
+    assert_eq!(r.degree(ada, Direction::Outgoing, None).expect("out"), 103);
+    assert_eq!(r.degree(fan1, Direction::Both, None).expect("fan1"), 1);
+}

@@ -111,6 +111,60 @@ fn an_altered_adjacency_entry_is_seen_though_every_count_agrees() {
 }
 
 #[test]
+fn a_missing_altered_extra_or_damaged_degree_count_is_named() {
+    for (tree, side) in [("g.out_deg", "outgoing"), ("g.in_deg", "incoming")] {
+        let want = format!("the {side} degree counts disagree with the adjacency");
+        // A count gone.
+        let p = problems_after(|db, tx| {
+            let k = key_at(db, tree, 40);
+            tx.tree(tree).unwrap().remove(&k).unwrap();
+        });
+        assert!(has(&p, &want), "{p:?}");
+        // A count one too high (a LEB128 varint of under 127 is its own byte).
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 41);
+            assert_eq!(v.len(), 1, "a small count");
+            tree_of(tx, tree).insert(&k, &[v[0] + 1]).unwrap();
+        });
+        assert!(has(&p, &want), "{p:?}");
+        // A count moved to another node's key: every total still agrees.
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 42);
+            let mut t = tree_of(tx, tree);
+            t.remove(&k).unwrap();
+            let mut moved = k.clone();
+            // The key is the node's ordered varint then the type's: bump the node's last byte.
+            moved[k[0] as usize] ^= 1;
+            t.insert(&moved, &v).unwrap();
+        });
+        assert!(has(&p, &want), "{p:?}");
+        // A count for a node and type with no relationships.
+        let p = problems_after(|_, tx| {
+            tree_of(tx, tree).insert(&[1, 0xff, 1, 9], &[1]).unwrap();
+        });
+        assert!(has(&p, &want), "{p:?}");
+        // Damaged (none a panic): a zero count, a varint cut short, a key of three varints.
+        for (k, v) in [
+            (None, vec![0u8]),
+            (None, vec![0x80]),
+            (Some(vec![1u8, 1, 1, 1, 1, 1]), vec![1]),
+        ] {
+            let p = problems_after(|db, tx| {
+                let k = k.unwrap_or_else(|| key_at(db, tree, 43));
+                tree_of(tx, tree).insert(&k, &v).unwrap();
+            });
+            assert!(
+                has(
+                    &p,
+                    &format!("the {side} degree counts hold a damaged entry")
+                ),
+                "{p:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_damaged_or_misordered_chunk_is_a_problem_not_a_failure() {
     for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
         // A value cut inside a varint.

@@ -8,6 +8,7 @@ use pagegraph_storage::{LeafKeys, ValueRef};
 
 use super::ReadTxn;
 use crate::adjacency;
+use crate::degrees;
 use crate::error::{GraphError, Result};
 use crate::ids::{Direction, EdgeId, NodeId};
 use crate::record::{self, node_key};
@@ -370,6 +371,45 @@ impl ReadTxn {
         mut f: impl FnMut(NodeDegree),
     ) -> Result<()> {
         let mut bad = false;
+        if self.h.degrees && !self_loops {
+            // One entry per node and type, from the degree tree (`degrees.rs`).
+            let Some(tree) = self.tree(if incoming {
+                self.h.in_deg
+            } else {
+                self.h.out_deg
+            }) else {
+                return Ok(());
+            };
+            let lo = range.0.map_or(Bound::Unbounded, Bound::Included);
+            let hi = range.1.map_or(Bound::Unbounded, Bound::Excluded);
+            tree.range(lo, hi).for_each_run(|run| {
+                for (k, v) in run.entries() {
+                    if bad {
+                        return;
+                    }
+                    match degrees::entry(k, v) {
+                        Some((node, ty, degree)) => {
+                            if wanted.is_none_or(|w| w.contains(&ty)) {
+                                f(NodeDegree {
+                                    node,
+                                    degree,
+                                    self_loops: 0,
+                                });
+                            }
+                        }
+                        None => bad = true,
+                    }
+                }
+            })?;
+            if bad {
+                return Err(GraphError::corrupt(
+                    "degree count",
+                    "",
+                    "damaged key or value",
+                ));
+            }
+            return Ok(());
+        }
         self.adjacency_runs(incoming, range.0, range.1, |run| {
             run.touch();
             for (k, v) in run.entries() {

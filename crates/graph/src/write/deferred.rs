@@ -6,6 +6,7 @@ use std::sync::mpsc::sync_channel;
 
 use super::{Adjacency, WriteTxn};
 use crate::adjacency;
+use crate::degrees;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::record::{self, IN, OUT};
@@ -74,10 +75,12 @@ impl WriteTxn {
                         continue;
                     };
                     let mut tree = self.tx.tree(name)?;
-                    match slice? {
+                    let (slice, groups) = slice?;
+                    match slice {
                         Slice::Packed(chunks) => chunks.append(&mut tree)?,
                         Slice::Entries(entries) => adjacency::insert_sorted(&mut tree, &entries)?,
                     }
+                    degrees::add(&mut self.tx.tree(degrees::tree_of(name))?, &groups)?;
                 }
             }
             Ok(())
@@ -105,20 +108,25 @@ enum Slice {
     Entries(Vec<Adjacency>),
 }
 
+/// A slice and its pairs per `(node, type)`, for the degree tree.
+type CountedSlice = (Slice, Vec<degrees::Group>);
+
 /// Drains one direction's deferred sort into `out` in slices of whole `(node, type)`
 /// groups, packed when `fresh`. Stops quietly when the writer hangs up (it failed); an
 /// error of its own is the last item sent.
 fn merge_slices(
     mut sorter: pagegraph_storage::Sorter,
     fresh: bool,
-    out: &std::sync::mpsc::SyncSender<Result<Slice>>,
+    out: &std::sync::mpsc::SyncSender<Result<CountedSlice>>,
 ) {
     let slice_of = |entries: Vec<Adjacency>| {
-        if fresh {
+        let groups = degrees::groups(&entries);
+        let slice = if fresh {
             Slice::Packed(adjacency::pack_entries(&entries))
         } else {
             Slice::Entries(entries)
-        }
+        };
+        (slice, groups)
     };
     let merged = (|| -> Result<()> {
         let mut merged = sorter.drain()?;

@@ -19,6 +19,7 @@ use pagegraph_storage::TxId;
 use serde_json::Value;
 
 use crate::adjacency;
+use crate::degrees;
 use crate::edges;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
@@ -26,9 +27,9 @@ use crate::index::IndexDef;
 use crate::lookup::{self, NodeState, Source};
 use crate::props::{self, Properties};
 use crate::record::{
-    self, COUNTS, EDGES, EdgeRecord, IN, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX, META,
-    NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, STR, STR_ID, count_key, edge_key, encode_data,
-    encode_node, kind_key, name_key, node_key,
+    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX,
+    META, NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, OUT_DEG, STR, STR_ID, count_key, edge_key,
+    encode_data, encode_node, kind_key, name_key, node_key,
 };
 use crate::stage::{DataRef, Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
@@ -631,8 +632,13 @@ impl WriteTxn {
 
     /// Adds sorted adjacency entries to `tree`: into the chunks they fall into, in one
     /// pass (see `adjacency.rs`).
+    /// The degree counts of `tree`'s pairs per `(node, type)` grow with it.
     fn insert_adjacency(&mut self, tree: &str, sorted: &[Adjacency]) -> Result<()> {
-        adjacency::insert_sorted(&mut self.tx.tree(tree)?, sorted)
+        adjacency::insert_sorted(&mut self.tx.tree(tree)?, sorted)?;
+        degrees::add(
+            &mut self.tx.tree(degrees::tree_of(tree))?,
+            &degrees::groups(sorted),
+        )
     }
 
     /// Fails with `NodeNotFound` naming the first of `ids` (in order) that does not exist.
@@ -783,6 +789,8 @@ impl WriteTxn {
         self.apply_entries(id.0, &entries, &[])?;
         adjacency::remove(&mut self.tx.tree(OUT)?, from, ty, to, id)?;
         adjacency::remove(&mut self.tx.tree(IN)?, to, ty, from, id)?;
+        degrees::take_one(&mut self.tx.tree(OUT_DEG)?, from, ty)?;
+        degrees::take_one(&mut self.tx.tree(IN_DEG)?, to, ty)?;
         if !edges::replace(&mut self.tx.tree(EDGES)?, id, None)? {
             return Err(GraphError::corrupt("edge", id, "vanished from its chunk"));
         }
@@ -856,6 +864,31 @@ impl WriteTxn {
         }
         for (ty, n) in loops {
             self.count(b'l', ty, n);
+        }
+        Ok(())
+    }
+
+    /// Counts every node's pairs per type in each direction from the adjacency's chunks
+    /// into the degree trees, for the upgrade of a graph format that did not keep them (the
+    /// trees are empty): a slice of counts at a time, so memory stays bounded.
+    pub(crate) fn count_degrees(&mut self) -> Result<()> {
+        for tree in [OUT, IN] {
+            let mut from: Option<record::Key> = None;
+            loop {
+                let mut groups = Vec::new();
+                let next = match self.tx.view_tree(tree)? {
+                    Some(view) => degrees::count_chunks(&view, from.as_deref(), |g| {
+                        groups.push(g);
+                        groups.len() < adjacency::SLICE_ENTRIES
+                    })?,
+                    None => None,
+                };
+                degrees::add(&mut self.tx.tree(degrees::tree_of(tree))?, &groups)?;
+                match next {
+                    Some(k) => from = Some(k),
+                    None => break,
+                }
+            }
         }
         Ok(())
     }
