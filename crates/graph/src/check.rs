@@ -426,15 +426,12 @@ impl ReadTxn {
         } else {
             self.h.out_deg
         }) {
-            let mut range = tree.iter();
-            while let Some(entry) = range.next_ref() {
-                let (k, v) = entry?;
-                let decoded = crate::degrees::decode_key(k).zip(crate::degrees::decode_count(&v));
-                let Some(((node, ty), count)) = decoded else {
-                    problems.push(format!("the {name} degree counts hold a damaged entry"));
-                    return Ok(());
-                };
+            let whole = crate::degrees::each_count(&tree, |node, ty, count| {
                 kept.add([node.0, u64::from(ty), count, 0]);
+            })?;
+            if !whole {
+                problems.push(format!("the {name} degree counts hold a damaged entry"));
+                return Ok(());
             }
         }
         if kept != *groups {

@@ -387,19 +387,9 @@ impl ReadTxn {
             Direction::Incoming => [self.h.in_deg, None],
             Direction::Both => [self.h.out_deg, self.h.in_deg],
         };
-        let prefix = record::adjacency_prefix(id, ty);
         let mut n = 0u64;
         for t in trees.into_iter().flatten() {
-            let tree = self.r.view(t);
-            let mut range = tree.prefix(&prefix);
-            while let Some(entry) = range.next_ref() {
-                let (k, v) = entry?;
-                let count = crate::degrees::decode_key(k)
-                    .filter(|&(node, _)| node == id)
-                    .and_then(|_| crate::degrees::decode_count(&v))
-                    .ok_or_else(|| GraphError::corrupt("degree count", id, "damaged"))?;
-                n = n.saturating_add(count);
-            }
+            n = n.saturating_add(crate::degrees::node_degree(&self.r.view(t), id, ty)?);
         }
         Ok(n)
     }

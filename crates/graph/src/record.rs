@@ -260,6 +260,16 @@ pub(crate) fn node_key(id: NodeId) -> Key {
     Key::new().push(id.0)
 }
 
+/// Key of a degree tree's entry (`degrees.rs`): a block of nodes, then an edge type; the
+/// block alone is the prefix of all its types.
+pub(crate) fn degree_key(block: u64, edge_type: Option<u32>) -> Key {
+    let k = Key::new().push(block);
+    match edge_type {
+        Some(t) => k.push(u64::from(t)),
+        None => k,
+    }
+}
+
 /// An id as an ordered varint.
 pub(crate) fn ordered_key(id: u64) -> Key {
     Key::new().push(id)

@@ -3,7 +3,8 @@
 //! thousands, single and whole-node deletes that shrink and empty chunks, in and across
 //! transactions. After every step each node's neighbors (per direction and type, and as
 //! the write transaction reads them), `edges_between`, `degree` and the whole-graph
-//! `degrees` (and `for_each_degree`, `two_step_walks`) equal the model's, and
+//! `degrees` (and `for_each_degree`, `two_step_walks`, with and without self-loops: the
+//! latter read from the degree trees) equal the model's, and
 //! `check` is clean at the end of every run. With `PAGEGRAPH_STRESS=1` a node of degree
 //! 1,000,000 is built, read and thinned too.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
@@ -85,8 +86,38 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
             assert!(streamed.windows(2).all(|w| w[0].0 < w[1].0), "{step}");
             let streamed: BTreeMap<NodeId, (u64, u64)> = streamed.into_iter().collect();
             assert_eq!(streamed, want, "{step}: for_each_degree {dir:?} {types:?}");
+            // Without self-loops: from the degree trees (format 8), each node once, in order.
+            let mut counted: Vec<(NodeId, u64)> = Vec::new();
+            r.for_each_degree(incoming, types, false, |d| {
+                assert_eq!(d.self_loops, 0, "{step}: self-loops not asked for");
+                counted.push((d.node, d.degree));
+            })
+            .unwrap();
+            assert!(counted.windows(2).all(|w| w[0].0 < w[1].0), "{step}");
+            let want_counts: BTreeMap<NodeId, u64> =
+                want.iter().map(|(&n, &(d, _))| (n, d)).collect();
+            assert_eq!(
+                counted.into_iter().collect::<BTreeMap<_, _>>(),
+                want_counts,
+                "{step}: degree counts {dir:?} {types:?}"
+            );
         }
     }
+    assert_walks(&r, model, step);
+    for &n in nodes {
+        for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
+            for ty in [None, Some("A"), Some("B")] {
+                let got = r.neighbors(n, dir, ty).unwrap();
+                let want = expected(model, n, dir, ty);
+                assert_eq!(got.len() as u64, r.degree(n, dir, ty).unwrap());
+                assert_eq!(sorted(got), want, "{step}: node {n} {dir:?} {ty:?}");
+            }
+        }
+    }
+}
+
+/// Two-step walks, with and without self-loops, against the model's edge list.
+fn assert_walks(r: &pagegraph::ReadTxn, model: &Model, step: &str) {
     // Two-step walks through the nodes with an even id: the sum of their first degrees
     // times their second degrees, from the model's edge list.
     let even = |n: NodeId| n.0.is_multiple_of(2);
@@ -119,16 +150,18 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
                 got, want,
                 "{step}: two-step walks {first_in} {second_in} {t1:?}"
             );
-        }
-    }
-    for &n in nodes {
-        for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
-            for ty in [None, Some("A"), Some("B")] {
-                let got = r.neighbors(n, dir, ty).unwrap();
-                let want = expected(model, n, dir, ty);
-                assert_eq!(got.len() as u64, r.degree(n, dir, ty).unwrap());
-                assert_eq!(sorted(got), want, "{step}: node {n} {dir:?} {ty:?}");
-            }
+            // Without self-loops: both degrees from the degree trees.
+            let got = r
+                .two_step_walks(first_in, t1, second_in, t2, false, &even)
+                .unwrap();
+            let want = pagegraph::TwoStepWalks {
+                first_self_loops: 0,
+                ..want
+            };
+            assert_eq!(
+                got, want,
+                "{step}: two-step walks from counts {first_in} {second_in} {t1:?}"
+            );
         }
     }
 }

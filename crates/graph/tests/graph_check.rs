@@ -120,30 +120,32 @@ fn a_missing_altered_extra_or_damaged_degree_count_is_named() {
             tx.tree(tree).unwrap().remove(&k).unwrap();
         });
         assert!(has(&p, &want), "{p:?}");
-        // A count one too high (a LEB128 varint of under 127 is its own byte).
+        // A count one too high (the value's last byte is its last count's, under 127).
         let p = problems_after(|db, tx| {
-            let (k, v) = entry_at(db, tree, 41);
-            assert_eq!(v.len(), 1, "a small count");
-            tree_of(tx, tree).insert(&k, &[v[0] + 1]).unwrap();
+            let (k, mut v) = entry_at(db, tree, 41);
+            let last = v.last_mut().unwrap();
+            assert!(*last < 0x7f, "a small count");
+            *last += 1;
+            tree_of(tx, tree).insert(&k, &v).unwrap();
         });
         assert!(has(&p, &want), "{p:?}");
-        // A count moved to another node's key: every total still agrees.
+        // Two entries' counts swapped: every total still agrees.
         let p = problems_after(|db, tx| {
-            let (k, v) = entry_at(db, tree, 42);
+            let (k1, v1) = entry_at(db, tree, 2);
+            let (k2, v2) = entry_at(db, tree, 3);
+            assert_ne!(v1, v2);
             let mut t = tree_of(tx, tree);
-            t.remove(&k).unwrap();
-            let mut moved = k.clone();
-            // The key is the node's ordered varint then the type's: bump the node's last byte.
-            moved[k[0] as usize] ^= 1;
-            t.insert(&moved, &v).unwrap();
+            t.insert(&k1, &v2).unwrap();
+            t.insert(&k2, &v1).unwrap();
         });
         assert!(has(&p, &want), "{p:?}");
-        // A count for a node and type with no relationships.
+        // A count for a node and type with no relationships (node 255 * 64 + 1, type 9).
         let p = problems_after(|_, tx| {
-            tree_of(tx, tree).insert(&[1, 0xff, 1, 9], &[1]).unwrap();
+            tree_of(tx, tree).insert(&[1, 0xff, 1, 9], &[1, 1]).unwrap();
         });
         assert!(has(&p, &want), "{p:?}");
-        // Damaged (none a panic): a zero count, a varint cut short, a key of three varints.
+        // Damaged (none a panic): an offset without its count, an offset past the block,
+        // a key of three varints.
         for (k, v) in [
             (None, vec![0u8]),
             (None, vec![0x80]),

@@ -370,7 +370,6 @@ impl ReadTxn {
         self_loops: bool,
         mut f: impl FnMut(NodeDegree),
     ) -> Result<()> {
-        let mut bad = false;
         if self.h.degrees && !self_loops {
             // One entry per node and type, from the degree tree (`degrees.rs`).
             let Some(tree) = self.tree(if incoming {
@@ -380,36 +379,26 @@ impl ReadTxn {
             }) else {
                 return Ok(());
             };
-            let lo = range.0.map_or(Bound::Unbounded, Bound::Included);
-            let hi = range.1.map_or(Bound::Unbounded, Bound::Excluded);
-            tree.range(lo, hi).for_each_run(|run| {
-                for (k, v) in run.entries() {
-                    if bad {
-                        return;
-                    }
-                    match degrees::entry(k, v) {
-                        Some((node, ty, degree)) => {
-                            if wanted.is_none_or(|w| w.contains(&ty)) {
-                                f(NodeDegree {
-                                    node,
-                                    degree,
-                                    self_loops: 0,
-                                });
-                            }
-                        }
-                        None => bad = true,
-                    }
-                }
+            // The run's bounds are adjacency keys: the nodes they start with bound it.
+            let node_of = |k: Option<&[u8]>| -> Result<Option<NodeId>> {
+                k.map(|k| {
+                    record::get_ordered(k, &mut 0).map(NodeId).ok_or_else(|| {
+                        GraphError::corrupt("adjacency key", "", "no node at its start")
+                    })
+                })
+                .transpose()
+            };
+            let (lo, hi) = (node_of(range.0)?, node_of(range.1)?);
+            degrees::for_each_in(&tree, lo, hi, wanted, |node, degree| {
+                f(NodeDegree {
+                    node,
+                    degree,
+                    self_loops: 0,
+                });
             })?;
-            if bad {
-                return Err(GraphError::corrupt(
-                    "degree count",
-                    "",
-                    "damaged key or value",
-                ));
-            }
             return Ok(());
         }
+        let mut bad = false;
         self.adjacency_runs(incoming, range.0, range.1, |run| {
             run.touch();
             for (k, v) in run.entries() {
