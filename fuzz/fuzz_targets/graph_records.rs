@@ -1,7 +1,7 @@
 //! A valid graph database with fuzzer-chosen bytes patched into it (pairs of a 3-byte
 //! offset and a byte), every page's checksum then made valid: so node and edge records,
-//! index entries, adjacency chunks and edge record chunks (keys and delta-encoded values)
-//! are crafted but reach the graph layer's decoders.
+//! index entries, adjacency chunks, edge record chunks (keys and delta-encoded values) and
+//! degree counts are crafted but reach the graph layer's decoders.
 //! Every read must return a value or an error, never panic.
 #![no_main]
 

@@ -105,11 +105,17 @@ pub fn exercise_graph(g: &Graph) {
         let Ok(node) = node else { break };
         let _ = r.neighbors(node.id, pagegraph::Direction::Both, None);
         let _ = r.nodes_by_kind(&node.kind);
+        // One node's degree from the degree trees (format 8), of a type and of all.
+        let _ = r.degree(node.id, pagegraph::Direction::Both, None);
+        let _ = r.degree(node.id, pagegraph::Direction::Incoming, Some("LINK"));
     }
     for dir in [pagegraph::Direction::Outgoing, pagegraph::Direction::Both] {
         let _ = r.degrees(dir, None);
         let _ = r.degrees(dir, Some(&["LINK"]));
+        // Without self-loops: read from the degree trees.
+        let _ = r.degrees_counting(dir, None, false);
     }
+    let _ = r.two_step_walks(true, None, false, Some(&["LINK"]), false, &|_| true);
     for edge in r.edges().take(10_000) {
         let Ok(edge) = edge else { break };
         let _ = r.edge_props(edge.id);
