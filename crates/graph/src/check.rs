@@ -421,11 +421,7 @@ impl ReadTxn {
         problems: &mut Vec<String>,
     ) -> Result<()> {
         let mut kept = Multiset::default();
-        if let Some(tree) = self.tree(if incoming {
-            self.h.in_deg
-        } else {
-            self.h.out_deg
-        }) {
+        if let Some(tree) = self.degree_tree(incoming) {
             let whole = crate::degrees::each_count(&tree, |node, ty, count| {
                 kept.add([node.0, u64::from(ty), count, 0]);
             })?;

@@ -212,22 +212,19 @@ pub(crate) fn add(tree: &mut TreeMut<'_>, groups: &[Group]) -> Result<()> {
 pub(crate) fn take_one(tree: &mut TreeMut<'_>, node: NodeId, edge_type: u32) -> Result<()> {
     let (block, offset) = (node.0 / BLOCK, node.0 % BLOCK);
     let k = key(block, edge_type);
-    let mut pairs: Vec<(u64, u64)> = Vec::new();
-    let v = tree.get(&k)?.ok_or_else(|| {
+    let missing = || {
         GraphError::corrupt(
             "degree count",
             node,
             "missing for a relationship being removed",
         )
-    })?;
-    decode_value(&v, |o, c| pairs.push((o, c))).ok_or_else(|| damaged(node))?;
-    let Ok(j) = pairs.binary_search_by_key(&offset, |&(o, _)| o) else {
-        return Err(GraphError::corrupt(
-            "degree count",
-            node,
-            "missing for a relationship being removed",
-        ));
     };
+    let mut pairs: Vec<(u64, u64)> = Vec::new();
+    let v = tree.get(&k)?.ok_or_else(missing)?;
+    decode_value(&v, |o, c| pairs.push((o, c))).ok_or_else(|| damaged(node))?;
+    let j = pairs
+        .binary_search_by_key(&offset, |&(o, _)| o)
+        .map_err(|_| missing())?;
     if pairs[j].1 == 1 {
         pairs.remove(j);
     } else {

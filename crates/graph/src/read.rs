@@ -373,6 +373,16 @@ impl ReadTxn {
         Ok(n)
     }
 
+    /// The degree tree of a direction (`None`: no relationship was ever counted that way,
+    /// or the format keeps none).
+    pub(crate) fn degree_tree(&self, incoming: bool) -> Option<Tree<'_>> {
+        self.tree(if incoming {
+            self.h.in_deg
+        } else {
+            self.h.out_deg
+        })
+    }
+
     /// [`ReadTxn::degree`] from the degree trees: one entry per type, no pair read.
     fn kept_degree(&self, id: NodeId, dir: Direction, edge_type: Option<&str>) -> Result<u64> {
         let ty = match edge_type {

@@ -39,6 +39,16 @@ fn fixture(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
+/// Opens the fixture copy at `path` read-only (nothing upgraded or written), or fails
+/// the test saying `what`.
+fn open_read_only(path: &Path, what: &str) -> Graph {
+    let options = pagegraph::Options {
+        read_only: true,
+        ..pagegraph::Options::default()
+    };
+    Graph::open_with(path, options).expect(what)
+}
+
 fn assert_v1_content(g: &Graph) {
     let r = g.begin_read().expect("read");
     assert_eq!(r.node_count().expect("count"), 22);
@@ -104,14 +114,7 @@ fn fixtures_read_only_are_read_in_place_and_left_as_they_are() {
             ["graph.pgdb", "graph.pgdb-wal"].map(|f| std::fs::read(d.join(f)).expect("read"))
         };
         let before = files(dir.path());
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("open v1 fixture read-only");
+        let g = open_read_only(&path, "open v1 fixture read-only");
         assert_v1_content(&g);
         assert!(g.check().expect("check").is_clean());
         drop(g);
@@ -208,14 +211,7 @@ fn a_graph_format_1_fixture_is_upgraded_to_format_2_and_takes_indexes() {
     use pagegraph::{Condition, IndexSpec, PropertyValue};
     let (_dir, path) = fixture("v1");
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         assert_eq!(
             g.begin_read()
                 .expect("read")
@@ -316,14 +312,7 @@ fn a_graph_format_2_fixture_reads_as_chunks_of_one_and_is_upgraded_to_format_3()
     let (_dir, path) = fixture("graph-format-2");
     let expected = format_2_expected();
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         let r = g.begin_read().expect("read");
         assert_eq!(r.graph_format().expect("format"), 2);
         assert_eq!(format_2_edges(&r), expected);
@@ -414,14 +403,7 @@ fn a_graph_format_3_fixture_reads_as_edge_chunks_of_one_and_is_upgraded_to_forma
     let mut model = format_3_expected();
     assert_eq!(model.len(), 502);
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         let r = g.begin_read().expect("read");
         assert_eq!(r.graph_format().expect("format"), 3);
         assert_eq!(format_3_edges(&r), model);
@@ -502,14 +484,7 @@ fn a_graph_format_4_fixture_gets_its_self_loops_counted_by_the_upgrade_to_format
     let (_dir, path) = fixture("graph-format-4");
     let want = vec![("A".to_string(), 7), ("B".to_string(), 12)];
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         let r = g.begin_read().expect("read");
         assert_eq!(r.graph_format().expect("format"), 4);
         // Not counted yet: none are claimed.
@@ -611,14 +586,7 @@ fn a_graph_format_5_fixture_reads_the_same_and_takes_temporal_values_after_the_u
         )
     };
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         assert_eq!(content(&g).0, 5);
         assert!(g.check().expect("check").is_clean());
     }
@@ -728,14 +696,7 @@ fn a_graph_format_6_fixture_reads_the_same_and_mixes_json_and_binary_data_after_
         r.graph_format().expect("format")
     };
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         assert_eq!(content(&g), 6);
         // Format 6 wrote JSON text: read as it is.
         let raw = g
@@ -841,14 +802,7 @@ fn a_graph_format_7_fixture_gets_its_degrees_counted_by_the_upgrade_to_format_8(
         r.graph_format().expect("format")
     };
     {
-        let g = Graph::open_with(
-            &path,
-            pagegraph::Options {
-                read_only: true,
-                ..pagegraph::Options::default()
-            },
-        )
-        .expect("read-only");
+        let g = open_read_only(&path, "read-only");
         // Read-only: degrees counted from the chunks, as format 7 did.
         assert_eq!(degrees(&g), 7);
         assert!(g.check().expect("check").is_clean());

@@ -372,11 +372,7 @@ impl ReadTxn {
     ) -> Result<()> {
         if self.h.degrees && !self_loops {
             // One entry per node and type, from the degree tree (`degrees.rs`).
-            let Some(tree) = self.tree(if incoming {
-                self.h.in_deg
-            } else {
-                self.h.out_deg
-            }) else {
+            let Some(tree) = self.degree_tree(incoming) else {
                 return Ok(());
             };
             // The run's bounds are adjacency keys: the nodes they start with bound it.
