@@ -534,6 +534,63 @@ fn check_reports_missing_extra_altered_and_malformed_index_entries() {
     );
 }
 
+/// A unique equality reads its hits from one leaf without a cursor: a malformed entry
+/// among them is an error, and the good hit before it is not handed out either.
+#[test]
+fn a_malformed_entry_beside_a_unique_hit_is_an_error_not_a_hit() {
+    for keep_good in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.pgdb");
+        {
+            let g = Graph::open(&path).unwrap();
+            people(&g);
+            let mut tx = g.begin_write().unwrap();
+            tx.create_index(IndexSpec::on_label("Person", "name").unique())
+                .unwrap();
+            tx.commit().unwrap();
+            let r = g.begin_read().unwrap();
+            let hits: Vec<_> = r
+                .nodes_where("Person", "name", &Condition::Eq(V::String("ada".into())))
+                .unwrap()
+                .collect::<pagegraph::Result<_>>()
+                .unwrap();
+            assert_eq!(hits, vec![NodeId(1)]);
+            drop(r);
+            g.close().unwrap();
+        }
+        let db = Database::open(&path, StorageOptions::default()).unwrap();
+        let mut tx = db.begin_write().unwrap();
+        // "ada" sorts first: her entry, then the same bytes with two more (no entry
+        // decodes with bytes after its id), in her equality range.
+        let good = first_key(&mut tx, "g.ix.1");
+        let mut bad = good.clone();
+        bad.extend_from_slice(&[0xff, 0xff]);
+        tx.tree("g.ix.1").unwrap().insert(&bad, &[]).unwrap();
+        if !keep_good {
+            tx.tree("g.ix.1").unwrap().remove(&good).unwrap();
+        }
+        tx.commit().unwrap();
+        db.close().unwrap();
+        let g = Graph::open(&path).unwrap();
+        let r = g.begin_read().unwrap();
+        let results: Vec<_> = r
+            .nodes_where("Person", "name", &Condition::Eq(V::String("ada".into())))
+            .unwrap()
+            .collect();
+        assert!(
+            matches!(results.as_slice(), [Err(GraphError::Corrupt { .. })]),
+            "keep_good {keep_good}: {results:?}"
+        );
+        // Another name's lookup is untouched by the damage.
+        let bob: Vec<_> = r
+            .nodes_where("Person", "name", &Condition::Eq(V::String("bob".into())))
+            .unwrap()
+            .collect::<pagegraph::Result<_>>()
+            .unwrap();
+        assert_eq!(bob, vec![NodeId(2)]);
+    }
+}
+
 #[test]
 fn a_catalog_entry_that_does_not_decode_is_an_error() {
     let (_dir, g) = damaged(|tx| {

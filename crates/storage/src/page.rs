@@ -29,15 +29,11 @@ pub const PAGE_HEADER_SIZE: usize = 32;
 /// (uniquely held) pages through `Arc::make_mut`.
 pub type PageBuf = Arc<[u8]>;
 
-/// A zeroed page buffer in one allocation (`Arc::from(vec)` would allocate and copy twice).
-pub(crate) fn zeroed_buf(page_size: usize) -> PageBuf {
-    std::iter::repeat_n(0u8, page_size).collect()
-}
-
 /// Page images with their ids, as they are written out together.
 pub(crate) type Pages = Vec<(PageId, PageBuf)>;
 
-/// A zeroed page buffer, allocated once in place (no copy into the `Arc`).
+/// A zeroed page buffer, allocated once in place (`Arc::from(vec)` would allocate and copy
+/// twice).
 pub(crate) fn zeroed(page_size: usize) -> PageBuf {
     std::iter::repeat_n(0u8, page_size).collect()
 }

@@ -444,10 +444,16 @@ impl PageWriter<'_> {
     /// Allocates a page, formatted by `init`, owned by this transaction.
     pub fn new_page(&mut self, init: impl FnOnce(&mut [u8], PageId)) -> Result<PageId> {
         let id = self.w.alloc.allocate()?;
-        let mut buf = page::zeroed_buf(self.page_size());
+        let mut buf = page::zeroed(self.page_size());
         if let Some(b) = Arc::get_mut(&mut buf) {
             init(b, id);
         }
+        self.add_new(id, buf);
+        Ok(id)
+    }
+
+    /// Records `buf` as the image of `id`, a page this transaction just allocated.
+    fn add_new(&mut self, id: PageId, buf: PageBuf) {
         self.w.clock += 1;
         self.w.fresh += 1;
         self.w.spilled.remove(&id);
@@ -459,7 +465,6 @@ impl PageWriter<'_> {
                 touched: self.w.clock,
             },
         );
-        Ok(id)
     }
 
     /// Frees a page: at once if this transaction made it, else once no reader can see it.
@@ -478,10 +483,13 @@ impl PageWriter<'_> {
             return Ok(id);
         }
         let old = self.page(id)?;
-        let new = self.new_page(|buf, new_id| {
-            buf.copy_from_slice(&old);
-            page::put_u64(buf, 8, new_id.0);
-        })?;
+        let new = self.w.alloc.allocate()?;
+        // One allocation and one copy: a zeroed page overwritten whole would write it twice.
+        let mut buf: PageBuf = Arc::from(&old[..]);
+        if let Some(b) = Arc::get_mut(&mut buf) {
+            page::put_u64(b, 8, new.0);
+        }
+        self.add_new(new, buf);
         self.free(id);
         Ok(new)
     }
