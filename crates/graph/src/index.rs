@@ -263,7 +263,29 @@ pub(crate) struct IndexDef {
     pub state: IndexState,
 }
 
+/// Most bytes an entry's values take as a key: the entry's id (at most 9 bytes) and its
+/// length byte complete the entry within the storage engine's key limit.
+pub(crate) const VALUES_KEY_MAX: usize = pagegraph_storage::limits::KEY_SIZE_MAX - 10;
+
 impl IndexDef {
+    /// Fails with `Invalid`, naming this index, when values whose key takes `len` bytes
+    /// cannot be an entry of it (a long string, a list of them): checked before anything
+    /// of the write is done, so that the transaction stays as it was.
+    pub(crate) fn check_values_len(&self, len: usize) -> Result<()> {
+        if len <= VALUES_KEY_MAX {
+            return Ok(());
+        }
+        Err(GraphError::Invalid {
+            field: "indexed value",
+            reason: format!(
+                "index {} on {} cannot hold a value of {len} bytes as a key (at most \
+                 {VALUES_KEY_MAX}); drop the index or shorten the value",
+                self.name,
+                self.properties.join(", ")
+            ),
+        })
+    }
+
     /// The tree holding the entries.
     pub(crate) fn tree(&self) -> String {
         entries_tree(self.id)

@@ -534,6 +534,104 @@ fn check_reports_missing_extra_altered_and_malformed_index_entries() {
     );
 }
 
+/// Whether `r` is the refusal of a value too long for the `Person_bio` or `Knows_note` index.
+fn is_too_long<T>(r: &pagegraph::Result<T>) -> bool {
+    matches!(r, Err(GraphError::Invalid { field: "indexed value", reason })
+        if reason.contains("Person_bio") || reason.contains("Knows_note"))
+}
+
+/// A value too long to be an index key is refused before anything is written, on every
+/// path that writes entries (create, batch create, update, label added, edge create and
+/// update, index build), with an error naming the index; the transaction stays usable and
+/// exactly as it was, and what commits is consistent.
+#[test]
+fn a_value_too_long_for_an_index_key_is_refused_and_leaves_nothing_behind() {
+    let too_long = V::String("x".repeat(1_000));
+    let fits = V::String("x".repeat(900));
+    let dir = tempfile::tempdir().unwrap();
+    let g = Graph::open(dir.path().join("g.pgdb")).unwrap();
+    let people = people(&g);
+    let mut tx = g.begin_write().unwrap();
+    tx.create_index(IndexSpec::on_label("Person", "bio"))
+        .unwrap();
+    tx.create_index(IndexSpec::on_edge_type("Knows", "note").unique())
+        .unwrap();
+    let e = tx
+        .create_edge(people[0], people[1], "Knows", props(&[("note", V::Int(1))]))
+        .unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = g.begin_write().unwrap();
+    let r = tx.create_node(&["Person"], props(&[("bio", too_long.clone())]));
+    assert!(is_too_long(&r), "{r:?}");
+    let r = tx.create_nodes([
+        (&["Person"][..], props(&[("bio", fits.clone())])),
+        (&["Person"][..], props(&[("bio", too_long.clone())])),
+    ]);
+    assert!(is_too_long(&r), "{r:?}");
+    let r = tx.set_node_property(people[0], "bio", too_long.clone());
+    assert!(is_too_long(&r), "{r:?}");
+    // A node outside the label takes the value; the label would bring it under the index.
+    let other = tx
+        .create_node(&["Robot"], props(&[("bio", too_long.clone())]))
+        .unwrap();
+    let r = tx.add_label(other, "Person");
+    assert!(is_too_long(&r), "{r:?}");
+    let r = tx.create_edge(
+        people[1],
+        people[2],
+        "Knows",
+        props(&[("note", too_long.clone())]),
+    );
+    assert!(is_too_long(&r), "{r:?}");
+    let r = tx.set_edge_property(e, "note", too_long.clone());
+    assert!(is_too_long(&r), "{r:?}");
+    // Still usable: a value that fits goes in and is found.
+    let ok = tx
+        .create_node(&["Person"], props(&[("bio", fits.clone())]))
+        .unwrap();
+    tx.commit().unwrap();
+
+    let r = g.begin_read().unwrap();
+    assert_eq!(r.node_count().unwrap(), people.len() as u64 + 2);
+    assert_eq!(r.edge_count().unwrap(), 1);
+    assert_eq!(
+        ids(r
+            .nodes_where("Person", "bio", &Condition::Eq(fits))
+            .unwrap()),
+        vec![ok]
+    );
+    assert_eq!(
+        ids(r.nodes_with_label("Person").unwrap()).len(),
+        people.len() + 1
+    );
+    assert_eq!(
+        r.node_labels(other).unwrap(),
+        Some(vec!["Robot".to_string()])
+    );
+    drop(r);
+    assert!(g.check().unwrap().is_clean());
+
+    // An index over data that holds such a value is refused, and not left half built.
+    let mut tx = g.begin_write().unwrap();
+    let r = tx.create_index(IndexSpec::on_label("Robot", "bio"));
+    assert!(
+        matches!(&r, Err(GraphError::Invalid { field: "indexed value", reason }) if reason.contains("Robot_bio")),
+        "{r:?}"
+    );
+    assert_eq!(tx.indexes().unwrap().len(), 2);
+    tx.create_edge(people[2], people[3], "Likes", props(&[("note", too_long)]))
+        .unwrap();
+    let r = tx.create_index(IndexSpec::on_edge_type("Likes", "note"));
+    assert!(
+        matches!(&r, Err(GraphError::Invalid { field: "indexed value", reason }) if reason.contains("Likes_note")),
+        "{r:?}"
+    );
+    assert_eq!(tx.indexes().unwrap().len(), 2);
+    tx.commit().unwrap();
+    assert!(g.check().unwrap().is_clean());
+}
+
 /// A unique equality reads its hits from one leaf without a cursor: a malformed entry
 /// among them is an error, and the good hit before it is not handed out either.
 #[test]

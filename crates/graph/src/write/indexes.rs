@@ -252,7 +252,9 @@ impl RawNodes {
             start = data_end;
             let values = props::properties_in_data("node data", "node", id, name, data, &keys)?;
             out.push_with(|arena| {
+                let start = arena.len();
                 if def.keys_of_into(taking(&keys, values), arena)? {
+                    def.check_values_len(arena.len() - start)?;
                     entry_id_into(id.0, arena);
                     return Ok(true);
                 }
@@ -442,7 +444,12 @@ impl WriteTxn {
 
     /// Fails with `ConstraintViolation` if an entry of `added` would give an element other
     /// than `me` the values another element holds under a unique constraint.
+    ///
+    /// Also fails with `Invalid` if an entry's values are too long to be a key.
     pub(crate) fn check_unique(&self, added: &[(usize, Vec<u8>)], me: u64) -> Result<()> {
+        for (d, values) in added {
+            self.catalog[*d].check_values_len(values.len())?;
+        }
         for (d, values) in added {
             self.check_unique_one(*d, values, me)?;
         }
@@ -508,7 +515,8 @@ impl WriteTxn {
 
     /// Checks a batch's entries against unique constraints: against each other and against
     /// the indexes as they are. The error names the first entry, in batch order, that
-    /// repeats an earlier one's values or an indexed element's.
+    /// repeats an earlier one's values or an indexed element's. An entry whose values are
+    /// too long to be a key fails the batch with `Invalid` first.
     ///
     /// Repeats inside the batch are found by sorting each index's canonical keys, so that
     /// equal values are neighbours (no hash map of a million keys); the index is searched
@@ -517,6 +525,7 @@ impl WriteTxn {
         let mut keys = SortedKeys::with_capacity(entries.len());
         for (at, (d, values, _)) in entries.iter().enumerate() {
             let def = &self.catalog[*d];
+            def.check_values_len(values.len())?;
             if def.unique {
                 let n = def.properties.len();
                 keys.push(*d, at, |out| canonical_into(values, n, out))?;
@@ -809,6 +818,7 @@ impl WriteTxn {
                 let values =
                     props::properties_in_data("edge data", "edge", id, "", rec.data, &keys)?;
                 if let Some(k) = def.keys_of(taking(&keys, values))? {
+                    def.check_values_len(k.len())?;
                     out.push(into_entry(k, id.0));
                 }
             }
