@@ -449,8 +449,6 @@ impl WriteTxn {
     pub(crate) fn check_unique(&self, added: &[(usize, Vec<u8>)], me: u64) -> Result<()> {
         for (d, values) in added {
             self.catalog[*d].check_values_len(values.len())?;
-        }
-        for (d, values) in added {
             self.check_unique_one(*d, values, me)?;
         }
         Ok(())
