@@ -29,7 +29,8 @@
 //! `check` and the entry trees are the same for every kind. A vector or full-text index is
 //! one more variant with its own `keys_of` and lookups.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque, btree_set};
+use std::iter::Peekable;
 use std::ops::Bound;
 
 use pagegraph_storage::{Range, Tree};
@@ -530,6 +531,20 @@ pub(crate) fn equal_ranges(values: &[u8], n: usize) -> Result<Vec<KeyRange>> {
     Ok(combos.into_iter().map(KeyRange::prefixed).collect())
 }
 
+/// The entries of `set` (a write transaction's held entries of one index, see
+/// `write::pending`) in range `r`, in key order.
+fn set_range<'s>(set: &'s BTreeSet<Vec<u8>>, r: &KeyRange) -> btree_set::Range<'s, Vec<u8>> {
+    // An empty range is asked for as one the set answers without a panic (its range must
+    // not start after it ends).
+    let lower: &[u8] = &r.lower;
+    let upper = match &r.upper {
+        Some(_) if r.is_empty() => Bound::Excluded(lower),
+        Some(u) => Bound::Excluded(u.as_slice()),
+        None => Bound::Unbounded,
+    };
+    set.range::<[u8], _>((Bound::Included(lower), upper))
+}
+
 /// The first entry in `ranges` of `tree` whose id is not `me`.
 pub(crate) fn first_other(tree: &Tree<'_>, ranges: Vec<KeyRange>, me: u64) -> Result<Option<u64>> {
     for r in ranges {
@@ -599,11 +614,68 @@ pub struct IndexHits<'a> {
     done: bool,
     /// The index is unique: an equality range holds at most one entry per numeric type.
     unique: bool,
+    /// Entries a write transaction holds for the index (see `write::pending`).
+    pending: Option<&'a BTreeSet<Vec<u8>>>,
+    /// The current range, read from the tree and the held entries together.
+    merged: Option<Merged<'a>>,
+}
+
+/// Ids handed out per refill of a merged range.
+const MERGED_RUN: usize = 256;
+
+/// One range of an index read from its tree and from the entries a write transaction holds
+/// for it, merged in key order.
+struct Merged<'a> {
+    tree: Option<Range<'a>>,
+    /// The tree's next key, read and not handed out yet.
+    head: Option<Vec<u8>>,
+    held: Peekable<btree_set::Range<'a, Vec<u8>>>,
+}
+
+impl Merged<'_> {
+    /// Appends the next ids (at most [`MERGED_RUN`]) to `ids`; false at the range's end.
+    fn fill(&mut self, ids: &mut Vec<u64>) -> Result<bool> {
+        while ids.len() < MERGED_RUN {
+            if self.head.is_none()
+                && let Some(r) = self.tree.as_mut()
+            {
+                match r.next_ref() {
+                    Some(entry) => self.head = Some(entry?.0.to_vec()),
+                    None => self.tree = None,
+                }
+            }
+            let (from_tree, both) = match (self.head.as_deref(), self.held.peek()) {
+                (None, None) => break,
+                (Some(h), Some(p)) => (h <= p.as_slice(), h == p.as_slice()),
+                (Some(_), None) => (true, false),
+                (None, Some(_)) => (false, false),
+            };
+            if both {
+                // Never in both (see `write::pending`), but one entry is one hit.
+                self.held.next();
+            }
+            let key = if from_tree {
+                self.head.take()
+            } else {
+                self.held.next().cloned()
+            };
+            let Some(key) = key else { break };
+            let (_, id) = decode_entry(&key).ok_or_else(bad_entry)?;
+            ids.push(id);
+        }
+        Ok(!ids.is_empty())
+    }
 }
 
 impl<'a> IndexHits<'a> {
-    /// The entries of `ranges` (in order) of the index `def`, whose entry tree is `tree`.
-    pub(crate) fn new(def: &IndexDef, tree: Option<Tree<'a>>, ranges: Vec<KeyRange>) -> Self {
+    /// The entries of `ranges` (in order) of the index `def`, whose entry tree is `tree`,
+    /// together with those a write transaction holds for it (`pending`).
+    pub(crate) fn new(
+        def: &IndexDef,
+        tree: Option<Tree<'a>>,
+        pending: Option<&'a BTreeSet<Vec<u8>>>,
+        ranges: Vec<KeyRange>,
+    ) -> Self {
         IndexHits {
             tree,
             ranges: ranges.into(),
@@ -612,6 +684,8 @@ impl<'a> IndexHits<'a> {
             next: 0,
             done: false,
             unique: def.unique,
+            pending,
+            merged: None,
         }
     }
 
@@ -620,6 +694,12 @@ impl<'a> IndexHits<'a> {
         self.ids.clear();
         self.next = 0;
         loop {
+            if let Some(m) = self.merged.as_mut() {
+                if m.fill(&mut self.ids)? {
+                    return Ok(true);
+                }
+                self.merged = None;
+            }
             if let Some(r) = self.current.as_mut() {
                 let ids = &mut self.ids;
                 let run = r.next_run(|run| {
@@ -638,11 +718,25 @@ impl<'a> IndexHits<'a> {
                     None => self.current = None,
                 }
             }
-            let Some(tree) = self.tree.as_ref() else {
+            if self.tree.is_none() && self.pending.is_none() {
                 return Ok(false);
-            };
+            }
             let Some(next) = self.ranges.pop_front() else {
                 return Ok(false);
+            };
+            if let Some(set) = self.pending {
+                let mut held = set_range(set, &next).peekable();
+                if held.peek().is_some() {
+                    self.merged = Some(Merged {
+                        tree: self.tree.as_ref().map(|t| range_of(t, next)),
+                        head: None,
+                        held,
+                    });
+                    continue;
+                }
+            }
+            let Some(tree) = self.tree.as_ref() else {
+                continue;
             };
             if !(self.unique && next.is_prefix()) {
                 self.current = Some(range_of(tree, next));

@@ -1,6 +1,7 @@
 //! Reads shared by snapshots and the write transaction (which sees its own writes):
 //! records in the labels/properties view, the index catalog, and property lookups.
 
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use pagegraph_storage::{Tree, ValueRef};
@@ -16,7 +17,7 @@ use crate::record::{
     decode_kind_key, decode_node, kind_prefix, node_key,
 };
 use crate::value::PropertyValue;
-use crate::value::key::equal_keys;
+use crate::value::key::{KeyRange, equal_keys};
 
 /// Where reads come from: a snapshot, or the write transaction as it stands.
 pub(crate) trait Source {
@@ -35,6 +36,22 @@ pub(crate) trait Source {
     /// exist.
     fn index_view(&self, def: &IndexDef) -> Result<Option<Tree<'_>>> {
         self.view(&def.tree())
+    }
+
+    /// The entries a write transaction holds for index `def` and has not yet written to
+    /// its tree (see `write::pending`); `None` for a snapshot.
+    fn pending(&self, _def: &IndexDef) -> Option<&BTreeSet<Vec<u8>>> {
+        None
+    }
+
+    /// The hits of `ranges` in index `def`, as this source sees the index.
+    fn index_hits(&self, def: &IndexDef, ranges: Vec<KeyRange>) -> Result<IndexHits<'_>> {
+        Ok(IndexHits::new(
+            def,
+            self.index_view(def)?,
+            self.pending(def),
+            ranges,
+        ))
     }
 
     /// The id of an interned string, if it is interned.
@@ -465,7 +482,8 @@ pub(crate) fn info_of(src: &dyn Source, def: &IndexDef) -> Result<IndexInfo> {
         properties: def.properties.clone(),
         unique: def.unique,
         state: def.state,
-        entries: src.index_view(def)?.map_or(0, |t| t.len()),
+        entries: src.index_view(def)?.map_or(0, |t| t.len())
+            + src.pending(def).map_or(0, |s| s.len() as u64),
     })
 }
 
@@ -582,7 +600,7 @@ pub(crate) fn nodes_by_index<'s>(
     if let Some(def) = index_on(src, false, label, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(def, src.index_view(def)?, ranges);
+        let hits = src.index_hits(def, ranges)?;
         return Ok(Some(Ids {
             inner: Box::new(hits.map(|r| r.map(NodeId))),
         }));
@@ -644,7 +662,7 @@ pub(crate) fn edges_where<'s>(
     if let Some(def) = index_on(src, true, ty, &[property])?
         && let Some(ranges) = cond.ranges()
     {
-        let hits = IndexHits::new(def, src.index_view(def)?, ranges);
+        let hits = src.index_hits(def, ranges)?;
         return Ok(Ids {
             inner: Box::new(hits.map(|r| r.map(EdgeId))),
         });
@@ -713,7 +731,8 @@ pub(crate) fn nodes_matching(
         let all_scalar = values.iter().all(|v| crate::value::encode_key(v, &mut enc));
         if all_scalar {
             let ranges = crate::index::equal_ranges(&enc, values.len())?;
-            let mut ids: Vec<NodeId> = IndexHits::new(def, src.index_view(def)?, ranges)
+            let mut ids: Vec<NodeId> = src
+                .index_hits(def, ranges)?
                 .map(|r| r.map(NodeId))
                 .collect::<Result<_>>()?;
             // The index is on exactly the key's properties: when every value equals
@@ -731,7 +750,8 @@ pub(crate) fn nodes_matching(
         }
     } else if let Some((def, v)) = single_index(src, first, key)? {
         let ranges = Condition::Eq(v.clone()).ranges().unwrap_or_default();
-        let mut ids: Vec<NodeId> = IndexHits::new(def, src.index_view(def)?, ranges)
+        let mut ids: Vec<NodeId> = src
+            .index_hits(def, ranges)?
             .map(|r| r.map(NodeId))
             .collect::<Result<_>>()?;
         if labels.len() == 1 && key.len() == 1 {

@@ -333,6 +333,163 @@ fn merges_get_or_create_and_deletes_by_key_take_edges_along() {
     ));
 }
 
+/// The conditions the held-entries test asks, each with its answer as a set of names.
+fn age_and_name_conditions() -> Vec<(&'static str, Condition)> {
+    vec![
+        ("age", Condition::Cmp(Inequality::Ge, V::Int(0))),
+        ("age", Condition::Eq(V::Int(36))),
+        ("age", Condition::Cmp(Inequality::Lt, V::Int(30))),
+        ("age", Condition::Cmp(Inequality::Gt, V::Int(36))),
+        (
+            "age",
+            Condition::In(vec![V::Int(20), V::Int(41), V::Int(60)]),
+        ),
+        ("name", Condition::StartsWith("h".into())),
+        (
+            "name",
+            Condition::Cmp(Inequality::Ge, V::String(String::new())),
+        ),
+    ]
+}
+
+#[test]
+fn a_transaction_sees_the_index_entries_it_holds_before_writing_them() {
+    let g = Graph::in_memory().unwrap();
+    let p = people(&g);
+    let mut tx = g.begin_write().unwrap();
+    tx.create_index(IndexSpec::on_label("Person", "age"))
+        .unwrap();
+    tx.create_index(IndexSpec::on_label("Person", "name").unique())
+        .unwrap();
+    tx.commit().unwrap();
+
+    let person = |name: &str, age: Option<i64>| {
+        let mut p = props(&[("name", V::String(name.into()))]);
+        if let Some(a) = age {
+            p.insert("age".into(), V::Int(a));
+        }
+        p
+    };
+    let mut tx = g.begin_write().unwrap();
+    // One write each: their entries are held in memory, between and around the tree's.
+    let a = tx
+        .create_node(&["Person"], person("fay", Some(36)))
+        .unwrap();
+    let b = tx
+        .create_node(&["Person"], person("gus", Some(20)))
+        .unwrap();
+    let c = tx
+        .create_node(&["Person"], person("hal", Some(50)))
+        .unwrap();
+    let by = |tx: &pagegraph::WriteTxn, prop: &str, cond: &Condition| {
+        ids(tx.nodes_where("Person", prop, cond).unwrap())
+    };
+    let sorted = |mut v: Vec<NodeId>| {
+        v.sort_unstable();
+        v
+    };
+    // Tree and held entries together (ages: dee 19.5, gus 20, ada 36, bob 36.0, fay 36,
+    // cy 41, hal 50; eve's is a string).
+    let ge0 = Condition::Cmp(Inequality::Ge, V::Int(0));
+    assert_eq!(
+        sorted(by(&tx, "age", &ge0)),
+        sorted(vec![p[0], p[1], p[2], p[3], a, b, c])
+    );
+    assert_eq!(
+        sorted(by(&tx, "age", &Condition::Eq(V::Int(36)))),
+        vec![p[0], p[1], a]
+    );
+    assert_eq!(by(&tx, "name", &Condition::StartsWith("h".into())), vec![c]);
+    assert_eq!(
+        by(&tx, "name", &Condition::Eq(V::String("gus".into()))),
+        vec![b]
+    );
+    let counts = |tx: &pagegraph::WriteTxn| -> Vec<(String, u64)> {
+        tx.indexes()
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.name, i.entries))
+            .collect()
+    };
+    assert_eq!(
+        counts(&tx),
+        vec![
+            ("Person_age".to_string(), 8),
+            ("Person_name".to_string(), 8)
+        ]
+    );
+
+    // Unique constraints see held entries: by update, by insert, by merge.
+    match tx.set_node_property(p[4], "name", V::String("fay".into())) {
+        Err(GraphError::ConstraintViolation { existing, .. }) => assert_eq!(existing, a.0),
+        other => panic!("{other:?}"),
+    }
+    match tx.create_node(&["Person"], person("gus", None)) {
+        Err(GraphError::ConstraintViolation { existing, .. }) => assert_eq!(existing, b.0),
+        other => panic!("{other:?}"),
+    }
+    let m = tx
+        .merge_node(
+            &["Person"],
+            person("hal", None),
+            Properties::new(),
+            props(&[("seen", V::Bool(true))]),
+        )
+        .unwrap();
+    assert!(!m.created && m.id == c);
+    // A merge keyed on the non-unique index finds a held entry too.
+    let m = tx
+        .merge_node(
+            &["Person"],
+            props(&[("age", V::Int(20))]),
+            Properties::new(),
+            Properties::new(),
+        )
+        .unwrap();
+    assert!(!m.created && m.id == b);
+
+    // Updates and deletes take held entries away.
+    tx.set_node_property(b, "age", V::Int(60)).unwrap();
+    assert!(by(&tx, "age", &Condition::Eq(V::Int(20))).is_empty());
+    assert_eq!(by(&tx, "age", &Condition::Eq(V::Int(60))), vec![b]);
+    tx.delete_node(c).unwrap();
+    assert!(by(&tx, "age", &Condition::Eq(V::Int(50))).is_empty());
+    let d = tx.create_node(&["Person"], person("hal", None)).unwrap();
+    assert_eq!(by(&tx, "name", &Condition::StartsWith("h".into())), vec![d]);
+    // A committed entry removed, a held one put in its place.
+    tx.set_node_property(p[2], "age", V::Int(20)).unwrap();
+    assert_eq!(
+        counts(&tx),
+        vec![
+            ("Person_age".to_string(), 7),
+            ("Person_name".to_string(), 8)
+        ]
+    );
+    // An index dropped with entries held leaves nothing behind.
+    tx.create_index(IndexSpec::on_label("Person", "nick"))
+        .unwrap();
+    tx.create_node(&["Person"], props(&[("nick", V::String("z".into()))]))
+        .unwrap();
+    tx.drop_index("Person_nick").unwrap();
+
+    // Inside the transaction, every answer in the order the committed indexes give.
+    let inside: Vec<Vec<NodeId>> = age_and_name_conditions()
+        .iter()
+        .map(|(prop, cond)| by(&tx, prop, cond))
+        .collect();
+    tx.commit().unwrap();
+    assert!(g.check().unwrap().is_clean());
+    let r = g.begin_read().unwrap();
+    let after: Vec<Vec<NodeId>> = age_and_name_conditions()
+        .iter()
+        .map(|(prop, cond)| ids(r.nodes_where("Person", prop, cond).unwrap()))
+        .collect();
+    assert_eq!(inside, after);
+    assert_eq!(sorted(after[4].clone()), sorted(vec![p[2], b]));
+    assert_eq!(after[5], vec![d]);
+    assert_eq!(r.indexes().unwrap().len(), 2);
+}
+
 #[test]
 fn edge_indexes_follow_edge_writes() {
     let g = Graph::in_memory().unwrap();

@@ -2,7 +2,10 @@
 //!
 //! Each write computes the entries an element had and has (`IndexDef::keys_of` for every
 //! index on its labels or type), checks the added ones against unique constraints, and only
-//! then writes anything; so a violation leaves the transaction as it was.
+//! then writes anything; so a violation leaves the transaction as it was. The entries a
+//! write adds to a non-unique index are held in memory and written in key order later (see
+//! [`super::pending`]), unless they come as a large sorted run (an import's batch), which
+//! is written at once.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -16,8 +19,8 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::index::{
     IndexDef, IndexInfo, IndexKind, IndexSpec, IndexState, IndexTarget, PROPERTIES_MAX,
-    entry_id_into, entry_key, entry_key_into, equal_ranges, find_duplicate, first_other,
-    into_entry,
+    entries_tree, entry_id_into, entry_key, entry_key_into, equal_ranges, find_duplicate,
+    first_other, into_entry,
 };
 use crate::lookup::{self, NodeState, Source};
 use crate::props;
@@ -35,6 +38,10 @@ pub(crate) type BatchEntries = Vec<(usize, Vec<u8>, u64)>;
 /// Elements read per chunk while an index is built over existing data: bounds the memory
 /// of the scan (the sorted entries themselves are bounded by the storage engine's `put`).
 const BUILD_CHUNK: usize = 65_536;
+
+/// A batch's run of entries for one index at least this long is written to the tree at
+/// once (sorted, see `TreeMut::insert_sorted`) instead of being held (see [`super::pending`]).
+pub(crate) const DIRECT_RUN_MIN: usize = 1024;
 
 /// The entries in `old` and not in `new`, and those in `new` and not in `old`.
 pub(crate) fn diff(old: Entries, new: Entries) -> (Entries, Entries) {
@@ -460,6 +467,10 @@ impl WriteTxn {
         if !def.unique {
             return Ok(());
         }
+        debug_assert!(
+            self.pending.get(def.id).is_none(),
+            "unique entries are never held"
+        );
         let Some(tree) = self.view(&def.tree())? else {
             return Ok(());
         };
@@ -478,12 +489,52 @@ impl WriteTxn {
         added: &[(usize, Vec<u8>)],
     ) -> Result<()> {
         for (d, values) in removed {
-            let tree = self.catalog[*d].tree();
-            self.tx.tree(&tree)?.remove(&entry_key(values, id))?;
+            let def = &self.catalog[*d];
+            let key = entry_key(values, id);
+            if !self.pending.remove(def.id, &key) {
+                let tree = def.tree();
+                self.tx.tree(&tree)?.remove(&key)?;
+            }
         }
         for (d, values) in added {
-            let tree = self.catalog[*d].tree();
-            self.tx.tree(&tree)?.insert(&entry_key(values, id), &[])?;
+            let def = &self.catalog[*d];
+            if def.unique {
+                // Written now: the unique check has just read the leaf it goes into.
+                let tree = def.tree();
+                self.tx.tree(&tree)?.insert(&entry_key(values, id), &[])?;
+            } else {
+                self.pending.add(def.id, entry_key(values, id));
+            }
+        }
+        self.flush_pending_if_full()
+    }
+
+    /// Writes the entries held for index `id` (see [`super::pending`]) to its tree, in key order.
+    fn flush_index(&mut self, id: u32) -> Result<()> {
+        let Some(set) = self.pending.take(id) else {
+            return Ok(());
+        };
+        // Inserted along one remembered path, each leaf copied once: not a rewrite of the
+        // tree (`insert_sorted`), which would leave every leaf full for the next inserts to
+        // split.
+        self.tx
+            .tree(&entries_tree(id))?
+            .insert_many(set.iter().map(|k| (k.as_slice(), [0u8; 0])))?;
+        Ok(())
+    }
+
+    /// Writes every held index entry to its tree (before the commit).
+    pub(crate) fn flush_pending(&mut self) -> Result<()> {
+        for id in self.pending.ids() {
+            self.flush_index(id)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the held index entries once they outgrow their memory budget.
+    fn flush_pending_if_full(&mut self) -> Result<()> {
+        if self.pending.over_budget() {
+            self.flush_pending()?;
         }
         Ok(())
     }
@@ -548,6 +599,10 @@ impl WriteTxn {
         }
         for group in keys.items.chunk_by(|a, b| a.group == b.group) {
             let def = &self.catalog[group[0].group];
+            debug_assert!(
+                self.pending.get(def.id).is_none(),
+                "unique entries are never held"
+            );
             let Some(tree) = self.view(&def.tree())?.filter(|t| !t.is_empty()) else {
                 continue;
             };
@@ -591,12 +646,24 @@ impl WriteTxn {
         drop(entries);
         keys.sort();
         for run in keys.items.chunk_by(|a, b| a.group == b.group) {
-            let tree = self.catalog[run[0].group].tree();
-            // Sorted: a run large against the index rewrites it full (see `insert_sorted`).
+            let def = &self.catalog[run[0].group];
+            let id = def.id;
+            if run.len() < DIRECT_RUN_MIN && !def.unique {
+                // A small write's entries are held and written with the others in key
+                // order (see `pending`); a unique index's are written now, since its check
+                // has just read the leaves they go into.
+                for k in run {
+                    self.pending.add(id, keys.key(k).to_vec());
+                }
+                continue;
+            }
+            // Sorted: a run large against the index rewrites it full (see `insert_sorted`),
+            // after the entries held for it, so that the tree holds them all.
+            self.flush_index(id)?;
             let run: Vec<(&[u8], [u8; 0])> = run.iter().map(|k| (keys.key(k), [])).collect();
-            self.tx.tree(&tree)?.insert_sorted(&run)?;
+            self.tx.tree(&entries_tree(id))?.insert_sorted(&run)?;
         }
-        Ok(())
+        self.flush_pending_if_full()
     }
 
     /// Creates an index and builds it over the existing data, in this transaction: lookups
@@ -842,6 +909,7 @@ impl WriteTxn {
             return Err(GraphError::IndexNotFound(name.to_string()));
         };
         let def = self.catalog[pos].clone();
+        self.pending.take(def.id);
         self.tx.delete_tree(&def.tree())?;
         self.tx.tree(INDEXES)?.remove(&def.id.to_be_bytes())?;
         self.catalog.remove(pos);

@@ -9,12 +9,13 @@ mod deferred;
 mod encoded;
 mod indexes;
 mod model;
+mod pending;
 mod upgrade;
 
 pub use encoded::{EncodedBatch, EncodedData};
 pub use model::{EdgeProps, Merged, NodeProps};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use pagegraph_storage::TxId;
 use serde_json::Value;
@@ -141,6 +142,8 @@ pub struct WriteTxn {
     catalog: Vec<IndexDef>,
     /// Adjacency entries held back by [`WriteTxn::defer_adjacency`].
     deferred: Option<deferred::Deferred>,
+    /// Index entries added and not yet written to their trees.
+    pending: pending::Pending,
 }
 
 impl Source for WriteTxn {
@@ -153,6 +156,10 @@ impl Source for WriteTxn {
 
     fn catalog(&self) -> Result<&[IndexDef]> {
         Ok(&self.catalog)
+    }
+
+    fn pending(&self, def: &IndexDef) -> Option<&BTreeSet<Vec<u8>>> {
+        self.pending.get(def.id)
     }
 
     fn pending_edge_delta(&self) -> i64 {
@@ -226,6 +233,7 @@ impl WriteTxn {
             count_deltas: HashMap::new(),
             catalog,
             deferred: None,
+            pending: pending::Pending::default(),
         })
     }
 
@@ -853,6 +861,7 @@ impl WriteTxn {
     /// Makes the changes durable and visible; returns the storage transaction id.
     pub fn commit(mut self) -> Result<TxId> {
         self.flush_adjacency()?;
+        self.flush_pending()?;
         for (name, value) in [
             (&b"next_node"[..], self.next_node),
             (b"next_edge", self.next_edge),
@@ -978,6 +987,59 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
+
+    fn ages(tx: &WriteTxn, cond: &crate::Condition) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = tx
+            .nodes_where("P", "age", cond)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn held_index_entries_are_written_over_budget_and_before_a_large_run() {
+        use crate::{Condition, Graph, IndexSpec, PropertyValue as V};
+        let g = Graph::in_memory().unwrap();
+        let mut tx = g.begin_write().unwrap();
+        tx.create_index(IndexSpec::on_label("P", "age")).unwrap();
+        let age = |a: i64| -> Properties { [("age".to_string(), V::Int(a))].into() };
+        // A budget of nothing: every write's entries go to the tree at once.
+        tx.pending.set_budget(0);
+        let mut ones = Vec::new();
+        for i in 0..40 {
+            let id = tx.create_node(&["P"], age(i % 4)).unwrap();
+            assert!(tx.pending.ids().is_empty());
+            if i % 4 == 1 {
+                ones.push(id);
+            }
+        }
+        tx.set_node_property(ones[0], "age", V::Int(9)).unwrap();
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), ones[1..]);
+        // The default budget: small writes are held...
+        tx.pending.set_budget(32 << 20);
+        let held = tx.create_node(&["P"], age(1)).unwrap();
+        assert!(!tx.pending.ids().is_empty());
+        // ...until a large sorted run for the same index is written, after them.
+        let run: Vec<(&[&str], Properties)> = (0..indexes::DIRECT_RUN_MIN)
+            .map(|_| (&["P"][..], age(5)))
+            .collect();
+        let many = tx.create_nodes(run).unwrap();
+        assert!(tx.pending.ids().is_empty());
+        let mut want = ones[1..].to_vec();
+        want.push(held);
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), want);
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(5))), many);
+        tx.commit().unwrap();
+        assert!(g.check().unwrap().is_clean());
+        let r = g.begin_read().unwrap();
+        let n = r
+            .nodes_where("P", "age", &Condition::Eq(V::Int(1)))
+            .unwrap()
+            .count();
+        assert_eq!(n, want.len());
+    }
 
     #[test]
     fn encoded_data_from_sorted_entries_is_the_encoding_of_their_object() {

@@ -1,0 +1,134 @@
+//! Index entries a write transaction has added and not yet written to their trees.
+//!
+//! A create or an update adds one entry to each index on its label; written at once, each
+//! entry would copy a cold leaf of a large tree. Entries of small writes to non-unique
+//! indexes are held here instead, sorted per index, and written in key order (one pass per
+//! tree, each leaf touched once) when the transaction commits, when they outgrow their
+//! memory budget, or before a large sorted run is written to the same tree. A unique
+//! index's entries are written at once: its unique check has just read the leaf each one
+//! goes into, so the write finds it warm, and the checks read the tree alone.
+//!
+//! Invariants, for every index `i` while the transaction is open:
+//! - the entries of `i` as the transaction sees them are those of its tree together with
+//!   those held here for `i`, and no entry is in both (an entry is held only when it is
+//!   new: its element did not have it before the write that added it);
+//! - an entry removed by a later write is taken from here when it is held here, else from
+//!   the tree;
+//! - nothing is held for a unique index;
+//! - every read of an index inside the transaction (lookups, entry counts) merges both
+//!   (`IndexHits`, `lookup::info_of`), so the transaction sees its own writes;
+//! - nothing is held for a dropped index, and nothing is left when the transaction
+//!   commits: the storage commit only starts after every held entry is in its tree.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// Memory held before the entries are written out: keys plus a set node's overhead.
+const PENDING_BYTES_MAX: usize = 32 << 20;
+/// Per-entry overhead counted against the budget (a set slot and a `Vec` header).
+const ENTRY_OVERHEAD: usize = 48;
+
+/// The held entries, by index id.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    sets: HashMap<u32, BTreeSet<Vec<u8>>>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            sets: HashMap::new(),
+            bytes: 0,
+            budget: PENDING_BYTES_MAX,
+        }
+    }
+}
+
+impl Pending {
+    /// The entries held for index `id`, `None` when there are none.
+    pub(crate) fn get(&self, id: u32) -> Option<&BTreeSet<Vec<u8>>> {
+        self.sets.get(&id).filter(|s| !s.is_empty())
+    }
+
+    /// Holds a new entry of index `id`.
+    pub(crate) fn add(&mut self, id: u32, key: Vec<u8>) {
+        let n = key.len() + ENTRY_OVERHEAD;
+        if self.sets.entry(id).or_default().insert(key) {
+            self.bytes += n;
+        }
+    }
+
+    /// Takes an entry of index `id` if it is held here; false if it is not.
+    pub(crate) fn remove(&mut self, id: u32, key: &[u8]) -> bool {
+        let removed = self.sets.get_mut(&id).is_some_and(|s| s.remove(key));
+        if removed {
+            self.bytes = self.bytes.saturating_sub(key.len() + ENTRY_OVERHEAD);
+        }
+        removed
+    }
+
+    /// Takes every entry held for index `id`, in key order.
+    pub(crate) fn take(&mut self, id: u32) -> Option<BTreeSet<Vec<u8>>> {
+        let set = self.sets.remove(&id)?;
+        let n: usize = set.iter().map(|k| k.len() + ENTRY_OVERHEAD).sum();
+        self.bytes = self.bytes.saturating_sub(n);
+        Some(set)
+    }
+
+    /// The ids of the indexes with entries held.
+    pub(crate) fn ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .sets
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// True when the held entries have outgrown their budget and must be written.
+    pub(crate) fn over_budget(&self) -> bool {
+        self.bytes > self.budget
+    }
+
+    /// Sets the budget (tests force frequent write-outs with a small one).
+    #[cfg(test)]
+    pub(crate) fn set_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_held_counted_and_taken_in_key_order() {
+        let mut p = Pending::default();
+        p.set_budget(3 * (2 + ENTRY_OVERHEAD));
+        assert!(p.get(1).is_none());
+        p.add(1, b"bb".to_vec());
+        p.add(1, b"aa".to_vec());
+        p.add(1, b"aa".to_vec());
+        p.add(2, b"cc".to_vec());
+        assert_eq!(p.ids(), vec![1, 2]);
+        assert!(!p.over_budget());
+        p.add(2, b"dd".to_vec());
+        assert!(p.over_budget());
+        assert!(p.remove(2, b"dd"));
+        assert!(!p.remove(2, b"dd"));
+        assert!(!p.over_budget());
+        let set = p.take(1).unwrap_or_default();
+        assert_eq!(
+            set.into_iter().collect::<Vec<_>>(),
+            vec![b"aa".to_vec(), b"bb".to_vec()]
+        );
+        assert!(p.get(1).is_none());
+        assert!(p.remove(2, b"cc"));
+        assert!(p.get(2).is_none());
+        assert!(p.ids().is_empty());
+        assert_eq!(p.bytes, 0);
+    }
+}
