@@ -99,6 +99,23 @@ pub(crate) fn property(
     }
 }
 
+/// The stored field behind property `key` of `data` (not the name), `None` when absent or
+/// null.
+fn field<'v>(data: &'v Value, key: &str) -> Option<&'v Value> {
+    match data {
+        Value::Object(fields) => fields.get(key).filter(|v| !v.is_null()),
+        Value::Null => None,
+        other => (key == DATA_PROPERTY).then_some(other),
+    }
+}
+
+/// Whether property `key` is certainly the same in two records (`(name, data)` each): the
+/// same name, for `name`, and the same stored value. False may still be equal values (`1`
+/// against `1.0`); callers then compare the values themselves.
+pub(crate) fn same_property(a: (&str, &Value), b: (&str, &Value), key: &str) -> bool {
+    (key != NAME_PROPERTY || a.0 == b.0) && field(a.1, key) == field(b.1, key)
+}
+
 /// The properties `keys` of a record with this name and stored data (JSON text), each as
 /// [`property`] gives it, reading only those fields of the data (see `fields`). Damage is
 /// reported naming the record `what` `id`, as `record::decode_data` does.

@@ -43,11 +43,34 @@ const BUILD_CHUNK: usize = 65_536;
 /// once (sorted, see `TreeMut::insert_sorted`) instead of being held (see [`super::pending`]).
 pub(crate) const DIRECT_RUN_MIN: usize = 1024;
 
-/// The entries in `old` and not in `new`, and those in `new` and not in `old`.
-pub(crate) fn diff(old: Entries, new: Entries) -> (Entries, Entries) {
-    let removed = old.iter().filter(|e| !new.contains(e)).cloned().collect();
-    let added = new.into_iter().filter(|e| !old.contains(e)).collect();
-    (removed, added)
+/// The key an element loses from an index and the key it gains (either may be none).
+type KeyChange = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The keys index `def` loses and gains when an element that had (`had`) or has (`has`)
+/// its label or type changes from the properties `old` gives to those `new` gives; `None`
+/// when nothing changes, found without computing a key when every indexed property is
+/// certainly the same (`same`).
+fn entry_change(
+    def: &IndexDef,
+    (had, has): (bool, bool),
+    same: impl Fn(&str) -> bool,
+    old: impl FnMut(&str) -> Result<Option<PropertyValue>>,
+    new: impl FnMut(&str) -> Result<Option<PropertyValue>>,
+) -> Result<Option<KeyChange>> {
+    if !had && !has || had && has && def.properties.iter().all(|p| same(p)) {
+        return Ok(None);
+    }
+    let before = if had { def.keys_of(old)? } else { None };
+    let after = if has { def.keys_of(new)? } else { None };
+    Ok((before != after).then_some((before, after)))
+}
+
+/// Adds a change found by [`entry_change`] for the index at catalog position `i`.
+fn push_change(removed: &mut Entries, added: &mut Entries, i: usize, change: Option<KeyChange>) {
+    if let Some((before, after)) = change {
+        removed.extend(before.map(|k| (i, k)));
+        added.extend(after.map(|k| (i, k)));
+    }
 }
 
 /// A key under which two values are equal exactly when openCypher says so: a number's key
@@ -433,6 +456,57 @@ impl WriteTxn {
             }
         }
         Ok(out)
+    }
+
+    /// The entries a node loses and gains when it changes from `old` to `new`, in the
+    /// indexes on the labels it had or has. An index whose properties keep their stored
+    /// values, on a label the node keeps, is not looked at: an update of one property
+    /// computes the keys of the indexes on that property alone.
+    pub(crate) fn node_entry_changes(
+        &self,
+        old: &NodeState,
+        new: &NodeState,
+    ) -> Result<(Entries, Entries)> {
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        for (i, def) in self.catalog.iter().enumerate() {
+            if def.edges {
+                continue;
+            }
+            let had = old.labels.contains(&def.target);
+            let has = new.labels.contains(&def.target);
+            let same =
+                |p: &str| props::same_property((&old.name, &old.data), (&new.name, &new.data), p);
+            let change = entry_change(
+                def,
+                (had, has),
+                same,
+                |p| old.property(p),
+                |p| new.property(p),
+            )?;
+            push_change(&mut removed, &mut added, i, change);
+        }
+        Ok((removed, added))
+    }
+
+    /// [`WriteTxn::node_entry_changes`] for an edge of type `ty` whose data changes from
+    /// `old` to `new`.
+    pub(crate) fn edge_entry_changes(
+        &self,
+        ty: u32,
+        old: &Value,
+        new: &Value,
+    ) -> Result<(Entries, Entries)> {
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        for (i, def) in self.catalog.iter().enumerate() {
+            if !def.edges || def.target != ty {
+                continue;
+            }
+            let same = |p: &str| props::same_property(("", old), ("", new), p);
+            let get = |data: &Value, p: &str| props::property("edge data", "", data, p);
+            let change = entry_change(def, (true, true), same, |p| get(old, p), |p| get(new, p))?;
+            push_change(&mut removed, &mut added, i, change);
+        }
+        Ok((removed, added))
     }
 
     /// The entries of an edge of type `ty` with `data` in the indexes on its type.

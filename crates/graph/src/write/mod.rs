@@ -709,9 +709,7 @@ impl WriteTxn {
         }
         check_len("node name", &new.name, NAME_SIZE_MAX)?;
         let data = encode_data("node data", &new.data)?;
-        let old_entries = self.node_entries(&old)?;
-        let new_entries = self.node_entries(&new)?;
-        let (removed, added) = indexes::diff(old_entries, new_entries);
+        let (removed, added) = self.node_entry_changes(&old, &new)?;
         self.check_unique(&added, id.0)?;
         let key = node_key(id);
         let mut rec = Vec::new();
@@ -762,9 +760,7 @@ impl WriteTxn {
             return Ok(());
         }
         let data = encode_data("edge data", &new_data)?;
-        let old_entries = self.edge_entries(old.edge_type, &old.data)?;
-        let new_entries = self.edge_entries(old.edge_type, &new_data)?;
-        let (removed, added) = indexes::diff(old_entries, new_entries);
+        let (removed, added) = self.edge_entry_changes(old.edge_type, &old.data, &new_data)?;
         self.check_unique(&added, id.0)?;
         let rec = edges::Owned {
             id,
