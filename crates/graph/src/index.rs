@@ -616,8 +616,9 @@ pub struct IndexHits<'a> {
     unique: bool,
     /// Entries a write transaction holds for the index (see `write::pending`).
     pending: Option<&'a BTreeSet<Vec<u8>>>,
-    /// The current range, read from the tree and the held entries together.
-    merged: Option<Merged<'a>>,
+    /// The current range, read from the tree and the held entries together (boxed: rare,
+    /// and large beside the rest).
+    merged: Option<Box<Merged<'a>>>,
 }
 
 /// Ids handed out per refill of a merged range.
@@ -727,11 +728,11 @@ impl<'a> IndexHits<'a> {
             if let Some(set) = self.pending {
                 let mut held = set_range(set, &next).peekable();
                 if held.peek().is_some() {
-                    self.merged = Some(Merged {
+                    self.merged = Some(Box::new(Merged {
                         tree: self.tree.as_ref().map(|t| range_of(t, next)),
                         head: None,
                         held,
-                    });
+                    }));
                     continue;
                 }
             }
