@@ -3,8 +3,9 @@
 //! A create or an update adds one entry to each index on its label; written at once, each
 //! entry would copy a cold leaf of a large tree. Entries of small writes to non-unique
 //! indexes are held here instead, sorted per index, and written in key order (one pass per
-//! tree, each leaf touched once) when the transaction commits, when they outgrow their
-//! memory budget, or before a large sorted run is written to the same tree. A unique
+//! tree: entries that share a leaf copy it once, and the leaves are visited in order) when
+//! the transaction commits, when they outgrow their memory budget, or before a large sorted
+//! run is written to the same tree. A unique
 //! index's entries are written at once: its unique check has just read the leaf each one
 //! goes into, so the write finds it warm, and the checks read the tree alone.
 //!
