@@ -83,13 +83,8 @@ pub(crate) fn property(
     if key == NAME_PROPERTY && !name.is_empty() {
         return Ok(Some(PropertyValue::String(name.to_string())));
     }
-    let v = match data {
-        Value::Object(fields) => fields.get(key),
-        Value::Null => None,
-        other => (key == DATA_PROPERTY).then_some(other),
-    };
-    match v {
-        None | Some(Value::Null) => Ok(None),
+    match stored_field(data, key) {
+        None => Ok(None),
         Some(v) => PropertyValue::from_json(v)
             .map(Some)
             .map_err(|e| GraphError::Invalid {
@@ -101,7 +96,7 @@ pub(crate) fn property(
 
 /// The stored field behind property `key` of `data` (not the name), `None` when absent or
 /// null.
-fn field<'v>(data: &'v Value, key: &str) -> Option<&'v Value> {
+fn stored_field<'v>(data: &'v Value, key: &str) -> Option<&'v Value> {
     match data {
         Value::Object(fields) => fields.get(key).filter(|v| !v.is_null()),
         Value::Null => None,
@@ -113,7 +108,7 @@ fn field<'v>(data: &'v Value, key: &str) -> Option<&'v Value> {
 /// same name, for `name`, and the same stored value. False may still be equal values (`1`
 /// against `1.0`); callers then compare the values themselves.
 pub(crate) fn same_property(a: (&str, &Value), b: (&str, &Value), key: &str) -> bool {
-    (key != NAME_PROPERTY || a.0 == b.0) && field(a.1, key) == field(b.1, key)
+    (key != NAME_PROPERTY || a.0 == b.0) && stored_field(a.1, key) == stored_field(b.1, key)
 }
 
 /// The properties `keys` of a record with this name and stored data (JSON text), each as

@@ -583,36 +583,6 @@ impl WriteTxn {
         self.flush_pending_if_full()
     }
 
-    /// Writes the entries held for index `id` (see [`super::pending`]) to its tree, in key order.
-    fn flush_index(&mut self, id: u32) -> Result<()> {
-        let Some(set) = self.pending.take(id) else {
-            return Ok(());
-        };
-        // Inserted along one remembered path, each leaf copied once: not a rewrite of the
-        // tree (`insert_sorted`), which would leave every leaf full for the next inserts to
-        // split.
-        self.tx
-            .tree(&entries_tree(id))?
-            .insert_many(set.iter().map(|k| (k.as_slice(), [0u8; 0])))?;
-        Ok(())
-    }
-
-    /// Writes every held index entry to its tree (before the commit).
-    pub(crate) fn flush_pending(&mut self) -> Result<()> {
-        for id in self.pending.ids() {
-            self.flush_index(id)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the held index entries once they outgrow their memory budget.
-    fn flush_pending_if_full(&mut self) -> Result<()> {
-        if self.pending.over_budget() {
-            self.flush_pending()?;
-        }
-        Ok(())
-    }
-
     /// The index entries of a batch of new edges.
     pub(crate) fn batch_edge_entries(
         &self,

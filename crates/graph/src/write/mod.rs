@@ -984,59 +984,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ages(tx: &WriteTxn, cond: &crate::Condition) -> Vec<NodeId> {
-        let mut ids: Vec<NodeId> = tx
-            .nodes_where("P", "age", cond)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        ids.sort_unstable();
-        ids
-    }
-
-    #[test]
-    fn held_index_entries_are_written_over_budget_and_before_a_large_run() {
-        use crate::{Condition, Graph, IndexSpec, PropertyValue as V};
-        let g = Graph::in_memory().unwrap();
-        let mut tx = g.begin_write().unwrap();
-        tx.create_index(IndexSpec::on_label("P", "age")).unwrap();
-        let age = |a: i64| -> Properties { [("age".to_string(), V::Int(a))].into() };
-        // A budget of nothing: every write's entries go to the tree at once.
-        tx.pending.set_budget(0);
-        let mut ones = Vec::new();
-        for i in 0..40 {
-            let id = tx.create_node(&["P"], age(i % 4)).unwrap();
-            assert!(tx.pending.ids().is_empty());
-            if i % 4 == 1 {
-                ones.push(id);
-            }
-        }
-        tx.set_node_property(ones[0], "age", V::Int(9)).unwrap();
-        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), ones[1..]);
-        // The default budget: small writes are held...
-        tx.pending.set_budget(32 << 20);
-        let held = tx.create_node(&["P"], age(1)).unwrap();
-        assert!(!tx.pending.ids().is_empty());
-        // ...until a large sorted run for the same index is written, after them.
-        let run: Vec<(&[&str], Properties)> = (0..indexes::DIRECT_RUN_MIN)
-            .map(|_| (&["P"][..], age(5)))
-            .collect();
-        let many = tx.create_nodes(run).unwrap();
-        assert!(tx.pending.ids().is_empty());
-        let mut want = ones[1..].to_vec();
-        want.push(held);
-        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), want);
-        assert_eq!(ages(&tx, &Condition::Eq(V::Int(5))), many);
-        tx.commit().unwrap();
-        assert!(g.check().unwrap().is_clean());
-        let r = g.begin_read().unwrap();
-        let n = r
-            .nodes_where("P", "age", &Condition::Eq(V::Int(1)))
-            .unwrap()
-            .count();
-        assert_eq!(n, want.len());
-    }
-
     #[test]
     fn encoded_data_from_sorted_entries_is_the_encoding_of_their_object() {
         let (a, b) = (json!(1.5), json!(["x", {"y": null}]));

@@ -9,6 +9,11 @@
 //! index's entries are written at once: its unique check has just read the leaf each one
 //! goes into, so the write finds it warm, and the checks read the tree alone.
 //!
+//! These are not the storage engine's buffered puts (`TreeMut::put`): a tree with buffered
+//! puts cannot be read through a shared borrow, and the graph's reads inside a write
+//! transaction (`nodes_where` and the others under `&self`) must see these entries; a later
+//! write may also take one back, which a buffered put cannot undo.
+//!
 //! Invariants, for every index `i` while the transaction is open:
 //! - the entries of `i` as the transaction sees them are those of its tree together with
 //!   those held here for `i`, and no entry is in both (an entry is held only when it is
@@ -22,6 +27,10 @@
 //!   commits: the storage commit only starts after every held entry is in its tree.
 
 use std::collections::{BTreeSet, HashMap};
+
+use super::WriteTxn;
+use crate::error::Result;
+use crate::index::entries_tree;
 
 /// Memory held before the entries are written out: keys plus a set node's overhead.
 const PENDING_BYTES_MAX: usize = 32 << 20;
@@ -101,9 +110,98 @@ impl Pending {
     }
 }
 
+impl WriteTxn {
+    /// Writes the entries held for index `id` to its tree, in key order.
+    pub(super) fn flush_index(&mut self, id: u32) -> Result<()> {
+        let Some(set) = self.pending.take(id) else {
+            return Ok(());
+        };
+        // Inserted along one remembered path, each leaf copied once: not a rewrite of the
+        // tree (`insert_sorted`), which would leave every leaf full for the next inserts to
+        // split.
+        self.tx
+            .tree(&entries_tree(id))?
+            .insert_many(set.iter().map(|k| (k.as_slice(), [0u8; 0])))?;
+        Ok(())
+    }
+
+    /// Writes every held index entry to its tree (before the commit).
+    pub(super) fn flush_pending(&mut self) -> Result<()> {
+        for id in self.pending.ids() {
+            self.flush_index(id)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the held index entries once they outgrow their memory budget.
+    pub(super) fn flush_pending_if_full(&mut self) -> Result<()> {
+        if self.pending.over_budget() {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::indexes;
     use super::*;
+    use crate::ids::NodeId;
+    use crate::props::Properties;
+
+    fn ages(tx: &WriteTxn, cond: &crate::Condition) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = tx
+            .nodes_where("P", "age", cond)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn held_index_entries_are_written_over_budget_and_before_a_large_run() {
+        use crate::{Condition, Graph, IndexSpec, PropertyValue as V};
+        let g = Graph::in_memory().unwrap();
+        let mut tx = g.begin_write().unwrap();
+        tx.create_index(IndexSpec::on_label("P", "age")).unwrap();
+        let age = |a: i64| -> Properties { [("age".to_string(), V::Int(a))].into() };
+        // A budget of nothing: every write's entries go to the tree at once.
+        tx.pending.set_budget(0);
+        let mut ones = Vec::new();
+        for i in 0..40 {
+            let id = tx.create_node(&["P"], age(i % 4)).unwrap();
+            assert!(tx.pending.ids().is_empty());
+            if i % 4 == 1 {
+                ones.push(id);
+            }
+        }
+        tx.set_node_property(ones[0], "age", V::Int(9)).unwrap();
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), ones[1..]);
+        // The default budget: small writes are held...
+        tx.pending.set_budget(32 << 20);
+        let held = tx.create_node(&["P"], age(1)).unwrap();
+        assert!(!tx.pending.ids().is_empty());
+        // ...until a large sorted run for the same index is written, after them.
+        let run: Vec<(&[&str], Properties)> = (0..indexes::DIRECT_RUN_MIN)
+            .map(|_| (&["P"][..], age(5)))
+            .collect();
+        let many = tx.create_nodes(run).unwrap();
+        assert!(tx.pending.ids().is_empty());
+        let mut want = ones[1..].to_vec();
+        want.push(held);
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(1))), want);
+        assert_eq!(ages(&tx, &Condition::Eq(V::Int(5))), many);
+        tx.commit().unwrap();
+        assert!(g.check().unwrap().is_clean());
+        let r = g.begin_read().unwrap();
+        let n = r
+            .nodes_where("P", "age", &Condition::Eq(V::Int(1)))
+            .unwrap()
+            .count();
+        assert_eq!(n, want.len());
+    }
 
     #[test]
     fn entries_are_held_counted_and_taken_in_key_order() {
