@@ -62,6 +62,15 @@ impl Multiset {
         self.sum_a = self.sum_a.wrapping_add(a);
         self.sum_b = self.sum_b.wrapping_add(b);
     }
+
+    /// Takes one element out: `add` then `remove` of the same parts leaves the set as it was.
+    fn remove(&mut self, parts: [u64; 4]) {
+        let mut one = Multiset::default();
+        one.add(parts);
+        self.len = self.len.wrapping_sub(1);
+        self.sum_a = self.sum_a.wrapping_sub(one.sum_a);
+        self.sum_b = self.sum_b.wrapping_sub(one.sum_b);
+    }
 }
 
 /// The fingerprint tuple of an index entry.
@@ -276,10 +285,32 @@ impl ReadTxn {
             };
             let mut found = Multiset::default();
             let mut bad = false;
-            tree.iter().for_each_key(|k| match decode_entry(k) {
-                Some((values, id)) => found.add(entry_tuple(def, values, id)),
-                None => bad = true,
-            })?;
+            // The index's entries are the main tree's less the removed delta's, plus the added
+            // delta's (see `index`, "Delta trees"): an added entry also in the main tree and
+            // not removed counts twice, so the multisets disagree.
+            let [added, removed] = self.delta_views(def)?;
+            for t in std::iter::once(&tree).chain(added.as_ref()) {
+                t.iter().for_each_key(|k| match decode_entry(k) {
+                    Some((values, id)) => found.add(entry_tuple(def, values, id)),
+                    None => bad = true,
+                })?;
+            }
+            if let Some(removed) = &removed {
+                let mut missing = false;
+                removed.iter().for_each_key(|k| match decode_entry(k) {
+                    Some((values, id)) => {
+                        found.remove(entry_tuple(def, values, id));
+                        missing |= !matches!(tree.get(k), Ok(Some(_)));
+                    }
+                    None => bad = true,
+                })?;
+                if missing {
+                    problems.push(format!(
+                        "index {} records as removed an entry its main tree does not hold",
+                        def.name
+                    ));
+                }
+            }
             if bad {
                 problems.push(format!("index {} holds a malformed key", def.name));
             }
@@ -297,7 +328,14 @@ impl ReadTxn {
                 }
             }
         }
-        let listed: Vec<String> = catalog.iter().map(IndexDef::tree).collect();
+        // A unique index has no delta trees: one under its id is reported.
+        let listed: Vec<String> = catalog
+            .iter()
+            .flat_map(|d| {
+                let deltas = (!d.unique).then(|| [d.delta_tree(), d.removed_tree()]);
+                std::iter::once(d.tree()).chain(deltas.into_iter().flatten())
+            })
+            .collect();
         for (name, _) in self.trees_named("g.ix.")? {
             if !listed.contains(&name) {
                 problems.push(format!("tree {name} belongs to no index in the catalog"));

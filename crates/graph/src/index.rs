@@ -16,6 +16,22 @@
 //! indexed property is present with a scalar value (lists and maps have no key and are not
 //! indexed). Entries sort by values in `ORDER BY` order, then by id.
 //!
+//! # Delta trees (format 9)
+//! A non-unique index's entries are kept in three trees of the same keys: the main tree
+//! `g.ix.<id>`, the delta of added entries `g.ix.<id>.d` and the delta of removed ones
+//! `g.ix.<id>.r` (entries of the main tree that are gone). Small writes add their entries
+//! to the added delta (held in key order until commit, see `write::pending`) and record a
+//! removed main entry in the removed delta, where they share few, warm leaves, instead of
+//! copying a cold leaf of the main tree for each. When the deltas together outgrow a
+//! sixteenth of the main tree (at least [`DELTA_MIN`], at most [`DELTA_MAX`] entries) the
+//! commit applies both to the main tree in key order, so each main leaf is copied once for
+//! many entries, and deletes them. The index's entries are `(main - removed) + added`.
+//! Invariants: `removed` is a subset of `main`; an entry of `added` is in `main` only if it
+//! is in `removed` too (removed, then added back); a unique index has no delta trees (its
+//! checks read the main tree alone); every read of an index merges the three in key order
+//! (`IndexHits`, entry counts, `check`). Bulk writes (an index build, a large batch's
+//! sorted run of new entries) go to the main tree directly.
+//!
 //! # State
 //! An index is created, built over the existing data (keys buffered and sorted in bounded
 //! memory by the storage engine's `put`) and marked ready in one transaction: it commits
@@ -292,6 +308,16 @@ impl IndexDef {
         entries_tree(self.id)
     }
 
+    /// The added delta tree of a non-unique index (see "Delta trees" above).
+    pub(crate) fn delta_tree(&self) -> String {
+        delta_tree(self.id)
+    }
+
+    /// The removed delta tree of a non-unique index (see "Delta trees" above).
+    pub(crate) fn removed_tree(&self) -> String {
+        removed_tree(self.id)
+    }
+
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = vec![
             1,
@@ -445,6 +471,30 @@ pub const PROPERTIES_MAX: usize = 16;
 /// The tree of index `id`'s entries.
 pub(crate) fn entries_tree(id: u32) -> String {
     format!("g.ix.{id}")
+}
+
+/// The delta tree of entries added to index `id` (see "Delta trees" above).
+pub(crate) fn delta_tree(id: u32) -> String {
+    format!("g.ix.{id}.d")
+}
+
+/// The delta tree of entries removed from index `id`'s main tree (see "Delta trees").
+pub(crate) fn removed_tree(id: u32) -> String {
+    format!("g.ix.{id}.r")
+}
+
+/// The delta trees are applied to their main tree once they hold more than a sixteenth of
+/// the main tree's entries, clamped to [`DELTA_MIN`]..=[`DELTA_MAX`].
+const DELTA_RATIO: u64 = 16;
+/// Entries the delta trees may always hold before they are applied (small indexes).
+pub(crate) const DELTA_MIN: u64 = 256;
+/// Entries the delta trees never exceed at a commit: bounds the work of applying them.
+pub(crate) const DELTA_MAX: u64 = 1 << 18;
+
+/// True when delta trees of `delta` entries in all beside a main tree of `main` entries are
+/// due to be applied to it.
+pub(crate) fn delta_due(delta: u64, main: u64) -> bool {
+    delta > (main / DELTA_RATIO).clamp(DELTA_MIN, DELTA_MAX)
 }
 
 /// An entry: the values' key, then the id and its length.
@@ -606,6 +656,10 @@ fn range_of<'a>(tree: &Tree<'a>, r: KeyRange) -> Range<'a> {
 /// The ids are read a leaf's run at a time: one bounds check per leaf, not per entry.
 pub struct IndexHits<'a> {
     tree: Option<Tree<'a>>,
+    /// The index's delta trees of added and removed entries (non-unique indexes, see
+    /// "Delta trees" above).
+    delta: Option<Tree<'a>>,
+    removed: Option<Tree<'a>>,
     ranges: VecDeque<KeyRange>,
     current: Option<Range<'a>>,
     /// Ids of the current run not handed out yet, in order, and the next one's place.
@@ -616,20 +670,61 @@ pub struct IndexHits<'a> {
     unique: bool,
     /// Entries a write transaction holds for the index (see `write::pending`).
     pending: Option<&'a BTreeSet<Vec<u8>>>,
-    /// The current range, read from the tree and the held entries together (boxed: rare,
-    /// and large beside the rest).
+    /// The current range, read from the trees and the held entries together (boxed: large
+    /// beside the rest).
     merged: Option<Box<Merged<'a>>>,
 }
 
 /// Ids handed out per refill of a merged range.
 const MERGED_RUN: usize = 256;
 
-/// One range of an index read from its tree and from the entries a write transaction holds
-/// for it, merged in key order.
+/// One sorted source of a merged range: a tree's range and its next key, read and not
+/// handed out yet (`head`, valid when `full`; the buffer is reused).
+struct TreeHead<'a> {
+    range: Option<Range<'a>>,
+    head: Vec<u8>,
+    full: bool,
+}
+
+impl<'a> TreeHead<'a> {
+    fn new(range: Option<Range<'a>>) -> Self {
+        TreeHead {
+            range,
+            head: Vec::new(),
+            full: false,
+        }
+    }
+
+    /// Reads the next key into `head` if it is not there; false at the range's end.
+    fn load(&mut self) -> Result<bool> {
+        if !self.full
+            && let Some(r) = self.range.as_mut()
+        {
+            match r.next_ref() {
+                Some(entry) => {
+                    self.head.clear();
+                    self.head.extend_from_slice(entry?.0);
+                    self.full = true;
+                }
+                None => self.range = None,
+            }
+        }
+        Ok(self.full)
+    }
+
+    /// The next key, if loaded.
+    fn head(&self) -> Option<&[u8]> {
+        self.full.then_some(self.head.as_slice())
+    }
+}
+
+/// One range of an index read from its main tree less its removed delta, its added delta
+/// and the entries a write transaction holds for it, merged in key order.
 struct Merged<'a> {
-    tree: Option<Range<'a>>,
-    /// The tree's next key, read and not handed out yet.
-    head: Option<Vec<u8>>,
+    /// The main tree's range and the added delta's.
+    trees: [TreeHead<'a>; 2],
+    /// The removed delta's range: keys of the main tree to skip.
+    removed: TreeHead<'a>,
     held: Peekable<btree_set::Range<'a, Vec<u8>>>,
 }
 
@@ -637,48 +732,64 @@ impl Merged<'_> {
     /// Appends the next ids (at most [`MERGED_RUN`]) to `ids`; false at the range's end.
     fn fill(&mut self, ids: &mut Vec<u64>) -> Result<bool> {
         while ids.len() < MERGED_RUN {
-            if self.head.is_none()
-                && let Some(r) = self.tree.as_mut()
-            {
-                match r.next_ref() {
-                    Some(entry) => self.head = Some(entry?.0.to_vec()),
-                    None => self.tree = None,
+            for t in &mut self.trees {
+                t.load()?;
+            }
+            // A main entry that is also in the removed delta is gone: skip both. The removed
+            // delta is a subset of the main tree, so its head is never behind the main's.
+            while self.removed.load()? {
+                match (self.trees[0].head(), self.removed.head()) {
+                    (Some(m), Some(r)) if m == r => {
+                        self.trees[0].full = false;
+                        self.removed.full = false;
+                        self.trees[0].load()?;
+                    }
+                    (Some(m), Some(r)) if r < m => self.removed.full = false,
+                    _ => break,
                 }
             }
-            let (from_tree, both) = match (self.head.as_deref(), self.held.peek()) {
-                (None, None) => break,
-                (Some(h), Some(p)) => (h <= p.as_slice(), h == p.as_slice()),
-                (Some(_), None) => (true, false),
-                (None, Some(_)) => (false, false),
-            };
-            if both {
-                // Never in both (see `write::pending`), but one entry is one hit.
+            // The smallest next key of the three sources; an entry is in one of them only
+            // (see "Delta trees" and `write::pending`), but one entry is one hit.
+            let [main, delta] = &self.trees;
+            let mut least = main.head();
+            for k in [delta.head(), self.held.peek().map(|p| p.as_slice())]
+                .into_iter()
+                .flatten()
+            {
+                if least.is_none_or(|l| k < l) {
+                    least = Some(k);
+                }
+            }
+            let Some(key) = least else { break };
+            let (_, id) = decode_entry(key).ok_or_else(bad_entry)?;
+            let (in_main, in_delta) = (main.head() == Some(key), delta.head() == Some(key));
+            let in_held = self.held.peek().is_some_and(|p| p.as_slice() == key);
+            ids.push(id);
+            self.trees[0].full &= !in_main;
+            self.trees[1].full &= !in_delta;
+            if in_held {
                 self.held.next();
             }
-            let key = if from_tree {
-                self.head.take()
-            } else {
-                self.held.next().cloned()
-            };
-            let Some(key) = key else { break };
-            let (_, id) = decode_entry(&key).ok_or_else(bad_entry)?;
-            ids.push(id);
         }
         Ok(!ids.is_empty())
     }
 }
 
 impl<'a> IndexHits<'a> {
-    /// The entries of `ranges` (in order) of the index `def`, whose entry tree is `tree`,
-    /// together with those a write transaction holds for it (`pending`).
+    /// The entries of `ranges` (in order) of the index `def`, whose entry trees are `tree`
+    /// and the added and removed deltas, together with those a write transaction holds for
+    /// it (`pending`).
     pub(crate) fn new(
         def: &IndexDef,
         tree: Option<Tree<'a>>,
+        [delta, removed]: [Option<Tree<'a>>; 2],
         pending: Option<&'a BTreeSet<Vec<u8>>>,
         ranges: Vec<KeyRange>,
     ) -> Self {
         IndexHits {
             tree,
+            delta: delta.filter(|d| !d.is_empty()),
+            removed: removed.filter(|d| !d.is_empty()),
             ranges: ranges.into(),
             current: None,
             ids: Vec::new(),
@@ -719,22 +830,30 @@ impl<'a> IndexHits<'a> {
                     None => self.current = None,
                 }
             }
-            if self.tree.is_none() && self.pending.is_none() {
+            if self.tree.is_none() && self.delta.is_none() && self.pending.is_none() {
                 return Ok(false);
             }
             let Some(next) = self.ranges.pop_front() else {
                 return Ok(false);
             };
-            if let Some(set) = self.pending {
-                let mut held = set_range(set, &next).peekable();
-                if held.peek().is_some() {
-                    self.merged = Some(Box::new(Merged {
-                        tree: self.tree.as_ref().map(|t| range_of(t, next)),
-                        head: None,
-                        held,
-                    }));
-                    continue;
-                }
+            let mut held = self
+                .pending
+                .map(|set| set_range(set, &next))
+                .unwrap_or_default()
+                .peekable();
+            let mut delta = TreeHead::new(self.delta.as_ref().map(|d| range_of(d, next.clone())));
+            let mut removed =
+                TreeHead::new(self.removed.as_ref().map(|d| range_of(d, next.clone())));
+            if held.peek().is_some() || delta.load()? || removed.load()? {
+                self.merged = Some(Box::new(Merged {
+                    trees: [
+                        TreeHead::new(self.tree.as_ref().map(|t| range_of(t, next))),
+                        delta,
+                    ],
+                    removed,
+                    held,
+                }));
+                continue;
             }
             let Some(tree) = self.tree.as_ref() else {
                 continue;

@@ -38,6 +38,19 @@ pub(crate) trait Source {
         self.view(&def.tree())
     }
 
+    /// Views of the delta trees of `def`, added and removed (see `index`, "Delta trees"),
+    /// `None` where one does not exist; always `None` for a unique index, which never has
+    /// them.
+    fn delta_views(&self, def: &IndexDef) -> Result<[Option<Tree<'_>>; 2]> {
+        if def.unique {
+            return Ok([None, None]);
+        }
+        Ok([
+            self.view(&def.delta_tree())?,
+            self.view(&def.removed_tree())?,
+        ])
+    }
+
     /// The entries a write transaction holds for index `def` and has not yet written to
     /// its tree (see `write::pending`); `None` for a snapshot.
     fn pending(&self, _def: &IndexDef) -> Option<&BTreeSet<Vec<u8>>> {
@@ -49,6 +62,7 @@ pub(crate) trait Source {
         Ok(IndexHits::new(
             def,
             self.index_view(def)?,
+            self.delta_views(def)?,
             self.pending(def),
             ranges,
         ))
@@ -482,8 +496,13 @@ pub(crate) fn info_of(src: &dyn Source, def: &IndexDef) -> Result<IndexInfo> {
         properties: def.properties.clone(),
         unique: def.unique,
         state: def.state,
-        entries: src.index_view(def)?.map_or(0, |t| t.len())
-            + src.pending(def).map_or(0, |s| s.len() as u64),
+        entries: {
+            let [added, removed] = src.delta_views(def)?;
+            (src.index_view(def)?.map_or(0, |t| t.len())
+                + added.map_or(0, |t| t.len())
+                + src.pending(def).map_or(0, |s| s.len() as u64))
+            .saturating_sub(removed.map_or(0, |t| t.len()))
+        },
     })
 }
 

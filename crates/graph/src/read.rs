@@ -110,7 +110,7 @@ pub struct ReadTxn {
     catalog: std::sync::OnceLock<Vec<IndexDef>>,
     /// The entry trees of the catalog's indexes, by index id, resolved on first use: a
     /// lookup then starts at the tree's root, without finding the tree by name.
-    index_trees: std::sync::OnceLock<Vec<(u32, Option<TreeHandle>)>>,
+    index_trees: std::sync::OnceLock<Vec<IndexHandles>>,
 }
 
 impl Source for ReadTxn {
@@ -143,18 +143,22 @@ impl Source for ReadTxn {
     }
 
     fn index_view(&self, def: &IndexDef) -> Result<Option<Tree<'_>>> {
-        let trees = if let Some(t) = self.index_trees.get() {
-            t
-        } else {
-            let mut trees = Vec::new();
-            for d in Source::catalog(self)? {
-                trees.push((d.id, self.r.handle(&d.tree())?));
-            }
-            self.index_trees.get_or_init(|| trees)
-        };
-        match trees.iter().find(|(id, _)| *id == def.id) {
-            Some((_, handle)) => Ok(handle.map(|h| self.r.view(h))),
+        match self.index_handles(def.id)? {
+            Some(h) => Ok(h.main.map(|h| self.r.view(h))),
             None => self.view(&def.tree()),
+        }
+    }
+
+    fn delta_views(&self, def: &IndexDef) -> Result<[Option<Tree<'_>>; 2]> {
+        if def.unique {
+            return Ok([None, None]);
+        }
+        match self.index_handles(def.id)? {
+            Some(h) => Ok(h.deltas.map(|d| d.map(|h| self.r.view(h)))),
+            None => Ok([
+                self.view(&def.delta_tree())?,
+                self.view(&def.removed_tree())?,
+            ]),
         }
     }
 
@@ -164,6 +168,43 @@ impl Source for ReadTxn {
 
     fn string(&self, id: u32) -> Result<String> {
         ReadTxn::string(self, id)
+    }
+}
+
+/// The entry trees of one index in a snapshot, found once (see `ReadTxn::index_handles`).
+#[derive(Clone, Copy)]
+struct IndexHandles {
+    id: u32,
+    main: Option<TreeHandle>,
+    /// The added and removed delta trees.
+    deltas: [Option<TreeHandle>; 2],
+}
+
+impl ReadTxn {
+    /// The entry trees of index `id`, looked up in the snapshot's catalog once for every
+    /// index (lookups then skip the catalog descent); `None` if the catalog has no such id.
+    fn index_handles(&self, id: u32) -> Result<Option<IndexHandles>> {
+        let trees = if let Some(t) = self.index_trees.get() {
+            t
+        } else {
+            let mut trees = Vec::new();
+            for d in Source::catalog(self)? {
+                trees.push(IndexHandles {
+                    id: d.id,
+                    main: self.r.handle(&d.tree())?,
+                    deltas: if d.unique {
+                        [None, None]
+                    } else {
+                        [
+                            self.r.handle(&d.delta_tree())?,
+                            self.r.handle(&d.removed_tree())?,
+                        ]
+                    },
+                });
+            }
+            self.index_trees.get_or_init(|| trees)
+        };
+        Ok(trees.iter().find(|h| h.id == id).copied())
     }
 }
 

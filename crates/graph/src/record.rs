@@ -23,6 +23,7 @@
 //!
 //! | `g.idx` | index id (u32) | index definition (see `index.rs`) |
 //! | `g.ix.<id>` | an index's entries (see `index.rs`) | empty |
+//! | `g.ix.<id>.d` | a non-unique index's recent entries, its delta tree (format 9) | empty |
 //!
 //! Node record: `v(kind)`, `v(name length)`, name, `u8 flags` (bit 0: data in
 //! `g.node_data`, else inline; bit 1: more labels follow), then, with bit 1, `v(count)` and
@@ -69,9 +70,12 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// data that is a JSON object as a binary object (`data.rs`), and reads the JSON text
 /// earlier formats wrote as it did, so 6 is upgraded by writing the version; 8 keeps each
 /// node's relationship count per type and direction in `g.out_deg` and `g.in_deg`
-/// (`degrees.rs`), so 7 is upgraded by counting them from the adjacency's chunks. A
-/// database without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 8;
+/// (`degrees.rs`), so 7 is upgraded by counting them from the adjacency's chunks; 9 keeps
+/// part of a non-unique index's entries in a delta tree `g.ix.<id>.d` (see `index.rs`,
+/// "Delta trees"), which format 8 never has, so 8 is upgraded by writing the version (an
+/// older version reading a format 9 database would miss the delta's entries: it refuses
+/// the newer format). A database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 9;
 
 /// The first graph format that keeps degree trees (see [`GRAPH_FORMAT`]).
 pub(crate) const DEGREES_SINCE: u64 = 8;

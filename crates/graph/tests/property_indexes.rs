@@ -642,6 +642,37 @@ fn check_reports_missing_extra_altered_and_malformed_index_entries() {
             }),
         ),
         (
+            "orphan delta tree",
+            Box::new(|tx| {
+                tx.tree("g.ix.77.r").unwrap().insert(b"x", &[]).unwrap();
+            }),
+        ),
+        (
+            "added delta entry also in the main tree",
+            Box::new(|tx| {
+                let k = first_key(tx, "g.ix.1");
+                tx.tree("g.ix.1.d").unwrap().insert(&k, &[]).unwrap();
+            }),
+        ),
+        (
+            "removed delta entry the main tree does not hold",
+            Box::new(|tx| {
+                let mut k = first_key(tx, "g.ix.1");
+                let n = k.len();
+                k[n - 2] ^= 0x40; // the id's last byte
+                tx.tree("g.ix.1.r").unwrap().insert(&k, &[]).unwrap();
+            }),
+        ),
+        (
+            "malformed removed delta entry",
+            Box::new(|tx| {
+                tx.tree("g.ix.1.r")
+                    .unwrap()
+                    .insert(&[0x43, 0xff, 0xff], &[])
+                    .unwrap();
+            }),
+        ),
+        (
             "catalog says building",
             Box::new(|tx| {
                 let mut v = tx

@@ -565,10 +565,24 @@ impl WriteTxn {
         for (d, values) in removed {
             let def = &self.catalog[*d];
             let key = entry_key(values, id);
-            if !self.pending.remove(def.id, &key) {
+            if self.pending.remove(def.id, &key) {
+                continue;
+            }
+            if def.unique {
                 let tree = def.tree();
                 self.tx.tree(&tree)?.remove(&key)?;
+                continue;
             }
+            // Else from the added delta when it holds the entry, else it is in the main tree:
+            // recorded in the removed delta (see `index`, "Delta trees").
+            let delta = def.delta_tree();
+            let in_delta =
+                self.tx.view_tree(&delta)?.is_some() && self.tx.tree(&delta)?.remove(&key)?;
+            if !in_delta {
+                let removed = def.removed_tree();
+                self.tx.tree(&removed)?.insert(&key, &[])?;
+            }
+            self.pending.touch(def.id);
         }
         for (d, values) in added {
             let def = &self.catalog[*d];
@@ -770,6 +784,8 @@ impl WriteTxn {
         let tree = def.tree();
         // A tree under the new id can only be left by damage; start from nothing.
         self.tx.delete_tree(&tree)?;
+        self.tx.delete_tree(&def.delta_tree())?;
+        self.tx.delete_tree(&def.removed_tree())?;
         if let Err(e) = self.build(&def) {
             self.tx.delete_tree(&tree)?;
             return Err(e);
@@ -955,6 +971,8 @@ impl WriteTxn {
         let def = self.catalog[pos].clone();
         self.pending.take(def.id);
         self.tx.delete_tree(&def.tree())?;
+        self.tx.delete_tree(&def.delta_tree())?;
+        self.tx.delete_tree(&def.removed_tree())?;
         self.tx.tree(INDEXES)?.remove(&def.id.to_be_bytes())?;
         self.catalog.remove(pos);
         Ok(())

@@ -2,10 +2,13 @@
 //!
 //! A create or an update adds one entry to each index on its label; written at once, each
 //! entry would copy a cold leaf of a large tree. Entries of small writes to non-unique
-//! indexes are held here instead, sorted per index, and written in key order (one pass per
-//! tree: entries that share a leaf copy it once, and the leaves are visited in order) when
-//! the transaction commits, when they outgrow their memory budget, or before a large sorted
-//! run is written to the same tree. A unique
+//! indexes are held here instead, sorted per index, and written in key order to the
+//! index's delta tree (one pass: entries that share a leaf copy it once; the delta is small,
+//! so its leaves are few and warm) when the transaction commits, when they outgrow their
+//! memory budget, or before a large sorted run is written to the same index. A delta tree
+//! that has grown past its bound (`index::delta_due`) is then moved into the main tree in
+//! one ordered pass, where many entries share each leaf copied (see `index`, "Delta
+//! trees"). A unique
 //! index's entries are written at once: its unique check has just read the leaf each one
 //! goes into, so the write finds it warm, and the checks read the tree alone.
 //!
@@ -15,22 +18,23 @@
 //! write may also take one back, which a buffered put cannot undo.
 //!
 //! Invariants, for every index `i` while the transaction is open:
-//! - the entries of `i` as the transaction sees them are those of its tree together with
-//!   those held here for `i`, and no entry is in both (an entry is held only when it is
-//!   new: its element did not have it before the write that added it);
+//! - the entries of `i` as the transaction sees them are those of its main and delta trees
+//!   together with those held here for `i`, and no entry is in two of them (an entry is
+//!   held only when it is new: its element did not have it before the write that added it);
 //! - an entry removed by a later write is taken from here when it is held here, else from
-//!   the tree;
+//!   the delta tree when it is there, else from the main tree;
 //! - nothing is held for a unique index;
 //! - every read of an index inside the transaction (lookups, entry counts) merges both
 //!   (`IndexHits`, `lookup::info_of`), so the transaction sees its own writes;
 //! - nothing is held for a dropped index, and nothing is left when the transaction
-//!   commits: the storage commit only starts after every held entry is in its tree.
+//!   commits: the storage commit only starts after every held entry is in a tree.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::WriteTxn;
+use crate::error::GraphError;
 use crate::error::Result;
-use crate::index::entries_tree;
+use crate::index::{delta_due, delta_tree, entries_tree, removed_tree};
 
 /// Memory held before the entries are written out: keys plus a set node's overhead.
 const PENDING_BYTES_MAX: usize = 32 << 20;
@@ -43,6 +47,9 @@ pub(crate) struct Pending {
     sets: HashMap<u32, BTreeSet<Vec<u8>>>,
     bytes: usize,
     budget: usize,
+    /// Indexes whose delta trees this transaction changed: checked at commit for whether
+    /// they are due to be applied.
+    touched: BTreeSet<u32>,
 }
 
 impl Default for Pending {
@@ -51,6 +58,7 @@ impl Default for Pending {
             sets: HashMap::new(),
             bytes: 0,
             budget: PENDING_BYTES_MAX,
+            touched: BTreeSet::new(),
         }
     }
 }
@@ -98,6 +106,16 @@ impl Pending {
         ids
     }
 
+    /// Notes that index `id`'s delta trees changed.
+    pub(crate) fn touch(&mut self, id: u32) {
+        self.touched.insert(id);
+    }
+
+    /// The indexes whose delta trees changed since the last call, in id order.
+    pub(crate) fn take_touched(&mut self) -> BTreeSet<u32> {
+        std::mem::take(&mut self.touched)
+    }
+
     /// True when the held entries have outgrown their budget and must be written.
     pub(crate) fn over_budget(&self) -> bool {
         self.bytes > self.budget
@@ -111,7 +129,7 @@ impl Pending {
 }
 
 impl WriteTxn {
-    /// Writes the entries held for index `id` to its tree, in key order.
+    /// Writes the entries held for index `id` to its added delta tree, in key order.
     pub(super) fn flush_index(&mut self, id: u32) -> Result<()> {
         let Some(set) = self.pending.take(id) else {
             return Ok(());
@@ -120,15 +138,66 @@ impl WriteTxn {
         // tree (`insert_sorted`), which would leave every leaf full for the next inserts to
         // split.
         self.tx
-            .tree(&entries_tree(id))?
+            .tree(&delta_tree(id))?
             .insert_many(set.iter().map(|k| (k.as_slice(), [0u8; 0])))?;
+        self.pending.touch(id);
         Ok(())
     }
 
-    /// Writes every held index entry to its tree (before the commit).
+    /// Applies index `id`'s delta trees to its main tree if they are due (`delta_due`).
+    fn apply_deltas_if_due(&mut self, id: u32) -> Result<()> {
+        let [delta, removed] = [delta_tree(id), removed_tree(id)];
+        let mut held = 0;
+        for name in [&delta, &removed] {
+            held += self.tx.view_tree(name)?.map_or(0, |t| t.len());
+        }
+        let main = self.tx.view_tree(&entries_tree(id))?.map_or(0, |t| t.len());
+        if delta_due(held, main) {
+            self.apply_deltas(id)?;
+        }
+        Ok(())
+    }
+
+    /// Applies index `id`'s delta trees to its main tree, in key order (the removed entries
+    /// first, since an added one may be one of them added back), and deletes them.
+    pub(super) fn apply_deltas(&mut self, id: u32) -> Result<()> {
+        let main = entries_tree(id);
+        for (name, add) in [(removed_tree(id), false), (delta_tree(id), true)] {
+            let keys: Vec<Vec<u8>> = match self.tx.view_tree(&name)? {
+                Some(view) => {
+                    let mut keys = Vec::with_capacity(usize::try_from(view.len()).unwrap_or(0));
+                    view.iter().for_each_key(|k| keys.push(k.to_vec()))?;
+                    keys
+                }
+                None => continue,
+            };
+            let mut tree = self.tx.tree(&main)?;
+            if add {
+                tree.insert_many(keys.iter().map(|k| (k.as_slice(), [0u8; 0])))?;
+            } else {
+                for k in &keys {
+                    if !tree.remove(k)? {
+                        return Err(GraphError::corrupt(
+                            "index entry",
+                            &name,
+                            "recorded as removed but not in the main tree",
+                        ));
+                    }
+                }
+            }
+            self.tx.delete_tree(&name)?;
+        }
+        Ok(())
+    }
+
+    /// Writes every held index entry to its delta tree and applies the delta trees that are
+    /// due (before the commit).
     pub(super) fn flush_pending(&mut self) -> Result<()> {
         for id in self.pending.ids() {
             self.flush_index(id)?;
+        }
+        for id in self.pending.take_touched() {
+            self.apply_deltas_if_due(id)?;
         }
         Ok(())
     }
@@ -136,7 +205,9 @@ impl WriteTxn {
     /// Writes the held index entries once they outgrow their memory budget.
     pub(super) fn flush_pending_if_full(&mut self) -> Result<()> {
         if self.pending.over_budget() {
-            self.flush_pending()?;
+            for id in self.pending.ids() {
+                self.flush_index(id)?;
+            }
         }
         Ok(())
     }
