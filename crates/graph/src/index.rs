@@ -488,7 +488,8 @@ pub(crate) fn removed_tree(id: u32) -> String {
 const DELTA_RATIO: u64 = 16;
 /// Entries the delta trees may always hold before they are applied (small indexes).
 pub(crate) const DELTA_MIN: u64 = 256;
-/// Entries the delta trees never exceed at a commit: bounds the work of applying them.
+/// Entries the delta trees may hold before they are applied, however large the main tree:
+/// bounds the work of one application (beyond what one transaction itself writes).
 pub(crate) const DELTA_MAX: u64 = 1 << 18;
 
 /// True when delta trees of `delta` entries in all beside a main tree of `main` entries are
@@ -728,48 +729,142 @@ struct Merged<'a> {
     held: Peekable<btree_set::Range<'a, Vec<u8>>>,
 }
 
+/// Hands out, from the small sources of a merged range (the added delta and the held
+/// entries), every entry before `k`; when `k` is `None`, the next ones until `ids` holds
+/// [`MERGED_RUN`].
+fn small_before(
+    delta: &mut TreeHead<'_>,
+    held: &mut Peekable<btree_set::Range<'_, Vec<u8>>>,
+    k: Option<&[u8]>,
+    ids: &mut Vec<u64>,
+) -> Result<()> {
+    while k.is_some() || ids.len() < MERGED_RUN {
+        delta.load()?;
+        let (from_delta, from_held) = (delta.head(), held.peek().map(|p| p.as_slice()));
+        let Some(least) = from_delta.into_iter().chain(from_held).min() else {
+            return Ok(());
+        };
+        if k.is_some_and(|before| least >= before) {
+            return Ok(());
+        }
+        let (_, id) = decode_entry(least).ok_or_else(bad_entry)?;
+        let (in_delta, in_held) = (from_delta == Some(least), from_held == Some(least));
+        ids.push(id);
+        delta.full &= !in_delta;
+        if in_held {
+            held.next();
+        }
+    }
+    Ok(())
+}
+
+/// Copies the least next key of the sources other than the main tree into `out`; true if
+/// they have none left.
+fn least_other(
+    delta: &mut TreeHead<'_>,
+    removed: &mut TreeHead<'_>,
+    held: &mut Peekable<btree_set::Range<'_, Vec<u8>>>,
+    out: &mut Vec<u8>,
+) -> Result<bool> {
+    delta.load()?;
+    removed.load()?;
+    let least = [
+        delta.head(),
+        removed.head(),
+        held.peek().map(|p| p.as_slice()),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    out.clear();
+    if let Some(k) = least {
+        out.extend_from_slice(k);
+    }
+    Ok(least.is_none())
+}
+
+/// Hands out main tree entry `k` of a merged range, after the small sources' entries before
+/// it, unless the removed delta holds it.
+fn main_entry(
+    k: &[u8],
+    delta: &mut TreeHead<'_>,
+    removed: &mut TreeHead<'_>,
+    held: &mut Peekable<btree_set::Range<'_, Vec<u8>>>,
+    ids: &mut Vec<u64>,
+) -> Result<()> {
+    small_before(delta, held, Some(k), ids)?;
+    // The removed delta is a subset of the main tree; a key of it before `k` is damage
+    // that `check` reports, and is passed over here.
+    while removed.load()? && removed.head().is_some_and(|r| r < k) {
+        removed.full = false;
+    }
+    if removed.head() == Some(k) {
+        removed.full = false;
+        return Ok(());
+    }
+    // The same entry in a small source too is one hit.
+    delta.full &= delta.head() != Some(k);
+    if held.peek().is_some_and(|p| p.as_slice() == k) {
+        held.next();
+    }
+    let (_, id) = decode_entry(k).ok_or_else(bad_entry)?;
+    ids.push(id);
+    Ok(())
+}
+
 impl Merged<'_> {
-    /// Appends the next ids (at most [`MERGED_RUN`]) to `ids`; false at the range's end.
-    fn fill(&mut self, ids: &mut Vec<u64>) -> Result<bool> {
+    /// Reads the main tree a leaf's run at a time (the other sources are small), handing
+    /// out the other sources' entries between its keys, until `ids` holds [`MERGED_RUN`]
+    /// or the main tree's range ends.
+    fn fill_runs(&mut self, ids: &mut Vec<u64>) -> Result<()> {
+        let [main, delta] = &mut self.trees;
+        let (removed, held) = (&mut self.removed, &mut self.held);
         while ids.len() < MERGED_RUN {
-            for t in &mut self.trees {
-                t.load()?;
-            }
-            // A main entry that is also in the removed delta is gone: skip both. The removed
-            // delta is a subset of the main tree, so its head is never behind the main's.
-            while self.removed.load()? {
-                match (self.trees[0].head(), self.removed.head()) {
-                    (Some(m), Some(r)) if m == r => {
-                        self.trees[0].full = false;
-                        self.removed.full = false;
-                        self.trees[0].load()?;
+            let Some(range) = main.range.as_mut() else {
+                break;
+            };
+            let mut failed = None;
+            // Main keys before the other sources' least key (most of them) go out at once.
+            let mut barrier = Vec::new();
+            let mut open = least_other(delta, removed, held, &mut barrier)?;
+            let run = range.next_run(|run| {
+                for k in run.iter() {
+                    if open || k < barrier.as_slice() {
+                        match decode_entry(k) {
+                            Some((_, id)) => ids.push(id),
+                            None => failed = Some(bad_entry()),
+                        }
+                    } else {
+                        let next = main_entry(k, delta, removed, held, ids)
+                            .and_then(|()| least_other(delta, removed, held, &mut barrier));
+                        match next {
+                            Ok(o) => open = o,
+                            Err(e) => failed = Some(e),
+                        }
                     }
-                    (Some(m), Some(r)) if r < m => self.removed.full = false,
-                    _ => break,
+                    if failed.is_some() {
+                        return;
+                    }
                 }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
             }
-            // The smallest next key of the three sources; an entry is in one of them only
-            // (see "Delta trees" and `write::pending`), but one entry is one hit.
-            let [main, delta] = &self.trees;
-            let mut least = main.head();
-            for k in [delta.head(), self.held.peek().map(|p| p.as_slice())]
-                .into_iter()
-                .flatten()
-            {
-                if least.is_none_or(|l| k < l) {
-                    least = Some(k);
-                }
+            if run.is_none() {
+                main.range = None;
             }
-            let Some(key) = least else { break };
-            let (_, id) = decode_entry(key).ok_or_else(bad_entry)?;
-            let (in_main, in_delta) = (main.head() == Some(key), delta.head() == Some(key));
-            let in_held = self.held.peek().is_some_and(|p| p.as_slice() == key);
-            ids.push(id);
-            self.trees[0].full &= !in_main;
-            self.trees[1].full &= !in_delta;
-            if in_held {
-                self.held.next();
-            }
+        }
+        Ok(())
+    }
+
+    /// Appends the next ids (at least one, about [`MERGED_RUN`]) to `ids`; false at the
+    /// range's end.
+    fn fill(&mut self, ids: &mut Vec<u64>) -> Result<bool> {
+        self.fill_runs(ids)?;
+        if ids.len() < MERGED_RUN {
+            // The main tree's range has ended: the rest of the small sources.
+            let [_, delta] = &mut self.trees;
+            small_before(delta, &mut self.held, None, ids)?;
         }
         Ok(!ids.is_empty())
     }
