@@ -837,3 +837,97 @@ fn a_graph_format_7_fixture_gets_its_degrees_counted_by_the_upgrade_to_format_8(
     assert_eq!(r.degree(ada, Direction::Outgoing, None).expect("out"), 103);
     assert_eq!(r.degree(fan1, Direction::Both, None).expect("fan1"), 1);
 }
+
+/// The `i` of every `Item` whose `g` equals `g`, through the index on `Item.g`, in the
+/// index's order (by id, for equal values).
+fn items_with_g(r: &pagegraph::ReadTxn, g: i64) -> Vec<i64> {
+    use pagegraph::{Condition, PropertyValue};
+    r.nodes_where("Item", "g", &Condition::Eq(PropertyValue::Int(g)))
+        .expect("lookup")
+        .map(|id| {
+            let node = r.node(id.expect("id")).expect("node").expect("exists");
+            node.data["i"].as_i64().expect("i")
+        })
+        .collect()
+}
+
+/// `graph-format-8/`: graph format 8 (before index delta trees), written by the release
+/// before them through `pagegraph query` and `pagegraph index create`: 600
+/// `(:Item {i, g: i % 7, tag: 't' + (i % 50)})` for `i` in 1..=600, an index on `Item.g`
+/// and a unique index on `Item.i`, both built; then the items with `i % 10 = 0` deleted
+/// and `g` set to 100 for those with `i <= 20`.
+#[test]
+fn a_graph_format_8_fixture_reads_the_same_and_takes_index_deltas_after_the_upgrade() {
+    let (_dir, path) = fixture("graph-format-8");
+    // Computed by hand from the statements above: i -> g.
+    let mut model: BTreeMap<i64, i64> = (1..=600)
+        .filter(|i| i % 10 != 0)
+        .map(|i| (i, if i <= 20 { 100 } else { i % 7 }))
+        .collect();
+    let answers = |g: &Graph, model: &BTreeMap<i64, i64>| {
+        let r = g.begin_read().expect("read");
+        for value in (0..7).chain([100]) {
+            let want: Vec<i64> = model
+                .iter()
+                .filter(|(_, v)| **v == value)
+                .map(|(i, _)| *i)
+                .collect();
+            assert_eq!(items_with_g(&r, value), want, "g = {value}");
+        }
+        let entries: Vec<u64> = r
+            .indexes()
+            .expect("indexes")
+            .iter()
+            .map(|i| i.entries)
+            .collect();
+        assert_eq!(entries, vec![model.len() as u64; 2]);
+        r.graph_format().expect("format")
+    };
+    {
+        let g = open_read_only(&path, "read-only");
+        assert_eq!(answers(&g, &model), 8);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let mut g = Graph::open(&path).expect("open");
+    assert_eq!(answers(&g, &model), pagegraph::GRAPH_FORMAT);
+    assert!(g.check().expect("check").is_clean());
+    // Updates over several commits: each removes an entry of the main tree and adds one,
+    // so the deltas fill past their bound and are applied to the main tree in between.
+    let ids: BTreeMap<i64, pagegraph::NodeId> = {
+        let r = g.begin_read().expect("read");
+        let mut ids = BTreeMap::new();
+        for value in (0..7).chain([100]) {
+            let hits = r
+                .nodes_where(
+                    "Item",
+                    "g",
+                    &pagegraph::Condition::Eq(pagegraph::PropertyValue::Int(value)),
+                )
+                .expect("lookup");
+            for id in hits {
+                let id = id.expect("id");
+                let node = r.node(id).expect("node").expect("exists");
+                ids.insert(node.data["i"].as_i64().expect("i"), id);
+            }
+        }
+        ids
+    };
+    for round in 0..6 {
+        let mut tx = g.begin_write().expect("write");
+        for (i, g_now) in model.iter_mut().skip(round * 80).take(80) {
+            *g_now = (*g_now + 3) % 7;
+            tx.set_node_property(ids[i], "g", pagegraph::PropertyValue::Int(*g_now))
+                .expect("set g");
+        }
+        tx.commit().expect("commit");
+        assert_eq!(
+            answers(&g, &model),
+            pagegraph::GRAPH_FORMAT,
+            "round {round}"
+        );
+    }
+    drop(g);
+    g = Graph::open(&path).expect("reopen");
+    assert_eq!(answers(&g, &model), pagegraph::GRAPH_FORMAT);
+    assert!(g.check().expect("check").is_clean());
+}
