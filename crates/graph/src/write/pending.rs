@@ -3,12 +3,12 @@
 //! A create or an update adds one entry to each index on its label; written at once, each
 //! entry would copy a cold leaf of a large tree. Entries of small writes to non-unique
 //! indexes are held here instead, sorted per index, and written in key order to the
-//! index's delta tree (one pass: entries that share a leaf copy it once; the delta is small,
-//! so its leaves are few and warm) when the transaction commits, when they outgrow their
-//! memory budget, or before a large sorted run is written to the same index. A delta tree
-//! that has grown past its bound (`index::delta_due`) is then moved into the main tree in
-//! one ordered pass, where many entries share each leaf copied (see `index`, "Delta
-//! trees"). A unique
+//! index's added delta tree (one pass: entries that share a leaf copy it once; the delta is
+//! small, so its leaves are few and warm) when the transaction commits, when they outgrow
+//! their memory budget, or before a large sorted run is written to the same index. At
+//! commit, the delta trees of every index this transaction changed that have grown past
+//! their bound (`index::delta_due`) are applied to the main tree in one ordered pass, where
+//! many entries share each leaf copied (see `index`, "Delta trees"). A unique
 //! index's entries are written at once: its unique check has just read the leaf each one
 //! goes into, so the write finds it warm, and the checks read the tree alone.
 //!
@@ -18,22 +18,23 @@
 //! write may also take one back, which a buffered put cannot undo.
 //!
 //! Invariants, for every index `i` while the transaction is open:
-//! - the entries of `i` as the transaction sees them are those of its main and delta trees
-//!   together with those held here for `i`, and no entry is in two of them (an entry is
-//!   held only when it is new: its element did not have it before the write that added it);
+//! - the entries of `i` as the transaction sees them are those of its trees (`(main -
+//!   removed) + added`, see `index`, "Delta trees") together with those held here for `i`,
+//!   and no entry held here is also in the trees (an entry is held only when it is new: its
+//!   element did not have it before the write that added it);
 //! - an entry removed by a later write is taken from here when it is held here, else from
-//!   the delta tree when it is there, else from the main tree;
+//!   the added delta when it is there, else recorded in the removed delta;
 //! - nothing is held for a unique index;
-//! - every read of an index inside the transaction (lookups, entry counts) merges both
-//!   (`IndexHits`, `lookup::info_of`), so the transaction sees its own writes;
+//! - every read of an index inside the transaction (lookups, entry counts) merges the
+//!   trees and the held entries (`IndexHits`, `lookup::info_of`), so the transaction sees
+//!   its own writes;
 //! - nothing is held for a dropped index, and nothing is left when the transaction
 //!   commits: the storage commit only starts after every held entry is in a tree.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::WriteTxn;
-use crate::error::GraphError;
-use crate::error::Result;
+use crate::error::{GraphError, Result};
 use crate::index::{delta_due, delta_tree, entries_tree, removed_tree};
 
 /// Memory held before the entries are written out: keys plus a set node's overhead.
@@ -146,13 +147,12 @@ impl WriteTxn {
 
     /// Applies index `id`'s delta trees to its main tree if they are due (`delta_due`).
     fn apply_deltas_if_due(&mut self, id: u32) -> Result<()> {
-        let [delta, removed] = [delta_tree(id), removed_tree(id)];
-        let mut held = 0;
-        for name in [&delta, &removed] {
-            held += self.tx.view_tree(name)?.map_or(0, |t| t.len());
+        let mut in_deltas = 0;
+        for name in [delta_tree(id), removed_tree(id)] {
+            in_deltas += self.tx.view_tree(&name)?.map_or(0, |t| t.len());
         }
         let main = self.tx.view_tree(&entries_tree(id))?.map_or(0, |t| t.len());
-        if delta_due(held, main) {
+        if delta_due(in_deltas, main) {
             self.apply_deltas(id)?;
         }
         Ok(())
@@ -160,7 +160,7 @@ impl WriteTxn {
 
     /// Applies index `id`'s delta trees to its main tree, in key order (the removed entries
     /// first, since an added one may be one of them added back), and deletes them.
-    pub(super) fn apply_deltas(&mut self, id: u32) -> Result<()> {
+    fn apply_deltas(&mut self, id: u32) -> Result<()> {
         let main = entries_tree(id);
         for (name, add) in [(removed_tree(id), false), (delta_tree(id), true)] {
             let keys: Vec<Vec<u8>> = match self.tx.view_tree(&name)? {
@@ -193,9 +193,7 @@ impl WriteTxn {
     /// Writes every held index entry to its delta tree and applies the delta trees that are
     /// due (before the commit).
     pub(super) fn flush_pending(&mut self) -> Result<()> {
-        for id in self.pending.ids() {
-            self.flush_index(id)?;
-        }
+        self.write_held()?;
         for id in self.pending.take_touched() {
             self.apply_deltas_if_due(id)?;
         }
@@ -205,9 +203,15 @@ impl WriteTxn {
     /// Writes the held index entries once they outgrow their memory budget.
     pub(super) fn flush_pending_if_full(&mut self) -> Result<()> {
         if self.pending.over_budget() {
-            for id in self.pending.ids() {
-                self.flush_index(id)?;
-            }
+            self.write_held()?;
+        }
+        Ok(())
+    }
+
+    /// Writes every held entry to its index's added delta tree.
+    fn write_held(&mut self) -> Result<()> {
+        for id in self.pending.ids() {
+            self.flush_index(id)?;
         }
         Ok(())
     }
