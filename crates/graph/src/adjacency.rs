@@ -31,6 +31,8 @@
 //! is deleted; chunks are not merged back, `compact` repacks them). So a write still
 //! touches only adjacency pages, never a node record's page.
 
+pub(crate) mod delta;
+
 use std::ops::Bound;
 
 use pagegraph_storage::{Tree, TreeMut};

@@ -96,8 +96,8 @@ impl Graph {
     /// values, which no earlier format holds; format 7 writes binary objects beside the
     /// JSON text earlier formats wrote, which it reads as they did; format 8's degree trees
     /// are counted from the adjacency's chunks; format 9's index delta trees start empty
-    /// (format 8 has none). A read-only open of a format before 8 reads degrees from the
-    /// chunks.
+    /// (format 8 has none), and so do format 10's adjacency delta trees (format 9 has
+    /// none). A read-only open of a format before 8 reads degrees from the chunks.
     fn with_format(mut self, options: &Options) -> Result<Graph> {
         let found = {
             let r = self.begin_read()?;

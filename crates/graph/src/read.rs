@@ -13,9 +13,9 @@ use crate::lookup::{self, EdgeIds, NodeIds, Source};
 use crate::props;
 use crate::record::INDEXES;
 use crate::record::{
-    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, KIND, NAME, NODE_DATA, NODES, OUT, OUT_DEG, STR,
-    STR_ID, decode_data, decode_id_key, decode_kind_key, decode_name_key, decode_node, kind_prefix,
-    node_key,
+    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, IN_DELTA, KIND, NAME, NODE_DATA, NODES, OUT,
+    OUT_DEG, OUT_DELTA, STR, STR_ID, decode_data, decode_id_key, decode_kind_key, decode_name_key,
+    decode_node, kind_prefix, node_key,
 };
 use crate::strings::StringCache;
 use crate::value::PropertyRef;
@@ -95,6 +95,9 @@ pub(crate) struct Handles {
     /// The degree trees, when the graph's format keeps them (`degrees`).
     pub(crate) out_deg: Option<TreeHandle>,
     pub(crate) in_deg: Option<TreeHandle>,
+    /// The adjacency delta trees (`adjacency/delta.rs`), when they exist.
+    pub(crate) out_delta: Option<TreeHandle>,
+    pub(crate) in_delta: Option<TreeHandle>,
     /// The format keeps degree trees: degrees are read from them (an absent tree has no
     /// entries), else counted from the adjacency's chunks.
     pub(crate) degrees: bool,
@@ -129,6 +132,8 @@ impl Source for ReadTxn {
             COUNTS => self.h.counts,
             OUT_DEG => self.h.out_deg,
             IN_DEG => self.h.in_deg,
+            OUT_DELTA => self.h.out_delta,
+            IN_DELTA => self.h.in_delta,
             _ => return Ok(self.r.tree(name)?),
         };
         Ok(self.tree(known))
@@ -241,6 +246,8 @@ impl ReadTxn {
             counts: r.handle(COUNTS)?,
             out_deg: r.handle(OUT_DEG)?,
             in_deg: r.handle(IN_DEG)?,
+            out_delta: r.handle(OUT_DELTA)?,
+            in_delta: r.handle(IN_DELTA)?,
             degrees,
         };
         Ok(ReadTxn {
@@ -460,15 +467,37 @@ impl ReadTxn {
             None => None,
         };
         let trees = match dir {
-            Direction::Outgoing => [self.h.out, None],
-            Direction::Incoming => [self.h.inc, None],
-            Direction::Both => [self.h.out, self.h.inc],
+            Direction::Outgoing => [Some(false), None],
+            Direction::Incoming => [Some(true), None],
+            Direction::Both => [Some(false), Some(true)],
         };
-        for t in trees.into_iter().flatten() {
-            let tree = self.r.view(t);
-            adjacency::for_each_pair(&tree, id, ty, |_, other, edge| f(edge, other))?;
+        for incoming in trees.into_iter().flatten() {
+            let (main, delta) = self.adjacency_trees(incoming);
+            match delta {
+                None => {
+                    if let Some(main) = main {
+                        adjacency::for_each_pair(&main, id, ty, |_, o, e| f(e, o))?;
+                    }
+                }
+                Some(delta) => adjacency::delta::for_each_pair(
+                    main.as_ref(),
+                    Some(&delta),
+                    id,
+                    ty,
+                    |_, o, e| f(e, o),
+                )?,
+            }
         }
         Ok(())
+    }
+
+    /// The outgoing (or incoming) adjacency tree and its delta, each `None` when absent.
+    pub(crate) fn adjacency_trees(&self, incoming: bool) -> (Option<Tree<'_>>, Option<Tree<'_>>) {
+        if incoming {
+            (self.tree(self.h.inc), self.tree(self.h.in_delta))
+        } else {
+            (self.tree(self.h.out), self.tree(self.h.out_delta))
+        }
     }
 
     /// A node's labels, reading its record but not its properties; `None` when there is

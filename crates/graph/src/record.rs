@@ -55,6 +55,11 @@ pub(crate) const COUNTS: &str = "g.counts";
 pub(crate) const OUT_DEG: &str = "g.out_deg";
 /// Per-node relationship counts of `g.in` (graph format 8, see `degrees.rs`).
 pub(crate) const IN_DEG: &str = "g.in_deg";
+/// Pairs of `g.out` written by batches small beside the graph, not yet merged into it
+/// (graph format 10, see `adjacency/delta.rs`).
+pub(crate) const OUT_DELTA: &str = "g.out.d";
+/// Pairs of `g.in` not yet merged into it (graph format 10, see `adjacency/delta.rs`).
+pub(crate) const IN_DELTA: &str = "g.in.d";
 pub(crate) const META: &str = "g.meta";
 pub(crate) const INDEXES: &str = "g.idx";
 
@@ -74,8 +79,10 @@ pub(crate) const INDEXES: &str = "g.idx";
 /// part of a non-unique index's entries in a delta tree `g.ix.<id>.d` (see `index.rs`,
 /// "Delta trees"), which format 8 never has, so 8 is upgraded by writing the version (an
 /// older version reading a format 9 database would miss the delta's entries: it refuses
-/// the newer format). A database without a `format` key in `g.meta` is format 1.
-pub const GRAPH_FORMAT: u64 = 9;
+/// the newer format); 10 keeps part of the adjacency in delta trees `g.out.d` and
+/// `g.in.d` (see `adjacency/delta.rs`), which format 9 never has, so 9 is upgraded by
+/// writing the version. A database without a `format` key in `g.meta` is format 1.
+pub const GRAPH_FORMAT: u64 = 10;
 
 /// The first graph format that keeps degree trees (see [`GRAPH_FORMAT`]).
 pub(crate) const DEGREES_SINCE: u64 = 8;

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use pagegraph::algo::{Csr, CsrOptions};
 use pagegraph::{Direction, EdgeId, EdgeSpec, Graph, NodeId, NodeSpec, WriteTxn};
 use serde_json::json;
 
@@ -104,14 +105,71 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], step: &str) {
         }
     }
     assert_walks(&r, model, step);
+    assert_scans(&r, model, step);
     for &n in nodes {
         for dir in [Direction::Outgoing, Direction::Incoming, Direction::Both] {
             for ty in [None, Some("A"), Some("B")] {
                 let got = r.neighbors(n, dir, ty).unwrap();
+                if ty.is_some() && dir != Direction::Both {
+                    // One type one way: in key order, by other end, then edge (the main
+                    // tree's pairs and its delta's merged).
+                    let keys: Vec<(NodeId, EdgeId)> = got.iter().map(|&(e, o)| (o, e)).collect();
+                    assert!(keys.is_sorted(), "{step}: neighbors of {n} out of order");
+                }
                 let want = expected(model, n, dir, ty);
                 assert_eq!(got.len() as u64, r.degree(n, dir, ty).unwrap());
                 assert_eq!(sorted(got), want, "{step}: node {n} {dir:?} {ty:?}");
             }
+        }
+    }
+}
+
+/// The whole-graph scans that merge a main tree with its delta pair by pair: every
+/// relationship in key order, and the snapshot (CSR) rows, against the model.
+fn assert_scans(r: &pagegraph::ReadTxn, model: &Model, step: &str) {
+    for incoming in [false, true] {
+        let mut got: Vec<(NodeId, NodeId, EdgeId)> = Vec::new();
+        r.for_each_relationship(incoming, None, |n, o, e| got.push((n, o, e)))
+            .unwrap();
+        assert!(
+            got.windows(2).all(|w| w[0].0 <= w[1].0),
+            "{step}: node order"
+        );
+        let mut want: Vec<(NodeId, NodeId, EdgeId)> = model
+            .iter()
+            .map(|(&e, (f, t, _))| if incoming { (*t, *f, e) } else { (*f, *t, e) })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{step}: relationships, incoming {incoming}");
+    }
+    for ty in [None, Some("A")] {
+        let options = CsrOptions {
+            edge_type: ty.map(str::to_string),
+            weight_field: None,
+        };
+        let csr = Csr::build(r, &options, &mut |_| {}).unwrap();
+        for i in 0..csr.node_count() as u32 {
+            let node = csr.id(i);
+            let row: Vec<(EdgeId, NodeId)> = csr
+                .out_positions(i)
+                .map(|p| {
+                    (
+                        csr.edge_id(p),
+                        csr.id(csr.out(i)[p - csr.out_positions(i).start]),
+                    )
+                })
+                .collect();
+            if ty.is_some() {
+                // One type: a row is in key order, by other end, then edge.
+                let keys: Vec<(NodeId, EdgeId)> = row.iter().map(|&(e, o)| (o, e)).collect();
+                assert!(keys.is_sorted(), "{step}: row of {node} out of order");
+            }
+            assert_eq!(
+                sorted(row),
+                expected(model, node, Direction::Outgoing, ty),
+                "{step}: CSR row of {node} {ty:?}"
+            );
         }
     }
 }
@@ -186,7 +244,7 @@ fn assert_tx_matches(tx: &WriteTxn, model: &Model, nodes: &[NodeId], rng: &mut f
 }
 
 /// One random run: `n` nodes, the first a hub that takes a share of every batch.
-fn run(seed: u64, n: usize, steps: usize) {
+fn run(seed: u64, n: usize, steps: usize, deltas_seen: &mut bool) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let g = Graph::in_memory().unwrap();
     let mut tx = g.begin_write().unwrap();
@@ -202,7 +260,7 @@ fn run(seed: u64, n: usize, steps: usize) {
     for step in 0..steps {
         let mut tx = g.begin_write().unwrap();
         for _ in 0..rng.usize(1..4) {
-            match rng.u8(0..10) {
+            match rng.u8(0..11) {
                 // A batch: a mix of hub edges, parallel edges, self-loops and random ones.
                 0..=5 => {
                     let size = [1, 2, 40, 300, 2000][rng.usize(0..5)];
@@ -244,7 +302,7 @@ fn run(seed: u64, n: usize, steps: usize) {
                     }
                 }
                 // A whole node with its edges (never the hub), and a fresh one instead.
-                _ => {
+                9 => {
                     let at = rng.usize(1..nodes.len());
                     let victim = nodes[at];
                     tx.delete_node(victim).unwrap();
@@ -256,6 +314,10 @@ fn run(seed: u64, n: usize, steps: usize) {
                             data: json!(null),
                         })
                         .unwrap();
+                }
+                // The adjacency deltas merged into the main trees now, at a random point.
+                _ => {
+                    tx.merge_adjacency_deltas().unwrap();
                 }
             }
             assert_tx_matches(&tx, &model, &nodes, &mut rng);
@@ -277,6 +339,10 @@ fn run(seed: u64, n: usize, steps: usize) {
         }
         tx.commit().unwrap();
         assert_matches(&g, &model, &nodes, &format!("seed {seed} step {step}"));
+        let trees = g.page_usage().unwrap();
+        *deltas_seen |= trees
+            .iter()
+            .any(|t| t.name == "g.out.d" || t.name == "g.in.d");
     }
     let report = g.check().unwrap();
     assert!(report.is_clean(), "seed {seed}: {:?}", report.problems);
@@ -289,9 +355,11 @@ fn chunks_follow_the_model_through_random_batches_and_deletes() {
     } else {
         4
     };
+    let mut deltas_seen = false;
     for seed in 0..seeds {
-        run(seed, [2, 5, 30][seed as usize % 3], 25);
+        run(seed, [2, 5, 30][seed as usize % 3], 25, &mut deltas_seen);
     }
+    assert!(deltas_seen, "no batch went to an adjacency delta");
 }
 
 #[test]

@@ -190,23 +190,25 @@ fn compaction_keeps_every_id_entry_and_index_and_frees_the_space() {
         "the test should leave free pages"
     );
 
-    // Every tree holds the same entries, except that the adjacency is repacked into as few
-    // chunks as each node's run fits (the pairs, read through `seen`, are the same).
+    // Every tree holds the same entries, except that the adjacency deltas are merged into
+    // the main trees and the adjacency is repacked into as few chunks as each node's run
+    // fits (the pairs, read through `seen`, are the same).
     let adjacency = ["g.out", "g.in"];
     let mut after = dump(&path);
-    for t in adjacency {
-        let (was, now) = (&dump_before[t], &after[t]);
-        assert!(
-            now.len() < was.len(),
-            "{t}: {} chunks before, {} after",
-            was.len(),
-            now.len()
-        );
-        after.remove(t);
-    }
     let mut dump_before = dump_before;
     for t in adjacency {
+        let delta = format!("{t}.d");
+        let was = dump_before[t].len() + dump_before.get(&delta).map_or(0, Vec::len);
+        assert!(
+            dump_before.contains_key(&delta),
+            "{t}: the test should leave pairs in the delta"
+        );
+        assert!(!after.contains_key(&delta), "{t}: the delta is merged");
+        let now = after[t].len();
+        assert!(now < was, "{t}: {was} chunks before, {now} after");
+        after.remove(t);
         dump_before.remove(t);
+        dump_before.remove(&delta);
     }
     assert_eq!(after, dump_before, "every other tree's entries");
     let size_after = std::fs::metadata(&path).unwrap().len();

@@ -4,7 +4,8 @@
 //! with a 16-page cache and commits transaction after transaction, each one a pure function
 //! of its number: a batch of nodes (some with data over the inline limit), a batch of edges
 //! between existing nodes, an edge delete, a data update, and the transaction number in the
-//! data of node 1. It prints `committing N` before and `committed N` after each commit. The
+//! data of node 1; every seventh transaction also merges the adjacency deltas into the main
+//! trees. It prints `committing N` before and `committed N` after each commit. The
 //! parent kills it with SIGKILL at a random moment, reopens, and requires:
 //! - the graph is exactly after transaction `N` reported committed, or `N+1` if that one was
 //!   in flight (acknowledged commits survive);
@@ -96,6 +97,11 @@ fn apply(tx: &mut WriteTxn, t: &Txn, n: u64) {
         tx.update_node(*id, data.clone()).unwrap();
     }
     tx.update_node(NodeId(1), json!({"txn": n})).unwrap();
+    // Small batches into a graph with edges go to the adjacency deltas; every seventh
+    // transaction also merges them into the main trees (kills land inside merges too).
+    if n.is_multiple_of(7) {
+        tx.merge_adjacency_deltas().unwrap();
+    }
 }
 
 fn model_after(n: u64) -> Model {

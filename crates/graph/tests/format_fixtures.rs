@@ -931,3 +931,160 @@ fn a_graph_format_8_fixture_reads_the_same_and_takes_index_deltas_after_the_upgr
     assert_eq!(answers(&g, &model), pagegraph::GRAPH_FORMAT);
     assert!(g.check().expect("check").is_clean());
 }
+
+/// Every edge of the graph as `(from's i, to's i, type)`, sorted, and each node's
+/// neighbors one way and one type as `(other's i, edge)` in the order they are read.
+type Edges = Vec<(i64, i64, String)>;
+
+/// The edges of the graph by the `i` of their ends, sorted; also checks that every node's
+/// neighbors (each way, each type) are exactly those edges, in key order, and that its
+/// degrees agree.
+fn edges_by_i(g: &Graph) -> Edges {
+    let r = g.begin_read().expect("read");
+    let i_of: BTreeMap<pagegraph::NodeId, i64> = r
+        .nodes()
+        .map(|n| {
+            let n = n.expect("node");
+            (n.id, n.data["i"].as_i64().expect("i"))
+        })
+        .collect();
+    let mut edges: Edges = r
+        .edges()
+        .map(|e| {
+            let e = e.expect("edge");
+            (i_of[&e.from], i_of[&e.to], e.edge_type)
+        })
+        .collect();
+    edges.sort();
+    for (&id, &i) in &i_of {
+        for (dir, outgoing) in [(Direction::Outgoing, true), (Direction::Incoming, false)] {
+            for ty in ["L", "F"] {
+                let got = r.neighbors(id, dir, Some(ty)).expect("neighbors");
+                let keys: Vec<(pagegraph::NodeId, pagegraph::EdgeId)> =
+                    got.iter().map(|&(e, o)| (o, e)).collect();
+                assert!(keys.is_sorted(), "neighbors of {i} in key order");
+                let mut others: Vec<i64> = got.iter().map(|(_, o)| i_of[o]).collect();
+                others.sort_unstable();
+                let mut want: Vec<i64> = edges
+                    .iter()
+                    .filter(|(f, t, y)| y == ty && if outgoing { *f == i } else { *t == i })
+                    .map(|(f, t, _)| if outgoing { *t } else { *f })
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(others, want, "node {i} {dir:?} {ty}");
+                let degree = r.degree(id, dir, Some(ty)).expect("degree");
+                assert_eq!(degree, want.len() as u64, "degree of {i} {dir:?} {ty}");
+            }
+        }
+    }
+    edges
+}
+
+/// The chunks of the adjacency delta trees, asked of the storage layer.
+fn adjacency_delta_chunks(path: &Path) -> u64 {
+    use pagegraph::storage::{Database, Options};
+    let db = Database::open(path, Options::default()).expect("storage open");
+    let r = db.begin_read().expect("read");
+    let n = ["g.out.d", "g.in.d"]
+        .iter()
+        .map(|t| r.tree(t).expect("tree").map_or(0, |t| t.len()))
+        .sum();
+    drop(r);
+    db.close().expect("close");
+    n
+}
+
+/// `graph-format-9/`: graph format 9 (before adjacency delta trees), written by the release
+/// before them through `pagegraph query`: 300 `(:P {i})` for `i` in 1..=300; an `L` edge
+/// from each to the one with `i = (7 i) % 300 + 1` (so each node has one `L` in and one
+/// out, and no `L` self-loop); `F` edges from `i = 1` to each `i <= 100` (a self-loop
+/// among them), then those to `i % 10 = 0` deleted: 300 `L` and 90 `F` edges.
+#[test]
+fn a_graph_format_9_fixture_reads_the_same_and_takes_adjacency_deltas_after_the_upgrade() {
+    let (_dir, path) = fixture("graph-format-9");
+    // Computed by hand from the statements above.
+    let mut model: Edges = (1..=300)
+        .map(|i| (i, (7 * i) % 300 + 1, "L".to_string()))
+        .chain(
+            (1..=100)
+                .filter(|b| b % 10 != 0)
+                .map(|b| (1, b, "F".to_string())),
+        )
+        .collect();
+    model.sort();
+    {
+        let g = open_read_only(&path, "read-only");
+        assert_eq!(edges_by_i(&g), model);
+        let r = g.begin_read().expect("read");
+        assert_eq!(r.graph_format().expect("format"), 9);
+        drop(r);
+        assert!(g.check().expect("check").is_clean());
+    }
+    let g = Graph::open(&path).expect("open");
+    assert_eq!(edges_by_i(&g), model);
+    let r = g.begin_read().expect("read");
+    assert_eq!(r.graph_format().expect("format"), pagegraph::GRAPH_FORMAT);
+    let id_of: BTreeMap<i64, pagegraph::NodeId> = r
+        .nodes()
+        .map(|n| {
+            let n = n.expect("node");
+            (n.data["i"].as_i64().expect("i"), n.id)
+        })
+        .collect();
+    drop(r);
+    // Small batches, each under an eighth of the graph: their pairs go to the deltas.
+    // Deletes take old edges (pairs of the main trees) and new ones (pairs of the deltas).
+    for round in 0..6i64 {
+        let mut tx = g.begin_write().expect("write");
+        let new: Vec<(i64, i64)> = (0..5).map(|k| (round * 5 + k + 2, 300 - k)).collect();
+        tx.insert_edges(new.iter().map(|&(f, t)| pagegraph::EdgeSpec {
+            from: id_of[&f],
+            to: id_of[&t],
+            edge_type: "F".into(),
+            data: json!(null),
+        }))
+        .expect("insert");
+        model.extend(new.iter().map(|&(f, t)| (f, t, "F".to_string())));
+        // Node 1's F edge to 1 + round (main), and the first new edge of the last round.
+        let r = g.begin_read().expect("read");
+        let drop_to = |from: i64, to: i64| {
+            r.neighbors(id_of[&from], Direction::Outgoing, Some("F"))
+                .expect("neighbors")
+                .into_iter()
+                .find(|(_, o)| *o == id_of[&to])
+                .map(|(e, _)| e)
+        };
+        let mut gone = vec![(1, round + 2)];
+        if round > 0 {
+            gone.push(((round - 1) * 5 + 2, 300));
+        }
+        for (f, t) in gone {
+            let e = drop_to(f, t).expect("edge to delete");
+            tx.delete_edge(e).expect("delete");
+            let at = model
+                .iter()
+                .position(|x| *x == (f, t, "F".to_string()))
+                .expect("in the model");
+            model.remove(at);
+        }
+        drop(r);
+        tx.commit().expect("commit");
+        model.sort();
+        assert_eq!(edges_by_i(&g), model, "round {round}");
+    }
+    assert!(g.check().expect("check").is_clean());
+    drop(g);
+    assert!(
+        adjacency_delta_chunks(&path) > 0,
+        "the batches went to the deltas"
+    );
+    let g = Graph::open(&path).expect("reopen");
+    assert_eq!(edges_by_i(&g), model);
+    let mut tx = g.begin_write().expect("write");
+    assert!(tx.merge_adjacency_deltas().expect("merge") > 0);
+    tx.commit().expect("commit");
+    assert_eq!(edges_by_i(&g), model);
+    assert!(g.check().expect("check").is_clean());
+    drop(g);
+    assert_eq!(adjacency_delta_chunks(&path), 0, "merged whole");
+}

@@ -249,3 +249,45 @@ fn index_entries_missing_or_stray_are_seen() {
     });
     assert!(has(&p, "the name index and the nodes disagree"), "{p:?}");
 }
+
+#[test]
+fn pairs_in_a_delta_are_checked_with_the_main_tree() {
+    for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
+        let delta = format!("{tree}.d");
+        // A chunk moved from the main tree to its delta: a valid state, found clean (the
+        // check reads the pairs of both).
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 200);
+            tree_of(tx, tree).remove(&k).unwrap();
+            tree_of(tx, &delta).insert(&k, &v).unwrap();
+        });
+        assert_eq!(p, Vec::<String>::new(), "{tree}: a moved chunk");
+        // A chunk in both trees: every pair twice.
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 201);
+            tree_of(tx, &delta).insert(&k, &v).unwrap();
+        });
+        assert!(has(&p, &format!("the {side} adjacency")), "{p:?}");
+        // A damaged value in the delta: a problem, not a panic.
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 202);
+            tree_of(tx, tree).remove(&k).unwrap();
+            let mut cut = v.clone();
+            cut.push(0x80);
+            tree_of(tx, &delta).insert(&k, &cut).unwrap();
+        });
+        assert!(has(&p, &format!("the {side} adjacency")), "{p:?}");
+        // A moved chunk naming another edge: every count agrees, the contents do not.
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 203);
+            tree_of(tx, tree).remove(&k).unwrap();
+            let mut changed = k.clone();
+            *changed.last_mut().unwrap() ^= 1;
+            tree_of(tx, &delta).insert(&changed, &v).unwrap();
+        });
+        assert!(
+            has(&p, &format!("the {side} adjacency and the edges disagree")),
+            "{p:?}"
+        );
+    }
+}

@@ -407,6 +407,39 @@ fn read_rows(
     let mut bad_key = false;
     let mut stop = false;
     let (mut source_now, mut row_now): (Option<NodeId>, u32) = (None, 0);
+    if txn.delta_in(false, from, until)? {
+        // The main tree's chunks and its delta's interleave: read pair by pair, merged.
+        let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
+        txn.each_adjacency(false, from, until, |source, ty, target, edge| {
+            if stop || type_filter.is_some_and(|t| t != ty) {
+                return;
+            }
+            if source_now != Some(source) {
+                let Some(a) = index.get(ids, source) else {
+                    rows.missing = Some(edge);
+                    stop = true;
+                    return;
+                };
+                if !rows.open_row(source_now.is_some(), row_now, a, to.len()) {
+                    stop = true;
+                    return;
+                }
+                source_now = Some(source);
+                row_now = a;
+            }
+            count += 1;
+            if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
+                rows.missing = Some(edge);
+                stop = true;
+            }
+            if count >= report_at {
+                scanned(count);
+                report_at = count + PROGRESS_EVERY;
+            }
+        })?;
+        (rows.to, rows.edge) = (to, edges);
+        return Ok(rows);
+    }
     txn.adjacency_runs(false, from, until, |run| {
         if stop {
             return;

@@ -394,6 +394,19 @@ impl ReadTxn {
             })?;
             return Ok(());
         }
+        if self.delta_in(incoming, range.0, range.1)? {
+            // Chunks of the main tree and of its delta interleave: counted pair by pair from
+            // the two merged (each pair a count of one).
+            return self.each_adjacency(incoming, range.0, range.1, |node, ty, other, _| {
+                if wanted.is_none_or(|w| w.contains(&ty)) {
+                    f(NodeDegree {
+                        node,
+                        degree: 1,
+                        self_loops: u64::from(self_loops && other == node),
+                    });
+                }
+            });
+        }
         let mut bad = false;
         self.adjacency_runs(incoming, range.0, range.1, |run| {
             run.touch();
@@ -445,10 +458,27 @@ impl ReadTxn {
         }
     }
 
+    /// Whether the delta of the outgoing (or incoming) adjacency has chunks with keys from
+    /// `from` (included) to `until` (excluded): scans that read the main tree's chunks as
+    /// they are then merge the two pair by pair instead.
+    pub(crate) fn delta_in(
+        &self,
+        incoming: bool,
+        from: Option<&[u8]>,
+        until: Option<&[u8]>,
+    ) -> Result<bool> {
+        match self.adjacency_trees(incoming).1 {
+            Some(delta) => adjacency::delta::any_in(&delta, from, until),
+            None => Ok(false),
+        }
+    }
+
     /// Calls `f(node, type, other, edge)` for every entry of the outgoing (or incoming)
-    /// adjacency tree with a key from `from` (included) to `until` (excluded), `None`
-    /// meaning the tree's start or end, in key order: by node, then type, then other end,
-    /// then edge.
+    /// adjacency with a key from `from` (included) to `until` (excluded), `None` meaning
+    /// the tree's start or end, in key order: by node, then type, then other end, then
+    /// edge. The entries of the main tree and of its delta (`adjacency/delta.rs`) are
+    /// merged; together they must strictly increase, so a pair in both trees, or either
+    /// tree out of order, is a `Corrupt` error.
     pub(crate) fn each_adjacency(
         &self,
         incoming: bool,
@@ -458,8 +488,22 @@ impl ReadTxn {
     ) -> Result<()> {
         let mut bad = false;
         // The last entry passed on: entries must strictly increase (invariants 1 and 2 of
-        // `adjacency.rs`), across chunks too.
+        // `adjacency.rs`), across chunks and trees too.
         let mut last: Option<(NodeId, u32, NodeId, EdgeId)> = None;
+        let mut emit = |entry: (NodeId, u32, NodeId, EdgeId), bad: &mut bool| {
+            if last.is_some_and(|l| l >= entry) {
+                *bad = true;
+            }
+            last = Some(entry);
+            if !*bad {
+                f(entry.0, entry.1, entry.2, entry.3);
+            }
+        };
+        let delta = self.adjacency_trees(incoming).1;
+        let mut extra = delta
+            .as_ref()
+            .map(|d| adjacency::delta::Entries::new(d, from, until));
+        let mut failed = None;
         self.adjacency_runs(incoming, from, until, |run| {
             run.touch();
             for (k, v) in run.entries() {
@@ -469,20 +513,28 @@ impl ReadTxn {
                 };
                 let whole = adjacency::decode_entry(k, v, |node, ty, other, edge| {
                     let entry = (node, ty, other, edge);
-                    if last.is_some_and(|l| l >= entry) {
-                        bad = true;
+                    if let Some(x) = extra.as_mut()
+                        && failed.is_none()
+                        && let Err(e) = x.drain_below(Some(entry), &mut |d| emit(d, &mut bad))
+                    {
+                        failed = Some(e);
                     }
-                    last = Some(entry);
-                    if !bad {
-                        f(node, ty, other, edge);
-                    }
+                    emit(entry, &mut bad);
                 });
-                if whole.is_none() || bad {
-                    bad = true;
+                if whole.is_none() || bad || failed.is_some() {
+                    bad |= whole.is_none();
                     return;
                 }
             }
         })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if let Some(x) = extra.as_mut()
+            && !bad
+        {
+            x.drain_below(None, &mut |d| emit(d, &mut bad))?;
+        }
         if bad {
             return Err(GraphError::corrupt(
                 "adjacency chunk",

@@ -5,6 +5,7 @@
 //! labels/properties API (labels, properties, merge, delete by key); `indexes.rs` index
 //! creation, drop and the upkeep of index entries on every write.
 
+mod adjacency_writes;
 mod deferred;
 mod encoded;
 mod indexes;
@@ -29,9 +30,9 @@ use crate::index::IndexDef;
 use crate::lookup::{self, NodeState, Source};
 use crate::props::{self, Properties};
 use crate::record::{
-    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, INDEXES, INLINE_DATA_MAX, KIND, LABEL_SIZE_MAX,
-    META, NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, OUT_DEG, STR, STR_ID, count_key, edge_key,
-    encode_data, encode_node, kind_key, name_key, node_key,
+    self, COUNTS, EDGES, EdgeRecord, IN, IN_DEG, IN_DELTA, INDEXES, INLINE_DATA_MAX, KIND,
+    LABEL_SIZE_MAX, META, NAME, NAME_SIZE_MAX, NODE_DATA, NODES, OUT, OUT_DEG, OUT_DELTA, STR,
+    STR_ID, count_key, edge_key, encode_data, encode_node, kind_key, name_key, node_key,
 };
 use crate::stage::{DataRef, Later, PARALLEL_ITEMS_MIN, Packed, Staged};
 
@@ -148,7 +149,7 @@ pub struct WriteTxn {
 
 impl Source for WriteTxn {
     fn view(&self, name: &str) -> Result<Option<pagegraph_storage::Tree<'_>>> {
-        if self.deferred.is_some() && (name == OUT || name == IN) {
+        if self.deferred.is_some() && [OUT, IN, OUT_DELTA, IN_DELTA].contains(&name) {
             return Err(GraphError::AdjacencyDeferred);
         }
         Ok(self.tx.view_tree(name)?)
@@ -639,17 +640,6 @@ impl WriteTxn {
         Ok(())
     }
 
-    /// Adds sorted adjacency entries to `tree`: into the chunks they fall into, in one
-    /// pass (see `adjacency.rs`).
-    /// The degree counts of `tree`'s pairs per `(node, type)` grow with it.
-    fn insert_adjacency(&mut self, tree: &str, sorted: &[Adjacency]) -> Result<()> {
-        adjacency::insert_sorted(&mut self.tx.tree(tree)?, sorted)?;
-        degrees::add(
-            &mut self.tx.tree(degrees::tree_of(tree))?,
-            &degrees::groups(sorted),
-        )
-    }
-
     /// Fails with `NodeNotFound` naming the first of `ids` (in order) that does not exist.
     fn check_nodes_exist(&mut self, ids: impl Iterator<Item = NodeId> + Clone) -> Result<()> {
         // Ids are handed out in order and never reused: with no node ever deleted, exactly
@@ -792,8 +782,8 @@ impl WriteTxn {
         let (from, to, ty) = (old.from, old.to, old.edge_type);
         let entries = self.edge_entries(ty, &old.data)?;
         self.apply_entries(id.0, &entries, &[])?;
-        adjacency::remove(&mut self.tx.tree(OUT)?, from, ty, to, id)?;
-        adjacency::remove(&mut self.tx.tree(IN)?, to, ty, from, id)?;
+        self.remove_adjacency(OUT, from, ty, to, id)?;
+        self.remove_adjacency(IN, to, ty, from, id)?;
         degrees::take_one(&mut self.tx.tree(OUT_DEG)?, from, ty)?;
         degrees::take_one(&mut self.tx.tree(IN_DEG)?, to, ty)?;
         if !edges::replace(&mut self.tx.tree(EDGES)?, id, None)? {
@@ -809,10 +799,12 @@ impl WriteTxn {
     /// Repacks both adjacency trees: each node's neighbors of one type that would fit in
     /// fewer chunks than they take (format 2's one chunk per edge, chunks split by inserts
     /// or thinned by deletes) are rewritten as full chunks; nothing else changes. Returns
-    /// how many runs were rewritten. `compact` runs it before copying the file.
+    /// how many runs were rewritten, plus the delta chunks merged: the adjacency delta
+    /// trees are merged into the main trees first ([`WriteTxn::merge_adjacency_deltas`]).
+    /// `compact` runs it before copying the file.
     pub fn repack_adjacency(&mut self) -> Result<u64> {
-        self.adjacency_not_deferred()?;
-        let out = adjacency::repack(&mut self.tx.tree(OUT)?)?;
+        let merged = self.merge_adjacency_deltas()?;
+        let out = merged + adjacency::repack(&mut self.tx.tree(OUT)?)?;
         Ok(out + adjacency::repack(&mut self.tx.tree(IN)?)?)
     }
 
@@ -833,9 +825,11 @@ impl WriteTxn {
         };
         let mut edges = Vec::new();
         for tree in [OUT, IN] {
-            let mut t = self.tx.tree(tree)?;
-            let view = t.view()?;
-            adjacency::for_each_pair(&view, id, None, |_, _, e| edges.push(e))?;
+            let main = self.tx.view_tree(tree)?;
+            let delta = self.tx.view_tree(adjacency::delta::delta_of(tree))?;
+            adjacency::delta::for_each_pair(main.as_ref(), delta.as_ref(), id, None, |_, _, e| {
+                edges.push(e);
+            })?;
         }
         edges.sort_unstable();
         edges.dedup();
@@ -857,6 +851,7 @@ impl WriteTxn {
     /// Makes the changes durable and visible; returns the storage transaction id.
     pub fn commit(mut self) -> Result<TxId> {
         self.flush_adjacency()?;
+        self.merge_due_adjacency()?;
         self.flush_pending()?;
         for (name, value) in [
             (&b"next_node"[..], self.next_node),

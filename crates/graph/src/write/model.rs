@@ -359,10 +359,8 @@ impl WriteTxn {
         let Some(ty) = Source::string_id(self, edge_type)?.filter(|&t| t != 0) else {
             return Ok(Vec::new());
         };
-        let Some(out) = self.view(OUT)? else {
-            return Ok(Vec::new());
-        };
-        crate::adjacency::edges_between(&out, from, ty, to)
+        let (out, delta) = (self.view(OUT)?, self.view(crate::record::OUT_DELTA)?);
+        crate::adjacency::delta::edges_between(out.as_ref(), delta.as_ref(), from, ty, to)
     }
 
     /// Deletes every node of `label` whose `property` satisfies `cond`, with all their
@@ -546,10 +544,15 @@ impl WriteTxn {
         };
         let mut out = Vec::new();
         for t in trees {
-            let Some(tree) = self.view(t)? else {
-                continue;
-            };
-            crate::adjacency::for_each_pair(&tree, id, ty, |_, other, e| out.push((e, other)))?;
+            let main = self.view(t)?;
+            let delta = self.view(crate::adjacency::delta::delta_of(t))?;
+            crate::adjacency::delta::for_each_pair(
+                main.as_ref(),
+                delta.as_ref(),
+                id,
+                ty,
+                |_, other, e| out.push((e, other)),
+            )?;
         }
         Ok(out)
     }
