@@ -23,13 +23,16 @@
 //!    every varint, so damage is an error, never a panic or a read past the value.
 //! 4. An empty value is a chunk of one pair: graph format 2's trees (one key per edge, no
 //!    value) are format 3 trees as they are.
-//! 5. Every pair is exactly one edge record's entry in that direction (checked by `check`
-//!    through multiset fingerprints).
+//! 5. Every pair is exactly one edge record's entry in that direction, held by the main tree
+//!    or by its delta tree (graph format 10, [`delta`]), never both (checked by `check`
+//!    through multiset fingerprints of the two merged).
 //!
 //! An insert rewrites only the chunks its pairs fall into (a chunk that grows past
 //! [`CHUNK_MAX`] is split), a removal only the chunk that held the pair (an emptied chunk
 //! is deleted; chunks are not merged back, `compact` repacks them). So a write still
-//! touches only adjacency pages, never a node record's page.
+//! touches only adjacency pages, never a node record's page. A batch small beside the
+//! graph goes to the delta tree instead, with the same layout ([`delta`]); the functions
+//! here work on either tree.
 
 pub(crate) mod delta;
 

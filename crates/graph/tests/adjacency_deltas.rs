@@ -1,5 +1,5 @@
 //! Adjacency delta trees (`adjacency/delta.rs`) at the size where they matter: a graph of
-//! 200,000 nodes and 40,000 edges grows by batches of 2,000 random edges, each small beside
+//! 200,000 nodes and 50,000 edges grows by batches of 2,000 random edges, each small beside
 //! it, so each goes to the deltas; deletes take pairs from both trees. The deltas grow past
 //! their bound and commits merge them into the main trees a quarter at a time (seen through
 //! the storage layer: the deltas grow by less than a batch adds). After every commit and after a
@@ -33,7 +33,13 @@ fn delta_chunks(path: &Path) -> u64 {
 fn random_edges(rng: &mut fastrand::Rng, nodes: &[NodeId], n: usize) -> Vec<EdgeSpec> {
     (0..n)
         .map(|_| {
-            let from = nodes[rng.usize(0..nodes.len())];
+            // A third from the hub in the middle of the id range, whose pairs fill the
+            // middle of the out tree, where a snapshot built on two threads cuts it.
+            let from = if rng.u8(0..3) == 0 {
+                nodes[nodes.len() / 2]
+            } else {
+                nodes[rng.usize(0..nodes.len())]
+            };
             let to = match rng.u8(0..20) {
                 0 => from,
                 _ => nodes[rng.usize(0..nodes.len())],
@@ -93,24 +99,38 @@ fn assert_matches(g: &Graph, model: &Model, nodes: &[NodeId], rng: &mut fastrand
         want.sort();
         assert_eq!(got, want, "{step}: relationships, incoming {incoming}");
     }
-    let csr = Csr::build(&r, &CsrOptions::default(), &mut |_| {}).unwrap();
-    assert_eq!(csr.edge_count(), model.len(), "{step}");
-    for i in 0..csr.node_count() as u32 {
-        let node = csr.id(i);
-        let mut row: Vec<(NodeId, EdgeId)> = csr
-            .out_positions(i)
-            .zip(csr.out(i))
-            .map(|(p, &t)| (csr.id(t), csr.edge_id(p)))
-            .collect();
-        row.sort();
-        let mut want: Vec<(NodeId, EdgeId)> = out
-            .get(&node)
-            .into_iter()
-            .flatten()
-            .map(|x| (x.0, x.1))
-            .collect();
-        want.sort();
-        assert_eq!(row, want, "{step}: CSR row of {node}");
+    // The snapshot, of all types and of one: built on several threads from 65,536 edges.
+    for ty in [None, Some("A")] {
+        let options = CsrOptions {
+            edge_type: ty.map(str::to_string),
+            weight_field: None,
+        };
+        let csr = Csr::build(&r, &options, &mut |_| {}).unwrap();
+        let mut edges = 0;
+        for i in 0..csr.node_count() as u32 {
+            let node = csr.id(i);
+            let mut row: Vec<(NodeId, EdgeId)> = csr
+                .out_positions(i)
+                .zip(csr.out(i))
+                .map(|(p, &t)| (csr.id(t), csr.edge_id(p)))
+                .collect();
+            if ty.is_some() {
+                // One type: each row in key order, even where runs meet.
+                assert!(row.is_sorted(), "{step}: CSR row of {node} out of order");
+            }
+            row.sort();
+            let mut want: Vec<(NodeId, EdgeId)> = out
+                .get(&node)
+                .into_iter()
+                .flatten()
+                .filter(|x| ty.is_none_or(|t| x.2 == t))
+                .map(|x| (x.0, x.1))
+                .collect();
+            want.sort();
+            edges += want.len();
+            assert_eq!(row, want, "{step}: CSR row of {node} {ty:?}");
+        }
+        assert_eq!(csr.edge_count(), edges, "{step}");
     }
 }
 
@@ -129,7 +149,7 @@ fn deltas_grow_merge_in_quarters_and_every_read_stays_exact() {
             data: json!(null),
         }))
         .unwrap();
-    let specs = random_edges(&mut rng, &nodes, 40_000);
+    let specs = random_edges(&mut rng, &nodes, 50_000);
     for (id, s) in tx
         .insert_edges(specs.clone())
         .unwrap()
@@ -199,4 +219,60 @@ fn deltas_grow_merge_in_quarters_and_every_read_stays_exact() {
     assert!(report.is_clean(), "{:?}", report.problems);
     g.close().unwrap();
     assert_eq!(delta_chunks(&path), 0, "merged whole, the deltas are gone");
+}
+
+/// A node holding nearly every edge, its pairs in both the main tree and the delta: a
+/// snapshot built on two threads cuts the out tree inside its pairs, and its row must still
+/// hold each pair once, in key order.
+#[test]
+fn a_snapshot_cut_inside_a_node_with_delta_pairs_keeps_its_row_in_order() {
+    let g = Graph::in_memory().unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut tx = g.begin_write().unwrap();
+    let nodes = tx
+        .insert_nodes((0..1_000).map(|i| NodeSpec {
+            kind: "N".into(),
+            name: format!("n{i}"),
+            data: json!(null),
+        }))
+        .unwrap();
+    let hub = nodes[500];
+    let spec = |rng: &mut fastrand::Rng| EdgeSpec {
+        from: hub,
+        to: nodes[rng.usize(0..nodes.len())],
+        edge_type: "A".into(),
+        data: json!(null),
+    };
+    let mut want: Vec<(NodeId, EdgeId)> = Vec::new();
+    let specs: Vec<EdgeSpec> = (0..70_000).map(|_| spec(&mut rng)).collect();
+    let ids = tx.insert_edges(specs.clone()).unwrap();
+    want.extend(ids.into_iter().zip(&specs).map(|(e, s)| (s.to, e)));
+    tx.commit().unwrap();
+    for _ in 0..4 {
+        let mut tx = g.begin_write().unwrap();
+        let specs: Vec<EdgeSpec> = (0..1_000).map(|_| spec(&mut rng)).collect();
+        let ids = tx.insert_edges(specs.clone()).unwrap();
+        want.extend(ids.into_iter().zip(&specs).map(|(e, s)| (s.to, e)));
+        tx.commit().unwrap();
+    }
+    assert!(
+        g.page_usage().unwrap().iter().any(|t| t.name == "g.out.d"),
+        "the small batches went to the delta"
+    );
+    want.sort();
+    let r = g.begin_read().unwrap();
+    for ty in [None, Some("A".to_string())] {
+        let options = CsrOptions {
+            edge_type: ty,
+            weight_field: None,
+        };
+        let csr = Csr::build(&r, &options, &mut |_| {}).unwrap();
+        let at = csr.index(hub).unwrap();
+        let row: Vec<(NodeId, EdgeId)> = csr
+            .out_positions(at)
+            .zip(csr.out(at))
+            .map(|(p, &t)| (csr.id(t), csr.edge_id(p)))
+            .collect();
+        assert_eq!(row, want, "the hub's row, whole and in key order");
+    }
 }

@@ -520,7 +520,12 @@ fn scan_out_rows(
     } else {
         1
     };
-    let splits = txn.adjacency_splits(false, threads)?;
+    let mut splits = txn.adjacency_splits(false, threads)?;
+    if txn.delta_in(false, None, None)? {
+        // Runs that merge a delta pair by pair are cut between nodes, so that no row is
+        // split between two runs (its pairs then come in key order from one merge).
+        splits = node_cuts(&splits);
+    }
     let parts = splits.len() + 1;
     let bound = |t: usize| -> Option<&[u8]> {
         t.checked_sub(1)
@@ -610,6 +615,17 @@ fn scan_out_rows(
         }
     }
     Ok((out_start, base.to, base.edge))
+}
+
+/// Adjacency split keys moved back to the start of their node's keys, without repeats.
+fn node_cuts(splits: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut cuts: Vec<Vec<u8>> = splits
+        .iter()
+        .filter_map(|k| crate::record::get_ordered(k, &mut 0))
+        .map(|n| crate::record::adjacency_prefix(NodeId(n), None).to_vec())
+        .collect();
+    cuts.dedup();
+    cuts
 }
 
 /// `NodeId` -> index over sorted ids: a subtraction when the ids are exactly
