@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, reason = "tests: a failed step is a failed test")]
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -69,7 +70,7 @@ fn edge_lists_grown_into_a_graph_join_the_nodes_their_lines_name() {
         let mut text = String::new();
         for _ in 0..edges {
             let (a, b) = (name(rng.u64(0..ids)), name(rng.u64(0..ids)));
-            text.push_str(&format!("{a}\t{b}\n"));
+            writeln!(text, "{a}\t{b}").unwrap();
             model.push((a, b));
         }
         let file = dir.path().join(format!("e{run_no}.txt"));
