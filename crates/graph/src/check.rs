@@ -442,9 +442,63 @@ impl ReadTxn {
             if listed != *edges {
                 problems.push(format!("the {name} adjacency and the edges disagree"));
             }
+            self.delta_count_problems(incoming, name, problems)?;
             if self.h.degrees {
                 self.degree_problems(incoming, name, &groups, problems)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Invariant 4 of `adjacency/delta.rs`: the pair count `g.counts` keeps for a
+    /// direction's delta is the number of pairs the delta holds.
+    fn delta_count_problems(
+        &self,
+        incoming: bool,
+        name: &str,
+        problems: &mut Vec<String>,
+    ) -> Result<()> {
+        let main = if incoming {
+            crate::record::IN
+        } else {
+            crate::record::OUT
+        };
+        let key = crate::record::count_key(
+            crate::record::DELTA_PAIRS,
+            crate::adjacency::delta::count_id(main),
+        );
+        let value = match self.tree(self.h.counts) {
+            Some(t) => t.get(&key)?,
+            None => None,
+        };
+        let kept = match value {
+            Some(v) => {
+                let Some(n) = crate::record::be_u64(&v, 0).filter(|_| v.len() == 8) else {
+                    problems.push(format!(
+                        "the {name} adjacency delta's pair count is damaged"
+                    ));
+                    return Ok(());
+                };
+                n
+            }
+            None => 0,
+        };
+        let mut held = 0u64;
+        if let Some(delta) = self.adjacency_trees(incoming).1 {
+            let mut range = delta.iter();
+            while let Some(entry) = range.next_ref() {
+                let (_, v) = entry?;
+                match crate::adjacency::chunk_len(&v) {
+                    Some(n) => held += n,
+                    // A damaged chunk is reported by the scan of the adjacency.
+                    None => return Ok(()),
+                }
+            }
+        }
+        if held != kept {
+            problems.push(format!(
+                "the {name} adjacency delta holds {held} pairs, its count says {kept}"
+            ));
         }
         Ok(())
     }

@@ -55,6 +55,9 @@ pub(crate) const COUNTS: &str = "g.counts";
 pub(crate) const OUT_DEG: &str = "g.out_deg";
 /// Per-node relationship counts of `g.in` (graph format 8, see `degrees.rs`).
 pub(crate) const IN_DEG: &str = "g.in_deg";
+/// Tag of the `g.counts` entries that keep the number of pairs of each adjacency delta tree
+/// (ids 1 for `g.out.d`, 2 for `g.in.d`; see `adjacency/delta.rs`).
+pub(crate) const DELTA_PAIRS: u8 = b'd';
 /// Pairs of `g.out` written by batches small beside the graph, not yet merged into it
 /// (graph format 10, see `adjacency/delta.rs`).
 pub(crate) const OUT_DELTA: &str = "g.out.d";

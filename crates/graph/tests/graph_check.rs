@@ -254,14 +254,30 @@ fn index_entries_missing_or_stray_are_seen() {
 fn pairs_in_a_delta_are_checked_with_the_main_tree() {
     for (tree, side) in [("g.out", "outgoing"), ("g.in", "incoming")] {
         let delta = format!("{tree}.d");
-        // A chunk moved from the main tree to its delta: a valid state, found clean (the
-        // check reads the pairs of both).
+        // The pairs of a chunk: its first in the key, then two varints each.
+        let pairs = |v: &[u8]| 1 + v.iter().filter(|&&b| b < 0x80).count() as u64 / 2;
+        let count_key = [b'd', 0, 0, 0, if tree == "g.out" { 1 } else { 2 }];
+        // A chunk moved from the main tree to its delta, with the delta's pair count: a
+        // valid state, found clean (the check reads the pairs of both).
+        let p = problems_after(|db, tx| {
+            let (k, v) = entry_at(db, tree, 200);
+            tree_of(tx, tree).remove(&k).unwrap();
+            tree_of(tx, &delta).insert(&k, &v).unwrap();
+            tree_of(tx, "g.counts")
+                .insert(&count_key, &pairs(&v).to_be_bytes())
+                .unwrap();
+        });
+        assert_eq!(p, Vec::<String>::new(), "{tree}: a moved chunk");
+        // The same without the count: the count is wrong.
         let p = problems_after(|db, tx| {
             let (k, v) = entry_at(db, tree, 200);
             tree_of(tx, tree).remove(&k).unwrap();
             tree_of(tx, &delta).insert(&k, &v).unwrap();
         });
-        assert_eq!(p, Vec::<String>::new(), "{tree}: a moved chunk");
+        assert!(
+            has(&p, &format!("the {side} adjacency delta holds")),
+            "{p:?}"
+        );
         // A chunk in both trees: every pair twice.
         let p = problems_after(|db, tx| {
             let (k, v) = entry_at(db, tree, 201);

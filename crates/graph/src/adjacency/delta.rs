@@ -17,17 +17,21 @@
 //!    reported).
 //! 3. The degree trees count the pairs of both trees (`degrees.rs`): a write updates them
 //!    whichever tree it writes, and a merge from delta to main leaves them alone.
+//! 4. The delta's pair count in `g.counts` is the number of pairs it holds (0, or no entry,
+//!    without a delta); `check` recounts it.
 //!
 //! # Writes and merges
 //! A batch goes to the delta when the main tree has chunks and the batch has at most an
 //! eighth as many pairs as the graph has edges ([`to_delta`]); a larger batch (or the first
 //! into an empty tree) goes to the main tree as before, where a large sorted run rewrites
 //! the leaves it spans once. A removal takes the pair from the delta if it is there, else
-//! from the main tree. At commit, a delta holding more chunks than an eighth of the graph's
-//! edges (and at least [`DELTA_MIN`]) is *due* ([`due`]): its first quarter of chunks, by
-//! key, is merged into the main tree and removed from the delta, in the same transaction.
-//! The merged pairs are those of the lowest nodes, so a merge rewrites about a quarter of
-//! the main tree's leaves: bounded steps instead of one commit rewriting the whole tree.
+//! from the main tree. `g.counts` keeps each delta's number of pairs (tag
+//! [`record::DELTA_PAIRS`], id [`count_id`]), written with every change to the delta. At
+//! commit, a delta holding more pairs than an eighth of the graph's edges (and at least
+//! [`DELTA_MIN`]) is *due* ([`due`]): its first quarter of pairs, by key (whole runs), is
+//! merged into the main tree and removed from the delta, in the same transaction. The
+//! merged pairs are those of the lowest nodes, so a merge rewrites about a quarter of the
+//! main tree's leaves: bounded steps instead of one commit rewriting the whole tree.
 //! [`WriteTxn::merge_adjacency_deltas`](crate::WriteTxn::merge_adjacency_deltas) merges
 //! all of it at once (`compact` does, before it copies the file).
 //!
@@ -43,11 +47,11 @@ use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::record::{self, decode_adjacency_full};
 
-/// A delta is due when it holds more chunks than the graph's edges divided by this; and a
+/// A delta is due when it holds more pairs than the graph's edges divided by this; and a
 /// batch goes to the delta when it has at most that share of the graph's edges.
 pub(crate) const DELTA_RATIO: u64 = 8;
 
-/// A delta of fewer chunks than this is never due: below it a merge would rewrite a whole
+/// A delta of fewer pairs than this is never due: below it a merge would rewrite a whole
 /// small main tree for a few pairs.
 pub(crate) const DELTA_MIN: u64 = 4096;
 
@@ -67,10 +71,16 @@ pub(crate) fn to_delta(batch: usize, main_chunks: u64, edges: u64) -> bool {
     main_chunks > 0 && (batch as u64).saturating_mul(DELTA_RATIO) <= edges
 }
 
-/// True when a delta of `delta_chunks` chunks, in a graph of `edges` edges, is due to be
+/// True when a delta of `delta_pairs` pairs, in a graph of `edges` edges, is due to be
 /// merged (in part) into its main tree.
-pub(crate) fn due(delta_chunks: u64, edges: u64) -> bool {
-    delta_chunks > (edges / DELTA_RATIO).max(DELTA_MIN)
+pub(crate) fn due(delta_pairs: u64, edges: u64) -> bool {
+    delta_pairs > (edges / DELTA_RATIO).max(DELTA_MIN)
+}
+
+/// The id under which `g.counts` keeps the number of pairs of the delta of the main tree
+/// `main` (tag [`record::DELTA_PAIRS`]): 1 for `g.out`, 2 for `g.in`.
+pub(crate) fn count_id(main: &str) -> u32 {
+    if main == record::OUT { 1 } else { 2 }
 }
 
 /// Calls `f(type, other, edge)` for each of `node`'s pairs (of one type if given) in the
@@ -194,14 +204,12 @@ pub(crate) fn any_in(tree: &Tree<'_>, from: Option<&[u8]>, until: Option<&[u8]>)
     }
 }
 
-/// The entries of the first chunks of a delta, up to `max_chunks` chunks, stopping early
-/// between two `(node, type)` runs once `max_entries` entries are read: the entries in
-/// order and the chunks' keys. Whole runs are taken so that a merge never leaves part of a
-/// run's pairs behind it (any order works, but whole runs keep each merge to the leaves
-/// of the nodes it names).
+/// The entries of the first chunks of a delta, stopping between two `(node, type)` runs
+/// once `max_entries` entries are read: the entries in order and the chunks' keys. Whole
+/// runs are taken so that a merge never leaves part of a run's pairs behind it (any order
+/// would be correct, but whole runs keep each merge to the leaves of the nodes it names).
 pub(crate) fn first_chunks(
     delta: &Tree<'_>,
-    max_chunks: u64,
     max_entries: usize,
 ) -> Result<(Vec<Entry>, Vec<Vec<u8>>)> {
     let mut entries = Vec::new();
@@ -213,7 +221,7 @@ pub(crate) fn first_chunks(
         let new_run = entries
             .last()
             .is_none_or(|&(n, t, ..): &Entry| (n, t) != (node, ty));
-        if new_run && (keys.len() as u64 >= max_chunks || entries.len() >= max_entries) {
+        if new_run && entries.len() >= max_entries {
             break;
         }
         decode_entry(k, &v, |n, t, o, e| entries.push((n, t, o, e)))

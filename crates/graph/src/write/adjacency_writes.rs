@@ -8,7 +8,7 @@ use crate::degrees;
 use crate::error::Result;
 use crate::ids::{EdgeId, NodeId};
 use crate::lookup;
-use crate::record::{IN, OUT};
+use crate::record::{self, COUNTS, DELTA_PAIRS, IN, OUT, count_key};
 
 impl WriteTxn {
     /// Adds sorted adjacency entries (pairs of no tree yet) to the main tree `tree` or to
@@ -21,6 +21,7 @@ impl WriteTxn {
         }
         let main_chunks = self.tx.view_tree(tree)?.map_or(0, |t| t.len());
         let target = if delta::to_delta(sorted.len(), main_chunks, lookup::edge_total(self)?) {
+            self.count(DELTA_PAIRS, delta::count_id(tree), pairs(sorted.len()));
             delta::delta_of(tree)
         } else {
             tree
@@ -46,13 +47,14 @@ impl WriteTxn {
         if self.tx.view_tree(d)?.is_some()
             && adjacency::remove(&mut self.tx.tree(d)?, node, ty, other, edge)?
         {
+            self.count(DELTA_PAIRS, delta::count_id(tree), -1);
             return Ok(true);
         }
         adjacency::remove(&mut self.tx.tree(tree)?, node, ty, other, edge)
     }
 
     /// Merges both adjacency delta trees into their main trees whole and deletes them;
-    /// returns how many delta chunks were merged. Commits merge deltas in bounded steps
+    /// returns how many pairs moved. Commits merge deltas in bounded steps
     /// once they grow past their share of the graph (see `adjacency/delta.rs`); this does
     /// all of it at once, for a graph about to be read hard or copied (`compact` calls it
     /// through [`WriteTxn::repack_adjacency`]). Reads give the same answers before and
@@ -66,33 +68,48 @@ impl WriteTxn {
         Ok(merged)
     }
 
-    /// At commit: merges the first quarter (by key) of each delta that is due into its
-    /// main tree.
+    /// At commit: merges the first quarter of the pairs (by key) of each delta that is due
+    /// into its main tree.
     pub(super) fn merge_due_adjacency(&mut self) -> Result<()> {
         for tree in [OUT, IN] {
-            let chunks = match self.tx.view_tree(delta::delta_of(tree))? {
-                Some(d) => d.len(),
-                None => continue,
-            };
-            if delta::due(chunks, lookup::edge_total(self)?) {
-                self.merge_delta(tree, chunks.div_ceil(4))?;
+            if self.tx.view_tree(delta::delta_of(tree))?.is_none() {
+                continue;
+            }
+            let pairs = self.delta_pairs(tree)?;
+            if delta::due(pairs, lookup::edge_total(self)?) {
+                self.merge_delta(tree, pairs.div_ceil(4))?;
             }
         }
         Ok(())
     }
 
-    /// Moves up to `max_chunks` of the first chunks of `tree`'s delta (whole `(node, type)`
-    /// runs, a bounded slice at a time) into `tree`, deleting the delta once it is empty;
-    /// returns how many chunks moved.
-    fn merge_delta(&mut self, tree: &str, max_chunks: u64) -> Result<u64> {
+    /// The number of pairs `tree`'s delta holds, this transaction's changes included.
+    fn delta_pairs(&mut self, tree: &str) -> Result<u64> {
+        let key = count_key(DELTA_PAIRS, delta::count_id(tree));
+        let kept = match self.tx.view_tree(COUNTS)? {
+            Some(t) => t
+                .get(&key)?
+                .as_deref()
+                .and_then(|b| record::be_u64(b, 0))
+                .unwrap_or(0),
+            None => 0,
+        };
+        let pending = self.count_deltas.get(&key).copied().unwrap_or(0);
+        Ok(kept.saturating_add_signed(pending))
+    }
+
+    /// Moves the first pairs of `tree`'s delta (whole `(node, type)` runs, a bounded slice
+    /// at a time) into `tree` until at least `max_pairs` moved or the delta is empty, and
+    /// deletes the delta once it is empty; returns how many pairs moved.
+    fn merge_delta(&mut self, tree: &str, max_pairs: u64) -> Result<u64> {
         let name = delta::delta_of(tree);
         let mut merged = 0u64;
-        loop {
+        while merged < max_pairs {
+            let want =
+                usize::try_from(max_pairs - merged).map_or(SLICE_ENTRIES, |w| w.min(SLICE_ENTRIES));
             let (entries, keys) = match self.tx.view_tree(name)? {
-                Some(view) if merged < max_chunks => {
-                    delta::first_chunks(&view, max_chunks - merged, SLICE_ENTRIES)?
-                }
-                _ => break,
+                Some(view) => delta::first_chunks(&view, want)?,
+                None => break,
             };
             if keys.is_empty() {
                 break;
@@ -102,11 +119,17 @@ impl WriteTxn {
             for k in &keys {
                 d.remove(k)?;
             }
-            merged += keys.len() as u64;
+            merged += entries.len() as u64;
+            self.count(DELTA_PAIRS, delta::count_id(tree), -pairs(entries.len()));
         }
         if self.tx.view_tree(name)?.is_some_and(|t| t.is_empty()) {
             self.tx.delete_tree(name)?;
         }
         Ok(merged)
     }
+}
+
+/// A number of pairs as a count change.
+fn pairs(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
