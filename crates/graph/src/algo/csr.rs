@@ -382,12 +382,199 @@ fn push_entry(
     true
 }
 
+/// What [`read_rows`] needs to add pairs one at a time: the snapshot's ids and the type
+/// kept.
+#[derive(Clone, Copy)]
+struct Pairs<'a> {
+    index: Indexer,
+    ids: &'a [NodeId],
+    type_filter: Option<u32>,
+}
+
+impl Pairs<'_> {
+    /// Adds one pair (a delta's, or one of a merged chunk) to the rows, unless of another
+    /// type; false (with `rows` saying why) to stop.
+    fn push(
+        self,
+        rows: &mut Rows,
+        at: &mut RowAt,
+        (to, edges): (&mut Vec<u32>, &mut Vec<EdgeId>),
+        (source, ty, target, edge): adjacency::Entry,
+        count: &mut u64,
+    ) -> bool {
+        if self.type_filter.is_some_and(|t| t != ty) {
+            return true;
+        }
+        if !at.enter(rows, (self.index, self.ids), source, edge, to.len()) {
+            return false;
+        }
+        *count += 1;
+        if !push_entry(self.index, self.ids, (to, edges), target, edge) {
+            rows.missing = Some(edge);
+            return false;
+        }
+        true
+    }
+
+    /// Adds a chunk (first entry `first`, other pairs `value`) and the delta's pairs before
+    /// it, merging them pair by pair when the delta holds pairs of its `(node, type)`;
+    /// false (with `rows` saying why) to stop.
+    #[allow(clippy::too_many_arguments)] // the chunk, the delta, and the rows being filled
+    fn chunk(
+        self,
+        delta: &mut adjacency::delta::Entries<'_>,
+        first: adjacency::Entry,
+        value: &[u8],
+        rows: &mut Rows,
+        at: &mut RowAt,
+        (to, edges): (&mut Vec<u32>, &mut Vec<EdgeId>),
+        count: &mut u64,
+    ) -> crate::Result<bool> {
+        let Some(merge) = self.before(delta, first, rows, at, (&mut *to, &mut *edges), count)?
+        else {
+            return Ok(false);
+        };
+        let (source, ty, target, edge) = first;
+        if self.type_filter.is_some_and(|t| t != ty) {
+            return Ok(true);
+        }
+        if merge {
+            return self.merge_chunk(delta, first, value, rows, at, (to, edges), count);
+        }
+        let mut ok = true;
+        adjacency::decode_chunk((target, edge), value, |(t, e)| {
+            ok = ok && self.push(rows, at, (&mut *to, &mut *edges), (source, ty, t, e), count);
+        })
+        .ok_or_else(|| crate::GraphError::corrupt("adjacency chunk", source, "damaged"))?;
+        Ok(ok)
+    }
+
+    /// Adds the delta's pairs left after the last chunk.
+    fn rest(
+        self,
+        delta: &mut adjacency::delta::Entries<'_>,
+        rows: &mut Rows,
+        at: &mut RowAt,
+        count: &mut u64,
+    ) -> crate::Result<()> {
+        let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
+        let mut ok = true;
+        let drained = delta.drain_below(None, &mut |d| {
+            ok = ok && self.push(rows, at, (&mut to, &mut edges), d, count);
+        });
+        (rows.to, rows.edge) = (to, edges);
+        drained
+    }
+
+    /// Adds the delta's pairs below `first` (a chunk's first entry); then whether the
+    /// delta's next pair is of the chunk's `(node, type)` (the chunk must then be merged
+    /// pair by pair), or `None` (with `rows` saying why) to stop.
+    fn before(
+        self,
+        delta: &mut adjacency::delta::Entries<'_>,
+        first: adjacency::Entry,
+        rows: &mut Rows,
+        at: &mut RowAt,
+        (to, edges): (&mut Vec<u32>, &mut Vec<EdgeId>),
+        count: &mut u64,
+    ) -> crate::Result<Option<bool>> {
+        let mut ok = true;
+        delta.drain_below(Some(first), &mut |d| {
+            ok = ok && self.push(rows, at, (&mut *to, &mut *edges), d, count);
+        })?;
+        if !ok {
+            return Ok(None);
+        }
+        Ok(Some(
+            delta
+                .peek()?
+                .is_some_and(|n| (n.0, n.1) == (first.0, first.1)),
+        ))
+    }
+
+    /// Adds a chunk whose first entry is `first` and other pairs `value`, merged pair by
+    /// pair with the delta's pairs of its `(node, type)`; false (with `rows` saying why, or
+    /// for a damaged chunk, with nothing set) to stop.
+    #[allow(clippy::too_many_arguments)] // the chunk, the delta, and the rows being filled
+    fn merge_chunk(
+        self,
+        delta: &mut adjacency::delta::Entries<'_>,
+        first: adjacency::Entry,
+        value: &[u8],
+        rows: &mut Rows,
+        at: &mut RowAt,
+        (to, edges): (&mut Vec<u32>, &mut Vec<EdgeId>),
+        count: &mut u64,
+    ) -> crate::Result<bool> {
+        let (source, ty, target, edge) = first;
+        let mut pairs = Vec::new();
+        if adjacency::decode_chunk((target, edge), value, |p| pairs.push(p)).is_none() {
+            return Err(crate::GraphError::corrupt(
+                "adjacency chunk",
+                source,
+                "damaged",
+            ));
+        }
+        for (t, e) in pairs {
+            let entry = (source, ty, t, e);
+            let mut ok = true;
+            delta.drain_below(Some(entry), &mut |d| {
+                ok = ok && self.push(rows, at, (&mut *to, &mut *edges), d, count);
+            })?;
+            if !ok || !self.push(rows, at, (&mut *to, &mut *edges), entry, count) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The source whose row is being filled, for [`read_rows`].
+#[derive(Clone, Copy, Default)]
+struct RowAt {
+    source: Option<NodeId>,
+    row: u32,
+}
+
+impl RowAt {
+    /// Makes `source`'s row the one being filled, opening it at position `at` when it is a
+    /// new source; false (with `rows.missing` naming `edge`, or `rows.unordered` set) when
+    /// the source is not a node or comes before the last one.
+    #[inline]
+    fn enter(
+        &mut self,
+        rows: &mut Rows,
+        (index, ids): (Indexer, &[NodeId]),
+        source: NodeId,
+        edge: EdgeId,
+        at: usize,
+    ) -> bool {
+        if self.source == Some(source) {
+            return true;
+        }
+        let Some(a) = index.get(ids, source) else {
+            rows.missing = Some(edge);
+            return false;
+        };
+        if !rows.open_row(self.source.is_some(), self.row, a, at) {
+            return false;
+        }
+        *self = RowAt {
+            source: Some(source),
+            row: a,
+        };
+        true
+    }
+}
+
 /// Reads the outgoing adjacency entries with keys in `from..until` into rows. The tree is
 /// in key order, by source id, so the rows are laid out as they are read: an entry with
 /// the previous entry's source is one push of its target and edge (the hot path), a new
 /// source opens a row. Keys are decoded a leaf's run at a time, with the rows moved into
-/// locals for the run. `scanned` hears the number of entries read so far, about every
-/// `PROGRESS_EVERY`.
+/// locals for the run. Where the delta tree (`adjacency/delta.rs`) holds pairs, they are
+/// merged in: those before a chunk are added before it, and a chunk of a `(node, type)`
+/// the delta also holds is merged pair by pair; other chunks are decoded whole. `scanned`
+/// hears the number of entries read so far, about every `PROGRESS_EVERY`.
 fn read_rows(
     txn: &ReadTxn,
     ids: &[NodeId],
@@ -406,40 +593,17 @@ fn read_rows(
     let mut report_at = PROGRESS_EVERY;
     let mut bad_key = false;
     let mut stop = false;
-    let (mut source_now, mut row_now): (Option<NodeId>, u32) = (None, 0);
-    if txn.delta_in(false, from, until)? {
-        // The main tree's chunks and its delta's interleave: read pair by pair, merged.
-        let (mut to, mut edges) = (std::mem::take(&mut rows.to), std::mem::take(&mut rows.edge));
-        txn.each_adjacency(false, from, until, |source, ty, target, edge| {
-            if stop || type_filter.is_some_and(|t| t != ty) {
-                return;
-            }
-            if source_now != Some(source) {
-                let Some(a) = index.get(ids, source) else {
-                    rows.missing = Some(edge);
-                    stop = true;
-                    return;
-                };
-                if !rows.open_row(source_now.is_some(), row_now, a, to.len()) {
-                    stop = true;
-                    return;
-                }
-                source_now = Some(source);
-                row_now = a;
-            }
-            count += 1;
-            if !push_entry(index, ids, (&mut to, &mut edges), target, edge) {
-                rows.missing = Some(edge);
-                stop = true;
-            }
-            if count >= report_at {
-                scanned(count);
-                report_at = count + PROGRESS_EVERY;
-            }
-        })?;
-        (rows.to, rows.edge) = (to, edges);
-        return Ok(rows);
-    }
+    let mut failed = None;
+    let mut at = RowAt::default();
+    let delta = txn.adjacency_trees(false).1;
+    let mut extra = delta
+        .as_ref()
+        .map(|d| adjacency::delta::Entries::new(d, from, until));
+    let cx = Pairs {
+        index,
+        ids,
+        type_filter,
+    };
     txn.adjacency_runs(false, from, until, |run| {
         if stop {
             return;
@@ -457,21 +621,35 @@ fn read_rows(
                 stop = true;
                 break;
             };
+            if extra.as_mut().is_some_and(|x| matches!(x.peek(), Ok(None))) {
+                // The delta has nothing further in this run's range.
+                extra = None;
+            }
+            if let Some(x) = extra.as_mut() {
+                // With the delta's pairs merged in.
+                let first = (source, ty, target, edge);
+                match cx.chunk(
+                    x,
+                    first,
+                    value,
+                    &mut rows,
+                    &mut at,
+                    (&mut to, &mut edges),
+                    &mut count,
+                ) {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => failed = Some(e),
+                }
+                stop = true;
+                break;
+            }
             if type_filter.is_some_and(|t| t != ty) {
                 continue;
             }
-            if source_now != Some(source) {
-                let Some(a) = index.get(ids, source) else {
-                    rows.missing = Some(edge);
-                    stop = true;
-                    break;
-                };
-                if !rows.open_row(source_now.is_some(), row_now, a, to.len()) {
-                    stop = true;
-                    break;
-                }
-                source_now = Some(source);
-                row_now = a;
+            if !at.enter(&mut rows, (index, ids), source, edge, to.len()) {
+                stop = true;
+                break;
             }
             let mut missing = None;
             let whole = adjacency::decode_chunk((target, edge), value, |(t, e)| {
@@ -497,6 +675,16 @@ fn read_rows(
             report_at = count + PROGRESS_EVERY;
         }
     })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    // The delta's pairs after the last chunk.
+    if let Some(x) = extra.as_mut()
+        && !stop
+        && !bad_key
+    {
+        cx.rest(x, &mut rows, &mut at, &mut count)?;
+    }
     if bad_key {
         return Err(crate::GraphError::corrupt("adjacency entry", "", "short key").into());
     }
