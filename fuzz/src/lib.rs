@@ -116,6 +116,18 @@ pub fn exercise_graph(g: &Graph) {
         let _ = r.degrees_counting(dir, None, false);
     }
     let _ = r.two_step_walks(true, None, false, Some(&["LINK"]), false, &|_| true);
+    // Whole-graph scans merging each adjacency tree with its delta: relationships in key
+    // order, and a snapshot of all types and of one.
+    for incoming in [false, true] {
+        let _ = r.for_each_relationship(incoming, None, |_, _, _| {});
+    }
+    for edge_type in [None, Some("LINK".to_string())] {
+        let options = pagegraph::algo::CsrOptions {
+            edge_type,
+            weight_field: None,
+        };
+        let _ = pagegraph::algo::Csr::build(&r, &options, &mut |_| {});
+    }
     for edge in r.edges().take(10_000) {
         let Ok(edge) = edge else { break };
         let _ = r.edge_props(edge.id);
@@ -184,6 +196,8 @@ pub fn base_graph_image() -> Vec<u8> {
                     ids.push(id);
                 }
             }
+            // One edge at a time: past the first eight, each is small beside the graph,
+            // so its pairs go to the adjacency delta trees (`g.out.d`, `g.in.d`).
             for (i, w) in ids.windows(2).enumerate() {
                 let _ = tx.insert_edge(EdgeSpec {
                     from: w[0],

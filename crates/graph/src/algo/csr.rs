@@ -117,6 +117,10 @@ impl Csr {
             }
         })?;
         to_u32(ids.len(), "nodes")?;
+        if !ids.is_sorted_by(|a, b| a < b) {
+            // Rows are found by id in the sorted ids: a damaged node tree is an error.
+            return Err(crate::GraphError::corrupt("node tree", "", "ids out of order").into());
+        }
         let type_filter = match &options.edge_type {
             Some(t) => txn.string_id(t)?,
             None => None,
@@ -826,7 +830,7 @@ struct Indexer {
 impl Indexer {
     fn new(ids: &[NodeId]) -> Indexer {
         let dense_from = match (ids.first(), ids.last()) {
-            (Some(f), Some(l)) if l.0 - f.0 == ids.len() as u64 - 1 => Some(f.0),
+            (Some(f), Some(l)) if l.0.checked_sub(f.0) == Some(ids.len() as u64 - 1) => Some(f.0),
             _ => None,
         };
         Indexer { dense_from }
@@ -992,6 +996,17 @@ mod tests {
         assert_eq!(g.index(NodeId(8)), None);
         let err = Csr::from_edges(&nodes, &[(NodeId(3), NodeId(4))]).unwrap_err();
         assert!(matches!(err, AlgoError::NodeNotFound(NodeId(4))));
+    }
+
+    #[test]
+    fn ids_out_of_order_from_a_damaged_tree_index_without_a_panic() {
+        // A damaged node tree can hand out ids that do not ascend (found by fuzzing: the
+        // dense check subtracted the first id from a smaller last one).
+        let ids = [NodeId(9), NodeId(2), NodeId(4)];
+        let index = Indexer::new(&ids);
+        assert!(index.dense_from.is_none());
+        let dense = [NodeId(4), NodeId(5), NodeId(6)];
+        assert_eq!(Indexer::new(&dense).get(&dense, NodeId(6)), Some(2));
     }
 
     #[test]
