@@ -473,20 +473,9 @@ impl ReadTxn {
         };
         for incoming in trees.into_iter().flatten() {
             let (main, delta) = self.adjacency_trees(incoming);
-            match delta {
-                None => {
-                    if let Some(main) = main {
-                        adjacency::for_each_pair(&main, id, ty, |_, o, e| f(e, o))?;
-                    }
-                }
-                Some(delta) => adjacency::delta::for_each_pair(
-                    main.as_ref(),
-                    Some(&delta),
-                    id,
-                    ty,
-                    |_, o, e| f(e, o),
-                )?,
-            }
+            adjacency::delta::for_each_pair(main.as_ref(), delta.as_ref(), id, ty, |_, o, e| {
+                f(e, o);
+            })?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use crate::degrees;
 use crate::error::Result;
 use crate::ids::{EdgeId, NodeId};
 use crate::lookup;
-use crate::record::{self, COUNTS, DELTA_PAIRS, IN, OUT, count_key};
+use crate::record::{DELTA_PAIRS, IN, OUT, count_key};
 
 impl WriteTxn {
     /// Adds sorted adjacency entries (pairs of no tree yet) to the main tree `tree` or to
@@ -20,7 +20,13 @@ impl WriteTxn {
             return Ok(());
         }
         let main_chunks = self.tx.view_tree(tree)?.map_or(0, |t| t.len());
-        let target = if delta::to_delta(sorted.len(), main_chunks, lookup::edge_total(self)?) {
+        // Into an empty main tree a batch goes there whatever the graph's size.
+        let edges = if main_chunks > 0 {
+            lookup::edge_total(self)?
+        } else {
+            0
+        };
+        let target = if delta::to_delta(sorted.len(), main_chunks, edges) {
             self.count(DELTA_PAIRS, delta::count_id(tree), pairs(sorted.len()));
             delta::delta_of(tree)
         } else {
@@ -71,31 +77,23 @@ impl WriteTxn {
     /// At commit: merges the first quarter of the pairs (by key) of each delta that is due
     /// into its main tree.
     pub(super) fn merge_due_adjacency(&mut self) -> Result<()> {
+        let mut edges = None;
         for tree in [OUT, IN] {
             if self.tx.view_tree(delta::delta_of(tree))?.is_none() {
                 continue;
             }
-            let pairs = self.delta_pairs(tree)?;
-            if delta::due(pairs, lookup::edge_total(self)?) {
+            let key = count_key(DELTA_PAIRS, delta::count_id(tree));
+            let pending = self.count_deltas.get(&key).copied().unwrap_or(0);
+            let pairs = self.stored_count(key)?.saturating_add_signed(pending);
+            let edges = match edges {
+                Some(n) => n,
+                None => *edges.insert(lookup::edge_total(self)?),
+            };
+            if delta::due(pairs, edges) {
                 self.merge_delta(tree, pairs.div_ceil(4))?;
             }
         }
         Ok(())
-    }
-
-    /// The number of pairs `tree`'s delta holds, this transaction's changes included.
-    fn delta_pairs(&mut self, tree: &str) -> Result<u64> {
-        let key = count_key(DELTA_PAIRS, delta::count_id(tree));
-        let kept = match self.tx.view_tree(COUNTS)? {
-            Some(t) => t
-                .get(&key)?
-                .as_deref()
-                .and_then(|b| record::be_u64(b, 0))
-                .unwrap_or(0),
-            None => 0,
-        };
-        let pending = self.count_deltas.get(&key).copied().unwrap_or(0);
-        Ok(kept.saturating_add_signed(pending))
     }
 
     /// Moves the first pairs of `tree`'s delta (whole `(node, type)` runs, a bounded slice

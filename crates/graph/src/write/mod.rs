@@ -275,6 +275,18 @@ impl WriteTxn {
         }
     }
 
+    /// A count as `g.counts` holds it (0 when absent), without this transaction's changes.
+    fn stored_count(&self, key: [u8; 5]) -> Result<u64> {
+        Ok(match self.tx.view_tree(COUNTS)? {
+            Some(t) => t
+                .get(&key)?
+                .as_deref()
+                .and_then(|b| record::be_u64(b, 0))
+                .unwrap_or(0),
+            None => 0,
+        })
+    }
+
     fn count(&mut self, tag: u8, id: u32, delta: i64) {
         if id != 0 {
             *self.count_deltas.entry(count_key(tag, id)).or_default() += delta;
@@ -864,12 +876,8 @@ impl WriteTxn {
         let deltas: Vec<([u8; 5], i64)> =
             self.count_deltas.drain().filter(|(_, d)| *d != 0).collect();
         for (key, delta) in deltas {
+            let now = self.stored_count(key)?;
             let mut t = self.tx.tree(COUNTS)?;
-            let now = t
-                .get(&key)?
-                .as_deref()
-                .and_then(|b| record::be_u64(b, 0))
-                .unwrap_or(0);
             let new = now
                 .checked_add_signed(delta)
                 .ok_or_else(|| GraphError::corrupt("count", format!("{key:?}"), "negative"))?;
