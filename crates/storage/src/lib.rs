@@ -63,6 +63,6 @@ pub use error::{Result, StorageError};
 pub use ids::{PageId, TxId};
 pub use meta::FORMAT_VERSION;
 pub use options::{Durability, Options};
-pub use sorter::{Merge, Sorter};
+pub use sorter::{FixedMerge, FixedRecord, FixedSorter, Merge, Sorter};
 pub use txn::{ReadTxn, Tree, TreeHandle, TreeMut, WriteTxn};
 pub use wal::wal_path;

@@ -35,7 +35,7 @@ use crate::meta::Meta;
 use crate::options::Durability;
 use crate::page::PageBuf;
 use crate::pager::{PageWriter, Store, Writer, writer_page};
-use crate::sorter::Sorter;
+use crate::sorter::{FixedRecord, FixedSorter, Sorter};
 
 use commit::TxState;
 
@@ -476,6 +476,14 @@ impl WriteTxn {
     pub fn sorter(&self, budget_bytes: usize) -> Sorter {
         let temp = crate::file::scratch_path(&self.store.path, crate::sorter::SORT_TAG);
         Sorter::new(Arc::clone(&self.store.vfs), temp, budget_bytes)
+    }
+
+    /// An external sort of fixed-width records (see [`FixedSorter`]), holding up to about
+    /// `budget_bytes` of them in memory and the rest in sorted runs in a temporary file
+    /// beside the database (removed when the sorter or its merge is dropped).
+    pub fn fixed_sorter<T: FixedRecord>(&self, budget_bytes: usize) -> FixedSorter<T> {
+        let temp = crate::file::scratch_path(&self.store.path, crate::sorter::SORT_TAG);
+        FixedSorter::new(Arc::clone(&self.store.vfs), temp, budget_bytes)
     }
 
     /// Runs a change of tree `idx` with a page writer: marks the tree changed if it

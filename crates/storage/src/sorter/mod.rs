@@ -19,6 +19,9 @@ use crate::error::{Result, StorageError};
 use crate::file::{DbFile, Vfs};
 use crate::limits::{KEY_SIZE_MAX, VALUE_SIZE_MAX};
 
+mod fixed;
+pub use fixed::{FixedMerge, FixedRecord, FixedSorter};
+
 /// The tag of sort files' names: `<db>-sort-<16 hex digits>`.
 pub(crate) const SORT_TAG: &str = "-sort-";
 
@@ -55,6 +58,20 @@ pub(crate) fn remove_stale_sorts(vfs: &dyn Vfs, path: &Path) -> usize {
         }
     }
     removed
+}
+
+/// Creates a sort's temporary file at `path`, locked while it lives: a read-write open
+/// removes only the sort files of transactions that died (`remove_stale_sorts`).
+fn open_sort_file(vfs: &dyn Vfs, path: &Path) -> Result<Arc<dyn DbFile>> {
+    vfs.open(
+        path,
+        crate::file::OpenMode {
+            write: true,
+            create: crate::file::Create::New,
+            lock: crate::file::Lock::Exclusive,
+        },
+    )
+    .map_err(StorageError::io("creating a sort file"))
 }
 
 /// Past this size a sort's buffer grows straight to its budget's bound (see `Sorter::grow`).
@@ -231,20 +248,7 @@ impl Sorter {
             );
         }
         if self.temp.is_none() {
-            let file = self
-                .vfs
-                .open(
-                    &self.temp_path,
-                    crate::file::OpenMode {
-                        write: true,
-                        create: crate::file::Create::New,
-                        // Locked while it lives: a read-write open removes only the sort
-                        // files of transactions that died (`remove_stale_sorts`).
-                        lock: crate::file::Lock::Exclusive,
-                    },
-                )
-                .map_err(StorageError::io("creating a sort file"))?;
-            self.temp = Some(file);
+            self.temp = Some(open_sort_file(&*self.vfs, &self.temp_path)?);
         }
         if let Some(file) = &self.temp {
             file.write_at(&buf, self.temp_len)
