@@ -10,14 +10,98 @@ use crate::degrees;
 use crate::error::{GraphError, Result};
 use crate::ids::{EdgeId, NodeId};
 use crate::record::{IN, OUT};
+use pagegraph_storage::FixedSorter;
 
 /// The adjacency entries of the edges inserted since [`WriteTxn::defer_adjacency`], in
 /// external sorts (bounded memory), written by [`WriteTxn::flush_adjacency`].
 pub(super) struct Deferred {
-    pub(super) out: pagegraph_storage::FixedSorter<Sorted>,
-    pub(super) inc: pagegraph_storage::FixedSorter<Sorted>,
+    out: SortWorker,
+    inc: SortWorker,
     /// Both adjacency trees were empty when deferring began: the entries are appended.
     fresh: bool,
+}
+
+/// A batch's edges as the sort workers read them: ends, types, and the first of its
+/// consecutive edge ids.
+pub(super) struct DeferBatch {
+    pub(super) ends: Vec<(NodeId, NodeId)>,
+    pub(super) types: Vec<u32>,
+    pub(super) first: EdgeId,
+}
+
+/// Batches a sort worker may hold queued: bounds the memory the overlap holds.
+const BATCHES_QUEUED: usize = 1;
+
+/// One direction's deferred sort on a thread of its own, so that a batch's sorting runs
+/// while the writer goes on with the next batch (a helper joined at every batch made the
+/// writer wait for each run's sort). Dropping it ends the thread, whose sorter removes
+/// its file.
+struct SortWorker {
+    send: Option<std::sync::mpsc::SyncSender<std::sync::Arc<DeferBatch>>>,
+    thread: Option<std::thread::JoinHandle<Result<FixedSorter<Sorted>>>>,
+}
+
+impl SortWorker {
+    fn start(mut sorter: FixedSorter<Sorted>, outgoing: bool) -> Result<SortWorker> {
+        let (send, batches) = sync_channel::<std::sync::Arc<DeferBatch>>(BATCHES_QUEUED);
+        let thread = std::thread::Builder::new()
+            .name("pagegraph-sort".into())
+            .spawn(move || -> Result<FixedSorter<Sorted>> {
+                for b in batches {
+                    defer_entries(&mut sorter, &b, outgoing)?;
+                }
+                Ok(sorter)
+            })
+            .map_err(|e| {
+                GraphError::Storage(pagegraph_storage::StorageError::Io {
+                    op: "starting a sort thread",
+                    source: e,
+                })
+            })?;
+        Ok(SortWorker {
+            send: Some(send),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a batch over; a worker that stopped (it failed) gives its error.
+    fn put(&mut self, batch: &std::sync::Arc<DeferBatch>) -> Result<()> {
+        let sent = match &self.send {
+            Some(s) => s.send(std::sync::Arc::clone(batch)).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        self.finish().map(|_| ())
+    }
+
+    /// Ends the worker: its sorter with every batch in it, or its error.
+    fn finish(&mut self) -> Result<FixedSorter<Sorted>> {
+        self.send = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(GraphError::corrupt(
+                "deferred adjacency",
+                "",
+                "a sort thread panicked",
+            )),
+            None => Err(GraphError::corrupt(
+                "deferred adjacency",
+                "",
+                "the sort thread already ended",
+            )),
+        }
+    }
+}
+
+impl Drop for SortWorker {
+    fn drop(&mut self) {
+        self.send = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Memory each deferred adjacency direction holds before it writes a sorted run (64 KiB,
@@ -44,28 +128,40 @@ impl WriteTxn {
         }
         let fresh = self.tx.tree(OUT)?.is_empty()? && self.tx.tree(IN)?.is_empty()?;
         self.deferred = Some(Deferred {
-            out: self.tx.fixed_sorter(DEFERRED_BUDGET_BYTES),
-            inc: self.tx.fixed_sorter(DEFERRED_BUDGET_BYTES),
+            out: SortWorker::start(self.tx.fixed_sorter(DEFERRED_BUDGET_BYTES), true)?,
+            inc: SortWorker::start(self.tx.fixed_sorter(DEFERRED_BUDGET_BYTES), false)?,
             fresh,
         });
         Ok(())
     }
 
+    /// Hands a batch's adjacency to the deferred sorts (when deferring); true if it did.
+    pub(super) fn defer_batch(&mut self, batch: impl FnOnce() -> DeferBatch) -> Result<bool> {
+        let Some(d) = self.deferred.as_mut() else {
+            return Ok(false);
+        };
+        let batch = std::sync::Arc::new(batch());
+        d.out.put(&batch)?;
+        d.inc.put(&batch)?;
+        Ok(true)
+    }
+
     /// Writes the adjacency held back since [`WriteTxn::defer_adjacency`] and ends that
     /// mode (nothing to do when not deferring). Commit calls it.
     pub fn flush_adjacency(&mut self) -> Result<()> {
-        let Some(d) = self.deferred.take() else {
+        let Some(mut d) = self.deferred.take() else {
             return Ok(());
         };
         let fresh = d.fresh;
+        let (out, inc) = (d.out.finish()?, d.inc.finish()?);
         std::thread::scope(|scope| -> Result<()> {
             // Each direction is merged (and, into empty trees, packed) on a helper, a slice
             // at a time, while this thread writes the slices of both in turn, so that the
             // two merges run side by side.
             let (out_send, out_slices) = sync_channel(SLICES_IN_FLIGHT);
             let (in_send, in_slices) = sync_channel(SLICES_IN_FLIGHT);
-            scope.spawn(move || merge_slices(d.out, fresh, &out_send));
-            scope.spawn(move || merge_slices(d.inc, fresh, &in_send));
+            scope.spawn(move || merge_slices(out, fresh, &out_send));
+            scope.spawn(move || merge_slices(inc, fresh, &in_send));
             let mut open = [(OUT, Some(out_slices)), (IN, Some(in_slices))];
             while open.iter().any(|(_, s)| s.is_some()) {
                 for (name, slices) in &mut open {
@@ -116,7 +212,7 @@ type CountedSlice = (Slice, Vec<degrees::Group>);
 /// groups, packed when `fresh`. Stops quietly when the writer hangs up (it failed); an
 /// error of its own is the last item sent.
 fn merge_slices(
-    sorter: pagegraph_storage::FixedSorter<Sorted>,
+    sorter: FixedSorter<Sorted>,
     fresh: bool,
     out: &std::sync::mpsc::SyncSender<Result<CountedSlice>>,
 ) {
@@ -155,17 +251,11 @@ fn merge_slices(
     }
 }
 
-/// Puts a batch's adjacency keys of one direction into a deferred sort.
-pub(super) fn defer_entries(
-    sorter: &mut pagegraph_storage::FixedSorter<Sorted>,
-    ends: &[(NodeId, NodeId)],
-    types: &[u32],
-    ids: &[EdgeId],
-    outgoing: bool,
-) -> Result<()> {
-    for ((&(from, to), &ty), &id) in ends.iter().zip(types).zip(ids) {
+/// Puts a batch's adjacency entries of one direction into a deferred sort.
+fn defer_entries(sorter: &mut FixedSorter<Sorted>, b: &DeferBatch, outgoing: bool) -> Result<()> {
+    for (i, (&(from, to), &ty)) in b.ends.iter().zip(&b.types).enumerate() {
         let (node, other) = if outgoing { (from, to) } else { (to, from) };
-        sorter.put(Sorted((node, ty, other, id)))?;
+        sorter.put(Sorted((node, ty, other, EdgeId(b.first.0 + i as u64))))?;
     }
     Ok(())
 }

@@ -569,25 +569,21 @@ impl WriteTxn {
         let entries = self.batch_edge_entries(&ids, &types, &batch)?;
         self.check_batch_unique(&entries)?;
         self.next_edge += ends.len() as u64;
-        // Taken out while the batch is written, so that its helpers can add to it.
-        let mut deferred = self.deferred.take();
-        let written = std::thread::scope(|scope| -> Result<()> {
-            // Each direction's entries are sorted (or, deferred, put into its sort) on a
-            // helper while the records are written.
+        // Deferred: each direction's sort thread takes the batch and sorts it while this
+        // thread writes the records and goes on with the next batch.
+        let deferring = self.defer_batch(|| deferred::DeferBatch {
+            ends: ends.to_vec(),
+            types: types.clone(),
+            first: EdgeId(first),
+        })?;
+        std::thread::scope(|scope| -> Result<()> {
+            if deferring {
+                return self.append_edge_records(ends, &types, &ids, &batch);
+            }
+            // Each direction's entries are sorted on a helper while the records are
+            // written.
             let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
             let (types, ids) = (&types, &ids);
-            if let Some(d) = deferred.as_mut() {
-                let (out, inc) = (&mut d.out, &mut d.inc);
-                let outgoing = Later::start(scope, parallel, move || {
-                    deferred::defer_entries(out, ends, types, ids, true)
-                });
-                let incoming = Later::start(scope, parallel, move || {
-                    deferred::defer_entries(inc, ends, types, ids, false)
-                });
-                let records = self.append_edge_records(ends, types, ids, &batch);
-                let (o, i) = (outgoing.get(), incoming.get());
-                return records.and(o).and(i);
-            }
             let outgoing =
                 Later::start(scope, parallel, || adjacency_sorted(ends, types, ids, true));
             let incoming = Later::start(scope, parallel, || {
@@ -596,9 +592,7 @@ impl WriteTxn {
             self.append_edge_records(ends, types, ids, &batch)?;
             self.insert_adjacency(OUT, &outgoing.get())?;
             self.insert_adjacency(IN, &incoming.get())
-        });
-        self.deferred = deferred;
-        written?;
+        })?;
         self.insert_entries(entries)?;
         self.count_each(b't', &types);
         for (&(from, to), &ty) in ends.iter().zip(&types) {
