@@ -286,6 +286,11 @@ trait Pending<T> {
     fn prefetch(&mut self, _: &mut Importer<'_>, _: &[Vec<ParsedLine<T>>]) -> Result<()> {
         Ok(())
     }
+    /// Whether `prefetch` would do anything now: if not, parsed lines are taken as they
+    /// come instead of held until a batch's worth has been parsed.
+    fn prefetches(&self, _: &Importer<'_>) -> bool {
+        false
+    }
 }
 
 impl Pending<NodeRec> for Vec<NodeRec> {
@@ -374,7 +379,7 @@ impl Pending<EdgeRec> for EdgeBatch {
         imp: &mut Importer<'_>,
         window: &[Vec<ParsedLine<EdgeRec>>],
     ) -> Result<()> {
-        if !imp.keyed_endpoints(self) {
+        if !self.prefetches(imp) {
             return Ok(());
         }
         let mut ids: Vec<&ExtId> = window
@@ -389,6 +394,10 @@ impl Pending<EdgeRec> for EdgeBatch {
             imp.prefetch_key(ext)?;
         }
         Ok(())
+    }
+
+    fn prefetches(&self, imp: &Importer<'_>) -> bool {
+        imp.keyed_endpoints(self)
     }
 }
 
@@ -580,13 +589,15 @@ impl Importer<'_> {
     ) -> Result<()> {
         let path = input.path.clone();
         // Parsed chunks are held until they make a batch's worth of lines, so that the
-        // batch can do its lookups in one ordered pass first (`Pending::prefetch`).
+        // batch can do its lookups in one ordered pass first (`Pending::prefetch`); when it
+        // has none to do (a fresh import) each chunk is taken as it comes, so that the
+        // parser runs on while the batch is written.
         let mut window: Vec<Vec<ParsedLine<T>>> = Vec::new();
         let mut held = 0;
         parse_in_background(input, parse, |chunk| {
             held += chunk.len();
             window.push(chunk);
-            if held >= self.opts.batch {
+            if held >= self.opts.batch || !batch.prefetches(self) {
                 held = 0;
                 self.feed(&path, &mut batch, std::mem::take(&mut window), &mut flush)?;
             }
