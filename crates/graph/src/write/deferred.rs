@@ -407,6 +407,66 @@ mod tests {
         }
     }
 
+    /// A sort run whose write fails (on its sort thread) fails the transaction with an
+    /// error, at a later batch or at commit, never a panic; what was committed before
+    /// stays, and no sort file is left.
+    #[test]
+    fn a_failed_run_write_fails_the_transaction_and_keeps_the_committed_graph() {
+        use pagegraph_storage::file::{FaultPlan, FaultVfs, MemVfs, Vfs};
+        use std::sync::Arc;
+        let path = std::path::Path::new("/g.pgdb");
+        let nodes = 500u64;
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut edges = |n: usize| -> Vec<TypedEdge> {
+            (0..n)
+                .map(|_| TypedEdge {
+                    from: NodeId(rng.u64(1..=nodes)),
+                    to: NodeId(rng.u64(1..=nodes)),
+                    edge_type: 0,
+                    data: serde_json::Value::Null.into(),
+                })
+                .collect()
+        };
+        for n in [1u64, 2, 5, 11] {
+            let mem = MemVfs::new();
+            let faulty = FaultVfs::new(mem.clone());
+            let g = Graph::open_with_vfs(Arc::new(faulty.clone()), path, crate::Options::default())
+                .unwrap();
+            let mut tx = g.begin_write().unwrap();
+            tx.insert_nodes((1..=nodes).map(|i| NodeSpec::new("n", format!("n{i}"))))
+                .unwrap();
+            tx.insert_typed_edges(&["A"], edges(100)).unwrap();
+            tx.commit().unwrap();
+            let mut tx = g.begin_write().unwrap();
+            tx.defer_adjacency().unwrap();
+            let mut plan = FaultPlan::default();
+            plan.fail_write = Some(n);
+            faulty.set_plan(plan);
+            let mut result = Ok(());
+            for _ in 0..6 {
+                if result.is_ok() {
+                    result = tx.insert_typed_edges(&["A"], edges(5_000)).map(|_| ());
+                }
+            }
+            let result = result.and_then(|()| tx.commit());
+            assert!(faulty.fired(), "write {n}: the fault fired");
+            assert!(result.is_err(), "write {n}: the failure is reported");
+            drop(g);
+            let g = Graph::open_with_vfs(Arc::new(mem.clone()), path, crate::Options::default())
+                .unwrap();
+            assert_eq!(
+                g.begin_read().unwrap().edge_count().unwrap(),
+                100,
+                "write {n}"
+            );
+            assert!(g.check().unwrap().is_clean(), "write {n}");
+            let mut prefix = path.as_os_str().to_os_string();
+            prefix.push("-sort-");
+            let left = mem.list_prefix(std::path::Path::new(&prefix)).unwrap();
+            assert!(left.is_empty(), "write {n}: {left:?}");
+        }
+    }
+
     /// With the unit-test budget a deferred transaction of 30,000 edges spills about
     /// fifteen runs a direction; the merged adjacency is what the same edges written
     /// without deferring give, in an empty graph and in one with edges.
