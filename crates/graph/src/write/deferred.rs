@@ -110,8 +110,9 @@ const DEFERRED_BUDGET_BYTES: usize = if cfg!(test) { 1 << 16 } else { 64 << 20 }
 
 impl WriteTxn {
     /// Holds back the adjacency of the edges this transaction inserts from now on: their
-    /// entries go to an external sort (bounded memory, sorted runs in a temporary file
-    /// beside the database) and are written once, in key order, by
+    /// entries go to two external sorts, one per direction, each on a thread of its own
+    /// (bounded memory, sorted runs in a temporary file beside the database; a batch is
+    /// sorted while the caller goes on with the next) and are written once, in key order, by
     /// [`WriteTxn::flush_adjacency`] or at commit. Into a graph without edges they are
     /// packed and appended (each adjacency page written once, none left free); otherwise
     /// they are merged into the chunks as batches are. The way to load many batches of

@@ -576,23 +576,11 @@ impl WriteTxn {
             types: types.clone(),
             first: EdgeId(first),
         })?;
-        std::thread::scope(|scope| -> Result<()> {
-            if deferring {
-                return self.append_edge_records(ends, &types, &ids, &batch);
-            }
-            // Each direction's entries are sorted on a helper while the records are
-            // written.
-            let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
-            let (types, ids) = (&types, &ids);
-            let outgoing =
-                Later::start(scope, parallel, || adjacency_sorted(ends, types, ids, true));
-            let incoming = Later::start(scope, parallel, || {
-                adjacency_sorted(ends, types, ids, false)
-            });
-            self.append_edge_records(ends, types, ids, &batch)?;
-            self.insert_adjacency(OUT, &outgoing.get())?;
-            self.insert_adjacency(IN, &incoming.get())
-        })?;
+        if deferring {
+            self.append_edge_records(ends, &types, &ids, &batch)?;
+        } else {
+            self.write_edges_and_adjacency(ends, &types, &ids, &batch)?;
+        }
         self.insert_entries(entries)?;
         self.count_each(b't', &types);
         for (&(from, to), &ty) in ends.iter().zip(&types) {
@@ -601,6 +589,29 @@ impl WriteTxn {
             }
         }
         Ok(ids)
+    }
+
+    /// Writes a batch's records, and its adjacency sorted on helpers meanwhile.
+    fn write_edges_and_adjacency(
+        &mut self,
+        ends: &[(NodeId, NodeId)],
+        types: &[u32],
+        ids: &[EdgeId],
+        batch: &Staged,
+    ) -> Result<()> {
+        std::thread::scope(|scope| -> Result<()> {
+            // Each direction's entries are sorted on a helper while the records are
+            // written.
+            let parallel = ids.len() >= PARALLEL_ITEMS_MIN;
+            let outgoing =
+                Later::start(scope, parallel, || adjacency_sorted(ends, types, ids, true));
+            let incoming = Later::start(scope, parallel, || {
+                adjacency_sorted(ends, types, ids, false)
+            });
+            self.append_edge_records(ends, types, ids, batch)?;
+            self.insert_adjacency(OUT, &outgoing.get())?;
+            self.insert_adjacency(IN, &incoming.get())
+        })
     }
 
     /// Writes the records of a batch of new edges (ids above every existing one) as
