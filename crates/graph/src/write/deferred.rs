@@ -81,18 +81,18 @@ impl SortWorker {
         self.send = None;
         match self.thread.take().map(std::thread::JoinHandle::join) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(GraphError::corrupt(
-                "deferred adjacency",
-                "",
-                "a sort thread panicked",
-            )),
-            None => Err(GraphError::corrupt(
-                "deferred adjacency",
-                "",
-                "the sort thread already ended",
-            )),
+            Some(Err(_)) => Err(sort_thread_error("a sort thread panicked")),
+            None => Err(sort_thread_error("the sort thread already ended")),
         }
     }
+}
+
+/// The error of a sort thread that is gone without its sorter (not damage to any file).
+fn sort_thread_error(reason: &'static str) -> GraphError {
+    GraphError::Storage(pagegraph_storage::StorageError::Io {
+        op: "sorting deferred adjacency",
+        source: std::io::Error::other(reason),
+    })
 }
 
 impl Drop for SortWorker {
@@ -310,7 +310,8 @@ impl pagegraph_storage::FixedRecord for Sorted {
         let span = hi - lo;
         let shift = (u64::BITS - span.leading_zeros()).saturating_sub(BUCKET_BITS);
         let bucket = |r: &Sorted| ((node(r) - lo) >> shift) as usize;
-        let mut ends = vec![0usize; bucket_count(span, shift)];
+        // `span >> shift` is below 2^BUCKET_BITS, so the buckets are few.
+        let mut ends = vec![0usize; (span >> shift) as usize + 1];
         for r in records.iter() {
             ends[bucket(r)] += 1;
         }
@@ -337,11 +338,6 @@ impl pagegraph_storage::FixedRecord for Sorted {
             records[s..e].sort_unstable();
         }
     }
-}
-
-/// Buckets of `span >> shift + 1` ids: at most `2^BUCKET_BITS`.
-fn bucket_count(span: u64, shift: u32) -> usize {
-    usize::try_from(span >> shift).map_or(1, |n| n + 1)
 }
 
 #[cfg(test)]

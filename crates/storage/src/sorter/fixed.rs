@@ -67,11 +67,6 @@ impl<T: FixedRecord> FixedSorter<T> {
         }
     }
 
-    /// True if nothing is buffered.
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty() && self.runs.is_empty()
-    }
-
     /// Buffers one record; writes a run when the buffer holds its budget's worth.
     pub fn put(&mut self, record: T) -> Result<()> {
         if self.buf.len() == self.buf.capacity() {
@@ -231,19 +226,12 @@ impl<T: FixedRecord> FixedMerge<T> {
         };
         if !merge.readers.is_empty() {
             for source in 0..=merge.readers.len() {
-                if let Some(r) = merge.source_next(source)? {
+                if let Some(r) = next_of(&mut merge.readers, &mut merge.tail, source)? {
                     merge.heap.push(Reverse((r, source)));
                 }
             }
         }
         Ok(merge)
-    }
-
-    fn source_next(&mut self, source: usize) -> Result<Option<T>> {
-        match self.readers.get_mut(source) {
-            Some(reader) => reader.next(),
-            None => Ok(self.tail.next()),
-        }
     }
 
     /// The next record in order, or `None` at the end.
@@ -256,17 +244,25 @@ impl<T: FixedRecord> FixedMerge<T> {
         };
         let Reverse((record, source)) = *top;
         // The source's next record takes the top's place: one sift, not a pop and a push.
-        let next = match self.readers.get_mut(source) {
-            Some(reader) => reader.next()?,
-            None => self.tail.next(),
-        };
-        match next {
+        match next_of(&mut self.readers, &mut self.tail, source)? {
             Some(n) => *top = Reverse((n, source)),
             None => {
                 PeekMut::pop(top);
             }
         }
         Ok(Some(record))
+    }
+}
+
+/// The next record of source `source` of a merge: run `source`, or past the runs the tail.
+fn next_of<T: FixedRecord>(
+    readers: &mut [RunReader],
+    tail: &mut std::vec::IntoIter<T>,
+    source: usize,
+) -> Result<Option<T>> {
+    match readers.get_mut(source) {
+        Some(reader) => reader.next(),
+        None => Ok(tail.next()),
     }
 }
 
